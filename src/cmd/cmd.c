@@ -1,0 +1,367 @@
+/* Parsing, dispatch, help and completion over the registered tables. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/core.h"
+
+struct cmd_table {
+	const struct cmd_entry *entries;
+	size_t n;
+	void *ud;
+};
+
+static struct cmd_table *tables;
+static size_t ntables;
+
+int cmd_register(const struct cmd_entry *table, size_t n, void *ud)
+{
+	struct cmd_table *t = realloc(tables, (ntables + 1) * sizeof(*t));
+
+	if (!t)
+		return -1;
+	tables = t;
+	tables[ntables++] = (struct cmd_table){table, n, ud};
+	return 0;
+}
+
+void cmd_unregister_all(void)
+{
+	free(tables);
+	tables = NULL;
+	ntables = 0;
+}
+
+void cmd_foreach(void (*fn)(const struct cmd_entry *e, void *ud), void *ud)
+{
+	for (size_t t = 0; t < ntables; t++)
+		for (size_t i = 0; i < tables[t].n; i++)
+			fn(&tables[t].entries[i], ud);
+}
+
+static const char *skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Length of the line's prefix that spells name word by word, or 0. */
+static size_t match_name(const char *line, const char *name)
+{
+	const char *l = line, *n = name;
+
+	for (;;) {
+		size_t wl = strcspn(n, " ");
+
+		if (strncmp(l, n, wl) || (l[wl] && l[wl] != ' ' && l[wl] != '\t'))
+			return 0;
+		l += wl;
+		n += wl;
+		if (!*n)
+			return (size_t)(l - line);
+		n++;
+		l = skip_space(l);
+	}
+}
+
+static const struct cmd_entry *lookup(const char *line, size_t *name_len, void **ud)
+{
+	const struct cmd_entry *best = NULL;
+	size_t best_len = 0;
+	int slash = *line == '/';
+
+	line += slash;
+	for (size_t t = 0; t < ntables; t++) {
+		for (size_t i = 0; i < tables[t].n; i++) {
+			const struct cmd_entry *e = &tables[t].entries[i];
+			size_t len = match_name(line, e->name);
+
+			if (len > best_len) {
+				best = e;
+				best_len = len;
+				if (ud)
+					*ud = tables[t].ud;
+			}
+		}
+	}
+	if (name_len)
+		*name_len = best ? best_len + (size_t)slash : 0;
+	return best;
+}
+
+const struct cmd_entry *cmd_lookup(const char *line, size_t *name_len)
+{
+	return lookup(line, name_len, NULL);
+}
+
+char *cmd_usage_line(const struct cmd_entry *e)
+{
+	size_t len = strlen(e->name) + strlen(e->usage ? e->usage : "") + strlen(e->help) + 8;
+	char *s = malloc(len);
+
+	if (s)
+		snprintf(s, len, "/%s%s%s - %s", e->name, e->usage && *e->usage ? " " : "",
+			 e->usage ? e->usage : "", e->help);
+	return s;
+}
+
+static void free_words(char **argv, int argc)
+{
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+}
+
+/* Splits args into at most max words; with rest, the last one is the
+ * verbatim remainder.  Returns the word count, or -1 on ENOMEM. */
+static int split_args(const char *args, const struct cmd_entry *e, char **argv, const char **rest)
+{
+	int argc = 0;
+
+	*rest = NULL;
+	args = skip_space(args);
+	while (*args && argc < CMD_MAX_ARGS) {
+		size_t len;
+
+		if (e->rest && argc == e->max_args - 1) {
+			len = strlen(args);
+			while (len && (args[len - 1] == ' ' || args[len - 1] == '\t'))
+				len--;
+			argv[argc] = strndup(args, len);
+			if (!argv[argc])
+				goto nomem;
+			*rest = argv[argc++];
+			break;
+		}
+		len = strcspn(args, " \t");
+		argv[argc] = strndup(args, len);
+		if (!argv[argc])
+			goto nomem;
+		argc++;
+		args = skip_space(args + len);
+	}
+	if (*args && !e->rest)
+		return argc + 1; /* too many: reported by the caller */
+	return argc;
+nomem:
+	free_words(argv, argc);
+	return -1;
+}
+
+int cmd_run(struct core *core, const char *line)
+{
+	char *argv[CMD_MAX_ARGS + 1] = {0};
+	const struct cmd_entry *e;
+	struct cmd_call call;
+	size_t name_len;
+	void *ud = NULL;
+	int argc, rc;
+
+	line = skip_space(line);
+	if (*line != '/') {
+		core_error(core, NULL, "bad-request", "a command starts with '/'");
+		return -1;
+	}
+	e = lookup(line, &name_len, &ud);
+	if (!e) {
+		size_t wl = strcspn(line + 1, " \t");
+
+		core_error(core, NULL, "unknown-command",
+			   "unknown command '/%.*s' (try /help)", (int)(wl > 64 ? 64 : wl),
+			   line + 1);
+		return -1;
+	}
+	argc = split_args(line + name_len, e, argv, &call.rest);
+	if (argc < 0) {
+		core_error(core, e->name, "internal-server-error", "out of memory");
+		return -1;
+	}
+	if (argc < e->min_args || argc > e->max_args) {
+		char *usage = cmd_usage_line(e);
+
+		core_error(core, e->name, "bad-request", "usage: %s", usage ? usage : e->name);
+		free(usage);
+		free_words(argv, CMD_MAX_ARGS);
+		return -1;
+	}
+	if ((e->flags & CMD_ONLINE) && !core_online(core)) {
+		core_error(core, e->name, "not-connected", "/%s needs a connection (try /connect)",
+			   e->name);
+		free_words(argv, CMD_MAX_ARGS);
+		return -1;
+	}
+	call.core = core;
+	call.entry = e;
+	call.ud = ud;
+	call.argc = argc;
+	call.argv = argv;
+	if (!e->rest || argc < e->max_args)
+		call.rest = NULL;
+	rc = e->exec(&call);
+	free_words(argv, CMD_MAX_ARGS);
+	return rc;
+}
+
+/* ---- completion ---- */
+
+struct cands {
+	char **v;
+	size_t n, cap;
+	int failed;
+};
+
+static void add_cand(struct cands *c, const char *s, size_t len)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strlen(c->v[i]) == len && !strncmp(c->v[i], s, len))
+			return;
+	if (c->n + 2 > c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 16;
+		char **v = realloc(c->v, ncap * sizeof(*v));
+
+		if (!v) {
+			c->failed = 1;
+			return;
+		}
+		c->v = v;
+		c->cap = ncap;
+	}
+	if (!(c->v[c->n] = strndup(s, len))) {
+		c->failed = 1;
+		return;
+	}
+	c->n++;
+	c->v[c->n] = NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 1 when the first n words of typed and name are the same. */
+static int same_words(const char *typed, const char *name, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		size_t tl, nl;
+
+		typed = skip_space(typed);
+		tl = strcspn(typed, " \t");
+		nl = strcspn(name, " ");
+		if (tl != nl || strncmp(typed, name, tl) || !name[nl])
+			return 0;
+		typed += tl;
+		name += nl + 1;
+	}
+	return 1;
+}
+
+/* Candidates for word number `word` (0-based) of a command name whose
+ * earlier words are those typed. */
+static void complete_name(struct cands *c, const char *typed, size_t word, const char *partial)
+{
+	for (size_t t = 0; t < ntables; t++) {
+		for (size_t i = 0; i < tables[t].n; i++) {
+			const char *w = tables[t].entries[i].name;
+
+			if (!same_words(typed, w, word))
+				continue;
+			for (size_t k = 0; k < word; k++)
+				w = strchr(w, ' ') + 1;
+			if (!strncmp(w, partial, strlen(partial)))
+				add_cand(c, w, strcspn(w, " "));
+		}
+	}
+}
+
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+
+	for (const char *p = s; *p; p++)
+		if (*p != ' ' && *p != '\t' && (p == s || p[-1] == ' ' || p[-1] == '\t'))
+			n++;
+	return n;
+}
+
+static void complete_arg(struct cands *c, const char *spec, const char *const *jids,
+			 const char *partial)
+{
+	size_t plen = strlen(partial);
+
+	if (!spec)
+		return;
+	/* Alternatives, any of which may be a class: "next|prev|@jid". */
+	while (*spec) {
+		size_t len = strcspn(spec, "|");
+
+		if (len == 4 && !strncmp(spec, "@jid", 4)) {
+			for (const char *const *j = jids; j && *j; j++)
+				if (!strncmp(*j, partial, plen))
+					add_cand(c, *j, strlen(*j));
+		} else if (len == 8 && !strncmp(spec, "@command", 8)) {
+			complete_name(c, "", 0, partial);
+		} else if (len >= plen && !strncmp(spec, partial, plen)) {
+			add_cand(c, spec, len);
+		}
+		spec += len;
+		if (*spec == '|')
+			spec++;
+	}
+}
+
+int cmd_complete(const char *line, const char *const *jids, char ***out)
+{
+	struct cands c = {0};
+	const char *partial, *body;
+	const struct cmd_entry *e;
+	size_t name_len, words;
+	char *typed;
+
+	*out = NULL;
+	if (*line != '/')
+		return 0;
+	body = line + 1;
+	partial = strrchr(body, ' ');
+	partial = partial ? partial + 1 : body;
+	typed = strndup(body, (size_t)(partial - body));
+	if (!typed)
+		return -1;
+	/* The next word of a longer command name ("/roster group a"). */
+	complete_name(&c, typed, count_words(typed), partial);
+	free(typed);
+	/* An argument of the command typed so far. */
+	e = lookup(line, &name_len, NULL);
+	if (e && line + name_len <= partial) {
+		typed = strndup(line + name_len, (size_t)(partial - line - name_len));
+		if (!typed) {
+			cmd_candidates_free(c.v);
+			return -1;
+		}
+		words = count_words(typed);
+		free(typed);
+		if (words < CMD_MAX_ARGS)
+			complete_arg(&c, e->complete[words], jids, partial);
+	}
+	if (c.failed) {
+		cmd_candidates_free(c.v);
+		return -1;
+	}
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), cmp_str);
+	*out = c.v;
+	return (int)c.n;
+}
+
+void cmd_candidates_free(char **c)
+{
+	if (!c)
+		return;
+	for (char **p = c; *p; p++)
+		free(*p);
+	free(c);
+}

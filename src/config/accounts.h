@@ -1,0 +1,65 @@
+/* Accounts: $XDG_CONFIG_HOME/natter/accounts, INI, one section per account
+ * (keys in doc/natter.1 and ../shared/headless-contract.md). */
+#ifndef NATTER_CONFIG_ACCOUNTS_H
+#define NATTER_CONFIG_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tls_mode { TLS_REQUIRE, TLS_DIRECT, TLS_DISABLE };
+enum auth_mode { AUTH_AUTO, AUTH_SCRAM, AUTH_PLAIN, AUTH_LEGACY, AUTH_X_OAUTH2, AUTH_X_YANDEX_OAUTH };
+
+struct account {
+	char *name;     /* the section name */
+	char *jid;      /* as written; validated with jid_parse() */
+	char *password; /* NULL when not set */
+	char *eval_password;
+	char *server; /* NULL: the JID's domain */
+	int port;     /* 0: default for the TLS mode */
+	char *resource; /* never NULL after loading: "natter" by default */
+	int priority;   /* -128..127 */
+	enum tls_mode tls;
+	char *tls_cafile;
+	char *tls_fingerprint; /* normalised "sha256:<64 lowercase hex>" or NULL */
+	enum auth_mode auth;
+	char *token;
+	bool autoack_fcm;
+};
+
+struct account_list {
+	struct account *items;
+	size_t count;
+};
+
+/* Loads and validates the whole file.  On failure returns -1 and sets
+ * *err to a malloc'd one-line reason naming the file, line and key (the
+ * caller frees it).  A file that holds a password or token and is readable
+ * by group or others is refused.  A missing file is not an error: the list
+ * is empty (return 0). */
+int accounts_load(const char *path, struct account_list *out, char **err);
+void accounts_free(struct account_list *list);
+
+/* The account called name, or NULL. */
+const struct account *accounts_find(const struct account_list *list, const char *name);
+
+/* Deep copy into *dst (0), or -1 on ENOMEM. */
+int account_copy(struct account *dst, const struct account *src);
+void account_clear(struct account *a);
+
+/* Fills a->password by running eval_password through /bin/sh and taking
+ * the first line of its output, when password is unset.  Returns 0, or -1
+ * with a malloc'd *err (the command's exit status or why it failed, never
+ * the output). */
+int account_resolve_password(struct account *a, char **err);
+
+/* Sets key=value in section name of the file at path (created 0600 if
+ * missing), keeping every other line, comment and the mode; written to a
+ * temporary file and renamed, so a crash or full disk never leaves a
+ * half-written file.  value NULL removes the key.  -1 with *err on failure. */
+int accounts_set_key(const char *path, const char *name, const char *key, const char *value,
+		     char **err);
+
+const char *tls_mode_name(enum tls_mode m);
+const char *auth_mode_name(enum auth_mode m);
+
+#endif

@@ -1,0 +1,53 @@
+/* The event core: one account's session, independent of any front end.
+ *
+ * It owns the XMPP session, reconnection, the outbox and the protocol
+ * features, runs commands from the table and reports everything through
+ * the nt_frontend it was given. */
+#ifndef NATTER_CORE_CORE_H
+#define NATTER_CORE_CORE_H
+
+#include <stdbool.h>
+
+#include "config/accounts.h"
+#include "config/settings.h"
+#include "core/event.h"
+#include "core/loop.h"
+
+struct core;
+
+struct core_options {
+	struct loop *loop;
+	const struct account *account; /* copied */
+	const char *accounts_path;     /* where to write pins and passwords */
+	const struct settings *settings; /* copied where kept */
+	struct nt_frontend frontend;
+};
+
+struct core *core_new(const struct core_options *opt);
+void core_free(struct core *core);
+
+/* Registers the core's commands and connects unless autoconnect is off. */
+int core_start(struct core *core, bool autoconnect);
+
+/* One line of user input: "/command ..." or text for the current chat. */
+int core_input(struct core *core, const char *line);
+
+/* Closes the stream cleanly (bounded in time), then stops the loop. */
+void core_quit(struct core *core);
+bool core_quitting(const struct core *core);
+
+bool core_online(const struct core *core);
+const char *core_jid(const struct core *core); /* bound JID or account JID */
+
+/* The conversation plain text goes to; NULL when none is open. */
+const char *core_current_chat(const struct core *core);
+void core_set_current_chat(struct core *core, const char *bare_jid);
+
+/* Reporting helpers used by the core's own modules and commands. */
+void core_emit(struct core *core, const struct nt_event *ev);
+void core_error(struct core *core, const char *command, const char *condition,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void core_info(struct core *core, const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,79 @@
+/* What the core's own modules share; front ends never include this. */
+#ifndef NATTER_CORE_CORE_INTERNAL_H
+#define NATTER_CORE_CORE_INTERNAL_H
+
+#include "cmd/cmd.h"
+#include "core/core.h"
+#include "xmpp/session.h"
+
+enum core_state {
+	CORE_OFFLINE,    /* not connected and not trying */
+	CORE_CONNECTING, /* an attempt is under way */
+	CORE_ONLINE,
+	CORE_WAITING,    /* a reconnection is scheduled */
+	CORE_CLOSING,    /* </stream:stream> sent, waiting for the server's */
+};
+
+struct core {
+	struct loop *loop;
+	struct account account;
+	char *accounts_path;
+	struct nt_frontend fe;
+	/* [connection] settings in milliseconds, [privacy] flags */
+	unsigned connect_timeout_ms, reconnect_min_ms, reconnect_max_ms;
+	unsigned ping_interval_ms, ping_timeout_ms, close_timeout_ms;
+	bool reveal_os;
+
+	struct xs *xs;
+	enum core_state state;
+	bool want_online; /* cleared by /disconnect and by errors retrying cannot fix */
+	bool quitting;
+	bool timed_out;   /* the watchdog cut the current attempt */
+	unsigned attempt; /* reconnection attempts since the last login */
+	uint64_t retry_timer, watchdog_timer, ping_timer, close_timer;
+	char *current_chat;
+	/* Own presence, re-sent on every fresh login. */
+	char *show;   /* NULL: online; "chat", "away", "xa", "dnd" */
+	char *status;
+	int priority;
+};
+
+/* Modules register their stanza handlers when the core starts. */
+int chat_init(struct core *core);
+int replies_init(struct core *core);
+
+/* Sends initial presence after a fresh login, unavailable before a close. */
+void chat_announce(struct core *core);
+void chat_goodbye(struct core *core);
+/* Sends a chat message to a bare or full JID (queued while offline). */
+int chat_send_text(struct core *core, const char *to, const char *text, const char *command);
+
+/* A command name for error events from a command's handler. */
+#define CALL_NAME(call) ((call)->entry->name)
+
+/* The command tables (table.c). */
+extern const struct cmd_entry core_commands[];
+extern const size_t core_ncommands;
+
+/* Session commands, implemented in core.c. */
+int core_cmd_connect(struct cmd_call *call);
+int core_cmd_disconnect(struct cmd_call *call);
+int core_cmd_quit(struct cmd_call *call);
+int core_cmd_help(struct cmd_call *call);
+int core_cmd_raw(struct cmd_call *call);
+/* chat.c */
+int chat_cmd_msg(struct cmd_call *call);
+int chat_cmd_say(struct cmd_call *call);
+int chat_cmd_status(struct cmd_call *call);
+int chat_cmd_priority(struct cmd_call *call);
+/* replies.c */
+int replies_cmd_version(struct cmd_call *call);
+int replies_cmd_ping(struct cmd_call *call);
+
+/* Duplicates a network string into a terminal-safe one-line string (NULL
+ * for NULL, or when out of memory); core_clean_text keeps line breaks and
+ * tabs, for message bodies. */
+char *core_clean(const char *s);
+char *core_clean_text(const char *s);
+
+#endif

@@ -1,0 +1,40 @@
+/* The event loop: one poll() over file descriptors and timers.
+ *
+ * natter sleeps in the kernel until a descriptor is ready or the earliest
+ * timer is due; nothing wakes it on a fixed tick.  Prepare hooks run once per
+ * pass just before the loop sleeps, which is where deferred work (redraws,
+ * batched commits) happens. */
+#ifndef NATTER_CORE_LOOP_H
+#define NATTER_CORE_LOOP_H
+
+#include <poll.h>
+#include <stdint.h>
+
+struct loop;
+
+typedef void (*loop_fd_fn)(struct loop *loop, int fd, short revents, void *ud);
+typedef void (*loop_timer_fn)(struct loop *loop, void *ud);
+typedef void (*loop_prepare_fn)(struct loop *loop, void *ud);
+
+struct loop *loop_new(void);
+void loop_free(struct loop *loop);
+
+/* Watches fd for events (POLLIN/POLLOUT); replaces an earlier watch of fd. */
+int loop_fd_add(struct loop *loop, int fd, short events, loop_fd_fn fn, void *ud);
+void loop_fd_remove(struct loop *loop, int fd);
+
+/* One-shot timer in ms from now; returns a non-zero id, or 0 on ENOMEM. */
+uint64_t loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_fn fn, void *ud);
+/* Cancelling id 0 or a timer that already fired is harmless. */
+void loop_timer_cancel(struct loop *loop, uint64_t id);
+
+int loop_prepare_add(struct loop *loop, loop_prepare_fn fn, void *ud);
+
+/* Runs until loop_stop(); returns 0, or -1 if poll() failed for good. */
+int loop_run(struct loop *loop);
+void loop_stop(struct loop *loop);
+
+/* Monotonic milliseconds. */
+uint64_t loop_now_ms(void);
+
+#endif

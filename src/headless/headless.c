@@ -1,0 +1,268 @@
+/* Headless front end: one command per input line, one JSON object per
+ * event on output (doc/headless.md). */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "headless/headless.h"
+#include "util/log.h"
+#include "util/text.h"
+
+/* A command line longer than this is refused rather than buffered without
+ * bound (a /raw stanza of a megabyte is still fine). */
+#define MAX_LINE (1024 * 1024)
+
+struct headless {
+	struct loop *loop;
+	int in_fd;
+	FILE *out;
+	struct core *core;
+	char *buf;
+	size_t len, cap;
+	bool discarding; /* inside an over-long line */
+	bool eof;
+};
+
+static const char *const kind_names[] = {
+	[NT_EV_CONNECTING] = "connecting",   [NT_EV_CONNECTED] = "connected",     [NT_EV_DISCONNECTED] = "disconnected",
+	[NT_EV_RECONNECTING] = "reconnecting", [NT_EV_RESUMED] = "resumed",
+	[NT_EV_TLS_UNTRUSTED] = "tls_untrusted", [NT_EV_ERROR] = "error",
+	[NT_EV_INFO] = "info",               [NT_EV_MESSAGE] = "message",
+	[NT_EV_PRESENCE] = "presence",       [NT_EV_VERSION] = "version",
+	[NT_EV_PONG] = "pong",               [NT_EV_RAW_SENT] = "raw_sent",
+};
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+	/* Strings reach us sanitised; json_string() refuses invalid UTF-8,
+	 * which would be a bug upstream, so it is logged, not hidden. */
+	if (!v)
+		return;
+	if (json_object_set_new(o, key, json_string(v)))
+		log_error("event field %s was not valid UTF-8 and was left out", key);
+}
+
+static void timestamp(json_t *o)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[40];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%03ldZ", ts.tv_nsec / 1000000);
+	set_str(o, "ts", buf);
+}
+
+static void fill(json_t *o, const struct nt_event *ev)
+{
+	switch (ev->kind) {
+	case NT_EV_CONNECTING:
+		json_object_set_new(o, "attempt", json_integer(ev->u.connecting.attempt));
+		break;
+	case NT_EV_CONNECTED:
+		set_str(o, "jid", ev->u.connected.jid);
+		json_object_set_new(o, "secure", json_boolean(ev->u.connected.secure));
+		set_str(o, "mechanism", ev->u.connected.mechanism);
+		break;
+	case NT_EV_DISCONNECTED:
+		set_str(o, "reason", ev->u.disconnected.reason);
+		break;
+	case NT_EV_RECONNECTING:
+		json_object_set_new(o, "attempt", json_integer(ev->u.reconnecting.attempt));
+		json_object_set_new(o, "in_ms", json_integer(ev->u.reconnecting.in_ms));
+		break;
+	case NT_EV_RESUMED:
+	case NT_EV_RAW_SENT:
+		break;
+	case NT_EV_TLS_UNTRUSTED:
+		set_str(o, "fingerprint", ev->u.tls_untrusted.fingerprint);
+		set_str(o, "reason", ev->u.tls_untrusted.reason);
+		json_object_set_new(o, "pin_mismatch",
+				    json_boolean(ev->u.tls_untrusted.pin_mismatch));
+		break;
+	case NT_EV_ERROR:
+		set_str(o, "command", ev->u.error.command);
+		set_str(o, "condition", ev->u.error.condition);
+		set_str(o, "text", ev->u.error.text);
+		break;
+	case NT_EV_INFO:
+		set_str(o, "command", ev->u.info.command);
+		set_str(o, "text", ev->u.info.text);
+		break;
+	case NT_EV_MESSAGE:
+		set_str(o, "from", ev->u.message.from);
+		set_str(o, "to", ev->u.message.to);
+		set_str(o, "type", ev->u.message.type);
+		set_str(o, "id", ev->u.message.id);
+		set_str(o, "body", ev->u.message.body);
+		set_str(o, "xhtml", ev->u.message.xhtml);
+		set_str(o, "thread", ev->u.message.thread);
+		if (ev->u.message.delayed)
+			json_object_set_new(o, "delayed", json_true());
+		set_str(o, "stamp", ev->u.message.stamp);
+		set_str(o, "carbon", ev->u.message.carbon);
+		if (ev->u.message.outgoing)
+			json_object_set_new(o, "outgoing", json_true());
+		break;
+	case NT_EV_PRESENCE:
+		set_str(o, "from", ev->u.presence.from);
+		set_str(o, "type", ev->u.presence.type);
+		set_str(o, "show", ev->u.presence.show);
+		set_str(o, "status", ev->u.presence.status);
+		json_object_set_new(o, "priority", json_integer(ev->u.presence.priority));
+		break;
+	case NT_EV_VERSION:
+		set_str(o, "from", ev->u.version.from);
+		set_str(o, "name", ev->u.version.name);
+		set_str(o, "version", ev->u.version.version);
+		set_str(o, "os", ev->u.version.os);
+		break;
+	case NT_EV_PONG:
+		set_str(o, "from", ev->u.pong.from);
+		json_object_set_new(o, "rtt_ms", json_integer(ev->u.pong.rtt_ms));
+		break;
+	}
+}
+
+static void emit(void *ud, const struct nt_event *ev)
+{
+	struct headless *h = ud;
+	json_t *o = json_object();
+	char *line;
+
+	if (!o) {
+		log_error("out of memory: an event was lost");
+		return;
+	}
+	set_str(o, "event", kind_names[ev->kind]);
+	timestamp(o);
+	fill(o, ev);
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!line) {
+		log_error("out of memory: an event was lost");
+		return;
+	}
+	/* One flush per event: scripts read line by line and must not wait. */
+	if (fprintf(h->out, "%s\n", line) < 0 || fflush(h->out)) {
+		log_error("standard output is gone (%s): quitting", strerror(errno));
+		if (h->core && !core_quitting(h->core))
+			core_quit(h->core);
+	}
+	free(line);
+}
+
+struct headless *headless_new(struct loop *loop, int in_fd, FILE *out)
+{
+	struct headless *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->loop = loop;
+	h->in_fd = in_fd;
+	h->out = out;
+	return h;
+}
+
+struct nt_frontend headless_frontend(struct headless *h)
+{
+	return (struct nt_frontend){emit, h};
+}
+
+static void run_line(struct headless *h, char *line, size_t len)
+{
+	if (len && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (!len)
+		return;
+	if (!text_utf8_valid(line, len)) {
+		core_error(h->core, NULL, "bad-request", "the command line is not valid UTF-8");
+		return;
+	}
+	core_input(h->core, line);
+}
+
+static void take_lines(struct headless *h)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < h->len; i++) {
+		if (h->buf[i] != '\n')
+			continue;
+		h->buf[i] = '\0';
+		if (!h->discarding)
+			run_line(h, h->buf + start, i - start);
+		h->discarding = false;
+		start = i + 1;
+		if (core_quitting(h->core))
+			break;
+	}
+	memmove(h->buf, h->buf + start, h->len - start);
+	h->len -= start;
+	if (h->len > MAX_LINE) {
+		if (!h->discarding)
+			core_error(h->core, NULL, "bad-request",
+				   "command line longer than %d bytes ignored", MAX_LINE);
+		h->discarding = true;
+		h->len = 0;
+	}
+}
+
+static void on_input(struct loop *loop, int fd, short revents, void *ud)
+{
+	struct headless *h = ud;
+	ssize_t n;
+
+	if (h->cap - h->len < 4096) {
+		size_t ncap = h->cap ? h->cap * 2 : 8192;
+		char *b = realloc(h->buf, ncap);
+
+		if (!b) {
+			log_error("out of memory reading commands");
+			return;
+		}
+		h->buf = b;
+		h->cap = ncap;
+	}
+	n = read(fd, h->buf + h->len, h->cap - h->len - 1);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* End of input: a last line without newline still counts. */
+		if (h->len && !h->discarding) {
+			h->buf[h->len] = '\0';
+			run_line(h, h->buf, h->len);
+		}
+		h->len = 0;
+		h->eof = true;
+		loop_fd_remove(loop, fd);
+		if (!core_quitting(h->core))
+			core_quit(h->core);
+		return;
+	}
+	h->len += (size_t)n;
+	if (!core_quitting(h->core))
+		take_lines(h);
+}
+
+int headless_attach(struct headless *h, struct core *core)
+{
+	h->core = core;
+	return loop_fd_add(h->loop, h->in_fd, POLLIN, on_input, h);
+}
+
+void headless_free(struct headless *h)
+{
+	if (!h)
+		return;
+	free(h->buf);
+	free(h);
+}

@@ -1,0 +1,507 @@
+/* Layout and rendering.
+ *
+ * Nothing else in natter writes to the terminal.  Text becomes cells (one
+ * spacing character plus its combining marks, with a width from wcwidth)
+ * before it is drawn, so the column arithmetic here always agrees with
+ * what ncurses puts on the screen. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "ui/draw.h"
+#include "ui/ui_internal.h"
+#include "ui/winlist.h"
+#include "ui/wstr.h"
+
+#define DRAW_NAME_MAX   20 /* characters of a window name in the window list */
+#define DRAW_PROMPT_MAX 12 /* characters of a window name in the prompt */
+
+struct draw_cell {
+	wchar_t wc[CCHARW_MAX]; /* spacing character, combining marks, NUL */
+	unsigned char n;
+	unsigned char width; /* 0 only for a line break */
+	unsigned char elem;
+};
+
+struct draw_cells {
+	struct draw_cell *c;
+	size_t n, cap;
+	size_t body; /* first cell a line may be wrapped at */
+	int indent;  /* columns continuation rows start at */
+};
+
+struct draw_row {
+	size_t start, end;
+	int col;
+};
+
+static void cells_free(struct draw_cells *cs)
+{
+	free(cs->c);
+	memset(cs, 0, sizeof(*cs));
+}
+
+static int cells_push(struct draw_cells *cs, wchar_t wc, enum theme_elem e)
+{
+	struct draw_cell *c;
+	int w = wc == L'\n' ? 0 : wstr_cwidth(wc);
+
+	if (w == 0 && wc != L'\n') {
+		/* A combining mark joins the cell before it; with none to join
+		 * (or no room left in the cell) it is dropped, never drawn alone. */
+		if (cs->n && cs->c[cs->n - 1].width && cs->c[cs->n - 1].n < CCHARW_MAX - 1) {
+			c = &cs->c[cs->n - 1];
+			c->wc[c->n++] = wc;
+			c->wc[c->n] = 0;
+		}
+		return 0;
+	}
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 128;
+		struct draw_cell *p = realloc(cs->c, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		cs->c = p;
+		cs->cap = cap;
+	}
+	c = &cs->c[cs->n++];
+	memset(c, 0, sizeof(*c));
+	c->wc[0] = wc;
+	c->n = 1;
+	c->width = (unsigned char)w;
+	c->elem = (unsigned char)e;
+	return 0;
+}
+
+static int cells_pushw(struct draw_cells *cs, const wchar_t *s, size_t n, enum theme_elem e)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i]; i++)
+		if (cells_push(cs, s[i], e))
+			return -1;
+	return 0;
+}
+
+/* Plain ASCII from our own format strings. */
+static int cells_pushs(struct draw_cells *cs, const char *s, enum theme_elem e)
+{
+	for (; *s; s++)
+		if (cells_push(cs, (wchar_t)(unsigned char)*s, e))
+			return -1;
+	return 0;
+}
+
+static int cells_width(const struct draw_cells *cs, size_t from, size_t to)
+{
+	int w = 0;
+
+	for (; from < to; from++)
+		w += cs->c[from].width;
+	return w;
+}
+
+static int draw_same_day(time_t a, time_t b)
+{
+	struct tm ta, tb;
+
+	localtime_r(&a, &ta);
+	localtime_r(&b, &tb);
+	return ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday;
+}
+
+/* A scrollback line as cells: "HH:MM [delayed] <nick> text". */
+static int draw_line_cells(struct ui *ui, const struct window_line *l, struct draw_cells *cs)
+{
+	enum theme_elem body = TH_TEXT;
+	char ts[32];
+	struct tm tm;
+	int rc;
+
+	localtime_r(&l->when, &tm);
+	strftime(ts, sizeof ts,
+	         l->delayed && !draw_same_day(l->when, time(NULL)) ? "%m-%d %H:%M " : "%H:%M ",
+	         &tm);
+	rc = cells_pushs(cs, ts, l->delayed ? TH_DELAYED : TH_TIME);
+	if (!rc && l->delayed)
+		rc = cells_pushs(cs, "[delayed] ", TH_DELAYED);
+	if (!rc && l->nick) {
+		enum theme_elem e = l->kind == WL_MSG_OWN ? TH_NICK_OWN : TH_NICK_PEER;
+
+		rc = cells_pushs(cs, "<", e);
+		rc = rc ? rc : cells_pushw(cs, l->nick, wcslen(l->nick), e);
+		rc = rc ? rc : cells_pushs(cs, "> ", e);
+	}
+	switch (l->kind) {
+	case WL_MSG_OWN:
+		body = TH_TEXT_OWN;
+		break;
+	case WL_MSG_PEER:
+		body = TH_TEXT;
+		break;
+	case WL_INFO:
+		body = TH_INFO;
+		break;
+	case WL_ERROR:
+		body = TH_ERROR;
+		break;
+	case WL_PRESENCE:
+		body = TH_PRESENCE;
+		break;
+	}
+	cs->body = cs->n;
+	cs->indent = cells_width(cs, 0, cs->n);
+	if (cs->indent * 2 >= ui->chat_cols)
+		cs->indent = 0;
+	return rc ? rc : cells_pushw(cs, l->text, wcslen(l->text), body);
+}
+
+/* Where the row starting at cell start (column col) ends, breaking at the
+ * last space of the body when a word would not fit.  *next is where the
+ * following row starts. */
+static size_t draw_row_end(const struct draw_cells *cs, size_t start, int col, int width,
+                           size_t *next)
+{
+	size_t i, space = (size_t)-1;
+
+	for (i = start; i < cs->n; i++) {
+		const struct draw_cell *c = &cs->c[i];
+
+		if (!c->width) {
+			*next = i + 1;
+			return i;
+		}
+		if (col + c->width > width) {
+			if (i == start) {
+				/* Wider than the pane: give it a row of its own. */
+				*next = i + 1;
+				return i + 1;
+			}
+			if (space != (size_t)-1) {
+				*next = space + 1;
+				return space;
+			}
+			*next = i;
+			return i;
+		}
+		if (i >= cs->body && i > start && c->wc[0] == L' ')
+			space = i;
+		col += c->width;
+	}
+	*next = cs->n;
+	return cs->n;
+}
+
+/* Splits cells into rows for a pane width columns wide; malloc'd array. */
+static struct draw_row *draw_rows(const struct draw_cells *cs, int width, size_t *nrows)
+{
+	struct draw_row *rows = malloc((cs->n + 1) * sizeof(*rows));
+	size_t start = 0, n = 0;
+	int col = 0;
+
+	if (!rows)
+		return NULL;
+	do {
+		size_t next;
+
+		rows[n].start = start;
+		rows[n].end = draw_row_end(cs, start, col, width, &next);
+		rows[n].col = col;
+		n++;
+		start = next;
+		col = cs->indent;
+	} while (start < cs->n && n <= cs->n);
+	*nrows = n;
+	return rows;
+}
+
+static int draw_cells_at(struct ui *ui, WINDOW *win, int y, int x, int maxx,
+                         const struct draw_cells *cs, size_t from, size_t to)
+{
+	for (; from < to; from++) {
+		const struct draw_cell *c = &cs->c[from];
+		cchar_t cc;
+
+		if (!c->width)
+			continue;
+		if (x + c->width > maxx)
+			break;
+		if (setcchar(&cc, c->wc, theme_attr(&ui->theme, c->elem),
+		             theme_pair(&ui->theme, c->elem), NULL) == OK)
+			mvwadd_wch(win, y, x, &cc);
+		x += c->width;
+	}
+	return x;
+}
+
+/* Draws UTF-8 text in one style, clipped at maxx; returns the next column. */
+static int draw_text(struct ui *ui, WINDOW *win, int y, int x, int maxx, const wchar_t *s,
+                     enum theme_elem e)
+{
+	struct draw_cells cs = {0};
+
+	if (cells_pushw(&cs, s, wcslen(s), e) == 0)
+		x = draw_cells_at(ui, win, y, x, maxx, &cs, 0, cs.n);
+	cells_free(&cs);
+	return x;
+}
+
+static int draw_utf8(struct ui *ui, WINDOW *win, int y, int x, int maxx, const char *s,
+                     enum theme_elem e)
+{
+	wchar_t *w = wstr_from_utf8(s, 0, NULL);
+
+	if (!w)
+		return x;
+	x = draw_text(ui, win, y, x, maxx, w, e);
+	free(w);
+	return x;
+}
+
+int draw_line_rows(struct ui *ui, const struct window_line *l)
+{
+	struct draw_cells cs = {0};
+	struct draw_row *rows;
+	size_t n = 1;
+
+	if (ui->chat_cols > 0 && draw_line_cells(ui, l, &cs) == 0) {
+		rows = draw_rows(&cs, ui->chat_cols, &n);
+		free(rows);
+		if (!rows)
+			n = 1;
+	}
+	cells_free(&cs);
+	return (int)n;
+}
+
+unsigned draw_max_scroll(struct ui *ui, struct window *w)
+{
+	unsigned total = 0;
+	size_t i;
+
+	for (i = 0; i < w->count; i++)
+		total += (unsigned)draw_line_rows(ui, window_line_at(w, i));
+	return total > (unsigned)ui->chat_rows ? total - (unsigned)ui->chat_rows : 0;
+}
+
+/* Fills the pane from the bottom up, newest line last, skipping the rows
+ * the window is scrolled back by. */
+static void draw_chat(struct ui *ui)
+{
+	struct window *w = winlist_current(ui);
+	unsigned skip = w->scroll;
+	size_t i = w->count;
+	int y = ui->chat_rows;
+
+	werase(ui->chat);
+	while (i-- > 0 && y > 0) {
+		struct draw_cells cs = {0};
+		struct draw_row *rows = NULL;
+		size_t r, n;
+
+		if (draw_line_cells(ui, window_line_at(w, i), &cs) == 0)
+			rows = draw_rows(&cs, ui->chat_cols, &n);
+		for (r = rows ? n : 0; r-- > 0 && y > 0;) {
+			if (skip) {
+				skip--;
+				continue;
+			}
+			y--;
+			draw_cells_at(ui, ui->chat, y, rows[r].col, ui->chat_cols, &cs,
+			              rows[r].start, rows[r].end);
+		}
+		free(rows);
+		cells_free(&cs);
+	}
+	wnoutrefresh(ui->chat);
+}
+
+static void draw_conn_state(struct ui *ui, wchar_t *buf, size_t n)
+{
+	uint64_t now = loop_now_ms(), left;
+
+	switch (ui->conn) {
+	case CONN_ONLINE:
+		swprintf(buf, n, L"online");
+		break;
+	case CONN_CONNECTING:
+		swprintf(buf, n, L"connecting");
+		break;
+	case CONN_RECONNECTING:
+		left = ui->reconnect_at > now ? (ui->reconnect_at - now + 999) / 1000 : 0;
+		swprintf(buf, n, L"reconnecting in %llu s", (unsigned long long)left);
+		break;
+	default:
+		swprintf(buf, n, L"offline");
+		break;
+	}
+}
+
+/* The window list "[1:console] [2:bob*]" from column x up to maxx,
+ * starting late enough that the current window shows. */
+static void draw_winlist(struct ui *ui, int x, int maxx)
+{
+	wchar_t(*items)[DRAW_NAME_MAX + 32] = malloc(ui->nwins * sizeof(*items));
+	int *width = malloc(ui->nwins * sizeof(*width)), tot = 0;
+	size_t i, s = 0;
+
+	if (!items || !width)
+		goto out;
+	for (i = 0; i < ui->nwins; i++) {
+		struct window *w = ui->wins[i];
+		const wchar_t *mark = w->act == ACT_MSG ? L"*" : w->act == ACT_INFO ? L"+" : L"";
+
+		if (swprintf(items[i], DRAW_NAME_MAX + 32, L"[%zu:%.*ls%ls]", i + 1, DRAW_NAME_MAX,
+		             w->name, mark) < 0)
+			items[i][0] = 0;
+		width[i] = wstr_width(items[i], wcslen(items[i])) + 1;
+	}
+	for (i = 0; i <= ui->cur; i++)
+		tot += width[i];
+	while (s < ui->cur && x + tot + 2 > maxx)
+		tot -= width[s++];
+	if (s > 0)
+		x = draw_text(ui, ui->status, 0, x, maxx, L"< ", TH_STATUS);
+	for (i = s; i < ui->nwins; i++) {
+		struct window *w = ui->wins[i];
+		enum theme_elem e = i == ui->cur        ? TH_STATUS_CUR
+		                    : w->act == ACT_MSG ? TH_STATUS_ACT
+		                                        : TH_STATUS;
+
+		if (x + width[i] > maxx + 1) {
+			draw_text(ui, ui->status, 0, x, maxx, L">", TH_STATUS);
+			break;
+		}
+		x = draw_text(ui, ui->status, 0, x, maxx, items[i], e) + 1;
+	}
+out:
+	free(items);
+	free(width);
+}
+
+/* " online  me@host/res  [1:console] [2:bob*]        -- more -- " */
+static void draw_status(struct ui *ui)
+{
+	struct window *cw = winlist_current(ui);
+	const wchar_t *more = cw->scroll ? L" -- more -- " : L"";
+	int cols = ui->chat_cols, x, right = cols - wstr_width(more, wcslen(more)), jid_max;
+	wchar_t state[64], cur[DRAW_NAME_MAX + 32];
+	cchar_t bg;
+
+	setcchar(&bg, L" ", theme_attr(&ui->theme, TH_STATUS), theme_pair(&ui->theme, TH_STATUS),
+	         NULL);
+	wbkgrndset(ui->status, &bg);
+	werase(ui->status);
+	draw_conn_state(ui, state, sizeof(state) / sizeof(state[0]));
+	x = draw_text(ui, ui->status, 0, 1, right, state,
+	              ui->conn == CONN_ONLINE ? TH_STATUS_ONLINE : TH_STATUS_OFFLINE) +
+	    2;
+	/* The JID gives way to the current window's entry on a narrow screen. */
+	if (swprintf(cur, DRAW_NAME_MAX + 32, L"[%zu:%.*ls*]  ", ui->cur + 1, DRAW_NAME_MAX,
+	             cw->name) < 0)
+		cur[0] = 0;
+	jid_max = right - wstr_width(cur, wcslen(cur));
+	if (ui_own_jid(ui) && jid_max > x + 4)
+		x = draw_utf8(ui, ui->status, 0, x, jid_max, ui_own_jid(ui), TH_STATUS) + 2;
+	draw_winlist(ui, x, right);
+	if (*more)
+		draw_text(ui, ui->status, 0, right, cols, more, TH_STATUS_ACT);
+	wnoutrefresh(ui->status);
+}
+
+static void draw_input(struct ui *ui)
+{
+	struct window *w = winlist_current(ui);
+	struct input *in = &ui->input;
+	struct draw_cells cs = {0};
+	wchar_t prompt[DRAW_PROMPT_MAX + 4];
+	int cols = ui->chat_cols, x;
+
+	werase(ui->inputw);
+	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%.*ls> ", DRAW_PROMPT_MAX, w->name);
+	x = draw_text(ui, ui->inputw, 0, 0, cols, prompt, TH_PROMPT);
+	if (x >= cols - 1)
+		x = 0;
+	input_scroll_to_cursor(in, cols - x);
+	if (cells_pushw(&cs, in->buf + in->view, in->len - in->view, TH_INPUT) == 0)
+		draw_cells_at(ui, ui->inputw, 0, x, cols, &cs, 0, cs.n);
+	cells_free(&cs);
+	wmove(ui->inputw, 0, x + wstr_width(in->buf + in->view, in->cur - in->view));
+}
+
+static void draw_free_panes(struct ui *ui)
+{
+	if (ui->chat)
+		delwin(ui->chat);
+	if (ui->status)
+		delwin(ui->status);
+	if (ui->inputw)
+		delwin(ui->inputw);
+	ui->chat = ui->status = ui->inputw = NULL;
+	ui->chat_rows = 0;
+}
+
+void draw_layout(struct ui *ui)
+{
+	int rows = LINES, cols = COLS;
+
+	draw_free_panes(ui);
+	ui->chat_cols = cols > 0 ? cols : 1;
+	ui->dirty |= DIRTY_ALL;
+	clearok(curscr, TRUE);
+	if (rows < 3 || cols < 16)
+		return;
+	/* Chat pane on top, then the status bar, then the input line.  A
+	 * roster pane will take columns from the chat pane's right edge. */
+	ui->chat_rows = rows - 2;
+	ui->chat = newwin(ui->chat_rows, cols, 0, 0);
+	ui->status = newwin(1, cols, rows - 2, 0);
+	ui->inputw = newwin(1, cols, rows - 1, 0);
+	if (!ui->chat || !ui->status || !ui->inputw) {
+		/* Out of memory: the "too small" screen beats a crash. */
+		draw_free_panes(ui);
+		return;
+	}
+	leaveok(ui->chat, TRUE);
+	leaveok(ui->status, TRUE);
+}
+
+void draw_free(struct ui *ui)
+{
+	draw_free_panes(ui);
+}
+
+static void draw_too_small(struct ui *ui)
+{
+	werase(stdscr);
+	mvaddnstr(0, 0, "terminal too small", COLS);
+	wnoutrefresh(stdscr);
+}
+
+void draw_screen(struct ui *ui)
+{
+	if (ui->dirty & DIRTY_LAYOUT)
+		draw_layout(ui);
+	if (!ui->chat) {
+		draw_too_small(ui);
+	} else {
+		if (ui->dirty & DIRTY_CHAT)
+			draw_chat(ui);
+		if (ui->dirty & DIRTY_STATUS)
+			draw_status(ui);
+		if (ui->dirty & DIRTY_INPUT)
+			draw_input(ui);
+		/* Last, so the terminal's cursor ends up in the input line. */
+		wnoutrefresh(ui->inputw);
+	}
+	if (ui->bell_pending) {
+		beep();
+		ui->bell_pending = false;
+	}
+	doupdate();
+	ui->dirty = 0;
+}

@@ -1,0 +1,413 @@
+/* Key bindings: emacs-style editing, history, completion, windows. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "cmd/cmd.h"
+#include "ui/draw.h"
+#include "ui/keys.h"
+#include "ui/ui_internal.h"
+#include "ui/winlist.h"
+#include "ui/wstr.h"
+
+#define CTRL(c)       ((c)&0x1f)
+#define KEYS_ESC      0x1b
+#define KEYS_PER_PASS 4096 /* keys handled before giving the network a turn */
+
+enum { KEY_ALT_LEFT_OWN = KEY_MAX + 1, KEY_ALT_RIGHT_OWN };
+
+/* The code ncurses gives for terminfo capability cap, defining seq as
+ * fallback_code when the terminal description lacks it. */
+static int keys_code(const char *cap, const char *seq, int fallback_code)
+{
+	char *s = tigetstr(cap);
+	int code;
+
+	if (s && s != (char *)-1) {
+		code = key_defined(s);
+		if (code > 0)
+			return code;
+	}
+	code = key_defined(seq);
+	if (code > 0)
+		return code;
+	define_key(seq, fallback_code);
+	return fallback_code;
+}
+
+int keys_init(struct ui *ui)
+{
+	/* Keys are read through a window that is never drawn: reading through
+	 * a pane would make ncurses refresh it, and stdscr would repaint the
+	 * whole screen blank on the first read. */
+	ui->keys = newwin(1, 1, 0, 0);
+	if (!ui->keys)
+		return -1;
+	keypad(ui->keys, TRUE);
+	nodelay(ui->keys, TRUE);
+	untouchwin(ui->keys);
+	ui->key_alt_left = keys_code("kLFT3", "\033[1;3D", KEY_ALT_LEFT_OWN);
+	ui->key_alt_right = keys_code("kRIT3", "\033[1;3C", KEY_ALT_RIGHT_OWN);
+	return 0;
+}
+
+void keys_complete_reset(struct ui *ui)
+{
+	cmd_candidates_free(ui->comp);
+	ui->comp = NULL;
+	ui->ncomp = ui->comp_i = 0;
+}
+
+static void keys_history(struct ui *ui, int dir)
+{
+	struct window *w = winlist_current(ui);
+	char *cur = input_text(&ui->input);
+	const char *line = history_step(&w->hist, dir, cur);
+
+	if (line)
+		input_set(&ui->input, line);
+	free(cur);
+}
+
+static void keys_enter(struct ui *ui)
+{
+	char *line = input_text(&ui->input);
+
+	if (!line)
+		return;
+	if (*line) {
+		history_add(&winlist_current(ui)->hist, line);
+		input_clear(&ui->input);
+		winlist_current(ui)->scroll = 0;
+		ui->dirty |= DIRTY_ALL;
+		ui_submit(ui, line);
+	}
+	free(line);
+}
+
+/* What a candidate replaces the word with: cmd_complete() may give whole
+ * words, command names without their '/', or just the missing tail. */
+static char *keys_candidate(const char *word, const char *cand)
+{
+	size_t wl = strlen(word);
+	char *s;
+
+	if (!strncmp(cand, word, wl))
+		return strdup(cand);
+	if (word[0] == '/' && !strncmp(cand, word + 1, wl - 1)) {
+		if (asprintf(&s, "/%s", cand) < 0)
+			return NULL;
+		return s;
+	}
+	if (asprintf(&s, "%s%s", word, cand) < 0)
+		return NULL;
+	return s;
+}
+
+static size_t keys_common_prefix(char **c, size_t n)
+{
+	size_t len = strlen(c[0]), i, k;
+
+	for (i = 1; i < n; i++) {
+		for (k = 0; k < len && c[i][k] == c[0][k]; k++)
+			;
+		len = k;
+	}
+	/* Never stop inside a UTF-8 sequence. */
+	while (len > 0 && ((unsigned char)c[0][len] & 0xc0) == 0x80)
+		len--;
+	return len;
+}
+
+/* The contacts offered for "@jid": open chats first, then everyone seen. */
+static const char **keys_jids(struct ui *ui)
+{
+	const char **j = calloc(ui->nwins + ui->nknown + 1, sizeof(*j));
+	size_t i, n = 0;
+
+	if (!j)
+		return NULL;
+	for (i = 1; i < ui->nwins; i++)
+		j[n++] = ui->wins[i]->jid;
+	for (i = 0; i < ui->nknown; i++)
+		if (!winlist_find(ui, ui->known[i]))
+			j[n++] = ui->known[i];
+	return j;
+}
+
+static void keys_complete_start(struct ui *ui)
+{
+	struct input *in = &ui->input;
+	char *head, *word, **cands = NULL;
+	const char **jids;
+	size_t from = in->cur, i;
+	int n;
+
+	while (from > 0 && !iswspace(in->buf[from - 1]))
+		from--;
+	head = input_text_to_cursor(in);
+	word = wstr_to_utf8(in->buf + from, in->cur - from);
+	jids = keys_jids(ui);
+	n = head && word && jids ? cmd_complete(head, (const char *const *)jids, &cands) : -1;
+	free(head);
+	free((void *)jids);
+	if (n <= 0) {
+		cmd_candidates_free(cands);
+		free(word);
+		beep();
+		return;
+	}
+	for (i = 0; i < (size_t)n; i++) {
+		char *full = keys_candidate(word, cands[i]);
+
+		if (!full) {
+			cmd_candidates_free(cands);
+			free(word);
+			return;
+		}
+		free(cands[i]);
+		cands[i] = full;
+	}
+	if (n == 1) {
+		char *s;
+
+		if (asprintf(&s, "%s ", cands[0]) >= 0) {
+			input_replace_before_cursor(in, from, s);
+			free(s);
+		}
+		cmd_candidates_free(cands);
+	} else {
+		size_t lcp = keys_common_prefix(cands, (size_t)n);
+
+		if (lcp > strlen(word)) {
+			char *s = strndup(cands[0], lcp);
+
+			if (s)
+				input_replace_before_cursor(in, from, s);
+			free(s);
+			cmd_candidates_free(cands);
+		} else {
+			/* Nothing in common to add: Tab now cycles through them. */
+			ui->comp = cands;
+			ui->ncomp = (size_t)n;
+			ui->comp_i = 0;
+			ui->comp_from = from;
+			input_replace_before_cursor(in, from, cands[0]);
+		}
+	}
+	free(word);
+}
+
+static void keys_complete(struct ui *ui)
+{
+	if (!ui->comp) {
+		keys_complete_start(ui);
+		return;
+	}
+	ui->comp_i = (ui->comp_i + 1) % ui->ncomp;
+	input_replace_before_cursor(&ui->input, ui->comp_from, ui->comp[ui->comp_i]);
+}
+
+static void keys_scroll(struct ui *ui, int dir)
+{
+	struct window *w = winlist_current(ui);
+	unsigned page = ui->chat_rows > 2 ? (unsigned)ui->chat_rows - 1 : 1;
+	unsigned max;
+
+	if (dir < 0) {
+		max = draw_max_scroll(ui, w);
+		w->scroll = w->scroll + page > max ? max : w->scroll + page;
+	} else {
+		w->scroll = w->scroll > page ? w->scroll - page : 0;
+	}
+	ui->dirty |= DIRTY_CHAT | DIRTY_STATUS;
+}
+
+static void keys_switch_rel(struct ui *ui, int dir)
+{
+	size_t n = ui->nwins;
+
+	winlist_select(ui, dir < 0 ? (ui->cur + n - 1) % n : (ui->cur + 1) % n, true);
+}
+
+/* Keys that do not change the line keep completion and history state. */
+static bool keys_alt(struct ui *ui, int rc, wint_t ch)
+{
+	if (rc == OK && ch >= '1' && ch <= '9') {
+		winlist_select(ui, (size_t)(ch - '1'), true);
+	} else if (rc == OK && ch == '0') {
+		winlist_select(ui, 9, true);
+	} else if (rc == KEY_CODE_YES && ch == KEY_LEFT) {
+		keys_switch_rel(ui, -1);
+	} else if (rc == KEY_CODE_YES && ch == KEY_RIGHT) {
+		keys_switch_rel(ui, 1);
+	} else if ((rc == OK && (ch == 127 || ch == CTRL('h'))) ||
+	           (rc == KEY_CODE_YES && ch == KEY_BACKSPACE)) {
+		input_kill_word(&ui->input);
+		return true;
+	}
+	return false;
+}
+
+/* One special key; returns whether the line changed. */
+static bool keys_special(struct ui *ui, wint_t k)
+{
+	struct input *in = &ui->input;
+
+	if ((int)k == ui->key_alt_left) {
+		keys_switch_rel(ui, -1);
+		return false;
+	}
+	if ((int)k == ui->key_alt_right) {
+		keys_switch_rel(ui, 1);
+		return false;
+	}
+	switch (k) {
+	case KEY_LEFT:
+		input_left(in);
+		break;
+	case KEY_RIGHT:
+		input_right(in);
+		break;
+	case KEY_HOME:
+		input_home(in);
+		break;
+	case KEY_END:
+		input_end(in);
+		break;
+	case KEY_BACKSPACE:
+		input_backspace(in);
+		return true;
+	case KEY_DC:
+		input_delete(in);
+		return true;
+	case KEY_UP:
+		keys_history(ui, -1);
+		return false;
+	case KEY_DOWN:
+		keys_history(ui, 1);
+		return false;
+	case KEY_PPAGE:
+		keys_scroll(ui, -1);
+		break;
+	case KEY_NPAGE:
+		keys_scroll(ui, 1);
+		break;
+	case KEY_ENTER:
+		keys_enter(ui);
+		return true;
+	case KEY_RESIZE:
+		ui_relayout(ui);
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
+/* One ordinary character or control key; returns whether the line changed. */
+static bool keys_char(struct ui *ui, wint_t ch)
+{
+	struct input *in = &ui->input;
+	wchar_t wc = (wchar_t)ch;
+
+	switch (ch) {
+	case CTRL('a'):
+		input_home(in);
+		return false;
+	case CTRL('e'):
+		input_end(in);
+		return false;
+	case CTRL('b'):
+		input_left(in);
+		return false;
+	case CTRL('f'):
+		input_right(in);
+		return false;
+	case CTRL('d'):
+		input_delete(in);
+		return true;
+	case CTRL('k'):
+		input_kill_end(in);
+		return true;
+	case CTRL('u'):
+		input_kill_start(in);
+		return true;
+	case CTRL('w'):
+		input_kill_word(in);
+		return true;
+	case CTRL('h'):
+	case 127:
+		input_backspace(in);
+		return true;
+	case CTRL('p'):
+		keys_history(ui, -1);
+		return false;
+	case CTRL('n'):
+		keys_history(ui, 1);
+		return false;
+	case CTRL('l'):
+		ui->dirty |= DIRTY_LAYOUT;
+		return false;
+	case CTRL('c'):
+		/* Raw mode: C-c is a key, not a signal.  It empties the line. */
+		input_clear(in);
+		return true;
+	case '\r':
+	case '\n':
+		keys_enter(ui);
+		return true;
+	default:
+		if (wstr_typeable(wc))
+			input_insert(in, &wc, 1);
+		return true;
+	}
+}
+
+static void keys_one(struct ui *ui, int rc, wint_t ch)
+{
+	unsigned id = winlist_current(ui)->id; /* the window may close under us */
+	struct window *w;
+	bool edited;
+
+	if (ui->esc) {
+		ui->esc = false;
+		edited = keys_alt(ui, rc, ch);
+	} else if (rc == OK && ch == KEYS_ESC) {
+		ui->esc = true;
+		return;
+	} else if (rc == OK && ch == '\t') {
+		keys_complete(ui);
+		ui->dirty |= DIRTY_INPUT;
+		return;
+	} else if (rc == KEY_CODE_YES) {
+		edited = keys_special(ui, ch);
+	} else {
+		edited = keys_char(ui, ch);
+	}
+	keys_complete_reset(ui);
+	w = winlist_by_id(ui, id);
+	if (edited && w)
+		history_reset(&w->hist);
+	ui->dirty |= DIRTY_INPUT;
+}
+
+bool keys_read(struct ui *ui)
+{
+	int i;
+
+	for (i = 0; i < KEYS_PER_PASS; i++) {
+		wint_t ch;
+		int rc = wget_wch(ui->keys, &ch);
+
+		if (rc == ERR) {
+			/* ESC with nothing after it in the same read was the Escape key. */
+			ui->esc = false;
+			return false;
+		}
+		keys_one(ui, rc, ch);
+	}
+	return true;
+}

@@ -1,0 +1,17 @@
+# Terminal UI (ncurses).  Listed here so the UI can grow without touching
+# the top-level Makefile.am.
+libnatter_a_SOURCES += \
+	src/ui/ui.c src/ui/ui.h src/ui/ui_internal.h \
+	src/ui/ui_cmds.c src/ui/ui_cmds.h \
+	src/ui/winlist.c src/ui/winlist.h \
+	src/ui/window.c src/ui/window.h \
+	src/ui/history.c src/ui/history.h \
+	src/ui/input.c src/ui/input.h \
+	src/ui/keys.c src/ui/keys.h \
+	src/ui/draw.c src/ui/draw.h \
+	src/ui/theme.c src/ui/theme.h \
+	src/ui/wstr.c src/ui/wstr.h
+
+# Installed themes; theme.c looks in $(pkgdatadir)/themes.
+themedir = $(pkgdatadir)/themes
+dist_theme_DATA = themes/default.theme themes/light.theme themes/mono.theme

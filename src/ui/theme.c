@@ -1,0 +1,364 @@
+/* Theme files and the colour pairs they turn into. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "ui/theme.h"
+
+#ifndef NATTER_DATADIR
+#define NATTER_DATADIR "/usr/local/share/natter"
+#endif
+
+static const char *const theme_names[TH_COUNT] = {
+    [TH_STATUS] = "status",
+    [TH_STATUS_CUR] = "status.current",
+    [TH_STATUS_ACT] = "status.activity",
+    [TH_STATUS_ONLINE] = "status.online",
+    [TH_STATUS_OFFLINE] = "status.offline",
+    [TH_TIME] = "time",
+    [TH_DELAYED] = "delayed",
+    [TH_NICK_OWN] = "nick.own",
+    [TH_NICK_PEER] = "nick.peer",
+    [TH_TEXT] = "text",
+    [TH_TEXT_OWN] = "text.own",
+    [TH_INFO] = "info",
+    [TH_ERROR] = "error",
+    [TH_PRESENCE] = "presence",
+    [TH_INPUT] = "input",
+    [TH_PROMPT] = "prompt",
+};
+
+/* The built-in default; themes/default.theme spells out the same values. */
+static const struct theme_style theme_builtin[TH_COUNT] = {
+    [TH_STATUS] = {COLOR_WHITE, COLOR_BLUE, A_NORMAL},
+    [TH_STATUS_CUR] = {COLOR_WHITE, COLOR_BLUE, A_BOLD},
+    [TH_STATUS_ACT] = {COLOR_YELLOW, COLOR_BLUE, A_BOLD},
+    [TH_STATUS_ONLINE] = {COLOR_GREEN, COLOR_BLUE, A_BOLD},
+    [TH_STATUS_OFFLINE] = {COLOR_RED, COLOR_BLUE, A_BOLD},
+    [TH_TIME] = {COLOR_CYAN, -1, A_NORMAL},
+    [TH_DELAYED] = {COLOR_MAGENTA, -1, A_NORMAL},
+    [TH_NICK_OWN] = {COLOR_GREEN, -1, A_BOLD},
+    [TH_NICK_PEER] = {COLOR_YELLOW, -1, A_BOLD},
+    [TH_TEXT] = {-1, -1, A_NORMAL},
+    [TH_TEXT_OWN] = {-1, -1, A_NORMAL},
+    [TH_INFO] = {COLOR_CYAN, -1, A_NORMAL},
+    [TH_ERROR] = {COLOR_RED, -1, A_BOLD},
+    [TH_PRESENCE] = {COLOR_BLUE, -1, A_NORMAL},
+    [TH_INPUT] = {-1, -1, A_NORMAL},
+    [TH_PROMPT] = {-1, -1, A_BOLD},
+};
+
+/* What every element looks like without colour: distinct by attribute. */
+static const struct theme_style theme_mono[TH_COUNT] = {
+    [TH_STATUS] = {-1, -1, A_REVERSE},
+    [TH_STATUS_CUR] = {-1, -1, A_REVERSE | A_BOLD},
+    [TH_STATUS_ACT] = {-1, -1, A_REVERSE | A_BOLD | A_UNDERLINE},
+    [TH_STATUS_ONLINE] = {-1, -1, A_REVERSE | A_BOLD},
+    [TH_STATUS_OFFLINE] = {-1, -1, A_REVERSE},
+    [TH_TIME] = {-1, -1, A_NORMAL},
+    [TH_DELAYED] = {-1, -1, A_UNDERLINE},
+    [TH_NICK_OWN] = {-1, -1, A_BOLD},
+    [TH_NICK_PEER] = {-1, -1, A_BOLD | A_UNDERLINE},
+    [TH_TEXT] = {-1, -1, A_NORMAL},
+    [TH_TEXT_OWN] = {-1, -1, A_NORMAL},
+    [TH_INFO] = {-1, -1, A_NORMAL},
+    [TH_ERROR] = {-1, -1, A_BOLD},
+    [TH_PRESENCE] = {-1, -1, A_NORMAL},
+    [TH_INPUT] = {-1, -1, A_NORMAL},
+    [TH_PROMPT] = {-1, -1, A_BOLD},
+};
+
+static const struct {
+	const char *name;
+	short color;
+} theme_colors[] = {
+    {"default", -1},
+    {"black", COLOR_BLACK},
+    {"red", COLOR_RED},
+    {"green", COLOR_GREEN},
+    {"yellow", COLOR_YELLOW},
+    {"blue", COLOR_BLUE},
+    {"magenta", COLOR_MAGENTA},
+    {"cyan", COLOR_CYAN},
+    {"white", COLOR_WHITE},
+};
+
+static const struct {
+	const char *name;
+	attr_t attr;
+} theme_attrs[] = {
+    {"normal", A_NORMAL},       {"bold", A_BOLD},       {"dim", A_DIM},
+    {"underline", A_UNDERLINE}, {"reverse", A_REVERSE}, {"standout", A_STANDOUT},
+    {"italic", A_ITALIC},       {"blink", A_BLINK},
+};
+
+/* Set by theme_apply(): whether colour pairs are in use. */
+static int theme_colour;
+
+static int theme_name_ok(const char *name)
+{
+	const char *p;
+
+	if (!*name || strlen(name) > 64)
+		return 0;
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return 0;
+	return 1;
+}
+
+/* The file a theme would load from, malloc'd; NULL when none exists. */
+static char *theme_path(const char *name)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *cand[2] = {NULL, NULL}, *found = NULL;
+	int i;
+
+	if (xdg && *xdg) {
+		if (asprintf(&cand[0], "%s/natter/themes/%s.theme", xdg, name) < 0)
+			cand[0] = NULL;
+	} else if (home && *home) {
+		if (asprintf(&cand[0], "%s/.config/natter/themes/%s.theme", home, name) < 0)
+			cand[0] = NULL;
+	}
+	if (asprintf(&cand[1], "%s/themes/%s.theme", NATTER_DATADIR, name) < 0)
+		cand[1] = NULL;
+	for (i = 0; i < 2; i++) {
+		if (!found && cand[i] && access(cand[i], R_OK) == 0)
+			found = cand[i];
+		else
+			free(cand[i]);
+	}
+	return found;
+}
+
+int theme_exists(const char *name)
+{
+	char *p;
+
+	if (!theme_name_ok(name))
+		return 0;
+	if (!strcmp(name, "default") || !strcmp(name, "mono"))
+		return 1;
+	p = theme_path(name);
+	free(p);
+	return p != NULL;
+}
+
+static int theme_parse_color(const char *w, short *out)
+{
+	size_t i;
+	char *end;
+	long n;
+
+	for (i = 0; i < sizeof(theme_colors) / sizeof(theme_colors[0]); i++) {
+		if (!strcasecmp(w, theme_colors[i].name)) {
+			*out = theme_colors[i].color;
+			return 0;
+		}
+	}
+	if (!strncasecmp(w, "bright", 6)) {
+		if (theme_parse_color(w + 6, out) || *out < 0)
+			return -1;
+		*out += 8;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(w, &end, 10);
+	if (errno || *end || end == w || n < 0 || n > 255)
+		return -1;
+	*out = (short)n;
+	return 0;
+}
+
+static int theme_parse_attr(const char *w, attr_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(theme_attrs) / sizeof(theme_attrs[0]); i++) {
+		if (!strcasecmp(w, theme_attrs[i].name)) {
+			*out |= theme_attrs[i].attr;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Parses "FG [BG] [ATTR...]" into *st. */
+static int theme_parse_value(char *v, struct theme_style *st)
+{
+	struct theme_style s = {-1, -1, A_NORMAL};
+	int ncolors = 0;
+	char *save = NULL, *w;
+
+	for (w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		short c;
+
+		if (theme_parse_attr(w, &s.attr) == 0)
+			continue;
+		if (ncolors >= 2 || theme_parse_color(w, &c))
+			return -1;
+		if (ncolors++ == 0)
+			s.fg = c;
+		else
+			s.bg = c;
+	}
+	*st = s;
+	return 0;
+}
+
+static char *theme_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static int theme_parse_line(char *line, struct theme_style *st)
+{
+	char *eq, *key, *hash = strchr(line, '#');
+	int i;
+
+	if (hash)
+		*hash = 0;
+	key = theme_trim(line);
+	if (!*key)
+		return 0;
+	eq = strchr(key, '=');
+	if (!eq)
+		return -1;
+	*eq = 0;
+	key = theme_trim(key);
+	for (i = 0; i < TH_COUNT; i++)
+		if (!strcmp(key, theme_names[i]))
+			return theme_parse_value(theme_trim(eq + 1), &st[i]);
+	return -1;
+}
+
+static int theme_read_file(const char *path, struct theme_style *st, char **err)
+{
+	char line[512];
+	unsigned lineno = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (asprintf(err, "%s: %s", path, strerror(errno)) < 0)
+			*err = NULL;
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		if (theme_parse_line(line, st) == 0)
+			continue;
+		if (asprintf(err, "%s:%u: not \"element = [FG [BG]] [ATTR...]\"", path, lineno) < 0)
+			*err = NULL;
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+int theme_load(struct theme *t, const char *name, char **err)
+{
+	struct theme_style st[TH_COUNT];
+	char *path, *dup;
+
+	*err = NULL;
+	if (!name)
+		name = "default";
+	if (!theme_name_ok(name)) {
+		*err = strdup("a theme name is letters, digits, '-' and '_'");
+		return -1;
+	}
+	memcpy(st, !strcmp(name, "mono") ? theme_mono : theme_builtin, sizeof st);
+	path = theme_path(name);
+	if (path) {
+		int rc = theme_read_file(path, st, err);
+
+		free(path);
+		if (rc)
+			return -1;
+	} else if (strcmp(name, "default") && strcmp(name, "mono")) {
+		if (asprintf(err, "no theme called %s", name) < 0)
+			*err = NULL;
+		return -1;
+	}
+	dup = strdup(name);
+	if (!dup)
+		return -1;
+	free(t->name);
+	t->name = dup;
+	memcpy(t->st, st, sizeof st);
+	return 0;
+}
+
+void theme_clear(struct theme *t)
+{
+	free(t->name);
+	t->name = NULL;
+}
+
+static int theme_no_color(void)
+{
+	const char *v = getenv("NO_COLOR");
+
+	return v && *v;
+}
+
+/* A colour the terminal cannot show: bright ones fall back to the base
+ * colour, anything else to the default. */
+static short theme_fit(short c)
+{
+	if (c < COLORS)
+		return c;
+	if (c >= 8 && c < 16)
+		return (short)(c - 8);
+	return -1;
+}
+
+void theme_apply(const struct theme *t)
+{
+	int i;
+
+	static bool started;
+
+	theme_colour = false;
+	if (!has_colors() || theme_no_color())
+		return;
+	if (!started) {
+		started = start_color() == OK;
+		/* -1 means the terminal's own colours, where it has them. */
+		if (started)
+			use_default_colors();
+	}
+	theme_colour = started && COLOR_PAIRS > TH_COUNT;
+	if (!theme_colour)
+		return;
+	for (i = 0; i < TH_COUNT; i++)
+		init_pair((short)(i + 1), theme_fit(t->st[i].fg), theme_fit(t->st[i].bg));
+}
+
+attr_t theme_attr(const struct theme *t, enum theme_elem e)
+{
+	if (!theme_colour)
+		return theme_mono[e].attr;
+	return t->st[e].attr;
+}
+
+short theme_pair(const struct theme *t, enum theme_elem e)
+{
+	return theme_colour ? (short)(e + 1) : 0;
+}

@@ -1,0 +1,60 @@
+/* Themes: which colours and attributes each part of the screen uses.
+ *
+ * A theme file is lines of "element = [FG [BG]] [ATTR...]" ('#' starts a
+ * comment); elements a file leaves out keep the built-in default.  Files
+ * are looked up as $XDG_CONFIG_HOME/natter/themes/NAME.theme, then in the
+ * installed data directory.  With NO_COLOR set (https://no-color.org) or a
+ * terminal without colours, the monochrome built-in is used whatever the
+ * theme says, so nothing relies on colour alone. */
+#ifndef NATTER_UI_THEME_H
+#define NATTER_UI_THEME_H
+
+#include <curses.h>
+
+enum theme_elem {
+	TH_STATUS,         /* the status bar */
+	TH_STATUS_CUR,     /* the current window in the window list */
+	TH_STATUS_ACT,     /* a window with unread messages */
+	TH_STATUS_ONLINE,  /* connection state when online */
+	TH_STATUS_OFFLINE, /* connection state otherwise */
+	TH_TIME,
+	TH_DELAYED, /* timestamp and mark of a delayed (offline) message */
+	TH_NICK_OWN,
+	TH_NICK_PEER,
+	TH_TEXT,
+	TH_TEXT_OWN,
+	TH_INFO,
+	TH_ERROR,
+	TH_PRESENCE,
+	TH_INPUT,
+	TH_PROMPT,
+	TH_COUNT
+};
+
+struct theme_style {
+	short fg, bg; /* -1: the terminal's default */
+	attr_t attr;
+};
+
+struct theme {
+	char *name;
+	struct theme_style st[TH_COUNT];
+};
+
+/* Loads theme name into *t (replacing what it held).  Returns 0, or -1 with
+ * a malloc'd *err (unknown theme, bad line) leaving *t unchanged.  name
+ * NULL means "default". */
+int theme_load(struct theme *t, const char *name, char **err);
+void theme_clear(struct theme *t);
+
+/* Sets up the colour pairs for t; call after initscr() and on every load. */
+void theme_apply(const struct theme *t);
+
+/* Attributes (colour pair included) to draw element e with. */
+attr_t theme_attr(const struct theme *t, enum theme_elem e);
+short theme_pair(const struct theme *t, enum theme_elem e);
+
+/* Whether the built-in or installed theme called name exists (for /theme). */
+int theme_exists(const char *name);
+
+#endif

@@ -1,0 +1,664 @@
+/* The terminal UI: lifecycle, terminal events and routing core events to
+ * windows.  Drawing is deferred: everything here only marks what changed,
+ * and the prepare hook draws once per loop pass. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/paths.h"
+#include "config/settings.h"
+#include "core/core.h"
+#include "ui/draw.h"
+#include "ui/keys.h"
+#include "ui/ui.h"
+#include "ui/ui_cmds.h"
+#include "ui/ui_internal.h"
+#include "ui/winlist.h"
+#include "util/log.h"
+
+/* The write end of the self-pipe, for the signal handler. */
+static volatile int ui_winch_fd = -1;
+
+static void ui_on_sigwinch(int sig)
+{
+	int saved = errno;
+
+	if (ui_winch_fd >= 0) {
+		ssize_t r = write(ui_winch_fd, "w", 1);
+
+		(void)r; /* a full pipe already says "resized" */
+	}
+	errno = saved;
+}
+
+const char *ui_own_jid(const struct ui *ui)
+{
+	if (ui->jid)
+		return ui->jid;
+	return ui->core ? core_jid(ui->core) : NULL;
+}
+
+/* "user@host/res" -> malloc'd "user@host". */
+static char *ui_bare(const char *jid)
+{
+	return strndup(jid, strcspn(jid, "/"));
+}
+
+/* The name shown for a JID in a message line: its localpart. */
+static char *ui_nick(const char *jid)
+{
+	const char *at;
+
+	if (!jid)
+		return strdup("me");
+	at = strchr(jid, '@');
+	if (!at || at == jid)
+		return strndup(jid, strcspn(jid, "/"));
+	return strndup(jid, (size_t)(at - jid));
+}
+
+static void ui_remember_jid(struct ui *ui, const char *bare)
+{
+	size_t i;
+	char *dup;
+
+	for (i = 0; i < ui->nknown; i++)
+		if (!strcasecmp(ui->known[i], bare))
+			return;
+	if (ui->nknown == UI_KNOWN_JIDS)
+		return;
+	dup = strdup(bare);
+	if (dup)
+		ui->known[ui->nknown++] = dup;
+}
+
+/* XEP-0082 "CCYY-MM-DDThh:mm:ss[.sss](Z|+hh:mm)", or the legacy XEP-0091
+ * "CCYYMMDDThh:mm:ss" (UTC); -1 when it is neither. */
+static time_t ui_parse_stamp(const char *s)
+{
+	struct tm tm = {0};
+	int n = 0, oh, om;
+	const char *p;
+	time_t t;
+	long off = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 &&
+	    sscanf(s, "%4d%2d%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	           &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return (time_t)-1;
+	p = s + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2)
+		off = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	return t == (time_t)-1 ? t : t - off;
+}
+
+/* Where the reply to a command goes besides (or instead of) the console:
+ * the window it was typed in. */
+static struct window *ui_origin(struct ui *ui, const char *command)
+{
+	size_t i, n;
+
+	if (ui->typing_win)
+		return winlist_by_id(ui, ui->typing_win);
+	if (!command)
+		return NULL;
+	if (*command == '/')
+		command++;
+	n = strcspn(command, " ");
+	for (i = 1; i <= UI_RECENT_CMDS; i++) {
+		size_t k = (ui->recent_next + UI_RECENT_CMDS - i) % UI_RECENT_CMDS;
+
+		if (ui->recent[k].win && strlen(ui->recent[k].name) == n &&
+		    !strncasecmp(ui->recent[k].name, command, n))
+			return winlist_by_id(ui, ui->recent[k].win);
+	}
+	return NULL;
+}
+
+static void ui_remember_command(struct ui *ui, const char *line, unsigned win)
+{
+	size_t n;
+
+	if (line[0] != '/')
+		return;
+	n = strcspn(line + 1, " ");
+	if (n == 0 || n >= sizeof(ui->recent[0].name))
+		return;
+	memcpy(ui->recent[ui->recent_next].name, line + 1, n);
+	ui->recent[ui->recent_next].name[n] = 0;
+	ui->recent[ui->recent_next].win = win;
+	ui->recent_next = (ui->recent_next + 1) % UI_RECENT_CMDS;
+}
+
+/* Prints into the console and, when a command typed elsewhere caused it,
+ * into that window too. */
+static void ui_print_reply(struct ui *ui, const char *command, bool console_too,
+                           enum window_line_kind kind, const char *text)
+{
+	struct window *con = winlist_console(ui), *w = ui_origin(ui, command);
+
+	if (!w || w == con || console_too)
+		winlist_print(ui, con, kind, time(NULL), false, NULL, text);
+	if (w && w != con)
+		winlist_print(ui, w, kind, time(NULL), false, NULL, text);
+}
+
+static void ui_countdown_arm(struct ui *ui);
+
+static void ui_countdown(struct loop *loop, void *ud)
+{
+	struct ui *ui = ud;
+
+	ui->countdown = 0;
+	if (ui->conn != CONN_RECONNECTING)
+		return;
+	/* The connecting event switches the state; until then, count on. */
+	if (loop_now_ms() < ui->reconnect_at)
+		ui_countdown_arm(ui);
+	ui->dirty |= DIRTY_STATUS;
+}
+
+/* Wakes when the shown number of seconds changes, and only then. */
+static void ui_countdown_arm(struct ui *ui)
+{
+	uint64_t now = loop_now_ms(), left = ui->reconnect_at > now ? ui->reconnect_at - now : 0;
+
+	loop_timer_cancel(ui->loop, ui->countdown);
+	ui->countdown =
+	    loop_timer_add(ui->loop, left % 1000 ? left % 1000 : 1000, ui_countdown, ui);
+}
+
+static void ui_set_conn(struct ui *ui, enum ui_conn c)
+{
+	ui->conn = c;
+	if (c != CONN_RECONNECTING) {
+		loop_timer_cancel(ui->loop, ui->countdown);
+		ui->countdown = 0;
+	}
+	ui->dirty |= DIRTY_STATUS;
+}
+
+static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
+{
+	struct window *con = winlist_console(ui);
+	char *dup;
+
+	switch (ev->kind) {
+	case NT_EV_CONNECTED:
+		ui_set_conn(ui, CONN_ONLINE);
+		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
+		if (dup) {
+			free(ui->jid);
+			ui->jid = dup;
+		}
+		winlist_printf(ui, con, WL_INFO, "connected as %s",
+		               ui_own_jid(ui) ? ui_own_jid(ui) : "?");
+		break;
+	case NT_EV_DISCONNECTED:
+		ui_set_conn(ui, CONN_OFFLINE);
+		winlist_printf(ui, con, WL_INFO, "disconnected%s%s",
+		               ev->u.disconnected.reason ? ": " : "",
+		               ev->u.disconnected.reason ? ev->u.disconnected.reason : "");
+		break;
+	case NT_EV_RECONNECTING:
+		ui_set_conn(ui, CONN_RECONNECTING);
+		ui->reconnect_at = loop_now_ms() + ev->u.reconnecting.in_ms;
+		ui_countdown_arm(ui);
+		winlist_printf(ui, con, WL_INFO, "reconnecting in %u s (attempt %u)",
+		               (ev->u.reconnecting.in_ms + 999) / 1000, ev->u.reconnecting.attempt);
+		break;
+	case NT_EV_RESUMED:
+		ui_set_conn(ui, CONN_ONLINE);
+		winlist_printf(ui, con, WL_INFO, "session resumed");
+		break;
+	default:
+		break;
+	}
+}
+
+static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
+{
+	const char *fp = ev->u.tls_untrusted.fingerprint ? ev->u.tls_untrusted.fingerprint : "?";
+	struct window *con = winlist_console(ui), *cur = winlist_current(ui);
+	struct window *targets[2] = {con, cur != con ? cur : NULL};
+	int i;
+
+	for (i = 0; i < 2 && targets[i]; i++) {
+		struct window *w = targets[i];
+
+		winlist_printf(ui, w, WL_ERROR, "the server's certificate is not trusted%s%s",
+		               ev->u.tls_untrusted.reason ? ": " : "",
+		               ev->u.tls_untrusted.reason ? ev->u.tls_untrusted.reason : "");
+		winlist_printf(ui, w, WL_INFO, "fingerprint %s", fp);
+		if (ev->u.tls_untrusted.pin_mismatch)
+			winlist_printf(
+			    ui, w, WL_ERROR,
+			    "it differs from the pinned tls_fingerprint: the certificate "
+			    "changed or the connection is intercepted; ask the server's "
+			    "admin before trusting it");
+		else
+			winlist_printf(
+			    ui, w, WL_INFO,
+			    "if you trust it, pin it: add \"tls_fingerprint = %s\" to the "
+			    "account in the accounts file, then /connect",
+			    fp);
+	}
+}
+
+static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
+{
+	const char *cmd = ev->u.error.command, *cond = ev->u.error.condition;
+	char *s;
+
+	if (asprintf(&s, "%s%s%s%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
+	             cmd ? ": " : "", ev->u.error.text ? ev->u.error.text : "error",
+	             cond ? " (" : "", cond ? cond : "", cond ? ")" : "") < 0)
+		return;
+	ui_print_reply(ui, cmd, true, WL_ERROR, s);
+	free(s);
+}
+
+static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
+{
+	const typeof(ev->u.message) *m = &ev->u.message;
+	bool own = m->outgoing || (m->carbon && !strcmp(m->carbon, "sent"));
+	const char *peer = own ? m->to : m->from;
+	enum window_line_kind kind = own ? WL_MSG_OWN : WL_MSG_PEER;
+	struct window *w = NULL;
+	char *bare, *nick;
+	time_t when = (time_t)-1;
+
+	/* Chat states and receipts come without a body: nothing to show. */
+	if (!m->body)
+		return;
+	bare = peer ? ui_bare(peer) : NULL;
+	if (bare) {
+		w = winlist_open(ui, bare);
+		ui_remember_jid(ui, bare);
+	}
+	if (!w)
+		w = winlist_console(ui);
+	nick = ui_nick(own ? ui_own_jid(ui) : bare);
+	if (m->delayed && m->stamp)
+		when = ui_parse_stamp(m->stamp);
+	if (when == (time_t)-1)
+		when = time(NULL);
+	if (m->type && !strcmp(m->type, "error"))
+		kind = WL_ERROR;
+	winlist_print(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body);
+	free(nick);
+	free(bare);
+}
+
+static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
+{
+	const typeof(ev->u.presence) *p = &ev->u.presence;
+	char *bare = p->from ? ui_bare(p->from) : NULL;
+	struct window *w;
+	bool gone;
+
+	if (!bare)
+		return;
+	ui_remember_jid(ui, bare);
+	w = winlist_find(ui, bare);
+	if (w) {
+		gone = p->type && !strcmp(p->type, "unavailable");
+		winlist_printf(ui, w, WL_PRESENCE, "%s is %s%s%s", p->from,
+		               gone      ? "offline"
+		               : p->show ? p->show
+		                         : "online",
+		               p->status ? ": " : "", p->status ? p->status : "");
+	}
+	free(bare);
+}
+
+static void ui_emit(void *ud, const struct nt_event *ev)
+{
+	struct ui *ui = ud;
+	char *s = NULL;
+
+	switch (ev->kind) {
+	case NT_EV_CONNECTING:
+		ui_set_conn(ui, CONN_CONNECTING);
+		break;
+	case NT_EV_CONNECTED:
+	case NT_EV_DISCONNECTED:
+	case NT_EV_RECONNECTING:
+	case NT_EV_RESUMED:
+		ui_ev_connection(ui, ev);
+		break;
+	case NT_EV_TLS_UNTRUSTED:
+		ui_ev_tls(ui, ev);
+		break;
+	case NT_EV_ERROR:
+		ui_ev_error(ui, ev);
+		break;
+	case NT_EV_INFO:
+		ui_print_reply(ui, ev->u.info.command, false, WL_INFO,
+		               ev->u.info.text ? ev->u.info.text : "");
+		break;
+	case NT_EV_MESSAGE:
+		ui_ev_message(ui, ev);
+		break;
+	case NT_EV_PRESENCE:
+		ui_ev_presence(ui, ev);
+		break;
+	case NT_EV_VERSION:
+		if (asprintf(&s, "%s runs %s %s%s%s%s",
+		             ev->u.version.from ? ev->u.version.from : "?",
+		             ev->u.version.name ? ev->u.version.name : "?",
+		             ev->u.version.version ? ev->u.version.version : "",
+		             ev->u.version.os ? " (" : "", ev->u.version.os ? ev->u.version.os : "",
+		             ev->u.version.os ? ")" : "") < 0)
+			s = NULL;
+		if (s)
+			ui_print_reply(ui, "version", false, WL_INFO, s);
+		break;
+	case NT_EV_PONG:
+		if (asprintf(&s, "pong from %s in %ld ms",
+		             ev->u.pong.from ? ev->u.pong.from : "the server",
+		             ev->u.pong.rtt_ms) < 0)
+			s = NULL;
+		if (s)
+			ui_print_reply(ui, "ping", false, WL_INFO, s);
+		break;
+	case NT_EV_RAW_SENT:
+		ui_print_reply(ui, "raw", false, WL_INFO, "stanza sent");
+		break;
+	}
+	free(s);
+}
+
+void ui_submit(struct ui *ui, const char *line)
+{
+	struct window *cur = winlist_current(ui), *w;
+	const char *cc;
+
+	if (!ui->core) {
+		winlist_printf(ui, winlist_console(ui), WL_ERROR, "natter is still starting");
+		return;
+	}
+	ui_remember_command(ui, line, cur->id);
+	ui->typing_win = cur->id;
+	core_input(ui->core, line);
+	ui->typing_win = 0;
+	/* /msg and friends move the core's current chat: the screen follows. */
+	cc = core_current_chat(ui->core);
+	cur = winlist_current(ui);
+	if (cc && (!cur->jid || strcasecmp(cc, cur->jid))) {
+		w = winlist_open(ui, cc);
+		if (w)
+			winlist_select(ui, winlist_index(ui, w), false);
+	}
+}
+
+void ui_relayout(struct ui *ui)
+{
+	if (ui->keys)
+		untouchwin(ui->keys);
+	ui->dirty |= DIRTY_LAYOUT;
+	log_debug("ui: terminal is %dx%d", COLS, LINES);
+}
+
+void ui_resized(struct ui *ui)
+{
+	struct winsize ws;
+
+	/* resizeterm() queues a KEY_RESIZE, which only re-lays out: calling it
+	 * again from there would queue another, for ever. */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS))
+		resizeterm(ws.ws_row, ws.ws_col);
+	ui_relayout(ui);
+}
+
+static void ui_on_winch(struct loop *loop, int fd, short revents, void *ud)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	ui_resized(ud);
+}
+
+static void ui_keys_more(struct loop *loop, void *ud)
+{
+	struct ui *ui = ud;
+
+	ui->keys_timer = 0;
+	if (keys_read(ui))
+		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
+}
+
+static void ui_on_stdin(struct loop *loop, int fd, short revents, void *ud)
+{
+	struct ui *ui = ud;
+
+	if (!(revents & POLLIN)) {
+		/* The terminal went away: nobody is left to read the screen. */
+		loop_fd_remove(loop, fd);
+		if (ui->core && !core_quitting(ui->core))
+			core_quit(ui->core);
+		else
+			loop_stop(loop);
+		return;
+	}
+	if (!ui->keys_timer && keys_read(ui))
+		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
+}
+
+static void ui_prepare(struct loop *loop, void *ud)
+{
+	struct ui *ui = ud;
+
+	if (ui->dirty || ui->bell_pending)
+		draw_screen(ui);
+}
+
+/* $XDG_STATE_HOME/natter/natter.log, private: the log must not draw on
+ * the screen, and may name contacts. */
+static FILE *ui_open_log(void)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *dir = NULL, *path = NULL;
+	FILE *f = NULL;
+	int fd, rc;
+
+	if (state && *state)
+		rc = asprintf(&dir, "%s/natter", state);
+	else if (home && *home)
+		rc = asprintf(&dir, "%s/.local/state/natter", home);
+	else
+		return NULL;
+	if (rc < 0)
+		return NULL;
+	if (paths_mkdir_private(dir) == 0 && asprintf(&path, "%s/natter.log", dir) >= 0) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			f = fdopen(fd, "a");
+			if (f)
+				setvbuf(f, NULL, _IOLBF, 0);
+			else
+				close(fd);
+		}
+	}
+	free(path);
+	free(dir);
+	return f;
+}
+
+/* Theme and bell from the settings main loaded; a theme that does not
+ * load falls back to the built-in default, with the reason shown. */
+static void ui_apply_settings(struct ui *ui, const struct settings *s, char **theme_err)
+{
+	char *err = NULL;
+
+	ui->bell = s->bell;
+	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
+	    theme_load(&ui->theme, NULL, &err) == 0)
+		free(err);
+}
+
+static int ui_setup_winch(struct ui *ui)
+{
+	struct sigaction sa;
+
+	if (pipe2(ui->winch_pipe, O_CLOEXEC | O_NONBLOCK))
+		return -1;
+	ui_winch_fd = ui->winch_pipe[1];
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ui_on_sigwinch;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	/* Installed before newterm(): ncurses then leaves SIGWINCH to us. */
+	return sigaction(SIGWINCH, &sa, NULL);
+}
+
+static int ui_setup_terminal(struct ui *ui)
+{
+	const char *term = getenv("TERM");
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "natter: the terminal UI needs a terminal (try --headless)\n");
+		return -1;
+	}
+	set_escdelay(25);
+	ui->screen = newterm(NULL, stdout, stdin);
+	if (!ui->screen) {
+		fprintf(stderr, "natter: cannot use terminal type '%s'\n", term ? term : "");
+		return -1;
+	}
+	raw();
+	noecho();
+	nonl();
+	curs_set(1);
+	return keys_init(ui);
+}
+
+struct ui *ui_new(struct loop *loop, const struct settings *settings)
+{
+	struct ui *ui = calloc(1, sizeof(*ui));
+	char *theme_err = NULL;
+
+	if (!ui) {
+		fprintf(stderr, "natter: out of memory\n");
+		return NULL;
+	}
+	ui->loop = loop;
+	ui->bell = true;
+	ui->winch_pipe[0] = ui->winch_pipe[1] = -1;
+	input_init(&ui->input);
+	/* Wide characters and wcwidth() need the user's character set. */
+	setlocale(LC_CTYPE, "");
+	ui->wins = calloc(1, sizeof(*ui->wins));
+	if (ui->wins)
+		ui->wins[0] = window_new(++ui->next_id, NULL);
+	if (!ui->wins || !ui->wins[0]) {
+		fprintf(stderr, "natter: out of memory\n");
+		goto fail;
+	}
+	ui->nwins = 1;
+	ui_apply_settings(ui, settings, &theme_err);
+	if (ui_setup_winch(ui)) {
+		fprintf(stderr, "natter: cannot watch for terminal resizes: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (ui_setup_terminal(ui))
+		goto fail;
+	ui->log = ui_open_log();
+	log_set_stream(ui->log);
+	theme_apply(&ui->theme);
+	log_debug("ui: terminal %s, %dx%d, %d colours, theme %s%s", termname(), COLS, LINES, COLORS,
+	          ui->theme.name, getenv("NO_COLOR") ? " (NO_COLOR set)" : "");
+	if (loop_fd_add(loop, STDIN_FILENO, POLLIN, ui_on_stdin, ui) ||
+	    loop_fd_add(loop, ui->winch_pipe[0], POLLIN, ui_on_winch, ui) ||
+	    loop_prepare_add(loop, ui_prepare, ui)) {
+		ui_free(ui);
+		fprintf(stderr, "natter: out of memory\n");
+		return NULL;
+	}
+	ui->dirty = DIRTY_LAYOUT;
+#ifdef PACKAGE_VERSION
+	winlist_printf(ui, ui->wins[0], WL_INFO, "natter %s: /help lists the commands",
+	               PACKAGE_VERSION);
+#endif
+	if (theme_err)
+		winlist_printf(ui, ui->wins[0], WL_ERROR, "theme: %s", theme_err);
+	free(theme_err);
+	return ui;
+fail:
+	free(theme_err);
+	ui_free(ui);
+	return NULL;
+}
+
+struct nt_frontend ui_frontend(struct ui *ui)
+{
+	return (struct nt_frontend){.emit = ui_emit, .ud = ui};
+}
+
+void ui_attach(struct ui *ui, struct core *core)
+{
+	ui->core = core;
+	if (ui_cmds_register(ui))
+		winlist_printf(ui, winlist_console(ui), WL_ERROR,
+		               "out of memory: /win, /close and /clear are missing");
+	ui->dirty |= DIRTY_STATUS;
+}
+
+void ui_free(struct ui *ui)
+{
+	size_t i;
+
+	if (!ui)
+		return;
+	if (ui->screen) {
+		loop_fd_remove(ui->loop, STDIN_FILENO);
+		draw_free(ui);
+		if (ui->keys)
+			delwin(ui->keys);
+		endwin();
+		delscreen(ui->screen);
+		if (ui->log)
+			log_set_stream(stderr);
+	}
+	if (ui->log)
+		fclose(ui->log);
+	if (ui->winch_pipe[0] >= 0) {
+		signal(SIGWINCH, SIG_DFL);
+		ui_winch_fd = -1;
+		loop_fd_remove(ui->loop, ui->winch_pipe[0]);
+		close(ui->winch_pipe[0]);
+		close(ui->winch_pipe[1]);
+	}
+	loop_timer_cancel(ui->loop, ui->countdown);
+	loop_timer_cancel(ui->loop, ui->keys_timer);
+	keys_complete_reset(ui);
+	for (i = 0; i < ui->nwins; i++)
+		window_free(ui->wins[i]);
+	free(ui->wins);
+	for (i = 0; i < ui->nknown; i++)
+		free(ui->known[i]);
+	input_free(&ui->input);
+	theme_clear(&ui->theme);
+	free(ui->jid);
+	free(ui);
+}

@@ -1,0 +1,125 @@
+/* Commands that act on the screen rather than the session. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd/cmd.h"
+#include "core/core.h"
+#include "ui/theme.h"
+#include "ui/ui_cmds.h"
+#include "ui/ui_internal.h"
+#include "ui/winlist.h"
+
+/* /win N|next|prev|JID */
+static int ui_cmds_win(struct cmd_call *call)
+{
+	struct ui *ui = call->ud;
+	const char *arg = call->argv[0];
+	struct window *w;
+	char *end;
+	long n;
+
+	if (!strcasecmp(arg, "next") || !strcasecmp(arg, "prev")) {
+		size_t k = ui->nwins;
+
+		winlist_select(ui, arg[0] == 'n' ? (ui->cur + 1) % k : (ui->cur + k - 1) % k, true);
+		return 0;
+	}
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (!errno && *arg && !*end) {
+		if (n < 1 || (size_t)n > ui->nwins) {
+			core_error(call->core, "win", "bad-request",
+			           "no window %ld (there are %zu)", n, ui->nwins);
+			return -1;
+		}
+		winlist_select(ui, (size_t)n - 1, true);
+		return 0;
+	}
+	w = winlist_find(ui, arg);
+	if (!w) {
+		core_error(call->core, "win", "item-not-found", "no window for %s", arg);
+		return -1;
+	}
+	winlist_select(ui, winlist_index(ui, w), true);
+	return 0;
+}
+
+static int ui_cmds_close(struct cmd_call *call)
+{
+	struct ui *ui = call->ud;
+
+	if (ui->cur == 0) {
+		core_error(call->core, "close", "not-allowed",
+		           "the console stays open; /quit leaves natter");
+		return -1;
+	}
+	return winlist_close(ui, ui->cur);
+}
+
+static int ui_cmds_clear(struct cmd_call *call)
+{
+	struct ui *ui = call->ud;
+
+	window_clear(winlist_current(ui));
+	ui->dirty |= DIRTY_CHAT | DIRTY_STATUS;
+	return 0;
+}
+
+static int ui_cmds_theme(struct cmd_call *call)
+{
+	struct ui *ui = call->ud;
+	char *err = NULL;
+
+	if (theme_load(&ui->theme, call->argv[0], &err)) {
+		core_error(call->core, "theme", "item-not-found", "%s",
+		           err ? err : "out of memory");
+		free(err);
+		return -1;
+	}
+	theme_apply(&ui->theme);
+	ui->dirty |= DIRTY_LAYOUT;
+	core_info(call->core, "theme", "theme %s", ui->theme.name);
+	return 0;
+}
+
+static const struct cmd_entry ui_cmds_table[] = {
+    {
+        .name = "win",
+        .usage = "N|next|prev|JID",
+        .help = "switch to window N (Alt-1..9, Alt-Left/Right)",
+        .min_args = 1,
+        .max_args = 1,
+        .complete = {"next|prev|@jid"},
+        .exec = ui_cmds_win,
+    },
+    {
+        .name = "close",
+        .usage = "",
+        .help = "close the current chat window",
+        .exec = ui_cmds_close,
+    },
+    {
+        .name = "clear",
+        .usage = "",
+        .help = "empty the current window's scrollback",
+        .exec = ui_cmds_clear,
+    },
+    {
+        .name = "theme",
+        .usage = "NAME",
+        .help = "switch to a colour theme (default, light, mono or your own)",
+        .min_args = 1,
+        .max_args = 1,
+        .complete = {"default|light|mono"},
+        .exec = ui_cmds_theme,
+    },
+};
+
+int ui_cmds_register(struct ui *ui)
+{
+	return cmd_register(ui_cmds_table, sizeof(ui_cmds_table) / sizeof(ui_cmds_table[0]), ui);
+}

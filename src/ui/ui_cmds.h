@@ -1,0 +1,10 @@
+/* The terminal UI's own commands (/win, /close, /clear, /theme). */
+#ifndef NATTER_UI_UI_CMDS_H
+#define NATTER_UI_UI_CMDS_H
+
+struct ui;
+
+/* Adds the UI's table to the command registry; 0 or -1 (ENOMEM). */
+int ui_cmds_register(struct ui *ui);
+
+#endif

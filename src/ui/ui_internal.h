@@ -1,0 +1,86 @@
+/* State shared by the terminal UI's files (not for the rest of natter:
+ * ui.h is the UI's whole public face). */
+#ifndef NATTER_UI_UI_INTERNAL_H
+#define NATTER_UI_UI_INTERNAL_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/loop.h"
+#include "ui/input.h"
+#include "ui/theme.h"
+#include "ui/window.h"
+
+enum ui_conn { CONN_OFFLINE, CONN_CONNECTING, CONN_ONLINE, CONN_RECONNECTING };
+
+/* What the next draw has to redo; events only set these. */
+enum ui_dirty {
+	DIRTY_STATUS = 1 << 0,
+	DIRTY_CHAT = 1 << 1,
+	DIRTY_INPUT = 1 << 2,
+	DIRTY_LAYOUT = 1 << 3, /* sizes changed: rebuild the panes, repaint everything */
+	DIRTY_ALL = DIRTY_STATUS | DIRTY_CHAT | DIRTY_INPUT,
+};
+
+#define UI_RECENT_CMDS 16  /* commands remembered to route their late replies */
+#define UI_KNOWN_JIDS  512 /* contacts remembered for tab completion */
+
+struct ui {
+	struct loop *loop;
+	struct core *core;
+	SCREEN *screen;
+	struct theme theme;
+	bool bell;         /* ring for messages in other windows (settings [ui] bell) */
+	bool bell_pending; /* rung once by the next draw, however many arrived */
+	unsigned dirty;
+
+	/* Panes; NULL while the terminal is too small to show them.  A roster
+	 * pane will sit right of the chat pane: draw_layout() owns the split. */
+	WINDOW *chat, *status, *inputw;
+	WINDOW *keys; /* 1x1, never drawn: keys are read through it */
+	int chat_rows, chat_cols;
+
+	struct window **wins; /* wins[0] is the console */
+	size_t nwins, cur;
+	unsigned next_id;
+
+	struct input input;
+	/* Tab completion cycling through several candidates. */
+	char **comp;
+	size_t ncomp, comp_i, comp_from;
+
+	enum ui_conn conn;
+	char *jid;             /* own JID as the server bound it */
+	uint64_t reconnect_at; /* loop_now_ms() of the next attempt */
+	uint64_t countdown;    /* timer refreshing "reconnecting in N s" */
+
+	/* Replies come after the line that asked for them: remember where
+	 * each command was typed so its answer lands in the same window. */
+	unsigned typing_win; /* window id while core_input() runs, else 0 */
+	struct {
+		char name[32];
+		unsigned win;
+	} recent[UI_RECENT_CMDS];
+	size_t recent_next;
+
+	char *known[UI_KNOWN_JIDS];
+	size_t nknown;
+
+	int winch_pipe[2];
+	bool esc;            /* ESC seen: the next key is Alt+key */
+	uint64_t keys_timer; /* more keys to read after a long paste */
+	int key_alt_left, key_alt_right;
+	FILE *log;
+};
+
+/* ui.c */
+void ui_submit(struct ui *ui, const char *line);
+/* SIGWINCH: reads the new size and re-lays out. */
+void ui_resized(struct ui *ui);
+/* KEY_RESIZE: ncurses already knows the size; re-lay out. */
+void ui_relayout(struct ui *ui);
+const char *ui_own_jid(const struct ui *ui);
+
+#endif

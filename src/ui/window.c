@@ -1,0 +1,107 @@
+/* Window contents: scrollback rings and their lines. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/window.h"
+#include "ui/wstr.h"
+
+/* The part of a JID people recognise: the localpart, else the domain. */
+static wchar_t *window_short_name(const char *jid)
+{
+	const char *at = strchr(jid, '@');
+	char *tmp;
+	wchar_t *w;
+	size_t n;
+
+	if (!at || at == jid)
+		return wstr_from_utf8(jid, 0, NULL);
+	n = (size_t)(at - jid);
+	tmp = strndup(jid, n);
+	if (!tmp)
+		return NULL;
+	w = wstr_from_utf8(tmp, 0, NULL);
+	free(tmp);
+	return w;
+}
+
+struct window *window_new(unsigned id, const char *jid)
+{
+	struct window *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->id = id;
+	w->lines = calloc(WINDOW_SCROLLBACK, sizeof(*w->lines));
+	if (jid) {
+		w->jid = strdup(jid);
+		w->name = w->jid ? window_short_name(jid) : NULL;
+	} else {
+		w->name = wstr_from_utf8("console", 0, NULL);
+	}
+	if (!w->lines || !w->name || (jid && !w->jid)) {
+		window_free(w);
+		return NULL;
+	}
+	history_init(&w->hist);
+	return w;
+}
+
+static void window_line_free(struct window_line *l)
+{
+	free(l->nick);
+	free(l->text);
+	memset(l, 0, sizeof(*l));
+}
+
+void window_clear(struct window *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->count; i++)
+		window_line_free(window_line_at(w, i));
+	w->head = w->count = 0;
+	w->scroll = 0;
+}
+
+void window_free(struct window *w)
+{
+	if (!w)
+		return;
+	if (w->lines)
+		window_clear(w);
+	history_clear(&w->hist);
+	free(w->lines);
+	free(w->jid);
+	free(w->name);
+	free(w);
+}
+
+struct window_line *window_line_at(struct window *w, size_t i)
+{
+	return &w->lines[(w->head + i) % WINDOW_SCROLLBACK];
+}
+
+struct window_line *window_add(struct window *w, enum window_line_kind kind, time_t when,
+                               const char *nick, const char *text)
+{
+	struct window_line l = {.when = when, .kind = kind}, *slot;
+
+	l.text = wstr_from_utf8(text, 1, NULL);
+	if (nick)
+		l.nick = wstr_from_utf8(nick, 0, NULL);
+	if (!l.text || (nick && !l.nick)) {
+		window_line_free(&l);
+		return NULL;
+	}
+	if (w->count == WINDOW_SCROLLBACK) {
+		window_line_free(&w->lines[w->head]);
+		w->head = (w->head + 1) % WINDOW_SCROLLBACK;
+		w->count--;
+	}
+	slot = window_line_at(w, w->count);
+	*slot = l;
+	w->count++;
+	return slot;
+}

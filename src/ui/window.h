@@ -1,0 +1,57 @@
+/* Conversation windows: the console (always first) and one per chat, each
+ * with a bounded scrollback of lines and its own input history. */
+#ifndef NATTER_UI_WINDOW_H
+#define NATTER_UI_WINDOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "ui/history.h"
+
+#define WINDOW_SCROLLBACK 2000 /* lines kept per window */
+
+enum window_line_kind {
+	WL_INFO,
+	WL_ERROR,
+	WL_PRESENCE,
+	WL_MSG_PEER,
+	WL_MSG_OWN,
+};
+
+struct window_line {
+	time_t when;
+	enum window_line_kind kind;
+	bool delayed;  /* stored and forwarded: when is the original time */
+	wchar_t *nick; /* messages only */
+	wchar_t *text; /* sanitised; may hold '\n' */
+};
+
+enum window_activity { ACT_NONE, ACT_INFO, ACT_MSG };
+
+struct window {
+	unsigned id;               /* stable while it lives; positions change on /close */
+	char *jid;                 /* bare JID of the peer; NULL for the console */
+	wchar_t *name;             /* shown in the window list */
+	struct window_line *lines; /* ring of WINDOW_SCROLLBACK */
+	size_t head, count;
+	unsigned scroll; /* screen rows scrolled back from the newest */
+	enum window_activity act;
+	struct history hist;
+};
+
+struct window *window_new(unsigned id, const char *jid);
+void window_free(struct window *w);
+
+/* The i-th stored line, oldest first. */
+struct window_line *window_line_at(struct window *w, size_t i);
+
+/* Appends a line, dropping the oldest when full.  nick may be NULL;
+ * strings are UTF-8 and copied.  Returns the line or NULL on ENOMEM. */
+struct window_line *window_add(struct window *w, enum window_line_kind kind, time_t when,
+                               const char *nick, const char *text);
+
+void window_clear(struct window *w);
+
+#endif

@@ -1,0 +1,152 @@
+/* The list of windows and what goes into them. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/core.h"
+#include "ui/draw.h"
+#include "ui/ui_internal.h"
+#include "ui/winlist.h"
+
+struct window *winlist_current(struct ui *ui)
+{
+	return ui->wins[ui->cur];
+}
+
+struct window *winlist_console(struct ui *ui)
+{
+	return ui->wins[0];
+}
+
+struct window *winlist_find(struct ui *ui, const char *bare_jid)
+{
+	size_t i;
+
+	for (i = 1; i < ui->nwins; i++)
+		if (!strcasecmp(ui->wins[i]->jid, bare_jid))
+			return ui->wins[i];
+	return NULL;
+}
+
+struct window *winlist_by_id(struct ui *ui, unsigned id)
+{
+	size_t i;
+
+	for (i = 0; i < ui->nwins; i++)
+		if (ui->wins[i]->id == id)
+			return ui->wins[i];
+	return NULL;
+}
+
+size_t winlist_index(struct ui *ui, const struct window *w)
+{
+	size_t i;
+
+	for (i = 0; i < ui->nwins; i++)
+		if (ui->wins[i] == w)
+			return i;
+	return 0;
+}
+
+struct window *winlist_open(struct ui *ui, const char *bare_jid)
+{
+	struct window *w = winlist_find(ui, bare_jid), **arr;
+
+	if (w)
+		return w;
+	arr = realloc(ui->wins, (ui->nwins + 1) * sizeof(*arr));
+	if (!arr)
+		return NULL;
+	ui->wins = arr;
+	w = window_new(++ui->next_id, bare_jid);
+	if (!w)
+		return NULL;
+	ui->wins[ui->nwins++] = w;
+	ui->dirty |= DIRTY_STATUS;
+	return w;
+}
+
+void winlist_select(struct ui *ui, size_t index, bool tell_core)
+{
+	struct window *w;
+
+	if (index >= ui->nwins)
+		return;
+	if (index != ui->cur)
+		history_reset(&winlist_current(ui)->hist);
+	ui->cur = index;
+	w = ui->wins[index];
+	w->act = ACT_NONE;
+	if (tell_core && ui->core)
+		core_set_current_chat(ui->core, w->jid);
+	ui->dirty |= DIRTY_ALL;
+}
+
+int winlist_close(struct ui *ui, size_t index)
+{
+	struct window *w;
+
+	if (index == 0 || index >= ui->nwins)
+		return -1;
+	w = ui->wins[index];
+	memmove(ui->wins + index, ui->wins + index + 1,
+	        (ui->nwins - index - 1) * sizeof(*ui->wins));
+	ui->nwins--;
+	window_free(w);
+	if (ui->cur >= index)
+		ui->cur--;
+	/* Closing the current window shows its left neighbour: keep the core's
+	 * idea of where plain text goes in step with what is on screen. */
+	winlist_select(ui, ui->cur, true);
+	return 0;
+}
+
+void winlist_print(struct ui *ui, struct window *w, enum window_line_kind kind, time_t when,
+                   bool delayed, const char *nick, const char *text)
+{
+	struct window_line *l = window_add(w, kind, when, nick, text);
+
+	if (!l)
+		return;
+	l->delayed = delayed;
+	if (w != winlist_current(ui)) {
+		enum window_activity a = kind == WL_MSG_PEER   ? ACT_MSG
+		                         : kind == WL_PRESENCE ? ACT_NONE
+		                                               : ACT_INFO;
+
+		if (a > w->act) {
+			w->act = a;
+			ui->dirty |= DIRTY_STATUS;
+		}
+		if (kind == WL_MSG_PEER && !delayed && ui->bell)
+			ui->bell_pending = true;
+		return;
+	}
+	/* Someone reading back should not have the text pulled from under
+	 * them: keep the view where it is while lines arrive below. */
+	if (w->scroll) {
+		w->scroll += (unsigned)draw_line_rows(ui, l);
+		ui->dirty |= DIRTY_STATUS;
+	}
+	ui->dirty |= DIRTY_CHAT;
+}
+
+void winlist_printf(struct ui *ui, struct window *w, enum window_line_kind kind, const char *fmt,
+                    ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	winlist_print(ui, w, kind, time(NULL), false, NULL, s);
+	free(s);
+}

@@ -1,0 +1,34 @@
+/* The window list: opening, switching, closing and printing into windows. */
+#ifndef NATTER_UI_WINLIST_H
+#define NATTER_UI_WINLIST_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "ui/window.h"
+
+struct ui;
+
+struct window *winlist_current(struct ui *ui);
+struct window *winlist_console(struct ui *ui);
+struct window *winlist_find(struct ui *ui, const char *bare_jid);
+struct window *winlist_by_id(struct ui *ui, unsigned id);
+
+/* The chat window for bare_jid, created at the end of the list if needed. */
+struct window *winlist_open(struct ui *ui, const char *bare_jid);
+
+/* Makes window index current; tell_core also points plain text at it. */
+void winlist_select(struct ui *ui, size_t index, bool tell_core);
+size_t winlist_index(struct ui *ui, const struct window *w);
+
+/* Closes window index (never the console); -1 if it cannot. */
+int winlist_close(struct ui *ui, size_t index);
+
+/* Appends a line to w and marks what needs drawing, activity and the bell. */
+void winlist_print(struct ui *ui, struct window *w, enum window_line_kind kind, time_t when,
+                   bool delayed, const char *nick, const char *text);
+/* printf into w as an info or error line. */
+void winlist_printf(struct ui *ui, struct window *w, enum window_line_kind kind, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,900 @@
+/* The network thread: owns the libstrophe context and connection.
+ *
+ * Everything that touches xmpp_conn_t happens on this thread.  The design
+ * works around the libstrophe 0.12.2 traps recorded in
+ * ../shared/notes/libstrophe-0.12-and-test-servers.md:
+ *  - the socket is known only through the sockopt callback;
+ *  - queued output is written only by the next xmpp_run_once();
+ *  - bytes decrypted by OpenSSL do not wake poll(), so after the kernel
+ *    buffer is empty a few more passes drain the last TLS record;
+ *  - the certificate callback has no user data and may fire several times:
+ *    it only records the problem, and the decision is taken once the TLS
+ *    handshake is over, before any credential leaves (output waits for the
+ *    next pass, and we cut the socket in between);
+ *  - libstrophe would fall back to PLAIN after a SCRAM failure and would
+ *    send PLAIN or a legacy password over a plaintext stream: the stream
+ *    features and SASL answers are inspected through the debug log, which
+ *    libstrophe emits before it acts on them, and the socket is cut first;
+ *  - bug #222: stanzas sent from the CONNECT callback are miscounted, so
+ *    the session is declared online only when <enabled/> arrives;
+ *  - bug #215: after a failed resumption stale stanzas stay queued, so such
+ *    a session is dropped at once and its SM state thrown away. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "xmpp/net.h"
+#include "xmpp/tlspin.h"
+
+enum net_request_kind { NET_Q_CONNECT, NET_Q_SEND, NET_Q_CLOSE, NET_Q_QUIT };
+
+struct net_request {
+	struct net_request *next;
+	enum net_request_kind kind;
+	struct net_params params;
+	xmpp_stanza_t *stanza;
+};
+
+/* What one connection attempt has learnt so far. */
+struct attempt {
+	bool secure_features_seen; /* TLS is up and the server has spoken */
+	bool tls_checked;
+	bool sm_offered;
+	bool resumed, resume_failed;
+	bool waiting_enabled;
+	bool online;
+	bool abort;     /* cut the socket before the next pass */
+	bool cut;       /* ... and it has been cut */
+	char *cert_error;
+	char *mechanism;
+	enum net_fail fail;
+	char *condition, *text, *fingerprint;
+	bool pin_mismatch;
+};
+
+struct net {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	struct net_request *req_head, *req_tail;
+	struct net_report *rep_head, *rep_tail;
+	int req_pipe[2], rep_pipe[2];
+	int watch_fd; /* dup of the socket for net_abort(), under lock */
+	bool quit;
+
+	/* Network thread only. */
+	xmpp_log_t logger;
+	xmpp_ctx_t *ctx;
+	xmpp_conn_t *conn;
+	int sock;
+	bool closing;
+	bool discard_sm;
+	char *cafile_set;
+	struct net_params params;
+	struct attempt at;
+};
+
+/* libstrophe's certificate and socket callbacks carry no user data;
+ * natter runs one network thread, and this is it. */
+static struct net *the_net;
+
+static void attempt_reset(struct attempt *at)
+{
+	free(at->cert_error);
+	free(at->mechanism);
+	free(at->condition);
+	free(at->text);
+	free(at->fingerprint);
+	memset(at, 0, sizeof(*at));
+}
+
+void net_params_clear(struct net_params *p)
+{
+	free(p->jid);
+	if (p->password)
+		explicit_bzero(p->password, strlen(p->password));
+	free(p->password);
+	free(p->server);
+	free(p->cafile);
+	free(p->pin);
+	memset(p, 0, sizeof(*p));
+}
+
+void net_report_free(struct net_report *r)
+{
+	if (!r)
+		return;
+	if (r->stanza)
+		xmpp_stanza_release(r->stanza);
+	free(r->jid);
+	free(r->mechanism);
+	free(r->condition);
+	free(r->text);
+	free(r->fingerprint);
+	free(r);
+}
+
+static void wake(int fd)
+{
+	char c = 1;
+
+	/* A full pipe already means "wake up"; nothing else to do. */
+	if (write(fd, &c, 1) < 0 && errno != EAGAIN)
+		log_warn("wake-up pipe: %s", strerror(errno));
+}
+
+static void drain(int fd)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+}
+
+static void post_report(struct net *n, struct net_report *r)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->rep_tail)
+		n->rep_tail->next = r;
+	else
+		n->rep_head = r;
+	n->rep_tail = r;
+	pthread_mutex_unlock(&n->lock);
+	wake(n->rep_pipe[1]);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Records the first reason an attempt fails; later ones are consequences. */
+static void fail(struct net *n, enum net_fail why, const char *condition, const char *text)
+{
+	struct attempt *at = &n->at;
+
+	if (!at->fail) {
+		at->fail = why;
+		at->condition = dup_or_null(condition);
+		at->text = dup_or_null(text);
+	}
+	at->abort = true;
+}
+
+/* ---- what the debug log tells us ---- */
+
+static bool starts(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* The name of the first child element in namespace ns other than <text>:
+ * the condition of a stream error or SASL failure.  Returns malloc'd. */
+static char *condition_in(const char *xml, const char *ns)
+{
+	char attr[128];
+	const char *p = xml;
+
+	snprintf(attr, sizeof attr, "xmlns=\"%s\"", ns);
+	while ((p = strstr(p, attr))) {
+		const char *lt = p, *end;
+
+		while (lt > xml && *lt != '<')
+			lt--;
+		end = lt + 1;
+		while (*end && *end != ' ' && *end != '/' && *end != '>')
+			end++;
+		if (*lt == '<' && end > lt + 1 && strncmp(lt + 1, "text", 4) &&
+		    strncmp(lt + 1, "error", 5) && strncmp(lt + 1, "failure", 7))
+			return strndup(lt + 1, (size_t)(end - lt - 1));
+		p += strlen(attr);
+	}
+	return NULL;
+}
+
+static char *attribute_in(const char *xml, const char *name)
+{
+	char key[64];
+	const char *p, *end;
+
+	snprintf(key, sizeof key, " %s=\"", name);
+	p = strstr(xml, key);
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	end = strchr(p, '"');
+	return end ? strndup(p, (size_t)(end - p)) : NULL;
+}
+
+static void inspect_features(struct net *n, const char *xml)
+{
+	bool secure = xmpp_conn_is_secured(n->conn);
+	bool has_scram = strstr(xml, ">SCRAM-SHA-") != NULL;
+
+	if (secure && !n->at.tls_checked)
+		n->at.secure_features_seen = true;
+	if (strstr(xml, "urn:xmpp:sm:3"))
+		n->at.sm_offered = true;
+	if (strstr(xml, "<mechanisms")) {
+		if (!secure && !has_scram)
+			fail(n, NET_FAIL_POLICY, "encryption-required",
+			     "the server offers no mechanism that keeps the password safe without "
+			     "TLS (SCRAM); natter never sends PLAIN over plaintext");
+		else if (n->params.auth == AUTH_SCRAM && !has_scram)
+			fail(n, NET_FAIL_POLICY, "invalid-mechanism",
+			     "auth=scram but the server offers no SCRAM mechanism");
+	} else if (strstr(xml, "http://jabber.org/features/iq-auth") && !secure) {
+		fail(n, NET_FAIL_POLICY, "encryption-required",
+		     "legacy authentication would send the password in plaintext");
+	}
+}
+
+static void inspect_recv(struct net *n, const char *xml)
+{
+	/* libstrophe prints stream-level elements without their prefix. */
+	if (starts(xml, "<features xmlns=\"http://etherx.jabber.org/streams\"")) {
+		inspect_features(n, xml);
+	} else if (starts(xml, "<failure") && strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl")) {
+		char *cond = condition_in(xml, "urn:ietf:params:xml:ns:xmpp-sasl");
+
+		/* Stop here: libstrophe would otherwise retry with PLAIN. */
+		fail(n, NET_FAIL_AUTH, cond ? cond : "not-authorized",
+		     "the server refused the credentials");
+		free(cond);
+	} else if (starts(xml, "<error xmlns=\"http://etherx.jabber.org/streams\"")) {
+		char *cond = condition_in(xml, "urn:ietf:params:xml:ns:xmpp-streams");
+
+		fail(n, NET_FAIL_STREAM_ERROR, cond ? cond : "undefined-condition",
+		     "the server closed the stream with an error");
+		free(cond);
+	} else if (starts(xml, "<iq") && strstr(xml, "\"_xmpp_auth1\"") &&
+		   strstr(xml, "type=\"error\"")) {
+		fail(n, NET_FAIL_AUTH, "not-authorized", "legacy authentication was refused");
+	}
+}
+
+static void inspect_sent(struct net *n, const char *xml)
+{
+	if (starts(xml, "<auth") && strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl")) {
+		free(n->at.mechanism);
+		n->at.mechanism = attribute_in(xml, "mechanism");
+	} else if (starts(xml, "<iq") && strstr(xml, "jabber:iq:auth") &&
+		   strstr(xml, "type=\"set\"")) {
+		free(n->at.mechanism);
+		n->at.mechanism = strdup("legacy");
+	}
+}
+
+static void on_log(void *ud, xmpp_log_level_t level, const char *area, const char *msg)
+{
+	struct net *n = ud;
+
+	if (!n->conn)
+		return;
+	if (level == XMPP_LEVEL_DEBUG) {
+		if (starts(msg, "RECV: "))
+			inspect_recv(n, msg + 6);
+		else if (starts(msg, "SENT: "))
+			inspect_sent(n, msg + 6);
+		else if (!strcmp(msg, "Session resumed successfully."))
+			n->at.resumed = true;
+		return;
+	}
+	if (starts(msg, "SM error: Stanza received was: <failed"))
+		n->at.resume_failed = true;
+	else if (strstr(msg, "TLS is not supported, but set as mandatory"))
+		fail(n, NET_FAIL_POLICY, "encryption-required",
+		     "the server does not offer TLS (tls=disable allows plaintext)");
+	else if (strstr(msg, "Cannot authenticate with known methods"))
+		fail(n, NET_FAIL_POLICY, "invalid-mechanism",
+		     "the server offers no authentication method natter can use");
+	/* Warnings and errors only: the debug lines carry credentials. */
+	if (level >= XMPP_LEVEL_WARN && !starts(msg, "SENT"))
+		log_msg(level == XMPP_LEVEL_WARN ? LOG_WARN : LOG_ERROR, "libstrophe %s: %s",
+			area, msg);
+}
+
+/* ---- libstrophe callbacks ---- */
+
+static int on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
+{
+	struct net *n = the_net;
+
+	if (!n)
+		return 0;
+	if (!n->at.cert_error)
+		n->at.cert_error = strdup(errormsg ? errormsg : "certificate not verified");
+	/* Decided in check_certificate() before any credential is sent. */
+	return 1;
+}
+
+/* The only way to learn the socket.  A dup of it lets the main thread cut
+ * the connection (net_abort) without racing libstrophe's close(): the dup
+ * keeps the descriptor number ours until we close it. */
+static int on_sockopt(xmpp_conn_t *conn, void *sock)
+{
+	struct net *n = the_net;
+	int fd = *(int *)sock;
+
+	if (n) {
+		n->sock = fd;
+		pthread_mutex_lock(&n->lock);
+		if (n->watch_fd >= 0)
+			close(n->watch_fd);
+		n->watch_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		pthread_mutex_unlock(&n->lock);
+	}
+	return xmpp_sockopt_cb_keepalive(conn, sock);
+}
+
+static void report_online(struct net *n)
+{
+	struct net_report *r = calloc(1, sizeof(*r));
+	const char *bound = xmpp_conn_get_bound_jid(n->conn);
+
+	n->at.online = true;
+	if (!r) {
+		log_error("out of memory reporting a login");
+		return;
+	}
+	r->kind = NET_R_ONLINE;
+	/* After legacy authentication libstrophe knows no bound JID. */
+	r->jid = strdup(bound ? bound : n->params.jid);
+	r->mechanism = dup_or_null(n->at.mechanism ? n->at.mechanism
+						    : (n->at.resumed ? "resumed" : NULL));
+	r->resumed = n->at.resumed;
+	r->secure = xmpp_conn_is_secured(n->conn);
+	post_report(n, r);
+}
+
+static void report_offline(struct net *n, int error)
+{
+	struct net_report *r = calloc(1, sizeof(*r));
+	struct attempt *at = &n->at;
+
+	if (!r) {
+		log_error("out of memory reporting a disconnection");
+		return;
+	}
+	r->kind = NET_R_OFFLINE;
+	r->fail = at->fail;
+	if (!at->fail && !n->closing)
+		r->fail = NET_FAIL_NETWORK;
+	r->condition = dup_or_null(at->condition);
+	if (at->text)
+		r->text = strdup(at->text);
+	else if (r->fail == NET_FAIL_NETWORK)
+		r->text = strdup(error ? strerror(error) : "connection closed by the server");
+	else
+		r->text = strdup("closed");
+	r->fingerprint = dup_or_null(at->fingerprint);
+	r->pin_mismatch = at->pin_mismatch;
+	post_report(n, r);
+}
+
+static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
+			  xmpp_stream_error_t *se, void *ud)
+{
+	struct net *n = ud;
+
+	if (ev == XMPP_CONN_CONNECT) {
+		if (n->at.resumed) {
+			report_online(n);
+#ifndef HAVE_STROPHE_SM_FIXED
+		} else if (n->at.resume_failed) {
+			/* #215: the old queue would be replayed into this session. */
+			fail(n, NET_FAIL_RESUME, NULL, "stream resumption failed");
+#endif
+		} else if (n->at.sm_offered) {
+			n->at.waiting_enabled = true;
+		} else {
+			report_online(n);
+		}
+		return;
+	}
+	if (ev == XMPP_CONN_RAW_CONNECT)
+		return;
+	pthread_mutex_lock(&n->lock);
+	if (n->watch_fd >= 0)
+		close(n->watch_fd);
+	n->watch_fd = -1;
+	pthread_mutex_unlock(&n->lock);
+	n->sock = -1;
+	if (se && !n->at.fail)
+		fail(n, NET_FAIL_STREAM_ERROR, "undefined-condition",
+		     se->text ? se->text : "stream error");
+	if (n->at.fail == NET_FAIL_RESUME)
+		n->discard_sm = true;
+	report_offline(n, error);
+	n->closing = false;
+	attempt_reset(&n->at);
+}
+
+/* <enabled/> (or <failed/> to our <enable/>) ends the login; see #222. */
+static void sm_answered(struct net *n)
+{
+	if (n->at.waiting_enabled) {
+		n->at.waiting_enabled = false;
+		report_online(n);
+	}
+}
+
+/* Two functions, because libstrophe refuses a second registration of the
+ * same handler and user data. */
+static int on_sm_enabled(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
+{
+	sm_answered(ud);
+	return 1;
+}
+
+static int on_sm_failed(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
+{
+	sm_answered(ud);
+	return 1;
+}
+
+static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
+{
+	struct net *n = ud;
+	const char *name = xmpp_stanza_get_name(stanza);
+	struct net_report *r;
+
+	if (!name || (strcmp(name, "message") && strcmp(name, "presence") && strcmp(name, "iq")))
+		return 1;
+	r = calloc(1, sizeof(*r));
+	/* A deep copy: keeping a clone of a child after its parent is released
+	 * is a use-after-free in 0.12.2. */
+	if (!r || !(r->stanza = xmpp_stanza_copy(stanza))) {
+		free(r);
+		log_error("out of memory: an incoming %s was dropped", name);
+		return 1;
+	}
+	r->kind = NET_R_STANZA;
+	post_report(n, r);
+	return 1;
+}
+
+/* ---- after every pass ---- */
+
+static void check_certificate(struct net *n)
+{
+	xmpp_tlscert_t *cert = xmpp_conn_get_peer_cert(n->conn);
+	const char *hex = cert ? xmpp_tlscert_get_string(cert, XMPP_CERT_FINGERPRINT_SHA256) : NULL;
+	char *fp = hex ? tlspin_normalise(hex) : NULL;
+
+	n->at.tls_checked = true;
+	if (!fp) {
+		fail(n, NET_FAIL_TLS_UNTRUSTED, "undefined-condition",
+		     "the server presented no usable certificate");
+	} else if (n->params.pin) {
+		if (strcmp(fp, n->params.pin)) {
+			fail(n, NET_FAIL_TLS_UNTRUSTED, "policy-violation",
+			     "the server certificate does not match the pinned fingerprint");
+			n->at.pin_mismatch = true;
+		}
+	} else if (n->at.cert_error) {
+		fail(n, NET_FAIL_TLS_UNTRUSTED, "policy-violation", n->at.cert_error);
+	}
+	if (n->at.fail == NET_FAIL_TLS_UNTRUSTED && !n->at.fingerprint)
+		n->at.fingerprint = fp;
+	else
+		free(fp);
+	if (cert)
+		xmpp_tlscert_free(cert);
+}
+
+static void after_pass(struct net *n)
+{
+	if (n->at.secure_features_seen && !n->at.tls_checked)
+		check_certificate(n);
+	if (n->at.abort && !n->at.cut && n->sock >= 0) {
+		/* The queued output (credentials) has not been written yet. */
+		shutdown(n->sock, SHUT_RDWR);
+		n->at.cut = true;
+	}
+}
+
+/* One batch of libstrophe passes: everything the kernel holds, then enough
+ * extra passes to drain one TLS record (16 KiB) held inside OpenSSL, which
+ * poll() cannot see; xmpp_run_once reads 4 KiB at a time. */
+static void run_passes(struct net *n)
+{
+	int i, avail;
+
+	for (i = 0; i < 1024; i++) {
+		xmpp_run_once(n->ctx, 0);
+		after_pass(n);
+		avail = 0;
+		if (n->sock < 0 || ioctl(n->sock, FIONREAD, &avail) < 0 || avail <= 0)
+			break;
+	}
+	for (i = 0; i < 4; i++) {
+		xmpp_run_once(n->ctx, 0);
+		after_pass(n);
+	}
+}
+
+/* ---- requests ---- */
+
+static long conn_flags(const struct net_params *p)
+{
+	long flags = 0;
+
+	if (p->tls == TLS_REQUIRE)
+		flags |= XMPP_CONN_FLAG_MANDATORY_TLS;
+	else if (p->tls == TLS_DIRECT)
+		flags |= XMPP_CONN_FLAG_LEGACY_SSL;
+	else
+		flags |= XMPP_CONN_FLAG_DISABLE_TLS;
+	if (p->auth == AUTH_LEGACY)
+		flags |= XMPP_CONN_FLAG_LEGACY_AUTH;
+	return flags;
+}
+
+static int new_conn(struct net *n)
+{
+	n->conn = xmpp_conn_new(n->ctx);
+	if (!n->conn)
+		return -1;
+	free(n->cafile_set);
+	n->cafile_set = NULL;
+	xmpp_conn_set_certfail_handler(n->conn, on_certfail);
+	xmpp_conn_set_sockopt_callback(n->conn, on_sockopt);
+	xmpp_handler_add(n->conn, on_stanza, NULL, NULL, NULL, n);
+	xmpp_handler_add(n->conn, on_sm_enabled, XMPP_NS_SM, "enabled", NULL, n);
+	xmpp_handler_add(n->conn, on_sm_failed, XMPP_NS_SM, "failed", NULL, n);
+	return 0;
+}
+
+static void connect_failed(struct net *n, const char *text)
+{
+	fail(n, NET_FAIL_NETWORK, NULL, text);
+	report_offline(n, 0);
+	attempt_reset(&n->at);
+}
+
+static void do_connect(struct net *n, struct net_params *p)
+{
+	net_params_clear(&n->params);
+	n->params = *p;
+	memset(p, 0, sizeof(*p));
+	attempt_reset(&n->at);
+	n->closing = false;
+
+	if (n->conn && !xmpp_conn_is_disconnected(n->conn)) {
+		connect_failed(n, "still connected");
+		return;
+	}
+	if (n->conn && n->discard_sm) {
+		xmpp_sm_state_t *sm = xmpp_conn_get_sm_state(n->conn);
+
+		if (sm)
+			xmpp_free_sm_state(sm);
+	}
+	n->discard_sm = false;
+	/* A conn whose flags cannot be set is stuck half-way (profanity
+	 * #1846); a fresh one costs only the resumption state. */
+	if (n->conn && xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
+		xmpp_conn_release(n->conn);
+		n->conn = NULL;
+	}
+	if (!n->conn) {
+		if (new_conn(n) || xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
+			connect_failed(n, "out of memory");
+			return;
+		}
+	}
+	xmpp_conn_set_jid(n->conn, n->params.jid);
+	xmpp_conn_set_pass(n->conn, n->params.password ? n->params.password : "");
+	/* Set only on change: repeated calls leak in 0.12.2 (#219). */
+	if (n->params.cafile && (!n->cafile_set || strcmp(n->cafile_set, n->params.cafile))) {
+		xmpp_conn_set_cafile(n->conn, n->params.cafile);
+		free(n->cafile_set);
+		n->cafile_set = strdup(n->params.cafile);
+	}
+	if (xmpp_connect_client(n->conn, n->params.server, n->params.port, on_conn_event, n))
+		connect_failed(n, "could not start connecting (address lookup failed?)");
+}
+
+static void do_send(struct net *n, xmpp_stanza_t *st)
+{
+	struct net_report *r;
+
+	if (n->conn && n->at.online && xmpp_conn_is_connected(n->conn)) {
+		xmpp_send(n->conn, st);
+		xmpp_stanza_release(st);
+		return;
+	}
+	/* libstrophe would drop it silently: hand it back to the outbox. */
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		log_error("out of memory: an outgoing stanza was lost");
+		xmpp_stanza_release(st);
+		return;
+	}
+	r->kind = NET_R_UNSENT;
+	r->stanza = st;
+	post_report(n, r);
+}
+
+static void do_close(struct net *n)
+{
+	if (!n->conn || xmpp_conn_is_disconnected(n->conn)) {
+		n->closing = true;
+		report_offline(n, 0);
+		n->closing = false;
+		attempt_reset(&n->at);
+		return;
+	}
+	n->closing = true;
+	xmpp_disconnect(n->conn);
+}
+
+static struct net_request *take_requests(struct net *n)
+{
+	struct net_request *head;
+
+	pthread_mutex_lock(&n->lock);
+	head = n->req_head;
+	n->req_head = n->req_tail = NULL;
+	pthread_mutex_unlock(&n->lock);
+	return head;
+}
+
+static bool handle_requests(struct net *n)
+{
+	struct net_request *q = take_requests(n), *next;
+	bool quit = false;
+
+	for (; q; q = next) {
+		next = q->next;
+		switch (q->kind) {
+		case NET_Q_CONNECT:
+			do_connect(n, &q->params);
+			break;
+		case NET_Q_SEND:
+			do_send(n, q->stanza);
+			q->stanza = NULL;
+			break;
+		case NET_Q_CLOSE:
+			do_close(n);
+			break;
+		case NET_Q_QUIT:
+			quit = true;
+			break;
+		}
+		net_params_clear(&q->params);
+		if (q->stanza)
+			xmpp_stanza_release(q->stanza);
+		free(q);
+	}
+	return quit;
+}
+
+static void *net_main(void *arg)
+{
+	struct net *n = arg;
+
+	for (;;) {
+		struct pollfd pfd[2];
+		int nfds = 1, timeout = -1;
+
+		if (handle_requests(n))
+			break;
+		if (n->conn && !xmpp_conn_is_disconnected(n->conn))
+			run_passes(n);
+		pfd[0] = (struct pollfd){n->req_pipe[0], POLLIN, 0};
+		if (n->conn && n->sock >= 0 && !xmpp_conn_is_disconnected(n->conn)) {
+			pfd[1] = (struct pollfd){n->sock, POLLIN, 0};
+			if (xmpp_conn_send_queue_len(n->conn) > 0)
+				pfd[1].events |= POLLOUT;
+			nfds = 2;
+		}
+		/* Connecting and closing run libstrophe's own timers (connect
+		 * timeout, close clean-up), so those phases tick; an
+		 * established session sleeps until the socket or a request
+		 * wakes it. */
+		if (n->conn && !xmpp_conn_is_disconnected(n->conn) &&
+		    (!xmpp_conn_is_connected(n->conn) || n->closing || !n->at.online))
+			timeout = 50;
+		if (poll(pfd, nfds, timeout) < 0 && errno != EINTR) {
+			log_error("network thread poll: %s", strerror(errno));
+			timeout = 50;
+		}
+		drain(n->req_pipe[0]);
+	}
+	if (n->conn)
+		xmpp_conn_release(n->conn);
+	n->conn = NULL;
+	return NULL;
+}
+
+/* ---- the main thread's side ---- */
+
+static int pipe_nonblock(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -1;
+	return 0;
+}
+
+struct net *net_new(int *report_fd)
+{
+	struct net *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->req_pipe[0] = n->req_pipe[1] = n->rep_pipe[0] = n->rep_pipe[1] = -1;
+	n->watch_fd = -1;
+	n->sock = -1;
+	pthread_mutex_init(&n->lock, NULL);
+	if (pipe_nonblock(n->req_pipe) || pipe_nonblock(n->rep_pipe))
+		goto fail;
+	n->logger.handler = on_log;
+	n->logger.userdata = n;
+	n->ctx = xmpp_ctx_new(NULL, &n->logger);
+	if (!n->ctx)
+		goto fail;
+	the_net = n;
+	if (pthread_create(&n->thread, NULL, net_main, n)) {
+		the_net = NULL;
+		goto fail;
+	}
+	n->started = true;
+	*report_fd = n->rep_pipe[0];
+	return n;
+fail:
+	net_free(n);
+	return NULL;
+}
+
+static int enqueue(struct net *n, struct net_request *q)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->req_tail)
+		n->req_tail->next = q;
+	else
+		n->req_head = q;
+	n->req_tail = q;
+	pthread_mutex_unlock(&n->lock);
+	wake(n->req_pipe[1]);
+	return 0;
+}
+
+static struct net_request *request(enum net_request_kind kind)
+{
+	struct net_request *q = calloc(1, sizeof(*q));
+
+	if (q)
+		q->kind = kind;
+	return q;
+}
+
+int net_connect(struct net *n, struct net_params *params)
+{
+	struct net_request *q = request(NET_Q_CONNECT);
+
+	if (!q) {
+		net_params_clear(params);
+		return -1;
+	}
+	q->params = *params;
+	memset(params, 0, sizeof(*params));
+	return enqueue(n, q);
+}
+
+int net_send(struct net *n, xmpp_stanza_t *stanza)
+{
+	struct net_request *q = request(NET_Q_SEND);
+
+	if (!q) {
+		xmpp_stanza_release(stanza);
+		return -1;
+	}
+	q->stanza = stanza;
+	return enqueue(n, q);
+}
+
+int net_close(struct net *n)
+{
+	struct net_request *q = request(NET_Q_CLOSE);
+
+	return q ? enqueue(n, q) : -1;
+}
+
+void net_abort(struct net *n)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->watch_fd >= 0)
+		shutdown(n->watch_fd, SHUT_RDWR);
+	pthread_mutex_unlock(&n->lock);
+}
+
+struct net_report *net_next_report(struct net *n)
+{
+	struct net_report *r;
+
+	drain(n->rep_pipe[0]);
+	pthread_mutex_lock(&n->lock);
+	r = n->rep_head;
+	if (r) {
+		n->rep_head = r->next;
+		if (!n->rep_head)
+			n->rep_tail = NULL;
+		r->next = NULL;
+	}
+	pthread_mutex_unlock(&n->lock);
+	/* More may wait; keep the pipe readable so the loop comes back. */
+	if (r && n->rep_head)
+		wake(n->rep_pipe[1]);
+	return r;
+}
+
+/* Waits for the thread at most about two seconds: a thread stuck in an
+ * address lookup must not hold up the user's /quit. */
+static bool join_bounded(struct net *n)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
+	return pthread_timedjoin_np(n->thread, NULL, &deadline) == 0;
+}
+
+void net_free(struct net *n)
+{
+	struct net_request *q;
+	struct net_report *r;
+
+	if (!n)
+		return;
+	if (n->started) {
+		struct net_request *quit = request(NET_Q_QUIT);
+
+		net_abort(n);
+		if (quit)
+			enqueue(n, quit);
+		if (!join_bounded(n)) {
+			log_warn("network thread did not stop in time; leaving it behind");
+			return;
+		}
+	}
+	while ((q = n->req_head)) {
+		n->req_head = q->next;
+		net_params_clear(&q->params);
+		if (q->stanza)
+			xmpp_stanza_release(q->stanza);
+		free(q);
+	}
+	while ((r = n->rep_head)) {
+		n->rep_head = r->next;
+		net_report_free(r);
+	}
+	if (n->watch_fd >= 0)
+		close(n->watch_fd);
+	attempt_reset(&n->at);
+	net_params_clear(&n->params);
+	free(n->cafile_set);
+	if (n->ctx)
+		xmpp_ctx_free(n->ctx);
+	for (int i = 0; i < 2; i++) {
+		if (n->req_pipe[i] >= 0)
+			close(n->req_pipe[i]);
+		if (n->rep_pipe[i] >= 0)
+			close(n->rep_pipe[i]);
+	}
+	pthread_mutex_destroy(&n->lock);
+	if (the_net == n)
+		the_net = NULL;
+	free(n);
+}

@@ -1,0 +1,77 @@
+/* The network thread: libstrophe runs here and nowhere else.
+ *
+ * libstrophe 0.12.2 blocks in the TLS handshake (no timeout), in SRV and
+ * address lookups and in connect(); running it on its own thread keeps the
+ * event core and the terminal responsive whatever the network does.  The
+ * two threads talk through two queues and two wake-up pipes: requests go
+ * in (connect, send, close), reports come out (online, offline, stanzas).
+ * Only session.c uses this interface. */
+#ifndef NATTER_XMPP_NET_H
+#define NATTER_XMPP_NET_H
+
+#include <stdbool.h>
+#include <strophe.h>
+
+#include "config/accounts.h"
+
+struct net;
+
+struct net_params {
+	char *jid; /* full JID to bind */
+	char *password;
+	char *server; /* NULL: SRV lookup on the JID's domain */
+	unsigned short port;
+	enum tls_mode tls;
+	char *cafile;
+	char *pin; /* canonical "sha256:..." or NULL */
+	enum auth_mode auth;
+};
+
+enum net_fail {
+	NET_FAIL_NONE,         /* closed on request */
+	NET_FAIL_NETWORK,      /* connection lost or refused: retry */
+	NET_FAIL_TIMEOUT,      /* aborted by the watchdog: retry */
+	NET_FAIL_AUTH,         /* credentials refused: do not retry */
+	NET_FAIL_TLS_UNTRUSTED, /* certificate not trusted or pin mismatch */
+	NET_FAIL_POLICY,       /* natter refused an insecure step */
+	NET_FAIL_STREAM_ERROR, /* the server closed the stream with an error */
+	NET_FAIL_RESUME,       /* resumption failed: start a clean session now */
+};
+
+enum net_report_kind { NET_R_ONLINE, NET_R_OFFLINE, NET_R_STANZA, NET_R_UNSENT };
+
+struct net_report {
+	struct net_report *next;
+	enum net_report_kind kind;
+	xmpp_stanza_t *stanza; /* STANZA, UNSENT: owned by the receiver */
+	/* ONLINE */
+	char *jid;
+	char *mechanism;
+	bool resumed, secure;
+	/* OFFLINE */
+	enum net_fail fail;
+	char *condition;
+	char *text;
+	char *fingerprint;
+	bool pin_mismatch;
+};
+
+/* Starts the thread.  *report_fd becomes readable when reports wait. */
+struct net *net_new(int *report_fd);
+/* Stops the thread (waiting at most about two seconds) and frees. */
+void net_free(struct net *n);
+
+/* Requests; the net thread takes ownership of params and stanza. */
+int net_connect(struct net *n, struct net_params *params);
+int net_send(struct net *n, xmpp_stanza_t *stanza);
+/* Sends </stream:stream> and waits for the server's. */
+int net_close(struct net *n);
+/* Cuts the socket at once; safe from any thread, at any moment. */
+void net_abort(struct net *n);
+
+/* Takes the next report (NULL when none); free with net_report_free. */
+struct net_report *net_next_report(struct net *n);
+void net_report_free(struct net_report *r);
+void net_params_clear(struct net_params *p);
+
+#endif

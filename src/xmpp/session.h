@@ -1,0 +1,78 @@
+/* The XMPP session as the core sees it, on the core's thread.
+ *
+ * It hides the network thread (net.c) behind a small API: connect, send,
+ * close; stanza handlers registered by name/namespace/type (dispatch is
+ * data, as in libstrophe); iq requests matched by id *and* sender; an
+ * outbox that keeps what is sent while the link is down, because
+ * libstrophe silently drops a send while disconnected.  It knows nothing of
+ * the core: the core registers its handlers here. */
+#ifndef NATTER_XMPP_SESSION_H
+#define NATTER_XMPP_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <strophe.h>
+
+#include "core/loop.h"
+#include "xmpp/net.h"
+
+struct xs;
+
+struct xs_online {
+	const char *jid;
+	const char *mechanism; /* "SCRAM-SHA-1", "PLAIN", "legacy", ... */
+	bool resumed, secure;
+};
+
+struct xs_offline {
+	enum net_fail fail;
+	const char *condition; /* XMPP condition, or NULL */
+	const char *text;
+	const char *fingerprint; /* NET_FAIL_TLS_UNTRUSTED */
+	bool pin_mismatch;
+};
+
+struct xs_callbacks {
+	void (*online)(void *ud, const struct xs_online *o);
+	void (*offline)(void *ud, const struct xs_offline *o);
+};
+
+/* Returns 1 when the stanza was handled (dispatch stops), 0 to pass on. */
+typedef int (*xs_handler_fn)(struct xs *xs, xmpp_stanza_t *st, void *ud);
+/* reply is NULL when the request timed out. */
+typedef void (*xs_iq_fn)(struct xs *xs, xmpp_stanza_t *reply, void *ud);
+
+struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud);
+void xs_free(struct xs *xs);
+
+/* The context to build stanzas with, on the core's thread. */
+xmpp_ctx_t *xs_ctx(struct xs *xs);
+
+/* Takes ownership of params. */
+int xs_connect(struct xs *xs, struct net_params *params);
+void xs_close(struct xs *xs);
+void xs_abort(struct xs *xs);
+bool xs_online(const struct xs *xs);
+/* The bound full JID while online, else NULL. */
+const char *xs_jid(const struct xs *xs);
+
+/* A fresh random stanza id (malloc'd), or NULL on ENOMEM. */
+char *xs_make_id(void);
+
+/* Sends (or keeps in the outbox until online); takes the reference. */
+int xs_send(struct xs *xs, xmpp_stanza_t *st);
+size_t xs_outbox_len(const struct xs *xs);
+
+/* name/ns/type NULL match anything; ns matches a child's namespace. */
+int xs_handler_add(struct xs *xs, const char *name, const char *ns, const char *type,
+		   xs_handler_fn fn, void *ud);
+
+/* Sends an iq get/set, setting its id; fn gets the result or error whose
+ * id matches and whose sender is the addressee (or our server when no
+ * "to").  Takes the reference.  -1 when offline or on ENOMEM. */
+int xs_iq_send(struct xs *xs, xmpp_stanza_t *iq, unsigned timeout_ms, xs_iq_fn fn, void *ud);
+
+/* Answers an iq with an error of the given condition (type cancel). */
+void xs_iq_error(struct xs *xs, xmpp_stanza_t *iq, const char *condition);
+
+#endif

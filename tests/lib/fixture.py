@@ -1,0 +1,854 @@
+#!/usr/bin/python3
+"""Throwaway XMPP servers for natter's tests and demo.
+
+Prosody runs from a temporary directory on free loopback ports, with its own
+certificate authority; it is always torn down (context manager, atexit and
+SIGTERM/SIGHUP).  Next to it live three small loopback-only helpers:
+
+  CutProxy        a TCP proxy that can reset every live connection at once
+  TlsStaller      answers <starttls/> with <proceed/>, then stays silent
+  PlainOnlyServer offers only SASL PLAIN on a plaintext stream and records
+                  whether a client ever tried it
+
+Library use (tests):
+    with ProsodyFixture() as fx:
+        fx.c2s_port, fx.direct_tls_port, fx.ca_file, fx.fingerprint ...
+
+Command line (quick start, manual testing):
+    fixture.py start --dir DIR [--user JID:PASSWORD ...]
+prints one JSON object describing the server, then runs until SIGTERM,
+SIGINT or end of standard input (when standard input is a pipe or terminal).
+
+Only the Python standard library is used.  Every wait is bounded.
+"""
+
+import argparse
+import atexit
+import ctypes
+import json
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+LOOPBACK = "127.0.0.1"
+MARKER = ".natter-fixture"
+
+# Accounts every test run gets: {(user, host): password}.
+DEFAULT_USERS = {
+    ("alice", "localhost"): "alicepw",
+    ("bob", "localhost"): "bobpw",
+    ("carol", "localhost"): "carolpw",
+    ("admin", "localhost"): "adminpw",
+    ("dave", "legacy.localhost"): "davepw",
+    ("erin", "plain.localhost"): "erinpw",
+}
+
+# Names in the server certificate.  Deliberately no wildcard and no
+# plain.localhost: that host must not be able to offer STARTTLS.
+CERT_NAMES = ["localhost", "legacy.localhost", "pubsub.localhost",
+              "muc.localhost", "upload.localhost"]
+
+MODULES = ["roster", "saslauth", "tls", "disco", "carbons", "pep", "private",
+           "blocklist", "vcard4", "vcard_legacy", "version", "uptime", "time",
+           "ping", "register", "mam", "smacks", "legacyauth", "offline",
+           "posix"]
+
+_live = set()          # fixtures and helpers still running, for emergency cleanup
+_live_lock = threading.Lock()
+
+
+class FixtureError(RuntimeError):
+    """The throwaway server could not be set up."""
+
+
+def free_port():
+    """Return a TCP port on the loopback interface that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def port_open(port, host=LOOPBACK, timeout=0.2):
+    """True when something accepts TCP connections on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _die_with_parent():
+    """preexec_fn: the child gets SIGKILL when the process that started it dies."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def cert_fingerprint(pem_path):
+    """SHA-256 fingerprint of a PEM certificate as 'sha256:<64 lowercase hex>' (via openssl)."""
+    out = subprocess.run(["openssl", "x509", "-in", pem_path, "-noout",
+                          "-fingerprint", "-sha256"], check=True,
+                         capture_output=True, text=True, timeout=30).stdout
+    hexpart = out.strip().split("=", 1)[1].replace(":", "").lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", hexpart):
+        raise FixtureError("unexpected openssl fingerprint output: %r" % out)
+    return "sha256:" + hexpart
+
+
+def _run(cmd, **kw):
+    """Run a short helper command; raise FixtureError with its output on failure."""
+    try:
+        return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                              timeout=kw.pop("timeout", 60), **kw)
+    except subprocess.CalledProcessError as e:
+        raise FixtureError("%s failed (%d): %s%s" % (" ".join(cmd), e.returncode,
+                                                     e.stdout, e.stderr)) from None
+    except subprocess.TimeoutExpired:
+        raise FixtureError("%s timed out" % " ".join(cmd)) from None
+
+
+def make_certificates(certdir, cadir):
+    """Create a CA and a server certificate signed by it; return (ca, cert, key) paths."""
+    os.makedirs(certdir, exist_ok=True)
+    os.makedirs(cadir, exist_ok=True)
+    ca_key = os.path.join(cadir, "ca.key")
+    ca_crt = os.path.join(cadir, "ca.crt")
+    key = os.path.join(certdir, "localhost.key")
+    crt = os.path.join(certdir, "localhost.crt")
+    csr = os.path.join(cadir, "server.csr")
+    ext = os.path.join(cadir, "server.ext")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _run(["openssl", "req", "-x509"] + ec + ["-days", "3",
+          "-subj", "/CN=natter throwaway test CA", "-keyout", ca_key, "-out", ca_crt,
+          "-addext", "basicConstraints=critical,CA:TRUE",
+          "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+    _run(["openssl", "req", "-new"] + ec + ["-subj", "/CN=localhost",
+          "-keyout", key, "-out", csr])
+    with open(ext, "w") as f:
+        f.write("basicConstraints=CA:FALSE\n"
+                "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\n"
+                "subjectAltName=%s\n" % ",".join("DNS:" + n for n in CERT_NAMES))
+    _run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key,
+          "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
+          "-extfile", ext, "-out", crt])
+    os.chmod(key, 0o600)
+    return ca_crt, crt, key
+
+
+def _lua_str(s):
+    """A Lua string literal."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class ProsodyFixture:
+    """A Prosody server in a temporary directory; see the module docstring.
+
+    Attributes once started: dir, config, log, ca_file, cert_file, key_file,
+    fingerprint, c2s_port, direct_tls_port, http_port (used with http=True),
+    users {jid: password}.
+    """
+
+    def __init__(self, directory=None, users=None, admins=("admin@localhost",),
+                 smacks_hibernation=60, start_timeout=15.0, verbose=False, http=False):
+        self._own_dir = directory is None
+        self.dir = directory
+        self.users = {}
+        self._want_users = dict(DEFAULT_USERS if users is None else users)
+        self.admins = list(admins)
+        self.smacks_hibernation = smacks_hibernation
+        self.start_timeout = start_timeout
+        self.verbose = verbose
+        self.http = http   # HTTP (and the upload.localhost component) on a free port
+        self.proc = None
+        self._stdout = None
+        self._torn_down = False
+
+    # -- set-up ---------------------------------------------------------------
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def start(self):
+        """Create certificates and config, start Prosody, register the users."""
+        with _live_lock:
+            _live.add(self)
+        _install_cleanup_handlers()
+        try:
+            self._prepare_dir()
+            self.ca_file, self.cert_file, self.key_file = make_certificates(
+                os.path.join(self.dir, "certs"), os.path.join(self.dir, "ca"))
+            self.fingerprint = cert_fingerprint(self.cert_file)
+            last = None
+            for _ in range(3):  # a free port can be taken between probe and bind
+                self.c2s_port, self.direct_tls_port, self.http_port = self._three_ports()
+                self._write_config()
+                try:
+                    self._launch()
+                    break
+                except FixtureError as e:
+                    last = e
+                    self._kill()
+            else:
+                raise last
+            for (user, host), password in self._want_users.items():
+                self.register(user, host, password)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _prepare_dir(self):
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix="natter-prosody-")
+        else:
+            self.dir = os.path.abspath(self.dir)
+            if os.path.isdir(self.dir) and os.listdir(self.dir):
+                if not os.path.exists(os.path.join(self.dir, MARKER)):
+                    raise FixtureError("%s is not empty and was not made by fixture.py; "
+                                       "refusing to use it" % self.dir)
+                _stop_stale_prosody(self.dir)
+                shutil.rmtree(self.dir)
+            os.makedirs(self.dir, exist_ok=True)
+        os.chmod(self.dir, 0o700)
+        open(os.path.join(self.dir, MARKER), "w").close()
+        os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
+        self.config = os.path.join(self.dir, "prosody.cfg.lua")
+        self.log = os.path.join(self.dir, "prosody.log")
+        self.stdout_log = os.path.join(self.dir, "prosody.stdout")
+
+    @staticmethod
+    def _three_ports():
+        socks = []
+        try:
+            for _ in range(3):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.bind((LOOPBACK, 0))
+                socks.append(s)
+            return tuple(s.getsockname()[1] for s in socks)
+        finally:
+            for s in socks:
+                s.close()
+
+    def _write_config(self):
+        d = self.dir
+        lines = [
+            "-- Generated by natter tests/lib/fixture.py: a throwaway test server.",
+            "daemonize = false",
+            "pidfile = %s" % _lua_str(os.path.join(d, "prosody.pid")),
+            "data_path = %s" % _lua_str(os.path.join(d, "data")),
+            "certificates = %s" % _lua_str(os.path.join(d, "certs")),
+            "admins = { %s }" % ", ".join(_lua_str(a) for a in self.admins),
+            'interfaces = { "127.0.0.1" }',
+            'local_interfaces = { "127.0.0.1" }',
+            "c2s_ports = { %d }" % self.c2s_port,
+            "c2s_direct_tls_ports = { %d }" % self.direct_tls_port,
+            'c2s_direct_tls_interfaces = { "127.0.0.1" }',
+            "legacy_ssl_ports = { }",
+            "s2s_ports = { }",
+            "component_ports = { }",
+            "http_ports = { %d }" % self.http_port,
+            'http_interfaces = { "127.0.0.1" }',
+            "https_ports = { }",
+            'modules_disabled = { "s2s" }',
+            "log = { { levels = { min = %s }, to = \"file\", filename = %s } }" % (
+                _lua_str("debug" if self.verbose else "info"), _lua_str(self.log)),
+            'authentication = "internal_hashed"',
+            'storage = "internal"',
+            "c2s_require_encryption = true",
+            "allow_registration = true",
+            "smacks_hibernation_time = %d" % self.smacks_hibernation,
+            "modules_enabled = { %s }" % "; ".join(
+                _lua_str(m) for m in MODULES + (["http"] if self.http else [])),
+            "",
+            'VirtualHost "localhost"',
+            "",
+            "-- XEP-0078 only: no SASL at all.",
+            'VirtualHost "legacy.localhost"',
+            '    modules_disabled = { "saslauth" }',
+            "",
+            "-- Plaintext only.  The certificate lookup would fall back to the",
+            "-- parent domain's certificate, so mod_tls is disabled for this host:",
+            "-- it offers no <starttls/>; SCRAM is still offered unencrypted.",
+            'VirtualHost "plain.localhost"',
+            "    c2s_require_encryption = false",
+            '    modules_disabled = { "tls" }',
+            "",
+            'Component "pubsub.localhost" "pubsub"',
+            'Component "muc.localhost" "muc"',
+        ]
+        if self.http:
+            lines += ['Component "upload.localhost" "http_file_share"',
+                      '    http_file_share_size_limit = 1048576',
+                      '    http_host = "127.0.0.1"',
+                      '    http_external_url = "http://127.0.0.1:%d/"' % self.http_port]
+        if os.geteuid() == 0:
+            lines.insert(1, "run_as_root = true")
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def _launch(self):
+        self._stdout = open(self.stdout_log, "ab")
+        self.proc = subprocess.Popen(
+            ["prosody", "--config", self.config, "-F"],
+            stdin=subprocess.DEVNULL, stdout=self._stdout, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise FixtureError("prosody exited with %s during start-up:\n%s" % (
+                    self.proc.returncode, self.tail()))
+            if port_open(self.c2s_port) and port_open(self.direct_tls_port) and (
+                    not self.http or port_open(self.http_port)):
+                return
+            time.sleep(0.05)
+        raise FixtureError("prosody did not open its ports within %.0f s:\n%s" % (
+            self.start_timeout, self.tail()))
+
+    def register(self, user, host, password):
+        """Create (or reset) an account with prosodyctl."""
+        _run(["prosodyctl", "--config", self.config, "register", user, host, password])
+        self.users["%s@%s" % (user, host)] = password
+
+    # -- information ------------------------------------------------------------
+
+    def tail(self, n=40):
+        """Last lines of Prosody's log and console output, for failure messages."""
+        out = []
+        for path in (getattr(self, "stdout_log", None), getattr(self, "log", None)):
+            if path and os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    out.append("==> %s <==\n%s" % (path, "".join(f.readlines()[-n:])))
+        return "\n".join(out)
+
+    def info(self):
+        """Everything a client needs, as a JSON-serialisable dict."""
+        return {
+            "dir": self.dir, "config": self.config, "log": self.log,
+            "pid": self.proc.pid if self.proc else None,
+            "host": LOOPBACK, "c2s_port": self.c2s_port,
+            "direct_tls_port": self.direct_tls_port,
+            "http_port": self.http_port if self.http else None,
+            "ca_file": self.ca_file, "cert_file": self.cert_file,
+            "fingerprint": self.fingerprint, "users": dict(self.users),
+        }
+
+    # -- tear-down ------------------------------------------------------------
+
+    def _kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+        self.proc = None
+        if self._stdout:
+            self._stdout.close()
+            self._stdout = None
+
+    def stop(self):
+        """Stop Prosody and remove the directory (only what this fixture made)."""
+        if self._torn_down:
+            return
+        self._torn_down = True
+        self._kill()
+        if self.dir and os.path.exists(os.path.join(self.dir, MARKER)):
+            shutil.rmtree(self.dir, ignore_errors=True)
+        with _live_lock:
+            _live.discard(self)
+
+
+def _stop_stale_prosody(directory):
+    """Kill a Prosody left over in a fixture directory from an earlier crash."""
+    try:
+        with open(os.path.join(directory, "prosody.pid")) as f:
+            pid = int(f.read().strip())
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            cmdline = f.read()
+    except (OSError, ValueError):
+        return
+    if b"prosody" in cmdline and directory.encode() in cmdline:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            if not os.path.exists("/proc/%d" % pid):
+                break
+            time.sleep(0.1)
+
+
+# -- emergency cleanup --------------------------------------------------------
+
+_handlers_installed = False
+
+
+def cleanup_all():
+    """Stop every fixture and helper still running in this process."""
+    with _live_lock:
+        items = list(_live)
+    for item in items:
+        try:
+            item.stop()
+        except Exception:  # cleanup must go on
+            pass
+
+
+def _on_signal(signum, frame):
+    cleanup_all()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_cleanup_handlers():
+    global _handlers_installed
+    if _handlers_installed:
+        return
+    _handlers_installed = True
+    atexit.register(cleanup_all)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) in (signal.SIG_DFL, None):
+                signal.signal(sig, _on_signal)
+
+
+# -- loopback helpers -----------------------------------------------------------
+
+
+class _Listener:
+    """Base for the loopback helpers: a listening socket and start/stop bookkeeping."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self._stopped = threading.Event()
+        self._threads = []
+        with _live_lock:
+            _live.add(self)
+        _install_cleanup_handlers()
+
+    def _spawn(self, target, *args):
+        t = threading.Thread(target=target, args=args, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def stop(self):
+        self._stopped.set()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        for t in self._threads:
+            t.join(timeout=3)
+        with _live_lock:
+            _live.discard(self)
+
+
+def _reset(sock):
+    """Close a socket so that the peer sees a TCP RST."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass
+
+
+class CutProxy(_Listener):
+    """Forward loopback TCP connections to target_port; cut() resets them all.
+
+    cut(refuse=True) also resets new connections until restore() is called,
+    so a client stays disconnected for as long as the test wants.
+    One thread, one selector: no blocking calls to interrupt.
+    """
+
+    def __init__(self, target_port, target_host=LOOPBACK):
+        super().__init__()
+        self.target = (target_host, target_port)
+        self.sock.setblocking(False)
+        self.accepted = 0
+        self.refusing = False
+        self._pairs = {}  # socket -> its peer
+        self._cmds = []
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._cut_done = threading.Event()
+        self._spawn(self._loop)
+
+    def cut(self, refuse=False, timeout=5.0):
+        """Reset every live connection (both sides); optionally refuse new ones."""
+        self._cut_done.clear()
+        self._command(("cut", refuse))
+        if not self._cut_done.wait(timeout):
+            raise RuntimeError("proxy did not cut within %.1f s" % timeout)
+
+    def restore(self):
+        """Accept and forward new connections again."""
+        self._command(("restore", None))
+
+    def live(self):
+        """Number of client connections being forwarded now."""
+        with self._lock:
+            return len(self._pairs) // 2
+
+    def _command(self, cmd):
+        with self._lock:
+            self._cmds.append(cmd)
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+
+    def _loop(self):
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ, "accept")
+        sel.register(self._wake_r, selectors.EVENT_READ, "wake")
+        try:
+            while not self._stopped.is_set():
+                for key, _ in sel.select(timeout=0.2):
+                    if key.data == "accept":
+                        self._accept(sel)
+                    elif key.data == "wake":
+                        self._wake_r.recv(64)
+                        self._run_commands(sel)
+                    else:
+                        self._pump(sel, key.fileobj)
+        except OSError:
+            pass
+        finally:
+            self._drop_all(sel)
+            sel.close()
+            self._wake_r.close()
+            self._wake_w.close()
+
+    def _accept(self, sel):
+        try:
+            client, _ = self.sock.accept()
+        except (BlockingIOError, OSError):
+            return
+        self.accepted += 1
+        if self.refusing:
+            _reset(client)
+            return
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            _reset(client)
+            return
+        for s in (client, upstream):
+            s.setblocking(False)
+        with self._lock:
+            self._pairs[client] = upstream
+            self._pairs[upstream] = client
+        sel.register(client, selectors.EVENT_READ, "pump")
+        sel.register(upstream, selectors.EVENT_READ, "pump")
+
+    def _pump(self, sel, s):
+        peer = self._pairs.get(s)
+        try:
+            data = s.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data or peer is None:
+            self._drop(sel, s, reset=False)
+            return
+        try:
+            peer.setblocking(True)
+            peer.settimeout(5)
+            peer.sendall(data)
+            peer.setblocking(False)
+        except OSError:
+            self._drop(sel, s, reset=True)
+
+    def _drop(self, sel, s, reset):
+        with self._lock:
+            peer = self._pairs.pop(s, None)
+            if peer is not None:
+                self._pairs.pop(peer, None)
+        for x in (s, peer):
+            if x is None:
+                continue
+            try:
+                sel.unregister(x)
+            except (KeyError, ValueError):
+                pass
+            if reset:
+                _reset(x)
+            else:
+                try:
+                    x.close()
+                except OSError:
+                    pass
+
+    def _drop_all(self, sel):
+        with self._lock:
+            socks = list(self._pairs)
+        for s in socks:
+            if s in self._pairs:
+                self._drop(sel, s, reset=True)
+
+    def _run_commands(self, sel):
+        with self._lock:
+            cmds, self._cmds = self._cmds, []
+        for name, arg in cmds:
+            if name == "cut":
+                self.refusing = bool(arg)
+                self._drop_all(sel)
+                self._cut_done.set()
+            elif name == "restore":
+                self.refusing = False
+
+
+_STREAM_HEADER = re.compile(rb"<(?:stream:)?stream\b[^>]*>", re.S)
+_TO_ATTR = re.compile(rb"""\bto=['"]([^'"]+)['"]""")
+
+
+def _server_header(client_header, sid):
+    m = _TO_ATTR.search(client_header)
+    domain = m.group(1).decode("ascii", "replace") if m else "localhost"
+    return ("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+            "xmlns:stream='http://etherx.jabber.org/streams' id='%s' from='%s' "
+            "version='1.0'>" % (sid, domain)).encode()
+
+
+class _FakeServer(_Listener):
+    """Accepts loopback connections and runs self._session(conn) in a thread each."""
+
+    def __init__(self):
+        super().__init__()
+        self.sock.settimeout(0.2)
+        self.connections = 0
+        self.received = []     # bytes received, one entry per connection
+        self._conns = []
+        self._spawn(self._accept_loop)
+
+    def _accept_loop(self):
+        while not self._stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            conn.settimeout(0.2)
+            self.connections += 1
+            self.received.append(b"")
+            self._conns.append(conn)
+            self._spawn(self._session_wrapper, conn, len(self.received) - 1)
+
+    def _session_wrapper(self, conn, idx):
+        try:
+            self._session(conn, idx)
+        except OSError:
+            pass
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def _read_until(self, conn, idx, pattern, start=0):
+        """Read until pattern matches the connection's data after start; bounded by stop()."""
+        while not self._stopped.is_set():
+            m = pattern.search(self.received[idx], start)
+            if m:
+                return m
+            try:
+                data = conn.recv(4096)
+            except socket.timeout:
+                continue
+            if not data:
+                return None
+            self.received[idx] += data
+        return None
+
+    def _drain(self, conn, idx):
+        """Keep reading (and recording) until the peer closes or stop()."""
+        while not self._stopped.is_set():
+            try:
+                data = conn.recv(4096)
+            except socket.timeout:
+                continue
+            if not data:
+                return
+            self.received[idx] += data
+
+    def stop(self):
+        self._stopped.set()
+        for c in list(self._conns):
+            try:
+                c.close()
+            except OSError:
+                pass
+        super().stop()
+
+
+class TlsStaller(_FakeServer):
+    """Answers the stream header with <starttls><required/></starttls> and
+    <starttls/> with <proceed/>, then never says anything again.
+    `proceeded` is set once a <proceed/> was sent; `proceed_count` counts them."""
+
+    _STARTTLS = re.compile(rb"<starttls\b[^>]*(/>|>\s*</starttls>)")
+
+    def __init__(self):
+        self.proceeded = threading.Event()
+        self.proceed_count = 0
+        self.open_stalls = 0   # connections that got <proceed/> and are still open
+        super().__init__()
+
+    def _session(self, conn, idx):
+        m = self._read_until(conn, idx, _STREAM_HEADER)
+        if not m:
+            return
+        conn.sendall(_server_header(m.group(0), "stall%d" % idx) +
+                     b"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"
+                     b"<required/></starttls></stream:features>")
+        if not self._read_until(conn, idx, self._STARTTLS, m.end()):
+            return
+        conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        self.proceed_count += 1
+        self.open_stalls += 1
+        self.proceeded.set()
+        try:
+            self._drain(conn, idx)   # the ClientHello arrives and is ignored
+        finally:
+            self.open_stalls -= 1
+
+
+class PlainOnlyServer(_FakeServer):
+    """A plaintext stream offering only SASL PLAIN.  Any <auth/> is answered
+    with <failure><not-authorized/></failure>.  `saw_plain()` tells whether a
+    client ever sent <auth mechanism="PLAIN">; `saw_header` is set once a
+    client stream header arrived."""
+
+    _AUTH = re.compile(rb"<(?:\w+:)?auth\b[^>]*>", re.S)
+    _PLAIN = re.compile(rb"""<(?:\w+:)?auth\b[^>]*\bmechanism\s*=\s*['"]PLAIN['"]""", re.S)
+
+    def __init__(self):
+        self.saw_header = threading.Event()
+        super().__init__()
+
+    def _session(self, conn, idx):
+        m = self._read_until(conn, idx, _STREAM_HEADER)
+        if not m:
+            return
+        self.saw_header.set()
+        conn.sendall(_server_header(m.group(0), "plain%d" % idx) +
+                     b"<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                     b"<mechanism>PLAIN</mechanism></mechanisms></stream:features>")
+        pos = m.end()
+        while not self._stopped.is_set():
+            a = self._read_until(conn, idx, self._AUTH, pos)
+            if not a:
+                return
+            pos = a.end()
+            conn.sendall(b"<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                         b"<not-authorized/></failure>")
+
+    def saw_plain(self):
+        return any(self._PLAIN.search(r) for r in self.received)
+
+    def all_received(self):
+        return b"\n----\n".join(self.received).decode("utf-8", "replace")
+
+
+# -- command line ---------------------------------------------------------------
+
+
+def _stdin_is_watchable():
+    """Watch standard input for EOF only when it is a pipe, socket or terminal
+    (a background job's /dev/null would otherwise stop the server at once)."""
+    try:
+        mode = os.fstat(0).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(0)
+
+
+def _parse_user(spec):
+    jid, sep, password = spec.partition(":")
+    user, at, host = jid.partition("@")
+    if not (sep and at and user and host and password):
+        raise argparse.ArgumentTypeError("expected USER@HOST:PASSWORD, got %r" % spec)
+    return (user, host), password
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Throwaway Prosody for natter tests and demo.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    st = sub.add_parser("start", help="start a server and print its details as JSON")
+    st.add_argument("--dir", required=True, help="directory to create (wiped if it holds an old fixture)")
+    st.add_argument("--user", action="append", type=_parse_user, default=[],
+                    help="extra account USER@HOST:PASSWORD (repeatable)")
+    st.add_argument("--no-default-users", action="store_true",
+                    help="do not create the test accounts alice, bob, ...")
+    st.add_argument("--verbose", action="store_true", help="debug-level Prosody log")
+    st.add_argument("--http", action="store_true",
+                    help="also serve HTTP (upload.localhost file sharing) on a free port")
+    args = ap.parse_args(argv)
+
+    users = {} if args.no_default_users else dict(DEFAULT_USERS)
+    users.update(dict(args.user))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: stop.set())
+    try:
+        fx = ProsodyFixture(directory=args.dir, users=users, verbose=args.verbose,
+                            http=args.http)
+        fx.start()
+    except FixtureError as e:
+        print("fixture: %s" % e, file=sys.stderr)
+        return 1
+    try:
+        print(json.dumps(fx.info()), flush=True)
+        if _stdin_is_watchable():
+            def watch():
+                while sys.stdin.buffer.read1(4096):
+                    pass
+                stop.set()
+            threading.Thread(target=watch, daemon=True).start()
+        while not stop.is_set():
+            if fx.proc is None or fx.proc.poll() is not None:
+                print("fixture: prosody exited unexpectedly:\n%s" % fx.tail(), file=sys.stderr)
+                return 1
+            stop.wait(0.5)
+    finally:
+        fx.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The input line: UTF-8 editing, history, completion."""
+
+from run import TmuxTestCase
+
+
+class TestInput(TmuxTestCase):
+
+    def test_emacs_keys_with_wide_characters(self):
+        bob = self.connected("bob@localhost", resource="peer")
+        ui = self.ui()
+        ui.line("/msg bob@localhost")
+        ui.wait_input("bob>")
+        ui.type("xhéllo 世界 wörld")
+        ui.keys("C-a", "C-d", "C-e", "C-w", "BSpace", "Left")
+        ui.type("の")
+        ui.wait_input("bob> héllo 世の界")
+        # The cursor is measured in cells: 世 and の take two each.
+        self.assertEqual(ui.cursor(), (len("bob> héllo ") + 4, ui.rows - 1), ui.dump())
+        ui.keys("Enter")
+        bob.expect("message", lambda e: e.get("body") == "héllo 世の界", timeout=10)
+        # History: Up brings the line back for editing.
+        ui.keys("Up")
+        ui.wait_input("héllo 世の界")
+        ui.keys("Home", "Right", "Right", "C-k")
+        ui.type("y")
+        ui.keys("End", "Enter")
+        bob.expect("message", lambda e: e.get("body") == "héy", timeout=10)
+        ui.type("gone soon")
+        ui.keys("C-u")
+        ui.wait(lambda s: s.input_line().rstrip() == "bob>", "an empty input line")
+
+    def test_long_line_scrolls_horizontally(self):
+        bob = self.connected("bob@localhost", resource="peer")
+        ui = self.ui(cols=40, rows=12)
+        ui.line("/msg bob@localhost")
+        ui.wait_input("bob>")
+        text = "".join("%d-" % i for i in range(40))
+        ui.type(text)
+        ui.wait_input("39-")
+        x, y = ui.cursor()
+        self.assertLess(x, 40, ui.dump())
+        ui.keys("Enter")
+        bob.expect("message", lambda e: e.get("body") == text, timeout=10)
+
+    def test_tab_completes_commands(self):
+        ui = self.ui()
+        ui.type("/cle")
+        ui.keys("Tab")
+        ui.wait_input("/clear")
+        # A single candidate is completed with a space after it.
+        self.assertEqual(ui.cursor(), (len("console> /clear "), ui.rows - 1), ui.dump())
+        ui.keys("C-u")
+        ui.type("/msg bob@localhost")
+        ui.keys("Enter")
+        ui.wait_input("bob>")
+        ui.type("/win bo")
+        ui.keys("Tab")
+        ui.wait_input("/win bob@localhost")

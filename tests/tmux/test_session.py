@@ -1,0 +1,46 @@
+"""The status bar follows the connection."""
+
+from run import TmuxTestCase
+
+
+class TestSession(TmuxTestCase):
+
+    def test_shows_connected_state(self):
+        ui = self.ui()
+        status = ui.status_line()
+        self.assertIn("online", status, ui.dump())
+        self.assertIn("alice@localhost/tmux", status, ui.dump())
+        self.assertIn("[1:console]", status, ui.dump())
+        ui.wait_text("connected as alice@localhost/tmux")
+        self.assertTrue(ui.input_line().startswith("console>"), ui.dump())
+        # The terminal's cursor sits in the input line, after the prompt.
+        x, y = ui.cursor()
+        self.assertEqual((x, y), (len("console> "), ui.rows - 1), ui.dump())
+
+    def test_disconnect_and_quit(self):
+        ui = self.ui()
+        ui.line("/disconnect")
+        ui.wait_status("offline")
+        ui.line("/connect")
+        ui.wait_status("online", timeout=15)
+        self.assertEqual(ui.quit(), 0, ui.dump())
+
+    def test_diagnostics_go_to_the_log_file(self):
+        ui = self.ui(args=["--debug"])
+        ui.line("/ping")
+        ui.wait_text("pong from")
+        self.assertNotIn("debug:", ui.text(), ui.dump())
+        ui.wait(lambda s: "debug:" in s.log_text(), "debug lines in the log file")
+
+    def test_no_color_means_attributes_only(self):
+        colours = set(range(30, 39)) | set(range(40, 49)) | set(range(90, 98)) \
+            | set(range(100, 108))
+        ui = self.ui()
+        self.assertTrue(ui.sgr_params() & colours, "the default theme uses colour")
+        ui.quit()
+        ui = self.ui(env={"NO_COLOR": "1"})
+        ui.line("/nosuchcommand")
+        ui.wait_text("unknown command")
+        used = ui.sgr_params()
+        self.assertFalse(used & colours, "colour with NO_COLOR set: %s" % sorted(used))
+        self.assertIn(7, used, "the status bar is told apart by reverse video")

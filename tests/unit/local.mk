@@ -1,0 +1,31 @@
+if HAVE_CMOCKA
+UNIT_LDADD = libnatter.a $(NATTER_LIBS) $(CMOCKA_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+check_PROGRAMS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
+	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings
+TESTS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
+	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings
+
+tests_unit_test_jid_SOURCES = tests/unit/test_jid.c
+tests_unit_test_jid_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jid_LDADD = $(UNIT_LDADD)
+tests_unit_test_text_SOURCES = tests/unit/test_text.c
+tests_unit_test_text_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_text_LDADD = $(UNIT_LDADD)
+tests_unit_test_accounts_SOURCES = tests/unit/test_accounts.c
+tests_unit_test_accounts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_accounts_LDADD = $(UNIT_LDADD)
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
+tests_unit_test_loop_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_loop_LDADD = $(UNIT_LDADD)
+tests_unit_test_cmd_SOURCES = tests/unit/test_cmd.c
+tests_unit_test_cmd_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cmd_LDADD = $(UNIT_LDADD)
+tests_unit_test_tlspin_SOURCES = tests/unit/test_tlspin.c
+tests_unit_test_tlspin_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tlspin_LDADD = $(UNIT_LDADD)
+tests_unit_test_settings_SOURCES = tests/unit/test_settings.c
+tests_unit_test_settings_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_settings_LDADD = $(UNIT_LDADD)
+endif
