@@ -1,152 +1,22 @@
-/* One-to-one messages and the account's own presence. */
+/* Messages: sending chats, and receiving every type (chat, normal, headline,
+ * groupchat, error); what rides along with them is message.c's. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
-
-static const char *const shows[] = {"online", "chat", "away", "xa", "dnd", NULL};
-
-static xmpp_stanza_t *text_child(xmpp_ctx_t *ctx, const char *name, const char *text)
-{
-	xmpp_stanza_t *el = xmpp_stanza_new(ctx), *t = xmpp_stanza_new(ctx);
-
-	if (!el || !t) {
-		if (el)
-			xmpp_stanza_release(el);
-		if (t)
-			xmpp_stanza_release(t);
-		return NULL;
-	}
-	xmpp_stanza_set_name(el, name);
-	xmpp_stanza_set_text(t, text);
-	xmpp_stanza_add_child(el, t);
-	xmpp_stanza_release(t);
-	return el;
-}
-
-static int add_text_child(xmpp_stanza_t *parent, const char *name, const char *text)
-{
-	xmpp_stanza_t *el = text_child(xmpp_stanza_get_context(parent), name, text);
-
-	if (!el)
-		return -1;
-	xmpp_stanza_add_child(parent, el);
-	xmpp_stanza_release(el);
-	return 0;
-}
-
-/* ---- own presence ---- */
-
-static void send_presence(struct core *core, bool available)
-{
-	xmpp_ctx_t *ctx = xs_ctx(core->xs);
-	xmpp_stanza_t *p = xmpp_presence_new(ctx);
-	char prio[8];
-	int bad = !p;
-
-	if (bad)
-		goto fail;
-	if (!available) {
-		xmpp_stanza_set_type(p, "unavailable");
-	} else {
-		if (core->show)
-			bad |= add_text_child(p, "show", core->show);
-		snprintf(prio, sizeof prio, "%d", core->priority);
-		bad |= add_text_child(p, "priority", prio);
-	}
-	if (core->status)
-		bad |= add_text_child(p, "status", core->status);
-	if (bad)
-		goto fail;
-	xs_send(core->xs, p);
-	return;
-fail:
-	if (p)
-		xmpp_stanza_release(p);
-	core_error(core, "status", "internal-server-error", "out of memory: presence not sent");
-}
-
-void chat_announce(struct core *core)
-{
-	send_presence(core, true);
-}
-
-void chat_goodbye(struct core *core)
-{
-	send_presence(core, false);
-}
-
-static void warn_priority(struct core *core, const char *command)
-{
-	/* Seed 004: servers route nothing to a resource of negative priority. */
-	if (core->priority < 0)
-		core_info(core, command,
-			  "priority %d is negative: the server will not deliver messages sent to "
-			  "your bare JID to this client",
-			  core->priority);
-}
-
-int chat_cmd_status(struct cmd_call *call)
-{
-	struct core *core = call->core;
-	const char *show = call->argv[0];
-	char *status = NULL, *newshow = NULL;
-	int i;
-
-	for (i = 0; shows[i] && strcmp(shows[i], show); i++)
-		;
-	if (!shows[i]) {
-		if (!strcmp(show, "invisible"))
-			core_error(core, CALL_NAME(call), "feature-not-implemented",
-				   "invisible presence (XEP-0186) is not available in this build");
-		else
-			core_error(core, CALL_NAME(call), "bad-request",
-				   "unknown status '%s' (online, chat, away, xa, dnd, invisible)",
-				   show);
-		return -1;
-	}
-	if ((call->argc > 1 && !(status = text_xml_safe(call->argv[1]))) ||
-	    (i > 0 && !(newshow = strdup(show)))) {
-		free(status);
-		core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
-		return -1;
-	}
-	free(core->show);
-	free(core->status);
-	core->show = newshow;
-	core->status = status;
-	if (core_online(core))
-		send_presence(core, true);
-	return 0;
-}
-
-int chat_cmd_priority(struct cmd_call *call)
-{
-	struct core *core = call->core;
-	char *end;
-	long v = strtol(call->argv[0], &end, 10);
-
-	if (*end || end == call->argv[0] || v < -128 || v > 127) {
-		core_error(core, CALL_NAME(call), "bad-request",
-			   "priority must be a whole number from -128 to 127");
-		return -1;
-	}
-	core->priority = (int)v;
-	warn_priority(core, CALL_NAME(call));
-	if (core_online(core))
-		send_presence(core, true);
-	return 0;
-}
+#include "xmpp/stanza.h"
 
 /* ---- messages ---- */
 
-static void emit_own_message(struct core *core, const char *to, const char *id,
-			     const char *text)
+static void emit_own_message(struct core *core, const char *to, const char *id, const char *text,
+                             const char *xhtml, const char *thread)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE};
 
@@ -155,36 +25,65 @@ static void emit_own_message(struct core *core, const char *to, const char *id,
 	ev.u.message.type = "chat";
 	ev.u.message.id = id;
 	ev.u.message.body = text;
+	ev.u.message.xhtml = xhtml;
+	ev.u.message.thread = thread;
 	ev.u.message.outgoing = true;
 	core_emit(core, &ev);
 }
 
-int chat_send_text(struct core *core, const char *to, const char *text, const char *command)
+/* RFC 6121 §5.1: a chat with a bare JID goes to the resource that last
+ * answered, while the presence module keeps that lock. */
+static const char *chat_dest(struct core *core, const char *to)
+{
+	const char *dest = strchr(to, '/') ? to : presence_route(core, to);
+
+	return dest ? dest : to;
+}
+
+int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t *html,
+              const char *command)
 {
 	xmpp_ctx_t *ctx = xs_ctx(core->xs);
-	char *safe = text_xml_safe(text), *id = xs_make_id();
-	xmpp_stanza_t *m = id ? xmpp_message_new(ctx, "chat", to, id) : NULL;
+	char *safe = text_xml_safe(text), *id = xs_make_id(), *shown = NULL, *dest = NULL;
+	xmpp_stanza_t *m = NULL;
 	int rc = -1;
 
-	if (!safe || !m || xmpp_message_set_body(m, safe) != XMPP_EOK) {
+	/* The route is copied: it lives only until the next presence change. */
+	if (id && (dest = strdup(chat_dest(core, to))))
+		m = xmpp_message_new(ctx, "chat", dest, id);
+	if (!safe || !m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
+	    (html && (xmpp_stanza_add_child(m, html) != XMPP_EOK ||
+	              xhtml_sanitize(html, &shown, NULL) < 0)) ||
+	    message_decorate(core, m, dest)) {
 		core_error(core, command, "internal-server-error", "out of memory: not sent");
 	} else if (!*safe) {
 		/* Only control characters: XML cannot carry them. */
 		core_error(core, command, "bad-request",
-			   "nothing to send once control characters are removed");
+		           "nothing to send once control characters are removed");
 	} else {
+		char *thread = st_child_text(m, "thread");
+
 		rc = xs_send(core->xs, m); /* takes the stanza, even on failure */
 		m = NULL;
 		if (rc)
-			core_error(core, command, "internal-server-error", "out of memory: not sent");
+			core_error(core, command, "internal-server-error",
+			           "out of memory: not sent");
 		else
-			emit_own_message(core, to, id, safe);
+			emit_own_message(core, to, id, safe, shown, thread);
+		free(thread);
 	}
 	if (m)
 		xmpp_stanza_release(m);
+	free(shown);
+	free(dest);
 	free(id);
 	free(safe);
 	return rc;
+}
+
+int chat_send_text(struct core *core, const char *to, const char *text, const char *command)
+{
+	return chat_send(core, to, text, NULL, command);
 }
 
 /* Normalises a JID typed by the user; reports why it is bad. */
@@ -196,7 +95,7 @@ static char *checked_jid(struct core *core, const char *command, const char *s)
 
 	if (jid_parse(s, &j, &why)) {
 		core_error(core, command, "jid-malformed", "'%s' is not a valid JID: %s", s,
-			   why ? why : "invalid");
+		           why ? why : "invalid");
 		return NULL;
 	}
 	full = jid_full(&j);
@@ -227,7 +126,7 @@ int chat_cmd_say(struct cmd_call *call)
 
 	if (!core->current_chat) {
 		core_error(core, CALL_NAME(call), "bad-request",
-			   "no conversation is open: /msg JID starts one");
+		           "no conversation is open: /msg JID starts one");
 		return -1;
 	}
 	return chat_send_text(core, core->current_chat, call->argv[0], CALL_NAME(call));
@@ -241,42 +140,76 @@ static const char *delay_stamp(xmpp_stanza_t *st)
 	return d ? xmpp_stanza_get_attribute(d, "stamp") : NULL;
 }
 
-static char *child_text(xmpp_stanza_t *st, const char *name)
+/* A bounce is reported as a message event of type "error" whose body is the
+ * condition and the server's text ("service-unavailable: user offline"),
+ * rather than as an error event: it keeps the id of the message that failed
+ * and the address it was for, so a front end can mark that message. */
+static char *error_body(xmpp_stanza_t *st)
 {
-	xmpp_stanza_t *c = xmpp_stanza_get_child_by_name(st, name);
+	char *text = NULL, *out = NULL;
+	const char *cond = st_error_condition(st, &text);
 
-	return c ? xmpp_stanza_get_text(c) : NULL;
+	if (asprintf(&out, "%s%s%s", cond, text ? ": " : "", text ? text : "") < 0)
+		out = NULL;
+	free(text);
+	return out;
 }
 
 static int on_message(struct xs *xs, xmpp_stanza_t *st, void *ud)
 {
 	struct core *core = ud;
 	struct nt_event ev = {.kind = NT_EV_MESSAGE};
-	const char *type = xmpp_stanza_get_type(st);
-	char *body = xmpp_message_get_body(st);
-	char *thread = child_text(st, "thread");
-	char *from = core_clean(xmpp_stanza_get_from(st));
+	const char *type = xmpp_stanza_get_type(st), *rawfrom = xmpp_stanza_get_from(st);
+	bool error = type && !strcmp(type, "error");
+	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
+	char *body = error ? error_body(st) : st_child_text(st, "body");
+	char *thread = st_child_text(st, "thread");
+	char *xhtml = NULL, *xtext = NULL;
+	char *from = core_clean(rawfrom);
 	char *to = core_clean(xmpp_stanza_get_to(st));
-	char *cbody = core_clean_text(body), *cthread = core_clean(thread);
-	char *cid = core_clean(xmpp_stanza_get_id(st));
+	char *cthread = core_clean(thread), *cid = core_clean(xmpp_stanza_get_id(st));
 	char *ctype = core_clean(type ? type : "normal");
 	char *stamp = core_clean(delay_stamp(st));
+	char *cbody;
+	bool content;
 
-	if (body && cbody) {
+	(void)xs;
+	/* A bounce's markup is our own message coming back: not worth showing. */
+	if (html && !error && xhtml_sanitize(html, &xhtml, &xtext) < 0)
+		xhtml = xtext = NULL;
+	/* Without a plain body, the XHTML's text stands in for it. */
+	if (!body || !*body) {
+		free(body);
+		body = xtext;
+		xtext = NULL;
+	}
+	content = body && *body;
+	cbody = core_clean_text(body);
+	if (content && cbody) {
 		ev.u.message.from = from ? from : core->account.jid;
 		ev.u.message.to = to ? to : core_jid(core);
 		ev.u.message.type = ctype ? ctype : "normal";
 		ev.u.message.id = cid;
 		ev.u.message.body = cbody;
+		ev.u.message.xhtml = xhtml;
 		ev.u.message.thread = cthread;
 		ev.u.message.stamp = stamp;
 		ev.u.message.delayed = stamp != NULL;
 		core_emit(core, &ev);
-	} else if (body) {
+		/* Chat states alone from another of the contact's devices (a phone
+		 * going "inactive") must not steal the conversation: only content
+		 * locks. */
+		if (type && !strcmp(type, "chat") && rawfrom && strchr(rawfrom, '/'))
+			presence_lock(core, rawfrom);
+	} else if (content) {
 		log_error("out of memory: a message from %s was not shown", from ? from : "?");
 	}
-	xmpp_free(xmpp_stanza_get_context(st), body);
-	xmpp_free(xmpp_stanza_get_context(st), thread);
+	if (!error)
+		message_incoming(core, st, content);
+	free(body);
+	free(thread);
+	free(xhtml);
+	free(xtext);
 	free(from);
 	free(to);
 	free(cbody);
@@ -287,44 +220,9 @@ static int on_message(struct xs *xs, xmpp_stanza_t *st, void *ud)
 	return 1;
 }
 
-static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
-{
-	struct core *core = ud;
-	struct nt_event ev = {.kind = NT_EV_PRESENCE};
-	const char *type = xmpp_stanza_get_type(st);
-	char *show, *status, *prio, *from;
-
-	/* Subscription handling comes with the roster; errors are logged. */
-	if (type && strcmp(type, "unavailable")) {
-		if (!strcmp(type, "error"))
-			log_info("presence error from %s", xmpp_stanza_get_from(st));
-		return 0;
-	}
-	show = child_text(st, "show");
-	status = child_text(st, "status");
-	prio = child_text(st, "priority");
-	from = core_clean(xmpp_stanza_get_from(st));
-	ev.u.presence.from = from ? from : "";
-	ev.u.presence.type = type ? "unavailable" : "available";
-	ev.u.presence.show = show ? core_clean(show) : NULL;
-	ev.u.presence.status = status ? core_clean_text(status) : NULL;
-	ev.u.presence.priority = prio ? atoi(prio) : 0;
-	if (ev.u.presence.priority < -128 || ev.u.presence.priority > 127)
-		ev.u.presence.priority = 0;
-	core_emit(core, &ev);
-	free((char *)ev.u.presence.show);
-	free((char *)ev.u.presence.status);
-	xmpp_free(xmpp_stanza_get_context(st), show);
-	xmpp_free(xmpp_stanza_get_context(st), status);
-	xmpp_free(xmpp_stanza_get_context(st), prio);
-	free(from);
-	return 1;
-}
-
 int chat_init(struct core *core)
 {
-	if (xs_handler_add(core->xs, "message", NULL, NULL, on_message, core) ||
-	    xs_handler_add(core->xs, "presence", NULL, NULL, on_presence, core))
+	if (xs_handler_add(core->xs, "message", NULL, NULL, on_message, core))
 		return -1;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
 
 static void on_online(void *ud, const struct xs_online *o);
@@ -25,7 +26,7 @@ static unsigned secs_to_ms(int s)
 
 struct core *core_new(const struct core_options *opt)
 {
-	static const struct xs_callbacks cbs = {on_online, on_offline};
+	static const struct xs_callbacks cbs = {on_online, on_offline, ibr_registered};
 	struct core *core = calloc(1, sizeof(*core));
 	const struct settings *s = opt->settings;
 
@@ -61,7 +62,12 @@ void core_free(struct core *core)
 	loop_timer_cancel(core->loop, core->watchdog_timer);
 	loop_timer_cancel(core->loop, core->ping_timer);
 	loop_timer_cancel(core->loop, core->close_timer);
+	loop_timer_cancel(core->loop, core->register_timer);
 	xs_free(core->xs);
+	message_free(core);
+	roster_free(core);
+	presence_free(core);
+	disco_free(core);
 	account_clear(&core->account);
 	free(core->accounts_path);
 	free(core->current_chat);
@@ -114,6 +120,32 @@ void core_info(struct core *core, const char *command, const char *fmt, ...)
 	va_start(ap, fmt);
 	emit_text(core, &ev, fmt, ap);
 	va_end(ap);
+}
+
+int core_iq_failed(struct core *core, const char *command, const char *to, xmpp_stanza_t *reply)
+{
+	char *text = NULL, *ctext, *ccond, *cto;
+	const char *cond, *type;
+
+	if (!reply) {
+		core_error(core, command, "remote-server-timeout", "no answer from %s",
+			   to ? to : "the server");
+		return 1;
+	}
+	type = xmpp_stanza_get_type(reply);
+	if (type && !strcmp(type, "result"))
+		return 0;
+	cond = st_error_condition(reply, &text);
+	ctext = core_clean(text);
+	ccond = core_clean(cond);
+	cto = core_clean(to ? to : "the server");
+	core_error(core, command, ccond ? ccond : "undefined-condition", "%s: %s",
+		   cto ? cto : "?", ctext ? ctext : (ccond ? ccond : "error"));
+	free(text);
+	free(ctext);
+	free(ccond);
+	free(cto);
+	return 1;
 }
 
 char *core_clean(const char *s)
@@ -334,7 +366,11 @@ static unsigned backoff_ms(const struct core *core)
 		delay = core->reconnect_max_ms;
 	if (getrandom(&r, sizeof r, 0) != sizeof r)
 		r = (uint32_t)loop_now_ms();
-	return (unsigned)(delay * 3 / 4 + (r % (delay / 2 + 1)));
+	delay = delay * 3 / 4 + (r % (delay / 2 + 1));
+	/* The ceiling holds even after jitter. */
+	if (core->reconnect_max_ms && delay > core->reconnect_max_ms)
+		delay = core->reconnect_max_ms;
+	return (unsigned)delay;
 }
 
 static void schedule_retry(struct core *core, bool at_once)
@@ -366,8 +402,13 @@ static void on_online(void *ud, const struct xs_online *o)
 		ev.u.connected.mechanism = o->mechanism;
 	}
 	core_emit(core, &ev);
-	if (!o->resumed)
-		chat_announce(core);
+	if (!o->resumed) {
+		/* A new session: what we knew of contacts' presence is stale. */
+		presence_reset(core);
+		disco_reset(core);
+		roster_login(core, o->rosterver);
+		presence_announce(core);
+	}
 	arm_ping(core);
 	if (core->quitting)
 		core_quit(core);
@@ -452,8 +493,10 @@ static void on_offline(void *ud, const struct xs_offline *o)
 
 int core_start(struct core *core, bool autoconnect)
 {
-	if (cmd_register(core_commands, core_ncommands, core) || chat_init(core) ||
-	    replies_init(core))
+	/* disco first: the others announce their features to it. */
+	if (cmd_register(core_commands, core_ncommands, core) || disco_init(core) ||
+	    replies_init(core) || presence_init(core) || roster_init(core) || chat_init(core) ||
+	    message_init(core))
 		return -1;
 	if (autoconnect) {
 		core->want_online = true;
@@ -477,7 +520,7 @@ static void close_deadline(struct loop *loop, void *ud)
 
 static void begin_close(struct core *core)
 {
-	chat_goodbye(core);
+	presence_goodbye(core);
 	core->state = CORE_CLOSING;
 	xs_close(core->xs);
 	loop_timer_cancel(core->loop, core->close_timer);

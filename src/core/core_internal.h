@@ -4,6 +4,12 @@
 
 #include "cmd/cmd.h"
 #include "core/core.h"
+#include "core/disco.h"
+#include "core/ibr.h"
+#include "core/message.h"
+#include "core/presence.h"
+#include "core/roster.h"
+#include "core/vcard.h"
 #include "xmpp/session.h"
 
 enum core_state {
@@ -36,15 +42,20 @@ struct core {
 	char *show;   /* NULL: online; "chat", "away", "xa", "dnd" */
 	char *status;
 	int priority;
+	/* Each feature module's own state, private to its file. */
+	struct roster_state *roster;
+	struct presence_state *presence;
+	struct disco_state *disco;
+	struct message_state *message;
+	/* XEP-0077: a registration under way, and its watchdog. */
+	bool registering;
+	uint64_t register_timer;
 };
 
 /* Modules register their stanza handlers when the core starts. */
 int chat_init(struct core *core);
 int replies_init(struct core *core);
 
-/* Sends initial presence after a fresh login, unavailable before a close. */
-void chat_announce(struct core *core);
-void chat_goodbye(struct core *core);
 /* Sends a chat message to a bare or full JID (queued while offline). */
 int chat_send_text(struct core *core, const char *to, const char *text, const char *command);
 
@@ -64,11 +75,15 @@ int core_cmd_raw(struct cmd_call *call);
 /* chat.c */
 int chat_cmd_msg(struct cmd_call *call);
 int chat_cmd_say(struct cmd_call *call);
-int chat_cmd_status(struct cmd_call *call);
-int chat_cmd_priority(struct cmd_call *call);
 /* replies.c */
 int replies_cmd_version(struct cmd_call *call);
 int replies_cmd_ping(struct cmd_call *call);
+
+/* Reports the failure of an iq request made for command as an error
+ * event: a timeout (reply NULL) or an error answer, with its condition.
+ * to names whom we asked (NULL: our server).  Returns 1 for a failure, 0
+ * when reply is a result. */
+int core_iq_failed(struct core *core, const char *command, const char *to, xmpp_stanza_t *reply);
 
 /* Duplicates a network string into a terminal-safe one-line string (NULL
  * for NULL, or when out of memory); core_clean_text keeps line breaks and

@@ -10,6 +10,7 @@
 #define NATTER_CORE_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum nt_event_kind {
 	NT_EV_CONNECTING,    /* a connection attempt has begun */
@@ -25,6 +26,44 @@ enum nt_event_kind {
 	NT_EV_VERSION,
 	NT_EV_PONG,
 	NT_EV_RAW_SENT,
+	NT_EV_ROSTER,        /* the whole roster, after login or /roster */
+	NT_EV_ROSTER_PUSH,   /* one item changed (subscription "remove": gone) */
+	NT_EV_SUBSCRIPTION,  /* a subscription request or answer from a contact */
+	NT_EV_SUB_PENDING,   /* the requests not answered yet (/sub pending) */
+	NT_EV_CHAT_STATE,    /* XEP-0085 (and XEP-0022 composing events) */
+	NT_EV_RECEIPT,       /* XEP-0184: a message was delivered */
+	NT_EV_DISCO_INFO,
+	NT_EV_DISCO_ITEMS,
+	NT_EV_VCARD,
+	NT_EV_REGISTERED,    /* XEP-0077 */
+	NT_EV_PASSWORD_CHANGED,
+	NT_EV_UNREGISTERED,
+};
+
+struct nt_roster_item {
+	const char *jid;          /* bare */
+	const char *name;         /* NULL when unnamed */
+	const char *subscription; /* none, to, from, both, remove */
+	const char *ask;          /* "subscribe" while our request waits, else NULL */
+	const char *const *groups;
+	size_t ngroups;
+};
+
+struct nt_sub_request {
+	const char *from; /* bare */
+	const char *status; /* the text that came with the request, or NULL */
+};
+
+struct nt_disco_identity {
+	const char *category, *type, *name; /* name may be NULL */
+};
+
+struct nt_disco_item {
+	const char *jid, *node, *name; /* node, name may be NULL */
+};
+
+struct nt_field {
+	const char *name, *value;
 };
 
 struct nt_event {
@@ -78,6 +117,50 @@ struct nt_event {
 			const char *from;
 			long rtt_ms;
 		} pong;
+		struct {
+			const struct nt_roster_item *items;
+			size_t count;
+		} roster;
+		struct {
+			struct nt_roster_item item;
+		} roster_push;
+		struct {
+			const char *from; /* bare */
+			const char *type; /* subscribe, subscribed, unsubscribe, unsubscribed */
+			const char *status; /* optional */
+		} subscription;
+		struct {
+			const struct nt_sub_request *items;
+			size_t count;
+		} sub_pending;
+		struct {
+			const char *from; /* full JID */
+			const char *state; /* active, composing, paused, inactive, gone */
+		} chat_state;
+		struct {
+			const char *from; /* who confirmed */
+			const char *id;   /* the id of the message that was delivered */
+		} receipt;
+		struct {
+			const char *from, *node; /* node may be NULL */
+			const struct nt_disco_identity *identities;
+			size_t nidentities;
+			const char *const *features;
+			size_t nfeatures;
+		} disco_info;
+		struct {
+			const char *from, *node;
+			const struct nt_disco_item *items;
+			size_t count;
+		} disco_items;
+		struct {
+			const char *from;
+			const struct nt_field *fields; /* "FN", "NICKNAME", "EMAIL", ... */
+			size_t count;
+		} vcard;
+		struct {
+			const char *jid;
+		} registered;
 	} u;
 };
 

@@ -1,5 +1,5 @@
-/* Answers every client owes (XEP-0030 disco#info, XEP-0092 version,
- * XEP-0199 ping) and the matching requests: /version and /ping. */
+/* Answers every client owes (XEP-0092 version, XEP-0199 ping) and the
+ * matching requests: /version and /ping. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -9,48 +9,13 @@
 #include "core/core_internal.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "xmpp/stanza.h"
 
-#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_VERSION "jabber:iq:version"
 #define NS_PING "urn:xmpp:ping"
 
-/* The features natter really implements; disco#info reports exactly these. */
-static const char *const features[] = {NS_DISCO_INFO, NS_VERSION, NS_PING, NULL};
 
 #define REQUEST_TIMEOUT_MS 30000
-
-static xmpp_stanza_t *element(xmpp_ctx_t *ctx, const char *name, const char *ns)
-{
-	xmpp_stanza_t *el = xmpp_stanza_new(ctx);
-
-	if (el) {
-		xmpp_stanza_set_name(el, name);
-		if (ns)
-			xmpp_stanza_set_ns(el, ns);
-	}
-	return el;
-}
-
-/* Adds <name>text</name> to parent; 0 or -1. */
-static int add_text(xmpp_stanza_t *parent, const char *name, const char *text)
-{
-	xmpp_ctx_t *ctx = xmpp_stanza_get_context(parent);
-	xmpp_stanza_t *el = element(ctx, name, NULL), *t = xmpp_stanza_new(ctx);
-
-	if (!el || !t) {
-		if (el)
-			xmpp_stanza_release(el);
-		if (t)
-			xmpp_stanza_release(t);
-		return -1;
-	}
-	xmpp_stanza_set_text(t, text);
-	xmpp_stanza_add_child(el, t);
-	xmpp_stanza_release(t);
-	xmpp_stanza_add_child(parent, el);
-	xmpp_stanza_release(el);
-	return 0;
-}
 
 /* An empty result to an iq, carrying a <query xmlns=ns/> when ns is set. */
 static xmpp_stanza_t *result_for(struct xs *xs, xmpp_stanza_t *iq, const char *ns,
@@ -65,7 +30,7 @@ static xmpp_stanza_t *result_for(struct xs *xs, xmpp_stanza_t *iq, const char *n
 	if (from)
 		xmpp_stanza_set_to(res, from);
 	if (ns) {
-		*query = element(xs_ctx(xs), "query", ns);
+		*query = st_element(xs_ctx(xs), "query", ns);
 		if (!*query) {
 			xmpp_stanza_release(res);
 			return NULL;
@@ -98,11 +63,11 @@ static int on_version_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 	int bad = !res;
 
 	if (!bad) {
-		bad |= add_text(q, "name", PACKAGE_NAME);
-		bad |= add_text(q, "version", PACKAGE_VERSION);
+		bad |= st_add_text(q, "name", PACKAGE_NAME);
+		bad |= st_add_text(q, "version", PACKAGE_VERSION);
 		/* The OS helps attackers more than it helps peers: opt-in. */
 		if (core->reveal_os && !uname(&u))
-			bad |= add_text(q, "os", u.sysname);
+			bad |= st_add_text(q, "os", u.sysname);
 	}
 	return answer(xs, iq, res, bad);
 }
@@ -114,49 +79,11 @@ static int on_ping_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 	return answer(xs, iq, res, 0);
 }
 
-static int on_disco_info_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
-{
-	xmpp_stanza_t *q, *res = result_for(xs, iq, NS_DISCO_INFO, &q), *id;
-	xmpp_stanza_t *in = xmpp_stanza_get_child_by_ns(iq, NS_DISCO_INFO);
-	const char *node = in ? xmpp_stanza_get_attribute(in, "node") : NULL;
-	int bad = !res;
-
-	/* Nodes come with entity capabilities; none exist yet. */
-	if (node) {
-		if (res)
-			xmpp_stanza_release(res);
-		xs_iq_error(xs, iq, "item-not-found");
-		return 1;
-	}
-	if (!bad) {
-		id = element(xs_ctx(xs), "identity", NULL);
-		bad |= !id;
-		if (id) {
-			xmpp_stanza_set_attribute(id, "category", "client");
-			xmpp_stanza_set_attribute(id, "type", "console");
-			xmpp_stanza_set_attribute(id, "name", PACKAGE_NAME);
-			xmpp_stanza_add_child(q, id);
-			xmpp_stanza_release(id);
-		}
-		for (int i = 0; features[i] && !bad; i++) {
-			xmpp_stanza_t *f = element(xs_ctx(xs), "feature", NULL);
-
-			bad |= !f;
-			if (f) {
-				xmpp_stanza_set_attribute(f, "var", features[i]);
-				xmpp_stanza_add_child(q, f);
-				xmpp_stanza_release(f);
-			}
-		}
-	}
-	return answer(xs, iq, res, bad);
-}
-
 int replies_init(struct core *core)
 {
 	if (xs_handler_add(core->xs, "iq", NS_VERSION, "get", on_version_get, core) ||
 	    xs_handler_add(core->xs, "iq", NS_PING, "get", on_ping_get, core) ||
-	    xs_handler_add(core->xs, "iq", NS_DISCO_INFO, "get", on_disco_info_get, core))
+	    disco_add_feature(core, NS_VERSION) || disco_add_feature(core, NS_PING))
 		return -1;
 	return 0;
 }
@@ -194,41 +121,7 @@ static void request_free(struct request *r)
 /* Reports a failed request; returns 1 when reply was a failure. */
 static int report_failure(struct request *r, xmpp_stanza_t *reply)
 {
-	xmpp_stanza_t *err, *c;
-	const char *cond = "undefined-condition";
-	char *text = NULL, *to;
-
-	if (!reply) {
-		core_error(r->core, r->command, "remote-server-timeout", "no answer from %s",
-			   r->to ? r->to : "the server");
-		return 1;
-	}
-	if (strcmp(xmpp_stanza_get_type(reply), "error"))
-		return 0;
-	err = xmpp_stanza_get_child_by_name(reply, "error");
-	for (c = err ? xmpp_stanza_get_children(err) : NULL; c; c = xmpp_stanza_get_next(c)) {
-		const char *name = xmpp_stanza_get_name(c);
-
-		if (!name)
-			continue;
-		if (!strcmp(name, "text"))
-			text = xmpp_stanza_get_text(c);
-		else
-			cond = name;
-	}
-	to = core_clean(r->to ? r->to : "the server");
-	{
-		char *ctext = core_clean(text), *ccond = core_clean(cond);
-
-		core_error(r->core, r->command, ccond ? ccond : "undefined-condition", "%s: %s",
-			   to ? to : "?", ctext ? ctext : (ccond ? ccond : "error"));
-		free(ctext);
-		free(ccond);
-	}
-	free(to);
-	if (text)
-		xmpp_free(xmpp_stanza_get_context(reply), text);
-	return 1;
+	return core_iq_failed(r->core, r->command, r->to, reply);
 }
 
 static char *query_text(xmpp_stanza_t *q, const char *name)
@@ -332,7 +225,7 @@ static int send_get(struct cmd_call *call, const char *to, const char *name, con
 	}
 	r = request_new(core, CALL_NAME(call), jid);
 	iq = r ? xmpp_iq_new(xs_ctx(core->xs), "get", NULL) : NULL;
-	q = iq ? element(xs_ctx(core->xs), name, ns) : NULL;
+	q = iq ? st_element(xs_ctx(core->xs), name, ns) : NULL;
 	if (!q) {
 		if (iq)
 			xmpp_stanza_release(iq);

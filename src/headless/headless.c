@@ -36,6 +36,12 @@ static const char *const kind_names[] = {
 	[NT_EV_INFO] = "info",               [NT_EV_MESSAGE] = "message",
 	[NT_EV_PRESENCE] = "presence",       [NT_EV_VERSION] = "version",
 	[NT_EV_PONG] = "pong",               [NT_EV_RAW_SENT] = "raw_sent",
+	[NT_EV_ROSTER] = "roster",           [NT_EV_ROSTER_PUSH] = "roster_push",
+	[NT_EV_SUBSCRIPTION] = "subscription", [NT_EV_SUB_PENDING] = "sub_pending",
+	[NT_EV_CHAT_STATE] = "chat_state",   [NT_EV_RECEIPT] = "receipt",
+	[NT_EV_DISCO_INFO] = "disco_info",   [NT_EV_DISCO_ITEMS] = "disco_items",
+	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
+	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -46,6 +52,94 @@ static void set_str(json_t *o, const char *key, const char *v)
 		return;
 	if (json_object_set_new(o, key, json_string(v)))
 		log_error("event field %s was not valid UTF-8 and was left out", key);
+}
+
+static json_t *roster_item(const struct nt_roster_item *it)
+{
+	json_t *o = json_object(), *groups = json_array();
+
+	if (!o || !groups) {
+		json_decref(o);
+		json_decref(groups);
+		return NULL;
+	}
+	set_str(o, "jid", it->jid);
+	set_str(o, "name", it->name);
+	set_str(o, "subscription", it->subscription);
+	set_str(o, "ask", it->ask);
+	for (size_t i = 0; i < it->ngroups; i++)
+		json_array_append_new(groups, json_string(it->groups[i]));
+	json_object_set_new(o, "groups", groups);
+	return o;
+}
+
+/* Adds key: [ each(i) for i < n ]; each returns a new object or NULL. */
+static void set_array(json_t *o, const char *key, size_t n, json_t *(*each)(const void *, size_t),
+		      const void *items)
+{
+	json_t *a = json_array();
+
+	if (!a)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *el = each(items, i);
+
+		if (el)
+			json_array_append_new(a, el);
+	}
+	json_object_set_new(o, key, a);
+}
+
+static json_t *each_roster(const void *items, size_t i)
+{
+	return roster_item(&((const struct nt_roster_item *)items)[i]);
+}
+
+static json_t *each_request(const void *items, size_t i)
+{
+	const struct nt_sub_request *r = &((const struct nt_sub_request *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "from", r->from);
+	set_str(o, "status", r->status);
+	return o;
+}
+
+static json_t *each_identity(const void *items, size_t i)
+{
+	const struct nt_disco_identity *id = &((const struct nt_disco_identity *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "category", id->category);
+	set_str(o, "type", id->type);
+	set_str(o, "name", id->name);
+	return o;
+}
+
+static json_t *each_string(const void *items, size_t i)
+{
+	return json_string(((const char *const *)items)[i]);
+}
+
+static json_t *each_item(const void *items, size_t i)
+{
+	const struct nt_disco_item *it = &((const struct nt_disco_item *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "jid", it->jid);
+	set_str(o, "node", it->node);
+	set_str(o, "name", it->name);
+	return o;
+}
+
+static void set_fields(json_t *o, const char *key, const struct nt_field *f, size_t n)
+{
+	json_t *fields = json_object();
+
+	for (size_t i = 0; fields && i < n; i++)
+		set_str(fields, f[i].name, f[i].value);
+	if (fields)
+		json_object_set_new(o, key, fields);
 }
 
 static void timestamp(json_t *o)
@@ -128,6 +222,52 @@ static void fill(json_t *o, const struct nt_event *ev)
 	case NT_EV_PONG:
 		set_str(o, "from", ev->u.pong.from);
 		json_object_set_new(o, "rtt_ms", json_integer(ev->u.pong.rtt_ms));
+		break;
+	case NT_EV_ROSTER:
+		set_array(o, "items", ev->u.roster.count, each_roster, ev->u.roster.items);
+		break;
+	case NT_EV_ROSTER_PUSH:
+		json_object_set_new(o, "item", roster_item(&ev->u.roster_push.item));
+		break;
+	case NT_EV_SUBSCRIPTION:
+		set_str(o, "from", ev->u.subscription.from);
+		set_str(o, "type", ev->u.subscription.type);
+		set_str(o, "status", ev->u.subscription.status);
+		break;
+	case NT_EV_SUB_PENDING:
+		set_array(o, "requests", ev->u.sub_pending.count, each_request,
+			  ev->u.sub_pending.items);
+		break;
+	case NT_EV_CHAT_STATE:
+		set_str(o, "from", ev->u.chat_state.from);
+		set_str(o, "state", ev->u.chat_state.state);
+		break;
+	case NT_EV_RECEIPT:
+		set_str(o, "from", ev->u.receipt.from);
+		set_str(o, "id", ev->u.receipt.id);
+		break;
+	case NT_EV_DISCO_INFO:
+		set_str(o, "from", ev->u.disco_info.from);
+		set_str(o, "node", ev->u.disco_info.node);
+		set_array(o, "identities", ev->u.disco_info.nidentities, each_identity,
+			  ev->u.disco_info.identities);
+		set_array(o, "features", ev->u.disco_info.nfeatures, each_string,
+			  ev->u.disco_info.features);
+		break;
+	case NT_EV_DISCO_ITEMS:
+		set_str(o, "from", ev->u.disco_items.from);
+		set_str(o, "node", ev->u.disco_items.node);
+		set_array(o, "items", ev->u.disco_items.count, each_item, ev->u.disco_items.items);
+		break;
+	case NT_EV_VCARD:
+		set_str(o, "from", ev->u.vcard.from);
+		set_fields(o, "fields", ev->u.vcard.fields, ev->u.vcard.count);
+		break;
+	case NT_EV_REGISTERED:
+		set_str(o, "jid", ev->u.registered.jid);
+		break;
+	case NT_EV_PASSWORD_CHANGED:
+	case NT_EV_UNREGISTERED:
 		break;
 	}
 }

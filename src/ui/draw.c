@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <wchar.h>
 
@@ -24,6 +25,7 @@ struct draw_cell {
 	unsigned char n;
 	unsigned char width; /* 0 only for a line break */
 	unsigned char elem;
+	unsigned char style; /* STY_* from XHTML-IM, on top of elem's look */
 };
 
 struct draw_cells {
@@ -44,7 +46,8 @@ static void cells_free(struct draw_cells *cs)
 	memset(cs, 0, sizeof(*cs));
 }
 
-static int cells_push(struct draw_cells *cs, wchar_t wc, enum theme_elem e)
+static int cells_push_styled(struct draw_cells *cs, wchar_t wc, enum theme_elem e,
+                             unsigned char style)
 {
 	struct draw_cell *c;
 	int w = wc == L'\n' ? 0 : wstr_cwidth(wc);
@@ -74,7 +77,13 @@ static int cells_push(struct draw_cells *cs, wchar_t wc, enum theme_elem e)
 	c->n = 1;
 	c->width = (unsigned char)w;
 	c->elem = (unsigned char)e;
+	c->style = style;
 	return 0;
+}
+
+static int cells_push(struct draw_cells *cs, wchar_t wc, enum theme_elem e)
+{
+	return cells_push_styled(cs, wc, e, 0);
 }
 
 static int cells_pushw(struct draw_cells *cs, const wchar_t *s, size_t n, enum theme_elem e)
@@ -157,7 +166,20 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	cs->indent = cells_width(cs, 0, cs->n);
 	if (cs->indent * 2 >= ui->chat_cols)
 		cs->indent = 0;
-	return rc ? rc : cells_pushw(cs, l->text, wcslen(l->text), body);
+	if (rc)
+		return rc;
+	if (l->attrs) {
+		size_t i;
+
+		for (i = 0; l->text[i] && !rc; i++)
+			rc = cells_push_styled(cs, l->text[i], body, l->attrs[i]);
+	} else {
+		rc = cells_pushw(cs, l->text, wcslen(l->text), body);
+	}
+	/* U+2713 is narrow everywhere (not East Asian ambiguous). */
+	if (!rc && l->delivered)
+		rc = cells_pushw(cs, L" \u2713", 2, TH_RECEIPT);
+	return rc;
 }
 
 /* Where the row starting at cell start (column col) ends, breaking at the
@@ -219,6 +241,23 @@ static struct draw_row *draw_rows(const struct draw_cells *cs, int width, size_t
 	return rows;
 }
 
+/* Markup styles as terminal attributes; a terminal without italics shows
+ * whatever it does instead, which is still not the plain text. */
+static attr_t draw_style(unsigned char style)
+{
+	attr_t a = A_NORMAL;
+
+	if (style & STY_BOLD)
+		a |= A_BOLD;
+	if (style & STY_ITALIC)
+		a |= A_ITALIC;
+	if (style & (STY_UNDERLINE | STY_LINK))
+		a |= A_UNDERLINE;
+	if (style & STY_CODE)
+		a |= A_DIM;
+	return a;
+}
+
 static int draw_cells_at(struct ui *ui, WINDOW *win, int y, int x, int maxx,
                          const struct draw_cells *cs, size_t from, size_t to)
 {
@@ -230,7 +269,7 @@ static int draw_cells_at(struct ui *ui, WINDOW *win, int y, int x, int maxx,
 			continue;
 		if (x + c->width > maxx)
 			break;
-		if (setcchar(&cc, c->wc, theme_attr(&ui->theme, c->elem),
+		if (setcchar(&cc, c->wc, theme_attr(&ui->theme, c->elem) | draw_style(c->style),
 		             theme_pair(&ui->theme, c->elem), NULL) == OK)
 			mvwadd_wch(win, y, x, &cc);
 		x += c->width;
@@ -320,6 +359,174 @@ static void draw_chat(struct ui *ui)
 	wnoutrefresh(ui->chat);
 }
 
+/* Presence symbols: distinct without colour, and ASCII because ambiguous-
+ * width symbols would shift the pane by a column on CJK terminals. */
+static const struct {
+	wchar_t sym;
+	enum theme_elem elem;
+} draw_shows[] = {
+    [SHOW_OFFLINE] = {L'.', TH_PRES_OFFLINE}, [SHOW_DND] = {L'!', TH_PRES_DND},
+    [SHOW_XA] = {L'-', TH_PRES_XA},           [SHOW_AWAY] = {L'~', TH_PRES_AWAY},
+    [SHOW_ONLINE] = {L'+', TH_PRES_ONLINE},   [SHOW_CHAT] = {L'*', TH_PRES_CHAT},
+};
+
+#define DRAW_UNGROUPED "Contacts"
+
+static bool draw_in_group(const struct contact *ct, const char *group)
+{
+	size_t i;
+
+	if (!ct->ngroups)
+		return !strcmp(group, DRAW_UNGROUPED);
+	for (i = 0; i < ct->ngroups; i++)
+		if (!strcmp(ct->groups[i], group))
+			return true;
+	return false;
+}
+
+/* Offline contacts hide unless asked for, or unless something about them
+ * still needs the user: unread messages, the conversation on screen, our
+ * request waiting for their answer. */
+static bool draw_contact_shown(struct ui *ui, const struct contact *ct)
+{
+	struct window *w = winlist_find(ui, ct->jid);
+
+	return ui->pane_offline || contact_show(ct) != SHOW_OFFLINE || ct->ask ||
+	       (w && w->unread) || (w && w == winlist_current(ui));
+}
+
+/* "+ Bob             (2)": symbol, name or JID, then the unread count, or
+ * the subscription when it is not the usual both-ways one. */
+static void draw_roster_row(struct ui *ui, int y, int width, const struct contact *ct)
+{
+	struct window *w = winlist_find(ui, ct->jid);
+	enum contact_show sh = contact_show(ct);
+	wchar_t sym[2] = {draw_shows[sh].sym, 0}, note[24] = L"";
+	enum theme_elem ne = TH_ROSTER_SUB, le = TH_ROSTER;
+	int nw;
+
+	if (w && w->unread) {
+		swprintf(note, sizeof(note) / sizeof(note[0]), L"(%u)", w->unread);
+		ne = TH_ROSTER_UNREAD;
+	} else if (ct->ask) {
+		wcscpy(note, L"pending");
+	} else if (ct->sub && (!strcmp(ct->sub, "none") || !strcmp(ct->sub, "from"))) {
+		swprintf(note, sizeof(note) / sizeof(note[0]), L"%s", ct->sub);
+	}
+	if (w && w == winlist_current(ui))
+		le = TH_ROSTER_CUR;
+	nw = wstr_width(note, wcslen(note));
+	draw_text(ui, ui->roster, y, 1, width, sym, draw_shows[sh].elem);
+	draw_utf8(ui, ui->roster, y, 3, width - (nw ? nw + 1 : 0), contact_label(ct), le);
+	if (nw && nw < width - 4)
+		draw_text(ui, ui->roster, y, width - nw, width, note, ne);
+}
+
+static int draw_group_cmp(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The groups to list, sorted, contacts without one last as "Contacts";
+ * malloc'd array of borrowed strings. */
+static const char **draw_groups(struct ui *ui, size_t *n)
+{
+	struct contacts *c = &ui->contacts;
+	size_t i, k, g, max = 1;
+	const char **v;
+	bool ungrouped = false;
+
+	for (i = 0; i < c->n; i++)
+		max += c->v[i]->ngroups;
+	v = malloc(max * sizeof(*v));
+	if (!v)
+		return NULL;
+	*n = 0;
+	for (i = 0; i < c->n; i++) {
+		struct contact *ct = c->v[i];
+
+		if (!ct->in_roster)
+			continue;
+		ungrouped |= !ct->ngroups;
+		for (k = 0; k < ct->ngroups; k++) {
+			for (g = 0; g < *n && strcmp(v[g], ct->groups[k]); g++)
+				;
+			if (g == *n && strcmp(ct->groups[k], DRAW_UNGROUPED))
+				v[(*n)++] = ct->groups[k];
+			ungrouped |= !strcmp(ct->groups[k], DRAW_UNGROUPED);
+		}
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), draw_group_cmp);
+	if (ungrouped)
+		v[(*n)++] = DRAW_UNGROUPED;
+	return v;
+}
+
+/* Requests first (they wait for an answer), then each group's contacts;
+ * a contact in several groups is listed under each. */
+static void draw_roster(struct ui *ui)
+{
+	struct contacts *c = &ui->contacts;
+	int rows = ui->chat_rows, width = PANE_WIDTH - 1, y = 0;
+	const char **groups;
+	size_t ng = 0, g, i, hidden = 0;
+
+	werase(ui->roster);
+	wattr_set(ui->roster, theme_attr(&ui->theme, TH_BORDER), theme_pair(&ui->theme, TH_BORDER),
+	          NULL);
+	mvwvline_set(ui->roster, 0, width, WACS_VLINE, rows);
+	wattr_set(ui->roster, A_NORMAL, 0, NULL);
+	if (c->npending) {
+		draw_utf8(ui, ui->roster, y++, 0, width, "Requests", TH_ROSTER_GROUP);
+		for (i = 0; i < c->npending && y < rows; i++, y++) {
+			draw_text(ui, ui->roster, y, 1, width, L"?", TH_ROSTER_UNREAD);
+			draw_utf8(ui, ui->roster, y, 3, width, c->pending[i], TH_ROSTER);
+		}
+	}
+	groups = draw_groups(ui, &ng);
+	for (g = 0; groups && g < ng && y < rows; g++) {
+		size_t online = 0, total = 0, shown = 0;
+		wchar_t count[32];
+		int hy = y++;
+
+		for (i = 0; i < c->n; i++) {
+			struct contact *ct = c->v[i];
+
+			if (!ct->in_roster || !draw_in_group(ct, groups[g]))
+				continue;
+			total++;
+			online += contact_show(ct) != SHOW_OFFLINE;
+			if (!draw_contact_shown(ui, ct))
+				continue;
+			shown++;
+			if (y < rows)
+				draw_roster_row(ui, y++, width, ct);
+		}
+		if (!shown) {
+			y = hy; /* nothing to show under it: no heading either */
+			continue;
+		}
+		swprintf(count, sizeof(count) / sizeof(count[0]), L" %zu/%zu", online, total);
+		draw_text(ui, ui->roster, hy,
+		          draw_utf8(ui, ui->roster, hy, 0, width - 6, groups[g], TH_ROSTER_GROUP),
+		          width, count, TH_ROSTER_SUB);
+	}
+	if (!groups || (!ng && !c->npending))
+		draw_utf8(ui, ui->roster, y++, 1, width, groups ? "no contacts" : "out of memory",
+		          TH_ROSTER_SUB);
+	for (i = 0; i < c->n; i++)
+		hidden += c->v[i]->in_roster && !draw_contact_shown(ui, c->v[i]);
+	if (hidden && y < rows) {
+		wchar_t note[48];
+
+		swprintf(note, sizeof(note) / sizeof(note[0]), L"%zu offline hidden", hidden);
+		draw_text(ui, ui->roster, rows - 1, 1, width, note, TH_ROSTER_SUB);
+	}
+	free(groups);
+	wnoutrefresh(ui->roster);
+}
+
 static void draw_conn_state(struct ui *ui, wchar_t *buf, size_t n)
 {
 	uint64_t now = loop_now_ms(), left;
@@ -383,19 +590,30 @@ out:
 	free(width);
 }
 
-/* " online  me@host/res  [1:console] [2:bob*]        -- more -- " */
+/* " online  me@host/res  [1:console] [2:bob*]   bob is typing…  -- more -- " */
 static void draw_status(struct ui *ui)
 {
 	struct window *cw = winlist_current(ui);
 	const wchar_t *more = cw->scroll ? L" -- more -- " : L"";
-	int cols = ui->chat_cols, x, right = cols - wstr_width(more, wcslen(more)), jid_max;
-	wchar_t state[64], cur[DRAW_NAME_MAX + 32];
+	int cols = ui->cols, x, right = cols - wstr_width(more, wcslen(more)), jid_max;
+	wchar_t state[64], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
 	cchar_t bg;
 
 	setcchar(&bg, L" ", theme_attr(&ui->theme, TH_STATUS), theme_pair(&ui->theme, TH_STATUS),
 	         NULL);
 	wbkgrndset(ui->status, &bg);
 	werase(ui->status);
+	/* The peer typing matters more than the window list: it goes first. */
+	typing[0] = 0;
+	if (cw->jid && cw->peer_state == PEER_COMPOSING &&
+	    swprintf(typing, DRAW_NAME_MAX + 32, L" %.*ls is typing\u2026 ", DRAW_NAME_MAX,
+	             cw->name) < 0)
+		typing[0] = 0;
+	if (*typing && wstr_width(typing, wcslen(typing)) * 3 < right) {
+		right -= wstr_width(typing, wcslen(typing));
+		draw_text(ui, ui->status, 0, right, right + wstr_width(typing, wcslen(typing)),
+		          typing, TH_STATUS_TYPING);
+	}
 	draw_conn_state(ui, state, sizeof(state) / sizeof(state[0]));
 	x = draw_text(ui, ui->status, 0, 1, right, state,
 	              ui->conn == CONN_ONLINE ? TH_STATUS_ONLINE : TH_STATUS_OFFLINE) +
@@ -419,7 +637,7 @@ static void draw_input(struct ui *ui)
 	struct input *in = &ui->input;
 	struct draw_cells cs = {0};
 	wchar_t prompt[DRAW_PROMPT_MAX + 4];
-	int cols = ui->chat_cols, x;
+	int cols = ui->cols, x;
 
 	werase(ui->inputw);
 	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%.*ls> ", DRAW_PROMPT_MAX, w->name);
@@ -441,27 +659,42 @@ static void draw_free_panes(struct ui *ui)
 		delwin(ui->status);
 	if (ui->inputw)
 		delwin(ui->inputw);
-	ui->chat = ui->status = ui->inputw = NULL;
+	if (ui->roster)
+		delwin(ui->roster);
+	ui->chat = ui->status = ui->inputw = ui->roster = NULL;
 	ui->chat_rows = 0;
+}
+
+bool draw_pane_fits(int cols)
+{
+	return cols >= PANE_MIN_COLS;
 }
 
 void draw_layout(struct ui *ui)
 {
-	int rows = LINES, cols = COLS;
+	int rows = LINES, cols = COLS, pane = 0;
 
 	draw_free_panes(ui);
-	ui->chat_cols = cols > 0 ? cols : 1;
+	ui->cols = ui->chat_cols = cols > 0 ? cols : 1;
 	ui->dirty |= DIRTY_ALL;
 	clearok(curscr, TRUE);
 	if (rows < 3 || cols < 16)
 		return;
-	/* Chat pane on top, then the status bar, then the input line.  A
-	 * roster pane will take columns from the chat pane's right edge. */
+	/* Roster pane and chat pane side by side on top, then the status bar
+	 * and the input line across the whole width. */
+	if (ui->pane_on && draw_pane_fits(cols))
+		pane = PANE_WIDTH;
 	ui->chat_rows = rows - 2;
-	ui->chat = newwin(ui->chat_rows, cols, 0, 0);
+	ui->chat_cols = cols - pane;
+	ui->chat = newwin(ui->chat_rows, ui->chat_cols, 0, pane);
 	ui->status = newwin(1, cols, rows - 2, 0);
 	ui->inputw = newwin(1, cols, rows - 1, 0);
-	if (!ui->chat || !ui->status || !ui->inputw) {
+	if (pane) {
+		ui->roster = newwin(ui->chat_rows, pane, 0, 0);
+		if (ui->roster)
+			leaveok(ui->roster, TRUE);
+	}
+	if (!ui->chat || !ui->status || !ui->inputw || (pane && !ui->roster)) {
 		/* Out of memory: the "too small" screen beats a crash. */
 		draw_free_panes(ui);
 		return;
@@ -491,6 +724,8 @@ void draw_screen(struct ui *ui)
 	} else {
 		if (ui->dirty & DIRTY_CHAT)
 			draw_chat(ui);
+		if ((ui->dirty & DIRTY_ROSTER) && ui->roster)
+			draw_roster(ui);
 		if (ui->dirty & DIRTY_STATUS)
 			draw_status(ui);
 		if (ui->dirty & DIRTY_INPUT)

@@ -2,12 +2,17 @@
 #ifndef NATTER_UI_DRAW_H
 #define NATTER_UI_DRAW_H
 
+#include <stdbool.h>
+
 #include "ui/window.h"
 
 struct ui;
 
 /* (Re)creates the panes for the terminal's current size. */
 void draw_layout(struct ui *ui);
+
+/* Whether a terminal cols wide has room for the roster pane. */
+bool draw_pane_fits(int cols);
 
 /* Deletes the panes (before endwin). */
 void draw_free(struct ui *ui);

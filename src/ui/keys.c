@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wctype.h>
 
 #include "cmd/cmd.h"
@@ -121,20 +122,81 @@ static size_t keys_common_prefix(char **c, size_t n)
 	return len;
 }
 
-/* The contacts offered for "@jid": open chats first, then everyone seen. */
+/* The contacts offered for "@jid": open chats first, then the roster, then
+ * everyone seen. */
 static const char **keys_jids(struct ui *ui)
 {
-	const char **j = calloc(ui->nwins + ui->nknown + 1, sizeof(*j));
-	size_t i, n = 0;
+	struct contacts *c = &ui->contacts;
+	const char **j = calloc(ui->nwins + c->n + ui->nknown + 1, sizeof(*j));
+	size_t i, k, n = 0;
 
 	if (!j)
 		return NULL;
 	for (i = 1; i < ui->nwins; i++)
 		j[n++] = ui->wins[i]->jid;
-	for (i = 0; i < ui->nknown; i++)
-		if (!winlist_find(ui, ui->known[i]))
+	for (i = 0; i < c->n; i++)
+		if (c->v[i]->in_roster && !winlist_find(ui, c->v[i]->jid))
+			j[n++] = c->v[i]->jid;
+	for (i = 0; i < ui->nknown; i++) {
+		for (k = 0; k < n && strcasecmp(j[k], ui->known[i]); k++)
+			;
+		if (k == n)
 			j[n++] = ui->known[i];
+	}
 	return j;
+}
+
+/* Roster names starting with word: in a command they stand for the
+ * contact's JID, in plain text they complete to the name itself.  Fills a
+ * NULL-terminated array for cmd_candidates_free; the count, or -1. */
+static int keys_names(struct ui *ui, const char *word, bool jid, char ***out)
+{
+	struct contacts *c = &ui->contacts;
+	size_t i, n = 0, wl = strlen(word);
+	char **v = calloc(c->n + 1, sizeof(*v));
+
+	*out = v;
+	if (!v)
+		return -1;
+	for (i = 0; i < c->n && wl; i++) {
+		struct contact *ct = c->v[i];
+
+		if (!ct->in_roster || !ct->name || strncasecmp(ct->name, word, wl))
+			continue;
+		v[n] = strdup(jid ? ct->jid : ct->name);
+		if (!v[n])
+			return -1;
+		n++;
+	}
+	return (int)n;
+}
+
+/* Tab on an empty line in the console: the answers to the subscription
+ * requests waiting, one per Tab. */
+static bool keys_complete_requests(struct ui *ui)
+{
+	struct contacts *c = &ui->contacts;
+	char **v;
+	size_t i;
+
+	if (ui->cur != 0 || ui->input.len || !c->npending)
+		return false;
+	v = calloc(c->npending + 1, sizeof(*v));
+	if (!v)
+		return true;
+	for (i = 0; i < c->npending; i++) {
+		if (asprintf(&v[i], "/sub allow %s", c->pending[i]) < 0) {
+			v[i] = NULL;
+			cmd_candidates_free(v);
+			return true;
+		}
+	}
+	ui->comp = v;
+	ui->ncomp = c->npending;
+	ui->comp_i = 0;
+	ui->comp_from = 0;
+	input_replace_before_cursor(&ui->input, 0, v[0]);
+	return true;
 }
 
 static void keys_complete_start(struct ui *ui)
@@ -143,14 +205,22 @@ static void keys_complete_start(struct ui *ui)
 	char *head, *word, **cands = NULL;
 	const char **jids;
 	size_t from = in->cur, i;
+	bool whole = false; /* candidates replace the word as they are */
 	int n;
 
+	if (keys_complete_requests(ui))
+		return;
 	while (from > 0 && !iswspace(in->buf[from - 1]))
 		from--;
 	head = input_text_to_cursor(in);
 	word = wstr_to_utf8(in->buf + from, in->cur - from);
 	jids = keys_jids(ui);
 	n = head && word && jids ? cmd_complete(head, (const char *const *)jids, &cands) : -1;
+	if (n == 0 && word && head) {
+		cmd_candidates_free(cands);
+		n = keys_names(ui, word, head[0] == '/', &cands);
+		whole = true;
+	}
 	free(head);
 	free((void *)jids);
 	if (n <= 0) {
@@ -159,7 +229,7 @@ static void keys_complete_start(struct ui *ui)
 		beep();
 		return;
 	}
-	for (i = 0; i < (size_t)n; i++) {
+	for (i = 0; i < (size_t)n && !whole; i++) {
 		char *full = keys_candidate(word, cands[i]);
 
 		if (!full) {
@@ -181,7 +251,7 @@ static void keys_complete_start(struct ui *ui)
 	} else {
 		size_t lcp = keys_common_prefix(cands, (size_t)n);
 
-		if (lcp > strlen(word)) {
+		if (lcp > strlen(word) && !whole) {
 			char *s = strndup(cands[0], lcp);
 
 			if (s)
@@ -300,6 +370,12 @@ static bool keys_special(struct ui *ui, wint_t k)
 		return true;
 	case KEY_RESIZE:
 		ui_relayout(ui);
+		break;
+	case KEY_F(2):
+		if (!ui_pane_set(ui, !ui->pane_on))
+			winlist_printf(ui, winlist_current(ui), WL_INFO,
+			               "the roster pane shows once the terminal is %d columns wide",
+			               PANE_MIN_COLS);
 		break;
 	default:
 		break;

@@ -4,6 +4,8 @@ libnatter_a_SOURCES += \
 	src/ui/ui.c src/ui/ui.h src/ui/ui_internal.h \
 	src/ui/ui_cmds.c src/ui/ui_cmds.h \
 	src/ui/winlist.c src/ui/winlist.h \
+	src/ui/contacts.c src/ui/contacts.h \
+	src/ui/markup.c src/ui/markup.h \
 	src/ui/window.c src/ui/window.h \
 	src/ui/history.c src/ui/history.h \
 	src/ui/input.c src/ui/input.h \

@@ -33,6 +33,20 @@ static const char *const theme_names[TH_COUNT] = {
     [TH_PRESENCE] = "presence",
     [TH_INPUT] = "input",
     [TH_PROMPT] = "prompt",
+    [TH_ROSTER] = "roster",
+    [TH_ROSTER_GROUP] = "roster.group",
+    [TH_ROSTER_CUR] = "roster.current",
+    [TH_ROSTER_UNREAD] = "roster.unread",
+    [TH_ROSTER_SUB] = "roster.subscription",
+    [TH_PRES_ONLINE] = "presence.online",
+    [TH_PRES_CHAT] = "presence.chat",
+    [TH_PRES_AWAY] = "presence.away",
+    [TH_PRES_XA] = "presence.xa",
+    [TH_PRES_DND] = "presence.dnd",
+    [TH_PRES_OFFLINE] = "presence.offline",
+    [TH_BORDER] = "border",
+    [TH_STATUS_TYPING] = "status.typing",
+    [TH_RECEIPT] = "receipt",
 };
 
 /* The built-in default; themes/default.theme spells out the same values. */
@@ -53,6 +67,20 @@ static const struct theme_style theme_builtin[TH_COUNT] = {
     [TH_PRESENCE] = {COLOR_BLUE, -1, A_NORMAL},
     [TH_INPUT] = {-1, -1, A_NORMAL},
     [TH_PROMPT] = {-1, -1, A_BOLD},
+    [TH_ROSTER] = {-1, -1, A_NORMAL},
+    [TH_ROSTER_GROUP] = {COLOR_MAGENTA, -1, A_BOLD},
+    [TH_ROSTER_CUR] = {-1, -1, A_REVERSE},
+    [TH_ROSTER_UNREAD] = {COLOR_YELLOW, -1, A_BOLD},
+    [TH_ROSTER_SUB] = {-1, -1, A_DIM},
+    [TH_PRES_ONLINE] = {COLOR_GREEN, -1, A_BOLD},
+    [TH_PRES_CHAT] = {COLOR_CYAN, -1, A_BOLD},
+    [TH_PRES_AWAY] = {COLOR_YELLOW, -1, A_NORMAL},
+    [TH_PRES_XA] = {COLOR_MAGENTA, -1, A_NORMAL},
+    [TH_PRES_DND] = {COLOR_RED, -1, A_BOLD},
+    [TH_PRES_OFFLINE] = {-1, -1, A_DIM},
+    [TH_BORDER] = {COLOR_BLUE, -1, A_NORMAL},
+    [TH_STATUS_TYPING] = {COLOR_CYAN, COLOR_BLUE, A_BOLD},
+    [TH_RECEIPT] = {COLOR_GREEN, -1, A_NORMAL},
 };
 
 /* What every element looks like without colour: distinct by attribute. */
@@ -73,6 +101,20 @@ static const struct theme_style theme_mono[TH_COUNT] = {
     [TH_PRESENCE] = {-1, -1, A_NORMAL},
     [TH_INPUT] = {-1, -1, A_NORMAL},
     [TH_PROMPT] = {-1, -1, A_BOLD},
+    [TH_ROSTER] = {-1, -1, A_NORMAL},
+    [TH_ROSTER_GROUP] = {-1, -1, A_BOLD | A_UNDERLINE},
+    [TH_ROSTER_CUR] = {-1, -1, A_REVERSE},
+    [TH_ROSTER_UNREAD] = {-1, -1, A_BOLD},
+    [TH_ROSTER_SUB] = {-1, -1, A_DIM},
+    [TH_PRES_ONLINE] = {-1, -1, A_BOLD},
+    [TH_PRES_CHAT] = {-1, -1, A_BOLD},
+    [TH_PRES_AWAY] = {-1, -1, A_NORMAL},
+    [TH_PRES_XA] = {-1, -1, A_NORMAL},
+    [TH_PRES_DND] = {-1, -1, A_BOLD | A_UNDERLINE},
+    [TH_PRES_OFFLINE] = {-1, -1, A_DIM},
+    [TH_BORDER] = {-1, -1, A_NORMAL},
+    [TH_STATUS_TYPING] = {-1, -1, A_REVERSE | A_BOLD},
+    [TH_RECEIPT] = {-1, -1, A_NORMAL},
 };
 
 static const struct {

@@ -28,6 +28,20 @@ enum theme_elem {
 	TH_PRESENCE,
 	TH_INPUT,
 	TH_PROMPT,
+	TH_ROSTER,        /* roster pane: a contact's name */
+	TH_ROSTER_GROUP,  /* a group heading */
+	TH_ROSTER_CUR,    /* the contact whose window is shown */
+	TH_ROSTER_UNREAD, /* a contact's unread count */
+	TH_ROSTER_SUB,    /* subscription notes: pending, none, from */
+	TH_PRES_ONLINE,   /* presence symbols, in the pane and beyond */
+	TH_PRES_CHAT,
+	TH_PRES_AWAY,
+	TH_PRES_XA,
+	TH_PRES_DND,
+	TH_PRES_OFFLINE,
+	TH_BORDER,        /* between the roster pane and the chat */
+	TH_STATUS_TYPING, /* "typing..." in the status bar */
+	TH_RECEIPT,       /* the delivery mark after an own message */
 	TH_COUNT
 };
 

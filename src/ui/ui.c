@@ -21,6 +21,7 @@
 #include "core/core.h"
 #include "ui/draw.h"
 #include "ui/keys.h"
+#include "ui/markup.h"
 #include "ui/ui.h"
 #include "ui/ui_cmds.h"
 #include "ui/ui_internal.h"
@@ -196,6 +197,26 @@ static void ui_set_conn(struct ui *ui, enum ui_conn c)
 	ui->dirty |= DIRTY_STATUS;
 }
 
+static void ui_set_peer_state(struct ui *ui, struct window *w, enum window_peer_state st)
+{
+	if (w->peer_state == st)
+		return;
+	w->peer_state = st;
+	if (w == winlist_current(ui))
+		ui->dirty |= DIRTY_STATUS;
+}
+
+/* Offline: nobody's presence or typing is known any more. */
+static void ui_forget_presence(struct ui *ui)
+{
+	size_t i;
+
+	contacts_offline_all(&ui->contacts);
+	for (i = 1; i < ui->nwins; i++)
+		ui_set_peer_state(ui, ui->wins[i], PEER_IDLE);
+	ui->dirty |= DIRTY_ROSTER;
+}
+
 static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 {
 	struct window *con = winlist_console(ui);
@@ -203,6 +224,8 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 
 	switch (ev->kind) {
 	case NT_EV_CONNECTED:
+		/* A new session: presence arrives afresh, the old is stale. */
+		ui_forget_presence(ui);
 		ui_set_conn(ui, CONN_ONLINE);
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
@@ -213,6 +236,7 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		               ui_own_jid(ui) ? ui_own_jid(ui) : "?");
 		break;
 	case NT_EV_DISCONNECTED:
+		ui_forget_presence(ui);
 		ui_set_conn(ui, CONN_OFFLINE);
 		winlist_printf(ui, con, WL_INFO, "disconnected%s%s",
 		               ev->u.disconnected.reason ? ": " : "",
@@ -276,18 +300,37 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 	free(s);
 }
 
+/* The line for a message: its XHTML-IM rendering when there is one that
+ * says anything, else the plain body. */
+static struct window_line *ui_print_message(struct ui *ui, struct window *w,
+                                            enum window_line_kind kind, time_t when, bool delayed,
+                                            const char *nick, const char *body, const char *xhtml)
+{
+	unsigned char *attrs = NULL;
+	wchar_t *text = NULL;
+
+	if (xhtml && markup_render(xhtml, &text, &attrs) == 0 && text && *text)
+		return winlist_print_wide(ui, w, kind, when, delayed, nick, text, attrs);
+	free(text);
+	free(attrs);
+	if (!body)
+		return NULL;
+	return winlist_print(ui, w, kind, when, delayed, nick, body);
+}
+
 static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 {
 	const typeof(ev->u.message) *m = &ev->u.message;
 	bool own = m->outgoing || (m->carbon && !strcmp(m->carbon, "sent"));
 	const char *peer = own ? m->to : m->from;
 	enum window_line_kind kind = own ? WL_MSG_OWN : WL_MSG_PEER;
+	struct window_line *l;
 	struct window *w = NULL;
 	char *bare, *nick;
 	time_t when = (time_t)-1;
 
-	/* Chat states and receipts come without a body: nothing to show. */
-	if (!m->body)
+	/* Chat states and receipts have events of their own. */
+	if (!m->body && !m->xhtml)
 		return;
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
@@ -296,6 +339,9 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	}
 	if (!w)
 		w = winlist_console(ui);
+	/* A message ends the typing it announced (XEP-0085: it implies active). */
+	if (!own && w != winlist_console(ui) && !m->delayed)
+		ui_set_peer_state(ui, w, PEER_IDLE);
 	nick = ui_nick(own ? ui_own_jid(ui) : bare);
 	if (m->delayed && m->stamp)
 		when = ui_parse_stamp(m->stamp);
@@ -303,7 +349,13 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		when = time(NULL);
 	if (m->type && !strcmp(m->type, "error"))
 		kind = WL_ERROR;
-	winlist_print(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body);
+	l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body, m->xhtml);
+	/* Receipts name the message by id: keep it to mark the line. */
+	if (l && own && m->id) {
+		l->id = strdup(m->id);
+		if (!l->id)
+			log_error("ui: out of memory: no delivery mark for message %s", m->id);
+	}
 	free(nick);
 	free(bare);
 }
@@ -312,15 +364,21 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 {
 	const typeof(ev->u.presence) *p = &ev->u.presence;
 	char *bare = p->from ? ui_bare(p->from) : NULL;
+	bool gone = p->type && strcmp(p->type, "available");
 	struct window *w;
-	bool gone;
 
 	if (!bare)
 		return;
 	ui_remember_jid(ui, bare);
+	if (contacts_presence(&ui->contacts, p->from, p->type, p->show, p->priority))
+		ui->dirty |= DIRTY_ROSTER;
 	w = winlist_find(ui, bare);
 	if (w) {
-		gone = p->type && !strcmp(p->type, "unavailable");
+		struct contact *ct = contacts_find(&ui->contacts, bare);
+
+		/* Gone for good, it cannot be typing, nor say it stopped. */
+		if (gone && (!ct || contact_show(ct) == SHOW_OFFLINE))
+			ui_set_peer_state(ui, w, PEER_IDLE);
 		winlist_printf(ui, w, WL_PRESENCE, "%s is %s%s%s", p->from,
 		               gone      ? "offline"
 		               : p->show ? p->show
@@ -328,6 +386,293 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 		               p->status ? ": " : "", p->status ? p->status : "");
 	}
 	free(bare);
+}
+
+/* "/roster" typed by the user: the next roster is also shown as text. */
+static void ui_print_roster(struct ui *ui)
+{
+	struct contacts *c = &ui->contacts;
+	static const char *const shows[] = {
+	    [SHOW_OFFLINE] = "offline", [SHOW_DND] = "dnd",       [SHOW_XA] = "xa",
+	    [SHOW_AWAY] = "away",       [SHOW_ONLINE] = "online", [SHOW_CHAT] = "chat",
+	};
+	size_t i, k, n = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	for (i = 0; i < c->n; i++)
+		n += c->v[i]->in_roster;
+	fprintf(f, "%zu contact%s", n, n == 1 ? "" : "s");
+	for (i = 0; i < c->n; i++) {
+		struct contact *ct = c->v[i];
+
+		if (!ct->in_roster)
+			continue;
+		fprintf(f, "\n  %-7s %s", shows[contact_show(ct)], ct->jid);
+		if (ct->name)
+			fprintf(f, " (%s)", ct->name);
+		fprintf(f, "  subscription %s%s", ct->sub ? ct->sub : "none",
+		        ct->ask ? ", request pending" : "");
+		for (k = 0; k < ct->ngroups; k++)
+			fprintf(f, "%s%s", k ? ", " : "  groups ", ct->groups[k]);
+	}
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, "roster", false, WL_INFO, buf);
+	free(buf);
+}
+
+static void ui_ev_roster(struct ui *ui, const struct nt_event *ev)
+{
+	int rc;
+
+	if (ev->kind == NT_EV_ROSTER)
+		rc = contacts_replace(&ui->contacts, ev->u.roster.items, ev->u.roster.count);
+	else
+		rc = contacts_push(&ui->contacts, &ev->u.roster_push.item);
+	if (rc)
+		winlist_printf(ui, winlist_console(ui), WL_ERROR,
+		               "out of memory: the roster pane misses contacts");
+	ui->dirty |= DIRTY_ROSTER;
+	if (ev->kind == NT_EV_ROSTER && ui->roster_asked) {
+		ui->roster_asked = false;
+		ui_print_roster(ui);
+	}
+}
+
+/* The console always, and the contact's window when one is open. */
+static void ui_print_about(struct ui *ui, const char *bare, enum window_line_kind kind,
+                           const char *text)
+{
+	struct window *con = winlist_console(ui), *w = bare ? winlist_find(ui, bare) : NULL;
+
+	winlist_print(ui, con, kind, time(NULL), false, NULL, text);
+	if (w)
+		winlist_print(ui, w, kind, time(NULL), false, NULL, text);
+}
+
+static void ui_ev_subscription(struct ui *ui, const struct nt_event *ev)
+{
+	const char *from = ev->u.subscription.from, *type = ev->u.subscription.type;
+	const char *st = ev->u.subscription.status;
+	char *s = NULL;
+	int rc = -1;
+
+	if (!from || !type)
+		return;
+	if (!strcmp(type, "subscribe")) {
+		if (contacts_pending_add(&ui->contacts, from))
+			log_error("ui: out of memory: %s's request is not offered on Tab", from);
+		/* The commands on a line of their own, so they never wrap apart. */
+		rc = asprintf(&s,
+		              "%s wants to see your presence%s%s%s\n"
+		              "  /sub allow %s or /sub deny %s\n"
+		              "  (Tab on an empty line in the console types the first)",
+		              from, st ? " (\"" : "", st ? st : "", st ? "\")" : "", from, from);
+	} else if (!strcmp(type, "subscribed")) {
+		rc = asprintf(&s, "%s accepted: you now see their presence", from);
+	} else if (!strcmp(type, "unsubscribed")) {
+		rc = asprintf(&s,
+		              "%s refused or cancelled your subscription: you no longer see "
+		              "their presence",
+		              from);
+	} else if (!strcmp(type, "unsubscribe")) {
+		/* A request withdrawn before it was answered is no longer pending. */
+		contacts_pending_remove(&ui->contacts, from);
+		rc = asprintf(&s, "%s no longer wants to see your presence", from);
+	} else {
+		rc = asprintf(&s, "%s: subscription %s", from, type);
+	}
+	ui->dirty |= DIRTY_ROSTER;
+	if (rc < 0)
+		return;
+	ui_print_about(ui, from, WL_INFO, s);
+	if (!strcmp(type, "subscribe")) {
+		struct window *w = winlist_find(ui, from);
+
+		/* A question waits for an answer: mark it like a message. */
+		winlist_activity(ui, winlist_console(ui), ACT_MSG);
+		if (w)
+			winlist_activity(ui, w, ACT_MSG);
+	}
+	free(s);
+}
+
+static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
+{
+	const struct nt_sub_request *r = ev->u.sub_pending.items;
+	size_t i, n = ev->u.sub_pending.count;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (contacts_pending_replace(&ui->contacts, r, n))
+		log_error("ui: out of memory: some requests are not offered on Tab");
+	ui->dirty |= DIRTY_ROSTER;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	if (!n)
+		fprintf(f, "no subscription requests are waiting");
+	else
+		fprintf(f,
+		        "%zu subscription request%s waiting (/sub allow JID or /sub deny JID):", n,
+		        n == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		fprintf(f, "\n  %s%s%s%s", r[i].from ? r[i].from : "?", r[i].status ? " (\"" : "",
+		        r[i].status ? r[i].status : "", r[i].status ? "\")" : "");
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, "sub", false, WL_INFO, buf);
+	free(buf);
+}
+
+static void ui_ev_chat_state(struct ui *ui, const struct nt_event *ev)
+{
+	const char *st = ev->u.chat_state.state;
+	char *bare = ev->u.chat_state.from ? ui_bare(ev->u.chat_state.from) : NULL;
+	struct window *w = bare ? winlist_find(ui, bare) : NULL;
+
+	/* Typing with no conversation open is not worth a window of its own. */
+	if (w && st)
+		ui_set_peer_state(ui, w, !strcmp(st, "composing") ? PEER_COMPOSING : PEER_IDLE);
+	free(bare);
+}
+
+static void ui_ev_receipt(struct ui *ui, const struct nt_event *ev)
+{
+	char *bare = ev->u.receipt.from ? ui_bare(ev->u.receipt.from) : NULL;
+	struct window *w = bare ? winlist_find(ui, bare) : NULL;
+	struct window_line *l = NULL;
+	size_t i;
+
+	free(bare);
+	if (!ev->u.receipt.id)
+		return;
+	if (w)
+		l = window_find_id(w, ev->u.receipt.id);
+	/* Sent from another window (/msg in the console): look everywhere. */
+	for (i = 0; !l && i < ui->nwins; i++) {
+		w = ui->wins[i];
+		l = window_find_id(w, ev->u.receipt.id);
+	}
+	if (!l || l->delivered)
+		return;
+	l->delivered = true;
+	if (w == winlist_current(ui))
+		ui->dirty |= DIRTY_CHAT;
+}
+
+static const char *ui_vcard_label(const char *field)
+{
+	static const struct {
+		const char *field, *label;
+	} labels[] = {
+	    {"FN", "Name"},    {"NICKNAME", "Nickname"}, {"EMAIL", "Email"},
+	    {"URL", "Web"},    {"BDAY", "Birthday"},     {"NOTE", "Note"},
+	    {"TEL", "Phone"},  {"TITLE", "Title"},       {"ORG", "Organisation"},
+	    {"DESC", "About"}, {"ROLE", "Role"},         {"ADR", "Address"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (!strcasecmp(field, labels[i].field))
+			return labels[i].label;
+	return field;
+}
+
+/* Disco and vCard answers as indented lines, in the window that asked. */
+static void ui_ev_info_block(struct ui *ui, const struct nt_event *ev)
+{
+	const char *cmd = "disco";
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		log_error("ui: out of memory: a reply is not shown");
+		return;
+	}
+	switch (ev->kind) {
+	case NT_EV_DISCO_INFO: {
+		const typeof(ev->u.disco_info) *d = &ev->u.disco_info;
+
+		fprintf(f, "%s%s%s%s is:", d->from ? d->from : "?", d->node ? " (node " : "",
+		        d->node ? d->node : "", d->node ? ")" : "");
+		if (!d->nidentities)
+			fprintf(f, "\n  (no identity given)");
+		for (i = 0; i < d->nidentities; i++) {
+			const struct nt_disco_identity *id = &d->identities[i];
+
+			fprintf(f, "\n  %s/%s%s%s", id->category ? id->category : "?",
+			        id->type ? id->type : "?", id->name ? "  " : "",
+			        id->name ? id->name : "");
+		}
+		fprintf(f, "\n%zu feature%s%s", d->nfeatures, d->nfeatures == 1 ? "" : "s",
+		        d->nfeatures ? ":" : "");
+		for (i = 0; i < d->nfeatures; i++)
+			fprintf(f, "\n  %s", d->features[i] ? d->features[i] : "?");
+		break;
+	}
+	case NT_EV_DISCO_ITEMS: {
+		const typeof(ev->u.disco_items) *d = &ev->u.disco_items;
+
+		fprintf(f, "%s%s%s%s lists %zu item%s%s", d->from ? d->from : "?",
+		        d->node ? " (node " : "", d->node ? d->node : "", d->node ? ")" : "",
+		        d->count, d->count == 1 ? "" : "s", d->count ? ":" : "");
+		for (i = 0; i < d->count; i++) {
+			const struct nt_disco_item *it = &d->items[i];
+
+			fprintf(f, "\n  %s%s%s%s%s", it->jid ? it->jid : "?",
+			        it->node ? "  node " : "", it->node ? it->node : "",
+			        it->name ? "  " : "", it->name ? it->name : "");
+		}
+		break;
+	}
+	case NT_EV_VCARD: {
+		const typeof(ev->u.vcard) *v = &ev->u.vcard;
+
+		cmd = "vcard";
+		if (v->from)
+			fprintf(f, "vCard of %s", v->from);
+		else
+			fprintf(f, "your vCard");
+		fprintf(f, v->count ? ":" : " is empty");
+		for (i = 0; i < v->count; i++)
+			fprintf(f, "\n  %-12s %s",
+			        ui_vcard_label(v->fields[i].name ? v->fields[i].name : "?"),
+			        v->fields[i].value ? v->fields[i].value : "");
+		break;
+	}
+	default:
+		break;
+	}
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, cmd, false, WL_INFO, buf);
+	else
+		log_error("ui: out of memory: a reply is not shown");
+	free(buf);
+}
+
+static void ui_ev_account(struct ui *ui, const struct nt_event *ev)
+{
+	struct window *con = winlist_console(ui);
+
+	switch (ev->kind) {
+	case NT_EV_REGISTERED:
+		winlist_printf(ui, con, WL_INFO, "account %s created on the server",
+		               ev->u.registered.jid ? ev->u.registered.jid : "?");
+		break;
+	case NT_EV_PASSWORD_CHANGED:
+		winlist_printf(ui, con, WL_INFO, "password changed on the server");
+		break;
+	case NT_EV_UNREGISTERED:
+		winlist_printf(ui, con, WL_INFO, "account deleted from the server");
+		break;
+	default:
+		break;
+	}
 }
 
 static void ui_emit(void *ud, const struct nt_event *ev)
@@ -383,23 +728,94 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_RAW_SENT:
 		ui_print_reply(ui, "raw", false, WL_INFO, "stanza sent");
 		break;
+	case NT_EV_ROSTER:
+	case NT_EV_ROSTER_PUSH:
+		ui_ev_roster(ui, ev);
+		break;
+	case NT_EV_SUBSCRIPTION:
+		ui_ev_subscription(ui, ev);
+		break;
+	case NT_EV_SUB_PENDING:
+		ui_ev_sub_pending(ui, ev);
+		break;
+	case NT_EV_CHAT_STATE:
+		ui_ev_chat_state(ui, ev);
+		break;
+	case NT_EV_RECEIPT:
+		ui_ev_receipt(ui, ev);
+		break;
+	case NT_EV_DISCO_INFO:
+	case NT_EV_DISCO_ITEMS:
+	case NT_EV_VCARD:
+		ui_ev_info_block(ui, ev);
+		break;
+	case NT_EV_REGISTERED:
+	case NT_EV_PASSWORD_CHANGED:
+	case NT_EV_UNREGISTERED:
+		ui_ev_account(ui, ev);
+		break;
 	}
 	free(s);
+}
+
+/* Whether line is "/name ..." (words separated by any spaces); *arg gets
+ * what follows the name, leading spaces skipped. */
+static bool ui_is_command(const char *line, const char *name, const char **arg)
+{
+	const char *p = line;
+
+	if (*p++ != '/')
+		return false;
+	while (*name) {
+		size_t n = strcspn(name, " ");
+
+		if (strncasecmp(p, name, n) || (p[n] && p[n] != ' '))
+			return false;
+		p += n;
+		name += n;
+		while (*p == ' ')
+			p++;
+		while (*name == ' ')
+			name++;
+	}
+	*arg = p;
+	return true;
+}
+
+bool ui_pane_set(struct ui *ui, bool on)
+{
+	ui->pane_on = on;
+	ui->dirty |= DIRTY_LAYOUT;
+	return !on || draw_pane_fits(COLS);
 }
 
 void ui_submit(struct ui *ui, const char *line)
 {
 	struct window *cur = winlist_current(ui), *w;
-	const char *cc;
+	const char *cc, *arg;
+	int rc;
 
 	if (!ui->core) {
 		winlist_printf(ui, winlist_console(ui), WL_ERROR, "natter is still starting");
 		return;
 	}
 	ui_remember_command(ui, line, cur->id);
+	if (ui_is_command(line, "roster", &arg) && !*arg)
+		ui->roster_asked = true;
 	ui->typing_win = cur->id;
-	core_input(ui->core, line);
+	rc = core_input(ui->core, line);
 	ui->typing_win = 0;
+	/* Answered: the request leaves the Tab cycle and the pane. */
+	if (rc == 0 &&
+	    (ui_is_command(line, "sub allow", &arg) || ui_is_command(line, "sub deny", &arg)) &&
+	    *arg) {
+		char *jid = strndup(arg, strcspn(arg, " "));
+
+		if (jid)
+			contacts_pending_remove(&ui->contacts, jid);
+		free(jid);
+		ui->dirty |= DIRTY_ROSTER;
+	}
 	/* /msg and friends move the core's current chat: the screen follows. */
 	cc = core_current_chat(ui->core);
 	cur = winlist_current(ui);
@@ -564,6 +980,7 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	}
 	ui->loop = loop;
 	ui->bell = true;
+	ui->pane_on = true;
 	ui->winch_pipe[0] = ui->winch_pipe[1] = -1;
 	input_init(&ui->input);
 	/* Wide characters and wcwidth() need the user's character set. */
@@ -620,7 +1037,7 @@ void ui_attach(struct ui *ui, struct core *core)
 	ui->core = core;
 	if (ui_cmds_register(ui))
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
-		               "out of memory: /win, /close and /clear are missing");
+		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
 	ui->dirty |= DIRTY_STATUS;
 }
 
@@ -657,6 +1074,7 @@ void ui_free(struct ui *ui)
 	free(ui->wins);
 	for (i = 0; i < ui->nknown; i++)
 		free(ui->known[i]);
+	contacts_free(&ui->contacts);
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);

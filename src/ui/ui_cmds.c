@@ -86,7 +86,45 @@ static int ui_cmds_theme(struct cmd_call *call)
 	return 0;
 }
 
+/* /pane [show|hide|offline]: the roster pane, toggled like F2 without an
+ * argument; "offline" toggles whether offline contacts are listed. */
+static int ui_cmds_pane(struct cmd_call *call)
+{
+	struct ui *ui = call->ud;
+	const char *arg = call->argc ? call->argv[0] : NULL;
+	bool on = !ui->pane_on;
+
+	if (arg && !strcasecmp(arg, "offline")) {
+		ui->pane_offline = !ui->pane_offline;
+		ui->dirty |= DIRTY_ROSTER;
+		core_info(call->core, "pane", "the roster pane %s offline contacts",
+		          ui->pane_offline ? "lists" : "hides");
+		return 0;
+	}
+	if (arg && !strcasecmp(arg, "show")) {
+		on = true;
+	} else if (arg && !strcasecmp(arg, "hide")) {
+		on = false;
+	} else if (arg) {
+		core_error(call->core, "pane", "bad-request", "/pane show, hide or offline");
+		return -1;
+	}
+	if (!ui_pane_set(ui, on))
+		core_info(call->core, "pane",
+		          "the roster pane shows once the terminal is %d columns wide",
+		          PANE_MIN_COLS);
+	return 0;
+}
+
 static const struct cmd_entry ui_cmds_table[] = {
+    {
+        .name = "pane",
+        .usage = "[show|hide|offline]",
+        .help = "show or hide the roster pane (F2); offline: list offline contacts or not",
+        .max_args = 1,
+        .complete = {"show|hide|offline"},
+        .exec = ui_cmds_pane,
+    },
     {
         .name = "win",
         .usage = "N|next|prev|JID",

@@ -1,4 +1,4 @@
-/* The terminal UI's own commands (/win, /close, /clear, /theme). */
+/* The terminal UI's own commands (/win, /close, /clear, /theme, /pane). */
 #ifndef NATTER_UI_UI_CMDS_H
 #define NATTER_UI_UI_CMDS_H
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/loop.h"
+#include "ui/contacts.h"
 #include "ui/input.h"
 #include "ui/theme.h"
 #include "ui/window.h"
@@ -21,8 +22,14 @@ enum ui_dirty {
 	DIRTY_CHAT = 1 << 1,
 	DIRTY_INPUT = 1 << 2,
 	DIRTY_LAYOUT = 1 << 3, /* sizes changed: rebuild the panes, repaint everything */
-	DIRTY_ALL = DIRTY_STATUS | DIRTY_CHAT | DIRTY_INPUT,
+	DIRTY_ROSTER = 1 << 4,
+	DIRTY_ALL = DIRTY_STATUS | DIRTY_CHAT | DIRTY_INPUT | DIRTY_ROSTER,
 };
+
+/* The roster pane: shown left of the chat pane when asked for and when the
+ * terminal has room for both. */
+#define PANE_MIN_COLS 60 /* narrower terminals hide the pane */
+#define PANE_WIDTH    26 /* columns, its right border included */
 
 #define UI_RECENT_CMDS 16  /* commands remembered to route their late replies */
 #define UI_KNOWN_JIDS  512 /* contacts remembered for tab completion */
@@ -36,11 +43,17 @@ struct ui {
 	bool bell_pending; /* rung once by the next draw, however many arrived */
 	unsigned dirty;
 
-	/* Panes; NULL while the terminal is too small to show them.  A roster
-	 * pane will sit right of the chat pane: draw_layout() owns the split. */
-	WINDOW *chat, *status, *inputw;
+	/* Panes; NULL while the terminal is too small to show them (roster
+	 * also while hidden).  draw_layout() owns the split: roster left of
+	 * chat, status bar and input line across the whole width. */
+	WINDOW *chat, *status, *inputw, *roster;
 	WINDOW *keys; /* 1x1, never drawn: keys are read through it */
-	int chat_rows, chat_cols;
+	int chat_rows, chat_cols, cols;
+
+	struct contacts contacts;
+	bool pane_on;      /* the user wants the roster pane (F2, /pane) */
+	bool pane_offline; /* it lists offline contacts too (/pane offline) */
+	bool roster_asked; /* /roster typed: show the next roster as text too */
 
 	struct window **wins; /* wins[0] is the console */
 	size_t nwins, cur;
@@ -82,5 +95,8 @@ void ui_resized(struct ui *ui);
 /* KEY_RESIZE: ncurses already knows the size; re-lay out. */
 void ui_relayout(struct ui *ui);
 const char *ui_own_jid(const struct ui *ui);
+/* F2 and /pane: shows or hides the roster pane; false when the terminal
+ * is too narrow for it to show. */
+bool ui_pane_set(struct ui *ui, bool on);
 
 #endif

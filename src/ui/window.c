@@ -52,6 +52,8 @@ static void window_line_free(struct window_line *l)
 {
 	free(l->nick);
 	free(l->text);
+	free(l->attrs);
+	free(l->id);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -83,12 +85,11 @@ struct window_line *window_line_at(struct window *w, size_t i)
 	return &w->lines[(w->head + i) % WINDOW_SCROLLBACK];
 }
 
-struct window_line *window_add(struct window *w, enum window_line_kind kind, time_t when,
-                               const char *nick, const char *text)
+struct window_line *window_add_wide(struct window *w, enum window_line_kind kind, time_t when,
+                                    const char *nick, wchar_t *text, unsigned char *attrs)
 {
-	struct window_line l = {.when = when, .kind = kind}, *slot;
+	struct window_line l = {.when = when, .kind = kind, .text = text, .attrs = attrs}, *slot;
 
-	l.text = wstr_from_utf8(text, 1, NULL);
 	if (nick)
 		l.nick = wstr_from_utf8(nick, 0, NULL);
 	if (!l.text || (nick && !l.nick)) {
@@ -104,4 +105,23 @@ struct window_line *window_add(struct window *w, enum window_line_kind kind, tim
 	*slot = l;
 	w->count++;
 	return slot;
+}
+
+struct window_line *window_add(struct window *w, enum window_line_kind kind, time_t when,
+                               const char *nick, const char *text)
+{
+	return window_add_wide(w, kind, when, nick, wstr_from_utf8(text, 1, NULL), NULL);
+}
+
+struct window_line *window_find_id(struct window *w, const char *id)
+{
+	size_t i;
+
+	for (i = w->count; i-- > 0;) {
+		struct window_line *l = window_line_at(w, i);
+
+		if (l->id && !strcmp(l->id, id))
+			return l;
+	}
+	return NULL;
 }

@@ -20,15 +20,30 @@ enum window_line_kind {
 	WL_MSG_OWN,
 };
 
+/* Styles within a line's text (XHTML-IM), one byte per character. */
+enum window_style {
+	STY_BOLD = 1 << 0,
+	STY_ITALIC = 1 << 1,
+	STY_UNDERLINE = 1 << 2,
+	STY_CODE = 1 << 3,
+	STY_LINK = 1 << 4,
+};
+
 struct window_line {
 	time_t when;
 	enum window_line_kind kind;
-	bool delayed;  /* stored and forwarded: when is the original time */
-	wchar_t *nick; /* messages only */
-	wchar_t *text; /* sanitised; may hold '\n' */
+	bool delayed;         /* stored and forwarded: when is the original time */
+	bool delivered;       /* own message the peer's client confirmed (XEP-0184) */
+	wchar_t *nick;        /* messages only */
+	wchar_t *text;        /* sanitised; may hold '\n' */
+	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
+	char *id;             /* own messages: the stanza id receipts refer to */
 };
 
 enum window_activity { ACT_NONE, ACT_INFO, ACT_MSG };
+
+/* What the peer says about its side of the conversation (XEP-0085). */
+enum window_peer_state { PEER_IDLE, PEER_COMPOSING };
 
 struct window {
 	unsigned id;               /* stable while it lives; positions change on /close */
@@ -38,6 +53,8 @@ struct window {
 	size_t head, count;
 	unsigned scroll; /* screen rows scrolled back from the newest */
 	enum window_activity act;
+	unsigned unread; /* peer messages since the window was last shown */
+	enum window_peer_state peer_state;
 	struct history hist;
 };
 
@@ -51,6 +68,14 @@ struct window_line *window_line_at(struct window *w, size_t i);
  * strings are UTF-8 and copied.  Returns the line or NULL on ENOMEM. */
 struct window_line *window_add(struct window *w, enum window_line_kind kind, time_t when,
                                const char *nick, const char *text);
+
+/* The same with text already wide (from markup_render): takes text and
+ * attrs (may be NULL) whether or not it succeeds. */
+struct window_line *window_add_wide(struct window *w, enum window_line_kind kind, time_t when,
+                                    const char *nick, wchar_t *text, unsigned char *attrs);
+
+/* The newest line carrying stanza id, or NULL. */
+struct window_line *window_find_id(struct window *w, const char *id);
 
 void window_clear(struct window *w);
 

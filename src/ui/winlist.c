@@ -81,6 +81,7 @@ void winlist_select(struct ui *ui, size_t index, bool tell_core)
 	ui->cur = index;
 	w = ui->wins[index];
 	w->act = ACT_NONE;
+	w->unread = 0;
 	if (tell_core && ui->core)
 		core_set_current_chat(ui->core, w->jid);
 	ui->dirty |= DIRTY_ALL;
@@ -105,26 +106,32 @@ int winlist_close(struct ui *ui, size_t index)
 	return 0;
 }
 
-void winlist_print(struct ui *ui, struct window *w, enum window_line_kind kind, time_t when,
-                   bool delayed, const char *nick, const char *text)
+void winlist_activity(struct ui *ui, struct window *w, enum window_activity a)
 {
-	struct window_line *l = window_add(w, kind, when, nick, text);
+	if (w != winlist_current(ui) && a > w->act) {
+		w->act = a;
+		ui->dirty |= DIRTY_STATUS;
+	}
+}
 
+/* Activity, unread count, bell and scroll position for a line just added. */
+static struct window_line *winlist_added(struct ui *ui, struct window *w, struct window_line *l)
+{
 	if (!l)
-		return;
-	l->delayed = delayed;
+		return NULL;
 	if (w != winlist_current(ui)) {
-		enum window_activity a = kind == WL_MSG_PEER   ? ACT_MSG
-		                         : kind == WL_PRESENCE ? ACT_NONE
-		                                               : ACT_INFO;
-
-		if (a > w->act) {
-			w->act = a;
-			ui->dirty |= DIRTY_STATUS;
+		winlist_activity(ui, w,
+		                 l->kind == WL_MSG_PEER   ? ACT_MSG
+		                 : l->kind == WL_PRESENCE ? ACT_NONE
+		                                          : ACT_INFO);
+		if (l->kind == WL_MSG_PEER) {
+			w->unread++;
+			/* The roster pane shows it next to the contact. */
+			ui->dirty |= DIRTY_ROSTER;
+			if (!l->delayed && ui->bell)
+				ui->bell_pending = true;
 		}
-		if (kind == WL_MSG_PEER && !delayed && ui->bell)
-			ui->bell_pending = true;
-		return;
+		return l;
 	}
 	/* Someone reading back should not have the text pulled from under
 	 * them: keep the view where it is while lines arrive below. */
@@ -133,6 +140,28 @@ void winlist_print(struct ui *ui, struct window *w, enum window_line_kind kind, 
 		ui->dirty |= DIRTY_STATUS;
 	}
 	ui->dirty |= DIRTY_CHAT;
+	return l;
+}
+
+struct window_line *winlist_print(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                  time_t when, bool delayed, const char *nick, const char *text)
+{
+	struct window_line *l = window_add(w, kind, when, nick, text);
+
+	if (l)
+		l->delayed = delayed;
+	return winlist_added(ui, w, l);
+}
+
+struct window_line *winlist_print_wide(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                       time_t when, bool delayed, const char *nick, wchar_t *text,
+                                       unsigned char *attrs)
+{
+	struct window_line *l = window_add_wide(w, kind, when, nick, text, attrs);
+
+	if (l)
+		l->delayed = delayed;
+	return winlist_added(ui, w, l);
 }
 
 void winlist_printf(struct ui *ui, struct window *w, enum window_line_kind kind, const char *fmt,

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <time.h>
+#include <wchar.h>
 
 #include "ui/window.h"
 
@@ -24,9 +25,16 @@ size_t winlist_index(struct ui *ui, const struct window *w);
 /* Closes window index (never the console); -1 if it cannot. */
 int winlist_close(struct ui *ui, size_t index);
 
-/* Appends a line to w and marks what needs drawing, activity and the bell. */
-void winlist_print(struct ui *ui, struct window *w, enum window_line_kind kind, time_t when,
-                   bool delayed, const char *nick, const char *text);
+/* Appends a line to w and marks what needs drawing, activity and the bell.
+ * Returns the line (NULL on ENOMEM) for callers that add to it. */
+struct window_line *winlist_print(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                  time_t when, bool delayed, const char *nick, const char *text);
+/* The same for text already wide and styled; takes text and attrs. */
+struct window_line *winlist_print_wide(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                       time_t when, bool delayed, const char *nick, wchar_t *text,
+                                       unsigned char *attrs);
+/* Raises w's activity mark (never lowers it) when it is not on screen. */
+void winlist_activity(struct ui *ui, struct window *w, enum window_activity a);
 /* printf into w as an info or error line. */
 void winlist_printf(struct ui *ui, struct window *w, enum window_line_kind kind, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5)));

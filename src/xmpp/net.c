@@ -32,11 +32,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/net.h"
+#include "xmpp/probe.h"
+#include "xmpp/register.h"
 #include "xmpp/tlspin.h"
 
-enum net_request_kind { NET_Q_CONNECT, NET_Q_SEND, NET_Q_CLOSE, NET_Q_QUIT };
+enum net_request_kind { NET_Q_CONNECT, NET_Q_SEND, NET_Q_CLOSE, NET_Q_REGISTER, NET_Q_QUIT };
 
 struct net_request {
 	struct net_request *next;
@@ -50,6 +53,7 @@ struct attempt {
 	bool secure_features_seen; /* TLS is up and the server has spoken */
 	bool tls_checked;
 	bool sm_offered;
+	bool rosterver;
 	bool resumed, resume_failed;
 	bool waiting_enabled;
 	bool online;
@@ -70,6 +74,7 @@ struct net {
 	struct net_report *rep_head, *rep_tail;
 	int req_pipe[2], rep_pipe[2];
 	int watch_fd; /* dup of the socket for net_abort(), under lock */
+	int reg_watch_fd; /* the same for the registration's socket */
 	bool quit;
 
 	/* Network thread only. */
@@ -79,9 +84,12 @@ struct net {
 	int sock;
 	bool closing;
 	bool discard_sm;
+	bool resumable; /* a dropped session waits to be resumed: probe first */
 	char *cafile_set;
 	struct net_params params;
 	struct attempt at;
+	struct reg *reg;   /* a registration under way, or NULL */
+	char **cert_sink;  /* where on_certfail records, set around each pass */
 };
 
 /* libstrophe's certificate and socket callbacks carry no user data;
@@ -225,6 +233,8 @@ static void inspect_features(struct net *n, const char *xml)
 		n->at.secure_features_seen = true;
 	if (strstr(xml, "urn:xmpp:sm:3"))
 		n->at.sm_offered = true;
+	if (strstr(xml, "urn:xmpp:features:rosterver"))
+		n->at.rosterver = true;
 	if (strstr(xml, "<mechanisms")) {
 		if (!secure && !has_scram)
 			fail(n, NET_FAIL_POLICY, "encryption-required",
@@ -282,6 +292,10 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 	if (!n->conn)
 		return;
 	if (level == XMPP_LEVEL_DEBUG) {
+		/* natter --debug shows what came in; what went out may hold the
+		 * password, so it is never logged. */
+		if (!starts(msg, "SENT"))
+			log_debug("libstrophe %s: %.300s", area, msg);
 		if (starts(msg, "RECV: "))
 			inspect_recv(n, msg + 6);
 		else if (starts(msg, "SENT: "))
@@ -312,8 +326,9 @@ static int on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 
 	if (!n)
 		return 0;
-	if (!n->at.cert_error)
-		n->at.cert_error = strdup(errormsg ? errormsg : "certificate not verified");
+	/* The connection whose pass is running: the login or a registration. */
+	if (n->cert_sink && !*n->cert_sink)
+		*n->cert_sink = strdup(errormsg ? errormsg : "certificate not verified");
 	/* Decided in check_certificate() before any credential is sent. */
 	return 1;
 }
@@ -324,14 +339,20 @@ static int on_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 static int on_sockopt(xmpp_conn_t *conn, void *sock)
 {
 	struct net *n = the_net;
-	int fd = *(int *)sock;
+	int fd = *(int *)sock, *watch;
 
 	if (n) {
-		n->sock = fd;
+		bool reg = reg_owns(n->reg, conn);
+
+		if (reg)
+			reg_set_sock(n->reg, fd);
+		else
+			n->sock = fd;
+		watch = reg ? &n->reg_watch_fd : &n->watch_fd;
 		pthread_mutex_lock(&n->lock);
-		if (n->watch_fd >= 0)
-			close(n->watch_fd);
-		n->watch_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (*watch >= 0)
+			close(*watch);
+		*watch = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		pthread_mutex_unlock(&n->lock);
 	}
 	return xmpp_sockopt_cb_keepalive(conn, sock);
@@ -353,6 +374,7 @@ static void report_online(struct net *n)
 	r->mechanism = dup_or_null(n->at.mechanism ? n->at.mechanism
 						    : (n->at.resumed ? "resumed" : NULL));
 	r->resumed = n->at.resumed;
+	r->rosterver = n->at.rosterver;
 	r->secure = xmpp_conn_is_secured(n->conn);
 	post_report(n, r);
 }
@@ -415,6 +437,10 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		     se->text ? se->text : "stream error");
 	if (n->at.fail == NET_FAIL_RESUME)
 		n->discard_sm = true;
+	/* Lost, not closed: the server may still hold the session. */
+	if (n->at.online && n->at.sm_offered && !n->closing &&
+	    (!n->at.fail || n->at.fail == NET_FAIL_NETWORK))
+		n->resumable = true;
 	report_offline(n, error);
 	n->closing = false;
 	attempt_reset(&n->at);
@@ -468,29 +494,19 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 
 static void check_certificate(struct net *n)
 {
-	xmpp_tlscert_t *cert = xmpp_conn_get_peer_cert(n->conn);
-	const char *hex = cert ? xmpp_tlscert_get_string(cert, XMPP_CERT_FINGERPRINT_SHA256) : NULL;
-	char *fp = hex ? tlspin_normalise(hex) : NULL;
+	const char *why = NULL;
+	char *fp = NULL;
+	int mismatch = 0;
 
 	n->at.tls_checked = true;
-	if (!fp) {
-		fail(n, NET_FAIL_TLS_UNTRUSTED, "undefined-condition",
-		     "the server presented no usable certificate");
-	} else if (n->params.pin) {
-		if (strcmp(fp, n->params.pin)) {
-			fail(n, NET_FAIL_TLS_UNTRUSTED, "policy-violation",
-			     "the server certificate does not match the pinned fingerprint");
-			n->at.pin_mismatch = true;
-		}
-	} else if (n->at.cert_error) {
-		fail(n, NET_FAIL_TLS_UNTRUSTED, "policy-violation", n->at.cert_error);
-	}
-	if (n->at.fail == NET_FAIL_TLS_UNTRUSTED && !n->at.fingerprint)
+	if (!tlspin_verdict(n->conn, n->params.pin, n->at.cert_error, &fp, &why, &mismatch))
+		return;
+	fail(n, NET_FAIL_TLS_UNTRUSTED, "policy-violation", why);
+	n->at.pin_mismatch = mismatch;
+	if (!n->at.fingerprint)
 		n->at.fingerprint = fp;
 	else
 		free(fp);
-	if (cert)
-		xmpp_tlscert_free(cert);
 }
 
 static void after_pass(struct net *n)
@@ -511,6 +527,7 @@ static void run_passes(struct net *n)
 {
 	int i, avail;
 
+	n->cert_sink = &n->at.cert_error;
 	for (i = 0; i < 1024; i++) {
 		xmpp_run_once(n->ctx, 0);
 		after_pass(n);
@@ -522,6 +539,60 @@ static void run_passes(struct net *n)
 		xmpp_run_once(n->ctx, 0);
 		after_pass(n);
 	}
+	n->cert_sink = NULL;
+}
+
+static void close_reg_watch(struct net *n)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->reg_watch_fd >= 0)
+		close(n->reg_watch_fd);
+	n->reg_watch_fd = -1;
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* A registration's passes; its traffic is small, so a few suffice. */
+static void run_reg_passes(struct net *n)
+{
+	n->cert_sink = reg_cert_error(n->reg);
+	for (int i = 0; i < 8; i++)
+		xmpp_run_once(reg_ctx(n->reg), 0);
+	n->cert_sink = NULL;
+	if (reg_done(n->reg)) {
+		struct net_report *r = reg_result(n->reg);
+
+		/* One more pass writes the closing tag. */
+		xmpp_run_once(reg_ctx(n->reg), 0);
+		close_reg_watch(n);
+		reg_free(n->reg);
+		n->reg = NULL;
+		if (r)
+			post_report(n, r);
+	}
+}
+
+static void do_register(struct net *n, struct net_params *p)
+{
+	const char *why = NULL;
+	struct net_report *r;
+
+	if (!n->reg) {
+		n->reg = reg_start(p, on_certfail, on_sockopt, &why);
+		if (n->reg)
+			return;
+	} else {
+		why = "a registration is already under way";
+		net_params_clear(p);
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		log_error("out of memory reporting a registration");
+		return;
+	}
+	r->kind = NET_R_REGISTER;
+	r->fail = NET_FAIL_NETWORK;
+	r->text = strdup(why ? why : "registration failed");
+	post_report(n, r);
 }
 
 /* ---- requests ---- */
@@ -563,6 +634,30 @@ static void connect_failed(struct net *n, const char *text)
 	attempt_reset(&n->at);
 }
 
+#define PROBE_TIMEOUT_MS 5000
+
+/* While a session waits to be resumed, libstrophe may only try when the
+ * server answers (see probe.h); 0 when it may. */
+static int probe_before_resume(struct net *n)
+{
+	const char *why = NULL;
+	struct jid j;
+	int rc;
+
+	if (!n->resumable || !n->params.server)
+		return 0;
+	if (jid_parse(n->params.jid, &j, NULL))
+		return 0;
+	rc = probe_server(n->params.server, n->params.port, j.domain,
+			  n->params.tls == TLS_DIRECT, PROBE_TIMEOUT_MS, &why);
+	jid_clear(&j);
+	if (rc)
+		connect_failed(n, why);
+	else
+		n->resumable = false;
+	return rc;
+}
+
 static void do_connect(struct net *n, struct net_params *p)
 {
 	net_params_clear(&n->params);
@@ -575,6 +670,8 @@ static void do_connect(struct net *n, struct net_params *p)
 		connect_failed(n, "still connected");
 		return;
 	}
+	if (probe_before_resume(n))
+		return;
 	if (n->conn && n->discard_sm) {
 		xmpp_sm_state_t *sm = xmpp_conn_get_sm_state(n->conn);
 
@@ -669,6 +766,9 @@ static bool handle_requests(struct net *n)
 		case NET_Q_CLOSE:
 			do_close(n);
 			break;
+		case NET_Q_REGISTER:
+			do_register(n, &q->params);
+			break;
 		case NET_Q_QUIT:
 			quit = true;
 			break;
@@ -686,13 +786,15 @@ static void *net_main(void *arg)
 	struct net *n = arg;
 
 	for (;;) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3];
 		int nfds = 1, timeout = -1;
 
 		if (handle_requests(n))
 			break;
 		if (n->conn && !xmpp_conn_is_disconnected(n->conn))
 			run_passes(n);
+		if (n->reg)
+			run_reg_passes(n);
 		pfd[0] = (struct pollfd){n->req_pipe[0], POLLIN, 0};
 		if (n->conn && n->sock >= 0 && !xmpp_conn_is_disconnected(n->conn)) {
 			pfd[1] = (struct pollfd){n->sock, POLLIN, 0};
@@ -707,6 +809,12 @@ static void *net_main(void *arg)
 		if (n->conn && !xmpp_conn_is_disconnected(n->conn) &&
 		    (!xmpp_conn_is_connected(n->conn) || n->closing || !n->at.online))
 			timeout = 50;
+		/* A registration is short-lived and also runs libstrophe timers. */
+		if (n->reg) {
+			if (reg_sock(n->reg) >= 0)
+				pfd[nfds++] = (struct pollfd){reg_sock(n->reg), POLLIN, 0};
+			timeout = 50;
+		}
 		if (poll(pfd, nfds, timeout) < 0 && errno != EINTR) {
 			log_error("network thread poll: %s", strerror(errno));
 			timeout = 50;
@@ -716,6 +824,8 @@ static void *net_main(void *arg)
 	if (n->conn)
 		xmpp_conn_release(n->conn);
 	n->conn = NULL;
+	reg_free(n->reg);
+	n->reg = NULL;
 	return NULL;
 }
 
@@ -735,7 +845,7 @@ struct net *net_new(int *report_fd)
 	if (!n)
 		return NULL;
 	n->req_pipe[0] = n->req_pipe[1] = n->rep_pipe[0] = n->rep_pipe[1] = -1;
-	n->watch_fd = -1;
+	n->watch_fd = n->reg_watch_fd = -1;
 	n->sock = -1;
 	pthread_mutex_init(&n->lock, NULL);
 	if (pipe_nonblock(n->req_pipe) || pipe_nonblock(n->rep_pipe))
@@ -780,9 +890,10 @@ static struct net_request *request(enum net_request_kind kind)
 	return q;
 }
 
-int net_connect(struct net *n, struct net_params *params)
+/* A request that carries connection parameters (taken over). */
+static int enqueue_params(struct net *n, enum net_request_kind kind, struct net_params *params)
 {
-	struct net_request *q = request(NET_Q_CONNECT);
+	struct net_request *q = request(kind);
 
 	if (!q) {
 		net_params_clear(params);
@@ -791,6 +902,11 @@ int net_connect(struct net *n, struct net_params *params)
 	q->params = *params;
 	memset(params, 0, sizeof(*params));
 	return enqueue(n, q);
+}
+
+int net_connect(struct net *n, struct net_params *params)
+{
+	return enqueue_params(n, NET_Q_CONNECT, params);
 }
 
 int net_send(struct net *n, xmpp_stanza_t *stanza)
@@ -805,6 +921,24 @@ int net_send(struct net *n, xmpp_stanza_t *stanza)
 	return enqueue(n, q);
 }
 
+static void cut_watched(struct net *n, const int *fd)
+{
+	pthread_mutex_lock(&n->lock);
+	if (*fd >= 0)
+		shutdown(*fd, SHUT_RDWR);
+	pthread_mutex_unlock(&n->lock);
+}
+
+int net_register(struct net *n, struct net_params *params)
+{
+	return enqueue_params(n, NET_Q_REGISTER, params);
+}
+
+void net_abort_register(struct net *n)
+{
+	cut_watched(n, &n->reg_watch_fd);
+}
+
 int net_close(struct net *n)
 {
 	struct net_request *q = request(NET_Q_CLOSE);
@@ -812,12 +946,10 @@ int net_close(struct net *n)
 	return q ? enqueue(n, q) : -1;
 }
 
+/* shutdown() of a watched dup reaches the socket libstrophe holds. */
 void net_abort(struct net *n)
 {
-	pthread_mutex_lock(&n->lock);
-	if (n->watch_fd >= 0)
-		shutdown(n->watch_fd, SHUT_RDWR);
-	pthread_mutex_unlock(&n->lock);
+	cut_watched(n, &n->watch_fd);
 }
 
 struct net_report *net_next_report(struct net *n)
@@ -882,6 +1014,8 @@ void net_free(struct net *n)
 	}
 	if (n->watch_fd >= 0)
 		close(n->watch_fd);
+	if (n->reg_watch_fd >= 0)
+		close(n->reg_watch_fd);
 	attempt_reset(&n->at);
 	net_params_clear(&n->params);
 	free(n->cafile_set);

@@ -38,7 +38,7 @@ enum net_fail {
 	NET_FAIL_RESUME,       /* resumption failed: start a clean session now */
 };
 
-enum net_report_kind { NET_R_ONLINE, NET_R_OFFLINE, NET_R_STANZA, NET_R_UNSENT };
+enum net_report_kind { NET_R_ONLINE, NET_R_OFFLINE, NET_R_STANZA, NET_R_UNSENT, NET_R_REGISTER };
 
 struct net_report {
 	struct net_report *next;
@@ -47,8 +47,8 @@ struct net_report {
 	/* ONLINE */
 	char *jid;
 	char *mechanism;
-	bool resumed, secure;
-	/* OFFLINE */
+	bool resumed, secure, rosterver;
+	/* OFFLINE, REGISTER (fail NONE: registered) */
 	enum net_fail fail;
 	char *condition;
 	char *text;
@@ -68,6 +68,10 @@ int net_send(struct net *n, xmpp_stanza_t *stanza);
 int net_close(struct net *n);
 /* Cuts the socket at once; safe from any thread, at any moment. */
 void net_abort(struct net *n);
+/* Registers params->jid (XEP-0077) on a fresh stream of its own; the
+ * answer is a NET_R_REGISTER report.  One at a time. */
+int net_register(struct net *n, struct net_params *params);
+void net_abort_register(struct net *n);
 
 /* Takes the next report (NULL when none); free with net_report_free. */
 struct net_report *net_next_report(struct net *n);

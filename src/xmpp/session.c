@@ -135,6 +135,16 @@ void xs_abort(struct xs *xs)
 	net_abort(xs->net);
 }
 
+int xs_register(struct xs *xs, struct net_params *params)
+{
+	return net_register(xs->net, params);
+}
+
+void xs_abort_register(struct xs *xs)
+{
+	net_abort_register(xs->net);
+}
+
 bool xs_online(const struct xs *xs)
 {
 	return xs->online;
@@ -394,7 +404,7 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		r->stanza = NULL;
 		break;
 	case NET_R_ONLINE: {
-		struct xs_online o = {r->jid, r->mechanism, r->resumed, r->secure};
+		struct xs_online o = {r->jid, r->mechanism, r->resumed, r->secure, r->rosterver};
 
 		free(xs->jid);
 		xs->jid = r->jid;
@@ -402,6 +412,13 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		xs->online = true;
 		xs->cb.online(xs->ud, &o);
 		outbox_flush(xs);
+		break;
+	}
+	case NET_R_REGISTER: {
+		struct xs_offline o = {r->fail, r->condition, r->text, r->fingerprint,
+				       r->pin_mismatch};
+
+		xs->cb.registered(xs->ud, r->jid, &o);
 		break;
 	}
 	case NET_R_OFFLINE: {

@@ -22,6 +22,7 @@ struct xs_online {
 	const char *jid;
 	const char *mechanism; /* "SCRAM-SHA-1", "PLAIN", "legacy", ... */
 	bool resumed, secure;
+	bool rosterver; /* the server offers XEP-0237 roster versioning */
 };
 
 struct xs_offline {
@@ -35,6 +36,8 @@ struct xs_offline {
 struct xs_callbacks {
 	void (*online)(void *ud, const struct xs_online *o);
 	void (*offline)(void *ud, const struct xs_offline *o);
+	/* The end of xs_register(): fail NET_FAIL_NONE when it worked. */
+	void (*registered)(void *ud, const char *jid, const struct xs_offline *result);
 };
 
 /* Returns 1 when the stanza was handled (dispatch stops), 0 to pass on. */
@@ -52,6 +55,10 @@ xmpp_ctx_t *xs_ctx(struct xs *xs);
 int xs_connect(struct xs *xs, struct net_params *params);
 void xs_close(struct xs *xs);
 void xs_abort(struct xs *xs);
+/* XEP-0077 registration of params->jid on a stream of its own, beside the
+ * session; takes ownership of params. */
+int xs_register(struct xs *xs, struct net_params *params);
+void xs_abort_register(struct xs *xs);
 bool xs_online(const struct xs *xs);
 /* The bound full JID while online, else NULL. */
 const char *xs_jid(const struct xs *xs);

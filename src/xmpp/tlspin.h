@@ -11,4 +11,14 @@ char *tlspin_normalise(const char *s);
 /* 1 when both name the same valid pin. */
 int tlspin_equal(const char *a, const char *b);
 
+struct _xmpp_conn_t;
+
+/* The verdict on a connection whose TLS handshake just ended: trusted when
+ * the leaf certificate matches pin (when one is set), or when no pin is
+ * set and verification recorded no cert_error.  Returns 0 when trusted;
+ * otherwise -1 with *why (static text, or cert_error itself), *mismatch,
+ * and *fingerprint (malloc'd canonical pin of the leaf, or NULL). */
+int tlspin_verdict(struct _xmpp_conn_t *conn, const char *pin, const char *cert_error,
+		   char **fingerprint, const char **why, int *mismatch);
+
 #endif

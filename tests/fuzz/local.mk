@@ -5,7 +5,7 @@
 EXTRA_DIST += tests/fuzz/corpus
 
 if ENABLE_FUZZ
-noinst_PROGRAMS = tests/fuzz/fuzz_jid tests/fuzz/fuzz_text
+noinst_PROGRAMS = tests/fuzz/fuzz_jid tests/fuzz/fuzz_text tests/fuzz/fuzz_xhtml
 # UB aborts, so that libFuzzer records it as a crash rather than a log line.
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 tests_fuzz_fuzz_jid_SOURCES = tests/fuzz/fuzz_jid.c
@@ -16,12 +16,16 @@ tests_fuzz_fuzz_text_SOURCES = tests/fuzz/fuzz_text.c
 tests_fuzz_fuzz_text_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_text_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_text_LDADD = libnatter.a $(NATTER_LIBS)
+tests_fuzz_fuzz_xhtml_SOURCES = tests/fuzz/fuzz_xhtml.c
+tests_fuzz_fuzz_xhtml_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_xhtml_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_xhtml_LDADD = libnatter.a $(NATTER_LIBS)
 
 FUZZ_TIME = 30
 # New inputs go to a scratch directory, never into the checked-in seeds.
-fuzz-run: tests/fuzz/fuzz_jid tests/fuzz/fuzz_text
+fuzz-run: tests/fuzz/fuzz_jid tests/fuzz/fuzz_text tests/fuzz/fuzz_xhtml
 	@work=`mktemp -d` || exit 1; \
-	for t in jid text; do \
+	for t in jid text xhtml; do \
 		mkdir -p "$$work/$$t" && \
 		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) "$$work/$$t" \
 			$(srcdir)/tests/fuzz/corpus/$$t || { rm -rf "$$work"; exit 1; }; \

@@ -17,6 +17,7 @@ import threading
 import time
 import unittest
 
+sys.dont_write_bytecode = True  # keep the source tree clean (VPATH builds, CI)
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 sys.path.insert(0, HERE)

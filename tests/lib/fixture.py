@@ -290,6 +290,10 @@ class ProsodyFixture:
             "    c2s_require_encryption = false",
             '    modules_disabled = { "tls" }',
             "",
+            "-- In-band registration switched off (XEP-0077 not-allowed).",
+            'VirtualHost "closed.localhost"',
+            "    allow_registration = false",
+            "",
             'Component "pubsub.localhost" "pubsub"',
             'Component "muc.localhost" "muc"',
         ]

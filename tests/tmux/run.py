@@ -101,7 +101,11 @@ class TmuxUI:
                "XDG_DATA_HOME=" + os.path.join(h, "data"),
                "XDG_STATE_HOME=" + os.path.join(h, "state"), "LC_ALL=C.UTF-8", "LANG=C.UTF-8"]
         env += ["%s=%s" % kv for kv in self.extra_env.items()]
+        # A shell records natter's exit status: tmux learns it only when it
+        # reaps the process, which can lag behind the pane's death.
+        self.status_file = os.path.join(h, "exit-status")
         self.tmux("new-session", "-d", "-s", "ui", "-x", str(self.cols), "-y", str(self.rows),
+                  "sh", "-c", 'f=$1; shift; "$@"; echo $? >"$f"', "sh", self.status_file,
                   "env", "-u", "NO_COLOR", *env, self.binary, "-a", self.account_name,
                   *self.args)
         self.started = True
@@ -181,7 +185,7 @@ class TmuxUI:
                     what, driver.scaled(timeout), self.dump()))
             if self.started and not exit_ok and self.dead():
                 raise ScreenError("natter exited (%s) while waiting for %s:\n%s" % (
-                    self.info("#{pane_dead_status}"), what, self.dump()))
+                    self.exit_status(), what, self.dump()))
             time.sleep(0.05)
 
     def wait_text(self, needle, timeout=10):
@@ -219,8 +223,21 @@ class TmuxUI:
         self.keys("End", "C-u")
         self.line("/quit")
         self.wait(lambda s: s.dead(), "natter exiting after /quit", timeout, exit_ok=True)
-        status = self.info("#{pane_dead_status}")
-        return int(status) if status.lstrip("-").isdigit() else -1
+        return self.exit_status()
+
+    def exit_status(self):
+        """natter's exit status once it has exited (see start()), or -1."""
+        deadline = time.monotonic() + driver.scaled(3)
+        while time.monotonic() < deadline:
+            try:
+                with open(self.status_file) as f:
+                    status = f.read().strip()
+                if status.isdigit():
+                    return int(status)
+            except OSError:
+                pass
+            time.sleep(0.05)
+        return -1
 
     def log_text(self):
         """natter's log file ($XDG_STATE_HOME/natter/natter.log), or ''."""

@@ -3,9 +3,11 @@ UNIT_LDADD = libnatter.a $(NATTER_LIBS) $(CMOCKA_LIBS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
-	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings
+	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings \
+	tests/unit/test_xhtml tests/unit/test_caps
 TESTS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
-	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings
+	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings \
+	tests/unit/test_xhtml tests/unit/test_caps
 
 tests_unit_test_jid_SOURCES = tests/unit/test_jid.c
 tests_unit_test_jid_CFLAGS = $(UNIT_CFLAGS)
@@ -28,4 +30,10 @@ tests_unit_test_tlspin_LDADD = $(UNIT_LDADD)
 tests_unit_test_settings_SOURCES = tests/unit/test_settings.c
 tests_unit_test_settings_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_settings_LDADD = $(UNIT_LDADD)
+tests_unit_test_xhtml_SOURCES = tests/unit/test_xhtml.c
+tests_unit_test_xhtml_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_xhtml_LDADD = $(UNIT_LDADD)
+tests_unit_test_caps_SOURCES = tests/unit/test_caps.c
+tests_unit_test_caps_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_caps_LDADD = $(UNIT_LDADD)
 endif

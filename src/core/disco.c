@@ -1,0 +1,936 @@
+/* Service discovery (XEP-0030) and entity capabilities (XEP-0115): our own
+ * answers, what peers announce, and /disco info|items.
+ *
+ * What we know of other entities' features comes from two places:
+ * - caps: a presence carrying <c/> maps a full JID to "node#ver"; the
+ *   features behind a ver are asked once (disco#info node#ver), kept only if
+ *   they hash to ver, and then shared by every JID announcing that ver and
+ *   saved in caps.json;
+ * - plain disco#info answers (from disco_check_feature or /disco info),
+ *   kept in memory per JID until that JID's presence changes.
+ *
+ * disco_known_feature(jid) looks, in order, at: a disco#info answer cached
+ * for exactly jid; for a full JID, its verified caps; for a bare JID, the
+ * verified caps of every resource that announced presence, when there is
+ * at least one, all are verified and all give the same answer.  Anything
+ * else is unknown (-1): a resource whose caps we could not verify might
+ * be the one a message lands on. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/paths.h"
+#include "core/caps.h"
+#include "core/core_internal.h"
+#include "util/jid.h"
+#include "util/log.h"
+#include "xmpp/stanza.h"
+
+#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+#define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+/* Our caps node: identifies the software, not the version. */
+#define CAPS_NODE "http://natter.im"
+#define IDENTITY_NAME "natter"
+
+#define CHECK_TIMEOUT_MS 10000   /* disco_check_feature's own question */
+#define REQUEST_TIMEOUT_MS 30000 /* /disco info|items */
+#define MAX_PEERS 10000          /* full JIDs whose caps we remember */
+#define MAX_INFOS 1000           /* cached disco#info answers */
+#define MAX_CAPS_QUERIES 64      /* caps questions in flight */
+
+struct peer {
+	char *jid;  /* key: jid_key() of the full JID */
+	char *caps; /* "node#ver" */
+	UT_hash_handle hh;
+};
+
+struct waiter {
+	struct waiter *next;
+	char *feature;
+	disco_feature_fn fn;
+	void *ud;
+};
+
+/* A disco#info question in flight: keyed by JID for disco_check_feature,
+ * by "node#ver" for caps, so that concurrent askers share one. */
+struct query {
+	char *key;
+	char *jid;       /* the addressee */
+	char *hash, *ver; /* caps questions */
+	struct waiter *waiters;
+	struct core *core;
+	UT_hash_handle hh;
+};
+
+struct disco_state {
+	char **features; /* ours: sorted, unique */
+	size_t nfeatures;
+	char *ver; /* our caps hash; NULL when features changed since */
+	struct caps_entry *caps; /* verified "node#ver" -> features */
+	bool caps_loaded;
+	char *caps_path;
+	struct peer *peers;
+	struct caps_entry *infos; /* jid_key -> features of its disco#info */
+	struct query *checks, *capsq;
+};
+
+/* ---- JIDs as keys ---- */
+
+/* The comparison key of a JID: the bare key, plus "/resource" for a full
+ * JID (resources are case-sensitive).  NULL when invalid or on ENOMEM. */
+static char *jid_key(const char *s, bool *full)
+{
+	struct jid j;
+	char *bare, *key = NULL;
+
+	if (!s || jid_parse(s, &j, NULL))
+		return NULL;
+	bare = jid_bare_key(s, NULL);
+	if (bare && j.resource) {
+		if (asprintf(&key, "%s/%s", bare, j.resource) < 0)
+			key = NULL;
+		free(bare);
+	} else {
+		key = bare;
+	}
+	if (full)
+		*full = j.resource != NULL;
+	jid_clear(&j);
+	return key;
+}
+
+/* The domain of our own JID: who answers when we address nobody. */
+static char *own_server(struct core *core)
+{
+	struct jid j;
+	char *domain;
+
+	if (jid_parse(core_jid(core), &j, NULL))
+		return NULL;
+	domain = j.domain;
+	j.domain = NULL;
+	jid_clear(&j);
+	return domain;
+}
+
+/* ---- what we offer ---- */
+
+int disco_add_feature(struct core *core, const char *ns)
+{
+	struct disco_state *d = core->disco;
+	char **bigger, *copy;
+	size_t i;
+
+	if (!d)
+		return -1;
+	if (caps_sorted_has(d->features, d->nfeatures, ns))
+		return 0;
+	bigger = realloc(d->features, (d->nfeatures + 1) * sizeof(char *));
+	if (!bigger)
+		return -1;
+	d->features = bigger;
+	if (!(copy = strdup(ns)))
+		return -1;
+	for (i = d->nfeatures; i > 0 && strcmp(d->features[i - 1], ns) > 0; i--)
+		d->features[i] = d->features[i - 1];
+	d->features[i] = copy;
+	d->nfeatures++;
+	free(d->ver);
+	d->ver = NULL;
+	return 0;
+}
+
+/* Our caps hash, computed when first needed after a change. */
+static const char *own_ver(struct disco_state *d)
+{
+	char category[] = "client", type[] = "console", lang[] = "", name[] = IDENTITY_NAME;
+	struct caps_identity id = {category, type, lang, name};
+	struct caps_info info = {&id, 1, d->features, d->nfeatures, NULL, 0};
+
+	if (!d->ver)
+		d->ver = caps_hash(&info);
+	return d->ver;
+}
+
+xmpp_stanza_t *disco_caps_element(struct core *core)
+{
+	const char *ver = core->disco ? own_ver(core->disco) : NULL;
+	xmpp_stanza_t *c;
+
+	if (!ver || !(c = st_element(xs_ctx(core->xs), "c", CAPS_NS)))
+		return NULL;
+	if (xmpp_stanza_set_attribute(c, "hash", "sha-1") ||
+	    xmpp_stanza_set_attribute(c, "node", CAPS_NODE) ||
+	    xmpp_stanza_set_attribute(c, "ver", ver)) {
+		xmpp_stanza_release(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* An empty result to iq carrying <query xmlns=ns/> (returned in *query). */
+static xmpp_stanza_t *result_for(struct xs *xs, xmpp_stanza_t *iq, const char *ns,
+				 xmpp_stanza_t **query)
+{
+	xmpp_stanza_t *res = xmpp_iq_new(xs_ctx(xs), "result", xmpp_stanza_get_id(iq));
+	const char *from = xmpp_stanza_get_from(iq);
+
+	if (!res)
+		return NULL;
+	if ((from && xmpp_stanza_set_to(res, from)) || !(*query = st_add_element(res, "query", ns))) {
+		xmpp_stanza_release(res);
+		return NULL;
+	}
+	return res;
+}
+
+static int on_info_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
+{
+	struct disco_state *d = ((struct core *)ud)->disco;
+	xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(iq, NS_DISCO_INFO), *res, *id, *f;
+	const char *node = xmpp_stanza_get_attribute(q, "node"), *ver = own_ver(d);
+	size_t len = strlen(CAPS_NODE);
+	int bad = 0;
+
+	/* The only node we describe is our caps node#ver. */
+	if (node && (!ver || strncmp(node, CAPS_NODE, len) || node[len] != '#' ||
+		     strcmp(node + len + 1, ver))) {
+		xs_iq_error(xs, iq, "item-not-found");
+		return 1;
+	}
+	res = result_for(xs, iq, NS_DISCO_INFO, &q);
+	if (!res) {
+		xs_iq_error(xs, iq, "internal-server-error");
+		return 1;
+	}
+	if (node)
+		bad |= xmpp_stanza_set_attribute(q, "node", node);
+	id = st_add_element(q, "identity", NULL);
+	bad |= !id || xmpp_stanza_set_attribute(id, "category", "client") ||
+	       xmpp_stanza_set_attribute(id, "type", "console") ||
+	       xmpp_stanza_set_attribute(id, "name", IDENTITY_NAME);
+	for (size_t i = 0; i < d->nfeatures && !bad; i++) {
+		f = st_add_element(q, "feature", NULL);
+		bad |= !f || xmpp_stanza_set_attribute(f, "var", d->features[i]);
+	}
+	if (bad) {
+		xmpp_stanza_release(res);
+		xs_iq_error(xs, iq, "internal-server-error");
+		return 1;
+	}
+	xs_send(xs, res);
+	return 1;
+}
+
+static int on_items_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
+{
+	xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(iq, NS_DISCO_ITEMS), *res;
+
+	/* We publish no items, under no node. */
+	if (xmpp_stanza_get_attribute(q, "node")) {
+		xs_iq_error(xs, iq, "item-not-found");
+		return 1;
+	}
+	res = result_for(xs, iq, NS_DISCO_ITEMS, &q);
+	if (!res)
+		xs_iq_error(xs, iq, "internal-server-error");
+	else
+		xs_send(xs, res);
+	return 1;
+}
+
+/* ---- the caps cache ---- */
+
+static void caps_load(struct core *core)
+{
+	struct disco_state *d = core->disco;
+	char *bare, *dir;
+
+	if (d->caps_loaded)
+		return;
+	d->caps_loaded = true;
+	bare = jid_bare_of(core->account.jid, NULL);
+	dir = bare ? paths_data_dir(bare) : NULL;
+	free(bare);
+	if (!dir || asprintf(&d->caps_path, "%s/caps.json", dir) < 0) {
+		d->caps_path = NULL;
+		free(dir);
+		log_warn("no place for the caps cache: peers' features will be asked again");
+		return;
+	}
+	free(dir);
+	if (caps_cache_load(d->caps_path, &d->caps))
+		log_warn("%s: %s (ignored; it will be rewritten)", d->caps_path, strerror(errno));
+}
+
+static void caps_save(struct disco_state *d)
+{
+	char *dir, *slash;
+
+	if (!d->caps_path || !(dir = strdup(d->caps_path)))
+		return;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (paths_mkdir_private(dir) || caps_cache_save(d->caps_path, d->caps))
+		log_warn("could not save %s: %s", d->caps_path, strerror(errno));
+	free(dir);
+}
+
+/* Adds an entry to a bounded table, forgetting the oldest when full. */
+static int table_put(struct caps_entry **table, size_t max, const char *key, char *const *f,
+		     size_t n)
+{
+	if (!caps_entry_find(*table, key) && HASH_COUNT(*table) >= max)
+		caps_entry_del(table, *table); /* uthash iterates in insertion order */
+	return caps_entry_put(table, key, f, n);
+}
+
+/* ---- questions in flight ---- */
+
+static void query_free(struct query *q)
+{
+	struct waiter *w;
+
+	while ((w = q->waiters)) {
+		q->waiters = w->next;
+		free(w->feature);
+		free(w);
+	}
+	free(q->key);
+	free(q->jid);
+	free(q->hash);
+	free(q->ver);
+	free(q);
+}
+
+static struct query *query_new(struct core *core, const char *key, const char *jid)
+{
+	struct query *q = calloc(1, sizeof(*q));
+
+	if (!q || !(q->key = strdup(key)) || !(q->jid = strdup(jid))) {
+		if (q)
+			query_free(q);
+		return NULL;
+	}
+	q->core = core;
+	return q;
+}
+
+/* Sends <iq type=get to=jid><query xmlns=disco#info node=node/></iq>. */
+static int send_info_get(struct core *core, const char *jid, const char *node, unsigned ms,
+			 xs_iq_fn fn, void *ud)
+{
+	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "get", NULL), *q;
+
+	if (!iq)
+		return -1;
+	q = st_add_element(iq, "query", NS_DISCO_INFO);
+	if ((jid && xmpp_stanza_set_to(iq, jid)) || !q ||
+	    (node && xmpp_stanza_set_attribute(q, "node", node))) {
+		xmpp_stanza_release(iq);
+		return -1;
+	}
+	return xs_iq_send(core->xs, iq, ms, fn, ud);
+}
+
+static bool is_result(xmpp_stanza_t *reply)
+{
+	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
+
+	return type && !strcmp(type, "result");
+}
+
+static void caps_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+{
+	struct query *q = ud;
+	struct disco_state *d = q->core->disco;
+	xmpp_stanza_t *query = reply ? xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO) : NULL;
+	struct caps_info info;
+
+	HASH_DEL(d->capsq, q);
+	if (!is_result(reply) || !query) {
+		log_info("no capabilities from %s for %s", q->jid, q->key);
+	} else if (caps_info_from_query(query, &info)) {
+		log_warn("unusable capabilities from %s: %s", q->jid, strerror(errno));
+	} else {
+		if (!caps_verify(&info, q->hash, q->ver))
+			log_warn("%s announced caps %s that its features do not hash to: ignored",
+				 q->jid, q->key);
+		else if (table_put(&d->caps, CAPS_MAX_ITEMS, q->key, info.features, info.nfeatures))
+			log_warn("out of memory: capabilities %s not kept", q->key);
+		else
+			caps_save(d);
+		caps_info_clear(&info);
+	}
+	query_free(q);
+}
+
+/* Asks from for the features behind node#ver, unless already asking. */
+static void caps_ask(struct core *core, const char *from, const char *key, const char *hash,
+		     const char *ver)
+{
+	struct disco_state *d = core->disco;
+	struct query *q;
+
+	HASH_FIND_STR(d->capsq, key, q);
+	if (q || HASH_COUNT(d->capsq) >= MAX_CAPS_QUERIES)
+		return;
+	q = query_new(core, key, from);
+	if (!q || !(q->hash = strdup(hash)) || !(q->ver = strdup(ver))) {
+		if (q)
+			query_free(q);
+		return;
+	}
+	if (send_info_get(core, from, key, CHECK_TIMEOUT_MS, caps_answer, q)) {
+		query_free(q);
+		return;
+	}
+	HASH_ADD_KEYPTR(hh, d->capsq, q->key, strlen(q->key), q);
+}
+
+/* ---- peers' presence ---- */
+
+static void peer_forget(struct disco_state *d, const char *key)
+{
+	struct peer *p;
+	struct caps_entry *e = caps_entry_find(d->infos, key);
+
+	if (e)
+		caps_entry_del(&d->infos, e);
+	HASH_FIND_STR(d->peers, key, p);
+	if (!p)
+		return;
+	HASH_DEL(d->peers, p);
+	free(p->jid);
+	free(p->caps);
+	free(p);
+}
+
+/* Remembers key -> caps; 0, or -1 when it could not. */
+static int peer_set(struct disco_state *d, const char *key, const char *caps)
+{
+	struct peer *p;
+	char *copy;
+
+	HASH_FIND_STR(d->peers, key, p);
+	if (p && !strcmp(p->caps, caps))
+		return 0;
+	/* A new ver may be another client on the same resource: what its
+	 * disco#info said before no longer holds. */
+	peer_forget(d, key);
+	if (HASH_COUNT(d->peers) >= MAX_PEERS || !(copy = strdup(caps)))
+		return -1;
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->jid = strdup(key))) {
+		free(p);
+		free(copy);
+		return -1;
+	}
+	p->caps = copy;
+	HASH_ADD_KEYPTR(hh, d->peers, p->jid, strlen(p->jid), p);
+	return 0;
+}
+
+/* Sees every presence (and lets the presence module have it too). */
+static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
+{
+	struct core *core = ud;
+	struct disco_state *d = core->disco;
+	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
+	const char *hash, *node, *ver;
+	xmpp_stanza_t *c;
+	char *key, *caps = NULL;
+	bool full = false;
+
+	if ((type && strcmp(type, "unavailable")) || !(key = jid_key(from, &full)))
+		return 0;
+	c = type ? NULL : xmpp_stanza_get_child_by_ns(st, CAPS_NS);
+	hash = c ? xmpp_stanza_get_attribute(c, "hash") : NULL;
+	node = c ? xmpp_stanza_get_attribute(c, "node") : NULL;
+	ver = c ? xmpp_stanza_get_attribute(c, "ver") : NULL;
+	/* Legacy caps (no hash) cannot be verified: as good as none. */
+	if (!full || !hash || !node || !ver || asprintf(&caps, "%s#%s", node, ver) < 0) {
+		peer_forget(d, key);
+		free(key);
+		return 0;
+	}
+	if (!peer_set(d, key, caps) && !strcmp(hash, "sha-1")) {
+		caps_load(core);
+		if (!caps_entry_find(d->caps, caps) && strcmp(from, core_jid(core)))
+			caps_ask(core, from, caps, hash, ver);
+	}
+	free(caps);
+	free(key);
+	return 0;
+}
+
+/* ---- what others offer ---- */
+
+static int has(const struct caps_entry *e, const char *feature)
+{
+	return caps_sorted_has(e->features, e->nfeatures, feature) ? 1 : 0;
+}
+
+/* The bare-JID rule (see the top of the file). */
+static int known_for_bare(struct disco_state *d, const char *bare, const char *feature)
+{
+	size_t len = strlen(bare);
+	struct peer *p, *tmp;
+	int answer = -1;
+
+	HASH_ITER(hh, d->peers, p, tmp) {
+		struct caps_entry *e;
+		int a;
+
+		if (strncmp(p->jid, bare, len) || p->jid[len] != '/')
+			continue;
+		e = caps_entry_find(d->caps, p->caps);
+		if (!e)
+			return -1;
+		a = has(e, feature);
+		if (answer >= 0 && a != answer)
+			return -1;
+		answer = a;
+	}
+	return answer;
+}
+
+int disco_known_feature(struct core *core, const char *jid, const char *feature)
+{
+	struct disco_state *d = core->disco;
+	struct caps_entry *e;
+	struct peer *p;
+	bool full = false;
+	char *key = jid_key(jid, &full), *own;
+	int answer = -1;
+
+	if (!key || !feature)
+		goto out;
+	if ((e = caps_entry_find(d->infos, key))) {
+		answer = has(e, feature);
+		goto out;
+	}
+	if (full) {
+		own = jid_key(core_jid(core), NULL);
+		if (own && !strcmp(own, key)) {
+			answer = caps_sorted_has(d->features, d->nfeatures, feature);
+		} else {
+			HASH_FIND_STR(d->peers, key, p);
+			caps_load(core);
+			if (p && (e = caps_entry_find(d->caps, p->caps)))
+				answer = has(e, feature);
+		}
+		free(own);
+	} else {
+		caps_load(core);
+		answer = known_for_bare(d, key, feature);
+	}
+out:
+	free(key);
+	return answer;
+}
+
+static void check_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+{
+	struct query *q = ud;
+	struct core *core = q->core;
+	struct disco_state *d = core->disco;
+	xmpp_stanza_t *query = reply ? xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO) : NULL;
+	struct caps_entry *e = NULL;
+	struct caps_info info;
+
+	HASH_DEL(d->checks, q);
+	if (is_result(reply) && query && !caps_info_from_query(query, &info)) {
+		if (!table_put(&d->infos, MAX_INFOS, q->key, info.features, info.nfeatures))
+			e = caps_entry_find(d->infos, q->key);
+		caps_info_clear(&info);
+	}
+	/* Out of the table already: a waiter may ask again from its callback. */
+	for (struct waiter *w = q->waiters; w; w = w->next)
+		w->fn(core, q->jid, e ? has(e, w->feature) : -1, w->ud);
+	query_free(q);
+}
+
+int disco_check_feature(struct core *core, const char *jid, const char *feature,
+			disco_feature_fn fn, void *ud)
+{
+	struct disco_state *d = core->disco;
+	char *server = NULL, *key;
+	struct waiter *w;
+	struct query *q;
+	int known;
+
+	/* fn always runs exactly once, so a caller cleans up only there; -1
+	 * means a programming error and fn has not run. */
+	if (!fn || !feature || !d)
+		return -1;
+	if (!jid && !(jid = server = own_server(core))) {
+		fn(core, NULL, -1, ud);
+		return 0;
+	}
+	known = disco_known_feature(core, jid, feature);
+	key = known < 0 ? jid_key(jid, NULL) : NULL;
+	w = key ? calloc(1, sizeof(*w)) : NULL;
+	if (known >= 0 || !w || !(w->feature = strdup(feature))) {
+		free(w);
+		fn(core, jid, known, ud);
+		goto out;
+	}
+	w->fn = fn;
+	w->ud = ud;
+	HASH_FIND_STR(d->checks, key, q);
+	if (!q) {
+		q = query_new(core, key, jid);
+		if (!q || send_info_get(core, jid, NULL, CHECK_TIMEOUT_MS, check_answer, q)) {
+			if (q)
+				query_free(q);
+			free(w->feature);
+			free(w);
+			fn(core, jid, -1, ud);
+			goto out;
+		}
+		HASH_ADD_KEYPTR(hh, d->checks, q->key, strlen(q->key), q);
+	}
+	w->next = q->waiters;
+	q->waiters = w;
+out:
+	free(key);
+	free(server);
+	return 0;
+}
+
+/* ---- /disco info, /disco items ---- */
+
+struct request {
+	struct core *core;
+	const char *command;
+	char *to, *node;
+};
+
+static void request_free(struct request *r)
+{
+	free(r->to);
+	free(r->node);
+	free(r);
+}
+
+/* Reports a failed request; returns 1 when reply was a failure. */
+static int report_failure(struct request *r, xmpp_stanza_t *reply)
+{
+	return core_iq_failed(r->core, r->command, r->to, reply);
+}
+
+/* How many children of q are called name, at most CAPS_MAX_ITEMS. */
+static size_t count_children(xmpp_stanza_t *q, const char *name)
+{
+	size_t n = 0;
+
+	for (xmpp_stanza_t *c = q ? xmpp_stanza_get_children(q) : NULL; c && n < CAPS_MAX_ITEMS;
+	     c = xmpp_stanza_get_next(c))
+		if (xmpp_stanza_is_tag(c) && !strcmp(xmpp_stanza_get_name(c), name))
+			n++;
+	return n;
+}
+
+/* A sanitised attribute: NULL when absent (or on ENOMEM). */
+static char *clean_attr(xmpp_stanza_t *st, const char *name)
+{
+	return core_clean(xmpp_stanza_get_attribute(st, name));
+}
+
+/* The same for an attribute that must be there: "" when absent, so that
+ * NULL means only ENOMEM. */
+static char *clean_attr_req(xmpp_stanza_t *st, const char *name)
+{
+	const char *v = xmpp_stanza_get_attribute(st, name);
+
+	return core_clean(v ? v : "");
+}
+
+/* Frees an array of n strings. */
+static void free_strings(char **s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+/* The identities of q, sanitised, into *out (count in *n); 0 or -1. */
+static int read_identities(xmpp_stanza_t *q, struct nt_disco_identity **out, size_t *n)
+{
+	size_t max = count_children(q, "identity");
+	struct nt_disco_identity *ids = calloc(max ? max : 1, sizeof(*ids));
+
+	*out = ids;
+	*n = 0;
+	if (!ids)
+		return -1;
+	for (xmpp_stanza_t *c = xmpp_stanza_get_children(q); c && *n < max;
+	     c = xmpp_stanza_get_next(c)) {
+		struct nt_disco_identity *id = &ids[*n];
+
+		if (!xmpp_stanza_is_tag(c) || strcmp(xmpp_stanza_get_name(c), "identity"))
+			continue;
+		id->category = clean_attr_req(c, "category");
+		id->type = clean_attr_req(c, "type");
+		id->name = clean_attr(c, "name");
+		(*n)++;
+		if (!id->category || !id->type)
+			return -1;
+	}
+	return 0;
+}
+
+static void free_identities(struct nt_disco_identity *ids, size_t n)
+{
+	for (size_t i = 0; ids && i < n; i++) {
+		free((char *)ids[i].category);
+		free((char *)ids[i].type);
+		free((char *)ids[i].name);
+	}
+	free(ids);
+}
+
+/* The feature vars of q, raw (*raw, pointers into q) and sanitised. */
+static int read_features(xmpp_stanza_t *q, char ***clean, const char ***raw, size_t *n)
+{
+	size_t max = count_children(q, "feature");
+
+	*n = 0;
+	*clean = calloc(max ? max : 1, sizeof(char *));
+	*raw = calloc(max ? max : 1, sizeof(char *));
+	if (!*clean || !*raw)
+		return -1;
+	for (xmpp_stanza_t *c = xmpp_stanza_get_children(q); c && *n < max;
+	     c = xmpp_stanza_get_next(c)) {
+		const char *var = xmpp_stanza_get_attribute(c, "var");
+
+		if (!xmpp_stanza_is_tag(c) || strcmp(xmpp_stanza_get_name(c), "feature") || !var)
+			continue;
+		(*raw)[*n] = var;
+		if (!((*clean)[(*n)++] = core_clean(var)))
+			return -1;
+	}
+	return 0;
+}
+
+static void info_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+{
+	struct request *r = ud;
+	struct disco_state *d = r->core->disco;
+	struct nt_event ev = {.kind = NT_EV_DISCO_INFO};
+	xmpp_stanza_t *q;
+	struct nt_disco_identity *ids = NULL;
+	char **features = NULL, *from = NULL, *node = NULL, *key;
+	const char **raw = NULL, *node_attr;
+	size_t nids = 0, nfeatures = 0;
+
+	if (report_failure(r, reply))
+		goto out;
+	q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO);
+	from = core_clean(xmpp_stanza_get_from(reply));
+	node_attr = q ? xmpp_stanza_get_attribute(q, "node") : NULL;
+	node = core_clean(node_attr);
+	if (read_identities(q, &ids, &nids) || read_features(q, &features, &raw, &nfeatures) ||
+	    (!from && xmpp_stanza_get_from(reply)) || (!node && node_attr)) {
+		core_error(r->core, r->command, "internal-server-error", "out of memory");
+		goto out;
+	}
+	/* Worth keeping for disco_known_feature: the entity itself answered. */
+	if (!r->node && (key = jid_key(r->to, NULL))) {
+		if (table_put(&d->infos, MAX_INFOS, key, (char *const *)raw, nfeatures))
+			log_warn("out of memory: disco#info of %s not kept", r->to);
+		free(key);
+	}
+	ev.u.disco_info.from = from ? from : r->to;
+	ev.u.disco_info.node = node ? node : r->node;
+	ev.u.disco_info.identities = ids;
+	ev.u.disco_info.nidentities = nids;
+	ev.u.disco_info.features = (const char *const *)features;
+	ev.u.disco_info.nfeatures = nfeatures;
+	core_emit(r->core, &ev);
+out:
+	free_identities(ids, nids);
+	free_strings(features, nfeatures);
+	free(raw);
+	free(from);
+	free(node);
+	request_free(r);
+}
+
+static void free_items(struct nt_disco_item *items, size_t n)
+{
+	for (size_t i = 0; items && i < n; i++) {
+		free((char *)items[i].jid);
+		free((char *)items[i].node);
+		free((char *)items[i].name);
+	}
+	free(items);
+}
+
+static void items_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+{
+	struct request *r = ud;
+	struct nt_event ev = {.kind = NT_EV_DISCO_ITEMS};
+	xmpp_stanza_t *q;
+	struct nt_disco_item *items = NULL;
+	char *from = NULL, *node = NULL;
+	size_t n = 0, max;
+	bool oom = false;
+
+	if (report_failure(r, reply))
+		goto out;
+	q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_ITEMS);
+	max = count_children(q, "item");
+	items = calloc(max ? max : 1, sizeof(*items));
+	from = core_clean(xmpp_stanza_get_from(reply));
+	node = q ? clean_attr(q, "node") : NULL;
+	oom = !items;
+	for (xmpp_stanza_t *c = q ? xmpp_stanza_get_children(q) : NULL; c && !oom && n < max;
+	     c = xmpp_stanza_get_next(c)) {
+		struct nt_disco_item *it = &items[n];
+
+		if (!xmpp_stanza_is_tag(c) || strcmp(xmpp_stanza_get_name(c), "item") ||
+		    !xmpp_stanza_get_attribute(c, "jid"))
+			continue;
+		it->jid = clean_attr(c, "jid");
+		it->node = clean_attr(c, "node");
+		it->name = clean_attr(c, "name");
+		n++;
+		oom = !it->jid;
+	}
+	if (oom) {
+		core_error(r->core, r->command, "internal-server-error", "out of memory");
+		goto out;
+	}
+	ev.u.disco_items.from = from ? from : r->to;
+	ev.u.disco_items.node = node ? node : r->node;
+	ev.u.disco_items.items = items;
+	ev.u.disco_items.count = n;
+	core_emit(r->core, &ev);
+out:
+	free_items(items, n);
+	free(from);
+	free(node);
+	request_free(r);
+}
+
+static int send_request(struct cmd_call *call, const char *ns, xs_iq_fn fn)
+{
+	struct core *core = call->core;
+	const char *why = NULL, *node = call->argc > 1 ? call->argv[1] : NULL;
+	struct request *r = calloc(1, sizeof(*r));
+	xmpp_stanza_t *iq, *q;
+	struct jid j;
+
+	if (!r || (node && !(r->node = strdup(node)))) {
+		free(r);
+		core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
+		return -1;
+	}
+	r->core = core;
+	r->command = CALL_NAME(call);
+	if (jid_parse(call->argv[0], &j, &why)) {
+		core_error(core, CALL_NAME(call), "jid-malformed", "'%s' is not a valid JID: %s",
+			   call->argv[0], why ? why : "invalid");
+		request_free(r);
+		return -1;
+	}
+	r->to = jid_full(&j);
+	jid_clear(&j);
+	iq = r->to ? xmpp_iq_new(xs_ctx(core->xs), "get", NULL) : NULL;
+	q = iq ? st_add_element(iq, "query", ns) : NULL;
+	if (!q || xmpp_stanza_set_to(iq, r->to) ||
+	    (node && xmpp_stanza_set_attribute(q, "node", node))) {
+		if (iq)
+			xmpp_stanza_release(iq);
+		request_free(r);
+		core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
+		return -1;
+	}
+	if (xs_iq_send(core->xs, iq, REQUEST_TIMEOUT_MS, fn, r)) {
+		core_error(core, CALL_NAME(call), "not-connected", "not sent: not connected");
+		request_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+int disco_cmd_info(struct cmd_call *call)
+{
+	return send_request(call, NS_DISCO_INFO, info_answer);
+}
+
+int disco_cmd_items(struct cmd_call *call)
+{
+	return send_request(call, NS_DISCO_ITEMS, items_answer);
+}
+
+/* ---- life cycle ---- */
+
+int disco_init(struct core *core)
+{
+	struct disco_state *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -1;
+	core->disco = d;
+	if (disco_add_feature(core, NS_DISCO_INFO) || disco_add_feature(core, NS_DISCO_ITEMS) ||
+	    disco_add_feature(core, CAPS_NS) ||
+	    xs_handler_add(core->xs, "iq", NS_DISCO_INFO, "get", on_info_get, core) ||
+	    xs_handler_add(core->xs, "iq", NS_DISCO_ITEMS, "get", on_items_get, core) ||
+	    xs_handler_add(core->xs, "presence", NULL, NULL, on_presence, core))
+		return -1;
+	return 0;
+}
+
+static void forget_peers(struct disco_state *d)
+{
+	struct peer *p, *ptmp;
+
+	HASH_ITER(hh, d->peers, p, ptmp) {
+		HASH_DEL(d->peers, p);
+		free(p->jid);
+		free(p->caps);
+		free(p);
+	}
+}
+
+void disco_reset(struct core *core)
+{
+	/* Which resources are online, and what they run, starts over with a new
+	 * session; verified caps (keyed by hash) and our own stay valid. */
+	if (core->disco) {
+		forget_peers(core->disco);
+		caps_entry_free_all(&core->disco->infos);
+	}
+}
+
+void disco_free(struct core *core)
+{
+	struct disco_state *d = core->disco;
+	struct query *q, *qtmp;
+
+	if (!d)
+		return;
+	/* xs_free() ran first: no answer can reach these any more. */
+	HASH_ITER(hh, d->checks, q, qtmp) {
+		HASH_DEL(d->checks, q);
+		query_free(q);
+	}
+	HASH_ITER(hh, d->capsq, q, qtmp) {
+		HASH_DEL(d->capsq, q);
+		query_free(q);
+	}
+	forget_peers(d);
+	caps_entry_free_all(&d->caps);
+	caps_entry_free_all(&d->infos);
+	free_strings(d->features, d->nfeatures);
+	free(d->ver);
+	free(d->caps_path);
+	free(d);
+	core->disco = NULL;
+}

@@ -1,0 +1,38 @@
+/* Service discovery (XEP-0030) and entity capabilities (XEP-0115): what we
+ * offer, what peers offer. */
+#ifndef NATTER_CORE_DISCO_H
+#define NATTER_CORE_DISCO_H
+
+#include <stdbool.h>
+#include <strophe.h>
+
+#include "cmd/cmd.h"
+
+struct core;
+
+int disco_init(struct core *core);
+void disco_free(struct core *core);
+/* A new session: forget which peers were online and what they announced. */
+void disco_reset(struct core *core);
+/* Each feature module announces the namespaces it really implements, at
+ * start-up; disco#info answers and the caps hash use exactly this list. */
+int disco_add_feature(struct core *core, const char *ns);
+
+/* The <c xmlns='http://jabber.org/protocol/caps'/> element for our
+ * presence (a new reference), or NULL on ENOMEM. */
+xmpp_stanza_t *disco_caps_element(struct core *core);
+
+/* Whether jid (full, or bare for a server or service) supports feature:
+ * answered from the caps cache or a cached disco#info, else by asking.
+ * fn runs exactly once, possibly before this returns; supported is -1
+ * when the answer could not be had (error or timeout). */
+typedef void (*disco_feature_fn)(struct core *core, const char *jid, int supported, void *ud);
+int disco_check_feature(struct core *core, const char *jid, const char *feature,
+			disco_feature_fn fn, void *ud);
+/* The same, from what is known already, without asking: 1, 0 or -1. */
+int disco_known_feature(struct core *core, const char *jid, const char *feature);
+
+int disco_cmd_info(struct cmd_call *call);
+int disco_cmd_items(struct cmd_call *call);
+
+#endif

@@ -1,0 +1,461 @@
+/* What rides along with messages: XEP-0184 receipts, XEP-0085 chat states
+ * (and XEP-0022 composing events, received only), conversation threads,
+ * and sending XEP-0071 XHTML-IM once the peer is known to render it. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core_internal.h"
+#include "core/xhtml.h"
+#include "util/jid.h"
+#include "util/log.h"
+#include "xmpp/stanza.h"
+
+#define NS_EVENT "jabber:x:event"
+#define NS_HINTS "urn:xmpp:hints"
+
+/* Bounds on what peers can make us remember. */
+#define MAX_PEERS   512
+#define MAX_THREAD  256
+#define MAX_PENDING 32
+
+static const char *const states[] = {"active", "composing", "paused", "inactive", "gone"};
+
+/* What we learnt about one contact (by bare JID key). */
+struct peer {
+	char *key;
+	bool chatstates; /* it has sent us a XEP-0085 state */
+	char *thread;    /* the thread of its last message, kept in our replies */
+};
+
+/* An /xhtml waiting for the peer's disco#info.  The markup is kept rather
+ * than the stanza: stanzas belong to the session's context, which may be
+ * gone before the answer comes. */
+struct pending {
+	unsigned serial;
+	char *to, *markup;
+};
+
+struct message_state {
+	struct peer *peers;
+	size_t npeers;
+	struct pending *pending;
+	size_t npending;
+	unsigned next_serial;
+};
+
+/* ---- peers ---- */
+
+static struct peer *peer_find(struct core *core, const char *jid, bool create)
+{
+	struct message_state *ms = core->message;
+	char *key = jid && ms ? jid_bare_key(jid, NULL) : NULL;
+	struct peer *p;
+
+	if (!key)
+		return NULL;
+	for (size_t i = 0; i < ms->npeers; i++) {
+		if (!strcmp(ms->peers[i].key, key)) {
+			free(key);
+			return &ms->peers[i];
+		}
+	}
+	if (!create) {
+		free(key);
+		return NULL;
+	}
+	if (ms->npeers == MAX_PEERS) {
+		/* Forget the oldest: spam from many addresses must not grow this. */
+		free(ms->peers[0].key);
+		free(ms->peers[0].thread);
+		memmove(ms->peers, ms->peers + 1, --ms->npeers * sizeof(*ms->peers));
+	}
+	p = realloc(ms->peers, (ms->npeers + 1) * sizeof(*p));
+	if (!p) {
+		free(key);
+		return NULL;
+	}
+	ms->peers = p;
+	p = &ms->peers[ms->npeers++];
+	*p = (struct peer){.key = key};
+	return p;
+}
+
+/* ---- outgoing ---- */
+
+int message_decorate(struct core *core, xmpp_stanza_t *m, const char *dest)
+{
+	struct peer *p = peer_find(core, dest, false);
+	bool full = strchr(dest, '/') != NULL;
+
+	if (p && p->thread && st_add_text(m, "thread", p->thread))
+		return -1;
+	/* XEP-0184 §5: to a bare JID we cannot know which client will get it, so
+	 * we always ask; to a full JID we ask unless disco says that client does
+	 * not do receipts.  A client that does not know the element ignores
+	 * it, so asking when in doubt costs nothing. */
+	if ((!full || disco_known_feature(core, dest, NS_RECEIPTS) != 0) &&
+	    !st_add_element(m, "request", NS_RECEIPTS))
+		return -1;
+	/* XEP-0085 §5.1: chat states only to a peer known to support them. */
+	if (((p && p->chatstates) ||
+	     (full && disco_known_feature(core, dest, NS_CHATSTATES) == 1)) &&
+	    !st_add_element(m, "active", NS_CHATSTATES))
+		return -1;
+	return 0;
+}
+
+/* ---- incoming ---- */
+
+static void answer_receipt(struct core *core, xmpp_stanza_t *st, const char *from)
+{
+	const char *id = xmpp_stanza_get_id(st);
+	char *rid = xs_make_id();
+	xmpp_stanza_t *m = rid ? xmpp_message_new(xs_ctx(core->xs), NULL, from, rid) : NULL;
+	xmpp_stanza_t *rec = m ? st_add_element(m, "received", NS_RECEIPTS) : NULL;
+
+	if (!rec || xmpp_stanza_set_attribute(rec, "id", id) != XMPP_EOK) {
+		log_error("out of memory: no receipt sent to %s", from);
+		if (m)
+			xmpp_stanza_release(m);
+	} else if (xs_send(core->xs, m)) {
+		log_error("out of memory: no receipt sent to %s", from);
+	}
+	free(rid);
+}
+
+static void emit_receipt(struct core *core, xmpp_stanza_t *st, xmpp_stanza_t *rec)
+{
+	struct nt_event ev = {.kind = NT_EV_RECEIPT};
+	const char *id = xmpp_stanza_get_attribute(rec, "id");
+	char *from, *cid;
+
+	/* Receipts 1.0 left out the id and reused the message's own. */
+	if (!id)
+		id = xmpp_stanza_get_id(st);
+	from = core_clean(xmpp_stanza_get_from(st));
+	cid = core_clean(id);
+	if (from && cid) {
+		ev.u.receipt.from = from;
+		ev.u.receipt.id = cid;
+		core_emit(core, &ev);
+	}
+	free(from);
+	free(cid);
+}
+
+static void emit_state(struct core *core, const char *rawfrom, const char *state)
+{
+	struct nt_event ev = {.kind = NT_EV_CHAT_STATE};
+	char *from = core_clean(rawfrom);
+
+	if (!from)
+		return;
+	ev.u.chat_state.from = from;
+	ev.u.chat_state.state = state;
+	core_emit(core, &ev);
+	free(from);
+}
+
+/* XEP-0085, else XEP-0022: the state the message carries, or NULL. */
+static const char *incoming_state(xmpp_stanza_t *st, bool has_content, bool *xep85)
+{
+	xmpp_stanza_t *x;
+
+	*xep85 = false;
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		if (xmpp_stanza_get_child_by_name_and_ns(st, states[i], NS_CHATSTATES)) {
+			*xep85 = true;
+			return states[i];
+		}
+	}
+	/* With a body, jabber:x:event asks us for events; only a notification
+	 * (no body) tells what the peer does: composing, or an empty one that
+	 * cancels it. */
+	x = xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_EVENT);
+	if (!x || has_content)
+		return NULL;
+	return xmpp_stanza_get_child_by_name(x, "composing") ? "composing" : "paused";
+}
+
+static void remember_thread(struct core *core, xmpp_stanza_t *st, const char *from)
+{
+	char *thread = st_child_text(st, "thread");
+	struct peer *p;
+
+	if (thread && strlen(thread) > MAX_THREAD) {
+		free(thread);
+		thread = NULL;
+	}
+	/* The latest message sets it: a peer that stops using a thread (or
+	 * starts a new one) gets replies in the same way. */
+	p = peer_find(core, from, thread != NULL);
+	if (p) {
+		free(p->thread);
+		p->thread = thread;
+	} else {
+		free(thread);
+	}
+}
+
+void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content)
+{
+	const char *from = xmpp_stanza_get_from(st), *type = xmpp_stanza_get_type(st);
+	bool groupchat = type && !strcmp(type, "groupchat"), xep85;
+	xmpp_stanza_t *rec = xmpp_stanza_get_child_by_name_and_ns(st, "received", NS_RECEIPTS);
+	const char *state;
+
+	if (!from || !core->message)
+		return;
+	/* XEP-0184 §5.4/§5.5: never for groupchat, never a receipt for a
+	 * receipt, and only with an id to quote. */
+	if (rec) {
+		if (!groupchat)
+			emit_receipt(core, st, rec);
+	} else if (!groupchat && xmpp_stanza_get_id(st) &&
+	           xmpp_stanza_get_child_by_name_and_ns(st, "request", NS_RECEIPTS)) {
+		answer_receipt(core, st, from);
+	}
+	state = incoming_state(st, has_content, &xep85);
+	if (state) {
+		emit_state(core, from, state);
+		if (xep85 && !groupchat) {
+			struct peer *p = peer_find(core, from, true);
+
+			if (p)
+				p->chatstates = true;
+		}
+	}
+	if (has_content && !groupchat && (!type || strcmp(type, "headline")))
+		remember_thread(core, st, from);
+}
+
+/* ---- commands ---- */
+
+static char *checked_jid(struct core *core, const char *command, const char *s)
+{
+	struct jid j;
+	const char *why = NULL;
+	char *full;
+
+	if (jid_parse(s, &j, &why)) {
+		core_error(core, command, "jid-malformed", "'%s' is not a valid JID: %s", s,
+		           why ? why : "invalid");
+		return NULL;
+	}
+	full = jid_full(&j);
+	jid_clear(&j);
+	if (!full)
+		core_error(core, command, "internal-server-error", "out of memory");
+	return full;
+}
+
+int message_cmd_state(struct cmd_call *call)
+{
+	struct core *core = call->core;
+	const char *state = NULL, *dest;
+	char *to, *id = NULL;
+	xmpp_stanza_t *m = NULL;
+	int rc = -1;
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (!strcmp(call->argv[1], states[i]))
+			state = states[i];
+	if (!state) {
+		core_error(core, CALL_NAME(call), "bad-request",
+		           "'%s' is not a chat state: active, composing, paused, inactive or gone",
+		           call->argv[1]);
+		return -1;
+	}
+	to = checked_jid(core, CALL_NAME(call), call->argv[0]);
+	if (!to)
+		return -1;
+	dest = strchr(to, '/') ? to : presence_route(core, to);
+	if ((id = xs_make_id()))
+		m = xmpp_message_new(xs_ctx(core->xs), "chat", dest ? dest : to, id);
+	/* XEP-0085 §5.5: a standalone notification is not worth storing
+	 * offline. */
+	if (!m || !st_add_element(m, state, NS_CHATSTATES) ||
+	    !st_add_element(m, "no-store", NS_HINTS)) {
+		core_error(core, CALL_NAME(call), "internal-server-error",
+		           "out of memory: not sent");
+	} else {
+		rc = xs_send(core->xs, m);
+		m = NULL;
+		if (rc)
+			core_error(core, CALL_NAME(call), "internal-server-error",
+			           "out of memory: not sent");
+	}
+	if (m)
+		xmpp_stanza_release(m);
+	free(id);
+	free(to);
+	return rc;
+}
+
+static void pending_drop(struct message_state *ms, size_t i)
+{
+	free(ms->pending[i].to);
+	free(ms->pending[i].markup);
+	ms->pending[i] = ms->pending[--ms->npending];
+}
+
+/* Sends the plain body alone, and says why the markup stayed here. */
+static void send_plain(struct core *core, const char *to, const char *markup, const char *why)
+{
+	char *text = NULL;
+	const char *err;
+	xmpp_stanza_t *html = xhtml_build(xs_ctx(core->xs), markup, &text, &err);
+
+	if (!html) {
+		core_error(core, "xhtml", "internal-server-error", "%s", err);
+		return;
+	}
+	xmpp_stanza_release(html);
+	if (!chat_send(core, to, text, NULL, "xhtml"))
+		core_info(core, "xhtml", "%s: sent as plain text", why);
+	free(text);
+}
+
+/* disco_check_feature's answer.  ud is the serial of the pending send, not a
+ * pointer: the answer may come after message_free(). */
+static void on_xhtml_checked(struct core *core, const char *jid, int supported, void *ud)
+{
+	struct message_state *ms = core->message;
+	unsigned serial = (unsigned)(uintptr_t)ud;
+	size_t i;
+	char *why = NULL;
+
+	if (!ms)
+		return;
+	for (i = 0; i < ms->npending && ms->pending[i].serial != serial; i++)
+		;
+	if (i == ms->npending)
+		return;
+	if (supported == 1) {
+		char *text = NULL;
+		const char *err;
+		xmpp_stanza_t *html =
+		    xhtml_build(xs_ctx(core->xs), ms->pending[i].markup, &text, &err);
+
+		if (!html) {
+			core_error(core, "xhtml", "internal-server-error", "%s", err);
+		} else {
+			chat_send(core, ms->pending[i].to, text, html, "xhtml");
+			xmpp_stanza_release(html);
+		}
+		free(text);
+	} else {
+		if (asprintf(&why,
+		             supported ? "could not learn whether %s renders XHTML-IM"
+		                       : "%s does not announce XHTML-IM",
+		             jid ? jid : ms->pending[i].to) < 0)
+			why = NULL;
+		send_plain(core, ms->pending[i].to, ms->pending[i].markup,
+		           why ? why : "no XHTML-IM");
+		free(why);
+	}
+	/* Sending may not have touched the array, but look again to be sure. */
+	for (i = 0; i < ms->npending; i++)
+		if (ms->pending[i].serial == serial)
+			pending_drop(ms, i);
+}
+
+int message_cmd_xhtml(struct cmd_call *call)
+{
+	struct core *core = call->core;
+	struct message_state *ms = core->message;
+	const char *markup = call->argv[1], *why = NULL, *dest, *check;
+	char *to, *text = NULL;
+	xmpp_stanza_t *html;
+	struct pending *p;
+	unsigned serial;
+
+	to = checked_jid(core, CALL_NAME(call), call->argv[0]);
+	if (!to)
+		return -1;
+	html = xhtml_build(xs_ctx(core->xs), markup, &text, &why);
+	if (!html) {
+		core_error(core, CALL_NAME(call), "bad-request", "%s", why);
+		free(to);
+		return -1;
+	}
+	xmpp_stanza_release(html);
+	free(text);
+	/* Ask the client that will get it: the locked resource, else the one
+	 * the server would pick.  A bare JID's disco#info is the account's,
+	 * which says nothing about any client. */
+	dest = strchr(to, '/') ? to : presence_route(core, to);
+	check = dest && strchr(dest, '/') ? dest : presence_best(core, to);
+	if (!check) {
+		send_plain(core, to, markup, "no available resource to ask about XHTML-IM");
+		free(to);
+		return 0;
+	}
+	if (ms->npending == MAX_PENDING ||
+	    !(p = realloc(ms->pending, (ms->npending + 1) * sizeof(*p)))) {
+		core_error(core, CALL_NAME(call), "resource-constraint",
+		           "too many formatted messages wait for an answer: not sent");
+		free(to);
+		return -1;
+	}
+	ms->pending = p;
+	serial = ++ms->next_serial;
+	p = &ms->pending[ms->npending];
+	*p = (struct pending){.serial = serial, .to = to, .markup = strdup(markup)};
+	if (!p->markup) {
+		free(to);
+		core_error(core, CALL_NAME(call), "internal-server-error",
+		           "out of memory: not sent");
+		return -1;
+	}
+	ms->npending++;
+	if (disco_check_feature(core, check, NS_XHTML_IM, on_xhtml_checked,
+	                        (void *)(uintptr_t)serial)) {
+		/* The callback may or may not have run: it removes what it handles. */
+		for (size_t i = 0; i < ms->npending; i++) {
+			if (ms->pending[i].serial == serial) {
+				send_plain(core, ms->pending[i].to, ms->pending[i].markup,
+				           "could not ask about XHTML-IM");
+				pending_drop(ms, i);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- life cycle ---- */
+
+int message_init(struct core *core)
+{
+	core->message = calloc(1, sizeof(*core->message));
+	if (!core->message)
+		return -1;
+	/* The receiving half of each lives in chat.c's handler and here. */
+	if (disco_add_feature(core, NS_CHATSTATES) || disco_add_feature(core, NS_RECEIPTS) ||
+	    disco_add_feature(core, NS_XHTML_IM))
+		return -1;
+	return 0;
+}
+
+void message_free(struct core *core)
+{
+	struct message_state *ms = core->message;
+
+	if (!ms)
+		return;
+	for (size_t i = 0; i < ms->npeers; i++) {
+		free(ms->peers[i].key);
+		free(ms->peers[i].thread);
+	}
+	while (ms->npending)
+		pending_drop(ms, 0);
+	free(ms->peers);
+	free(ms->pending);
+	free(ms);
+	core->message = NULL;
+}

@@ -1,0 +1,585 @@
+/* Our own presence (show, status, priority, XEP-0186 invisibility) and the
+ * presence of contacts, per resource (RFC 6121 §4), with RFC 6121 §5.1
+ * resource locking. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "core/core_internal.h"
+#include "util/jid.h"
+#include "util/log.h"
+#include "util/text.h"
+#include "xmpp/stanza.h"
+
+#define NS_INVISIBLE "urn:xmpp:invisible:0"
+#define REQUEST_TIMEOUT_MS 30000
+
+static const char *const shows[] = {"online", "chat", "away", "xa", "dnd", NULL};
+
+struct pres_resource {
+	char *resource; /* "" for presence from the bare JID */
+	char *full;     /* normalised full (or bare) JID */
+	char *show;     /* sanitised; NULL for plain "available" */
+	char *status;   /* sanitised */
+	int priority;
+	unsigned long seq; /* when it last changed: ties go to the latest */
+	UT_hash_handle hh;
+};
+
+struct pres_contact {
+	char *key;    /* jid_bare_key() */
+	char *locked; /* the full JID chats go to (RFC 6121 §5.1), or NULL */
+	struct pres_resource *resources; /* available ones only */
+	UT_hash_handle hh;
+};
+
+struct presence_state {
+	struct pres_contact *contacts;
+	unsigned long seq;
+	bool invisible;         /* XEP-0186 invisibility is active on the server */
+	bool invisible_pending; /* /status invisible waits for the server's disco#info */
+};
+
+/* ---- own presence ---- */
+
+static void send_presence(struct core *core, bool available)
+{
+	xmpp_stanza_t *p = xmpp_presence_new(xs_ctx(core->xs)), *caps;
+	char prio[8];
+	int bad = !p;
+
+	if (bad)
+		goto fail;
+	if (!available) {
+		xmpp_stanza_set_type(p, "unavailable");
+	} else {
+		if (core->show)
+			bad |= st_add_text(p, "show", core->show);
+		snprintf(prio, sizeof prio, "%d", core->priority);
+		bad |= st_add_text(p, "priority", prio);
+		caps = disco_caps_element(core);
+		if (caps) {
+			xmpp_stanza_add_child(p, caps);
+			xmpp_stanza_release(caps);
+		} else {
+			/* Presence without caps still tells contacts we are here;
+			 * withholding it would be worse than the missing hash. */
+			log_warn("no entity capabilities element: presence sent without it");
+		}
+	}
+	if (core->status)
+		bad |= st_add_text(p, "status", core->status);
+	if (bad)
+		goto fail;
+	xs_send(core->xs, p);
+	return;
+fail:
+	if (p)
+		xmpp_stanza_release(p);
+	core_error(core, "status", "internal-server-error", "out of memory: presence not sent");
+}
+
+static void warn_priority(struct core *core, const char *command)
+{
+	/* Seed 004: servers route nothing to a resource of negative priority. */
+	if (core->priority < 0)
+		core_info(core, command,
+			  "priority %d is negative: the server will not deliver messages sent to "
+			  "your bare JID to this client",
+			  core->priority);
+}
+
+static int send_invisibility(struct core *core, const char *what);
+
+void presence_announce(struct core *core)
+{
+	/* XEP-0186 invisibility lasts one session; the server handles the iq
+	 * before the presence that follows it on the same stream. */
+	if (core->presence && core->presence->invisible &&
+	    send_invisibility(core, "invisible"))
+		core->presence->invisible = false;
+	send_presence(core, true);
+	warn_priority(core, NULL);
+}
+
+void presence_goodbye(struct core *core)
+{
+	send_presence(core, false);
+}
+
+static void invisibility_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud, bool invisible)
+{
+	struct core *core = ud;
+	const char *what = invisible ? "invisible" : "visible";
+	char *text = NULL, *clean;
+	const char *cond;
+
+	if (!reply) {
+		core_error(core, "status", "remote-server-timeout",
+			   "the server did not answer the request to become %s", what);
+		return;
+	}
+	if (!strcmp(xmpp_stanza_get_type(reply), "error")) {
+		cond = st_error_condition(reply, &text);
+		clean = core_clean(text);
+		core_error(core, "status", cond, "the server refused to make you %s%s%s", what,
+			   clean ? ": " : "", clean ? clean : "");
+		free(clean);
+		free(text);
+		if (invisible)
+			core->presence->invisible = false;
+		return;
+	}
+	if (invisible)
+		core_info(core, "status", "you are invisible (XEP-0186)");
+}
+
+static void invisible_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+{
+	invisibility_answer(xs, reply, ud, true);
+}
+
+static void visible_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+{
+	invisibility_answer(xs, reply, ud, false);
+}
+
+/* Sends <invisible/> or <visible/> (XEP-0186); 0 or -1. */
+static int send_invisibility(struct core *core, const char *what)
+{
+	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "set", NULL);
+
+	if (!iq || !st_add_element(iq, what, NS_INVISIBLE)) {
+		if (iq)
+			xmpp_stanza_release(iq);
+		core_error(core, "status", "internal-server-error", "out of memory");
+		return -1;
+	}
+	if (xs_iq_send(core->xs, iq, REQUEST_TIMEOUT_MS,
+		       !strcmp(what, "invisible") ? invisible_answer : visible_answer, core)) {
+		core_error(core, "status", "internal-server-error",
+			   "could not send the request to become %s", what);
+		return -1;
+	}
+	return 0;
+}
+
+static void invisible_checked(struct core *core, const char *jid, int supported, void *ud)
+{
+	struct presence_state *p = core->presence;
+
+	/* Another /status came first: it wins. */
+	if (!p->invisible_pending)
+		return;
+	p->invisible_pending = false;
+	if (supported < 0) {
+		core_error(core, "status", "service-unavailable",
+			   "could not find out whether %s offers invisibility (XEP-0186)", jid);
+		return;
+	}
+	if (!supported) {
+		core_error(core, "status", "feature-not-implemented",
+			   "invisibility (XEP-0186) is unavailable on this server (%s)", jid);
+		return;
+	}
+	if (!core_online(core))
+		return;
+	p->invisible = true;
+	if (send_invisibility(core, "invisible"))
+		p->invisible = false;
+}
+
+static int go_invisible(struct cmd_call *call)
+{
+	struct core *core = call->core;
+	struct jid own;
+	int rc;
+
+	if (!core_online(core)) {
+		core_error(core, CALL_NAME(call), "not-connected",
+			   "invisibility needs the server: connect first");
+		return -1;
+	}
+	if (jid_parse(core_jid(core), &own, NULL)) {
+		core_error(core, CALL_NAME(call), "jid-malformed", "the account's JID is invalid");
+		return -1;
+	}
+	core->presence->invisible_pending = true;
+	/* XEP-0186 §2: only when the server's disco#info lists the feature. */
+	rc = disco_check_feature(core, own.domain, NS_INVISIBLE, invisible_checked, NULL);
+	jid_clear(&own);
+	if (rc) {
+		core->presence->invisible_pending = false;
+		core_error(core, CALL_NAME(call), "internal-server-error",
+			   "could not ask the server whether it offers invisibility");
+		return -1;
+	}
+	return 0;
+}
+
+int presence_cmd_status(struct cmd_call *call)
+{
+	struct core *core = call->core;
+	struct presence_state *p = core->presence;
+	const char *show = call->argv[0];
+	char *status = NULL, *newshow = NULL;
+	int i;
+
+	for (i = 0; shows[i] && strcmp(shows[i], show); i++)
+		;
+	if (!shows[i] && strcmp(show, "invisible")) {
+		core_error(core, CALL_NAME(call), "bad-request",
+			   "unknown status '%s' (online, chat, away, xa, dnd, invisible)", show);
+		return -1;
+	}
+	if ((call->argc > 1 && !(status = text_xml_safe(call->argv[1]))) ||
+	    (shows[i] && i > 0 && !(newshow = strdup(show)))) {
+		free(status);
+		core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
+		return -1;
+	}
+	if (!shows[i]) {
+		/* The message goes with the presence sent once visible again. */
+		if (status) {
+			free(core->status);
+			core->status = status;
+		}
+		return go_invisible(call);
+	}
+	p->invisible_pending = false;
+	free(core->show);
+	free(core->status);
+	core->show = newshow;
+	core->status = status;
+	if (!core_online(core)) {
+		/* The next session starts visible. */
+		p->invisible = false;
+		return 0;
+	}
+	if (p->invisible) {
+		p->invisible = false;
+		send_invisibility(core, "visible");
+	}
+	send_presence(core, true);
+	return 0;
+}
+
+int presence_cmd_priority(struct cmd_call *call)
+{
+	struct core *core = call->core;
+	char *end;
+	long v = strtol(call->argv[0], &end, 10);
+
+	if (*end || end == call->argv[0] || v < -128 || v > 127) {
+		core_error(core, CALL_NAME(call), "bad-request",
+			   "priority must be a whole number from -128 to 127");
+		return -1;
+	}
+	core->priority = (int)v;
+	warn_priority(core, CALL_NAME(call));
+	if (core_online(core))
+		send_presence(core, true);
+	return 0;
+}
+
+/* ---- contacts' presence ---- */
+
+static void resource_free(struct pres_resource *r)
+{
+	free(r->resource);
+	free(r->full);
+	free(r->show);
+	free(r->status);
+	free(r);
+}
+
+static void contact_free(struct pres_contact *c)
+{
+	struct pres_resource *r, *tmp;
+
+	HASH_ITER(hh, c->resources, r, tmp) {
+		HASH_DEL(c->resources, r);
+		resource_free(r);
+	}
+	free(c->key);
+	free(c->locked);
+	free(c);
+}
+
+static struct pres_contact *contact_find(struct presence_state *p, const char *key)
+{
+	struct pres_contact *c = NULL;
+
+	HASH_FIND_STR(p->contacts, key, c);
+	return c;
+}
+
+/* Finds or creates the contact for a bare key; NULL on ENOMEM. */
+static struct pres_contact *contact_get(struct presence_state *p, const char *key)
+{
+	struct pres_contact *c = contact_find(p, key);
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->key = strdup(key))) {
+		free(c);
+		return NULL;
+	}
+	HASH_ADD_KEYPTR(hh, p->contacts, c->key, strlen(c->key), c);
+	return c;
+}
+
+/* Drops a contact that no longer holds anything. */
+static void contact_gc(struct presence_state *p, struct pres_contact *c)
+{
+	if (c->resources || c->locked)
+		return;
+	HASH_DEL(p->contacts, c);
+	contact_free(c);
+}
+
+static int parse_priority(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!s)
+		return 0;
+	v = strtol(s, &end, 10);
+	/* RFC 6121 §4.7.2.3: an integer from -128 to +127; default 0. */
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (end == s || *end || v < -128 || v > 127)
+		return 0;
+	return (int)v;
+}
+
+static const char *valid_show(const char *s)
+{
+	static const char *const ok[] = {"away", "chat", "dnd", "xa", NULL};
+
+	for (int i = 0; s && ok[i]; i++)
+		if (!strcmp(s, ok[i]))
+			return ok[i];
+	return NULL;
+}
+
+/* Records an available presence; -1 on ENOMEM. */
+static int set_available(struct presence_state *p, struct pres_contact *c, const struct jid *j,
+			 const char *full, const char *show, const char *status, int priority)
+{
+	const char *res = j->resource ? j->resource : "";
+	struct pres_resource *r = NULL;
+	char *nshow = NULL, *nstatus = NULL;
+
+	if ((show && !(nshow = strdup(show))) || (status && !(nstatus = strdup(status)))) {
+		free(nshow);
+		return -1;
+	}
+	HASH_FIND_STR(c->resources, res, r);
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r || !(r->resource = strdup(res)) || !(r->full = strdup(full))) {
+			if (r)
+				free(r->resource);
+			free(r);
+			free(nshow);
+			free(nstatus);
+			return -1;
+		}
+		HASH_ADD_KEYPTR(hh, c->resources, r->resource, strlen(r->resource), r);
+	}
+	free(r->show);
+	free(r->status);
+	r->show = nshow;
+	r->status = nstatus;
+	r->priority = priority;
+	r->seq = ++p->seq;
+	return 0;
+}
+
+static void set_unavailable(struct pres_contact *c, const struct jid *j)
+{
+	struct pres_resource *r = NULL, *tmp;
+
+	if (!j->resource) {
+		/* From the bare JID: the server speaks for every resource
+		 * (e.g. after a subscription was cancelled). */
+		HASH_ITER(hh, c->resources, r, tmp) {
+			HASH_DEL(c->resources, r);
+			resource_free(r);
+		}
+		return;
+	}
+	HASH_FIND_STR(c->resources, j->resource, r);
+	if (r) {
+		HASH_DEL(c->resources, r);
+		resource_free(r);
+	}
+}
+
+static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
+{
+	struct core *core = ud;
+	struct presence_state *p = core->presence;
+	struct nt_event ev = {.kind = NT_EV_PRESENCE};
+	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st), *why = NULL;
+	char *full = NULL, *key = NULL, *show = NULL, *status = NULL, *prio = NULL;
+	char *cfrom = NULL, *cshow = NULL, *cstatus = NULL;
+	struct pres_contact *c;
+	struct jid j;
+
+	if (!from) {
+		/* Only our own server may omit it, and it has no presence. */
+		log_info("ignored a presence without a sender");
+		return type && strcmp(type, "unavailable") ? 0 : 1;
+	}
+	if (jid_parse(from, &j, &why)) {
+		log_info("ignored a presence from an invalid JID: %s", why ? why : "invalid");
+		return 1;
+	}
+	full = jid_full(&j);
+	key = jid_bare_key(from, NULL);
+	if (!full || !key)
+		goto oom;
+	/* RFC 6121 §5.1: any presence from the locked resource unlocks it. */
+	c = contact_find(p, key);
+	if (c && c->locked && j.resource && !strcmp(c->locked, full)) {
+		free(c->locked);
+		c->locked = NULL;
+		contact_gc(p, c);
+	}
+	if (type && strcmp(type, "unavailable")) {
+		if (!strcmp(type, "error"))
+			log_info("presence error from %s", full);
+		/* Subscriptions and errors are for later handlers. */
+		jid_clear(&j);
+		free(full);
+		free(key);
+		return 0;
+	}
+	show = st_child_text(st, "show");
+	status = st_child_text(st, "status");
+	prio = st_child_text(st, "priority");
+	cfrom = core_clean(full);
+	cshow = core_clean(valid_show(show));
+	cstatus = status ? core_clean_text(status) : NULL;
+	if (!cfrom || (valid_show(show) && !cshow) || (status && !cstatus))
+		goto oom;
+	ev.u.presence.from = cfrom;
+	ev.u.presence.type = type ? "unavailable" : "available";
+	ev.u.presence.show = type ? NULL : cshow;
+	ev.u.presence.status = cstatus;
+	ev.u.presence.priority = type ? 0 : parse_priority(prio);
+	c = contact_get(p, key);
+	if (!c)
+		goto oom;
+	if (type)
+		set_unavailable(c, &j);
+	else if (set_available(p, c, &j, full, cshow, cstatus, ev.u.presence.priority))
+		goto oom;
+	contact_gc(p, c);
+	core_emit(core, &ev);
+	goto out;
+oom:
+	log_error("out of memory: a presence from %s was lost", from);
+out:
+	jid_clear(&j);
+	free(full);
+	free(key);
+	free(show);
+	free(status);
+	free(prio);
+	free(cfrom);
+	free(cshow);
+	free(cstatus);
+	return 1;
+}
+
+int presence_init(struct core *core)
+{
+	core->presence = calloc(1, sizeof(*core->presence));
+	if (!core->presence)
+		return -1;
+	return xs_handler_add(core->xs, "presence", NULL, NULL, on_presence, core);
+}
+
+void presence_reset(struct core *core)
+{
+	struct presence_state *p = core->presence;
+	struct pres_contact *c, *tmp;
+
+	if (!p)
+		return;
+	HASH_ITER(hh, p->contacts, c, tmp) {
+		HASH_DEL(p->contacts, c);
+		contact_free(c);
+	}
+	p->invisible_pending = false;
+}
+
+void presence_free(struct core *core)
+{
+	presence_reset(core);
+	free(core->presence);
+	core->presence = NULL;
+}
+
+const char *presence_route(struct core *core, const char *bare)
+{
+	struct pres_contact *c;
+	char *key;
+
+	if (!core->presence || !bare || !(key = jid_bare_key(bare, NULL)))
+		return bare;
+	c = contact_find(core->presence, key);
+	free(key);
+	return c && c->locked ? c->locked : bare;
+}
+
+void presence_lock(struct core *core, const char *full)
+{
+	struct presence_state *p = core->presence;
+	struct pres_contact *c;
+	char *key = NULL, *norm = NULL;
+	struct jid j;
+
+	if (!p || !full || jid_parse(full, &j, NULL))
+		return;
+	if (!j.resource)
+		goto out; /* a bare JID is no resource to lock to */
+	norm = jid_full(&j);
+	key = jid_bare_key(full, NULL);
+	if (!norm || !key || !(c = contact_get(p, key)))
+		goto out;
+	free(c->locked);
+	c->locked = norm;
+	norm = NULL;
+out:
+	jid_clear(&j);
+	free(norm);
+	free(key);
+}
+
+const char *presence_best(struct core *core, const char *bare)
+{
+	struct pres_resource *r, *tmp, *best = NULL;
+	struct pres_contact *c;
+	char *key;
+
+	if (!core->presence || !bare || !(key = jid_bare_key(bare, NULL)))
+		return NULL;
+	c = contact_find(core->presence, key);
+	free(key);
+	if (!c)
+		return NULL;
+	HASH_ITER(hh, c->resources, r, tmp) {
+		if (!best || r->priority > best->priority ||
+		    (r->priority == best->priority && r->seq > best->seq))
+			best = r;
+	}
+	return best ? best->full : NULL;
+}

@@ -1,0 +1,203 @@
+"""natter against an independent implementation: a slixmpp client
+(tests/lib/slixpeer.py, Debian's python3-slixmpp) as the peer.  Messages,
+chat states, XHTML-IM, receipts, version, disco and ping, both ways."""
+
+import json
+import os
+import subprocess
+import threading
+import time
+import unittest
+
+from natter import NatterTestCase, NatterError, scaled, _die_with_parent
+
+LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib")
+PYTHON = "/usr/bin/python3"
+
+XHTML_IM = "http://jabber.org/protocol/xhtml-im"
+
+
+def have_slixmpp():
+    if not os.path.exists(PYTHON):
+        return False
+    return subprocess.run([PYTHON, "-c", "import slixmpp"], capture_output=True,
+                          timeout=30).returncode == 0
+
+
+class SlixPeer:
+    """tests/lib/slixpeer.py in a subprocess: JSON commands in, JSON events out."""
+
+    def __init__(self, fx, jid, password):
+        self.jid = jid
+        self.proc = subprocess.Popen(
+            [PYTHON, os.path.join(LIB, "slixpeer.py"), "--jid", jid, "--password", password,
+             "--host", "127.0.0.1", "--port", str(fx.c2s_port), "--cafile", fx.ca_file],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_die_with_parent)
+        self.events, self.stderr, self.cursor = [], [], 0
+        self._cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                ev = {"event": "garbage", "line": line}
+            with self._cond:
+                self.events.append(ev)
+                self._cond.notify_all()
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            with self._cond:
+                self.stderr.append(line.rstrip("\n"))
+
+    def send(self, **cmd):
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+
+    def report(self):
+        with self._cond:
+            return "---- slixpeer events ----\n  %s\n---- slixpeer stderr ----\n  %s" % (
+                "\n  ".join(json.dumps(e) for e in self.events[-30:]) or "(none)",
+                "\n  ".join(self.stderr[-30:]) or "(empty)")
+
+    def expect(self, name, pred=None, timeout=10):
+        deadline = time.monotonic() + scaled(timeout)
+        with self._cond:
+            while True:
+                for i in range(self.cursor, len(self.events)):
+                    ev = self.events[i]
+                    if ev.get("event") == name and (pred is None or pred(ev)):
+                        self.cursor = i + 1
+                        return ev
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    break
+                self._cond.wait(min(left, 0.2))
+        raise NatterError("slixpeer: no %s event within %.1f s\n%s"
+                          % (name, scaled(timeout), self.report()))
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.send(cmd="quit")
+                self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired, ValueError):
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+@unittest.skipUnless(have_slixmpp(), "python3-slixmpp is not installed")
+class TestInterop(NatterTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.peer = SlixPeer(self.fx, "carol@localhost/slix", self.fx.users["carol@localhost"])
+        self.addCleanup(self.peer.close)
+        self.peer.expect("ready", timeout=20)
+        self.alice = self.connected("alice@localhost", resource="alires")
+
+    def test_messages_both_ways(self):
+        a, p = self.alice, self.peer
+        a.send("/msg carol@localhost/slix hello slix, ünïcode & <xml>")
+        ev = p.expect("message", timeout=10)
+        self.assertEqual(ev["body"], "hello slix, ünïcode & <xml>", ev)
+        self.assertEqual(ev["type"], "chat", ev)
+        self.assertEqual(ev["from"], "alice@localhost/alires", ev)
+        p.send(cmd="msg", to="alice@localhost/alires", body="hi natter", type="chat")
+        ev = a.expect("message", lambda e: e.get("body") == "hi natter", timeout=10)
+        self.assertEqual(ev.get("from"), "carol@localhost/slix", ev)
+        self.assertEqual(ev.get("type"), "chat", ev)
+        p.send(cmd="msg", to="alice@localhost/alires", body="a normal one", type="normal",
+               thread="th-9")
+        ev = a.expect("message", lambda e: e.get("body") == "a normal one", timeout=10)
+        self.assertEqual(ev.get("type"), "normal", ev)
+        self.assertEqual(ev.get("thread"), "th-9", ev)
+        p.send(cmd="msg", to="alice@localhost/alires", body="news", type="headline")
+        ev = a.expect("message", lambda e: e.get("body") == "news", timeout=10)
+        self.assertEqual(ev.get("type"), "headline", ev)
+        a.quit()
+
+    def test_chat_states_both_ways(self):
+        a, p = self.alice, self.peer
+        a.send("/state carol@localhost/slix composing")
+        ev = p.expect("chat_state", timeout=10)
+        self.assertEqual(ev["state"], "composing", ev)
+        self.assertEqual(ev["from"], "alice@localhost/alires", ev)
+        p.send(cmd="state", to="alice@localhost/alires", state="paused")
+        ev = a.expect("chat_state", timeout=10)
+        self.assertEqual(ev.get("state"), "paused", ev)
+        self.assertEqual(ev.get("from"), "carol@localhost/slix", ev)
+        # The peer uses chat states (and announces them): natter's messages
+        # now carry <active/>.
+        a.send("/msg carol@localhost/slix with a state")
+        ev = p.expect("message", lambda e: e["body"] == "with a state", timeout=10)
+        self.assertEqual(ev.get("state"), "active", ev)
+        p.send(cmd="msg", to="alice@localhost/alires", body="typed", state="active")
+        a.expect("message", lambda e: e.get("body") == "typed", timeout=10)
+        a.expect("chat_state", lambda e: e.get("state") == "active", timeout=10)
+        a.quit()
+
+    def test_receipts_both_ways(self):
+        a, p = self.alice, self.peer
+        # natter asks (bare JID: always), slixmpp answers.
+        a.send("/msg carol@localhost receipt please")
+        sent = a.expect("message", lambda e: e.get("outgoing"), timeout=10)
+        ev = p.expect("message", lambda e: e["body"] == "receipt please", timeout=10)
+        self.assertTrue(ev["receipt_request"], ev)
+        ev = a.expect("receipt", lambda e: e.get("id") == sent.get("id"), timeout=10)
+        self.assertEqual(ev.get("from"), "carol@localhost/slix", ev)
+        # slixmpp asks, natter answers.
+        p.send(cmd="msg", to="alice@localhost/alires", body="confirm this", receipt=True,
+               id="slix-r1")
+        a.expect("message", lambda e: e.get("body") == "confirm this", timeout=10)
+        ev = p.expect("receipt", timeout=10)
+        self.assertEqual(ev["id"], "slix-r1", ev)
+        self.assertEqual(ev["from"], "alice@localhost/alires", ev)
+        a.quit()
+
+    def test_xhtml_both_ways(self):
+        a, p = self.alice, self.peer
+        a.send("/xhtml carol@localhost/slix <p>bold <strong>move</strong></p>")
+        ev = p.expect("message", timeout=15)
+        self.assertEqual(ev["body"], "bold move", ev)
+        self.assertIsNotNone(ev.get("html"), ev)
+        self.assertIn("<strong>move</strong>", ev["html"], ev)
+        p.send(cmd="msg", to="alice@localhost/alires", body="plain version",
+               html="<p style='font-weight: bold; position: absolute' onclick='x()'>rich "
+                    "<em>version</em><script>evil()</script></p>")
+        ev = a.expect("message", lambda e: e.get("body") == "plain version", timeout=10)
+        self.assertEqual(ev.get("xhtml"),
+                         '<p style="font-weight: bold">rich <em>version</em></p>', ev)
+        a.quit()
+
+    def test_version_disco_ping(self):
+        a, p = self.alice, self.peer
+        a.send("/version carol@localhost/slix")
+        ev = a.expect("version", timeout=10)
+        self.assertEqual(ev.get("name"), "slixpeer", ev)
+        self.assertEqual(ev.get("version"), "1.0", ev)
+        a.send("/disco info carol@localhost/slix")
+        ev = a.expect("disco_info", timeout=10)
+        for f in ("http://jabber.org/protocol/chatstates", "urn:xmpp:receipts", XHTML_IM,
+                  "jabber:iq:version", "urn:xmpp:ping"):
+            self.assertIn(f, ev.get("features", []), ev)
+        a.send("/ping carol@localhost/slix")
+        ev = a.expect("pong", timeout=10)
+        self.assertEqual(ev.get("from"), "carol@localhost/slix", ev)
+        # The other way: slixmpp asks natter.
+        p.send(cmd="version", to="alice@localhost/alires")
+        ev = p.expect("version", timeout=10)
+        self.assertEqual(ev["name"].lower(), "natter", ev)
+        p.send(cmd="disco", to="alice@localhost/alires")
+        ev = p.expect("disco", timeout=10)
+        for f in ("http://jabber.org/protocol/chatstates", "urn:xmpp:receipts", XHTML_IM,
+                  "http://jabber.org/protocol/disco#info"):
+            self.assertIn(f, ev["features"], ev)
+        p.send(cmd="ping", to="alice@localhost/alires")
+        p.expect("pong", timeout=10)
+        a.quit()
