@@ -110,7 +110,8 @@ static int run(const struct account *acct, const char *accounts_path,
 	}
 	if (fe.headless ? headless_attach(fe.headless, core) : (ui_attach(fe.ui, core), 0))
 		goto out;
-	if (core_start(core, true))
+	/* Without a password the terminal UI asks for one, then connects. */
+	if (core_start(core, !(fe.ui && core_needs_password(core))))
 		goto out;
 	rc = loop_run(loop) ? 1 : 0;
 out:

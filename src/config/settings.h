@@ -13,6 +13,8 @@ struct settings {
 	int ping_interval;    /* s of silence before a keepalive ping (default 60) */
 	int ping_timeout;     /* s before an unanswered ping counts as a dead link (default 20) */
 	int close_timeout;    /* s to wait for the server's </stream:stream> (default 3) */
+	/* [history] */
+	int mam_initial;      /* archived messages fetched on a first login (default 200) */
 	/* [privacy] */
 	bool reveal_os;       /* answer XEP-0092 with the OS name (default false) */
 	/* [ui] */

@@ -476,7 +476,7 @@ void caps_entry_free_all(struct caps_entry **table)
 		caps_entry_del(table, e);
 }
 
-/* ---- caps.json ---- */
+/* ---- the cache's JSON form ---- */
 
 static int load_entry(struct caps_entry **table, const char *key, json_t *arr)
 {
@@ -501,19 +501,15 @@ static int load_entry(struct caps_entry **table, const char *key, json_t *arr)
 	return rc;
 }
 
-int caps_cache_load(const char *path, struct caps_entry **table)
+int caps_cache_parse(const char *text, struct caps_entry **table)
 {
 	json_error_t err;
 	json_t *root, *arr;
 	const char *key;
 	size_t count = 0;
-	FILE *f = fopen(path, "re");
 	int rc = 0;
 
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
-	root = json_loadf(f, 0, &err);
-	fclose(f);
+	root = json_loads(text, 0, &err);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		errno = EINVAL;
@@ -527,21 +523,6 @@ int caps_cache_load(const char *path, struct caps_entry **table)
 	}
 	json_decref(root);
 	return rc;
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static json_t *table_json(struct caps_entry *table)
@@ -565,45 +546,11 @@ static json_t *table_json(struct caps_entry *table)
 	return root;
 }
 
-int caps_cache_save(const char *path, struct caps_entry *table)
+char *caps_cache_format(struct caps_entry *table)
 {
 	json_t *root = table_json(table);
 	char *text = root ? json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
-	char *tmp = NULL;
-	int fd = -1, saved;
 
 	json_decref(root);
-	if (!text) {
-		errno = ENOMEM;
-		return -1;
-	}
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		free(text);
-		errno = ENOMEM;
-		return -1;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
-	if (fd < 0)
-		goto fail;
-	if (write_all(fd, text, strlen(text)) || write_all(fd, "\n", 1) || fsync(fd)) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		goto unlink;
-	}
-	if (close(fd) || rename(tmp, path))
-		goto unlink;
-	free(tmp);
-	free(text);
-	return 0;
-unlink:
-	saved = errno;
-	unlink(tmp);
-	errno = saved;
-fail:
-	saved = errno;
-	free(tmp);
-	free(text);
-	errno = saved;
-	return -1;
+	return text;
 }

@@ -1,5 +1,5 @@
 /* XEP-0115 entity capabilities: the verification string and its hash, and
- * the per-account cache of verified peer capabilities (caps.json).
+ * the per-account cache of verified peer capabilities (kept in the store).
  *
  * Nothing here talks to the network; disco.c does, and the unit tests can
  * check the hash against the XEP's published examples. */
@@ -79,11 +79,11 @@ struct caps_entry *caps_entry_find(struct caps_entry *table, const char *key);
 void caps_entry_del(struct caps_entry **table, struct caps_entry *e);
 void caps_entry_free_all(struct caps_entry **table);
 
-/* caps.json: {"node#ver": ["feature", ...], ...}.  Loading a missing file
- * gives an empty table; entries that are not arrays of strings are
- * skipped.  Saving writes mode 0600 through a temporary file and rename(),
- * so a crash never leaves half a file.  0 or -1 (errno). */
-int caps_cache_load(const char *path, struct caps_entry **table);
-int caps_cache_save(const char *path, struct caps_entry *table);
+/* The cache as JSON text, {"node#ver": ["feature", ...], ...}: parse adds
+ * the valid entries of text to *table (0, or -1 with errno EINVAL for
+ * text that is no JSON object, ENOMEM); format returns malloc'd text or
+ * NULL on ENOMEM. */
+int caps_cache_parse(const char *text, struct caps_entry **table);
+char *caps_cache_format(struct caps_entry *table);
 
 #endif

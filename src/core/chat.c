@@ -5,15 +5,56 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/carbons.h"
 #include "core/core_internal.h"
+#include "core/mam.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
+#define NS_SID   "urn:xmpp:sid:0"
+#define NS_DELAY "urn:xmpp:delay"
+
 /* ---- messages ---- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Records one of our messages; the store's failure was logged and must not
+ * stop the message. */
+static void record_own(struct core *core, const char *to, const char *dest, const char *id,
+                       const char *text, const char *xhtml)
+{
+	char *peer = jid_bare_key(to, NULL);
+	struct store_msg m = {
+	    .peer = peer,
+	    .direction = STORE_OUT,
+	    .type = "chat",
+	    .ts_ms = now_ms(),
+	    .from = core_jid(core),
+	    .to = dest,
+	    .body = text,
+	    .xhtml = xhtml,
+	    .stanza_id = id,
+	    .origin_id = id,
+	    /* Offline, the outbox hands it over after the next login and
+	     * nothing tells us when: "pending" would stay forever. */
+	    .delivery = STORE_SENT,
+	};
+
+	if (peer)
+		history_record(core, &m);
+	free(peer);
+}
 
 static void emit_own_message(struct core *core, const char *to, const char *id, const char *text,
                              const char *xhtml, const char *thread)
@@ -45,13 +86,17 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 {
 	xmpp_ctx_t *ctx = xs_ctx(core->xs);
 	char *safe = text_xml_safe(text), *id = xs_make_id(), *shown = NULL, *dest = NULL;
-	xmpp_stanza_t *m = NULL;
+	xmpp_stanza_t *m = NULL, *sid;
 	int rc = -1;
 
 	/* The route is copied: it lives only until the next presence change. */
 	if (id && (dest = strdup(chat_dest(core, to))))
 		m = xmpp_message_new(ctx, "chat", dest, id);
+	/* XEP-0359: the origin-id is the stanza id, so our archive's copy and
+	 * our other resources' carbons are known as this same message. */
 	if (!safe || !m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
+	    !(sid = st_add_element(m, "origin-id", NS_SID)) ||
+	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK ||
 	    (html && (xmpp_stanza_add_child(m, html) != XMPP_EOK ||
 	              xhtml_sanitize(html, &shown, NULL) < 0)) ||
 	    message_decorate(core, m, dest)) {
@@ -65,11 +110,13 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 
 		rc = xs_send(core->xs, m); /* takes the stanza, even on failure */
 		m = NULL;
-		if (rc)
+		if (rc) {
 			core_error(core, command, "internal-server-error",
 			           "out of memory: not sent");
-		else
+		} else {
+			record_own(core, to, dest, id, safe, shown);
 			emit_own_message(core, to, id, safe, shown, thread);
+		}
 		free(thread);
 	}
 	if (m)
@@ -135,9 +182,65 @@ int chat_cmd_say(struct cmd_call *call)
 /* XEP-0203: the original time of a message stored by the server. */
 static const char *delay_stamp(xmpp_stanza_t *st)
 {
-	xmpp_stanza_t *d = xmpp_stanza_get_child_by_name_and_ns(st, "delay", "urn:xmpp:delay");
+	xmpp_stanza_t *d = xmpp_stanza_get_child_by_name_and_ns(st, "delay", NS_DELAY);
 
 	return d ? xmpp_stanza_get_attribute(d, "stamp") : NULL;
+}
+
+/* XEP-0082 date-time ("2024-05-01T12:30:00.123Z", "...+02:00") in UTC
+ * milliseconds, or -1. */
+static int64_t stamp_ms(const char *s)
+{
+	struct tm tm = {0};
+	int n = 0, ms = 0, digits = 0, oh = 0, om = 0, sign = 0;
+	time_t t;
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	                 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	s += n;
+	if (*s == '.') {
+		/* Any number of fraction digits; milliseconds are kept. */
+		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*s - '0');
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (*s == '+' || *s == '-') {
+		sign = *s == '+' ? 1 : -1;
+		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2)
+			return -1;
+	} else if (*s != 'Z') {
+		return -1;
+	}
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	return ((int64_t)t - sign * (oh * 3600 + om * 60)) * 1000 + ms;
+}
+
+/* The id of a child <name xmlns='urn:xmpp:sid:0' id=.../>; with by, only
+ * the one that names exactly that entity. */
+static const char *sid_child(xmpp_stanza_t *st, const char *name, const char *by)
+{
+	for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+		const char *cname = xmpp_stanza_get_name(c), *ns = xmpp_stanza_get_ns(c);
+		const char *cby = xmpp_stanza_get_attribute(c, "by");
+
+		if (!xmpp_stanza_is_tag(c) || !cname || !ns || strcmp(cname, name) ||
+		    strcmp(ns, NS_SID))
+			continue;
+		if (by && (!cby || strchr(cby, '/') || !jid_bare_equal(cby, by)))
+			continue;
+		return xmpp_stanza_get_attribute(c, "id");
+	}
+	return NULL;
 }
 
 /* A bounce is reported as a message event of type "error" whose body is the
@@ -155,74 +258,171 @@ static char *error_body(xmpp_stanza_t *st)
 	return out;
 }
 
-static int on_message(struct xs *xs, xmpp_stanza_t *st, void *ud)
+/* Receipts that reached us late (archive) or through another resource
+ * (carbon) still mark our message delivered. */
+static void late_receipt(struct core *core, xmpp_stanza_t *st, const char *peer)
 {
-	struct core *core = ud;
+	xmpp_stanza_t *rec = xmpp_stanza_get_child_by_name_and_ns(st, "received", NS_RECEIPTS);
+	const char *id = rec ? xmpp_stanza_get_attribute(rec, "id") : NULL;
+
+	if (id && peer)
+		history_delivery(core, peer, id, STORE_DELIVERED);
+}
+
+/* What one message becomes in the history, and whether it is new. */
+struct incoming {
+	struct core *core;
+	xmpp_stanza_t *st;
+	const struct chat_via *via;
+	bool error;
+	char *peer, *from, *to, *type, *id, *origin, *archive, *body, *xhtml;
+};
+
+static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
+{
+	struct core *core = in->core;
+	const struct chat_via *via = in->via;
+	const char *aid = via && via->archive_id ? via->archive_id : NULL;
+	struct store_msg m;
+
+	if (!aid)
+		aid = sid_child(in->st, "stanza-id", core->account.jid);
+	/* The server's stanza-id on a live message (or a carbon) is what makes
+	 * the archive's copy a duplicate later; during a catch-up it must not
+	 * become the newest archive id stored yet (mam.h). */
+	if (aid && !(via && via->archive_id) && !mam_live_id(core, aid))
+		aid = NULL;
+	in->archive = core_clean(aid);
+	m = (struct store_msg){
+	    .peer = in->peer,
+	    .direction = via && via->outgoing ? STORE_OUT : STORE_IN,
+	    .type = in->type,
+	    .ts_ms = ts,
+	    .from = in->from,
+	    .to = in->to,
+	    .body = in->body,
+	    .xhtml = in->xhtml,
+	    .stanza_id = in->id,
+	    .origin_id = in->origin,
+	    .archive_id = in->archive,
+	    .delivery = via && via->outgoing ? STORE_SENT : STORE_NONE,
+	    .carbon = via && via->carbon,
+	    .delayed = delayed,
+	};
+	return history_record(core, &m);
+}
+
+int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via)
+{
 	struct nt_event ev = {.kind = NT_EV_MESSAGE};
 	const char *type = xmpp_stanza_get_type(st), *rawfrom = xmpp_stanza_get_from(st);
-	bool error = type && !strcmp(type, "error");
+	const char *rawto = xmpp_stanza_get_to(st), *rawstamp;
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
-	char *body = error ? error_body(st) : st_child_text(st, "body");
-	char *thread = st_child_text(st, "thread");
-	char *xhtml = NULL, *xtext = NULL;
-	char *from = core_clean(rawfrom);
-	char *to = core_clean(xmpp_stanza_get_to(st));
-	char *cthread = core_clean(thread), *cid = core_clean(xmpp_stanza_get_id(st));
-	char *ctype = core_clean(type ? type : "normal");
-	char *stamp = core_clean(delay_stamp(st));
-	char *cbody;
-	bool content;
+	struct incoming in = {.core = core, .st = st, .via = via};
+	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread, *stamp;
+	bool outgoing = via && via->outgoing;
+	int64_t ts;
+	int rc = -1;
 
-	(void)xs;
+	in.error = type && !strcmp(type, "error");
+	body = in.error ? error_body(st) : st_child_text(st, "body");
+	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
+	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core->account.jid)
+	                                : (rawfrom ? rawfrom : core->account.jid),
+	                       NULL);
+	in.from = core_clean(rawfrom);
+	in.to = core_clean(rawto);
+	in.type = core_clean(type ? type : "normal");
+	in.id = core_clean(xmpp_stanza_get_id(st));
+	in.origin = core_clean(sid_child(st, "origin-id", NULL));
+	cthread = core_clean(thread);
+	rawstamp = via && via->stamp ? via->stamp : delay_stamp(st);
+	stamp = core_clean(rawstamp);
+	ts = stamp_ms(rawstamp);
+	if (ts < 0)
+		ts = now_ms();
 	/* A bounce's markup is our own message coming back: not worth showing. */
-	if (html && !error && xhtml_sanitize(html, &xhtml, &xtext) < 0)
-		xhtml = xtext = NULL;
+	if (html && !in.error && xhtml_sanitize(html, &in.xhtml, &xtext) < 0)
+		in.xhtml = xtext = NULL;
 	/* Without a plain body, the XHTML's text stands in for it. */
 	if (!body || !*body) {
 		free(body);
 		body = xtext;
 		xtext = NULL;
 	}
-	content = body && *body;
-	cbody = core_clean_text(body);
-	if (content && cbody) {
-		ev.u.message.from = from ? from : core->account.jid;
-		ev.u.message.to = to ? to : core_jid(core);
-		ev.u.message.type = ctype ? ctype : "normal";
-		ev.u.message.id = cid;
-		ev.u.message.body = cbody;
-		ev.u.message.xhtml = xhtml;
-		ev.u.message.thread = cthread;
-		ev.u.message.stamp = stamp;
-		ev.u.message.delayed = stamp != NULL;
-		core_emit(core, &ev);
-		/* Chat states alone from another of the contact's devices (a phone
-		 * going "inactive") must not steal the conversation: only content
-		 * locks. */
-		if (type && !strcmp(type, "chat") && rawfrom && strchr(rawfrom, '/'))
-			presence_lock(core, rawfrom);
-	} else if (content) {
-		log_error("out of memory: a message from %s was not shown", from ? from : "?");
+	if (via && !outgoing)
+		late_receipt(core, st, in.peer);
+	if (!body || !*body)
+		goto out;
+	rc = 1;
+	in.body = core_clean_text(body);
+	if (!in.body || !in.type) {
+		log_error("out of memory: a message from %s was not shown",
+		          in.from ? in.from : "?");
+		goto out;
 	}
-	if (!error)
-		message_incoming(core, st, content);
+	if (in.error) {
+		/* A bounce names our message: it is the one that failed. */
+		if (in.id && in.peer)
+			history_delivery(core, in.peer, in.id, STORE_FAILED);
+	} else if ((in.peer && record_incoming(&in, ts, stamp != NULL) == 0) ||
+	           (via && via->quiet)) {
+		/* Already stored: a resumed stream's resend, a carbon or archive
+		 * copy of what we saw live, a restart's catch-up. */
+		rc = 0;
+		goto out;
+	}
+	ev.u.message.from = in.from ? in.from : core->account.jid;
+	ev.u.message.to = in.to ? in.to : core_jid(core);
+	ev.u.message.type = in.type;
+	ev.u.message.id = in.id;
+	ev.u.message.body = in.body;
+	ev.u.message.xhtml = in.xhtml;
+	ev.u.message.thread = cthread;
+	ev.u.message.stamp = stamp;
+	ev.u.message.delayed = stamp != NULL;
+	ev.u.message.carbon = via ? via->carbon : NULL;
+	core_emit(core, &ev);
+out:
 	free(body);
 	free(thread);
-	free(xhtml);
 	free(xtext);
-	free(from);
-	free(to);
-	free(cbody);
 	free(cthread);
-	free(cid);
-	free(ctype);
 	free(stamp);
+	free(in.peer);
+	free(in.from);
+	free(in.to);
+	free(in.type);
+	free(in.id);
+	free(in.origin);
+	free(in.archive);
+	free(in.body);
+	free(in.xhtml);
+	return rc;
+}
+
+static int on_message(struct xs *xs, xmpp_stanza_t *st, void *ud)
+{
+	struct core *core = ud;
+	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
+	int rc = chat_receive(core, st, NULL);
+
+	(void)xs;
+	/* Chat states alone from another of the contact's devices (a phone
+	 * going "inactive") must not steal the conversation: only content
+	 * locks. */
+	if (rc > 0 && type && !strcmp(type, "chat") && from && strchr(from, '/'))
+		presence_lock(core, from);
+	if (!type || strcmp(type, "error"))
+		message_incoming(core, st, rc >= 0);
 	return 1;
 }
 
 int chat_init(struct core *core)
 {
-	if (xs_handler_add(core->xs, "message", NULL, NULL, on_message, core))
+	/* Carbons and archive results first: this handler takes any message. */
+	if (carbons_init(core) || mam_init(core) ||
+	    xs_handler_add(core->xs, "message", NULL, NULL, on_message, core))
 		return -1;
 	return 0;
 }

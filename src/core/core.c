@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "core/carbons.h"
 #include "core/core_internal.h"
+#include "core/mam.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -41,6 +43,7 @@ struct core *core_new(const struct core_options *opt)
 	core->ping_timeout_ms = secs_to_ms(s->ping_timeout);
 	core->close_timeout_ms = secs_to_ms(s->close_timeout);
 	core->reveal_os = s->reveal_os;
+	core->mam_initial = s->mam_initial > 0 ? (unsigned)s->mam_initial : 0;
 	core->priority = opt->account->priority;
 	if (account_copy(&core->account, opt->account) ||
 	    (opt->accounts_path && !(core->accounts_path = strdup(opt->accounts_path))))
@@ -68,9 +71,11 @@ void core_free(struct core *core)
 	roster_free(core);
 	presence_free(core);
 	disco_free(core);
+	history_free(core);
 	account_clear(&core->account);
 	free(core->accounts_path);
 	free(core->current_chat);
+	free(core->untrusted_fp);
 	free(core->show);
 	free(core->status);
 	free(core);
@@ -407,6 +412,10 @@ static void on_online(void *ud, const struct xs_online *o)
 		presence_reset(core);
 		disco_reset(core);
 		roster_login(core, o->rosterver);
+		carbons_login(core);
+		/* Before presence: Prosody then sends offline messages only
+		 * through the archive, not twice. */
+		mam_login(core);
 		presence_announce(core);
 	}
 	arm_ping(core);
@@ -434,6 +443,8 @@ static void report_failure(struct core *core, const struct xs_offline *o)
 
 	switch (o->fail) {
 	case NET_FAIL_TLS_UNTRUSTED:
+		free(core->untrusted_fp);
+		core->untrusted_fp = o->fingerprint ? strdup(o->fingerprint) : NULL;
 		ev.u.tls_untrusted.fingerprint = o->fingerprint;
 		ev.u.tls_untrusted.reason = o->text;
 		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
@@ -494,7 +505,8 @@ static void on_offline(void *ud, const struct xs_offline *o)
 int core_start(struct core *core, bool autoconnect)
 {
 	/* disco first: the others announce their features to it. */
-	if (cmd_register(core_commands, core_ncommands, core) || disco_init(core) ||
+	if (cmd_register(core_commands, core_ncommands, core) || history_init(core) ||
+	    disco_init(core) ||
 	    replies_init(core) || presence_init(core) || roster_init(core) || chat_init(core) ||
 	    message_init(core))
 		return -1;
@@ -551,6 +563,56 @@ void core_quit(struct core *core)
 	}
 }
 
+/* ---- front-end helpers ---- */
+
+bool core_needs_password(const struct core *core)
+{
+	const struct account *a = &core->account;
+
+	return !a->password && !a->eval_password && a->auth != AUTH_X_OAUTH2 &&
+	       a->auth != AUTH_X_YANDEX_OAUTH;
+}
+
+int core_set_password(struct core *core, const char *password)
+{
+	char *copy = strdup(password);
+
+	if (!copy)
+		return -1;
+	if (core->account.password)
+		explicit_bzero(core->account.password, strlen(core->account.password));
+	free(core->account.password);
+	core->account.password = copy;
+	return 0;
+}
+
+int core_connect(struct core *core)
+{
+	if (core->state == CORE_ONLINE || core->state == CORE_CONNECTING)
+		return 0;
+	loop_timer_cancel(core->loop, core->retry_timer);
+	core->retry_timer = 0;
+	core->want_online = true;
+	core->attempt = 0;
+	start_attempt(core);
+	return 0;
+}
+
+int core_chat_state(struct core *core, const char *jid, const char *state)
+{
+	char *line = NULL;
+	int rc;
+
+	/* XEP-0085 §5.1: typing notifications only to those known to want them. */
+	if (!core_online(core) || disco_known_feature(core, jid, NS_CHATSTATES) != 1)
+		return 0;
+	if (asprintf(&line, "/state %s %s", jid, state) < 0)
+		return -1;
+	rc = cmd_run(core, line);
+	free(line);
+	return rc;
+}
+
 /* ---- input and session commands ---- */
 
 int core_input(struct core *core, const char *line)
@@ -576,11 +638,7 @@ int core_cmd_connect(struct cmd_call *call)
 			   core->state == CORE_ONLINE ? "connected" : "connecting");
 		return -1;
 	}
-	loop_timer_cancel(core->loop, core->retry_timer);
-	core->want_online = true;
-	core->attempt = 0;
-	start_attempt(core);
-	return 0;
+	return core_connect(core);
 }
 
 int core_cmd_disconnect(struct cmd_call *call)
@@ -662,6 +720,36 @@ int core_cmd_help(struct cmd_call *call)
 		h.text[h.len - 1] = '\0';
 	core_info(call->core, CALL_NAME(call), "%s", h.text ? h.text : "");
 	free(h.text);
+	return 0;
+}
+
+int core_cmd_tls_trust(struct cmd_call *call)
+{
+	struct core *core = call->core;
+	const char *given = call->argc ? call->argv[0] : core->untrusted_fp;
+	char *pin = given ? tlspin_normalise(given) : NULL, *err = NULL;
+
+	if (!pin) {
+		core_error(core, CALL_NAME(call), "bad-request", "%s",
+			   given ? "a fingerprint is sha256: and 64 hex digits"
+				 : "no certificate was refused: nothing to trust");
+		return -1;
+	}
+	/* Saved first, so the pin survives a restart; then used at once. */
+	if (core->accounts_path &&
+	    accounts_set_key(core->accounts_path, core->account.name, "tls_fingerprint", pin,
+			     &err)) {
+		core_error(core, CALL_NAME(call), "internal-server-error",
+			   "the pin could not be saved: %s", err ? err : "out of memory");
+		free(err);
+		free(pin);
+		return -1;
+	}
+	free(core->account.tls_fingerprint);
+	core->account.tls_fingerprint = pin;
+	core_info(core, CALL_NAME(call), "pinned %s for account %s", pin, core->account.name);
+	if (core->state != CORE_ONLINE && core->state != CORE_CONNECTING)
+		core_connect(core);
 	return 0;
 }
 

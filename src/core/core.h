@@ -43,6 +43,24 @@ const char *core_jid(const struct core *core); /* bound JID or account JID */
 const char *core_current_chat(const struct core *core);
 void core_set_current_chat(struct core *core, const char *bare_jid);
 
+/* The account has neither a password nor eval_password: the terminal UI
+ * asks for one (without echo) and hands it over before connecting. */
+bool core_needs_password(const struct core *core);
+int core_set_password(struct core *core, const char *password);
+/* Connects (like /connect); for front ends that start unconnected. */
+int core_connect(struct core *core);
+
+/* Sends a XEP-0085 chat state to jid as the user types, when jid is known
+ * to support chat states and the session is online; otherwise does
+ * nothing.  0, or -1 on failure. */
+int core_chat_state(struct core *core, const char *jid, const char *state);
+
+/* One page of stored history with peer (a bare JID), oldest first: at most
+ * n messages older than before_id (0: the newest).  For scrollback; the
+ * strings live only during fn.  Returns the count, or -1 (no store). */
+int core_history_page(struct core *core, const char *peer, long long before_id, int n,
+		      void (*fn)(const struct nt_history_message *m, void *ud), void *ud);
+
 /* Reporting helpers used by the core's own modules and commands. */
 void core_emit(struct core *core, const struct nt_event *ev);
 void core_error(struct core *core, const char *command, const char *condition,

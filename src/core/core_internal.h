@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "core/core.h"
 #include "core/disco.h"
+#include "core/history.h"
 #include "core/ibr.h"
 #include "core/message.h"
 #include "core/presence.h"
@@ -29,6 +30,7 @@ struct core {
 	unsigned connect_timeout_ms, reconnect_min_ms, reconnect_max_ms;
 	unsigned ping_interval_ms, ping_timeout_ms, close_timeout_ms;
 	bool reveal_os;
+	unsigned mam_initial; /* messages fetched from the archive on a first login */
 
 	struct xs *xs;
 	enum core_state state;
@@ -47,6 +49,10 @@ struct core {
 	struct presence_state *presence;
 	struct disco_state *disco;
 	struct message_state *message;
+	struct history_state *history;
+	struct mam_state *mam;
+	/* The fingerprint of the last certificate refused, for /tls trust. */
+	char *untrusted_fp;
 	/* XEP-0077: a registration under way, and its watchdog. */
 	bool registering;
 	uint64_t register_timer;
@@ -72,6 +78,7 @@ int core_cmd_disconnect(struct cmd_call *call);
 int core_cmd_quit(struct cmd_call *call);
 int core_cmd_help(struct cmd_call *call);
 int core_cmd_raw(struct cmd_call *call);
+int core_cmd_tls_trust(struct cmd_call *call);
 /* chat.c */
 int chat_cmd_msg(struct cmd_call *call);
 int chat_cmd_say(struct cmd_call *call);

@@ -5,7 +5,7 @@
  * - caps: a presence carrying <c/> maps a full JID to "node#ver"; the
  *   features behind a ver are asked once (disco#info node#ver), kept only if
  *   they hash to ver, and then shared by every JID announcing that ver and
- *   saved in caps.json;
+ *   saved in the account's store;
  * - plain disco#info answers (from disco_check_feature or /disco info),
  *   kept in memory per JID until that JID's presence changes.
  *
@@ -70,7 +70,6 @@ struct disco_state {
 	char *ver; /* our caps hash; NULL when features changed since */
 	struct caps_entry *caps; /* verified "node#ver" -> features */
 	bool caps_loaded;
-	char *caps_path;
 	struct peer *peers;
 	struct caps_entry *infos; /* jid_key -> features of its disco#info */
 	struct query *checks, *capsq;
@@ -243,40 +242,32 @@ static int on_items_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 
 /* ---- the caps cache ---- */
 
+#define CAPS_CACHE_KEY "caps"
+
 static void caps_load(struct core *core)
 {
 	struct disco_state *d = core->disco;
-	char *bare, *dir;
+	char *text = NULL;
 
 	if (d->caps_loaded)
 		return;
 	d->caps_loaded = true;
-	bare = jid_bare_of(core->account.jid, NULL);
-	dir = bare ? paths_data_dir(bare) : NULL;
-	free(bare);
-	if (!dir || asprintf(&d->caps_path, "%s/caps.json", dir) < 0) {
-		d->caps_path = NULL;
-		free(dir);
-		log_warn("no place for the caps cache: peers' features will be asked again");
-		return;
-	}
-	free(dir);
-	if (caps_cache_load(d->caps_path, &d->caps))
-		log_warn("%s: %s (ignored; it will be rewritten)", d->caps_path, strerror(errno));
+	if (history_kv_get(core, CAPS_CACHE_KEY, &text) == 1 && caps_cache_parse(text, &d->caps))
+		log_warn("the caps cache could not be read: %s (it will be rewritten)",
+			 strerror(errno));
+	free(text);
 }
 
-static void caps_save(struct disco_state *d)
+static void caps_save(struct core *core)
 {
-	char *dir, *slash;
+	char *text = caps_cache_format(core->disco->caps);
 
-	if (!d->caps_path || !(dir = strdup(d->caps_path)))
+	if (!text) {
+		log_error("out of memory: the caps cache was not saved");
 		return;
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	if (paths_mkdir_private(dir) || caps_cache_save(d->caps_path, d->caps))
-		log_warn("could not save %s: %s", d->caps_path, strerror(errno));
-	free(dir);
+	}
+	history_kv_set(core, CAPS_CACHE_KEY, text);
+	free(text);
 }
 
 /* Adds an entry to a bounded table, forgetting the oldest when full. */
@@ -362,7 +353,7 @@ static void caps_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 		else if (table_put(&d->caps, CAPS_MAX_ITEMS, q->key, info.features, info.nfeatures))
 			log_warn("out of memory: capabilities %s not kept", q->key);
 		else
-			caps_save(d);
+			caps_save(q->core);
 		caps_info_clear(&info);
 	}
 	query_free(q);
@@ -930,7 +921,6 @@ void disco_free(struct core *core)
 	caps_entry_free_all(&d->infos);
 	free_strings(d->features, d->nfeatures);
 	free(d->ver);
-	free(d->caps_path);
 	free(d);
 	core->disco = NULL;
 }

@@ -38,6 +38,16 @@ enum nt_event_kind {
 	NT_EV_REGISTERED,    /* XEP-0077 */
 	NT_EV_PASSWORD_CHANGED,
 	NT_EV_UNREGISTERED,
+	NT_EV_HISTORY,       /* answer to /history */
+};
+
+struct nt_history_message {
+	long long id;     /* the store's row id: page backwards from the oldest */
+	const char *ts;   /* RFC 3339, UTC */
+	const char *from, *to, *body;
+	const char *xhtml; /* or NULL */
+	const char *direction; /* "in" or "out" */
+	bool delayed, carbon;
 };
 
 struct nt_roster_item {
@@ -161,6 +171,12 @@ struct nt_event {
 		struct {
 			const char *jid;
 		} registered;
+		struct {
+			const char *with;  /* bare JID for /history JID, else NULL */
+			const char *query; /* for /history search, else NULL */
+			const struct nt_history_message *messages; /* oldest first */
+			size_t count;
+		} history;
 	} u;
 };
 

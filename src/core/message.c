@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/mam.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -138,6 +139,13 @@ static void emit_receipt(struct core *core, xmpp_stanza_t *st, xmpp_stanza_t *re
 		id = xmpp_stanza_get_id(st);
 	from = core_clean(xmpp_stanza_get_from(st));
 	cid = core_clean(id);
+	if (id) {
+		char *peer = jid_bare_key(xmpp_stanza_get_from(st), NULL);
+
+		if (peer)
+			history_delivery(core, peer, id, STORE_DELIVERED);
+		free(peer);
+	}
 	if (from && cid) {
 		ev.u.receipt.from = from;
 		ev.u.receipt.id = cid;
@@ -446,6 +454,8 @@ void message_free(struct core *core)
 {
 	struct message_state *ms = core->message;
 
+	/* chat.c has no free of its own; the archive's state goes with this. */
+	mam_free(core);
 	if (!ms)
 		return;
 	for (size_t i = 0; i < ms->npeers; i++) {

@@ -37,4 +37,19 @@ int message_decorate(struct core *core, xmpp_stanza_t *m, const char *dest);
  * states, remembers the peer's thread and chat-state support. */
 void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content);
 
+/* How a message reached us when it did not come directly: XEP-0280
+ * carbons and XEP-0313 archive results share chat.c's receiving path. */
+struct chat_via {
+	const char *carbon;     /* NULL, "sent" or "received" */
+	const char *archive_id; /* the MAM result's id (our archive's, so trusted) */
+	const char *stamp;      /* the <forwarded/>'s XEP-0203 stamp, or NULL */
+	bool outgoing;          /* ours, sent from another resource or session */
+	bool quiet;             /* already reported: record it, never report it */
+};
+/* Records st (the original message, unwrapped; via NULL when it came
+ * directly) in the history and reports it unless it is a duplicate.
+ * Returns 1 when reported, 0 for a duplicate, -1 when it had no content.
+ * chat.c. */
+int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via);
+
 #endif

@@ -1,7 +1,8 @@
 /* The roster (RFC 6121 §2) with XEP-0237 versioning.  It is cached, with
- * the subscription requests not answered yet, in
- * $XDG_DATA_HOME/natter/<bare jid>/roster.json, so that a server which
- * answers "your version is current" with an empty result costs nothing. */
+ * the subscription requests not answered yet, in the account's store
+ * (history.db), so that the roster shows at once at start-up and a server
+ * which answers "your version is current" with an empty result costs
+ * nothing. */
 #include "config.h"
 
 #include <errno.h>
@@ -23,7 +24,7 @@
 
 #define NS_ROSTER "jabber:iq:roster"
 #define REQUEST_TIMEOUT_MS 30000
-#define CACHE_NAME "roster.json"
+#define CACHE_KEY "roster"
 #define CACHE_FORMAT 1
 
 struct roster_item {
@@ -59,8 +60,6 @@ struct roster_state {
 	struct roster_item *items;
 	struct sub_request *requests; /* in arrival order */
 	char *ver;  /* XEP-0237 version of items, NULL when unknown */
-	char *dir;  /* the account's data directory, NULL when there is none */
-	char *path; /* the cache in it */
 	const char **jids; /* roster_jids(), rebuilt when stale */
 	bool jids_stale;
 	struct roster_req *reqs;
@@ -392,51 +391,20 @@ out:
 	return root;
 }
 
-/* Writes the cache atomically: a reader (or a crash) sees the old file or
- * the new one, never half of one. */
+/* The cache goes into the store with the next commit, in the same
+ * transaction as the messages of that loop pass. */
 static void cache_save(struct core *core)
 {
-	struct roster_state *r = core->roster;
-	json_t *root;
-	char *tmp = NULL;
-	int fd = -1;
+	json_t *root = cache_json(core->roster);
+	char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
-	if (!r->path)
-		return;
-	root = cache_json(r);
-	if (!root) {
-		log_error("out of memory: roster cache not written");
-		return;
-	}
-	if (paths_mkdir_private(r->dir)) {
-		log_warn("cannot create %s: %s; roster cache not written", r->dir, strerror(errno));
-		goto out;
-	}
-	if (asprintf(&tmp, "%s/." CACHE_NAME ".XXXXXX", r->dir) < 0) {
-		tmp = NULL;
-		log_error("out of memory: roster cache not written");
-		goto out;
-	}
-	/* mkstemp() creates the file with mode 0600. */
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		log_warn("cannot write %s: %s", r->path, strerror(errno));
-		goto out;
-	}
-	if (json_dumpfd(root, fd, JSON_INDENT(1) | JSON_SORT_KEYS) || fsync(fd)) {
-		log_warn("cannot write %s: %s", r->path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	/* Never closed twice: the network thread may reuse the number. */
-	if (close(fd) || rename(tmp, r->path)) {
-		log_warn("cannot write %s: %s", r->path, strerror(errno));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
 	json_decref(root);
+	if (!text) {
+		log_error("out of memory: roster cache not written");
+		return;
+	}
+	history_kv_set(core, CACHE_KEY, text);
+	free(text);
 }
 
 static int request_put(struct roster_state *r, const char *from, const char *status);
@@ -450,12 +418,14 @@ static void cache_load(struct core *core)
 	json_error_t err;
 	size_t i;
 
-	if (!r->path || access(r->path, F_OK))
+	char *text = NULL;
+
+	if (history_kv_get(core, CACHE_KEY, &text) != 1)
 		return;
-	root = json_load_file(r->path, 0, &err);
+	root = json_loads(text, 0, &err);
+	free(text);
 	if (!root) {
-		log_warn("%s: %s (line %d); ignoring the roster cache", r->path, err.text,
-			 err.line);
+		log_warn("roster cache: %s (line %d); ignoring it", err.text, err.line);
 		return;
 	}
 	items = json_object_get(root, "items");
@@ -504,7 +474,7 @@ static void cache_load(struct core *core)
 	json_decref(root);
 	return;
 bad:
-	log_warn("%s is not a roster cache natter can read; ignoring it", r->path);
+	log_warn("the roster cache is not one natter can read; ignoring it");
 	items_clear(&r->items);
 	free(r->ver);
 	r->ver = NULL;
@@ -1069,20 +1039,11 @@ const char *const *roster_jids(struct core *core)
 int roster_init(struct core *core)
 {
 	struct roster_state *r = calloc(1, sizeof(*r));
-	char *bare;
 
 	if (!r)
 		return -1;
 	core->roster = r;
 	r->jids_stale = true;
-	bare = jid_bare_of(core->account.jid, NULL);
-	r->dir = bare ? paths_data_dir(bare) : NULL;
-	free(bare);
-	if (r->dir && asprintf(&r->path, "%s/%s", r->dir, CACHE_NAME) < 0)
-		r->path = NULL;
-	if (!r->path)
-		log_warn("no data directory for %s: the roster will not be cached",
-			 core->account.jid);
 	cache_load(core);
 	if (xs_handler_add(core->xs, "iq", NS_ROSTER, "set", on_push, core))
 		return -1;
@@ -1105,8 +1066,6 @@ void roster_free(struct core *core)
 	DL_FOREACH_SAFE(r->reqs, req, rtmp)
 		req_free(req);
 	free(r->ver);
-	free(r->dir);
-	free(r->path);
 	free(r->jids);
 	free(r);
 	core->roster = NULL;

@@ -42,6 +42,7 @@ static const char *const kind_names[] = {
 	[NT_EV_DISCO_INFO] = "disco_info",   [NT_EV_DISCO_ITEMS] = "disco_items",
 	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
+	[NT_EV_HISTORY] = "history",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -129,6 +130,24 @@ static json_t *each_item(const void *items, size_t i)
 	set_str(o, "jid", it->jid);
 	set_str(o, "node", it->node);
 	set_str(o, "name", it->name);
+	return o;
+}
+
+static json_t *each_history(const void *items, size_t i)
+{
+	const struct nt_history_message *m = &((const struct nt_history_message *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "ts", m->ts);
+	set_str(o, "from", m->from);
+	set_str(o, "to", m->to);
+	set_str(o, "body", m->body);
+	set_str(o, "xhtml", m->xhtml);
+	set_str(o, "direction", m->direction);
+	if (m->delayed)
+		json_object_set_new(o, "delayed", json_true());
+	if (m->carbon)
+		json_object_set_new(o, "carbon", json_true());
 	return o;
 }
 
@@ -268,6 +287,11 @@ static void fill(json_t *o, const struct nt_event *ev)
 		break;
 	case NT_EV_PASSWORD_CHANGED:
 	case NT_EV_UNREGISTERED:
+		break;
+	case NT_EV_HISTORY:
+		set_str(o, "with", ev->u.history.with);
+		set_str(o, "query", ev->u.history.query);
+		set_array(o, "messages", ev->u.history.count, each_history, ev->u.history.messages);
 		break;
 	}
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "core/core.h"
 #include "ui/draw.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
@@ -131,6 +132,11 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	struct tm tm;
 	int rc;
 
+	if (l->kind == WL_DAY) {
+		cs->body = 0;
+		cs->indent = 0;
+		return cells_pushw(cs, l->text, wcslen(l->text), TH_TIME);
+	}
 	localtime_r(&l->when, &tm);
 	strftime(ts, sizeof ts,
 	         l->delayed && !draw_same_day(l->when, time(NULL)) ? "%m-%d %H:%M " : "%H:%M ",
@@ -160,6 +166,8 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 		break;
 	case WL_PRESENCE:
 		body = TH_PRESENCE;
+		break;
+	case WL_DAY:
 		break;
 	}
 	cs->body = cs->n;
@@ -631,6 +639,35 @@ static void draw_status(struct ui *ui)
 	wnoutrefresh(ui->status);
 }
 
+/* "password for alice@localhost: " and the cursor after it: no character,
+ * not even its count, is shown. */
+static void draw_password(struct ui *ui)
+{
+	const char *jid = ui->core ? core_jid(ui->core) : NULL;
+	int x;
+
+	x = draw_utf8(ui, ui->inputw, 0, 0, ui->cols, "password for ", TH_PROMPT);
+	x = draw_utf8(ui, ui->inputw, 0, x, ui->cols, jid ? jid : "?", TH_PROMPT);
+	x = draw_utf8(ui, ui->inputw, 0, x, ui->cols, ": ", TH_PROMPT);
+	wmove(ui->inputw, 0, x < ui->cols ? x : ui->cols - 1);
+}
+
+/* Line breaks (from a paste) as a visible mark one column wide, the width
+ * the input code already counts for them. */
+static int draw_input_cells(struct draw_cells *cs, const wchar_t *s, size_t n)
+{
+	static const wchar_t mark = L'\u23ce';
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		wchar_t wc = s[i] == L'\n' ? (wcwidth(mark) == 1 ? mark : L'|') : s[i];
+
+		if (cells_push(cs, wc, TH_INPUT))
+			return -1;
+	}
+	return 0;
+}
+
 static void draw_input(struct ui *ui)
 {
 	struct window *w = winlist_current(ui);
@@ -640,12 +677,16 @@ static void draw_input(struct ui *ui)
 	int cols = ui->cols, x;
 
 	werase(ui->inputw);
+	if (ui->pw.on) {
+		draw_password(ui);
+		return;
+	}
 	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%.*ls> ", DRAW_PROMPT_MAX, w->name);
 	x = draw_text(ui, ui->inputw, 0, 0, cols, prompt, TH_PROMPT);
 	if (x >= cols - 1)
 		x = 0;
 	input_scroll_to_cursor(in, cols - x);
-	if (cells_pushw(&cs, in->buf + in->view, in->len - in->view, TH_INPUT) == 0)
+	if (draw_input_cells(&cs, in->buf + in->view, in->len - in->view) == 0)
 		draw_cells_at(ui, ui->inputw, 0, x, cols, &cs, 0, cs.n);
 	cells_free(&cs);
 	wmove(ui->inputw, 0, x + wstr_width(in->buf + in->view, in->cur - in->view));

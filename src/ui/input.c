@@ -45,8 +45,9 @@ int input_insert(struct input *in, const wchar_t *w, size_t n)
 	if (input_reserve(in, in->len + n + 1))
 		return -1;
 	memmove(in->buf + in->cur + n, in->buf + in->cur, (in->len - in->cur) * sizeof(wchar_t));
+	/* Line breaks come only from pastes: they are sent as typed. */
 	for (i = 0; i < n; i++)
-		if (wstr_typeable(w[i]))
+		if (wstr_typeable(w[i]) || w[i] == L'\n')
 			in->buf[in->cur + k++] = w[i];
 	/* Close the gap left by anything that was filtered out. */
 	memmove(in->buf + in->cur + k, in->buf + in->cur + n,
@@ -145,7 +146,8 @@ void input_clear(struct input *in)
 int input_set(struct input *in, const char *utf8)
 {
 	size_t n;
-	wchar_t *w = wstr_from_utf8(utf8, 0, &n);
+	/* A recalled multi-line message keeps its line breaks. */
+	wchar_t *w = wstr_from_utf8(utf8, 1, &n);
 
 	if (!w)
 		return -1;

@@ -7,8 +7,11 @@
 #include <wctype.h>
 
 #include "cmd/cmd.h"
+#include "ui/backlog.h"
 #include "ui/draw.h"
 #include "ui/keys.h"
+#include "ui/prompt.h"
+#include "ui/typing.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
 #include "ui/wstr.h"
@@ -17,7 +20,12 @@
 #define KEYS_ESC      0x1b
 #define KEYS_PER_PASS 4096 /* keys handled before giving the network a turn */
 
-enum { KEY_ALT_LEFT_OWN = KEY_MAX + 1, KEY_ALT_RIGHT_OWN };
+enum {
+	KEY_ALT_LEFT_OWN = KEY_MAX + 1,
+	KEY_ALT_RIGHT_OWN,
+	KEY_PASTE_START_OWN,
+	KEY_PASTE_END_OWN,
+};
 
 /* The code ncurses gives for terminfo capability cap, defining seq as
  * fallback_code when the terminal description lacks it. */
@@ -51,6 +59,10 @@ int keys_init(struct ui *ui)
 	untouchwin(ui->keys);
 	ui->key_alt_left = keys_code("kLFT3", "\033[1;3D", KEY_ALT_LEFT_OWN);
 	ui->key_alt_right = keys_code("kRIT3", "\033[1;3C", KEY_ALT_RIGHT_OWN);
+	/* Bracketed paste (ui.c turns it on): terminfo names the markers only
+	 * as user capabilities, which ncurses does not read as keys. */
+	ui->key_paste_start = keys_code("kPS", "\033[200~", KEY_PASTE_START_OWN);
+	ui->key_paste_end = keys_code("kPE", "\033[201~", KEY_PASTE_END_OWN);
 	return 0;
 }
 
@@ -65,7 +77,7 @@ static void keys_history(struct ui *ui, int dir)
 {
 	struct window *w = winlist_current(ui);
 	char *cur = input_text(&ui->input);
-	const char *line = history_step(&w->hist, dir, cur);
+	const char *line = recall_step(&w->hist, dir, cur);
 
 	if (line)
 		input_set(&ui->input, line);
@@ -79,11 +91,12 @@ static void keys_enter(struct ui *ui)
 	if (!line)
 		return;
 	if (*line) {
-		history_add(&winlist_current(ui)->hist, line);
+		recall_add(&winlist_current(ui)->hist, line);
 		input_clear(&ui->input);
 		winlist_current(ui)->scroll = 0;
 		ui->dirty |= DIRTY_ALL;
 		ui_submit(ui, line);
+		typing_sent(ui);
 	}
 	free(line);
 }
@@ -171,28 +184,33 @@ static int keys_names(struct ui *ui, const char *word, bool jid, char ***out)
 	return (int)n;
 }
 
-/* Tab on an empty line in the console: the answers to the subscription
- * requests waiting, one per Tab. */
+/* Tab on an empty line in the console: what waits for the user, one per
+ * Tab: pinning the certificate just refused, then the answers to the
+ * subscription requests. */
 static bool keys_complete_requests(struct ui *ui)
 {
 	struct contacts *c = &ui->contacts;
+	size_t i, n = 0, total = c->npending + ui->tls_refused;
 	char **v;
-	size_t i;
 
-	if (ui->cur != 0 || ui->input.len || !c->npending)
+	if (ui->cur != 0 || ui->input.len || !total)
 		return false;
-	v = calloc(c->npending + 1, sizeof(*v));
+	v = calloc(total + 1, sizeof(*v));
 	if (!v)
 		return true;
-	for (i = 0; i < c->npending; i++) {
-		if (asprintf(&v[i], "/sub allow %s", c->pending[i]) < 0) {
-			v[i] = NULL;
+	if (ui->tls_refused && !(v[n++] = strdup("/tls trust"))) {
+		cmd_candidates_free(v);
+		return true;
+	}
+	for (i = 0; i < c->npending; i++, n++) {
+		if (asprintf(&v[n], "/sub allow %s", c->pending[i]) < 0) {
+			v[n] = NULL;
 			cmd_candidates_free(v);
 			return true;
 		}
 	}
 	ui->comp = v;
-	ui->ncomp = c->npending;
+	ui->ncomp = total;
 	ui->comp_i = 0;
 	ui->comp_from = 0;
 	input_replace_before_cursor(&ui->input, 0, v[0]);
@@ -288,9 +306,15 @@ static void keys_scroll(struct ui *ui, int dir)
 
 	if (dir < 0) {
 		max = draw_max_scroll(ui, w);
+		/* Past the oldest line in memory: the page before it from the store. */
+		if (w->scroll + page > max && backlog_older(ui, w))
+			max = draw_max_scroll(ui, w);
 		w->scroll = w->scroll + page > max ? max : w->scroll + page;
 	} else {
 		w->scroll = w->scroll > page ? w->scroll - page : 0;
+		/* Older pages pushed the newest lines out: fetch them again. */
+		if (!w->scroll && w->gap)
+			backlog_reload(ui, w);
 	}
 	ui->dirty |= DIRTY_CHAT | DIRTY_STATUS;
 }
@@ -433,6 +457,12 @@ static bool keys_char(struct ui *ui, wint_t ch)
 		return true;
 	case '\r':
 	case '\n':
+		/* Without bracketed paste, a pasted line break looks like Enter:
+		 * it sends only when nothing follows it in the same burst. */
+		if (!ui->paste_seen) {
+			ui->enter_pending = true;
+			return false;
+		}
 		keys_enter(ui);
 		return true;
 	default:
@@ -442,13 +472,74 @@ static bool keys_char(struct ui *ui, wint_t ch)
 	}
 }
 
+static void keys_newline(struct ui *ui)
+{
+	wchar_t nl = L'\n';
+
+	input_insert(&ui->input, &nl, 1);
+}
+
+/* A key between the paste markers: text only, line breaks kept in the line
+ * (Enter sends them as one message), nothing run or completed. */
+static bool keys_paste(struct ui *ui, int rc, wint_t ch)
+{
+	wchar_t sp = L' ', wc = (wchar_t)ch;
+
+	if (rc == KEY_CODE_YES) {
+		if (ch != KEY_ENTER)
+			return false;
+		keys_newline(ui);
+	} else if (ch == '\r' || ch == '\n') {
+		keys_newline(ui);
+	} else if (ch == '\t') {
+		input_insert(&ui->input, &sp, 1);
+	} else if (wstr_typeable(wc)) {
+		input_insert(&ui->input, &wc, 1);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The paste markers; true when the key was one. */
+static bool keys_paste_marker(struct ui *ui, int rc, wint_t ch)
+{
+	if (rc != KEY_CODE_YES)
+		return false;
+	if ((int)ch == ui->key_paste_start) {
+		ui->pasting = true;
+		ui->paste_seen = true;
+	} else if ((int)ch == ui->key_paste_end) {
+		ui->pasting = false;
+	} else {
+		return false;
+	}
+	ui->esc = false;
+	return true;
+}
+
 static void keys_one(struct ui *ui, int rc, wint_t ch)
 {
 	unsigned id = winlist_current(ui)->id; /* the window may close under us */
 	struct window *w;
 	bool edited;
 
-	if (ui->esc) {
+	if (keys_paste_marker(ui, rc, ch))
+		return;
+	if (ui->pw.on) {
+		ui->esc = false;
+		prompt_key(ui, rc, ch);
+		ui->dirty |= DIRTY_INPUT;
+		return;
+	}
+	if (ui->enter_pending) {
+		/* More came in the same burst: that Enter was part of a paste. */
+		ui->enter_pending = false;
+		keys_newline(ui);
+	}
+	if (ui->pasting) {
+		edited = keys_paste(ui, rc, ch);
+	} else if (ui->esc) {
 		ui->esc = false;
 		edited = keys_alt(ui, rc, ch);
 	} else if (rc == OK && ch == KEYS_ESC) {
@@ -466,7 +557,9 @@ static void keys_one(struct ui *ui, int rc, wint_t ch)
 	keys_complete_reset(ui);
 	w = winlist_by_id(ui, id);
 	if (edited && w)
-		history_reset(&w->hist);
+		recall_reset(&w->hist);
+	if (edited)
+		typing_update(ui);
 	ui->dirty |= DIRTY_INPUT;
 }
 
@@ -481,6 +574,13 @@ bool keys_read(struct ui *ui)
 		if (rc == ERR) {
 			/* ESC with nothing after it in the same read was the Escape key. */
 			ui->esc = false;
+			if (ui->enter_pending) {
+				/* Nothing followed the Enter: the user pressed it. */
+				ui->enter_pending = false;
+				keys_enter(ui);
+				typing_update(ui);
+				ui->dirty |= DIRTY_INPUT;
+			}
 			return false;
 		}
 		keys_one(ui, rc, ch);

@@ -6,8 +6,11 @@ libnatter_a_SOURCES += \
 	src/ui/winlist.c src/ui/winlist.h \
 	src/ui/contacts.c src/ui/contacts.h \
 	src/ui/markup.c src/ui/markup.h \
+	src/ui/backlog.c src/ui/backlog.h \
+	src/ui/prompt.c src/ui/prompt.h \
+	src/ui/typing.c src/ui/typing.h \
 	src/ui/window.c src/ui/window.h \
-	src/ui/history.c src/ui/history.h \
+	src/ui/recall.c src/ui/recall.h \
 	src/ui/input.c src/ui/input.h \
 	src/ui/keys.c src/ui/keys.h \
 	src/ui/draw.c src/ui/draw.h \

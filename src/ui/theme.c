@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -117,6 +118,42 @@ static const struct theme_style theme_mono[TH_COUNT] = {
     [TH_RECEIPT] = {-1, -1, A_NORMAL},
 };
 
+/* The built-in light theme: themes/light.theme's lines over the default,
+ * so /theme light works before (or without) installing. */
+static const char theme_light[] =
+    "status = black cyan\n"
+    "status.current = black cyan bold\n"
+    "status.activity = red cyan bold\n"
+    "status.online = blue cyan bold\n"
+    "status.offline = red cyan bold\n"
+    "time = blue\n"
+    "delayed = magenta\n"
+    "nick.own = green bold\n"
+    "nick.peer = magenta bold\n"
+    "text = default\n"
+    "text.own = default\n"
+    "info = blue\n"
+    "error = red bold\n"
+    "presence = cyan\n"
+    "input = default\n"
+    "prompt = black bold\n"
+    "roster = default\n"
+    "roster.group = magenta bold\n"
+    "roster.current = reverse\n"
+    "roster.unread = red bold\n"
+    "roster.subscription = default dim\n"
+    "border = cyan\n"
+    "presence.online = green bold\n"
+    "presence.chat = blue bold\n"
+    "presence.away = magenta\n"
+    "presence.xa = magenta dim\n"
+    "presence.dnd = red bold\n"
+    "presence.offline = default dim\n"
+    "status.typing = blue cyan bold\n"
+    "receipt = green\n";
+
+static const char *const theme_builtins[] = {"default", "light", "mono"};
+
 static const struct {
 	const char *name;
 	short color;
@@ -181,13 +218,23 @@ static char *theme_path(const char *name)
 	return found;
 }
 
+static bool theme_is_builtin(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(theme_builtins) / sizeof(theme_builtins[0]); i++)
+		if (!strcmp(name, theme_builtins[i]))
+			return true;
+	return false;
+}
+
 int theme_exists(const char *name)
 {
 	char *p;
 
 	if (!theme_name_ok(name))
 		return 0;
-	if (!strcmp(name, "default") || !strcmp(name, "mono"))
+	if (theme_is_builtin(name))
 		return 1;
 	p = theme_path(name);
 	free(p);
@@ -289,6 +336,23 @@ static int theme_parse_line(char *line, struct theme_style *st)
 	return -1;
 }
 
+/* What a theme's file is read over (the whole theme when it has no file). */
+static void theme_base(const char *name, struct theme_style *st)
+{
+	const char *p = theme_light, *nl;
+	char line[128];
+
+	memcpy(st, !strcmp(name, "mono") ? theme_mono : theme_builtin,
+	       sizeof(theme_builtin));
+	if (strcmp(name, "light"))
+		return;
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		snprintf(line, sizeof line, "%.*s", (int)(nl - p), p);
+		theme_parse_line(line, st); /* our own text: it parses */
+	}
+}
+
 static int theme_read_file(const char *path, struct theme_style *st, char **err)
 {
 	char line[512];
@@ -325,7 +389,7 @@ int theme_load(struct theme *t, const char *name, char **err)
 		*err = strdup("a theme name is letters, digits, '-' and '_'");
 		return -1;
 	}
-	memcpy(st, !strcmp(name, "mono") ? theme_mono : theme_builtin, sizeof st);
+	theme_base(name, st);
 	path = theme_path(name);
 	if (path) {
 		int rc = theme_read_file(path, st, err);
@@ -333,7 +397,7 @@ int theme_load(struct theme *t, const char *name, char **err)
 		free(path);
 		if (rc)
 			return -1;
-	} else if (strcmp(name, "default") && strcmp(name, "mono")) {
+	} else if (!theme_is_builtin(name)) {
 		if (asprintf(err, "no theme called %s", name) < 0)
 			*err = NULL;
 		return -1;
@@ -403,4 +467,108 @@ attr_t theme_attr(const struct theme *t, enum theme_elem e)
 short theme_pair(const struct theme *t, enum theme_elem e)
 {
 	return theme_colour ? (short)(e + 1) : 0;
+}
+
+static int theme_entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct theme_entry *)a)->name, ((const struct theme_entry *)b)->name);
+}
+
+/* Adds name unless listed already: earlier sources win, as in theme_path. */
+static int theme_list_add(struct theme_entry **v, size_t *n, size_t *cap, const char *name,
+                          size_t len, const char *where)
+{
+	struct theme_entry *e;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strlen((*v)[i].name) == len && !strncmp((*v)[i].name, name, len))
+			return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+
+		e = realloc(*v, ncap * sizeof(*e));
+		if (!e)
+			return -1;
+		*v = e;
+		*cap = ncap;
+	}
+	e = &(*v)[*n];
+	e->name = strndup(name, len);
+	if (!e->name)
+		return -1;
+	e->where = where;
+	(*n)++;
+	return 0;
+}
+
+/* The NAME.theme files in dir. */
+static int theme_list_dir(const char *dir, const char *where, struct theme_entry **v, size_t *n,
+                          size_t *cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return 0; /* none there is the usual case */
+	while (rc == 0 && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char *base;
+
+		if (len <= 6 || strcmp(de->d_name + len - 6, ".theme"))
+			continue;
+		base = strndup(de->d_name, len - 6);
+		if (!base) {
+			rc = -1;
+			break;
+		}
+		if (theme_name_ok(base))
+			rc = theme_list_add(v, n, cap, base, len - 6, where);
+		free(base);
+	}
+	closedir(d);
+	return rc;
+}
+
+int theme_list(struct theme_entry **out)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	struct theme_entry *v = NULL;
+	size_t n = 0, cap = 0, i;
+	char *own = NULL, *inst = NULL;
+	int rc = 0;
+
+	if (xdg && *xdg)
+		rc = asprintf(&own, "%s/natter/themes", xdg);
+	else if (home && *home)
+		rc = asprintf(&own, "%s/.config/natter/themes", home);
+	if (rc < 0 || asprintf(&inst, "%s/themes", NATTER_DATADIR) < 0) {
+		free(own);
+		return -1;
+	}
+	rc = own ? theme_list_dir(own, "yours", &v, &n, &cap) : 0;
+	if (rc == 0)
+		rc = theme_list_dir(inst, "installed", &v, &n, &cap);
+	for (i = 0; rc == 0 && i < sizeof(theme_builtins) / sizeof(theme_builtins[0]); i++)
+		rc = theme_list_add(&v, &n, &cap, theme_builtins[i], strlen(theme_builtins[i]),
+		                    "built-in");
+	free(own);
+	free(inst);
+	if (rc) {
+		theme_list_free(v, n);
+		return -1;
+	}
+	qsort(v, n, sizeof(*v), theme_entry_cmp);
+	*out = v;
+	return (int)n;
+}
+
+void theme_list_free(struct theme_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
 }

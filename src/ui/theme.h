@@ -3,7 +3,7 @@
  * A theme file is lines of "element = [FG [BG]] [ATTR...]" ('#' starts a
  * comment); elements a file leaves out keep the built-in default.  Files
  * are looked up as $XDG_CONFIG_HOME/natter/themes/NAME.theme, then in the
- * installed data directory.  With NO_COLOR set (https://no-color.org) or a
+ * installed data directory; default, light and mono are also built in.  With NO_COLOR set (https://no-color.org) or a
  * terminal without colours, the monochrome built-in is used whatever the
  * theme says, so nothing relies on colour alone. */
 #ifndef NATTER_UI_THEME_H
@@ -70,5 +70,15 @@ short theme_pair(const struct theme *t, enum theme_elem e);
 
 /* Whether the built-in or installed theme called name exists (for /theme). */
 int theme_exists(const char *name);
+
+struct theme_entry {
+	char *name;
+	const char *where; /* "yours", "installed" or "built-in": the one that loads */
+};
+
+/* Every theme theme_load() can find, sorted by name, in a malloc'd array
+ * (free with theme_list_free).  The count, or -1 on ENOMEM. */
+int theme_list(struct theme_entry **out);
+void theme_list_free(struct theme_entry *v, size_t n);
 
 #endif

@@ -19,9 +19,12 @@
 #include "config/paths.h"
 #include "config/settings.h"
 #include "core/core.h"
+#include "ui/backlog.h"
 #include "ui/draw.h"
 #include "ui/keys.h"
 #include "ui/markup.h"
+#include "ui/prompt.h"
+#include "ui/typing.h"
 #include "ui/ui.h"
 #include "ui/ui_cmds.h"
 #include "ui/ui_internal.h"
@@ -57,7 +60,7 @@ static char *ui_bare(const char *jid)
 }
 
 /* The name shown for a JID in a message line: its localpart. */
-static char *ui_nick(const char *jid)
+char *ui_nick(const char *jid)
 {
 	const char *at;
 
@@ -86,7 +89,7 @@ static void ui_remember_jid(struct ui *ui, const char *bare)
 
 /* XEP-0082 "CCYY-MM-DDThh:mm:ss[.sss](Z|+hh:mm)", or the legacy XEP-0091
  * "CCYYMMDDThh:mm:ss" (UTC); -1 when it is neither. */
-static time_t ui_parse_stamp(const char *s)
+time_t ui_parse_stamp(const char *s)
 {
 	struct tm tm = {0};
 	int n = 0, oh, om;
@@ -227,6 +230,7 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		/* A new session: presence arrives afresh, the old is stale. */
 		ui_forget_presence(ui);
 		ui_set_conn(ui, CONN_ONLINE);
+		ui->tls_refused = false;
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
 			free(ui->jid);
@@ -238,9 +242,13 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 	case NT_EV_DISCONNECTED:
 		ui_forget_presence(ui);
 		ui_set_conn(ui, CONN_OFFLINE);
-		winlist_printf(ui, con, WL_INFO, "disconnected%s%s",
+		/* The refusal comes first: the way out goes last, where the eye is. */
+		winlist_printf(ui, con, WL_INFO, "disconnected%s%s%s",
 		               ev->u.disconnected.reason ? ": " : "",
-		               ev->u.disconnected.reason ? ev->u.disconnected.reason : "");
+		               ev->u.disconnected.reason ? ev->u.disconnected.reason : "",
+		               ui->tls_refused ? "; /tls trust pins the certificate above and "
+		                                 "connects"
+		                               : "");
 		break;
 	case NT_EV_RECONNECTING:
 		ui_set_conn(ui, CONN_RECONNECTING);
@@ -258,13 +266,19 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 	}
 }
 
+/* The refusal, the fingerprint and what to do, last so it is what the
+ * console shows at the bottom; the window being read gets it too. */
 static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
 {
 	const char *fp = ev->u.tls_untrusted.fingerprint ? ev->u.tls_untrusted.fingerprint : "?";
 	struct window *con = winlist_console(ui), *cur = winlist_current(ui);
 	struct window *targets[2] = {con, cur != con ? cur : NULL};
+	bool mismatch = ev->u.tls_untrusted.pin_mismatch;
 	int i;
 
+	/* A changed pin is offered to nobody on Tab: that is a decision to
+	 * take with the server's admin, not one keystroke. */
+	ui->tls_refused = !mismatch;
 	for (i = 0; i < 2 && targets[i]; i++) {
 		struct window *w = targets[i];
 
@@ -272,19 +286,25 @@ static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
 		               ev->u.tls_untrusted.reason ? ": " : "",
 		               ev->u.tls_untrusted.reason ? ev->u.tls_untrusted.reason : "");
 		winlist_printf(ui, w, WL_INFO, "fingerprint %s", fp);
-		if (ev->u.tls_untrusted.pin_mismatch)
+		if (mismatch)
 			winlist_printf(
 			    ui, w, WL_ERROR,
 			    "it differs from the pinned tls_fingerprint: the certificate "
 			    "changed or the connection is intercepted; ask the server's "
-			    "admin before trusting it");
-		else
-			winlist_printf(
-			    ui, w, WL_INFO,
-			    "if you trust it, pin it: add \"tls_fingerprint = %s\" to the "
-			    "account in the accounts file, then /connect",
+			    "admin before trusting it (then /tls trust %s)",
 			    fp);
+		else
+			winlist_printf(ui, w, WL_INFO,
+			               "if you trust it, type /tls trust to pin it (saved as "
+			               "tls_fingerprint in the accounts file) and connect%s",
+			               w == con ? "; Tab on an empty line types it" : "");
 	}
+	/* Nothing connects until the user answers: show where the question is. */
+	winlist_activity(ui, con, ACT_MSG);
+	/* Someone reading back would miss it: the console jumps to the end. */
+	con->scroll = 0;
+	if (con == cur)
+		ui->dirty |= DIRTY_CHAT | DIRTY_STATUS;
 }
 
 static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
@@ -318,22 +338,38 @@ static struct window_line *ui_print_message(struct ui *ui, struct window *w,
 	return winlist_print(ui, w, kind, when, delayed, nick, body);
 }
 
+/* A message from our own bare JID (another client of ours, or our side of
+ * an archived conversation) belongs in the window of whom it went to. */
+static bool ui_from_self(struct ui *ui, const char *from)
+{
+	const char *me = ui_own_jid(ui);
+	size_t n;
+
+	if (!from || !me)
+		return false;
+	n = strcspn(me, "/");
+	return strcspn(from, "/") == n && !strncasecmp(from, me, n);
+}
+
 static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 {
 	const typeof(ev->u.message) *m = &ev->u.message;
-	bool own = m->outgoing || (m->carbon && !strcmp(m->carbon, "sent"));
+	bool own = m->outgoing || (m->carbon && !strcmp(m->carbon, "sent")) ||
+	           ui_from_self(ui, m->from);
 	const char *peer = own ? m->to : m->from;
 	enum window_line_kind kind = own ? WL_MSG_OWN : WL_MSG_PEER;
 	struct window_line *l;
 	struct window *w = NULL;
 	char *bare, *nick;
 	time_t when = (time_t)-1;
+	bool fresh = false;
 
 	/* Chat states and receipts have events of their own. */
 	if (!m->body && !m->xhtml)
 		return;
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
+		fresh = !winlist_find(ui, bare);
 		w = winlist_open(ui, bare);
 		ui_remember_jid(ui, bare);
 	}
@@ -350,6 +386,8 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	if (m->type && !strcmp(m->type, "error"))
 		kind = WL_ERROR;
 	l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body, m->xhtml);
+	if (l && fresh)
+		l = backlog_dedupe(w, l);
 	/* Receipts name the message by id: keep it to mark the line. */
 	if (l && own && m->id) {
 		l->id = strdup(m->id);
@@ -754,6 +792,22 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
+	case NT_EV_HISTORY:
+		if (!ev->u.history.count)
+			ui_print_reply(ui, "history", false, WL_INFO,
+			               ev->u.history.query ? "no stored message matches"
+			                                   : "no stored messages");
+		for (size_t i = 0; i < ev->u.history.count; i++) {
+			const struct nt_history_message *m = &ev->u.history.messages[i];
+
+			free(s);
+			if (asprintf(&s, "%.16s %s %s", m->ts, m->from ? m->from : "?",
+				     m->body) < 0)
+				s = NULL;
+			if (s)
+				ui_print_reply(ui, "history", false, WL_INFO, s);
+		}
+		break;
 	}
 	free(s);
 }
@@ -802,6 +856,11 @@ void ui_submit(struct ui *ui, const char *line)
 	ui_remember_command(ui, line, cur->id);
 	if (ui_is_command(line, "roster", &arg) && !*arg)
 		ui->roster_asked = true;
+	/* Still no password to connect with: ask for it again. */
+	if (ui_is_command(line, "connect", &arg) && !*arg && core_needs_password(ui->core)) {
+		prompt_password_open(ui);
+		return;
+	}
 	ui->typing_win = cur->id;
 	rc = core_input(ui->core, line);
 	ui->typing_win = 0;
@@ -948,6 +1007,14 @@ static int ui_setup_winch(struct ui *ui)
 	return sigaction(SIGWINCH, &sa, NULL);
 }
 
+/* Bracketed paste: the terminal marks pasted text, so line breaks in it
+ * are not taken for Enter.  Terminals without it ignore the request. */
+static void ui_paste_mode(bool on)
+{
+	fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
+	fflush(stdout);
+}
+
 static int ui_setup_terminal(struct ui *ui)
 {
 	const char *term = getenv("TERM");
@@ -966,6 +1033,7 @@ static int ui_setup_terminal(struct ui *ui)
 	noecho();
 	nonl();
 	curs_set(1);
+	ui_paste_mode(true);
 	return keys_init(ui);
 }
 
@@ -1035,6 +1103,9 @@ struct nt_frontend ui_frontend(struct ui *ui)
 void ui_attach(struct ui *ui, struct core *core)
 {
 	ui->core = core;
+	/* main.c then starts the core without connecting. */
+	if (core_needs_password(core))
+		prompt_password_open(ui);
 	if (ui_cmds_register(ui))
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
@@ -1053,6 +1124,7 @@ void ui_free(struct ui *ui)
 		if (ui->keys)
 			delwin(ui->keys);
 		endwin();
+		ui_paste_mode(false);
 		delscreen(ui->screen);
 		if (ui->log)
 			log_set_stream(stderr);
@@ -1068,6 +1140,8 @@ void ui_free(struct ui *ui)
 	}
 	loop_timer_cancel(ui->loop, ui->countdown);
 	loop_timer_cancel(ui->loop, ui->keys_timer);
+	typing_free(ui);
+	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
 	for (i = 0; i < ui->nwins; i++)
 		window_free(ui->wins[i]);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -69,6 +70,40 @@ static int ui_cmds_clear(struct cmd_call *call)
 	return 0;
 }
 
+/* /theme list: each name once, with where the one that loads comes from. */
+static int ui_cmds_theme_list(struct cmd_call *call)
+{
+	struct ui *ui = call->ud;
+	struct theme_entry *v = NULL;
+	int i, n = theme_list(&v);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = n >= 0 ? open_memstream(&buf, &len) : NULL;
+	if (!f) {
+		if (n >= 0)
+			theme_list_free(v, (size_t)n);
+		core_error(call->core, "theme list", "internal-server-error", "out of memory");
+		return -1;
+	}
+	fprintf(f, "%d theme%s (/theme load NAME):", n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		fprintf(f, "\n  %c %-16s %s", ui->theme.name && !strcmp(ui->theme.name, v[i].name)
+		                                   ? '*' : ' ',
+		        v[i].name, v[i].where);
+	theme_list_free(v, (size_t)n);
+	if (fclose(f) || !buf) {
+		free(buf);
+		core_error(call->core, "theme list", "internal-server-error", "out of memory");
+		return -1;
+	}
+	core_info(call->core, "theme list", "%s", buf);
+	free(buf);
+	return 0;
+}
+
+/* /theme load NAME, and /theme NAME as before. */
 static int ui_cmds_theme(struct cmd_call *call)
 {
 	struct ui *ui = call->ud;
@@ -150,6 +185,21 @@ static const struct cmd_entry ui_cmds_table[] = {
         .name = "theme",
         .usage = "NAME",
         .help = "switch to a colour theme (default, light, mono or your own)",
+        .min_args = 1,
+        .max_args = 1,
+        .complete = {"list|load|default|light|mono"},
+        .exec = ui_cmds_theme,
+    },
+    {
+        .name = "theme list",
+        .usage = "",
+        .help = "list the themes: built in, installed and in ~/.config/natter/themes",
+        .exec = ui_cmds_theme_list,
+    },
+    {
+        .name = "theme load",
+        .usage = "NAME",
+        .help = "switch to a colour theme (the same as /theme NAME)",
         .min_args = 1,
         .max_args = 1,
         .complete = {"default|light|mono"},

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "core/loop.h"
 #include "ui/contacts.h"
@@ -33,6 +34,10 @@ enum ui_dirty {
 
 #define UI_RECENT_CMDS 16  /* commands remembered to route their late replies */
 #define UI_KNOWN_JIDS  512 /* contacts remembered for tab completion */
+#define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
+
+/* Our own XEP-0085 state towards the peer of the window being typed in. */
+enum ui_typing { TYPING_NONE, TYPING_COMPOSING, TYPING_PAUSED };
 
 struct ui {
 	struct loop *loop;
@@ -84,12 +89,36 @@ struct ui {
 	int winch_pipe[2];
 	bool esc;            /* ESC seen: the next key is Alt+key */
 	uint64_t keys_timer; /* more keys to read after a long paste */
-	int key_alt_left, key_alt_right;
+	int key_alt_left, key_alt_right, key_paste_start, key_paste_end;
+	bool pasting;       /* between the bracketed-paste markers */
+	bool paste_seen;    /* the terminal brackets pastes: trust Enter again */
+	bool enter_pending; /* Enter read; more keys in the same burst make it a newline */
+
+	/* The last certificate refused may be pinned with /tls trust (Tab on
+	 * an empty console line offers it). */
+	bool tls_refused;
+
+	/* The password prompt (prompt.c): typed bytes, never shown or kept. */
+	struct {
+		bool on;
+		size_t len;
+		char buf[UI_PASSWORD_MAX];
+	} pw;
+
+	/* Chat states we send as the user types (typing.c). */
+	enum ui_typing typing;
+	char *typing_jid;      /* whom the state was sent to */
+	uint64_t typed_at;     /* loop_now_ms() of the last edit */
+	uint64_t typing_timer; /* "paused" once the keys stop */
 	FILE *log;
 };
 
 /* ui.c */
 void ui_submit(struct ui *ui, const char *line);
+/* XEP-0082 date-time (or legacy XEP-0091) as time_t; -1 when it is neither. */
+time_t ui_parse_stamp(const char *s);
+/* The name shown for a JID in a message line (its localpart), malloc'd. */
+char *ui_nick(const char *jid);
 /* SIGWINCH: reads the new size and re-lays out. */
 void ui_resized(struct ui *ui);
 /* KEY_RESIZE: ncurses already knows the size; re-lay out. */

@@ -44,7 +44,7 @@ struct window *window_new(unsigned id, const char *jid)
 		window_free(w);
 		return NULL;
 	}
-	history_init(&w->hist);
+	recall_init(&w->hist);
 	return w;
 }
 
@@ -65,6 +65,8 @@ void window_clear(struct window *w)
 		window_line_free(window_line_at(w, i));
 	w->head = w->count = 0;
 	w->scroll = 0;
+	w->last_day = 0;
+	w->gap = false;
 }
 
 void window_free(struct window *w)
@@ -73,7 +75,7 @@ void window_free(struct window *w)
 		return;
 	if (w->lines)
 		window_clear(w);
-	history_clear(&w->hist);
+	recall_clear(&w->hist);
 	free(w->lines);
 	free(w->jid);
 	free(w->name);
@@ -85,17 +87,54 @@ struct window_line *window_line_at(struct window *w, size_t i)
 	return &w->lines[(w->head + i) % WINDOW_SCROLLBACK];
 }
 
+/* A line's fields, nick decoded; false (everything freed) on ENOMEM. */
+static bool window_line_make(struct window_line *l, enum window_line_kind kind, time_t when,
+                             const char *nick, wchar_t *text, unsigned char *attrs)
+{
+	*l = (struct window_line){.when = when, .kind = kind, .text = text, .attrs = attrs};
+	if (nick)
+		l->nick = wstr_from_utf8(nick, 0, NULL);
+	if (!l->text || (nick && !l->nick)) {
+		window_line_free(l);
+		return false;
+	}
+	return true;
+}
+
+int window_day(time_t t)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return 0;
+	return (tm.tm_year + 1900) * 400 + tm.tm_yday + 1;
+}
+
+wchar_t *window_day_text(time_t t)
+{
+	char buf[96];
+	struct tm tm;
+
+	/* LC_TIME stays "C" (only LC_CTYPE follows the user): English names. */
+	if (!localtime_r(&t, &tm) || !strftime(buf, sizeof buf, "-- %A %-d %B %Y --", &tm))
+		return wstr_from_utf8("-- ? --", 0, NULL);
+	return wstr_from_utf8(buf, 0, NULL);
+}
+
+bool window_is_message(enum window_line_kind kind)
+{
+	return kind == WL_MSG_PEER || kind == WL_MSG_OWN;
+}
+
 struct window_line *window_add_wide(struct window *w, enum window_line_kind kind, time_t when,
                                     const char *nick, wchar_t *text, unsigned char *attrs)
 {
-	struct window_line l = {.when = when, .kind = kind, .text = text, .attrs = attrs}, *slot;
+	struct window_line l, *slot;
 
-	if (nick)
-		l.nick = wstr_from_utf8(nick, 0, NULL);
-	if (!l.text || (nick && !l.nick)) {
-		window_line_free(&l);
+	if (!window_line_make(&l, kind, when, nick, text, attrs))
 		return NULL;
-	}
+	if (window_is_message(kind))
+		w->last_day = window_day(when);
 	if (w->count == WINDOW_SCROLLBACK) {
 		window_line_free(&w->lines[w->head]);
 		w->head = (w->head + 1) % WINDOW_SCROLLBACK;
@@ -105,6 +144,33 @@ struct window_line *window_add_wide(struct window *w, enum window_line_kind kind
 	*slot = l;
 	w->count++;
 	return slot;
+}
+
+void window_drop_newest(struct window *w)
+{
+	if (!w->count)
+		return;
+	window_line_free(window_line_at(w, w->count - 1));
+	w->count--;
+}
+
+struct window_line *window_prepend_wide(struct window *w, enum window_line_kind kind, time_t when,
+                                        const char *nick, wchar_t *text, unsigned char *attrs)
+{
+	struct window_line l;
+
+	if (!window_line_make(&l, kind, when, nick, text, attrs))
+		return NULL;
+	if (w->count == WINDOW_SCROLLBACK) {
+		window_drop_newest(w);
+		w->gap = true;
+	}
+	w->head = (w->head + WINDOW_SCROLLBACK - 1) % WINDOW_SCROLLBACK;
+	w->count++;
+	w->lines[w->head] = l;
+	if (w->count == 1 && window_is_message(kind))
+		w->last_day = window_day(when);
+	return &w->lines[w->head];
 }
 
 struct window_line *window_add(struct window *w, enum window_line_kind kind, time_t when,

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <wchar.h>
 
-#include "ui/history.h"
+#include "ui/recall.h"
 
 #define WINDOW_SCROLLBACK 2000 /* lines kept per window */
 
@@ -18,6 +18,7 @@ enum window_line_kind {
 	WL_PRESENCE,
 	WL_MSG_PEER,
 	WL_MSG_OWN,
+	WL_DAY, /* "-- Saturday 21 November 2026 --" between messages of two days */
 };
 
 /* Styles within a line's text (XHTML-IM), one byte per character. */
@@ -38,9 +39,17 @@ struct window_line {
 	wchar_t *text;        /* sanitised; may hold '\n' */
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
 	char *id;             /* own messages: the stanza id receipts refer to */
+	long long store_id;   /* row in the history store; 0 for lines shown live */
 };
 
 enum window_activity { ACT_NONE, ACT_INFO, ACT_MSG };
+
+/* How far back the history store can still take the window (backlog.c). */
+enum window_backlog {
+	BACKLOG_NONE, /* no store, or not a chat: nothing to load */
+	BACKLOG_MORE, /* older rows may exist before oldest_id */
+	BACKLOG_END,  /* everything stored is loaded */
+};
 
 /* What the peer says about its side of the conversation (XEP-0085). */
 enum window_peer_state { PEER_IDLE, PEER_COMPOSING };
@@ -55,7 +64,11 @@ struct window {
 	enum window_activity act;
 	unsigned unread; /* peer messages since the window was last shown */
 	enum window_peer_state peer_state;
-	struct history hist;
+	struct recall hist;
+	enum window_backlog backlog;
+	long long oldest_id; /* the oldest store row loaded */
+	bool gap;            /* newest lines gave way to older ones: reload at the bottom */
+	int last_day;        /* window_day() of the newest message line, 0 when none */
 };
 
 struct window *window_new(unsigned id, const char *jid);
@@ -73,6 +86,23 @@ struct window_line *window_add(struct window *w, enum window_line_kind kind, tim
  * attrs (may be NULL) whether or not it succeeds. */
 struct window_line *window_add_wide(struct window *w, enum window_line_kind kind, time_t when,
                                     const char *nick, wchar_t *text, unsigned char *attrs);
+
+/* Puts a line before the oldest; when the ring is full the newest line
+ * gives way (w->gap is set).  Takes text and attrs like window_add_wide. */
+struct window_line *window_prepend_wide(struct window *w, enum window_line_kind kind, time_t when,
+                                        const char *nick, wchar_t *text, unsigned char *attrs);
+
+/* Removes the newest line. */
+void window_drop_newest(struct window *w);
+
+/* A number for the local calendar day of t: equal days, equal numbers. */
+int window_day(time_t t);
+
+/* "-- Saturday 21 November 2026 --" for the day of t, malloc'd (NULL on ENOMEM). */
+wchar_t *window_day_text(time_t t);
+
+/* Whether a line of this kind is a message (day separators go between them). */
+bool window_is_message(enum window_line_kind kind);
 
 /* The newest line carrying stanza id, or NULL. */
 struct window_line *window_find_id(struct window *w, const char *id);

@@ -8,7 +8,9 @@
 #include <strings.h>
 
 #include "core/core.h"
+#include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/typing.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
 
@@ -67,6 +69,7 @@ struct window *winlist_open(struct ui *ui, const char *bare_jid)
 		return NULL;
 	ui->wins[ui->nwins++] = w;
 	ui->dirty |= DIRTY_STATUS;
+	backlog_open(ui, w);
 	return w;
 }
 
@@ -76,8 +79,10 @@ void winlist_select(struct ui *ui, size_t index, bool tell_core)
 
 	if (index >= ui->nwins)
 		return;
-	if (index != ui->cur)
-		history_reset(&winlist_current(ui)->hist);
+	if (index != ui->cur) {
+		recall_reset(&winlist_current(ui)->hist);
+		typing_leave(ui);
+	}
 	ui->cur = index;
 	w = ui->wins[index];
 	w->act = ACT_NONE;
@@ -143,10 +148,31 @@ static struct window_line *winlist_added(struct ui *ui, struct window *w, struct
 	return l;
 }
 
+/* A message of another day than the one before it gets a separator line. */
+static void winlist_day_break(struct ui *ui, struct window *w, enum window_line_kind kind,
+                              time_t when)
+{
+	struct window_line *l;
+	int day;
+
+	if (!window_is_message(kind) || !w->last_day)
+		return;
+	day = window_day(when);
+	if (day == w->last_day)
+		return;
+	l = window_add_wide(w, WL_DAY, when, NULL, window_day_text(when), NULL);
+	if (l && w == winlist_current(ui) && w->scroll)
+		w->scroll += (unsigned)draw_line_rows(ui, l);
+	/* The message about to be added sets last_day; a separator does not. */
+}
+
 struct window_line *winlist_print(struct ui *ui, struct window *w, enum window_line_kind kind,
                                   time_t when, bool delayed, const char *nick, const char *text)
 {
-	struct window_line *l = window_add(w, kind, when, nick, text);
+	struct window_line *l;
+
+	winlist_day_break(ui, w, kind, when);
+	l = window_add(w, kind, when, nick, text);
 
 	if (l)
 		l->delayed = delayed;
@@ -157,7 +183,10 @@ struct window_line *winlist_print_wide(struct ui *ui, struct window *w, enum win
                                        time_t when, bool delayed, const char *nick, wchar_t *text,
                                        unsigned char *attrs)
 {
-	struct window_line *l = window_add_wide(w, kind, when, nick, text, attrs);
+	struct window_line *l;
+
+	winlist_day_break(ui, w, kind, when);
+	l = window_add_wide(w, kind, when, nick, text, attrs);
 
 	if (l)
 		l->delayed = delayed;

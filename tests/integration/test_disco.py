@@ -4,6 +4,7 @@
 import base64
 import hashlib
 import json
+import sqlite3
 import os
 import queue
 import stat
@@ -34,6 +35,7 @@ jid, password, host, port, cafile, fake_caps = sys.argv[1:7]
 
 def out(**kw):
     print(json.dumps(kw), flush=True)
+
 
 class Spy(slixmpp.ClientXMPP):
     def __init__(self):
@@ -98,6 +100,19 @@ spy.ssl_context = ctx
 spy.connect(address=(host, int(port)), force_starttls=True)
 asyncio.get_event_loop().run_forever()
 '''
+
+
+def caps_cache(db):
+    """The caps cache natter keeps in its store, or None (read while it runs:
+    WAL lets a reader see every committed transaction)."""
+    if not os.path.exists(db):
+        return None
+    try:
+        with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as c:
+            row = c.execute("SELECT value FROM kv WHERE key = 'caps'").fetchone()
+    except sqlite3.Error:
+        return None
+    return json.loads(row[0]) if row else None
 
 
 def obj(pairs):
@@ -263,16 +278,16 @@ class TestDisco(NatterTestCase):
         self.assertEqual(caps_hash(objs(ev["identities"]), ev["features"]), ver, ev)
 
         # a second resource of alice: alice_a sees its presence, asks,
-        # verifies, and keeps the result in caps.json
+        # verifies, and keeps the result in its store (history.db, kv "caps")
         alice_b = self.connected("alice@localhost", resource="b")
-        path = os.path.join(alice_a.data_home, "natter", "alice@localhost", "caps.json")
+        path = os.path.join(alice_a.data_home, "natter", "alice@localhost", "history.db")
         deadline = time.monotonic() + scaled(10)
-        while not os.path.exists(path) and time.monotonic() < deadline:
+        cache = None
+        while cache is None and time.monotonic() < deadline:
+            cache = caps_cache(path)
             time.sleep(0.1)
-        self.assertTrue(os.path.exists(path), "no %s\n%s" % (path, alice_a.report()))
+        self.assertIsNotNone(cache, "no caps cache in %s\n%s" % (path, alice_a.report()))
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
-        with open(path) as f:
-            cache = json.load(f)
         key = "%s#%s" % (CAPS_NODE, ver)
         self.assertIn(key, cache, "alice computes the ver bob announces")
         self.assertEqual(sorted(cache[key]), sorted(ev["features"]))
@@ -283,8 +298,7 @@ class TestDisco(NatterTestCase):
         q = liar.expect(lambda o: o.get("asker") == "alice@localhost/a", 10)
         self.assertEqual(q["disco_query"], "http://evil.example#" + BOGUS_VER, q)
         time.sleep(1)
-        with open(path) as f:
-            cache = json.load(f)
+        cache = caps_cache(path)
         self.assertEqual(list(cache), [key], cache)
         alice_b.quit()
         alice_a.quit()

@@ -221,9 +221,11 @@ class TestMessaging(NatterTestCase):
         alice.expect("message", lambda e: e.get("body") == "it is two", timeout=10)
         m1, m2 = bob1.mark(), bob2.mark()
         alice.send("/msg bob@localhost for two only")
-        bob2.expect("message", lambda e: e.get("body") == "for two only", timeout=10, since=m2)
-        bob1.expect_none("message", lambda e: e.get("body") == "for two only", within=2,
-                         since=m1)
+        bob2.expect("message", lambda e: e.get("body") == "for two only" and
+                    not e.get("carbon"), timeout=10, since=m2)
+        # bob/one sees it only as a XEP-0280 carbon copy, never addressed to it.
+        bob1.expect_none("message", lambda e: e.get("body") == "for two only" and
+                         not e.get("carbon"), within=2, since=m1)
         alice.quit()
         bob1.quit()
         bob2.quit()

@@ -6,6 +6,7 @@ subscription state before they start, and remove what they added.
 """
 
 import json
+import sqlite3
 import os
 import stat
 import time
@@ -39,6 +40,20 @@ def expect(n, name, pred=None, **kw):
 def items_of(ev):
     return {bare(i.get("jid")): i for i in ev.get("items", [])}
 
+
+
+def kv_get(db, key):
+    """A cache value from natter's store (natter is not running)."""
+    with sqlite3.connect(db) as c:
+        row = c.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+    if not row:
+        raise AssertionError("no %r in %s" % (key, db))
+    return row[0]
+
+
+def kv_set(db, key, value):
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE kv SET value = ? WHERE key = ?", (value, key))
 
 class TestRoster(NatterTestCase):
 
@@ -338,19 +353,19 @@ class TestRoster(NatterTestCase):
         self.expect_item(carol, contact, mark, name="Cached Contact")
         carol.quit()
 
+        # The cache lives in the account's store, beside the history.
         ddir = os.path.join(carol.data_home, "natter", CAROL)
-        path = os.path.join(ddir, "roster.json")
+        path = os.path.join(ddir, "history.db")
         self.assertEqual(stat.S_IMODE(os.stat(ddir).st_mode), 0o700)
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
-        with open(path) as f:
-            cache = json.load(f)
+        cache = json.loads(kv_get(path, "roster"))
         self.assertTrue(cache.get("ver"), "Prosody offers versioning; no version cached: %s"
                         % cache)
         self.assertIn(contact, [i["jid"] for i in cache["items"]], cache)
         # Something only the cache knows: shown only if the server said "current".
         cache["items"].append({"jid": "only-in-cache@localhost", "subscription": "none",
                                "groups": []})
-        Natter.write_file(path, json.dumps(cache), 0o600)
+        kv_set(path, "roster", json.dumps(cache))
 
         carol.start()
         expect(carol, "connected", timeout=15)
@@ -363,7 +378,7 @@ class TestRoster(NatterTestCase):
 
         # A version the server does not know: it sends everything again.
         cache["ver"] = "not-a-version"
-        Natter.write_file(path, json.dumps(cache), 0o600)
+        kv_set(path, "roster", json.dumps(cache))
         carol.start()
         expect(carol, "connected", timeout=15)
         items = items_of(expect(carol, "roster", timeout=10))

@@ -128,6 +128,33 @@ class TestCertificates(NatterTestCase):
         self.assertIsNone(n.find("tls_untrusted"), n.report())
         n.quit()
 
+    def test_tls_trust_pins_the_refused_certificate_and_connects(self):
+        n = self.natter(self.account("alice@localhost", tls_cafile=None))
+        n.expect("tls_untrusted", timeout=15)
+        n.expect_none("connected", within=1, since=0)
+        mark = n.mark()
+        n.send("/tls trust")
+        ev = n.expect("connected", timeout=15, since=mark,
+                      what="/tls trust pins the certificate just refused and connects")
+        self.assertIs(ev.get("secure"), True, ev)
+        n.quit()
+        with open(n.accounts_path) as f:
+            self.assertIn("tls_fingerprint = " + self.fx.fingerprint, f.read(),
+                          "the pin is saved for the next start")
+        # The next start uses the saved pin without asking.
+        again = self.natter(self.account("alice@localhost", tls_cafile=None,
+                                         tls_fingerprint=self.fx.fingerprint))
+        again.expect("connected", timeout=15)
+        again.quit()
+
+    def test_tls_trust_without_a_refused_certificate_is_an_error(self):
+        n = self.connected("alice@localhost")
+        n.send("/tls trust")
+        n.expect("error", lambda e: e.get("command") == "tls trust", timeout=5)
+        n.send("/tls trust sha256:nothex")
+        n.expect("error", lambda e: e.get("condition") == "bad-request", timeout=5)
+        n.quit()
+
     def test_wrong_pin_is_refused_even_with_trusted_ca(self):
         n = self.natter(self.account("alice@localhost", tls_fingerprint="sha256:" + "ab" * 32))
         ev = n.expect("tls_untrusted", timeout=15)

@@ -115,6 +115,13 @@ class TmuxUI:
         self.tmux("set", "-g", "window-size", "manual")
         return self
 
+    def restart(self):
+        """Starts natter again in the same home (after it exited)."""
+        self.tmux("kill-server", check=False)
+        _live_uis.discard(self)
+        self.started = False
+        return self.start()
+
     # -- reading the screen -----------------------------------------------------------
 
     def lines(self):
@@ -278,7 +285,9 @@ class TmuxTestCase(driver.NatterTestCase):
         """Starts the terminal UI for jid; waits until it is online unless told not to."""
         keys.setdefault("resource", "tmux")
         acct = self.account(jid, **keys)
-        rc = {"connection": {"reconnect_min": 1, "reconnect_max": 5}}
+        # As in tests/lib/natter.py: no archive replay of earlier tests.
+        rc = {"connection": {"reconnect_min": 1, "reconnect_max": 5},
+              "history": {"mam_initial": 0}}
         for section, kv in (natterrc or {}).items():
             rc.setdefault(section, {}).update(kv)
         ui = TmuxUI(self.natter_bin, "test", acct, cols, rows, natterrc=rc, env=env, args=args)
@@ -287,6 +296,17 @@ class TmuxTestCase(driver.NatterTestCase):
         if connected:
             ui.wait_status("online", timeout=15)
         return ui
+
+    def users(self, tag, *who):
+        """Fresh accounts <name><tag> on the shared Prosody (default: ann and
+        ben), so what a test leaves in rosters and archives stays its own;
+        returns their bare JIDs."""
+        jids = []
+        for name in who or ("ann", "ben"):
+            user = name + tag
+            self.fx.register(user, "localhost", user + "pw")
+            jids.append("%s@localhost" % user)
+        return jids
 
     def fail_screen(self, ui, msg):
         self.fail("%s\n%s" % (msg, ui.dump()))

@@ -56,3 +56,40 @@ class TestInput(TmuxTestCase):
         ui.type("/win bo")
         ui.keys("Tab")
         ui.wait_input("/win bob@localhost")
+
+    def test_bracketed_paste_waits_for_enter(self):
+        # Accounts of its own: what it sends stays out of the shared archive.
+        ann, ben = self.users("pa")
+        bob = self.connected(ben, resource="peer")
+        ui = self.ui(jid=ann)
+        ui.line("/msg %s" % ben)
+        ui.wait_input("benpa>")
+        mark = bob.mark()
+        ui.type("\x1b[200~line one\nline two\x1b[201~")
+        ui.wait_input("benpa> line one\u23celine two")
+        bob.expect_none("message", lambda e: "line" in e.get("body", ""), within=1.5,
+                        since=mark, what="nothing sent before Enter")
+        ui.keys("Enter")
+        ev = bob.expect("message", lambda e: "line" in e.get("body", ""), timeout=10)
+        self.assertEqual(ev["body"], "line one\nline two", ev)
+        bob.expect_none("message", lambda e: "line" in e.get("body", ""), within=1,
+                        what="a single message")
+        ui.wait_text("line one")
+        ui.wait(lambda s: s.input_line().rstrip() == "benpa>", "an empty input line")
+
+    def test_pasted_lines_without_markers_stay_in_the_line(self):
+        # Accounts of its own: what it sends stays out of the shared archive.
+        ann, ben = self.users("pb")
+        bob = self.connected(ben, resource="peer")
+        ui = self.ui(jid=ann)
+        ui.line("/msg %s" % ben)
+        ui.wait_input("benpb>")
+        mark = bob.mark()
+        # A terminal without bracketed paste: the lines arrive in one burst.
+        ui.type("first\nsecond")
+        ui.wait_input("benpb> first\u23cesecond")
+        bob.expect_none("message", lambda e: "first" in e.get("body", ""), within=1,
+                        since=mark, what="nothing sent before Enter")
+        ui.keys("Enter")
+        ev = bob.expect("message", lambda e: "first" in e.get("body", ""), timeout=10)
+        self.assertEqual(ev["body"], "first\nsecond", ev)

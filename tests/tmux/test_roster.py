@@ -6,6 +6,7 @@ starts), so rosters and subscriptions made here never reach other tests.
 """
 
 import re
+import time
 
 from run import TmuxTestCase
 
@@ -167,3 +168,31 @@ class TestRoster(TmuxTestCase):
         ui.resize(100, 30)
         ui.wait(lambda s: "no contacts" in s.text() and len(s.lines()) == 30,
                 "the pane back at 100 columns")
+
+    def test_typing_sends_composing_then_paused(self):
+        ann, ben = self.users("s")
+        peer = self.connected(ben, resource="peer")
+        ui = self.ui(jid=ann)
+        # Chat states go only to peers known to want them: ann must see
+        # ben's presence (and so his capabilities) first.
+        self.subscribe_both(ui, ann, ben, peer)
+        self.wait_pane(ui, r"^ \+ %s" % re.escape(ben), "ben online", timeout=15)
+        ui.line("/msg %s" % ben)
+        ui.wait_input("ben")
+        time.sleep(1)  # ben's capabilities: asked for when his presence came
+        ui.type("hello th")
+        peer.expect("chat_state", lambda e: e.get("state") == "composing", timeout=10,
+                    what="composing as ann types")
+        t0 = time.monotonic()
+        ui.type("ere")  # keys while composing send nothing more
+        peer.expect("chat_state", lambda e: e.get("state") == "paused", timeout=15,
+                    what="paused once the keys stop")
+        self.assertGreater(time.monotonic() - t0, 3.5, "paused came too early")
+        ui.keys("Enter")
+        peer.expect("message", lambda e: e.get("body") == "hello there", timeout=10)
+        # Typing again, then emptying the line, says active.
+        ui.type("oops")
+        peer.expect("chat_state", lambda e: e.get("state") == "composing", timeout=10)
+        ui.keys("C-u")
+        peer.expect("chat_state", lambda e: e.get("state") == "active", timeout=10,
+                    what="active once the line is emptied")

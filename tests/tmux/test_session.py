@@ -1,5 +1,8 @@
 """The status bar follows the connection."""
 
+import os
+import re
+
 from run import TmuxTestCase
 
 
@@ -44,3 +47,38 @@ class TestSession(TmuxTestCase):
         used = ui.sgr_params()
         self.assertFalse(used & colours, "colour with NO_COLOR set: %s" % sorted(used))
         self.assertIn(7, used, "the status bar is told apart by reverse video")
+
+    def test_theme_list_and_load(self):
+        ui = self.ui()
+        themes = os.path.join(ui.home, "config", "natter", "themes")
+        os.makedirs(themes)
+        with open(os.path.join(themes, "dusk.theme"), "w") as f:
+            f.write("text = cyan\n")
+        ui.line("/theme list")
+        ui.wait_text("/theme load NAME")
+        listed = {}
+        for l in ui.lines():
+            m = re.search(r"([* ]) ([\w-]+) +(built-in|installed|yours)$", l)
+            if m:
+                listed[m.group(2)] = (m.group(1), m.group(3))
+        for name in ("default", "light", "mono", "dusk"):
+            self.assertIn(name, listed, ui.dump())
+        self.assertEqual(listed["dusk"][1], "yours", ui.dump())
+        self.assertEqual(listed["default"][0], "*", ui.dump())
+        ui.line("/theme load light")
+        ui.wait_text("theme light")
+        ui.line("/theme mono")
+        ui.wait_text("theme mono")
+        ui.line("/theme load dusk")
+        ui.wait_text("theme dusk")
+        ui.line("/theme load nosuch")
+        ui.wait_text("no theme called nosuch")
+
+    def test_help_lists_the_ui_commands(self):
+        ui = self.ui(cols=160, rows=120)
+        ui.line("/help")
+        ui.wait_text("/quit")
+        text = ui.text()
+        for cmd in ("/win N|next|prev|JID", "/close", "/clear", "/theme NAME", "/theme list",
+                    "/pane [show|hide|offline]", "/tls trust"):
+            self.assertIn(cmd, text, ui.dump())

@@ -36,4 +36,10 @@ tests_unit_test_xhtml_LDADD = $(UNIT_LDADD)
 tests_unit_test_caps_SOURCES = tests/unit/test_caps.c
 tests_unit_test_caps_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_caps_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/test_store
+TESTS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
 endif

@@ -4,58 +4,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/history.h"
+#include "ui/recall.h"
 
-void history_init(struct history *h)
+void recall_init(struct recall *h)
 {
 	memset(h, 0, sizeof(*h));
 }
 
-void history_clear(struct history *h)
+void recall_clear(struct recall *h)
 {
 	size_t i;
 
 	for (i = 0; i < h->count; i++)
-		free(h->lines[(h->head + i) % HISTORY_MAX]);
+		free(h->lines[(h->head + i) % RECALL_MAX]);
 	free(h->draft);
-	history_init(h);
+	recall_init(h);
 }
 
-static const char *history_at(const struct history *h, size_t i)
+static const char *history_at(const struct recall *h, size_t i)
 {
-	return h->lines[(h->head + i) % HISTORY_MAX];
+	return h->lines[(h->head + i) % RECALL_MAX];
 }
 
-void history_reset(struct history *h)
+void recall_reset(struct recall *h)
 {
 	free(h->draft);
 	h->draft = NULL;
 	h->pos = h->count;
 }
 
-int history_add(struct history *h, const char *line)
+int recall_add(struct recall *h, const char *line)
 {
 	char *dup;
 
-	history_reset(h);
+	recall_reset(h);
 	if (h->count && !strcmp(history_at(h, h->count - 1), line))
 		return 0;
 	dup = strdup(line);
 	if (!dup)
 		return -1;
-	if (h->count == HISTORY_MAX) {
+	if (h->count == RECALL_MAX) {
 		free(h->lines[h->head]);
 		h->lines[h->head] = dup;
-		h->head = (h->head + 1) % HISTORY_MAX;
+		h->head = (h->head + 1) % RECALL_MAX;
 	} else {
-		h->lines[(h->head + h->count) % HISTORY_MAX] = dup;
+		h->lines[(h->head + h->count) % RECALL_MAX] = dup;
 		h->count++;
 	}
 	h->pos = h->count;
 	return 0;
 }
 
-const char *history_step(struct history *h, int dir, const char *current)
+const char *recall_step(struct recall *h, int dir, const char *current)
 {
 	if (h->pos > h->count)
 		h->pos = h->count;

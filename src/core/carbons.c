@@ -1,0 +1,95 @@
+/* XEP-0280 Message Carbons: enabled at every fresh login; the copies are
+ * unwrapped here and go through chat.c's receiving path. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/carbons.h"
+#include "core/core_internal.h"
+#include "util/jid.h"
+#include "util/log.h"
+#include "xmpp/stanza.h"
+
+#define ENABLE_TIMEOUT_MS 30000
+
+static void on_enabled(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+{
+	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
+
+	(void)xs;
+	(void)ud;
+	/* Not worth an error event: messages still work, only the copies of
+	 * what our other clients see are missing. */
+	if (!reply)
+		log_warn("carbons: the server did not answer the request to enable them");
+	else if (!type || strcmp(type, "result"))
+		log_warn("carbons: the server refused to enable them (%s)",
+		         st_error_condition(reply, NULL));
+}
+
+void carbons_login(struct core *core)
+{
+	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "set", NULL);
+
+	if (!iq || !st_add_element(iq, "enable", NS_CARBONS)) {
+		if (iq)
+			xmpp_stanza_release(iq);
+		log_error("out of memory: carbons not enabled");
+		return;
+	}
+	if (xs_iq_send(core->xs, iq, ENABLE_TIMEOUT_MS, on_enabled, core))
+		log_error("carbons: the request to enable them could not be sent");
+}
+
+/* XEP-0280 §11: only our own account may send us copies; anyone else
+ * could put words into our contacts' mouths this way. */
+static bool from_own_account(struct core *core, const char *from)
+{
+	return from && !strchr(from, '/') && jid_bare_equal(from, core->account.jid);
+}
+
+static int on_carbon(struct xs *xs, xmpp_stanza_t *st, void *ud)
+{
+	struct core *core = ud;
+	xmpp_stanza_t *wrap = xmpp_stanza_get_child_by_name_and_ns(st, "received", NS_CARBONS);
+	xmpp_stanza_t *fwd, *inner = NULL, *delay;
+	const char *from = xmpp_stanza_get_from(st);
+	struct chat_via via = {.carbon = "received"};
+
+	(void)xs;
+	if (!wrap) {
+		wrap = xmpp_stanza_get_child_by_name_and_ns(st, "sent", NS_CARBONS);
+		via.carbon = "sent";
+		via.outgoing = true;
+	}
+	/* <private/> and the like: an ordinary message for chat.c. */
+	if (!wrap)
+		return 0;
+	if (!from_own_account(core, from)) {
+		char *who = core_clean(from);
+
+		log_warn("dropped a forged carbon copy from %s", who ? who : "(no sender)");
+		free(who);
+		return 1;
+	}
+	fwd = xmpp_stanza_get_child_by_name_and_ns(wrap, "forwarded", NS_FORWARD);
+	if (fwd)
+		inner = xmpp_stanza_get_child_by_name(fwd, "message");
+	if (!inner) {
+		log_warn("dropped a carbon copy without a forwarded message");
+		return 1;
+	}
+	delay = xmpp_stanza_get_child_by_name_and_ns(fwd, "delay", "urn:xmpp:delay");
+	via.stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
+	chat_receive(core, inner, &via);
+	return 1;
+}
+
+int carbons_init(struct core *core)
+{
+	if (disco_add_feature(core, NS_CARBONS) ||
+	    xs_handler_add(core->xs, "message", NS_CARBONS, NULL, on_carbon, core))
+		return -1;
+	return 0;
+}

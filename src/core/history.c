@@ -1,0 +1,361 @@
+/* The core's side of the message store. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/paths.h"
+#include "core/core_internal.h"
+#include "core/history.h"
+#include "util/jid.h"
+#include "util/log.h"
+
+#define HISTORY_DEFAULT 20
+#define HISTORY_MAX 10000
+
+struct history_state {
+	struct store *store;
+	bool commit_failed; /* reported once until a commit works again */
+};
+
+/* Commits what this loop pass added, before the loop sleeps: one
+ * transaction per burst, not one per message. */
+static void commit_pass(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+	struct history_state *h = core->history;
+	char *err = NULL;
+
+	if (!h || !h->store || !store_pending(h->store))
+		return;
+	if (store_commit(h->store, &err)) {
+		if (!h->commit_failed)
+			core_error(core, NULL, "internal-server-error",
+				   "history could not be saved (%s); natter keeps it in memory "
+				   "and tries again",
+				   err ? err : "unknown error");
+		h->commit_failed = true;
+	} else if (h->commit_failed) {
+		core_info(core, NULL, "history is saved again");
+		h->commit_failed = false;
+	}
+	free(err);
+}
+
+int history_init(struct core *core)
+{
+	struct history_state *h = calloc(1, sizeof(*h));
+	char *bare = NULL, *dir = NULL, *err = NULL;
+
+	if (!h)
+		return -1;
+	core->history = h;
+	if (loop_prepare_add(core->loop, commit_pass, core))
+		return -1;
+	bare = jid_bare_key(core->account.jid, NULL);
+	dir = bare ? paths_data_dir(bare) : NULL;
+	if (dir)
+		h->store = store_open(dir, &err);
+	if (!h->store)
+		core_error(core, NULL, "internal-server-error",
+			   "history is not available: %s", err ? err : "no data directory");
+	free(err);
+	free(dir);
+	free(bare);
+	return 0;
+}
+
+void history_free(struct core *core)
+{
+	struct history_state *h = core->history;
+
+	if (!h)
+		return;
+	/* store_close commits what is still open: nothing is lost on /quit. */
+	store_close(h->store);
+	free(h);
+	core->history = NULL;
+}
+
+int history_record(struct core *core, struct store_msg *m)
+{
+	struct history_state *h = core->history;
+	char *err = NULL;
+	int rc;
+
+	if (!h || !h->store)
+		return -1;
+	rc = store_add(h->store, m, &err);
+	if (rc < 0) {
+		log_error("a message could not be added to the history: %s", err ? err : "?");
+		free(err);
+	}
+	return rc;
+}
+
+void history_delivery(struct core *core, const char *peer, const char *stanza_id,
+		      enum store_delivery state)
+{
+	struct history_state *h = core->history;
+	char *err = NULL;
+
+	if (h && h->store && store_set_delivery(h->store, peer, stanza_id, state, &err)) {
+		log_error("a delivery state could not be saved: %s", err ? err : "?");
+		free(err);
+	}
+}
+
+char *history_last_archive_id(struct core *core)
+{
+	struct history_state *h = core->history;
+	char *err = NULL, *id;
+
+	if (!h || !h->store)
+		return NULL;
+	id = store_last_archive_id(h->store, &err);
+	if (!id && err) {
+		log_error("history: %s", err);
+		free(err);
+	}
+	return id;
+}
+
+int history_kv_get(struct core *core, const char *key, char **value)
+{
+	struct history_state *h = core->history;
+	char *err = NULL;
+	int rc;
+
+	*value = NULL;
+	if (!h || !h->store)
+		return -1;
+	rc = store_kv_get(h->store, key, value, &err);
+	if (rc < 0) {
+		log_warn("cache %s could not be read: %s", key, err ? err : "?");
+		free(err);
+	}
+	return rc;
+}
+
+int history_kv_set(struct core *core, const char *key, const char *value)
+{
+	struct history_state *h = core->history;
+	char *err = NULL;
+
+	if (!h || !h->store)
+		return -1;
+	if (store_kv_set(h->store, key, value, &err)) {
+		log_warn("cache %s could not be saved: %s", key, err ? err : "?");
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- reading ---- */
+
+struct page {
+	struct nt_history_message *rows;
+	char (*stamps)[40];
+	char **strings; /* copies: store rows live only during the callback */
+	size_t n, cap, nstrings;
+	bool nomem;
+};
+
+static char *keep(struct page *p, const char *s)
+{
+	char *c;
+	char **grown;
+
+	if (!s)
+		return NULL;
+	c = strdup(s);
+	grown = c ? realloc(p->strings, (p->nstrings + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(c);
+		p->nomem = true;
+		return NULL;
+	}
+	p->strings = grown;
+	p->strings[p->nstrings++] = c;
+	return c;
+}
+
+static void rfc3339(int64_t ms, char out[40])
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + strlen(out), 40 - strlen(out), ".%03dZ", (int)(ms % 1000));
+}
+
+static void collect(const struct store_msg *m, void *ud)
+{
+	struct page *p = ud;
+	struct nt_history_message *r;
+
+	if (p->nomem)
+		return;
+	if (p->n == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 32;
+		void *rows = realloc(p->rows, ncap * sizeof(*p->rows));
+		void *stamps = rows ? realloc(p->stamps, ncap * sizeof(*p->stamps)) : NULL;
+
+		if (rows)
+			p->rows = rows;
+		if (!stamps) {
+			p->nomem = true;
+			return;
+		}
+		p->stamps = stamps;
+		p->cap = ncap;
+	}
+	r = &p->rows[p->n];
+	rfc3339(m->ts_ms, p->stamps[p->n]);
+	*r = (struct nt_history_message){
+		.id = m->id,
+		.from = keep(p, m->from),
+		.to = keep(p, m->to),
+		.body = keep(p, m->body ? m->body : ""),
+		.xhtml = keep(p, m->xhtml),
+		.direction = m->direction == STORE_OUT ? "out" : "in",
+		.delayed = m->delayed,
+		.carbon = m->carbon,
+	};
+	p->n++;
+}
+
+static void page_free(struct page *p)
+{
+	for (size_t i = 0; i < p->nstrings; i++)
+		free(p->strings[i]);
+	free(p->strings);
+	free(p->rows);
+	free(p->stamps);
+}
+
+/* Rows come newest first from the store; events and scrollback want them
+ * in reading order. */
+static void oldest_first(struct page *p)
+{
+	for (size_t i = 0; i < p->n / 2; i++) {
+		struct nt_history_message t = p->rows[i];
+		char s[40];
+
+		p->rows[i] = p->rows[p->n - 1 - i];
+		p->rows[p->n - 1 - i] = t;
+		memcpy(s, p->stamps[i], sizeof s);
+		memcpy(p->stamps[i], p->stamps[p->n - 1 - i], sizeof s);
+		memcpy(p->stamps[p->n - 1 - i], s, sizeof s);
+	}
+	for (size_t i = 0; i < p->n; i++)
+		p->rows[i].ts = p->stamps[i];
+}
+
+int core_history_page(struct core *core, const char *peer, long long before_id, int n,
+		      void (*fn)(const struct nt_history_message *m, void *ud), void *ud)
+{
+	struct history_state *h = core->history;
+	struct page p = {0};
+	char *key = jid_bare_key(peer, NULL), *err = NULL;
+	int rc;
+
+	if (!h || !h->store || !key) {
+		free(key);
+		return -1;
+	}
+	rc = store_page(h->store, key, before_id, n, collect, &p, &err);
+	free(key);
+	if (rc < 0 || p.nomem) {
+		log_error("history: %s", err ? err : "out of memory");
+		free(err);
+		page_free(&p);
+		return -1;
+	}
+	oldest_first(&p);
+	for (size_t i = 0; i < p.n; i++)
+		fn(&p.rows[i], ud);
+	page_free(&p);
+	return (int)p.n;
+}
+
+static bool have_store(struct cmd_call *call)
+{
+	struct history_state *h = call->core->history;
+
+	if (h && h->store)
+		return true;
+	core_error(call->core, CALL_NAME(call), "service-unavailable",
+		   "history is not available (see the error at start-up)");
+	return false;
+}
+
+static int emit_page(struct cmd_call *call, struct page *p, const char *with, const char *query,
+		     int rc, char *err)
+{
+	struct nt_event ev = {.kind = NT_EV_HISTORY};
+
+	if (rc < 0 || p->nomem) {
+		core_error(call->core, CALL_NAME(call), "internal-server-error", "history: %s",
+			   err ? err : "out of memory");
+		free(err);
+		page_free(p);
+		return -1;
+	}
+	oldest_first(p);
+	ev.u.history.with = with;
+	ev.u.history.query = query;
+	ev.u.history.messages = p->rows;
+	ev.u.history.count = p->n;
+	core_emit(call->core, &ev);
+	page_free(p);
+	return 0;
+}
+
+int history_cmd_show(struct cmd_call *call)
+{
+	struct page p = {0};
+	const char *why = NULL;
+	char *key, *err = NULL, *end;
+	long n = HISTORY_DEFAULT;
+	int rc;
+
+	if (call->argc > 1) {
+		n = strtol(call->argv[1], &end, 10);
+		if (*end || n < 1 || n > HISTORY_MAX) {
+			core_error(call->core, CALL_NAME(call), "bad-request",
+				   "N must be a whole number from 1 to %d", HISTORY_MAX);
+			return -1;
+		}
+	}
+	key = jid_bare_key(call->argv[0], &why);
+	if (!key) {
+		core_error(call->core, CALL_NAME(call), "jid-malformed",
+			   "'%s' is not a valid JID: %s", call->argv[0], why ? why : "invalid");
+		return -1;
+	}
+	if (!have_store(call)) {
+		free(key);
+		return -1;
+	}
+	rc = store_page(call->core->history->store, key, 0, (int)n, collect, &p, &err);
+	rc = emit_page(call, &p, key, NULL, rc, err);
+	free(key);
+	return rc;
+}
+
+int history_cmd_search(struct cmd_call *call)
+{
+	struct page p = {0};
+	char *err = NULL;
+	int rc;
+
+	if (!have_store(call))
+		return -1;
+	rc = store_search(call->core->history->store, call->argv[0], HISTORY_DEFAULT * 5, collect,
+			  &p, &err);
+	return emit_page(call, &p, NULL, call->argv[0], rc, err);
+}

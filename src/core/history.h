@@ -1,0 +1,36 @@
+/* Message history: the core's side of the store (src/store/store.h).
+ *
+ * Opens the account's history.db at start-up, records every message the
+ * core sees, commits once per loop pass, and answers /history. */
+#ifndef NATTER_CORE_HISTORY_H
+#define NATTER_CORE_HISTORY_H
+
+#include "cmd/cmd.h"
+#include "store/store.h"
+
+struct core;
+
+/* Opens the store; a failure is reported (error event) and natter goes on
+ * without history. */
+int history_init(struct core *core);
+void history_free(struct core *core);
+
+/* Records m (peer, direction, ts_ms, ... filled by the caller).  Returns 1
+ * when new, 0 when it was already stored (a duplicate: the caller shows
+ * nothing), -1 when there is no store or it failed (shown anyway). */
+int history_record(struct core *core, struct store_msg *m);
+void history_delivery(struct core *core, const char *peer, const char *stanza_id,
+		      enum store_delivery state);
+/* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
+char *history_last_archive_id(struct core *core);
+
+/* Small caches (roster, entity capabilities) in the same store, written
+ * with the next commit.  get: 1 found (*value malloc'd), 0 absent, -1 no
+ * store or error. */
+int history_kv_get(struct core *core, const char *key, char **value);
+int history_kv_set(struct core *core, const char *key, const char *value);
+
+int history_cmd_show(struct cmd_call *call);
+int history_cmd_search(struct cmd_call *call);
+
+#endif

@@ -1,0 +1,232 @@
+/* The history schema, one numbered migration per version, and the
+ * statements the indexes serve. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "store/schema.h"
+
+/* Version 1.
+ *
+ * messages.sender is the dedup key's "who sent it": '' for our own
+ * messages (any of our resources, or none known), the occupant's full JID
+ * in a groupchat, else the bare JID of from when it is not the peer
+ * itself (usually it is, and peer is already in the key).  store.c
+ * computes it so that the live copy, the carbon and the archive copy of
+ * one message agree.
+ *
+ * The dedup rules (one archive id, or one origin id — stanza id when
+ * there is no origin id — per peer, direction and sender) are looked up
+ * through two integer columns, dkey and akey, holding schema_key() of
+ * those ids.  Unique indexes on the texts themselves made every burst of
+ * inserts rewrite pages all over wide random-keyed B-trees; 6-byte keys
+ * pack several times as many entries per page.  The indexes are not
+ * UNIQUE: a hash collision must never merge two messages, so store.c
+ * finds a duplicate by key and then compares the texts, inside the
+ * transaction that inserts.  Ids are not unique across senders (a client
+ * may count 1, 2, 3), hence the sender in the key; archive ids are unique
+ * per account, and the database is per account.
+ *
+ * Receipts name our message by its id attribute; natter sends every
+ * message with origin id = id, so dkey finds ours and they need no index
+ * of their own.
+ *
+ * messages_fts indexes bodies without a second copy of them (external
+ * content); the triggers keep it in step. */
+static const char v1[] =
+    "CREATE TABLE messages ("
+    " id INTEGER PRIMARY KEY,"
+    " peer TEXT NOT NULL,"
+    " direction INTEGER NOT NULL CHECK (direction IN (0, 1)),"
+    " type TEXT,"
+    " ts INTEGER NOT NULL,"
+    " from_jid TEXT,"
+    " to_jid TEXT,"
+    " sender TEXT NOT NULL,"
+    " body TEXT,"
+    " xhtml TEXT,"
+    " stanza_id TEXT,"
+    " origin_id TEXT,"
+    " archive_id TEXT,"
+    " delivery INTEGER NOT NULL DEFAULT 0,"
+    " carbon INTEGER NOT NULL DEFAULT 0,"
+    " delayed INTEGER NOT NULL DEFAULT 0,"
+    " dkey INTEGER,"
+    " akey INTEGER"
+    ");"
+    /* a conversation, newest first, paged by id */
+    "CREATE INDEX messages_peer ON messages (peer, id DESC);"
+    "CREATE INDEX messages_dkey ON messages (dkey) WHERE dkey IS NOT NULL;"
+    "CREATE INDEX messages_akey ON messages (akey) WHERE akey IS NOT NULL;"
+    /* MAM catch-up starts after the newest archived message */
+    "CREATE INDEX messages_archived_ts ON messages (ts) WHERE archive_id IS NOT NULL;"
+    "CREATE VIRTUAL TABLE messages_fts USING fts5 (body, content = 'messages',"
+    " content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');"
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
+    " END;"
+    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " END;"
+    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
+    " END;"
+    "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
+
+/* migrations[i] takes a database from version i to version i + 1. */
+static const char *const migrations[] = {v1};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
+               "one migration per schema version");
+
+#define MSG_COLS                                                                                   \
+	"id, peer, direction, type, ts, from_jid, to_jid, body, xhtml, stanza_id, origin_id, "     \
+	"archive_id, delivery, carbon, delayed"
+
+const char *const schema_sql[SQL_COUNT] = {
+    /* IMMEDIATE: take the write lock now rather than fail to upgrade a
+     * read lock half-way through a batch */
+    [SQL_BEGIN] = "BEGIN IMMEDIATE",
+    [SQL_COMMIT] = "COMMIT",
+    [SQL_ROLLBACK] = "ROLLBACK",
+    /* no unique index but the row id's: a replayed row's id may have
+     * been taken by another writer meanwhile (store.c then lets SQLite
+     * choose) */
+    [SQL_INSERT] = "INSERT INTO messages (id, peer, direction, type, ts, from_jid, to_jid,"
+                   " sender, body, xhtml, stanza_id, origin_id, archive_id, delivery, carbon,"
+                   " delayed, dkey, akey) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT DO NOTHING",
+    /* the key finds the candidates, the texts decide */
+    [SQL_FIND_ARCHIVE] = "SELECT id FROM messages WHERE akey = ?1 AND archive_id = ?2",
+    [SQL_FIND_ORIGIN] = "SELECT id, archive_id IS NULL FROM messages WHERE dkey = ?1"
+                        " AND peer = ?2 AND direction = ?3 AND sender = ?4 AND origin_id = ?5",
+    [SQL_FIND_STANZA] = "SELECT id, archive_id IS NULL FROM messages WHERE dkey = ?1"
+                        " AND peer = ?2 AND direction = ?3 AND sender = ?4 AND stanza_id = ?5"
+                        " AND origin_id IS NULL",
+    /* the archive copy of a message stored live without its archive id */
+    [SQL_ATTACH] = "UPDATE messages SET archive_id = ?1, akey = ?2"
+                   " WHERE id = ?3 AND archive_id IS NULL",
+    /* ?4, ?5: the keys of ?2 as our origin id and as the stanza id of our
+     * message without one; stanza_id = ?2 keeps a collision out */
+    [SQL_DELIVERY] = "UPDATE messages SET delivery = ?3 WHERE dkey IN (?4, ?5)"
+                     " AND peer = ?1 AND direction = 1 AND stanza_id = ?2",
+    [SQL_PAGE] = "SELECT " MSG_COLS " FROM messages WHERE peer = ?1 AND id < ?2"
+                 " ORDER BY id DESC LIMIT ?3",
+    /* the match walks the full-text index newest first and stops after
+     * ?2 hits; only those rows are read */
+    [SQL_SEARCH] = "SELECT " MSG_COLS " FROM messages WHERE id IN (SELECT rowid"
+                   " FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC"
+                   " LIMIT ?2) ORDER BY id DESC",
+    [SQL_LAST_ARCHIVE] = "SELECT archive_id FROM messages WHERE archive_id IS NOT NULL"
+                         " ORDER BY ts DESC LIMIT 1",
+    [SQL_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
+    [SQL_KV_SET] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+};
+
+int schema_version(sqlite3 *db, char **err)
+{
+	sqlite3_stmt *st;
+	int v = -1, rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	if (v < 0)
+		if (asprintf(err, "cannot read the schema version: %s", sqlite3_errmsg(db)) < 0)
+			*err = NULL;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* One step in its own transaction: a failure leaves the previous version
+ * intact, and the next start tries again. */
+static int migrate_one(sqlite3 *db, int to, char **err)
+{
+	char *sql = NULL, *msg = NULL;
+	int rc;
+
+	if (asprintf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+	             migrations[to - 1], to) < 0) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	free(sql);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (asprintf(err, "cannot upgrade the history to schema version %d: %s", to,
+	             msg ? msg : sqlite3_errstr(rc)) < 0)
+		*err = NULL;
+	sqlite3_free(msg);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int schema_migrate(sqlite3 *db, char **err)
+{
+	int v = schema_version(db, err);
+
+	if (v < 0)
+		return -1;
+	if (v > SCHEMA_VERSION) {
+		if (asprintf(err,
+		             "%s was written by a newer natter (schema version %d; this one knows "
+		             "up to %d): upgrade natter, or move the file away to start afresh",
+		             sqlite3_db_filename(db, "main"), v, SCHEMA_VERSION) < 0)
+			*err = NULL;
+		return -1;
+	}
+	for (; v < SCHEMA_VERSION; v++)
+		if (migrate_one(db, v + 1, err))
+			return -1;
+	return 0;
+}
+
+/* FNV-1a over one field and the byte that ends it, so that ("ab", "c")
+ * and ("a", "bc") differ. */
+static uint64_t fnv(uint64_t h, const char *p)
+{
+	for (; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return h * 0x100000001b3ULL;
+}
+
+static int64_t real_key(int kind, const char *peer, int direction, const char *sender,
+                        const char *id)
+{
+	char tag[] = {(char)kind, (char)('0' + direction), '\0'};
+	uint64_t h = fnv(0xcbf29ce484222325ULL, tag);
+
+	if (kind != SCHEMA_KEY_ARCHIVE) {
+		h = fnv(h, peer);
+		h = fnv(h, sender);
+	}
+	h = fnv(h, id);
+	/* FNV's low bits depend on few input bits; MurmurHash3's finaliser
+	 * spreads them all */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	/* 47 bits: SQLite stores the key in 6 bytes rather than 8, and a
+	 * collision (expected once in 300 databases of a million messages)
+	 * only costs a row read */
+	return (int64_t)(h & ((1ULL << 47) - 1));
+}
+
+int64_t (*schema_key_hook)(int kind, const char *peer, int direction, const char *sender,
+                           const char *id);
+
+int64_t schema_key(int kind, const char *peer, int direction, const char *sender, const char *id)
+{
+	if (schema_key_hook)
+		return schema_key_hook(kind, peer, direction, sender, id);
+	return real_key(kind, peer, direction, sender, id);
+}

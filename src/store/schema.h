@@ -1,0 +1,76 @@
+/* The history database's schema: numbered migrations, and the statements
+ * its indexes were designed for (store.c prepares them; the tests check
+ * their query plans). */
+#ifndef NATTER_STORE_SCHEMA_H
+#define NATTER_STORE_SCHEMA_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+/* The newest schema version this natter knows (PRAGMA user_version). */
+#define SCHEMA_VERSION 1
+
+/* Brings db to SCHEMA_VERSION, one transaction per step.  Refuses a
+ * database written by a newer natter.  0, or -1 with a malloc'd *err. */
+int schema_migrate(sqlite3 *db, char **err);
+/* The database's user_version, or -1 (with *err) when it cannot be read. */
+int schema_version(sqlite3 *db, char **err);
+
+enum schema_stmt {
+	SQL_BEGIN,
+	SQL_COMMIT,
+	SQL_ROLLBACK,
+	SQL_INSERT,
+	SQL_FIND_ARCHIVE,
+	SQL_FIND_ORIGIN,
+	SQL_FIND_STANZA,
+	SQL_ATTACH,
+	SQL_DELIVERY,
+	SQL_PAGE,
+	SQL_SEARCH,
+	SQL_LAST_ARCHIVE,
+	SQL_KV_GET,
+	SQL_KV_SET,
+	SQL_COUNT
+};
+
+/* The text of each statement, indexed by enum schema_stmt. */
+extern const char *const schema_sql[SQL_COUNT];
+
+/* What an id in a dedup key is. */
+enum schema_key_kind {
+	SCHEMA_KEY_ARCHIVE = 'a', /* archive id: the key is the id alone */
+	SCHEMA_KEY_ORIGIN = 'o',  /* origin id, per peer, direction and sender */
+	SCHEMA_KEY_STANZA = 's',  /* stanza id of a message without origin id */
+};
+
+/* The value of messages.dkey (or akey, for SCHEMA_KEY_ARCHIVE): a 47-bit
+ * hash of the id and what scopes it.  Equal keys only make two rows
+ * candidates; the texts decide. */
+int64_t schema_key(int kind, const char *peer, int direction, const char *sender,
+                   const char *id);
+/* Replaces the hash when set: the tests force collisions with it. */
+extern int64_t (*schema_key_hook)(int kind, const char *peer, int direction,
+                                  const char *sender, const char *id);
+
+/* Column order of SQL_PAGE and SQL_SEARCH. */
+enum schema_col {
+	COL_ID,
+	COL_PEER,
+	COL_DIRECTION,
+	COL_TYPE,
+	COL_TS,
+	COL_FROM,
+	COL_TO,
+	COL_BODY,
+	COL_XHTML,
+	COL_STANZA_ID,
+	COL_ORIGIN_ID,
+	COL_ARCHIVE_ID,
+	COL_DELIVERY,
+	COL_CARBON,
+	COL_DELAYED,
+};
+
+#endif

@@ -1,0 +1,944 @@
+/* History in SQLite: opening, the write batch and its journal, reading.
+ * The schema, and the statements its indexes serve, are in schema.c.
+ *
+ * Every write of the open batch is also kept in memory (the journal)
+ * until COMMIT succeeds.  SQLite may roll a transaction back on its own
+ * when the disk is full or an I/O error occurs; the journal is then
+ * replayed into a fresh transaction by the next store_commit(), so a full
+ * disk loses nothing while natter runs.  The journal only ever holds one
+ * loop pass worth of writes while the disk is healthy. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "config/paths.h"
+#include "store/schema.h"
+#include "store/store.h"
+#include "util/log.h"
+
+/* Another natter on the same account is the only other writer; the core
+ * thread must not wait on it for long. */
+#define BUSY_TIMEOUT_MS 1000
+
+enum op_kind { OP_ADD, OP_DELIVERY, OP_KV };
+
+/* One write of the open batch; its strings live in buf. */
+struct op {
+	struct op *next;
+	enum op_kind kind;
+	bool wrote;              /* the last run changed the database */
+	struct store_msg m;      /* OP_ADD; OP_DELIVERY uses peer, stanza_id, delivery */
+	const char *sender;      /* OP_ADD: the dedup key's sender (schema.c) */
+	int64_t dkey, akey;      /* OP_ADD: schema_key() of its ids, 0: none */
+	const char *key, *value; /* OP_KV */
+	char buf[];
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[SQL_COUNT];
+	struct op *head, **tail; /* the journal, oldest first */
+	size_t nops;
+	bool in_txn;  /* BEGIN done, COMMIT not yet */
+	bool broken;  /* SQLite lost the batch: only the journal holds it */
+	bool reading; /* inside a store_row_fn */
+	int broken_rc;
+	int64_t last_id; /* the row the last OP_ADD stored */
+};
+
+__attribute__((format(printf, 2, 3))) static void set_err(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	free(*err);
+	va_start(ap, fmt);
+	if (vasprintf(err, fmt, ap) < 0)
+		*err = NULL;
+	va_end(ap);
+}
+
+/* ---- opening ---- */
+
+/* The account's directory: created 0700, and refused when others may
+ * look into it (the history is as private as the messages). */
+static int check_dir(const char *dir, char **err)
+{
+	struct stat st;
+
+	if (paths_mkdir_private(dir) || stat(dir, &st)) {
+		set_err(err, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		set_err(err, "%s is open to other users (mode %03o): run 'chmod 700 %s'", dir,
+		        (unsigned)(st.st_mode & 0777), dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates path 0600 whatever the umask (SQLite would use 0644 & ~umask),
+ * or checks that an existing file is private.  SQLite gives the -wal and
+ * -shm files the database's mode. */
+static int create_private(const char *path, char **err)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd >= 0) {
+		/* the umask may have removed bits we need (it never adds any) */
+		if (fchmod(fd, 0600) < 0) {
+			set_err(err, "cannot set the mode of %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST || lstat(path, &st)) {
+		set_err(err, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, "%s is not a regular file", path);
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		set_err(err, "%s is open to other users (mode %03o): run 'chmod 600 %s'", path,
+		        (unsigned)(st.st_mode & 0777), path);
+		return -1;
+	}
+	return 0;
+}
+
+static int pragmas(sqlite3 *db, char **err)
+{
+	/* synchronous=NORMAL with WAL: a crash (kill -9) loses nothing
+	 * committed; a power cut may lose the last commits, never the file */
+	static const char sql[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	set_err(err, "cannot set up %s: %s", sqlite3_db_filename(db, "main"),
+	        msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+static int prepare_all(struct store *s, char **err)
+{
+	for (int i = 0; i < SQL_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, schema_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &s->st[i], NULL) != SQLITE_OK) {
+			set_err(err, "cannot prepare statement %d: %s", i, sqlite3_errmsg(s->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void close_db(struct store *s)
+{
+	for (int i = 0; i < SQL_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	/* the last connection to close checkpoints and removes the WAL */
+	sqlite3_close(s->db);
+}
+
+struct store *store_open(const char *dir, char **err)
+{
+	struct store *s;
+	char *path = NULL;
+	int rc;
+
+	*err = NULL;
+	if (check_dir(dir, err))
+		return NULL;
+	if (asprintf(&path, "%s/history.db", dir) < 0) {
+		set_err(err, "out of memory");
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		set_err(err, "out of memory");
+		free(path);
+		return NULL;
+	}
+	s->tail = &s->head;
+	if (create_private(path, err))
+		goto fail;
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, "cannot open %s: %s", path,
+		        s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/* the version check comes first: a newer natter's file is left as
+	 * it is, journal mode included */
+	if (schema_migrate(s->db, err) || pragmas(s->db, err) || prepare_all(s, err))
+		goto fail;
+	free(path);
+	return s;
+fail:
+	if (!*err)
+		set_err(err, "out of memory");
+	if (s->db)
+		close_db(s);
+	free(s);
+	free(path);
+	return NULL;
+}
+
+/* ---- the journal ---- */
+
+static size_t len0(const char *p)
+{
+	return p ? strlen(p) + 1 : 0;
+}
+
+/* Copies src to *p and moves *p past it; NULL stays NULL. */
+static const char *put(char **p, const char *src, size_t n)
+{
+	char *r = *p;
+
+	if (!src)
+		return NULL;
+	memcpy(r, src, n);
+	r[n] = '\0';
+	*p += n + 1;
+	return r;
+}
+
+static bool is_groupchat(const struct store_msg *m)
+{
+	return m->type && !strcmp(m->type, "groupchat");
+}
+
+/* How much of from makes the dedup key's sender; see schema.c. */
+static size_t sender_len(const struct store_msg *m)
+{
+	size_t n;
+
+	if (m->direction == STORE_OUT || !m->from)
+		return 0;
+	if (is_groupchat(m))
+		return strlen(m->from);
+	n = strcspn(m->from, "/");
+	if (n == strlen(m->peer) && !strncasecmp(m->from, m->peer, n))
+		return 0;
+	return n;
+}
+
+static struct op *op_add_new(const struct store_msg *m)
+{
+	const char *strs[] = {m->peer,  m->type,      m->from,      m->to,        m->body,
+	                      m->xhtml, m->stanza_id, m->origin_id, m->archive_id};
+	size_t size = 0, slen = sender_len(m);
+	struct op *op;
+	char *p;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		size += len0(strs[i]);
+	op = calloc(1, sizeof(*op) + size + slen + 1);
+	if (!op)
+		return NULL;
+	op->kind = OP_ADD;
+	op->m = *m;
+	op->m.id = 0;
+	p = op->buf;
+	op->m.peer = put(&p, m->peer, strlen(m->peer));
+	op->m.type = put(&p, m->type, len0(m->type) - 1);
+	op->m.from = put(&p, m->from, len0(m->from) - 1);
+	op->m.to = put(&p, m->to, len0(m->to) - 1);
+	op->m.body = put(&p, m->body, len0(m->body) - 1);
+	op->m.xhtml = put(&p, m->xhtml, len0(m->xhtml) - 1);
+	op->m.stanza_id = put(&p, m->stanza_id, len0(m->stanza_id) - 1);
+	op->m.origin_id = put(&p, m->origin_id, len0(m->origin_id) - 1);
+	op->m.archive_id = put(&p, m->archive_id, len0(m->archive_id) - 1);
+	op->sender = put(&p, slen ? m->from : "", slen);
+	/* a bare JID's case does not matter (its resource's does) */
+	if (!is_groupchat(m))
+		for (char *c = (char *)op->sender; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c += 'a' - 'A';
+	/* computed once: a replay after a full disk runs the op again */
+	if (op->m.origin_id)
+		op->dkey = schema_key(SCHEMA_KEY_ORIGIN, op->m.peer, op->m.direction, op->sender,
+		                      op->m.origin_id);
+	else if (op->m.stanza_id)
+		op->dkey = schema_key(SCHEMA_KEY_STANZA, op->m.peer, op->m.direction, op->sender,
+		                      op->m.stanza_id);
+	if (op->m.archive_id)
+		op->akey = schema_key(SCHEMA_KEY_ARCHIVE, NULL, 0, NULL, op->m.archive_id);
+	return op;
+}
+
+static struct op *op_delivery_new(const char *peer, const char *stanza_id,
+                                  enum store_delivery state)
+{
+	size_t np = strlen(peer), ns = strlen(stanza_id);
+	struct op *op = calloc(1, sizeof(*op) + np + ns + 2);
+	char *p;
+
+	if (!op)
+		return NULL;
+	op->kind = OP_DELIVERY;
+	p = op->buf;
+	op->m.peer = put(&p, peer, np);
+	op->m.stanza_id = put(&p, stanza_id, ns);
+	op->m.delivery = state;
+	/* our messages' sender is '' (schema.c); akey holds the second key */
+	op->dkey = schema_key(SCHEMA_KEY_ORIGIN, peer, STORE_OUT, "", stanza_id);
+	op->akey = schema_key(SCHEMA_KEY_STANZA, peer, STORE_OUT, "", stanza_id);
+	return op;
+}
+
+static struct op *op_kv_new(const char *key, const char *value)
+{
+	size_t nk = strlen(key), nv = strlen(value);
+	struct op *op = calloc(1, sizeof(*op) + nk + nv + 2);
+	char *p;
+
+	if (!op)
+		return NULL;
+	op->kind = OP_KV;
+	p = op->buf;
+	op->key = put(&p, key, nk);
+	op->value = put(&p, value, nv);
+	return op;
+}
+
+static void journal_push(struct store *s, struct op *op)
+{
+	op->next = NULL;
+	*s->tail = op;
+	s->tail = &op->next;
+	s->nops++;
+}
+
+static void journal_clear(struct store *s)
+{
+	struct op *op, *next;
+
+	for (op = s->head; op; op = next) {
+		next = op->next;
+		free(op);
+	}
+	s->head = NULL;
+	s->tail = &s->head;
+	s->nops = 0;
+}
+
+/* ---- running statements ---- */
+
+/* Runs a statement that returns no rows to the caller and makes it ready
+ * for the next use; an SQLite result code (SQLITE_OK when it worked). */
+static int run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static void bind_msg(sqlite3_stmt *st, const struct op *op)
+{
+	const struct store_msg *m = &op->m;
+
+	if (m->id)
+		sqlite3_bind_int64(st, 1, m->id);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, m->direction);
+	sqlite3_bind_text(st, 4, m->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, m->ts_ms);
+	sqlite3_bind_text(st, 6, m->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, m->to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, op->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, m->body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, m->xhtml, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, m->stanza_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, m->origin_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, m->archive_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 14, m->delivery);
+	sqlite3_bind_int(st, 15, m->carbon);
+	sqlite3_bind_int(st, 16, m->delayed);
+	if (m->origin_id || m->stanza_id)
+		sqlite3_bind_int64(st, 17, op->dkey);
+	if (m->archive_id)
+		sqlite3_bind_int64(st, 18, op->akey);
+}
+
+/* The row that op duplicates by one of its ids: its row id, 0 when
+ * there is none, or -(SQLite result code).  *bare: that row has no
+ * archive id yet. */
+static int64_t find_dup(struct store *s, const struct op *op, bool *bare)
+{
+	const struct store_msg *m = &op->m;
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	*bare = false;
+	if (m->archive_id) {
+		st = s->st[SQL_FIND_ARCHIVE];
+		sqlite3_bind_int64(st, 1, op->akey);
+		sqlite3_bind_text(st, 2, m->archive_id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -rc;
+		if (id)
+			return id;
+	}
+	if (!m->origin_id && !m->stanza_id)
+		return 0;
+	st = s->st[m->origin_id ? SQL_FIND_ORIGIN : SQL_FIND_STANZA];
+	sqlite3_bind_int64(st, 1, op->dkey);
+	sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, m->direction);
+	sqlite3_bind_text(st, 4, op->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, m->origin_id ? m->origin_id : m->stanza_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		*bare = sqlite3_column_int(st, 1) != 0;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -rc;
+}
+
+/* A duplicate that brings an archive id: the message was stored live
+ * without one (our own message, or a server that does not stamp live
+ * messages) and this is its archive copy.  The stored row gets the id,
+ * so MAM catch-up knows where it stands and the next copy is caught by
+ * its archive id alone. */
+static int attach_archive_id(struct store *s, struct op *op, int64_t id)
+{
+	sqlite3_stmt *st = s->st[SQL_ATTACH];
+	int rc;
+
+	sqlite3_bind_text(st, 1, op->m.archive_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, op->akey);
+	sqlite3_bind_int64(st, 3, id);
+	rc = run(st);
+	if (rc == SQLITE_OK && sqlite3_changes(s->db))
+		op->wrote = true;
+	return rc;
+}
+
+static int exec_add(struct store *s, struct op *op)
+{
+	sqlite3_stmt *st = s->st[SQL_INSERT];
+	bool bare;
+	int64_t dup = find_dup(s, op, &bare);
+	int rc;
+
+	if (dup < 0)
+		return (int)-dup;
+	if (dup) {
+		/* a replay that another writer's copy beat to it stores nothing */
+		op->m.id = 0;
+		return bare && op->m.archive_id ? attach_archive_id(s, op, dup) : SQLITE_OK;
+	}
+	bind_msg(st, op);
+	rc = run(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (!sqlite3_changes(s->db) && op->m.id) {
+		/* a replay whose row id another writer took meanwhile */
+		op->m.id = 0;
+		bind_msg(st, op);
+		rc = run(st);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	op->m.id = sqlite3_last_insert_rowid(s->db);
+	op->wrote = true;
+	return SQLITE_OK;
+}
+
+static int exec_op(struct store *s, struct op *op)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	op->wrote = false;
+	switch (op->kind) {
+	case OP_ADD:
+		return exec_add(s, op);
+	case OP_DELIVERY:
+		st = s->st[SQL_DELIVERY];
+		sqlite3_bind_text(st, 1, op->m.peer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, op->m.stanza_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, op->m.delivery);
+		sqlite3_bind_int64(st, 4, op->dkey);
+		sqlite3_bind_int64(st, 5, op->akey);
+		rc = run(st);
+		op->wrote = rc == SQLITE_OK && sqlite3_changes(s->db) > 0;
+		return rc;
+	case OP_KV:
+		st = s->st[SQL_KV_SET];
+		sqlite3_bind_text(st, 1, op->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, op->value, -1, SQLITE_STATIC);
+		rc = run(st);
+		op->wrote = rc == SQLITE_OK;
+		return rc;
+	}
+	return SQLITE_MISUSE;
+}
+
+/* Errors about the data itself fail the same way every time; anything
+ * else (full disk, I/O error, a lock held too long) may pass later. */
+static bool retryable(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+	case SQLITE_TOOBIG:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+	case SQLITE_MISUSE:
+		return false;
+	}
+	return true;
+}
+
+/* The open transaction is given up; the journal keeps its writes for the
+ * next store_commit(). */
+static void break_batch(struct store *s, int rc)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		run(s->st[SQL_ROLLBACK]);
+	s->in_txn = false;
+	s->broken = true;
+	s->broken_rc = rc;
+}
+
+static void set_kept_err(struct store *s, char **err)
+{
+	set_err(err,
+	        "the history cannot be written (%s): %zu change(s) kept in memory, tried again "
+	        "at the next commit",
+	        sqlite3_errstr(s->broken_rc), s->nops);
+}
+
+/* Nothing was written: end the transaction rather than hold the write
+ * lock until a commit nobody will ask for (store_pending() is 0). */
+static void end_if_empty(struct store *s)
+{
+	if (s->in_txn && !s->nops) {
+		run(s->st[SQL_ROLLBACK]);
+		s->in_txn = false;
+	}
+}
+
+/* Runs op in the open batch, opening one if needed, and keeps it in the
+ * journal until it is committed.  Takes op.  0, or -1 with *err. */
+static int write_op(struct store *s, struct op *op, char **err)
+{
+	int rc = SQLITE_OK;
+
+	s->last_id = 0;
+	if (s->broken) {
+		journal_push(s, op);
+		set_kept_err(s, err);
+		return -1;
+	}
+	if (!s->in_txn) {
+		rc = run(s->st[SQL_BEGIN]);
+		s->in_txn = rc == SQLITE_OK;
+	}
+	if (rc == SQLITE_OK)
+		rc = exec_op(s, op);
+	if (rc == SQLITE_OK) {
+		if (op->kind == OP_ADD)
+			s->last_id = op->wrote ? op->m.id : 0;
+		if (op->wrote)
+			journal_push(s, op);
+		else
+			free(op);
+		end_if_empty(s);
+		return 0;
+	}
+	if (!retryable(rc)) {
+		set_err(err, "%s", sqlite3_errmsg(s->db));
+		free(op);
+		/* SQLite may have ended the transaction itself */
+		if (s->in_txn && sqlite3_get_autocommit(s->db))
+			break_batch(s, rc);
+		end_if_empty(s);
+		return -1;
+	}
+	journal_push(s, op);
+	break_batch(s, rc);
+	set_kept_err(s, err);
+	return -1;
+}
+
+/* After a lost batch: runs the journal again in a new transaction. */
+static int replay(struct store *s, char **err)
+{
+	struct op **pp = &s->head, *op;
+	int rc = run(s->st[SQL_BEGIN]);
+
+	if (rc != SQLITE_OK) {
+		s->broken_rc = rc;
+		set_kept_err(s, err);
+		return -1;
+	}
+	s->in_txn = true;
+	s->tail = &s->head;
+	while ((op = *pp)) {
+		rc = exec_op(s, op);
+		if (rc != SQLITE_OK && (retryable(rc) || sqlite3_get_autocommit(s->db))) {
+			s->tail = pp;
+			while (*s->tail)
+				s->tail = &(*s->tail)->next;
+			break_batch(s, rc);
+			set_kept_err(s, err);
+			return -1;
+		}
+		if (rc != SQLITE_OK || !op->wrote) {
+			/* refused for good, or a duplicate by now */
+			if (rc != SQLITE_OK)
+				log_error("history: a change was dropped: %s",
+				          sqlite3_errmsg(s->db));
+			*pp = op->next;
+			free(op);
+			s->nops--;
+			continue;
+		}
+		s->tail = &op->next;
+		pp = &op->next;
+	}
+	s->broken = false;
+	end_if_empty(s);
+	return 0;
+}
+
+/* ---- writing ---- */
+
+static bool usable(struct store *s, char **err)
+{
+	if (!s) {
+		set_err(err, "the history is not open");
+		return false;
+	}
+	if (s->reading) {
+		set_err(err, "the history was used from inside a page or search callback");
+		return false;
+	}
+	return true;
+}
+
+int store_add(struct store *s, struct store_msg *m, char **err)
+{
+	struct op *op;
+
+	if (!usable(s, err))
+		return -1;
+	m->id = 0;
+	if (!m->peer || !*m->peer || (m->direction != STORE_IN && m->direction != STORE_OUT)) {
+		set_err(err, "a message without a peer or direction cannot be stored");
+		return -1;
+	}
+	op = op_add_new(m);
+	if (!op) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	if (write_op(s, op, err))
+		return -1;
+	m->id = s->last_id;
+	return m->id ? 1 : 0;
+}
+
+int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
+                       enum store_delivery state, char **err)
+{
+	struct op *op;
+
+	if (!usable(s, err))
+		return -1;
+	if (!peer || !stanza_id) {
+		set_err(err, "a delivery state needs a peer and a stanza id");
+		return -1;
+	}
+	op = op_delivery_new(peer, stanza_id, state);
+	if (!op) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	return write_op(s, op, err);
+}
+
+int store_kv_set(struct store *s, const char *key, const char *value, char **err)
+{
+	struct op *op;
+
+	if (!usable(s, err))
+		return -1;
+	if (!key || !value) {
+		set_err(err, "a cache entry needs a key and a value");
+		return -1;
+	}
+	op = op_kv_new(key, value);
+	if (!op) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	return write_op(s, op, err);
+}
+
+int store_commit(struct store *s, char **err)
+{
+	int rc;
+
+	if (!usable(s, err))
+		return -1;
+	if (s->broken && replay(s, err))
+		return -1;
+	if (!s->in_txn)
+		return 0;
+	rc = run(s->st[SQL_COMMIT]);
+	if (rc != SQLITE_OK) {
+		break_batch(s, rc);
+		set_kept_err(s, err);
+		return -1;
+	}
+	s->in_txn = false;
+	journal_clear(s);
+	return 0;
+}
+
+size_t store_pending(const struct store *s)
+{
+	return s ? s->nops : 0;
+}
+
+void store_close(struct store *s)
+{
+	char *err = NULL;
+
+	if (!s)
+		return;
+	s->reading = false;
+	if (store_commit(s, &err))
+		log_error("history: %zu change(s) lost at exit: %s", s->nops, err ? err : "?");
+	free(err);
+	journal_clear(s);
+	close_db(s);
+	free(s);
+}
+
+/* ---- reading ---- */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Calls fn for each row of st (SQL_PAGE or SQL_SEARCH, bound); the row
+ * count, or -1 with *err.  The strings live until fn returns. */
+static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ud, char **err)
+{
+	int rc, n = 0;
+
+	s->reading = true;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_msg m = {
+		    .id = sqlite3_column_int64(st, COL_ID),
+		    .peer = col_text(st, COL_PEER),
+		    .direction = sqlite3_column_int(st, COL_DIRECTION) ? STORE_OUT : STORE_IN,
+		    .type = col_text(st, COL_TYPE),
+		    .ts_ms = sqlite3_column_int64(st, COL_TS),
+		    .from = col_text(st, COL_FROM),
+		    .to = col_text(st, COL_TO),
+		    .body = col_text(st, COL_BODY),
+		    .xhtml = col_text(st, COL_XHTML),
+		    .stanza_id = col_text(st, COL_STANZA_ID),
+		    .origin_id = col_text(st, COL_ORIGIN_ID),
+		    .archive_id = col_text(st, COL_ARCHIVE_ID),
+		    .delivery = (enum store_delivery)sqlite3_column_int(st, COL_DELIVERY),
+		    .carbon = sqlite3_column_int(st, COL_CARBON) != 0,
+		    .delayed = sqlite3_column_int(st, COL_DELAYED) != 0,
+		};
+
+		fn(&m, ud);
+		n++;
+	}
+	s->reading = false;
+	if (rc != SQLITE_DONE) {
+		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+		n = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
+}
+
+int store_page(struct store *s, const char *peer, int64_t before_id, int n, store_row_fn fn,
+               void *ud, char **err)
+{
+	sqlite3_stmt *st;
+
+	if (!usable(s, err))
+		return -1;
+	if (!peer || n <= 0)
+		return 0;
+	st = s->st[SQL_PAGE];
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before_id > 0 ? before_id : INT64_MAX);
+	sqlite3_bind_int(st, 3, n);
+	return each_row(s, st, fn, ud, err);
+}
+
+/* The user's words as FTS5 strings ("it""s" for it"s), all required: the
+ * query language's operators, columns and brackets are text here.  NULL
+ * (with *len 0) when there is no word; -1 in *len when out of memory. */
+static char *fts_query(const char *text, int *len)
+{
+	static const char space[] = " \t\n\r\f\v";
+	/* at worst every byte is a '"' (doubled) and every other one a word
+	 * of its own (two quotes and a space) */
+	size_t n = 0, tlen = strlen(text);
+	char *q = tlen < INT_MAX / 4 ? malloc(4 * tlen + 4) : NULL;
+
+	*len = 0;
+	if (!q) {
+		*len = -1;
+		return NULL;
+	}
+	for (const char *p = text + strspn(text, space); *p; p += strspn(p, space)) {
+		size_t w = strcspn(p, space);
+
+		if (n)
+			q[n++] = ' ';
+		q[n++] = '"';
+		for (size_t i = 0; i < w; i++) {
+			if (p[i] == '"')
+				q[n++] = '"';
+			q[n++] = p[i];
+		}
+		q[n++] = '"';
+		p += w;
+	}
+	q[n] = '\0';
+	if (!n) {
+		free(q);
+		return NULL;
+	}
+	*len = (int)n;
+	return q;
+}
+
+int store_search(struct store *s, const char *query, int n, store_row_fn fn, void *ud, char **err)
+{
+	sqlite3_stmt *st;
+	char *q;
+	int len, rc;
+
+	if (!usable(s, err))
+		return -1;
+	if (!query || n <= 0)
+		return 0;
+	q = fts_query(query, &len);
+	if (!q) {
+		if (len < 0)
+			set_err(err, "out of memory");
+		return len < 0 ? -1 : 0;
+	}
+	st = s->st[SQL_SEARCH];
+	sqlite3_bind_text(st, 1, q, len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, n);
+	rc = each_row(s, st, fn, ud, err);
+	free(q);
+	return rc;
+}
+
+char *store_last_archive_id(struct store *s, char **err)
+{
+	sqlite3_stmt *st;
+	char *id = NULL;
+	int rc;
+
+	if (!usable(s, err))
+		return NULL;
+	st = s->st[SQL_LAST_ARCHIVE];
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = strdup(col_text(st, 0));
+		if (!id)
+			set_err(err, "out of memory");
+	} else if (rc != SQLITE_DONE) {
+		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+	}
+	sqlite3_reset(st);
+	return id;
+}
+
+int store_kv_get(struct store *s, const char *key, char **value, char **err)
+{
+	sqlite3_stmt *st;
+	const char *v = NULL;
+	int rc;
+
+	*value = NULL;
+	if (!usable(s, err))
+		return -1;
+	/* while the disk is full the newest value is only in the journal */
+	for (struct op *op = s->broken ? s->head : NULL; op; op = op->next)
+		if (op->kind == OP_KV && !strcmp(op->key, key))
+			v = op->value;
+	if (v) {
+		*value = strdup(v);
+		goto out;
+	}
+	st = s->st[SQL_KV_GET];
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		v = col_text(st, 0);
+		*value = strdup(v ? v : "");
+	} else if (rc != SQLITE_DONE) {
+		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : -1;
+out:
+	if (!*value) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	return 1;
+}
+
+struct sqlite3 *store_sqlite(struct store *s)
+{
+	return s->db;
+}

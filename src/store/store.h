@@ -1,0 +1,86 @@
+/* History and caches in SQLite: $XDG_DATA_HOME/natter/<bare jid>/history.db.
+ *
+ * One database per account, WAL mode, synchronous=NORMAL, numbered
+ * migrations (PRAGMA user_version) each in a transaction, bound parameters
+ * and statements prepared once.  Writes are grouped: store_add() and
+ * friends join the open batch, and store_commit() — which the core calls
+ * once per event-loop pass, before the loop sleeps — commits it in one
+ * transaction.  Nothing here knows XMPP or the front ends. */
+#ifndef NATTER_STORE_STORE_H
+#define NATTER_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum store_direction { STORE_IN = 0, STORE_OUT = 1 };
+enum store_delivery {
+	STORE_NONE = 0,      /* incoming, or nothing known */
+	STORE_PENDING = 1,   /* typed, not yet handed to the server */
+	STORE_SENT = 2,      /* handed to the server */
+	STORE_DELIVERED = 3, /* a receipt came back */
+	STORE_FAILED = 4,    /* an error came back */
+};
+
+struct store_msg {
+	int64_t id;       /* row id; set by store_add, 0 before */
+	const char *peer; /* bare JID of the other side, normalised (jid_bare_key) */
+	enum store_direction direction;
+	const char *type; /* chat, normal, headline, groupchat, error */
+	int64_t ts_ms;    /* UTC milliseconds since the epoch (the original time) */
+	const char *from, *to; /* full JIDs as seen */
+	const char *body;      /* sanitised plain text */
+	const char *xhtml;     /* sanitised XHTML, or NULL */
+	const char *stanza_id; /* the message's id attribute, or NULL */
+	const char *origin_id; /* XEP-0359 origin-id, or NULL */
+	const char *archive_id; /* XEP-0313/0359 stanza-id given by our archive, or NULL */
+	enum store_delivery delivery;
+	bool carbon; /* came as a XEP-0280 carbon copy */
+	bool delayed; /* delivered late (offline storage or archive) */
+};
+
+/* Opens (creating dir 0700 and the file 0600) and migrates.  NULL with a
+ * malloc'd *err on failure (unreadable, corrupt, full disk, newer schema). */
+struct store *store_open(const char *dir, char **err);
+/* Commits the open batch and closes. */
+void store_close(struct store *s);
+
+/* Adds a message to the open batch.  Returns 1 when stored, 0 when it is a
+ * duplicate (the same archive id, or the same origin id — or stanza id when
+ * there is no origin id — from the same sender), -1 on error (*err). */
+int store_add(struct store *s, struct store_msg *m, char **err);
+/* Updates the delivery state of our message with that stanza id. */
+int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
+		       enum store_delivery state, char **err);
+/* Commits the open batch (a no-op when nothing is open).  On a full disk the
+ * batch is kept in memory and retried by the next call: nothing is lost
+ * while natter runs; -1 with *err then. */
+int store_commit(struct store *s, char **err);
+/* Rows added since the last successful commit. */
+size_t store_pending(const struct store *s);
+
+typedef void (*store_row_fn)(const struct store_msg *m, void *ud);
+/* One page of a conversation, newest first: at most n messages older than
+ * before_id (0: the newest).  Returns the number of rows, -1 on error. */
+int store_page(struct store *s, const char *peer, int64_t before_id, int n, store_row_fn fn,
+	       void *ud, char **err);
+/* Full-text search (FTS5) over every conversation, newest first. */
+int store_search(struct store *s, const char *query, int n, store_row_fn fn, void *ud,
+		 char **err);
+/* The archive id of the newest archived message stored, malloc'd, or NULL
+ * when none (MAM catch-up starts after it). */
+char *store_last_archive_id(struct store *s, char **err);
+
+/* Small key/value caches (roster, entity capabilities): the value is an
+ * opaque string (JSON).  get: 1 found (*value malloc'd), 0 absent, -1. */
+int store_kv_get(struct store *s, const char *key, char **value, char **err);
+int store_kv_set(struct store *s, const char *key, const char *value, char **err);
+
+/* The SQLite connection, for the tests and the benchmark (query plans,
+ * fault injection); the rest of natter goes through the functions above. */
+struct sqlite3;
+struct sqlite3 *store_sqlite(struct store *s);
+
+#endif

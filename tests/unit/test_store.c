@@ -1,0 +1,1027 @@
+/* The history store: files and modes, schema versions, dedup, batching,
+ * a full disk, a crash, paging, search, caches and query plans. */
+#include "config.h"
+
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/schema.h"
+#include "store/store.h"
+
+struct fx {
+	char tmp[64];
+	char *dir;  /* the account directory: tmp/data/natter/acct, not created */
+	char *path; /* dir/history.db */
+	struct store *s;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	strcpy(fx->tmp, "/tmp/natter-store-XXXXXX");
+	if (!mkdtemp(fx->tmp) || asprintf(&fx->dir, "%s/data/natter/acct", fx->tmp) < 0 ||
+	    asprintf(&fx->path, "%s/history.db", fx->dir) < 0)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	/* tests take permissions away; give them back to remove the file */
+	chmod(p, 0700);
+	return remove(p);
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	store_close(fx->s);
+	nftw(fx->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx->dir);
+	free(fx->path);
+	free(fx);
+	return 0;
+}
+
+static struct store *open_ok(struct fx *fx)
+{
+	char *err = NULL;
+	struct store *s = store_open(fx->dir, &err);
+
+	if (!s)
+		fail_msg("store_open: %s", err);
+	return s;
+}
+
+/* store_open's error, which must happen; malloc'd. */
+static char *open_err(struct fx *fx)
+{
+	char *err = NULL;
+	struct store *s = store_open(fx->dir, &err);
+
+	assert_null(s);
+	assert_non_null(err);
+	return err;
+}
+
+static struct store_msg in_msg(const char *peer, const char *body)
+{
+	return (struct store_msg){
+	    .peer = peer,
+	    .direction = STORE_IN,
+	    .type = "chat",
+	    .ts_ms = 1700000000000,
+	    .from = "bob@example.org/phone",
+	    .to = "me@example.net/natter",
+	    .body = body,
+	};
+}
+
+static int add(struct store *s, struct store_msg m)
+{
+	char *err = NULL;
+	int rc = store_add(s, &m, &err);
+
+	if (rc < 0)
+		fail_msg("store_add: %s", err);
+	return rc;
+}
+
+static void commit(struct store *s)
+{
+	char *err = NULL;
+
+	if (store_commit(s, &err))
+		fail_msg("store_commit: %s", err);
+}
+
+/* The first column of the first row of sql on a second connection (the
+ * committed state), as an integer. */
+static long long query_int(struct fx *fx, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static long long committed_rows(struct fx *fx)
+{
+	return query_int(fx, "SELECT count(*) FROM messages");
+}
+
+/* Rows handed to a store_row_fn, copied. */
+struct rows {
+	int n;
+	int64_t id[64];
+	char *body[64];
+	char *archive_id[64];
+	int delivery[64];
+};
+
+static void collect(const struct store_msg *m, void *ud)
+{
+	struct rows *r = ud;
+
+	assert_true(r->n < 64);
+	r->id[r->n] = m->id;
+	r->body[r->n] = strdup(m->body ? m->body : "");
+	r->archive_id[r->n] = m->archive_id ? strdup(m->archive_id) : NULL;
+	r->delivery[r->n] = m->delivery;
+	r->n++;
+}
+
+static void rows_free(struct rows *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		free(r->body[i]);
+		free(r->archive_id[i]);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+static int page(struct store *s, const char *peer, int64_t before, int n, struct rows *r)
+{
+	char *err = NULL;
+	int rc;
+
+	rows_free(r);
+	rc = store_page(s, peer, before, n, collect, r, &err);
+	if (rc < 0)
+		fail_msg("store_page: %s", err);
+	assert_int_equal(rc, r->n);
+	return rc;
+}
+
+static int search(struct store *s, const char *q, struct rows *r)
+{
+	char *err = NULL;
+	int rc;
+
+	rows_free(r);
+	rc = store_search(s, q, 64, collect, r, &err);
+	if (rc < 0)
+		fail_msg("store_search(%s): %s", q, err);
+	assert_int_equal(rc, r->n);
+	return rc;
+}
+
+/* ---- files and versions ---- */
+
+static void fresh(void **state)
+{
+	struct fx *fx = *state;
+	struct stat st;
+	char *data;
+	mode_t old = umask(0);
+
+	/* umask 0 must not open the file up, nor 0277 lock us out of it */
+	fx->s = open_ok(fx);
+	umask(old);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(fx->dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_true(asprintf(&data, "%s/data", fx->tmp) > 0);
+	assert_int_equal(stat(data, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	free(data);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(committed_rows(fx), 0);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(unlink(fx->path), 0);
+
+	old = umask(0277);
+	fx->s = open_ok(fx);
+	umask(old);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(add(fx->s, in_msg("bob@example.org", "hi")), 1);
+	commit(fx->s);
+}
+
+static void wal_mode(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3_stmt *st;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(
+	    sqlite3_prepare_v2(store_sqlite(fx->s), "PRAGMA journal_mode", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	assert_int_equal(
+	    sqlite3_prepare_v2(store_sqlite(fx->s), "PRAGMA synchronous", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1); /* NORMAL */
+	sqlite3_finalize(st);
+}
+
+static void reopen(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "kept");
+	struct rows r = {0};
+
+	fx->s = open_ok(fx);
+	m.archive_id = "A1";
+	assert_int_equal(add(fx->s, m), 1);
+	store_close(fx->s); /* commits */
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_string_equal(r.body[0], "kept");
+	/* the copy stored before the restart is still recognised */
+	assert_int_equal(add(fx->s, m), 0);
+	rows_free(&r);
+}
+
+static void newer_version_refused(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+	char *err;
+
+	fx->s = open_ok(fx);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), 0);
+	sqlite3_close(db);
+	err = open_err(fx);
+	assert_non_null(strstr(err, "newer natter"));
+	assert_non_null(strstr(err, "99"));
+	free(err);
+	/* and left as it was */
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), 99);
+}
+
+/* A half-created file (a crash during the first start) is version 0 and
+ * gets the whole schema. */
+static void from_version_0(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+
+	fx->s = open_ok(fx);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(unlink(fx->path), 0);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE unrelated (x)", NULL, NULL, NULL), 0);
+	sqlite3_close(db);
+	assert_int_equal(chmod(fx->path, 0600), 0);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(add(fx->s, in_msg("bob@example.org", "x")), 1);
+}
+
+static void open_to_others_refused(void **state)
+{
+	struct fx *fx = *state;
+	char *err;
+
+	fx->s = open_ok(fx);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(chmod(fx->path, 0644), 0);
+	err = open_err(fx);
+	assert_non_null(strstr(err, "chmod 600"));
+	free(err);
+	assert_int_equal(chmod(fx->path, 0600), 0);
+	assert_int_equal(chmod(fx->dir, 0750), 0);
+	err = open_err(fx);
+	assert_non_null(strstr(err, "chmod 700"));
+	free(err);
+}
+
+static void not_a_database(void **state)
+{
+	struct fx *fx = *state;
+	FILE *f;
+	char *err;
+
+	fx->s = open_ok(fx);
+	store_close(fx->s);
+	fx->s = NULL;
+	f = fopen(fx->path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 300; i++)
+		fputs("this is not an SQLite database at all. ", f);
+	fclose(f);
+	err = open_err(fx);
+	assert_non_null(strstr(err, "not a database"));
+	free(err);
+}
+
+/* ---- dedup ---- */
+
+static void dedup_archive_id(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "one");
+
+	fx->s = open_ok(fx);
+	m.archive_id = "arch-1";
+	assert_int_equal(add(fx->s, m), 1);
+	/* anything else may differ: the archive id names the message */
+	m.from = "carol@example.org/x";
+	m.peer = "carol@example.org";
+	m.stanza_id = "s1";
+	assert_int_equal(add(fx->s, m), 0);
+	assert_int_equal(m.id, 0);
+	m.archive_id = "arch-2";
+	assert_int_equal(add(fx->s, m), 1);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 2);
+}
+
+static void dedup_origin_id(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "hello");
+	struct store_msg room = in_msg("room@muc.example.org", "hello");
+
+	fx->s = open_ok(fx);
+	m.origin_id = "o-1";
+	m.stanza_id = "s-1";
+	assert_int_equal(add(fx->s, m), 1);
+	/* the same message through another route: another stanza id, another
+	 * resource, a carbon copy */
+	m.stanza_id = "s-other";
+	m.from = "Bob@Example.org/laptop";
+	m.carbon = true;
+	assert_int_equal(add(fx->s, m), 0);
+	/* the same origin id from someone else is another message */
+	m.peer = "carol@example.org";
+	m.from = "carol@example.org/x";
+	assert_int_equal(add(fx->s, m), 1);
+	/* ... and so is our own message with it */
+	m.direction = STORE_OUT;
+	m.from = "me@example.net/natter";
+	assert_int_equal(add(fx->s, m), 1);
+	m.from = NULL; /* our message, whichever resource sent it */
+	assert_int_equal(add(fx->s, m), 0);
+
+	/* in a room the sender is the occupant */
+	room.type = "groupchat";
+	room.origin_id = "o-1";
+	room.from = "room@muc.example.org/alice";
+	assert_int_equal(add(fx->s, room), 1);
+	room.from = "room@muc.example.org/bob";
+	assert_int_equal(add(fx->s, room), 1);
+	assert_int_equal(add(fx->s, room), 0);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 5);
+}
+
+static void dedup_stanza_id(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "hey");
+
+	fx->s = open_ok(fx);
+	m.stanza_id = "1";
+	assert_int_equal(add(fx->s, m), 1);
+	assert_int_equal(add(fx->s, m), 0);
+	/* clients that count from 1: another sender's "1" is another message */
+	m.peer = "carol@example.org";
+	m.from = "carol@example.org/x";
+	assert_int_equal(add(fx->s, m), 1);
+	/* with an origin id, the stanza id is not the key */
+	m.origin_id = "o";
+	assert_int_equal(add(fx->s, m), 1);
+	/* no id at all: nothing to compare, always stored */
+	m.stanza_id = m.origin_id = NULL;
+	assert_int_equal(add(fx->s, m), 1);
+	assert_int_equal(add(fx->s, m), 1);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 5);
+}
+
+/* Our own message, stored as typed; then its archive copy from MAM with
+ * the archive id: one row, which now has the archive id. */
+static void live_then_archive(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg live = {
+	    .peer = "bob@example.org",
+	    .direction = STORE_OUT,
+	    .type = "chat",
+	    .ts_ms = 1700000000000,
+	    .from = "me@example.net/natter",
+	    .to = "bob@example.org",
+	    .body = "see you",
+	    .stanza_id = "u-1",
+	    .origin_id = "u-1",
+	    .delivery = STORE_SENT,
+	};
+	struct store_msg mam = live, in = in_msg("bob@example.org", "ok");
+	struct rows r = {0};
+	char *id, *err = NULL;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, live), 1);
+	mam.archive_id = "mam-7";
+	mam.delayed = true;
+	mam.from = "me@example.net/other-device";
+	mam.ts_ms += 900; /* the server's clock */
+	assert_int_equal(add(fx->s, mam), 0);
+	assert_int_equal(store_pending(fx->s), 2); /* the insert and the attach */
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 1);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_string_equal(r.archive_id[0], "mam-7");
+	id = store_last_archive_id(fx->s, &err);
+	assert_string_equal(id, "mam-7");
+	free(id);
+	/* a third copy is caught by either id */
+	assert_int_equal(add(fx->s, mam), 0);
+	assert_int_equal(store_pending(fx->s), 0);
+
+	/* an incoming message without origin id: the stanza id joins them */
+	in.stanza_id = "b-9";
+	assert_int_equal(add(fx->s, in), 1);
+	in.archive_id = "mam-8";
+	in.ts_ms += 1000;
+	assert_int_equal(add(fx->s, in), 0);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 2);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 2);
+	assert_string_equal(r.archive_id[0], "mam-8");
+
+	/* archive copy first, then the live one: still one row */
+	mam = in_msg("bob@example.org", "late");
+	mam.origin_id = "o-late";
+	mam.archive_id = "mam-9";
+	assert_int_equal(add(fx->s, mam), 1);
+	mam.archive_id = NULL;
+	assert_int_equal(add(fx->s, mam), 0);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 3);
+	rows_free(&r);
+}
+
+static void last_archive_id_by_time(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "x");
+	char *id, *err = NULL;
+
+	fx->s = open_ok(fx);
+	assert_null(store_last_archive_id(fx->s, &err));
+	assert_null(err);
+	m.archive_id = "newest";
+	m.ts_ms = 3000;
+	add(fx->s, m);
+	/* older messages fetched later (MAM paging backwards) */
+	m.archive_id = "older";
+	m.ts_ms = 1000;
+	add(fx->s, m);
+	m.archive_id = NULL;
+	m.ts_ms = 9000;
+	add(fx->s, m);
+	id = store_last_archive_id(fx->s, &err);
+	assert_string_equal(id, "newest");
+	free(id);
+}
+
+/* ---- batching ---- */
+
+static void batch_visible_after_commit(void **state)
+{
+	struct fx *fx = *state;
+	struct rows r = {0};
+
+	fx->s = open_ok(fx);
+	assert_int_equal(store_pending(fx->s), 0);
+	commit(fx->s); /* nothing open: a no-op */
+	for (int i = 0; i < 10; i++)
+		add(fx->s, in_msg("bob@example.org", "batched"));
+	assert_int_equal(store_pending(fx->s), 10);
+	/* this connection sees its batch, another one does not yet */
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 50, &r), 10);
+	assert_int_equal(committed_rows(fx), 0);
+	commit(fx->s);
+	assert_int_equal(store_pending(fx->s), 0);
+	assert_int_equal(committed_rows(fx), 10);
+	rows_free(&r);
+}
+
+/* A duplicate alone must not leave a write transaction open: nobody would
+ * commit it (store_pending() is 0) and it would block other writers. */
+static void duplicate_leaves_no_transaction(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "x");
+	char *err = NULL;
+
+	fx->s = open_ok(fx);
+	m.archive_id = "a";
+	add(fx->s, m);
+	commit(fx->s);
+	assert_int_equal(add(fx->s, m), 0);
+	assert_int_equal(store_pending(fx->s), 0);
+	assert_true(sqlite3_get_autocommit(store_sqlite(fx->s)));
+	/* a delivery update that matches nothing, likewise */
+	assert_int_equal(
+	    store_set_delivery(fx->s, "bob@example.org", "nope", STORE_DELIVERED, &err), 0);
+	assert_int_equal(store_pending(fx->s), 0);
+	assert_true(sqlite3_get_autocommit(store_sqlite(fx->s)));
+}
+
+static void set_max_pages(struct store *s, long long n)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", n);
+	assert_int_equal(sqlite3_exec(store_sqlite(s), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* A full disk (max_page_count stands in for it): nothing is lost, the
+ * batch is kept in memory and stored by a later commit. */
+static void full_disk_keeps_rows(void **state)
+{
+	struct fx *fx = *state;
+	static char big[3000];
+	struct store_msg m = in_msg("bob@example.org", big);
+	char *err = NULL, *v = NULL;
+	int failed = 0, i;
+	long long pages;
+
+	memset(big, 'x', sizeof big - 1);
+	fx->s = open_ok(fx);
+	add(fx->s, in_msg("bob@example.org", "before"));
+	commit(fx->s);
+	pages = query_int(fx, "PRAGMA page_count");
+	set_max_pages(fx->s, pages + 2);
+	for (i = 0; i < 40; i++) {
+		char sid[16];
+
+		snprintf(sid, sizeof sid, "s%d", i);
+		m.stanza_id = sid;
+		if (store_add(fx->s, &m, &err) < 0) {
+			assert_non_null(strstr(err, "kept in memory"));
+			failed++;
+		}
+		free(err);
+		err = NULL;
+	}
+	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "s1", STORE_FAILED, &err),
+	                 -1);
+	free(err);
+	err = NULL;
+	assert_int_equal(store_kv_set(fx->s, "roster", "{\"v\":2}", &err), -1);
+	free(err);
+	err = NULL;
+	assert_true(failed > 0);
+	assert_int_equal(store_pending(fx->s), 42);
+	/* the cache answers from memory meanwhile */
+	assert_int_equal(store_kv_get(fx->s, "roster", &v, &err), 1);
+	assert_string_equal(v, "{\"v\":2}");
+	free(v);
+	assert_int_equal(store_commit(fx->s, &err), -1);
+	assert_non_null(err);
+	free(err);
+	err = NULL;
+	assert_int_equal(store_pending(fx->s), 42);
+	assert_int_equal(committed_rows(fx), 1);
+
+	set_max_pages(fx->s, 1000000); /* space again */
+	commit(fx->s);
+	assert_int_equal(store_pending(fx->s), 0);
+	assert_int_equal(committed_rows(fx), 41);
+	assert_int_equal(query_int(fx, "SELECT delivery FROM messages WHERE stanza_id = 's1'"), 0);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM kv"), 1);
+	/* the full-text index followed */
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages_fts WHERE messages_fts "
+	                               "MATCH 'before'"),
+	                 1);
+	/* and the duplicates are still recognised */
+	m.stanza_id = "s3";
+	assert_int_equal(add(fx->s, m), 0);
+}
+
+/* kill -9 between commits: the file is intact and has every commit. */
+static void crash_keeps_commits(void **state)
+{
+	struct fx *fx = *state;
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *err = NULL;
+		struct store *s = store_open(fx->dir, &err);
+
+		if (!s)
+			_exit(2);
+		for (int i = 0; i < 100; i++) {
+			struct store_msg m = in_msg("bob@example.org", "committed");
+
+			store_add(s, &m, &err);
+			if (i % 10 == 9 && store_commit(s, &err))
+				_exit(3);
+		}
+		for (int i = 0; i < 5; i++) {
+			struct store_msg m = in_msg("bob@example.org", "open batch");
+
+			store_add(s, &m, &err);
+		}
+		raise(SIGKILL);
+		_exit(4);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE body = 'committed'"),
+	                 100);
+	assert_int_equal(committed_rows(fx), 100);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM pragma_integrity_check "
+	                               "WHERE integrity_check = 'ok'"),
+	                 1);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages_fts WHERE messages_fts "
+	                               "MATCH 'committed'"),
+	                 100);
+}
+
+/* ---- reading ---- */
+
+static void paging(void **state)
+{
+	struct fx *fx = *state;
+	struct rows r = {0};
+	int64_t ids[120];
+	int n = 0;
+
+	fx->s = open_ok(fx);
+	for (int i = 0; i < 120; i++) {
+		char body[16];
+		struct store_msg m = in_msg("bob@example.org", body);
+
+		snprintf(body, sizeof body, "b%d", i);
+		assert_int_equal(store_add(fx->s, &m, NULL), 1);
+		ids[i] = m.id;
+		/* another conversation in between */
+		add(fx->s, in_msg("carol@example.org", "other"));
+	}
+	commit(fx->s);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 50, &r), 50);
+	assert_string_equal(r.body[0], "b119"); /* newest first */
+	assert_string_equal(r.body[49], "b70");
+	for (int i = 1; i < 50; i++)
+		assert_true(r.id[i] < r.id[i - 1]);
+	n += r.n;
+	assert_int_equal(page(fx->s, "bob@example.org", r.id[49], 50, &r), 50);
+	assert_string_equal(r.body[0], "b69");
+	n += r.n;
+	assert_int_equal(page(fx->s, "bob@example.org", r.id[49], 50, &r), 20);
+	assert_string_equal(r.body[19], "b0");
+	assert_int_equal(r.id[19], ids[0]);
+	n += r.n;
+	assert_int_equal(page(fx->s, "bob@example.org", r.id[19], 50, &r), 0);
+	assert_int_equal(n, 120);
+	/* before_id need not be one of the conversation's */
+	assert_int_equal(page(fx->s, "bob@example.org", ids[5] + 1, 50, &r), 6);
+	assert_int_equal(page(fx->s, "nobody@example.org", 0, 50, &r), 0);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 0, &r), 0);
+}
+
+static void page_fields_round_trip(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg in = {
+	    .peer = "bob@example.org",
+	    .direction = STORE_OUT,
+	    .type = "normal",
+	    .ts_ms = 1234567890123,
+	    .from = "me@example.net/a",
+	    .to = "bob@example.org/b",
+	    .body = "body",
+	    .xhtml = "<p>body</p>",
+	    .stanza_id = "s",
+	    .origin_id = "o",
+	    .archive_id = "a",
+	    .delivery = STORE_DELIVERED,
+	    .carbon = true,
+	    .delayed = true,
+	};
+	sqlite3_stmt *st;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, in), 1);
+	commit(fx->s);
+	/* through the page statement's own columns */
+	assert_int_equal(
+	    sqlite3_prepare_v2(store_sqlite(fx->s), schema_sql[SQL_PAGE], -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, "bob@example.org", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, INT64_MAX);
+	sqlite3_bind_int(st, 3, 1);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, COL_DIRECTION), STORE_OUT);
+	assert_string_equal((const char *)sqlite3_column_text(st, COL_TYPE), "normal");
+	assert_int_equal(sqlite3_column_int64(st, COL_TS), 1234567890123);
+	assert_string_equal((const char *)sqlite3_column_text(st, COL_FROM), "me@example.net/a");
+	assert_string_equal((const char *)sqlite3_column_text(st, COL_TO), "bob@example.org/b");
+	assert_string_equal((const char *)sqlite3_column_text(st, COL_XHTML), "<p>body</p>");
+	assert_string_equal((const char *)sqlite3_column_text(st, COL_STANZA_ID), "s");
+	assert_string_equal((const char *)sqlite3_column_text(st, COL_ORIGIN_ID), "o");
+	assert_string_equal((const char *)sqlite3_column_text(st, COL_ARCHIVE_ID), "a");
+	assert_int_equal(sqlite3_column_int(st, COL_DELIVERY), STORE_DELIVERED);
+	assert_int_equal(sqlite3_column_int(st, COL_CARBON), 1);
+	assert_int_equal(sqlite3_column_int(st, COL_DELAYED), 1);
+	sqlite3_finalize(st);
+}
+
+static void search_words(void **state)
+{
+	struct fx *fx = *state;
+	struct rows r = {0};
+
+	fx->s = open_ok(fx);
+	add(fx->s, in_msg("bob@example.org", "Lunch at the café tomorrow?"));
+	add(fx->s, in_msg("carol@example.org", "Привет, как дела?"));
+	add(fx->s, in_msg("bob@example.org", "the cafe was closed"));
+	add(fx->s, in_msg("dave@example.org", "use a AND b OR NOT c, \"quoted\" (x) col:y *z ^w"));
+	commit(fx->s);
+
+	/* newest first, accents and case folded */
+	assert_int_equal(search(fx->s, "CAFE", &r), 2);
+	assert_string_equal(r.body[0], "the cafe was closed");
+	assert_true(r.id[0] > r.id[1]);
+	assert_int_equal(search(fx->s, "café", &r), 2);
+	assert_int_equal(search(fx->s, "привет", &r), 1);
+	assert_int_equal(search(fx->s, "ДЕЛА", &r), 1);
+	/* every word must be there */
+	assert_int_equal(search(fx->s, "cafe tomorrow", &r), 1);
+	assert_int_equal(search(fx->s, "cafe  yesterday", &r), 0);
+	assert_int_equal(search(fx->s, "   ", &r), 0);
+	assert_int_equal(search(fx->s, "", &r), 0);
+	rows_free(&r);
+}
+
+/* The query language's syntax in the user's text is plain text. */
+static void search_syntax_is_harmless(void **state)
+{
+	static const char *const queries[] = {
+	    "\"",        "\"\"",
+	    "AND",       "a AND",
+	    "OR b",      "NOT",
+	    "NEAR(a b)", "(",
+	    ")",         "*",
+	    "z*",        "^w",
+	    "col:y",     "body:x",
+	    "-x",        "+",
+	    "a\"b",      "{body}: x",
+	    "'",         "\\",
+	    "x OR",      "\"quoted\"",
+	    "NEAR(",     "\" \" \"",
+	    "\"\"\"\"",  "\xe2\x80\x8f",
+	    "日本語",    "a - b",
+	    ":",         "%_",
+	};
+	struct fx *fx = *state;
+	struct rows r = {0};
+
+	fx->s = open_ok(fx);
+	add(fx->s, in_msg("dave@example.org", "use a AND b OR NOT c, \"quoted\" (x) col:y *z ^w"));
+	commit(fx->s);
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		search(fx->s, queries[i], &r);
+	/* operators are words, matched as words */
+	assert_int_equal(search(fx->s, "AND", &r), 1);
+	assert_int_equal(search(fx->s, "\"quoted\"", &r), 1);
+	assert_int_equal(search(fx->s, "col:y", &r), 1);
+	assert_int_equal(search(fx->s, "NEAR(a b)", &r), 0);
+	rows_free(&r);
+}
+
+static void search_limit(void **state)
+{
+	struct fx *fx = *state;
+	struct rows r = {0};
+	char *err = NULL;
+
+	fx->s = open_ok(fx);
+	for (int i = 0; i < 30; i++)
+		add(fx->s, in_msg("bob@example.org", "again and again"));
+	commit(fx->s);
+	assert_int_equal(store_search(fx->s, "again", 7, collect, &r, &err), 7);
+	for (int i = 1; i < 7; i++)
+		assert_true(r.id[i] < r.id[i - 1]);
+	rows_free(&r);
+}
+
+static void kv(void **state)
+{
+	struct fx *fx = *state;
+	char *v = NULL, *err = NULL;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(store_kv_get(fx->s, "roster", &v, &err), 0);
+	assert_null(v);
+	assert_int_equal(store_kv_set(fx->s, "roster", "{\"ver\":\"1\"}", &err), 0);
+	assert_int_equal(store_pending(fx->s), 1); /* so the loop commits it */
+	assert_int_equal(store_kv_get(fx->s, "roster", &v, &err), 1);
+	assert_string_equal(v, "{\"ver\":\"1\"}");
+	free(v);
+	assert_int_equal(store_kv_set(fx->s, "roster", "{\"ver\":\"2\"}", &err), 0);
+	assert_int_equal(store_kv_set(fx->s, "caps", "", &err), 0);
+	store_close(fx->s);
+	fx->s = open_ok(fx);
+	assert_int_equal(store_kv_get(fx->s, "roster", &v, &err), 1);
+	assert_string_equal(v, "{\"ver\":\"2\"}");
+	free(v);
+	assert_int_equal(store_kv_get(fx->s, "caps", &v, &err), 1);
+	assert_string_equal(v, "");
+	free(v);
+}
+
+static void delivery(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg out = {
+	    .peer = "bob@example.org",
+	    .direction = STORE_OUT,
+	    .type = "chat",
+	    .ts_ms = 1,
+	    .body = "ping",
+	    .stanza_id = "x1",
+	    .origin_id = "x1",
+	    .delivery = STORE_PENDING,
+	};
+	struct store_msg in = in_msg("bob@example.org", "an incoming one with the same id");
+	struct rows r = {0};
+	char *err = NULL;
+
+	fx->s = open_ok(fx);
+	in.stanza_id = "x1";
+	add(fx->s, in);
+	add(fx->s, out);
+	commit(fx->s);
+	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "x1", STORE_SENT, &err), 0);
+	assert_int_equal(store_pending(fx->s), 1);
+	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "x1", STORE_DELIVERED, &err),
+	                 0);
+	commit(fx->s);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 2);
+	assert_int_equal(r.delivery[0], STORE_DELIVERED); /* ours */
+	assert_int_equal(r.delivery[1], STORE_NONE);      /* theirs, untouched */
+	/* another conversation's x1 is not ours */
+	assert_int_equal(store_set_delivery(fx->s, "carol@example.org", "x1", STORE_FAILED, &err),
+	                 0);
+	commit(fx->s);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 2);
+	assert_int_equal(r.delivery[0], STORE_DELIVERED);
+	rows_free(&r);
+}
+
+/* A callback that calls the store back is refused, not a corrupted
+ * statement. */
+static void reenter(const struct store_msg *m, void *ud)
+{
+	struct store *s = ud;
+	struct store_msg again = *m;
+	char *err = NULL;
+
+	assert_int_equal(store_add(s, &again, &err), -1);
+	assert_non_null(strstr(err, "callback"));
+	free(err);
+}
+
+static void callback_reentry_refused(void **state)
+{
+	struct fx *fx = *state;
+	char *err = NULL;
+
+	fx->s = open_ok(fx);
+	add(fx->s, in_msg("bob@example.org", "x"));
+	assert_int_equal(store_page(fx->s, "bob@example.org", 0, 5, reenter, fx->s, &err), 1);
+	assert_int_equal(store_pending(fx->s), 1);
+}
+
+/* ---- query plans ---- */
+
+/* The plan of statement i, one detail per line. */
+static char *plan(struct store *s, enum schema_stmt i)
+{
+	sqlite3_stmt *st;
+	char *sql, *out = calloc(1, 1);
+	size_t len = 0;
+
+	assert_non_null(out);
+	assert_true(asprintf(&sql, "EXPLAIN QUERY PLAN %s", schema_sql[i]) > 0);
+	if (sqlite3_prepare_v2(store_sqlite(s), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(store_sqlite(s)));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+		size_t n = strlen(d);
+
+		out = realloc(out, len + n + 2);
+		assert_non_null(out);
+		memcpy(out + len, d, n);
+		len += n;
+		out[len++] = '\n';
+		out[len] = '\0';
+	}
+	sqlite3_finalize(st);
+	free(sql);
+	return out;
+}
+
+static void expect_plan(struct store *s, enum schema_stmt i, const char *uses)
+{
+	char *p = plan(s, i);
+
+	if (!strstr(p, uses) || strstr(p, "SCAN messages\n") || strstr(p, "TEMP B-TREE"))
+		fail_msg("statement %d should use %s, without a scan or sort:\n%s", i, uses, p);
+	free(p);
+}
+
+static void query_plans(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->s = open_ok(fx);
+	/* with statistics that make a scan look cheap, to be sure the plan
+	 * does not depend on an empty table */
+	for (int i = 0; i < 200; i++)
+		add(fx->s, in_msg(i % 2 ? "bob@example.org" : "carol@example.org", "hello"));
+	commit(fx->s);
+	assert_int_equal(sqlite3_exec(store_sqlite(fx->s), "ANALYZE", NULL, NULL, NULL), 0);
+
+	expect_plan(fx->s, SQL_PAGE, "USING INDEX messages_peer (peer=? AND id<?)");
+	expect_plan(fx->s, SQL_FIND_ARCHIVE, "USING INDEX messages_akey (akey=?)");
+	expect_plan(fx->s, SQL_FIND_ORIGIN, "USING INDEX messages_dkey (dkey=?)");
+	expect_plan(fx->s, SQL_FIND_STANZA, "USING INDEX messages_dkey (dkey=?)");
+	expect_plan(fx->s, SQL_ATTACH, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_DELIVERY, "USING INDEX messages_dkey (dkey=?)");
+	expect_plan(fx->s, SQL_LAST_ARCHIVE, "USING INDEX messages_archived_ts");
+	expect_plan(fx->s, SQL_SEARCH, "SCAN messages_fts VIRTUAL TABLE");
+	expect_plan(fx->s, SQL_SEARCH, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_KV_GET, "USING PRIMARY KEY (key=?)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(fresh, setup, teardown),
+	    cmocka_unit_test_setup_teardown(wal_mode, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(newer_version_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_0, setup, teardown),
+	    cmocka_unit_test_setup_teardown(open_to_others_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(not_a_database, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dedup_archive_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dedup_origin_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dedup_stanza_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(live_then_archive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(last_archive_id_by_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(batch_visible_after_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(duplicate_leaves_no_transaction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(full_disk_keeps_rows, setup, teardown),
+	    cmocka_unit_test_setup_teardown(crash_keeps_commits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(paging, setup, teardown),
+	    cmocka_unit_test_setup_teardown(page_fields_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(search_words, setup, teardown),
+	    cmocka_unit_test_setup_teardown(search_syntax_is_harmless, setup, teardown),
+	    cmocka_unit_test_setup_teardown(search_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(kv, setup, teardown),
+	    cmocka_unit_test_setup_teardown(delivery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(callback_reentry_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(query_plans, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
