@@ -48,11 +48,10 @@ enum schema_key_kind {
 /* The value of messages.dkey (or akey, for SCHEMA_KEY_ARCHIVE): a 47-bit
  * hash of the id and what scopes it.  Equal keys only make two rows
  * candidates; the texts decide. */
-int64_t schema_key(int kind, const char *peer, int direction, const char *sender,
-                   const char *id);
+int64_t schema_key(int kind, const char *peer, int direction, const char *sender, const char *id);
 /* Replaces the hash when set: the tests force collisions with it. */
-extern int64_t (*schema_key_hook)(int kind, const char *peer, int direction,
-                                  const char *sender, const char *id);
+extern int64_t (*schema_key_hook)(int kind, const char *peer, int direction, const char *sender,
+                                  const char *id);
 
 /* Column order of SQL_PAGE and SQL_SEARCH. */
 enum schema_col {

@@ -931,6 +931,75 @@ static void callback_reentry_refused(void **state)
 	assert_int_equal(store_pending(fx->s), 1);
 }
 
+/* ---- hash collisions ---- */
+
+/* Every id gets the same key: only the texts tell messages apart. */
+static int64_t same_key(int kind, const char *peer, int direction, const char *sender,
+                        const char *id)
+{
+	(void)kind, (void)peer, (void)direction, (void)sender, (void)id;
+	return 42;
+}
+
+static void collisions_never_merge(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "one");
+	struct store_msg out = {
+	    .peer = "bob@example.org",
+	    .direction = STORE_OUT,
+	    .type = "chat",
+	    .ts_ms = 1,
+	    .body = "mine",
+	    .stanza_id = "o-1",
+	    .origin_id = "o-1",
+	    .delivery = STORE_SENT,
+	};
+	struct rows r = {0};
+	char *err = NULL;
+
+	schema_key_hook = same_key;
+	fx->s = open_ok(fx);
+	m.origin_id = "o-1";
+	assert_int_equal(add(fx->s, m), 1);
+	assert_int_equal(add(fx->s, m), 0);
+	m.origin_id = "o-2";
+	assert_int_equal(add(fx->s, m), 1);
+	/* the same id in another kind, scope or direction */
+	m.origin_id = NULL;
+	m.stanza_id = "o-1";
+	assert_int_equal(add(fx->s, m), 1);
+	assert_int_equal(add(fx->s, m), 0);
+	m.peer = "carol@example.org";
+	m.from = "carol@example.org/x";
+	assert_int_equal(add(fx->s, m), 1);
+	assert_int_equal(add(fx->s, out), 1);
+	assert_int_equal(add(fx->s, out), 0);
+	/* archive ids */
+	m.stanza_id = NULL;
+	m.archive_id = "a-1";
+	assert_int_equal(add(fx->s, m), 1);
+	m.archive_id = "a-2";
+	assert_int_equal(add(fx->s, m), 1);
+	assert_int_equal(add(fx->s, m), 0);
+	/* the archive copy of ours still finds it, and only it */
+	out.archive_id = "a-3";
+	assert_int_equal(add(fx->s, out), 0);
+	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "o-1", STORE_DELIVERED, &err),
+	                 0);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 7);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE archive_id = 'a-3'"
+	                               " AND direction = 1"),
+	                 1);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 4);
+	assert_int_equal(r.delivery[0], STORE_DELIVERED); /* ours, the newest */
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(r.delivery[i], STORE_NONE);
+	rows_free(&r);
+	schema_key_hook = NULL;
+}
+
 /* ---- query plans ---- */
 
 /* The plan of statement i, one detail per line. */
@@ -1020,6 +1089,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(kv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delivery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(callback_reentry_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(collisions_never_merge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(query_plans, setup, teardown),
 	};
 
