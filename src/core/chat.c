@@ -133,29 +133,10 @@ int chat_send_text(struct core *core, const char *to, const char *text, const ch
 	return chat_send(core, to, text, NULL, command);
 }
 
-/* Normalises a JID typed by the user; reports why it is bad. */
-static char *checked_jid(struct core *core, const char *command, const char *s)
-{
-	struct jid j;
-	const char *why = NULL;
-	char *full;
-
-	if (jid_parse(s, &j, &why)) {
-		core_error(core, command, "jid-malformed", "'%s' is not a valid JID: %s", s,
-		           why ? why : "invalid");
-		return NULL;
-	}
-	full = jid_full(&j);
-	jid_clear(&j);
-	if (!full)
-		core_error(core, command, "internal-server-error", "out of memory");
-	return full;
-}
-
 int chat_cmd_msg(struct cmd_call *call)
 {
 	struct core *core = call->core;
-	char *to = checked_jid(core, CALL_NAME(call), call->argv[0]);
+	char *to = core_checked_jid(core, CALL_NAME(call), call->argv[0]);
 	int rc = 0;
 
 	if (!to)

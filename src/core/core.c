@@ -153,6 +153,37 @@ int core_iq_failed(struct core *core, const char *command, const char *to, xmpp_
 	return 1;
 }
 
+char *core_checked_jid(struct core *core, const char *command, const char *s)
+{
+	struct jid j;
+	const char *why = NULL;
+	char *full;
+
+	if (jid_parse(s, &j, &why)) {
+		core_error(core, command, "jid-malformed", "'%s' is not a valid JID: %s", s,
+			   why ? why : "invalid");
+		return NULL;
+	}
+	full = jid_full(&j);
+	jid_clear(&j);
+	if (!full)
+		core_error(core, command, "internal-server-error", "out of memory");
+	return full;
+}
+
+char *core_server(struct core *core)
+{
+	struct jid j;
+	char *domain;
+
+	if (jid_parse(core_jid(core), &j, NULL))
+		return NULL;
+	domain = j.domain;
+	j.domain = NULL;
+	jid_clear(&j);
+	return domain;
+}
+
 char *core_clean(const char *s)
 {
 	return s ? text_sanitize_str(s, 0) : NULL;

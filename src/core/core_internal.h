@@ -92,6 +92,12 @@ int replies_cmd_ping(struct cmd_call *call);
  * when reply is a result. */
 int core_iq_failed(struct core *core, const char *command, const char *to, xmpp_stanza_t *reply);
 
+/* The JID s typed by the user, normalised (malloc'd), or NULL after an
+ * error event (jid-malformed with the reason, or out of memory). */
+char *core_checked_jid(struct core *core, const char *command, const char *s);
+/* The domain of our own JID (malloc'd): who answers an iq with no "to". */
+char *core_server(struct core *core);
+
 /* Duplicates a network string into a terminal-safe one-line string (NULL
  * for NULL, or when out of memory); core_clean_text keeps line breaks and
  * tabs, for message bodies. */

@@ -100,20 +100,6 @@ static char *jid_key(const char *s, bool *full)
 	return key;
 }
 
-/* The domain of our own JID: who answers when we address nobody. */
-static char *own_server(struct core *core)
-{
-	struct jid j;
-	char *domain;
-
-	if (jid_parse(core_jid(core), &j, NULL))
-		return NULL;
-	domain = j.domain;
-	j.domain = NULL;
-	jid_clear(&j);
-	return domain;
-}
-
 /* ---- what we offer ---- */
 
 int disco_add_feature(struct core *core, const char *ns)
@@ -558,7 +544,7 @@ int disco_check_feature(struct core *core, const char *jid, const char *feature,
 	 * means a programming error and fn has not run. */
 	if (!fn || !feature || !d)
 		return -1;
-	if (!jid && !(jid = server = own_server(core))) {
+	if (!jid && !(jid = server = core_server(core))) {
 		fn(core, NULL, -1, ud);
 		return 0;
 	}
@@ -812,10 +798,9 @@ out:
 static int send_request(struct cmd_call *call, const char *ns, xs_iq_fn fn)
 {
 	struct core *core = call->core;
-	const char *why = NULL, *node = call->argc > 1 ? call->argv[1] : NULL;
+	const char *node = call->argc > 1 ? call->argv[1] : NULL;
 	struct request *r = calloc(1, sizeof(*r));
 	xmpp_stanza_t *iq, *q;
-	struct jid j;
 
 	if (!r || (node && !(r->node = strdup(node)))) {
 		free(r);
@@ -824,15 +809,12 @@ static int send_request(struct cmd_call *call, const char *ns, xs_iq_fn fn)
 	}
 	r->core = core;
 	r->command = CALL_NAME(call);
-	if (jid_parse(call->argv[0], &j, &why)) {
-		core_error(core, CALL_NAME(call), "jid-malformed", "'%s' is not a valid JID: %s",
-			   call->argv[0], why ? why : "invalid");
+	r->to = core_checked_jid(core, CALL_NAME(call), call->argv[0]);
+	if (!r->to) {
 		request_free(r);
 		return -1;
 	}
-	r->to = jid_full(&j);
-	jid_clear(&j);
-	iq = r->to ? xmpp_iq_new(xs_ctx(core->xs), "get", NULL) : NULL;
+	iq = xmpp_iq_new(xs_ctx(core->xs), "get", NULL);
 	q = iq ? st_add_element(iq, "query", ns) : NULL;
 	if (!q || xmpp_stanza_set_to(iq, r->to) ||
 	    (node && xmpp_stanza_set_attribute(q, "node", node))) {

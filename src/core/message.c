@@ -243,24 +243,6 @@ void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content)
 
 /* ---- commands ---- */
 
-static char *checked_jid(struct core *core, const char *command, const char *s)
-{
-	struct jid j;
-	const char *why = NULL;
-	char *full;
-
-	if (jid_parse(s, &j, &why)) {
-		core_error(core, command, "jid-malformed", "'%s' is not a valid JID: %s", s,
-		           why ? why : "invalid");
-		return NULL;
-	}
-	full = jid_full(&j);
-	jid_clear(&j);
-	if (!full)
-		core_error(core, command, "internal-server-error", "out of memory");
-	return full;
-}
-
 int message_cmd_state(struct cmd_call *call)
 {
 	struct core *core = call->core;
@@ -278,7 +260,7 @@ int message_cmd_state(struct cmd_call *call)
 		           call->argv[1]);
 		return -1;
 	}
-	to = checked_jid(core, CALL_NAME(call), call->argv[0]);
+	to = core_checked_jid(core, CALL_NAME(call), call->argv[0]);
 	if (!to)
 		return -1;
 	dest = strchr(to, '/') ? to : presence_route(core, to);
@@ -382,7 +364,7 @@ int message_cmd_xhtml(struct cmd_call *call)
 	struct pending *p;
 	unsigned serial;
 
-	to = checked_jid(core, CALL_NAME(call), call->argv[0]);
+	to = core_checked_jid(core, CALL_NAME(call), call->argv[0]);
 	if (!to)
 		return -1;
 	html = xhtml_build(xs_ctx(core->xs), markup, &text, &why);

@@ -194,7 +194,7 @@ static void invisible_checked(struct core *core, const char *jid, int supported,
 static int go_invisible(struct cmd_call *call)
 {
 	struct core *core = call->core;
-	struct jid own;
+	char *server;
 	int rc;
 
 	if (!core_online(core)) {
@@ -202,14 +202,15 @@ static int go_invisible(struct cmd_call *call)
 			   "invisibility needs the server: connect first");
 		return -1;
 	}
-	if (jid_parse(core_jid(core), &own, NULL)) {
+	server = core_server(core);
+	if (!server) {
 		core_error(core, CALL_NAME(call), "jid-malformed", "the account's JID is invalid");
 		return -1;
 	}
 	core->presence->invisible_pending = true;
 	/* XEP-0186 §2: only when the server's disco#info lists the feature. */
-	rc = disco_check_feature(core, own.domain, NS_INVISIBLE, invisible_checked, NULL);
-	jid_clear(&own);
+	rc = disco_check_feature(core, server, NS_INVISIBLE, invisible_checked, NULL);
+	free(server);
 	if (rc) {
 		core->presence->invisible_pending = false;
 		core_error(core, CALL_NAME(call), "internal-server-error",

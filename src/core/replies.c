@@ -163,20 +163,6 @@ static void version_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	request_free(r);
 }
 
-/* The domain of our own JID: who answers when we address nobody. */
-static char *server_of(struct core *core)
-{
-	struct jid j;
-	char *domain;
-
-	if (jid_parse(core_jid(core), &j, NULL))
-		return NULL;
-	domain = j.domain;
-	j.domain = NULL;
-	jid_clear(&j);
-	return domain;
-}
-
 static void ping_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 {
 	struct request *r = ud;
@@ -189,7 +175,7 @@ static void ping_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	}
 	from = core_clean(xmpp_stanza_get_from(reply));
 	if (!from && !r->to)
-		from = server_of(r->core);
+		from = core_server(r->core);
 	ev.u.pong.from = from ? from : (r->to ? r->to : "");
 	ev.u.pong.rtt_ms = (long)(loop_now_ms() - r->sent_ms);
 	core_emit(r->core, &ev);
@@ -207,22 +193,8 @@ static int send_get(struct cmd_call *call, const char *to, const char *name, con
 	xmpp_stanza_t *iq, *q;
 	char *jid = NULL;
 
-	if (to) {
-		struct jid j;
-		const char *why = NULL;
-
-		if (jid_parse(to, &j, &why)) {
-			core_error(core, CALL_NAME(call), "jid-malformed", "'%s' is not a valid JID: %s",
-				   to, why ? why : "invalid");
-			return -1;
-		}
-		jid = jid_full(&j);
-		jid_clear(&j);
-		if (!jid) {
-			core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
-			return -1;
-		}
-	}
+	if (to && !(jid = core_checked_jid(core, CALL_NAME(call), to)))
+		return -1;
 	r = request_new(core, CALL_NAME(call), jid);
 	iq = r ? xmpp_iq_new(xs_ctx(core->xs), "get", NULL) : NULL;
 	q = iq ? st_element(xs_ctx(core->xs), name, ns) : NULL;

@@ -293,24 +293,12 @@ static struct vcard_req *req_new(struct cmd_call *call)
 int vcard_cmd_get(struct cmd_call *call)
 {
 	struct vcard_req *r = req_new(call);
-	const char *why = NULL;
-	struct jid j;
 
 	if (!r)
 		return -1;
 	if (call->argc) {
-		if (jid_parse(call->argv[0], &j, &why)) {
-			core_error(call->core, CALL_NAME(call), "jid-malformed",
-				   "'%s' is not a valid JID: %s", call->argv[0],
-				   why ? why : "invalid");
-			req_free(r);
-			return -1;
-		}
-		r->to = jid_full(&j);
-		jid_clear(&j);
+		r->to = core_checked_jid(call->core, CALL_NAME(call), call->argv[0]);
 		if (!r->to) {
-			core_error(call->core, CALL_NAME(call), "internal-server-error",
-				   "out of memory");
 			req_free(r);
 			return -1;
 		}
