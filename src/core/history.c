@@ -13,22 +13,71 @@
 
 #define HISTORY_DEFAULT 20
 #define HISTORY_MAX 10000
+/* Rows indexed for search per loop pass: a few milliseconds, so input
+ * stays responsive while a large catch-up is indexed. */
+#define INDEX_CHUNK 500
+/* After a failed indexing step (a full disk, another natter holding the
+ * lock): waiting rather than spinning on the failure. */
+#define INDEX_RETRY_MS 5000
 
 struct history_state {
 	struct store *store;
-	bool commit_failed; /* reported once until a commit works again */
+	uint64_t index_timer; /* armed while the search index is behind */
+	bool index_waiting;   /* index_timer is a retry after a failure */
+	bool commit_failed;   /* reported once until a commit works again */
 };
 
+/* Only wakes the loop: the indexing is done by commit_pass, which runs
+ * before the loop would sleep. */
+static void index_wake(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+
+	if (core->history) {
+		core->history->index_timer = 0;
+		core->history->index_waiting = false;
+	}
+}
+
+/* One chunk of search indexing per pass.  While more remain, a 0-ms
+ * timer keeps the loop from sleeping, so the next pass does the next
+ * chunk after handling whatever input came meanwhile; once caught up,
+ * nothing is armed. */
+static void index_pass(struct core *core, struct history_state *h)
+{
+	char *err = NULL;
+	int n;
+
+	if (h->index_waiting || !store_index_behind(h->store))
+		return;
+	n = store_index_some(h->store, INDEX_CHUNK, &err);
+	if (n < 0) {
+		log_warn("history: search index not updated, retrying later: %s", err ? err : "?");
+		free(err);
+		loop_timer_cancel(core->loop, h->index_timer);
+		h->index_timer = loop_timer_add(core->loop, INDEX_RETRY_MS, index_wake, core);
+		h->index_waiting = h->index_timer != 0;
+		return;
+	}
+	if (store_index_behind(h->store) && !h->index_timer)
+		h->index_timer = loop_timer_add(core->loop, 0, index_wake, core);
+}
+
 /* Commits what this loop pass added, before the loop sleeps: one
- * transaction per burst, not one per message. */
+ * transaction per burst, not one per message.  Search indexing follows
+ * the commit, off the insert path. */
 static void commit_pass(struct loop *loop, void *ud)
 {
 	struct core *core = ud;
 	struct history_state *h = core->history;
 	char *err = NULL;
 
-	if (!h || !h->store || !store_pending(h->store))
+	if (!h || !h->store)
 		return;
+	if (!store_pending(h->store)) {
+		index_pass(core, h);
+		return;
+	}
 	if (store_commit(h->store, &err)) {
 		if (!h->commit_failed)
 			core_error(core, NULL, "internal-server-error",
@@ -36,9 +85,12 @@ static void commit_pass(struct loop *loop, void *ud)
 				   "and tries again",
 				   err ? err : "unknown error");
 		h->commit_failed = true;
-	} else if (h->commit_failed) {
-		core_info(core, NULL, "history is saved again");
-		h->commit_failed = false;
+	} else {
+		if (h->commit_failed) {
+			core_info(core, NULL, "history is saved again");
+			h->commit_failed = false;
+		}
+		index_pass(core, h);
 	}
 	free(err);
 }
@@ -72,6 +124,7 @@ void history_free(struct core *core)
 
 	if (!h)
 		return;
+	loop_timer_cancel(core->loop, h->index_timer);
 	/* store_close commits what is still open: nothing is lost on /quit. */
 	store_close(h->store);
 	free(h);

@@ -35,9 +35,19 @@
  * of their own.
  *
  * messages_fts indexes bodies without a second copy of them (external
- * content); the triggers keep it in step.  columnsize = 0: search orders
- * by id, never by rank, so the per-row size table would only cost every
- * insert a B-tree write. */
+ * content).  columnsize = 0: search orders by id, never by rank, so the
+ * per-row size table would only cost every insert a B-tree write.
+ *
+ * Tokenising a body cost more than the rest of its insert, so bursts are
+ * stored unindexed and store_index_some() indexes them afterwards, in
+ * chunks, in id order: fts_state.upto is the highest id in the index,
+ * moved in the same transaction as the index itself, so a crash leaves
+ * them agreeing.  Row ids only grow (natter deletes no messages; a
+ * replayed row keeps its id or takes a new, higher one), so every row
+ * above upto is unindexed and every row at or below it is indexed.  The
+ * triggers keep indexed rows in step; an unindexed row must not be
+ * "deleted" from an external-content index that never saw it, which
+ * would corrupt it. */
 static const char v1[] =
     "CREATE TABLE messages ("
     " id INTEGER PRIMARY KEY,"
@@ -67,13 +77,15 @@ static const char v1[] =
     "CREATE INDEX messages_archived_ts ON messages (ts) WHERE archive_id IS NOT NULL;"
     "CREATE VIRTUAL TABLE messages_fts USING fts5 (body, content = 'messages',"
     " content_rowid = 'id', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2');"
-    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
-    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
-    " END;"
-    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+    "CREATE TABLE fts_state (id INTEGER PRIMARY KEY CHECK (id = 0),"
+    " upto INTEGER NOT NULL);"
+    "INSERT INTO fts_state (id, upto) VALUES (0, 0);"
+    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages"
+    " WHEN old.id <= (SELECT upto FROM fts_state) BEGIN"
     " INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);"
     " END;"
-    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN"
+    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages"
+    " WHEN old.id <= (SELECT upto FROM fts_state) BEGIN"
     " INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);"
     " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
     " END;"
@@ -119,10 +131,26 @@ const char *const schema_sql[SQL_COUNT] = {
     [SQL_PAGE] = "SELECT " MSG_COLS " FROM messages WHERE peer = ?1 AND id < ?2"
                  " ORDER BY id DESC LIMIT ?3",
     /* the match walks the full-text index newest first and stops after
-     * ?2 hits; only those rows are read */
+     * ?2 hits; only those rows are read.  ?3: the upto the unindexed part
+     * was searched above, which another writer may have moved since. */
     [SQL_SEARCH] = "SELECT " MSG_COLS " FROM messages WHERE id IN (SELECT rowid"
-                   " FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC"
-                   " LIMIT ?2) ORDER BY id DESC",
+                   " FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid <= ?3"
+                   " ORDER BY rowid DESC LIMIT ?2) ORDER BY id DESC",
+    /* the rows not yet indexed, newest first, matched the way the index
+     * would match them (store.c).  NOT INDEXED, here and in the indexing
+     * statements: they read the newest rows by id, which a skip-scan of
+     * messages_peer (the planner's choice once ANALYZE has seen few
+     * peers) would visit peer by peer. */
+    [SQL_SEARCH_TAIL] = "SELECT " MSG_COLS " FROM messages NOT INDEXED WHERE id > ?1"
+                        " AND natter_match(body, ?2) ORDER BY id DESC LIMIT ?3",
+    [SQL_FTS_UPTO] = "SELECT upto FROM fts_state",
+    /* the last id and the number of the next chunk */
+    [SQL_FTS_CHUNK_END] = "SELECT max(id), count(*) FROM (SELECT id FROM messages NOT INDEXED"
+                          " WHERE id > ?1 ORDER BY id LIMIT ?2)",
+    [SQL_FTS_INDEX] = "INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages"
+                      " NOT INDEXED WHERE id > ?1 AND id <= ?2",
+    [SQL_FTS_SET_UPTO] = "UPDATE fts_state SET upto = ?1",
+    [SQL_MAX_ID] = "SELECT max(id) FROM messages",
     [SQL_LAST_ARCHIVE] = "SELECT archive_id FROM messages WHERE archive_id IS NOT NULL"
                          " ORDER BY ts DESC LIMIT 1",
     [SQL_KV_GET] = "SELECT value FROM kv WHERE key = ?1",

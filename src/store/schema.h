@@ -29,6 +29,12 @@ enum schema_stmt {
 	SQL_DELIVERY,
 	SQL_PAGE,
 	SQL_SEARCH,
+	SQL_SEARCH_TAIL,
+	SQL_FTS_UPTO,
+	SQL_FTS_CHUNK_END,
+	SQL_FTS_INDEX,
+	SQL_FTS_SET_UPTO,
+	SQL_MAX_ID,
 	SQL_LAST_ARCHIVE,
 	SQL_KV_GET,
 	SQL_KV_SET,
@@ -53,7 +59,7 @@ int64_t schema_key(int kind, const char *peer, int direction, const char *sender
 extern int64_t (*schema_key_hook)(int kind, const char *peer, int direction, const char *sender,
                                   const char *id);
 
-/* Column order of SQL_PAGE and SQL_SEARCH. */
+/* Column order of SQL_PAGE, SQL_SEARCH and SQL_SEARCH_TAIL. */
 enum schema_col {
 	COL_ID,
 	COL_PEER,

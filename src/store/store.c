@@ -55,7 +55,14 @@ struct store {
 	bool broken;  /* SQLite lost the batch: only the journal holds it */
 	bool reading; /* inside a store_row_fn */
 	int broken_rc;
-	int64_t last_id; /* the row the last OP_ADD stored */
+	int64_t last_id;      /* the row the last OP_ADD stored */
+	int64_t batch_max;    /* the highest row id the open batch stored */
+	int64_t max_id;       /* the highest committed row id we know of */
+	int64_t indexed_upto; /* fts_state.upto as we last saw it */
+	/* the full-text index's own tokenizer, for rows not indexed yet */
+	fts5_tokenizer tok;
+	Fts5Tokenizer *tokenizer;
+	struct toks *scratch; /* a body's tokens, reused row after row */
 };
 
 __attribute__((format(printf, 2, 3))) static void set_err(char **err, const char *fmt, ...)
@@ -146,6 +153,210 @@ static int pragmas(sqlite3 *db, char **err)
 	return -1;
 }
 
+/* ---- matching rows the full-text index has not seen ---- */
+
+/* The tokens of a text as FTS5 indexes them (folded, without accents),
+ * NUL-terminated one after the other in buf. */
+struct toks {
+	char *buf;
+	size_t len, cap;
+	size_t *off;
+	size_t n, ncap;
+	size_t *ends; /* a query's words: where each one's tokens end */
+	size_t nwords;
+};
+
+static int take_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
+{
+	struct toks *t = ctx;
+	size_t need = (size_t)ntok + 1;
+
+	/* synonyms; unicode61 makes none, and the index would not match on
+	 * them either without a query flag we never use */
+	if (flags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	if (t->n == t->ncap) {
+		size_t ncap = t->ncap ? 2 * t->ncap : 64;
+		size_t *off = realloc(t->off, ncap * sizeof(*off));
+
+		if (!off)
+			return SQLITE_NOMEM;
+		t->off = off;
+		t->ncap = ncap;
+	}
+	if (t->len + need > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 512;
+		char *buf;
+
+		while (cap < t->len + need)
+			cap *= 2;
+		buf = realloc(t->buf, cap);
+		if (!buf)
+			return SQLITE_NOMEM;
+		t->buf = buf;
+		t->cap = cap;
+	}
+	t->off[t->n++] = t->len;
+	memcpy(t->buf + t->len, tok, (size_t)ntok);
+	t->len += (size_t)ntok;
+	t->buf[t->len++] = '\0';
+	return SQLITE_OK;
+}
+
+static void toks_free(void *p)
+{
+	struct toks *t = p;
+
+	if (!t)
+		return;
+	free(t->buf);
+	free(t->off);
+	free(t->ends);
+	free(t);
+}
+
+static int tokenize(struct store *s, struct toks *t, int flags, const char *text, size_t len)
+{
+	if (len > INT_MAX)
+		return SQLITE_TOOBIG;
+	return s->tok.xTokenize(s->tokenizer, t, flags, text, (int)len, take_token);
+}
+
+/* The user's words, split as fts_query() splits them, each tokenized on
+ * its own: each is a phrase of the FTS5 query. */
+static struct toks *query_toks(struct store *s, const char *text)
+{
+	static const char space[] = " \t\n\r\f\v";
+	struct toks *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->ends = malloc((strlen(text) / 2 + 1) * sizeof(*t->ends)))) {
+		toks_free(t);
+		return NULL;
+	}
+	for (const char *p = text + strspn(text, space); *p; p += strspn(p, space)) {
+		size_t w = strcspn(p, space);
+
+		if (tokenize(s, t, FTS5_TOKENIZE_QUERY, p, w) != SQLITE_OK) {
+			toks_free(t);
+			return NULL;
+		}
+		t->ends[t->nwords++] = t->n;
+		p += w;
+	}
+	return t;
+}
+
+/* Whether every word of q occurs in body as consecutive tokens: what the
+ * index answers for fts_query()'s query.  A word without tokens (only
+ * punctuation) makes FTS5 match nothing; so here. */
+static bool toks_match(const struct toks *body, const struct toks *q)
+{
+	size_t start = 0;
+
+	if (!q->nwords)
+		return false;
+	for (size_t w = 0; w < q->nwords; start = q->ends[w++]) {
+		size_t nt = q->ends[w] - start;
+		bool found = false;
+
+		if (!nt || nt > body->n)
+			return false;
+		for (size_t i = 0; i + nt <= body->n && !found; i++) {
+			size_t j = 0;
+
+			while (j < nt &&
+			       !strcmp(body->buf + body->off[i + j], q->buf + q->off[start + j]))
+				j++;
+			found = j == nt;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* natter_match(body, query) */
+static void match_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store *s = sqlite3_user_data(ctx);
+	struct toks *q = sqlite3_get_auxdata(ctx, 1), *b = s->scratch;
+	const char *body = (const char *)sqlite3_value_text(argv[0]);
+	const char *query = (const char *)sqlite3_value_text(argv[1]);
+	int rc;
+
+	if (!body || !query) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	if (!q) {
+		/* once per statement, not once per row */
+		q = query_toks(s, query);
+		if (!q) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		sqlite3_set_auxdata(ctx, 1, q, toks_free);
+		q = sqlite3_get_auxdata(ctx, 1);
+		if (!q) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+	}
+	b->n = b->len = 0;
+	rc = tokenize(s, b, FTS5_TOKENIZE_DOCUMENT, body, (size_t)sqlite3_value_bytes(argv[0]));
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	sqlite3_result_int(ctx, toks_match(b, q));
+}
+
+/* The tokenizer messages_fts uses, with its arguments (schema.c), and the
+ * SQL function that applies it. */
+static int setup_match(struct store *s, char **err)
+{
+	static const char *args[] = {"remove_diacritics", "2"};
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+	void *ud = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", NULL);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (!api || api->xFindTokenizer(api, "unicode61", &ud, &s->tok) != SQLITE_OK ||
+	    s->tok.xCreate(ud, args, 2, &s->tokenizer) != SQLITE_OK) {
+		s->tokenizer = NULL;
+		set_err(err, "cannot set up full-text search: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	s->scratch = calloc(1, sizeof(*s->scratch));
+	if (!s->scratch) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	if (sqlite3_create_function_v2(s->db, "natter_match", 2,
+	                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, s,
+	                               match_fn, NULL, NULL, NULL) != SQLITE_OK) {
+		set_err(err, "cannot set up full-text search: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs st, which returns one integer (NULL: 0), into *v; an SQLite
+ * result code. */
+static int step_int64(sqlite3_stmt *st, int64_t *v)
+{
+	int rc = sqlite3_step(st);
+
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int prepare_all(struct store *s, char **err)
 {
 	for (int i = 0; i < SQL_COUNT; i++) {
@@ -162,6 +373,9 @@ static void close_db(struct store *s)
 {
 	for (int i = 0; i < SQL_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	if (s->tokenizer)
+		s->tok.xDelete(s->tokenizer);
+	toks_free(s->scratch);
 	/* the last connection to close checkpoints and removes the WAL */
 	sqlite3_close(s->db);
 }
@@ -198,8 +412,16 @@ struct store *store_open(const char *dir, char **err)
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* the version check comes first: a newer natter's file is left as
 	 * it is, journal mode included */
-	if (schema_migrate(s->db, err) || pragmas(s->db, err) || prepare_all(s, err))
+	if (schema_migrate(s->db, err) || pragmas(s->db, err) || setup_match(s, err) ||
+	    prepare_all(s, err))
 		goto fail;
+	rc = step_int64(s->st[SQL_FTS_UPTO], &s->indexed_upto);
+	if (rc == SQLITE_OK)
+		rc = step_int64(s->st[SQL_MAX_ID], &s->max_id);
+	if (rc != SQLITE_OK) {
+		set_err(err, "cannot read %s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	free(path);
 	return s;
 fail:
@@ -484,6 +706,8 @@ static int exec_add(struct store *s, struct op *op)
 	}
 	op->m.id = sqlite3_last_insert_rowid(s->db);
 	op->wrote = true;
+	if (op->m.id > s->batch_max)
+		s->batch_max = op->m.id;
 	return SQLITE_OK;
 }
 
@@ -541,6 +765,8 @@ static void break_batch(struct store *s, int rc)
 	s->in_txn = false;
 	s->broken = true;
 	s->broken_rc = rc;
+	/* the replay stores the rows again, and says where */
+	s->batch_max = 0;
 }
 
 static void set_kept_err(struct store *s, char **err)
@@ -737,7 +963,75 @@ int store_commit(struct store *s, char **err)
 	}
 	s->in_txn = false;
 	journal_clear(s);
+	if (s->batch_max > s->max_id)
+		s->max_id = s->batch_max;
+	s->batch_max = 0;
 	return 0;
+}
+
+/* The rows go in id order, so one number says what is indexed, and it
+ * moves in the transaction that indexes (schema.c). */
+int store_index_some(struct store *s, int max_rows, char **err)
+{
+	sqlite3_stmt *st;
+	int64_t upto, end, n;
+	int rc;
+
+	if (!usable(s, err))
+		return -1;
+	/* the batch's rows are not committed: they may yet be rolled back
+	 * and stored under other ids */
+	if (max_rows <= 0 || s->in_txn || s->broken)
+		return 0;
+	rc = run(s->st[SQL_BEGIN]);
+	if (rc != SQLITE_OK)
+		goto fail;
+	rc = step_int64(s->st[SQL_FTS_UPTO], &upto);
+	if (rc != SQLITE_OK)
+		goto fail;
+	st = s->st[SQL_FTS_CHUNK_END];
+	sqlite3_bind_int64(st, 1, upto);
+	sqlite3_bind_int(st, 2, max_rows);
+	rc = sqlite3_step(st);
+	end = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	if (n) {
+		st = s->st[SQL_FTS_INDEX];
+		sqlite3_bind_int64(st, 1, upto);
+		sqlite3_bind_int64(st, 2, end);
+		rc = run(st);
+		if (rc == SQLITE_OK) {
+			st = s->st[SQL_FTS_SET_UPTO];
+			sqlite3_bind_int64(st, 1, end);
+			rc = run(st);
+		}
+		if (rc == SQLITE_OK)
+			rc = run(s->st[SQL_COMMIT]);
+		if (rc != SQLITE_OK)
+			goto fail;
+		upto = end;
+	} else {
+		run(s->st[SQL_ROLLBACK]);
+	}
+	s->indexed_upto = upto;
+	/* a short chunk reached the newest row, another writer's too */
+	if (n < max_rows || upto > s->max_id)
+		s->max_id = upto;
+	return (int)n;
+fail:
+	set_err(err, "cannot index the history: %s", sqlite3_errmsg(s->db));
+	if (!sqlite3_get_autocommit(s->db))
+		run(s->st[SQL_ROLLBACK]);
+	return -1;
+}
+
+bool store_index_behind(const struct store *s)
+{
+	return s && s->max_id > s->indexed_upto;
 }
 
 size_t store_pending(const struct store *s)
@@ -864,8 +1158,9 @@ static char *fts_query(const char *text, int *len)
 int store_search(struct store *s, const char *query, int n, store_row_fn fn, void *ud, char **err)
 {
 	sqlite3_stmt *st;
+	int64_t upto;
 	char *q;
-	int len, rc;
+	int len, rc, got;
 
 	if (!usable(s, err))
 		return -1;
@@ -877,12 +1172,29 @@ int store_search(struct store *s, const char *query, int n, store_row_fn fn, voi
 			set_err(err, "out of memory");
 		return len < 0 ? -1 : 0;
 	}
-	st = s->st[SQL_SEARCH];
-	sqlite3_bind_text(st, 1, q, len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, n);
-	rc = each_row(s, st, fn, ud, err);
+	rc = step_int64(s->st[SQL_FTS_UPTO], &upto);
+	if (rc != SQLITE_OK) {
+		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+		free(q);
+		return -1;
+	}
+	/* every row not yet indexed is newer than every indexed one, so the
+	 * scan's hits come first and the index fills up the rest */
+	st = s->st[SQL_SEARCH_TAIL];
+	sqlite3_bind_int64(st, 1, upto);
+	sqlite3_bind_text(st, 2, query, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, n);
+	got = each_row(s, st, fn, ud, err);
+	if (got >= 0 && got < n) {
+		st = s->st[SQL_SEARCH];
+		sqlite3_bind_text(st, 1, q, len, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, n - got);
+		sqlite3_bind_int64(st, 3, upto);
+		rc = each_row(s, st, fn, ud, err);
+		got = rc < 0 ? -1 : got + rc;
+	}
 	free(q);
-	return rc;
+	return got;
 }
 
 char *store_last_archive_id(struct store *s, char **err)

@@ -66,9 +66,20 @@ typedef void (*store_row_fn)(const struct store_msg *m, void *ud);
  * before_id (0: the newest).  Returns the number of rows, -1 on error. */
 int store_page(struct store *s, const char *peer, int64_t before_id, int n, store_row_fn fn,
 	       void *ud, char **err);
-/* Full-text search (FTS5) over every conversation, newest first. */
+/* Full-text search (FTS5) over every conversation, newest first: every
+ * word must be there.  Rows not yet indexed are searched too (matched
+ * the same way, by a scan), so the answer never depends on indexing. */
 int store_search(struct store *s, const char *query, int n, store_row_fn fn, void *ud,
 		 char **err);
+
+/* Stores take bursts without indexing their bodies; this indexes the next
+ * max_rows committed rows not yet in the full-text index, in one
+ * transaction.  Returns how many it indexed: 0 when caught up (or while a
+ * batch is open: index after store_commit), -1 on error (*err). */
+int store_index_some(struct store *s, int max_rows, char **err);
+/* Whether rows this store committed (or found at open) are not indexed
+ * yet: store_index_some() has work. */
+bool store_index_behind(const struct store *s);
 /* The archive id of the newest archived message stored, malloc'd, or NULL
  * when none (MAM catch-up starts after it). */
 char *store_last_archive_id(struct store *s, char **err);

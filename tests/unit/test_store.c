@@ -192,6 +192,33 @@ static int search(struct store *s, const char *q, struct rows *r)
 	return rc;
 }
 
+/* Indexes until caught up, chunk rows at a time; the rows indexed. */
+static int catch_up(struct store *s, int chunk)
+{
+	char *err = NULL;
+	int n, total = 0;
+
+	while ((n = store_index_some(s, chunk, &err)) > 0) {
+		assert_true(n <= chunk);
+		total += n;
+	}
+	if (n < 0)
+		fail_msg("store_index_some: %s", err);
+	assert_false(store_index_behind(s));
+	return total;
+}
+
+/* FTS5's own check that the index holds exactly what messages holds. */
+static void fts_consistent(struct store *s)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(store_sqlite(s),
+	                 "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')", NULL,
+	                 NULL, &msg) != SQLITE_OK)
+		fail_msg("full-text index integrity check: %s", msg);
+}
+
 /* ---- files and versions ---- */
 
 static void fresh(void **state)
@@ -621,6 +648,9 @@ static void full_disk_keeps_rows(void **state)
 	commit(fx->s);
 	assert_int_equal(store_pending(fx->s), 0);
 	assert_int_equal(committed_rows(fx), 41);
+	assert_true(store_index_behind(fx->s));
+	assert_int_equal(catch_up(fx->s, 1000), 41);
+	fts_consistent(fx->s);
 	assert_int_equal(query_int(fx, "SELECT delivery FROM messages WHERE stanza_id = 's1'"), 0);
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM kv"), 1);
 	/* the full-text index followed */
@@ -652,6 +682,9 @@ static void crash_keeps_commits(void **state)
 			store_add(s, &m, &err);
 			if (i % 10 == 9 && store_commit(s, &err))
 				_exit(3);
+			/* indexing lags behind the commits, as in natter */
+			if (i % 20 == 19 && store_index_some(s, 7, &err) != 7)
+				_exit(5);
 		}
 		for (int i = 0; i < 5; i++) {
 			struct store_msg m = in_msg("bob@example.org", "open batch");
@@ -670,9 +703,16 @@ static void crash_keeps_commits(void **state)
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM pragma_integrity_check "
 	                               "WHERE integrity_check = 'ok'"),
 	                 1);
+	/* the marker moved with the index: 5 chunks of 7 survived */
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages_fts WHERE messages_fts "
+	                               "MATCH 'committed'"),
+	                 35);
+	assert_true(store_index_behind(fx->s));
+	assert_int_equal(catch_up(fx->s, 30), 65);
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages_fts WHERE messages_fts "
 	                               "MATCH 'committed'"),
 	                 100);
+	fts_consistent(fx->s);
 }
 
 /* ---- reading ---- */
@@ -840,6 +880,135 @@ static void search_limit(void **state)
 	assert_int_equal(store_search(fx->s, "again", 7, collect, &r, &err), 7);
 	for (int i = 1; i < 7; i++)
 		assert_true(r.id[i] < r.id[i - 1]);
+	rows_free(&r);
+}
+
+/* Search does not wait for the index: rows not indexed yet are found
+ * the same way, and before the indexed ones (they are newer). */
+static void search_while_indexing(void **state)
+{
+	struct fx *fx = *state;
+	struct rows r = {0};
+	char *err = NULL;
+	int64_t ids[40];
+
+	fx->s = open_ok(fx);
+	assert_false(store_index_behind(fx->s));
+	for (int i = 0; i < 40; i++) {
+		struct store_msg m =
+		    in_msg("bob@example.org", i % 2 ? "Déjà vu at the CAFÉ" : "nothing to see");
+
+		assert_int_equal(store_add(fx->s, &m, &err), 1);
+		ids[i] = m.id;
+	}
+	commit(fx->s);
+	assert_true(store_index_behind(fx->s));
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages_fts WHERE messages_fts "
+	                               "MATCH 'cafe'"),
+	                 0);
+	/* folded and unaccented like the index: whole words, in order */
+	assert_int_equal(search(fx->s, "cafe deja", &r), 20);
+	assert_int_equal(r.id[0], ids[39]);
+	assert_int_equal(search(fx->s, "DEJA-VU", &r), 20);
+	assert_int_equal(search(fx->s, "vu-deja", &r), 0);
+	assert_int_equal(search(fx->s, "caf", &r), 0);
+	assert_int_equal(search(fx->s, "(", &r), 0);
+
+	/* half indexed: the two halves meet without a gap or a repeat */
+	assert_int_equal(store_index_some(fx->s, 15, &err), 15);
+	assert_true(store_index_behind(fx->s));
+	assert_int_equal(search(fx->s, "café", &r), 20);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(r.id[i], ids[39 - 2 * i]);
+	assert_int_equal(store_search(fx->s, "cafe", 5, collect, &r, &err), 5);
+	assert_int_equal(r.id[4], ids[31]);
+	rows_free(&r);
+	/* the limit falls in the indexed part */
+	assert_int_equal(store_search(fx->s, "cafe", 15, collect, &r, &err), 15);
+	assert_int_equal(r.id[14], ids[11]);
+	rows_free(&r);
+
+	assert_int_equal(catch_up(fx->s, 10), 25);
+	assert_int_equal(search(fx->s, "cafe deja", &r), 20);
+	assert_int_equal(r.id[0], ids[39]);
+	assert_int_equal(search(fx->s, "vu-deja", &r), 0);
+	fts_consistent(fx->s);
+	rows_free(&r);
+}
+
+/* Indexing goes in chunks, says when it is done, and where it stands
+ * survives a restart. */
+static void index_in_chunks(void **state)
+{
+	struct fx *fx = *state;
+	char *err = NULL;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(store_index_some(fx->s, 10, &err), 0);
+	for (int i = 0; i < 25; i++)
+		add(fx->s, in_msg("bob@example.org", "word"));
+	/* the open batch is not indexed before its commit */
+	assert_int_equal(store_index_some(fx->s, 10, &err), 0);
+	assert_int_equal(store_pending(fx->s), 25);
+	commit(fx->s);
+	assert_true(store_index_behind(fx->s));
+	assert_int_equal(store_index_some(fx->s, 10, &err), 10);
+	assert_int_equal(query_int(fx, "SELECT upto FROM fts_state"),
+	                 query_int(fx, "SELECT min(id) + 9 FROM messages"));
+	store_close(fx->s);
+
+	fx->s = open_ok(fx);
+	assert_true(store_index_behind(fx->s));
+	assert_int_equal(store_index_some(fx->s, 10, &err), 10);
+	assert_int_equal(store_index_some(fx->s, 10, &err), 5);
+	assert_false(store_index_behind(fx->s));
+	assert_int_equal(store_index_some(fx->s, 10, &err), 0);
+	store_close(fx->s);
+
+	fx->s = open_ok(fx);
+	assert_false(store_index_behind(fx->s));
+	assert_int_equal(store_index_some(fx->s, 10, &err), 0);
+	assert_int_equal(query_int(fx, "SELECT upto FROM fts_state"),
+	                 query_int(fx, "SELECT max(id) FROM messages"));
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages_fts WHERE messages_fts "
+	                               "MATCH 'word'"),
+	                 25);
+	fts_consistent(fx->s);
+}
+
+/* Deleting or editing rows keeps the index exact, whether they were
+ * indexed yet or not. */
+static void index_follows_changes(void **state)
+{
+	struct fx *fx = *state;
+	struct rows r = {0};
+	sqlite3 *db;
+
+	fx->s = open_ok(fx);
+	db = store_sqlite(fx->s);
+	for (int i = 0; i < 20; i++)
+		add(fx->s, in_msg("bob@example.org", i < 10 ? "early" : "late"));
+	commit(fx->s);
+	assert_int_equal(store_index_some(fx->s, 10, NULL), 10);
+	assert_int_equal(sqlite3_exec(db,
+	                              "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
+	                              " WHERE body = 'early' LIMIT 2);"
+	                              "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
+	                              " WHERE body = 'late' LIMIT 2);"
+	                              "UPDATE messages SET body = 'edited' WHERE id IN (SELECT id"
+	                              " FROM messages WHERE body = 'early' LIMIT 1);"
+	                              "UPDATE messages SET body = 'edited' WHERE id IN (SELECT id"
+	                              " FROM messages WHERE body = 'late' LIMIT 1);",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	fts_consistent(fx->s);
+	assert_int_equal(search(fx->s, "edited", &r), 2);
+	assert_int_equal(search(fx->s, "early", &r), 7);
+	assert_int_equal(search(fx->s, "late", &r), 7);
+	assert_int_equal(catch_up(fx->s, 100), 8);
+	fts_consistent(fx->s);
+	assert_int_equal(search(fx->s, "edited", &r), 2);
+	assert_int_equal(search(fx->s, "late", &r), 7);
 	rows_free(&r);
 }
 
@@ -1059,6 +1228,9 @@ static void query_plans(void **state)
 	expect_plan(fx->s, SQL_LAST_ARCHIVE, "USING INDEX messages_archived_ts");
 	expect_plan(fx->s, SQL_SEARCH, "SCAN messages_fts VIRTUAL TABLE");
 	expect_plan(fx->s, SQL_SEARCH, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_SEARCH_TAIL, "USING INTEGER PRIMARY KEY (rowid>?)");
+	expect_plan(fx->s, SQL_FTS_CHUNK_END, "USING INTEGER PRIMARY KEY (rowid>?)");
+	expect_plan(fx->s, SQL_FTS_INDEX, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)");
 	expect_plan(fx->s, SQL_KV_GET, "USING PRIMARY KEY (key=?)");
 }
 
@@ -1086,6 +1258,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(search_words, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_syntax_is_harmless, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(search_while_indexing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(index_in_chunks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(index_follows_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(kv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delivery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(callback_reentry_refused, setup, teardown),
