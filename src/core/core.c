@@ -89,7 +89,9 @@ void core_emit(struct core *core, const struct nt_event *ev)
 }
 
 /* Formats the text of an error or info event and emits it. */
-static void emit_text(struct core *core, struct nt_event *ev, const char *fmt, va_list ap)
+static __attribute__((format(printf, 3, 0))) void emit_text(struct core *core,
+							    struct nt_event *ev, const char *fmt,
+							    va_list ap)
 {
 	char *text = NULL;
 	const char *shown = vasprintf(&text, fmt, ap) < 0 ? "out of memory" : text;

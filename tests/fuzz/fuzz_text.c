@@ -7,41 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "safe_text.h"
 #include "util/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* abort() rather than assert(): the invariants must hold in NDEBUG builds. */
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
-
-static int is_bidi_control(uint32_t cp)
-{
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
-	       cp == 0x200f || cp == 0x061c;
-}
-
-static void check_safe(const char *out, unsigned flags)
-{
-	size_t len = strlen(out), i = 0, n;
-	uint32_t cp = 0;
-
-	CHECK(text_utf8_valid(out, len));
-	while (i < len) {
-		n = text_utf8_decode(out + i, len - i, &cp);
-		CHECK(n > 0);
-		if (cp < 0x20)
-			CHECK((cp == '\n' && (flags & TEXT_KEEP_NEWLINES)) ||
-			      (cp == '\t' && (flags & TEXT_KEEP_TABS)));
-		CHECK(cp != 0x7f);
-		CHECK(cp < 0x80 || cp > 0x9f);
-		CHECK(!is_bidi_control(cp));
-		i += n;
-	}
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

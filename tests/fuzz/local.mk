@@ -2,7 +2,7 @@
 # CC=clang --enable-fuzz (and, for coverage-guided libnatter.a, CFLAGS with
 # -fsanitize=fuzzer-no-link,address,undefined).  'make' builds them;
 # 'make fuzz-run' runs each for FUZZ_TIME seconds from the seed corpus.
-EXTRA_DIST += tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/safe_text.h
 
 if ENABLE_FUZZ
 noinst_PROGRAMS = tests/fuzz/fuzz_jid tests/fuzz/fuzz_text tests/fuzz/fuzz_xhtml
