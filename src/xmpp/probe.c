@@ -64,14 +64,17 @@ fail:
 /* Sends the stream header and waits for the server's "<stream:stream". */
 static int hears_stream(int fd, const char *domain, long long deadline)
 {
-	char header[512], buf[512] = "";
+	char *header = NULL, buf[512] = "";
 	size_t have = 0;
-	int n = snprintf(header, sizeof header,
+	int n = asprintf(&header,
 			 "<?xml version='1.0'?><stream:stream to='%s' version='1.0' "
 			 "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
 			 domain);
+	bool sent = n > 0 && send(fd, header, (size_t)n, MSG_NOSIGNAL) == n;
 
-	if (n < 0 || (size_t)n >= sizeof header || send(fd, header, (size_t)n, MSG_NOSIGNAL) != n)
+	if (n >= 0)
+		free(header);
+	if (!sent)
 		return -1;
 	while (have < sizeof buf - 1 && !wait_for(fd, POLLIN, deadline)) {
 		ssize_t got = recv(fd, buf + have, sizeof buf - 1 - have, 0);
