@@ -288,7 +288,16 @@ static size_t count_words(const char *s)
 	return n;
 }
 
-static void complete_arg(struct cands *c, const char *spec, const char *const *jids,
+static void complete_list(struct cands *c, const char *const *list, const char *partial)
+{
+	size_t plen = strlen(partial);
+
+	for (; list && *list; list++)
+		if (!strncmp(*list, partial, plen))
+			add_cand(c, *list, strlen(*list));
+}
+
+static void complete_arg(struct cands *c, const char *spec, const struct cmd_known *known,
 			 const char *partial)
 {
 	size_t plen = strlen(partial);
@@ -300,9 +309,9 @@ static void complete_arg(struct cands *c, const char *spec, const char *const *j
 		size_t len = strcspn(spec, "|");
 
 		if (len == 4 && !strncmp(spec, "@jid", 4)) {
-			for (const char *const *j = jids; j && *j; j++)
-				if (!strncmp(*j, partial, plen))
-					add_cand(c, *j, strlen(*j));
+			complete_list(c, known ? known->jids : NULL, partial);
+		} else if (len == 6 && !strncmp(spec, "@group", 6)) {
+			complete_list(c, known ? known->groups : NULL, partial);
 		} else if (len == 8 && !strncmp(spec, "@command", 8)) {
 			complete_name(c, "", 0, partial);
 		} else if (len >= plen && !strncmp(spec, partial, plen)) {
@@ -314,7 +323,7 @@ static void complete_arg(struct cands *c, const char *spec, const char *const *j
 	}
 }
 
-int cmd_complete(const char *line, const char *const *jids, char ***out)
+int cmd_complete(const char *line, const struct cmd_known *known, char ***out)
 {
 	struct cands c = {0};
 	const char *partial, *body;
@@ -345,7 +354,7 @@ int cmd_complete(const char *line, const char *const *jids, char ***out)
 		words = count_words(typed);
 		free(typed);
 		if (words < CMD_MAX_ARGS)
-			complete_arg(&c, e->complete[words], jids, partial);
+			complete_arg(&c, e->complete[words], known, partial);
 	}
 	if (c.failed) {
 		cmd_candidates_free(c.v);

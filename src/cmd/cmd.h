@@ -36,7 +36,8 @@ struct cmd_entry {
 	int min_args, max_args;
 	bool rest; /* the text after max_args-1 words is one argument (kept verbatim) */
 	/* Completion for each argument: NULL, or alternatives "a|b|c" where an
-	 * alternative may be a class: "@jid" (known addresses) or "@command". */
+	 * alternative may be a class: "@jid" (known addresses), "@group"
+	 * (roster groups) or "@command". */
 	const char *complete[CMD_MAX_ARGS];
 	unsigned flags;
 	int (*exec)(struct cmd_call *call);
@@ -57,11 +58,18 @@ const struct cmd_entry *cmd_lookup(const char *line, size_t *name_len);
 /* Visits every entry in table order. */
 void cmd_foreach(void (*fn)(const struct cmd_entry *e, void *ud), void *ud);
 
+/* What a front end knows for the "@jid" and "@group" classes; either list
+ * may be NULL. */
+struct cmd_known {
+	const char *const *jids;
+	const char *const *groups;
+};
+
 /* Candidates for completing the word that ends at the end of line.  Fills
  * a malloc'd, NULL-terminated array of malloc'd strings (free with
- * cmd_candidates_free); returns the count, or -1 on ENOMEM.  jids supplies
- * "@jid" candidates and may be NULL. */
-int cmd_complete(const char *line, const char *const *jids, char ***out);
+ * cmd_candidates_free); returns the count, or -1 on ENOMEM.  known may be
+ * NULL. */
+int cmd_complete(const char *line, const struct cmd_known *known, char ***out);
 void cmd_candidates_free(char **c);
 
 /* "/name usage - help" for one entry, malloc'd. */

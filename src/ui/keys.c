@@ -159,6 +159,31 @@ static const char **keys_jids(struct ui *ui)
 	return j;
 }
 
+/* The roster's groups, each once, for "@group". */
+static const char **keys_groups(struct ui *ui)
+{
+	struct contacts *c = &ui->contacts;
+	size_t i, g, k, n = 0, total = 0;
+	const char **v;
+
+	for (i = 0; i < c->n; i++)
+		total += c->v[i]->ngroups;
+	v = calloc(total + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < c->n; i++) {
+		for (g = 0; g < c->v[i]->ngroups; g++) {
+			const char *name = c->v[i]->groups[g];
+
+			for (k = 0; k < n && strcmp(v[k], name); k++)
+				;
+			if (k == n)
+				v[n++] = name;
+		}
+	}
+	return v;
+}
+
 /* Roster names starting with word: in a command they stand for the
  * contact's JID, in plain text they complete to the name itself.  Fills a
  * NULL-terminated array for cmd_candidates_free; the count, or -1. */
@@ -221,7 +246,8 @@ static void keys_complete_start(struct ui *ui)
 {
 	struct input *in = &ui->input;
 	char *head, *word, **cands = NULL;
-	const char **jids;
+	const char **jids, **groups;
+	struct cmd_known known;
 	size_t from = in->cur, i;
 	bool whole = false; /* candidates replace the word as they are */
 	int n;
@@ -233,7 +259,10 @@ static void keys_complete_start(struct ui *ui)
 	head = input_text_to_cursor(in);
 	word = wstr_to_utf8(in->buf + from, in->cur - from);
 	jids = keys_jids(ui);
-	n = head && word && jids ? cmd_complete(head, (const char *const *)jids, &cands) : -1;
+	groups = keys_groups(ui);
+	known.jids = (const char *const *)jids;
+	known.groups = (const char *const *)groups;
+	n = head && word && jids && groups ? cmd_complete(head, &known, &cands) : -1;
 	if (n == 0 && word && head) {
 		cmd_candidates_free(cands);
 		n = keys_names(ui, word, head[0] == '/', &cands);
@@ -241,6 +270,7 @@ static void keys_complete_start(struct ui *ui)
 	}
 	free(head);
 	free((void *)jids);
+	free((void *)groups);
 	if (n <= 0) {
 		cmd_candidates_free(cands);
 		free(word);

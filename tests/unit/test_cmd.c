@@ -131,7 +131,7 @@ static const struct cmd_entry table1[] = {
 	{.name = "roster add", .usage = "JID [NAME]", .help = "add a contact", .min_args = 1,
 	 .max_args = 2, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = exec_record},
 	{.name = "roster group add", .usage = "JID GROUP", .help = "put a contact in a group",
-	 .min_args = 2, .max_args = 2, .complete = {"@jid"}, .exec = exec_record},
+	 .min_args = 2, .max_args = 2, .complete = {"@jid", "@group"}, .exec = exec_record},
 	{.name = "roster remove", .usage = "JID", .help = "remove a contact", .min_args = 1,
 	 .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = exec_record},
 	{.name = "say", .usage = "TEXT", .help = "send TEXT", .min_args = 1, .max_args = 1,
@@ -606,14 +606,17 @@ static void test_usage_line_long(void **state UNUSED)
 
 /* ---- completion ---- */
 
+static const char *const groups[] = {"Friends", "Work", "Family", NULL};
+
 static const char *const jids[] = {"alice@example.org", "bob@example.org", "alan@example.net",
                                    "alice@example.org", NULL};
 
 /* want: the expected candidates, sorted, NULL-terminated. */
 static void complete_is(const char *line, const char *const *list, const char *const *want)
 {
+	struct cmd_known known = {.jids = list, .groups = groups};
 	char **got = (char **)0x1;
-	int n = cmd_complete(line, list, &got), k = 0;
+	int n = cmd_complete(line, &known, &got), k = 0;
 
 	while (want[k])
 		k++;
@@ -672,6 +675,13 @@ static void test_complete_sub_word(void **state UNUSED)
 static void test_complete_sub_commands_after_space(void **state UNUSED)
 {
 	complete_is("/roster ", jids, WANT("add", "group", "remove"));
+}
+
+static void test_complete_groups(void **state UNUSED)
+{
+	complete_is("/roster group add bob@example.org F", jids, WANT("Family", "Friends"));
+	complete_is("/roster group add bob@example.org ", jids, WANT("Family", "Friends", "Work"));
+	complete_is("/roster group add W", jids, NONE);
 }
 
 static void test_complete_third_word(void **state UNUSED)
@@ -743,10 +753,10 @@ static void test_complete_not_a_command(void **state UNUSED)
 {
 	char **got = (char **)0x1;
 
-	assert_int_equal(cmd_complete("hello", jids, &got), 0);
+	assert_int_equal(cmd_complete("hello", NULL, &got), 0);
 	assert_null(got);
 	got = (char **)0x1;
-	assert_int_equal(cmd_complete("", jids, &got), 0);
+	assert_int_equal(cmd_complete("", NULL, &got), 0);
 	assert_null(got);
 }
 
@@ -802,6 +812,7 @@ int main(void)
 	    T(test_complete_sub_word),
 	    T(test_complete_sub_commands_after_space),
 	    T(test_complete_third_word),
+	    T(test_complete_groups),
 	    T(test_complete_no_sub_commands_for_leaf),
 	    T(test_complete_alternatives),
 	    T(test_complete_jids),
