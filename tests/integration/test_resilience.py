@@ -68,6 +68,26 @@ class TestResilience(NatterTestCase):
                              "reported a new one\n" + n.report())
             n.quit()
 
+    def test_dead_link_is_noticed_by_keepalive(self):
+        """A link that stays open but carries nothing (no RST, no FIN) is found
+        dead by the keepalive ping within ping_interval + ping_timeout, and
+        natter reconnects."""
+        with fixture.CutProxy(self.fx.c2s_port) as proxy:
+            n = self.natter(self.account("alice@localhost", port=proxy.port),
+                            natterrc={"connection": {"ping_interval": 5, "ping_timeout": 2,
+                                                     "reconnect_min": 1,
+                                                     "reconnect_max": 2}})
+            n.expect("connected", timeout=15)
+            mark = n.mark()
+            proxy.freeze()
+            t0 = time.monotonic()
+            n.expect("disconnected", timeout=5 + 2 + 5, since=mark,
+                     what="the keepalive must notice the frozen link")
+            self.assertLess(time.monotonic() - t0, scaled(5 + 2 + 5))
+            n.expect("reconnecting", timeout=5, since=mark)
+            n.expect_any(["resumed", "connected"], timeout=20)
+            n.quit()
+
     def test_idle_cpu(self):
         n = self.connected("alice@localhost")
         time.sleep(2)  # roster, presence and the like

@@ -520,6 +520,15 @@ class CutProxy(_Listener):
         """Accept and forward new connections again."""
         self._command(("restore", None))
 
+    def freeze(self, timeout=5.0):
+        """Stop forwarding on every live connection without closing it: a
+        dead link that only keepalives can notice.  New connections are
+        still forwarded."""
+        self._cut_done.clear()
+        self._command(("freeze", None))
+        if not self._cut_done.wait(timeout):
+            raise RuntimeError("proxy did not freeze within %.1f s" % timeout)
+
     def live(self):
         """Number of client connections being forwarded now."""
         with self._lock:
@@ -633,6 +642,15 @@ class CutProxy(_Listener):
                 self._cut_done.set()
             elif name == "restore":
                 self.refusing = False
+            elif name == "freeze":
+                with self._lock:
+                    frozen = list(self._pairs)
+                for s in frozen:
+                    try:
+                        sel.unregister(s)
+                    except (KeyError, ValueError):
+                        pass
+                self._cut_done.set()
 
 
 _STREAM_HEADER = re.compile(rb"<(?:stream:)?stream\b[^>]*>", re.S)
