@@ -631,21 +631,6 @@ int core_connect(struct core *core)
 	return 0;
 }
 
-int core_chat_state(struct core *core, const char *jid, const char *state)
-{
-	char *line = NULL;
-	int rc;
-
-	/* XEP-0085 §5.1: typing notifications only to those known to want them. */
-	if (!core_online(core) || disco_known_feature(core, jid, NS_CHATSTATES) != 1)
-		return 0;
-	if (asprintf(&line, "/state %s %s", jid, state) < 0)
-		return -1;
-	rc = cmd_run(core, line);
-	free(line);
-	return rc;
-}
-
 /* ---- input and session commands ---- */
 
 int core_input(struct core *core, const char *line)

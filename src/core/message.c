@@ -243,24 +243,25 @@ void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content)
 
 /* ---- commands ---- */
 
-int message_cmd_state(struct cmd_call *call)
+/* Sends a standalone chat state to jid (checked and routed here); errors
+ * are reported for command. */
+static int send_state(struct core *core, const char *jid, const char *name, const char *command)
 {
-	struct core *core = call->core;
 	const char *state = NULL, *dest;
 	char *to, *id = NULL;
 	xmpp_stanza_t *m = NULL;
 	int rc = -1;
 
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (!strcmp(call->argv[1], states[i]))
+		if (!strcmp(name, states[i]))
 			state = states[i];
 	if (!state) {
-		core_error(core, CALL_NAME(call), "bad-request",
+		core_error(core, command, "bad-request",
 		           "'%s' is not a chat state: active, composing, paused, inactive or gone",
-		           call->argv[1]);
+		           name);
 		return -1;
 	}
-	to = core_checked_jid(core, CALL_NAME(call), call->argv[0]);
+	to = core_checked_jid(core, command, jid);
 	if (!to)
 		return -1;
 	dest = strchr(to, '/') ? to : presence_route(core, to);
@@ -270,20 +271,35 @@ int message_cmd_state(struct cmd_call *call)
 	 * offline. */
 	if (!m || !st_add_element(m, state, NS_CHATSTATES) ||
 	    !st_add_element(m, "no-store", NS_HINTS)) {
-		core_error(core, CALL_NAME(call), "internal-server-error",
-		           "out of memory: not sent");
+		core_error(core, command, "internal-server-error", "out of memory: not sent");
 	} else {
 		rc = xs_send(core->xs, m);
 		m = NULL;
 		if (rc)
-			core_error(core, CALL_NAME(call), "internal-server-error",
-			           "out of memory: not sent");
+			core_error(core, command, "internal-server-error", "out of memory: not sent");
 	}
 	if (m)
 		xmpp_stanza_release(m);
 	free(id);
 	free(to);
 	return rc;
+}
+
+int message_cmd_state(struct cmd_call *call)
+{
+	return send_state(call->core, call->argv[0], call->argv[1], CALL_NAME(call));
+}
+
+int core_chat_state(struct core *core, const char *jid, const char *state)
+{
+	struct peer *p = peer_find(core, jid, false);
+
+	/* XEP-0085 §5.1: typing notifications only to those known to want
+	 * them: their caps say so, or they have sent us chat states. */
+	if (!core_online(core) ||
+	    !((p && p->chatstates) || disco_known_feature(core, jid, NS_CHATSTATES) == 1))
+		return 0;
+	return send_state(core, jid, state, NULL);
 }
 
 static void pending_drop(struct message_state *ms, size_t i)
