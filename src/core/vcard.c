@@ -315,7 +315,9 @@ int vcard_cmd_get(struct cmd_call *call)
 /* Appends a deep copy of c to parent; 0 or -1. */
 static int add_copy(xmpp_stanza_t *parent, xmpp_stanza_t *c)
 {
-	xmpp_stanza_t *copy = xmpp_stanza_copy(c);
+	/* vCard elements nest two or three deep; a server's answer deeper than
+	 * this is not one. */
+	xmpp_stanza_t *copy = st_copy_into(xmpp_stanza_get_context(parent), c, 8);
 
 	if (!copy || xmpp_stanza_add_child_ex(parent, copy, 0)) {
 		if (copy)

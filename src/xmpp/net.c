@@ -267,9 +267,6 @@ static void inspect_recv(struct net *n, const char *xml)
 		fail(n, NET_FAIL_STREAM_ERROR, cond ? cond : "undefined-condition",
 		     "the server closed the stream with an error");
 		free(cond);
-	} else if (starts(xml, "<iq") && strstr(xml, "\"_xmpp_auth1\"") &&
-		   strstr(xml, "type=\"error\"")) {
-		fail(n, NET_FAIL_AUTH, "not-authorized", "legacy authentication was refused");
 	}
 }
 
@@ -296,6 +293,10 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 		 * password, so it is never logged. */
 		if (!starts(msg, "SENT"))
 			log_debug("libstrophe %s: %.300s", area, msg);
+		/* What the log tells about the login ends with the login: after
+		 * it, RECV lines carry whatever any stranger chose to send. */
+		if (n->at.online)
+			return;
 		if (starts(msg, "RECV: "))
 			inspect_recv(n, msg + 6);
 		else if (starts(msg, "SENT: "))
@@ -304,7 +305,13 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 			n->at.resumed = true;
 		return;
 	}
-	if (starts(msg, "SM error: Stanza received was: <failed"))
+	if (n->at.online) {
+		/* libstrophe's own words after login: warnings, never a verdict. */
+	} else if (!strcmp(msg, "Legacy client authentication failed.")) {
+		/* Logged by libstrophe's handler for the answer to its own
+		 * jabber:iq:auth request (id _xmpp_auth1), and only then. */
+		fail(n, NET_FAIL_AUTH, "not-authorized", "legacy authentication was refused");
+	} else if (starts(msg, "SM error: Stanza received was: <failed"))
 		n->at.resume_failed = true;
 	else if (strstr(msg, "TLS is not supported, but set as mandatory"))
 		fail(n, NET_FAIL_POLICY, "encryption-required",

@@ -11,6 +11,7 @@
 #include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/session.h"
+#include "xmpp/stanza.h"
 
 struct xs_handler {
 	char *name, *ns, *type;
@@ -91,16 +92,18 @@ void xs_free(struct xs *xs)
 
 	if (!xs)
 		return;
-	if (xs->net) {
-		loop_fd_remove(xs->loop, xs->report_fd);
-		net_free(xs->net);
-	}
+	/* Every stanza the session keeps was built in xs->ctx (st_iq_error
+	 * too), which outlives the network thread and its own context. */
 	HASH_ITER(hh, xs->pending, p, tmp)
 		pending_drop(xs, p);
 	while ((o = xs->out_head)) {
 		xs->out_head = o->next;
 		xmpp_stanza_release(o->st);
 		free(o);
+	}
+	if (xs->net) {
+		loop_fd_remove(xs->loop, xs->report_fd);
+		net_free(xs->net);
 	}
 	for (size_t i = 0; i < xs->nhandlers; i++) {
 		free(xs->handlers[i].name);
@@ -273,12 +276,8 @@ static bool matches(const struct xs_handler *h, xmpp_stanza_t *st)
 
 void xs_iq_error(struct xs *xs, xmpp_stanza_t *iq, const char *condition)
 {
-	xmpp_stanza_t *err;
+	xmpp_stanza_t *err = st_iq_error(xs->ctx, iq, condition);
 
-	/* xmpp_stanza_reply_error() needs a sender to answer. */
-	if (!xmpp_stanza_get_from(iq) && !xmpp_stanza_get_id(iq))
-		return;
-	err = xmpp_stanza_reply_error(iq, "cancel", condition, NULL);
 	if (err)
 		xs_send(xs, err);
 }

@@ -62,6 +62,73 @@ char *st_child_text(xmpp_stanza_t *st, const char *name)
 	return copy;
 }
 
+xmpp_stanza_t *st_copy_into(xmpp_ctx_t *ctx, xmpp_stanza_t *st, int max_depth)
+{
+	xmpp_stanza_t *out = xmpp_stanza_new(ctx);
+	int nattrs;
+	const char **attrs = NULL;
+
+	if (!out || max_depth < 0)
+		goto fail;
+	if (xmpp_stanza_is_text(st)) {
+		if (xmpp_stanza_set_text(out, xmpp_stanza_get_text_ptr(st)) != XMPP_EOK)
+			goto fail;
+		return out;
+	}
+	if (xmpp_stanza_set_name(out, xmpp_stanza_get_name(st)) != XMPP_EOK)
+		goto fail;
+	nattrs = xmpp_stanza_get_attribute_count(st);
+	if (nattrs > 0) {
+		attrs = calloc((size_t)nattrs * 2, sizeof(*attrs));
+		if (!attrs)
+			goto fail;
+		nattrs = xmpp_stanza_get_attributes(st, attrs, nattrs * 2);
+		for (int i = 0; i + 1 < nattrs; i += 2)
+			if (xmpp_stanza_set_attribute(out, attrs[i], attrs[i + 1]) != XMPP_EOK)
+				goto fail;
+		free(attrs);
+		attrs = NULL;
+	}
+	for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+		xmpp_stanza_t *cc = st_copy_into(ctx, c, max_depth - 1);
+
+		if (!cc)
+			goto fail;
+		if (xmpp_stanza_add_child_ex(out, cc, 0) != XMPP_EOK) {
+			xmpp_stanza_release(cc);
+			goto fail;
+		}
+	}
+	return out;
+fail:
+	free(attrs);
+	if (out)
+		xmpp_stanza_release(out);
+	return NULL;
+}
+
+xmpp_stanza_t *st_iq_error(xmpp_ctx_t *ctx, xmpp_stanza_t *iq, const char *condition)
+{
+	const char *from = xmpp_stanza_get_from(iq), *id = xmpp_stanza_get_id(iq);
+	xmpp_stanza_t *res, *err;
+
+	if (!from && !id)
+		return NULL;
+	/* Not xmpp_stanza_reply_error(): it builds in iq's context, which is
+	 * the network thread's and may be gone before the answer is sent. */
+	res = xmpp_iq_new(ctx, "error", id);
+	if (!res)
+		return NULL;
+	if ((from && xmpp_stanza_set_to(res, from) != XMPP_EOK) ||
+	    !(err = st_add_element(res, "error", NULL)) ||
+	    xmpp_stanza_set_type(err, "cancel") != XMPP_EOK ||
+	    !st_add_element(err, condition, XMPP_NS_STANZAS_IETF)) {
+		xmpp_stanza_release(res);
+		return NULL;
+	}
+	return res;
+}
+
 const char *st_error_condition(xmpp_stanza_t *st, char **text)
 {
 	xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(st, "error"), *c;

@@ -13,6 +13,15 @@ xmpp_stanza_t *st_add_element(xmpp_stanza_t *parent, const char *name, const cha
 int st_add_text(xmpp_stanza_t *parent, const char *name, const char *text);
 /* The text of the first child called name, malloc'd (free()), or NULL. */
 char *st_child_text(xmpp_stanza_t *st, const char *name);
+/* A deep copy of st built in ctx (a new reference), or NULL on ENOMEM or
+ * when st nests deeper than max_depth.  Incoming stanzas belong to the
+ * network thread's context; what the core keeps or sends is built in its
+ * own, so no stanza outlives the context that allocated it. */
+xmpp_stanza_t *st_copy_into(xmpp_ctx_t *ctx, xmpp_stanza_t *st, int max_depth);
+/* An <iq type="error"> answering iq with condition (type cancel), built in
+ * ctx: a new reference, or NULL on ENOMEM or when iq has neither a sender
+ * nor an id to answer. */
+xmpp_stanza_t *st_iq_error(xmpp_ctx_t *ctx, xmpp_stanza_t *iq, const char *condition);
 /* The condition of an error stanza (e.g. "item-not-found"), a pointer
  * into the stanza, and its <text/> (malloc'd in *text, may be NULL). */
 const char *st_error_condition(xmpp_stanza_t *st, char **text);

@@ -55,6 +55,18 @@ class TestLogin(NatterTestCase):
         self.assertIs(ev.get("secure"), True, ev)
         n.quit()
 
+    def test_legacy_auth_wrong_password_is_refused_once(self):
+        """XEP-0078's refusal comes as the answer to libstrophe's own request
+        (id _xmpp_auth1); natter reads it from that answer alone."""
+        n = self.natter(self.account("dave@legacy.localhost", auth="legacy",
+                                     password="not-davepw"))
+        n.expect("error", lambda e: e.get("condition") == "not-authorized", timeout=15,
+                 what="legacy refusal reported as not-authorized")
+        n.expect_none("reconnecting", within=3, since=0,
+                      what="a refused password must not be retried")
+        n.expect_none("connected", within=0, since=0)
+        n.quit()
+
     def test_wrong_password_is_not_retried(self):
         n = self.natter(self.account("alice@localhost", password="not-alicepw"))
         n.expect("error", lambda e: e.get("condition") == "not-authorized", timeout=15,
