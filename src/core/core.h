@@ -11,7 +11,7 @@
 #include "config/accounts.h"
 #include "config/settings.h"
 #include "core/event.h"
-#include "core/loop.h"
+#include "loop/loop.h"
 
 struct core;
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "core/event.h"
-#include "core/loop.h"
+#include "loop/loop.h"
 
 struct core;
 struct headless;

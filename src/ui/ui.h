@@ -7,7 +7,7 @@
 
 #include "config/settings.h"
 #include "core/event.h"
-#include "core/loop.h"
+#include "loop/loop.h"
 
 struct core;
 struct ui;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "core/loop.h"
+#include "loop/loop.h"
 #include "ui/contacts.h"
 #include "ui/input.h"
 #include "ui/theme.h"

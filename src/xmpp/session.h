@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <strophe.h>
 
-#include "core/loop.h"
+#include "loop/loop.h"
 #include "xmpp/net.h"
 
 struct xs;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/loop.h"
+#include "loop/loop.h"
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/loop.h"
+#include "loop/loop.h"
 
 struct loop_watch {
 	int fd;
@@ -40,6 +40,10 @@ struct loop {
 	size_t nprepares;
 	uint64_t next_id;
 	int stopped;
+	uint64_t (*clock)(void *ud);
+	void *clock_ud;
+	struct pollfd *pfds;
+	size_t cappfds;
 };
 
 uint64_t loop_now_ms(void)
@@ -48,6 +52,17 @@ uint64_t loop_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t loop_time(const struct loop *loop)
+{
+	return loop->clock ? loop->clock(loop->clock_ud) : loop_now_ms();
+}
+
+void loop_set_clock(struct loop *loop, uint64_t (*now)(void *ud), void *ud)
+{
+	loop->clock = now;
+	loop->clock_ud = ud;
 }
 
 struct loop *loop_new(void)
@@ -59,6 +74,7 @@ void loop_free(struct loop *loop)
 {
 	if (!loop)
 		return;
+	free(loop->pfds);
 	free(loop->watches);
 	free(loop->timers);
 	free(loop->prepares);
@@ -126,7 +142,7 @@ uint64_t loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_fn fn, void *
 	if (grow((void **)&loop->timers, &loop->captimers, loop->ntimers + 1,
 		 sizeof(*loop->timers)))
 		return 0;
-	uint64_t now = loop_now_ms();
+	uint64_t now = loop_time(loop);
 
 	loop->timers[loop->ntimers] =
 		(struct loop_timer){++loop->next_id, ms > UINT64_MAX - now ? UINT64_MAX : now + ms, fn, ud};
@@ -169,7 +185,7 @@ void loop_stop(struct loop *loop)
  * search restarts after each call. */
 static void run_timers(struct loop *loop)
 {
-	uint64_t now = loop_now_ms();
+	uint64_t now = loop_time(loop);
 
 	for (;;) {
 		size_t i, best = loop->ntimers;
@@ -191,7 +207,7 @@ static void run_timers(struct loop *loop)
 
 static int next_timeout(const struct loop *loop)
 {
-	uint64_t now = loop_now_ms(), first = UINT64_MAX;
+	uint64_t now = loop_time(loop), first = UINT64_MAX;
 	size_t i;
 
 	for (i = 0; i < loop->ntimers; i++)
@@ -204,50 +220,52 @@ static int next_timeout(const struct loop *loop)
 	return first - now > 86400000u ? 86400000 : (int)(first - now);
 }
 
+/* One pass; returns -1 only when poll() failed for good. */
+static int pass(struct loop *loop, int max_wait_ms)
+{
+	size_t i, n;
+	int rc, wait;
+
+	for (i = 0; i < loop->nprepares && !loop->stopped; i++)
+		loop->prepares[i].fn(loop, loop->prepares[i].ud);
+	if (loop->stopped)
+		return 0;
+	compact_watches(loop);
+	if (grow((void **)&loop->pfds, &loop->cappfds, loop->nwatches, sizeof(*loop->pfds)))
+		return -1;
+	n = loop->nwatches;
+	for (i = 0; i < n; i++)
+		loop->pfds[i] = (struct pollfd){loop->watches[i].fd, loop->watches[i].events, 0};
+	wait = next_timeout(loop);
+	if (max_wait_ms >= 0 && (wait < 0 || wait > max_wait_ms))
+		wait = max_wait_ms;
+	rc = poll(loop->pfds, n, wait);
+	if (rc < 0 && errno != EINTR)
+		return -1;
+	run_timers(loop);
+	for (i = 0; rc > 0 && i < n && !loop->stopped; i++) {
+		struct loop_watch *w = &loop->watches[i];
+
+		if (!loop->pfds[i].revents || w->removed || w->fd != loop->pfds[i].fd)
+			continue;
+		w->fn(loop, w->fd, loop->pfds[i].revents, w->ud);
+	}
+	return 0;
+}
+
+int loop_run_once(struct loop *loop, int max_wait_ms)
+{
+	return pass(loop, max_wait_ms);
+}
+
 int loop_run(struct loop *loop)
 {
-	struct pollfd *pfds = NULL;
-	size_t cap = 0;
+	int rc = 0;
 
 	/* A loop_stop() before loop_run() counts: the loop then returns at
 	 * once.  Leaving re-arms it, so the loop can be run again. */
-	while (!loop->stopped) {
-		size_t i, n;
-		int rc;
-
-		for (i = 0; i < loop->nprepares && !loop->stopped; i++)
-			loop->prepares[i].fn(loop, loop->prepares[i].ud);
-		if (loop->stopped)
-			break;
-		compact_watches(loop);
-		if (loop->nwatches > cap) {
-			struct pollfd *p = realloc(pfds, loop->nwatches * sizeof(*p));
-
-			if (!p) {
-				free(pfds);
-				return -1;
-			}
-			pfds = p;
-			cap = loop->nwatches;
-		}
-		n = loop->nwatches;
-		for (i = 0; i < n; i++)
-			pfds[i] = (struct pollfd){loop->watches[i].fd, loop->watches[i].events, 0};
-		rc = poll(pfds, n, next_timeout(loop));
-		if (rc < 0 && errno != EINTR) {
-			free(pfds);
-			return -1;
-		}
-		run_timers(loop);
-		for (i = 0; rc > 0 && i < n && !loop->stopped; i++) {
-			struct loop_watch *w = &loop->watches[i];
-
-			if (!pfds[i].revents || w->removed || w->fd != pfds[i].fd)
-				continue;
-			w->fn(loop, w->fd, pfds[i].revents, w->ud);
-		}
-	}
-	free(pfds);
+	while (!loop->stopped && !(rc = pass(loop, -1)))
+		;
 	loop->stopped = 0;
-	return 0;
+	return rc;
 }

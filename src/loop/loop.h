@@ -4,8 +4,8 @@
  * timer is due; nothing wakes it on a fixed tick.  Prepare hooks run once per
  * pass just before the loop sleeps, which is where deferred work (redraws,
  * batched commits) happens. */
-#ifndef NATTER_CORE_LOOP_H
-#define NATTER_CORE_LOOP_H
+#ifndef NATTER_LOOP_LOOP_H
+#define NATTER_LOOP_LOOP_H
 
 #include <poll.h>
 #include <stdint.h>
@@ -33,8 +33,16 @@ int loop_prepare_add(struct loop *loop, loop_prepare_fn fn, void *ud);
 /* Runs until loop_stop(); returns 0, or -1 if poll() failed for good. */
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);
+/* One pass: prepare hooks, poll() for at most max_wait_ms (-1: until
+ * something is due), due timers, ready descriptors.  For tests and for
+ * callers that drive the loop themselves; 0, or -1 if poll() failed. */
+int loop_run_once(struct loop *loop, int max_wait_ms);
 
 /* Monotonic milliseconds. */
 uint64_t loop_now_ms(void);
+/* The loop's clock: loop_now_ms() unless a test set its own, so that
+ * timer tests do not depend on how busy the machine is. */
+uint64_t loop_time(const struct loop *loop);
+void loop_set_clock(struct loop *loop, uint64_t (*now)(void *ud), void *ud);
 
 #endif
