@@ -2,45 +2,56 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "core/core.h"
 
 struct cmd_table {
+	const char *title;
 	const struct cmd_entry *entries;
 	size_t n;
 	void *ud;
 };
 
-static struct cmd_table *tables;
-static size_t ntables;
+struct cmd_set {
+	struct cmd_table *tables;
+	size_t ntables;
+};
 
-int cmd_register(const struct cmd_entry *table, size_t n, void *ud)
+struct cmd_set *cmd_set_new(void)
 {
-	struct cmd_table *t = realloc(tables, (ntables + 1) * sizeof(*t));
+	return calloc(1, sizeof(struct cmd_set));
+}
+
+void cmd_set_free(struct cmd_set *set)
+{
+	if (!set)
+		return;
+	free(set->tables);
+	free(set);
+}
+
+int cmd_set_add(struct cmd_set *set, const char *title, const struct cmd_entry *table, size_t n,
+		void *ud)
+{
+	struct cmd_table *t = realloc(set->tables, (set->ntables + 1) * sizeof(*t));
 
 	if (!t)
 		return -1;
-	tables = t;
-	tables[ntables++] = (struct cmd_table){table, n, ud};
+	set->tables = t;
+	set->tables[set->ntables++] = (struct cmd_table){title, table, n, ud};
 	return 0;
 }
 
-void cmd_unregister_all(void)
+void cmd_foreach(const struct cmd_set *set,
+		 void (*fn)(const char *title, const struct cmd_entry *e, void *ud), void *ud)
 {
-	free(tables);
-	tables = NULL;
-	ntables = 0;
-}
-
-void cmd_foreach(void (*fn)(const struct cmd_entry *e, void *ud), void *ud)
-{
-	for (size_t t = 0; t < ntables; t++)
-		for (size_t i = 0; i < tables[t].n; i++)
-			fn(&tables[t].entries[i], ud);
+	for (size_t t = 0; t < set->ntables; t++)
+		for (size_t i = 0; i < set->tables[t].n; i++)
+			fn(set->tables[t].title, &set->tables[t].entries[i], ud);
 }
 
 static const char *skip_space(const char *s)
@@ -69,23 +80,24 @@ static size_t match_name(const char *line, const char *name)
 	}
 }
 
-static const struct cmd_entry *lookup(const char *line, size_t *name_len, void **ud)
+static const struct cmd_entry *lookup(const struct cmd_set *set, const char *line,
+				      size_t *name_len, void **ud)
 {
 	const struct cmd_entry *best = NULL;
 	size_t best_len = 0;
 	int slash = *line == '/';
 
 	line += slash;
-	for (size_t t = 0; t < ntables; t++) {
-		for (size_t i = 0; i < tables[t].n; i++) {
-			const struct cmd_entry *e = &tables[t].entries[i];
+	for (size_t t = 0; t < set->ntables; t++) {
+		for (size_t i = 0; i < set->tables[t].n; i++) {
+			const struct cmd_entry *e = &set->tables[t].entries[i];
 			size_t len = match_name(line, e->name);
 
 			if (len > best_len) {
 				best = e;
 				best_len = len;
 				if (ud)
-					*ud = tables[t].ud;
+					*ud = set->tables[t].ud;
 			}
 		}
 	}
@@ -94,9 +106,10 @@ static const struct cmd_entry *lookup(const char *line, size_t *name_len, void *
 	return best;
 }
 
-const struct cmd_entry *cmd_lookup(const char *line, size_t *name_len)
+const struct cmd_entry *cmd_lookup(const struct cmd_set *set, const char *line,
+				   size_t *name_len)
 {
-	return lookup(line, name_len, NULL);
+	return lookup(set, line, name_len, NULL);
 }
 
 char *cmd_usage_line(const struct cmd_entry *e)
@@ -152,7 +165,24 @@ nomem:
 	return -1;
 }
 
-int cmd_run(struct core *core, const char *line)
+/* Reports a refused line through the environment. */
+static __attribute__((format(printf, 4, 5))) void refuse(const struct cmd_env *env,
+							  const char *command,
+							  const char *condition, const char *fmt,
+							  ...)
+{
+	char *text = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	env->refuse(env, command, condition, text ? text : "out of memory");
+	free(text);
+}
+
+int cmd_run(const struct cmd_set *set, const struct cmd_env *env, const char *line)
 {
 	char *argv[CMD_MAX_ARGS + 1] = {0};
 	const struct cmd_entry *e;
@@ -163,40 +193,39 @@ int cmd_run(struct core *core, const char *line)
 
 	line = skip_space(line);
 	if (*line != '/') {
-		core_error(core, NULL, "bad-request", "a command starts with '/'");
+		refuse(env, NULL, "bad-request", "a command starts with '/'");
 		return -1;
 	}
-	e = lookup(line, &name_len, &ud);
+	e = lookup(set, line, &name_len, &ud);
 	if (!e) {
 		size_t wl = strcspn(line + 1, " \t");
 
-		core_error(core, NULL, "unknown-command",
-			   "unknown command '/%.*s' (try /help)", (int)(wl > 64 ? 64 : wl),
-			   line + 1);
+		refuse(env, NULL, "unknown-command", "unknown command '/%.*s' (try /help)",
+		       (int)(wl > 64 ? 64 : wl), line + 1);
 		return -1;
 	}
 	argc = split_args(line + name_len, e, argv, &call.rest);
 	if (argc < 0) {
-		core_error(core, e->name, "internal-server-error", "out of memory");
+		refuse(env, e->name, "internal-server-error", "out of memory");
 		return -1;
 	}
 	if (argc < e->min_args || argc > e->max_args) {
 		char *usage = cmd_usage_line(e);
 
-		core_error(core, e->name, "bad-request", "usage: %s", usage ? usage : e->name);
+		refuse(env, e->name, "bad-request", "usage: %s", usage ? usage : e->name);
 		free(usage);
 		free_words(argv, CMD_MAX_ARGS);
 		return -1;
 	}
-	if ((e->flags & CMD_ONLINE) && !core_online(core)) {
-		core_error(core, e->name, "not-connected", "/%s needs a connection (try /connect)",
-			   e->name);
+	if ((e->flags & CMD_ONLINE) && !env->online) {
+		refuse(env, e->name, "not-connected", "/%s needs a connection (try /connect)",
+		       e->name);
 		free_words(argv, CMD_MAX_ARGS);
 		return -1;
 	}
-	call.core = core;
 	call.entry = e;
 	call.ud = ud;
+	call.origin = env->origin;
 	call.argc = argc;
 	call.argv = argv;
 	if (!e->rest || argc < e->max_args)
@@ -211,6 +240,7 @@ int cmd_run(struct core *core, const char *line)
 struct cands {
 	char **v;
 	size_t n, cap;
+	size_t sorted; /* v[0..sorted) is in its final order */
 	int failed;
 };
 
@@ -243,6 +273,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Sorts what was added since the last group: each group of candidates
+ * (command words, then each completion class in the entry's order) is
+ * sorted on its own and keeps its place. */
+static void end_group(struct cands *c)
+{
+	if (c->n > c->sorted)
+		qsort(c->v + c->sorted, c->n - c->sorted, sizeof(*c->v), cmp_str);
+	c->sorted = c->n;
+}
+
 /* 1 when the first n words of typed and name are the same. */
 static int same_words(const char *typed, const char *name, size_t n)
 {
@@ -262,11 +302,12 @@ static int same_words(const char *typed, const char *name, size_t n)
 
 /* Candidates for word number `word` (0-based) of a command name whose
  * earlier words are those typed. */
-static void complete_name(struct cands *c, const char *typed, size_t word, const char *partial)
+static void complete_name(const struct cmd_set *set, struct cands *c, const char *typed,
+			  size_t word, const char *partial)
 {
-	for (size_t t = 0; t < ntables; t++) {
-		for (size_t i = 0; i < tables[t].n; i++) {
-			const char *w = tables[t].entries[i].name;
+	for (size_t t = 0; t < set->ntables; t++) {
+		for (size_t i = 0; i < set->tables[t].n; i++) {
+			const char *w = set->tables[t].entries[i].name;
 
 			if (!same_words(typed, w, word))
 				continue;
@@ -276,6 +317,7 @@ static void complete_name(struct cands *c, const char *typed, size_t word, const
 				add_cand(c, w, strcspn(w, " "));
 		}
 	}
+	end_group(c);
 }
 
 static size_t count_words(const char *s)
@@ -295,10 +337,16 @@ static void complete_list(struct cands *c, const char *const *list, const char *
 	for (; list && *list; list++)
 		if (!strncmp(*list, partial, plen))
 			add_cand(c, *list, strlen(*list));
+	end_group(c);
 }
 
-static void complete_arg(struct cands *c, const char *spec, const struct cmd_known *known,
-			 const char *partial)
+static bool is_class(const char *spec, size_t len, const char *name)
+{
+	return len == strlen(name) && !strncmp(spec, name, len);
+}
+
+static void complete_arg(const struct cmd_set *set, struct cands *c, const char *spec,
+			 const struct cmd_known *known, const char *partial)
 {
 	size_t plen = strlen(partial);
 
@@ -308,12 +356,16 @@ static void complete_arg(struct cands *c, const char *spec, const struct cmd_kno
 	while (*spec) {
 		size_t len = strcspn(spec, "|");
 
-		if (len == 4 && !strncmp(spec, "@jid", 4)) {
+		if (*spec == '@')
+			end_group(c);
+		if (is_class(spec, len, "@jid")) {
 			complete_list(c, known ? known->jids : NULL, partial);
-		} else if (len == 6 && !strncmp(spec, "@group", 6)) {
+		} else if (is_class(spec, len, "@group")) {
 			complete_list(c, known ? known->groups : NULL, partial);
-		} else if (len == 8 && !strncmp(spec, "@command", 8)) {
-			complete_name(c, "", 0, partial);
+		} else if (is_class(spec, len, "@pending")) {
+			complete_list(c, known ? known->pending : NULL, partial);
+		} else if (is_class(spec, len, "@command")) {
+			complete_name(set, c, "", 0, partial);
 		} else if (len >= plen && !strncmp(spec, partial, plen)) {
 			add_cand(c, spec, len);
 		}
@@ -321,9 +373,11 @@ static void complete_arg(struct cands *c, const char *spec, const struct cmd_kno
 		if (*spec == '|')
 			spec++;
 	}
+	end_group(c);
 }
 
-int cmd_complete(const char *line, const struct cmd_known *known, char ***out)
+int cmd_complete(const struct cmd_set *set, const char *line, const struct cmd_known *known,
+		 char ***out)
 {
 	struct cands c = {0};
 	const char *partial, *body;
@@ -341,10 +395,10 @@ int cmd_complete(const char *line, const struct cmd_known *known, char ***out)
 	if (!typed)
 		return -1;
 	/* The next word of a longer command name ("/roster group a"). */
-	complete_name(&c, typed, count_words(typed), partial);
+	complete_name(set, &c, typed, count_words(typed), partial);
 	free(typed);
 	/* An argument of the command typed so far. */
-	e = lookup(line, &name_len, NULL);
+	e = lookup(set, line, &name_len, NULL);
 	if (e && line + name_len <= partial) {
 		typed = strndup(line + name_len, (size_t)(partial - line - name_len));
 		if (!typed) {
@@ -354,14 +408,12 @@ int cmd_complete(const char *line, const struct cmd_known *known, char ***out)
 		words = count_words(typed);
 		free(typed);
 		if (words < CMD_MAX_ARGS)
-			complete_arg(&c, e->complete[words], known, partial);
+			complete_arg(set, &c, e->complete[words], known, partial);
 	}
 	if (c.failed) {
 		cmd_candidates_free(c.v);
 		return -1;
 	}
-	if (c.n)
-		qsort(c.v, c.n, sizeof(*c.v), cmp_str);
 	*out = c.v;
 	return (int)c.n;
 }

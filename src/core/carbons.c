@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/carbons.h"
+#include "core/chat.h"
 #include "core/core_internal.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -13,11 +14,11 @@
 
 #define ENABLE_TIMEOUT_MS 30000
 
-static void on_enabled(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void on_enabled(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
 
-	(void)xs;
+	(void)core;
 	(void)ud;
 	/* Not worth an error event: messages still work, only the copies of
 	 * what our other clients see are missing. */
@@ -28,9 +29,11 @@ static void on_enabled(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 		         st_error_condition(reply, NULL));
 }
 
-void carbons_login(struct core *core)
+static void carbons_login(struct core *core, const struct core_login *l)
 {
-	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "set", NULL);
+	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "set", NULL);
+
+	(void)l;
 
 	if (!iq || !st_add_element(iq, "enable", NS_CARBONS)) {
 		if (iq)
@@ -38,7 +41,7 @@ void carbons_login(struct core *core)
 		log_error("out of memory: carbons not enabled");
 		return;
 	}
-	if (xs_iq_send(core->xs, iq, ENABLE_TIMEOUT_MS, on_enabled, core))
+	if (core_iq_send(core, iq, ENABLE_TIMEOUT_MS, on_enabled, NULL))
 		log_error("carbons: the request to enable them could not be sent");
 }
 
@@ -46,18 +49,16 @@ void carbons_login(struct core *core)
  * could put words into our contacts' mouths this way. */
 static bool from_own_account(struct core *core, const char *from)
 {
-	return from && !strchr(from, '/') && jid_bare_equal(from, core->account.jid);
+	return from && !strchr(from, '/') && jid_bare_equal(from, core_account(core)->jid);
 }
 
-static int on_carbon(struct xs *xs, xmpp_stanza_t *st, void *ud)
+static int on_carbon(struct core *core, xmpp_stanza_t *st)
 {
-	struct core *core = ud;
 	xmpp_stanza_t *wrap = xmpp_stanza_get_child_by_name_and_ns(st, "received", NS_CARBONS);
 	xmpp_stanza_t *fwd, *inner = NULL, *delay;
 	const char *from = xmpp_stanza_get_from(st);
 	struct chat_via via = {.carbon = "received"};
 
-	(void)xs;
 	if (!wrap) {
 		wrap = xmpp_stanza_get_child_by_name_and_ns(st, "sent", NS_CARBONS);
 		via.carbon = "sent";
@@ -65,31 +66,37 @@ static int on_carbon(struct xs *xs, xmpp_stanza_t *st, void *ud)
 	}
 	/* <private/> and the like: an ordinary message for chat.c. */
 	if (!wrap)
-		return 0;
+		return CORE_PASS;
 	if (!from_own_account(core, from)) {
 		char *who = core_clean(from);
 
 		log_warn("dropped a forged carbon copy from %s", who ? who : "(no sender)");
 		free(who);
-		return 1;
+		return CORE_STOP;
 	}
 	fwd = xmpp_stanza_get_child_by_name_and_ns(wrap, "forwarded", NS_FORWARD);
 	if (fwd)
 		inner = xmpp_stanza_get_child_by_name(fwd, "message");
 	if (!inner) {
 		log_warn("dropped a carbon copy without a forwarded message");
-		return 1;
+		return CORE_STOP;
 	}
 	delay = xmpp_stanza_get_child_by_name_and_ns(fwd, "delay", "urn:xmpp:delay");
 	via.stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
 	chat_receive(core, inner, &via);
-	return 1;
+	return CORE_STOP;
 }
 
-int carbons_init(struct core *core)
-{
-	if (disco_add_feature(core, NS_CARBONS) ||
-	    xs_handler_add(core->xs, "message", NS_CARBONS, NULL, on_carbon, core))
-		return -1;
-	return 0;
-}
+static const struct core_handler handlers[] = {
+	{CORE_UNWRAP, "message", NULL, NS_CARBONS, on_carbon},
+};
+
+static const char *const features[] = {NS_CARBONS, NULL};
+
+const struct core_module carbons_module = {
+	.name = "carbons",
+	.login = carbons_login,
+	.handlers = handlers,
+	.nhandlers = COUNT(handlers),
+	.features = features,
+};

@@ -8,8 +8,12 @@
 #include <time.h>
 
 #include "core/carbons.h"
+#include "core/chat.h"
 #include "core/core_internal.h"
+#include "core/history.h"
 #include "core/mam.h"
+#include "core/message.h"
+#include "core/presence.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -56,10 +60,11 @@ static void record_own(struct core *core, const char *to, const char *dest, cons
 	free(peer);
 }
 
-static void emit_own_message(struct core *core, const char *to, const char *id, const char *text,
-                             const char *xhtml, const char *thread)
+static void emit_own_message(struct core *core, struct core_cause cause, const char *to,
+                             const char *id, const char *text, const char *xhtml,
+                             const char *thread)
 {
-	struct nt_event ev = {.kind = NT_EV_MESSAGE};
+	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
 
 	ev.u.message.from = core_jid(core);
 	ev.u.message.to = to;
@@ -82,10 +87,10 @@ static const char *chat_dest(struct core *core, const char *to)
 }
 
 int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t *html,
-              const char *command)
+              struct core_cause cause)
 {
-	xmpp_ctx_t *ctx = xs_ctx(core->xs);
-	char *safe = text_xml_safe(text), *id = xs_make_id(), *shown = NULL, *dest = NULL;
+	xmpp_ctx_t *ctx = core_ctx(core);
+	char *safe = text_xml_safe(text), *id = core_make_id(), *shown = NULL, *dest = NULL;
 	xmpp_stanza_t *m = NULL, *sid;
 	int rc = -1;
 
@@ -100,22 +105,21 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 	    (html && (xmpp_stanza_add_child(m, html) != XMPP_EOK ||
 	              xhtml_sanitize(html, &shown, NULL) < 0)) ||
 	    message_decorate(core, m, dest)) {
-		core_error(core, command, "internal-server-error", "out of memory: not sent");
+		core_error(core, cause, "internal-server-error", "out of memory: not sent");
 	} else if (!*safe) {
 		/* Only control characters: XML cannot carry them. */
-		core_error(core, command, "bad-request",
+		core_error(core, cause, "bad-request",
 		           "nothing to send once control characters are removed");
 	} else {
 		char *thread = st_child_text(m, "thread");
 
-		rc = xs_send(core->xs, m); /* takes the stanza, even on failure */
+		rc = core_send(core, m); /* takes the stanza, even on failure */
 		m = NULL;
 		if (rc) {
-			core_error(core, command, "internal-server-error",
-			           "out of memory: not sent");
+			core_error(core, cause, "internal-server-error", "out of memory: not sent");
 		} else {
 			record_own(core, to, dest, id, safe, shown);
-			emit_own_message(core, to, id, safe, shown, thread);
+			emit_own_message(core, cause, to, id, safe, shown, thread);
 		}
 		free(thread);
 	}
@@ -128,36 +132,36 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 	return rc;
 }
 
-int chat_send_text(struct core *core, const char *to, const char *text, const char *command)
+int chat_send_text(struct core *core, const char *to, const char *text, struct core_cause cause)
 {
-	return chat_send(core, to, text, NULL, command);
+	return chat_send(core, to, text, NULL, cause);
 }
 
-int chat_cmd_msg(struct cmd_call *call)
+static int cmd_msg(struct cmd_call *call)
 {
-	struct core *core = call->core;
-	char *to = core_checked_jid(core, CALL_NAME(call), call->argv[0]);
+	struct core *core = CALL_CORE(call);
+	char *to = core_checked_jid(core, CAUSE(call), call->argv[0]);
 	int rc = 0;
 
 	if (!to)
 		return -1;
 	core_set_current_chat(core, to);
 	if (call->argc > 1)
-		rc = chat_send_text(core, to, call->argv[1], CALL_NAME(call));
+		rc = chat_send_text(core, to, call->argv[1], CAUSE(call));
 	free(to);
 	return rc;
 }
 
-int chat_cmd_say(struct cmd_call *call)
+static int cmd_say(struct cmd_call *call)
 {
-	struct core *core = call->core;
+	struct core *core = CALL_CORE(call);
 
-	if (!core->current_chat) {
-		core_error(core, CALL_NAME(call), "bad-request",
+	if (!core_current_chat(core)) {
+		core_error(core, CAUSE(call), "bad-request",
 		           "no conversation is open: /msg JID starts one");
 		return -1;
 	}
-	return chat_send_text(core, core->current_chat, call->argv[0], CALL_NAME(call));
+	return chat_send_text(core, core_current_chat(core), call->argv[0], CAUSE(call));
 }
 
 /* XEP-0203: the original time of a message stored by the server. */
@@ -267,7 +271,7 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	struct store_msg m;
 
 	if (!aid)
-		aid = sid_child(in->st, "stanza-id", core->account.jid);
+		aid = sid_child(in->st, "stanza-id", core_account(core)->jid);
 	/* The server's stanza-id on a live message (or a carbon) is what makes
 	 * the archive's copy a duplicate later; during a catch-up it must not
 	 * become the newest archive id stored yet (mam.h). */
@@ -308,8 +312,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	in.error = type && !strcmp(type, "error");
 	body = in.error ? error_body(st) : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
-	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core->account.jid)
-	                                : (rawfrom ? rawfrom : core->account.jid),
+	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core_account(core)->jid)
+	                                : (rawfrom ? rawfrom : core_account(core)->jid),
 	                       NULL);
 	in.from = core_clean(rawfrom);
 	in.to = core_clean(rawto);
@@ -353,7 +357,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 		rc = 0;
 		goto out;
 	}
-	ev.u.message.from = in.from ? in.from : core->account.jid;
+	ev.u.message.from = in.from ? in.from : core_account(core)->jid;
 	ev.u.message.to = in.to ? in.to : core_jid(core);
 	ev.u.message.type = in.type;
 	ev.u.message.id = in.id;
@@ -382,13 +386,11 @@ out:
 	return rc;
 }
 
-static int on_message(struct xs *xs, xmpp_stanza_t *st, void *ud)
+static int on_message(struct core *core, xmpp_stanza_t *st)
 {
-	struct core *core = ud;
 	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
 	int rc = chat_receive(core, st, NULL);
 
-	(void)xs;
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content
 	 * locks. */
@@ -396,14 +398,26 @@ static int on_message(struct xs *xs, xmpp_stanza_t *st, void *ud)
 		presence_lock(core, from);
 	if (!type || strcmp(type, "error"))
 		message_incoming(core, st, rc >= 0);
-	return 1;
+	return CORE_PASS;
 }
 
-int chat_init(struct core *core)
-{
-	/* Carbons and archive results first: this handler takes any message. */
-	if (carbons_init(core) || mam_init(core) ||
-	    xs_handler_add(core->xs, "message", NULL, NULL, on_message, core))
-		return -1;
-	return 0;
-}
+static const struct cmd_entry commands[] = {
+	{.name = "msg", .usage = "JID [TEXT]", .help = "open a chat with JID; send TEXT if given",
+	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid"}, .exec = cmd_msg},
+	{.name = "say", .usage = "TEXT", .help = "send TEXT to the current chat", .min_args = 1,
+	 .max_args = 1, .rest = true, .exec = cmd_say},
+};
+
+/* Carbons and archive results are unwrapped before this sees them. */
+static const struct core_handler handlers[] = {
+	{CORE_HANDLE, "message", NULL, NULL, on_message},
+};
+
+const struct core_module chat_module = {
+	.name = "chat",
+	.title = "Chats",
+	.commands = commands,
+	.ncommands = COUNT(commands),
+	.handlers = handlers,
+	.nhandlers = COUNT(handlers),
+};

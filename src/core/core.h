@@ -7,6 +7,8 @@
 #define NATTER_CORE_CORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "config/accounts.h"
 #include "config/settings.h"
@@ -14,6 +16,8 @@
 #include "loop/loop.h"
 
 struct core;
+struct cmd_entry;
+struct cmd_set;
 
 struct core_options {
 	struct loop *loop;
@@ -26,11 +30,20 @@ struct core_options {
 struct core *core_new(const struct core_options *opt);
 void core_free(struct core *core);
 
-/* Registers the core's commands and connects unless autoconnect is off. */
+/* Starts the modules and connects unless autoconnect is off. */
 int core_start(struct core *core, bool autoconnect);
 
-/* One line of user input: "/command ..." or text for the current chat. */
-int core_input(struct core *core, const char *line);
+/* One line of user input: "/command ..." or text for the current chat.
+ * origin is the front end's token for where it was typed (the terminal
+ * UI's window); every event the line causes carries it back. */
+int core_input(struct core *core, const char *line, uint64_t origin);
+
+/* A front end's own commands (the terminal UI's /win, /theme, ...), run
+ * by core_input like the core's; the table must outlive the core. */
+int core_add_commands(struct core *core, const char *title, const struct cmd_entry *table,
+		      size_t n, void *ud);
+/* Every command, for completion and help. */
+const struct cmd_set *core_commands(const struct core *core);
 
 /* Closes the stream cleanly (bounded in time), then stops the loop. */
 void core_quit(struct core *core);
@@ -60,12 +73,5 @@ int core_chat_state(struct core *core, const char *jid, const char *state);
  * strings live only during fn.  Returns the count, or -1 (no store). */
 int core_history_page(struct core *core, const char *peer, long long before_id, int n,
 		      void (*fn)(const struct nt_history_message *m, void *ud), void *ud);
-
-/* Reporting helpers used by the core's own modules and commands. */
-void core_emit(struct core *core, const struct nt_event *ev);
-void core_error(struct core *core, const char *command, const char *condition,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void core_info(struct core *core, const char *command, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,100 +1,99 @@
-/* What the core's own modules share; front ends never include this. */
+/* What the core's modules share; front ends never include this.
+ *
+ * Modules reach the network only through core_send()/core_iq_send() (on top
+ * of xmpp/session.h, which unit tests replace with tests/unit/fake_session.c),
+ * the store through core/history.h, and the front end through core_emit()
+ * and the reporting helpers below. */
 #ifndef NATTER_CORE_CORE_INTERNAL_H
 #define NATTER_CORE_CORE_INTERNAL_H
 
+#include <stdint.h>
+#include <strophe.h>
+
 #include "cmd/cmd.h"
+#include "config/accounts.h"
+#include "config/settings.h"
 #include "core/core.h"
-#include "core/disco.h"
-#include "core/history.h"
-#include "core/ibr.h"
-#include "core/message.h"
-#include "core/presence.h"
-#include "core/roster.h"
-#include "core/vcard.h"
-#include "xmpp/session.h"
+#include "core/module.h"
+#include "loop/loop.h"
 
-enum core_state {
-	CORE_OFFLINE,    /* not connected and not trying */
-	CORE_CONNECTING, /* an attempt is under way */
-	CORE_ONLINE,
-	CORE_WAITING,    /* a reconnection is scheduled */
-	CORE_CLOSING,    /* </stream:stream> sent, waiting for the server's */
+/* What caused an event: the command (its table name, static) and the front
+ * end's origin token of the line that ran it.  Requests keep their cause
+ * until the answer comes, so the answer goes where the question was asked. */
+struct core_cause {
+	const char *command;
+	uint64_t origin;
 };
 
-struct core {
-	struct loop *loop;
-	struct account account;
-	char *accounts_path;
-	struct nt_frontend fe;
-	/* [connection] settings in milliseconds, [privacy] flags */
-	unsigned connect_timeout_ms, reconnect_min_ms, reconnect_max_ms;
-	unsigned ping_interval_ms, ping_timeout_ms, close_timeout_ms;
-	bool reveal_os;
-	unsigned mam_initial; /* messages fetched from the archive on a first login */
+#define CAUSE(call) ((struct core_cause){(call)->entry->name, (call)->origin})
+#define NO_CAUSE ((struct core_cause){NULL, 0})
+/* Events of a step the core takes by itself, named for the user. */
+#define CAUSED_BY(name) ((struct core_cause){(name), 0})
+/* The core a command runs for: modules add their tables with it as ud. */
+#define CALL_CORE(call) ((struct core *)(call)->ud)
 
-	struct xs *xs;
-	enum core_state state;
-	bool want_online; /* cleared by /disconnect and by errors retrying cannot fix */
-	bool quitting;
-	bool timed_out;   /* the watchdog cut the current attempt */
-	unsigned attempt; /* reconnection attempts since the last login */
-	uint64_t retry_timer, watchdog_timer, ping_timer, close_timer;
-	char *current_chat;
-	/* Own presence, re-sent on every fresh login. */
-	char *show;   /* NULL: online; "chat", "away", "xa", "dnd" */
-	char *status;
-	int priority;
-	/* Each feature module's own state, private to its file. */
-	struct roster_state *roster;
-	struct presence_state *presence;
-	struct disco_state *disco;
-	struct message_state *message;
-	struct history_state *history;
-	struct mam_state *mam;
-	/* The fingerprint of the last certificate refused, for /tls trust. */
-	char *untrusted_fp;
-	/* XEP-0077: a registration under way, and its watchdog. */
-	bool registering;
-	uint64_t register_timer;
-};
+/* ---- reporting ---- */
 
-/* Modules register their stanza handlers when the core starts. */
-int chat_init(struct core *core);
-int replies_init(struct core *core);
+void core_emit(struct core *core, const struct nt_event *ev);
+void core_error(struct core *core, struct core_cause cause, const char *condition,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void core_info(struct core *core, struct core_cause cause, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-/* Sends a chat message to a bare or full JID (queued while offline). */
-int chat_send_text(struct core *core, const char *to, const char *text, const char *command);
+/* Reports the failure of an iq request as an error event for cause: a
+ * timeout (reply NULL) or an error answer, with its condition.  to names
+ * whom we asked (NULL: our server).  Returns 1 for a failure, 0 when reply
+ * is a result. */
+int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
+		   xmpp_stanza_t *reply);
 
-/* A command name for error events from a command's handler. */
-#define CALL_NAME(call) ((call)->entry->name)
+/* ---- the session ---- */
 
-/* The command tables (table.c). */
-extern const struct cmd_entry core_commands[];
-extern const size_t core_ncommands;
+/* The context to build stanzas in. */
+xmpp_ctx_t *core_ctx(struct core *core);
+/* Sends (or keeps in the outbox until online); takes the reference. */
+int core_send(struct core *core, xmpp_stanza_t *st);
+/* reply is NULL when the request timed out. */
+typedef void (*core_iq_fn)(struct core *core, xmpp_stanza_t *reply, void *ud);
+/* Sends an iq get/set with a fresh id; fn gets the answer from whom it
+ * was sent to.  Takes the reference; -1 when offline or on ENOMEM (fn then
+ * never runs). */
+int core_iq_send(struct core *core, xmpp_stanza_t *iq, unsigned timeout_ms, core_iq_fn fn,
+		 void *ud);
+/* Answers an iq get/set with an error of that condition (type cancel). */
+void core_iq_error(struct core *core, xmpp_stanza_t *iq, const char *condition);
+/* An empty result to iq (to its sender, with its id), carrying
+ * <query xmlns=ns/> when ns is set (returned in *query): a new reference
+ * or NULL on ENOMEM. */
+xmpp_stanza_t *core_iq_result(struct core *core, xmpp_stanza_t *iq, const char *ns,
+			      xmpp_stanza_t **query);
+/* A fresh random stanza id (malloc'd), or NULL on ENOMEM. */
+char *core_make_id(void);
 
-/* Session commands, implemented in core.c. */
-int core_cmd_connect(struct cmd_call *call);
-int core_cmd_disconnect(struct cmd_call *call);
-int core_cmd_quit(struct cmd_call *call);
-int core_cmd_help(struct cmd_call *call);
-int core_cmd_raw(struct cmd_call *call);
-int core_cmd_tls_trust(struct cmd_call *call);
-/* chat.c */
-int chat_cmd_msg(struct cmd_call *call);
-int chat_cmd_say(struct cmd_call *call);
-/* replies.c */
-int replies_cmd_version(struct cmd_call *call);
-int replies_cmd_ping(struct cmd_call *call);
+/* The session itself, for the modules that drive it rather than send on
+ * it: connection.c (connect, close) and ibr.c (registration streams). */
+struct xs *core_xs(struct core *core);
+/* Runs every module's login hook, in module order: a fresh session. */
+void core_modules_login(struct core *core, const struct core_login *l);
 
-/* Reports the failure of an iq request made for command as an error
- * event: a timeout (reply NULL) or an error answer, with its condition.
- * to names whom we asked (NULL: our server).  Returns 1 for a failure, 0
- * when reply is a result. */
-int core_iq_failed(struct core *core, const char *command, const char *to, xmpp_stanza_t *reply);
+/* ---- what the core knows ---- */
+
+struct loop *core_loop(struct core *core);
+/* The account (modules may change the password and pins it holds). */
+struct account *core_account(struct core *core);
+/* Where the accounts file is, to save changes (NULL: nowhere). */
+const char *core_accounts_path(const struct core *core);
+const struct settings *core_settings(const struct core *core);
+/* The front end's commands and the modules': for /help. */
+const struct cmd_set *core_commands(const struct core *core);
+/* Stops reconnecting: the account cannot log in any more (removed). */
+void core_give_up(struct core *core);
 
 /* The JID s typed by the user, normalised (malloc'd), or NULL after an
  * error event (jid-malformed with the reason, or out of memory). */
-char *core_checked_jid(struct core *core, const char *command, const char *s);
+char *core_checked_jid(struct core *core, struct core_cause cause, const char *s);
+/* The same, for a contact: a bare JID (no resource). */
+char *core_checked_bare(struct core *core, struct core_cause cause, const char *s);
 /* The domain of our own JID (malloc'd): who answers an iq with no "to". */
 char *core_server(struct core *core);
 

@@ -24,6 +24,8 @@
 #include "config/paths.h"
 #include "core/caps.h"
 #include "core/core_internal.h"
+#include "core/disco.h"
+#include "core/history.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/stanza.h"
@@ -65,6 +67,7 @@ struct query {
 };
 
 struct disco_state {
+	struct core *core;
 	char **features; /* ours: sorted, unique */
 	size_t nfeatures;
 	char *ver; /* our caps hash; NULL when features changed since */
@@ -74,6 +77,11 @@ struct disco_state {
 	struct caps_entry *infos; /* jid_key -> features of its disco#info */
 	struct query *checks, *capsq;
 };
+
+static struct disco_state *dst(struct core *core)
+{
+	return core_state(core, &disco_module);
+}
 
 /* ---- JIDs as keys ---- */
 
@@ -102,14 +110,12 @@ static char *jid_key(const char *s, bool *full)
 
 /* ---- what we offer ---- */
 
-int disco_add_feature(struct core *core, const char *ns)
+/* Adds one of our features, keeping the list sorted and unique. */
+static int add_feature(struct disco_state *d, const char *ns)
 {
-	struct disco_state *d = core->disco;
 	char **bigger, *copy;
 	size_t i;
 
-	if (!d)
-		return -1;
 	if (caps_sorted_has(d->features, d->nfeatures, ns))
 		return 0;
 	bigger = realloc(d->features, (d->nfeatures + 1) * sizeof(char *));
@@ -141,10 +147,10 @@ static const char *own_ver(struct disco_state *d)
 
 xmpp_stanza_t *disco_caps_element(struct core *core)
 {
-	const char *ver = core->disco ? own_ver(core->disco) : NULL;
+	const char *ver = dst(core) ? own_ver(dst(core)) : NULL;
 	xmpp_stanza_t *c;
 
-	if (!ver || !(c = st_element(xs_ctx(core->xs), "c", CAPS_NS)))
+	if (!ver || !(c = st_element(core_ctx(core), "c", CAPS_NS)))
 		return NULL;
 	if (xmpp_stanza_set_attribute(c, "hash", "sha-1") ||
 	    xmpp_stanza_set_attribute(c, "node", CAPS_NODE) ||
@@ -155,25 +161,9 @@ xmpp_stanza_t *disco_caps_element(struct core *core)
 	return c;
 }
 
-/* An empty result to iq carrying <query xmlns=ns/> (returned in *query). */
-static xmpp_stanza_t *result_for(struct xs *xs, xmpp_stanza_t *iq, const char *ns,
-				 xmpp_stanza_t **query)
+static int on_info_get(struct core *core, xmpp_stanza_t *iq)
 {
-	xmpp_stanza_t *res = xmpp_iq_new(xs_ctx(xs), "result", xmpp_stanza_get_id(iq));
-	const char *from = xmpp_stanza_get_from(iq);
-
-	if (!res)
-		return NULL;
-	if ((from && xmpp_stanza_set_to(res, from)) || !(*query = st_add_element(res, "query", ns))) {
-		xmpp_stanza_release(res);
-		return NULL;
-	}
-	return res;
-}
-
-static int on_info_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
-{
-	struct disco_state *d = ((struct core *)ud)->disco;
+	struct disco_state *d = dst(core);
 	xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(iq, NS_DISCO_INFO), *res, *id, *f;
 	const char *node = xmpp_stanza_get_attribute(q, "node"), *ver = own_ver(d);
 	size_t len = strlen(CAPS_NODE);
@@ -182,13 +172,13 @@ static int on_info_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 	/* The only node we describe is our caps node#ver. */
 	if (node && (!ver || strncmp(node, CAPS_NODE, len) || node[len] != '#' ||
 		     strcmp(node + len + 1, ver))) {
-		xs_iq_error(xs, iq, "item-not-found");
-		return 1;
+		core_iq_error(core, iq, "item-not-found");
+		return CORE_PASS;
 	}
-	res = result_for(xs, iq, NS_DISCO_INFO, &q);
+	res = core_iq_result(core, iq, NS_DISCO_INFO, &q);
 	if (!res) {
-		xs_iq_error(xs, iq, "internal-server-error");
-		return 1;
+		core_iq_error(core, iq, "internal-server-error");
+		return CORE_PASS;
 	}
 	if (node)
 		bad |= xmpp_stanza_set_attribute(q, "node", node);
@@ -202,28 +192,28 @@ static int on_info_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 	}
 	if (bad) {
 		xmpp_stanza_release(res);
-		xs_iq_error(xs, iq, "internal-server-error");
-		return 1;
+		core_iq_error(core, iq, "internal-server-error");
+		return CORE_PASS;
 	}
-	xs_send(xs, res);
-	return 1;
+	core_send(core, res);
+	return CORE_PASS;
 }
 
-static int on_items_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
+static int on_items_get(struct core *core, xmpp_stanza_t *iq)
 {
 	xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(iq, NS_DISCO_ITEMS), *res;
 
 	/* We publish no items, under no node. */
 	if (xmpp_stanza_get_attribute(q, "node")) {
-		xs_iq_error(xs, iq, "item-not-found");
-		return 1;
+		core_iq_error(core, iq, "item-not-found");
+		return CORE_PASS;
 	}
-	res = result_for(xs, iq, NS_DISCO_ITEMS, &q);
+	res = core_iq_result(core, iq, NS_DISCO_ITEMS, &q);
 	if (!res)
-		xs_iq_error(xs, iq, "internal-server-error");
+		core_iq_error(core, iq, "internal-server-error");
 	else
-		xs_send(xs, res);
-	return 1;
+		core_send(core, res);
+	return CORE_PASS;
 }
 
 /* ---- the caps cache ---- */
@@ -232,7 +222,7 @@ static int on_items_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 
 static void caps_load(struct core *core)
 {
-	struct disco_state *d = core->disco;
+	struct disco_state *d = dst(core);
 	char *text = NULL;
 
 	if (d->caps_loaded)
@@ -246,7 +236,7 @@ static void caps_load(struct core *core)
 
 static void caps_save(struct core *core)
 {
-	char *text = caps_cache_format(core->disco->caps);
+	char *text = caps_cache_format(dst(core)->caps);
 
 	if (!text) {
 		log_error("out of memory: the caps cache was not saved");
@@ -298,9 +288,9 @@ static struct query *query_new(struct core *core, const char *key, const char *j
 
 /* Sends <iq type=get to=jid><query xmlns=disco#info node=node/></iq>. */
 static int send_info_get(struct core *core, const char *jid, const char *node, unsigned ms,
-			 xs_iq_fn fn, void *ud)
+			 core_iq_fn fn, void *ud)
 {
-	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "get", NULL), *q;
+	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "get", NULL), *q;
 
 	if (!iq)
 		return -1;
@@ -310,7 +300,7 @@ static int send_info_get(struct core *core, const char *jid, const char *node, u
 		xmpp_stanza_release(iq);
 		return -1;
 	}
-	return xs_iq_send(core->xs, iq, ms, fn, ud);
+	return core_iq_send(core, iq, ms, fn, ud);
 }
 
 static bool is_result(xmpp_stanza_t *reply)
@@ -320,10 +310,10 @@ static bool is_result(xmpp_stanza_t *reply)
 	return type && !strcmp(type, "result");
 }
 
-static void caps_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void caps_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct query *q = ud;
-	struct disco_state *d = q->core->disco;
+	struct disco_state *d = dst(core);
 	xmpp_stanza_t *query = reply ? xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO) : NULL;
 	struct caps_info info;
 
@@ -349,7 +339,7 @@ static void caps_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 static void caps_ask(struct core *core, const char *from, const char *key, const char *hash,
 		     const char *ver)
 {
-	struct disco_state *d = core->disco;
+	struct disco_state *d = dst(core);
 	struct query *q;
 
 	HASH_FIND_STR(d->capsq, key, q);
@@ -411,11 +401,10 @@ static int peer_set(struct disco_state *d, const char *key, const char *caps)
 	return 0;
 }
 
-/* Sees every presence (and lets the presence module have it too). */
-static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
+/* Sees available and unavailable presence, beside the presence module. */
+static int on_presence(struct core *core, xmpp_stanza_t *st)
 {
-	struct core *core = ud;
-	struct disco_state *d = core->disco;
+	struct disco_state *d = dst(core);
 	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
 	const char *hash, *node, *ver;
 	xmpp_stanza_t *c;
@@ -423,7 +412,7 @@ static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
 	bool full = false;
 
 	if ((type && strcmp(type, "unavailable")) || !(key = jid_key(from, &full)))
-		return 0;
+		return CORE_PASS;
 	c = type ? NULL : xmpp_stanza_get_child_by_ns(st, CAPS_NS);
 	hash = c ? xmpp_stanza_get_attribute(c, "hash") : NULL;
 	node = c ? xmpp_stanza_get_attribute(c, "node") : NULL;
@@ -432,7 +421,7 @@ static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
 	if (!full || !hash || !node || !ver || asprintf(&caps, "%s#%s", node, ver) < 0) {
 		peer_forget(d, key);
 		free(key);
-		return 0;
+		return CORE_PASS;
 	}
 	if (!peer_set(d, key, caps) && !strcmp(hash, "sha-1")) {
 		caps_load(core);
@@ -441,7 +430,7 @@ static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
 	}
 	free(caps);
 	free(key);
-	return 0;
+	return CORE_PASS;
 }
 
 /* ---- what others offer ---- */
@@ -477,7 +466,7 @@ static int known_for_bare(struct disco_state *d, const char *bare, const char *f
 
 int disco_known_feature(struct core *core, const char *jid, const char *feature)
 {
-	struct disco_state *d = core->disco;
+	struct disco_state *d = dst(core);
 	struct caps_entry *e;
 	struct peer *p;
 	bool full = false;
@@ -510,11 +499,10 @@ out:
 	return answer;
 }
 
-static void check_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void check_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct query *q = ud;
-	struct core *core = q->core;
-	struct disco_state *d = core->disco;
+	struct disco_state *d = dst(core);
 	xmpp_stanza_t *query = reply ? xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO) : NULL;
 	struct caps_entry *e = NULL;
 	struct caps_info info;
@@ -534,7 +522,7 @@ static void check_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 int disco_check_feature(struct core *core, const char *jid, const char *feature,
 			disco_feature_fn fn, void *ud)
 {
-	struct disco_state *d = core->disco;
+	struct disco_state *d = dst(core);
 	char *server = NULL, *key;
 	struct waiter *w;
 	struct query *q;
@@ -583,7 +571,7 @@ out:
 
 struct request {
 	struct core *core;
-	const char *command;
+	struct core_cause cause;
 	char *to, *node;
 };
 
@@ -597,7 +585,7 @@ static void request_free(struct request *r)
 /* Reports a failed request; returns 1 when reply was a failure. */
 static int report_failure(struct request *r, xmpp_stanza_t *reply)
 {
-	return core_iq_failed(r->core, r->command, r->to, reply);
+	return core_iq_failed(r->core, r->cause, r->to, reply);
 }
 
 /* How many children of q are called name, at most CAPS_MAX_ITEMS. */
@@ -694,11 +682,11 @@ static int read_features(xmpp_stanza_t *q, char ***clean, const char ***raw, siz
 	return 0;
 }
 
-static void info_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void info_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct request *r = ud;
-	struct disco_state *d = r->core->disco;
-	struct nt_event ev = {.kind = NT_EV_DISCO_INFO};
+	struct disco_state *d = dst(core);
+	struct nt_event ev = {.kind = NT_EV_DISCO_INFO, .origin = r->cause.origin};
 	xmpp_stanza_t *q;
 	struct nt_disco_identity *ids = NULL;
 	char **features = NULL, *from = NULL, *node = NULL, *key;
@@ -713,7 +701,7 @@ static void info_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	node = core_clean(node_attr);
 	if (read_identities(q, &ids, &nids) || read_features(q, &features, &raw, &nfeatures) ||
 	    (!from && xmpp_stanza_get_from(reply)) || (!node && node_attr)) {
-		core_error(r->core, r->command, "internal-server-error", "out of memory");
+		core_error(r->core, r->cause, "internal-server-error", "out of memory");
 		goto out;
 	}
 	/* Worth keeping for disco_known_feature: the entity itself answered. */
@@ -748,10 +736,10 @@ static void free_items(struct nt_disco_item *items, size_t n)
 	free(items);
 }
 
-static void items_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void items_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct request *r = ud;
-	struct nt_event ev = {.kind = NT_EV_DISCO_ITEMS};
+	struct nt_event ev = {.kind = NT_EV_DISCO_ITEMS, .origin = r->cause.origin};
 	xmpp_stanza_t *q;
 	struct nt_disco_item *items = NULL;
 	char *from = NULL, *node = NULL;
@@ -780,7 +768,7 @@ static void items_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 		oom = !it->jid;
 	}
 	if (oom) {
-		core_error(r->core, r->command, "internal-server-error", "out of memory");
+		core_error(r->core, r->cause, "internal-server-error", "out of memory");
 		goto out;
 	}
 	ev.u.disco_items.from = from ? from : r->to;
@@ -795,68 +783,68 @@ out:
 	request_free(r);
 }
 
-static int send_request(struct cmd_call *call, const char *ns, xs_iq_fn fn)
+static int send_request(struct cmd_call *call, const char *ns, core_iq_fn fn)
 {
-	struct core *core = call->core;
+	struct core *core = CALL_CORE(call);
 	const char *node = call->argc > 1 ? call->argv[1] : NULL;
 	struct request *r = calloc(1, sizeof(*r));
 	xmpp_stanza_t *iq, *q;
 
 	if (!r || (node && !(r->node = strdup(node)))) {
 		free(r);
-		core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(core, CAUSE(call), "internal-server-error", "out of memory");
 		return -1;
 	}
 	r->core = core;
-	r->command = CALL_NAME(call);
-	r->to = core_checked_jid(core, CALL_NAME(call), call->argv[0]);
+	r->cause = CAUSE(call);
+	r->to = core_checked_jid(core, CAUSE(call), call->argv[0]);
 	if (!r->to) {
 		request_free(r);
 		return -1;
 	}
-	iq = xmpp_iq_new(xs_ctx(core->xs), "get", NULL);
+	iq = xmpp_iq_new(core_ctx(core), "get", NULL);
 	q = iq ? st_add_element(iq, "query", ns) : NULL;
 	if (!q || xmpp_stanza_set_to(iq, r->to) ||
 	    (node && xmpp_stanza_set_attribute(q, "node", node))) {
 		if (iq)
 			xmpp_stanza_release(iq);
 		request_free(r);
-		core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(core, CAUSE(call), "internal-server-error", "out of memory");
 		return -1;
 	}
-	if (xs_iq_send(core->xs, iq, REQUEST_TIMEOUT_MS, fn, r)) {
-		core_error(core, CALL_NAME(call), "not-connected", "not sent: not connected");
+	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, fn, r)) {
+		core_error(core, CAUSE(call), "not-connected", "not sent: not connected");
 		request_free(r);
 		return -1;
 	}
 	return 0;
 }
 
-int disco_cmd_info(struct cmd_call *call)
+static int cmd_info(struct cmd_call *call)
 {
 	return send_request(call, NS_DISCO_INFO, info_answer);
 }
 
-int disco_cmd_items(struct cmd_call *call)
+static int cmd_items(struct cmd_call *call)
 {
 	return send_request(call, NS_DISCO_ITEMS, items_answer);
 }
 
 /* ---- life cycle ---- */
 
-int disco_init(struct core *core)
+static int disco_init(struct core *core)
 {
 	struct disco_state *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return -1;
-	core->disco = d;
-	if (disco_add_feature(core, NS_DISCO_INFO) || disco_add_feature(core, NS_DISCO_ITEMS) ||
-	    disco_add_feature(core, CAPS_NS) ||
-	    xs_handler_add(core->xs, "iq", NS_DISCO_INFO, "get", on_info_get, core) ||
-	    xs_handler_add(core->xs, "iq", NS_DISCO_ITEMS, "get", on_items_get, core) ||
-	    xs_handler_add(core->xs, "presence", NULL, NULL, on_presence, core))
-		return -1;
+	d->core = core;
+	core_set_state(core, &disco_module, d);
+	/* What every module says it implements: exactly what we announce. */
+	for (size_t i = 0; i < core_nmodules; i++)
+		for (const char *const *f = core_modules[i]->features; f && *f; f++)
+			if (add_feature(d, *f))
+				return -1;
 	return 0;
 }
 
@@ -872,24 +860,25 @@ static void forget_peers(struct disco_state *d)
 	}
 }
 
-void disco_reset(struct core *core)
+static void disco_login(struct core *core, const struct core_login *l)
 {
+	struct disco_state *d = dst(core);
+
+	(void)l;
 	/* Which resources are online, and what they run, starts over with a new
 	 * session; verified caps (keyed by hash) and our own stay valid. */
-	if (core->disco) {
-		forget_peers(core->disco);
-		caps_entry_free_all(&core->disco->infos);
-	}
+	forget_peers(d);
+	caps_entry_free_all(&d->infos);
 }
 
-void disco_free(struct core *core)
+static void disco_free(struct core *core)
 {
-	struct disco_state *d = core->disco;
+	struct disco_state *d = dst(core);
 	struct query *q, *qtmp;
 
 	if (!d)
 		return;
-	/* xs_free() ran first: no answer can reach these any more. */
+	/* The session is gone already: no answer can reach these any more. */
 	HASH_ITER(hh, d->checks, q, qtmp) {
 		HASH_DEL(d->checks, q);
 		query_free(q);
@@ -904,5 +893,36 @@ void disco_free(struct core *core)
 	free_strings(d->features, d->nfeatures);
 	free(d->ver);
 	free(d);
-	core->disco = NULL;
+	core_set_state(core, &disco_module, NULL);
 }
+
+static const struct cmd_entry commands[] = {
+	{.name = "disco info", .usage = "JID [NODE]",
+	 .help = "what an entity is and which features it offers (XEP-0030)", .min_args = 1,
+	 .max_args = 2, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_info},
+	{.name = "disco items", .usage = "JID [NODE]", .help = "the items an entity lists",
+	 .min_args = 1, .max_args = 2, .complete = {"@jid"}, .flags = CMD_ONLINE,
+	 .exec = cmd_items},
+};
+
+static const struct core_handler handlers[] = {
+	{CORE_HANDLE, "iq", "get", NS_DISCO_INFO, on_info_get},
+	{CORE_HANDLE, "iq", "get", NS_DISCO_ITEMS, on_items_get},
+	{CORE_HANDLE, "presence", CORE_TYPE_NONE, NULL, on_presence},
+	{CORE_HANDLE, "presence", "unavailable", NULL, on_presence},
+};
+
+static const char *const features[] = {NS_DISCO_INFO, NS_DISCO_ITEMS, CAPS_NS, NULL};
+
+const struct core_module disco_module = {
+	.name = "disco",
+	.title = "Service discovery",
+	.init = disco_init,
+	.free = disco_free,
+	.login = disco_login,
+	.commands = commands,
+	.ncommands = COUNT(commands),
+	.handlers = handlers,
+	.nhandlers = COUNT(handlers),
+	.features = features,
+};

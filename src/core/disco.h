@@ -6,17 +6,13 @@
 #include <stdbool.h>
 #include <strophe.h>
 
-#include "cmd/cmd.h"
+#include "core/module.h"
 
 struct core;
 
-int disco_init(struct core *core);
-void disco_free(struct core *core);
-/* A new session: forget which peers were online and what they announced. */
-void disco_reset(struct core *core);
-/* Each feature module announces the namespaces it really implements, at
- * start-up; disco#info answers and the caps hash use exactly this list. */
-int disco_add_feature(struct core *core, const char *ns);
+/* /disco info|items; answers disco#info with the features every module
+ * declares (core_module.features), and follows peers' caps. */
+extern const struct core_module disco_module;
 
 /* The <c xmlns='http://jabber.org/protocol/caps'/> element for our
  * presence (a new reference), or NULL on ENOMEM. */
@@ -31,8 +27,5 @@ int disco_check_feature(struct core *core, const char *jid, const char *feature,
 			disco_feature_fn fn, void *ud);
 /* The same, from what is known already, without asking: 1, 0 or -1. */
 int disco_known_feature(struct core *core, const char *jid, const char *feature);
-
-int disco_cmd_info(struct cmd_call *call);
-int disco_cmd_items(struct cmd_call *call);
 
 #endif

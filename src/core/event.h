@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum nt_event_kind {
 	NT_EV_CONNECTING,    /* a connection attempt has begun */
@@ -78,6 +79,10 @@ struct nt_field {
 
 struct nt_event {
 	enum nt_event_kind kind;
+	/* The origin token given with the command line that caused the event
+	 * (core_input), 0 for what nobody typed: a front end shows the answer
+	 * where the question was asked. */
+	uint64_t origin;
 	union {
 		struct {
 			unsigned attempt; /* 0 for the first, then as in reconnecting */

@@ -27,15 +27,21 @@ struct history_state {
 	bool commit_failed;   /* reported once until a commit works again */
 };
 
+static struct history_state *hist(struct core *core)
+{
+	return core_state(core, &history_module);
+}
+
 /* Only wakes the loop: the indexing is done by commit_pass, which runs
  * before the loop would sleep. */
 static void index_wake(struct loop *loop, void *ud)
 {
-	struct core *core = ud;
+	struct history_state *h = hist(ud);
 
-	if (core->history) {
-		core->history->index_timer = 0;
-		core->history->index_waiting = false;
+	(void)loop;
+	if (h) {
+		h->index_timer = 0;
+		h->index_waiting = false;
 	}
 }
 
@@ -54,13 +60,13 @@ static void index_pass(struct core *core, struct history_state *h)
 	if (n < 0) {
 		log_warn("history: search index not updated, retrying later: %s", err ? err : "?");
 		free(err);
-		loop_timer_cancel(core->loop, h->index_timer);
-		h->index_timer = loop_timer_add(core->loop, INDEX_RETRY_MS, index_wake, core);
+		loop_timer_cancel(core_loop(core), h->index_timer);
+		h->index_timer = loop_timer_add(core_loop(core), INDEX_RETRY_MS, index_wake, core);
 		h->index_waiting = h->index_timer != 0;
 		return;
 	}
 	if (store_index_behind(h->store) && !h->index_timer)
-		h->index_timer = loop_timer_add(core->loop, 0, index_wake, core);
+		h->index_timer = loop_timer_add(core_loop(core), 0, index_wake, core);
 }
 
 /* Commits what this loop pass added, before the loop sleeps: one
@@ -69,9 +75,10 @@ static void index_pass(struct core *core, struct history_state *h)
 static void commit_pass(struct loop *loop, void *ud)
 {
 	struct core *core = ud;
-	struct history_state *h = core->history;
+	struct history_state *h = hist(core);
 	char *err = NULL;
 
+	(void)loop;
 	if (!h || !h->store)
 		return;
 	if (!store_pending(h->store)) {
@@ -80,14 +87,14 @@ static void commit_pass(struct loop *loop, void *ud)
 	}
 	if (store_commit(h->store, &err)) {
 		if (!h->commit_failed)
-			core_error(core, NULL, "internal-server-error",
+			core_error(core, NO_CAUSE, "internal-server-error",
 				   "history could not be saved (%s); natter keeps it in memory "
 				   "and tries again",
 				   err ? err : "unknown error");
 		h->commit_failed = true;
 	} else {
 		if (h->commit_failed) {
-			core_info(core, NULL, "history is saved again");
+			core_info(core, NO_CAUSE, "history is saved again");
 			h->commit_failed = false;
 		}
 		index_pass(core, h);
@@ -95,45 +102,45 @@ static void commit_pass(struct loop *loop, void *ud)
 	free(err);
 }
 
-int history_init(struct core *core)
+static int history_init(struct core *core)
 {
 	struct history_state *h = calloc(1, sizeof(*h));
 	char *bare = NULL, *dir = NULL, *err = NULL;
 
 	if (!h)
 		return -1;
-	core->history = h;
-	if (loop_prepare_add(core->loop, commit_pass, core))
+	core_set_state(core, &history_module, h);
+	if (loop_prepare_add(core_loop(core), commit_pass, core))
 		return -1;
-	bare = jid_bare_key(core->account.jid, NULL);
+	bare = jid_bare_key(core_account(core)->jid, NULL);
 	dir = bare ? paths_data_dir(bare) : NULL;
 	if (dir)
 		h->store = store_open(dir, &err);
 	if (!h->store)
-		core_error(core, NULL, "internal-server-error",
-			   "history is not available: %s", err ? err : "no data directory");
+		core_error(core, NO_CAUSE, "internal-server-error", "history is not available: %s",
+			   err ? err : "no data directory");
 	free(err);
 	free(dir);
 	free(bare);
 	return 0;
 }
 
-void history_free(struct core *core)
+static void history_free(struct core *core)
 {
-	struct history_state *h = core->history;
+	struct history_state *h = hist(core);
 
 	if (!h)
 		return;
-	loop_timer_cancel(core->loop, h->index_timer);
+	loop_timer_cancel(core_loop(core), h->index_timer);
 	/* store_close commits what is still open: nothing is lost on /quit. */
 	store_close(h->store);
 	free(h);
-	core->history = NULL;
+	core_set_state(core, &history_module, NULL);
 }
 
 int history_record(struct core *core, struct store_msg *m)
 {
-	struct history_state *h = core->history;
+	struct history_state *h = hist(core);
 	char *err = NULL;
 	int rc;
 
@@ -150,7 +157,7 @@ int history_record(struct core *core, struct store_msg *m)
 void history_delivery(struct core *core, const char *peer, const char *stanza_id,
 		      enum store_delivery state)
 {
-	struct history_state *h = core->history;
+	struct history_state *h = hist(core);
 	char *err = NULL;
 
 	if (h && h->store && store_set_delivery(h->store, peer, stanza_id, state, &err)) {
@@ -161,7 +168,7 @@ void history_delivery(struct core *core, const char *peer, const char *stanza_id
 
 char *history_last_archive_id(struct core *core)
 {
-	struct history_state *h = core->history;
+	struct history_state *h = hist(core);
 	char *err = NULL, *id;
 
 	if (!h || !h->store)
@@ -176,7 +183,7 @@ char *history_last_archive_id(struct core *core)
 
 int history_kv_get(struct core *core, const char *key, char **value)
 {
-	struct history_state *h = core->history;
+	struct history_state *h = hist(core);
 	char *err = NULL;
 	int rc;
 
@@ -193,7 +200,7 @@ int history_kv_get(struct core *core, const char *key, char **value)
 
 int history_kv_set(struct core *core, const char *key, const char *value)
 {
-	struct history_state *h = core->history;
+	struct history_state *h = hist(core);
 	char *err = NULL;
 
 	if (!h || !h->store)
@@ -311,7 +318,7 @@ static void oldest_first(struct page *p)
 int core_history_page(struct core *core, const char *peer, long long before_id, int n,
 		      void (*fn)(const struct nt_history_message *m, void *ud), void *ud)
 {
-	struct history_state *h = core->history;
+	struct history_state *h = hist(core);
 	struct page p = {0};
 	char *key = jid_bare_key(peer, NULL), *err = NULL;
 	int rc;
@@ -337,11 +344,11 @@ int core_history_page(struct core *core, const char *peer, long long before_id, 
 
 static bool have_store(struct cmd_call *call)
 {
-	struct history_state *h = call->core->history;
+	struct history_state *h = hist(CALL_CORE(call));
 
 	if (h && h->store)
 		return true;
-	core_error(call->core, CALL_NAME(call), "service-unavailable",
+	core_error(CALL_CORE(call), CAUSE(call), "service-unavailable",
 		   "history is not available (see the error at start-up)");
 	return false;
 }
@@ -349,10 +356,10 @@ static bool have_store(struct cmd_call *call)
 static int emit_page(struct cmd_call *call, struct page *p, const char *with, const char *query,
 		     int rc, char *err)
 {
-	struct nt_event ev = {.kind = NT_EV_HISTORY};
+	struct nt_event ev = {.kind = NT_EV_HISTORY, .origin = call->origin};
 
 	if (rc < 0 || p->nomem) {
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "history: %s",
+		core_error(CALL_CORE(call), CAUSE(call), "internal-server-error", "history: %s",
 			   err ? err : "out of memory");
 		free(err);
 		page_free(p);
@@ -363,12 +370,12 @@ static int emit_page(struct cmd_call *call, struct page *p, const char *with, co
 	ev.u.history.query = query;
 	ev.u.history.messages = p->rows;
 	ev.u.history.count = p->n;
-	core_emit(call->core, &ev);
+	core_emit(CALL_CORE(call), &ev);
 	page_free(p);
 	return 0;
 }
 
-int history_cmd_show(struct cmd_call *call)
+static int cmd_show(struct cmd_call *call)
 {
 	struct page p = {0};
 	const char *why = NULL;
@@ -379,14 +386,14 @@ int history_cmd_show(struct cmd_call *call)
 	if (call->argc > 1) {
 		n = strtol(call->argv[1], &end, 10);
 		if (*end || n < 1 || n > HISTORY_MAX) {
-			core_error(call->core, CALL_NAME(call), "bad-request",
+			core_error(CALL_CORE(call), CAUSE(call), "bad-request",
 				   "N must be a whole number from 1 to %d", HISTORY_MAX);
 			return -1;
 		}
 	}
 	key = jid_bare_key(call->argv[0], &why);
 	if (!key) {
-		core_error(call->core, CALL_NAME(call), "jid-malformed",
+		core_error(CALL_CORE(call), CAUSE(call), "jid-malformed",
 			   "'%s' is not a valid JID: %s", call->argv[0], why ? why : "invalid");
 		return -1;
 	}
@@ -394,13 +401,13 @@ int history_cmd_show(struct cmd_call *call)
 		free(key);
 		return -1;
 	}
-	rc = store_page(call->core->history->store, key, 0, (int)n, collect, &p, &err);
+	rc = store_page(hist(CALL_CORE(call))->store, key, 0, (int)n, collect, &p, &err);
 	rc = emit_page(call, &p, key, NULL, rc, err);
 	free(key);
 	return rc;
 }
 
-int history_cmd_search(struct cmd_call *call)
+static int cmd_search(struct cmd_call *call)
 {
 	struct page p = {0};
 	char *err = NULL;
@@ -408,7 +415,25 @@ int history_cmd_search(struct cmd_call *call)
 
 	if (!have_store(call))
 		return -1;
-	rc = store_search(call->core->history->store, call->argv[0], HISTORY_DEFAULT * 5, collect,
+	rc = store_search(hist(CALL_CORE(call))->store, call->argv[0], HISTORY_DEFAULT * 5, collect,
 			  &p, &err);
 	return emit_page(call, &p, NULL, call->argv[0], rc, err);
 }
+
+static const struct cmd_entry commands[] = {
+	{.name = "history", .usage = "JID [N]",
+	 .help = "show the last N messages with JID (20 by default)", .min_args = 1,
+	 .max_args = 2, .complete = {"@jid"}, .exec = cmd_show},
+	{.name = "history search", .usage = "TEXT",
+	 .help = "search every conversation (full-text)", .min_args = 1, .max_args = 1,
+	 .rest = true, .exec = cmd_search},
+};
+
+const struct core_module history_module = {
+	.name = "history",
+	.title = "History",
+	.init = history_init,
+	.free = history_free,
+	.commands = commands,
+	.ncommands = COUNT(commands),
+};

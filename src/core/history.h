@@ -5,15 +5,14 @@
 #ifndef NATTER_CORE_HISTORY_H
 #define NATTER_CORE_HISTORY_H
 
-#include "cmd/cmd.h"
+#include "core/module.h"
 #include "store/store.h"
 
 struct core;
 
-/* Opens the store; a failure is reported (error event) and natter goes on
- * without history. */
-int history_init(struct core *core);
-void history_free(struct core *core);
+/* Opens the store at start; a failure is reported (error event) and
+ * natter goes on without history.  /history and /history search. */
+extern const struct core_module history_module;
 
 /* Records m (peer, direction, ts_ms, ... filled by the caller).  Returns 1
  * when new, 0 when it was already stored (a duplicate: the caller shows
@@ -29,8 +28,5 @@ char *history_last_archive_id(struct core *core);
  * store or error. */
 int history_kv_get(struct core *core, const char *key, char **value);
 int history_kv_set(struct core *core, const char *key, const char *value);
-
-int history_cmd_show(struct cmd_call *call);
-int history_cmd_search(struct cmd_call *call);
 
 #endif

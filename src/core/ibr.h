@@ -1,15 +1,16 @@
-/* XEP-0077 in-band registration: new accounts, password change, removal. */
+/* XEP-0077 in-band registration (ibr.c): /register on a stream of its
+ * own, /password and /unregister on the session. */
 #ifndef NATTER_CORE_IBR_H
 #define NATTER_CORE_IBR_H
 
-#include "cmd/cmd.h"
+#include "core/module.h"
 
+struct core;
 struct xs_offline;
 
-int ibr_cmd_register(struct cmd_call *call);
+extern const struct core_module ibr_module;
+
 /* The session's answer to a registration (xs_callbacks.registered). */
-void ibr_registered(void *core, const char *jid, const struct xs_offline *result);
-int ibr_cmd_password(struct cmd_call *call);
-int ibr_cmd_unregister(struct cmd_call *call);
+void ibr_registered(struct core *core, const char *jid, const struct xs_offline *result);
 
 #endif

@@ -18,7 +18,9 @@
 #include <uthash.h>
 
 #include "core/carbons.h"
+#include "core/chat.h"
 #include "core/core_internal.h"
+#include "core/history.h"
 #include "core/mam.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -125,19 +127,24 @@ static void req_drop(struct mam_state *ms, struct mam_req *req)
 	free(req);
 }
 
-static void on_page(struct xs *xs, xmpp_stanza_t *reply, void *ud);
+static void on_page(struct core *core, xmpp_stanza_t *reply, void *ud);
+
+static struct mam_state *mst(struct core *core)
+{
+	return core_state(core, &mam_module);
+}
 
 static int send_page(struct mam_state *ms)
 {
 	struct core *core = ms->core;
-	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "set", NULL), *q = NULL, *set = NULL;
+	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "set", NULL), *q = NULL, *set = NULL;
 	struct mam_req *req;
 	char max[16];
 	int rc;
 
 	snprintf(max, sizeof max, "%d", PAGE_MAX);
 	set_str(&ms->queryid, NULL);
-	ms->queryid = xs_make_id();
+	ms->queryid = core_make_id();
 	ms->page_results = 0;
 	page_ids_clear(ms);
 	if (iq && ms->queryid && (q = st_add_element(iq, "query", NS_MAM)) &&
@@ -154,7 +161,7 @@ static int send_page(struct mam_state *ms)
 	}
 	*req = (struct mam_req){.ms = ms, .gen = ms->gen, .next = ms->reqs};
 	ms->reqs = req;
-	rc = xs_iq_send(core->xs, iq, PAGE_TIMEOUT_MS, on_page, req);
+	rc = core_iq_send(core, iq, PAGE_TIMEOUT_MS, on_page, req);
 	/* The request may or may not be pending now: keep it until an answer
 	 * or mam_free(). */
 	if (rc)
@@ -165,7 +172,7 @@ static int send_page(struct mam_state *ms)
 static void send_or_fail(struct mam_state *ms)
 {
 	if (send_page(ms)) {
-		core_error(ms->core, NULL, "internal-server-error",
+		core_error(ms->core, NO_CAUSE, "internal-server-error",
 		           "the message archive could not be asked: catch-up stopped");
 		finish(ms);
 	}
@@ -176,7 +183,7 @@ static void start(struct mam_state *ms, enum phase phase, const char *cursor)
 	ms->phase = phase;
 	/* Without its cursor, a page would start from the wrong end. */
 	if (set_str(&ms->cursor, cursor)) {
-		core_error(ms->core, NULL, "internal-server-error",
+		core_error(ms->core, NO_CAUSE, "internal-server-error",
 		           "out of memory: archive catch-up stopped");
 		finish(ms);
 		return;
@@ -184,13 +191,12 @@ static void start(struct mam_state *ms, enum phase phase, const char *cursor)
 	send_or_fail(ms);
 }
 
-void mam_login(struct core *core)
+static void mam_login(struct core *core, const struct core_login *l)
 {
-	struct mam_state *ms = core->mam;
+	struct mam_state *ms = mst(core);
 	char *last;
 
-	if (!ms)
-		return;
+	(void)l;
 	/* Answers to a previous session's pages are ignored from now on. */
 	ms->gen++;
 	finish(ms);
@@ -201,7 +207,7 @@ void mam_login(struct core *core)
 		last = strdup(ms->mem_last);
 	if (last)
 		start(ms, MAM_FORWARD, last);
-	else if (core->mam_initial)
+	else if (core_settings(core)->mam_initial > 0)
 		start(ms, MAM_FIND, NULL);
 	else
 		/* No window wanted: ask nothing, so the server delivers what it
@@ -220,7 +226,7 @@ static bool is_true(const char *s)
 static void found_page(struct mam_state *ms, bool complete, const char *first)
 {
 	size_t s = ms->npage_ids;
-	unsigned window = ms->core->mam_initial;
+	unsigned window = (unsigned)core_settings(ms->core)->mam_initial;
 
 	if (ms->found + s > window) {
 		/* Pages go back in time, each oldest first: the message just
@@ -259,7 +265,7 @@ static void page_failed(struct mam_state *ms, xmpp_stanza_t *reply)
 	if (!strcmp(cond, "service-unavailable") || !strcmp(cond, "feature-not-implemented"))
 		log_info("no message archive on this server (%s)", cond);
 	else
-		core_error(core, NULL, ccond ? ccond : "undefined-condition",
+		core_error(core, NO_CAUSE, ccond ? ccond : "undefined-condition",
 		           "the message archive refused the catch-up: %s",
 		           ctext ? ctext : (ccond ? ccond : "error"));
 	free(text);
@@ -268,7 +274,7 @@ static void page_failed(struct mam_state *ms, xmpp_stanza_t *reply)
 	finish(ms);
 }
 
-static void on_page(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void on_page(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct mam_req *req = ud;
 	struct mam_state *ms = req->ms;
@@ -278,12 +284,12 @@ static void on_page(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	char *first, *last;
 	bool complete;
 
-	(void)xs;
+	(void)core;
 	req_drop(ms, req);
 	if (!current)
 		return;
 	if (!reply) {
-		core_error(ms->core, NULL, "remote-server-timeout",
+		core_error(ms->core, NO_CAUSE, "remote-server-timeout",
 		           "the message archive did not answer within %d s: catch-up stopped",
 		           PAGE_TIMEOUT_MS / 1000);
 		finish(ms);
@@ -296,7 +302,7 @@ static void on_page(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	}
 	fin = xmpp_stanza_get_child_by_name_and_ns(reply, "fin", NS_MAM);
 	if (!fin) {
-		core_error(ms->core, NULL, "undefined-condition",
+		core_error(ms->core, NO_CAUSE, "undefined-condition",
 		           "the message archive gave an answer without <fin/>: catch-up stopped");
 		finish(ms);
 		return;
@@ -307,7 +313,7 @@ static void on_page(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	first = set ? st_child_text(set, "first") : NULL;
 	last = set ? st_child_text(set, "last") : NULL;
 	if (ms->pages >= MAX_PAGES && !complete) {
-		core_error(ms->core, NULL, "resource-constraint",
+		core_error(ms->core, NO_CAUSE, "resource-constraint",
 		           "archive catch-up stopped after %u pages; older messages stay on the "
 		           "server",
 		           ms->pages);
@@ -333,7 +339,7 @@ static bool live_seen(struct mam_state *ms, const char *id)
 
 bool mam_live_id(struct core *core, const char *archive_id)
 {
-	struct mam_state *ms = core->mam;
+	struct mam_state *ms = mst(core);
 	struct live_id *l;
 
 	if (!ms)
@@ -353,10 +359,9 @@ bool mam_live_id(struct core *core, const char *archive_id)
 	return false;
 }
 
-static int on_result(struct xs *xs, xmpp_stanza_t *st, void *ud)
+static int on_result(struct core *core, xmpp_stanza_t *st)
 {
-	struct core *core = ud;
-	struct mam_state *ms = core->mam;
+	struct mam_state *ms = mst(core);
 	xmpp_stanza_t *res = xmpp_stanza_get_child_by_name_and_ns(st, "result", NS_MAM);
 	xmpp_stanza_t *fwd, *inner = NULL, *delay;
 	const char *from = xmpp_stanza_get_from(st), *qid, *id, *ifrom;
@@ -364,21 +369,20 @@ static int on_result(struct xs *xs, xmpp_stanza_t *st, void *ud)
 	char **grown;
 	int rc;
 
-	(void)xs;
 	/* Only our own archive answers our queries (it sends them without a
 	 * from, or from our bare JID); anyone else is inventing history. */
-	if (from && (strchr(from, '/') || !jid_bare_equal(from, core->account.jid))) {
+	if (from && (strchr(from, '/') || !jid_bare_equal(from, core_account(core)->jid))) {
 		char *who = core_clean(from);
 
 		log_warn("dropped an archive result from %s", who ? who : "?");
 		free(who);
-		return 1;
+		return CORE_STOP;
 	}
 	qid = xmpp_stanza_get_attribute(res, "queryid");
 	id = xmpp_stanza_get_attribute(res, "id");
 	if (!ms || !ms->queryid || !qid || strcmp(qid, ms->queryid) || !id) {
 		log_info("ignored an archive result for no query under way");
-		return 1;
+		return CORE_STOP;
 	}
 	ms->page_results++;
 	if (ms->phase == MAM_FIND) {
@@ -388,13 +392,13 @@ static int on_result(struct xs *xs, xmpp_stanza_t *st, void *ud)
 			if ((grown[ms->npage_ids] = strdup(id)))
 				ms->npage_ids++;
 		}
-		return 1;
+		return CORE_STOP;
 	}
 	fwd = xmpp_stanza_get_child_by_name_and_ns(res, "forwarded", NS_FORWARD);
 	if (fwd)
 		inner = xmpp_stanza_get_child_by_name(fwd, "message");
 	if (!inner)
-		return 1;
+		return CORE_STOP;
 	set_str(&ms->mem_last, id);
 	if (live_seen(ms, id)) {
 		/* Reported live during this catch-up and stored without its
@@ -405,44 +409,57 @@ static int on_result(struct xs *xs, xmpp_stanza_t *st, void *ud)
 		ms->dups++;
 		if (!xmpp_stanza_get_id(inner) &&
 		    !xmpp_stanza_get_child_by_name_and_ns(inner, "origin-id", "urn:xmpp:sid:0"))
-			return 1;
+			return CORE_STOP;
 		via.quiet = true;
 	}
 	delay = xmpp_stanza_get_child_by_name_and_ns(fwd, "delay", "urn:xmpp:delay");
 	ifrom = xmpp_stanza_get_from(inner);
 	via.archive_id = id;
 	via.stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
-	via.outgoing = ifrom && jid_bare_equal(ifrom, core->account.jid);
+	via.outgoing = ifrom && jid_bare_equal(ifrom, core_account(core)->jid);
 	rc = chat_receive(core, inner, &via);
 	if (rc > 0)
 		ms->shown++;
 	else if (rc == 0 && !via.quiet)
 		ms->dups++;
-	return 1;
+	return CORE_STOP;
 }
 
-int mam_init(struct core *core)
+static int mam_init(struct core *core)
 {
 	struct mam_state *ms = calloc(1, sizeof(*ms));
 
 	if (!ms)
 		return -1;
 	ms->core = core;
-	core->mam = ms;
-	return xs_handler_add(core->xs, "message", NS_MAM, NULL, on_result, core);
+	core_set_state(core, &mam_module, ms);
+	return 0;
 }
 
-/* After xs_free(): no page answer can come any more. */
-void mam_free(struct core *core)
+/* After the session is gone: no page answer can come any more. */
+static void mam_free(struct core *core)
 {
-	struct mam_state *ms = core->mam;
+	struct mam_state *ms = mst(core);
 
 	if (!ms)
 		return;
-	core->mam = NULL;
+	core_set_state(core, &mam_module, NULL);
 	finish(ms);
 	while (ms->reqs)
 		req_drop(ms, ms->reqs);
 	free(ms->mem_last);
 	free(ms);
 }
+
+static const struct core_handler handlers[] = {
+	{CORE_UNWRAP, "message", NULL, NS_MAM, on_result},
+};
+
+const struct core_module mam_module = {
+	.name = "mam",
+	.init = mam_init,
+	.free = mam_free,
+	.login = mam_login,
+	.handlers = handlers,
+	.nhandlers = COUNT(handlers),
+};

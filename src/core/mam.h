@@ -5,17 +5,17 @@
 
 #include <stdbool.h>
 
+#include "core/module.h"
+
 struct core;
 
 #define NS_MAM "urn:xmpp:mam:2"
 #define NS_RSM "http://jabber.org/protocol/rsm"
 
-/* Registers the result handler (before chat.c's own message handler). */
-int mam_init(struct core *core);
-void mam_free(struct core *core);
-/* Starts the catch-up; on every fresh login, never after a resumption
- * (the resumed stream delivers what it owes itself). */
-void mam_login(struct core *core);
+/* The catch-up starts at every fresh login, never after a resumption (the
+ * resumed stream delivers what it owes itself); archive results are
+ * unwrapped before any other message handler sees them. */
+extern const struct core_module mam_module;
 /* A live message (or carbon) carried archive_id, our archive's stanza-id.
  * Returns true when it may be stored with it; false while a catch-up is
  * under way: the newest archive id stored is where the next catch-up

@@ -8,8 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/chat.h"
 #include "core/core_internal.h"
-#include "core/mam.h"
+#include "core/disco.h"
+#include "core/history.h"
+#include "core/message.h"
+#include "core/presence.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -37,6 +41,7 @@ struct peer {
  * gone before the answer comes. */
 struct pending {
 	unsigned serial;
+	struct core_cause cause;
 	char *to, *markup;
 };
 
@@ -48,11 +53,16 @@ struct message_state {
 	unsigned next_serial;
 };
 
+static struct message_state *mst(struct core *core)
+{
+	return core_state(core, &message_module);
+}
+
 /* ---- peers ---- */
 
 static struct peer *peer_find(struct core *core, const char *jid, bool create)
 {
-	struct message_state *ms = core->message;
+	struct message_state *ms = mst(core);
 	char *key = jid && ms ? jid_bare_key(jid, NULL) : NULL;
 	struct peer *p;
 
@@ -114,15 +124,15 @@ int message_decorate(struct core *core, xmpp_stanza_t *m, const char *dest)
 static void answer_receipt(struct core *core, xmpp_stanza_t *st, const char *from)
 {
 	const char *id = xmpp_stanza_get_id(st);
-	char *rid = xs_make_id();
-	xmpp_stanza_t *m = rid ? xmpp_message_new(xs_ctx(core->xs), NULL, from, rid) : NULL;
+	char *rid = core_make_id();
+	xmpp_stanza_t *m = rid ? xmpp_message_new(core_ctx(core), NULL, from, rid) : NULL;
 	xmpp_stanza_t *rec = m ? st_add_element(m, "received", NS_RECEIPTS) : NULL;
 
 	if (!rec || xmpp_stanza_set_attribute(rec, "id", id) != XMPP_EOK) {
 		log_error("out of memory: no receipt sent to %s", from);
 		if (m)
 			xmpp_stanza_release(m);
-	} else if (xs_send(core->xs, m)) {
+	} else if (core_send(core, m)) {
 		log_error("out of memory: no receipt sent to %s", from);
 	}
 	free(rid);
@@ -216,7 +226,7 @@ void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content)
 	xmpp_stanza_t *rec = xmpp_stanza_get_child_by_name_and_ns(st, "received", NS_RECEIPTS);
 	const char *state;
 
-	if (!from || !core->message)
+	if (!from || !mst(core))
 		return;
 	/* XEP-0184 §5.4/§5.5: never for groupchat, never a receipt for a
 	 * receipt, and only with an id to quote. */
@@ -245,7 +255,8 @@ void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content)
 
 /* Sends a standalone chat state to jid (checked and routed here); errors
  * are reported for command. */
-static int send_state(struct core *core, const char *jid, const char *name, const char *command)
+static int send_state(struct core *core, const char *jid, const char *name,
+		      struct core_cause cause)
 {
 	const char *state = NULL, *dest;
 	char *to, *id = NULL;
@@ -256,27 +267,27 @@ static int send_state(struct core *core, const char *jid, const char *name, cons
 		if (!strcmp(name, states[i]))
 			state = states[i];
 	if (!state) {
-		core_error(core, command, "bad-request",
+		core_error(core, cause, "bad-request",
 		           "'%s' is not a chat state: active, composing, paused, inactive or gone",
 		           name);
 		return -1;
 	}
-	to = core_checked_jid(core, command, jid);
+	to = core_checked_jid(core, cause, jid);
 	if (!to)
 		return -1;
 	dest = strchr(to, '/') ? to : presence_route(core, to);
-	if ((id = xs_make_id()))
-		m = xmpp_message_new(xs_ctx(core->xs), "chat", dest ? dest : to, id);
+	if ((id = core_make_id()))
+		m = xmpp_message_new(core_ctx(core), "chat", dest ? dest : to, id);
 	/* XEP-0085 §5.5: a standalone notification is not worth storing
 	 * offline. */
 	if (!m || !st_add_element(m, state, NS_CHATSTATES) ||
 	    !st_add_element(m, "no-store", NS_HINTS)) {
-		core_error(core, command, "internal-server-error", "out of memory: not sent");
+		core_error(core, cause, "internal-server-error", "out of memory: not sent");
 	} else {
-		rc = xs_send(core->xs, m);
+		rc = core_send(core, m);
 		m = NULL;
 		if (rc)
-			core_error(core, command, "internal-server-error", "out of memory: not sent");
+			core_error(core, cause, "internal-server-error", "out of memory: not sent");
 	}
 	if (m)
 		xmpp_stanza_release(m);
@@ -285,9 +296,9 @@ static int send_state(struct core *core, const char *jid, const char *name, cons
 	return rc;
 }
 
-int message_cmd_state(struct cmd_call *call)
+static int cmd_state(struct cmd_call *call)
 {
-	return send_state(call->core, call->argv[0], call->argv[1], CALL_NAME(call));
+	return send_state(CALL_CORE(call), call->argv[0], call->argv[1], CAUSE(call));
 }
 
 int core_chat_state(struct core *core, const char *jid, const char *state)
@@ -299,7 +310,7 @@ int core_chat_state(struct core *core, const char *jid, const char *state)
 	if (!core_online(core) ||
 	    !((p && p->chatstates) || disco_known_feature(core, jid, NS_CHATSTATES) == 1))
 		return 0;
-	return send_state(core, jid, state, NULL);
+	return send_state(core, jid, state, NO_CAUSE);
 }
 
 static void pending_drop(struct message_state *ms, size_t i)
@@ -310,19 +321,20 @@ static void pending_drop(struct message_state *ms, size_t i)
 }
 
 /* Sends the plain body alone, and says why the markup stayed here. */
-static void send_plain(struct core *core, const char *to, const char *markup, const char *why)
+static void send_plain(struct core *core, struct core_cause cause, const char *to,
+		       const char *markup, const char *why)
 {
 	char *text = NULL;
 	const char *err;
-	xmpp_stanza_t *html = xhtml_build(xs_ctx(core->xs), markup, &text, &err);
+	xmpp_stanza_t *html = xhtml_build(core_ctx(core), markup, &text, &err);
 
 	if (!html) {
-		core_error(core, "xhtml", "internal-server-error", "%s", err);
+		core_error(core, cause, "internal-server-error", "%s", err);
 		return;
 	}
 	xmpp_stanza_release(html);
-	if (!chat_send(core, to, text, NULL, "xhtml"))
-		core_info(core, "xhtml", "%s: sent as plain text", why);
+	if (!chat_send(core, to, text, NULL, cause))
+		core_info(core, cause, "%s: sent as plain text", why);
 	free(text);
 }
 
@@ -330,7 +342,7 @@ static void send_plain(struct core *core, const char *to, const char *markup, co
  * pointer: the answer may come after message_free(). */
 static void on_xhtml_checked(struct core *core, const char *jid, int supported, void *ud)
 {
-	struct message_state *ms = core->message;
+	struct message_state *ms = mst(core);
 	unsigned serial = (unsigned)(uintptr_t)ud;
 	size_t i;
 	char *why = NULL;
@@ -344,13 +356,12 @@ static void on_xhtml_checked(struct core *core, const char *jid, int supported, 
 	if (supported == 1) {
 		char *text = NULL;
 		const char *err;
-		xmpp_stanza_t *html =
-		    xhtml_build(xs_ctx(core->xs), ms->pending[i].markup, &text, &err);
+		xmpp_stanza_t *html = xhtml_build(core_ctx(core), ms->pending[i].markup, &text, &err);
 
 		if (!html) {
-			core_error(core, "xhtml", "internal-server-error", "%s", err);
+			core_error(core, ms->pending[i].cause, "internal-server-error", "%s", err);
 		} else {
-			chat_send(core, ms->pending[i].to, text, html, "xhtml");
+			chat_send(core, ms->pending[i].to, text, html, ms->pending[i].cause);
 			xmpp_stanza_release(html);
 		}
 		free(text);
@@ -360,7 +371,7 @@ static void on_xhtml_checked(struct core *core, const char *jid, int supported, 
 		                       : "%s does not announce XHTML-IM",
 		             jid ? jid : ms->pending[i].to) < 0)
 			why = NULL;
-		send_plain(core, ms->pending[i].to, ms->pending[i].markup,
+		send_plain(core, ms->pending[i].cause, ms->pending[i].to, ms->pending[i].markup,
 		           why ? why : "no XHTML-IM");
 		free(why);
 	}
@@ -370,22 +381,22 @@ static void on_xhtml_checked(struct core *core, const char *jid, int supported, 
 			pending_drop(ms, i);
 }
 
-int message_cmd_xhtml(struct cmd_call *call)
+static int cmd_xhtml(struct cmd_call *call)
 {
-	struct core *core = call->core;
-	struct message_state *ms = core->message;
+	struct core *core = CALL_CORE(call);
+	struct message_state *ms = mst(core);
 	const char *markup = call->argv[1], *why = NULL, *dest, *check;
 	char *to, *text = NULL;
 	xmpp_stanza_t *html;
 	struct pending *p;
 	unsigned serial;
 
-	to = core_checked_jid(core, CALL_NAME(call), call->argv[0]);
+	to = core_checked_jid(core, CAUSE(call), call->argv[0]);
 	if (!to)
 		return -1;
-	html = xhtml_build(xs_ctx(core->xs), markup, &text, &why);
+	html = xhtml_build(core_ctx(core), markup, &text, &why);
 	if (!html) {
-		core_error(core, CALL_NAME(call), "bad-request", "%s", why);
+		core_error(core, CAUSE(call), "bad-request", "%s", why);
 		free(to);
 		return -1;
 	}
@@ -397,13 +408,13 @@ int message_cmd_xhtml(struct cmd_call *call)
 	dest = strchr(to, '/') ? to : presence_route(core, to);
 	check = dest && strchr(dest, '/') ? dest : presence_best(core, to);
 	if (!check) {
-		send_plain(core, to, markup, "no available resource to ask about XHTML-IM");
+		send_plain(core, CAUSE(call), to, markup, "no available resource to ask about XHTML-IM");
 		free(to);
 		return 0;
 	}
 	if (ms->npending == MAX_PENDING ||
 	    !(p = realloc(ms->pending, (ms->npending + 1) * sizeof(*p)))) {
-		core_error(core, CALL_NAME(call), "resource-constraint",
+		core_error(core, CAUSE(call), "resource-constraint",
 		           "too many formatted messages wait for an answer: not sent");
 		free(to);
 		return -1;
@@ -411,10 +422,11 @@ int message_cmd_xhtml(struct cmd_call *call)
 	ms->pending = p;
 	serial = ++ms->next_serial;
 	p = &ms->pending[ms->npending];
-	*p = (struct pending){.serial = serial, .to = to, .markup = strdup(markup)};
+	*p = (struct pending){.serial = serial, .cause = CAUSE(call), .to = to,
+			      .markup = strdup(markup)};
 	if (!p->markup) {
 		free(to);
-		core_error(core, CALL_NAME(call), "internal-server-error",
+		core_error(core, CAUSE(call), "internal-server-error",
 		           "out of memory: not sent");
 		return -1;
 	}
@@ -424,8 +436,8 @@ int message_cmd_xhtml(struct cmd_call *call)
 		/* The callback may or may not have run: it removes what it handles. */
 		for (size_t i = 0; i < ms->npending; i++) {
 			if (ms->pending[i].serial == serial) {
-				send_plain(core, ms->pending[i].to, ms->pending[i].markup,
-				           "could not ask about XHTML-IM");
+				send_plain(core, ms->pending[i].cause, ms->pending[i].to,
+				           ms->pending[i].markup, "could not ask about XHTML-IM");
 				pending_drop(ms, i);
 				break;
 			}
@@ -436,24 +448,20 @@ int message_cmd_xhtml(struct cmd_call *call)
 
 /* ---- life cycle ---- */
 
-int message_init(struct core *core)
+static int message_init(struct core *core)
 {
-	core->message = calloc(1, sizeof(*core->message));
-	if (!core->message)
+	struct message_state *ms = calloc(1, sizeof(*ms));
+
+	if (!ms)
 		return -1;
-	/* The receiving half of each lives in chat.c's handler and here. */
-	if (disco_add_feature(core, NS_CHATSTATES) || disco_add_feature(core, NS_RECEIPTS) ||
-	    disco_add_feature(core, NS_XHTML_IM))
-		return -1;
+	core_set_state(core, &message_module, ms);
 	return 0;
 }
 
-void message_free(struct core *core)
+static void message_free(struct core *core)
 {
-	struct message_state *ms = core->message;
+	struct message_state *ms = mst(core);
 
-	/* chat.c has no free of its own; the archive's state goes with this. */
-	mam_free(core);
 	if (!ms)
 		return;
 	for (size_t i = 0; i < ms->npeers; i++) {
@@ -465,5 +473,29 @@ void message_free(struct core *core)
 	free(ms->peers);
 	free(ms->pending);
 	free(ms);
-	core->message = NULL;
+	core_set_state(core, &message_module, NULL);
 }
+
+static const struct cmd_entry commands[] = {
+	{.name = "state", .usage = "JID active|composing|paused|inactive|gone",
+	 .help = "send a chat state (XEP-0085)", .min_args = 2, .max_args = 2,
+	 .complete = {"@jid", "active|composing|paused|inactive|gone"}, .flags = CMD_ONLINE,
+	 .exec = cmd_state},
+	{.name = "xhtml", .usage = "JID XHTML-BODY",
+	 .help = "send formatted text (XEP-0071) with a plain fallback", .min_args = 2,
+	 .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
+	 .exec = cmd_xhtml},
+};
+
+/* The receiving half of each lives in chat.c's handler and here. */
+static const char *const features[] = {NS_CHATSTATES, NS_RECEIPTS, NS_XHTML_IM, NULL};
+
+const struct core_module message_module = {
+	.name = "message",
+	.title = "Chats",
+	.init = message_init,
+	.free = message_free,
+	.commands = commands,
+	.ncommands = COUNT(commands),
+	.features = features,
+};

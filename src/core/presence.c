@@ -8,6 +8,8 @@
 #include <uthash.h>
 
 #include "core/core_internal.h"
+#include "core/disco.h"
+#include "core/presence.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -36,17 +38,29 @@ struct pres_contact {
 };
 
 struct presence_state {
-	struct pres_contact *contacts;
-	unsigned long seq;
+	struct core *core;
+	/* Our own, sent at every fresh login. */
+	char *show;   /* NULL: online; "chat", "away", "xa", "dnd" */
+	char *status;
+	int priority;
 	bool invisible;         /* XEP-0186 invisibility is active on the server */
 	bool invisible_pending; /* /status invisible waits for the server's disco#info */
+	/* Contacts'. */
+	struct pres_contact *contacts;
+	unsigned long seq;
 };
+
+static struct presence_state *pres(struct core *core)
+{
+	return core_state(core, &presence_module);
+}
 
 /* ---- own presence ---- */
 
 static void send_presence(struct core *core, bool available)
 {
-	xmpp_stanza_t *p = xmpp_presence_new(xs_ctx(core->xs)), *caps;
+	struct presence_state *ps = pres(core);
+	xmpp_stanza_t *p = xmpp_presence_new(core_ctx(core)), *caps;
 	char prio[8];
 	int bad = !p;
 
@@ -55,9 +69,9 @@ static void send_presence(struct core *core, bool available)
 	if (!available) {
 		xmpp_stanza_set_type(p, "unavailable");
 	} else {
-		if (core->show)
-			bad |= st_add_text(p, "show", core->show);
-		snprintf(prio, sizeof prio, "%d", core->priority);
+		if (ps->show)
+			bad |= st_add_text(p, "show", ps->show);
+		snprintf(prio, sizeof prio, "%d", ps->priority);
 		bad |= st_add_text(p, "priority", prio);
 		caps = disco_caps_element(core);
 		if (caps) {
@@ -69,39 +83,50 @@ static void send_presence(struct core *core, bool available)
 			log_warn("no entity capabilities element: presence sent without it");
 		}
 	}
-	if (core->status)
-		bad |= st_add_text(p, "status", core->status);
+	if (ps->status)
+		bad |= st_add_text(p, "status", ps->status);
 	if (bad)
 		goto fail;
-	xs_send(core->xs, p);
+	core_send(core, p);
 	return;
 fail:
 	if (p)
 		xmpp_stanza_release(p);
-	core_error(core, "status", "internal-server-error", "out of memory: presence not sent");
+	core_error(core, CAUSED_BY("status"), "internal-server-error",
+		   "out of memory: presence not sent");
 }
 
-static void warn_priority(struct core *core, const char *command)
+static void warn_priority(struct core *core, struct core_cause cause)
 {
+	int priority = pres(core)->priority;
+
 	/* Seed 004: servers route nothing to a resource of negative priority. */
-	if (core->priority < 0)
-		core_info(core, command,
+	if (priority < 0)
+		core_info(core, cause,
 			  "priority %d is negative: the server will not deliver messages sent to "
 			  "your bare JID to this client",
-			  core->priority);
+			  priority);
 }
 
 static int send_invisibility(struct core *core, const char *what);
 
-void presence_announce(struct core *core)
+static void contacts_forget(struct presence_state *p);
+
+/* A fresh session: contacts' presence comes anew (what we knew is stale),
+ * and ours goes out. */
+static void presence_login(struct core *core, const struct core_login *l)
 {
+	struct presence_state *p = pres(core);
+
+	(void)l;
+	contacts_forget(p);
+	p->invisible_pending = false;
 	/* XEP-0186 invisibility lasts one session; the server handles the iq
 	 * before the presence that follows it on the same stream. */
-	if (core->presence && core->presence->invisible &&
-	    send_invisibility(core, "invisible"))
-		core->presence->invisible = false;
+	if (p->invisible && send_invisibility(core, "invisible"))
+		p->invisible = false;
 	send_presence(core, true);
-	warn_priority(core, NULL);
+	warn_priority(core, NO_CAUSE);
 }
 
 void presence_goodbye(struct core *core)
@@ -109,57 +134,59 @@ void presence_goodbye(struct core *core)
 	send_presence(core, false);
 }
 
-static void invisibility_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud, bool invisible)
+static void invisibility_answer(struct core *core, xmpp_stanza_t *reply, bool invisible)
 {
-	struct core *core = ud;
+	const struct core_cause cause = CAUSED_BY("status");
 	const char *what = invisible ? "invisible" : "visible";
 	char *text = NULL, *clean;
 	const char *cond;
 
 	if (!reply) {
-		core_error(core, "status", "remote-server-timeout",
+		core_error(core, cause, "remote-server-timeout",
 			   "the server did not answer the request to become %s", what);
 		return;
 	}
 	if (!strcmp(xmpp_stanza_get_type(reply), "error")) {
 		cond = st_error_condition(reply, &text);
 		clean = core_clean(text);
-		core_error(core, "status", cond, "the server refused to make you %s%s%s", what,
+		core_error(core, cause, cond, "the server refused to make you %s%s%s", what,
 			   clean ? ": " : "", clean ? clean : "");
 		free(clean);
 		free(text);
 		if (invisible)
-			core->presence->invisible = false;
+			pres(core)->invisible = false;
 		return;
 	}
 	if (invisible)
-		core_info(core, "status", "you are invisible (XEP-0186)");
+		core_info(core, cause, "you are invisible (XEP-0186)");
 }
 
-static void invisible_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void invisible_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
-	invisibility_answer(xs, reply, ud, true);
+	(void)ud;
+	invisibility_answer(core, reply, true);
 }
 
-static void visible_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void visible_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
-	invisibility_answer(xs, reply, ud, false);
+	(void)ud;
+	invisibility_answer(core, reply, false);
 }
 
 /* Sends <invisible/> or <visible/> (XEP-0186); 0 or -1. */
 static int send_invisibility(struct core *core, const char *what)
 {
-	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "set", NULL);
+	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "set", NULL);
 
 	if (!iq || !st_add_element(iq, what, NS_INVISIBLE)) {
 		if (iq)
 			xmpp_stanza_release(iq);
-		core_error(core, "status", "internal-server-error", "out of memory");
+		core_error(core, CAUSED_BY("status"), "internal-server-error", "out of memory");
 		return -1;
 	}
-	if (xs_iq_send(core->xs, iq, REQUEST_TIMEOUT_MS,
-		       !strcmp(what, "invisible") ? invisible_answer : visible_answer, core)) {
-		core_error(core, "status", "internal-server-error",
+	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS,
+			 !strcmp(what, "invisible") ? invisible_answer : visible_answer, NULL)) {
+		core_error(core, CAUSED_BY("status"), "internal-server-error",
 			   "could not send the request to become %s", what);
 		return -1;
 	}
@@ -168,19 +195,22 @@ static int send_invisibility(struct core *core, const char *what)
 
 static void invisible_checked(struct core *core, const char *jid, int supported, void *ud)
 {
-	struct presence_state *p = core->presence;
+	struct presence_state *p = pres(core);
+	const struct core_cause cause = CAUSED_BY("status");
+
+	(void)ud;
 
 	/* Another /status came first: it wins. */
 	if (!p->invisible_pending)
 		return;
 	p->invisible_pending = false;
 	if (supported < 0) {
-		core_error(core, "status", "service-unavailable",
+		core_error(core, cause, "service-unavailable",
 			   "could not find out whether %s offers invisibility (XEP-0186)", jid);
 		return;
 	}
 	if (!supported) {
-		core_error(core, "status", "feature-not-implemented",
+		core_error(core, cause, "feature-not-implemented",
 			   "invisibility (XEP-0186) is unavailable on this server (%s)", jid);
 		return;
 	}
@@ -193,37 +223,37 @@ static void invisible_checked(struct core *core, const char *jid, int supported,
 
 static int go_invisible(struct cmd_call *call)
 {
-	struct core *core = call->core;
+	struct core *core = CALL_CORE(call);
 	char *server;
 	int rc;
 
 	if (!core_online(core)) {
-		core_error(core, CALL_NAME(call), "not-connected",
+		core_error(core, CAUSE(call), "not-connected",
 			   "invisibility needs the server: connect first");
 		return -1;
 	}
 	server = core_server(core);
 	if (!server) {
-		core_error(core, CALL_NAME(call), "jid-malformed", "the account's JID is invalid");
+		core_error(core, CAUSE(call), "jid-malformed", "the account's JID is invalid");
 		return -1;
 	}
-	core->presence->invisible_pending = true;
+	pres(core)->invisible_pending = true;
 	/* XEP-0186 §2: only when the server's disco#info lists the feature. */
 	rc = disco_check_feature(core, server, NS_INVISIBLE, invisible_checked, NULL);
 	free(server);
 	if (rc) {
-		core->presence->invisible_pending = false;
-		core_error(core, CALL_NAME(call), "internal-server-error",
+		pres(core)->invisible_pending = false;
+		core_error(core, CAUSE(call), "internal-server-error",
 			   "could not ask the server whether it offers invisibility");
 		return -1;
 	}
 	return 0;
 }
 
-int presence_cmd_status(struct cmd_call *call)
+static int cmd_status(struct cmd_call *call)
 {
-	struct core *core = call->core;
-	struct presence_state *p = core->presence;
+	struct core *core = CALL_CORE(call);
+	struct presence_state *p = pres(core);
 	const char *show = call->argv[0];
 	char *status = NULL, *newshow = NULL;
 	int i;
@@ -231,29 +261,29 @@ int presence_cmd_status(struct cmd_call *call)
 	for (i = 0; shows[i] && strcmp(shows[i], show); i++)
 		;
 	if (!shows[i] && strcmp(show, "invisible")) {
-		core_error(core, CALL_NAME(call), "bad-request",
+		core_error(core, CAUSE(call), "bad-request",
 			   "unknown status '%s' (online, chat, away, xa, dnd, invisible)", show);
 		return -1;
 	}
 	if ((call->argc > 1 && !(status = text_xml_safe(call->argv[1]))) ||
 	    (shows[i] && i > 0 && !(newshow = strdup(show)))) {
 		free(status);
-		core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(core, CAUSE(call), "internal-server-error", "out of memory");
 		return -1;
 	}
 	if (!shows[i]) {
 		/* The message goes with the presence sent once visible again. */
 		if (status) {
-			free(core->status);
-			core->status = status;
+			free(p->status);
+			p->status = status;
 		}
 		return go_invisible(call);
 	}
 	p->invisible_pending = false;
-	free(core->show);
-	free(core->status);
-	core->show = newshow;
-	core->status = status;
+	free(p->show);
+	free(p->status);
+	p->show = newshow;
+	p->status = status;
 	if (!core_online(core)) {
 		/* The next session starts visible. */
 		p->invisible = false;
@@ -267,19 +297,19 @@ int presence_cmd_status(struct cmd_call *call)
 	return 0;
 }
 
-int presence_cmd_priority(struct cmd_call *call)
+static int cmd_priority(struct cmd_call *call)
 {
-	struct core *core = call->core;
+	struct core *core = CALL_CORE(call);
 	char *end;
 	long v = strtol(call->argv[0], &end, 10);
 
 	if (*end || end == call->argv[0] || v < -128 || v > 127) {
-		core_error(core, CALL_NAME(call), "bad-request",
+		core_error(core, CAUSE(call), "bad-request",
 			   "priority must be a whole number from -128 to 127");
 		return -1;
 	}
-	core->priority = (int)v;
-	warn_priority(core, CALL_NAME(call));
+	pres(core)->priority = (int)v;
+	warn_priority(core, CAUSE(call));
 	if (core_online(core))
 		send_presence(core, true);
 	return 0;
@@ -422,10 +452,9 @@ static void set_unavailable(struct pres_contact *c, const struct jid *j)
 	}
 }
 
-static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
+static int on_presence(struct core *core, xmpp_stanza_t *st)
 {
-	struct core *core = ud;
-	struct presence_state *p = core->presence;
+	struct presence_state *p = pres(core);
 	struct nt_event ev = {.kind = NT_EV_PRESENCE};
 	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st), *why = NULL;
 	char *full = NULL, *key = NULL, *show = NULL, *status = NULL, *prio = NULL;
@@ -436,11 +465,11 @@ static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
 	if (!from) {
 		/* Only our own server may omit it, and it has no presence. */
 		log_info("ignored a presence without a sender");
-		return type && strcmp(type, "unavailable") ? 0 : 1;
+		return CORE_PASS;
 	}
 	if (jid_parse(from, &j, &why)) {
 		log_info("ignored a presence from an invalid JID: %s", why ? why : "invalid");
-		return 1;
+		return CORE_PASS;
 	}
 	full = jid_full(&j);
 	key = jid_bare_key(from, NULL);
@@ -454,13 +483,11 @@ static int on_presence(struct xs *xs, xmpp_stanza_t *st, void *ud)
 		contact_gc(p, c);
 	}
 	if (type && strcmp(type, "unavailable")) {
-		if (!strcmp(type, "error"))
-			log_info("presence error from %s", full);
-		/* Subscriptions and errors are for later handlers. */
+		log_info("presence error from %s", full);
 		jid_clear(&j);
 		free(full);
 		free(key);
-		return 0;
+		return CORE_PASS;
 	}
 	show = st_child_text(st, "show");
 	status = st_child_text(st, "status");
@@ -497,36 +524,17 @@ out:
 	free(cfrom);
 	free(cshow);
 	free(cstatus);
-	return 1;
+	return CORE_PASS;
 }
 
-int presence_init(struct core *core)
+static void contacts_forget(struct presence_state *p)
 {
-	core->presence = calloc(1, sizeof(*core->presence));
-	if (!core->presence)
-		return -1;
-	return xs_handler_add(core->xs, "presence", NULL, NULL, on_presence, core);
-}
-
-void presence_reset(struct core *core)
-{
-	struct presence_state *p = core->presence;
 	struct pres_contact *c, *tmp;
 
-	if (!p)
-		return;
 	HASH_ITER(hh, p->contacts, c, tmp) {
 		HASH_DEL(p->contacts, c);
 		contact_free(c);
 	}
-	p->invisible_pending = false;
-}
-
-void presence_free(struct core *core)
-{
-	presence_reset(core);
-	free(core->presence);
-	core->presence = NULL;
 }
 
 const char *presence_route(struct core *core, const char *bare)
@@ -534,16 +542,16 @@ const char *presence_route(struct core *core, const char *bare)
 	struct pres_contact *c;
 	char *key;
 
-	if (!core->presence || !bare || !(key = jid_bare_key(bare, NULL)))
+	if (!pres(core) || !bare || !(key = jid_bare_key(bare, NULL)))
 		return bare;
-	c = contact_find(core->presence, key);
+	c = contact_find(pres(core), key);
 	free(key);
 	return c && c->locked ? c->locked : bare;
 }
 
 void presence_lock(struct core *core, const char *full)
 {
-	struct presence_state *p = core->presence;
+	struct presence_state *p = pres(core);
 	struct pres_contact *c;
 	char *key = NULL, *norm = NULL;
 	struct jid j;
@@ -571,9 +579,9 @@ const char *presence_best(struct core *core, const char *bare)
 	struct pres_contact *c;
 	char *key;
 
-	if (!core->presence || !bare || !(key = jid_bare_key(bare, NULL)))
+	if (!pres(core) || !bare || !(key = jid_bare_key(bare, NULL)))
 		return NULL;
-	c = contact_find(core->presence, key);
+	c = contact_find(pres(core), key);
 	free(key);
 	if (!c)
 		return NULL;
@@ -584,3 +592,59 @@ const char *presence_best(struct core *core, const char *bare)
 	}
 	return best ? best->full : NULL;
 }
+
+/* ---- the module ---- */
+
+static int presence_init(struct core *core)
+{
+	struct presence_state *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -1;
+	p->core = core;
+	p->priority = core_account(core)->priority;
+	core_set_state(core, &presence_module, p);
+	return 0;
+}
+
+static void presence_free(struct core *core)
+{
+	struct presence_state *p = pres(core);
+
+	if (!p)
+		return;
+	contacts_forget(p);
+	free(p->show);
+	free(p->status);
+	free(p);
+	core_set_state(core, &presence_module, NULL);
+}
+
+#define SHOWS "online|chat|away|xa|dnd|invisible"
+
+static const struct cmd_entry commands[] = {
+	{.name = "status", .usage = SHOWS " [MESSAGE]",
+	 .help = "set your presence and status message", .min_args = 1, .max_args = 2,
+	 .rest = true, .complete = {SHOWS}, .exec = cmd_status},
+	{.name = "priority", .usage = "N", .help = "set your presence priority (-128..127)",
+	 .min_args = 1, .max_args = 1, .exec = cmd_priority},
+};
+
+/* Available presence has no type; subscriptions are subscription.c's. */
+static const struct core_handler handlers[] = {
+	{CORE_HANDLE, "presence", CORE_TYPE_NONE, NULL, on_presence},
+	{CORE_HANDLE, "presence", "unavailable", NULL, on_presence},
+	{CORE_HANDLE, "presence", "error", NULL, on_presence},
+};
+
+const struct core_module presence_module = {
+	.name = "presence",
+	.title = "Presence",
+	.init = presence_init,
+	.free = presence_free,
+	.login = presence_login,
+	.commands = commands,
+	.ncommands = COUNT(commands),
+	.handlers = handlers,
+	.nhandlers = COUNT(handlers),
+};

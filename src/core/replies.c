@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "core/core_internal.h"
+#include "core/replies.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/stanza.h"
@@ -17,48 +18,23 @@
 
 #define REQUEST_TIMEOUT_MS 30000
 
-/* An empty result to an iq, carrying a <query xmlns=ns/> when ns is set. */
-static xmpp_stanza_t *result_for(struct xs *xs, xmpp_stanza_t *iq, const char *ns,
-				 xmpp_stanza_t **query)
-{
-	xmpp_stanza_t *res = xmpp_iq_new(xs_ctx(xs), "result", xmpp_stanza_get_id(iq));
-	const char *from = xmpp_stanza_get_from(iq);
-
-	*query = NULL;
-	if (!res)
-		return NULL;
-	if (from)
-		xmpp_stanza_set_to(res, from);
-	if (ns) {
-		*query = st_element(xs_ctx(xs), "query", ns);
-		if (!*query) {
-			xmpp_stanza_release(res);
-			return NULL;
-		}
-		xmpp_stanza_add_child(res, *query);
-		xmpp_stanza_release(*query);
-	}
-	return res;
-}
-
 /* Sends a finished answer, or an internal-server-error when building it
- * ran out of memory; always "handled". */
-static int answer(struct xs *xs, xmpp_stanza_t *iq, xmpp_stanza_t *res, int bad)
+ * ran out of memory. */
+static int answer(struct core *core, xmpp_stanza_t *iq, xmpp_stanza_t *res, int bad)
 {
 	if (bad || !res) {
 		if (res)
 			xmpp_stanza_release(res);
-		xs_iq_error(xs, iq, "internal-server-error");
-		return 1;
+		core_iq_error(core, iq, "internal-server-error");
+		return CORE_PASS;
 	}
-	xs_send(xs, res);
-	return 1;
+	core_send(core, res);
+	return CORE_PASS;
 }
 
-static int on_version_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
+static int on_version_get(struct core *core, xmpp_stanza_t *iq)
 {
-	struct core *core = ud;
-	xmpp_stanza_t *q, *res = result_for(xs, iq, NS_VERSION, &q);
+	xmpp_stanza_t *q, *res = core_iq_result(core, iq, NS_VERSION, &q);
 	struct utsname u;
 	int bad = !res;
 
@@ -66,49 +42,38 @@ static int on_version_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 		bad |= st_add_text(q, "name", PACKAGE_NAME);
 		bad |= st_add_text(q, "version", PACKAGE_VERSION);
 		/* The OS helps attackers more than it helps peers: opt-in. */
-		if (core->reveal_os && !uname(&u))
+		if (core_settings(core)->reveal_os && !uname(&u))
 			bad |= st_add_text(q, "os", u.sysname);
 	}
-	return answer(xs, iq, res, bad);
+	return answer(core, iq, res, bad);
 }
 
-static int on_ping_get(struct xs *xs, xmpp_stanza_t *iq, void *ud)
+static int on_ping_get(struct core *core, xmpp_stanza_t *iq)
 {
-	xmpp_stanza_t *q, *res = result_for(xs, iq, NULL, &q);
-
-	return answer(xs, iq, res, 0);
-}
-
-int replies_init(struct core *core)
-{
-	if (xs_handler_add(core->xs, "iq", NS_VERSION, "get", on_version_get, core) ||
-	    xs_handler_add(core->xs, "iq", NS_PING, "get", on_ping_get, core) ||
-	    disco_add_feature(core, NS_VERSION) || disco_add_feature(core, NS_PING))
-		return -1;
-	return 0;
+	return answer(core, iq, core_iq_result(core, iq, NULL, NULL), 0);
 }
 
 /* ---- requests ---- */
 
 struct request {
 	struct core *core;
-	const char *command;
+	struct core_cause cause;
 	char *to;
 	uint64_t sent_ms;
 };
 
-static struct request *request_new(struct core *core, const char *command, const char *to)
+static struct request *request_new(struct core *core, struct core_cause cause, const char *to)
 {
 	struct request *r = calloc(1, sizeof(*r));
 
 	if (!r || (to && !(r->to = strdup(to)))) {
 		free(r);
-		core_error(core, command, "internal-server-error", "out of memory");
+		core_error(core, cause, "internal-server-error", "out of memory");
 		return NULL;
 	}
 	r->core = core;
-	r->command = command;
-	r->sent_ms = loop_now_ms();
+	r->cause = cause;
+	r->sent_ms = loop_time(core_loop(core));
 	return r;
 }
 
@@ -121,7 +86,7 @@ static void request_free(struct request *r)
 /* Reports a failed request; returns 1 when reply was a failure. */
 static int report_failure(struct request *r, xmpp_stanza_t *reply)
 {
-	return core_iq_failed(r->core, r->command, r->to, reply);
+	return core_iq_failed(r->core, r->cause, r->to, reply);
 }
 
 static char *query_text(xmpp_stanza_t *q, const char *name)
@@ -135,10 +100,10 @@ static char *query_text(xmpp_stanza_t *q, const char *name)
 	return clean;
 }
 
-static void version_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void version_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct request *r = ud;
-	struct nt_event ev = {.kind = NT_EV_VERSION};
+	struct nt_event ev = {.kind = NT_EV_VERSION, .origin = r->cause.origin};
 	xmpp_stanza_t *q;
 	char *name, *version, *os, *from;
 
@@ -155,7 +120,7 @@ static void version_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	ev.u.version.name = name ? name : "";
 	ev.u.version.version = version ? version : "";
 	ev.u.version.os = os;
-	core_emit(r->core, &ev);
+	core_emit(core, &ev);
 	free(name);
 	free(version);
 	free(os);
@@ -163,10 +128,10 @@ static void version_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	request_free(r);
 }
 
-static void ping_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void ping_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct request *r = ud;
-	struct nt_event ev = {.kind = NT_EV_PONG};
+	struct nt_event ev = {.kind = NT_EV_PONG, .origin = r->cause.origin};
 	char *from;
 
 	if (report_failure(r, reply)) {
@@ -177,8 +142,8 @@ static void ping_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	if (!from && !r->to)
 		from = core_server(r->core);
 	ev.u.pong.from = from ? from : (r->to ? r->to : "");
-	ev.u.pong.rtt_ms = (long)(loop_now_ms() - r->sent_ms);
-	core_emit(r->core, &ev);
+	ev.u.pong.rtt_ms = (long)(loop_time(core_loop(core)) - r->sent_ms);
+	core_emit(core, &ev);
 	free(from);
 	request_free(r);
 }
@@ -186,24 +151,24 @@ static void ping_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 /* Sends <iq type=get to=to><query xmlns=ns/></iq> (name "ping" for the
  * ping namespace) and hands the answer to fn. */
 static int send_get(struct cmd_call *call, const char *to, const char *name, const char *ns,
-		    xs_iq_fn fn)
+		    core_iq_fn fn)
 {
-	struct core *core = call->core;
+	struct core *core = CALL_CORE(call);
 	struct request *r;
 	xmpp_stanza_t *iq, *q;
 	char *jid = NULL;
 
-	if (to && !(jid = core_checked_jid(core, CALL_NAME(call), to)))
+	if (to && !(jid = core_checked_jid(core, CAUSE(call), to)))
 		return -1;
-	r = request_new(core, CALL_NAME(call), jid);
-	iq = r ? xmpp_iq_new(xs_ctx(core->xs), "get", NULL) : NULL;
-	q = iq ? st_element(xs_ctx(core->xs), name, ns) : NULL;
+	r = request_new(core, CAUSE(call), jid);
+	iq = r ? xmpp_iq_new(core_ctx(core), "get", NULL) : NULL;
+	q = iq ? st_element(core_ctx(core), name, ns) : NULL;
 	if (!q) {
 		if (iq)
 			xmpp_stanza_release(iq);
 		if (r) {
 			request_free(r);
-			core_error(core, CALL_NAME(call), "internal-server-error", "out of memory");
+			core_error(core, CAUSE(call), "internal-server-error", "out of memory");
 		}
 		free(jid);
 		return -1;
@@ -213,20 +178,45 @@ static int send_get(struct cmd_call *call, const char *to, const char *name, con
 	free(jid);
 	xmpp_stanza_add_child(iq, q);
 	xmpp_stanza_release(q);
-	if (xs_iq_send(core->xs, iq, REQUEST_TIMEOUT_MS, fn, r)) {
-		core_error(core, CALL_NAME(call), "not-connected", "not sent: not connected");
+	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, fn, r)) {
+		core_error(core, CAUSE(call), "not-connected", "not sent: not connected");
 		request_free(r);
 		return -1;
 	}
 	return 0;
 }
 
-int replies_cmd_version(struct cmd_call *call)
+static int cmd_version(struct cmd_call *call)
 {
 	return send_get(call, call->argv[0], "query", NS_VERSION, version_answer);
 }
 
-int replies_cmd_ping(struct cmd_call *call)
+static int cmd_ping(struct cmd_call *call)
 {
 	return send_get(call, call->argc ? call->argv[0] : NULL, "ping", NS_PING, ping_answer);
 }
+
+static const struct cmd_entry commands[] = {
+	{.name = "version", .usage = "JID", .help = "ask which software JID runs (XEP-0092)",
+	 .min_args = 1, .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE,
+	 .exec = cmd_version},
+	{.name = "ping", .usage = "[JID]", .help = "measure the round trip to JID or the server",
+	 .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_ping},
+};
+
+static const struct core_handler handlers[] = {
+	{CORE_HANDLE, "iq", "get", NS_VERSION, on_version_get},
+	{CORE_HANDLE, "iq", "get", NS_PING, on_ping_get},
+};
+
+static const char *const features[] = {NS_VERSION, NS_PING, NULL};
+
+const struct core_module replies_module = {
+	.name = "replies",
+	.title = "Asking other entities",
+	.commands = commands,
+	.ncommands = COUNT(commands),
+	.handlers = handlers,
+	.nhandlers = COUNT(handlers),
+	.features = features,
+};

@@ -17,6 +17,8 @@
 
 #include "config/paths.h"
 #include "core/core_internal.h"
+#include "core/history.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -51,7 +53,7 @@ struct sub_request {
  * freed, and these must not leak then. */
 struct roster_req {
 	struct core *core;
-	const char *command; /* the command table's name, static */
+	struct core_cause cause;
 	char *jid;
 	struct roster_req *prev, *next;
 };
@@ -66,6 +68,11 @@ struct roster_state {
 };
 
 static const char *const subscriptions[] = {"none", "to", "from", "both", NULL};
+
+static struct roster_state *rst(struct core *core)
+{
+	return core_state(core, &roster_module);
+}
 
 /* ---- items ---- */
 
@@ -291,13 +298,13 @@ fail:
 	return -1;
 }
 
-static void emit_roster(struct core *core, const char *command)
+static void emit_roster(struct core *core, struct core_cause cause)
 {
-	struct roster_state *r = core->roster;
+	struct roster_state *r = rst(core);
 	size_t n = HASH_COUNT(r->items), i = 0;
 	struct nt_roster_item *items = calloc(n ? n : 1, sizeof(*items));
 	struct ev_item *evs = calloc(n ? n : 1, sizeof(*evs));
-	struct nt_event ev = {.kind = NT_EV_ROSTER};
+	struct nt_event ev = {.kind = NT_EV_ROSTER, .origin = cause.origin};
 	struct roster_item *it, *tmp;
 
 	if (!items || !evs)
@@ -313,7 +320,7 @@ static void emit_roster(struct core *core, const char *command)
 	core_emit(core, &ev);
 	goto out;
 oom:
-	core_error(core, command, "internal-server-error", "out of memory: roster not shown");
+	core_error(core, cause, "internal-server-error", "out of memory: roster not shown");
 out:
 	for (size_t k = 0; evs && k < i; k++)
 		ev_item_clear(&evs[k]);
@@ -395,7 +402,7 @@ out:
  * transaction as the messages of that loop pass. */
 static void cache_save(struct core *core)
 {
-	json_t *root = cache_json(core->roster);
+	json_t *root = cache_json(rst(core));
 	char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
 	json_decref(root);
@@ -413,7 +420,7 @@ static int request_put(struct roster_state *r, const char *from, const char *sta
  * the server will then send the full roster. */
 static void cache_load(struct core *core)
 {
-	struct roster_state *r = core->roster;
+	struct roster_state *r = rst(core);
 	json_t *root, *items, *pending, *ver, *v;
 	json_error_t err;
 	size_t i;
@@ -538,7 +545,7 @@ static bool request_remove(struct roster_state *r, const char *bare)
 
 int roster_request_add(struct core *core, const char *from, const char *status)
 {
-	if (request_put(core->roster, from, status))
+	if (request_put(rst(core), from, status))
 		return -1;
 	cache_save(core);
 	return 0;
@@ -546,19 +553,19 @@ int roster_request_add(struct core *core, const char *from, const char *status)
 
 bool roster_request_drop(struct core *core, const char *bare)
 {
-	if (!request_remove(core->roster, bare))
+	if (!request_remove(rst(core), bare))
 		return false;
 	cache_save(core);
 	return true;
 }
 
-void roster_requests_emit(struct core *core)
+void roster_requests_emit(struct core *core, struct core_cause cause)
 {
-	struct roster_state *r = core->roster;
+	struct roster_state *r = rst(core);
 	size_t n = HASH_COUNT(r->requests), i = 0;
 	struct nt_sub_request *items = calloc(n ? n : 1, sizeof(*items));
 	char **strs = calloc(2 * n + 1, sizeof(*strs));
-	struct nt_event ev = {.kind = NT_EV_SUB_PENDING};
+	struct nt_event ev = {.kind = NT_EV_SUB_PENDING, .origin = cause.origin};
 	struct sub_request *q, *tmp;
 
 	if (!items || !strs)
@@ -579,7 +586,7 @@ void roster_requests_emit(struct core *core)
 	core_emit(core, &ev);
 	goto out;
 oom:
-	core_error(core, "sub pending", "internal-server-error", "out of memory");
+	core_error(core, cause, "internal-server-error", "out of memory");
 out:
 	for (size_t k = 0; strs && k < 2 * i; k++)
 		free(strs[k]);
@@ -593,29 +600,28 @@ static void apply_item(struct core *core, struct roster_item *it)
 {
 	/* Approved from elsewhere (another client of ours): not pending. */
 	if (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"))
-		request_remove(core->roster, it->jid);
-	item_put(core->roster, it);
+		request_remove(rst(core), it->jid);
+	item_put(rst(core), it);
 }
 
-static void login_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void login_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
-	struct core *core = ud;
-	struct roster_state *r = core->roster;
+	struct roster_state *r = rst(core);
+	const struct core_cause cause = CAUSED_BY("roster");
 	xmpp_stanza_t *query, *c;
 	struct roster_item *fresh = NULL, *it, *tmp;
 	const char *ver;
 	char *text = NULL, *clean;
 
 	if (!reply) {
-		core_error(core, "roster", "remote-server-timeout",
-			   "the server did not send the roster");
+		core_error(core, cause, "remote-server-timeout", "the server did not send the roster");
 		return;
 	}
 	if (!strcmp(xmpp_stanza_get_type(reply), "error")) {
 		const char *cond = st_error_condition(reply, &text);
 
 		clean = core_clean(text);
-		core_error(core, "roster", cond, "the server did not send the roster%s%s",
+		core_error(core, cause, cond, "the server did not send the roster%s%s",
 			   clean ? ": " : "", clean ? clean : "");
 		free(clean);
 		free(text);
@@ -627,7 +633,7 @@ static void login_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 		 * follow as pushes. */
 		log_info("roster version %s is current: using the %u cached contacts",
 			 r->ver ? r->ver : "(none)", HASH_COUNT(r->items));
-		emit_roster(core, NULL);
+		emit_roster(core, NO_CAUSE);
 		return;
 	}
 	for (c = xmpp_stanza_get_children(query); c; c = xmpp_stanza_get_next(c)) {
@@ -662,13 +668,14 @@ static void login_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	r->ver = ver ? strdup(ver) : NULL; /* NULL on ENOMEM too: fetch all next time */
 	r->jids_stale = true;
 	cache_save(core);
-	emit_roster(core, NULL);
+	emit_roster(core, NO_CAUSE);
 }
 
-void roster_login(struct core *core, bool versioning)
+static void roster_login(struct core *core, const struct core_login *l)
 {
-	struct roster_state *r = core->roster;
-	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "get", NULL), *q;
+	struct roster_state *r = rst(core);
+	bool versioning = l->rosterver;
+	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "get", NULL), *q;
 
 	q = iq ? st_add_element(iq, "query", NS_ROSTER) : NULL;
 	/* ver='' asks for the full roster and says we can cache it. */
@@ -676,31 +683,28 @@ void roster_login(struct core *core, bool versioning)
 		   xmpp_stanza_set_attribute(q, "ver", r->ver ? r->ver : "") != XMPP_EOK)) {
 		if (iq)
 			xmpp_stanza_release(iq);
-		core_error(core, "roster", "internal-server-error", "out of memory");
+		core_error(core, CAUSED_BY("roster"), "internal-server-error", "out of memory");
 		return;
 	}
-	if (xs_iq_send(core->xs, iq, REQUEST_TIMEOUT_MS, login_answer, core))
-		core_error(core, "roster", "internal-server-error", "could not ask for the roster");
+	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, login_answer, NULL))
+		core_error(core, CAUSED_BY("roster"), "internal-server-error",
+			   "could not ask for the roster");
 }
 
 static void push_result(struct core *core, xmpp_stanza_t *iq)
 {
-	xmpp_stanza_t *res = xmpp_iq_new(xs_ctx(core->xs), "result", xmpp_stanza_get_id(iq));
-	const char *from = xmpp_stanza_get_from(iq);
+	xmpp_stanza_t *res = core_iq_result(core, iq, NULL, NULL);
 
-	if (!res || (from && xmpp_stanza_set_to(res, from))) {
-		if (res)
-			xmpp_stanza_release(res);
+	if (!res) {
 		log_error("out of memory: a roster push was not acknowledged");
 		return;
 	}
-	xs_send(core->xs, res);
+	core_send(core, res);
 }
 
-static int on_push(struct xs *xs, xmpp_stanza_t *iq, void *ud)
+static int on_push(struct core *core, xmpp_stanza_t *iq)
 {
-	struct core *core = ud;
-	struct roster_state *r = core->roster;
+	struct roster_state *r = rst(core);
 	const char *from = xmpp_stanza_get_from(iq), *ver, *why = NULL;
 	xmpp_stanza_t *query = xmpp_stanza_get_child_by_ns(iq, NS_ROSTER), *c, *el = NULL;
 	struct roster_item *it;
@@ -715,7 +719,7 @@ static int on_push(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 		log_warn("ignored a roster push from %s: only our server may send one",
 			 clean ? clean : "?");
 		free(clean);
-		return 1;
+		return CORE_PASS;
 	}
 	for (c = xmpp_stanza_get_children(query); c; c = xmpp_stanza_get_next(c)) {
 		const char *name = xmpp_stanza_get_name(c);
@@ -728,15 +732,15 @@ static int on_push(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 	/* RFC 6121 §2.1.6: exactly one item. */
 	if (n != 1) {
 		log_info("refused a roster push with %d items", n);
-		xs_iq_error(xs, iq, "bad-request");
-		return 1;
+		core_iq_error(core, iq, "bad-request");
+		return CORE_PASS;
 	}
 	it = item_from_stanza(el, &remove, &why);
 	if (!it) {
 		log_info("refused a roster push: %s", why);
-		xs_iq_error(xs, iq, strcmp(why, "out of memory") ? "bad-request"
-								 : "internal-server-error");
-		return 1;
+		core_iq_error(core, iq,
+			      strcmp(why, "out of memory") ? "bad-request" : "internal-server-error");
+		return CORE_PASS;
 	}
 	ver = xmpp_stanza_get_attribute(query, "ver");
 	free(r->ver);
@@ -751,12 +755,12 @@ static int on_push(struct xs *xs, xmpp_stanza_t *iq, void *ud)
 		apply_item(core, it);
 	}
 	cache_save(core);
-	return 1;
+	return CORE_PASS;
 }
 
 /* ---- commands ---- */
 
-static struct roster_req *req_new(struct core *core, const char *command, const char *jid)
+static struct roster_req *req_new(struct core *core, struct core_cause cause, const char *jid)
 {
 	struct roster_req *q = calloc(1, sizeof(*q));
 
@@ -765,32 +769,31 @@ static struct roster_req *req_new(struct core *core, const char *command, const 
 		return NULL;
 	}
 	q->core = core;
-	q->command = command;
-	DL_APPEND(core->roster->reqs, q);
+	q->cause = cause;
+	DL_APPEND(rst(core)->reqs, q);
 	return q;
 }
 
 static void req_free(struct roster_req *q)
 {
-	DL_DELETE(q->core->roster->reqs, q);
+	DL_DELETE(rst(q->core)->reqs, q);
 	free(q->jid);
 	free(q);
 }
 
-static void set_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void set_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct roster_req *q = ud;
-	struct core *core = q->core;
 	char *text = NULL, *clean = NULL, *jid = core_clean(q->jid);
 
 	if (!reply) {
-		core_error(core, q->command, "remote-server-timeout",
+		core_error(core, q->cause, "remote-server-timeout",
 			   "the server did not answer the change to %s", jid ? jid : "?");
 	} else if (!strcmp(xmpp_stanza_get_type(reply), "error")) {
 		const char *cond = st_error_condition(reply, &text);
 
 		clean = core_clean(text);
-		core_error(core, q->command, cond, "the server refused the change to %s: %s",
+		core_error(core, q->cause, cond, "the server refused the change to %s: %s",
 			   jid ? jid : "?", clean ? clean : cond);
 	}
 	/* On success the server's push reports the change. */
@@ -801,10 +804,10 @@ static void set_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 }
 
 /* Sends a roster set for one item; 0 or -1 (reported). */
-static int send_item(struct core *core, const char *command, const char *jid, const char *name,
-		     char *const *groups, size_t ngroups, bool remove)
+static int send_item(struct core *core, struct core_cause cause, const char *jid,
+		     const char *name, char *const *groups, size_t ngroups, bool remove)
 {
-	xmpp_stanza_t *iq = xmpp_iq_new(xs_ctx(core->xs), "set", NULL), *q, *item;
+	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "set", NULL), *q, *item;
 	struct roster_req *req;
 	int bad = !iq;
 
@@ -820,15 +823,15 @@ static int send_item(struct core *core, const char *command, const char *jid, co
 		for (size_t i = 0; i < ngroups; i++)
 			bad |= st_add_text(item, "group", groups[i]);
 	}
-	if (bad || !(req = req_new(core, command, jid))) {
+	if (bad || !(req = req_new(core, cause, jid))) {
 		if (iq)
 			xmpp_stanza_release(iq);
-		core_error(core, command, "internal-server-error", "out of memory");
+		core_error(core, cause, "internal-server-error", "out of memory");
 		return -1;
 	}
-	if (xs_iq_send(core->xs, iq, REQUEST_TIMEOUT_MS, set_answer, req)) {
+	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, set_answer, req)) {
 		req_free(req);
-		core_error(core, command, "internal-server-error", "could not send the change");
+		core_error(core, cause, "internal-server-error", "could not send the change");
 		return -1;
 	}
 	return 0;
@@ -837,26 +840,7 @@ static int send_item(struct core *core, const char *command, const char *jid, co
 /* The bare JID a command names, normalised, or NULL (reported). */
 static char *arg_jid(struct cmd_call *call, const char *s)
 {
-	const char *why = NULL;
-	char *bare;
-	struct jid j;
-
-	if (jid_parse(s, &j, &why)) {
-		core_error(call->core, CALL_NAME(call), "jid-malformed",
-			   "'%s' is not a valid JID: %s", s, why ? why : "invalid");
-		return NULL;
-	}
-	if (j.resource) {
-		jid_clear(&j);
-		core_error(call->core, CALL_NAME(call), "jid-malformed",
-			   "'%s': a contact is a bare JID (no /resource)", s);
-		return NULL;
-	}
-	bare = jid_bare(&j);
-	jid_clear(&j);
-	if (!bare)
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "out of memory");
-	return bare;
+	return core_checked_bare(CALL_CORE(call), CAUSE(call), s);
 }
 
 /* The roster item a command names, or NULL (reported: item-not-found). */
@@ -867,9 +851,9 @@ static struct roster_item *arg_item(struct cmd_call *call, const char *s)
 
 	if (!bare)
 		return NULL;
-	it = item_find(call->core->roster, bare);
+	it = item_find(rst(CALL_CORE(call)), bare);
 	if (!it)
-		core_error(call->core, CALL_NAME(call), "item-not-found",
+		core_error(CALL_CORE(call), CAUSE(call), "item-not-found",
 			   "%s is not in your roster", bare);
 	free(bare);
 	return it;
@@ -881,48 +865,48 @@ static char *arg_text(struct cmd_call *call, const char *s)
 	char *safe = text_xml_safe(s);
 
 	if (!safe)
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(CALL_CORE(call), CAUSE(call), "internal-server-error", "out of memory");
 	return safe;
 }
 
-int roster_cmd_list(struct cmd_call *call)
+static int cmd_list(struct cmd_call *call)
 {
-	emit_roster(call->core, CALL_NAME(call));
+	emit_roster(CALL_CORE(call), CAUSE(call));
 	return 0;
 }
 
-int roster_cmd_add(struct cmd_call *call)
+static int cmd_add(struct cmd_call *call)
 {
-	struct core *core = call->core;
+	struct core *core = CALL_CORE(call);
 	char *jid = arg_jid(call, call->argv[0]), *name = NULL;
 	struct roster_item *it;
 	int rc = -1;
 
 	if (!jid || (call->argc > 1 && !(name = arg_text(call, call->argv[1]))))
 		goto out;
-	it = item_find(core->roster, jid);
+	it = item_find(rst(core), jid);
 	/* A set replaces the whole item: keep what the user did not change. */
 	if (it)
-		rc = send_item(core, CALL_NAME(call), jid, name ? name : it->name, it->groups,
+		rc = send_item(core, CAUSE(call), jid, name ? name : it->name, it->groups,
 			       it->ngroups, false);
 	else
-		rc = send_item(core, CALL_NAME(call), jid, name, NULL, 0, false);
+		rc = send_item(core, CAUSE(call), jid, name, NULL, 0, false);
 out:
 	free(jid);
 	free(name);
 	return rc;
 }
 
-int roster_cmd_remove(struct cmd_call *call)
+static int cmd_remove(struct cmd_call *call)
 {
 	struct roster_item *it = arg_item(call, call->argv[0]);
 
 	if (!it)
 		return -1;
-	return send_item(call->core, CALL_NAME(call), it->jid, NULL, NULL, 0, true);
+	return send_item(CALL_CORE(call), CAUSE(call), it->jid, NULL, NULL, 0, true);
 }
 
-int roster_cmd_name(struct cmd_call *call)
+static int cmd_name(struct cmd_call *call)
 {
 	struct roster_item *it = arg_item(call, call->argv[0]);
 	char *name;
@@ -930,12 +914,12 @@ int roster_cmd_name(struct cmd_call *call)
 
 	if (!it || !(name = arg_text(call, call->argv[1])))
 		return -1;
-	rc = send_item(call->core, CALL_NAME(call), it->jid, name, it->groups, it->ngroups, false);
+	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, name, it->groups, it->ngroups, false);
 	free(name);
 	return rc;
 }
 
-int roster_cmd_group_add(struct cmd_call *call)
+static int cmd_group_add(struct cmd_call *call)
 {
 	struct roster_item *it = arg_item(call, call->argv[0]);
 	char *group, **groups;
@@ -944,23 +928,23 @@ int roster_cmd_group_add(struct cmd_call *call)
 	if (!it || !(group = arg_text(call, call->argv[1])))
 		return -1;
 	if (!*group) {
-		core_error(call->core, CALL_NAME(call), "bad-request", "a group needs a name");
+		core_error(CALL_CORE(call), CAUSE(call), "bad-request", "a group needs a name");
 		goto out;
 	}
 	if (has_group(it, group)) {
-		core_info(call->core, CALL_NAME(call), "%s is already in that group", it->jid);
+		core_info(CALL_CORE(call), CAUSE(call), "%s is already in that group", it->jid);
 		rc = 0;
 		goto out;
 	}
 	groups = malloc((it->ngroups + 1) * sizeof(*groups));
 	if (!groups) {
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(CALL_CORE(call), CAUSE(call), "internal-server-error", "out of memory");
 		goto out;
 	}
 	if (it->ngroups)
 		memcpy(groups, it->groups, it->ngroups * sizeof(*groups));
 	groups[it->ngroups] = group;
-	rc = send_item(call->core, CALL_NAME(call), it->jid, it->name, groups, it->ngroups + 1,
+	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, it->ngroups + 1,
 		       false);
 	free(groups);
 out:
@@ -968,7 +952,7 @@ out:
 	return rc;
 }
 
-int roster_cmd_group_remove(struct cmd_call *call)
+static int cmd_group_remove(struct cmd_call *call)
 {
 	struct roster_item *it = arg_item(call, call->argv[0]);
 	char *group, **groups;
@@ -978,19 +962,19 @@ int roster_cmd_group_remove(struct cmd_call *call)
 	if (!it || !(group = arg_text(call, call->argv[1])))
 		return -1;
 	if (!has_group(it, group)) {
-		core_error(call->core, CALL_NAME(call), "item-not-found",
+		core_error(CALL_CORE(call), CAUSE(call), "item-not-found",
 			   "%s is not in that group", it->jid);
 		goto out;
 	}
 	groups = malloc((it->ngroups ? it->ngroups : 1) * sizeof(*groups));
 	if (!groups) {
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(CALL_CORE(call), CAUSE(call), "internal-server-error", "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < it->ngroups; i++)
 		if (strcmp(it->groups[i], group))
 			groups[n++] = it->groups[i];
-	rc = send_item(call->core, CALL_NAME(call), it->jid, it->name, groups, n, false);
+	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, n, false);
 	free(groups);
 out:
 	free(group);
@@ -1001,12 +985,12 @@ out:
 
 bool roster_contains(struct core *core, const char *bare)
 {
-	return core->roster && bare && item_find(core->roster, bare);
+	return rst(core) && bare && item_find(rst(core), bare);
 }
 
 const char *roster_name(struct core *core, const char *bare)
 {
-	struct roster_item *it = core->roster && bare ? item_find(core->roster, bare) : NULL;
+	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;
 
 	return it ? it->name_clean : NULL;
 }
@@ -1014,7 +998,7 @@ const char *roster_name(struct core *core, const char *bare)
 const char *const *roster_jids(struct core *core)
 {
 	static const char *const none[] = {NULL};
-	struct roster_state *r = core->roster;
+	struct roster_state *r = rst(core);
 	struct roster_item *it, *tmp;
 	const char **a;
 	size_t i = 0;
@@ -1036,23 +1020,21 @@ const char *const *roster_jids(struct core *core)
 
 /* ---- life cycle ---- */
 
-int roster_init(struct core *core)
+static int roster_init(struct core *core)
 {
 	struct roster_state *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return -1;
-	core->roster = r;
+	core_set_state(core, &roster_module, r);
 	r->jids_stale = true;
 	cache_load(core);
-	if (xs_handler_add(core->xs, "iq", NS_ROSTER, "set", on_push, core))
-		return -1;
-	return sub_init(core);
+	return 0;
 }
 
-void roster_free(struct core *core)
+static void roster_free(struct core *core)
 {
-	struct roster_state *r = core->roster;
+	struct roster_state *r = rst(core);
 	struct sub_request *q, *qtmp;
 	struct roster_req *req, *rtmp;
 
@@ -1068,5 +1050,40 @@ void roster_free(struct core *core)
 	free(r->ver);
 	free(r->jids);
 	free(r);
-	core->roster = NULL;
+	core_set_state(core, &roster_module, NULL);
 }
+
+static const struct cmd_entry commands[] = {
+	{.name = "roster", .help = "show your contacts", .flags = CMD_ONLINE, .exec = cmd_list},
+	{.name = "roster add", .usage = "JID [NAME]", .help = "add a contact to your roster",
+	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
+	 .exec = cmd_add},
+	{.name = "roster remove", .usage = "JID",
+	 .help = "remove a contact (and both subscriptions)", .min_args = 1, .max_args = 1,
+	 .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_remove},
+	{.name = "roster name", .usage = "JID NAME", .help = "rename a contact", .min_args = 2,
+	 .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
+	 .exec = cmd_name},
+	{.name = "roster group add", .usage = "JID GROUP", .help = "put a contact in a group too",
+	 .min_args = 2, .max_args = 2, .rest = true, .complete = {"@jid", "@group"},
+	 .flags = CMD_ONLINE, .exec = cmd_group_add},
+	{.name = "roster group remove", .usage = "JID GROUP",
+	 .help = "take a contact out of a group", .min_args = 2, .max_args = 2, .rest = true,
+	 .complete = {"@jid", "@group"}, .flags = CMD_ONLINE, .exec = cmd_group_remove},
+};
+
+static const struct core_handler handlers[] = {
+	{CORE_HANDLE, "iq", "set", NS_ROSTER, on_push},
+};
+
+const struct core_module roster_module = {
+	.name = "roster",
+	.title = "Contacts",
+	.init = roster_init,
+	.free = roster_free,
+	.login = roster_login,
+	.commands = commands,
+	.ncommands = COUNT(commands),
+	.handlers = handlers,
+	.nhandlers = COUNT(handlers),
+};

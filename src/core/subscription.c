@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/roster.h"
+#include "core/subscription.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -23,26 +25,25 @@ static const char *sub_type(const char *type)
 	return NULL;
 }
 
-static int on_subscription(struct xs *xs, xmpp_stanza_t *st, void *ud)
+static int on_subscription(struct core *core, xmpp_stanza_t *st)
 {
-	struct core *core = ud;
 	struct nt_event ev = {.kind = NT_EV_SUBSCRIPTION};
 	const char *type = sub_type(xmpp_stanza_get_type(st)), *from = xmpp_stanza_get_from(st);
 	const char *why = NULL;
 	char *bare, *status, *cfrom = NULL, *cstatus = NULL;
 
 	if (!type)
-		return 0;
+		return CORE_PASS;
 	if (!from) {
 		log_info("ignored a %s presence without a sender", type);
-		return 1;
+		return CORE_PASS;
 	}
 	/* RFC 6121 §3: subscriptions are between bare JIDs. */
 	bare = jid_bare_of(from, &why);
 	if (!bare) {
 		log_info("ignored a %s presence from an invalid JID: %s", type,
 			 why ? why : "invalid");
-		return 1;
+		return CORE_PASS;
 	}
 	status = st_child_text(st, "status");
 	if (!strcmp(type, "subscribe")) {
@@ -66,43 +67,20 @@ static int on_subscription(struct xs *xs, xmpp_stanza_t *st, void *ud)
 	free(cstatus);
 	free(status);
 	free(bare);
-	return 1;
-}
-
-int sub_init(struct core *core)
-{
-	return xs_handler_add(core->xs, "presence", NULL, NULL, on_subscription, core);
+	return CORE_PASS;
 }
 
 /* The bare JID a command names, normalised, or NULL (reported). */
 static char *arg_bare(struct cmd_call *call)
 {
-	const char *why = NULL;
-	struct jid j;
-	char *bare;
-
-	if (jid_parse(call->argv[0], &j, &why)) {
-		core_error(call->core, CALL_NAME(call), "jid-malformed",
-			   "'%s' is not a valid JID: %s", call->argv[0], why ? why : "invalid");
-		return NULL;
-	}
-	if (j.resource) {
-		jid_clear(&j);
-		core_error(call->core, CALL_NAME(call), "jid-malformed",
-			   "'%s': subscriptions are to a bare JID (no /resource)", call->argv[0]);
-		return NULL;
-	}
-	bare = jid_bare(&j);
-	jid_clear(&j);
-	if (!bare)
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "out of memory");
-	return bare;
+	return core_checked_bare(CALL_CORE(call), CAUSE(call), call->argv[0]);
 }
 
 /* Sends <presence type=type to=to> with an optional status; 0 or -1 (reported). */
 static int send_sub(struct cmd_call *call, const char *type, const char *to, const char *text)
 {
-	xmpp_stanza_t *p = xmpp_presence_new(xs_ctx(call->core->xs));
+	struct core *core = CALL_CORE(call);
+	xmpp_stanza_t *p = xmpp_presence_new(core_ctx(core));
 	char *status = text ? text_xml_safe(text) : NULL;
 	int bad = !p || (text && !status);
 
@@ -116,17 +94,17 @@ static int send_sub(struct cmd_call *call, const char *type, const char *to, con
 	if (bad) {
 		if (p)
 			xmpp_stanza_release(p);
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(core, CAUSE(call), "internal-server-error", "out of memory");
 		return -1;
 	}
-	if (xs_send(call->core->xs, p)) {
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "not sent");
+	if (core_send(core, p)) {
+		core_error(core, CAUSE(call), "internal-server-error", "not sent");
 		return -1;
 	}
 	return 0;
 }
 
-int sub_cmd_request(struct cmd_call *call)
+static int cmd_request(struct cmd_call *call)
 {
 	char *bare = arg_bare(call);
 	int rc;
@@ -135,13 +113,13 @@ int sub_cmd_request(struct cmd_call *call)
 		return -1;
 	rc = send_sub(call, "subscribe", bare, call->argc > 1 ? call->argv[1] : NULL);
 	if (!rc)
-		core_info(call->core, CALL_NAME(call), "asked %s to let you see their presence",
+		core_info(CALL_CORE(call), CAUSE(call), "asked %s to let you see their presence",
 			  bare);
 	free(bare);
 	return rc;
 }
 
-int sub_cmd_allow(struct cmd_call *call)
+static int cmd_allow(struct cmd_call *call)
 {
 	char *bare = arg_bare(call);
 	int rc;
@@ -151,11 +129,11 @@ int sub_cmd_allow(struct cmd_call *call)
 	rc = send_sub(call, "subscribed", bare, NULL);
 	if (!rc) {
 		/* Without a request this pre-approves one (RFC 6121 §3.4). */
-		if (roster_request_drop(call->core, bare))
-			core_info(call->core, CALL_NAME(call), "%s may now see your presence",
+		if (roster_request_drop(CALL_CORE(call), bare))
+			core_info(CALL_CORE(call), CAUSE(call), "%s may now see your presence",
 				  bare);
 		else
-			core_info(call->core, CALL_NAME(call),
+			core_info(CALL_CORE(call), CAUSE(call),
 				  "%s had not asked; they may see your presence once they do",
 				  bare);
 	}
@@ -163,7 +141,7 @@ int sub_cmd_allow(struct cmd_call *call)
 	return rc;
 }
 
-int sub_cmd_deny(struct cmd_call *call)
+static int cmd_deny(struct cmd_call *call)
 {
 	char *bare = arg_bare(call);
 	int rc;
@@ -173,17 +151,17 @@ int sub_cmd_deny(struct cmd_call *call)
 	/* Refuses a pending request or revokes an existing subscription. */
 	rc = send_sub(call, "unsubscribed", bare, NULL);
 	if (!rc) {
-		if (roster_request_drop(call->core, bare))
-			core_info(call->core, CALL_NAME(call), "refused %s's request", bare);
+		if (roster_request_drop(CALL_CORE(call), bare))
+			core_info(CALL_CORE(call), CAUSE(call), "refused %s's request", bare);
 		else
-			core_info(call->core, CALL_NAME(call),
+			core_info(CALL_CORE(call), CAUSE(call),
 				  "%s may no longer see your presence", bare);
 	}
 	free(bare);
 	return rc;
 }
 
-int sub_cmd_cancel(struct cmd_call *call)
+static int cmd_cancel(struct cmd_call *call)
 {
 	char *bare = arg_bare(call);
 	int rc;
@@ -192,13 +170,45 @@ int sub_cmd_cancel(struct cmd_call *call)
 		return -1;
 	rc = send_sub(call, "unsubscribe", bare, NULL);
 	if (!rc)
-		core_info(call->core, CALL_NAME(call), "you no longer see %s's presence", bare);
+		core_info(CALL_CORE(call), CAUSE(call), "you no longer see %s's presence", bare);
 	free(bare);
 	return rc;
 }
 
-int sub_cmd_pending(struct cmd_call *call)
+static int cmd_pending(struct cmd_call *call)
 {
-	roster_requests_emit(call->core);
+	roster_requests_emit(CALL_CORE(call), CAUSE(call));
 	return 0;
 }
+
+static const struct cmd_entry commands[] = {
+	{.name = "sub request", .usage = "JID [MESSAGE]", .help = "ask to see JID's presence",
+	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
+	 .exec = cmd_request},
+	{.name = "sub allow", .usage = "JID", .help = "let JID see your presence", .min_args = 1,
+	 .max_args = 1, .complete = {"@pending|@jid"}, .flags = CMD_ONLINE, .exec = cmd_allow},
+	{.name = "sub deny", .usage = "JID",
+	 .help = "refuse JID's request, or stop JID seeing your presence", .min_args = 1,
+	 .max_args = 1, .complete = {"@pending|@jid"}, .flags = CMD_ONLINE, .exec = cmd_deny},
+	{.name = "sub cancel", .usage = "JID", .help = "stop seeing JID's presence",
+	 .min_args = 1, .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE,
+	 .exec = cmd_cancel},
+	{.name = "sub pending", .help = "list the subscription requests waiting for an answer",
+	 .exec = cmd_pending},
+};
+
+static const struct core_handler handlers[] = {
+	{CORE_HANDLE, "presence", "subscribe", NULL, on_subscription},
+	{CORE_HANDLE, "presence", "subscribed", NULL, on_subscription},
+	{CORE_HANDLE, "presence", "unsubscribe", NULL, on_subscription},
+	{CORE_HANDLE, "presence", "unsubscribed", NULL, on_subscription},
+};
+
+const struct core_module subscription_module = {
+	.name = "subscription",
+	.title = "Subscriptions",
+	.commands = commands,
+	.ncommands = COUNT(commands),
+	.handlers = handlers,
+	.nhandlers = COUNT(handlers),
+};

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/vcard.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -38,7 +39,7 @@ static const char *const n_parts[] = {"PREFIX", "GIVEN", "MIDDLE", "FAMILY", "SU
 
 struct vcard_req {
 	struct core *core;
-	const char *command;
+	struct core_cause cause;
 	char *to;           /* NULL: our own */
 	char *field, *value; /* /vcard set */
 };
@@ -61,7 +62,7 @@ static bool is_tag(xmpp_stanza_t *c, const char *name)
 /* Reports a failed request; returns 1 when reply was a failure. */
 static int report_failure(struct vcard_req *r, xmpp_stanza_t *reply)
 {
-	return core_iq_failed(r->core, r->command, r->to, reply);
+	return core_iq_failed(r->core, r->cause, r->to, reply);
 }
 
 /* ---- reading ---- */
@@ -225,10 +226,10 @@ static char *own_bare(struct core *core)
 	return jid_bare_of(core_jid(core), NULL);
 }
 
-static void get_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void get_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct vcard_req *r = ud;
-	struct nt_event ev = {.kind = NT_EV_VCARD};
+	struct nt_event ev = {.kind = NT_EV_VCARD, .origin = r->cause.origin};
 	struct flat fl = {0};
 	char *from = NULL, *bare = NULL;
 
@@ -239,7 +240,7 @@ static void get_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	if (!from)
 		from = core_clean(r->to ? r->to : (bare = own_bare(r->core)));
 	if (fl.oom || !from) {
-		core_error(r->core, r->command, "internal-server-error", "out of memory");
+		core_error(core, r->cause, "internal-server-error", "out of memory");
 		goto out;
 	}
 	ev.u.vcard.from = from;
@@ -254,9 +255,10 @@ out:
 }
 
 /* Sends <iq type=type [to=to]> with payload (taken) or an empty vCard. */
-static int send_iq(struct vcard_req *r, const char *type, xmpp_stanza_t *payload, xs_iq_fn fn)
+static int send_iq(struct vcard_req *r, const char *type, xmpp_stanza_t *payload,
+		   core_iq_fn fn)
 {
-	xmpp_ctx_t *ctx = xs_ctx(r->core->xs);
+	xmpp_ctx_t *ctx = core_ctx(r->core);
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, type, NULL);
 
 	if (!payload)
@@ -267,11 +269,11 @@ static int send_iq(struct vcard_req *r, const char *type, xmpp_stanza_t *payload
 			xmpp_stanza_release(iq);
 		if (payload)
 			xmpp_stanza_release(payload);
-		core_error(r->core, r->command, "internal-server-error", "out of memory");
+		core_error(r->core, r->cause, "internal-server-error", "out of memory");
 		return -1;
 	}
-	if (xs_iq_send(r->core->xs, iq, REQUEST_TIMEOUT_MS, fn, r)) {
-		core_error(r->core, r->command, "not-connected", "not sent: not connected");
+	if (core_iq_send(r->core, iq, REQUEST_TIMEOUT_MS, fn, r)) {
+		core_error(r->core, r->cause, "not-connected", "not sent: not connected");
 		return -1;
 	}
 	return 0;
@@ -282,22 +284,22 @@ static struct vcard_req *req_new(struct cmd_call *call)
 	struct vcard_req *r = calloc(1, sizeof(*r));
 
 	if (!r) {
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(CALL_CORE(call), CAUSE(call), "internal-server-error", "out of memory");
 		return NULL;
 	}
-	r->core = call->core;
-	r->command = CALL_NAME(call);
+	r->core = CALL_CORE(call);
+	r->cause = CAUSE(call);
 	return r;
 }
 
-int vcard_cmd_get(struct cmd_call *call)
+static int cmd_get(struct cmd_call *call)
 {
 	struct vcard_req *r = req_new(call);
 
 	if (!r)
 		return -1;
 	if (call->argc) {
-		r->to = core_checked_jid(call->core, CALL_NAME(call), call->argv[0]);
+		r->to = core_checked_jid(CALL_CORE(call), CAUSE(call), call->argv[0]);
 		if (!r->to) {
 			req_free(r);
 			return -1;
@@ -388,16 +390,16 @@ static xmpp_stanza_t *vcard_with(xmpp_ctx_t *ctx, xmpp_stanza_t *old, const char
 	return vc;
 }
 
-static void set_answer(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void set_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct vcard_req *r = ud;
 
 	if (!report_failure(r, reply))
-		core_info(r->core, r->command, "vCard updated: %s set", r->field);
+		core_info(core, r->cause, "vCard updated: %s set", r->field);
 	req_free(r);
 }
 
-static void fetched_for_set(struct xs *xs, xmpp_stanza_t *reply, void *ud)
+static void fetched_for_set(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct vcard_req *r = ud;
 	xmpp_stanza_t *old = NULL, *vc;
@@ -413,9 +415,9 @@ static void fetched_for_set(struct xs *xs, xmpp_stanza_t *reply, void *ud)
 	} else {
 		old = xmpp_stanza_get_child_by_ns(reply, NS_VCARD);
 	}
-	vc = vcard_with(xs_ctx(xs), old, r->field, r->value);
+	vc = vcard_with(core_ctx(core), old, r->field, r->value);
 	if (!vc) {
-		core_error(r->core, r->command, "internal-server-error", "out of memory");
+		core_error(core, r->cause, "internal-server-error", "out of memory");
 		req_free(r);
 		return;
 	}
@@ -435,7 +437,7 @@ static bool settable(const char *field)
 	return false;
 }
 
-int vcard_cmd_set(struct cmd_call *call)
+static int cmd_set(struct cmd_call *call)
 {
 	struct vcard_req *r = req_new(call);
 
@@ -444,14 +446,14 @@ int vcard_cmd_set(struct cmd_call *call)
 	r->field = strdup(call->argv[0]);
 	r->value = text_xml_safe(call->argv[1]);
 	if (!r->field || !r->value) {
-		core_error(call->core, CALL_NAME(call), "internal-server-error", "out of memory");
+		core_error(CALL_CORE(call), CAUSE(call), "internal-server-error", "out of memory");
 		req_free(r);
 		return -1;
 	}
 	for (char *p = r->field; *p; p++)
 		*p = (char)((*p >= 'a' && *p <= 'z') ? *p - 'a' + 'A' : *p);
 	if (!settable(r->field)) {
-		core_error(call->core, CALL_NAME(call), "bad-request",
+		core_error(CALL_CORE(call), CAUSE(call), "bad-request",
 			   "cannot set %s: one of FN, NICKNAME, BDAY, URL, NOTE, DESC, TITLE, "
 			   "ROLE, JABBERID, TZ, EMAIL, TEL, ORG",
 			   r->field);
@@ -464,3 +466,20 @@ int vcard_cmd_set(struct cmd_call *call)
 	}
 	return 0;
 }
+
+static const struct cmd_entry commands[] = {
+	{.name = "vcard", .usage = "[JID]", .help = "show a vCard (yours without JID)",
+	 .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_get},
+	{.name = "vcard set", .usage = "FIELD VALUE",
+	 .help = "set a field of your vCard (FN, NICKNAME, EMAIL, URL, BDAY, NOTE, ...)",
+	 .min_args = 2, .max_args = 2, .rest = true,
+	 .complete = {"FN|NICKNAME|EMAIL|URL|BDAY|NOTE|TEL|TITLE|ORG"}, .flags = CMD_ONLINE,
+	 .exec = cmd_set},
+};
+
+const struct core_module vcard_module = {
+	.name = "vcard",
+	.title = "vCards",
+	.commands = commands,
+	.ncommands = COUNT(commands),
+};

@@ -1,10 +1,9 @@
-/* XEP-0054 vcard-temp: fetch anyone's, set one's own fields. */
+/* XEP-0054 vcard-temp (vcard.c): /vcard [JID] and /vcard set. */
 #ifndef NATTER_CORE_VCARD_H
 #define NATTER_CORE_VCARD_H
 
-#include "cmd/cmd.h"
+#include "core/module.h"
 
-int vcard_cmd_get(struct cmd_call *call);
-int vcard_cmd_set(struct cmd_call *call);
+extern const struct core_module vcard_module;
 
 #endif

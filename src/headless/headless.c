@@ -16,7 +16,7 @@
 
 /* A command line longer than this is refused rather than buffered without
  * bound (a /raw stanza of a megabyte is still fine). */
-#define MAX_LINE (1024 * 1024)
+#define MAX_LINE (1024 * 1024) /* said as "1 MiB" in the refusal */
 
 struct headless {
 	struct loop *loop;
@@ -27,6 +27,7 @@ struct headless {
 	size_t len, cap;
 	bool discarding; /* inside an over-long line */
 	bool eof;
+	uint64_t lines; /* input lines read: the origin of each command */
 };
 
 static const char *const kind_names[] = {
@@ -341,17 +342,28 @@ struct nt_frontend headless_frontend(struct headless *h)
 	return (struct nt_frontend){emit, h};
 }
 
+/* An input line refused before it reached the core. */
+static void refuse(struct headless *h, const char *text)
+{
+	struct nt_event ev = {.kind = NT_EV_ERROR, .origin = h->lines};
+
+	ev.u.error.condition = "bad-request";
+	ev.u.error.text = text;
+	emit(h, &ev);
+}
+
 static void run_line(struct headless *h, char *line, size_t len)
 {
+	h->lines++;
 	if (len && line[len - 1] == '\r')
 		line[--len] = '\0';
 	if (!len)
 		return;
 	if (!text_utf8_valid(line, len)) {
-		core_error(h->core, NULL, "bad-request", "the command line is not valid UTF-8");
+		refuse(h, "the command line is not valid UTF-8");
 		return;
 	}
-	core_input(h->core, line);
+	core_input(h->core, line, h->lines);
 }
 
 static void take_lines(struct headless *h)
@@ -373,8 +385,7 @@ static void take_lines(struct headless *h)
 	h->len -= start;
 	if (h->len > MAX_LINE) {
 		if (!h->discarding)
-			core_error(h->core, NULL, "bad-request",
-				   "command line longer than %d bytes ignored", MAX_LINE);
+			refuse(h, "command line longer than 1 MiB ignored");
 		h->discarding = true;
 		h->len = 0;
 	}

@@ -281,13 +281,15 @@ int contacts_pending_add(struct contacts *c, const char *bare)
 		if (!strcasecmp(c->pending[i], bare))
 			return 0;
 	dup = strdup(bare);
-	v = dup ? realloc(c->pending, (c->npending + 1) * sizeof(*v)) : NULL;
+	/* Kept NULL-terminated: completion reads it as a list. */
+	v = dup ? realloc(c->pending, (c->npending + 2) * sizeof(*v)) : NULL;
 	if (!v) {
 		free(dup);
 		return -1;
 	}
 	c->pending = v;
 	c->pending[c->npending++] = dup;
+	c->pending[c->npending] = NULL;
 	return 0;
 }
 
@@ -300,7 +302,7 @@ void contacts_pending_remove(struct contacts *c, const char *bare)
 			continue;
 		free(c->pending[i]);
 		memmove(c->pending + i, c->pending + i + 1,
-		        (c->npending - i - 1) * sizeof(*c->pending));
+		        (c->npending - i) * sizeof(*c->pending));
 		c->npending--;
 		return;
 	}
@@ -314,6 +316,8 @@ int contacts_pending_replace(struct contacts *c, const struct nt_sub_request *it
 	for (i = 0; i < c->npending; i++)
 		free(c->pending[i]);
 	c->npending = 0;
+	if (c->pending)
+		c->pending[0] = NULL;
 	for (i = 0; i < n; i++)
 		if (items[i].from && contacts_pending_add(c, items[i].from))
 			rc = -1;

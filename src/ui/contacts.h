@@ -42,7 +42,8 @@ struct contact {
 struct contacts {
 	struct contact **v; /* sorted by name-or-JID, case-insensitively */
 	size_t n;
-	char **pending; /* bare JIDs asking to see our presence, oldest first */
+	char **pending; /* bare JIDs asking to see our presence, oldest first;
+	                 * NULL-terminated once there was one */
 	size_t npending;
 };
 

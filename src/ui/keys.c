@@ -7,6 +7,7 @@
 #include <wctype.h>
 
 #include "cmd/cmd.h"
+#include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
 #include "ui/keys.h"
@@ -262,7 +263,9 @@ static void keys_complete_start(struct ui *ui)
 	groups = keys_groups(ui);
 	known.jids = (const char *const *)jids;
 	known.groups = (const char *const *)groups;
-	n = head && word && jids && groups ? cmd_complete(head, &known, &cands) : -1;
+	known.pending = (const char *const *)ui->contacts.pending;
+	n = head && word && jids && groups ? cmd_complete(core_commands(ui->core), head, &known, &cands)
+	                                   : -1;
 	if (n == 0 && word && head) {
 		cmd_candidates_free(cands);
 		n = keys_names(ui, word, head[0] == '/', &cands);

@@ -115,54 +115,29 @@ time_t ui_parse_stamp(const char *s)
 }
 
 /* Where the reply to a command goes besides (or instead of) the console:
- * the window it was typed in. */
-static struct window *ui_origin(struct ui *ui, const char *command)
+ * the window it was typed in, whose id is the origin token every event the
+ * command causes carries back (core_input). */
+static struct window *ui_origin(struct ui *ui, uint64_t origin)
 {
-	size_t i, n;
-
-	if (ui->typing_win)
-		return winlist_by_id(ui, ui->typing_win);
-	if (!command)
-		return NULL;
-	if (*command == '/')
-		command++;
-	n = strcspn(command, " ");
-	for (i = 1; i <= UI_RECENT_CMDS; i++) {
-		size_t k = (ui->recent_next + UI_RECENT_CMDS - i) % UI_RECENT_CMDS;
-
-		if (ui->recent[k].win && strlen(ui->recent[k].name) == n &&
-		    !strncasecmp(ui->recent[k].name, command, n))
-			return winlist_by_id(ui, ui->recent[k].win);
-	}
-	return NULL;
-}
-
-static void ui_remember_command(struct ui *ui, const char *line, unsigned win)
-{
-	size_t n;
-
-	if (line[0] != '/')
-		return;
-	n = strcspn(line + 1, " ");
-	if (n == 0 || n >= sizeof(ui->recent[0].name))
-		return;
-	memcpy(ui->recent[ui->recent_next].name, line + 1, n);
-	ui->recent[ui->recent_next].name[n] = 0;
-	ui->recent[ui->recent_next].win = win;
-	ui->recent_next = (ui->recent_next + 1) % UI_RECENT_CMDS;
+	return origin ? winlist_by_id(ui, (unsigned)origin) : NULL;
 }
 
 /* Prints into the console and, when a command typed elsewhere caused it,
  * into that window too. */
-static void ui_print_reply(struct ui *ui, const char *command, bool console_too,
+static void ui_print_reply(struct ui *ui, uint64_t origin, bool console_too,
                            enum window_line_kind kind, const char *text)
 {
-	struct window *con = winlist_console(ui), *w = ui_origin(ui, command);
+	struct window *con = winlist_console(ui), *w = ui_origin(ui, origin);
 
 	if (!w || w == con || console_too)
 		winlist_print(ui, con, kind, time(NULL), false, NULL, text);
 	if (w && w != con)
 		winlist_print(ui, w, kind, time(NULL), false, NULL, text);
+}
+
+void ui_cmd_reply(struct ui *ui, uint64_t origin, bool error, const char *text)
+{
+	ui_print_reply(ui, origin, error, error ? WL_ERROR : WL_INFO, text);
 }
 
 static void ui_countdown_arm(struct ui *ui);
@@ -316,7 +291,7 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 	             cmd ? ": " : "", ev->u.error.text ? ev->u.error.text : "error",
 	             cond ? " (" : "", cond ? cond : "", cond ? ")" : "") < 0)
 		return;
-	ui_print_reply(ui, cmd, true, WL_ERROR, s);
+	ui_print_reply(ui, ev->origin, true, WL_ERROR, s);
 	free(s);
 }
 
@@ -426,8 +401,8 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 	free(bare);
 }
 
-/* "/roster" typed by the user: the next roster is also shown as text. */
-static void ui_print_roster(struct ui *ui)
+/* "/roster" typed by the user: the roster it answers is shown as text. */
+static void ui_print_roster(struct ui *ui, uint64_t origin)
 {
 	struct contacts *c = &ui->contacts;
 	static const char *const shows[] = {
@@ -458,7 +433,7 @@ static void ui_print_roster(struct ui *ui)
 			fprintf(f, "%s%s", k ? ", " : "  groups ", ct->groups[k]);
 	}
 	if (fclose(f) == 0 && buf)
-		ui_print_reply(ui, "roster", false, WL_INFO, buf);
+		ui_print_reply(ui, origin, false, WL_INFO, buf);
 	free(buf);
 }
 
@@ -474,10 +449,9 @@ static void ui_ev_roster(struct ui *ui, const struct nt_event *ev)
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: the roster pane misses contacts");
 	ui->dirty |= DIRTY_ROSTER;
-	if (ev->kind == NT_EV_ROSTER && ui->roster_asked) {
-		ui->roster_asked = false;
-		ui_print_roster(ui);
-	}
+	/* Only /roster's answer has an origin; the one after login has none. */
+	if (ev->kind == NT_EV_ROSTER && ev->origin)
+		ui_print_roster(ui, ev->origin);
 }
 
 /* The console always, and the contact's window when one is open. */
@@ -562,7 +536,7 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 		fprintf(f, "\n  %s%s%s%s", r[i].from ? r[i].from : "?", r[i].status ? " (\"" : "",
 		        r[i].status ? r[i].status : "", r[i].status ? "\")" : "");
 	if (fclose(f) == 0 && buf)
-		ui_print_reply(ui, "sub", false, WL_INFO, buf);
+		ui_print_reply(ui, ev->origin, false, WL_INFO, buf);
 	free(buf);
 }
 
@@ -623,7 +597,6 @@ static const char *ui_vcard_label(const char *field)
 /* Disco and vCard answers as indented lines, in the window that asked. */
 static void ui_ev_info_block(struct ui *ui, const struct nt_event *ev)
 {
-	const char *cmd = "disco";
 	char *buf = NULL;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
@@ -671,7 +644,6 @@ static void ui_ev_info_block(struct ui *ui, const struct nt_event *ev)
 	case NT_EV_VCARD: {
 		const typeof(ev->u.vcard) *v = &ev->u.vcard;
 
-		cmd = "vcard";
 		if (v->from)
 			fprintf(f, "vCard of %s", v->from);
 		else
@@ -687,7 +659,7 @@ static void ui_ev_info_block(struct ui *ui, const struct nt_event *ev)
 		break;
 	}
 	if (fclose(f) == 0 && buf)
-		ui_print_reply(ui, cmd, false, WL_INFO, buf);
+		ui_print_reply(ui, ev->origin, false, WL_INFO, buf);
 	else
 		log_error("ui: out of memory: a reply is not shown");
 	free(buf);
@@ -735,7 +707,7 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 		ui_ev_error(ui, ev);
 		break;
 	case NT_EV_INFO:
-		ui_print_reply(ui, ev->u.info.command, false, WL_INFO,
+		ui_print_reply(ui, ev->origin, false, WL_INFO,
 		               ev->u.info.text ? ev->u.info.text : "");
 		break;
 	case NT_EV_MESSAGE:
@@ -753,7 +725,7 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 		             ev->u.version.os ? ")" : "") < 0)
 			s = NULL;
 		if (s)
-			ui_print_reply(ui, "version", false, WL_INFO, s);
+			ui_print_reply(ui, ev->origin, false, WL_INFO, s);
 		break;
 	case NT_EV_PONG:
 		if (asprintf(&s, "pong from %s in %ld ms",
@@ -761,10 +733,10 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 		             ev->u.pong.rtt_ms) < 0)
 			s = NULL;
 		if (s)
-			ui_print_reply(ui, "ping", false, WL_INFO, s);
+			ui_print_reply(ui, ev->origin, false, WL_INFO, s);
 		break;
 	case NT_EV_RAW_SENT:
-		ui_print_reply(ui, "raw", false, WL_INFO, "stanza sent");
+		ui_print_reply(ui, ev->origin, false, WL_INFO, "stanza sent");
 		break;
 	case NT_EV_ROSTER:
 	case NT_EV_ROSTER_PUSH:
@@ -794,7 +766,7 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 		break;
 	case NT_EV_HISTORY:
 		if (!ev->u.history.count)
-			ui_print_reply(ui, "history", false, WL_INFO,
+			ui_print_reply(ui, ev->origin, false, WL_INFO,
 			               ev->u.history.query ? "no stored message matches"
 			                                   : "no stored messages");
 		for (size_t i = 0; i < ev->u.history.count; i++) {
@@ -805,7 +777,7 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 				     m->body) < 0)
 				s = NULL;
 			if (s)
-				ui_print_reply(ui, "history", false, WL_INFO, s);
+				ui_print_reply(ui, ev->origin, false, WL_INFO, s);
 		}
 		break;
 	}
@@ -853,17 +825,12 @@ void ui_submit(struct ui *ui, const char *line)
 		winlist_printf(ui, winlist_console(ui), WL_ERROR, "natter is still starting");
 		return;
 	}
-	ui_remember_command(ui, line, cur->id);
-	if (ui_is_command(line, "roster", &arg) && !*arg)
-		ui->roster_asked = true;
 	/* Still no password to connect with: ask for it again. */
 	if (ui_is_command(line, "connect", &arg) && !*arg && core_needs_password(ui->core)) {
 		prompt_password_open(ui);
 		return;
 	}
-	ui->typing_win = cur->id;
-	rc = core_input(ui->core, line);
-	ui->typing_win = 0;
+	rc = core_input(ui->core, line, cur->id);
 	/* Answered: the request leaves the Tab cycle and the pane. */
 	if (rc == 0 &&
 	    (ui_is_command(line, "sub allow", &arg) || ui_is_command(line, "sub deny", &arg)) &&
@@ -1106,7 +1073,7 @@ void ui_attach(struct ui *ui, struct core *core)
 	/* main.c then starts the core without connecting. */
 	if (core_needs_password(core))
 		prompt_password_open(ui);
-	if (ui_cmds_register(ui))
+	if (ui_cmds_register(ui, core))
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
 	ui->dirty |= DIRTY_STATUS;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,22 @@
 #include "ui/ui_cmds.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
+
+/* The answer to a command of ours, formatted, where it was typed. */
+static __attribute__((format(printf, 3, 4))) int reply(struct cmd_call *call, bool error,
+						       const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	ui_cmd_reply(call->ud, call->origin, error, text ? text : "out of memory");
+	free(text);
+	return error ? -1 : 0;
+}
 
 /* /win N|next|prev|JID */
 static int ui_cmds_win(struct cmd_call *call)
@@ -33,17 +50,15 @@ static int ui_cmds_win(struct cmd_call *call)
 	n = strtol(arg, &end, 10);
 	if (!errno && *arg && !*end) {
 		if (n < 1 || (size_t)n > ui->nwins) {
-			core_error(call->core, "win", "bad-request",
-			           "no window %ld (there are %zu)", n, ui->nwins);
-			return -1;
+			return reply(call, true, "/win: no window %ld (there are %zu)", n,
+			             ui->nwins);
 		}
 		winlist_select(ui, (size_t)n - 1, true);
 		return 0;
 	}
 	w = winlist_find(ui, arg);
 	if (!w) {
-		core_error(call->core, "win", "item-not-found", "no window for %s", arg);
-		return -1;
+		return reply(call, true, "/win: no window for %s", arg);
 	}
 	winlist_select(ui, winlist_index(ui, w), true);
 	return 0;
@@ -54,9 +69,7 @@ static int ui_cmds_close(struct cmd_call *call)
 	struct ui *ui = call->ud;
 
 	if (ui->cur == 0) {
-		core_error(call->core, "close", "not-allowed",
-		           "the console stays open; /quit leaves natter");
-		return -1;
+		return reply(call, true, "/close: the console stays open; /quit leaves natter");
 	}
 	return winlist_close(ui, ui->cur);
 }
@@ -84,8 +97,7 @@ static int ui_cmds_theme_list(struct cmd_call *call)
 	if (!f) {
 		if (n >= 0)
 			theme_list_free(v, (size_t)n);
-		core_error(call->core, "theme list", "internal-server-error", "out of memory");
-		return -1;
+		return reply(call, true, "/theme list: out of memory");
 	}
 	fprintf(f, "%d theme%s (/theme load NAME):", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++)
@@ -95,10 +107,9 @@ static int ui_cmds_theme_list(struct cmd_call *call)
 	theme_list_free(v, (size_t)n);
 	if (fclose(f) || !buf) {
 		free(buf);
-		core_error(call->core, "theme list", "internal-server-error", "out of memory");
-		return -1;
+		return reply(call, true, "/theme list: out of memory");
 	}
-	core_info(call->core, "theme list", "%s", buf);
+	reply(call, false, "%s", buf);
 	free(buf);
 	return 0;
 }
@@ -110,15 +121,13 @@ static int ui_cmds_theme(struct cmd_call *call)
 	char *err = NULL;
 
 	if (theme_load(&ui->theme, call->argv[0], &err)) {
-		core_error(call->core, "theme", "item-not-found", "%s",
-		           err ? err : "out of memory");
+		reply(call, true, "/theme: %s", err ? err : "out of memory");
 		free(err);
 		return -1;
 	}
 	theme_apply(&ui->theme);
 	ui->dirty |= DIRTY_LAYOUT;
-	core_info(call->core, "theme", "theme %s", ui->theme.name);
-	return 0;
+	return reply(call, false, "theme %s", ui->theme.name);
 }
 
 /* /pane [show|hide|offline]: the roster pane, toggled like F2 without an
@@ -132,22 +141,19 @@ static int ui_cmds_pane(struct cmd_call *call)
 	if (arg && !strcasecmp(arg, "offline")) {
 		ui->pane_offline = !ui->pane_offline;
 		ui->dirty |= DIRTY_ROSTER;
-		core_info(call->core, "pane", "the roster pane %s offline contacts",
-		          ui->pane_offline ? "lists" : "hides");
-		return 0;
+		return reply(call, false, "the roster pane %s offline contacts",
+		             ui->pane_offline ? "lists" : "hides");
 	}
 	if (arg && !strcasecmp(arg, "show")) {
 		on = true;
 	} else if (arg && !strcasecmp(arg, "hide")) {
 		on = false;
 	} else if (arg) {
-		core_error(call->core, "pane", "bad-request", "/pane show, hide or offline");
-		return -1;
+		return reply(call, true, "/pane show, hide or offline");
 	}
 	if (!ui_pane_set(ui, on))
-		core_info(call->core, "pane",
-		          "the roster pane shows once the terminal is %d columns wide",
-		          PANE_MIN_COLS);
+		reply(call, false, "the roster pane shows once the terminal is %d columns wide",
+		      PANE_MIN_COLS);
 	return 0;
 }
 
@@ -207,7 +213,8 @@ static const struct cmd_entry ui_cmds_table[] = {
     },
 };
 
-int ui_cmds_register(struct ui *ui)
+int ui_cmds_register(struct ui *ui, struct core *core)
 {
-	return cmd_register(ui_cmds_table, sizeof(ui_cmds_table) / sizeof(ui_cmds_table[0]), ui);
+	return core_add_commands(core, "Windows and display", ui_cmds_table,
+	                         sizeof(ui_cmds_table) / sizeof(ui_cmds_table[0]), ui);
 }

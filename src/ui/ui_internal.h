@@ -32,7 +32,6 @@ enum ui_dirty {
 #define PANE_MIN_COLS 60 /* narrower terminals hide the pane */
 #define PANE_WIDTH    26 /* columns, its right border included */
 
-#define UI_RECENT_CMDS 16  /* commands remembered to route their late replies */
 #define UI_KNOWN_JIDS  512 /* contacts remembered for tab completion */
 #define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
 
@@ -58,7 +57,6 @@ struct ui {
 	struct contacts contacts;
 	bool pane_on;      /* the user wants the roster pane (F2, /pane) */
 	bool pane_offline; /* it lists offline contacts too (/pane offline) */
-	bool roster_asked; /* /roster typed: show the next roster as text too */
 
 	struct window **wins; /* wins[0] is the console */
 	size_t nwins, cur;
@@ -73,15 +71,6 @@ struct ui {
 	char *jid;             /* own JID as the server bound it */
 	uint64_t reconnect_at; /* loop_now_ms() of the next attempt */
 	uint64_t countdown;    /* timer refreshing "reconnecting in N s" */
-
-	/* Replies come after the line that asked for them: remember where
-	 * each command was typed so its answer lands in the same window. */
-	unsigned typing_win; /* window id while core_input() runs, else 0 */
-	struct {
-		char name[32];
-		unsigned win;
-	} recent[UI_RECENT_CMDS];
-	size_t recent_next;
 
 	char *known[UI_KNOWN_JIDS];
 	size_t nknown;
@@ -127,5 +116,8 @@ const char *ui_own_jid(const struct ui *ui);
 /* F2 and /pane: shows or hides the roster pane; false when the terminal
  * is too narrow for it to show. */
 bool ui_pane_set(struct ui *ui, bool on);
+/* The answer of one of the UI's own commands, in the window it was typed
+ * in (origin) and, for an error, in the console too. */
+void ui_cmd_reply(struct ui *ui, uint64_t origin, bool error, const char *text);
 
 #endif

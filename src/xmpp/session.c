@@ -13,12 +13,6 @@
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
 
-struct xs_handler {
-	char *name, *ns, *type;
-	xs_handler_fn fn;
-	void *ud;
-};
-
 struct xs_pending_iq {
 	char *id; /* hash key */
 	char *to; /* addressee, NULL for our own server */
@@ -41,8 +35,6 @@ struct xs {
 	xmpp_ctx_t *ctx;
 	struct xs_callbacks cb;
 	void *ud;
-	struct xs_handler *handlers;
-	size_t nhandlers;
 	struct xs_pending_iq *pending;
 	struct xs_outbox_item *out_head, *out_tail;
 	size_t outbox_len;
@@ -105,12 +97,6 @@ void xs_free(struct xs *xs)
 		loop_fd_remove(xs->loop, xs->report_fd);
 		net_free(xs->net);
 	}
-	for (size_t i = 0; i < xs->nhandlers; i++) {
-		free(xs->handlers[i].name);
-		free(xs->handlers[i].ns);
-		free(xs->handlers[i].type);
-	}
-	free(xs->handlers);
 	free(xs->jid);
 	if (xs->ctx)
 		xmpp_ctx_free(xs->ctx);
@@ -234,45 +220,7 @@ size_t xs_outbox_len(const struct xs *xs)
 	return xs->outbox_len;
 }
 
-/* ---- handlers ---- */
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-int xs_handler_add(struct xs *xs, const char *name, const char *ns, const char *type,
-		   xs_handler_fn fn, void *ud)
-{
-	struct xs_handler *h = realloc(xs->handlers, (xs->nhandlers + 1) * sizeof(*h));
-
-	if (!h)
-		return -1;
-	xs->handlers = h;
-	h = &xs->handlers[xs->nhandlers];
-	*h = (struct xs_handler){dup_or_null(name), dup_or_null(ns), dup_or_null(type), fn, ud};
-	if ((name && !h->name) || (ns && !h->ns) || (type && !h->type)) {
-		free(h->name);
-		free(h->ns);
-		free(h->type);
-		return -1;
-	}
-	xs->nhandlers++;
-	return 0;
-}
-
-static bool matches(const struct xs_handler *h, xmpp_stanza_t *st)
-{
-	const char *name = xmpp_stanza_get_name(st), *type = xmpp_stanza_get_type(st);
-
-	if (h->name && (!name || strcmp(h->name, name)))
-		return false;
-	if (h->type && (!type || strcmp(h->type, type)))
-		return false;
-	if (h->ns && !xmpp_stanza_get_child_by_ns(st, h->ns))
-		return false;
-	return true;
-}
+/* ---- incoming ---- */
 
 void xs_iq_error(struct xs *xs, xmpp_stanza_t *iq, const char *condition)
 {
@@ -331,22 +279,17 @@ static bool answer_pending(struct xs *xs, xmpp_stanza_t *st)
 	fn = p->fn;
 	ud = p->ud;
 	pending_drop(xs, p);
-	fn(xs, st, ud);
+	fn(xs->ud, st, ud);
 	return true;
 }
 
 static void dispatch(struct xs *xs, xmpp_stanza_t *st)
 {
-	const char *name = xmpp_stanza_get_name(st), *type = xmpp_stanza_get_type(st);
+	const char *name = xmpp_stanza_get_name(st);
 
-	if (!strcmp(name, "iq") && answer_pending(xs, st))
+	if (name && !strcmp(name, "iq") && answer_pending(xs, st))
 		return;
-	for (size_t i = 0; i < xs->nhandlers; i++)
-		if (matches(&xs->handlers[i], st) && xs->handlers[i].fn(xs, st, xs->handlers[i].ud))
-			return;
-	/* RFC 6120 §8.2.3: an iq get/set nobody handles still gets an answer. */
-	if (!strcmp(name, "iq") && type && (!strcmp(type, "get") || !strcmp(type, "set")))
-		xs_iq_error(xs, st, "service-unavailable");
+	xs->cb.stanza(xs->ud, st);
 }
 
 /* ---- iq requests ---- */
@@ -360,7 +303,7 @@ static void iq_timeout(struct loop *loop, void *ud)
 
 	p->timer = 0;
 	pending_drop(xs, p);
-	fn(xs, NULL, fud);
+	fn(xs->ud, NULL, fud);
 }
 
 int xs_iq_send(struct xs *xs, xmpp_stanza_t *iq, unsigned timeout_ms, xs_iq_fn fn, void *ud)

@@ -1,11 +1,11 @@
 /* The XMPP session as the core sees it, on the core's thread.
  *
  * It hides the network thread (net.c) behind a small API: connect, send,
- * close; stanza handlers registered by name/namespace/type (dispatch is
- * data, as in libstrophe); iq requests matched by id *and* sender; an
- * outbox that keeps what is sent while the link is down, because
- * libstrophe silently drops a send while disconnected.  It knows nothing of
- * the core: the core registers its handlers here. */
+ * close; iq requests matched by id *and* sender; an outbox that keeps what
+ * is sent while the link is down, because libstrophe silently drops a send
+ * while disconnected; every other stanza handed to its owner, whose job
+ * dispatch is.  It knows nothing of the core.  This header is also the seam
+ * the core's unit tests replace (tests/unit/fake_session.c). */
 #ifndef NATTER_XMPP_SESSION_H
 #define NATTER_XMPP_SESSION_H
 
@@ -33,17 +33,19 @@ struct xs_offline {
 	bool pin_mismatch;
 };
 
+/* What the session tells its owner; ud is the one given to xs_new(). */
 struct xs_callbacks {
 	void (*online)(void *ud, const struct xs_online *o);
 	void (*offline)(void *ud, const struct xs_offline *o);
 	/* The end of xs_register(): fail NET_FAIL_NONE when it worked. */
 	void (*registered)(void *ud, const char *jid, const struct xs_offline *result);
+	/* Every incoming stanza that is not the answer to one of our iqs;
+	 * borrowed for the call. */
+	void (*stanza)(void *ud, xmpp_stanza_t *st);
 };
 
-/* Returns 1 when the stanza was handled (dispatch stops), 0 to pass on. */
-typedef int (*xs_handler_fn)(struct xs *xs, xmpp_stanza_t *st, void *ud);
-/* reply is NULL when the request timed out. */
-typedef void (*xs_iq_fn)(struct xs *xs, xmpp_stanza_t *reply, void *ud);
+/* reply is NULL when the request timed out; owner is xs_new()'s ud. */
+typedef void (*xs_iq_fn)(void *owner, xmpp_stanza_t *reply, void *ud);
 
 struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud);
 void xs_free(struct xs *xs);
@@ -69,10 +71,6 @@ char *xs_make_id(void);
 /* Sends (or keeps in the outbox until online); takes the reference. */
 int xs_send(struct xs *xs, xmpp_stanza_t *st);
 size_t xs_outbox_len(const struct xs *xs);
-
-/* name/ns/type NULL match anything; ns matches a child's namespace. */
-int xs_handler_add(struct xs *xs, const char *name, const char *ns, const char *type,
-		   xs_handler_fn fn, void *ud);
 
 /* Sends an iq get/set, setting its id; fn gets the result or error whose
  * id matches and whose sender is the addressee (or our server when no

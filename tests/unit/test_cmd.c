@@ -1,8 +1,8 @@
 /* Unit tests for cmd/cmd: parsing, dispatch, usage lines and completion.
  *
- * cmd.c reports through core_error() and asks core_online(); this file
- * defines both (and core_info) so the test links without the real core:
- * the linker resolves them here and never pulls core.o out of libnatter.a. */
+ * cmd.c knows nothing of the core: a line runs in a cmd_env whose refuse
+ * callback this file records, with an origin token it must hand to the
+ * handler unchanged. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -15,61 +15,48 @@
 #include <cmocka.h>
 
 #include "cmd/cmd.h"
-#include "core/core.h"
 
 #define UNUSED __attribute__((unused))
 
-/* ---- the core, faked ---- */
+/* ---- the environment, recorded ---- */
 
-static char fake_core_storage;
-#define CORE ((struct core *)&fake_core_storage)
+#define ORIGIN 0x5eed5eedULL
 
+static struct cmd_set *set;
 static bool online;
+static int env_ud;
 
 struct report {
 	int n;
-	const struct core *core;
+	const void *ud;
+	uint64_t origin;
 	int has_command;
 	char command[128];
 	char condition[64];
 	char text[512];
 };
 
-static struct report last_error, last_info;
+static struct report last_error;
 
-static void record(struct report *r, struct core *core, const char *command, const char *condition,
-                   const char *fmt, va_list ap)
+static void refuse(const struct cmd_env *env, const char *command, const char *condition,
+		   const char *text)
 {
+	struct report *r = &last_error;
+
 	r->n++;
-	r->core = core;
+	r->ud = env->ud;
+	r->origin = env->origin;
 	r->has_command = command != NULL;
 	snprintf(r->command, sizeof(r->command), "%s", command ? command : "");
 	snprintf(r->condition, sizeof(r->condition), "%s", condition ? condition : "");
-	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	snprintf(r->text, sizeof(r->text), "%s", text);
 }
 
-bool core_online(const struct core *core)
+static int run(const char *line)
 {
-	assert_ptr_equal(core, CORE);
-	return online;
-}
+	struct cmd_env env = {ORIGIN, online, refuse, &env_ud};
 
-void core_error(struct core *core, const char *command, const char *condition, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	record(&last_error, core, command, condition, fmt, ap);
-	va_end(ap);
-}
-
-void core_info(struct core *core, const char *command, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	record(&last_info, core, command, NULL, fmt, ap);
-	va_end(ap);
+	return cmd_run(set, &env, line);
 }
 
 /* ---- what the commands saw ---- */
@@ -77,7 +64,7 @@ void core_info(struct core *core, const char *command, const char *fmt, ...)
 static struct {
 	int calls;
 	const struct cmd_entry *entry;
-	struct core *core;
+	uint64_t origin;
 	void *ud;
 	int argc;
 	char *argv[CMD_MAX_ARGS + 1];
@@ -99,7 +86,7 @@ static int exec_record(struct cmd_call *call)
 	seen_clear();
 	seen.calls = 1;
 	seen.entry = call->entry;
-	seen.core = call->core;
+	seen.origin = call->origin;
 	seen.ud = call->ud;
 	seen.argc = call->argc;
 	assert_in_range(call->argc, 0, CMD_MAX_ARGS);
@@ -175,16 +162,18 @@ static int setup(void **state UNUSED)
 {
 	seen_clear();
 	memset(&last_error, 0, sizeof(last_error));
-	memset(&last_info, 0, sizeof(last_info));
 	online = true;
-	if (cmd_register(table1, N1, &ud1) || cmd_register(table2, N2, &ud2))
+	set = cmd_set_new();
+	if (!set || cmd_set_add(set, "One", table1, N1, &ud1) ||
+	    cmd_set_add(set, "Two", table2, N2, &ud2))
 		return -1;
 	return 0;
 }
 
 static int teardown(void **state UNUSED)
 {
-	cmd_unregister_all();
+	cmd_set_free(set);
+	set = NULL;
 	seen_clear();
 	return 0;
 }
@@ -195,7 +184,7 @@ static void run_ok(const char *line, const char *name)
 	int rc, before = last_error.n;
 
 	seen_clear();
-	rc = cmd_run(CORE, line);
+	rc = run(line);
 	if (last_error.n != before)
 		fail_msg("\"%s\": unexpected %s: %s", line, last_error.condition, last_error.text);
 	assert_int_equal(rc, 0);
@@ -203,7 +192,7 @@ static void run_ok(const char *line, const char *name)
 	assert_non_null(seen.entry);
 	assert_string_equal(seen.entry->name, name);
 	assert_ptr_equal(seen.entry, find(name));
-	assert_ptr_equal(seen.core, CORE);
+	assert_int_equal(seen.origin, ORIGIN);
 	assert_true(seen.argv_terminated);
 }
 
@@ -213,9 +202,10 @@ static void run_refused(const char *line, const char *condition)
 	int before = last_error.n;
 
 	seen_clear();
-	assert_int_equal(cmd_run(CORE, line), -1);
+	assert_int_equal(run(line), -1);
 	assert_int_equal(last_error.n, before + 1);
-	assert_ptr_equal(last_error.core, CORE);
+	assert_ptr_equal(last_error.ud, &env_ud);
+	assert_int_equal(last_error.origin, ORIGIN);
 	assert_string_equal(last_error.condition, condition);
 	assert_int_equal(seen.calls, 0);
 }
@@ -230,7 +220,7 @@ static void complete_is(const char *line, const char *const *list, const char *c
 static void lookup_is(const char *line, const char *name, size_t len)
 {
 	size_t got = 999;
-	const struct cmd_entry *e = cmd_lookup(line, &got);
+	const struct cmd_entry *e = cmd_lookup(set, line, &got);
 
 	if (!name) {
 		assert_null(e);
@@ -286,27 +276,27 @@ static void test_lookup_unknown(void **state UNUSED)
 	lookup_is("/nope", NULL, 0);
 	lookup_is("/", NULL, 0);
 	lookup_is("", NULL, 0);
-	assert_null(cmd_lookup("/nope", NULL));
-	assert_non_null(cmd_lookup("/quit", NULL));
+	assert_null(cmd_lookup(set, "/nope", NULL));
+	assert_non_null(cmd_lookup(set, "/quit", NULL));
 }
 
 static void test_lookup_without_slash(void **state UNUSED)
 {
 	/* core's /help looks names up this way (without name_len). */
-	const struct cmd_entry *e = cmd_lookup("roster add", NULL);
+	const struct cmd_entry *e = cmd_lookup(set, "roster add", NULL);
 
 	assert_non_null(e);
 	assert_string_equal(e->name, "roster add");
-	assert_ptr_equal(cmd_lookup("ping", NULL), find("ping"));
+	assert_ptr_equal(cmd_lookup(set, "ping", NULL), find("ping"));
 }
 
 static void test_lookup_name_len_without_slash(void **state UNUSED)
 {
 	size_t len = 0;
 
-	assert_non_null(cmd_lookup("roster group add x", &len));
+	assert_non_null(cmd_lookup(set, "roster group add x", &len));
 	assert_int_equal(len, strlen("roster group add"));
-	assert_non_null(cmd_lookup("/roster group add x", &len));
+	assert_non_null(cmd_lookup(set, "/roster group add x", &len));
 	assert_int_equal(len, strlen("/roster group add"));
 }
 
@@ -360,11 +350,11 @@ static void test_run_returns_exec_result(void **state UNUSED)
 {
 	int before = last_error.n;
 
-	assert_int_equal(cmd_run(CORE, "/fail"), -1);
+	assert_int_equal(run("/fail"), -1);
 	assert_int_equal(seen.calls, 1);
 	/* The command's own failure is its to report, not the parser's. */
 	assert_int_equal(last_error.n, before);
-	assert_int_equal(cmd_run(CORE, "/quit"), 0);
+	assert_int_equal(run("/quit"), 0);
 }
 
 static void test_run_unknown_command(void **state UNUSED)
@@ -518,8 +508,9 @@ static void test_run_online_refused_offline(void **state UNUSED)
 
 /* ---- registration, iteration, usage ---- */
 
-static void count_entry(const struct cmd_entry *e, void *ud)
+static void count_entry(const char *title, const struct cmd_entry *e, void *ud)
 {
+	(void)title;
 	const struct cmd_entry ***p = ud;
 
 	*(*p)++ = e;
@@ -529,7 +520,7 @@ static void test_foreach_table_order(void **state UNUSED)
 {
 	const struct cmd_entry *got[N1 + N2 + 1], **p = got;
 
-	cmd_foreach(count_entry, &p);
+	cmd_foreach(set, count_entry, &p);
 	assert_int_equal(p - got, N1 + N2);
 	for (size_t i = 0; i < N1; i++)
 		assert_ptr_equal(got[i], &table1[i]);
@@ -544,26 +535,54 @@ static void test_duplicate_name_first_table_wins(void **state UNUSED)
 	};
 	static int ud3;
 
-	assert_int_equal(cmd_register(dup, 1, &ud3), 0);
-	assert_ptr_equal(cmd_lookup("/quit", NULL), find("quit"));
+	assert_int_equal(cmd_set_add(set, "Three", dup, 1, &ud3), 0);
+	assert_ptr_equal(cmd_lookup(set, "/quit", NULL), find("quit"));
 	run_ok("/quit", "quit");
 	assert_ptr_equal(seen.ud, &ud1);
 	complete_is("/qu", NULL, WANT("quit"));
 }
 
-static void test_unregister_all(void **state UNUSED)
+/* Two sets know nothing of each other: the tables are per set, not
+ * global. */
+static void test_sets_are_separate(void **state UNUSED)
 {
+	struct cmd_set *other = cmd_set_new(), *mine = set;
 	const struct cmd_entry *got[1], **p = got;
 
-	cmd_unregister_all();
-	assert_null(cmd_lookup("/quit", NULL));
-	cmd_foreach(count_entry, &p);
+	assert_non_null(other);
+	set = other;
+	assert_null(cmd_lookup(set, "/quit", NULL));
+	cmd_foreach(set, count_entry, &p);
 	assert_ptr_equal(p, got);
 	run_refused("/quit", "unknown-command");
-	/* Registering again works after a reset. */
-	assert_int_equal(cmd_register(table2, N2, &ud2), 0);
-	assert_null(cmd_lookup("/quit", NULL));
+	assert_int_equal(cmd_set_add(set, "Two", table2, N2, &ud2), 0);
+	assert_null(cmd_lookup(set, "/quit", NULL));
 	run_ok("/ping", "ping");
+	cmd_set_free(other);
+	set = mine;
+	run_ok("/quit", "quit");
+}
+
+static const char *last_title;
+
+static void titles(const char *title, const struct cmd_entry *e, void *ud)
+{
+	size_t *changes = ud;
+
+	(void)e;
+	if (!last_title || strcmp(last_title, title))
+		(*changes)++;
+	last_title = title;
+}
+
+static void test_foreach_gives_table_titles(void **state UNUSED)
+{
+	size_t changes = 0;
+
+	last_title = NULL;
+	cmd_foreach(set, titles, &changes);
+	assert_int_equal(changes, 2);
+	assert_string_equal(last_title, "Two");
 }
 
 static void usage_is(const char *name, const char *want)
@@ -616,7 +635,7 @@ static void complete_is(const char *line, const char *const *list, const char *c
 {
 	struct cmd_known known = {.jids = list, .groups = groups};
 	char **got = (char **)0x1;
-	int n = cmd_complete(line, &known, &got), k = 0;
+	int n = cmd_complete(set, line, &known, &got), k = 0;
 
 	while (want[k])
 		k++;
@@ -753,10 +772,10 @@ static void test_complete_not_a_command(void **state UNUSED)
 {
 	char **got = (char **)0x1;
 
-	assert_int_equal(cmd_complete("hello", NULL, &got), 0);
+	assert_int_equal(cmd_complete(set, "hello", NULL, &got), 0);
 	assert_null(got);
 	got = (char **)0x1;
-	assert_int_equal(cmd_complete("", NULL, &got), 0);
+	assert_int_equal(cmd_complete(set, "", NULL, &got), 0);
 	assert_null(got);
 }
 
@@ -804,7 +823,8 @@ int main(void)
 	    T(test_run_online_refused_offline),
 	    T(test_foreach_table_order),
 	    T(test_duplicate_name_first_table_wins),
-	    T(test_unregister_all),
+	    T(test_sets_are_separate),
+	    T(test_foreach_gives_table_titles),
 	    T(test_usage_line),
 	    T(test_usage_line_long),
 	    T(test_complete_command_name),

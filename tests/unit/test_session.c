@@ -69,7 +69,13 @@ static void on_registered(void *ud, const char *jid, const struct xs_offline *r)
 	(void)r;
 }
 
-static const struct xs_callbacks cbs = {on_online, on_offline, on_registered};
+static void on_stanza(void *ud, xmpp_stanza_t *st)
+{
+	(void)ud;
+	(void)st;
+}
+
+static const struct xs_callbacks cbs = {on_online, on_offline, on_registered, on_stanza};
 
 static xmpp_stanza_t *foreign_iq(xmpp_ctx_t *foreign)
 {

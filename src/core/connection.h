@@ -1,0 +1,19 @@
+/* The connection's life cycle (connection.c): connecting, keepalive,
+ * back-off, resumption and the orderly close.  core.h's core_connect(),
+ * core_quit(), core_online() are implemented there. */
+#ifndef NATTER_CORE_CONNECTION_H
+#define NATTER_CORE_CONNECTION_H
+
+#include "core/module.h"
+
+struct core;
+struct xs_online;
+struct xs_offline;
+
+extern const struct core_module connection_module;
+
+/* The session's reports (xs_callbacks), forwarded by core.c. */
+void connection_online(struct core *core, const struct xs_online *o);
+void connection_offline(struct core *core, const struct xs_offline *o);
+
+#endif

@@ -1,0 +1,44 @@
+/* The core's modules, in the order they start.  Login hooks run in this
+ * order too, so it says what a fresh session asks for first; stopping
+ * walks it backwards. */
+#include "config.h"
+
+#include "core/carbons.h"
+#include "core/chat.h"
+#include "core/connection.h"
+#include "core/disco.h"
+#include "core/help.h"
+#include "core/history.h"
+#include "core/ibr.h"
+#include "core/mam.h"
+#include "core/message.h"
+#include "core/module.h"
+#include "core/presence.h"
+#include "core/replies.h"
+#include "core/roster.h"
+#include "core/subscription.h"
+#include "core/vcard.h"
+
+const struct core_module *const core_modules[] = {
+	&connection_module,
+	/* The store: the roster's and the caps' caches are read from it. */
+	&history_module,
+	&disco_module,
+	/* At login: the roster first (its answer is what the UI shows), then
+	 * carbons, then the archive catch-up before our presence, so that
+	 * Prosody hands over offline messages through the archive only. */
+	&roster_module,
+	&subscription_module,
+	&carbons_module,
+	&mam_module,
+	&chat_module,
+	&message_module,
+	&replies_module,
+	&vcard_module,
+	&ibr_module,
+	&help_module,
+	/* Last: the initial presence goes out once the rest is asked for. */
+	&presence_module,
+};
+
+const size_t core_nmodules = COUNT(core_modules);
