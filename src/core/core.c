@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utlist.h>
 
 #include "core/chat.h"
 #include "core/connection.h"
@@ -20,6 +21,16 @@
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
 
+/* A module's callback for one iq request: the session knows only its
+ * owner (the core) and a user pointer.  Kept on a list so that requests
+ * still unanswered when the core stops can be ended (and their module
+ * state freed) before the session drops them. */
+struct iq_wait {
+	core_iq_fn fn;
+	void *ud;
+	struct iq_wait *prev, *next;
+};
+
 struct core {
 	struct loop *loop;
 	struct account account;
@@ -30,6 +41,8 @@ struct core {
 	struct cmd_set *cmds;
 	void **states; /* one per module, in core_modules order */
 	bool started;
+	bool stopping; /* core_free() runs: events go nowhere */
+	struct iq_wait *waits;
 	char *current_chat;
 };
 
@@ -81,10 +94,23 @@ fail:
 
 void core_free(struct core *core)
 {
+	struct iq_wait *w;
+
 	if (!core)
 		return;
-	/* The session goes first: no answer or stanza can reach a module
-	 * whose state is gone.  Then the modules, last started first. */
+	/* Requests nobody will answer now end as if they had timed out, so
+	 * their modules free what they kept for them; the front end hears
+	 * nothing of it. */
+	core->stopping = true;
+	while ((w = core->waits)) {
+		struct iq_wait done = *w;
+
+		DL_DELETE(core->waits, w);
+		free(w);
+		done.fn(core, NULL, done.ud);
+	}
+	/* Then the session: no answer or stanza can reach a module whose
+	 * state is gone.  Then the modules, last started first. */
 	xs_free(core->xs);
 	core->xs = NULL;
 	for (size_t i = core_nmodules; core->states && i-- > 0;)
@@ -142,7 +168,8 @@ void core_set_state(struct core *core, const struct core_module *m, void *state)
 
 void core_emit(struct core *core, const struct nt_event *ev)
 {
-	core->fe.emit(core->fe.ud, ev);
+	if (!core->stopping)
+		core->fe.emit(core->fe.ud, ev);
 }
 
 /* Formats the text of an error or info event and emits it. */
@@ -230,36 +257,33 @@ int core_send(struct core *core, xmpp_stanza_t *st)
 	return xs_send(core->xs, st);
 }
 
-/* The module's callback for one iq request: the session knows only its
- * owner (the core) and a user pointer. */
-struct iq_wait {
-	core_iq_fn fn;
-	void *ud;
-};
-
 static void iq_answered(void *owner, xmpp_stanza_t *reply, void *ud)
 {
-	struct iq_wait w = *(struct iq_wait *)ud;
+	struct core *core = owner;
+	struct iq_wait *w = ud, done = *w;
 
-	free(ud);
-	w.fn(owner, reply, w.ud);
+	DL_DELETE(core->waits, w);
+	free(w);
+	done.fn(core, reply, done.ud);
 }
 
 int core_iq_send(struct core *core, xmpp_stanza_t *iq, unsigned timeout_ms, core_iq_fn fn,
 		 void *ud)
 {
-	struct iq_wait *w = malloc(sizeof(*w));
+	struct iq_wait *w = core->stopping ? NULL : calloc(1, sizeof(*w));
 
 	if (!w) {
 		xmpp_stanza_release(iq);
 		return -1;
 	}
-	*w = (struct iq_wait){fn, ud};
+	w->fn = fn;
+	w->ud = ud;
 	/* On failure xs_iq_send() has released iq and will never answer. */
 	if (xs_iq_send(core->xs, iq, timeout_ms, iq_answered, w)) {
 		free(w);
 		return -1;
 	}
+	DL_APPEND(core->waits, w);
 	return 0;
 }
 

@@ -1,0 +1,298 @@
+/* One event as one JSON object (doc/headless.md): "event" first, then
+ * "ts" (RFC 3339, UTC), then the event's fields.  Headless mode prints it;
+ * the core's unit tests read events the same way. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "headless/event_json.h"
+#include "util/log.h"
+
+static const char *const kind_names[] = {
+	[NT_EV_CONNECTING] = "connecting",   [NT_EV_CONNECTED] = "connected",     [NT_EV_DISCONNECTED] = "disconnected",
+	[NT_EV_RECONNECTING] = "reconnecting", [NT_EV_RESUMED] = "resumed",
+	[NT_EV_TLS_UNTRUSTED] = "tls_untrusted", [NT_EV_ERROR] = "error",
+	[NT_EV_INFO] = "info",               [NT_EV_MESSAGE] = "message",
+	[NT_EV_PRESENCE] = "presence",       [NT_EV_VERSION] = "version",
+	[NT_EV_PONG] = "pong",               [NT_EV_RAW_SENT] = "raw_sent",
+	[NT_EV_ROSTER] = "roster",           [NT_EV_ROSTER_PUSH] = "roster_push",
+	[NT_EV_SUBSCRIPTION] = "subscription", [NT_EV_SUB_PENDING] = "sub_pending",
+	[NT_EV_CHAT_STATE] = "chat_state",   [NT_EV_RECEIPT] = "receipt",
+	[NT_EV_DISCO_INFO] = "disco_info",   [NT_EV_DISCO_ITEMS] = "disco_items",
+	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
+	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
+	[NT_EV_HISTORY] = "history",
+};
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+	/* Strings reach us sanitised; json_string() refuses invalid UTF-8,
+	 * which would be a bug upstream, so it is logged, not hidden. */
+	if (!v)
+		return;
+	if (json_object_set_new(o, key, json_string(v)))
+		log_error("event field %s was not valid UTF-8 and was left out", key);
+}
+
+static json_t *roster_item(const struct nt_roster_item *it)
+{
+	json_t *o = json_object(), *groups = json_array();
+
+	if (!o || !groups) {
+		json_decref(o);
+		json_decref(groups);
+		return NULL;
+	}
+	set_str(o, "jid", it->jid);
+	set_str(o, "name", it->name);
+	set_str(o, "subscription", it->subscription);
+	set_str(o, "ask", it->ask);
+	for (size_t i = 0; i < it->ngroups; i++)
+		json_array_append_new(groups, json_string(it->groups[i]));
+	json_object_set_new(o, "groups", groups);
+	return o;
+}
+
+/* Adds key: [ each(i) for i < n ]; each returns a new object or NULL. */
+static void set_array(json_t *o, const char *key, size_t n, json_t *(*each)(const void *, size_t),
+		      const void *items)
+{
+	json_t *a = json_array();
+
+	if (!a)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *el = each(items, i);
+
+		if (el)
+			json_array_append_new(a, el);
+	}
+	json_object_set_new(o, key, a);
+}
+
+static json_t *each_roster(const void *items, size_t i)
+{
+	return roster_item(&((const struct nt_roster_item *)items)[i]);
+}
+
+static json_t *each_request(const void *items, size_t i)
+{
+	const struct nt_sub_request *r = &((const struct nt_sub_request *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "from", r->from);
+	set_str(o, "status", r->status);
+	return o;
+}
+
+static json_t *each_identity(const void *items, size_t i)
+{
+	const struct nt_disco_identity *id = &((const struct nt_disco_identity *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "category", id->category);
+	set_str(o, "type", id->type);
+	set_str(o, "name", id->name);
+	return o;
+}
+
+static json_t *each_string(const void *items, size_t i)
+{
+	return json_string(((const char *const *)items)[i]);
+}
+
+static json_t *each_item(const void *items, size_t i)
+{
+	const struct nt_disco_item *it = &((const struct nt_disco_item *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "jid", it->jid);
+	set_str(o, "node", it->node);
+	set_str(o, "name", it->name);
+	return o;
+}
+
+static json_t *each_history(const void *items, size_t i)
+{
+	const struct nt_history_message *m = &((const struct nt_history_message *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "ts", m->ts);
+	set_str(o, "from", m->from);
+	set_str(o, "to", m->to);
+	set_str(o, "body", m->body);
+	set_str(o, "xhtml", m->xhtml);
+	set_str(o, "direction", m->direction);
+	if (m->delayed)
+		json_object_set_new(o, "delayed", json_true());
+	if (m->carbon)
+		json_object_set_new(o, "carbon", json_true());
+	return o;
+}
+
+static void set_fields(json_t *o, const char *key, const struct nt_field *f, size_t n)
+{
+	json_t *fields = json_object();
+
+	for (size_t i = 0; fields && i < n; i++)
+		set_str(fields, f[i].name, f[i].value);
+	if (fields)
+		json_object_set_new(o, key, fields);
+}
+
+static void timestamp(json_t *o)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[40];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%03ldZ", ts.tv_nsec / 1000000);
+	set_str(o, "ts", buf);
+}
+
+static void fill(json_t *o, const struct nt_event *ev)
+{
+	switch (ev->kind) {
+	case NT_EV_CONNECTING:
+		json_object_set_new(o, "attempt", json_integer(ev->u.connecting.attempt));
+		break;
+	case NT_EV_CONNECTED:
+		set_str(o, "jid", ev->u.connected.jid);
+		json_object_set_new(o, "secure", json_boolean(ev->u.connected.secure));
+		set_str(o, "mechanism", ev->u.connected.mechanism);
+		break;
+	case NT_EV_DISCONNECTED:
+		set_str(o, "reason", ev->u.disconnected.reason);
+		break;
+	case NT_EV_RECONNECTING:
+		json_object_set_new(o, "attempt", json_integer(ev->u.reconnecting.attempt));
+		json_object_set_new(o, "in_ms", json_integer(ev->u.reconnecting.in_ms));
+		break;
+	case NT_EV_RESUMED:
+	case NT_EV_RAW_SENT:
+		break;
+	case NT_EV_TLS_UNTRUSTED:
+		set_str(o, "fingerprint", ev->u.tls_untrusted.fingerprint);
+		set_str(o, "reason", ev->u.tls_untrusted.reason);
+		json_object_set_new(o, "pin_mismatch",
+				    json_boolean(ev->u.tls_untrusted.pin_mismatch));
+		break;
+	case NT_EV_ERROR:
+		set_str(o, "command", ev->u.error.command);
+		set_str(o, "condition", ev->u.error.condition);
+		set_str(o, "text", ev->u.error.text);
+		break;
+	case NT_EV_INFO:
+		set_str(o, "command", ev->u.info.command);
+		set_str(o, "text", ev->u.info.text);
+		break;
+	case NT_EV_MESSAGE:
+		set_str(o, "from", ev->u.message.from);
+		set_str(o, "to", ev->u.message.to);
+		set_str(o, "type", ev->u.message.type);
+		set_str(o, "id", ev->u.message.id);
+		set_str(o, "body", ev->u.message.body);
+		set_str(o, "xhtml", ev->u.message.xhtml);
+		set_str(o, "thread", ev->u.message.thread);
+		if (ev->u.message.delayed)
+			json_object_set_new(o, "delayed", json_true());
+		set_str(o, "stamp", ev->u.message.stamp);
+		set_str(o, "carbon", ev->u.message.carbon);
+		if (ev->u.message.outgoing)
+			json_object_set_new(o, "outgoing", json_true());
+		break;
+	case NT_EV_PRESENCE:
+		set_str(o, "from", ev->u.presence.from);
+		set_str(o, "type", ev->u.presence.type);
+		set_str(o, "show", ev->u.presence.show);
+		set_str(o, "status", ev->u.presence.status);
+		json_object_set_new(o, "priority", json_integer(ev->u.presence.priority));
+		break;
+	case NT_EV_VERSION:
+		set_str(o, "from", ev->u.version.from);
+		set_str(o, "name", ev->u.version.name);
+		set_str(o, "version", ev->u.version.version);
+		set_str(o, "os", ev->u.version.os);
+		break;
+	case NT_EV_PONG:
+		set_str(o, "from", ev->u.pong.from);
+		json_object_set_new(o, "rtt_ms", json_integer(ev->u.pong.rtt_ms));
+		break;
+	case NT_EV_ROSTER:
+		set_array(o, "items", ev->u.roster.count, each_roster, ev->u.roster.items);
+		break;
+	case NT_EV_ROSTER_PUSH:
+		json_object_set_new(o, "item", roster_item(&ev->u.roster_push.item));
+		break;
+	case NT_EV_SUBSCRIPTION:
+		set_str(o, "from", ev->u.subscription.from);
+		set_str(o, "type", ev->u.subscription.type);
+		set_str(o, "status", ev->u.subscription.status);
+		break;
+	case NT_EV_SUB_PENDING:
+		set_array(o, "requests", ev->u.sub_pending.count, each_request,
+			  ev->u.sub_pending.items);
+		break;
+	case NT_EV_CHAT_STATE:
+		set_str(o, "from", ev->u.chat_state.from);
+		set_str(o, "state", ev->u.chat_state.state);
+		break;
+	case NT_EV_RECEIPT:
+		set_str(o, "from", ev->u.receipt.from);
+		set_str(o, "id", ev->u.receipt.id);
+		break;
+	case NT_EV_DISCO_INFO:
+		set_str(o, "from", ev->u.disco_info.from);
+		set_str(o, "node", ev->u.disco_info.node);
+		set_array(o, "identities", ev->u.disco_info.nidentities, each_identity,
+			  ev->u.disco_info.identities);
+		set_array(o, "features", ev->u.disco_info.nfeatures, each_string,
+			  ev->u.disco_info.features);
+		break;
+	case NT_EV_DISCO_ITEMS:
+		set_str(o, "from", ev->u.disco_items.from);
+		set_str(o, "node", ev->u.disco_items.node);
+		set_array(o, "items", ev->u.disco_items.count, each_item, ev->u.disco_items.items);
+		break;
+	case NT_EV_VCARD:
+		set_str(o, "from", ev->u.vcard.from);
+		set_fields(o, "fields", ev->u.vcard.fields, ev->u.vcard.count);
+		break;
+	case NT_EV_REGISTERED:
+		set_str(o, "jid", ev->u.registered.jid);
+		break;
+	case NT_EV_PASSWORD_CHANGED:
+	case NT_EV_UNREGISTERED:
+		break;
+	case NT_EV_HISTORY:
+		set_str(o, "with", ev->u.history.with);
+		set_str(o, "query", ev->u.history.query);
+		set_array(o, "messages", ev->u.history.count, each_history, ev->u.history.messages);
+		break;
+	}
+}
+
+char *event_json(const struct nt_event *ev)
+{
+	json_t *o = json_object();
+	char *line;
+
+	if (!o)
+		return NULL;
+	set_str(o, "event", kind_names[ev->kind]);
+	timestamp(o);
+	/* Which input line caused it (its number in headless mode): a script
+	 * can tell the answers to two /version commands apart. */
+	if (ev->origin)
+		json_object_set_new(o, "origin", json_integer((json_int_t)ev->origin));
+	fill(o, ev);
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return line;
+}

@@ -1,0 +1,340 @@
+/* The fake session: see fake_session.h. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fake_session.h"
+#include "util/jid.h"
+#include "xmpp/stanza.h"
+
+struct pending {
+	char *id, *to;
+	xs_iq_fn fn;
+	void *ud;
+	uint64_t timer;
+	struct xs *xs;
+	struct pending *next;
+};
+
+struct xs {
+	struct loop *loop;
+	struct xs_callbacks cb;
+	void *ud;
+	xmpp_ctx_t *ctx;
+	bool online;
+	char *jid;
+	char **sent;
+	size_t nsent;
+	struct pending *pending;
+	unsigned connects, closes, next_id;
+};
+
+static struct xs *last;
+
+struct xs *fake_xs(void)
+{
+	return last;
+}
+
+struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud)
+{
+	struct xs *xs = calloc(1, sizeof(*xs));
+
+	assert_non_null(xs);
+	xmpp_initialize();
+	xs->loop = loop;
+	xs->cb = *cb;
+	xs->ud = ud;
+	xs->ctx = xmpp_ctx_new(NULL, NULL);
+	assert_non_null(xs->ctx);
+	last = xs;
+	return xs;
+}
+
+static void pending_drop(struct xs *xs, struct pending *p)
+{
+	for (struct pending **pp = &xs->pending; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	loop_timer_cancel(xs->loop, p->timer);
+	free(p->id);
+	free(p->to);
+	free(p);
+}
+
+void fake_clear_sent(struct xs *xs)
+{
+	for (size_t i = 0; i < xs->nsent; i++)
+		free(xs->sent[i]);
+	free(xs->sent);
+	xs->sent = NULL;
+	xs->nsent = 0;
+}
+
+void xs_free(struct xs *xs)
+{
+	if (!xs)
+		return;
+	while (xs->pending)
+		pending_drop(xs, xs->pending);
+	fake_clear_sent(xs);
+	free(xs->jid);
+	xmpp_ctx_free(xs->ctx);
+	if (last == xs)
+		last = NULL;
+	free(xs);
+}
+
+xmpp_ctx_t *xs_ctx(struct xs *xs)
+{
+	return xs->ctx;
+}
+
+int xs_connect(struct xs *xs, struct net_params *params)
+{
+	xs->connects++;
+	net_params_clear(params);
+	return 0;
+}
+
+void xs_close(struct xs *xs)
+{
+	xs->closes++;
+}
+
+void xs_abort(struct xs *xs)
+{
+	(void)xs;
+}
+
+int xs_register(struct xs *xs, struct net_params *params)
+{
+	(void)xs;
+	net_params_clear(params);
+	return 0;
+}
+
+void xs_abort_register(struct xs *xs)
+{
+	(void)xs;
+}
+
+bool xs_online(const struct xs *xs)
+{
+	return xs->online;
+}
+
+const char *xs_jid(const struct xs *xs)
+{
+	return xs->online ? xs->jid : NULL;
+}
+
+char *xs_make_id(void)
+{
+	static unsigned n;
+	char *id;
+
+	if (asprintf(&id, "fake-%u", ++n) < 0)
+		return NULL;
+	return id;
+}
+
+int xs_send(struct xs *xs, xmpp_stanza_t *st)
+{
+	char *text = NULL, **grown;
+	size_t len;
+
+	assert_int_equal(xmpp_stanza_to_text(st, &text, &len), XMPP_EOK);
+	grown = realloc(xs->sent, (xs->nsent + 1) * sizeof(*grown));
+	assert_non_null(grown);
+	xs->sent = grown;
+	xs->sent[xs->nsent] = strdup(text);
+	assert_non_null(xs->sent[xs->nsent]);
+	xs->nsent++;
+	xmpp_free(xs->ctx, text);
+	xmpp_stanza_release(st);
+	return 0;
+}
+
+size_t xs_outbox_len(const struct xs *xs)
+{
+	(void)xs;
+	return 0;
+}
+
+static void iq_timeout(struct loop *loop, void *ud)
+{
+	struct pending *p = ud;
+	struct xs *xs = p->xs;
+	xs_iq_fn fn = p->fn;
+	void *fud = p->ud;
+
+	(void)loop;
+	p->timer = 0;
+	pending_drop(xs, p);
+	fn(xs->ud, NULL, fud);
+}
+
+int xs_iq_send(struct xs *xs, xmpp_stanza_t *iq, unsigned timeout_ms, xs_iq_fn fn, void *ud)
+{
+	struct pending *p;
+	const char *to = xmpp_stanza_get_to(iq);
+
+	if (!xs->online) {
+		xmpp_stanza_release(iq);
+		return -1;
+	}
+	p = calloc(1, sizeof(*p));
+	assert_non_null(p);
+	p->id = xs_make_id();
+	p->to = to ? strdup(to) : NULL;
+	p->fn = fn;
+	p->ud = ud;
+	p->xs = xs;
+	p->timer = loop_timer_add(xs->loop, timeout_ms, iq_timeout, p);
+	p->next = xs->pending;
+	xs->pending = p;
+	xmpp_stanza_set_id(iq, p->id);
+	return xs_send(xs, iq);
+}
+
+void xs_iq_error(struct xs *xs, xmpp_stanza_t *iq, const char *condition)
+{
+	xmpp_stanza_t *err = st_iq_error(xs->ctx, iq, condition);
+
+	if (err)
+		xs_send(xs, err);
+}
+
+/* ---- driving it ---- */
+
+void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver)
+{
+	struct xs_online o = {jid, "SCRAM-SHA-1", resumed, true, rosterver};
+
+	free(xs->jid);
+	xs->jid = strdup(jid);
+	assert_non_null(xs->jid);
+	xs->online = true;
+	xs->cb.online(xs->ud, &o);
+}
+
+void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, const char *text)
+{
+	struct xs_offline o = {fail, condition, text, NULL, false};
+
+	xs->online = false;
+	xs->cb.offline(xs->ud, &o);
+}
+
+/* As session.c: an answer counts only from whom we asked. */
+static bool from_addressee(const struct xs *xs, const char *to, const char *from)
+{
+	if (!to)
+		return !from || jid_bare_equal(from, xs->jid) || !strchr(from, '@');
+	return from && !strcmp(to, from);
+}
+
+void fake_receive(struct xs *xs, const char *xml)
+{
+	xmpp_stanza_t *st = xmpp_stanza_new_from_string(xs->ctx, xml);
+	const char *type, *id;
+
+	if (!st)
+		fail_msg("not well-formed: %s", xml);
+	type = xmpp_stanza_get_type(st);
+	id = xmpp_stanza_get_id(st);
+	if (!strcmp(xmpp_stanza_get_name(st), "iq") && type && id &&
+	    (!strcmp(type, "result") || !strcmp(type, "error"))) {
+		for (struct pending *p = xs->pending; p; p = p->next) {
+			if (strcmp(p->id, id) || !from_addressee(xs, p->to, xmpp_stanza_get_from(st)))
+				continue;
+			xs_iq_fn fn = p->fn;
+			void *ud = p->ud;
+
+			pending_drop(xs, p);
+			fn(xs->ud, st, ud);
+			xmpp_stanza_release(st);
+			return;
+		}
+	}
+	xs->cb.stanza(xs->ud, st);
+	xmpp_stanza_release(st);
+}
+
+void fake_receivef(struct xs *xs, const char *fmt, ...)
+{
+	char *xml = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	assert_true(vasprintf(&xml, fmt, ap) >= 0);
+	va_end(ap);
+	fake_receive(xs, xml);
+	free(xml);
+}
+
+size_t fake_sent_count(struct xs *xs)
+{
+	return xs->nsent;
+}
+
+const char *fake_sent(struct xs *xs, size_t i)
+{
+	return i < xs->nsent ? xs->sent[i] : NULL;
+}
+
+const char *fake_find_sent(struct xs *xs, size_t from, const char *needle, size_t *index)
+{
+	for (size_t i = from; i < xs->nsent; i++) {
+		if (strstr(xs->sent[i], needle)) {
+			if (index)
+				*index = i;
+			return xs->sent[i];
+		}
+	}
+	return NULL;
+}
+
+char *fake_sent_id(struct xs *xs, size_t i)
+{
+	xmpp_stanza_t *st;
+	const char *id;
+	char *out;
+
+	if (i >= xs->nsent || !(st = xmpp_stanza_new_from_string(xs->ctx, xs->sent[i])))
+		return NULL;
+	id = xmpp_stanza_get_id(st);
+	out = id ? strdup(id) : NULL;
+	xmpp_stanza_release(st);
+	return out;
+}
+
+size_t fake_pending_iqs(struct xs *xs)
+{
+	size_t n = 0;
+
+	for (struct pending *p = xs->pending; p; p = p->next)
+		n++;
+	return n;
+}
+
+unsigned fake_connects(struct xs *xs)
+{
+	return xs->connects;
+}
+
+unsigned fake_closes(struct xs *xs)
+{
+	return xs->closes;
+}
