@@ -20,6 +20,12 @@ struct settings {
 	/* [ui] */
 	char *theme;          /* default "default" */
 	bool bell;            /* default true */
+	bool roster_offline;  /* the roster pane lists offline contacts (default false) */
+	bool occupants;       /* the occupant list shows beside a room (default true) */
+	/* [rooms] */
+	bool show_joins;      /* occupants joining and leaving are shown (default true) */
+	bool room_bell;       /* ring for every room message, not just mentions (false) */
+	int self_ping;        /* s of room silence before a XEP-0410 self-ping; 0 off (300) */
 	char *default_account; /* [general] account: the one natter opens without -a */
 };
 

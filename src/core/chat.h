@@ -5,6 +5,7 @@
 #define NATTER_CORE_CHAT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <strophe.h>
 
 #include "core/core_internal.h"
@@ -32,5 +33,9 @@ struct chat_via {
  * directly) in the history and reports it unless it is a duplicate.
  * Returns 1 when reported, 0 for a duplicate, -1 when it had no content. */
 int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via);
+
+/* A XEP-0082 date-time ("2024-05-01T12:30:00.123Z", "...+02:00") in UTC
+ * milliseconds, or -1 when it is not one. */
+int64_t chat_stamp_ms(const char *stamp);
 
 #endif

@@ -20,6 +20,10 @@ extern const struct core_module history_module;
 int history_record(struct core *core, struct store_msg *m);
 void history_delivery(struct core *core, const char *peer, const char *stanza_id,
 		      enum store_delivery state);
+/* Where catching up with a room starts (store_room_last): the room's
+ * newest stanza-id stored (*sid, malloc'd or NULL) and its newest time
+ * (*ts_ms, 0 when nothing of the room is stored).  0, or -1 (no store). */
+int history_room_last(struct core *core, const char *room, char **sid, int64_t *ts_ms);
 /* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
 char *history_last_archive_id(struct core *core);
 

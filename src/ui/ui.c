@@ -764,6 +764,15 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
+	case NT_EV_MUC_JOINED:
+	case NT_EV_MUC_PRESENCE:
+	case NT_EV_MUC_SUBJECT:
+	case NT_EV_MUC_LEFT:
+	case NT_EV_MUC_INVITE:
+	case NT_EV_MUC_OCCUPANTS:
+	case NT_EV_BOOKMARKS:
+	case NT_EV_MUC_CONFIG:
+		break;
 	case NT_EV_HISTORY:
 		if (!ev->u.history.count)
 			ui_print_reply(ui, ev->origin, false, WL_INFO,

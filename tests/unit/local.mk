@@ -46,6 +46,12 @@ tests_unit_test_core_SOURCES = tests/unit/test_core.c $(CORE_HARNESS)
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/test_muc
+TESTS += tests/unit/test_muc
+tests_unit_test_muc_SOURCES = tests/unit/test_muc.c $(CORE_HARNESS)
+tests_unit_test_muc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_muc_LDADD = $(UNIT_LDADD)
+
 tests_unit_test_session_SOURCES = tests/unit/test_session.c
 tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_session_LDADD = $(UNIT_LDADD)
