@@ -31,6 +31,7 @@ struct backlog_row {
  * are copied: the core's strings live only during the callback. */
 struct backlog_page {
 	struct ui *ui;
+	const struct window *w;
 	struct backlog_row *rows;
 	size_t n;
 	bool nomem;
@@ -63,7 +64,7 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	r.when = m->ts ? ui_parse_stamp(m->ts) : (time_t)-1;
 	if (r.when == (time_t)-1)
 		r.when = time(NULL);
-	r.nick = ui_nick(own ? ui_own_jid(p->ui) : m->from);
+	r.nick = ui_rooms_line_nick(p->ui, p->w, m->from, own);
 	if (!m->xhtml || markup_render(m->xhtml, &r.text, &r.attrs) || !r.text || !*r.text) {
 		free(r.text);
 		free(r.attrs);
@@ -87,6 +88,7 @@ static int backlog_fetch(struct ui *ui, struct window *w, long long before_id,
 
 	memset(p, 0, sizeof(*p));
 	p->ui = ui;
+	p->w = w;
 	if (!ui->core || !w->jid)
 		return -1;
 	p->rows = calloc(BACKLOG_PAGE, sizeof(*p->rows));

@@ -295,11 +295,9 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 	free(s);
 }
 
-/* The line for a message: its XHTML-IM rendering when there is one that
- * says anything, else the plain body. */
-static struct window_line *ui_print_message(struct ui *ui, struct window *w,
-                                            enum window_line_kind kind, time_t when, bool delayed,
-                                            const char *nick, const char *body, const char *xhtml)
+struct window_line *ui_print_message(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                     time_t when, bool delayed, const char *nick,
+                                     const char *body, const char *xhtml)
 {
 	unsigned char *attrs = NULL;
 	wchar_t *text = NULL;
@@ -342,6 +340,11 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* Chat states and receipts have events of their own. */
 	if (!m->body && !m->xhtml)
 		return;
+	/* A room's, or a private one with an occupant: windows of their own. */
+	if (m->room) {
+		ui_rooms_message(ui, ev);
+		return;
+	}
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
 		fresh = !winlist_find(ui, bare);
@@ -542,8 +545,11 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 
 static void ui_ev_chat_state(struct ui *ui, const struct nt_event *ev)
 {
-	const char *st = ev->u.chat_state.state;
-	char *bare = ev->u.chat_state.from ? ui_bare(ev->u.chat_state.from) : NULL;
+	const char *st = ev->u.chat_state.state, *from = ev->u.chat_state.from;
+	/* An occupant typing to us privately: its window, not the room's. */
+	char *bare = !from                                ? NULL
+	             : rooms_is_private(&ui->rooms, from) ? strdup(from)
+	                                                  : ui_bare(from);
 	struct window *w = bare ? winlist_find(ui, bare) : NULL;
 
 	/* Typing with no conversation open is not worth a window of its own. */
@@ -772,6 +778,7 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_MUC_OCCUPANTS:
 	case NT_EV_BOOKMARKS:
 	case NT_EV_MUC_CONFIG:
+		ui_rooms_event(ui, ev);
 		break;
 	case NT_EV_HISTORY:
 		if (!ev->u.history.count)
@@ -815,6 +822,12 @@ static bool ui_is_command(const char *line, const char *name, const char **arg)
 	}
 	*arg = p;
 	return true;
+}
+
+void ui_occ_set(struct ui *ui, bool on)
+{
+	ui->occ_on = on;
+	ui->dirty |= DIRTY_LAYOUT;
 }
 
 bool ui_pane_set(struct ui *ui, bool on)
@@ -963,6 +976,10 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 	char *err = NULL;
 
 	ui->bell = s->bell;
+	ui->pane_offline = s->roster_offline;
+	ui->occ_on = s->occupants;
+	ui->show_joins = s->show_joins;
+	ui->room_bell = s->room_bell;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
 	    theme_load(&ui->theme, NULL, &err) == 0)
 		free(err);
@@ -1025,6 +1042,8 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	ui->loop = loop;
 	ui->bell = true;
 	ui->pane_on = true;
+	ui->occ_on = true;
+	ui->show_joins = true;
 	ui->winch_pipe[0] = ui->winch_pipe[1] = -1;
 	input_init(&ui->input);
 	/* Wide characters and wcwidth() need the user's character set. */
@@ -1125,6 +1144,7 @@ void ui_free(struct ui *ui)
 	for (i = 0; i < ui->nknown; i++)
 		free(ui->known[i]);
 	contacts_free(&ui->contacts);
+	rooms_free(&ui->rooms);
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);

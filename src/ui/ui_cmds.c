@@ -67,9 +67,20 @@ static int ui_cmds_win(struct cmd_call *call)
 static int ui_cmds_close(struct cmd_call *call)
 {
 	struct ui *ui = call->ud;
+	struct window *w = winlist_current(ui);
+	struct room *r;
 
 	if (ui->cur == 0) {
 		return reply(call, true, "/close: the console stays open; /quit leaves natter");
+	}
+	/* Closing a room's window leaves the room. */
+	r = w->kind == WIN_ROOM ? rooms_find(&ui->rooms, w->jid) : NULL;
+	if (r && r->joined) {
+		char *line = NULL;
+
+		if (asprintf(&line, "/part %s", r->jid) >= 0)
+			core_input(ui->core, line, call->origin);
+		free(line);
 	}
 	return winlist_close(ui, ui->cur);
 }
@@ -157,6 +168,23 @@ static int ui_cmds_pane(struct cmd_call *call)
 	return 0;
 }
 
+/* /occupants [show|hide]: rooms' occupant lists, toggled like F3. */
+static int ui_cmds_occupants(struct cmd_call *call)
+{
+	struct ui *ui = call->ud;
+	const char *arg = call->argc ? call->argv[0] : NULL;
+	bool on = !ui->occ_on;
+
+	if (arg && !strcasecmp(arg, "show"))
+		on = true;
+	else if (arg && !strcasecmp(arg, "hide"))
+		on = false;
+	else if (arg)
+		return reply(call, true, "/occupants show or hide");
+	ui_occ_set(ui, on);
+	return reply(call, false, "rooms' occupant lists are %s", on ? "shown" : "hidden");
+}
+
 static const struct cmd_entry ui_cmds_table[] = {
     {
         .name = "pane",
@@ -165,6 +193,14 @@ static const struct cmd_entry ui_cmds_table[] = {
         .max_args = 1,
         .complete = {"show|hide|offline"},
         .exec = ui_cmds_pane,
+    },
+    {
+        .name = "occupants",
+        .usage = "[show|hide]",
+        .help = "show or hide the occupant list beside rooms (F3)",
+        .max_args = 1,
+        .complete = {"show|hide"},
+        .exec = ui_cmds_occupants,
     },
     {
         .name = "win",
@@ -178,7 +214,7 @@ static const struct cmd_entry ui_cmds_table[] = {
     {
         .name = "close",
         .usage = "",
-        .help = "close the current chat window",
+        .help = "close the current window (a room's: leave the room)",
         .exec = ui_cmds_close,
     },
     {

@@ -159,9 +159,11 @@ class Natter:
                 continue
             ev = None
             try:
+                # Pairs only to check that "event" comes first; the event
+                # itself is plain dicts all the way down.
                 pairs = json.loads(line, object_pairs_hook=lambda p: p)
                 if isinstance(pairs, list) and pairs and pairs[0][0] == "event":
-                    ev = dict(pairs)
+                    ev = json.loads(line)
                     if not isinstance(ev.get("ts"), str) or not _TS.match(ev["ts"]):
                         self.protocol_errors.append("bad or missing ts: " + line)
                 else:
