@@ -372,7 +372,7 @@ static void test_join_errors_leave_nothing_behind(void **state)
 	assert_int_equal(harness_input(h, "/join err-conflict@muc.example.org/other", 10), 0);
 	sent_with(h, 0, "<presence", "to=\"err-conflict@muc.example.org/other\"");
 	self_presence(h, "err-conflict@muc.example.org", "other", NULL);
-	harness_expect(h, "muc_joined", mark);
+	json_decref(harness_expect(h, "muc_joined", mark));
 	/* A room that never answers is given up, also leaving nothing. */
 	fake_clear_sent(h->xs);
 	mark = harness_mark(h);
@@ -1016,7 +1016,12 @@ static void test_bookmarks_pep(void **state)
 			    "name='Pushed'/></item></items></event></message>");
 	ev = harness_expect(h, "bookmarks", mark);
 	assert_int_equal(json_array_size(json_object_get(ev, "items")), 2);
-	assert_non_null(strstr(json_dumps(ev, 0), "pushed@muc.example.org"));
+	{
+		char *text = json_dumps(ev, 0);
+
+		assert_non_null(strstr(text, "pushed@muc.example.org"));
+		free(text);
+	}
 	json_decref(ev);
 	/* ...and a stranger's is not. */
 	mark = harness_mark(h);
