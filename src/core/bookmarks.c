@@ -460,8 +460,16 @@ static int add_conference(xmpp_stanza_t *parent, const char *ns, const struct bo
 	return bad ? -1 : 0;
 }
 
-static int send_write(struct core *core, xmpp_stanza_t *iq, struct bm_req *q)
+/* Sends a change built without trouble (bad is 0); takes iq and q. */
+static int send_write(struct core *core, xmpp_stanza_t *iq, struct bm_req *q, int bad)
 {
+	if (bad) {
+		if (iq)
+			xmpp_stanza_release(iq);
+		core_error(core, q->cause, "internal-server-error", "out of memory");
+		req_free(q);
+		return -1;
+	}
 	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, write_answer, q)) {
 		core_error(core, q->cause, "not-connected", "not sent: not connected");
 		req_free(q);
@@ -507,14 +515,7 @@ static int write_pep(struct core *core, struct bm_req *q)
 		       add_field(x, "pubsub#send_last_published_item", "never", NULL) ||
 		       add_field(x, "pubsub#access_model", "whitelist", NULL);
 	}
-	if (bad) {
-		if (iq)
-			xmpp_stanza_release(iq);
-		core_error(core, q->cause, "internal-server-error", "out of memory");
-		req_free(q);
-		return -1;
-	}
-	return send_write(core, iq, q);
+	return send_write(core, iq, q, bad);
 }
 
 /* XEP-0048: the whole storage, with this change, after a fresh read. */
@@ -542,14 +543,7 @@ static int write_private(struct core *core, struct bm_req *q)
 			bad |= add_conference(storage, NULL, &s->items[i], true);
 	if (!bad && !q->remove)
 		bad |= add_conference(storage, NULL, &q->b, true);
-	if (bad) {
-		if (iq)
-			xmpp_stanza_release(iq);
-		core_error(core, q->cause, "internal-server-error", "out of memory");
-		req_free(q);
-		return -1;
-	}
-	return send_write(core, iq, q);
+	return send_write(core, iq, q, bad);
 }
 
 static int change(struct core *core, struct bm_req *q)

@@ -238,6 +238,13 @@ int64_t chat_stamp_ms(const char *stamp)
 	return stamp_ms(stamp);
 }
 
+static const char *sid_child(xmpp_stanza_t *st, const char *name, const char *by);
+
+const char *chat_sid(xmpp_stanza_t *st, const char *name, const char *by)
+{
+	return sid_child(st, name, by);
+}
+
 /* The id of a child <name xmlns='urn:xmpp:sid:0' id=.../>; with by, only
  * the one that names exactly that entity. */
 static const char *sid_child(xmpp_stanza_t *st, const char *name, const char *by)

@@ -177,24 +177,6 @@ out:
 
 /* ---- receiving ---- */
 
-/* The id of <name xmlns=urn:xmpp:sid:0/>; with by, only the one the room
- * itself gave (by = the room), which the room strips from what occupants
- * send. */
-static const char *sid_of(xmpp_stanza_t *st, const char *name, const char *by)
-{
-	for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
-		const char *n = xmpp_stanza_get_name(c), *ns = xmpp_stanza_get_ns(c);
-		const char *cby = xmpp_stanza_get_attribute(c, "by");
-
-		if (!xmpp_stanza_is_tag(c) || !n || !ns || strcmp(n, name) || strcmp(ns, NS_SID))
-			continue;
-		if (by && (!cby || strchr(cby, '/') || !jid_bare_equal(cby, by)))
-			continue;
-		return xmpp_stanza_get_attribute(c, "id");
-	}
-	return NULL;
-}
-
 /* The room's XEP-0203 stamp on what it replays: only a delay the room
  * itself added (from = the room) says the message is history; one an
  * occupant wrote into its message is ignored. */
@@ -240,8 +222,11 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 								   NS_OCCUPANT_ID);
 	const char *rawstamp = via && via->stamp ? via->stamp : room_delay(st, r->jid);
 	const char *id = bounded(xmpp_stanza_get_id(st));
-	const char *origin = bounded(sid_of(st, "origin-id", NULL));
-	const char *rsid = via && via->archive_id ? via->archive_id : sid_of(st, "stanza-id", r->jid);
+	const char *origin = bounded(chat_sid(st, "origin-id", NULL));
+	/* Only the id the room itself gave (by = the room), which it strips
+	 * from what occupants send. */
+	const char *rsid = via && via->archive_id ? via->archive_id
+						  : chat_sid(st, "stanza-id", r->jid);
 	/* XEP-0421 §4: only a room that says it sets occupant ids strips
 	 * forged ones. */
 	const char *oid = oide && r->info.occupant_id
