@@ -662,6 +662,9 @@ static int draw_input_cells(struct draw_cells *cs, const wchar_t *s, size_t n)
 	for (i = 0; i < n; i++) {
 		wchar_t wc = s[i] == L'\n' ? (wcwidth(mark) == 1 ? mark : L'|') : s[i];
 
+		/* A joiner typed in stays in the line but takes no cell here. */
+		if (!wstr_shown(wc))
+			continue;
 		if (cells_push(cs, wc, TH_INPUT))
 			return -1;
 	}

@@ -80,8 +80,6 @@ struct ui {
 	uint64_t keys_timer; /* more keys to read after a long paste */
 	int key_alt_left, key_alt_right, key_paste_start, key_paste_end;
 	bool pasting;       /* between the bracketed-paste markers */
-	bool paste_seen;    /* the terminal brackets pastes: trust Enter again */
-	bool enter_pending; /* Enter read; more keys in the same burst make it a newline */
 
 	/* The last certificate refused may be pinned with /tls trust (Tab on
 	 * an empty console line offers it). */

@@ -77,19 +77,38 @@ class TestInput(TmuxTestCase):
         ui.wait_text("line one")
         ui.wait(lambda s: s.input_line().rstrip() == "benpa>", "an empty input line")
 
-    def test_pasted_lines_without_markers_stay_in_the_line(self):
-        # Accounts of its own: what it sends stays out of the shared archive.
+    def test_enter_without_paste_markers_always_sends(self):
+        """Only bracketed paste joins lines: keys that arrive in one read
+        (typed fast, or sent by tmux) with Enter between them are two lines."""
         ann, ben = self.users("pb")
         bob = self.connected(ben, resource="peer")
         ui = self.ui(jid=ann)
         ui.line("/msg %s" % ben)
         ui.wait_input("benpb>")
         mark = bob.mark()
-        # A terminal without bracketed paste: the lines arrive in one burst.
         ui.type("first\nsecond")
-        ui.wait_input("benpb> first\u23cesecond")
-        bob.expect_none("message", lambda e: "first" in e.get("body", ""), within=1,
-                        since=mark, what="nothing sent before Enter")
+        bob.expect("message", lambda e: e.get("body") == "first", timeout=10, since=mark)
+        ui.wait_input("benpb> second")
+        bob.expect_none("message", lambda e: "second" in e.get("body", ""), within=1,
+                        since=mark, what="the text after Enter waits in the line")
         ui.keys("Enter")
-        ev = bob.expect("message", lambda e: "first" in e.get("body", ""), timeout=10)
-        self.assertEqual(ev["body"], "first\nsecond", ev)
+        bob.expect("message", lambda e: e.get("body") == "second", timeout=10, since=mark)
+
+    def test_two_commands_in_one_burst(self):
+        ui = self.ui()
+        ui.wait_status("online")
+        ui.tmux("send-keys", "-t", "ui", "/ping", "Enter", "/ping", "Enter")
+        ui.wait(lambda s: s.text().count("pong from") >= 2, "two pongs")
+        self.assertNotIn("unknown command", ui.text(), ui.dump())
+
+    def test_zero_width_joiner_is_kept(self):
+        ann, ben = self.users("zw")
+        bob = self.connected(ben, resource="peer")
+        ui = self.ui(jid=ann)
+        ui.line("/msg %s" % ben)
+        ui.wait_input("benzw>")
+        family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+        ui.type("x " + family)
+        ui.keys("Enter")
+        ev = bob.expect("message", lambda e: e.get("body", "").startswith("x "), timeout=10)
+        self.assertEqual(ev["body"], "x " + family, ev)
