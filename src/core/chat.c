@@ -14,6 +14,7 @@
 #include "core/mam.h"
 #include "core/message.h"
 #include "core/presence.h"
+#include "core/roster.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -140,7 +141,7 @@ int chat_send_text(struct core *core, const char *to, const char *text, struct c
 static int cmd_msg(struct cmd_call *call)
 {
 	struct core *core = CALL_CORE(call);
-	char *to = core_checked_jid(core, CAUSE(call), call->argv[0]);
+	char *to = roster_resolve(core, CAUSE(call), call->argv[0]);
 	int rc = 0;
 
 	if (!to)
@@ -310,6 +311,13 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	int rc = -1;
 
 	in.error = type && !strcmp(type, "error");
+	/* A bounce matters once, when it comes: a copy from the archive or
+	 * another resource would report it again (after every login) and is
+	 * no message of the contact's. */
+	if (in.error && via) {
+		free(thread);
+		return -1;
+	}
 	body = in.error ? error_body(st) : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
 	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core_account(core)->jid)

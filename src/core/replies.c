@@ -8,6 +8,7 @@
 
 #include "core/core_internal.h"
 #include "core/replies.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/stanza.h"
@@ -158,7 +159,7 @@ static int send_get(struct cmd_call *call, const char *to, const char *name, con
 	xmpp_stanza_t *iq, *q;
 	char *jid = NULL;
 
-	if (to && !(jid = core_checked_jid(core, CAUSE(call), to)))
+	if (to && !(jid = roster_resolve(core, CAUSE(call), to)))
 		return -1;
 	r = request_new(core, CAUSE(call), jid);
 	iq = r ? xmpp_iq_new(core_ctx(core), "get", NULL) : NULL;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uthash.h>
@@ -993,6 +994,59 @@ const char *roster_name(struct core *core, const char *bare)
 	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;
 
 	return it ? it->name_clean : NULL;
+}
+
+/* The one roster item whose name is word, or else whose JID's localpart is
+ * word (both case-insensitive); NULL when none or several. */
+static const struct roster_item *by_name(struct roster_state *r, const char *word)
+{
+	const struct roster_item *named = NULL, *local = NULL, *it, *tmp;
+	size_t nnamed = 0, nlocal = 0, wl = strlen(word);
+
+	HASH_ITER(hh, r->items, it, tmp) {
+		const char *at = strchr(it->jid, '@');
+
+		if (it->name_clean && !strcasecmp(it->name_clean, word)) {
+			named = it;
+			nnamed++;
+		}
+		if (at && (size_t)(at - it->jid) == wl && !strncasecmp(it->jid, word, wl)) {
+			local = it;
+			nlocal++;
+		}
+	}
+	if (nnamed == 1)
+		return named;
+	return !nnamed && nlocal == 1 ? local : NULL;
+}
+
+char *roster_resolve(struct core *core, struct core_cause cause, const char *word)
+{
+	struct roster_state *r = rst(core);
+	const struct roster_item *it = r ? by_name(r, word) : NULL;
+	char *server;
+	bool address;
+
+	if (it) {
+		char *jid = strdup(it->jid);
+
+		if (!jid)
+			core_error(core, cause, "internal-server-error", "out of memory");
+		return jid;
+	}
+	/* A word without '@' is a domain only when it looks like one (or is
+	 * our own server's name): "bob" is a typo, not a server called bob. */
+	address = strchr(word, '@') || strchr(word, '.') || strchr(word, '/');
+	if (!address && (server = core_server(core))) {
+		address = !strcasecmp(server, word);
+		free(server);
+	}
+	if (!address) {
+		core_error(core, cause, "item-not-found",
+			   "'%s' is neither a contact's name nor an address (user@domain)", word);
+		return NULL;
+	}
+	return core_checked_jid(core, cause, word);
 }
 
 const char *const *roster_jids(struct core *core)

@@ -358,8 +358,15 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		when = ui_parse_stamp(m->stamp);
 	if (when == (time_t)-1)
 		when = time(NULL);
-	if (m->type && !strcmp(m->type, "error"))
-		kind = WL_ERROR;
+	if (m->type && !strcmp(m->type, "error")) {
+		/* A bounce is the server's word about our message, never the
+		 * contact's. */
+		winlist_printf(ui, w, WL_ERROR, "a message to %s was not delivered: %s",
+		               bare ? bare : "?", m->body ? m->body : "error");
+		free(nick);
+		free(bare);
+		return;
+	}
 	l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body, m->xhtml);
 	if (l && fresh)
 		l = backlog_dedupe(w, l);

@@ -1,0 +1,95 @@
+"""Daily use: what went wrong when natter was tried as a new user would
+(names as arguments, bogus addresses, bounces, a second natter on one
+account, our own bare JID)."""
+
+import itertools
+
+from natter import NatterTestCase, plain
+
+_serial = itertools.count(1)
+
+
+class DailyTestCase(NatterTestCase):
+
+    def fresh(self, tag, *who):
+        """Accounts of this test's own (user, host localhost), registered now."""
+        n = next(_serial)
+        jids = []
+        for w in who:
+            user = "%s%s%d" % (w, tag, n)
+            self.fx.register(user, "localhost", user + "pw")
+            jids.append(user + "@localhost")
+        return jids
+
+    def roster_add(self, n, jid, name=None):
+        mark = n.mark()
+        n.send("/roster add %s%s" % (jid, " " + name if name else ""))
+        n.expect("roster_push", lambda e: plain(e)["item"]["jid"] == jid, timeout=10,
+                 since=mark)
+
+
+class TestNames(DailyTestCase):
+
+    def test_bare_word_is_refused_before_anything_is_sent(self):
+        a, b = self.fresh("nm", "ann", "bob")
+        ann = self.connected(a)
+        peer = self.connected(b, label="peer")
+        mark = ann.mark()
+        ann.send("/msg bob hi")
+        ev = ann.expect("error", timeout=5, since=mark)
+        self.assertEqual(ev.get("condition"), "item-not-found", ev)
+        self.assertIn("bob", ev.get("text", ""), ev)
+        self.assertIsNone(ann.find("message", since=mark), ann.report())
+        peer.expect_none("message", within=1)
+        ann.quit()
+        peer.quit()
+
+    def test_roster_name_and_localpart_resolve_to_the_contact(self):
+        a, b = self.fresh("nr", "ann", "bob")
+        ann = self.connected(a)
+        peer = self.connected(b, label="peer")
+        self.roster_add(ann, b, "Bobby")
+        ann.send("/msg Bobby by name")
+        ev = peer.expect("message", lambda e: e.get("body") == "by name", timeout=10)
+        self.assertEqual(ev["from"].split("/")[0], a, ev)
+        local = b.split("@")[0]
+        ann.send("/msg %s by localpart" % local)
+        peer.expect("message", lambda e: e.get("body") == "by localpart", timeout=10)
+        mark = ann.mark()
+        ann.send("/history bobby 5")
+        ev = plain(ann.expect("history", timeout=5, since=mark))
+        self.assertEqual(ev.get("with"), b, ev)
+        self.assertEqual([m["body"] for m in ev["messages"]], ["by name", "by localpart"], ev)
+        ann.quit()
+        peer.quit()
+
+    def test_server_name_still_works_for_ping(self):
+        ann = self.connected(self.fresh("sv", "ann")[0])
+        mark = ann.mark()
+        ann.send("/ping localhost")
+        ev = ann.expect("pong", timeout=10, since=mark)
+        self.assertEqual(ev.get("from"), "localhost", ev)
+        ann.quit()
+
+
+class TestBounces(DailyTestCase):
+
+    def test_bounce_is_not_the_contacts_words_and_not_replayed(self):
+        a, = self.fresh("bo", "ann")
+        account = self.account(a)
+        ann = self.natter(account, natterrc={"history": {"mam_initial": 50}})
+        ann.expect("connected", timeout=15)
+        mark = ann.mark()
+        ann.send("/msg nobody@nowhere.invalid hello?")
+        ev = ann.expect("message", lambda e: e.get("type") == "error", timeout=15, since=mark)
+        self.assertTrue(ev.get("body"), ev)
+        ann.quit()
+        # Next login catches up from the archive: the bounce is not a message again.
+        again = self.natter(account, natterrc={"history": {"mam_initial": 50}})
+        again.expect("connected", timeout=15)
+        again.expect_none("message", lambda e: e.get("type") == "error", within=3)
+        mark = again.mark()
+        again.send("/history nobody@nowhere.invalid")
+        ev = plain(again.expect("history", timeout=5, since=mark))
+        self.assertEqual([m["direction"] for m in ev["messages"]], ["out"], ev)
+        again.quit()
