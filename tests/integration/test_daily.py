@@ -3,8 +3,9 @@
 account, our own bare JID)."""
 
 import itertools
+import shutil
 
-from natter import NatterTestCase, plain
+from natter import Natter, NatterTestCase, plain
 
 _serial = itertools.count(1)
 
@@ -93,3 +94,44 @@ class TestBounces(DailyTestCase):
         ev = plain(again.expect("history", timeout=5, since=mark))
         self.assertEqual([m["direction"] for m in ev["messages"]], ["out"], ev)
         again.quit()
+
+
+class TestTwoNatters(DailyTestCase):
+
+    def test_two_installations_get_their_own_resources(self):
+        a, = self.fresh("tw", "ann")
+        first = self.natter(self.account(a), label="first")
+        one = first.expect("connected", timeout=15)["jid"]
+        second = self.natter(self.account(a), label="second")
+        two = second.expect("connected", timeout=15)["jid"]
+        self.assertRegex(one, r"^%s/natter\.[0-9a-f]{6}$" % a)
+        self.assertRegex(two, r"^%s/natter\.[0-9a-f]{6}$" % a)
+        self.assertNotEqual(one, two)
+        first.expect_none("disconnected", within=2)
+        # The same installation binds the same resource next time.
+        first.quit()
+        again = Natter(self.natter_bin, "test", None, label="again")
+        shutil.rmtree(again.home)
+        again.home, again.config_home, again.data_home = \
+            first.home, first.config_home, first.data_home
+        self._natters.append(again)
+        again.start()
+        self.assertEqual(again.expect("connected", timeout=15)["jid"], one)
+        again.quit()
+        second.quit()
+
+    def test_conflict_with_a_fixed_resource_is_said_plainly_and_not_fought(self):
+        a, = self.fresh("cf", "ann")
+        first = self.natter(self.account(a, resource="desk"), label="first")
+        first.expect("connected", timeout=15)
+        mark = first.mark()
+        second = self.natter(self.account(a, resource="desk"), label="second")
+        second.expect("connected", timeout=15)
+        ev = first.expect("error", lambda e: e.get("condition") == "conflict", timeout=15,
+                          since=mark)
+        self.assertIn("another client", ev.get("text", ""), ev)
+        first.expect_none("reconnecting", within=3, since=mark,
+                          what="natter must not fight for the resource")
+        second.expect_none("disconnected", within=0)
+        second.quit()
+        first.quit()
