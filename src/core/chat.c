@@ -397,7 +397,13 @@ out:
 static int on_message(struct core *core, xmpp_stanza_t *st)
 {
 	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
-	int rc = chat_receive(core, st, NULL);
+	int rc;
+
+	/* A note to our own bare JID comes back to this very resource: it was
+	 * echoed (and stored) when it was sent. */
+	if (from && (!type || strcmp(type, "error")) && !strcmp(from, core_jid(core)))
+		return CORE_PASS;
+	rc = chat_receive(core, st, NULL);
 
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content

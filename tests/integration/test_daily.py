@@ -135,3 +135,31 @@ class TestTwoNatters(DailyTestCase):
         second.expect_none("disconnected", within=0)
         second.quit()
         first.quit()
+
+
+class TestAskingContacts(DailyTestCase):
+
+    def test_version_and_ping_of_a_bare_jid_ask_the_contacts_client(self):
+        a, b = self.fresh("vb", "ann", "bob")
+        ann = self.connected(a)
+        bob = self.connected(b, label="bob", resource="phone")
+        # Mutual subscription so ann sees bob's presence.
+        ann.send("/sub request %s" % b)
+        bob.expect("subscription", lambda e: e.get("type") == "subscribe", timeout=10)
+        bob.send("/sub allow %s" % a)
+        ann.expect("presence", lambda e: e.get("from") == b + "/phone", timeout=10)
+        mark = ann.mark()
+        ann.send("/version %s" % b)
+        ev = ann.expect("version", timeout=10, since=mark)
+        self.assertEqual(ev.get("from"), b + "/phone", ev)
+        self.assertEqual(ev.get("name"), "natter", ev)
+        ann.send("/ping %s" % b)
+        ev = ann.expect("pong", timeout=10, since=mark)
+        self.assertEqual(ev.get("from"), b + "/phone", ev)
+        bob.quit()
+        ann.expect("presence", lambda e: e.get("type") == "unavailable", timeout=10)
+        mark = ann.mark()
+        ann.send("/version %s" % b)
+        ev = ann.expect("error", timeout=10, since=mark)
+        self.assertEqual(ev.get("condition"), "recipient-unavailable", ev)
+        ann.quit()
