@@ -104,8 +104,11 @@ struct ui {
 void ui_submit(struct ui *ui, const char *line);
 /* XEP-0082 date-time (or legacy XEP-0091) as time_t; -1 when it is neither. */
 time_t ui_parse_stamp(const char *s);
-/* The name shown for a JID in a message line (its localpart), malloc'd. */
+/* Our own name in message lines (the localpart of jid), malloc'd. */
 char *ui_nick(const char *jid);
+/* How a JID is named on screen: a contact's roster name (or localpart when
+ * no other contact has it), anyone else's whole bare JID; malloc'd. */
+char *ui_name_of(struct ui *ui, const char *jid);
 /* SIGWINCH: reads the new size and re-lays out. */
 void ui_resized(struct ui *ui);
 /* KEY_RESIZE: ncurses already knows the size; re-lay out. */

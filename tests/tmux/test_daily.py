@@ -18,3 +18,26 @@ class TestDaily(TmuxTestCase):
         ui.line("/msg bob hi")
         ui.wait_text("neither a contact's name nor an address")
         self.assertNotIn("[2:", ui.status_line(), ui.dump())
+
+    def test_a_stranger_with_a_contacts_localpart_is_named_in_full(self):
+        """Security: bob@legacy.localhost must never look like the contact
+        bob@localhost (windows, prompts and message lines)."""
+        ann, bob = self.users("im", "ann", "bob")
+        local = bob.split("@")[0]
+        self.fx.register(local, "legacy.localhost", "evilpw")
+        evil = "%s@legacy.localhost" % local
+        peer = self.connected(bob, resource="peer")
+        stranger = self.connected(evil, resource="x", label="stranger", auth="legacy")
+        ui = self.ui(jid=ann)
+        ui.line("/roster add %s" % bob)
+        ui.wait_text("added %s to your roster" % bob)
+        peer.send("/msg %s from the contact" % ann)
+        ui.wait_status("[2:%s*]" % local)
+        stranger.send("/msg %s from the stranger" % ann)
+        ui.wait_status("[3:%s*]" % evil)
+        ui.keys("M-2")
+        ui.wait_input("%s>" % local)
+        ui.wait_text("<%s> from the contact" % local)
+        ui.keys("M-3")
+        ui.wait_input("%s>" % evil)
+        ui.wait_text("<%s> from the stranger" % evil)
