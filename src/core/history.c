@@ -155,16 +155,21 @@ int history_record(struct core *core, struct store_msg *m)
 	return rc;
 }
 
-void history_delivery(struct core *core, const char *peer, const char *stanza_id,
-		      enum store_delivery state)
+int history_delivery(struct core *core, const char *peer, const char *stanza_id,
+		     enum store_delivery state)
 {
 	struct history_state *h = hist(core);
 	char *err = NULL;
+	int rc;
 
-	if (h && h->store && store_set_delivery(h->store, peer, stanza_id, state, &err)) {
+	if (!h || !h->store)
+		return -1;
+	rc = store_set_delivery(h->store, peer, stanza_id, state, &err);
+	if (rc < 0) {
 		log_error("a delivery state could not be saved: %s", err ? err : "?");
 		free(err);
 	}
+	return rc;
 }
 
 char *history_last_archive_id(struct core *core)

@@ -1017,6 +1017,18 @@ bool roster_contains(struct core *core, const char *bare)
 	return rst(core) && bare && item_find(rst(core), bare);
 }
 
+bool roster_sees_us(struct core *core, const char *jid)
+{
+	const struct roster_item *it;
+
+	if (!jid)
+		return false;
+	if (jid_bare_equal(jid, core_account(core)->jid))
+		return true;
+	it = rst(core) ? item_find(rst(core), jid) : NULL;
+	return it && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"));
+}
+
 const char *roster_name(struct core *core, const char *bare)
 {
 	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;
