@@ -48,6 +48,10 @@ struct nt_history_message {
 	const char *from, *to, *body;
 	const char *xhtml; /* or NULL */
 	const char *direction; /* "in" or "out" */
+	const char *stanza_id; /* the message's id, or NULL: receipts name it */
+	/* Our messages: "sent", "delivered" (a receipt came) or "failed" (a
+	 * bounce came); NULL for incoming ones and when nothing is known. */
+	const char *delivery;
 	bool delayed, carbon;
 };
 

@@ -126,6 +126,8 @@ static json_t *each_history(const void *items, size_t i)
 	set_str(o, "body", m->body);
 	set_str(o, "xhtml", m->xhtml);
 	set_str(o, "direction", m->direction);
+	set_str(o, "id", m->stanza_id);
+	set_str(o, "delivery", m->delivery);
 	if (m->delayed)
 		json_object_set_new(o, "delayed", json_true());
 	if (m->carbon)

@@ -115,6 +115,13 @@ class TestRoster(TmuxTestCase):
         peer.expect("message", lambda e: e.get("body") == "please confirm", timeout=10)
         ui.wait(lambda s: any(re.search(r"please confirm \u2713", l) for l in s.lines()),
                 "the delivery mark after the message", timeout=15)
+        # The store has it: the mark comes back with the line after a restart.
+        self.assertEqual(ui.quit(), 0, ui.dump())
+        ui.restart()
+        ui.wait_status("online", timeout=15)
+        ui.line("/msg %s" % ben)
+        ui.wait(lambda s: any(re.search(r"please confirm \u2713", l) for l in s.lines()),
+                "the delivery mark on the reloaded line", timeout=15)
 
     def test_xhtml_is_rendered_not_printed(self):
         ann, ben = self.users("x")
