@@ -120,6 +120,7 @@ struct nt_event {
 		struct {
 			const char *from, *to, *type;
 			const char *id, *body, *xhtml, *thread, *stamp; /* optional */
+			const char *subject; /* a message's <subject/> (any type), or NULL */
 			bool delayed;
 			const char *carbon; /* NULL, "sent" or "received" */
 			bool outgoing;      /* typed here (echo for the UI) */

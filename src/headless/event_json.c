@@ -202,6 +202,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "body", ev->u.message.body);
 		set_str(o, "xhtml", ev->u.message.xhtml);
 		set_str(o, "thread", ev->u.message.thread);
+		set_str(o, "subject", ev->u.message.subject);
 		if (ev->u.message.delayed)
 			json_object_set_new(o, "delayed", json_true());
 		set_str(o, "stamp", ev->u.message.stamp);

@@ -412,7 +412,14 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		free(bare);
 		return;
 	}
-	l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body, m->xhtml);
+	/* A headline's or normal message's subject says what it is about. */
+	if (m->subject && *m->subject)
+		winlist_printf(ui, w, WL_INFO, "%s: subject: %s", nick ? nick : "?", m->subject);
+	if ((m->body && *m->body) || m->xhtml)
+		l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body,
+		                     m->xhtml);
+	else
+		l = NULL;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
 	/* Receipts name the message by id: keep it to mark the line. */

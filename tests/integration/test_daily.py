@@ -163,3 +163,27 @@ class TestAskingContacts(DailyTestCase):
         ev = ann.expect("error", timeout=10, since=mark)
         self.assertEqual(ev.get("condition"), "recipient-unavailable", ev)
         ann.quit()
+
+
+class TestSubjects(DailyTestCase):
+
+    def test_subject_of_headline_and_normal_messages_is_reported(self):
+        a, b = self.fresh("sj", "ann", "bob")
+        ann = self.connected(a)
+        bob = self.connected(b, label="bob")
+        full = ann.find("connected")["jid"]
+        bob.send("/raw <message type='headline' to='%s' id='h1'><subject>Storm warning"
+                 "</subject><body>Stay inside</body></message>" % full)
+        ev = ann.expect("message", lambda e: e.get("id") == "h1", timeout=10)
+        self.assertEqual((ev.get("subject"), ev.get("body")), ("Storm warning", "Stay inside"),
+                         ev)
+        bob.send("/raw <message type='normal' to='%s' id='n1'><subject>Only a subject"
+                 "</subject></message>" % full)
+        ev = ann.expect("message", lambda e: e.get("id") == "n1", timeout=10)
+        self.assertEqual((ev.get("subject"), ev.get("body")), ("Only a subject", ""), ev)
+        mark = ann.mark()
+        ann.send("/history %s" % b)
+        ev = plain(ann.expect("history", timeout=5, since=mark))
+        self.assertIn("Only a subject", [m["body"] for m in ev["messages"]], ev)
+        ann.quit()
+        bob.quit()
