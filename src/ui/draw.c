@@ -202,6 +202,8 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	/* U+2713 is narrow everywhere (not East Asian ambiguous). */
 	if (!rc && l->delivered)
 		rc = cells_pushw(cs, L" \u2713", 2, TH_RECEIPT);
+	if (!rc && l->queued)
+		rc = cells_pushs(cs, " (not sent yet)", TH_DELAYED);
 	return rc;
 }
 

@@ -240,9 +240,25 @@ static void ui_forget_presence(struct ui *ui)
 	ui->dirty |= DIRTY_ROSTER;
 }
 
+/* The disconnection no reconnection took up: said on its own. */
+static void ui_flush_offline(struct ui *ui)
+{
+	struct window *con = winlist_console(ui);
+
+	if (!ui->offline_reason)
+		return;
+	/* The refusal comes first: the way out goes last, where the eye is. */
+	winlist_printf(ui, con, WL_INFO, "disconnected: %s%s", ui->offline_reason,
+	               ui->tls_refused ? "; /tls trust pins the certificate above and connects"
+	                               : "");
+	free(ui->offline_reason);
+	ui->offline_reason = NULL;
+}
+
 static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 {
 	struct window *con = winlist_console(ui);
+	const char *reason;
 	char *dup;
 
 	switch (ev->kind) {
@@ -250,36 +266,58 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		/* A new session: presence arrives afresh, the old is stale. */
 		ui_forget_presence(ui);
 		ui_set_conn(ui, CONN_ONLINE);
+		ui_flush_offline(ui);
 		ui->tls_refused = false;
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
 			free(ui->jid);
+	free(ui->offline_reason);
 			ui->jid = dup;
 		}
-		winlist_printf(ui, con, WL_INFO, "connected as %s",
+		winlist_printf(ui, con, WL_INFO, "%s as %s", ui->lost ? "reconnected" : "connected",
 		               ui_own_jid(ui) ? ui_own_jid(ui) : "?");
+		ui->lost = false;
+		winlist_clear_queued(ui);
 		break;
 	case NT_EV_DISCONNECTED:
 		ui_forget_presence(ui);
+		ui_flush_offline(ui);
+		ui->offline_was_online = ui->conn == CONN_ONLINE;
+		ui->lost |= ui->offline_was_online;
 		ui_set_conn(ui, CONN_OFFLINE);
-		/* The refusal comes first: the way out goes last, where the eye is. */
-		winlist_printf(ui, con, WL_INFO, "disconnected%s%s%s",
-		               ev->u.disconnected.reason ? ": " : "",
-		               ev->u.disconnected.reason ? ev->u.disconnected.reason : "",
-		               ui->tls_refused ? "; /tls trust pins the certificate above and "
-		                                 "connects"
-		                               : "");
+		reason = ev->u.disconnected.reason ? ev->u.disconnected.reason : "connection lost";
+		ui->offline_reason = strdup(reason);
+		if (!ui->offline_reason)
+			winlist_printf(ui, con, WL_INFO, "disconnected");
 		break;
-	case NT_EV_RECONNECTING:
+	case NT_EV_RECONNECTING: {
+		const char *why = ui->offline_reason ? ui->offline_reason : "connection lost";
+		unsigned secs = (ev->u.reconnecting.in_ms + 999) / 1000;
+
 		ui_set_conn(ui, CONN_RECONNECTING);
 		ui->reconnect_at = loop_now_ms() + ev->u.reconnecting.in_ms;
 		ui_countdown_arm(ui);
-		winlist_printf(ui, con, WL_INFO, "reconnecting in %u s (attempt %u)",
-		               (ev->u.reconnecting.in_ms + 999) / 1000, ev->u.reconnecting.attempt);
+		/* One line per attempt: what happened and what comes next. */
+		if (!ev->u.reconnecting.in_ms)
+			winlist_printf(ui, con, WL_INFO,
+			               "%s: %s; starting a new session now", ui->offline_was_online
+			                   ? "the session could not be resumed" : "not connected", why);
+		else if (ui->offline_was_online)
+			winlist_printf(ui, con, WL_INFO, "disconnected: %s; reconnecting in %u s", why,
+			               secs);
+		else
+			winlist_printf(ui, con, WL_INFO, "attempt %u failed: %s; next in %u s",
+			               ev->u.reconnecting.attempt - 1, why, secs);
+		free(ui->offline_reason);
+		ui->offline_reason = NULL;
 		break;
+	}
 	case NT_EV_RESUMED:
 		ui_set_conn(ui, CONN_ONLINE);
-		winlist_printf(ui, con, WL_INFO, "session resumed");
+		ui_flush_offline(ui);
+		ui->lost = false;
+		winlist_printf(ui, con, WL_INFO, "reconnected: the session was resumed, nothing lost");
+		winlist_clear_queued(ui);
 		break;
 	default:
 		break;
@@ -422,6 +460,9 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		l = NULL;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
+	/* Typed while offline, it waits in the outbox: say so until it goes. */
+	if (l && m->outgoing && ui->conn != CONN_ONLINE)
+		l->queued = true;
 	/* Receipts name the message by id: keep it to mark the line. */
 	if (l && own && m->id) {
 		l->id = strdup(m->id);
@@ -971,6 +1012,8 @@ static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
 
+	/* No reconnection followed in this pass: the disconnection stands. */
+	ui_flush_offline(ui);
 	if (ui->dirty || ui->bell_pending)
 		draw_screen(ui);
 }

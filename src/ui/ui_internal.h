@@ -68,6 +68,11 @@ struct ui {
 	size_t ncomp, comp_i, comp_from;
 
 	enum ui_conn conn;
+	/* A disconnection is said with the reconnection that follows it in the
+	 * same loop pass, as one line; alone only when none follows. */
+	char *offline_reason;  /* said at the next draw unless a retry took it */
+	bool offline_was_online;
+	bool lost;             /* a session was lost: the next login is a reconnection */
 	char *jid;             /* own JID as the server bound it */
 	uint64_t reconnect_at; /* loop_now_ms() of the next attempt */
 	uint64_t countdown;    /* timer refreshing "reconnecting in N s" */

@@ -35,6 +35,7 @@ struct window_line {
 	enum window_line_kind kind;
 	bool delayed;         /* stored and forwarded: when is the original time */
 	bool delivered;       /* own message the peer's client confirmed (XEP-0184) */
+	bool queued;          /* own message typed offline, not handed to the server yet */
 	wchar_t *nick;        /* messages only */
 	wchar_t *text;        /* sanitised; may hold '\n' */
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
