@@ -15,6 +15,7 @@
 #include "core/core_internal.h"
 #include "core/dispatch.h"
 #include "core/ibr.h"
+#include "util/condition.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -231,8 +232,9 @@ int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
 	ctext = core_clean(text);
 	ccond = core_clean(cond);
 	cto = core_clean(to ? to : "the server");
+	/* The server's own words when it gave some, else the condition's. */
 	core_error(core, cause, ccond ? ccond : "undefined-condition", "%s: %s", cto ? cto : "?",
-		   ctext ? ctext : (ccond ? ccond : "error"));
+		   ctext && *ctext ? ctext : condition_words(ccond));
 	free(text);
 	free(ctext);
 	free(ccond);

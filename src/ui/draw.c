@@ -558,7 +558,10 @@ static void draw_conn_state(struct ui *ui, wchar_t *buf, size_t n)
 
 	switch (ui->conn) {
 	case CONN_ONLINE:
-		swprintf(buf, n, L"online");
+		/* Our presence as the server echoed it: away, dnd, a status. */
+		if (swprintf(buf, n, L"%s%s%.40s", ui->own_show ? ui->own_show : "online",
+		             ui->own_status ? ": " : "", ui->own_status ? ui->own_status : "") < 0)
+			swprintf(buf, n, L"%s", ui->own_show ? ui->own_show : "online");
 		break;
 	case CONN_CONNECTING:
 		swprintf(buf, n, L"connecting");
@@ -623,7 +626,7 @@ static void draw_status(struct ui *ui)
 	struct window *cw = winlist_current(ui);
 	const wchar_t *more = cw->scroll ? L" -- more -- " : L"";
 	int cols = ui->cols, x, right = cols - wstr_width(more, wcslen(more)), jid_max;
-	wchar_t state[64], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
+	wchar_t state[96], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
 	wchar_t fit[DRAW_NAME_MAX + 1];
 	cchar_t bg;
 

@@ -29,6 +29,8 @@
 #include "ui/ui_cmds.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
+#include "ui/wstr.h"
+#include "util/condition.h"
 #include "util/log.h"
 
 /* The write end of the self-pipe, for the signal handler. */
@@ -272,6 +274,8 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		if (dup) {
 			free(ui->jid);
 	free(ui->offline_reason);
+	free(ui->own_show);
+	free(ui->own_status);
 			ui->jid = dup;
 		}
 		winlist_printf(ui, con, WL_INFO, "%s as %s", ui->lost ? "reconnected" : "connected",
@@ -367,12 +371,16 @@ static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
 
 static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 {
-	const char *cmd = ev->u.error.command, *cond = ev->u.error.condition;
+	/* The command only when it was typed (a login error at start-up is
+	 * nobody's /connect), and the text in words: the condition names are
+	 * for scripts (headless events keep them). */
+	const char *cmd = ev->origin ? ev->u.error.command : NULL;
 	char *s;
 
-	if (asprintf(&s, "%s%s%s%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
-	             cmd ? ": " : "", ev->u.error.text ? ev->u.error.text : "error",
-	             cond ? " (" : "", cond ? cond : "", cond ? ")" : "") < 0)
+	if (asprintf(&s, "%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
+	             cmd ? ": " : "",
+	             ev->u.error.text ? ev->u.error.text
+	                              : condition_words(ev->u.error.condition)) < 0)
 		return;
 	ui_print_reply(ui, ev->origin, true, WL_ERROR, s);
 	free(s);
@@ -482,6 +490,23 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 
 	if (!bare)
 		return;
+	/* Our own, echoed by the server: what the status bar says we are. */
+	if (ui->jid && p->from && !strcmp(p->from, ui->jid) && !gone) {
+		char *show = p->show ? strdup(p->show) : NULL, *status = NULL;
+
+		if (p->status) {
+			wchar_t *wide = wstr_from_utf8(p->status, 0, NULL);
+
+			/* One line in the bar: the status as it will be drawn. */
+			status = wide ? wstr_to_utf8(wide, wcslen(wide)) : NULL;
+			free(wide);
+		}
+		free(ui->own_show);
+		free(ui->own_status);
+		ui->own_show = show;
+		ui->own_status = status;
+		ui->dirty |= DIRTY_STATUS;
+	}
 	ui_remember_jid(ui, bare);
 	if (contacts_presence(&ui->contacts, p->from, p->type, p->show, p->priority))
 		ui->dirty |= DIRTY_ROSTER;
@@ -929,6 +954,17 @@ void ui_submit(struct ui *ui, const char *line)
 	/* Still no password to connect with: ask for it again. */
 	if (ui_is_command(line, "connect", &arg) && !*arg && core_needs_password(ui->core)) {
 		prompt_password_open(ui);
+		return;
+	}
+	if (cur == winlist_console(ui) && line[0] != '/') {
+		if (ui->nwins > 1)
+			winlist_printf(ui, cur, WL_ERROR,
+			               "the console is not a chat: Alt-2 to Alt-%zu switch to the "
+			               "chats open, /msg NAME opens another",
+			               ui->nwins > 9 ? (size_t)9 : ui->nwins);
+		else
+			winlist_printf(ui, cur, WL_ERROR,
+			               "the console is not a chat: /msg NAME opens one");
 		return;
 	}
 	rc = core_input(ui->core, line, cur->id);

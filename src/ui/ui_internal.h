@@ -74,6 +74,7 @@ struct ui {
 	bool offline_was_online;
 	bool lost;             /* a session was lost: the next login is a reconnection */
 	char *jid;             /* own JID as the server bound it */
+	char *own_show, *own_status; /* our presence as the server echoed it; NULL: online */
 	uint64_t reconnect_at; /* loop_now_ms() of the next attempt */
 	uint64_t countdown;    /* timer refreshing "reconnecting in N s" */
 

@@ -41,3 +41,24 @@ class TestDaily(TmuxTestCase):
         ui.keys("M-3")
         ui.wait_input("%s>" % evil)
         ui.wait_text("<%s> from the stranger" % evil)
+
+    def test_errors_in_words_and_console_is_no_chat(self):
+        ann, = self.users("ew", "ann")
+        ui = self.ui(jid=ann)
+        ui.line("hello console")
+        ui.wait_text("the console is not a chat: /msg NAME opens one")
+        ui.line("/disco info nobody@nowhere.invalid")
+        ui.wait_text("/disco info: nobody@nowhere.invalid:")
+        self.assertNotIn("(remote-server-not-found)", ui.text(), ui.dump())
+        self.assertNotIn("(service-unavailable)", ui.text(), ui.dump())
+
+    def test_own_presence_in_the_status_bar(self):
+        ann, = self.users("op", "ann")
+        ui = self.ui(jid=ann)
+        ui.line("/status away gone for lunch")
+        ui.wait_status("away: gone for lunch")
+        ui.line("/status")
+        ui.wait_text("you are away: gone for lunch")
+        ui.line("/status online")
+        ui.wait(lambda s: "away" not in s.status_line() and "online" in s.status_line(),
+                "back online in the status bar")
