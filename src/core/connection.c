@@ -478,11 +478,23 @@ static int cmd_connect(struct cmd_call *call)
 	struct core *core = CALL_CORE(call);
 	struct conn *c = conn_of(core);
 
+	char *err = NULL;
+
 	if (c->phase == PHASE_ONLINE || c->phase == PHASE_CONNECTING) {
 		core_error(core, CAUSE(call), "conflict", "already %s",
 			   c->phase == PHASE_ONLINE ? "connected" : "connecting");
 		return -1;
 	}
+	/* The user may have fixed the accounts file since the last refusal:
+	 * /connect takes what it says now. */
+	if (core_reload_account(core, &err)) {
+		core_error(core, CAUSE(call), "bad-request", "%s",
+			   err ? err : "the accounts file could not be read again");
+		free(err);
+		return -1;
+	}
+	free(c->resource);
+	c->resource = NULL;
 	return core_connect(core);
 }
 

@@ -187,3 +187,18 @@ class TestSubjects(DailyTestCase):
         self.assertIn("Only a subject", [m["body"] for m in ev["messages"]], ev)
         ann.quit()
         bob.quit()
+
+
+class TestConnectAgain(DailyTestCase):
+
+    def test_connect_reads_the_fixed_accounts_file(self):
+        a, = self.fresh("fx", "ann")
+        n = self.natter(self.account(a, password="wrong"))
+        n.expect("error", lambda e: e.get("condition") == "not-authorized", timeout=15)
+        good = self.account(a)
+        Natter.write_file(n.accounts_path, "[test]\n" + "".join(
+            "%s = %s\n" % kv for kv in good.items()), 0o600)
+        mark = n.mark()
+        n.send("/connect")
+        n.expect("connected", timeout=15, since=mark)
+        n.quit()
