@@ -40,6 +40,7 @@ enum nt_event_kind {
 	NT_EV_PASSWORD_CHANGED,
 	NT_EV_UNREGISTERED,
 	NT_EV_HISTORY,       /* answer to /history */
+	NT_EV_SETTING,       /* /set changed a setting (front ends apply theirs) */
 };
 
 struct nt_history_message {
@@ -187,6 +188,10 @@ struct nt_event {
 			const struct nt_history_message *messages; /* oldest first */
 			size_t count;
 		} history;
+		struct {
+			const char *section, *name; /* as in natterrc: "ui", "theme" */
+			const char *value;          /* as the user gave it */
+		} setting;
 	} u;
 };
 

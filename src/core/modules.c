@@ -11,6 +11,7 @@
 #include "core/history.h"
 #include "core/ibr.h"
 #include "core/mam.h"
+#include "core/options.h"
 #include "core/message.h"
 #include "core/module.h"
 #include "core/presence.h"
@@ -36,6 +37,7 @@ const struct core_module *const core_modules[] = {
 	&replies_module,
 	&vcard_module,
 	&ibr_module,
+	&options_module,
 	&help_module,
 	/* Last: the initial presence goes out once the rest is asked for. */
 	&presence_module,

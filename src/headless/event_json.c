@@ -24,7 +24,7 @@ static const char *const kind_names[] = {
 	[NT_EV_DISCO_INFO] = "disco_info",   [NT_EV_DISCO_ITEMS] = "disco_items",
 	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
-	[NT_EV_HISTORY] = "history",
+	[NT_EV_HISTORY] = "history",         [NT_EV_SETTING] = "setting",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -277,6 +277,11 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "with", ev->u.history.with);
 		set_str(o, "query", ev->u.history.query);
 		set_array(o, "messages", ev->u.history.count, each_history, ev->u.history.messages);
+		break;
+	case NT_EV_SETTING:
+		set_str(o, "section", ev->u.setting.section);
+		set_str(o, "name", ev->u.setting.name);
+		set_str(o, "value", ev->u.setting.value);
 		break;
 	}
 }

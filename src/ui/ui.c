@@ -811,6 +811,29 @@ static void ui_ev_account(struct ui *ui, const struct nt_event *ev)
 	}
 }
 
+/* /set changed a setting: the UI's own take effect at once. */
+static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
+{
+	char *err = NULL;
+
+	if (strcmp(ev->u.setting.section, "ui"))
+		return;
+	if (!strcmp(ev->u.setting.name, "bell")) {
+		ui->bell = !strcasecmp(ev->u.setting.value, "yes") ||
+		           !strcasecmp(ev->u.setting.value, "on") ||
+		           !strcasecmp(ev->u.setting.value, "true") || !strcmp(ev->u.setting.value, "1");
+	} else if (!strcmp(ev->u.setting.name, "theme")) {
+		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
+			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
+			               err ? err : "out of memory");
+			free(err);
+			return;
+		}
+		theme_apply(&ui->theme);
+		ui->dirty |= DIRTY_LAYOUT;
+	}
+}
+
 static void ui_emit(void *ud, const struct nt_event *ev)
 {
 	struct ui *ui = ud;
@@ -819,6 +842,9 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	switch (ev->kind) {
 	case NT_EV_CONNECTING:
 		ui_set_conn(ui, CONN_CONNECTING);
+		break;
+	case NT_EV_SETTING:
+		ui_ev_setting(ui, ev);
 		break;
 	case NT_EV_CONNECTED:
 	case NT_EV_DISCONNECTED:
@@ -1194,6 +1220,9 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	if (theme_err)
 		winlist_printf(ui, ui->wins[0], WL_ERROR, "theme: %s", theme_err);
 	free(theme_err);
+	/* natterrc's lines natter left out, each with its file and line. */
+	for (size_t i = 0; i < settings->nwarnings; i++)
+		winlist_printf(ui, ui->wins[0], WL_ERROR, "%s", settings->warnings[i]);
 	return ui;
 fail:
 	free(theme_err);

@@ -114,20 +114,26 @@ static int ui_cmds_theme_list(struct cmd_call *call)
 	return 0;
 }
 
-/* /theme load NAME, and /theme NAME as before. */
+/* /theme load NAME, and /theme NAME as before: checked here, then made the
+ * setting (/set ui.theme NAME), which applies it and saves it. */
 static int ui_cmds_theme(struct cmd_call *call)
 {
 	struct ui *ui = call->ud;
-	char *err = NULL;
+	struct theme probe = {0};
+	char *err = NULL, *line = NULL;
+	int rc;
 
-	if (theme_load(&ui->theme, call->argv[0], &err)) {
+	if (theme_load(&probe, call->argv[0], &err)) {
 		reply(call, true, "/theme: %s", err ? err : "out of memory");
 		free(err);
 		return -1;
 	}
-	theme_apply(&ui->theme);
-	ui->dirty |= DIRTY_LAYOUT;
-	return reply(call, false, "theme %s", ui->theme.name);
+	theme_clear(&probe);
+	if (asprintf(&line, "/set ui.theme %s", call->argv[0]) < 0)
+		return reply(call, true, "/theme: out of memory");
+	rc = core_input(ui->core, line, call->origin);
+	free(line);
+	return rc;
 }
 
 /* /pane [show|hide|offline]: the roster pane, toggled like F2 without an

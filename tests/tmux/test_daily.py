@@ -62,3 +62,15 @@ class TestDaily(TmuxTestCase):
         ui.line("/status online")
         ui.wait(lambda s: "away" not in s.status_line() and "online" in s.status_line(),
                 "back online in the status bar")
+
+    def test_natterrc_typos_warn_and_set_changes_at_runtime(self):
+        ann, = self.users("st", "ann")
+        ui = self.ui(jid=ann, natterrc={"ui": {"bell": "yes", "colour": "red"}})
+        ui.wait_text("'colour' in [ui]: left out")
+        self.assertIn("natterrc:", ui.text(), ui.dump())
+        ui.line("/set ui.bell off")
+        ui.wait_text("ui.bell = off (saved)")
+        ui.line("/set connection.ping_timeout 5000")
+        ui.wait_text("from 1 to 600")
+        ui.line("/set ping_interval")
+        ui.wait_text("connection.ping_interval = 60")
