@@ -163,7 +163,35 @@ static int ui_cmds_pane(struct cmd_call *call)
 	return 0;
 }
 
+/* /help keys: the key bindings (keys.c), which no command table holds. */
+static int ui_cmds_help_keys(struct cmd_call *call)
+{
+	return reply(call, false,
+	             "Keys\n"
+	             "  Enter            send the line (text to the chat, /commands to natter)\n"
+	             "  Tab              complete a command, name or nick; again: the next one\n"
+	             "  Up, Down         earlier lines typed in this window (C-p, C-n)\n"
+	             "  PageUp, PageDown scroll back (older messages come from the history)\n"
+	             "  Alt-1..9, Alt-0  window 1..9, 10; Alt-Left, Alt-Right: the one before, after\n"
+	             "  F2               show or hide the roster pane (/pane)\n"
+	             "  C-a, C-e         start, end of the line (Home, End)\n"
+	             "  C-b, C-f         one character left, right (Left, Right)\n"
+	             "  C-d              delete the character under the cursor (Delete)\n"
+	             "  C-h              delete the character before it (Backspace)\n"
+	             "  C-w, Alt-Bksp    delete the word before the cursor\n"
+	             "  C-k, C-u         delete to the end, to the start of the line\n"
+	             "  C-c              empty the line\n"
+	             "  C-l              redraw the screen\n"
+	             "A paste keeps its line breaks and waits for Enter (bracketed paste).");
+}
+
 static const struct cmd_entry ui_cmds_table[] = {
+    {
+        .name = "help keys",
+        .usage = "",
+        .help = "the key bindings of the terminal UI",
+        .exec = ui_cmds_help_keys,
+    },
     {
         .name = "pane",
         .usage = "[show|hide|offline]",
