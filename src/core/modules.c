@@ -10,6 +10,7 @@
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
+#include "core/info.h"
 #include "core/mam.h"
 #include "core/options.h"
 #include "core/message.h"
@@ -30,6 +31,7 @@ const struct core_module *const core_modules[] = {
 	 * Prosody hands over offline messages through the archive only. */
 	&roster_module,
 	&subscription_module,
+	&info_module,
 	&carbons_module,
 	&mam_module,
 	&chat_module,

@@ -342,14 +342,43 @@ int draw_line_rows(struct ui *ui, const struct window_line *l)
 	return (int)n;
 }
 
+/* A chat window keeps its first row for a title line, when it can spare it. */
+static bool draw_has_title(const struct ui *ui, const struct window *w)
+{
+	return w->jid && ui->chat_rows > 4;
+}
+
 unsigned draw_max_scroll(struct ui *ui, struct window *w)
 {
-	unsigned total = 0;
+	unsigned total = 0, rows = (unsigned)ui->chat_rows - (draw_has_title(ui, w) ? 1 : 0);
 	size_t i;
 
 	for (i = 0; i < w->count; i++)
 		total += (unsigned)draw_line_rows(ui, window_line_at(w, i));
-	return total > (unsigned)ui->chat_rows ? total - (unsigned)ui->chat_rows : 0;
+	return total > rows ? total - rows : 0;
+}
+
+/* "bob@localhost — away: at lunch": who the chat is with and how they are. */
+static void draw_title(struct ui *ui, struct window *w)
+{
+	const struct contact *ct = contacts_find(&ui->contacts, w->jid);
+	char *name = wstr_to_utf8(w->name, wcslen(w->name));
+	int x;
+
+	x = draw_text(ui, ui->chat, 0, 0, ui->chat_cols, w->name, TH_STATUS);
+	/* A contact named otherwise: which address it is. */
+	if (name && strcmp(name, w->jid)) {
+		x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
+		x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, w->jid, TH_STATUS);
+	}
+	free(name);
+	x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
+	draw_utf8(ui, ui->chat, 0, x, ui->chat_cols,
+	          w->presence                                  ? w->presence
+	          : ct && contact_show(ct) != SHOW_OFFLINE     ? "online"
+	          : ct && ct->in_roster                        ? "offline"
+	                                                       : "not in your roster",
+	          TH_STATUS);
 }
 
 /* Fills the pane from the bottom up, newest line last, skipping the rows
@@ -359,17 +388,19 @@ static void draw_chat(struct ui *ui)
 	struct window *w = winlist_current(ui);
 	unsigned skip = w->scroll;
 	size_t i = w->count;
-	int y = ui->chat_rows;
+	int y = ui->chat_rows, top = draw_has_title(ui, w) ? 1 : 0;
 
 	werase(ui->chat);
-	while (i-- > 0 && y > 0) {
+	if (top)
+		draw_title(ui, w);
+	while (i-- > 0 && y > top) {
 		struct draw_cells cs = {0};
 		struct draw_row *rows = NULL;
 		size_t r, n;
 
 		if (draw_line_cells(ui, window_line_at(w, i), &cs) == 0)
 			rows = draw_rows(&cs, ui->chat_cols, &n);
-		for (r = rows ? n : 0; r-- > 0 && y > 0;) {
+		for (r = rows ? n : 0; r-- > 0 && y > top;) {
 			if (skip) {
 				skip--;
 				continue;

@@ -522,6 +522,16 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 		               : p->show ? p->show
 		                         : "online",
 		               p->status ? ": " : "", p->status ? p->status : "");
+		/* The window's title line says how the contact is now. */
+		free(w->presence);
+		if (asprintf(&w->presence, "%s%s%s",
+		             gone && !(ct && contact_show(ct) != SHOW_OFFLINE) ? "offline"
+		             : p->show                                          ? p->show
+		                                                                : "online",
+		             p->status ? ": " : "", p->status ? p->status : "") < 0)
+			w->presence = NULL;
+		if (w == winlist_current(ui))
+			ui->dirty |= DIRTY_CHAT;
 	}
 	free(bare);
 }
@@ -811,6 +821,43 @@ static void ui_ev_account(struct ui *ui, const struct nt_event *ev)
 	}
 }
 
+/* /info: the contact in a few indented lines, where it was asked. */
+static void ui_ev_contact(struct ui *ui, const struct nt_event *ev)
+{
+	const typeof(ev->u.contact) *c = &ev->u.contact;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	fprintf(f, "%s", c->jid);
+	if (c->item) {
+		const struct nt_roster_item *it = c->item;
+
+		if (it->name)
+			fprintf(f, " (%s)", it->name);
+		fprintf(f, "\n  subscription %s%s", it->subscription ? it->subscription : "none",
+		        it->ask ? ", your request waits for an answer" : "");
+		for (i = 0; i < it->ngroups; i++)
+			fprintf(f, "%s%s", i ? ", " : "\n  groups ", it->groups[i]);
+	} else {
+		fprintf(f, "\n  not in your roster");
+	}
+	if (!c->nresources)
+		fprintf(f, "\n  offline (or you do not see their presence)");
+	for (i = 0; i < c->nresources; i++) {
+		const struct nt_contact_resource *r = &c->resources[i];
+
+		fprintf(f, "\n  %s: %s%s%s, priority %d%s%s", r->jid, r->show ? r->show : "online",
+		        r->status ? ": " : "", r->status ? r->status : "", r->priority,
+		        r->client ? ", " : "", r->client ? r->client : "");
+	}
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, ev->origin, false, WL_INFO, buf);
+	free(buf);
+}
+
 /* /set changed a setting: the UI's own take effect at once. */
 static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
 {
@@ -845,6 +892,9 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 		break;
 	case NT_EV_SETTING:
 		ui_ev_setting(ui, ev);
+		break;
+	case NT_EV_CONTACT:
+		ui_ev_contact(ui, ev);
 		break;
 	case NT_EV_CONNECTED:
 	case NT_EV_DISCONNECTED:

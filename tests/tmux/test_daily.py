@@ -74,3 +74,23 @@ class TestDaily(TmuxTestCase):
         ui.wait_text("from 1 to 600")
         ui.line("/set ping_interval")
         ui.wait_text("connection.ping_interval = 60")
+
+    def test_chat_window_title_says_how_the_contact_is(self):
+        ann, ben = self.users("ti", "ann", "ben")
+        peer = self.connected(ben, resource="peer")
+        ui = self.ui(jid=ann)
+        ui.line("/sub request %s" % ben)
+        peer.expect("subscription", lambda e: e.get("type") == "subscribe", timeout=10)
+        peer.send("/sub allow %s" % ann)
+        ui.wait_text("accepted: you now see their presence")
+        ui.line("/roster name %s Benny" % ben)
+        ui.wait_text("now called Benny")
+        ui.line("/msg Benny")
+        ui.wait_input("Benny>")
+        peer.send("/status dnd in a meeting")
+        # The first row of the chat: name, address, presence and status.
+        ui.wait(lambda s: "Benny" in s.lines()[0] and ben in s.lines()[0] and
+                "dnd: in a meeting" in s.lines()[0], "the title line")
+        ui.line("/info Benny")
+        ui.wait_text("http://natter.im")
+        ui.wait_text("subscription to")
