@@ -21,6 +21,7 @@
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/histview.h"
 #include "ui/keys.h"
 #include "ui/markup.h"
 #include "ui/prompt.h"
@@ -966,22 +967,12 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
-	case NT_EV_HISTORY:
-		if (!ev->u.history.count)
-			ui_print_reply(ui, ev->origin, false, WL_INFO,
-			               ev->u.history.query ? "no stored message matches"
-			                                   : "no stored messages");
-		for (size_t i = 0; i < ev->u.history.count; i++) {
-			const struct nt_history_message *m = &ev->u.history.messages[i];
+	case NT_EV_HISTORY: {
+		struct window *w = ui_origin(ui, ev->origin);
 
-			free(s);
-			if (asprintf(&s, "%.16s %s %s", m->ts, m->from ? m->from : "?",
-				     m->body) < 0)
-				s = NULL;
-			if (s)
-				ui_print_reply(ui, ev->origin, false, WL_INFO, s);
-		}
+		histview_show(ui, w ? w : winlist_console(ui), ev);
 		break;
+	}
 	}
 	free(s);
 }

@@ -94,3 +94,17 @@ class TestDaily(TmuxTestCase):
         ui.line("/info Benny")
         ui.wait_text("http://natter.im")
         ui.wait_text("subscription to")
+
+    def test_history_is_set_apart_and_search_finds(self):
+        ann, ben = self.users("hv", "ann", "ben")
+        peer = self.connected(ben, resource="peer")
+        ui = self.ui(jid=ann)
+        peer.send("/msg %s the password is swordfish" % ann)
+        ui.wait_status("[2:")
+        ui.line("/history %s 5" % ben)
+        ui.wait_text("-- history with %s: the last 1 message --" % ben)
+        ui.wait_text("%s: the password is swordfish" % ben)
+        ui.wait_text("-- end of history --")
+        ui.line("/history search swordfish")
+        ui.wait_text("-- search \"swordfish\": 1 message, oldest first --")
+        ui.wait_text("-- end of search --")
