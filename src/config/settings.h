@@ -17,9 +17,14 @@ struct settings {
 	int mam_initial;      /* archived messages fetched on a first login (default 200) */
 	/* [privacy] */
 	bool reveal_os;       /* answer XEP-0092 with the OS name (default false) */
+	bool typing;          /* send typing notifications (XEP-0085; default true) */
+	bool receipts;        /* answer and ask for delivery receipts (XEP-0184; default true) */
 	/* [ui] */
 	char *theme;          /* default "default" */
 	bool bell;            /* default true */
+	char *timestamp;      /* strftime format of a line's time (default "%H:%M") */
+	char *eventcmd;       /* a shell command run on each new message, or NULL */
+	bool notify;          /* desktop notifications through notify-send (default false) */
 	char *default_account; /* [general] account: the one natter opens without -a */
 	/* What settings_load() did not take, one "path:line: reason" each. */
 	char **warnings;
@@ -34,6 +39,8 @@ struct settings {
  * be read at all (or ENOMEM). */
 int settings_load(const char *path, struct settings *out, char **err);
 void settings_free(struct settings *s);
+/* A deep copy (without the warnings): 0, or -1 on ENOMEM. */
+int settings_copy(struct settings *dst, const struct settings *src);
 
 /* Sets "section.name" (or a name that is unique across sections) to value
  * in s, checked as the file's would be.  0, or -1 with a malloc'd *err.

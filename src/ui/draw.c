@@ -143,7 +143,7 @@ static int draw_same_day(time_t a, time_t b)
 static int draw_line_cells(struct ui *ui, const struct window_line *l, struct draw_cells *cs)
 {
 	enum theme_elem body = TH_TEXT;
-	char ts[32];
+	char ts[48];
 	struct tm tm;
 	int rc;
 
@@ -153,9 +153,26 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 		return cells_pushw(cs, l->text, wcslen(l->text), TH_TIME);
 	}
 	localtime_r(&l->when, &tm);
-	strftime(ts, sizeof ts,
-	         l->delayed && !draw_same_day(l->when, time(NULL)) ? "%m-%d %H:%M " : "%H:%M ",
-	         &tm);
+	/* [ui] timestamp; a delayed line of another day shows its date too. */
+	{
+		const char *fmt = ui->settings.timestamp ? ui->settings.timestamp : "%H:%M";
+		size_t k = l->delayed && !draw_same_day(l->when, time(NULL))
+		               ? strftime(ts, sizeof ts - 1, "%m-%d ", &tm)
+		               : 0;
+		size_t w;
+
+		/* The user's own format, from natterrc: checked by strftime. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		w = strftime(ts + k, sizeof ts - 1 - k, fmt, &tm);
+#pragma GCC diagnostic pop
+
+		/* A format too long for the field shows the plain time. */
+		if (!w && *fmt)
+			w = strftime(ts + k, sizeof ts - 1 - k, "%H:%M", &tm);
+		ts[k + w] = ' ';
+		ts[k + w + 1] = '\0';
+	}
 	rc = cells_pushs(cs, ts, l->delayed ? TH_DELAYED : TH_TIME);
 	if (!rc && l->delayed)
 		rc = cells_pushs(cs, "[delayed] ", TH_DELAYED);

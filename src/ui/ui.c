@@ -24,6 +24,7 @@
 #include "ui/histview.h"
 #include "ui/keys.h"
 #include "ui/markup.h"
+#include "ui/notify.h"
 #include "ui/prompt.h"
 #include "ui/typing.h"
 #include "ui/ui.h"
@@ -274,9 +275,6 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
 			free(ui->jid);
-	free(ui->offline_reason);
-	free(ui->own_show);
-	free(ui->own_status);
 			ui->jid = dup;
 		}
 		winlist_printf(ui, con, WL_INFO, "%s as %s", ui->lost ? "reconnected" : "connected",
@@ -469,6 +467,10 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		l = NULL;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
+	/* Something new from someone else: the user's own ways to hear of it. */
+	if (l && !own && !m->delayed && !m->carbon)
+		notify_message(&ui->settings, bare, nick, m->type ? m->type : "chat",
+		               m->body ? m->body : "");
 	/* Typed while offline, it waits in the outbox: say so until it goes. */
 	if (l && m->outgoing && ui->conn != CONN_ONLINE)
 		l->queued = true;
@@ -862,14 +864,20 @@ static void ui_ev_contact(struct ui *ui, const struct nt_event *ev)
 /* /set changed a setting: the UI's own take effect at once. */
 static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
 {
-	char *err = NULL;
+	char *err = NULL, *key = NULL;
 
+	/* The same parse as the core's: the event carries what was typed. */
+	if (asprintf(&key, "%s.%s", ev->u.setting.section, ev->u.setting.name) < 0 ||
+	    settings_set(&ui->settings, key, ev->u.setting.value, NULL, NULL, &err)) {
+		free(err);
+		err = NULL;
+	}
+	free(key);
 	if (strcmp(ev->u.setting.section, "ui"))
 		return;
+	ui->dirty |= DIRTY_CHAT;
 	if (!strcmp(ev->u.setting.name, "bell")) {
-		ui->bell = !strcasecmp(ev->u.setting.value, "yes") ||
-		           !strcasecmp(ev->u.setting.value, "on") ||
-		           !strcasecmp(ev->u.setting.value, "true") || !strcmp(ev->u.setting.value, "1");
+		ui->bell = ui->settings.bell;
 	} else if (!strcmp(ev->u.setting.name, "theme")) {
 		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
 			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
@@ -1159,6 +1167,8 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 {
 	char *err = NULL;
 
+	if (settings_copy(&ui->settings, s))
+		log_error("ui: out of memory: the settings are the defaults");
 	ui->bell = s->bell;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
 	    theme_load(&ui->theme, NULL, &err) == 0)
@@ -1328,5 +1338,9 @@ void ui_free(struct ui *ui)
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);
+	free(ui->offline_reason);
+	free(ui->own_show);
+	free(ui->own_status);
+	settings_free(&ui->settings);
 	free(ui);
 }
