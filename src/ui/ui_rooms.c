@@ -11,6 +11,7 @@
 
 #include "core/core.h"
 #include "ui/backlog.h"
+#include "ui/notify.h"
 #include "ui/rooms.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
@@ -60,7 +61,7 @@ char *ui_rooms_line_nick(struct ui *ui, const struct window *w, const char *from
 		if (!own && resource(w->jid))
 			return strdup(resource(w->jid));
 	}
-	return ui_nick(own ? ui_own_jid(ui) : from);
+	return own ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, from);
 }
 
 /* ---- messages ---- */
@@ -75,7 +76,7 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	struct window_line *l;
 	time_t when = (time_t)-1;
 	char *nick = NULL;
-	bool fresh;
+	bool fresh, mention;
 
 	if (room_msg)
 		peer = m->room;
@@ -94,7 +95,8 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	else
 		nick = own ? strdup(r && r->nick ? r->nick : "me") : strdup(m->nick ? m->nick : "?");
 	/* A room message naming us: marked, and it rings (winlist.c). */
-	ui->mark_highlight = room_msg && !own && r && rooms_mentions(m->body, r->nick);
+	mention = room_msg && !own && r && rooms_mentions(m->body, r->nick);
+	ui->mark_highlight = mention;
 	l = ui_print_message(ui, w, m->type && !strcmp(m->type, "error") ? WL_ERROR
 	                            : own                                    ? WL_MSG_OWN
 	                                                                     : WL_MSG_PEER,
@@ -102,6 +104,14 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	ui->mark_highlight = false;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
+	/* Beyond the screen, a room's chatter is not news: what names us is,
+	 * and private messages are, like chats. */
+	if (l && !own && !m->delayed && (!room_msg || mention || ui->room_bell))
+		notify_message(&ui->settings, peer, nick, m->type ? m->type : "chat",
+		               m->body ? m->body : "");
+	/* Typed while offline, it waits in the outbox: say so until it goes. */
+	if (l && own && ui->conn != CONN_ONLINE)
+		l->queued = true;
 	if (l && own && m->id && !(l->id = strdup(m->id)))
 		log_error("ui: out of memory: no delivery mark for message %s", m->id);
 	if (room_msg && r && m->nick)

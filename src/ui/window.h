@@ -35,6 +35,7 @@ struct window_line {
 	enum window_line_kind kind;
 	bool delayed;         /* stored and forwarded: when is the original time */
 	bool delivered;       /* own message the peer's client confirmed (XEP-0184) */
+	bool queued;          /* own message typed offline, not handed to the server yet */
 	wchar_t *nick;        /* messages only */
 	wchar_t *text;        /* sanitised; may hold '\n' */
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
@@ -68,6 +69,7 @@ struct window {
 	enum window_kind kind;
 	char *jid;                 /* bare JID of the peer (see kind); NULL for the console */
 	wchar_t *name;             /* shown in the window list */
+	char *presence;            /* a chat's contact as last heard: "away: at lunch" */
 	struct window_line *lines; /* ring of WINDOW_SCROLLBACK */
 	size_t head, count;
 	unsigned scroll; /* screen rows scrolled back from the newest */
@@ -81,6 +83,8 @@ struct window {
 	int last_day;        /* window_day() of the newest message line, 0 when none */
 };
 
+/* Names the window (shown in the window list and the prompt); 0 or -1. */
+int window_set_name(struct window *w, const char *name);
 /* A chat window with jid (NULL: the console); window_new_kind for the
  * others (a private window is named "room/nick"). */
 struct window *window_new(unsigned id, const char *jid);

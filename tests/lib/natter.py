@@ -70,6 +70,18 @@ def _ini(sections):
     return "\n".join(out)
 
 
+def plain(v):
+    """Events keep nested JSON objects as lists of (key, value) pairs (so a
+    test can check key order); this turns them into dicts all the way down."""
+    if isinstance(v, list):
+        if v and all(isinstance(p, tuple) and len(p) == 2 for p in v):
+            return {k: plain(x) for k, x in v}
+        return [plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    return v
+
+
 class NatterError(AssertionError):
     """An expectation about natter's behaviour failed."""
 
@@ -159,11 +171,9 @@ class Natter:
                 continue
             ev = None
             try:
-                # Pairs only to check that "event" comes first; the event
-                # itself is plain dicts all the way down.
                 pairs = json.loads(line, object_pairs_hook=lambda p: p)
                 if isinstance(pairs, list) and pairs and pairs[0][0] == "event":
-                    ev = json.loads(line)
+                    ev = dict(pairs)
                     if not isinstance(ev.get("ts"), str) or not _TS.match(ev["ts"]):
                         self.protocol_errors.append("bad or missing ts: " + line)
                 else:

@@ -194,6 +194,10 @@ class TestMuc(TmuxTestCase):
         ui.line("/roster add nobody%s@localhost Nobody" % uuid.uuid4().hex[:6])
         ui.wait(lambda s: any("1 offline hidden" in l[:PANE] for l in s.lines()),
                 "the offline contact hidden by default")
+        # /set changes it at once.
+        ui.line("/set ui.roster_offline true")
+        ui.wait(lambda s: any(l[:PANE].startswith(" . Nobody") for l in s.lines()),
+                "the offline contact listed after /set")
         ui2 = self.ui(jid=self.fresh_user("ro"), natterrc={"ui": {"roster_offline": True}})
         ui2.line("/roster add nobody%s@localhost Nobody" % uuid.uuid4().hex[:6])
         ui2.wait(lambda s: any(l[:PANE].startswith(" . Nobody") for l in s.lines()),
