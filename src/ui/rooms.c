@@ -149,11 +149,30 @@ static struct room_occ *occ_find(struct room *r, const char *nick)
 	return NULL;
 }
 
-/* Puts (or updates) an occupant and keeps the list sorted; 0 or -1. */
-static int occ_put(struct room *r, const struct nt_occupant *o)
+/* Where an occupant sorting as o goes in r's sorted list. */
+static size_t occ_slot(const struct room *r, const struct room_occ *o)
 {
-	struct room_occ *x = occ_find(r, o->nick), *v, fresh = {0};
-	uint64_t spoke = x ? x->spoke : 0;
+	size_t lo = 0, hi = r->nocc;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (occ_cmp(&r->occ[mid], o) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Puts (or updates) an occupant.  sorted: keep the list in order (one
+ * presence at a time, in O(n)); a whole list is sorted once after.  0 or
+ * -1. */
+static int occ_put(struct room *r, const struct nt_occupant *o, bool sorted)
+{
+	/* (a whole list has each nick once: nothing to find) */
+	struct room_occ *x = sorted ? occ_find(r, o->nick) : NULL, *v, fresh = {0};
+	size_t at;
 
 	if (!o->nick)
 		return 0;
@@ -163,10 +182,12 @@ static int occ_put(struct room *r, const struct nt_occupant *o)
 		return -1;
 	}
 	fresh.role = role_of(o->role);
-	fresh.spoke = spoke;
 	if (x) {
+		/* Taken out and put back where its (maybe new) role sorts it. */
+		fresh.spoke = x->spoke;
 		occ_clear(x);
-		*x = fresh;
+		memmove(x, x + 1, (size_t)(r->occ + r->nocc - x - 1) * sizeof(*x));
+		r->nocc--;
 	} else {
 		v = r->nocc < ROOMS_MAX_OCC ? realloc(r->occ, (r->nocc + 1) * sizeof(*v)) : NULL;
 		if (!v) {
@@ -174,9 +195,11 @@ static int occ_put(struct room *r, const struct nt_occupant *o)
 			return -1;
 		}
 		r->occ = v;
-		r->occ[r->nocc++] = fresh;
 	}
-	qsort(r->occ, r->nocc, sizeof(*r->occ), occ_cmp);
+	at = sorted ? occ_slot(r, &fresh) : r->nocc;
+	memmove(&r->occ[at + 1], &r->occ[at], (r->nocc - at) * sizeof(*r->occ));
+	r->occ[at] = fresh;
+	r->nocc++;
 	return 0;
 }
 
@@ -203,9 +226,11 @@ struct room *rooms_joined(struct rooms *rs, const struct nt_event *ev)
 		return NULL;
 	if (ev->u.muc_joined.subject && set_str(&r->subject, ev->u.muc_joined.subject))
 		return NULL;
+	/* A big room's list comes at once: sorted once, not once a name. */
 	for (size_t i = 0; i < ev->u.muc_joined.count; i++)
-		if (occ_put(r, &ev->u.muc_joined.occupants[i]))
-			return NULL;
+		if (occ_put(r, &ev->u.muc_joined.occupants[i], false))
+			break;
+	qsort(r->occ, r->nocc, sizeof(*r->occ), occ_cmp);
 	rooms_invite_remove(rs, r->jid);
 	return r;
 }
@@ -225,7 +250,7 @@ struct room *rooms_presence(struct rooms *rs, const struct nt_event *ev)
 		occ_remove(r, p->occupant.nick);
 		return r;
 	}
-	return occ_put(r, &p->occupant) ? NULL : r;
+	return occ_put(r, &p->occupant, true) ? NULL : r;
 }
 
 struct room *rooms_subject(struct rooms *rs, const struct nt_event *ev)

@@ -1074,6 +1074,17 @@ void ui_submit(struct ui *ui, const char *line)
 			               "the console is not a chat: /msg NAME opens one");
 		return;
 	}
+	/* A room we left keeps its window, but nobody would read what is
+	 * typed there (the room refuses it). */
+	if (cur->kind == WIN_ROOM && line[0] != '/') {
+		struct room *r = rooms_find(&ui->rooms, cur->jid);
+
+		if (!r || !r->joined) {
+			winlist_printf(ui, cur, WL_ERROR, "you are not in %s: /join %s", cur->jid,
+			               cur->jid);
+			return;
+		}
+	}
 	rc = core_input(ui->core, line, cur->id);
 	/* Answered: the request leaves the Tab cycle and the pane. */
 	if (rc == 0 &&

@@ -219,6 +219,14 @@ class TestMuc(TmuxTestCase):
         ui.keys("M-2")
         ui.wait_input("%s>" % local)
         self.assertNotIn("private reply", ui.text(), ui.dump())
+        # Left, the room's window stays, and says so to what is typed there.
+        ui.line("/part")
+        ui.wait_text("you left %s" % room)
+        ui.wait(lambda s: "not in the room" in s.text(), "the list emptied")
+        ui.line("anyone?")
+        ui.wait_text("you are not in %s" % room)
+        time.sleep(0.5)
+        self.assertFalse(any(e.get("body") == "anyone?" for e in carol.events), carol.events)
 
     def test_invitation_accepted_with_one_key(self):
         carol = self.peer("carol")
