@@ -96,3 +96,21 @@ class TestScriptedHarness(ScriptedTestCase):
         self.assertEqual(seen, ["PLAIN", "PLAIN"])
         self.assertEqual(conn2.number, 2)
         n.quit()
+
+
+class TestDroppedWithAnswerPending(ScriptedTestCase):
+    """Issue 15, item 2: the answer to an unknown iq outlives the connection."""
+
+    def test_quit_after_an_unknown_iq_and_a_dropped_connection(self):
+        srv = self.scripted()
+        n, conn = self.online(srv)
+        # natter answers service-unavailable (RFC 6120 §8.2.3), but the
+        # stream ends in the same TLS record, so libstrophe is disconnected
+        # before the answer can leave: it waits in the outbox, and the context
+        # it was built in must outlive the network thread.  (A reset sent at
+        # once could overtake the data: the kernel drops what is unread.)
+        conn.send("<iq type='get' id='u1' from='stranger@example.org/x' to='%s'>"
+                  "<query xmlns='urn:example:unknown'/></iq></stream:stream>" % conn.jid)
+        n.expect("disconnected", timeout=10)
+        conn.reset()
+        n.quit()
