@@ -83,9 +83,8 @@ struct net {
 	xmpp_conn_t *conn;
 	int sock;
 	bool closing;
-	bool discard_sm;
+	bool discard_sm; /* the next attempt must not resume */
 	bool resumable; /* a dropped session waits to be resumed: probe first */
-	char *cafile_set;
 	struct net_params params;
 	struct attempt at;
 	struct reg *reg;   /* a registration under way, or NULL */
@@ -624,13 +623,44 @@ static int new_conn(struct net *n)
 	n->conn = xmpp_conn_new(n->ctx);
 	if (!n->conn)
 		return -1;
-	free(n->cafile_set);
-	n->cafile_set = NULL;
 	xmpp_conn_set_certfail_handler(n->conn, on_certfail);
 	xmpp_conn_set_sockopt_callback(n->conn, on_sockopt);
 	xmpp_handler_add(n->conn, on_stanza, NULL, NULL, NULL, n);
 	xmpp_handler_add(n->conn, on_sm_enabled, XMPP_NS_SM, "enabled", NULL, n);
 	xmpp_handler_add(n->conn, on_sm_failed, XMPP_NS_SM, "failed", NULL, n);
+	return 0;
+}
+
+/* Every attempt gets a fresh xmpp_conn_t, and so a fresh parser: 0.12.2's
+ * parser reset frees the text of an unfinished element but keeps its
+ * length, so after a stream lost in the middle of a text node the next
+ * stream's first text is built on uninitialised memory (a garbled SASL
+ * mechanism name), or strncat()ed into NULL when it is one or two bytes
+ * long.  The resumption state moves over to the new conn, which is what
+ * xmpp_conn_get_sm_state() is for; a fresh conn also avoids the leaks of
+ * setting the CA file twice (#219) and a conn stuck half-way (profanity
+ * #1846). */
+static int renew_conn(struct net *n)
+{
+	xmpp_sm_state_t *sm = NULL;
+
+	if (n->conn) {
+		sm = xmpp_conn_get_sm_state(n->conn);
+		if (sm && n->discard_sm) {
+			xmpp_free_sm_state(sm);
+			sm = NULL;
+		}
+		xmpp_conn_release(n->conn);
+		n->conn = NULL;
+	}
+	n->discard_sm = false;
+	if (new_conn(n)) {
+		if (sm)
+			xmpp_free_sm_state(sm);
+		return -1;
+	}
+	if (sm && xmpp_conn_set_sm_state(n->conn, sm) != XMPP_EOK)
+		xmpp_free_sm_state(sm);
 	return 0;
 }
 
@@ -679,33 +709,14 @@ static void do_connect(struct net *n, struct net_params *p)
 	}
 	if (probe_before_resume(n))
 		return;
-	if (n->conn && n->discard_sm) {
-		xmpp_sm_state_t *sm = xmpp_conn_get_sm_state(n->conn);
-
-		if (sm)
-			xmpp_free_sm_state(sm);
-	}
-	n->discard_sm = false;
-	/* A conn whose flags cannot be set is stuck half-way (profanity
-	 * #1846); a fresh one costs only the resumption state. */
-	if (n->conn && xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
-		xmpp_conn_release(n->conn);
-		n->conn = NULL;
-	}
-	if (!n->conn) {
-		if (new_conn(n) || xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
-			connect_failed(n, "out of memory");
-			return;
-		}
+	if (renew_conn(n) || xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
+		connect_failed(n, "out of memory");
+		return;
 	}
 	xmpp_conn_set_jid(n->conn, n->params.jid);
 	xmpp_conn_set_pass(n->conn, n->params.password ? n->params.password : "");
-	/* Set only on change: repeated calls leak in 0.12.2 (#219). */
-	if (n->params.cafile && (!n->cafile_set || strcmp(n->cafile_set, n->params.cafile))) {
+	if (n->params.cafile)
 		xmpp_conn_set_cafile(n->conn, n->params.cafile);
-		free(n->cafile_set);
-		n->cafile_set = strdup(n->params.cafile);
-	}
 	if (xmpp_connect_client(n->conn, n->params.server, n->params.port, on_conn_event, n))
 		connect_failed(n, "could not start connecting (address lookup failed?)");
 }
@@ -1025,7 +1036,6 @@ void net_free(struct net *n)
 		close(n->reg_watch_fd);
 	attempt_reset(&n->at);
 	net_params_clear(&n->params);
-	free(n->cafile_set);
 	if (n->ctx)
 		xmpp_ctx_free(n->ctx);
 	for (int i = 0; i < 2; i++) {

@@ -49,6 +49,7 @@ class TestScriptedHarness(ScriptedTestCase):
     def test_login_over_starttls_and_a_message_each_way(self):
         srv = self.scripted(strict=True)
         n, conn = self.online(srv)
+        n.expect("roster", timeout=10)
         ev = n.find("connected")
         self.assertEqual(ev.get("jid"), "alice@localhost/natter", ev)
         self.assertIs(ev.get("secure"), True, ev)
@@ -113,4 +114,47 @@ class TestDroppedWithAnswerPending(ScriptedTestCase):
                   "<query xmlns='urn:example:unknown'/></iq></stream:stream>" % conn.jid)
         n.expect("disconnected", timeout=10)
         conn.reset()
+        n.quit()
+
+
+class HostileTestCase(ScriptedTestCase):
+    """natter logged in to a scripted server that then sends something bad."""
+
+    def bob_says(self, conn, text):
+        conn.send("<message from='bob@localhost/x' to='%s' type='chat'><body>%s</body>"
+                  "</message>" % (conn.jid, text))
+
+    def back_online(self, n, srv):
+        """natter logs in again and works; the new connection."""
+        again = srv.wait_connection(timeout=20)
+        n.expect("connected", timeout=20)
+        self.bob_says(again, "still here")
+        n.expect("message", lambda e: e.get("body") == "still here", timeout=10)
+        self.assertTrue(n.running(), n.report())
+        return again
+
+
+class TestParserState(HostileTestCase):
+
+    def test_stream_lost_in_a_text_node_does_not_spoil_the_next_login(self):
+        """libstrophe 0.12.2's parser reset frees an unfinished text but keeps
+        its length: reusing that parser, the next stream's first text node
+        (here a one-byte one, in the first features) is strncat()ed into
+        NULL.  natter gives every attempt a fresh connection object."""
+        def features(stage):
+            if stage == "starttls":
+                return ("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/>"
+                        "</starttls><x>a</x>")
+            return None
+
+        srv = self.scripted(features=features)
+        n, conn = self.online(srv)
+        # The connection ends inside <body>, with "abc" unfinished in the
+        # parser (the "<" makes expat hand the text over; a FIN comes after
+        # the data, unlike a reset).
+        conn.send("<message from='bob@localhost/x' to='%s' type='chat'><body>abc<" % conn.jid)
+        conn.drop()
+        n.expect("disconnected", timeout=10)
+        conn2 = self.back_online(n, srv)
+        self.assertEqual(conn2.number, 2)
         n.quit()

@@ -283,6 +283,21 @@ class ScriptedConnection:
         """Drops the connection at once with a TCP RST."""
         self._command(self._do_reset)
 
+    def drop(self):
+        """Closes the TCP connection (FIN) without ending the stream or the TLS
+        session."""
+        self._command(lambda: self._shutdown(rst=False))
+
+    def send_below_tls(self, data):
+        """Writes raw bytes on the TCP connection under the TLS layer (a
+        forged or broken TLS record)."""
+        def write():
+            try:
+                os.write(self.sock.fileno(), data)
+            except OSError:
+                pass
+        self._command(write)
+
     def wait_closed(self, timeout=10):
         """True once the connection is gone (either side)."""
         return self._closed.wait(timeout * TIMEOUT_SCALE)
