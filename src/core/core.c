@@ -486,6 +486,7 @@ static void report_failure(struct core *core, const struct xs_offline *o)
 	case NET_FAIL_AUTH:
 	case NET_FAIL_POLICY:
 	case NET_FAIL_STREAM_ERROR:
+	case NET_FAIL_PROTOCOL:
 		core_error(core, NULL, o->condition ? o->condition : "undefined-condition", "%s",
 			   o->text);
 		break;
@@ -521,6 +522,7 @@ static void on_offline(void *ud, const struct xs_offline *o)
 	case NET_FAIL_NETWORK:
 	case NET_FAIL_TIMEOUT:
 	case NET_FAIL_RESUME:
+	case NET_FAIL_PROTOCOL:
 		retry = true;
 		break;
 	case NET_FAIL_STREAM_ERROR:

@@ -18,7 +18,9 @@
  *  - bug #222: stanzas sent from the CONNECT callback are miscounted, so
  *    the session is declared online only when <enabled/> arrives;
  *  - bug #215: after a failed resumption stale stanzas stay queued, so such
- *    a session is dropped at once and its SM state thrown away. */
+ *    a session is dropped at once and its SM state thrown away;
+ *  - after an XML error libstrophe stays "connected" to a stream it can no
+ *    longer parse: natter cuts it at once (the parse error is in the log). */
 #include "config.h"
 
 #include <errno.h>
@@ -34,10 +36,12 @@
 
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/text.h"
 #include "xmpp/net.h"
 #include "xmpp/probe.h"
 #include "xmpp/register.h"
 #include "xmpp/tlspin.h"
+#include "xmpp/xmlguard.h"
 
 enum net_request_kind { NET_Q_CONNECT, NET_Q_SEND, NET_Q_CLOSE, NET_Q_REGISTER, NET_Q_QUIT };
 
@@ -281,6 +285,39 @@ static void inspect_sent(struct net *n, const char *xml)
 	}
 }
 
+/* libstrophe's lines quote what the server sent (a whole stanza, the bytes
+ * of a parse error): escape sequences must not reach the terminal. */
+static void log_strophe(enum log_level level, const char *area, const char *msg)
+{
+	char *clean = text_sanitize(msg, strnlen(msg, 300), 0);
+
+	log_msg(level, "libstrophe %s: %s", area, clean ? clean : "(out of memory)");
+	free(clean);
+}
+
+/* libstrophe's parser has failed for good: it would answer <invalid-xml/>
+ * and stay connected to a stream it cannot read any more, until the
+ * keepalive gives up.  natter cuts it now. */
+static void xml_error(struct net *n)
+{
+	char *text;
+
+	if (xmlguard_take_doctype()) {
+		/* Refusing is the only safe answer, and the server will send the
+		 * same header next time: no retry (NET_FAIL_POLICY). */
+		fail(n, NET_FAIL_POLICY, "restricted-xml",
+		     "the server's stream holds a DOCTYPE, which XMPP forbids (RFC 6120 §11.1); "
+		     "natter closed the connection");
+		return;
+	}
+	if (asprintf(&text, "the server sent malformed XML (%s); natter closed the connection",
+		     xmlguard_last_error()) < 0)
+		text = NULL;
+	fail(n, NET_FAIL_PROTOCOL, "invalid-xml",
+	     text ? text : "the server sent malformed XML; natter closed the connection");
+	free(text);
+}
+
 static void on_log(void *ud, xmpp_log_level_t level, const char *area, const char *msg)
 {
 	struct net *n = ud;
@@ -290,8 +327,11 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 	if (level == XMPP_LEVEL_DEBUG) {
 		/* natter --debug shows what came in; what went out may hold the
 		 * password, so it is never logged. */
-		if (!starts(msg, "SENT"))
-			log_debug("libstrophe %s: %.300s", area, msg);
+		if (!starts(msg, "SENT") && log_enabled(LOG_DEBUG))
+			log_strophe(LOG_DEBUG, area, msg);
+		/* libstrophe logs every parse error, in every phase. */
+		if (starts(msg, "parse error ["))
+			xml_error(n);
 		/* What the log tells about the login ends with the login: after
 		 * it, RECV lines carry whatever any stranger chose to send. */
 		if (n->at.online)
@@ -320,8 +360,7 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 		     "the server offers no authentication method natter can use");
 	/* Warnings and errors only: the debug lines carry credentials. */
 	if (level >= XMPP_LEVEL_WARN && !starts(msg, "SENT"))
-		log_msg(level == XMPP_LEVEL_WARN ? LOG_WARN : LOG_ERROR, "libstrophe %s: %s",
-			area, msg);
+		log_strophe(level == XMPP_LEVEL_WARN ? LOG_WARN : LOG_ERROR, area, msg);
 }
 
 /* ---- libstrophe callbacks ---- */
@@ -441,7 +480,10 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	if (se && !n->at.fail)
 		fail(n, NET_FAIL_STREAM_ERROR, "undefined-condition",
 		     se->text ? se->text : "stream error");
-	if (n->at.fail == NET_FAIL_RESUME)
+	/* After a resumption failure, and after natter cut a stream whose
+	 * last stanza it refused: resuming would have the server send that
+	 * stanza again. */
+	if (n->at.fail == NET_FAIL_RESUME || n->at.fail == NET_FAIL_PROTOCOL)
 		n->discard_sm = true;
 	/* Lost, not closed: the server may still hold the session. */
 	if (n->at.online && n->at.sm_offered && !n->closing &&
@@ -481,6 +523,9 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 	const char *name = xmpp_stanza_get_name(stanza);
 	struct net_report *r;
 
+	/* Once natter has decided to cut, nothing more of this stream counts. */
+	if (n->at.abort)
+		return 1;
 	if (!name || (strcmp(name, "message") && strcmp(name, "presence") && strcmp(name, "iq")))
 		return 1;
 	r = calloc(1, sizeof(*r));
@@ -515,15 +560,37 @@ static void check_certificate(struct net *n)
 		free(fp);
 }
 
+/* Cuts the connection so that libstrophe reads nothing more from it.
+ * shutdown() alone stops the peer, but reads still return what the kernel
+ * holds (megabytes of a hostile stanza, parsed on), so the descriptor
+ * libstrophe reads becomes a socket at its end of file.  (Not an
+ * unconnected socket: OpenSSL takes its ENOTCONN for "try again".)  The
+ * connection itself ends when its last descriptor, the watched dup, is
+ * closed at the disconnection. */
+static void cut(struct net *n)
+{
+	int ends[2];
+
+	shutdown(n->sock, SHUT_RDWR);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) < 0) {
+		log_warn("could not stop reading the connection at once: %s", strerror(errno));
+	} else {
+		close(ends[1]);
+		if (dup3(ends[0], n->sock, O_CLOEXEC) < 0)
+			log_warn("could not stop reading the connection at once: %s",
+				 strerror(errno));
+		close(ends[0]);
+	}
+	n->at.cut = true;
+}
+
 static void after_pass(struct net *n)
 {
 	if (n->at.secure_features_seen && !n->at.tls_checked)
 		check_certificate(n);
-	if (n->at.abort && !n->at.cut && n->sock >= 0) {
-		/* The queued output (credentials) has not been written yet. */
-		shutdown(n->sock, SHUT_RDWR);
-		n->at.cut = true;
-	}
+	/* The queued output (credentials) has not been written yet. */
+	if (n->at.abort && !n->at.cut && n->sock >= 0)
+		cut(n);
 }
 
 /* One batch of libstrophe passes: everything the kernel holds, then enough

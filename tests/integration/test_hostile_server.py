@@ -124,6 +124,17 @@ class HostileTestCase(ScriptedTestCase):
         conn.send("<message from='bob@localhost/x' to='%s' type='chat'><body>%s</body>"
                   "</message>" % (conn.jid, text))
 
+    def assert_cut_and_back(self, n, srv, condition, words, timeout=30):
+        """natter reported why it cut the connection (an error event with
+        condition, and the disconnection's reason, both holding words), then
+        logged in again and works; the new connection."""
+        err = n.expect("error", lambda e: e.get("condition") == condition, timeout=timeout,
+                       what="the reason natter cut the connection")
+        self.assertIn(words, err.get("text", ""), err)
+        gone = n.expect("disconnected", timeout=10)
+        self.assertIn(words, gone.get("reason", ""), gone)
+        return self.back_online(n, srv)
+
     def back_online(self, n, srv):
         """natter logs in again and works; the new connection."""
         again = srv.wait_connection(timeout=20)
@@ -157,4 +168,64 @@ class TestParserState(HostileTestCase):
         n.expect("disconnected", timeout=10)
         conn2 = self.back_online(n, srv)
         self.assertEqual(conn2.number, 2)
+        n.quit()
+
+
+class TestXmlErrors(HostileTestCase):
+    """After an XML error libstrophe 0.12.2 stays "connected" to a stream it
+    can no longer parse, until the keepalive gives up (60 + 20 s by
+    default).  natter closes it at once, says why, and logs in again."""
+
+    def cut_at_once(self, payload, detail):
+        srv = self.scripted()
+        n, conn = self.online(srv)
+        conn.send(payload.encode("latin-1") if isinstance(payload, str) else payload)
+        conn2 = self.assert_cut_and_back(n, srv, "invalid-xml", "malformed XML", timeout=5)
+        self.assertIn(detail, n.find("error", lambda e: e.get("condition") == "invalid-xml")
+                      .get("text", ""))
+        self.assertEqual(conn2.number, 2)
+        n.quit()
+
+    def message(self, body):
+        return ("<message from='bob@localhost/x' to='alice@localhost/natter' type='chat'>"
+                "<body>%s</body></message>" % body)
+
+    def test_escape_byte(self):
+        self.cut_at_once(self.message("\x1b[31mred"), "invalid token")
+
+    def test_osc_sequence(self):
+        self.cut_at_once(self.message("\x1b]0;owned\x07"), "invalid token")
+
+    def test_nul_byte(self):
+        self.cut_at_once(self.message("a\x00b"), "invalid token")
+
+    def test_malformed_xml(self):
+        self.cut_at_once("<message from='bob@localhost/x'><body>x</bdy></message>",
+                         "mismatched tag")
+
+
+class TestDoctype(HostileTestCase):
+    """Issue 15 item 13: RFC 6120 §11.1 forbids a DOCTYPE in an XMPP stream;
+    libstrophe 0.12.2 accepts one and expands its entities."""
+
+    def test_doctype_in_the_stream_header_is_refused_and_not_retried(self):
+        def header(conn, stage):
+            doctype = ("<!DOCTYPE stream:stream [<!ENTITY who 'mallory'>]>"
+                       if stage == "bind" else "")
+            return ("<?xml version='1.0'?>%s<stream:stream xmlns='jabber:client' "
+                    "xmlns:stream='http://etherx.jabber.org/streams' id='s-%s' "
+                    "from='localhost' version='1.0'>" % (doctype, stage))
+
+        srv = self.scripted(header=header)
+        n = self.natter(self.scripted_account(srv))
+        err = n.expect("error", lambda e: e.get("condition") == "restricted-xml", timeout=15,
+                       what="the DOCTYPE refused")
+        self.assertIn("DOCTYPE", err.get("text", ""), err)
+        gone = n.expect("disconnected", timeout=10)
+        self.assertIn("DOCTYPE", gone.get("reason", ""), gone)
+        # The same server sends the same header every time: natter does not
+        # try again by itself (the user can, with /connect).
+        n.expect_none("reconnecting", within=3, since=0)
+        n.expect_none("connected", within=0, since=0)
+        self.assertEqual(len(srv.connections), 1)
         n.quit()
