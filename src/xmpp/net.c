@@ -19,6 +19,10 @@
  *    the session is declared online only when <enabled/> arrives;
  *  - bug #215: after a failed resumption stale stanzas stay queued, so such
  *    a session is dropped at once and its SM state thrown away;
+ *  - a hostile server can send a stanza of any size, depth or width, and
+ *    libstrophe parses it whole (quadratically in places) and renders it
+ *    recursively: see budget.h for the limits natter keeps between passes,
+ *    and the thread's stack below;
  *  - after an XML error libstrophe stays "connected" to a stream it can no
  *    longer parse: natter cuts it at once (the parse error is in the log). */
 #include "config.h"
@@ -37,11 +41,47 @@
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "xmpp/budget.h"
 #include "xmpp/net.h"
 #include "xmpp/probe.h"
 #include "xmpp/register.h"
+#include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
 #include "xmpp/xmlguard.h"
+
+/* What one incoming top-level element may cost the network thread before
+ * natter cuts the connection (see budget.h).  Figures measured on a 2-core
+ * x86-64 with Debian's libstrophe 0.12.2, natter --debug logging them:
+ *  - memory: a 10,000-item roster result (1 MiB of XML) held at most
+ *    6.4 MiB while parsed, 20,000 items 12.9 MiB; Prosody relays stanzas of
+ *    up to 512 KiB from other servers, and 128,000 empty elements fit in
+ *    that (about 27 MiB here).  32 MiB is five times the 10,000 roster;
+ *  - CPU time: that roster took 0.39 s and 20,000 items 2.2 s, since
+ *    libstrophe's sibling walk grows with the square of their number: 60,000
+ *    empty siblings (240 KiB, 12.6 MiB held) took 5.2 s and 200,000 took
+ *    113 s.  The memory limit alone would stop the latter only after some
+ *    150,000 siblings and 30 s, hence a limit on time: under the 20 s
+ *    keepalive timeout, above the 6 s that the widest stanza Prosody takes
+ *    from a client (256 KiB) costs;
+ *  - depth: nothing an XMPP extension sends nests deeper than a few dozen
+ *    elements; deeper stanzas are refused before libstrophe's recursive
+ *    copy, so the core thread never sees them. */
+#define ELEMENT_BYTES_MAX ((size_t)32 << 20)
+#define ELEMENT_CPU_MAX   10.0
+#define STANZA_DEPTH_MAX  128
+
+/* libstrophe renders (xmpp_stanza_to_text), copies and releases stanzas
+ * recursively, and renders every incoming one for its debug log before
+ * natter sees it.  With the default 8 MiB stack 85,000 nested elements
+ * were rendered and 100,000 crashed the process; with 256 MiB, 2,500,000
+ * passed and 2,900,000 crashed (about 95 bytes of stack a level).  A level
+ * costs the parser at least 190 bytes, so ELEMENT_BYTES_MAX lets at most
+ * about 170,000 through: 128 MiB leaves a margin of seven.  The stack is
+ * reserved, not committed: it costs address space only. */
+#define NET_STACK_SIZE ((size_t)128 << 20)
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
 
 enum net_request_kind { NET_Q_CONNECT, NET_Q_SEND, NET_Q_CLOSE, NET_Q_REGISTER, NET_Q_QUIT };
 
@@ -63,6 +103,7 @@ struct attempt {
 	bool online;
 	bool abort;     /* cut the socket before the next pass */
 	bool cut;       /* ... and it has been cut */
+	bool over_budget; /* an element went over ELEMENT_*_MAX */
 	char *cert_error;
 	char *mechanism;
 	enum net_fail fail;
@@ -83,6 +124,8 @@ struct net {
 
 	/* Network thread only. */
 	xmpp_log_t logger;
+	struct budget budget; /* the allocator of ctx */
+	bool guarded;         /* xmlguard sees the parses (libstrophe uses expat) */
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
 	int sock;
@@ -295,6 +338,18 @@ static void log_strophe(enum log_level level, const char *area, const char *msg)
 	free(clean);
 }
 
+/* The end of an element: what it held no longer counts against the next. */
+static void element_done(struct net *n)
+{
+	size_t held = n->budget.held_max;
+	double cpu = budget_cpu(&n->budget);
+
+	if (held >= (size_t)1 << 20 || cpu >= 0.1)
+		log_debug("an incoming element held %zu KiB while parsed and took %.3f s", held >> 10,
+			  cpu);
+	budget_element_done(&n->budget);
+}
+
 /* libstrophe's parser has failed for good: it would answer <invalid-xml/>
  * and stay connected to a stream it cannot read any more, until the
  * keepalive gives up.  natter cuts it now. */
@@ -329,8 +384,11 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 		 * password, so it is never logged. */
 		if (!starts(msg, "SENT") && log_enabled(LOG_DEBUG))
 			log_strophe(LOG_DEBUG, area, msg);
-		/* libstrophe logs every parse error, in every phase. */
-		if (starts(msg, "parse error ["))
+		/* libstrophe logs every element it has parsed, and every parse
+		 * error, in every phase of the session. */
+		if (starts(msg, "RECV: "))
+			element_done(n);
+		else if (starts(msg, "parse error ["))
 			xml_error(n);
 		/* What the log tells about the login ends with the login: after
 		 * it, RECV lines carry whatever any stranger chose to send. */
@@ -528,10 +586,23 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 		return 1;
 	if (!name || (strcmp(name, "message") && strcmp(name, "presence") && strcmp(name, "iq")))
 		return 1;
+	/* libstrophe's copy recurses without a bound, and so do the core's
+	 * release and its readers. */
+	if (st_deeper_than(stanza, STANZA_DEPTH_MAX)) {
+		fail(n, NET_FAIL_PROTOCOL, "policy-violation",
+		     "the server sent a stanza nested deeper than " STR(STANZA_DEPTH_MAX)
+		     " elements; natter closed the connection");
+		return 1;
+	}
 	r = calloc(1, sizeof(*r));
 	/* A deep copy: keeping a clone of a child after its parent is released
-	 * is a use-after-free in 0.12.2. */
-	if (!r || !(r->stanza = xmpp_stanza_copy(stanza))) {
+	 * is a use-after-free in 0.12.2.  The core thread frees it, so it is
+	 * not part of what the network thread holds. */
+	budget_handover(&n->budget, true);
+	if (r)
+		r->stanza = xmpp_stanza_copy(stanza);
+	budget_handover(&n->budget, false);
+	if (!r || !r->stanza) {
 		free(r);
 		log_error("out of memory: an incoming %s was dropped", name);
 		return 1;
@@ -558,6 +629,39 @@ static void check_certificate(struct net *n)
 		n->at.fingerprint = fp;
 	else
 		free(fp);
+}
+
+/* What the element being parsed has cost so far, against the limits. */
+static void check_budget(struct net *n)
+{
+	size_t held = budget_held(&n->budget);
+	double cpu = budget_cpu(&n->budget);
+	char *text = NULL;
+	int rc = -1;
+
+	/* Once disconnected, what the parser still holds is only waiting for
+	 * the next connection to reset it. */
+	if (n->at.over_budget || !n->conn || xmpp_conn_is_disconnected(n->conn))
+		return;
+	if (held > ELEMENT_BYTES_MAX)
+		rc = asprintf(&text,
+			      "the server sent a stanza that needs more than %zu MiB of memory; "
+			      "natter closed the connection",
+			      ELEMENT_BYTES_MAX >> 20);
+	else if (cpu > ELEMENT_CPU_MAX)
+		rc = asprintf(&text,
+			      "the server sent a stanza that took more than %.0f s to parse; natter "
+			      "closed the connection",
+			      ELEMENT_CPU_MAX);
+	else
+		return;
+	n->at.over_budget = true;
+	log_warn("an incoming element went over its limits: %zu KiB held, %.1f s of CPU",
+		 held >> 10, cpu);
+	fail(n, NET_FAIL_PROTOCOL, "policy-violation",
+	     rc < 0 ? "the server sent a stanza too large to parse; natter closed the connection"
+		    : text);
+	free(text);
 }
 
 /* Cuts the connection so that libstrophe reads nothing more from it.
@@ -588,9 +692,22 @@ static void after_pass(struct net *n)
 {
 	if (n->at.secure_features_seen && !n->at.tls_checked)
 		check_certificate(n);
+	check_budget(n);
 	/* The queued output (credentials) has not been written yet. */
 	if (n->at.abort && !n->at.cut && n->sock >= 0)
 		cut(n);
+}
+
+static void one_pass(struct net *n)
+{
+	uint64_t parsed = xmlguard_parsed();
+
+	budget_pass_start(&n->budget);
+	xmpp_run_once(n->ctx, 0);
+	/* Without xmlguard natter cannot tell a pass that parsed from one that
+	 * only wrote, and counts them all. */
+	budget_pass_end(&n->budget, !n->guarded || xmlguard_parsed() != parsed);
+	after_pass(n);
 }
 
 /* One batch of libstrophe passes: everything the kernel holds, then enough
@@ -602,16 +719,13 @@ static void run_passes(struct net *n)
 
 	n->cert_sink = &n->at.cert_error;
 	for (i = 0; i < 1024; i++) {
-		xmpp_run_once(n->ctx, 0);
-		after_pass(n);
+		one_pass(n);
 		avail = 0;
 		if (n->sock < 0 || ioctl(n->sock, FIONREAD, &avail) < 0 || avail <= 0)
 			break;
 	}
-	for (i = 0; i < 4; i++) {
-		xmpp_run_once(n->ctx, 0);
-		after_pass(n);
-	}
+	for (i = 0; i < 4; i++)
+		one_pass(n);
 	n->cert_sink = NULL;
 }
 
@@ -786,6 +900,8 @@ static void do_connect(struct net *n, struct net_params *p)
 		xmpp_conn_set_cafile(n->conn, n->params.cafile);
 	if (xmpp_connect_client(n->conn, n->params.server, n->params.port, on_conn_event, n))
 		connect_failed(n, "could not start connecting (address lookup failed?)");
+	/* A new parser: nothing of the last stream is in progress. */
+	budget_element_done(&n->budget);
 }
 
 static void do_send(struct net *n, xmpp_stanza_t *st)
@@ -870,6 +986,7 @@ static void *net_main(void *arg)
 {
 	struct net *n = arg;
 
+	budget_own_thread(&n->budget);
 	for (;;) {
 		struct pollfd pfd[3];
 		int nfds = 1, timeout = -1;
@@ -923,6 +1040,39 @@ static int pipe_nonblock(int p[2])
 	return 0;
 }
 
+/* Parses a first document with ctx.  libstrophe lets expat allocate
+ * through the first context that ever creates a parser (one per process),
+ * so this makes the network thread's the one, and expat's buffers count in
+ * its budget.  Whether xmlguard saw that parse tells whether it works. */
+static bool parser_is_guarded(xmpp_ctx_t *ctx)
+{
+	uint64_t before = xmlguard_parsed();
+	xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx, "<natter/>");
+
+	if (st)
+		xmpp_stanza_release(st);
+	return xmlguard_parsed() != before;
+}
+
+static int start_thread(struct net *n)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	if (pthread_attr_init(&attr))
+		return pthread_create(&n->thread, NULL, net_main, n);
+	rc = pthread_attr_setstacksize(&attr, NET_STACK_SIZE);
+	if (!rc)
+		rc = pthread_create(&n->thread, &attr, net_main, n);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		log_warn("no %zu MiB stack for the network thread (%s): deep stanzas may crash",
+			 NET_STACK_SIZE >> 20, strerror(rc));
+		rc = pthread_create(&n->thread, NULL, net_main, n);
+	}
+	return rc;
+}
+
 struct net *net_new(int *report_fd)
 {
 	struct net *n = calloc(1, sizeof(*n));
@@ -937,11 +1087,16 @@ struct net *net_new(int *report_fd)
 		goto fail;
 	n->logger.handler = on_log;
 	n->logger.userdata = n;
-	n->ctx = xmpp_ctx_new(NULL, &n->logger);
+	budget_init(&n->budget);
+	n->ctx = xmpp_ctx_new(budget_mem(&n->budget), &n->logger);
 	if (!n->ctx)
 		goto fail;
+	n->guarded = parser_is_guarded(n->ctx);
+	if (!n->guarded)
+		log_warn("libstrophe does not parse with expat here: natter cannot refuse a "
+			 "DOCTYPE or time the parsing of a stanza");
 	the_net = n;
-	if (pthread_create(&n->thread, NULL, net_main, n)) {
+	if (start_thread(n)) {
 		the_net = NULL;
 		goto fail;
 	}

@@ -229,3 +229,68 @@ class TestDoctype(HostileTestCase):
         n.expect_none("connected", within=0, since=0)
         self.assertEqual(len(srv.connections), 1)
         n.quit()
+
+
+class TestOversizedStanzas(HostileTestCase):
+    """Issue 15 item 6, issue 8: what libstrophe 0.12.2 cannot refuse itself."""
+
+    def test_deep_stanza_is_refused_before_the_core_sees_it(self):
+        srv = self.scripted()
+        n, conn = self.online(srv)
+        conn.send("<message from='bob@localhost/x' to='%s' type='chat'><body>deep</body>%s%s"
+                  "</message>" % (conn.jid, "<a>" * 1000, "</a>" * 1000))
+        self.assert_cut_and_back(n, srv, "policy-violation", "nested deeper than 128")
+        self.assertIsNone(n.find("message", lambda e: e.get("body") == "deep"), n.report())
+        n.quit()
+
+    def test_very_deep_stanza_does_not_overflow_the_stack(self):
+        """140,000 levels fit in the memory limit (no namespace: about 190
+        bytes a level) and libstrophe renders them recursively before natter
+        sees the stanza: that needs some 13 MiB of stack."""
+        srv = self.scripted()
+        n, conn = self.online(srv)
+        depth = 140000
+        conn.send_in_background("<message xmlns='' from='bob@localhost/x'>%s%s</message>"
+                                % ("<a>" * depth, "</a>" * depth))
+        self.assert_cut_and_back(n, srv, "policy-violation", "nested deeper than 128")
+        n.quit()
+
+    def test_huge_stanza_is_cut_at_the_memory_limit(self):
+        srv = self.scripted()
+        n, conn = self.online(srv)
+        # 64 MiB in 4,096 children of 16 KiB: one long text would be joined
+        # with a realloc per chunk, slow enough under ASan to meet the time
+        # limit first.
+        chunk = "<b>%s</b>" % ("A" * 16384)
+        conn.send_in_background("<message from='bob@localhost/x' to='%s' type='chat'><body>x"
+                                "</body>%s</message>" % (conn.jid, chunk * 4096))
+        self.assert_cut_and_back(n, srv, "policy-violation", "more than 32 MiB of memory")
+        self.assertIsNone(n.find("message", lambda e: e.get("body") == "x"),
+                          "the huge message got through")
+        n.quit()
+
+    def test_wide_stanza_is_cut_before_it_gets_slow(self):
+        """300,000 empty siblings: libstrophe's append is quadratic, the whole
+        stanza would take minutes; natter gives up after 10 s of CPU."""
+        srv = self.scripted()
+        n, conn = self.online(srv)
+        conn.send_in_background("<message from='bob@localhost/x' to='%s' type='chat'>%s"
+                                "</message>" % (conn.jid, "<a/>" * 300000))
+        self.assert_cut_and_back(n, srv, "policy-violation", "more than 10 s to parse",
+                                 timeout=40)
+        n.quit()
+
+    def test_large_roster_still_passes(self):
+        """The limits leave room for what servers really send: a roster of
+        10,000 contacts (1 MiB) arrives whole."""
+        items = "".join("<item jid='contact%05d@example.org' name='Contact %d' "
+                        "subscription='both'><group>Group %d</group></item>" % (i, i, i % 20)
+                        for i in range(10000))
+        srv = self.scripted(roster=items)
+        n, conn = self.online(srv)
+        roster = n.expect("roster", timeout=30)
+        self.assertEqual(len(roster.get("items", [])), 10000)
+        self.bob_says(conn, "after the roster")
+        n.expect("message", lambda e: e.get("body") == "after the roster", timeout=15)
+        self.assertIsNone(n.find("disconnected"), n.report())
+        n.quit()

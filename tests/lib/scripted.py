@@ -26,9 +26,9 @@ What a connection does by itself, in order:
   3. Resource binding (the JID ends in the resource natter asked for, or
      "scripted") and the session request.  The connection is now "online".
   4. While online, natter's login requests are answered without the test:
-     roster get (empty roster), carbons enable, MAM queries (an empty
-     <fin complete='true'/>), disco#info and disco#items to the server, and
-     pings.  Any other iq get/set gets `other_iq`: "error" (service-
+     roster get (the <item/>s in `roster`, none by default), carbons enable,
+     MAM queries (an empty <fin complete='true'/>), disco#info and
+     disco#items to the server, and pings.  Any other iq get/set gets `other_iq`: "error" (service-
      unavailable, the default), "result" (empty), "queue" (handed to the
      test like any stanza), or a function fn(conn, iq) returning the answer
      as a string (None: queue it).  Broadcast presence (no "to") is noted and
@@ -451,7 +451,8 @@ class ScriptedConnection:
         qns = ns_of(q.tag) if q is not None else ""
         if q is not None and self._to_server(el):
             if qns == "jabber:iq:roster" and el.get("type") == "get":
-                return self._result(el, "<query xmlns='jabber:iq:roster'/>"), False
+                return self._result(el, "<query xmlns='jabber:iq:roster'>%s</query>"
+                                    % self.server.roster), False
             if qns.startswith("urn:xmpp:carbons:"):
                 return self._result(el), False
             if qns.startswith("urn:xmpp:mam:"):
@@ -660,7 +661,7 @@ class ScriptedServer:
 
     def __init__(self, cert=None, key=None, domain="localhost", users=None, tls="starttls",
                  mechanisms=("PLAIN",), features=None, header=None, sasl=None,
-                 other_iq="error", strict=False):
+                 other_iq="error", strict=False, roster=""):
         if tls not in ("starttls", "direct"):
             raise ValueError("tls must be starttls or direct")
         self.domain = domain
@@ -672,6 +673,7 @@ class ScriptedServer:
         self.sasl = sasl
         self.other_iq = other_iq
         self.strict = strict
+        self.roster = roster
         self._tmp = None
         if cert is None:
             self._tmp = tempfile.mkdtemp(prefix="natter-scripted-")
