@@ -28,10 +28,10 @@ What a connection does by itself, in order:
   4. While online, natter's login requests are answered without the test:
      roster get (the <item/>s in `roster`, none by default), carbons enable,
      MAM queries (an empty <fin complete='true'/>), disco#info and
-     disco#items to the server, and pings.  Any other iq get/set gets `other_iq`: "error" (service-
-     unavailable, the default), "result" (empty), "queue" (handed to the
-     test like any stanza), or a function fn(conn, iq) returning the answer
-     as a string (None: queue it).  Broadcast presence (no "to") is noted and
+     disco#items to the server, and pings.  Any other iq get/set gets
+     `other_iq`: "error" (service-unavailable, the default), "result"
+     (empty), "queue" (handed to the test like any stanza), or a function
+     fn(conn, iq) returning the answer as a string (None: queue it).  Broadcast presence (no "to") is noted and
      dropped.  Everything else (messages, directed presence, answers to the
      server's own requests) waits in the connection's queue for expect().
 
