@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -109,6 +110,11 @@ struct attempt {
 	enum net_fail fail;
 	char *condition, *text, *fingerprint;
 	bool pin_mismatch;
+	/* What libstrophe's log said about a lost connection (loss_text). */
+	int io_tls;        /* SSL_get_error() code of the first TLS failure */
+	int io_errno;      /* the errno behind it, or that of a failed connect */
+	char *io_detail;   /* OpenSSL's reason for that failure */
+	bool io_connect, io_eof, io_send;
 };
 
 struct net {
@@ -149,6 +155,7 @@ static void attempt_reset(struct attempt *at)
 	free(at->condition);
 	free(at->text);
 	free(at->fingerprint);
+	free(at->io_detail);
 	memset(at, 0, sizeof(*at));
 }
 
@@ -338,6 +345,35 @@ static void log_strophe(enum log_level level, const char *area, const char *msg)
 	free(clean);
 }
 
+/* libstrophe hands the disconnection an errno value or, on a TLS stream,
+ * an SSL_get_error() code in the same int, which strerror() turned into
+ * "Operation not permitted" (SSL_ERROR_SSL) or "Input/output error"
+ * (SSL_ERROR_SYSCALL).  Its debug log tells which it was, and what lay
+ * behind it; the first failure of an attempt is the cause. */
+static void note_io(struct net *n, const char *area, const char *msg)
+{
+	struct attempt *at = &n->at;
+	const char *reason;
+	int code, err;
+
+	if (!strcmp(area, "tls")) {
+		if (!at->io_tls && sscanf(msg, "error=%*[^(](%d) errno=%d", &code, &err) == 2) {
+			at->io_tls = code;
+			at->io_errno = err;
+		} else if (!at->io_detail && starts(msg, "error:") && (reason = strrchr(msg, ':')) &&
+			   reason[1] && strcmp(reason + 1, "(null)")) {
+			at->io_detail = strdup(reason + 1);
+		}
+	} else if (!strcmp(msg, "Socket closed by remote host.")) {
+		at->io_eof = true;
+	} else if (!strcmp(msg, "Send error occurred, disconnecting.")) {
+		at->io_send = true;
+	} else if (!at->io_connect && sscanf(msg, "connection failed, error %d", &err) == 1) {
+		at->io_connect = true;
+		at->io_errno = err;
+	}
+}
+
 /* The end of an element: what it held no longer counts against the next. */
 static void element_done(struct net *n)
 {
@@ -390,6 +426,8 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 			element_done(n);
 		else if (starts(msg, "parse error ["))
 			xml_error(n);
+		else
+			note_io(n, area, msg);
 		/* What the log tells about the login ends with the login: after
 		 * it, RECV lines carry whatever any stranger chose to send. */
 		if (n->at.online)
@@ -482,6 +520,40 @@ static void report_online(struct net *n)
 	post_report(n, r);
 }
 
+/* Why the connection was lost, in words (see note_io); malloc'd. */
+static char *loss_text(const struct attempt *at, int error)
+{
+	const char *fixed = NULL;
+	char *text = NULL;
+	int rc = -1;
+
+	if (at->io_connect)
+		rc = asprintf(&text, "could not connect: %s", strerror(at->io_errno));
+	else if (at->io_tls == SSL_ERROR_SYSCALL && at->io_errno)
+		rc = asprintf(&text, "the connection was lost: %s", strerror(at->io_errno));
+	else if (at->io_tls == SSL_ERROR_SYSCALL ||
+		 (at->io_detail && strstr(at->io_detail, "unexpected eof")))
+		fixed = "the server closed the connection without ending the TLS session";
+	else if (at->io_tls == SSL_ERROR_ZERO_RETURN)
+		fixed = "the server ended the TLS session";
+	else if (at->io_tls)
+		rc = asprintf(&text, "TLS error: %s",
+			      at->io_detail ? at->io_detail : "the TLS protocol failed");
+	else if (at->io_eof)
+		fixed = "the server closed the connection";
+	else if (at->io_send)
+		fixed = "the connection was lost while sending";
+	else if (error == ETIMEDOUT)
+		fixed = "the connection attempt timed out";
+	else if (error)
+		fixed = strerror(error);
+	else
+		fixed = "connection closed by the server";
+	if (fixed)
+		return strdup(fixed);
+	return rc < 0 ? NULL : text;
+}
+
 static void report_offline(struct net *n, int error)
 {
 	struct net_report *r = calloc(1, sizeof(*r));
@@ -499,7 +571,7 @@ static void report_offline(struct net *n, int error)
 	if (at->text)
 		r->text = strdup(at->text);
 	else if (r->fail == NET_FAIL_NETWORK)
-		r->text = strdup(error ? strerror(error) : "connection closed by the server");
+		r->text = loss_text(at, error);
 	else
 		r->text = strdup("closed");
 	r->fingerprint = dup_or_null(at->fingerprint);

@@ -294,3 +294,44 @@ class TestOversizedStanzas(HostileTestCase):
         n.expect("message", lambda e: e.get("body") == "after the roster", timeout=15)
         self.assertIsNone(n.find("disconnected"), n.report())
         n.quit()
+
+
+class TestDisconnectReasons(HostileTestCase):
+    """libstrophe passes an OpenSSL error code where an errno is expected:
+    the reasons read "Input/output error" or "Operation not permitted".
+    natter says what failed."""
+
+    def reason_after(self, act):
+        srv = self.scripted()
+        n, conn = self.online(srv)
+        act(conn)
+        gone = n.expect("disconnected", timeout=10)
+        srv.wait_connection(timeout=20)
+        n.expect("connected", timeout=20)
+        n.quit()
+        return gone.get("reason", "")
+
+    def test_reset(self):
+        reason = self.reason_after(lambda c: c.reset())
+        self.assertEqual(reason, "the connection was lost: Connection reset by peer")
+
+    def test_closed_without_ending_tls(self):
+        reason = self.reason_after(lambda c: c.drop())
+        self.assertEqual(reason,
+                         "the server closed the connection without ending the TLS session")
+
+    def test_connection_refused(self):
+        import fixture
+        acct = {"jid": "alice@localhost", "password": "alicepw", "server": "127.0.0.1",
+                "port": fixture.free_port(), "tls": "require", "tls_cafile": self.fx.ca_file}
+        n = self.natter(acct)
+        gone = n.expect("disconnected", timeout=10)
+        self.assertEqual(gone.get("reason"), "could not connect: Connection refused")
+        n.quit()
+
+    def test_forged_tls_record(self):
+        # An application-data record whose authentication cannot check out.
+        reason = self.reason_after(
+            lambda c: c.send_below_tls(b"\x17\x03\x03\x00\x20" + b"\x00" * 32))
+        self.assertTrue(reason.startswith("TLS error: "), reason)
+        self.assertNotIn("not permitted", reason)
