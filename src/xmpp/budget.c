@@ -1,4 +1,4 @@
-/* The counting allocator and the accounting of budget.h. */
+/* The counting (and wiping) allocator and the accounting of budget.h. */
 #include "config.h"
 
 #include <stdalign.h>
@@ -56,6 +56,9 @@ static void mem_free(void *p, void *ud)
 	 * natter) leaves live too high, which only moves the low mark. */
 	if (h->counted && b && thread_budget == b)
 		add(b, -(int64_t)h->size);
+	/* libstrophe keeps the password, the SASL exchange and the text of
+	 * every stanza in blocks it frees without clearing. */
+	explicit_bzero(p, h->size);
 	free(h);
 }
 

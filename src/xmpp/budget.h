@@ -17,7 +17,12 @@
  *    (budget_handover); what other threads allocate or free in this
  *    context is never counted;
  *  - the CPU time of the passes in which the parser was fed bytes.
- * The owner decides the limits and what to do (see net.c). */
+ * The owner decides the limits and what to do (see net.c).
+ *
+ * The allocator also clears every block it frees (not the old block that a
+ * realloc() moved, which would make the growth of a long text quadratic):
+ * libstrophe frees its copies of the password, the SASL exchange and the
+ * stanzas' text without clearing them. */
 #ifndef NATTER_XMPP_BUDGET_H
 #define NATTER_XMPP_BUDGET_H
 

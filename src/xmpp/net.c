@@ -499,12 +499,26 @@ static int on_sockopt(xmpp_conn_t *conn, void *sock)
 	return xmpp_sockopt_cb_keepalive(conn, sock);
 }
 
+/* Logged in: the password has done its work on this thread.  The next
+ * attempt brings its own (the core keeps the one it needs), and the
+ * allocator clears libstrophe's copy as it is replaced. */
+static void forget_password(struct net *n)
+{
+	xmpp_conn_set_pass(n->conn, "");
+	if (n->params.password) {
+		explicit_bzero(n->params.password, strlen(n->params.password));
+		free(n->params.password);
+		n->params.password = NULL;
+	}
+}
+
 static void report_online(struct net *n)
 {
 	struct net_report *r = calloc(1, sizeof(*r));
 	const char *bound = xmpp_conn_get_bound_jid(n->conn);
 
 	n->at.online = true;
+	forget_password(n);
 	if (!r) {
 		log_error("out of memory reporting a login");
 		return;
