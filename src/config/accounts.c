@@ -23,8 +23,9 @@
 #include "config/ini.h"
 #include "util/jid.h"
 
-/* inih copies section names into a 50-byte buffer and silently cuts longer
- * ones, which would merge two long account names; refuse them instead. */
+/* Account names are short labels; the earlier, inih-based reader cut names
+ * at 49 bytes, so longer ones are refused rather than read differently by
+ * different versions. */
 #define NAME_MAX_LEN 49
 
 static const char *const tls_names[] = {
@@ -105,7 +106,7 @@ const char *auth_mode_name(enum auth_mode m)
 
 /* ---- names ----------------------------------------------------------- */
 
-/* An account name the file can hold and inih reads back unchanged. */
+/* An account name the file can hold and the reader gives back unchanged. */
 static const char *name_problem(const char *s, size_t len)
 {
 	size_t i;
@@ -389,7 +390,8 @@ nomem:
 	ini_nomem(&ld->ini);
 }
 
-/* The current account is tracked by ld_section(), not by inih's section. */
+/* The current account is tracked by ld_section(), which also sees empty and
+ * repeated sections. */
 static void ld_key(void *user, int line, const char *section, const char *name, const char *value)
 {
 	struct load *ld = user;
@@ -996,8 +998,6 @@ static const char *set_key_problem(const char *name, const char *key, const char
 		return "the value holds a line break";
 	if (isspace((unsigned char)value[0]) || isspace((unsigned char)value[len - 1]))
 		return "the value starts or ends with a space, which the file cannot keep";
-	if (strlen(key) + 3 + len > ini_line_max)
-		return "the value is too long for one line of the file";
 	v = strdup(value);
 	if (!v)
 		return "out of memory";
@@ -1007,6 +1007,56 @@ static const char *set_key_problem(const char *name, const char *key, const char
 	if (rc == -2)
 		return "out of memory";
 	return rc < 0 ? (why ? why : "invalid value") : NULL;
+}
+
+/* The directory of path (malloc'd), "." when it has none. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+int accounts_check_set_key(const char *path, const char *name, const char *key,
+			   const char *value, char **err)
+{
+	const char *why = set_key_problem(name, key, value), *target = path;
+	char *real = NULL, *dir = NULL;
+	struct stat st;
+	int rc = -1;
+
+	*err = NULL;
+	if (why) {
+		if (asprintf(err, "cannot set %s in [%s]: %s", key, name, why) < 0)
+			*err = NULL;
+		return -1;
+	}
+	/* What accounts_set_key() does: read the file, write a temporary one
+	 * beside it, rename it over. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real)
+			goto sys_fail;
+		target = real;
+	}
+	dir = dir_of(target);
+	if (!dir)
+		goto sys_fail;
+	if ((access(target, R_OK) < 0 && errno != ENOENT) || access(dir, W_OK | X_OK) < 0)
+		goto sys_fail;
+	rc = 0;
+	goto out;
+sys_fail:
+	if (asprintf(err, "cannot update %s: %s", target, strerror(errno)) < 0)
+		*err = NULL;
+out:
+	free(dir);
+	free(real);
+	return rc;
 }
 
 int accounts_set_key(const char *path, const char *name, const char *key, const char *value,

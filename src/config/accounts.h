@@ -59,6 +59,14 @@ int account_resolve_password(struct account *a, char **err);
 int accounts_set_key(const char *path, const char *name, const char *key, const char *value,
 		     char **err);
 
+/* Whether accounts_set_key() with these arguments would be refused, asked
+ * before an irreversible step (the server's /password) that needs the file
+ * updated after it: the value must be one the file can keep, the file
+ * readable and its directory writable.  0, or -1 with a malloc'd *err.  A
+ * disk that fills up in between can still fail the real write. */
+int accounts_check_set_key(const char *path, const char *name, const char *key,
+			   const char *value, char **err);
+
 const char *tls_mode_name(enum tls_mode m);
 const char *auth_mode_name(enum auth_mode m);
 

@@ -262,6 +262,7 @@ int ibr_cmd_password(struct cmd_call *call)
 	struct change *c = change_new(call);
 	xmpp_stanza_t *iq, *q;
 	struct jid own;
+	char *err = NULL;
 	int bad;
 
 	if (!c)
@@ -269,6 +270,17 @@ int ibr_cmd_password(struct cmd_call *call)
 	c->password = text_xml_safe(call->argv[0]);
 	if (c->password && !*c->password) {
 		core_error(core, CALL_NAME(call), "bad-request", "the new password is empty");
+		change_free(c);
+		return -1;
+	}
+	/* Once the server has it, the old one is gone: ask only when the new
+	 * one can then be stored, or the next login would fail. */
+	if (c->password && !core->account.eval_password && core->accounts_path &&
+	    accounts_check_set_key(core->accounts_path, core->account.name, "password",
+				   c->password, &err)) {
+		core_error(core, CALL_NAME(call), "not-acceptable", "password not changed: %s",
+			   err ? err : "out of memory");
+		free(err);
 		change_free(c);
 		return -1;
 	}
