@@ -1,13 +1,12 @@
-/* The accounts file: loading and validating it, the permission rule,
- * eval_password, and editing one key in place (see accounts.h and the key
- * table in the headless contract). */
+/* The accounts file: loading and validating it, the permission rule, and
+ * editing one key in place (see accounts.h and the key table in the
+ * headless contract). */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +15,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config/accounts.h"
@@ -549,150 +547,6 @@ int accounts_load(const char *path, struct account_list *out, char **err)
 fail:
 	*err = ini_take_error(&ld.ini);
 	ld_release(&ld);
-	return -1;
-}
-
-/* ---- eval_password ----------------------------------------------------- */
-
-/* Runs in the forked child: only async-signal-safe calls. */
-static void eval_child(const char *cmd, int out)
-{
-	sigset_t none;
-	int null;
-
-	/* signals the main loop blocks or ignores must not leak into the command */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	/* stdin may be the headless command stream: the command must not eat it */
-	null = open("/dev/null", O_RDONLY);
-	if (null > 0) {
-		dup2(null, STDIN_FILENO);
-		close(null);
-	}
-	if (out == STDOUT_FILENO)
-		fcntl(out, F_SETFD, 0);
-	else if (dup2(out, STDOUT_FILENO) < 0)
-		_exit(127);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	_exit(127);
-}
-
-/* Reads all of fd (so the command never dies of SIGPIPE) and keeps the
- * first line.  0, or -1 with errno. */
-static int read_first_line(int fd, char **line, size_t *len)
-{
-	char chunk[4096];
-	size_t cap = 0, take;
-	bool done = false;
-	int saved = 0;
-	ssize_t n;
-	char *p, *nl;
-
-	*line = NULL;
-	*len = 0;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0 && !saved)
-				saved = errno;
-			break;
-		}
-		if (done)
-			continue;
-		nl = memchr(chunk, '\n', n);
-		take = nl ? (size_t)(nl - chunk) : (size_t)n;
-		done = nl != NULL;
-		if (*len + take + 1 > cap) {
-			cap = 2 * (*len + take + 1);
-			p = malloc(cap);
-			if (!p) {
-				saved = ENOMEM;
-				done = true;
-				continue;
-			}
-			if (*line)
-				memcpy(p, *line, *len);
-			free_secret_n(*line, *len);
-			*line = p;
-		}
-		memcpy(*line + *len, chunk, take);
-		*len += take;
-		(*line)[*len] = '\0';
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	if (saved) {
-		free_secret_n(*line, *len);
-		*line = NULL;
-		*len = 0;
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
-int account_resolve_password(struct account *a, char **err)
-{
-	int fd[2], status, rc, read_errno;
-	char *line;
-	size_t len;
-	pid_t pid;
-
-	*err = NULL;
-	if (a->password || !a->eval_password)
-		return 0;
-	if (pipe2(fd, O_CLOEXEC) < 0)
-		goto sys_fail;
-	pid = fork();
-	if (pid < 0) {
-		close(fd[0]);
-		close(fd[1]);
-		goto sys_fail;
-	}
-	if (pid == 0)
-		eval_child(a->eval_password, fd[1]);
-	close(fd[1]);
-	rc = read_first_line(fd[0], &line, &len);
-	read_errno = errno;
-	close(fd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			read_errno = errno;
-			free_secret_n(line, len);
-			errno = read_errno;
-			goto sys_fail;
-		}
-	}
-	if (WIFSIGNALED(status)) {
-		rc = asprintf(err, "eval_password for account '%s' was killed by signal %d",
-		              a->name, WTERMSIG(status));
-	} else if (WEXITSTATUS(status) != 0) {
-		rc = asprintf(err, "eval_password for account '%s' failed with exit status %d%s",
-		              a->name, WEXITSTATUS(status),
-		              WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
-	} else if (rc < 0) {
-		rc = asprintf(err, "cannot read the output of eval_password for account '%s': %s",
-		              a->name, strerror(read_errno));
-	} else {
-		while (len && line[len - 1] == '\r')
-			line[--len] = '\0';
-		if (len && !memchr(line, '\0', len)) {
-			a->password = line;
-			return 0;
-		}
-		rc = asprintf(err, "eval_password for account '%s' printed %s", a->name,
-		              len ? "a NUL byte" : "an empty first line");
-	}
-	free_secret_n(line, len);
-	if (rc < 0)
-		*err = NULL;
-	return -1;
-sys_fail:
-	if (asprintf(err, "cannot run eval_password for account '%s': %s", a->name,
-	             strerror(errno)) < 0)
-		*err = NULL;
 	return -1;
 }
 

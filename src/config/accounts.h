@@ -13,7 +13,7 @@ struct account {
 	char *name;     /* the section name */
 	char *jid;      /* as written; validated with jid_parse() */
 	char *password; /* NULL when not set */
-	char *eval_password;
+	char *eval_password; /* run with config/evalcmd.h when password is NULL */
 	char *server; /* NULL: the JID's domain */
 	int port;     /* 0: default for the TLS mode */
 	char *resource; /* never NULL after loading: "natter" by default */
@@ -45,12 +45,6 @@ const struct account *accounts_find(const struct account_list *list, const char 
 /* Deep copy into *dst (0), or -1 on ENOMEM. */
 int account_copy(struct account *dst, const struct account *src);
 void account_clear(struct account *a);
-
-/* Fills a->password by running eval_password through /bin/sh and taking
- * the first line of its output, when password is unset.  Returns 0, or -1
- * with a malloc'd *err (the command's exit status or why it failed, never
- * the output). */
-int account_resolve_password(struct account *a, char **err);
 
 /* Sets key=value in section name of the file at path (created 0600 if
  * missing), keeping every other line, comment and the mode; written to a

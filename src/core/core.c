@@ -66,6 +66,7 @@ void core_free(struct core *core)
 	loop_timer_cancel(core->loop, core->ping_timer);
 	loop_timer_cancel(core->loop, core->close_timer);
 	loop_timer_cancel(core->loop, core->register_timer);
+	evalpw_free(core);
 	xs_free(core->xs);
 	message_free(core);
 	roster_free(core);
@@ -303,19 +304,11 @@ static int build_params(struct core *core, struct net_params *p)
 	const struct account *a = &core->account;
 	struct jid j;
 	const char *why = NULL;
-	char *err = NULL;
 
 	memset(p, 0, sizeof(*p));
 	if (jid_parse(a->jid, &j, &why)) {
 		core_error(core, "connect", "jid-malformed", "account %s: bad jid: %s", a->name,
 			   why ? why : "invalid");
-		return -1;
-	}
-	if (!core->account.password && core->account.eval_password &&
-	    account_resolve_password(&core->account, &err)) {
-		core_error(core, "connect", "not-authorized", "%s", err ? err : "eval_password failed");
-		free(err);
-		jid_clear(&j);
 		return -1;
 	}
 	if (!core->account.password && a->auth != AUTH_X_OAUTH2 && a->auth != AUTH_X_YANDEX_OAUTH) {
@@ -359,6 +352,8 @@ static void start_attempt(struct core *core)
 	struct net_params p;
 
 	core->retry_timer = 0;
+	if (evalpw_wait(core, start_attempt))
+		return;
 	if (build_params(core, &p)) {
 		core->state = CORE_OFFLINE;
 		core->want_online = false;

@@ -56,7 +56,16 @@ struct core {
 	/* XEP-0077: a registration under way, and its watchdog. */
 	bool registering;
 	uint64_t register_timer;
+	/* eval_password running for a connection attempt (evalpw.c). */
+	struct evalpw *evalpw;
 };
+
+/* eval_password (evalpw.c): 1 when the attempt must wait for the command,
+ * which is started if need be; once it has printed the password, again()
+ * is called (when still wanted), and a failure is reported as an error.
+ * 0 when there is nothing to wait for. */
+int evalpw_wait(struct core *core, void (*again)(struct core *core));
+void evalpw_free(struct core *core);
 
 /* Modules register their stanza handlers when the core starts. */
 int chat_init(struct core *core);

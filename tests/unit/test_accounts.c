@@ -530,95 +530,6 @@ static void test_copy(void **state)
 	assert_null(c.name);
 }
 
-/* An account whose eval_password is cmd. */
-static void eval_account(struct account *a, const char *cmd)
-{
-	memset(a, 0, sizeof(*a));
-	a->name = strdup("a");
-	a->jid = strdup("a@example.org");
-	a->eval_password = strdup(cmd);
-	assert_non_null(a->name);
-	assert_non_null(a->jid);
-	assert_non_null(a->eval_password);
-}
-
-static void test_eval_password(void **state)
-{
-	struct account a;
-	char *err = NULL;
-
-	(void)state;
-	eval_account(&a, "printf 'first line\\nsecond line\\n'");
-	assert_int_equal(account_resolve_password(&a, &err), 0);
-	assert_null(err);
-	assert_string_equal(a.password, "first line");
-	account_clear(&a);
-
-	eval_account(&a, "printf 'crlf\\r\\n'");
-	assert_int_equal(account_resolve_password(&a, &err), 0);
-	assert_string_equal(a.password, "crlf");
-	account_clear(&a);
-
-	/* no final newline; much output after the first line is drained */
-	eval_account(&a, "printf 'pw\\n'; head -c 1000000 /dev/zero | tr '\\0' x; exit 0");
-	assert_int_equal(account_resolve_password(&a, &err), 0);
-	assert_string_equal(a.password, "pw");
-	account_clear(&a);
-
-	/* a first line far longer than any buffer */
-	eval_account(&a, "head -c 100000 /dev/zero | tr '\\0' y");
-	assert_int_equal(account_resolve_password(&a, &err), 0);
-	assert_int_equal(strlen(a.password), 100000);
-	account_clear(&a);
-
-	/* stdin is not the caller's */
-	eval_account(&a, "cat; echo fromcat");
-	assert_int_equal(account_resolve_password(&a, &err), 0);
-	assert_string_equal(a.password, "fromcat");
-	account_clear(&a);
-
-	/* a set password is kept and the command not run */
-	eval_account(&a, "exit 1");
-	a.password = strdup("given");
-	assert_int_equal(account_resolve_password(&a, &err), 0);
-	assert_string_equal(a.password, "given");
-	account_clear(&a);
-}
-
-static void test_eval_password_fails(void **state)
-{
-	struct account a;
-	char *err = NULL;
-
-	(void)state;
-	eval_account(&a, "echo leaked-secret; exit 3");
-	assert_int_equal(account_resolve_password(&a, &err), -1);
-	assert_null(a.password);
-	assert_contains(err, "status 3");
-	assert_null(strstr(err, "leaked-secret"));
-	free(err);
-	account_clear(&a);
-
-	eval_account(&a, "echo leaked-secret; kill -9 $$");
-	assert_int_equal(account_resolve_password(&a, &err), -1);
-	assert_contains(err, "signal 9");
-	assert_null(strstr(err, "leaked-secret"));
-	free(err);
-	account_clear(&a);
-
-	eval_account(&a, "true");
-	assert_int_equal(account_resolve_password(&a, &err), -1);
-	assert_contains(err, "empty");
-	free(err);
-	account_clear(&a);
-
-	eval_account(&a, "/nonexistent/natter-command 2>/dev/null");
-	assert_int_equal(account_resolve_password(&a, &err), -1);
-	assert_contains(err, "127");
-	free(err);
-	account_clear(&a);
-}
-
 static void set_ok(struct fixture *fx, const char *name, const char *key, const char *value)
 {
 	char *err = NULL;
@@ -853,8 +764,6 @@ int main(void)
 	    T(test_owner),
 	    T(test_missing_file),
 	    T(test_copy),
-	    T(test_eval_password),
-	    T(test_eval_password_fails),
 	    T(test_set_key_creates),
 	    T(test_set_key_edits),
 	    T(test_set_key_mode),
