@@ -448,6 +448,11 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 		fail(n, NET_FAIL_AUTH, "not-authorized", "legacy authentication was refused");
 	} else if (starts(msg, "SM error: Stanza received was: <failed"))
 		n->at.resume_failed = true;
+	else if (!strcmp(msg, "SSL_CTX_load_verify_locations() failed"))
+		/* libstrophe then says "TLS is not supported": the cause is ours. */
+		fail(n, NET_FAIL_POLICY, "bad-request",
+		     "the CA file (tls_cafile) could not be loaded; natter cannot verify the "
+		     "server without it");
 	else if (strstr(msg, "TLS is not supported, but set as mandatory"))
 		fail(n, NET_FAIL_POLICY, "encryption-required",
 		     "the server does not offer TLS (tls=disable allows plaintext)");

@@ -329,6 +329,16 @@ class TestDisconnectReasons(HostileTestCase):
         self.assertEqual(gone.get("reason"), "could not connect: Connection refused")
         n.quit()
 
+    def test_unreadable_ca_file(self):
+        """libstrophe reports it as "TLS is not supported", which natter
+        passed on as "the server does not offer TLS"."""
+        srv = self.scripted()
+        n = self.natter(self.scripted_account(srv, tls_cafile="/nonexistent/ca.crt"))
+        err = n.expect("error", timeout=10)
+        self.assertIn("tls_cafile", err.get("text", ""), err)
+        n.expect_none("reconnecting", within=2, since=0)
+        n.quit()
+
     def test_forged_tls_record(self):
         # An application-data record whose authentication cannot check out.
         reason = self.reason_after(
