@@ -21,12 +21,12 @@
 #define LINE_MAX_BYTES ((size_t)1 << 20)
 
 struct evalcmd {
-	pid_t pid;     /* 0 once reaped */
-	int out;       /* the command's standard output, -1 at its end */
-	int pidfd;     /* readable once the command exits; -1 if unavailable */
-	int ep;        /* what the caller watches: out and pidfd */
-	int status;    /* waitpid()'s, once reaped */
-	char *line;    /* the first line so far */
+	pid_t pid;  /* 0 once reaped */
+	int out;    /* the command's standard output, -1 at its end */
+	int pidfd;  /* readable once the command exits; -1 if unavailable */
+	int ep;     /* what the caller watches: out and pidfd */
+	int status; /* waitpid()'s, once reaped */
+	char *line; /* the first line so far */
 	size_t len, cap;
 	bool line_done; /* its newline was seen */
 	bool too_long;
@@ -236,7 +236,7 @@ int evalcmd_result(struct evalcmd *e, char **line, char **err)
 		*err = error_text("was killed by signal %d", WTERMSIG(e->status));
 	} else if (WEXITSTATUS(e->status) != 0) {
 		*err = error_text("failed with exit status %d%s", WEXITSTATUS(e->status),
-				  WEXITSTATUS(e->status) == 127 ? " (command not found?)" : "");
+		                  WEXITSTATUS(e->status) == 127 ? " (command not found?)" : "");
 	} else if (e->read_errno) {
 		*err = error_text("could not be read: %s", strerror(e->read_errno));
 	} else if (e->too_long) {

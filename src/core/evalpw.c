@@ -38,7 +38,7 @@ static void finish(struct core *core, char *line, const char *why)
 			e->again(core);
 	} else {
 		core_error(core, "connect", "not-authorized", "eval_password for account '%s' %s",
-			   core->account.name, why ? why : "failed (out of memory)");
+		           core->account.name, why ? why : "failed (out of memory)");
 		core->state = CORE_OFFLINE;
 		core->want_online = false;
 	}
@@ -77,7 +77,7 @@ int evalpw_wait(struct core *core, void (*again)(struct core *core))
 	e = calloc(1, sizeof(*e));
 	if (!e || !(e->cmd = evalcmd_start(core->account.eval_password, &err))) {
 		core_error(core, "connect", "not-authorized", "eval_password for account '%s': %s",
-			   core->account.name, err ? err : "out of memory");
+		           core->account.name, err ? err : "out of memory");
 		free(err);
 		free(e);
 		core->state = CORE_OFFLINE;

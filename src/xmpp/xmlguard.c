@@ -27,7 +27,7 @@ static void resolve(void)
 /* Stopping here, at the start of the declaration, means that no entity
  * of the internal subset is ever declared, let alone expanded. */
 static void XMLCALL refuse_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
-				   const XML_Char *pubid, int has_internal_subset)
+                                   const XML_Char *pubid, int has_internal_subset)
 {
 	(void)ud;
 	(void)name;

@@ -35,7 +35,8 @@ static int teardown(void UNUSED **state)
 
 static void test_held_follows_the_element(void UNUSED **state)
 {
-	xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx, "<iq><query><item a='1'/></query></iq>");
+	xmpp_stanza_t *st =
+	    xmpp_stanza_new_from_string(ctx, "<iq><query><item a='1'/></query></iq>");
 	size_t held;
 
 	assert_non_null(st);
@@ -140,13 +141,13 @@ static void test_cpu_counts_parsing_passes_only(void UNUSED **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_held_follows_the_element, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_done_element_no_longer_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_handover_and_other_threads_do_not_count, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_plain_blocks_are_freed_by_the_budget, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_cpu_counts_parsing_passes_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_held_follows_the_element, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_done_element_no_longer_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_handover_and_other_threads_do_not_count, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_plain_blocks_are_freed_by_the_budget, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_cpu_counts_parsing_passes_only, setup, teardown),
 	};
 
 	xmpp_initialize();

@@ -172,11 +172,9 @@ static void test_hang_is_killed(void UNUSED **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prints),
-		cmocka_unit_test(test_long_first_line),
-		cmocka_unit_test(test_fails),
-		cmocka_unit_test(test_does_not_block),
-		cmocka_unit_test(test_hang_is_killed),
+	    cmocka_unit_test(test_prints),         cmocka_unit_test(test_long_first_line),
+	    cmocka_unit_test(test_fails),          cmocka_unit_test(test_does_not_block),
+	    cmocka_unit_test(test_hang_is_killed),
 	};
 
 	/* As in natter, where a dead peer must not kill the process. */

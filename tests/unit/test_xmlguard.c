@@ -68,9 +68,9 @@ static void test_doctype_stops_before_any_entity(void UNUSED **state)
 	struct seen seen;
 
 	assert_int_equal(parse("<!DOCTYPE stream [<!ENTITY who 'mallory'>]>"
-			       "<stream><body>&who;</body>",
-			       &seen),
-			 XML_STATUS_ERROR);
+	                       "<stream><body>&who;</body>",
+	                       &seen),
+	                 XML_STATUS_ERROR);
 	assert_true(xmlguard_take_doctype());
 	/* Taken once. */
 	assert_false(xmlguard_take_doctype());
@@ -83,10 +83,10 @@ static void test_billion_laughs_never_starts(void UNUSED **state)
 	struct seen seen;
 
 	assert_int_equal(parse("<!DOCTYPE s [<!ENTITY a 'aaaaaaaaaa'>"
-			       "<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>"
-			       "<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]><s>&c;</s>",
-			       &seen),
-			 XML_STATUS_ERROR);
+	                       "<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>"
+	                       "<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]><s>&c;</s>",
+	                       &seen),
+	                 XML_STATUS_ERROR);
 	assert_true(xmlguard_take_doctype());
 	assert_string_equal(seen.text, "");
 }
@@ -105,10 +105,10 @@ static void test_last_error_names_the_problem(void UNUSED **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_document_parses_and_is_counted),
-		cmocka_unit_test(test_doctype_stops_before_any_entity),
-		cmocka_unit_test(test_billion_laughs_never_starts),
-		cmocka_unit_test(test_last_error_names_the_problem),
+	    cmocka_unit_test(test_plain_document_parses_and_is_counted),
+	    cmocka_unit_test(test_doctype_stops_before_any_entity),
+	    cmocka_unit_test(test_billion_laughs_never_starts),
+	    cmocka_unit_test(test_last_error_names_the_problem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
