@@ -180,6 +180,7 @@ class ScriptedConnection:
         self._closed = threading.Event()
         self._online = threading.Event()
         self._auto = False
+        self._draining = False        # after drop(): read until natter closes
         self._io = threading.Thread(target=self._io_loop, daemon=True,
                                     name="scripted-io-%d" % number)
         self._login = threading.Thread(target=self._login_script, daemon=True,
@@ -285,8 +286,9 @@ class ScriptedConnection:
 
     def drop(self):
         """Closes the TCP connection (FIN) without ending the stream or the TLS
-        session."""
-        self._command(lambda: self._shutdown(rst=False))
+        session.  What natter still sends is read and dropped: closing a
+        socket with unread data would send a reset instead."""
+        self._command(self._do_drop)
 
     def send_below_tls(self, data):
         """Writes raw bytes on the TCP connection under the TLS layer (a
@@ -499,6 +501,8 @@ class ScriptedConnection:
 
     def _on_bytes(self, data):
         self.received += len(data)
+        if self._draining:
+            return
         try:
             events = list(self._stream.feed(data))
         except ET.ParseError as e:
@@ -569,6 +573,14 @@ class ScriptedConnection:
 
     def _do_reset(self):
         self._shutdown(rst=True)
+
+    def _do_drop(self):
+        self._draining = True
+        try:
+            # The plain socket's shutdown: SSLSocket's would end TLS first.
+            socket.socket.shutdown(self.sock, socket.SHUT_WR)
+        except OSError:
+            self._shutdown(rst=False)
 
     def _shutdown(self, rst):
         if self._closed.is_set():
