@@ -14,6 +14,12 @@ as it verifies Prosody.
         msg = conn.expect("message", timeout=5)    # what natter sent, an Element
         conn.reset()                               # TCP RST; or conn.close()
 
+Also: conn.send_in_background(data) for data too large to wait for,
+conn.expect_none(what, within), conn.drop() (a FIN without ending the stream
+or TLS), conn.send_below_tls(raw) (a forged TLS record), conn.wait_closed(),
+srv.wait_accept() (a connection at any stage, for tests of the login), and
+mechanisms=(...) for the SASL mechanisms offered.
+
 What a connection does by itself, in order:
   1. Direct TLS (tls="direct") from the first byte, or a plaintext stream that
      offers <starttls><required/></starttls> and answers it with <proceed/>
