@@ -36,6 +36,9 @@ enum net_fail {
 	NET_FAIL_POLICY,       /* natter refused an insecure step */
 	NET_FAIL_STREAM_ERROR, /* the server closed the stream with an error */
 	NET_FAIL_RESUME,       /* resumption failed: start a clean session now */
+	NET_FAIL_PROTOCOL,     /* natter cut a stream it could not or would not go on
+				* reading (malformed XML, a stanza over the limits):
+				* retry, with a fresh session */
 };
 
 enum net_report_kind { NET_R_ONLINE, NET_R_OFFLINE, NET_R_STANZA, NET_R_UNSENT, NET_R_REGISTER };

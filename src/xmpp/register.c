@@ -7,6 +7,7 @@
 
 #include "util/jid.h"
 #include "util/log.h"
+#include "xmpp/budget.h"
 #include "xmpp/register.h"
 #include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
@@ -355,7 +356,9 @@ struct reg *reg_start(struct net_params *params, xmpp_certfail_handler certfail,
 	j.local = NULL;
 	r->logger.handler = reg_log;
 	r->logger.userdata = r;
-	r->ctx = xmpp_ctx_new(NULL, &r->logger);
+	/* The wiping allocator: libstrophe frees its copies of the new
+	 * account's password without clearing them. */
+	r->ctx = xmpp_ctx_new(budget_plain_mem(), &r->logger);
 	r->conn = r->ctx ? xmpp_conn_new(r->ctx) : NULL;
 	if (!r->conn || !r->username) {
 		jid_clear(&j);

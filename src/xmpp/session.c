@@ -10,6 +10,7 @@
 
 #include "util/jid.h"
 #include "util/log.h"
+#include "xmpp/budget.h"
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
 
@@ -54,7 +55,8 @@ struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud)
 	xs->loop = loop;
 	xs->cb = *cb;
 	xs->ud = ud;
-	xs->ctx = xmpp_ctx_new(NULL, NULL);
+	/* Sent on the network thread's connection: see budget_plain_mem(). */
+	xs->ctx = xmpp_ctx_new(budget_plain_mem(), NULL);
 	if (!xs->ctx)
 		goto fail;
 	xs->net = net_new(&xs->report_fd);
