@@ -1,15 +1,8 @@
-/* Certificate pins: "sha256:<64 lowercase hex>", the form natter stores in
- * tls_fingerprint and reports in tls_untrusted. */
+/* Whether the server's certificate is trusted once the TLS handshake is
+ * done: against the pin (util/pin.h, the canonical form natter stores in
+ * tls_fingerprint and reports in tls_untrusted), or else the CA check. */
 #ifndef NATTER_XMPP_TLSPIN_H
 #define NATTER_XMPP_TLSPIN_H
-
-/* Accepts "sha256:" followed by 64 hex digits, with or without colons, in
- * any case, or the bare 64 hex digits (libstrophe's form).  Returns the
- * canonical malloc'd form, or NULL when invalid or on ENOMEM. */
-char *tlspin_normalise(const char *s);
-
-/* 1 when both name the same valid pin. */
-int tlspin_equal(const char *a, const char *b);
 
 struct _xmpp_conn_t;
 

@@ -3,10 +3,10 @@ UNIT_LDADD = libnatter.a $(NATTER_LIBS) $(CMOCKA_LIBS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
-	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings \
+	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_pin tests/unit/test_settings \
 	tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session
 TESTS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
-	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings \
+	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_pin tests/unit/test_settings \
 	tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session
 
 tests_unit_test_jid_SOURCES = tests/unit/test_jid.c
@@ -24,9 +24,9 @@ tests_unit_test_loop_LDADD = $(UNIT_LDADD)
 tests_unit_test_cmd_SOURCES = tests/unit/test_cmd.c
 tests_unit_test_cmd_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cmd_LDADD = $(UNIT_LDADD)
-tests_unit_test_tlspin_SOURCES = tests/unit/test_tlspin.c
-tests_unit_test_tlspin_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_tlspin_LDADD = $(UNIT_LDADD)
+tests_unit_test_pin_SOURCES = tests/unit/test_pin.c
+tests_unit_test_pin_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pin_LDADD = $(UNIT_LDADD)
 tests_unit_test_settings_SOURCES = tests/unit/test_settings.c
 tests_unit_test_settings_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_settings_LDADD = $(UNIT_LDADD)
