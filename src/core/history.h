@@ -20,7 +20,8 @@ extern const struct core_module history_module;
 int history_record(struct core *core, struct store_msg *m);
 void history_delivery(struct core *core, const char *peer, const char *stanza_id,
 		      enum store_delivery state);
-/* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
+/* The archive id stored last (where the MAM catch-up goes on), malloc'd,
+ * or NULL. */
 char *history_last_archive_id(struct core *core);
 
 /* Small caches (roster, entity capabilities) in the same store, written

@@ -4,10 +4,10 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
 	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_pin tests/unit/test_settings \
-	tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session
+	tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session tests/unit/test_stamp
 TESTS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
 	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_pin tests/unit/test_settings \
-	tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session
+	tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session tests/unit/test_stamp
 
 tests_unit_test_jid_SOURCES = tests/unit/test_jid.c
 tests_unit_test_jid_CFLAGS = $(UNIT_CFLAGS)
@@ -46,6 +46,9 @@ tests_unit_test_core_SOURCES = tests/unit/test_core.c $(CORE_HARNESS)
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_LDADD = $(UNIT_LDADD)
 
+tests_unit_test_stamp_SOURCES = tests/unit/test_stamp.c
+tests_unit_test_stamp_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_stamp_LDADD = $(UNIT_LDADD)
 tests_unit_test_session_SOURCES = tests/unit/test_session.c
 tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_session_LDADD = $(UNIT_LDADD)
