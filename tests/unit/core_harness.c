@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "config/accounts.h"
 #include "config/settings.h"
@@ -64,7 +65,7 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 	if (settings_load(rc, &settings, &err))
 		fail_msg("natterrc: %s", err);
 	free(rc);
-	h->now = 1000000;
+	h->now = HARNESS_T0;
 	h->loop = loop_new();
 	assert_non_null(h->loop);
 	loop_set_clock(h->loop, clock_now, h);
@@ -197,4 +198,51 @@ json_t *harness_expect(struct harness *h, const char *name, size_t from)
 size_t harness_mark(struct harness *h)
 {
 	return h->nevents;
+}
+
+const char *harness_str(json_t *ev, const char *key)
+{
+	return json_string_value(json_object_get(ev, key));
+}
+
+long long harness_int(json_t *ev, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(ev, key));
+}
+
+bool harness_bool(json_t *ev, const char *key)
+{
+	return json_is_true(json_object_get(ev, key));
+}
+
+size_t harness_count(struct harness *h, const char *name, size_t from)
+{
+	size_t n = 0;
+	long i;
+
+	while ((i = harness_find(h, name, from)) >= 0) {
+		n++;
+		from = (size_t)i + 1;
+	}
+	return n;
+}
+
+long long harness_query_int(struct harness *h, const char *sql)
+{
+	char *path = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	harness_advance(h, 0);
+	assert_true(asprintf(&path, "%s/natter/%s/history.db", h->dir, h->jid) > 0);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return v;
 }

@@ -36,16 +36,27 @@ tests_unit_test_xhtml_LDADD = $(UNIT_LDADD)
 tests_unit_test_caps_SOURCES = tests/unit/test_caps.c
 tests_unit_test_caps_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_caps_LDADD = $(UNIT_LDADD)
-# The core on the fake session: fake_session.o comes before libnatter.a,
-# so the real session and the network thread are never linked in.
-check_PROGRAMS += tests/unit/test_core
-TESTS += tests/unit/test_core
-CORE_HARNESS = tests/unit/core_harness.c tests/unit/core_harness.h \
+# The core on the fake session: libcoreharness.a comes before libnatter.a,
+# so its xs_* functions are the ones linked and the real session and the
+# network thread never are.  The fuzz target of the core links it too.
+noinst_LIBRARIES += tests/unit/libcoreharness.a
+tests_unit_libcoreharness_a_SOURCES = tests/unit/core_harness.c tests/unit/core_harness.h \
 	tests/unit/fake_session.c tests/unit/fake_session.h
-tests_unit_test_core_SOURCES = tests/unit/test_core.c $(CORE_HARNESS)
+tests_unit_libcoreharness_a_CFLAGS = $(UNIT_CFLAGS)
+CORE_LDADD = tests/unit/libcoreharness.a $(UNIT_LDADD)
+CORE_TESTS = tests/unit/test_core tests/unit/test_core_chat tests/unit/test_core_mam
+check_PROGRAMS += $(CORE_TESTS)
+TESTS += $(CORE_TESTS)
+tests_unit_test_core_SOURCES = tests/unit/test_core.c
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_core_LDADD = $(UNIT_LDADD)
+tests_unit_test_core_LDADD = $(CORE_LDADD)
+tests_unit_test_core_chat_SOURCES = tests/unit/test_core_chat.c
+tests_unit_test_core_chat_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_chat_LDADD = $(CORE_LDADD)
 
+tests_unit_test_core_mam_SOURCES = tests/unit/test_core_mam.c
+tests_unit_test_core_mam_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_mam_LDADD = $(CORE_LDADD)
 tests_unit_test_stamp_SOURCES = tests/unit/test_stamp.c
 tests_unit_test_stamp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stamp_LDADD = $(UNIT_LDADD)
