@@ -44,7 +44,7 @@
 
 struct peer {
 	char *jid;  /* key: jid_key() of the full JID */
-	char *caps; /* "node#ver" */
+	char *caps; /* "node#ver", or "" when it announced none we can verify */
 	UT_hash_handle hh;
 };
 
@@ -413,13 +413,21 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 
 	if ((type && strcmp(type, "unavailable")) || !(key = jid_key(from, &full)))
 		return CORE_PASS;
-	c = type ? NULL : xmpp_stanza_get_child_by_ns(st, CAPS_NS);
+	if (type || !full) {
+		peer_forget(d, key);
+		free(key);
+		return CORE_PASS;
+	}
+	c = xmpp_stanza_get_child_by_ns(st, CAPS_NS);
 	hash = c ? xmpp_stanza_get_attribute(c, "hash") : NULL;
 	node = c ? xmpp_stanza_get_attribute(c, "node") : NULL;
 	ver = c ? xmpp_stanza_get_attribute(c, "ver") : NULL;
-	/* Legacy caps (no hash) cannot be verified: as good as none. */
-	if (!full || !hash || !node || !ver || asprintf(&caps, "%s#%s", node, ver) < 0) {
-		peer_forget(d, key);
+	/* No caps, or legacy caps (no hash) that cannot be verified: the
+	 * resource is there and nothing is known of it, which makes its bare
+	 * JID unknown too (known_for_bare). */
+	if (!hash || !node || !ver || asprintf(&caps, "%s#%s", node, ver) < 0) {
+		if (peer_set(d, key, ""))
+			peer_forget(d, key);
 		free(key);
 		return CORE_PASS;
 	}

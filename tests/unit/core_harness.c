@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -44,14 +45,42 @@ static void write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-struct harness *harness_new(const char *bare_jid, const char *extra_settings)
+/* A core and its loop over what h->dir holds (natterrc, accounts, the
+ * store), the clock where h->now is. */
+static void start(struct harness *h)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL;
 	struct settings settings = {0};
 	struct account acct = {0};
 	struct core_options opt = {0};
-	char *err = NULL;
+	char *rc = NULL, *err = NULL;
+
+	assert_true(asprintf(&rc, "%s/natterrc", h->dir) > 0);
+	if (settings_load(rc, &settings, &err))
+		fail_msg("natterrc: %s", err);
+	free(rc);
+	h->loop = loop_new();
+	assert_non_null(h->loop);
+	loop_set_clock(h->loop, clock_now, h);
+	acct.name = "test";
+	acct.jid = h->jid;
+	acct.password = "secret";
+	acct.resource = "natter";
+	opt.loop = h->loop;
+	opt.account = &acct;
+	opt.accounts_path = h->accounts;
+	opt.settings = &settings;
+	opt.frontend = (struct nt_frontend){record, h};
+	h->core = core_new(&opt);
+	assert_non_null(h->core);
+	settings_free(&settings);
+	h->xs = fake_xs();
+	assert_int_equal(core_start(h->core, false), 0);
+}
+
+struct harness *harness_new(const char *bare_jid, const char *extra_settings)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL, *acct = NULL;
 
 	assert_non_null(h);
 	assert_non_null(mkdtemp(tmpl));
@@ -62,27 +91,23 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 	setenv("XDG_CONFIG_HOME", h->dir, 1);
 	assert_true(asprintf(&rc, "%s/natterrc", h->dir) > 0);
 	write_file(rc, extra_settings ? extra_settings : "");
-	if (settings_load(rc, &settings, &err))
-		fail_msg("natterrc: %s", err);
 	free(rc);
+	assert_true(asprintf(&h->accounts, "%s/accounts", h->dir) > 0);
+	assert_true(asprintf(&acct, "[test]\njid = %s\npassword = secret\n", bare_jid) > 0);
+	write_file(h->accounts, acct);
+	assert_int_equal(chmod(h->accounts, 0600), 0);
+	free(acct);
 	h->now = HARNESS_T0;
-	h->loop = loop_new();
-	assert_non_null(h->loop);
-	loop_set_clock(h->loop, clock_now, h);
-	acct.name = "test";
-	acct.jid = h->jid;
-	acct.password = "secret";
-	acct.resource = "natter";
-	opt.loop = h->loop;
-	opt.account = &acct;
-	opt.settings = &settings;
-	opt.frontend = (struct nt_frontend){record, h};
-	h->core = core_new(&opt);
-	assert_non_null(h->core);
-	settings_free(&settings);
-	h->xs = fake_xs();
-	assert_int_equal(core_start(h->core, false), 0);
+	start(h);
 	return h;
+}
+
+void harness_restart(struct harness *h)
+{
+	core_free(h->core);
+	loop_free(h->loop);
+	harness_clear(h);
+	start(h);
 }
 
 void harness_clear(struct harness *h)
@@ -108,6 +133,7 @@ void harness_free(struct harness *h)
 		print_error("could not remove %s\n", h->dir);
 	free(cmd);
 	free(h->dir);
+	free(h->accounts);
 	free(h->jid);
 	free(h->full);
 	free(h);

@@ -23,6 +23,7 @@ struct harness {
 	char *jid;   /* the account's bare JID */
 	char *full;  /* bound as jid/natter */
 	char *dir;   /* XDG_DATA_HOME and XDG_CONFIG_HOME live here */
+	char *accounts; /* the accounts file the core writes pins and passwords to */
 	char **events;
 	size_t nevents;
 	uint64_t now; /* the loop's clock, ms since the epoch */
@@ -36,6 +37,9 @@ struct harness {
  * may be NULL or natterrc text ("[history]\nmam_initial = 0\n"). */
 struct harness *harness_new(const char *bare_jid, const char *extra_settings);
 void harness_free(struct harness *h);
+/* natter quits and starts again on the same files (store, caches,
+ * accounts file): a new core, a new fake session, no events. */
+void harness_restart(struct harness *h);
 
 /* A fresh session comes up (bound to jid/natter). */
 void harness_online(struct harness *h);
