@@ -250,8 +250,13 @@ void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, cons
 {
 	struct xs_offline o = {fail, condition, text, NULL, false};
 
+	fake_offline_with(xs, &o);
+}
+
+void fake_offline_with(struct xs *xs, const struct xs_offline *o)
+{
 	xs->online = false;
-	xs->cb.offline(xs->ud, &o);
+	xs->cb.offline(xs->ud, o);
 }
 
 /* As session.c: an answer counts only from whom we asked. */
