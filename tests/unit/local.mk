@@ -84,6 +84,31 @@ tests_unit_test_core_history_LDADD = $(CORE_LDADD)
 tests_unit_test_core_help_SOURCES = tests/unit/test_core_help.c
 tests_unit_test_core_help_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_help_LDADD = $(CORE_LDADD)
+# The terminal UI's parts that need no terminal (ncurses is linked, never
+# started).
+UI_TESTS = tests/unit/test_ui_wstr tests/unit/test_ui_input tests/unit/test_ui_markup \
+	tests/unit/test_ui_contacts tests/unit/test_ui_window tests/unit/test_ui_theme
+check_PROGRAMS += $(UI_TESTS)
+TESTS += $(UI_TESTS)
+tests_unit_test_ui_wstr_SOURCES = tests/unit/test_ui_wstr.c
+tests_unit_test_ui_wstr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_wstr_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_input_SOURCES = tests/unit/test_ui_input.c
+tests_unit_test_ui_input_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_input_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_markup_SOURCES = tests/unit/test_ui_markup.c
+tests_unit_test_ui_markup_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_markup_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_contacts_SOURCES = tests/unit/test_ui_contacts.c
+tests_unit_test_ui_contacts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_contacts_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_window_SOURCES = tests/unit/test_ui_window.c
+tests_unit_test_ui_window_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_window_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_theme_SOURCES = tests/unit/test_ui_theme.c
+tests_unit_test_ui_theme_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_theme_LDADD = $(UNIT_LDADD)
+
 tests_unit_test_stamp_SOURCES = tests/unit/test_stamp.c
 tests_unit_test_stamp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stamp_LDADD = $(UNIT_LDADD)
