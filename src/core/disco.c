@@ -641,7 +641,8 @@ static int read_identities(xmpp_stanza_t *q, struct nt_disco_identity **out, siz
 	*n = 0;
 	if (!ids)
 		return -1;
-	for (xmpp_stanza_t *c = xmpp_stanza_get_children(q); c && *n < max;
+	/* A result without the query (or in another namespace) says nothing. */
+	for (xmpp_stanza_t *c = q ? xmpp_stanza_get_children(q) : NULL; c && *n < max;
 	     c = xmpp_stanza_get_next(c)) {
 		struct nt_disco_identity *id = &ids[*n];
 
@@ -677,7 +678,7 @@ static int read_features(xmpp_stanza_t *q, char ***clean, const char ***raw, siz
 	*raw = calloc(max ? max : 1, sizeof(char *));
 	if (!*clean || !*raw)
 		return -1;
-	for (xmpp_stanza_t *c = xmpp_stanza_get_children(q); c && *n < max;
+	for (xmpp_stanza_t *c = q ? xmpp_stanza_get_children(q) : NULL; c && *n < max;
 	     c = xmpp_stanza_get_next(c)) {
 		const char *var = xmpp_stanza_get_attribute(c, "var");
 

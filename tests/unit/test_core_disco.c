@@ -328,6 +328,34 @@ static void test_disco_info_command(void **state)
 	json_decref(ev);
 }
 
+/* An answer without its <query/> (or in another namespace) is an answer
+ * that says nothing; found by fuzz_core, it crashed natter. */
+static void test_disco_info_answer_without_query(void **state)
+{
+	struct harness *h = *state;
+	char *id;
+	json_t *ev;
+
+	harness_online_quiet(h);
+	assert_int_equal(harness_input(h, "/disco info example.org", 2), 0);
+	id = fake_sent_id(h->xs, 0);
+	fake_receivef(h->xs,
+		      "<iq type='result' id='%s' from='example.org'><query "
+		      "xmlns='http://jabber.org/p#rotocol/disco#info'><identity category='x' "
+		      "type='y'/></query></iq>",
+		      id);
+	free(id);
+	ev = harness_expect(h, "disco_info", 0);
+	assert_int_equal(json_array_size(json_object_get(ev, "identities")), 0);
+	assert_int_equal(json_array_size(json_object_get(ev, "features")), 0);
+	json_decref(ev);
+	assert_int_equal(harness_input(h, "/disco info example.org", 3), 0);
+	id = fake_sent_id(h->xs, 1);
+	fake_receivef(h->xs, "<iq type='result' id='%s' from='example.org'/>", id);
+	free(id);
+	assert_int_equal(harness_count(h, "disco_info", 0), 2);
+}
+
 static void test_disco_items_command_and_errors(void **state)
 {
 	struct harness *h = *state;
@@ -377,6 +405,7 @@ int main(void)
 	    T(test_no_question_for_legacy_caps_or_ourselves),
 	    T(test_bare_jid_needs_every_resource),
 	    T(test_disco_info_command),
+	    T(test_disco_info_answer_without_query),
 	    T(test_disco_items_command_and_errors),
 	};
 
