@@ -13,6 +13,7 @@
  * the texts that may have them. */
 #include "config.h"
 
+#include <ftw.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,6 +136,21 @@ static void write_file(const char *name, const char *text)
 	free(path);
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The directory goes when the run ends (it stays after a crash, with the
+ * store as the crash left it). */
+static void cleanup(void)
+{
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char tmpl[] = "/tmp/natter-fuzz-core-XXXXXX", shm[] = "/dev/shm/natter-fuzz-core-XXXXXX";
@@ -149,6 +165,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(dir);
 	dir = strdup(dir);
 	CHECK(dir);
+	atexit(cleanup);
 	setenv("XDG_DATA_HOME", dir, 1);
 	setenv("XDG_CONFIG_HOME", dir, 1);
 	/* A small archive window: the first login's catch-up has both phases. */

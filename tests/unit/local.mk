@@ -44,7 +44,11 @@ tests_unit_libcoreharness_a_SOURCES = tests/unit/core_harness.c tests/unit/core_
 	tests/unit/fake_session.c tests/unit/fake_session.h
 tests_unit_libcoreharness_a_CFLAGS = $(UNIT_CFLAGS)
 CORE_LDADD = tests/unit/libcoreharness.a $(UNIT_LDADD)
-CORE_TESTS = tests/unit/test_core tests/unit/test_core_chat tests/unit/test_core_mam tests/unit/test_core_roster tests/unit/test_core_presence tests/unit/test_core_disco tests/unit/test_core_connection tests/unit/test_core_vcard tests/unit/test_core_replies tests/unit/test_core_ibr tests/unit/test_core_history tests/unit/test_core_help
+# One per module (or pair of modules), test_core.c for the host itself.
+CORE_TESTS = tests/unit/test_core tests/unit/test_core_chat tests/unit/test_core_mam \
+	tests/unit/test_core_roster tests/unit/test_core_presence tests/unit/test_core_disco \
+	tests/unit/test_core_connection tests/unit/test_core_vcard tests/unit/test_core_replies \
+	tests/unit/test_core_ibr tests/unit/test_core_history tests/unit/test_core_help
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS)
 tests_unit_test_core_SOURCES = tests/unit/test_core.c
@@ -53,7 +57,6 @@ tests_unit_test_core_LDADD = $(CORE_LDADD)
 tests_unit_test_core_chat_SOURCES = tests/unit/test_core_chat.c
 tests_unit_test_core_chat_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_chat_LDADD = $(CORE_LDADD)
-
 tests_unit_test_core_mam_SOURCES = tests/unit/test_core_mam.c
 tests_unit_test_core_mam_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_mam_LDADD = $(CORE_LDADD)
@@ -84,6 +87,7 @@ tests_unit_test_core_history_LDADD = $(CORE_LDADD)
 tests_unit_test_core_help_SOURCES = tests/unit/test_core_help.c
 tests_unit_test_core_help_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_help_LDADD = $(CORE_LDADD)
+
 # The terminal UI's parts that need no terminal (ncurses is linked, never
 # started).
 UI_TESTS = tests/unit/test_ui_wstr tests/unit/test_ui_input tests/unit/test_ui_markup \
