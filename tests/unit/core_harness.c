@@ -102,6 +102,18 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 	return h;
 }
 
+int harness_setup(void **state)
+{
+	*state = harness_new(HARNESS_JID, "[history]\nmam_initial = 0\n");
+	return 0;
+}
+
+int harness_teardown(void **state)
+{
+	harness_free(*state);
+	return 0;
+}
+
 void harness_restart(struct harness *h)
 {
 	core_free(h->core);
@@ -251,6 +263,18 @@ size_t harness_count(struct harness *h, const char *name, size_t from)
 		from = (size_t)i + 1;
 	}
 	return n;
+}
+
+char *harness_accounts_text(struct harness *h)
+{
+	FILE *f = fopen(h->accounts, "r");
+	char *text = NULL;
+	size_t len = 0;
+
+	assert_non_null(f);
+	assert_true(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	return text;
 }
 
 long long harness_query_int(struct harness *h, const char *sql)

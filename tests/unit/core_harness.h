@@ -33,10 +33,17 @@ struct harness {
  * stamps compare as they would in natter. */
 #define HARNESS_T0 1700000000000ULL
 
+/* The account most tests use. */
+#define HARNESS_JID "alice@example.org"
+
 /* A started core for the account bare_jid, not connected.  extra_settings
  * may be NULL or natterrc text ("[history]\nmam_initial = 0\n"). */
 struct harness *harness_new(const char *bare_jid, const char *extra_settings);
 void harness_free(struct harness *h);
+/* cmocka fixtures: a harness for HARNESS_JID without an archive window
+ * (mam_initial = 0: a login asks the archive nothing), and its end. */
+int harness_setup(void **state);
+int harness_teardown(void **state);
 /* natter quits and starts again on the same files (store, caches,
  * accounts file): a new core, a new fake session, no events. */
 void harness_restart(struct harness *h);
@@ -74,5 +81,8 @@ size_t harness_count(struct harness *h, const char *name, size_t from);
  * own: the integer in the first column of the first row (-1: no row).
  * What the core stored, seen from outside the core. */
 long long harness_query_int(struct harness *h, const char *sql);
+
+/* The accounts file as the core left it (malloc'd). */
+char *harness_accounts_text(struct harness *h);
 
 #endif

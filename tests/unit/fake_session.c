@@ -311,6 +311,19 @@ void fake_receivef(struct xs *xs, const char *fmt, ...)
 	free(xml);
 }
 
+void fake_answer(struct xs *xs, size_t i, const char *fmt)
+{
+	char *id = fake_sent_id(xs, i), *xml = NULL;
+	const char *at = strstr(fmt, "%s");
+
+	if (!id || !at)
+		fail_msg("cannot answer sent stanza %zu with %s", i, fmt);
+	assert_true(asprintf(&xml, "%.*s%s%s", (int)(at - fmt), fmt, id, at + 2) > 0);
+	fake_receive(xs, xml);
+	free(xml);
+	free(id);
+}
+
 size_t fake_sent_count(struct xs *xs)
 {
 	return xs->nsent;

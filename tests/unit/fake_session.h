@@ -33,6 +33,10 @@ void fake_receive_stanza(struct xs *xs, xmpp_stanza_t *st);
 /* printf-style, for stanzas that quote ids the core chose. */
 void fake_receivef(struct xs *xs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Answers sent stanza i: xml holds one %s, where that stanza's id goes
+ * ("<iq type='result' id='%s'/>"). */
+void fake_answer(struct xs *xs, size_t i, const char *xml);
+
 /* What the core sent, oldest first, as XML text (valid until the next
  * fake_clear_sent or xs_free). */
 size_t fake_sent_count(struct xs *xs);

@@ -16,19 +16,7 @@
 #include "core_harness.h"
 
 #define UNUSED __attribute__((unused))
-#define ME "alice@example.org"
-
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
+#define ME HARNESS_JID
 
 static const char *str(json_t *o, const char *key)
 {
@@ -183,7 +171,7 @@ static void test_async_answer_keeps_origin_per_request(void **state)
 	}
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 int main(void)
 {

@@ -16,23 +16,11 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define BOB "bob@example.org"
 #define STRANGER "mallory@evil.example"
 
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 /* The only message event from index from on (fails unless exactly one). */
 static json_t *one_message(struct harness *h, size_t from)
@@ -505,19 +493,15 @@ static void test_xhtml_asks_the_client(void **state)
 {
 	struct harness *h = *state;
 	const char *s;
-	char *id;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/xhtml " BOB "/pc <em>styled</em>", 4), 0);
 	s = fake_sent(h->xs, 0);
 	assert_non_null(strstr(s, "http://jabber.org/protocol/disco#info"));
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='" BOB "/pc'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'><feature "
-		      "var='http://jabber.org/protocol/xhtml-im'/></query></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='" BOB "/pc'><query "
+		    "xmlns='http://jabber.org/protocol/disco#info'><feature "
+		    "var='http://jabber.org/protocol/xhtml-im'/></query></iq>");
 	s = fake_sent(h->xs, 1);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "<body>styled</body>"));
@@ -531,16 +515,12 @@ static void test_xhtml_asks_the_client(void **state)
 static void test_xhtml_refused_by_client_goes_plain(void **state)
 {
 	struct harness *h = *state;
-	char *id;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/xhtml " BOB "/pc <em>styled</em>", 4), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='" BOB "/pc'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'/></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='" BOB "/pc'><query "
+		    "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
 	assert_non_null(strstr(fake_sent(h->xs, 1), "<body>styled</body>"));
 	assert_null(strstr(fake_sent(h->xs, 1), "xhtml-im"));
 	assert_true(harness_find(h, "info", 0) >= 0);

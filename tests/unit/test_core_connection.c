@@ -15,7 +15,7 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define PIN "sha256:0123456789abcdef0a1b2c3d4e5f6789fedcba98765432100f1e2d3c4b5a6978"
 #define PIN_COLONS                                                                                 \
 	"01:23:45:67:89:AB:CD:EF:0A:1B:2C:3D:4E:5F:67:89:FE:DC:BA:98:76:54:32:10:0F:1E:2D:3C:4B:"  \
@@ -30,25 +30,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 4096);
-
-	assert_non_null(f);
-	assert_non_null(buf);
-	assert_true(fread(buf, 1, 4095, f) > 0);
-	fclose(f);
-	return buf;
-}
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, harness_teardown)
 
 static void test_connect_hands_the_account_to_the_session(void **state)
 {
@@ -275,7 +257,7 @@ static void test_tls_trust_the_refused_certificate(void **state)
 	harness_advance(h, 600000);
 	assert_int_equal(fake_connects(h->xs), 1);
 	assert_int_equal(harness_input(h, "/tls trust", 2), 0);
-	file = read_file(h->accounts);
+	file = harness_accounts_text(h);
 	assert_non_null(strstr(file, "tls_fingerprint = " PIN "\n"));
 	free(file);
 	assert_int_equal(fake_connects(h->xs), 2);
@@ -294,7 +276,7 @@ static void test_tls_trust_given_pin(void **state)
 	assert_string_equal(harness_str(ev, "condition"), "bad-request");
 	json_decref(ev);
 	assert_int_equal(harness_input(h, "/tls trust " PIN_COLONS, 3), 0);
-	file = read_file(h->accounts);
+	file = harness_accounts_text(h);
 	assert_non_null(strstr(file, "tls_fingerprint = " PIN "\n"));
 	free(file);
 	assert_string_equal(fake_connect_params(h->xs)->pin, PIN);

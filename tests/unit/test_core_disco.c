@@ -18,24 +18,12 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define BOB "bob@example.org"
 #define NODE "https://peer.example/caps"
 #define CHATSTATES "http://jabber.org/protocol/chatstates"
 
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 /* A peer's disco#info <query/> with these features (NUL-separated). */
 static char *peer_query(const char *features)
@@ -305,19 +293,15 @@ static void test_bare_jid_needs_every_resource(void **state)
 static void test_disco_info_command(void **state)
 {
 	struct harness *h = *state;
-	char *id;
 	json_t *ev, *ids;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/disco info example.org", 12), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='example.org'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'><identity category='server' "
-		      "type='im' name='Prosody&#x202e;'/><feature var='urn:xmpp:ping'/><feature "
-		      "var='jabber:iq:version'/></query></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='example.org'><query "
+		    "xmlns='http://jabber.org/protocol/disco#info'><identity category='server' "
+		    "type='im' name='Prosody&#x202e;'/><feature var='urn:xmpp:ping'/><feature "
+		    "var='jabber:iq:version'/></query></iq>");
 	ev = harness_expect(h, "disco_info", 0);
 	assert_int_equal(harness_int(ev, "origin"), 12);
 	assert_string_equal(harness_str(ev, "from"), "example.org");
@@ -333,26 +317,21 @@ static void test_disco_info_command(void **state)
 static void test_disco_info_answer_without_query(void **state)
 {
 	struct harness *h = *state;
-	char *id;
 	json_t *ev;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/disco info example.org", 2), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='example.org'><query "
-		      "xmlns='http://jabber.org/p#rotocol/disco#info'><identity category='x' "
-		      "type='y'/></query></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='example.org'><query "
+		    "xmlns='http://jabber.org/p#rotocol/disco#info'><identity category='x' "
+		    "type='y'/></query></iq>");
 	ev = harness_expect(h, "disco_info", 0);
 	assert_int_equal(json_array_size(json_object_get(ev, "identities")), 0);
 	assert_int_equal(json_array_size(json_object_get(ev, "features")), 0);
 	json_decref(ev);
 	assert_int_equal(harness_input(h, "/disco info example.org", 3), 0);
-	id = fake_sent_id(h->xs, 1);
-	fake_receivef(h->xs, "<iq type='result' id='%s' from='example.org'/>", id);
-	free(id);
+	fake_answer(h->xs, 1,
+		    "<iq type='result' id='%s' from='example.org'/>");
 	assert_int_equal(harness_count(h, "disco_info", 0), 2);
 }
 
@@ -364,13 +343,10 @@ static void test_disco_items_command_and_errors(void **state)
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/disco items example.org", 2), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='example.org'><query "
-		      "xmlns='http://jabber.org/protocol/disco#items'><item jid='muc.example.org' "
-		      "name='Rooms'/><item node='no-jid'/></query></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='example.org'><query "
+		    "xmlns='http://jabber.org/protocol/disco#items'><item jid='muc.example.org' "
+		    "name='Rooms'/><item node='no-jid'/></query></iq>");
 	ev = harness_expect(h, "disco_items", 0);
 	assert_int_equal(json_array_size(json_object_get(ev, "items")), 1);
 	json_decref(ev);

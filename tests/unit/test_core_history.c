@@ -17,23 +17,11 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define BOB "bob@example.org"
 #define CAROL "carol@example.org"
 
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 static void from(struct harness *h, const char *who, const char *body)
 {

@@ -15,34 +15,10 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define PIN "sha256:0123456789abcdef0a1b2c3d4e5f6789fedcba98765432100f1e2d3c4b5a6978"
 
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 4096);
-
-	assert_non_null(f);
-	assert_non_null(buf);
-	assert_true(fread(buf, 1, 4095, f) > 0);
-	fclose(f);
-	return buf;
-}
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 /* ---- /register ---- */
 
@@ -148,7 +124,7 @@ static void test_register_refused_or_timed_out(void **state)
 static void test_password_change(void **state)
 {
 	struct harness *h = *state;
-	char *id, *user, *pw, *file;
+	char *user, *pw, *file;
 	json_t *ev;
 
 	harness_online_quiet(h);
@@ -159,13 +135,12 @@ static void test_password_change(void **state)
 	assert_string_equal(pw, "n3w pass");
 	free(user);
 	free(pw);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs, "<iq type='result' id='%s'/>", id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s'/>");
 	ev = harness_expect(h, "password_changed", 0);
 	assert_int_equal(harness_int(ev, "origin"), 8);
 	json_decref(ev);
-	file = read_file(h->accounts);
+	file = harness_accounts_text(h);
 	assert_non_null(strstr(file, "password = n3w pass\n"));
 	free(file);
 	/* The next login uses it. */
@@ -177,22 +152,19 @@ static void test_password_change(void **state)
 static void test_password_refused_changes_nothing(void **state)
 {
 	struct harness *h = *state;
-	char *id, *file;
+	char *file;
 	json_t *ev;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/password weak", 8), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='error' id='%s'><error type='modify'><not-acceptable "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='error' id='%s'><error type='modify'><not-acceptable "
+		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "not-acceptable");
 	json_decref(ev);
 	assert_int_equal(harness_find(h, "password_changed", 0), -1);
-	file = read_file(h->accounts);
+	file = harness_accounts_text(h);
 	assert_non_null(strstr(file, "password = secret\n"));
 	free(file);
 	/* Nothing left once control characters are gone: refused here. */
@@ -205,7 +177,6 @@ static void test_password_refused_changes_nothing(void **state)
 static void test_unregister_asks_first(void **state)
 {
 	struct harness *h = *state;
-	char *id;
 	json_t *ev;
 
 	core_connect(h->core);
@@ -219,9 +190,8 @@ static void test_unregister_asks_first(void **state)
 	assert_int_equal(fake_sent_count(h->xs), 0);
 	assert_int_equal(harness_input(h, "/unregister confirm", 3), 0);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<remove/>"));
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs, "<iq type='result' id='%s'/>", id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s'/>");
 	ev = harness_expect(h, "unregistered", 0);
 	assert_int_equal(harness_int(ev, "origin"), 3);
 	json_decref(ev);

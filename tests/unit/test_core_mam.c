@@ -16,7 +16,7 @@
 
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define BOB "bob@example.org"
 
 static int setup(void **state)
@@ -25,13 +25,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, harness_teardown)
 
 static long long count_rows(struct harness *h, const char *where)
 {
@@ -141,6 +135,21 @@ static void login(struct harness *h)
 	}
 }
 
+/* A first login to an empty archive: the search for the window finds
+ * nothing, and the forward page (returned) is under way. */
+static struct query first_login_forward(struct harness *h)
+{
+	struct query q;
+
+	login(h);
+	q = last_query(h);
+	fin(h, &q, true, NULL, NULL);
+	query_clear(&q);
+	q = last_query(h);
+	assert_true(!q.has_before);
+	return q;
+}
+
 /* A first login with an archive of three: the two newest are fetched
  * (mam_initial = 2), found backwards by id and reported oldest first. */
 static void test_first_login_fetches_the_newest_window(void **state)
@@ -231,11 +240,7 @@ static void test_next_catch_up_follows_archive_order(void **state)
 	struct harness *h = *state;
 	struct query q;
 
-	login(h);
-	q = last_query(h);
-	fin(h, &q, true, NULL, NULL); /* an empty archive */
-	query_clear(&q);
-	q = last_query(h);
+	q = first_login_forward(h);
 	archived(h, &q, "A1", "2023-11-14T12:00:00Z", "later in time");
 	archived(h, &q, "A2", "2023-11-14T09:00:00Z", "archived last");
 	fin(h, &q, true, "A1", "A2");
@@ -255,11 +260,7 @@ static void test_live_archive_id_is_where_next_catch_up_starts(void **state)
 	struct query q;
 	size_t mark;
 
-	login(h);
-	q = last_query(h);
-	fin(h, &q, true, NULL, NULL);
-	query_clear(&q);
-	q = last_query(h);
+	q = first_login_forward(h);
 	fin(h, &q, true, NULL, NULL);
 	query_clear(&q);
 	fake_receive(h->xs, "<message type='chat' id='m-L1' from='" BOB "/phone'><body>live</body>"
@@ -292,11 +293,7 @@ static void test_live_during_catch_up_is_reported_once(void **state)
 	struct harness *h = *state;
 	struct query q;
 
-	login(h);
-	q = last_query(h);
-	fin(h, &q, true, NULL, NULL);
-	query_clear(&q);
-	q = last_query(h); /* FORWARD, under way */
+	q = first_login_forward(h); /* FORWARD, under way */
 	fake_receive(h->xs, "<message type='chat' id='m-L5' from='" BOB "/phone'><body>meanwhile"
 			    "</body><stanza-id xmlns='urn:xmpp:sid:0' by='" ME "' id='L5'/></message>");
 	assert_int_equal(harness_count(h, "message", 0), 1);
@@ -318,11 +315,7 @@ static void test_foreign_archive_results_dropped(void **state)
 	struct harness *h = *state;
 	struct query q, wrong;
 
-	login(h);
-	q = last_query(h);
-	fin(h, &q, true, NULL, NULL);
-	query_clear(&q);
-	q = last_query(h);
+	q = first_login_forward(h);
 	result(h, &q, "mallory@evil.example", "F1", "2023-11-14T10:00:00Z", "from='",
 	       BOB "/phone", "forged by a stranger");
 	result(h, &q, ME "/other", "F2", "2023-11-14T10:00:00Z", "from='", BOB "/phone",
@@ -347,11 +340,7 @@ static void test_archived_own_message_is_outgoing(void **state)
 	struct harness *h = *state;
 	struct query q;
 
-	login(h);
-	q = last_query(h);
-	fin(h, &q, true, NULL, NULL);
-	query_clear(&q);
-	q = last_query(h);
+	q = first_login_forward(h);
 	result(h, &q, NULL, "O1", "2023-11-14T10:00:00Z", "", ME "/laptop", "sent elsewhere");
 	fin(h, &q, true, "O1", "O1");
 	query_clear(&q);
@@ -387,11 +376,7 @@ static void test_forgotten_start_falls_back_to_window(void **state)
 	struct harness *h = *state;
 	struct query q;
 
-	login(h);
-	q = last_query(h);
-	fin(h, &q, true, NULL, NULL);
-	query_clear(&q);
-	q = last_query(h);
+	q = first_login_forward(h);
 	archived(h, &q, "A1", "2023-11-14T10:00:00Z", "one");
 	fin(h, &q, true, "A1", "A1");
 	query_clear(&q);

@@ -14,22 +14,10 @@
 
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define BOB "bob@example.org"
 
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 /* The last presence we sent (index into sent), failing when none. */
 static size_t last_presence(struct harness *h)
@@ -139,7 +127,7 @@ static void test_priority(void **state)
 static void test_invisible_needs_the_servers_feature(void **state)
 {
 	struct harness *h = *state;
-	char *to, *id;
+	char *to;
 	json_t *ev;
 
 	harness_online_quiet(h);
@@ -147,13 +135,10 @@ static void test_invisible_needs_the_servers_feature(void **state)
 	to = fake_sent_attr(h->xs, 0, NULL, "to");
 	assert_string_equal(to, "example.org");
 	free(to);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='example.org'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:ping'/>"
-		      "</query></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='example.org'><query "
+		    "xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:ping'/>"
+		    "</query></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "feature-not-implemented");
 	json_decref(ev);
@@ -163,21 +148,16 @@ static void test_invisible_needs_the_servers_feature(void **state)
 static void test_invisible_and_visible_again(void **state)
 {
 	struct harness *h = *state;
-	char *id;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/status invisible", 1), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='example.org'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'><feature "
-		      "var='urn:xmpp:invisible:0'/></query></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='example.org'><query "
+		    "xmlns='http://jabber.org/protocol/disco#info'><feature "
+		    "var='urn:xmpp:invisible:0'/></query></iq>");
 	assert_non_null(strstr(fake_sent(h->xs, 1), "<invisible xmlns=\"urn:xmpp:invisible:0\"/>"));
-	id = fake_sent_id(h->xs, 1);
-	fake_receivef(h->xs, "<iq type='result' id='%s'/>", id);
-	free(id);
+	fake_answer(h->xs, 1,
+		    "<iq type='result' id='%s'/>");
 	{
 		json_t *ev = harness_expect(h, "info", 0);
 

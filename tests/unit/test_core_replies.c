@@ -14,14 +14,8 @@
 
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define BOB "bob@example.org"
-
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
 
 static int setup_reveal(void **state)
 {
@@ -29,13 +23,7 @@ static int setup_reveal(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 static void test_version_answer_keeps_the_os_private(void **state)
 {
@@ -81,20 +69,17 @@ static void test_version_command(void **state)
 {
 	struct harness *h = *state;
 	json_t *ev;
-	char *id, *to;
+	char *to;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/version " BOB "/pc", 21), 0);
 	to = fake_sent_attr(h->xs, 0, NULL, "to");
 	assert_string_equal(to, BOB "/pc");
 	free(to);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='" BOB "/pc'><query xmlns='jabber:iq:version'>"
-		      "<name>Peer\xe2\x80\xae" "Client</name><version>2.0</version><os>Plan 9</os>"
-		      "</query></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='" BOB "/pc'><query xmlns='jabber:iq:version'>"
+		    "<name>Peer\xe2\x80\xae" "Client</name><version>2.0</version><os>Plan 9</os>"
+		    "</query></iq>");
 	ev = harness_expect(h, "version", 0);
 	assert_int_equal(harness_int(ev, "origin"), 21);
 	assert_string_equal(harness_str(ev, "from"), BOB "/pc");
@@ -108,17 +93,13 @@ static void test_version_errors_and_timeout(void **state)
 {
 	struct harness *h = *state;
 	json_t *ev;
-	char *id;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/version " BOB "/gone", 1), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='error' id='%s' from='" BOB "/gone'><error type='cancel'>"
-		      "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-		      "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>not here</text></error></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='error' id='%s' from='" BOB "/gone'><error type='cancel'>"
+		    "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+		    "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>not here</text></error></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "service-unavailable");
 	assert_non_null(strstr(harness_str(ev, "text"), "not here"));
@@ -175,7 +156,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_version_answer_keeps_the_os_private),
 	    cmocka_unit_test_setup_teardown(test_version_answer_with_os_when_allowed,
-					    setup_reveal, teardown),
+					    setup_reveal, harness_teardown),
 	    T(test_ping_answered),
 	    T(test_version_command),
 	    T(test_version_errors_and_timeout),

@@ -15,23 +15,11 @@
 
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define BOB "bob@example.org"
 #define CAROL "carol@example.org"
 
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 /* Logs in and answers the roster request with items (a <query/> body);
  * NULL answers with an empty result ("your version is current"). */
@@ -230,7 +218,7 @@ static void test_roster_commands_need_a_connection(void **state)
 static void test_roster_add_and_its_refusal(void **state)
 {
 	struct harness *h = *state;
-	char *id, *jid, *name;
+	char *jid, *name;
 	json_t *ev;
 
 	login_with_roster(h, ROSTER_V1);
@@ -242,12 +230,9 @@ static void test_roster_add_and_its_refusal(void **state)
 	assert_string_equal(name, "Dave D.");
 	free(jid);
 	free(name);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='error' id='%s'><error type='cancel'><not-allowed "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='error' id='%s'><error type='cancel'><not-allowed "
+		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "not-allowed");
 	assert_int_equal(harness_int(ev, "origin"), 8);

@@ -14,22 +14,10 @@
 
 #include "core_harness.h"
 
-#define ME "alice@example.org"
+#define ME HARNESS_JID
 #define BOB "bob@example.org"
 
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 #define BOBS_VCARD                                                                                 \
 	"<vCard xmlns='vcard-temp'><FN>Bob Builder</FN><NICKNAME>bob\xc2\x9b" "2J</NICKNAME>"      \
@@ -45,7 +33,7 @@ static void test_vcard_of_a_contact(void **state)
 {
 	struct harness *h = *state;
 	json_t *ev, *f;
-	char *to, *id;
+	char *to;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/vcard " BOB, 11), 0);
@@ -53,9 +41,8 @@ static void test_vcard_of_a_contact(void **state)
 	assert_string_equal(to, BOB);
 	free(to);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<vCard xmlns=\"vcard-temp\"/>"));
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs, "<iq type='result' id='%s' from='" BOB "'>" BOBS_VCARD "</iq>", id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s' from='" BOB "'>" BOBS_VCARD "</iq>");
 	ev = harness_expect(h, "vcard", 0);
 	assert_int_equal(harness_int(ev, "origin"), 11);
 	assert_string_equal(harness_str(ev, "from"), BOB);
@@ -78,26 +65,21 @@ static void test_own_vcard_and_errors(void **state)
 {
 	struct harness *h = *state;
 	json_t *ev;
-	char *id;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/vcard", 1), 0);
 	/* Ours: asked of our own account, without a to. */
 	assert_null(strstr(fake_sent(h->xs, 0), "to="));
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs, "<iq type='result' id='%s'><vCard xmlns='vcard-temp'/></iq>", id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s'><vCard xmlns='vcard-temp'/></iq>");
 	ev = harness_expect(h, "vcard", 0);
 	assert_string_equal(harness_str(ev, "from"), ME);
 	assert_int_equal(json_object_size(json_object_get(ev, "fields")), 0);
 	json_decref(ev);
 	assert_int_equal(harness_input(h, "/vcard " BOB, 2), 0);
-	id = fake_sent_id(h->xs, 1);
-	fake_receivef(h->xs,
-		      "<iq type='error' id='%s' from='" BOB "'><error type='cancel'><item-not-found "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 1,
+		    "<iq type='error' id='%s' from='" BOB "'><error type='cancel'><item-not-found "
+		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "item-not-found");
 	assert_int_equal(harness_int(ev, "origin"), 2);
@@ -117,14 +99,12 @@ static void test_set_keeps_the_rest(void **state)
 {
 	struct harness *h = *state;
 	const char *s;
-	char *id;
 	json_t *ev;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/vcard set fn Alice A.", 5), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs, "<iq type='result' id='%s'>" BOBS_VCARD "</iq>", id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s'>" BOBS_VCARD "</iq>");
 	s = fake_sent(h->xs, 1);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "type=\"set\""));
@@ -133,9 +113,8 @@ static void test_set_keeps_the_rest(void **state)
 	assert_non_null(strstr(s, "<X-CUSTOM>kept</X-CUSTOM>"));
 	assert_non_null(strstr(s, "<USERID>bob@home.example</USERID>"));
 	assert_non_null(strstr(s, "<BINVAL>iVBORw0KGgo=</BINVAL>"));
-	id = fake_sent_id(h->xs, 1);
-	fake_receivef(h->xs, "<iq type='result' id='%s'/>", id);
-	free(id);
+	fake_answer(h->xs, 1,
+		    "<iq type='result' id='%s'/>");
 	ev = harness_expect(h, "info", 0);
 	assert_non_null(strstr(harness_str(ev, "text"), "FN"));
 	assert_int_equal(harness_int(ev, "origin"), 5);
@@ -147,13 +126,11 @@ static void test_set_compound_field(void **state)
 {
 	struct harness *h = *state;
 	const char *s;
-	char *id;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/vcard set EMAIL new@work.example", 5), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs, "<iq type='result' id='%s'>" BOBS_VCARD "</iq>", id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='result' id='%s'>" BOBS_VCARD "</iq>");
 	s = fake_sent(h->xs, 1);
 	{
 		/* The first EMAIL: its flags, the new address. */
@@ -175,16 +152,12 @@ static void test_set_without_a_vcard(void **state)
 {
 	struct harness *h = *state;
 	const char *s;
-	char *id;
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/vcard set TEL +44 20 7946 0000", 5), 0);
-	id = fake_sent_id(h->xs, 0);
-	fake_receivef(h->xs,
-		      "<iq type='error' id='%s'><error type='cancel'><item-not-found "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      id);
-	free(id);
+	fake_answer(h->xs, 0,
+		    "<iq type='error' id='%s'><error type='cancel'><item-not-found "
+		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 	s = fake_sent(h->xs, 1);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "<TEL><VOICE/><NUMBER>+44 20 7946 0000</NUMBER></TEL>"));
