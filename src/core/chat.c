@@ -267,6 +267,7 @@ struct incoming {
 	const struct chat_via *via;
 	bool error;
 	char *peer, *from, *to, *type, *id, *origin, *archive, *body, *xhtml;
+	const char *subject; /* sanitised; the history keeps it when there is no body */
 };
 
 static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
@@ -291,7 +292,7 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	    .ts_ms = ts,
 	    .from = in->from,
 	    .to = in->to,
-	    .body = in->body,
+	    .body = *in->body || !in->subject ? in->body : in->subject,
 	    .xhtml = in->xhtml,
 	    .stanza_id = in->id,
 	    .origin_id = in->origin,
@@ -311,6 +312,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread;
+	char *subject = st_child_text(st, "subject"), *csubject = NULL;
 	char stamp[STAMP_LEN];
 	bool outgoing = via && via->outgoing, delayed;
 	int64_t ts;
@@ -322,6 +324,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	 * no message of the contact's. */
 	if (in.error && via) {
 		free(thread);
+		free(subject);
 		return -1;
 	}
 	body = in.error ? error_body(st) : st_child_text(st, "body");
@@ -349,10 +352,17 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	if (via && !outgoing)
 		late_receipt(core, st, in.peer);
-	if (!body || !*body)
+	/* A headline or normal message may say everything in its subject;
+	 * in a room a subject alone is the room's topic (not a message). */
+	if ((!body || !*body) && subject && *subject && (!type || strcmp(type, "groupchat"))) {
+		free(body);
+		body = strdup("");
+	}
+	if (!body || (!*body && !(subject && *subject)))
 		goto out;
 	rc = 1;
 	in.body = core_clean_text(body);
+	in.subject = csubject = core_clean(subject);
 	if (!in.body || !in.type) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
@@ -376,6 +386,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.body = in.body;
 	ev.u.message.xhtml = in.xhtml;
 	ev.u.message.thread = cthread;
+	ev.u.message.subject = csubject;
 	ev.u.message.stamp = delayed ? stamp : NULL;
 	ev.u.message.delayed = delayed;
 	ev.u.message.carbon = via ? via->carbon : NULL;
@@ -384,6 +395,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 out:
 	free(body);
 	free(thread);
+	free(subject);
+	free(csubject);
 	free(xtext);
 	free(cthread);
 	free(in.peer);
@@ -401,7 +414,13 @@ out:
 static int on_message(struct core *core, xmpp_stanza_t *st)
 {
 	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
-	int rc = chat_receive(core, st, NULL);
+	int rc;
+
+	/* A note to our own bare JID comes back to this very resource: it was
+	 * echoed (and stored) when it was sent. */
+	if (from && (!type || strcmp(type, "error")) && !strcmp(from, core_jid(core)))
+		return CORE_PASS;
+	rc = chat_receive(core, st, NULL);
 
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content

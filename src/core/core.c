@@ -15,6 +15,7 @@
 #include "core/core_internal.h"
 #include "core/dispatch.h"
 #include "core/ibr.h"
+#include "util/condition.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -231,8 +232,9 @@ int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
 	ctext = core_clean(text);
 	ccond = core_clean(cond);
 	cto = core_clean(to ? to : "the server");
+	/* The server's own words when it gave some, else the condition's. */
 	core_error(core, cause, ccond ? ccond : "undefined-condition", "%s: %s", cto ? cto : "?",
-		   ctext ? ctext : (ccond ? ccond : "error"));
+		   ctext && *ctext ? ctext : condition_words(ccond));
 	free(text);
 	free(ctext);
 	free(ccond);
@@ -457,6 +459,43 @@ int core_input(struct core *core, const char *line, uint64_t origin)
 		return -1;
 	}
 	return chat_send_text(core, core->current_chat, line, (struct core_cause){NULL, origin});
+}
+
+/* ---- the account ---- */
+
+int core_reload_account(struct core *core, char **err)
+{
+	struct account_list list = {0};
+	const struct account *a;
+	struct account fresh;
+
+	*err = NULL;
+	if (!core->accounts_path)
+		return 0;
+	if (accounts_load(core->accounts_path, &list, err))
+		return -1;
+	a = accounts_find(&list, core->account.name);
+	if (!a) {
+		if (asprintf(err, "account [%s] is no longer in %s", core->account.name,
+			     core->accounts_path) < 0)
+			*err = NULL;
+		accounts_free(&list);
+		return -1;
+	}
+	if (account_copy(&fresh, a)) {
+		accounts_free(&list);
+		*err = strdup("out of memory");
+		return -1;
+	}
+	accounts_free(&list);
+	/* A password typed at the prompt is kept unless the file now has one. */
+	if (!fresh.password && !fresh.eval_password && core->account.password) {
+		fresh.password = core->account.password;
+		core->account.password = NULL;
+	}
+	account_clear(&core->account);
+	core->account = fresh;
+	return 0;
 }
 
 /* ---- the account's password ---- */

@@ -49,6 +49,10 @@ struct nt_history_message {
 	const char *from, *to, *body;
 	const char *xhtml; /* or NULL */
 	const char *direction; /* "in" or "out" */
+	const char *stanza_id; /* the message's id, or NULL: receipts name it */
+	/* Our messages: "sent", "delivered" (a receipt came) or "failed" (a
+	 * bounce came); NULL for incoming ones and when nothing is known. */
+	const char *delivery;
 	bool delayed, carbon;
 };
 
@@ -122,6 +126,7 @@ struct nt_event {
 			 * is not in the future (else the message counts as
 			 * arrived now, not delayed); RFC 3339 of ts_ms. */
 			const char *stamp;
+			const char *subject; /* a message's <subject/> (any type), or NULL */
 			bool delayed;
 			const char *carbon; /* NULL, "sent" or "received" */
 			bool outgoing;      /* typed here (echo for the UI) */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ struct roster_req {
 	struct core *core;
 	struct core_cause cause;
 	char *jid;
+	char *done; /* what to say once the server took the change */
 	struct roster_req *prev, *next;
 };
 
@@ -778,6 +780,7 @@ static struct roster_req *req_new(struct core *core, struct core_cause cause, co
 static void req_free(struct roster_req *q)
 {
 	DL_DELETE(rst(q->core)->reqs, q);
+	free(q->done);
 	free(q->jid);
 	free(q);
 }
@@ -796,17 +799,21 @@ static void set_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		clean = core_clean(text);
 		core_error(core, q->cause, cond, "the server refused the change to %s: %s",
 			   jid ? jid : "?", clean ? clean : cond);
+	} else if (q->done) {
+		/* The push shows the new item; the line says the command worked. */
+		core_info(core, q->cause, "%s", q->done);
 	}
-	/* On success the server's push reports the change. */
 	free(jid);
 	free(clean);
 	free(text);
 	req_free(q);
 }
 
-/* Sends a roster set for one item; 0 or -1 (reported). */
+/* Sends a roster set for one item; 0 or -1 (reported).  done (taken,
+ * may be NULL) is said once the server has taken it. */
 static int send_item(struct core *core, struct core_cause cause, const char *jid,
-		     const char *name, char *const *groups, size_t ngroups, bool remove)
+		     const char *name, char *const *groups, size_t ngroups, bool remove,
+		     char *done)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "set", NULL), *q, *item;
 	struct roster_req *req;
@@ -827,9 +834,11 @@ static int send_item(struct core *core, struct core_cause cause, const char *jid
 	if (bad || !(req = req_new(core, cause, jid))) {
 		if (iq)
 			xmpp_stanza_release(iq);
+		free(done);
 		core_error(core, cause, "internal-server-error", "out of memory");
 		return -1;
 	}
+	req->done = done;
 	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, set_answer, req)) {
 		req_free(req);
 		core_error(core, cause, "internal-server-error", "could not send the change");
@@ -870,6 +879,19 @@ static char *arg_text(struct cmd_call *call, const char *s)
 	return safe;
 }
 
+/* A confirmation line, malloc'd (NULL on ENOMEM: the change goes on). */
+static __attribute__((format(printf, 1, 2))) char *said(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
 static int cmd_list(struct cmd_call *call)
 {
 	emit_roster(CALL_CORE(call), CAUSE(call));
@@ -889,9 +911,12 @@ static int cmd_add(struct cmd_call *call)
 	/* A set replaces the whole item: keep what the user did not change. */
 	if (it)
 		rc = send_item(core, CAUSE(call), jid, name ? name : it->name, it->groups,
-			       it->ngroups, false);
+			       it->ngroups, false, said("%s is in your roster%s%s", jid,
+							 name ? " as " : "", name ? name : ""));
 	else
-		rc = send_item(core, CAUSE(call), jid, name, NULL, 0, false);
+		rc = send_item(core, CAUSE(call), jid, name, NULL, 0, false,
+			       said("added %s to your roster%s%s", jid, name ? " as " : "",
+				    name ? name : ""));
 out:
 	free(jid);
 	free(name);
@@ -904,7 +929,8 @@ static int cmd_remove(struct cmd_call *call)
 
 	if (!it)
 		return -1;
-	return send_item(CALL_CORE(call), CAUSE(call), it->jid, NULL, NULL, 0, true);
+	return send_item(CALL_CORE(call), CAUSE(call), it->jid, NULL, NULL, 0, true,
+			 said("removed %s from your roster", it->jid));
 }
 
 static int cmd_name(struct cmd_call *call)
@@ -915,7 +941,8 @@ static int cmd_name(struct cmd_call *call)
 
 	if (!it || !(name = arg_text(call, call->argv[1])))
 		return -1;
-	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, name, it->groups, it->ngroups, false);
+	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, name, it->groups, it->ngroups, false,
+		       said("%s is now called %s", it->jid, name));
 	free(name);
 	return rc;
 }
@@ -946,7 +973,7 @@ static int cmd_group_add(struct cmd_call *call)
 		memcpy(groups, it->groups, it->ngroups * sizeof(*groups));
 	groups[it->ngroups] = group;
 	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, it->ngroups + 1,
-		       false);
+		       false, said("%s is now in group %s", it->jid, group));
 	free(groups);
 out:
 	free(group);
@@ -975,7 +1002,8 @@ static int cmd_group_remove(struct cmd_call *call)
 	for (size_t i = 0; i < it->ngroups; i++)
 		if (strcmp(it->groups[i], group))
 			groups[n++] = it->groups[i];
-	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, n, false);
+	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, n, false,
+		       said("%s is no longer in group %s", it->jid, group));
 	free(groups);
 out:
 	free(group);
@@ -987,6 +1015,18 @@ out:
 bool roster_contains(struct core *core, const char *bare)
 {
 	return rst(core) && bare && item_find(rst(core), bare);
+}
+
+bool roster_sees_us(struct core *core, const char *jid)
+{
+	const struct roster_item *it;
+
+	if (!jid)
+		return false;
+	if (jid_bare_equal(jid, core_account(core)->jid))
+		return true;
+	it = rst(core) ? item_find(rst(core), jid) : NULL;
+	return it && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"));
 }
 
 const char *roster_name(struct core *core, const char *bare)

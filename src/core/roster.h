@@ -23,6 +23,9 @@ char *roster_resolve(struct core *core, struct core_cause cause, const char *wor
 /* Lookups for the other modules (bare JIDs, case-insensitive). */
 bool roster_contains(struct core *core, const char *bare);
 const char *roster_name(struct core *core, const char *bare);
+/* Whether jid (bare or full) may see our presence: our own account, or a
+ * contact subscribed to us (subscription from or both). */
+bool roster_sees_us(struct core *core, const char *jid);
 /* A NULL-terminated array of the roster's bare JIDs, valid until the next
  * roster change (for completion). */
 const char *const *roster_jids(struct core *core);

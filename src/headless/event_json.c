@@ -128,6 +128,8 @@ static json_t *each_history(const void *items, size_t i)
 	set_str(o, "body", m->body);
 	set_str(o, "xhtml", m->xhtml);
 	set_str(o, "direction", m->direction);
+	set_str(o, "id", m->stanza_id);
+	set_str(o, "delivery", m->delivery);
 	if (m->delayed)
 		json_object_set_new(o, "delayed", json_true());
 	if (m->carbon)
@@ -197,6 +199,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "body", ev->u.message.body);
 		set_str(o, "xhtml", ev->u.message.xhtml);
 		set_str(o, "thread", ev->u.message.thread);
+		set_str(o, "subject", ev->u.message.subject);
 		if (ev->u.message.delayed)
 			json_object_set_new(o, "delayed", json_true());
 		set_str(o, "stamp", ev->u.message.stamp);

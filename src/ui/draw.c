@@ -18,8 +18,8 @@
 #include "ui/winlist.h"
 #include "ui/wstr.h"
 
-#define DRAW_NAME_MAX   20 /* characters of a window name in the window list */
-#define DRAW_PROMPT_MAX 12 /* characters of a window name in the prompt */
+#define DRAW_NAME_MAX   24 /* characters of a window name in the window list */
+#define DRAW_PROMPT_MAX 24 /* characters of a window name in the prompt */
 
 struct draw_cell {
 	wchar_t wc[CCHARW_MAX]; /* spacing character, combining marks, NUL */
@@ -40,6 +40,21 @@ struct draw_row {
 	size_t start, end;
 	int col;
 };
+
+
+/* name as it fits in max characters: cut names end in an ellipsis, so a
+ * cut "bob@localhost.evil.example" never reads as "bob@localhost". */
+static const wchar_t *draw_fit_name(const wchar_t *name, size_t max, wchar_t *buf, size_t len)
+{
+	size_t n = wcslen(name);
+
+	if (n <= max || max < 2 || len < max + 1)
+		return name;
+	wmemcpy(buf, name, max - 1);
+	buf[max - 1] = L'\u2026';
+	buf[max] = 0;
+	return buf;
+}
 
 static void cells_free(struct draw_cells *cs)
 {
@@ -187,6 +202,8 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	/* U+2713 is narrow everywhere (not East Asian ambiguous). */
 	if (!rc && l->delivered)
 		rc = cells_pushw(cs, L" \u2713", 2, TH_RECEIPT);
+	if (!rc && l->queued)
+		rc = cells_pushs(cs, " (not sent yet)", TH_DELAYED);
 	return rc;
 }
 
@@ -541,7 +558,10 @@ static void draw_conn_state(struct ui *ui, wchar_t *buf, size_t n)
 
 	switch (ui->conn) {
 	case CONN_ONLINE:
-		swprintf(buf, n, L"online");
+		/* Our presence as the server echoed it: away, dnd, a status. */
+		if (swprintf(buf, n, L"%s%s%.40s", ui->own_show ? ui->own_show : "online",
+		             ui->own_status ? ": " : "", ui->own_status ? ui->own_status : "") < 0)
+			swprintf(buf, n, L"%s", ui->own_show ? ui->own_show : "online");
 		break;
 	case CONN_CONNECTING:
 		swprintf(buf, n, L"connecting");
@@ -570,8 +590,10 @@ static void draw_winlist(struct ui *ui, int x, int maxx)
 		struct window *w = ui->wins[i];
 		const wchar_t *mark = w->act == ACT_MSG ? L"*" : w->act == ACT_INFO ? L"+" : L"";
 
-		if (swprintf(items[i], DRAW_NAME_MAX + 32, L"[%zu:%.*ls%ls]", i + 1, DRAW_NAME_MAX,
-		             w->name, mark) < 0)
+		wchar_t fit[DRAW_NAME_MAX + 1];
+
+		if (swprintf(items[i], DRAW_NAME_MAX + 32, L"[%zu:%ls%ls]", i + 1,
+		             draw_fit_name(w->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1), mark) < 0)
 			items[i][0] = 0;
 		width[i] = wstr_width(items[i], wcslen(items[i])) + 1;
 	}
@@ -604,7 +626,8 @@ static void draw_status(struct ui *ui)
 	struct window *cw = winlist_current(ui);
 	const wchar_t *more = cw->scroll ? L" -- more -- " : L"";
 	int cols = ui->cols, x, right = cols - wstr_width(more, wcslen(more)), jid_max;
-	wchar_t state[64], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
+	wchar_t state[96], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
+	wchar_t fit[DRAW_NAME_MAX + 1];
 	cchar_t bg;
 
 	setcchar(&bg, L" ", theme_attr(&ui->theme, TH_STATUS), theme_pair(&ui->theme, TH_STATUS),
@@ -614,8 +637,8 @@ static void draw_status(struct ui *ui)
 	/* The peer typing matters more than the window list: it goes first. */
 	typing[0] = 0;
 	if (cw->jid && cw->peer_state == PEER_COMPOSING &&
-	    swprintf(typing, DRAW_NAME_MAX + 32, L" %.*ls is typing\u2026 ", DRAW_NAME_MAX,
-	             cw->name) < 0)
+	    swprintf(typing, DRAW_NAME_MAX + 32, L" %ls is typing\u2026 ",
+	             draw_fit_name(cw->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1)) < 0)
 		typing[0] = 0;
 	if (*typing && wstr_width(typing, wcslen(typing)) * 3 < right) {
 		right -= wstr_width(typing, wcslen(typing));
@@ -627,8 +650,8 @@ static void draw_status(struct ui *ui)
 	              ui->conn == CONN_ONLINE ? TH_STATUS_ONLINE : TH_STATUS_OFFLINE) +
 	    2;
 	/* The JID gives way to the current window's entry on a narrow screen. */
-	if (swprintf(cur, DRAW_NAME_MAX + 32, L"[%zu:%.*ls*]  ", ui->cur + 1, DRAW_NAME_MAX,
-	             cw->name) < 0)
+	if (swprintf(cur, DRAW_NAME_MAX + 32, L"[%zu:%ls*]  ", ui->cur + 1,
+	             draw_fit_name(cw->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1)) < 0)
 		cur[0] = 0;
 	jid_max = right - wstr_width(cur, wcslen(cur));
 	if (ui_own_jid(ui) && jid_max > x + 4)
@@ -676,7 +699,7 @@ static void draw_input(struct ui *ui)
 	struct window *w = winlist_current(ui);
 	struct input *in = &ui->input;
 	struct draw_cells cs = {0};
-	wchar_t prompt[DRAW_PROMPT_MAX + 4];
+	wchar_t prompt[DRAW_PROMPT_MAX + 4], fit[DRAW_PROMPT_MAX + 1];
 	int cols = ui->cols, x;
 
 	werase(ui->inputw);
@@ -684,7 +707,8 @@ static void draw_input(struct ui *ui)
 		draw_password(ui);
 		return;
 	}
-	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%.*ls> ", DRAW_PROMPT_MAX, w->name);
+	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%ls> ",
+	         draw_fit_name(w->name, DRAW_PROMPT_MAX, fit, DRAW_PROMPT_MAX + 1));
 	x = draw_text(ui, ui->inputw, 0, 0, cols, prompt, TH_PROMPT);
 	if (x >= cols - 1)
 		x = 0;

@@ -29,6 +29,8 @@
 #include "ui/ui_cmds.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
+#include "ui/wstr.h"
+#include "util/condition.h"
 #include "util/log.h"
 
 /* The write end of the self-pipe, for the signal handler. */
@@ -57,6 +59,51 @@ const char *ui_own_jid(const struct ui *ui)
 static char *ui_bare(const char *jid)
 {
 	return strndup(jid, strcspn(jid, "/"));
+}
+
+/* How a JID is named on screen (windows, prompts, message lines): a
+ * contact by its roster name, or by its localpart when that names no other
+ * contact; anyone else by the whole bare JID.  A stranger called
+ * bob@evil.example can then never pass for the contact bob@localhost. */
+char *ui_name_of(struct ui *ui, const char *jid)
+{
+	char *bare = jid ? ui_bare(jid) : NULL;
+	const struct contact *ct = bare ? contacts_find(&ui->contacts, bare) : NULL;
+	const char *at = bare ? strchr(bare, '@') : NULL;
+	char *name = NULL;
+	size_t n;
+
+	if (!bare)
+		return strdup("?");
+	if (ct && ct->in_roster && ct->name && *ct->name) {
+		name = strdup(ct->name);
+	} else if (ct && ct->in_roster && at && at != bare) {
+		n = (size_t)(at - bare);
+		for (size_t i = 0; i < ui->contacts.n; i++) {
+			const struct contact *o = ui->contacts.v[i];
+
+			if (o != ct && o->in_roster && !strncasecmp(o->jid, bare, n) &&
+			    o->jid[n] == '@')
+				return bare; /* two contacts called bob: say which */
+		}
+		name = strndup(bare, n);
+	} else {
+		return bare;
+	}
+	free(bare);
+	return name;
+}
+
+/* Every chat window named anew: after the roster changed. */
+static void ui_rename_windows(struct ui *ui)
+{
+	for (size_t i = 1; i < ui->nwins; i++) {
+		char *name = ui_name_of(ui, ui->wins[i]->jid);
+
+		if (name && !window_set_name(ui->wins[i], name))
+			ui->dirty |= DIRTY_STATUS | DIRTY_INPUT;
+		free(name);
+	}
 }
 
 /* The name shown for a JID in a message line: its localpart. */
@@ -175,9 +222,25 @@ static void ui_forget_presence(struct ui *ui)
 	ui->dirty |= DIRTY_ROSTER;
 }
 
+/* The disconnection no reconnection took up: said on its own. */
+static void ui_flush_offline(struct ui *ui)
+{
+	struct window *con = winlist_console(ui);
+
+	if (!ui->offline_reason)
+		return;
+	/* The refusal comes first: the way out goes last, where the eye is. */
+	winlist_printf(ui, con, WL_INFO, "disconnected: %s%s", ui->offline_reason,
+	               ui->tls_refused ? "; /tls trust pins the certificate above and connects"
+	                               : "");
+	free(ui->offline_reason);
+	ui->offline_reason = NULL;
+}
+
 static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 {
 	struct window *con = winlist_console(ui);
+	const char *reason;
 	char *dup;
 
 	switch (ev->kind) {
@@ -185,36 +248,60 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		/* A new session: presence arrives afresh, the old is stale. */
 		ui_forget_presence(ui);
 		ui_set_conn(ui, CONN_ONLINE);
+		ui_flush_offline(ui);
 		ui->tls_refused = false;
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
 			free(ui->jid);
+	free(ui->offline_reason);
+	free(ui->own_show);
+	free(ui->own_status);
 			ui->jid = dup;
 		}
-		winlist_printf(ui, con, WL_INFO, "connected as %s",
+		winlist_printf(ui, con, WL_INFO, "%s as %s", ui->lost ? "reconnected" : "connected",
 		               ui_own_jid(ui) ? ui_own_jid(ui) : "?");
+		ui->lost = false;
+		winlist_clear_queued(ui);
 		break;
 	case NT_EV_DISCONNECTED:
 		ui_forget_presence(ui);
+		ui_flush_offline(ui);
+		ui->offline_was_online = ui->conn == CONN_ONLINE;
+		ui->lost |= ui->offline_was_online;
 		ui_set_conn(ui, CONN_OFFLINE);
-		/* The refusal comes first: the way out goes last, where the eye is. */
-		winlist_printf(ui, con, WL_INFO, "disconnected%s%s%s",
-		               ev->u.disconnected.reason ? ": " : "",
-		               ev->u.disconnected.reason ? ev->u.disconnected.reason : "",
-		               ui->tls_refused ? "; /tls trust pins the certificate above and "
-		                                 "connects"
-		                               : "");
+		reason = ev->u.disconnected.reason ? ev->u.disconnected.reason : "connection lost";
+		ui->offline_reason = strdup(reason);
+		if (!ui->offline_reason)
+			winlist_printf(ui, con, WL_INFO, "disconnected");
 		break;
-	case NT_EV_RECONNECTING:
+	case NT_EV_RECONNECTING: {
+		const char *why = ui->offline_reason ? ui->offline_reason : "connection lost";
+		unsigned secs = (ev->u.reconnecting.in_ms + 999) / 1000;
+
 		ui_set_conn(ui, CONN_RECONNECTING);
 		ui->reconnect_at = loop_now_ms() + ev->u.reconnecting.in_ms;
 		ui_countdown_arm(ui);
-		winlist_printf(ui, con, WL_INFO, "reconnecting in %u s (attempt %u)",
-		               (ev->u.reconnecting.in_ms + 999) / 1000, ev->u.reconnecting.attempt);
+		/* One line per attempt: what happened and what comes next. */
+		if (!ev->u.reconnecting.in_ms)
+			winlist_printf(ui, con, WL_INFO,
+			               "%s: %s; starting a new session now", ui->offline_was_online
+			                   ? "the session could not be resumed" : "not connected", why);
+		else if (ui->offline_was_online)
+			winlist_printf(ui, con, WL_INFO, "disconnected: %s; reconnecting in %u s", why,
+			               secs);
+		else
+			winlist_printf(ui, con, WL_INFO, "attempt %u failed: %s; next in %u s",
+			               ev->u.reconnecting.attempt - 1, why, secs);
+		free(ui->offline_reason);
+		ui->offline_reason = NULL;
 		break;
+	}
 	case NT_EV_RESUMED:
 		ui_set_conn(ui, CONN_ONLINE);
-		winlist_printf(ui, con, WL_INFO, "session resumed");
+		ui_flush_offline(ui);
+		ui->lost = false;
+		winlist_printf(ui, con, WL_INFO, "reconnected: the session was resumed, nothing lost");
+		winlist_clear_queued(ui);
 		break;
 	default:
 		break;
@@ -264,12 +351,16 @@ static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
 
 static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 {
-	const char *cmd = ev->u.error.command, *cond = ev->u.error.condition;
+	/* The command only when it was typed (a login error at start-up is
+	 * nobody's /connect), and the text in words: the condition names are
+	 * for scripts (headless events keep them). */
+	const char *cmd = ev->origin ? ev->u.error.command : NULL;
 	char *s;
 
-	if (asprintf(&s, "%s%s%s%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
-	             cmd ? ": " : "", ev->u.error.text ? ev->u.error.text : "error",
-	             cond ? " (" : "", cond ? cond : "", cond ? ")" : "") < 0)
+	if (asprintf(&s, "%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
+	             cmd ? ": " : "",
+	             ev->u.error.text ? ev->u.error.text
+	                              : condition_words(ev->u.error.condition)) < 0)
 		return;
 	ui_print_reply(ui, ev->origin, true, WL_ERROR, s);
 	free(s);
@@ -333,7 +424,7 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* A message ends the typing it announced (XEP-0085: it implies active). */
 	if (!own && w != winlist_console(ui) && !m->delayed)
 		ui_set_peer_state(ui, w, PEER_IDLE);
-	nick = ui_nick(own ? ui_own_jid(ui) : bare);
+	nick = own ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, bare);
 	if (m->type && !strcmp(m->type, "error")) {
 		/* A bounce is the server's word about our message, never the
 		 * contact's. */
@@ -343,9 +434,19 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		free(bare);
 		return;
 	}
-	l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body, m->xhtml);
+	/* A headline's or normal message's subject says what it is about. */
+	if (m->subject && *m->subject)
+		winlist_printf(ui, w, WL_INFO, "%s: subject: %s", nick ? nick : "?", m->subject);
+	if ((m->body && *m->body) || m->xhtml)
+		l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body,
+		                     m->xhtml);
+	else
+		l = NULL;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
+	/* Typed while offline, it waits in the outbox: say so until it goes. */
+	if (l && m->outgoing && ui->conn != CONN_ONLINE)
+		l->queued = true;
 	/* Receipts name the message by id: keep it to mark the line. */
 	if (l && own && m->id) {
 		l->id = strdup(m->id);
@@ -365,6 +466,23 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 
 	if (!bare)
 		return;
+	/* Our own, echoed by the server: what the status bar says we are. */
+	if (ui->jid && p->from && !strcmp(p->from, ui->jid) && !gone) {
+		char *show = p->show ? strdup(p->show) : NULL, *status = NULL;
+
+		if (p->status) {
+			wchar_t *wide = wstr_from_utf8(p->status, 0, NULL);
+
+			/* One line in the bar: the status as it will be drawn. */
+			status = wide ? wstr_to_utf8(wide, wcslen(wide)) : NULL;
+			free(wide);
+		}
+		free(ui->own_show);
+		free(ui->own_status);
+		ui->own_show = show;
+		ui->own_status = status;
+		ui->dirty |= DIRTY_STATUS;
+	}
 	ui_remember_jid(ui, bare);
 	if (contacts_presence(&ui->contacts, p->from, p->type, p->show, p->priority))
 		ui->dirty |= DIRTY_ROSTER;
@@ -431,6 +549,7 @@ static void ui_ev_roster(struct ui *ui, const struct nt_event *ev)
 	if (rc)
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: the roster pane misses contacts");
+	ui_rename_windows(ui);
 	ui->dirty |= DIRTY_ROSTER;
 	/* Only /roster's answer has an origin; the one after login has none. */
 	if (ev->kind == NT_EV_ROSTER && ev->origin)
@@ -818,6 +937,17 @@ void ui_submit(struct ui *ui, const char *line)
 		prompt_password_open(ui);
 		return;
 	}
+	if (cur == winlist_console(ui) && line[0] != '/') {
+		if (ui->nwins > 1)
+			winlist_printf(ui, cur, WL_ERROR,
+			               "the console is not a chat: Alt-2 to Alt-%zu switch to the "
+			               "chats open, /msg NAME opens another",
+			               ui->nwins > 9 ? (size_t)9 : ui->nwins);
+		else
+			winlist_printf(ui, cur, WL_ERROR,
+			               "the console is not a chat: /msg NAME opens one");
+		return;
+	}
 	rc = core_input(ui->core, line, cur->id);
 	/* Answered: the request leaves the Tab cycle and the pane. */
 	if (rc == 0 &&
@@ -899,6 +1029,8 @@ static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
 
+	/* No reconnection followed in this pass: the disconnection stands. */
+	ui_flush_offline(ui);
 	if (ui->dirty || ui->bell_pending)
 		draw_screen(ui);
 }

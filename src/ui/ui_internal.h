@@ -68,7 +68,13 @@ struct ui {
 	size_t ncomp, comp_i, comp_from;
 
 	enum ui_conn conn;
+	/* A disconnection is said with the reconnection that follows it in the
+	 * same loop pass, as one line; alone only when none follows. */
+	char *offline_reason;  /* said at the next draw unless a retry took it */
+	bool offline_was_online;
+	bool lost;             /* a session was lost: the next login is a reconnection */
 	char *jid;             /* own JID as the server bound it */
+	char *own_show, *own_status; /* our presence as the server echoed it; NULL: online */
 	uint64_t reconnect_at; /* loop_now_ms() of the next attempt */
 	uint64_t countdown;    /* timer refreshing "reconnecting in N s" */
 
@@ -105,8 +111,11 @@ void ui_submit(struct ui *ui, const char *line);
 /* An event's time (UTC ms since the epoch, as the core gives it) as
  * time_t; 0 (none given) is now.  The UI never parses time strings. */
 time_t ui_event_time(int64_t ms);
-/* The name shown for a JID in a message line (its localpart), malloc'd. */
+/* Our own name in message lines (the localpart of jid), malloc'd. */
 char *ui_nick(const char *jid);
+/* How a JID is named on screen: a contact's roster name (or localpart when
+ * no other contact has it), anyone else's whole bare JID; malloc'd. */
+char *ui_name_of(struct ui *ui, const char *jid);
 /* SIGWINCH: reads the new size and re-lays out. */
 void ui_resized(struct ui *ui);
 /* KEY_RESIZE: ncurses already knows the size; re-lay out. */

@@ -3,8 +3,9 @@
 account, our own bare JID)."""
 
 import itertools
+import shutil
 
-from natter import NatterTestCase, plain
+from natter import Natter, NatterTestCase, plain
 
 _serial = itertools.count(1)
 
@@ -93,3 +94,111 @@ class TestBounces(DailyTestCase):
         ev = plain(again.expect("history", timeout=5, since=mark))
         self.assertEqual([m["direction"] for m in ev["messages"]], ["out"], ev)
         again.quit()
+
+
+class TestTwoNatters(DailyTestCase):
+
+    def test_two_installations_get_their_own_resources(self):
+        a, = self.fresh("tw", "ann")
+        first = self.natter(self.account(a), label="first")
+        one = first.expect("connected", timeout=15)["jid"]
+        second = self.natter(self.account(a), label="second")
+        two = second.expect("connected", timeout=15)["jid"]
+        self.assertRegex(one, r"^%s/natter\.[0-9a-f]{6}$" % a)
+        self.assertRegex(two, r"^%s/natter\.[0-9a-f]{6}$" % a)
+        self.assertNotEqual(one, two)
+        first.expect_none("disconnected", within=2)
+        # The same installation binds the same resource next time.
+        first.quit()
+        again = Natter(self.natter_bin, "test", None, label="again")
+        shutil.rmtree(again.home)
+        again.home, again.config_home, again.data_home = \
+            first.home, first.config_home, first.data_home
+        self._natters.append(again)
+        again.start()
+        self.assertEqual(again.expect("connected", timeout=15)["jid"], one)
+        again.quit()
+        second.quit()
+
+    def test_conflict_with_a_fixed_resource_is_said_plainly_and_not_fought(self):
+        a, = self.fresh("cf", "ann")
+        first = self.natter(self.account(a, resource="desk"), label="first")
+        first.expect("connected", timeout=15)
+        mark = first.mark()
+        second = self.natter(self.account(a, resource="desk"), label="second")
+        second.expect("connected", timeout=15)
+        ev = first.expect("error", lambda e: e.get("condition") == "conflict", timeout=15,
+                          since=mark)
+        self.assertIn("another client", ev.get("text", ""), ev)
+        first.expect_none("reconnecting", within=3, since=mark,
+                          what="natter must not fight for the resource")
+        second.expect_none("disconnected", within=0)
+        second.quit()
+        first.quit()
+
+
+class TestAskingContacts(DailyTestCase):
+
+    def test_version_and_ping_of_a_bare_jid_ask_the_contacts_client(self):
+        a, b = self.fresh("vb", "ann", "bob")
+        ann = self.connected(a)
+        bob = self.connected(b, label="bob", resource="phone")
+        # Mutual subscription so ann sees bob's presence.
+        ann.send("/sub request %s" % b)
+        bob.expect("subscription", lambda e: e.get("type") == "subscribe", timeout=10)
+        bob.send("/sub allow %s" % a)
+        ann.expect("presence", lambda e: e.get("from") == b + "/phone", timeout=10)
+        mark = ann.mark()
+        ann.send("/version %s" % b)
+        ev = ann.expect("version", timeout=10, since=mark)
+        self.assertEqual(ev.get("from"), b + "/phone", ev)
+        self.assertEqual(ev.get("name"), "natter", ev)
+        ann.send("/ping %s" % b)
+        ev = ann.expect("pong", timeout=10, since=mark)
+        self.assertEqual(ev.get("from"), b + "/phone", ev)
+        bob.quit()
+        ann.expect("presence", lambda e: e.get("type") == "unavailable", timeout=10)
+        mark = ann.mark()
+        ann.send("/version %s" % b)
+        ev = ann.expect("error", timeout=10, since=mark)
+        self.assertEqual(ev.get("condition"), "recipient-unavailable", ev)
+        ann.quit()
+
+
+class TestSubjects(DailyTestCase):
+
+    def test_subject_of_headline_and_normal_messages_is_reported(self):
+        a, b = self.fresh("sj", "ann", "bob")
+        ann = self.connected(a)
+        bob = self.connected(b, label="bob")
+        full = ann.find("connected")["jid"]
+        bob.send("/raw <message type='headline' to='%s' id='h1'><subject>Storm warning"
+                 "</subject><body>Stay inside</body></message>" % full)
+        ev = ann.expect("message", lambda e: e.get("id") == "h1", timeout=10)
+        self.assertEqual((ev.get("subject"), ev.get("body")), ("Storm warning", "Stay inside"),
+                         ev)
+        bob.send("/raw <message type='normal' to='%s' id='n1'><subject>Only a subject"
+                 "</subject></message>" % full)
+        ev = ann.expect("message", lambda e: e.get("id") == "n1", timeout=10)
+        self.assertEqual((ev.get("subject"), ev.get("body")), ("Only a subject", ""), ev)
+        mark = ann.mark()
+        ann.send("/history %s" % b)
+        ev = plain(ann.expect("history", timeout=5, since=mark))
+        self.assertIn("Only a subject", [m["body"] for m in ev["messages"]], ev)
+        ann.quit()
+        bob.quit()
+
+
+class TestConnectAgain(DailyTestCase):
+
+    def test_connect_reads_the_fixed_accounts_file(self):
+        a, = self.fresh("fx", "ann")
+        n = self.natter(self.account(a, password="wrong"))
+        n.expect("error", lambda e: e.get("condition") == "not-authorized", timeout=15)
+        good = self.account(a)
+        Natter.write_file(n.accounts_path, "[test]\n" + "".join(
+            "%s = %s\n" % kv for kv in good.items()), 0o600)
+        mark = n.mark()
+        n.send("/connect")
+        n.expect("connected", timeout=15, since=mark)
+        n.quit()

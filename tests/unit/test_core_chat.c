@@ -360,6 +360,12 @@ static void test_receipt_requested_is_answered(void **state)
 	const char *s;
 
 	harness_online_quiet(h);
+	/* XEP-0184 §8: only to someone who may see our presence. */
+	fake_receive(h->xs, "<iq type='set' id='p'><query xmlns='jabber:iq:roster'><item jid='" BOB
+			    "' subscription='both'/></query></iq>");
+	fake_receive(h->xs, "<message type='chat' id='s-1' from='" STRANGER "/x'><body>ack?</body>"
+			    "<request xmlns='urn:xmpp:receipts'/></message>");
+	assert_null(fake_find_sent(h->xs, 0, "urn:xmpp:receipts", NULL));
 	fake_receive(h->xs, "<message type='chat' id='r-1' from='" BOB "/phone'><body>ack?</body>"
 			    "<request xmlns='urn:xmpp:receipts'/></message>");
 	s = fake_find_sent(h->xs, 0, "urn:xmpp:receipts", NULL);
