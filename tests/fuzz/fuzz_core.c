@@ -7,10 +7,12 @@
  * fixed).  The input is one stanza as XML text, or several separated by NUL
  * bytes (at most MAX_STANZAS); each is dispatched as if from the server,
  * then the loop runs one pass on a clock that moves a second; at the end
- * every pending request times out.  Invariants: no crash, no leak (the
- * core is freed each time), and every event is one valid JSON object whose
- * strings are terminal-safe (safe_text.h): line breaks and tabs only in
- * the texts that may have them. */
+ * every pending request times out, the link drops and comes back, and
+ * natter starts again on the store and caches the input left.
+ * Invariants: no crash, no leak (the core is freed each time), and every
+ * event is one valid JSON object whose strings are terminal-safe
+ * (safe_text.h): line breaks and tabs only in the texts that may have
+ * them. */
 #include "config.h"
 
 #include <ftw.h>
@@ -275,8 +277,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(loop_run_once(loop, 0) == 0);
 	now += 61000;
 	CHECK(loop_run_once(loop, 0) == 0);
+	/* The link drops; the next attempt logs in afresh. */
+	fake_offline(xs, NET_FAIL_NETWORK, NULL, "fuzz");
+	now += 400000;
+	CHECK(loop_run_once(loop, 0) == 0);
+	fake_online(xs, ME "/natter", false, true);
+	now += 1000;
+	CHECK(loop_run_once(loop, 0) == 0);
 	if (getenv("NATTER_FUZZ_SHOW_SENT"))
 		fprintf(stderr, "%zu sent in all\n", fake_sent_count(xs));
+	core_free(core);
+	loop_free(loop);
+	/* natter starts again on what it stored: the roster and caps caches
+	 * it wrote from what the input said, the archive id to go on from. */
+	loop = loop_new();
+	CHECK(loop);
+	loop_set_clock(loop, clock_now, NULL);
+	core = start(loop);
+	fake_online(fake_xs(), ME "/natter", false, true);
+	now += 1000;
+	CHECK(loop_run_once(loop, 0) == 0);
 	core_free(core);
 	loop_free(loop);
 	free(copy);
