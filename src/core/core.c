@@ -35,8 +35,8 @@ struct iq_wait {
 struct core {
 	struct loop *loop;
 	struct account account;
-	char *accounts_path;
-	struct settings settings; /* the numbers and flags; no strings */
+	char *accounts_path, *settings_path;
+	struct settings settings; /* a copy: /set changes it */
 	struct nt_frontend fe;
 	struct xs *xs;
 	struct cmd_set *cmds;
@@ -76,13 +76,12 @@ struct core *core_new(const struct core_options *opt)
 		return NULL;
 	core->loop = opt->loop;
 	core->fe = opt->frontend;
-	core->settings = *opt->settings;
-	core->settings.theme = NULL;
-	core->settings.default_account = NULL;
 	core->states = calloc(core_nmodules, sizeof(*core->states));
 	core->cmds = cmd_set_new();
 	if (!core->states || !core->cmds || account_copy(&core->account, opt->account) ||
-	    (opt->accounts_path && !(core->accounts_path = strdup(opt->accounts_path))))
+	    settings_copy(&core->settings, opt->settings) ||
+	    (opt->accounts_path && !(core->accounts_path = strdup(opt->accounts_path))) ||
+	    (opt->settings_path && !(core->settings_path = strdup(opt->settings_path))))
 		goto fail;
 	core->xs = xs_new(core->loop, &cbs, core);
 	if (!core->xs)
@@ -120,7 +119,9 @@ void core_free(struct core *core)
 	free(core->states);
 	cmd_set_free(core->cmds);
 	account_clear(&core->account);
+	settings_free(&core->settings);
 	free(core->accounts_path);
+	free(core->settings_path);
 	free(core->current_chat);
 	free(core);
 }
@@ -337,6 +338,16 @@ const char *core_accounts_path(const struct core *core)
 const struct settings *core_settings(const struct core *core)
 {
 	return &core->settings;
+}
+
+struct settings *core_settings_mut(struct core *core)
+{
+	return &core->settings;
+}
+
+const char *core_settings_path(const struct core *core)
+{
+	return core->settings_path;
 }
 
 const struct cmd_set *core_commands(const struct core *core)

@@ -88,6 +88,9 @@ int core_reload_account(struct core *core, char **err);
 /* Where the accounts file is, to save changes (NULL: nowhere). */
 const char *core_accounts_path(const struct core *core);
 const struct settings *core_settings(const struct core *core);
+/* For /set: the settings and the file they are saved to (NULL: nowhere). */
+struct settings *core_settings_mut(struct core *core);
+const char *core_settings_path(const struct core *core);
 /* The front end's commands and the modules': for /help. */
 const struct cmd_set *core_commands(const struct core *core);
 /* Stops reconnecting: the account cannot log in any more (removed). */

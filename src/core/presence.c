@@ -657,3 +657,23 @@ const struct core_module presence_module = {
 	.handlers = handlers,
 	.nhandlers = COUNT(handlers),
 };
+
+size_t presence_resources(struct core *core, const char *bare, presence_resource_fn fn, void *ud)
+{
+	struct pres_resource *r, *tmp;
+	struct pres_contact *c;
+	char *key;
+	size_t n = 0;
+
+	if (!pres(core) || !bare || !(key = jid_bare_key(bare, NULL)))
+		return 0;
+	c = contact_find(pres(core), key);
+	free(key);
+	if (!c)
+		return 0;
+	HASH_ITER(hh, c->resources, r, tmp) {
+		fn(r->full, r->show, r->status, r->priority, ud);
+		n++;
+	}
+	return n;
+}

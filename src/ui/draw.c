@@ -143,7 +143,7 @@ static int draw_same_day(time_t a, time_t b)
 static int draw_line_cells(struct ui *ui, const struct window_line *l, struct draw_cells *cs)
 {
 	enum theme_elem body = TH_TEXT;
-	char ts[32];
+	char ts[48];
 	struct tm tm;
 	int rc;
 
@@ -153,9 +153,26 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 		return cells_pushw(cs, l->text, wcslen(l->text), TH_TIME);
 	}
 	localtime_r(&l->when, &tm);
-	strftime(ts, sizeof ts,
-	         l->delayed && !draw_same_day(l->when, time(NULL)) ? "%m-%d %H:%M " : "%H:%M ",
-	         &tm);
+	/* [ui] timestamp; a delayed line of another day shows its date too. */
+	{
+		const char *fmt = ui->settings.timestamp ? ui->settings.timestamp : "%H:%M";
+		size_t k = l->delayed && !draw_same_day(l->when, time(NULL))
+		               ? strftime(ts, sizeof ts - 1, "%m-%d ", &tm)
+		               : 0;
+		size_t w;
+
+		/* The user's own format, from natterrc: checked by strftime. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		w = strftime(ts + k, sizeof ts - 1 - k, fmt, &tm);
+#pragma GCC diagnostic pop
+
+		/* A format too long for the field shows the plain time. */
+		if (!w && *fmt)
+			w = strftime(ts + k, sizeof ts - 1 - k, "%H:%M", &tm);
+		ts[k + w] = ' ';
+		ts[k + w + 1] = '\0';
+	}
 	rc = cells_pushs(cs, ts, l->delayed ? TH_DELAYED : TH_TIME);
 	if (!rc && l->delayed)
 		rc = cells_pushs(cs, "[delayed] ", TH_DELAYED);
@@ -248,19 +265,30 @@ static struct draw_row *draw_rows(const struct draw_cells *cs, int width, size_t
 {
 	struct draw_row *rows = malloc((cs->n + 1) * sizeof(*rows));
 	size_t start = 0, n = 0;
-	int col = 0;
+	int col = 0, hang = 0;
 
 	if (!rows)
 		return NULL;
 	do {
-		size_t next;
+		size_t next, end;
 
 		rows[n].start = start;
-		rows[n].end = draw_row_end(cs, start, col, width, &next);
+		rows[n].end = end = draw_row_end(cs, start, col, width, &next);
 		rows[n].col = col;
 		n++;
 		start = next;
 		col = cs->indent;
+		if (end < cs->n && cs->c[end].wc[0] == L'\n') {
+			/* A line of its own: rows it wraps onto hang under its text,
+			 * past its leading spaces ("  /help - ..." lists). */
+			hang = 0;
+			for (size_t i = next; i < cs->n && cs->c[i].wc[0] == L' '; i++)
+				hang++;
+			if (cs->indent + hang > width / 2)
+				hang = 0;
+		} else {
+			col += hang;
+		}
 	} while (start < cs->n && n <= cs->n);
 	*nrows = n;
 	return rows;
@@ -342,14 +370,43 @@ int draw_line_rows(struct ui *ui, const struct window_line *l)
 	return (int)n;
 }
 
+/* A chat window keeps its first row for a title line, when it can spare it. */
+static bool draw_has_title(const struct ui *ui, const struct window *w)
+{
+	return w->jid && ui->chat_rows > 4;
+}
+
 unsigned draw_max_scroll(struct ui *ui, struct window *w)
 {
-	unsigned total = 0;
+	unsigned total = 0, rows = (unsigned)ui->chat_rows - (draw_has_title(ui, w) ? 1 : 0);
 	size_t i;
 
 	for (i = 0; i < w->count; i++)
 		total += (unsigned)draw_line_rows(ui, window_line_at(w, i));
-	return total > (unsigned)ui->chat_rows ? total - (unsigned)ui->chat_rows : 0;
+	return total > rows ? total - rows : 0;
+}
+
+/* "bob@localhost — away: at lunch": who the chat is with and how they are. */
+static void draw_title(struct ui *ui, struct window *w)
+{
+	const struct contact *ct = contacts_find(&ui->contacts, w->jid);
+	char *name = wstr_to_utf8(w->name, wcslen(w->name));
+	int x;
+
+	x = draw_text(ui, ui->chat, 0, 0, ui->chat_cols, w->name, TH_STATUS);
+	/* A contact named otherwise: which address it is. */
+	if (name && strcmp(name, w->jid)) {
+		x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
+		x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, w->jid, TH_STATUS);
+	}
+	free(name);
+	x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
+	draw_utf8(ui, ui->chat, 0, x, ui->chat_cols,
+	          w->presence                                  ? w->presence
+	          : ct && contact_show(ct) != SHOW_OFFLINE     ? "online"
+	          : ct && ct->in_roster                        ? "offline"
+	                                                       : "not in your roster",
+	          TH_STATUS);
 }
 
 /* Fills the pane from the bottom up, newest line last, skipping the rows
@@ -359,17 +416,19 @@ static void draw_chat(struct ui *ui)
 	struct window *w = winlist_current(ui);
 	unsigned skip = w->scroll;
 	size_t i = w->count;
-	int y = ui->chat_rows;
+	int y = ui->chat_rows, top = draw_has_title(ui, w) ? 1 : 0;
 
 	werase(ui->chat);
-	while (i-- > 0 && y > 0) {
+	if (top)
+		draw_title(ui, w);
+	while (i-- > 0 && y > top) {
 		struct draw_cells cs = {0};
 		struct draw_row *rows = NULL;
 		size_t r, n;
 
 		if (draw_line_cells(ui, window_line_at(w, i), &cs) == 0)
 			rows = draw_rows(&cs, ui->chat_cols, &n);
-		for (r = rows ? n : 0; r-- > 0 && y > 0;) {
+		for (r = rows ? n : 0; r-- > 0 && y > top;) {
 			if (skip) {
 				skip--;
 				continue;

@@ -21,8 +21,10 @@
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/histview.h"
 #include "ui/keys.h"
 #include "ui/markup.h"
+#include "ui/notify.h"
 #include "ui/prompt.h"
 #include "ui/typing.h"
 #include "ui/ui.h"
@@ -253,9 +255,6 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
 			free(ui->jid);
-	free(ui->offline_reason);
-	free(ui->own_show);
-	free(ui->own_status);
 			ui->jid = dup;
 		}
 		winlist_printf(ui, con, WL_INFO, "%s as %s", ui->lost ? "reconnected" : "connected",
@@ -444,6 +443,10 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		l = NULL;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
+	/* Something new from someone else: the user's own ways to hear of it. */
+	if (l && !own && !m->delayed && !m->carbon)
+		notify_message(&ui->settings, bare, nick, m->type ? m->type : "chat",
+		               m->body ? m->body : "");
 	/* Typed while offline, it waits in the outbox: say so until it goes. */
 	if (l && m->outgoing && ui->conn != CONN_ONLINE)
 		l->queued = true;
@@ -498,6 +501,16 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 		               : p->show ? p->show
 		                         : "online",
 		               p->status ? ": " : "", p->status ? p->status : "");
+		/* The window's title line says how the contact is now. */
+		free(w->presence);
+		if (asprintf(&w->presence, "%s%s%s",
+		             gone && !(ct && contact_show(ct) != SHOW_OFFLINE) ? "offline"
+		             : p->show                                          ? p->show
+		                                                                : "online",
+		             p->status ? ": " : "", p->status ? p->status : "") < 0)
+			w->presence = NULL;
+		if (w == winlist_current(ui))
+			ui->dirty |= DIRTY_CHAT;
 	}
 	free(bare);
 }
@@ -787,6 +800,72 @@ static void ui_ev_account(struct ui *ui, const struct nt_event *ev)
 	}
 }
 
+/* /info: the contact in a few indented lines, where it was asked. */
+static void ui_ev_contact(struct ui *ui, const struct nt_event *ev)
+{
+	const typeof(ev->u.contact) *c = &ev->u.contact;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	fprintf(f, "%s", c->jid);
+	if (c->item) {
+		const struct nt_roster_item *it = c->item;
+
+		if (it->name)
+			fprintf(f, " (%s)", it->name);
+		fprintf(f, "\n  subscription %s%s", it->subscription ? it->subscription : "none",
+		        it->ask ? ", your request waits for an answer" : "");
+		for (i = 0; i < it->ngroups; i++)
+			fprintf(f, "%s%s", i ? ", " : "\n  groups ", it->groups[i]);
+	} else {
+		fprintf(f, "\n  not in your roster");
+	}
+	if (!c->nresources)
+		fprintf(f, "\n  offline (or you do not see their presence)");
+	for (i = 0; i < c->nresources; i++) {
+		const struct nt_contact_resource *r = &c->resources[i];
+
+		fprintf(f, "\n  %s: %s%s%s, priority %d%s%s", r->jid, r->show ? r->show : "online",
+		        r->status ? ": " : "", r->status ? r->status : "", r->priority,
+		        r->client ? ", " : "", r->client ? r->client : "");
+	}
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, ev->origin, false, WL_INFO, buf);
+	free(buf);
+}
+
+/* /set changed a setting: the UI's own take effect at once. */
+static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
+{
+	char *err = NULL, *key = NULL;
+
+	/* The same parse as the core's: the event carries what was typed. */
+	if (asprintf(&key, "%s.%s", ev->u.setting.section, ev->u.setting.name) < 0 ||
+	    settings_set(&ui->settings, key, ev->u.setting.value, NULL, NULL, &err)) {
+		free(err);
+		err = NULL;
+	}
+	free(key);
+	if (strcmp(ev->u.setting.section, "ui"))
+		return;
+	ui->dirty |= DIRTY_CHAT;
+	if (!strcmp(ev->u.setting.name, "bell")) {
+		ui->bell = ui->settings.bell;
+	} else if (!strcmp(ev->u.setting.name, "theme")) {
+		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
+			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
+			               err ? err : "out of memory");
+			free(err);
+			return;
+		}
+		theme_apply(&ui->theme);
+		ui->dirty |= DIRTY_LAYOUT;
+	}
+}
+
 static void ui_emit(void *ud, const struct nt_event *ev)
 {
 	struct ui *ui = ud;
@@ -795,6 +874,12 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	switch (ev->kind) {
 	case NT_EV_CONNECTING:
 		ui_set_conn(ui, CONN_CONNECTING);
+		break;
+	case NT_EV_SETTING:
+		ui_ev_setting(ui, ev);
+		break;
+	case NT_EV_CONTACT:
+		ui_ev_contact(ui, ev);
 		break;
 	case NT_EV_CONNECTED:
 	case NT_EV_DISCONNECTED:
@@ -866,27 +951,12 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
-	case NT_EV_HISTORY:
-		if (!ev->u.history.count)
-			ui_print_reply(ui, ev->origin, false, WL_INFO,
-			               ev->u.history.query ? "no stored message matches"
-			                                   : "no stored messages");
-		for (size_t i = 0; i < ev->u.history.count; i++) {
-			const struct nt_history_message *m = &ev->u.history.messages[i];
-			time_t when = ui_event_time(m->ts_ms);
-			char day[32];
-			struct tm tm;
+	case NT_EV_HISTORY: {
+		struct window *w = ui_origin(ui, ev->origin);
 
-			if (!localtime_r(&when, &tm) ||
-			    !strftime(day, sizeof day, "%Y-%m-%d %H:%M", &tm))
-				snprintf(day, sizeof day, "?");
-			free(s);
-			if (asprintf(&s, "%s %s %s", day, m->from ? m->from : "?", m->body) < 0)
-				s = NULL;
-			if (s)
-				ui_print_reply(ui, ev->origin, false, WL_INFO, s);
-		}
+		histview_show(ui, w ? w : winlist_console(ui), ev);
 		break;
+	}
 	}
 	free(s);
 }
@@ -1073,6 +1143,8 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 {
 	char *err = NULL;
 
+	if (settings_copy(&ui->settings, s))
+		log_error("ui: out of memory: the settings are the defaults");
 	ui->bell = s->bell;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
 	    theme_load(&ui->theme, NULL, &err) == 0)
@@ -1175,6 +1247,9 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	if (theme_err)
 		winlist_printf(ui, ui->wins[0], WL_ERROR, "theme: %s", theme_err);
 	free(theme_err);
+	/* natterrc's lines natter left out, each with its file and line. */
+	for (size_t i = 0; i < settings->nwarnings; i++)
+		winlist_printf(ui, ui->wins[0], WL_ERROR, "%s", settings->warnings[i]);
 	return ui;
 fail:
 	free(theme_err);
@@ -1239,5 +1314,9 @@ void ui_free(struct ui *ui)
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);
+	free(ui->offline_reason);
+	free(ui->own_show);
+	free(ui->own_status);
+	settings_free(&ui->settings);
 	free(ui);
 }

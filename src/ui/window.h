@@ -59,6 +59,7 @@ struct window {
 	unsigned id;               /* stable while it lives; positions change on /close */
 	char *jid;                 /* bare JID of the peer; NULL for the console */
 	wchar_t *name;             /* shown in the window list */
+	char *presence;            /* a chat's contact as last heard: "away: at lunch" */
 	struct window_line *lines; /* ring of WINDOW_SCROLLBACK */
 	size_t head, count;
 	unsigned scroll; /* screen rows scrolled back from the newest */

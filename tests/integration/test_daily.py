@@ -202,3 +202,30 @@ class TestConnectAgain(DailyTestCase):
         n.send("/connect")
         n.expect("connected", timeout=15, since=mark)
         n.quit()
+
+
+class TestInfo(DailyTestCase):
+
+    def test_info_tells_roster_resources_status(self):
+        a, b = self.fresh("in", "ann", "bob")
+        ann = self.connected(a)
+        bob = self.connected(b, label="bob", resource="desk")
+        ann.send("/sub request %s" % b)
+        bob.expect("subscription", lambda e: e.get("type") == "subscribe", timeout=10)
+        bob.send("/sub allow %s" % a)
+        ann.expect("presence", lambda e: e.get("from") == b + "/desk", timeout=10)
+        bob.send("/status away at lunch")
+        ann.expect("presence", lambda e: e.get("show") == "away", timeout=10)
+        self.roster_add(ann, b, "Bobby")
+        mark = ann.mark()
+        ann.send("/info Bobby")
+        ev = plain(ann.expect("contact", timeout=5, since=mark))
+        self.assertEqual(ev["jid"], b, ev)
+        self.assertEqual(ev["item"]["name"], "Bobby", ev)
+        self.assertIn(ev["item"]["subscription"], ("to", "both"), ev)
+        res = ev["resources"]
+        self.assertEqual([r["jid"] for r in res], [b + "/desk"], ev)
+        self.assertEqual((res[0]["show"], res[0]["status"]), ("away", "at lunch"), ev)
+        self.assertEqual(res[0].get("client"), "http://natter.im", ev)
+        ann.quit()
+        bob.quit()
