@@ -248,7 +248,7 @@ void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver)
 
 void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, const char *text)
 {
-	struct xs_offline o = {fail, condition, text, NULL, false};
+	struct xs_offline o = {fail, condition, text, NULL};
 
 	fake_offline_with(xs, &o);
 }
@@ -439,7 +439,7 @@ const struct net_params *fake_register_params(struct xs *xs)
 void fake_registered(struct xs *xs, const char *jid, enum net_fail fail, const char *condition,
 		     const char *text)
 {
-	struct xs_offline o = {fail, condition, text, NULL, false};
+	struct xs_offline o = {fail, condition, text, NULL};
 
 	xs->registering = false;
 	xs->cb.registered(xs->ud, jid, &o);

@@ -20,7 +20,7 @@ struct xs *fake_xs(void);
 /* The link comes up: jid bound, a fresh session or a resumed one. */
 void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver);
 void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, const char *text);
-/* The same with every detail (a refused certificate's fingerprint). */
+/* The same with every detail (a refused certificate). */
 void fake_offline_with(struct xs *xs, const struct xs_offline *o);
 
 /* Delivers one stanza (XML text) as if it came from the network: the

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "xmpp/tlspin.h"
 #include "core_harness.h"
 
 #define ME HARNESS_JID
@@ -241,7 +242,9 @@ static void test_quit_closes_cleanly(void **state)
 static void test_tls_trust_the_refused_certificate(void **state)
 {
 	struct harness *h = *state;
-	struct xs_offline o = {NET_FAIL_TLS_UNTRUSTED, NULL, "self-signed", PIN, false};
+	struct tlspin_cert cert = {.fingerprint = PIN, .subject = "CN=example.org",
+				   .issuer = "CN=example.org"};
+	struct xs_offline o = {NET_FAIL_TLS_UNTRUSTED, NULL, "self-signed", &cert};
 	char *file;
 	json_t *ev;
 
