@@ -209,12 +209,13 @@ int settings_copy(struct settings *dst, const struct settings *src)
 			*(char **)field(dst, &settings_table[i]) = NULL;
 	for (size_t i = 0; i < TABLE_LEN; i++) {
 		const struct setting_def *d = &settings_table[i];
-		/* Read as a pointer only where one is: an int or a bool field
-		 * read so is a misaligned load (UBSan stops natter on it). */
-		const char *v = d->type == SET_STRING
-				    ? *(char *const *)((const char *)src + d->offset)
-				    : NULL;
+		const char *v;
 
+		/* Only a string field holds a pointer: reading one from an int
+		 * or bool field is a misaligned load (UBSan stops natter). */
+		if (d->type != SET_STRING)
+			continue;
+		v = *(char *const *)((const char *)src + d->offset);
 		if (v && !(*(char **)field(dst, d) = strdup(v))) {
 			settings_free(dst);
 			return -1;

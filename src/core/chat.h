@@ -34,9 +34,6 @@ struct chat_via {
  * Returns 1 when reported, 0 for a duplicate, -1 when it had no content. */
 int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via);
 
-/* A XEP-0082 date-time ("2024-05-01T12:30:00.123Z", "...+02:00") in UTC
- * milliseconds, or -1 when it is not one. */
-int64_t chat_stamp_ms(const char *stamp);
 /* The id of st's child <name xmlns='urn:xmpp:sid:0'/> (origin-id,
  * stanza-id); with by, only one that names exactly that entity as its
  * "by" (a bare JID).  A pointer into st, or NULL. */

@@ -26,7 +26,8 @@ int history_delivery(struct core *core, const char *peer, const char *stanza_id,
  * newest stanza-id stored (*sid, malloc'd or NULL) and its newest time
  * (*ts_ms, 0 when nothing of the room is stored).  0, or -1 (no store). */
 int history_room_last(struct core *core, const char *room, char **sid, int64_t *ts_ms);
-/* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
+/* The archive id stored last (where the MAM catch-up goes on), malloc'd,
+ * or NULL. */
 char *history_last_archive_id(struct core *core);
 
 /* Small caches (roster, entity capabilities) in the same store, written

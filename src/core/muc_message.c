@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/carbons.h"
 #include "core/chat.h"
@@ -25,6 +24,7 @@
 #include "core/message.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/stamp.h"
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
@@ -65,12 +65,10 @@ static struct mm_state *mm(struct core *core)
 	return core_state(core, &muc_message_module);
 }
 
-static int64_t now_ms(void)
+/* Now, on the loop's wall clock (a test's clock in the unit tests). */
+static int64_t now_ms(struct core *core)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return loop_wall(core_loop(core));
 }
 
 /* ---- our own messages ---- */
@@ -145,7 +143,7 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 	rec = (struct store_msg){.peer = r->key,
 				 .direction = STORE_OUT,
 				 .type = "groupchat",
-				 .ts_ms = now_ms(),
+				 .ts_ms = now_ms(core),
 				 .from = from,
 				 .to = r->jid,
 				 .body = safe,
@@ -160,6 +158,7 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 	ev.u.message.type = "groupchat";
 	ev.u.message.id = id;
 	ev.u.message.body = safe;
+	ev.u.message.ts_ms = rec.ts_ms;
 	ev.u.message.outgoing = true;
 	ev.u.message.room = r->cjid;
 	ev.u.message.nick = cnick;
@@ -234,12 +233,14 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 				  : NULL;
 	char *raw = st_child_text(st, "body"), *xhtml = NULL, *xtext = NULL, *body = NULL;
 	char *from = NULL, *cfrom = NULL, *cnick = core_clean(nick), *cid = core_clean(id);
-	char *stamp = core_clean(rawstamp);
+	/* The room's time for its history, unless it lies about the future. */
+	int64_t now = now_ms(core), ts = rawstamp ? stamp_parse(rawstamp) : -1;
+	bool stamped = ts >= 0 && ts <= now, delayed = via || stamped;
 	/* The room's copy of a message we sent from here: from us, with its id. */
-	bool ours = is_ours(r, nick, oid), delayed = via || rawstamp;
+	bool ours = is_ours(r, nick, oid);
 	bool echo = ours && ((origin && sent_take(core, r->key, origin)) ||
 			     (id && sent_take(core, r->key, id)));
-	int64_t ts = rawstamp ? chat_stamp_ms(rawstamp) : -1;
+	char stamp[STAMP_LEN];
 	struct store_msg rec;
 	int rc;
 
@@ -260,8 +261,10 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 		log_error("out of memory: a message in %s was not shown", r->jid);
 		goto out;
 	}
-	if (ts < 0)
-		ts = now_ms();
+	if (!stamped)
+		ts = now;
+	else
+		stamp_format(ts, stamp);
 	rec = (struct store_msg){.peer = r->key,
 				 .direction = ours ? STORE_OUT : STORE_IN,
 				 .type = "groupchat",
@@ -287,7 +290,8 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	ev.u.message.id = cid;
 	ev.u.message.body = body;
 	ev.u.message.xhtml = xhtml;
-	ev.u.message.stamp = stamp;
+	ev.u.message.stamp = stamped ? stamp : NULL;
+	ev.u.message.ts_ms = ts;
 	ev.u.message.delayed = delayed;
 	ev.u.message.outgoing = ours;
 	ev.u.message.room = r->cjid;
@@ -302,7 +306,6 @@ out:
 	free(cfrom);
 	free(cnick);
 	free(cid);
-	free(stamp);
 }
 
 static void subject_changed(struct core *core, struct muc_room *r, xmpp_stanza_t *st,

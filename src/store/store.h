@@ -102,8 +102,10 @@ bool store_index_behind(const struct store *s);
  * among its latest rows (*ts_ms, 0 when the room has no rows).  0 or -1. */
 int store_room_last(struct store *s, const char *peer, char **sid, int64_t *ts_ms, char **err);
 
-/* The archive id of the newest archived message stored, malloc'd, or NULL
- * when none (MAM catch-up starts after it). */
+/* The archive id of the archived message stored last, malloc'd, or NULL
+ * when none (MAM catch-up starts after it).  Last stored, not latest in
+ * time: results arrive in the archive's order, and times are the
+ * senders' claims. */
 char *store_last_archive_id(struct store *s, char **err);
 
 /* Small key/value caches (roster, entity capabilities): the value is an

@@ -74,7 +74,7 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	struct room *r = rooms_find(&ui->rooms, m->room);
 	struct window *w;
 	struct window_line *l;
-	time_t when = (time_t)-1;
+	time_t when = ui_event_time(m->ts_ms);
 	char *nick = NULL;
 	bool fresh, mention;
 
@@ -86,10 +86,6 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	w = room_msg ? room_window(ui, peer) : winlist_open(ui, peer);
 	if (!w)
 		w = winlist_console(ui);
-	if (m->delayed && m->stamp)
-		when = ui_parse_stamp(m->stamp);
-	if (when == (time_t)-1)
-		when = time(NULL);
 	if (room_msg)
 		nick = strdup(m->nick ? m->nick : "*");
 	else
