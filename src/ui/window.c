@@ -1,6 +1,7 @@
 /* Window contents: scrollback rings and their lines. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,22 @@ static wchar_t *window_short_name(const char *jid)
 	return w;
 }
 
+/* "room/nick": which room a private conversation is in shows. */
+static wchar_t *window_private_name(const char *jid)
+{
+	const char *slash = strchr(jid, '/'), *at = strchr(jid, '@');
+	char *tmp = NULL;
+	wchar_t *w;
+
+	if (!slash)
+		return window_short_name(jid);
+	if (asprintf(&tmp, "%.*s%s", (int)(at && at < slash ? at - jid : 0), jid, slash) < 0)
+		return NULL;
+	w = wstr_from_utf8(tmp, 0, NULL);
+	free(tmp);
+	return w;
+}
+
 int window_set_name(struct window *w, const char *name)
 {
 	wchar_t *wide = wstr_from_utf8(name, 0, NULL);
@@ -39,15 +56,23 @@ int window_set_name(struct window *w, const char *name)
 
 struct window *window_new(unsigned id, const char *jid)
 {
+	return window_new_kind(id, jid, jid ? WIN_CHAT : WIN_CONSOLE);
+}
+
+struct window *window_new_kind(unsigned id, const char *jid, enum window_kind kind)
+{
 	struct window *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
 	w->id = id;
+	w->kind = jid ? kind : WIN_CONSOLE;
 	w->lines = calloc(WINDOW_SCROLLBACK, sizeof(*w->lines));
 	if (jid) {
 		w->jid = strdup(jid);
-		w->name = w->jid ? window_short_name(jid) : NULL;
+		w->name = !w->jid                 ? NULL
+			  : kind == WIN_PRIVATE ? window_private_name(jid)
+						  : window_short_name(jid);
 	} else {
 		w->name = wstr_from_utf8("console", 0, NULL);
 	}

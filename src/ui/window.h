@@ -41,9 +41,18 @@ struct window_line {
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
 	char *id;             /* own messages: the stanza id receipts refer to */
 	long long store_id;   /* row in the history store; 0 for lines shown live */
+	bool highlight;       /* a room message that mentions our nick */
 };
 
-enum window_activity { ACT_NONE, ACT_INFO, ACT_MSG };
+/* Ordered: a stronger mark replaces a weaker one, never the reverse. */
+enum window_activity { ACT_NONE, ACT_INFO, ACT_MSG, ACT_HIGHLIGHT };
+
+enum window_kind {
+	WIN_CONSOLE,
+	WIN_CHAT,    /* with a contact (jid is bare) */
+	WIN_ROOM,    /* a room (jid is its bare JID) */
+	WIN_PRIVATE, /* with a room's occupant (jid is room@service/nick) */
+};
 
 /* How far back the history store can still take the window (backlog.c). */
 enum window_backlog {
@@ -57,7 +66,8 @@ enum window_peer_state { PEER_IDLE, PEER_COMPOSING };
 
 struct window {
 	unsigned id;               /* stable while it lives; positions change on /close */
-	char *jid;                 /* bare JID of the peer; NULL for the console */
+	enum window_kind kind;
+	char *jid;                 /* bare JID of the peer (see kind); NULL for the console */
 	wchar_t *name;             /* shown in the window list */
 	char *presence;            /* a chat's contact as last heard: "away: at lunch" */
 	struct window_line *lines; /* ring of WINDOW_SCROLLBACK */
@@ -75,7 +85,10 @@ struct window {
 
 /* Names the window (shown in the window list and the prompt); 0 or -1. */
 int window_set_name(struct window *w, const char *name);
+/* A chat window with jid (NULL: the console); window_new_kind for the
+ * others (a private window is named "room/nick"). */
 struct window *window_new(unsigned id, const char *jid);
+struct window *window_new_kind(unsigned id, const char *jid, enum window_kind kind);
 void window_free(struct window *w);
 
 /* The i-th stored line, oldest first. */

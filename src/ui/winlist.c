@@ -26,12 +26,21 @@ struct window *winlist_console(struct ui *ui)
 	return ui->wins[0];
 }
 
+/* The same conversation: the bare JID in any case, the resource (a
+ * room occupant's nick) exactly. */
+static bool winlist_same(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "/");
+
+	return n == strcspn(b, "/") && !strncasecmp(a, b, n) && !strcmp(a + n, b + n);
+}
+
 struct window *winlist_find(struct ui *ui, const char *bare_jid)
 {
 	size_t i;
 
 	for (i = 1; i < ui->nwins; i++)
-		if (!strcasecmp(ui->wins[i]->jid, bare_jid))
+		if (winlist_same(ui->wins[i]->jid, bare_jid))
 			return ui->wins[i];
 	return NULL;
 }
@@ -81,10 +90,16 @@ struct window *winlist_open(struct ui *ui, const char *bare_jid)
 	if (!arr)
 		return NULL;
 	ui->wins = arr;
-	w = window_new(++ui->next_id, bare_jid);
+	/* A room's window, or one with an occupant of a room we are in. */
+	w = window_new_kind(++ui->next_id, bare_jid,
+	                    !rooms_find(&ui->rooms, bare_jid) ? WIN_CHAT
+	                    : strchr(bare_jid, '/')           ? WIN_PRIVATE
+	                                                      : WIN_ROOM);
 	if (!w)
 		return NULL;
-	{
+	/* A chat takes its contact's name; a room's window keeps the room's
+	 * localpart, a private one "room/nick" (window_new_kind). */
+	if (w->kind == WIN_CHAT) {
 		char *name = ui_name_of(ui, bare_jid);
 
 		/* Without it the window keeps the localpart window_new() gave. */
@@ -107,6 +122,9 @@ void winlist_select(struct ui *ui, size_t index, bool tell_core)
 	if (index != ui->cur) {
 		recall_reset(&winlist_current(ui)->hist);
 		typing_leave(ui);
+		/* A room's window has its subject and occupants beside it. */
+		if ((winlist_current(ui)->kind == WIN_ROOM) != (ui->wins[index]->kind == WIN_ROOM))
+			ui->dirty |= DIRTY_LAYOUT;
 	}
 	ui->cur = index;
 	w = ui->wins[index];
@@ -130,6 +148,8 @@ int winlist_close(struct ui *ui, size_t index)
 	window_free(w);
 	if (ui->cur >= index)
 		ui->cur--;
+	/* The window now shown may have other panes than the one closed. */
+	ui->dirty |= DIRTY_LAYOUT;
 	/* Closing the current window shows its left neighbour: keep the core's
 	 * idea of where plain text goes in step with what is on screen. */
 	winlist_select(ui, ui->cur, true);
@@ -149,16 +169,24 @@ static struct window_line *winlist_added(struct ui *ui, struct window *w, struct
 {
 	if (!l)
 		return NULL;
+	if (ui->mark_highlight) {
+		l->highlight = true;
+		ui->mark_highlight = false;
+	}
 	if (w != winlist_current(ui)) {
 		winlist_activity(ui, w,
-		                 l->kind == WL_MSG_PEER   ? ACT_MSG
+		                 l->highlight             ? ACT_HIGHLIGHT
+		                 : l->kind == WL_MSG_PEER ? ACT_MSG
 		                 : l->kind == WL_PRESENCE ? ACT_NONE
 		                                          : ACT_INFO);
 		if (l->kind == WL_MSG_PEER) {
 			w->unread++;
-			/* The roster pane shows it next to the contact. */
+			/* The roster pane shows it next to the contact or room. */
 			ui->dirty |= DIRTY_ROSTER;
-			if (!l->delayed && ui->bell)
+			/* A room's chatter rings only when it names us, unless
+			 * asked ([rooms] bell). */
+			if (!l->delayed && ui->bell &&
+			    (w->kind != WIN_ROOM || l->highlight || ui->room_bell))
 				ui->bell_pending = true;
 		}
 		return l;
