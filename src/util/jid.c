@@ -257,7 +257,73 @@ static int normalise_host(const char *d, char **out, const char **why)
 	return *out ? 0 : fail(why, no_memory);
 }
 
+static int normalise_domain_uncached(const char *s, size_t n, char **out, const char **why);
+
+/* The last domains normalised, with their outcome: a roster, and the
+ * presence of everyone in it, name a handful of domains thousands of
+ * times, and libidn2's UTS #46 processing cost more than all the rest of
+ * a presence.  The cache gives exactly what the slow path gave for the
+ * same bytes, refusals included.  Direct-mapped and small, so a peer
+ * inventing domains only makes it miss; shared by the threads (the
+ * network thread parses JIDs too), hence the lock. */
+#define DOMAIN_CACHE_SLOTS 32
+#define DOMAIN_CACHE_LEN 256 /* longer domains are not kept */
+
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		size_t n;                     /* 0: empty slot */
+		char in[DOMAIN_CACHE_LEN];    /* the domain as given */
+		char out[DOMAIN_CACHE_LEN];   /* normalised ("" when refused) */
+		const char *why;              /* the refusal (static text) */
+	} slot[DOMAIN_CACHE_SLOTS];
+} domain_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t domain_slot(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h % DOMAIN_CACHE_SLOTS;
+}
+
 static int normalise_domain(const char *s, size_t n, char **out, const char **why)
+{
+	size_t k = domain_slot(s, n);
+	const char *reason = NULL;
+	int r, hit = 0;
+
+	if (n >= DOMAIN_CACHE_LEN)
+		return normalise_domain_uncached(s, n, out, why);
+	pthread_mutex_lock(&domain_cache.lock);
+	if (domain_cache.slot[k].n == n && !memcmp(domain_cache.slot[k].in, s, n)) {
+		hit = 1;
+		reason = domain_cache.slot[k].why;
+		*out = reason ? NULL : strdup(domain_cache.slot[k].out);
+	}
+	pthread_mutex_unlock(&domain_cache.lock);
+	if (hit) {
+		if (reason)
+			return fail(why, reason);
+		return *out ? 0 : fail(why, no_memory);
+	}
+	r = normalise_domain_uncached(s, n, out, &reason);
+	if (r && !reason)
+		reason = "invalid domainpart";
+	/* Out of memory says nothing about the domain: not kept. */
+	if ((r == 0 && strlen(*out) >= DOMAIN_CACHE_LEN) || (r && reason == no_memory))
+		return r ? fail(why, reason) : 0;
+	pthread_mutex_lock(&domain_cache.lock);
+	domain_cache.slot[k].n = n;
+	memcpy(domain_cache.slot[k].in, s, n);
+	domain_cache.slot[k].why = r ? reason : NULL;
+	strcpy(domain_cache.slot[k].out, r ? "" : *out);
+	pthread_mutex_unlock(&domain_cache.lock);
+	return r ? fail(why, reason) : 0;
+}
+
+static int normalise_domain_uncached(const char *s, size_t n, char **out, const char **why)
 {
 	struct in6_addr a;
 	char *d;
