@@ -38,6 +38,8 @@ enum schema_stmt {
 	SQL_LAST_ARCHIVE,
 	SQL_KV_GET,
 	SQL_KV_SET,
+	SQL_KV_DEL,
+	SQL_KV_RANGE,
 	SQL_COUNT
 };
 
