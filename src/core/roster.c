@@ -2,7 +2,13 @@
  * the subscription requests not answered yet, in the account's store
  * (history.db), so that the roster shows at once at start-up and a server
  * which answers "your version is current" with an empty result costs
- * nothing. */
+ * nothing.  The cache is one store entry per item and per request, so a
+ * push or a request writes one row, not the whole roster.
+ *
+ * Requests from strangers (anyone not in the roster) are kept up to
+ * STRANGER_REQUESTS_MAX, the oldest giving way: a flood of them from
+ * throw-away accounts costs a bounded list, and the user is told how many
+ * were dropped. */
 #include "config.h"
 
 #include <errno.h>
@@ -26,8 +32,16 @@
 
 #define NS_ROSTER "jabber:iq:roster"
 #define REQUEST_TIMEOUT_MS 30000
-#define CACHE_KEY "roster"
-#define CACHE_FORMAT 1
+/* The cache: roster/ver, roster/item/<key>, roster/pending/<key>.  The
+ * single entry "roster" of earlier versions is read once and converted. */
+#define CACHE_OLD_KEY "roster"
+#define CACHE_OLD_FORMAT 1
+#define CACHE_VER "roster/ver"
+#define CACHE_ITEM "roster/item/"
+#define CACHE_PENDING "roster/pending/"
+#define STRANGER_REQUESTS_MAX 100
+/* Dropped requests are reported once a burst of them is over. */
+#define DROP_REPORT_MS 1000
 
 struct roster_item {
 	char *key;        /* jid_bare_key() */
@@ -45,6 +59,9 @@ struct sub_request {
 	char *key;
 	char *from;   /* normalised bare JID */
 	char *status; /* as received; NULL: none */
+	unsigned long long seq; /* arrival order, kept in the cache */
+	bool stranger;          /* not in the roster: on the strangers' list */
+	struct sub_request *prev, *next; /* the strangers' list, oldest first */
 	UT_hash_handle hh;
 };
 
@@ -61,6 +78,11 @@ struct roster_req {
 struct roster_state {
 	struct roster_item *items;
 	struct sub_request *requests; /* in arrival order */
+	struct sub_request *strangers; /* the requests from strangers, oldest first */
+	size_t nstrangers;
+	unsigned long long next_seq;
+	unsigned dropped;      /* strangers' requests dropped, not reported yet */
+	uint64_t drop_timer;
 	char *ver;  /* XEP-0237 version of items, NULL when unknown */
 	const char **jids; /* roster_jids(), rebuilt when stale */
 	bool jids_stale;
@@ -366,126 +388,269 @@ static json_t *item_to_json(const struct roster_item *it)
 	return o;
 }
 
-static json_t *cache_json(struct roster_state *r)
+/* "<prefix><key>", malloc'd. */
+static char *cache_key(const char *prefix, const char *key)
 {
-	json_t *root = json_object(), *items = json_array(), *pending = json_array();
-	struct roster_item *it, *itmp;
-	struct sub_request *q, *qtmp;
-	int bad = !root || !items || !pending;
+	char *k = NULL;
 
-	if (bad)
-		goto out;
-	HASH_ITER(hh, r->items, it, itmp)
-		bad |= json_array_append_new(items, item_to_json(it));
-	HASH_ITER(hh, r->requests, q, qtmp) {
-		json_t *o = json_object();
-
-		bad |= !o || json_object_set_new(o, "from", json_string(q->from)) ||
-		       (q->status && json_object_set_new(o, "status", json_string(q->status)));
-		bad |= json_array_append_new(pending, o);
-	}
-	bad |= json_object_set_new(root, "format", json_integer(CACHE_FORMAT));
-	if (r->ver)
-		bad |= json_object_set_new(root, "ver", json_string(r->ver));
-	bad |= json_object_set(root, "items", items) || json_object_set(root, "pending", pending);
-out:
-	json_decref(items);
-	json_decref(pending);
-	if (bad) {
-		json_decref(root);
-		return NULL;
-	}
-	return root;
+	return asprintf(&k, "%s%s", prefix, key) < 0 ? NULL : k;
 }
 
-/* The cache goes into the store with the next commit, in the same
- * transaction as the messages of that loop pass. */
-static void cache_save(struct core *core)
+/* Writes (or with value NULL removes) one entry; it goes into the store
+ * with the next commit. */
+static void cache_put(struct core *core, const char *prefix, const char *key, json_t *value)
 {
-	json_t *root = cache_json(rst(core));
-	char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *k = cache_key(prefix, key);
+	char *text = value ? json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
-	json_decref(root);
-	if (!text) {
-		log_error("out of memory: roster cache not written");
+	json_decref(value);
+	if (!k || (value && !text))
+		log_error("out of memory: roster cache entry %s not written", key);
+	else if (text)
+		history_kv_set(core, k, text);
+	else
+		history_kv_del(core, k);
+	free(text);
+	free(k);
+}
+
+static void item_save(struct core *core, const struct roster_item *it)
+{
+	json_t *o = item_to_json(it);
+
+	if (!o) {
+		log_error("out of memory: roster cache entry %s not written", it->key);
 		return;
 	}
-	history_kv_set(core, CACHE_KEY, text);
-	free(text);
+	cache_put(core, CACHE_ITEM, it->key, o);
 }
 
-static int request_put(struct roster_state *r, const char *from, const char *status);
+static void item_unsave(struct core *core, const char *key)
+{
+	cache_put(core, CACHE_ITEM, key, NULL);
+}
+
+static void ver_save(struct core *core)
+{
+	const char *ver = rst(core)->ver;
+
+	if (ver)
+		history_kv_set(core, CACHE_VER, ver);
+	else
+		history_kv_del(core, CACHE_VER);
+}
+
+static void request_save(struct core *core, const struct sub_request *q)
+{
+	json_t *o = json_object();
+
+	if (!o || json_object_set_new(o, "from", json_string(q->from)) ||
+	    (q->status && json_object_set_new(o, "status", json_string(q->status))) ||
+	    json_object_set_new(o, "seq", json_integer((json_int_t)q->seq))) {
+		json_decref(o);
+		log_error("out of memory: subscription request %s not cached", q->from);
+		return;
+	}
+	cache_put(core, CACHE_PENDING, q->key, o);
+}
+
+static void request_unsave(struct core *core, const char *key)
+{
+	cache_put(core, CACHE_PENDING, key, NULL);
+}
+
+/* Whether two items say the same (the cache holds a's entry: is b's new?). */
+static bool item_same(const struct roster_item *a, const struct roster_item *b)
+{
+	if (strcmp(a->jid, b->jid) || a->subscription != b->subscription || a->ask != b->ask ||
+	    (!a->name != !b->name) || (a->name && strcmp(a->name, b->name)) ||
+	    a->ngroups != b->ngroups)
+		return false;
+	for (size_t i = 0; i < a->ngroups; i++)
+		if (strcmp(a->groups[i], b->groups[i]))
+			return false;
+	return true;
+}
+
+/* An item as the cache has it; NULL when it is not one. */
+static struct roster_item *item_from_json(json_t *v)
+{
+	json_t *groups = json_object_get(v, "groups"), *g, *name = json_object_get(v, "name");
+	const char *jid = json_string_value(json_object_get(v, "jid")), *why = NULL;
+	struct roster_item *it;
+	size_t k;
+
+	if (!jid || (name && !json_is_string(name)) || (groups && !json_is_array(groups)))
+		return NULL;
+	it = item_new(jid, json_string_value(name),
+		      json_string_value(json_object_get(v, "subscription")),
+		      json_is_true(json_object_get(v, "ask")), &why);
+	if (!it)
+		return NULL;
+	json_array_foreach(groups, k, g)
+	{
+		if (!json_is_string(g) || item_add_group(it, json_string_value(g))) {
+			item_free(it);
+			return NULL;
+		}
+	}
+	return it;
+}
+
+static int request_put(struct roster_state *r, const char *from, const char *status,
+		       unsigned long long seq, struct sub_request **out);
+
+/* A request as the cache has it: 0, or -1 when it is not one. */
+static int request_from_json(struct roster_state *r, json_t *v)
+{
+	const char *from = json_string_value(json_object_get(v, "from"));
+	json_t *status = json_object_get(v, "status"), *seq = json_object_get(v, "seq");
+
+	if (!from || (status && !json_is_string(status)) || (seq && !json_is_integer(seq)))
+		return -1;
+	return request_put(r, from, json_string_value(status),
+			   seq ? (unsigned long long)json_integer_value(seq) : r->next_seq, NULL);
+}
+
+struct load {
+	struct core *core;
+	json_t **pending; /* the requests read, to be put in arrival order */
+	size_t npending, cap;
+	bool bad;
+};
+
+static void load_item(const char *key, const char *value, void *ud)
+{
+	struct load *l = ud;
+	json_t *v = json_loads(value, 0, NULL);
+	struct roster_item *it = v ? item_from_json(v) : NULL;
+
+	(void)key;
+	json_decref(v);
+	if (it)
+		item_put(rst(l->core), it);
+	else
+		l->bad = true;
+}
+
+static void load_pending(const char *key, const char *value, void *ud)
+{
+	struct load *l = ud;
+	json_t *v = json_loads(value, 0, NULL);
+
+	(void)key;
+	if (v && l->npending == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		json_t **p = realloc(l->pending, cap * sizeof(*p));
+
+		if (p) {
+			l->pending = p;
+			l->cap = cap;
+		}
+	}
+	if (!v || l->npending == l->cap) {
+		json_decref(v);
+		l->bad = true;
+		return;
+	}
+	l->pending[l->npending++] = v;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "seq"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "seq"));
+
+	return x < y ? -1 : x > y;
+}
+
+static void cache_forget(struct core *core);
+static void requests_trim(struct core *core);
+
+/* The cache of earlier versions: one JSON text with everything.  Read, then
+ * written again entry by entry.  0, or -1 when it is not one natter can read
+ * (the caller then starts from nothing). */
+static int cache_load_old(struct core *core, const char *text)
+{
+	struct roster_state *r = rst(core);
+	json_t *root, *items, *pending, *ver, *v;
+	struct roster_item *it, *tmp;
+	struct sub_request *q, *qtmp;
+	size_t i;
+
+	root = json_loads(text, 0, NULL);
+	items = json_object_get(root, "items");
+	pending = json_object_get(root, "pending");
+	ver = json_object_get(root, "ver");
+	if (!json_is_object(root) ||
+	    json_integer_value(json_object_get(root, "format")) != CACHE_OLD_FORMAT ||
+	    !json_is_array(items) || (pending && !json_is_array(pending)) ||
+	    (ver && !json_is_string(ver)))
+		goto bad;
+	json_array_foreach(items, i, v)
+	{
+		if (!(it = item_from_json(v)))
+			goto bad;
+		item_put(r, it);
+	}
+	json_array_foreach(pending, i, v)
+		if (request_from_json(r, v))
+			goto bad;
+	if (ver && !(r->ver = strdup(json_string_value(ver))))
+		goto bad;
+	json_decref(root);
+	HASH_ITER(hh, r->items, it, tmp)
+		item_save(core, it);
+	HASH_ITER(hh, r->requests, q, qtmp)
+		request_save(core, q);
+	ver_save(core);
+	history_kv_del(core, CACHE_OLD_KEY);
+	return 0;
+bad:
+	json_decref(root);
+	return -1;
+}
 
 /* Loads what the last run saved.  Anything odd discards the whole cache:
  * the server will then send the full roster. */
 static void cache_load(struct core *core)
 {
 	struct roster_state *r = rst(core);
-	json_t *root, *items, *pending, *ver, *v;
-	json_error_t err;
-	size_t i;
-
+	struct load l = {.core = core};
 	char *text = NULL;
 
-	if (history_kv_get(core, CACHE_KEY, &text) != 1)
-		return;
-	root = json_loads(text, 0, &err);
-	free(text);
-	if (!root) {
-		log_warn("roster cache: %s (line %d); ignoring it", err.text, err.line);
-		return;
-	}
-	items = json_object_get(root, "items");
-	pending = json_object_get(root, "pending");
-	ver = json_object_get(root, "ver");
-	if (!json_is_object(root) ||
-	    json_integer_value(json_object_get(root, "format")) != CACHE_FORMAT ||
-	    !json_is_array(items) || (pending && !json_is_array(pending)) ||
-	    (ver && !json_is_string(ver)))
-		goto bad;
-	json_array_foreach(items, i, v)
-	{
-		json_t *groups = json_object_get(v, "groups"), *g;
-		const char *jid = json_string_value(json_object_get(v, "jid")), *why = NULL;
-		json_t *name = json_object_get(v, "name");
-		struct roster_item *it;
-		size_t k;
-
-		if (!jid || (name && !json_is_string(name)) || (groups && !json_is_array(groups)))
-			goto bad;
-		it = item_new(jid, json_string_value(name),
-			      json_string_value(json_object_get(v, "subscription")),
-			      json_is_true(json_object_get(v, "ask")), &why);
-		if (!it)
-			goto bad;
-		json_array_foreach(groups, k, g)
-		{
-			if (!json_is_string(g) || item_add_group(it, json_string_value(g))) {
-				item_free(it);
-				goto bad;
-			}
+	if (history_kv_get(core, CACHE_OLD_KEY, &text) == 1) {
+		if (cache_load_old(core, text)) {
+			log_warn("the roster cache is not one natter can read; ignoring it");
+			cache_forget(core);
+			history_kv_del(core, CACHE_OLD_KEY);
 		}
-		item_put(r, it);
+		free(text);
+		requests_trim(core);
+		return;
 	}
-	json_array_foreach(pending, i, v)
-	{
-		const char *from = json_string_value(json_object_get(v, "from"));
-		json_t *status = json_object_get(v, "status");
-
-		if (!from || (status && !json_is_string(status)) ||
-		    request_put(r, from, json_string_value(status)))
-			goto bad;
+	if (history_kv_get(core, CACHE_VER, &text) == 1)
+		r->ver = text;
+	if (history_kv_each(core, CACHE_ITEM, load_item, &l) < 0 ||
+	    history_kv_each(core, CACHE_PENDING, load_pending, &l) < 0)
+		l.bad = true;
+	/* Their keys sort by JID; arrival order is in seq. */
+	if (l.npending > 1)
+		qsort(l.pending, l.npending, sizeof(*l.pending), by_seq);
+	for (size_t i = 0; i < l.npending; i++) {
+		if (request_from_json(r, l.pending[i]))
+			l.bad = true;
+		json_decref(l.pending[i]);
 	}
-	if (ver && !(r->ver = strdup(json_string_value(ver))))
-		goto bad;
-	json_decref(root);
-	return;
-bad:
-	log_warn("the roster cache is not one natter can read; ignoring it");
-	items_clear(&r->items);
-	free(r->ver);
-	r->ver = NULL;
-	json_decref(root);
+	free(l.pending);
+	if (l.bad) {
+		/* The rest of what was read stays; the server's roster, which
+		 * has no version to match any more, replaces it at login. */
+		log_warn("part of the roster cache could not be read; asking for the whole roster");
+		free(r->ver);
+		r->ver = NULL;
+	}
+	requests_trim(core);
 }
 
 /* ---- subscription requests (kept here, handled by subscription.c) ---- */
@@ -498,21 +663,63 @@ static void request_free(struct sub_request *q)
 	free(q);
 }
 
-static int request_put(struct roster_state *r, const char *from, const char *status)
+static struct sub_request *request_find(struct roster_state *r, const char *key)
 {
 	struct sub_request *q = NULL;
+
+	HASH_FIND_STR(r->requests, key, q);
+	return q;
+}
+
+static void stranger_link(struct roster_state *r, struct sub_request *q)
+{
+	if (q->stranger)
+		return;
+	q->stranger = true;
+	DL_APPEND(r->strangers, q);
+	r->nstrangers++;
+}
+
+static void stranger_unlink(struct roster_state *r, struct sub_request *q)
+{
+	if (!q->stranger)
+		return;
+	DL_DELETE(r->strangers, q);
+	q->stranger = false;
+	r->nstrangers--;
+}
+
+/* After the roster changed wholesale: who is a stranger, in arrival order. */
+static void strangers_rebuild(struct roster_state *r)
+{
+	struct sub_request *q, *tmp;
+
+	HASH_ITER(hh, r->requests, q, tmp)
+		stranger_unlink(r, q);
+	HASH_ITER(hh, r->requests, q, tmp)
+		if (!item_find(r, q->from))
+			stranger_link(r, q);
+}
+
+/* Adds a request, or updates the text of one already there (it keeps its
+ * place); *out gets it.  0, or -1 on ENOMEM or an invalid JID. */
+static int request_put(struct roster_state *r, const char *from, const char *status,
+		       unsigned long long seq, struct sub_request **out)
+{
+	struct sub_request *q;
 	char *key = jid_bare_key(from, NULL), *st = NULL;
 
 	if (!key || (status && !(st = strdup(status)))) {
 		free(key);
 		return -1;
 	}
-	HASH_FIND_STR(r->requests, key, q);
+	q = request_find(r, key);
 	if (q) {
-		/* A repeated request keeps its place; its text is the latest. */
 		free(key);
 		free(q->status);
 		q->status = st;
+		if (out)
+			*out = q;
 		return 0;
 	}
 	q = calloc(1, sizeof(*q));
@@ -524,39 +731,102 @@ static int request_put(struct roster_state *r, const char *from, const char *sta
 	}
 	q->key = key;
 	q->status = st;
+	q->seq = seq;
+	if (seq >= r->next_seq)
+		r->next_seq = seq + 1;
 	HASH_ADD_KEYPTR(hh, r->requests, q->key, strlen(q->key), q);
+	if (!item_find(r, q->from))
+		stranger_link(r, q);
+	if (out)
+		*out = q;
 	return 0;
 }
 
-static bool request_remove(struct roster_state *r, const char *bare)
+static void request_delete(struct roster_state *r, struct sub_request *q)
 {
-	struct sub_request *q = NULL;
+	stranger_unlink(r, q);
+	HASH_DEL(r->requests, q);
+	request_free(q);
+}
+
+/* Removes the request from bare, in memory and in the cache. */
+static bool request_remove(struct core *core, const char *bare)
+{
+	struct roster_state *r = rst(core);
+	struct sub_request *q;
 	char *key = jid_bare_key(bare, NULL);
 
-	if (key)
-		HASH_FIND_STR(r->requests, key, q);
+	q = key ? request_find(r, key) : NULL;
 	free(key);
 	if (!q)
 		return false;
-	HASH_DEL(r->requests, q);
-	request_free(q);
+	request_unsave(core, q->key);
+	request_delete(r, q);
 	return true;
+}
+
+static void drop_report(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+	struct roster_state *r = rst(core);
+
+	(void)loop;
+	r->drop_timer = 0;
+	if (!r->dropped)
+		return;
+	core_info(core, NO_CAUSE,
+		  "%u subscription request%s from strangers dropped: only the newest %d are kept "
+		  "(/sub pending lists them)",
+		  r->dropped, r->dropped == 1 ? " was" : "s were", STRANGER_REQUESTS_MAX);
+	r->dropped = 0;
+	/* Without an origin: front ends take it as the list, not as an answer. */
+	roster_requests_emit(core, NO_CAUSE);
+}
+
+/* Keeps the newest STRANGER_REQUESTS_MAX requests from strangers; what
+ * went is counted and reported once the burst is over. */
+static void requests_trim(struct core *core)
+{
+	struct roster_state *r = rst(core);
+
+	while (r->nstrangers > STRANGER_REQUESTS_MAX) {
+		struct sub_request *q = r->strangers;
+
+		request_unsave(core, q->key);
+		request_delete(r, q);
+		r->dropped++;
+	}
+	if (r->dropped && !r->drop_timer)
+		r->drop_timer = loop_timer_add(core_loop(core), DROP_REPORT_MS, drop_report, core);
+}
+
+static void cache_forget(struct core *core)
+{
+	struct roster_state *r = rst(core);
+	struct sub_request *q, *tmp;
+
+	items_clear(&r->items);
+	HASH_ITER(hh, r->requests, q, tmp)
+		request_delete(r, q);
+	free(r->ver);
+	r->ver = NULL;
 }
 
 int roster_request_add(struct core *core, const char *from, const char *status)
 {
-	if (request_put(rst(core), from, status))
+	struct roster_state *r = rst(core);
+	struct sub_request *q;
+
+	if (request_put(r, from, status, r->next_seq, &q))
 		return -1;
-	cache_save(core);
+	request_save(core, q);
+	requests_trim(core);
 	return 0;
 }
 
 bool roster_request_drop(struct core *core, const char *bare)
 {
-	if (!request_remove(rst(core), bare))
-		return false;
-	cache_save(core);
-	return true;
+	return request_remove(core, bare);
 }
 
 void roster_requests_emit(struct core *core, struct core_cause cause)
@@ -596,12 +866,22 @@ out:
 
 /* ---- fetching at login, pushes ---- */
 
-static void apply_item(struct core *core, struct roster_item *it)
+/* Puts it in the roster; save: write its cache entry too. */
+static void apply_item(struct core *core, struct roster_item *it, bool save)
 {
+	struct roster_state *r = rst(core);
+	struct sub_request *q;
+
 	/* Approved from elsewhere (another client of ours): not pending. */
 	if (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"))
-		request_remove(rst(core), it->jid);
-	item_put(rst(core), it);
+		request_remove(core, it->jid);
+	if (save)
+		item_save(core, it);
+	/* A contact now: its request no longer counts as a stranger's. */
+	q = request_find(r, it->key);
+	if (q)
+		stranger_unlink(r, q);
+	item_put(r, it);
 }
 
 static void login_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
@@ -658,16 +938,33 @@ static void login_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		}
 		HASH_ADD_KEYPTR(hh, fresh, it->key, strlen(it->key), it);
 	}
+	/* The cache changes only where the fresh roster differs from it. */
+	HASH_ITER(hh, r->items, it, tmp) {
+		struct roster_item *f = NULL;
+
+		HASH_FIND_STR(fresh, it->key, f);
+		if (!f)
+			item_unsave(core, it->key);
+	}
+	HASH_ITER(hh, fresh, it, tmp) {
+		struct roster_item *old = NULL;
+
+		HASH_FIND_STR(r->items, it->key, old);
+		if (!old || !item_same(old, it))
+			item_save(core, it);
+	}
 	items_clear(&r->items);
 	HASH_ITER(hh, fresh, it, tmp) {
 		HASH_DEL(fresh, it);
-		apply_item(core, it);
+		apply_item(core, it, false);
 	}
+	strangers_rebuild(r);
+	requests_trim(core);
 	ver = xmpp_stanza_get_attribute(query, "ver");
 	free(r->ver);
 	r->ver = ver ? strdup(ver) : NULL; /* NULL on ENOMEM too: fetch all next time */
 	r->jids_stale = true;
-	cache_save(core);
+	ver_save(core);
 	emit_roster(core, NO_CAUSE);
 }
 
@@ -749,12 +1046,20 @@ static int on_push(struct core *core, xmpp_stanza_t *iq)
 	push_result(core, iq);
 	emit_push(core, it, remove);
 	if (remove) {
+		struct sub_request *q = request_find(r, it->key);
+
 		item_remove(r, it->key);
+		item_unsave(core, it->key);
+		/* No longer a contact: a request of theirs is a stranger's. */
+		if (q) {
+			stranger_link(r, q);
+			requests_trim(core);
+		}
 		item_free(it);
 	} else {
-		apply_item(core, it);
+		apply_item(core, it, true);
 	}
-	cache_save(core);
+	ver_save(core);
 	return CORE_PASS;
 }
 
@@ -988,6 +1293,13 @@ bool roster_contains(struct core *core, const char *bare)
 	return rst(core) && bare && item_find(rst(core), bare);
 }
 
+bool roster_sees_us(struct core *core, const char *bare)
+{
+	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;
+
+	return it && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"));
+}
+
 const char *roster_name(struct core *core, const char *bare)
 {
 	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;
@@ -1040,11 +1352,10 @@ static void roster_free(struct core *core)
 
 	if (!r)
 		return;
+	loop_timer_cancel(core_loop(core), r->drop_timer);
 	items_clear(&r->items);
-	HASH_ITER(hh, r->requests, q, qtmp) {
-		HASH_DEL(r->requests, q);
-		request_free(q);
-	}
+	HASH_ITER(hh, r->requests, q, qtmp)
+		request_delete(r, q);
 	DL_FOREACH_SAFE(r->reqs, req, rtmp)
 		req_free(req);
 	free(r->ver);

@@ -15,6 +15,9 @@ extern const struct core_module roster_module;
 
 /* Lookups for the other modules (bare JIDs, case-insensitive). */
 bool roster_contains(struct core *core, const char *bare);
+/* Whether bare is a contact subscribed to our presence (subscription from
+ * or both): one who knows when we are online anyway. */
+bool roster_sees_us(struct core *core, const char *bare);
 const char *roster_name(struct core *core, const char *bare);
 /* A NULL-terminated array of the roster's bare JIDs, valid until the next
  * roster change (for completion). */
