@@ -1,6 +1,11 @@
 /* Our own presence (show, status, priority, XEP-0186 invisibility) and the
  * presence of contacts, per resource (RFC 6121 §4), with RFC 6121 §5.1
- * resource locking. */
+ * resource locking.
+ *
+ * Anyone may send us a directed presence, so what is kept is bounded: the
+ * roster's contacts and our own account without limit (the roster is ours),
+ * at most STRANGERS_MAX others at a time, and at most RESOURCES_MAX
+ * resources each.  Presence beyond that is ignored, not shown. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -10,6 +15,7 @@
 #include "core/core_internal.h"
 #include "core/disco.h"
 #include "core/presence.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -17,6 +23,8 @@
 
 #define NS_INVISIBLE "urn:xmpp:invisible:0"
 #define REQUEST_TIMEOUT_MS 30000
+#define STRANGERS_MAX 100
+#define RESOURCES_MAX 32
 
 static const char *const shows[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
@@ -32,6 +40,7 @@ struct pres_resource {
 
 struct pres_contact {
 	char *key;    /* jid_bare_key() */
+	bool stranger; /* counted in nstrangers */
 	char *locked; /* the full JID chats go to (RFC 6121 §5.1), or NULL */
 	struct pres_resource *resources; /* available ones only */
 	UT_hash_handle hh;
@@ -47,6 +56,8 @@ struct presence_state {
 	bool invisible_pending; /* /status invisible waits for the server's disco#info */
 	/* Contacts'. */
 	struct pres_contact *contacts;
+	size_t nstrangers;
+	unsigned long ignored; /* presences over the bounds, for the log */
 	unsigned long seq;
 };
 
@@ -347,18 +358,38 @@ static struct pres_contact *contact_find(struct presence_state *p, const char *k
 	return c;
 }
 
-/* Finds or creates the contact for a bare key; NULL on ENOMEM. */
-static struct pres_contact *contact_get(struct presence_state *p, const char *key)
+/* Whether key (a bare key) is someone the bounds apply to. */
+static bool is_stranger(struct presence_state *p, const char *key)
+{
+	char *own = jid_bare_key(core_jid(p->core), NULL);
+	bool stranger = !roster_contains(p->core, key) && !(own && !strcmp(own, key));
+
+	free(own);
+	return stranger;
+}
+
+/* Finds or creates the contact for a bare key; NULL on ENOMEM, or when key
+ * is a stranger and STRANGERS_MAX of them are kept already (*full). */
+static struct pres_contact *contact_get(struct presence_state *p, const char *key, bool *full)
 {
 	struct pres_contact *c = contact_find(p, key);
+	bool stranger;
 
+	*full = false;
 	if (c)
 		return c;
+	stranger = is_stranger(p, key);
+	if (stranger && p->nstrangers >= STRANGERS_MAX) {
+		*full = true;
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c || !(c->key = strdup(key))) {
 		free(c);
 		return NULL;
 	}
+	c->stranger = stranger;
+	p->nstrangers += stranger;
 	HASH_ADD_KEYPTR(hh, p->contacts, c->key, strlen(c->key), c);
 	return c;
 }
@@ -368,8 +399,16 @@ static void contact_gc(struct presence_state *p, struct pres_contact *c)
 {
 	if (c->resources || c->locked)
 		return;
+	p->nstrangers -= c->stranger;
 	HASH_DEL(p->contacts, c);
 	contact_free(c);
+}
+
+/* Presence beyond the bounds: logged now and then, never shown. */
+static void ignored(struct presence_state *p, const char *what)
+{
+	if (p->ignored++ % 1000 == 0)
+		log_info("ignored presence: %s (%lu so far)", what, p->ignored);
 }
 
 static int parse_priority(const char *s)
@@ -398,7 +437,8 @@ static const char *valid_show(const char *s)
 	return NULL;
 }
 
-/* Records an available presence; -1 on ENOMEM. */
+/* Records an available presence; -1 on ENOMEM, 1 when the contact has
+ * RESOURCES_MAX resources already (ignored). */
 static int set_available(struct presence_state *p, struct pres_contact *c, const struct jid *j,
 			 const char *full, const char *show, const char *status, int priority)
 {
@@ -411,6 +451,11 @@ static int set_available(struct presence_state *p, struct pres_contact *c, const
 		return -1;
 	}
 	HASH_FIND_STR(c->resources, res, r);
+	if (!r && HASH_COUNT(c->resources) >= RESOURCES_MAX) {
+		free(nshow);
+		free(nstatus);
+		return 1;
+	}
 	if (!r) {
 		r = calloc(1, sizeof(*r));
 		if (!r || !(r->resource = strdup(res)) || !(r->full = strdup(full))) {
@@ -460,6 +505,7 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 	char *full = NULL, *key = NULL, *show = NULL, *status = NULL, *prio = NULL;
 	char *cfrom = NULL, *cshow = NULL, *cstatus = NULL;
 	struct pres_contact *c;
+	bool bounded = false;
 	struct jid j;
 
 	if (!from) {
@@ -502,14 +548,32 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 	ev.u.presence.show = type ? NULL : cshow;
 	ev.u.presence.status = cstatus;
 	ev.u.presence.priority = type ? 0 : parse_priority(prio);
-	c = contact_get(p, key);
-	if (!c)
+	c = type ? contact_find(p, key) : contact_get(p, key, &bounded);
+	if (!c && bounded) {
+		ignored(p, "too many strangers");
+		goto out;
+	}
+	if (!c && !type)
 		goto oom;
-	if (type)
+	if (c && type) {
 		set_unavailable(c, &j);
-	else if (set_available(p, c, &j, full, cshow, cstatus, ev.u.presence.priority))
-		goto oom;
-	contact_gc(p, c);
+	} else if (c) {
+		int rc = set_available(p, c, &j, full, cshow, cstatus, ev.u.presence.priority);
+
+		if (rc < 0)
+			goto oom;
+		if (rc > 0) {
+			contact_gc(p, c);
+			ignored(p, "too many resources");
+			goto out;
+		}
+	}
+	if (c)
+		contact_gc(p, c);
+	/* Unavailable from someone not kept: said only for contacts (their
+	 * last resource may have gone while we were not looking). */
+	if (!c && is_stranger(p, key))
+		goto out;
 	core_emit(core, &ev);
 	goto out;
 oom:
@@ -535,6 +599,7 @@ static void contacts_forget(struct presence_state *p)
 		HASH_DEL(p->contacts, c);
 		contact_free(c);
 	}
+	p->nstrangers = 0;
 }
 
 const char *presence_route(struct core *core, const char *bare)
@@ -554,6 +619,7 @@ void presence_lock(struct core *core, const char *full)
 	struct presence_state *p = pres(core);
 	struct pres_contact *c;
 	char *key = NULL, *norm = NULL;
+	bool bounded;
 	struct jid j;
 
 	if (!p || !full || jid_parse(full, &j, NULL))
@@ -562,7 +628,8 @@ void presence_lock(struct core *core, const char *full)
 		goto out; /* a bare JID is no resource to lock to */
 	norm = jid_full(&j);
 	key = jid_bare_key(full, NULL);
-	if (!norm || !key || !(c = contact_get(p, key)))
+	/* Over the bound, a stranger's chat simply goes to the bare JID. */
+	if (!norm || !key || !(c = contact_get(p, key, &bounded)))
 		goto out;
 	free(c->locked);
 	c->locked = norm;
