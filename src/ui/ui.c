@@ -74,9 +74,14 @@ char *ui_nick(const char *jid)
 
 static void ui_remember_jid(struct ui *ui, const char *bare)
 {
+	struct contact *ct = contacts_find(&ui->contacts, bare);
 	size_t i;
 	char *dup;
 
+	/* Completion offers the roster anyway: only others are remembered,
+	 * and a roster's worth of presence costs no scan of this list. */
+	if (ct && ct->in_roster)
+		return;
 	for (i = 0; i < ui->nknown; i++)
 		if (!strcasecmp(ui->known[i], bare))
 			return;
@@ -326,6 +331,15 @@ static bool ui_from_self(struct ui *ui, const char *from)
 	return strcspn(from, "/") == n && !strncasecmp(from, me, n);
 }
 
+/* Whether a message from bare (no window yet) opens one: always for a
+ * contact, for a stranger while fewer than UI_STRANGER_WINDOWS are open. */
+static bool ui_opens_window(struct ui *ui, const char *bare)
+{
+	struct contact *ct = contacts_find(&ui->contacts, bare);
+
+	return (ct && ct->in_roster) || ui->stranger_windows < UI_STRANGER_WINDOWS;
+}
+
 static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 {
 	const typeof(ev->u.message) *m = &ev->u.message;
@@ -337,23 +351,37 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	struct window *w = NULL;
 	char *bare, *nick;
 	time_t when = (time_t)-1;
-	bool fresh = false;
+	bool fresh = false, waiting = false;
 
 	/* Chat states and receipts have events of their own. */
 	if (!m->body && !m->xhtml)
 		return;
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
-		fresh = !winlist_find(ui, bare);
-		w = winlist_open(ui, bare);
+		w = winlist_find(ui, bare);
+		fresh = !w;
+		if (fresh && !own && !ui_opens_window(ui, bare)) {
+			/* It waits, with who sent it, until the user opens it. */
+			w = winlist_strangers(ui);
+			waiting = w != NULL;
+			fresh = false;
+		} else if (fresh) {
+			struct contact *ct = contacts_find(&ui->contacts, bare);
+
+			w = winlist_open(ui, bare);
+			if (w && !own && !(ct && ct->in_roster)) {
+				w->by_stranger = true;
+				ui->stranger_windows++;
+			}
+		}
 		ui_remember_jid(ui, bare);
 	}
 	if (!w)
 		w = winlist_console(ui);
 	/* A message ends the typing it announced (XEP-0085: it implies active). */
-	if (!own && w != winlist_console(ui) && !m->delayed)
+	if (!own && !waiting && w != winlist_console(ui) && !m->delayed)
 		ui_set_peer_state(ui, w, PEER_IDLE);
-	nick = ui_nick(own ? ui_own_jid(ui) : bare);
+	nick = waiting ? strdup(bare) : ui_nick(own ? ui_own_jid(ui) : bare);
 	if (m->delayed && m->stamp)
 		when = ui_parse_stamp(m->stamp);
 	if (when == (time_t)-1)
@@ -523,6 +551,10 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 	if (contacts_pending_replace(&ui->contacts, r, n))
 		log_error("ui: out of memory: some requests are not offered on Tab");
 	ui->dirty |= DIRTY_ROSTER;
+	/* Without an origin it is the core's list after it dropped some (the
+	 * info before says so), not the answer to /sub pending. */
+	if (!ev->origin)
+		return;
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
@@ -1110,6 +1142,7 @@ void ui_free(struct ui *ui)
 	typing_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
+	HASH_CLEAR(hh, ui->by_jid);
 	for (i = 0; i < ui->nwins; i++)
 		window_free(ui->wins[i]);
 	free(ui->wins);

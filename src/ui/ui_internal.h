@@ -33,6 +33,9 @@ enum ui_dirty {
 #define PANE_WIDTH    26 /* columns, its right border included */
 
 #define UI_KNOWN_JIDS  512 /* contacts remembered for tab completion */
+/* Anyone may write to us: strangers' messages open windows of their own
+ * until this many are open, then wait in one "strangers" window. */
+#define UI_STRANGER_WINDOWS 10
 #define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
 
 /* Our own XEP-0085 state towards the peer of the window being typed in. */
@@ -61,6 +64,8 @@ struct ui {
 	struct window **wins; /* wins[0] is the console */
 	size_t nwins, cur;
 	unsigned next_id;
+	struct window *by_jid;     /* the chat windows by key (window.h) */
+	size_t stranger_windows;   /* windows opened by strangers' messages */
 
 	struct input input;
 	/* Tab completion cycling through several candidates. */

@@ -6,11 +6,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+#include <uthash.h>
 #include <wchar.h>
 
 #include "ui/recall.h"
 
 #define WINDOW_SCROLLBACK 2000 /* lines kept per window */
+#define WINDOW_RING_FIRST 32   /* the ring starts this small and doubles */
 
 enum window_line_kind {
 	WL_INFO,
@@ -56,10 +58,18 @@ enum window_peer_state { PEER_IDLE, PEER_COMPOSING };
 
 struct window {
 	unsigned id;               /* stable while it lives; positions change on /close */
-	char *jid;                 /* bare JID of the peer; NULL for the console */
+	char *jid;                 /* bare JID of the peer; NULL for the console and
+	                            * the strangers' window */
+	bool strangers;            /* where messages from strangers wait (ui.c) */
+	bool by_stranger;          /* opened by a message from someone not in the roster */
+	char *key;                 /* jid with ASCII letters lower-cased: winlist's index */
+	UT_hash_handle hh;
 	wchar_t *name;             /* shown in the window list */
-	struct window_line *lines; /* ring of WINDOW_SCROLLBACK */
-	size_t head, count;
+	/* A ring that grows as lines come, up to WINDOW_SCROLLBACK: a window
+	 * someone opened with one message costs one small block, not room for
+	 * 2,000 lines. */
+	struct window_line *lines;
+	size_t cap, head, count;
 	unsigned scroll; /* screen rows scrolled back from the newest */
 	enum window_activity act;
 	unsigned unread; /* peer messages since the window was last shown */

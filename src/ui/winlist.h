@@ -15,6 +15,10 @@ struct window *winlist_console(struct ui *ui);
 struct window *winlist_find(struct ui *ui, const char *bare_jid);
 struct window *winlist_by_id(struct ui *ui, unsigned id);
 
+/* The window where messages from strangers wait once UI_STRANGER_WINDOWS
+ * of them have windows of their own; created when first needed. */
+struct window *winlist_strangers(struct ui *ui);
+
 /* The chat window for bare_jid, created at the end of the list if needed. */
 struct window *winlist_open(struct ui *ui, const char *bare_jid);
 
