@@ -151,14 +151,20 @@ static void drain(int fd)
 
 static void post_report(struct net *n, struct net_report *r)
 {
+	bool was_empty;
+
 	pthread_mutex_lock(&n->lock);
+	was_empty = !n->rep_head;
 	if (n->rep_tail)
 		n->rep_tail->next = r;
 	else
 		n->rep_head = r;
 	n->rep_tail = r;
 	pthread_mutex_unlock(&n->lock);
-	wake(n->rep_pipe[1]);
+	/* One wake-up for a queue that was empty, not one per stanza: the
+	 * core thread takes what waits in batches (net_take_reports). */
+	if (was_empty)
+		wake(n->rep_pipe[1]);
 }
 
 static char *dup_or_null(const char *s)
@@ -959,24 +965,30 @@ void net_abort(struct net *n)
 	cut_watched(n, &n->watch_fd);
 }
 
-struct net_report *net_next_report(struct net *n)
+struct net_report *net_take_reports(struct net *n, unsigned max)
 {
-	struct net_report *r;
+	struct net_report *head, *last = NULL, *r;
+	bool more;
 
+	/* Drained first: a report posted from now on finds the queue empty
+	 * or this batch's remainder, and either way the pipe says so. */
 	drain(n->rep_pipe[0]);
 	pthread_mutex_lock(&n->lock);
-	r = n->rep_head;
-	if (r) {
-		n->rep_head = r->next;
+	head = n->rep_head;
+	for (r = head; r && max; r = r->next, max--)
+		last = r;
+	if (last) {
+		n->rep_head = last->next;
 		if (!n->rep_head)
 			n->rep_tail = NULL;
-		r->next = NULL;
+		last->next = NULL;
 	}
+	more = n->rep_head != NULL;
 	pthread_mutex_unlock(&n->lock);
-	/* More may wait; keep the pipe readable so the loop comes back. */
-	if (r && n->rep_head)
+	/* More wait: keep the pipe readable so the loop comes back. */
+	if (more)
 		wake(n->rep_pipe[1]);
-	return r;
+	return last ? head : NULL;
 }
 
 /* Waits for the thread at most about two seconds: a thread stuck in an

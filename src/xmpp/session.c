@@ -377,11 +377,13 @@ static void handle_report(struct xs *xs, struct net_report *r)
 static void on_reports(struct loop *loop, int fd, short revents, void *ud)
 {
 	struct xs *xs = ud;
-	struct net_report *r;
+	struct net_report *r, *next;
 
 	/* Bounded so that a flood cannot starve the terminal; the pipe stays
 	 * readable while reports wait, so the loop comes straight back. */
-	for (int i = 0; i < 256 && (r = net_next_report(xs->net)); i++) {
+	for (r = net_take_reports(xs->net, 256); r; r = next) {
+		next = r->next;
+		r->next = NULL;
 		handle_report(xs, r);
 		net_report_free(r);
 	}
