@@ -45,6 +45,12 @@ static void write_file(const char *path, const char *text)
 
 struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 {
+	return harness_new_fe(bare_jid, extra_settings, (struct nt_frontend){record, NULL});
+}
+
+struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
+			       struct nt_frontend fe)
+{
 	struct harness *h = calloc(1, sizeof(*h));
 	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL;
 	struct settings settings = {0};
@@ -75,7 +81,8 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 	opt.loop = h->loop;
 	opt.account = &acct;
 	opt.settings = &settings;
-	opt.frontend = (struct nt_frontend){record, h};
+	/* The recorder needs the harness, which did not exist for the caller. */
+	opt.frontend = fe.emit == record ? (struct nt_frontend){record, h} : fe;
 	h->core = core_new(&opt);
 	assert_non_null(h->core);
 	settings_free(&settings);

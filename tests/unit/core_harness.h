@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/event.h"
 #include "fake_session.h"
 
 struct harness {
@@ -26,6 +27,10 @@ struct harness {
 /* A started core for the account bare_jid, not connected.  extra_settings
  * may be NULL or natterrc text ("[history]\nmam_initial = 0\n"). */
 struct harness *harness_new(const char *bare_jid, const char *extra_settings);
+/* The same with another front end (the benchmark's): events then go to fe
+ * and are not recorded. */
+struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
+			       struct nt_frontend fe);
 void harness_free(struct harness *h);
 
 /* A fresh session comes up (bound to jid/natter). */
