@@ -25,6 +25,8 @@
 #define REQUEST_TIMEOUT_MS 30000
 #define STRANGERS_MAX 100
 #define RESOURCES_MAX 32
+/* The initial presence waits for the roster at most this long. */
+#define ROSTER_WAIT_MS 10000
 
 static const char *const shows[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
@@ -54,6 +56,8 @@ struct presence_state {
 	int priority;
 	bool invisible;         /* XEP-0186 invisibility is active on the server */
 	bool invisible_pending; /* /status invisible waits for the server's disco#info */
+	bool initial_pending;   /* the login's presence waits for the roster */
+	uint64_t initial_timer;
 	/* Contacts'. */
 	struct pres_contact *contacts;
 	size_t nstrangers;
@@ -123,8 +127,43 @@ static int send_invisibility(struct core *core, const char *what);
 
 static void contacts_forget(struct presence_state *p);
 
+static void send_initial(struct core *core)
+{
+	struct presence_state *p = pres(core);
+
+	p->initial_pending = false;
+	loop_timer_cancel(core_loop(core), p->initial_timer);
+	p->initial_timer = 0;
+	if (!core_online(core) || core_quitting(core))
+		return;
+	/* XEP-0186 invisibility lasts one session; the server handles the iq
+	 * before the presence that follows it on the same stream. */
+	if (p->invisible && send_invisibility(core, "invisible"))
+		p->invisible = false;
+	send_presence(core, true);
+	warn_priority(core, NO_CAUSE);
+}
+
+static void roster_wait_over(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+
+	(void)loop;
+	pres(core)->initial_timer = 0;
+	if (pres(core)->initial_pending)
+		send_initial(core);
+}
+
+void presence_roster_done(struct core *core)
+{
+	struct presence_state *p = pres(core);
+
+	if (p && p->initial_pending)
+		send_initial(core);
+}
+
 /* A fresh session: contacts' presence comes anew (what we knew is stale),
- * and ours goes out. */
+ * and ours goes out once the roster is in (roster.c says when). */
 static void presence_login(struct core *core, const struct core_login *l)
 {
 	struct presence_state *p = pres(core);
@@ -132,12 +171,14 @@ static void presence_login(struct core *core, const struct core_login *l)
 	(void)l;
 	contacts_forget(p);
 	p->invisible_pending = false;
-	/* XEP-0186 invisibility lasts one session; the server handles the iq
-	 * before the presence that follows it on the same stream. */
-	if (p->invisible && send_invisibility(core, "invisible"))
-		p->invisible = false;
-	send_presence(core, true);
-	warn_priority(core, NO_CAUSE);
+	loop_timer_cancel(core_loop(core), p->initial_timer);
+	p->initial_timer = 0;
+	if (!roster_fetching(core)) {
+		send_initial(core);
+		return;
+	}
+	p->initial_pending = true;
+	p->initial_timer = loop_timer_add(core_loop(core), ROSTER_WAIT_MS, roster_wait_over, core);
 }
 
 void presence_goodbye(struct core *core)
@@ -304,6 +345,8 @@ static int cmd_status(struct cmd_call *call)
 		p->invisible = false;
 		send_invisibility(core, "visible");
 	}
+	/* This is the session's first presence if the roster is not in yet. */
+	p->initial_pending = false;
 	send_presence(core, true);
 	return 0;
 }
@@ -321,8 +364,10 @@ static int cmd_priority(struct cmd_call *call)
 	}
 	pres(core)->priority = (int)v;
 	warn_priority(core, CAUSE(call));
-	if (core_online(core))
+	if (core_online(core)) {
+		pres(core)->initial_pending = false;
 		send_presence(core, true);
+	}
 	return 0;
 }
 
@@ -681,6 +726,7 @@ static void presence_free(struct core *core)
 	if (!p)
 		return;
 	contacts_forget(p);
+	loop_timer_cancel(core_loop(core), p->initial_timer);
 	free(p->show);
 	free(p->status);
 	free(p);

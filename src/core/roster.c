@@ -24,6 +24,7 @@
 #include "config/paths.h"
 #include "core/core_internal.h"
 #include "core/history.h"
+#include "core/presence.h"
 #include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -87,6 +88,7 @@ struct roster_state {
 	const char **jids; /* roster_jids(), rebuilt when stale */
 	bool jids_stale;
 	struct roster_req *reqs;
+	bool fetching; /* the login's roster request waits for its answer */
 };
 
 static const char *const subscriptions[] = {"none", "to", "from", "both", NULL};
@@ -884,7 +886,7 @@ static void apply_item(struct core *core, struct roster_item *it, bool save)
 	item_put(r, it);
 }
 
-static void login_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
+static void roster_received(struct core *core, xmpp_stanza_t *reply)
 {
 	struct roster_state *r = rst(core);
 	const struct core_cause cause = CAUSED_BY("roster");
@@ -968,6 +970,23 @@ static void login_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	emit_roster(core, NO_CAUSE);
 }
 
+/* Our initial presence waits for the roster: a server handles the presence
+ * (probes and broadcasts to every contact: seconds for 10,000) before it
+ * sends what it answered before it, so a roster asked first would still
+ * arrive last. */
+static void login_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
+{
+	(void)ud;
+	rst(core)->fetching = false;
+	roster_received(core, reply);
+	presence_roster_done(core);
+}
+
+bool roster_fetching(struct core *core)
+{
+	return rst(core) && rst(core)->fetching;
+}
+
 static void roster_login(struct core *core, const struct core_login *l)
 {
 	struct roster_state *r = rst(core);
@@ -986,6 +1005,8 @@ static void roster_login(struct core *core, const struct core_login *l)
 	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, login_answer, NULL))
 		core_error(core, CAUSED_BY("roster"), "internal-server-error",
 			   "could not ask for the roster");
+	else
+		r->fetching = true;
 }
 
 static void push_result(struct core *core, xmpp_stanza_t *iq)

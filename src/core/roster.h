@@ -13,6 +13,9 @@ struct core;
  * offers it). */
 extern const struct core_module roster_module;
 
+/* Whether the login's roster request still waits for its answer. */
+bool roster_fetching(struct core *core);
+
 /* Lookups for the other modules (bare JIDs, case-insensitive). */
 bool roster_contains(struct core *core, const char *bare);
 /* Whether bare is a contact subscribed to our presence (subscription from
