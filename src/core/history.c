@@ -23,7 +23,7 @@
  * again: it starts after the newest archived message committed. */
 #define COMMIT_ROWS 500
 #define COMMIT_AGE_MS 250
-#define COMMIT_QUIET_MS 20
+#define COMMIT_QUIET_MS 100
 /* Rows indexed for search per pass, after a commit: a few milliseconds,
  * so input stays responsive while a large catch-up is indexed. */
 #define INDEX_CHUNK 500

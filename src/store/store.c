@@ -149,9 +149,11 @@ static int pragmas(sqlite3 *db, char **err)
 	 * and writes them again; the cache grows only as pages are read.
 	 * Checkpoints are the caller's (store_checkpoint, when the stream is
 	 * quiet): the wal hook below replaces SQLite's automatic one, which
-	 * would copy the WAL into the database in the middle of a burst. */
+	 * would copy the WAL into the database in the middle of a burst.
+	 * Statement journals (the savepoint around indexing in a batch) stay
+	 * in memory rather than in a temporary file written for each batch. */
 	static const char sql[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                          " PRAGMA cache_size = -32768;"
+	                          " PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
 	                          " PRAGMA journal_size_limit = " STR(WAL_KEEP_BYTES) ";";
 	char *msg = NULL;
 
