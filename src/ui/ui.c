@@ -910,6 +910,7 @@ static void ui_on_winch(struct loop *loop, int fd, short revents, void *ud)
 
 	while (read(fd, buf, sizeof buf) > 0)
 		;
+	((struct ui *)ud)->keyed = true;
 	ui_resized(ud);
 }
 
@@ -918,6 +919,7 @@ static void ui_keys_more(struct loop *loop, void *ud)
 	struct ui *ui = ud;
 
 	ui->keys_timer = 0;
+	ui->keyed = true;
 	if (keys_read(ui))
 		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
 }
@@ -935,16 +937,38 @@ static void ui_on_stdin(struct loop *loop, int fd, short revents, void *ud)
 			loop_stop(loop);
 		return;
 	}
+	ui->keyed = true;
 	if (!ui->keys_timer && keys_read(ui))
 		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
 }
 
+static void ui_draw_due(struct loop *loop, void *ud)
+{
+	(void)loop;
+	((struct ui *)ud)->draw_timer = 0;
+}
+
+/* Draws before the loop sleeps: at once after a key (or a resize), but
+ * for what the network changed at most every UI_DRAW_MS, so a flood of
+ * messages or presences costs a few screens a second, not one per batch. */
 static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
+	uint64_t now = loop_time(loop);
 
-	if (ui->dirty || ui->bell_pending)
-		draw_screen(ui);
+	if (!ui->dirty && !ui->bell_pending)
+		return;
+	if (!ui->keyed && ui->drawn_at && now < ui->drawn_at + UI_DRAW_MS) {
+		if (!ui->draw_timer)
+			ui->draw_timer =
+			    loop_timer_add(loop, ui->drawn_at + UI_DRAW_MS - now, ui_draw_due, ui);
+		return;
+	}
+	loop_timer_cancel(loop, ui->draw_timer);
+	ui->draw_timer = 0;
+	ui->keyed = false;
+	ui->drawn_at = now;
+	draw_screen(ui);
 }
 
 /* $XDG_STATE_HOME/natter/natter.log, private: the log must not draw on
@@ -1139,6 +1163,7 @@ void ui_free(struct ui *ui)
 	}
 	loop_timer_cancel(ui->loop, ui->countdown);
 	loop_timer_cancel(ui->loop, ui->keys_timer);
+	loop_timer_cancel(ui->loop, ui->draw_timer);
 	typing_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);

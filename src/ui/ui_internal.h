@@ -36,6 +36,8 @@ enum ui_dirty {
 /* Anyone may write to us: strangers' messages open windows of their own
  * until this many are open, then wait in one "strangers" window. */
 #define UI_STRANGER_WINDOWS 10
+/* What the network changes is drawn at most this often (ms); keys at once. */
+#define UI_DRAW_MS 40
 #define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
 
 /* Our own XEP-0085 state towards the peer of the window being typed in. */
@@ -49,6 +51,9 @@ struct ui {
 	bool bell;         /* ring for messages in other windows (settings [ui] bell) */
 	bool bell_pending; /* rung once by the next draw, however many arrived */
 	unsigned dirty;
+	bool keyed;          /* a key or resize since the last draw: draw at once */
+	uint64_t drawn_at;   /* loop time of the last draw */
+	uint64_t draw_timer; /* the next draw of what the network changed */
 
 	/* Panes; NULL while the terminal is too small to show them (roster
 	 * also while hidden).  draw_layout() owns the split: roster left of
