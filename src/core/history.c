@@ -225,6 +225,8 @@ static void history_free(struct core *core)
 	if (!h)
 		return;
 	loop_timer_cancel(core_loop(core), h->wake_timer);
+	/* The loop may outlive this core (a test restarting natter). */
+	loop_prepare_remove(core_loop(core), store_pass, core);
 	/* store_close commits what is still open: nothing is lost on /quit. */
 	store_close(h->store);
 	free(h);

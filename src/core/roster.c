@@ -777,9 +777,10 @@ static void drop_report(struct loop *loop, void *ud)
 	if (!r->dropped)
 		return;
 	core_info(core, NO_CAUSE,
-		  "%u subscription request%s from strangers dropped: only the newest %d are kept "
-		  "(/sub pending lists them)",
-		  r->dropped, r->dropped == 1 ? " was" : "s were", STRANGER_REQUESTS_MAX);
+		  "%u subscription request%s from strangers %s dropped: only the newest %d are "
+		  "kept (/sub pending lists them)",
+		  r->dropped, r->dropped == 1 ? "" : "s", r->dropped == 1 ? "was" : "were",
+		  STRANGER_REQUESTS_MAX);
 	r->dropped = 0;
 	/* Without an origin: front ends take it as the list, not as an answer. */
 	roster_requests_emit(core, NO_CAUSE);

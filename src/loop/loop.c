@@ -176,6 +176,18 @@ int loop_prepare_add(struct loop *loop, loop_prepare_fn fn, void *ud)
 	return 0;
 }
 
+void loop_prepare_remove(struct loop *loop, loop_prepare_fn fn, void *ud)
+{
+	for (size_t i = 0; i < loop->nprepares; i++) {
+		if (loop->prepares[i].fn == fn && loop->prepares[i].ud == ud) {
+			memmove(loop->prepares + i, loop->prepares + i + 1,
+				(loop->nprepares - i - 1) * sizeof(*loop->prepares));
+			loop->nprepares--;
+			return;
+		}
+	}
+}
+
 void loop_stop(struct loop *loop)
 {
 	loop->stopped = 1;

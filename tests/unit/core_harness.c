@@ -48,15 +48,38 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 	return harness_new_fe(bare_jid, extra_settings, (struct nt_frontend){record, NULL});
 }
 
+/* A core on h's directory, loop and front end, started, not connected. */
+static void start_core(struct harness *h)
+{
+	struct settings settings = {0};
+	struct account acct = {0};
+	struct core_options opt = {0};
+	char *rc = NULL, *err = NULL;
+
+	assert_true(asprintf(&rc, "%s/natterrc", h->dir) > 0);
+	if (settings_load(rc, &settings, &err))
+		fail_msg("natterrc: %s", err);
+	free(rc);
+	acct.name = "test";
+	acct.jid = h->jid;
+	acct.password = "secret";
+	acct.resource = "natter";
+	opt.loop = h->loop;
+	opt.account = &acct;
+	opt.settings = &settings;
+	opt.frontend = h->fe;
+	h->core = core_new(&opt);
+	assert_non_null(h->core);
+	settings_free(&settings);
+	h->xs = fake_xs();
+	assert_int_equal(core_start(h->core, false), 0);
+}
+
 struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
 			       struct nt_frontend fe)
 {
 	struct harness *h = calloc(1, sizeof(*h));
 	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL;
-	struct settings settings = {0};
-	struct account acct = {0};
-	struct core_options opt = {0};
-	char *err = NULL;
 
 	assert_non_null(h);
 	assert_non_null(mkdtemp(tmpl));
@@ -67,28 +90,32 @@ struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
 	setenv("XDG_CONFIG_HOME", h->dir, 1);
 	assert_true(asprintf(&rc, "%s/natterrc", h->dir) > 0);
 	write_file(rc, extra_settings ? extra_settings : "");
-	if (settings_load(rc, &settings, &err))
-		fail_msg("natterrc: %s", err);
 	free(rc);
 	h->now = 1000000;
 	h->loop = loop_new();
 	assert_non_null(h->loop);
 	loop_set_clock(h->loop, clock_now, h);
-	acct.name = "test";
-	acct.jid = h->jid;
-	acct.password = "secret";
-	acct.resource = "natter";
-	opt.loop = h->loop;
-	opt.account = &acct;
-	opt.settings = &settings;
 	/* The recorder needs the harness, which did not exist for the caller. */
-	opt.frontend = fe.emit == record ? (struct nt_frontend){record, h} : fe;
-	h->core = core_new(&opt);
-	assert_non_null(h->core);
-	settings_free(&settings);
-	h->xs = fake_xs();
-	assert_int_equal(core_start(h->core, false), 0);
+	h->fe = fe.emit == record ? (struct nt_frontend){record, h} : fe;
+	start_core(h);
 	return h;
+}
+
+void harness_restart(struct harness *h)
+{
+	core_free(h->core);
+	harness_clear(h);
+	setenv("XDG_DATA_HOME", h->dir, 1);
+	setenv("XDG_CONFIG_HOME", h->dir, 1);
+	start_core(h);
+}
+
+char *harness_db_path(struct harness *h)
+{
+	char *path = NULL;
+
+	assert_true(asprintf(&path, "%s/natter/%s/history.db", h->dir, h->jid) > 0);
+	return path;
 }
 
 void harness_clear(struct harness *h)

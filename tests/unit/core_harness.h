@@ -22,6 +22,7 @@ struct harness {
 	char **events;
 	size_t nevents;
 	uint64_t now; /* the loop's clock, ms */
+	struct nt_frontend fe;
 };
 
 /* A started core for the account bare_jid, not connected.  extra_settings
@@ -32,6 +33,11 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings);
 struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
 			       struct nt_frontend fe);
 void harness_free(struct harness *h);
+/* natter quits and starts again on the same data (the loop and clock go
+ * on); events recorded so far are cleared. */
+void harness_restart(struct harness *h);
+/* The account's history.db (malloc'd), for a test's own SQLite reads. */
+char *harness_db_path(struct harness *h);
 
 /* A fresh session comes up (bound to jid/natter). */
 void harness_online(struct harness *h);

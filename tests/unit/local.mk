@@ -45,6 +45,12 @@ CORE_HARNESS = tests/unit/core_harness.c tests/unit/core_harness.h \
 tests_unit_test_core_SOURCES = tests/unit/test_core.c $(CORE_HARNESS)
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_LDADD = $(UNIT_LDADD)
+# What strangers can make natter keep, and how the store writes at scale.
+check_PROGRAMS += tests/unit/test_bounds
+TESTS += tests/unit/test_bounds
+tests_unit_test_bounds_SOURCES = tests/unit/test_bounds.c $(CORE_HARNESS)
+tests_unit_test_bounds_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bounds_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_session_SOURCES = tests/unit/test_session.c
 tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
