@@ -57,6 +57,11 @@ static int ui_cmds_win(struct cmd_call *call)
 		return 0;
 	}
 	w = winlist_find(ui, arg);
+	if (!w && !strcasecmp(arg, "strangers")) {
+		for (size_t i = 1; i < ui->nwins && !w; i++)
+			if (ui->wins[i]->strangers)
+				w = ui->wins[i];
+	}
 	if (!w) {
 		return reply(call, true, "/win: no window for %s", arg);
 	}
@@ -168,11 +173,11 @@ static const struct cmd_entry ui_cmds_table[] = {
     },
     {
         .name = "win",
-        .usage = "N|next|prev|JID",
+        .usage = "N|next|prev|JID|strangers",
         .help = "switch to window N (Alt-1..9, Alt-Left/Right)",
         .min_args = 1,
         .max_args = 1,
-        .complete = {"next|prev|@jid"},
+        .complete = {"next|prev|strangers|@jid"},
         .exec = ui_cmds_win,
     },
     {
