@@ -43,6 +43,7 @@
 #define STRANGER_REQUESTS_MAX 100
 /* Dropped requests are reported once a burst of them is over. */
 #define DROP_REPORT_MS 1000
+#define CACHE_CHUNK 500
 
 struct roster_item {
 	char *key;        /* jid_bare_key() */
@@ -53,6 +54,14 @@ struct roster_item {
 	bool ask;         /* our subscription request waits for an answer */
 	char **groups;    /* as the server has them */
 	size_t ngroups;
+	bool unsaved;     /* its cache entry waits to be written */
+	struct roster_item *uprev, *unext; /* the unsaved ones */
+	UT_hash_handle hh;
+};
+
+/* An item gone from the roster whose cache entry waits to be removed. */
+struct gone_key {
+	char *key;
 	UT_hash_handle hh;
 };
 
@@ -89,6 +98,14 @@ struct roster_state {
 	bool jids_stale;
 	struct roster_req *reqs;
 	bool fetching; /* the login's roster request waits for its answer */
+	/* The cache is written CACHE_CHUNK entries per loop pass, the version
+	 * last: a 10,000-item roster must not hold up typing, nor keep 10,000
+	 * writes in memory until one commit.  Until then the cache's version
+	 * is the old one, so a crash half-way makes the next login fetch all. */
+	struct roster_item *unsaved;
+	struct gone_key *gone;
+	bool ver_unsaved;
+	uint64_t flush_timer;
 };
 
 static const char *const subscriptions[] = {"none", "to", "from", "both", NULL};
@@ -114,12 +131,22 @@ static void item_free(struct roster_item *it)
 	free(it);
 }
 
-static void items_clear(struct roster_item **items)
+static void unsaved_unlink(struct roster_state *r, struct roster_item *it)
+{
+	if (r && it->unsaved) {
+		DL_DELETE2(r->unsaved, it, uprev, unext);
+		it->unsaved = false;
+	}
+}
+
+/* Frees a table of items; r: the roster's own (its unsaved list too). */
+static void items_clear(struct roster_state *r, struct roster_item **items)
 {
 	struct roster_item *it, *tmp;
 
 	HASH_ITER(hh, *items, it, tmp) {
 		HASH_DEL(*items, it);
+		unsaved_unlink(r, it);
 		item_free(it);
 	}
 }
@@ -183,13 +210,13 @@ static struct roster_item *item_new(const char *jid, const char *name, const cha
 	}
 	*why = "out of memory";
 	it->jid = jid_bare(&j);
+	it->key = jid_key_of(&j);
 	jid_clear(&j);
-	it->key = it->jid ? jid_bare_key(it->jid, NULL) : NULL;
 	it->subscription = known_subscription(sub);
 	if (!it->subscription)
 		it->subscription = "none";
 	it->ask = ask;
-	if (!it->key || (name && (!(it->name = strdup(name)) ||
+	if (!it->jid || !it->key || (name && (!(it->name = strdup(name)) ||
 				  !(it->name_clean = core_clean(name))))) {
 		item_free(it);
 		return NULL;
@@ -256,6 +283,7 @@ static void item_put(struct roster_state *r, struct roster_item *it)
 	HASH_FIND_STR(r->items, it->key, old);
 	if (old) {
 		HASH_DEL(r->items, old);
+		unsaved_unlink(r, old);
 		item_free(old);
 	}
 	HASH_ADD_KEYPTR(hh, r->items, it->key, strlen(it->key), it);
@@ -269,6 +297,7 @@ static void item_remove(struct roster_state *r, const char *key)
 	HASH_FIND_STR(r->items, key, old);
 	if (old) {
 		HASH_DEL(r->items, old);
+		unsaved_unlink(r, old);
 		item_free(old);
 	}
 	r->jids_stale = true;
@@ -442,6 +471,103 @@ static void ver_save(struct core *core)
 		history_kv_del(core, CACHE_VER);
 }
 
+static void cache_flush(struct core *core, size_t max);
+
+static void flush_due(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+
+	(void)loop;
+	rst(core)->flush_timer = 0;
+	cache_flush(core, CACHE_CHUNK);
+}
+
+static void flush_arm(struct core *core)
+{
+	struct roster_state *r = rst(core);
+
+	if (!r->flush_timer)
+		r->flush_timer = loop_timer_add(core_loop(core), 0, flush_due, core);
+}
+
+/* The item's cache entry is to be (re)written. */
+static void mark_unsaved(struct core *core, struct roster_item *it)
+{
+	struct roster_state *r = rst(core);
+	struct gone_key *g = NULL;
+
+	HASH_FIND_STR(r->gone, it->key, g);
+	if (g) {
+		HASH_DEL(r->gone, g);
+		free(g->key);
+		free(g);
+	}
+	if (!it->unsaved) {
+		DL_APPEND2(r->unsaved, it, uprev, unext);
+		it->unsaved = true;
+	}
+	flush_arm(core);
+}
+
+/* The entry of key (an item no longer in the roster) is to be removed. */
+static void mark_gone(struct core *core, const char *key)
+{
+	struct roster_state *r = rst(core);
+	struct gone_key *g = NULL;
+
+	HASH_FIND_STR(r->gone, key, g);
+	if (!g) {
+		g = calloc(1, sizeof(*g));
+		if (!g || !(g->key = strdup(key))) {
+			free(g);
+			/* Better a stale entry than none: the version goes too. */
+			log_error("out of memory: the roster cache keeps %s", key);
+			history_kv_del(core, CACHE_VER);
+			return;
+		}
+		HASH_ADD_KEYPTR(hh, r->gone, g->key, strlen(g->key), g);
+	}
+	flush_arm(core);
+}
+
+static void mark_ver(struct core *core)
+{
+	rst(core)->ver_unsaved = true;
+	flush_arm(core);
+}
+
+/* Writes up to max waiting cache entries, the version once nothing else
+ * waits; comes back for the rest on the next pass. */
+static void cache_flush(struct core *core, size_t max)
+{
+	struct roster_state *r = rst(core);
+	struct gone_key *g, *gtmp;
+	size_t n = 0;
+
+	HASH_ITER(hh, r->gone, g, gtmp) {
+		if (n++ == max)
+			break;
+		item_unsave(core, g->key);
+		HASH_DEL(r->gone, g);
+		free(g->key);
+		free(g);
+	}
+	while (r->unsaved && n++ < max) {
+		struct roster_item *it = r->unsaved;
+
+		item_save(core, it);
+		unsaved_unlink(r, it);
+	}
+	if (r->gone || r->unsaved) {
+		flush_arm(core);
+		return;
+	}
+	if (r->ver_unsaved) {
+		ver_save(core);
+		r->ver_unsaved = false;
+	}
+}
+
 static void request_save(struct core *core, const struct sub_request *q)
 {
 	json_t *o = json_object();
@@ -602,10 +728,10 @@ static int cache_load_old(struct core *core, const char *text)
 		goto bad;
 	json_decref(root);
 	HASH_ITER(hh, r->items, it, tmp)
-		item_save(core, it);
+		mark_unsaved(core, it);
 	HASH_ITER(hh, r->requests, q, qtmp)
 		request_save(core, q);
-	ver_save(core);
+	mark_ver(core);
 	history_kv_del(core, CACHE_OLD_KEY);
 	return 0;
 bad:
@@ -808,7 +934,7 @@ static void cache_forget(struct core *core)
 	struct roster_state *r = rst(core);
 	struct sub_request *q, *tmp;
 
-	items_clear(&r->items);
+	items_clear(r, &r->items);
 	HASH_ITER(hh, r->requests, q, tmp)
 		request_delete(r, q);
 	free(r->ver);
@@ -876,15 +1002,18 @@ static void apply_item(struct core *core, struct roster_item *it, bool save)
 	struct sub_request *q;
 
 	/* Approved from elsewhere (another client of ours): not pending. */
-	if (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"))
-		request_remove(core, it->jid);
-	if (save)
-		item_save(core, it);
+	if (r->requests && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both")) &&
+	    (q = request_find(r, it->key))) {
+		request_unsave(core, q->key);
+		request_delete(r, q);
+	}
 	/* A contact now: its request no longer counts as a stranger's. */
 	q = request_find(r, it->key);
 	if (q)
 		stranger_unlink(r, q);
 	item_put(r, it);
+	if (save)
+		mark_unsaved(core, it);
 }
 
 static void roster_received(struct core *core, xmpp_stanza_t *reply)
@@ -947,19 +1076,21 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 
 		HASH_FIND_STR(fresh, it->key, f);
 		if (!f)
-			item_unsave(core, it->key);
+			mark_gone(core, it->key);
 	}
 	HASH_ITER(hh, fresh, it, tmp) {
 		struct roster_item *old = NULL;
 
 		HASH_FIND_STR(r->items, it->key, old);
-		if (!old || !item_same(old, it))
-			item_save(core, it);
+		it->unsaved = !old || !item_same(old, it) || old->unsaved;
 	}
-	items_clear(&r->items);
+	items_clear(r, &r->items);
 	HASH_ITER(hh, fresh, it, tmp) {
+		bool save = it->unsaved;
+
 		HASH_DEL(fresh, it);
-		apply_item(core, it, false);
+		it->unsaved = false;
+		apply_item(core, it, save);
 	}
 	strangers_rebuild(r);
 	requests_trim(core);
@@ -967,7 +1098,7 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 	free(r->ver);
 	r->ver = ver ? strdup(ver) : NULL; /* NULL on ENOMEM too: fetch all next time */
 	r->jids_stale = true;
-	ver_save(core);
+	mark_ver(core);
 	emit_roster(core, NO_CAUSE);
 }
 
@@ -1071,7 +1202,7 @@ static int on_push(struct core *core, xmpp_stanza_t *iq)
 		struct sub_request *q = request_find(r, it->key);
 
 		item_remove(r, it->key);
-		item_unsave(core, it->key);
+		mark_gone(core, it->key);
 		/* No longer a contact: a request of theirs is a stranger's. */
 		if (q) {
 			stranger_link(r, q);
@@ -1081,7 +1212,7 @@ static int on_push(struct core *core, xmpp_stanza_t *iq)
 	} else {
 		apply_item(core, it, true);
 	}
-	ver_save(core);
+	mark_ver(core);
 	return CORE_PASS;
 }
 
@@ -1375,7 +1506,12 @@ static void roster_free(struct core *core)
 	if (!r)
 		return;
 	loop_timer_cancel(core_loop(core), r->drop_timer);
-	items_clear(&r->items);
+	loop_timer_cancel(core_loop(core), r->flush_timer);
+	r->flush_timer = 0;
+	/* What waits is written now: the store commits it when it closes. */
+	cache_flush(core, SIZE_MAX);
+	loop_timer_cancel(core_loop(core), r->flush_timer);
+	items_clear(r, &r->items);
 	HASH_ITER(hh, r->requests, q, qtmp)
 		request_delete(r, q);
 	DL_FOREACH_SAFE(r->reqs, req, rtmp)

@@ -533,6 +533,12 @@ static char *fold_join(const char *s, const char *tail)
 	return r;
 }
 
+char *jid_key_of(const struct jid *j)
+{
+	/* The domain is already lower-case: libidn2 mapped it. */
+	return j->local ? fold_join(j->local, j->domain) : strdup(j->domain);
+}
+
 char *jid_bare_key(const char *s, const char **why)
 {
 	struct jid j;
@@ -540,8 +546,7 @@ char *jid_bare_key(const char *s, const char **why)
 
 	if (jid_parse(s, &j, why))
 		return NULL;
-	/* The domain is already lower-case: libidn2 mapped it. */
-	key = j.local ? fold_join(j.local, j.domain) : strdup(j.domain);
+	key = jid_key_of(&j);
 	jid_clear(&j);
 	if (!key)
 		fail(why, no_memory);

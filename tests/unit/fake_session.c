@@ -245,13 +245,24 @@ static bool from_addressee(const struct xs *xs, const char *to, const char *from
 	return from && !strcmp(to, from);
 }
 
-void fake_receive(struct xs *xs, const char *xml)
+xmpp_stanza_t *fake_parse(struct xs *xs, const char *xml)
 {
 	xmpp_stanza_t *st = xmpp_stanza_new_from_string(xs->ctx, xml);
-	const char *type, *id;
 
 	if (!st)
 		fail_msg("not well-formed: %s", xml);
+	return st;
+}
+
+void fake_receive(struct xs *xs, const char *xml)
+{
+	fake_deliver(xs, fake_parse(xs, xml));
+}
+
+void fake_deliver(struct xs *xs, xmpp_stanza_t *st)
+{
+	const char *type, *id;
+
 	type = xmpp_stanza_get_type(st);
 	id = xmpp_stanza_get_id(st);
 	if (!strcmp(xmpp_stanza_get_name(st), "iq") && type && id &&

@@ -26,6 +26,11 @@ void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, cons
  * or any other stanza, dispatched by the core.  Fails the test when the
  * text is not well-formed. */
 void fake_receive(struct xs *xs, const char *xml);
+/* The same in two steps, so that a benchmark can time the core's part
+ * alone: parse (fails the test when not well-formed), then deliver (takes
+ * the stanza). */
+xmpp_stanza_t *fake_parse(struct xs *xs, const char *xml);
+void fake_deliver(struct xs *xs, xmpp_stanza_t *st);
 /* printf-style, for stanzas that quote ids the core chose. */
 void fake_receivef(struct xs *xs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
