@@ -24,8 +24,9 @@
 #define COMMIT_ROWS 500
 #define COMMIT_AGE_MS 250
 #define COMMIT_QUIET_MS 100
-/* Rows indexed for search per pass, after a commit: a few milliseconds,
- * so input stays responsive while a large catch-up is indexed. */
+/* Rows indexed for search in a commit's transaction, or per pass while the
+ * index is behind (after a large catch-up): a few milliseconds, so input
+ * stays responsive. */
 #define INDEX_CHUNK 500
 /* After a failed indexing step or checkpoint (a full disk, another natter
  * holding the lock, a reader): waiting rather than spinning on it. */

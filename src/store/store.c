@@ -6,7 +6,8 @@
  * when the disk is full or an I/O error occurs; the journal is then
  * replayed into a fresh transaction by the next store_commit(), so a full
  * disk loses nothing while natter runs.  The journal only ever holds one
- * loop pass worth of writes while the disk is healthy. */
+ * batch (the caller's policy: in natter, at most 500 writes or a quarter
+ * of a second) while the disk is healthy. */
 #include "config.h"
 
 #include <errno.h>
