@@ -212,6 +212,34 @@ static int idn_fail(const char **why, int r)
 	return fail(why, r == IDN2_MALLOC ? no_memory : idn2_strerror(r));
 }
 
+/* Whether libidn2 would give back d lower-cased: an ASCII host name (after
+ * check_host_ascii, only letters, digits, '-', '_' and '.') none of whose
+ * labels is one UTS #46 looks into: an "xn--" label, a hyphen first, last
+ * or in the third and fourth places, more than 63 bytes.  Such a name
+ * needs neither libidn2 nor libunistring, which natter would otherwise
+ * load and run for its own JID at start (tests/unit/test_jid.c compares
+ * the two on every shape of label). */
+static int plain_ascii_host(const char *d)
+{
+	size_t n = strlen(d), i = 0;
+
+	if (n > 253)
+		return 0;
+	while (i < n) {
+		size_t len = strcspn(d + i, ".");
+		const char *l = d + i;
+
+		for (size_t k = 0; k < len; k++)
+			if ((unsigned char)l[k] >= 0x80)
+				return 0;
+		if (len == 0 || len > 63 || l[0] == '-' || l[len - 1] == '-' ||
+		    (len >= 4 && l[2] == '-' && l[3] == '-'))
+			return 0;
+		i += len + 1;
+	}
+	return 1;
+}
+
 /* Host name -> lower-case U-label form in *out, via the A-label form so that
  * libidn2 validates it and applies the UTS #46 mapping (case, width,
  * compatibility forms). */
@@ -222,6 +250,15 @@ static int normalise_host(const char *d, char **out, const char **why)
 
 	if (check_host_ascii(d, why))
 		return -1;
+	if (plain_ascii_host(d)) {
+		*out = strdup(d);
+		if (!*out)
+			return fail(why, no_memory);
+		for (char *p = *out; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p += 'a' - 'A';
+		return 0;
+	}
 	r = to_ace(d, &ace);
 	if (r != IDN2_OK)
 		return idn_fail(why, r);

@@ -50,7 +50,12 @@ struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud)
 
 	if (!xs)
 		return NULL;
-	xmpp_initialize();
+	/* No xmpp_initialize(): in libstrophe 0.12 it only initialises OpenSSL
+	 * (loading its configuration and every error string: 2 MB resident
+	 * before natter has connected anywhere) and names the xmppAddr OID,
+	 * which libstrophe also does when first needed; OpenSSL 3 initialises
+	 * itself when libstrophe makes its first TLS context, at STARTTLS, and
+	 * cleans up at exit. */
 	xs->loop = loop;
 	xs->cb = *cb;
 	xs->ud = ud;
@@ -100,7 +105,6 @@ void xs_free(struct xs *xs)
 	free(xs->jid);
 	if (xs->ctx)
 		xmpp_ctx_free(xs->ctx);
-	xmpp_shutdown();
 	free(xs);
 }
 
