@@ -194,17 +194,19 @@ void loop_stop(struct loop *loop)
 }
 
 /* Fires every due timer; one fired timer may add or cancel others, so the
- * search restarts after each call. */
+ * search restarts after each call.  A timer added meanwhile waits for the
+ * next pass even when it is due: work split into steps with 0-ms timers
+ * lets the loop read input between the steps. */
 static void run_timers(struct loop *loop)
 {
-	uint64_t now = loop_time(loop);
+	uint64_t now = loop_time(loop), last = loop->next_id;
 
 	for (;;) {
 		size_t i, best = loop->ntimers;
 		struct loop_timer t;
 
 		for (i = 0; i < loop->ntimers; i++)
-			if (loop->timers[i].due <= now &&
+			if (loop->timers[i].due <= now && loop->timers[i].id <= last &&
 			    (best == loop->ntimers || loop->timers[i].due < loop->timers[best].due ||
 			     (loop->timers[i].due == loop->timers[best].due &&
 			      loop->timers[i].id < loop->timers[best].id)))
