@@ -44,12 +44,15 @@
 /* Dropped requests are reported once a burst of them is over. */
 #define DROP_REPORT_MS 1000
 #define CACHE_CHUNK 500
+#define INCOMING_CHUNK 1000
 
 struct roster_item {
 	char *key;        /* jid_bare_key() */
 	char *jid;        /* normalised bare JID */
 	char *name;       /* as the server has it, sent back unchanged; NULL: none */
 	char *name_clean; /* for display and other modules */
+	char *jid_clean;  /* for events */
+	char **groups_clean; /* for events, beside groups */
 	const char *subscription; /* static: none, to, from, both */
 	bool ask;         /* our subscription request waits for an answer */
 	char **groups;    /* as the server has them */
@@ -57,6 +60,14 @@ struct roster_item {
 	bool unsaved;     /* its cache entry waits to be written */
 	struct roster_item *uprev, *unext; /* the unsaved ones */
 	UT_hash_handle hh;
+};
+
+/* A push that came while the login's answer was being read. */
+struct held_push {
+	struct roster_item *it;
+	bool remove;
+	char *ver;
+	struct held_push *next;
 };
 
 /* An item gone from the roster whose cache entry waits to be removed. */
@@ -106,6 +117,14 @@ struct roster_state {
 	struct gone_key *gone;
 	bool ver_unsaved;
 	uint64_t flush_timer;
+	/* The login's answer, read INCOMING_CHUNK items a pass: our reference
+	 * to it, the next child to read, what was read, its version, and the
+	 * pushes that came meanwhile (applied after it). */
+	xmpp_stanza_t *incoming, *cursor;
+	struct roster_item *fresh;
+	char *incoming_ver;
+	uint64_t step_timer;
+	struct held_push *held, **held_tail;
 };
 
 static const char *const subscriptions[] = {"none", "to", "from", "both", NULL};
@@ -125,9 +144,13 @@ static void item_free(struct roster_item *it)
 	free(it->jid);
 	free(it->name);
 	free(it->name_clean);
-	for (size_t i = 0; i < it->ngroups; i++)
+	free(it->jid_clean);
+	for (size_t i = 0; i < it->ngroups; i++) {
 		free(it->groups[i]);
+		free(it->groups_clean[i]);
+	}
 	free(it->groups);
+	free(it->groups_clean);
 	free(it);
 }
 
@@ -170,7 +193,7 @@ static bool has_group(const struct roster_item *it, const char *group)
 /* Adds a group unless it is empty or already there; 0 or -1 on ENOMEM. */
 static int item_add_group(struct roster_item *it, const char *group)
 {
-	char **g, *copy;
+	char **g, *copy, *clean;
 
 	if (!*group || has_group(it, group))
 		return 0;
@@ -178,10 +201,19 @@ static int item_add_group(struct roster_item *it, const char *group)
 	if (!g)
 		return -1;
 	it->groups = g;
-	copy = strdup(group);
-	if (!copy)
+	g = realloc(it->groups_clean, (it->ngroups + 1) * sizeof(*g));
+	if (!g)
 		return -1;
-	g[it->ngroups++] = copy;
+	it->groups_clean = g;
+	copy = strdup(group);
+	clean = core_clean(group);
+	if (!copy || !clean) {
+		free(copy);
+		free(clean);
+		return -1;
+	}
+	it->groups[it->ngroups] = copy;
+	it->groups_clean[it->ngroups++] = clean;
 	return 0;
 }
 
@@ -216,8 +248,8 @@ static struct roster_item *item_new(const char *jid, const char *name, const cha
 	if (!it->subscription)
 		it->subscription = "none";
 	it->ask = ask;
-	if (!it->jid || !it->key || (name && (!(it->name = strdup(name)) ||
-				  !(it->name_clean = core_clean(name))))) {
+	if (!it->jid || !it->key || !(it->jid_clean = core_clean(it->jid)) ||
+	    (name && (!(it->name = strdup(name)) || !(it->name_clean = core_clean(name))))) {
 		item_free(it);
 		return NULL;
 	}
@@ -310,45 +342,17 @@ static int by_key(struct roster_item *a, struct roster_item *b)
 
 /* ---- events ---- */
 
-/* An item's strings made safe for an event. */
-struct ev_item {
-	char *jid, *name;
-	char **groups;
-	size_t ngroups;
-};
-
-static void ev_item_clear(struct ev_item *e)
+/* An item as an event carries it: its strings were made safe when it was
+ * made, so an event of 10,000 items copies none of them. */
+static void ev_item_fill(struct nt_roster_item *out, const struct roster_item *it,
+			 const char *subscription)
 {
-	free(e->jid);
-	free(e->name);
-	for (size_t i = 0; i < e->ngroups; i++)
-		free(e->groups[i]);
-	free(e->groups);
-	memset(e, 0, sizeof(*e));
-}
-
-static int ev_item_fill(struct ev_item *e, struct nt_roster_item *out,
-			const struct roster_item *it, const char *subscription)
-{
-	memset(e, 0, sizeof(*e));
-	e->jid = core_clean(it->jid);
-	e->name = core_clean(it->name);
-	e->groups = calloc(it->ngroups ? it->ngroups : 1, sizeof(*e->groups));
-	if (!e->jid || (it->name && !e->name) || !e->groups)
-		goto fail;
-	for (; e->ngroups < it->ngroups; e->ngroups++)
-		if (!(e->groups[e->ngroups] = core_clean(it->groups[e->ngroups])))
-			goto fail;
-	out->jid = e->jid;
-	out->name = e->name;
+	out->jid = it->jid_clean;
+	out->name = it->name_clean;
 	out->subscription = subscription ? subscription : it->subscription;
 	out->ask = it->ask && !subscription ? "subscribe" : NULL;
-	out->groups = (const char *const *)e->groups;
-	out->ngroups = e->ngroups;
-	return 0;
-fail:
-	ev_item_clear(e);
-	return -1;
+	out->groups = (const char *const *)it->groups_clean;
+	out->ngroups = it->ngroups;
 }
 
 static void emit_roster(struct core *core, struct core_cause cause)
@@ -356,42 +360,28 @@ static void emit_roster(struct core *core, struct core_cause cause)
 	struct roster_state *r = rst(core);
 	size_t n = HASH_COUNT(r->items), i = 0;
 	struct nt_roster_item *items = calloc(n ? n : 1, sizeof(*items));
-	struct ev_item *evs = calloc(n ? n : 1, sizeof(*evs));
 	struct nt_event ev = {.kind = NT_EV_ROSTER, .origin = cause.origin};
 	struct roster_item *it, *tmp;
 
-	if (!items || !evs)
-		goto oom;
-	HASH_SORT(r->items, by_key);
-	HASH_ITER(hh, r->items, it, tmp) {
-		if (ev_item_fill(&evs[i], &items[i], it, NULL))
-			goto oom;
-		i++;
+	if (!items) {
+		core_error(core, cause, "internal-server-error", "out of memory: roster not shown");
+		return;
 	}
+	HASH_SORT(r->items, by_key);
+	HASH_ITER(hh, r->items, it, tmp)
+		ev_item_fill(&items[i++], it, NULL);
 	ev.u.roster.items = items;
 	ev.u.roster.count = n;
 	core_emit(core, &ev);
-	goto out;
-oom:
-	core_error(core, cause, "internal-server-error", "out of memory: roster not shown");
-out:
-	for (size_t k = 0; evs && k < i; k++)
-		ev_item_clear(&evs[k]);
-	free(evs);
 	free(items);
 }
 
 static void emit_push(struct core *core, const struct roster_item *it, bool removed)
 {
 	struct nt_event ev = {.kind = NT_EV_ROSTER_PUSH};
-	struct ev_item e;
 
-	if (ev_item_fill(&e, &ev.u.roster_push.item, it, removed ? "remove" : NULL)) {
-		log_error("out of memory: a roster change was not shown");
-		return;
-	}
+	ev_item_fill(&ev.u.roster_push.item, it, removed ? "remove" : NULL);
 	core_emit(core, &ev);
-	ev_item_clear(&e);
 }
 
 /* ---- the cache ---- */
@@ -1016,12 +1006,129 @@ static void apply_item(struct core *core, struct roster_item *it, bool save)
 		mark_unsaved(core, it);
 }
 
+/* ---- the roster's answer, a chunk a pass ---- */
+
+static void incoming_step(struct loop *loop, void *ud);
+
+/* Ends an answer being read (a new login came, or natter stops). */
+static void incoming_drop(struct core *core)
+{
+	struct roster_state *r = rst(core);
+	struct held_push *p;
+
+	loop_timer_cancel(core_loop(core), r->step_timer);
+	r->step_timer = 0;
+	if (r->incoming)
+		xmpp_stanza_release(r->incoming);
+	r->incoming = r->cursor = NULL;
+	free(r->incoming_ver);
+	r->incoming_ver = NULL;
+	items_clear(NULL, &r->fresh);
+	while ((p = r->held)) {
+		r->held = p->next;
+		item_free(p->it);
+		free(p->ver);
+		free(p);
+	}
+	r->held_tail = &r->held;
+}
+
+static void push_apply(struct core *core, struct roster_item *it, bool remove, char *ver);
+
+/* Every item read: the fresh roster replaces ours, the cache changes where
+ * they differ, front ends get it, then the pushes that came meanwhile. */
+static void incoming_done(struct core *core)
+{
+	struct roster_state *r = rst(core);
+	struct roster_item *it, *tmp;
+	struct held_push *p;
+
+	HASH_ITER(hh, r->items, it, tmp) {
+		struct roster_item *f = NULL;
+
+		HASH_FIND_STR(r->fresh, it->key, f);
+		if (!f)
+			mark_gone(core, it->key);
+	}
+	HASH_ITER(hh, r->fresh, it, tmp) {
+		struct roster_item *old = NULL;
+
+		HASH_FIND_STR(r->items, it->key, old);
+		it->unsaved = !old || !item_same(old, it) || old->unsaved;
+	}
+	items_clear(r, &r->items);
+	HASH_ITER(hh, r->fresh, it, tmp) {
+		bool save = it->unsaved;
+
+		HASH_DEL(r->fresh, it);
+		it->unsaved = false;
+		apply_item(core, it, save);
+	}
+	strangers_rebuild(r);
+	requests_trim(core);
+	free(r->ver);
+	/* NULL when absent, or on ENOMEM: the next login fetches all */
+	r->ver = r->incoming_ver;
+	r->incoming_ver = NULL;
+	r->jids_stale = true;
+	mark_ver(core);
+	emit_roster(core, NO_CAUSE);
+	xmpp_stanza_release(r->incoming);
+	r->incoming = r->cursor = NULL;
+	while ((p = r->held)) {
+		r->held = p->next;
+		push_apply(core, p->it, p->remove, p->ver);
+		free(p);
+	}
+	r->held_tail = &r->held;
+}
+
+/* Reads up to INCOMING_CHUNK items of the answer; comes back for the rest
+ * on the next pass, so that 10,000 of them do not hold up typing. */
+static void incoming_step(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+	struct roster_state *r = rst(core);
+	struct roster_item *it, *tmp;
+	size_t n = 0;
+
+	(void)loop;
+	r->step_timer = 0;
+	for (; r->cursor && n < INCOMING_CHUNK; r->cursor = xmpp_stanza_get_next(r->cursor)) {
+		xmpp_stanza_t *c = r->cursor;
+		const char *name = xmpp_stanza_get_name(c), *why = NULL;
+		bool remove;
+
+		if (!xmpp_stanza_is_tag(c) || !name || strcmp(name, "item"))
+			continue;
+		n++;
+		it = item_from_stanza(c, &remove, &why);
+		if (!it) {
+			log_info("skipped a roster item: %s", why);
+			continue;
+		}
+		if (remove) {
+			item_free(it);
+			continue;
+		}
+		HASH_FIND_STR(r->fresh, it->key, tmp);
+		if (tmp) {
+			HASH_DEL(r->fresh, tmp);
+			item_free(tmp);
+		}
+		HASH_ADD_KEYPTR(hh, r->fresh, it->key, strlen(it->key), it);
+	}
+	if (r->cursor)
+		r->step_timer = loop_timer_add(core_loop(core), 0, incoming_step, core);
+	else
+		incoming_done(core);
+}
+
 static void roster_received(struct core *core, xmpp_stanza_t *reply)
 {
 	struct roster_state *r = rst(core);
 	const struct core_cause cause = CAUSED_BY("roster");
-	xmpp_stanza_t *query, *c;
-	struct roster_item *fresh = NULL, *it, *tmp;
+	xmpp_stanza_t *query;
 	const char *ver;
 	char *text = NULL, *clean;
 
@@ -1048,64 +1155,21 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 		emit_roster(core, NO_CAUSE);
 		return;
 	}
-	for (c = xmpp_stanza_get_children(query); c; c = xmpp_stanza_get_next(c)) {
-		const char *n = xmpp_stanza_get_name(c), *why = NULL;
-		bool remove;
-
-		if (!xmpp_stanza_is_tag(c) || !n || strcmp(n, "item"))
-			continue;
-		it = item_from_stanza(c, &remove, &why);
-		if (!it) {
-			log_info("skipped a roster item: %s", why);
-			continue;
-		}
-		if (remove) {
-			item_free(it);
-			continue;
-		}
-		HASH_FIND_STR(fresh, it->key, tmp);
-		if (tmp) {
-			HASH_DEL(fresh, tmp);
-			item_free(tmp);
-		}
-		HASH_ADD_KEYPTR(hh, fresh, it->key, strlen(it->key), it);
-	}
-	/* The cache changes only where the fresh roster differs from it. */
-	HASH_ITER(hh, r->items, it, tmp) {
-		struct roster_item *f = NULL;
-
-		HASH_FIND_STR(fresh, it->key, f);
-		if (!f)
-			mark_gone(core, it->key);
-	}
-	HASH_ITER(hh, fresh, it, tmp) {
-		struct roster_item *old = NULL;
-
-		HASH_FIND_STR(r->items, it->key, old);
-		it->unsaved = !old || !item_same(old, it) || old->unsaved;
-	}
-	items_clear(r, &r->items);
-	HASH_ITER(hh, fresh, it, tmp) {
-		bool save = it->unsaved;
-
-		HASH_DEL(fresh, it);
-		it->unsaved = false;
-		apply_item(core, it, save);
-	}
-	strangers_rebuild(r);
-	requests_trim(core);
+	/* Read a chunk a pass from our own reference to the answer (this
+	 * thread's alone: the session releases its own after this call). */
+	incoming_drop(core);
 	ver = xmpp_stanza_get_attribute(query, "ver");
-	free(r->ver);
-	r->ver = ver ? strdup(ver) : NULL; /* NULL on ENOMEM too: fetch all next time */
-	r->jids_stale = true;
-	mark_ver(core);
-	emit_roster(core, NO_CAUSE);
+	r->incoming = xmpp_stanza_clone(reply);
+	r->cursor = xmpp_stanza_get_children(query);
+	r->incoming_ver = ver ? strdup(ver) : NULL;
+	incoming_step(core_loop(core), core);
 }
 
 /* Our initial presence waits for the roster: a server handles the presence
  * (probes and broadcasts to every contact: seconds for 10,000) before it
  * sends what it answered before it, so a roster asked first would still
- * arrive last. */
+ * arrive last.  Once the answer is here, the presence can go while the
+ * answer is read. */
 static void login_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	(void)ud;
@@ -1125,6 +1189,8 @@ static void roster_login(struct core *core, const struct core_login *l)
 	bool versioning = l->rosterver;
 	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "get", NULL), *q;
 
+	/* An answer of the last session still being read is stale. */
+	incoming_drop(core);
 	q = iq ? st_add_element(iq, "query", NS_ROSTER) : NULL;
 	/* ver='' asks for the full roster and says we can cache it. */
 	if (!q || (versioning &&
@@ -1193,10 +1259,35 @@ static int on_push(struct core *core, xmpp_stanza_t *iq)
 		return CORE_PASS;
 	}
 	ver = xmpp_stanza_get_attribute(query, "ver");
+	push_result(core, iq);
+	if (r->incoming) {
+		/* Newer than the answer being read: it goes after it. */
+		struct held_push *p = calloc(1, sizeof(*p));
+
+		if (!p || (ver && !(p->ver = strdup(ver)))) {
+			free(p);
+			item_free(it);
+			log_error("out of memory: a roster push was lost");
+			return CORE_PASS;
+		}
+		p->it = it;
+		p->remove = remove;
+		*r->held_tail = p;
+		r->held_tail = &p->next;
+		return CORE_PASS;
+	}
+	push_apply(core, it, remove, ver ? strdup(ver) : NULL);
+	return CORE_PASS;
+}
+
+/* Applies a push; takes it and ver (NULL: none, or out of memory). */
+static void push_apply(struct core *core, struct roster_item *it, bool remove, char *ver)
+{
+	struct roster_state *r = rst(core);
+
 	free(r->ver);
 	/* Without a version the cache can no longer claim one. */
-	r->ver = ver ? strdup(ver) : NULL;
-	push_result(core, iq);
+	r->ver = ver;
 	emit_push(core, it, remove);
 	if (remove) {
 		struct sub_request *q = request_find(r, it->key);
@@ -1213,7 +1304,6 @@ static int on_push(struct core *core, xmpp_stanza_t *iq)
 		apply_item(core, it, true);
 	}
 	mark_ver(core);
-	return CORE_PASS;
 }
 
 /* ---- commands ---- */
@@ -1493,6 +1583,7 @@ static int roster_init(struct core *core)
 		return -1;
 	core_set_state(core, &roster_module, r);
 	r->jids_stale = true;
+	r->held_tail = &r->held;
 	cache_load(core);
 	return 0;
 }
@@ -1505,6 +1596,7 @@ static void roster_free(struct core *core)
 
 	if (!r)
 		return;
+	incoming_drop(core);
 	loop_timer_cancel(core_loop(core), r->drop_timer);
 	loop_timer_cancel(core_loop(core), r->flush_timer);
 	r->flush_timer = 0;

@@ -375,6 +375,52 @@ static void test_presence_of_strangers_is_bounded(void **state)
 	assert_int_equal(count_events(h, "presence", mark), 31);
 }
 
+/* ---- a big roster (issue 12) ---- */
+
+/* A 2,500-item answer is read 1,000 items a pass (a key typed meanwhile
+ * is not kept waiting for all of it); a push that comes while it is read
+ * is answered at once and applied after it, not lost under it. */
+static void test_big_roster_is_read_a_chunk_a_pass(void **state)
+{
+	struct harness *h = *state;
+	char *items = roster_items(2500), *id = NULL;
+	size_t i, roster_at;
+	json_t *ev;
+
+	harness_online(h);
+	for (i = 0; i < fake_sent_count(h->xs); i++)
+		if (strstr(fake_sent(h->xs, i), "jabber:iq:roster"))
+			id = fake_sent_id(h->xs, i);
+	assert_non_null(id);
+	fake_receivef(h->xs,
+		      "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' ver='v1'>%s"
+		      "</query></iq>",
+		      id, items);
+	free(id);
+	free(items);
+	/* the presence went at once; the roster is still being read */
+	assert_non_null(fake_find_sent(h->xs, 0, "<presence", NULL));
+	assert_int_equal(harness_find(h, "roster", 0), -1);
+	fake_clear_sent(h->xs);
+	fake_receive(h->xs, "<iq type='set' id='p1'><query xmlns='jabber:iq:roster' ver='v2'>"
+			    "<item jid='c0001@example.net' subscription='remove'/></query></iq>");
+	assert_non_null(fake_find_sent(h->xs, 0, "id=\"p1\"", NULL));
+	assert_int_equal(harness_find(h, "roster_push", 0), -1);
+	harness_advance(h, 0);
+	assert_int_equal(harness_find(h, "roster", 0), -1);
+	harness_advance(h, 0);
+	roster_at = (size_t)harness_find(h, "roster", 0);
+	ev = harness_expect(h, "roster", 0);
+	assert_int_equal(json_array_size(json_object_get(ev, "items")), 2500);
+	json_decref(ev);
+	/* the push after the roster it changes */
+	assert_true(harness_find(h, "roster_push", roster_at) > (long)roster_at);
+	assert_int_equal(harness_input(h, "/roster", 3), 0);
+	ev = harness_expect(h, "roster", roster_at + 1);
+	assert_int_equal(json_array_size(json_object_get(ev, "items")), 2499);
+	json_decref(ev);
+}
+
 /* ---- the store at a flood's pace (issue 12) ---- */
 
 /* Messages arriving 10 per 5 ms pass are committed in a few large
@@ -436,6 +482,7 @@ int main(void)
 	    T(test_caps_of_strangers_are_not_asked),
 	    T(test_caps_cache_is_bounded),
 	    T(test_presence_of_strangers_is_bounded),
+	    T(test_big_roster_is_read_a_chunk_a_pass),
 	    T(test_flood_commits_by_size_and_age),
 	    T(test_single_message_is_saved_at_once),
 	};
