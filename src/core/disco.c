@@ -82,6 +82,7 @@ struct disco_state {
 	struct peer *peers;
 	struct caps_entry *infos; /* jid_key -> features of its disco#info */
 	struct query *checks, *capsq;
+	char *own_key; /* our bare JID's key, this session's */
 };
 
 static struct disco_state *dst(struct core *core)
@@ -452,11 +453,15 @@ static int peer_set(struct disco_state *d, const char *key, const char *caps)
 }
 
 /* Whom we may ask for capabilities: our own resources, and contacts to
- * whom our presence already says that we are online. */
-static bool disco_may_ask(struct core *core, const char *from)
+ * whom our presence already says that we are online.  key: jid_key() of
+ * the sender, "bare key/resource". */
+static bool disco_may_ask(struct core *core, const char *key)
 {
-	char *bare = jid_bare_of(from, NULL);
-	bool ok = bare && (jid_bare_equal(bare, core_jid(core)) || roster_sees_us(core, bare));
+	struct disco_state *d = dst(core);
+	size_t n = strcspn(key, "/");
+	char *bare = strndup(key, n);
+	bool ok = bare && ((d->own_key && !strcmp(d->own_key, bare)) ||
+			   roster_key_sees_us(core, bare));
 
 	free(bare);
 	return ok;
@@ -477,7 +482,7 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 	/* Strangers' capabilities are neither asked nor remembered: asking
 	 * would tell them we are online, and they could make
 	 * us ask without end. */
-	if (!type && !disco_may_ask(core, from)) {
+	if (!type && !disco_may_ask(core, key)) {
 		peer_forget(d, key);
 		free(key);
 		return CORE_PASS;
@@ -934,6 +939,8 @@ static void disco_login(struct core *core, const struct core_login *l)
 	struct disco_state *d = dst(core);
 
 	(void)l;
+	free(d->own_key);
+	d->own_key = jid_bare_key(core_jid(core), NULL);
 	/* Which resources are online, and what they run, starts over with a new
 	 * session; verified caps (keyed by hash) and our own stay valid. */
 	forget_peers(d);
@@ -961,6 +968,7 @@ static void disco_free(struct core *core)
 	caps_entry_free_all(&d->infos);
 	free_strings(d->features, d->nfeatures);
 	free(d->ver);
+	free(d->own_key);
 	free(d);
 	core_set_state(core, &disco_module, NULL);
 }

@@ -61,6 +61,7 @@ struct presence_state {
 	/* Contacts'. */
 	struct pres_contact *contacts;
 	size_t nstrangers;
+	char *own_key;         /* our bare JID's key, this session's */
 	unsigned long ignored; /* presences over the bounds, for the log */
 	unsigned long seq;
 };
@@ -170,6 +171,8 @@ static void presence_login(struct core *core, const struct core_login *l)
 
 	(void)l;
 	contacts_forget(p);
+	free(p->own_key);
+	p->own_key = jid_bare_key(core_jid(core), NULL);
 	p->invisible_pending = false;
 	loop_timer_cancel(core_loop(core), p->initial_timer);
 	p->initial_timer = 0;
@@ -406,11 +409,7 @@ static struct pres_contact *contact_find(struct presence_state *p, const char *k
 /* Whether key (a bare key) is someone the bounds apply to. */
 static bool is_stranger(struct presence_state *p, const char *key)
 {
-	char *own = jid_bare_key(core_jid(p->core), NULL);
-	bool stranger = !roster_contains(p->core, key) && !(own && !strcmp(own, key));
-
-	free(own);
-	return stranger;
+	return !roster_has_key(p->core, key) && !(p->own_key && !strcmp(p->own_key, key));
 }
 
 /* Finds or creates the contact for a bare key; NULL on ENOMEM, or when key
@@ -727,6 +726,7 @@ static void presence_free(struct core *core)
 		return;
 	contacts_forget(p);
 	loop_timer_cancel(core_loop(core), p->initial_timer);
+	free(p->own_key);
 	free(p->show);
 	free(p->status);
 	free(p);

@@ -1536,6 +1536,27 @@ bool roster_contains(struct core *core, const char *bare)
 	return rst(core) && bare && item_find(rst(core), bare);
 }
 
+static struct roster_item *item_by_key(struct core *core, const char *key)
+{
+	struct roster_item *it = NULL;
+
+	if (rst(core) && key)
+		HASH_FIND_STR(rst(core)->items, key, it);
+	return it;
+}
+
+bool roster_has_key(struct core *core, const char *key)
+{
+	return item_by_key(core, key) != NULL;
+}
+
+bool roster_key_sees_us(struct core *core, const char *key)
+{
+	struct roster_item *it = item_by_key(core, key);
+
+	return it && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"));
+}
+
 bool roster_sees_us(struct core *core, const char *bare)
 {
 	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;

@@ -21,6 +21,10 @@ bool roster_contains(struct core *core, const char *bare);
 /* Whether bare is a contact subscribed to our presence (subscription from
  * or both): one who knows when we are online anyway. */
 bool roster_sees_us(struct core *core, const char *bare);
+/* The same two by a key already normalised (jid_bare_key()): no parsing,
+ * for what runs on every presence. */
+bool roster_has_key(struct core *core, const char *key);
+bool roster_key_sees_us(struct core *core, const char *key);
 const char *roster_name(struct core *core, const char *bare);
 /* A NULL-terminated array of the roster's bare JIDs, valid until the next
  * roster change (for completion). */
