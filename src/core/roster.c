@@ -422,7 +422,7 @@ static char *cache_key(const char *prefix, const char *key)
 static void cache_put(struct core *core, const char *prefix, const char *key, json_t *value)
 {
 	char *k = cache_key(prefix, key);
-	char *text = value ? json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
 
 	json_decref(value);
 	if (!k || (value && !text))
