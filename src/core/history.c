@@ -16,14 +16,18 @@
 
 /* When the open batch is committed: once it holds COMMIT_ROWS writes, once
  * its first write is COMMIT_AGE_MS old, or once nothing was written for
- * COMMIT_QUIET_MS (the stream went quiet: a single message is saved at
- * once).  A flood is thus written in a few large transactions rather than
- * one per loop pass.  What a crash (kill -9) costs is at most the last
- * COMMIT_AGE_MS, which the next login's archive catch-up (mam.c) fetches
- * again: it starts after the newest archived message committed. */
+ * COMMIT_QUIET_MS (the stream went quiet: a single message, or the end of
+ * a flood, is saved at once).  A flood is thus written in a few large
+ * transactions rather than one per loop pass.  Gaps in the middle of a
+ * flood as long as the quiet period (a busy server sends TLS records of
+ * about 25 messages, sometimes 20 ms and more apart) cost an early commit:
+ * the price of saving the end of a burst without waiting.  What a crash
+ * (kill -9) costs is at most the last COMMIT_AGE_MS, which the next
+ * login's archive catch-up (mam.c) fetches again: it starts after the
+ * newest archived message committed. */
 #define COMMIT_ROWS 500
 #define COMMIT_AGE_MS 250
-#define COMMIT_QUIET_MS 100
+#define COMMIT_QUIET_MS 20
 /* Rows indexed for search in a commit's transaction, or per pass while the
  * index is behind (after a large catch-up): a few milliseconds, so input
  * stays responsive. */
