@@ -1133,6 +1133,10 @@ void ui_attach(struct ui *ui, struct core *core)
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
 	ui->dirty |= DIRTY_STATUS;
+	/* The first screen goes up now, before the core opens the history and
+	 * starts the network thread: nothing on it needs them. */
+	draw_screen(ui);
+	ui->drawn_at = loop_time(ui->loop);
 }
 
 void ui_free(struct ui *ui)
