@@ -14,6 +14,7 @@
 #include "core/mam.h"
 #include "core/message.h"
 #include "core/presence.h"
+#include "core/roster.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -140,7 +141,7 @@ int chat_send_text(struct core *core, const char *to, const char *text, struct c
 static int cmd_msg(struct cmd_call *call)
 {
 	struct core *core = CALL_CORE(call);
-	char *to = core_checked_jid(core, CAUSE(call), call->argv[0]);
+	char *to = roster_resolve(core, CAUSE(call), call->argv[0]);
 	int rc = 0;
 
 	if (!to)
@@ -261,6 +262,7 @@ struct incoming {
 	const struct chat_via *via;
 	bool error;
 	char *peer, *from, *to, *type, *id, *origin, *archive, *body, *xhtml;
+	const char *subject; /* sanitised; the history keeps it when there is no body */
 };
 
 static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
@@ -285,7 +287,7 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	    .ts_ms = ts,
 	    .from = in->from,
 	    .to = in->to,
-	    .body = in->body,
+	    .body = *in->body || !in->subject ? in->body : in->subject,
 	    .xhtml = in->xhtml,
 	    .stanza_id = in->id,
 	    .origin_id = in->origin,
@@ -305,11 +307,20 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread, *stamp;
+	char *subject = st_child_text(st, "subject"), *csubject = NULL;
 	bool outgoing = via && via->outgoing;
 	int64_t ts;
 	int rc = -1;
 
 	in.error = type && !strcmp(type, "error");
+	/* A bounce matters once, when it comes: a copy from the archive or
+	 * another resource would report it again (after every login) and is
+	 * no message of the contact's. */
+	if (in.error && via) {
+		free(thread);
+		free(subject);
+		return -1;
+	}
 	body = in.error ? error_body(st) : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
 	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core_account(core)->jid)
@@ -337,10 +348,17 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	if (via && !outgoing)
 		late_receipt(core, st, in.peer);
-	if (!body || !*body)
+	/* A headline or normal message may say everything in its subject;
+	 * in a room a subject alone is the room's topic (not a message). */
+	if ((!body || !*body) && subject && *subject && (!type || strcmp(type, "groupchat"))) {
+		free(body);
+		body = strdup("");
+	}
+	if (!body || (!*body && !(subject && *subject)))
 		goto out;
 	rc = 1;
 	in.body = core_clean_text(body);
+	in.subject = csubject = core_clean(subject);
 	if (!in.body || !in.type) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
@@ -364,6 +382,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.body = in.body;
 	ev.u.message.xhtml = in.xhtml;
 	ev.u.message.thread = cthread;
+	ev.u.message.subject = csubject;
 	ev.u.message.stamp = stamp;
 	ev.u.message.delayed = stamp != NULL;
 	ev.u.message.carbon = via ? via->carbon : NULL;
@@ -371,6 +390,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 out:
 	free(body);
 	free(thread);
+	free(subject);
+	free(csubject);
 	free(xtext);
 	free(cthread);
 	free(stamp);
@@ -389,7 +410,13 @@ out:
 static int on_message(struct core *core, xmpp_stanza_t *st)
 {
 	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
-	int rc = chat_receive(core, st, NULL);
+	int rc;
+
+	/* A note to our own bare JID comes back to this very resource: it was
+	 * echoed (and stored) when it was sent. */
+	if (from && (!type || strcmp(type, "error")) && !strcmp(from, core_jid(core)))
+		return CORE_PASS;
+	rc = chat_receive(core, st, NULL);
 
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content

@@ -10,7 +10,9 @@
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
+#include "core/info.h"
 #include "core/mam.h"
+#include "core/options.h"
 #include "core/message.h"
 #include "core/module.h"
 #include "core/presence.h"
@@ -29,6 +31,7 @@ const struct core_module *const core_modules[] = {
 	 * Prosody hands over offline messages through the archive only. */
 	&roster_module,
 	&subscription_module,
+	&info_module,
 	&carbons_module,
 	&mam_module,
 	&chat_module,
@@ -36,6 +39,7 @@ const struct core_module *const core_modules[] = {
 	&replies_module,
 	&vcard_module,
 	&ibr_module,
+	&options_module,
 	&help_module,
 	/* Last: the initial presence goes out once the rest is asked for. */
 	&presence_module,

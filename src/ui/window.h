@@ -37,6 +37,7 @@ struct window_line {
 	enum window_line_kind kind;
 	bool delayed;         /* stored and forwarded: when is the original time */
 	bool delivered;       /* own message the peer's client confirmed (XEP-0184) */
+	bool queued;          /* own message typed offline, not handed to the server yet */
 	wchar_t *nick;        /* messages only */
 	wchar_t *text;        /* sanitised; may hold '\n' */
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
@@ -65,6 +66,7 @@ struct window {
 	char *key;                 /* jid with ASCII letters lower-cased: winlist's index */
 	UT_hash_handle hh;
 	wchar_t *name;             /* shown in the window list */
+	char *presence;            /* a chat's contact as last heard: "away: at lunch" */
 	/* A ring that grows as lines come, up to WINDOW_SCROLLBACK: a window
 	 * someone opened with one message costs one small block, not room for
 	 * 2,000 lines. */
@@ -81,6 +83,8 @@ struct window {
 	int last_day;        /* window_day() of the newest message line, 0 when none */
 };
 
+/* Names the window (shown in the window list and the prompt); 0 or -1. */
+int window_set_name(struct window *w, const char *name);
 struct window *window_new(unsigned id, const char *jid);
 void window_free(struct window *w);
 
