@@ -29,5 +29,5 @@ class TestStrangers(TmuxTestCase):
         ui.wait_text("no conversation is open")
         # Opening the conversation loads what waited, from the history.
         ui.line("/msg %s" % strangers[-1])
-        ui.wait_input("%sstrw>" % names[-1])
-        ui.wait_text("<%sstrw> hello from stranger %d" % (names[-1], BOUND + 1))
+        ui.wait_input("%s>" % strangers[-1])
+        ui.wait_text("<%s> hello from stranger %d" % (strangers[-1], BOUND + 1))
