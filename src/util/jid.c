@@ -309,7 +309,7 @@ static int normalise_domain_uncached(const char *s, size_t n, char **out, const 
 static struct {
 	pthread_mutex_t lock;
 	struct {
-		size_t n;                     /* 0: empty slot */
+		size_t n;                     /* 0: empty slot (no domain is empty) */
 		char in[DOMAIN_CACHE_LEN];    /* the domain as given */
 		char out[DOMAIN_CACHE_LEN];   /* normalised ("" when refused) */
 		const char *why;              /* the refusal (static text) */
@@ -331,7 +331,8 @@ static int normalise_domain(const char *s, size_t n, char **out, const char **wh
 	const char *reason = NULL;
 	int r, hit = 0;
 
-	if (n >= DOMAIN_CACHE_LEN)
+	/* An empty slot has n == 0: an empty domain never goes near it. */
+	if (n == 0 || n >= DOMAIN_CACHE_LEN)
 		return normalise_domain_uncached(s, n, out, why);
 	pthread_mutex_lock(&domain_cache.lock);
 	if (domain_cache.slot[k].n == n && !memcmp(domain_cache.slot[k].in, s, n)) {

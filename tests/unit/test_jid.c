@@ -635,9 +635,24 @@ static void test_ascii_domains_as_libidn2_has_them(void **state UNUSED)
 		compare_with_idn2(extra[i]);
 }
 
+/* The domain cache must not take an empty domain for one of its empty
+ * slots: "alice@" is refused the first time (a fresh process) and after. */
+static void test_empty_domain_refused_first_and_again(void **state UNUSED)
+{
+	const char *why = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(jid_parse("alice@", NULL, &why), -1);
+		assert_int_equal(jid_parse("alice@/res", NULL, &why), -1);
+	}
+	assert_string_equal(why, "empty domainpart");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    /* first: the domain cache is empty only before any other test */
+	    cmocka_unit_test(test_empty_domain_refused_first_and_again),
 	    cmocka_unit_test(test_split_full),
 	    cmocka_unit_test(test_split_bare),
 	    cmocka_unit_test(test_split_domain_only),
