@@ -6,9 +6,9 @@
  *   features behind a ver are asked once (disco#info node#ver), kept only if
  *   they hash to ver, and then shared by every JID announcing that ver and
  *   saved in the account's store, one entry per ver, at most CAPS_CACHE_MAX
- *   (the oldest goes).  Only our own resources and contacts who may see our
- *   presence are asked: a question tells its addressee we are online, and a
- *   stranger inventing vers must not make us ask and store without end;
+ *   (the oldest goes).  Only our own resources and roster contacts are
+ *   asked: a question tells its addressee we are online, and a stranger
+ *   inventing vers must not make us ask and store without end;
  * - plain disco#info answers (from disco_check_feature or /disco info),
  *   kept in memory per JID until that JID's presence changes.
  *
@@ -452,16 +452,14 @@ static int peer_set(struct disco_state *d, const char *key, const char *caps)
 	return 0;
 }
 
-/* Whom we may ask for capabilities: our own resources, and contacts to
- * whom our presence already says that we are online.  key: jid_key() of
- * the sender, "bare key/resource". */
+/* Whom we may ask for capabilities: our own resources and roster
+ * contacts.  key: jid_key() of the sender, "bare key/resource". */
 static bool disco_may_ask(struct core *core, const char *key)
 {
 	struct disco_state *d = dst(core);
 	size_t n = strcspn(key, "/");
 	char *bare = strndup(key, n);
-	bool ok = bare && ((d->own_key && !strcmp(d->own_key, bare)) ||
-			   roster_key_sees_us(core, bare));
+	bool ok = bare && ((d->own_key && !strcmp(d->own_key, bare)) || roster_has_key(core, bare));
 
 	free(bare);
 	return ok;

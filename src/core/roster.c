@@ -1579,13 +1579,6 @@ bool roster_has_key(struct core *core, const char *key)
 	return item_by_key(core, key) != NULL;
 }
 
-bool roster_key_sees_us(struct core *core, const char *key)
-{
-	struct roster_item *it = item_by_key(core, key);
-
-	return it && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"));
-}
-
 /* The item keeps its strings made safe (ev_item_fill): what holds them is
  * the item itself, so there is nothing to free. */
 void *roster_describe(struct core *core, const char *bare, struct nt_roster_item *out)

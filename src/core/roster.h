@@ -25,11 +25,9 @@ char *roster_resolve(struct core *core, struct core_cause cause, const char *wor
 
 /* Lookups for the other modules (bare JIDs, case-insensitive). */
 bool roster_contains(struct core *core, const char *bare);
-/* roster_contains() and, for a contact, roster_sees_us() by a key already
- * normalised (jid_bare_key()): no parsing, for what runs on every
- * presence. */
+/* roster_contains() by a key already normalised (jid_bare_key()): no
+ * parsing, for what runs on every presence. */
 bool roster_has_key(struct core *core, const char *key);
-bool roster_key_sees_us(struct core *core, const char *key);
 const char *roster_name(struct core *core, const char *bare);
 /* bare's roster item as an event shows it (sanitised) in *out: returns
  * what holds its strings (free with roster_describe_free; they live until
