@@ -143,14 +143,19 @@ static void item_free(struct roster_item *it)
 {
 	if (!it)
 		return;
-	free(it->key);
+	/* The keys and clean copies share the original where they equal it. */
+	if (it->key != it->jid)
+		free(it->key);
+	if (it->jid_clean != it->jid)
+		free(it->jid_clean);
+	if (it->name_clean != it->name)
+		free(it->name_clean);
 	free(it->jid);
 	free(it->name);
-	free(it->name_clean);
-	free(it->jid_clean);
 	for (size_t i = 0; i < it->ngroups; i++) {
+		if (it->groups_clean[i] != it->groups[i])
+			free(it->groups_clean[i]);
 		free(it->groups[i]);
-		free(it->groups_clean[i]);
 	}
 	free(it->groups);
 	free(it->groups_clean);
@@ -185,6 +190,18 @@ static const char *known_subscription(const char *s)
 	return NULL;
 }
 
+/* copy, or orig when copy says the same (copy is freed): a roster of
+ * 10,000 keeps one string where its key or clean copy would be the same.
+ * NULL when copy is NULL (out of memory). */
+static char *share(char *orig, char *copy)
+{
+	if (copy && !strcmp(copy, orig)) {
+		free(copy);
+		return orig;
+	}
+	return copy;
+}
+
 static bool has_group(const struct roster_item *it, const char *group)
 {
 	for (size_t i = 0; i < it->ngroups; i++)
@@ -216,7 +233,7 @@ static int item_add_group(struct roster_item *it, const char *group)
 		return -1;
 	}
 	it->groups[it->ngroups] = copy;
-	it->groups_clean[it->ngroups++] = clean;
+	it->groups_clean[it->ngroups++] = share(copy, clean);
 	return 0;
 }
 
@@ -245,14 +262,15 @@ static struct roster_item *item_new(const char *jid, const char *name, const cha
 	}
 	*why = "out of memory";
 	it->jid = jid_bare(&j);
-	it->key = jid_key_of(&j);
+	it->key = it->jid ? share(it->jid, jid_key_of(&j)) : NULL;
 	jid_clear(&j);
 	it->subscription = known_subscription(sub);
 	if (!it->subscription)
 		it->subscription = "none";
 	it->ask = ask;
-	if (!it->jid || !it->key || !(it->jid_clean = core_clean(it->jid)) ||
-	    (name && (!(it->name = strdup(name)) || !(it->name_clean = core_clean(name))))) {
+	if (!it->jid || !it->key || !(it->jid_clean = share(it->jid, core_clean(it->jid))) ||
+	    (name && (!(it->name = strdup(name)) ||
+		      !(it->name_clean = share(it->name, core_clean(name)))))) {
 		item_free(it);
 		return NULL;
 	}

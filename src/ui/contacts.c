@@ -8,11 +8,15 @@
 #include "ui/contacts.h"
 
 /* The index's key: ASCII letters lower-cased, as strcasecmp() compares
- * (bytes beyond ASCII are left as they are). */
-static char *contact_key(const char *jid)
+ * (bytes beyond ASCII are left as they are); jid itself when it has no
+ * capital, as JIDs from the core usually have none. */
+static char *contact_key(char *jid)
 {
-	char *k = strdup(jid);
+	char *k;
 
+	if (!strpbrk(jid, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+		return jid;
+	k = strdup(jid);
 	for (char *p = k; p && *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p += 'a' - 'A';
@@ -38,10 +42,10 @@ static void contact_free(struct contact *ct)
 		free(ct->res[i].res);
 	free(ct->res);
 	contact_free_groups(ct->groups, ct->ngroups);
-	free(ct->key);
+	if (ct->key != ct->jid)
+		free(ct->key);
 	free(ct->jid);
 	free(ct->name);
-	free(ct->sub);
 	free(ct);
 }
 
@@ -150,7 +154,7 @@ static struct contact *contacts_add(struct contacts *c, const char *bare)
 {
 	struct contact *ct = calloc(1, sizeof(*ct));
 
-	if (!ct || !(ct->jid = strdup(bare)) || !(ct->key = contact_key(bare)))
+	if (!ct || !(ct->jid = strdup(bare)) || !(ct->key = contact_key(ct->jid)))
 		goto fail;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 64;
@@ -187,15 +191,26 @@ static void contacts_sweep(struct contacts *c)
 	c->n = k;
 }
 
+/* One of the few subscription states, kept once rather than per contact. */
+static const char *contact_sub(const char *sub)
+{
+	static const char *const known[] = {"none", "to", "from", "both"};
+
+	for (size_t i = 0; sub && i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(sub, known[i]))
+			return known[i];
+	return known[0];
+}
+
 /* Copies an item's fields into ct; all or nothing. */
 static int contact_set(struct contact *ct, const struct nt_roster_item *it)
 {
 	char *name = it->name ? strdup(it->name) : NULL;
-	char *sub = strdup(it->subscription ? it->subscription : "none");
+	const char *sub = contact_sub(it->subscription);
 	char **groups = it->ngroups ? calloc(it->ngroups, sizeof(*groups)) : NULL;
 	size_t i;
 
-	if ((it->name && !name) || !sub || (it->ngroups && !groups))
+	if ((it->name && !name) || (it->ngroups && !groups))
 		goto fail;
 	for (i = 0; i < it->ngroups; i++) {
 		groups[i] = strdup(it->groups[i] ? it->groups[i] : "");
@@ -203,7 +218,6 @@ static int contact_set(struct contact *ct, const struct nt_roster_item *it)
 			goto fail;
 	}
 	free(ct->name);
-	free(ct->sub);
 	contact_free_groups(ct->groups, ct->ngroups);
 	ct->name = name;
 	ct->sub = sub;
@@ -214,7 +228,6 @@ static int contact_set(struct contact *ct, const struct nt_roster_item *it)
 	return 0;
 fail:
 	free(name);
-	free(sub);
 	contact_free_groups(groups, groups ? it->ngroups : 0);
 	return -1;
 }

@@ -29,10 +29,11 @@ struct contact_res {
 };
 
 struct contact {
-	char *key;  /* jid with ASCII letters lower-cased: the index's key */
+	char *key;  /* jid with ASCII letters lower-cased: the index's key (jid itself
+	             * when that has no capital) */
 	char *jid;  /* bare, as the roster spells it */
 	char *name; /* NULL when unnamed */
-	char *sub;  /* none, to, from, both */
+	const char *sub; /* none, to, from, both (static) */
 	bool ask;   /* our subscription request waits for an answer */
 	bool in_roster;
 	char **groups;
