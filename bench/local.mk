@@ -4,13 +4,12 @@ bench_history_SOURCES = bench/history.c
 bench_history_LDADD = libnatter.a $(NATTER_LIBS)
 NATTER_BENCHES = bench/history
 if HAVE_CMOCKA
-# The core on the unit tests' fake session: fake_session.o comes before
+# The core on the unit tests' fake session: libcoreharness.a comes before
 # libnatter.a, so the real session and the network thread stay out.
 EXTRA_PROGRAMS += bench/core
-bench_core_SOURCES = bench/core.c tests/unit/core_harness.c tests/unit/core_harness.h \
-	tests/unit/fake_session.c tests/unit/fake_session.h
+bench_core_SOURCES = bench/core.c
 bench_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-bench_core_LDADD = libnatter.a $(NATTER_LIBS) $(CMOCKA_LIBS)
+bench_core_LDADD = tests/unit/libcoreharness.a libnatter.a $(NATTER_LIBS) $(CMOCKA_LIBS)
 NATTER_BENCHES += bench/core
 endif
 EXTRA_DIST += bench/core.sh

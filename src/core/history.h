@@ -23,7 +23,8 @@ int history_record(struct core *core, struct store_msg *m);
  * never sent it (a receipt for it is no receipt), -1 without a store. */
 int history_delivery(struct core *core, const char *peer, const char *stanza_id,
 		     enum store_delivery state);
-/* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
+/* The archive id stored last (where the MAM catch-up goes on), malloc'd,
+ * or NULL. */
 char *history_last_archive_id(struct core *core);
 
 /* Small caches (roster, entity capabilities) in the same store, written
@@ -36,6 +37,9 @@ int history_kv_set(struct core *core, const char *key, const char *value);
 int history_kv_del(struct core *core, const char *key);
 int history_kv_each(struct core *core, const char *prefix, store_kv_fn fn, void *ud);
 
+/* Commits what waits now, whatever the policy says: for what reads the
+ * file from outside at once (the tests).  0, or -1 (reported as usual). */
+int history_commit_now(struct core *core);
 /* What the store did (commits, ...): zeros without a store. */
 void history_stats(struct core *core, struct store_stats *out);
 
