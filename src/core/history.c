@@ -274,6 +274,25 @@ int history_delivery(struct core *core, const char *peer, const char *stanza_id,
 	return rc;
 }
 
+int history_room_last(struct core *core, const char *room, char **sid, int64_t *ts_ms)
+{
+	struct history_state *h = hist(core);
+	char *err = NULL, *key;
+	int rc;
+
+	*sid = NULL;
+	*ts_ms = 0;
+	if (!h || !h->store || !(key = jid_bare_key(room, NULL)))
+		return -1;
+	rc = store_room_last(h->store, key, sid, ts_ms, &err);
+	if (rc < 0) {
+		log_error("history: %s", err ? err : "?");
+		free(err);
+	}
+	free(key);
+	return rc;
+}
+
 char *history_last_archive_id(struct core *core)
 {
 	struct history_state *h = hist(core);
@@ -483,12 +502,39 @@ static void oldest_first(struct page *p)
 		p->rows[i].ts = p->stamps[i];
 }
 
+static void ignore_row(const struct store_msg *m, void *ud)
+{
+	(void)m;
+	(void)ud;
+}
+
+/* The store's peer for a conversation with jid: its bare JID's key, or,
+ * for a full JID, the key of a private conversation with a room's
+ * occupant (muc.h) when the store holds one.  malloc'd; NULL when jid is
+ * not valid (*why) or out of memory. */
+static char *conversation(struct history_state *h, const char *jid, const char **why)
+{
+	char *bare = jid_bare_key(jid, why), *full = NULL;
+	const char *res = strchr(jid, '/');
+	if (!bare || !res)
+		return bare;
+	if (asprintf(&full, "%s%s", bare, res) < 0)
+		full = NULL;
+	/* One row of it is enough to know it exists. */
+	if (full && store_page(h->store, full, 0, 1, ignore_row, NULL, NULL) > 0) {
+		free(bare);
+		return full;
+	}
+	free(full);
+	return bare;
+}
+
 int core_history_page(struct core *core, const char *peer, long long before_id, int n,
 		      void (*fn)(const struct nt_history_message *m, void *ud), void *ud)
 {
 	struct history_state *h = hist(core);
 	struct page p = {0};
-	char *key = jid_bare_key(peer, NULL), *err = NULL;
+	char *key = h && h->store ? conversation(h, peer, NULL) : NULL, *err = NULL;
 	int rc;
 
 	if (!h || !h->store || !key) {
@@ -559,13 +605,17 @@ static int cmd_show(struct cmd_call *call)
 			return -1;
 		}
 	}
-	jid = roster_resolve(CALL_CORE(call), CAUSE(call), call->argv[0]);
-	key = jid ? jid_bare_key(jid, &why) : NULL;
-	free(jid);
-	if (!key)
+	if (!have_store(call))
 		return -1;
-	if (!have_store(call)) {
-		free(key);
+	jid = roster_resolve(CALL_CORE(call), CAUSE(call), call->argv[0]);
+	if (!jid)
+		return -1;
+	/* A room's occupant keeps its nick: the private conversation's key. */
+	key = conversation(hist(CALL_CORE(call)), jid, &why);
+	free(jid);
+	if (!key) {
+		core_error(CALL_CORE(call), CAUSE(call), "jid-malformed", "'%s' is not a valid JID: %s",
+			   call->argv[0], why ? why : "invalid");
 		return -1;
 	}
 	rc = store_page(hist(CALL_CORE(call))->store, key, 0, (int)n, collect, &p, &err);

@@ -23,6 +23,10 @@ int history_record(struct core *core, struct store_msg *m);
  * never sent it (a receipt for it is no receipt), -1 without a store. */
 int history_delivery(struct core *core, const char *peer, const char *stanza_id,
 		     enum store_delivery state);
+/* Where catching up with a room starts (store_room_last): the room's
+ * newest stanza-id stored (*sid, malloc'd or NULL) and its newest time
+ * (*ts_ms, 0 when nothing of the room is stored).  0, or -1 (no store). */
+int history_room_last(struct core *core, const char *room, char **sid, int64_t *ts_ms);
 /* The archive id stored last (where the MAM catch-up goes on), malloc'd,
  * or NULL. */
 char *history_last_archive_id(struct core *core);

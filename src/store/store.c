@@ -45,6 +45,7 @@ struct op {
 	struct store_msg m;      /* OP_ADD; OP_DELIVERY uses peer, stanza_id, delivery */
 	const char *sender;      /* OP_ADD: the dedup key's sender (schema.c) */
 	int64_t dkey, akey;      /* OP_ADD: schema_key() of its ids, 0: none */
+	int64_t rkey, ckey;      /* OP_ADD, groupchat: the room's id, the content */
 	const char *key, *value; /* OP_KV; OP_KV_DEL: key only */
 	char buf[];
 };
@@ -485,32 +486,52 @@ static bool is_groupchat(const struct store_msg *m)
 	return m->type && !strcmp(m->type, "groupchat");
 }
 
-/* How much of from makes the dedup key's sender; see schema.c. */
-static size_t sender_len(const struct store_msg *m)
+#define OCCUPANT_PREFIX "occupant-id "
+
+/* The dedup key's sender (schema.c): '' for our own messages, the
+ * occupant in a room — by XEP-0421 id when the room gives one, which no
+ * JID can look like (a localpart has no space), else the occupant's JID —
+ * and otherwise the bare JID of from unless it is the peer itself.  Its
+ * length in *len; the text is taken from (*src, *len) after *prefix. */
+static void sender_of(const struct store_msg *m, const char **prefix, const char **src,
+                      size_t *len)
 {
 	size_t n;
 
+	*prefix = "";
+	*src = m->from;
+	*len = 0;
 	if (m->direction == STORE_OUT || !m->from)
-		return 0;
-	if (is_groupchat(m))
-		return strlen(m->from);
+		return;
+	if (is_groupchat(m)) {
+		if (m->occupant_id) {
+			*prefix = OCCUPANT_PREFIX;
+			*src = m->occupant_id;
+		}
+		*len = strlen(*src);
+		return;
+	}
 	n = strcspn(m->from, "/");
 	if (n == strlen(m->peer) && !strncasecmp(m->from, m->peer, n))
-		return 0;
-	return n;
+		return;
+	*len = n;
 }
 
 static struct op *op_add_new(const struct store_msg *m)
 {
-	const char *strs[] = {m->peer,  m->type,      m->from,      m->to,        m->body,
-	                      m->xhtml, m->stanza_id, m->origin_id, m->archive_id};
-	size_t size = 0, slen = sender_len(m);
+	const char *strs[] = {m->peer,      m->type,       m->from,       m->to,
+	                      m->body,      m->xhtml,      m->stanza_id,  m->origin_id,
+	                      m->archive_id, m->room_sid,  m->occupant_id};
+	const char *prefix, *ssrc;
+	size_t size = 0, slen, plen;
 	struct op *op;
-	char *p;
+	char *p, *sender;
 
+	sender_of(m, &prefix, &ssrc, &slen);
+	plen = strlen(prefix);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		size += len0(strs[i]);
-	op = calloc(1, sizeof(*op) + size + slen + 1);
+	op = calloc(1, sizeof(*op) + size + plen + slen + 1);
 	if (!op)
 		return NULL;
 	op->kind = OP_ADD;
@@ -526,10 +547,16 @@ static struct op *op_add_new(const struct store_msg *m)
 	op->m.stanza_id = put(&p, m->stanza_id, len0(m->stanza_id) - 1);
 	op->m.origin_id = put(&p, m->origin_id, len0(m->origin_id) - 1);
 	op->m.archive_id = put(&p, m->archive_id, len0(m->archive_id) - 1);
-	op->sender = put(&p, slen ? m->from : "", slen);
+	op->m.room_sid = put(&p, m->room_sid, len0(m->room_sid) - 1);
+	op->m.occupant_id = put(&p, m->occupant_id, len0(m->occupant_id) - 1);
+	sender = p;
+	memcpy(sender, prefix, plen);
+	memcpy(sender + plen, slen ? ssrc : "", slen);
+	sender[plen + slen] = '\0';
+	op->sender = sender;
 	/* a bare JID's case does not matter (its resource's does) */
 	if (!is_groupchat(m))
-		for (char *c = (char *)op->sender; *c; c++)
+		for (char *c = sender; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c += 'a' - 'A';
 	/* computed once: a replay after a full disk runs the op again */
@@ -541,6 +568,11 @@ static struct op *op_add_new(const struct store_msg *m)
 		                      op->m.stanza_id);
 	if (op->m.archive_id)
 		op->akey = schema_key(SCHEMA_KEY_ARCHIVE, NULL, 0, NULL, op->m.archive_id);
+	if (is_groupchat(m) && op->m.room_sid)
+		op->rkey = schema_key(SCHEMA_KEY_ROOM, op->m.peer, 0, NULL, op->m.room_sid);
+	if (is_groupchat(m) && op->m.body)
+		op->ckey = schema_key(SCHEMA_KEY_CONTENT, op->m.peer, op->m.direction, op->sender,
+		                      op->m.body);
 	return op;
 }
 
@@ -641,83 +673,159 @@ static void bind_msg(sqlite3_stmt *st, const struct op *op)
 		sqlite3_bind_int64(st, 17, op->dkey);
 	if (m->archive_id)
 		sqlite3_bind_int64(st, 18, op->akey);
+	sqlite3_bind_text(st, 19, m->room_sid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, m->occupant_id, -1, SQLITE_STATIC);
+	if (op->rkey)
+		sqlite3_bind_int64(st, 21, op->rkey);
+	/* only what the room did not number is known by its words */
+	if (op->ckey && !op->rkey)
+		sqlite3_bind_int64(st, 22, op->ckey);
+	if (op->ckey && m->delayed)
+		sqlite3_bind_int64(st, 23, m->ts_ms);
 }
 
-/* The row that op duplicates by one of its ids: its row id, 0 when
- * there is none, or -(SQLite result code).  *bare: that row has no
- * archive id yet. */
-static int64_t find_dup(struct store *s, const struct op *op, bool *bare)
+/* The stored row a message duplicates, and what that row still lacks. */
+struct dup {
+	int64_t id;       /* 0: none */
+	bool no_archive;  /* the row has no archive id yet */
+	bool no_room_sid; /* ... no room stanza-id yet */
+	bool unclaimed;   /* found by its words: a live row without the room's time */
+};
+
+/* Runs st (bound) for one row: its id in d->id and, when the statement
+ * returns them, the flags in columns 1..3.  An SQLite result code. */
+static int step_dup(sqlite3_stmt *st, struct dup *d, int flags)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		d->id = sqlite3_column_int64(st, 0);
+		d->no_archive = flags > 0 && sqlite3_column_int(st, 1);
+		d->no_room_sid = flags > 1 && sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The row that op duplicates (d->id, 0 when there is none): by archive
+ * id, by room stanza-id, by origin or stanza id, and for a room's replayed
+ * message without ids, by its words (store.h).  An SQLite result code. */
+static int find_dup(struct store *s, const struct op *op, struct dup *d)
 {
 	const struct store_msg *m = &op->m;
 	sqlite3_stmt *st;
-	int64_t id = 0;
 	int rc;
 
-	*bare = false;
+	memset(d, 0, sizeof(*d));
 	if (m->archive_id) {
 		st = s->st[SQL_FIND_ARCHIVE];
 		sqlite3_bind_int64(st, 1, op->akey);
 		sqlite3_bind_text(st, 2, m->archive_id, -1, SQLITE_STATIC);
+		if ((rc = step_dup(st, d, 0)) != SQLITE_OK || d->id)
+			return rc;
+	}
+	if (op->rkey) {
+		st = s->st[SQL_FIND_ROOM];
+		sqlite3_bind_int64(st, 1, op->rkey);
+		sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m->room_sid, -1, SQLITE_STATIC);
+		if ((rc = step_dup(st, d, 0)) != SQLITE_OK || d->id)
+			return rc;
+	}
+	if (m->origin_id || m->stanza_id) {
+		st = s->st[m->origin_id ? SQL_FIND_ORIGIN : SQL_FIND_STANZA];
+		sqlite3_bind_int64(st, 1, op->dkey);
+		sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, m->direction);
+		sqlite3_bind_text(st, 4, op->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, m->origin_id ? m->origin_id : m->stanza_id, -1,
+		                  SQLITE_STATIC);
+		return step_dup(st, d, 2);
+	}
+	if (!op->ckey || !m->delayed)
+		return SQLITE_OK;
+	st = s->st[SQL_FIND_CONTENT];
+	for (int live = 0; live < 2 && !d->id; live++) {
+		sqlite3_bind_int64(st, 1, op->ckey);
+		sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, m->direction);
+		sqlite3_bind_text(st, 4, op->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, m->ts_ms);
+		sqlite3_bind_int64(st, 6, STORE_ROOM_SKEW_MS);
+		sqlite3_bind_text(st, 7, m->body, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 8, live);
 		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			id = sqlite3_column_int64(st, 0);
+		if (rc == SQLITE_ROW) {
+			d->id = sqlite3_column_int64(st, 0);
+			d->no_room_sid = sqlite3_column_int(st, 1);
+			d->unclaimed = sqlite3_column_int(st, 2);
+		}
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return -rc;
-		if (id)
-			return id;
+			return rc;
 	}
-	if (!m->origin_id && !m->stanza_id)
-		return 0;
-	st = s->st[m->origin_id ? SQL_FIND_ORIGIN : SQL_FIND_STANZA];
-	sqlite3_bind_int64(st, 1, op->dkey);
-	sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, m->direction);
-	sqlite3_bind_text(st, 4, op->sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->origin_id ? m->origin_id : m->stanza_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		*bare = sqlite3_column_int(st, 1) != 0;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -rc;
+	return SQLITE_OK;
 }
 
-/* A duplicate that brings an archive id: the message was stored live
- * without one (our own message, or a server that does not stamp live
- * messages) and this is its archive copy.  The stored row gets the id,
- * so MAM catch-up knows where it stands and the next copy is caught by
- * its archive id alone. */
-static int attach_archive_id(struct store *s, struct op *op, int64_t id)
+/* Runs an update of row id (bound from 2 on by the caller, ?1 here as
+ * text or integer) and notes whether it changed anything. */
+static int update_row(struct store *s, struct op *op, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = s->st[SQL_ATTACH];
-	int rc;
+	int rc = run(st);
 
-	sqlite3_bind_text(st, 1, op->m.archive_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, op->akey);
-	sqlite3_bind_int64(st, 3, id);
-	rc = run(st);
 	if (rc == SQLITE_OK && sqlite3_changes(s->db))
 		op->wrote = true;
+	return rc;
+}
+
+/* A duplicate that brings what the stored row lacks: an archive id (the
+ * message was stored live without one — our own message, or a server that
+ * does not stamp live messages — and this is its archive copy), a room's
+ * stanza-id (our message, echoed by the room), or the room's time of a
+ * row found by its words.  The stored row gets it, so catch-ups know where
+ * they stand and the next copy is caught by that id alone. */
+static int complete_dup(struct store *s, struct op *op, const struct dup *d)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	if (d->no_archive && op->m.archive_id) {
+		st = s->st[SQL_ATTACH];
+		sqlite3_bind_text(st, 1, op->m.archive_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, op->akey);
+		sqlite3_bind_int64(st, 3, d->id);
+		rc = update_row(s, op, st);
+	}
+	if (rc == SQLITE_OK && d->no_room_sid && op->rkey) {
+		st = s->st[SQL_ATTACH_ROOM];
+		sqlite3_bind_text(st, 1, op->m.room_sid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, op->rkey);
+		sqlite3_bind_int64(st, 3, d->id);
+		rc = update_row(s, op, st);
+	}
+	if (rc == SQLITE_OK && d->unclaimed) {
+		st = s->st[SQL_CLAIM];
+		sqlite3_bind_int64(st, 1, op->m.ts_ms);
+		sqlite3_bind_int64(st, 2, d->id);
+		rc = update_row(s, op, st);
+	}
 	return rc;
 }
 
 static int exec_add(struct store *s, struct op *op)
 {
 	sqlite3_stmt *st = s->st[SQL_INSERT];
-	bool bare;
-	int64_t dup = find_dup(s, op, &bare);
-	int rc;
+	struct dup d;
+	int rc = find_dup(s, op, &d);
 
-	if (dup < 0)
-		return (int)-dup;
-	if (dup) {
+	if (rc != SQLITE_OK)
+		return rc;
+	if (d.id) {
 		/* a replay that another writer's copy beat to it stores nothing */
 		op->m.id = 0;
-		return bare && op->m.archive_id ? attach_archive_id(s, op, dup) : SQLITE_OK;
+		return complete_dup(s, op, &d);
 	}
 	bind_msg(st, op);
 	rc = run(st);
@@ -1303,6 +1411,37 @@ int store_search(struct store *s, const char *query, int n, store_row_fn fn, voi
 	}
 	free(q);
 	return got;
+}
+
+int store_room_last(struct store *s, const char *peer, char **sid, int64_t *ts_ms, char **err)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	int rc;
+
+	*sid = NULL;
+	*ts_ms = 0;
+	if (!usable(s, err))
+		return -1;
+	st = s->st[SQL_ROOM_LAST_SID];
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (v = col_text(st, 0)) && !(*sid = strdup(v)))
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		st = s->st[SQL_ROOM_LAST_TS];
+		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+		rc = step_int64(st, ts_ms);
+	}
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE || rc == SQLITE_OK)
+		return 0;
+	set_err(err, "reading the history: %s",
+	        rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(s->db));
+	free(*sid);
+	*sid = NULL;
+	return -1;
 }
 
 char *store_last_archive_id(struct store *s, char **err)

@@ -40,6 +40,9 @@ struct store_msg {
 	enum store_delivery delivery;
 	bool carbon; /* came as a XEP-0280 carbon copy */
 	bool delayed; /* delivered late (offline storage or archive) */
+	/* groupchat only */
+	const char *room_sid;    /* XEP-0359 stanza-id given by the room, or NULL */
+	const char *occupant_id; /* XEP-0421 id of the sender in the room, or NULL */
 };
 
 /* Opens (creating dir 0700 and the file 0600) and migrates.  NULL with a
@@ -50,7 +53,15 @@ void store_close(struct store *s);
 
 /* Adds a message to the open batch.  Returns 1 when stored, 0 when it is a
  * duplicate (the same archive id, or the same origin id — or stanza id when
- * there is no origin id — from the same sender), -1 on error (*err). */
+ * there is no origin id — from the same sender), -1 on error (*err).
+ *
+ * A groupchat message is also a duplicate when the room gave it the same
+ * room_sid as a stored one of that room, or, when it is a delayed copy (a
+ * history replay) that has none of these ids matching, when the same sender
+ * said the same words at the same time (the room's time of a replay, or
+ * within STORE_ROOM_SKEW_MS of the time a live copy was stored at).  The
+ * sender is the occupant id when there is one, else the occupant's JID;
+ * ours is ''. */
 int store_add(struct store *s, struct store_msg *m, char **err);
 /* Updates the delivery state of our message with that stanza id: 1 when
  * there is such a message, 0 when we never sent one with that id to peer,
@@ -87,6 +98,14 @@ int store_index_some(struct store *s, int max_rows, char **err);
 /* Whether rows this store committed (or found at open) are not indexed
  * yet: store_index_some() has work. */
 bool store_index_behind(const struct store *s);
+/* How far our clock and a room's may disagree (see store_add). */
+#define STORE_ROOM_SKEW_MS (5 * 60 * 1000)
+
+/* Where catching up with room peer starts: the room stanza-id of its newest
+ * row that has one (malloc'd in *sid, NULL when none), and the newest time
+ * among its latest rows (*ts_ms, 0 when the room has no rows).  0 or -1. */
+int store_room_last(struct store *s, const char *peer, char **sid, int64_t *ts_ms, char **err);
+
 /* The archive id of the archived message stored last, malloc'd, or NULL
  * when none (MAM catch-up starts after it).  Last stored, not latest in
  * time: results arrive in the archive's order, and times are the

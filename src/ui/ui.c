@@ -100,7 +100,7 @@ char *ui_name_of(struct ui *ui, const char *jid)
 static void ui_rename_windows(struct ui *ui)
 {
 	for (size_t i = 1; i < ui->nwins; i++) {
-		char *name = ui_name_of(ui, ui->wins[i]->jid);
+		char *name = ui->wins[i]->kind == WIN_CHAT ? ui_name_of(ui, ui->wins[i]->jid) : NULL;
 
 		if (name && !window_set_name(ui->wins[i], name))
 			ui->dirty |= DIRTY_STATUS | DIRTY_INPUT;
@@ -404,11 +404,9 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 	free(s);
 }
 
-/* The line for a message: its XHTML-IM rendering when there is one that
- * says anything, else the plain body. */
-static struct window_line *ui_print_message(struct ui *ui, struct window *w,
-                                            enum window_line_kind kind, time_t when, bool delayed,
-                                            const char *nick, const char *body, const char *xhtml)
+struct window_line *ui_print_message(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                     time_t when, bool delayed, const char *nick,
+                                     const char *body, const char *xhtml)
 {
 	unsigned char *attrs = NULL;
 	wchar_t *text = NULL;
@@ -460,6 +458,11 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* Chat states and receipts have events of their own. */
 	if (!m->body && !m->xhtml)
 		return;
+	/* A room's, or a private one with an occupant: windows of their own. */
+	if (m->room) {
+		ui_rooms_message(ui, ev);
+		return;
+	}
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
 		w = winlist_find(ui, bare);
@@ -725,8 +728,11 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 
 static void ui_ev_chat_state(struct ui *ui, const struct nt_event *ev)
 {
-	const char *st = ev->u.chat_state.state;
-	char *bare = ev->u.chat_state.from ? ui_bare(ev->u.chat_state.from) : NULL;
+	const char *st = ev->u.chat_state.state, *from = ev->u.chat_state.from;
+	/* An occupant typing to us privately: its window, not the room's. */
+	char *bare = !from                                ? NULL
+	             : rooms_is_private(&ui->rooms, from) ? strdup(from)
+	                                                  : ui_bare(from);
 	struct window *w = bare ? winlist_find(ui, bare) : NULL;
 
 	/* Typing with no conversation open is not worth a window of its own. */
@@ -917,11 +923,21 @@ static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
 		err = NULL;
 	}
 	free(key);
+	if (!strcmp(ev->u.setting.section, "rooms")) {
+		ui->show_joins = ui->settings.show_joins;
+		ui->room_bell = ui->settings.room_bell;
+		return;
+	}
 	if (strcmp(ev->u.setting.section, "ui"))
 		return;
 	ui->dirty |= DIRTY_CHAT;
 	if (!strcmp(ev->u.setting.name, "bell")) {
 		ui->bell = ui->settings.bell;
+	} else if (!strcmp(ev->u.setting.name, "roster_offline")) {
+		ui->pane_offline = ui->settings.roster_offline;
+		ui->dirty |= DIRTY_ROSTER;
+	} else if (!strcmp(ev->u.setting.name, "occupants")) {
+		ui_occ_set(ui, ui->settings.occupants);
 	} else if (!strcmp(ev->u.setting.name, "theme")) {
 		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
 			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
@@ -1019,6 +1035,16 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
+	case NT_EV_MUC_JOINED:
+	case NT_EV_MUC_PRESENCE:
+	case NT_EV_MUC_SUBJECT:
+	case NT_EV_MUC_LEFT:
+	case NT_EV_MUC_INVITE:
+	case NT_EV_MUC_OCCUPANTS:
+	case NT_EV_BOOKMARKS:
+	case NT_EV_MUC_CONFIG:
+		ui_rooms_event(ui, ev);
+		break;
 	case NT_EV_HISTORY: {
 		struct window *w = ui_origin(ui, ev->origin);
 
@@ -1053,6 +1079,12 @@ static bool ui_is_command(const char *line, const char *name, const char **arg)
 	return true;
 }
 
+void ui_occ_set(struct ui *ui, bool on)
+{
+	ui->occ_on = on;
+	ui->dirty |= DIRTY_LAYOUT;
+}
+
 bool ui_pane_set(struct ui *ui, bool on)
 {
 	ui->pane_on = on;
@@ -1085,6 +1117,17 @@ void ui_submit(struct ui *ui, const char *line)
 			winlist_printf(ui, cur, WL_ERROR,
 			               "the console is not a chat: /msg NAME opens one");
 		return;
+	}
+	/* A room we left keeps its window, but nobody would read what is
+	 * typed there (the room refuses it). */
+	if (cur->kind == WIN_ROOM && line[0] != '/') {
+		struct room *r = rooms_find(&ui->rooms, cur->jid);
+
+		if (!r || !r->joined) {
+			winlist_printf(ui, cur, WL_ERROR, "you are not in %s: /join %s", cur->jid,
+			               cur->jid);
+			return;
+		}
 	}
 	rc = core_input(ui->core, line, cur->id);
 	/* Answered: the request leaves the Tab cycle and the pane. */
@@ -1238,6 +1281,10 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 	if (settings_copy(&ui->settings, s))
 		log_error("ui: out of memory: the settings are the defaults");
 	ui->bell = s->bell;
+	ui->pane_offline = s->roster_offline;
+	ui->occ_on = s->occupants;
+	ui->show_joins = s->show_joins;
+	ui->room_bell = s->room_bell;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
 	    theme_load(&ui->theme, NULL, &err) == 0)
 		free(err);
@@ -1300,6 +1347,8 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	ui->loop = loop;
 	ui->bell = true;
 	ui->pane_on = true;
+	ui->occ_on = true;
+	ui->show_joins = true;
 	ui->winch_pipe[0] = ui->winch_pipe[1] = -1;
 	input_init(&ui->input);
 	/* Wide characters and wcwidth() need the user's character set. */
@@ -1409,6 +1458,7 @@ void ui_free(struct ui *ui)
 	for (i = 0; i < ui->nknown; i++)
 		free(ui->known[i]);
 	contacts_free(&ui->contacts);
+	rooms_free(&ui->rooms);
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);

@@ -1,6 +1,7 @@
 /* Window contents: scrollback rings and their lines. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,22 @@ static wchar_t *window_short_name(const char *jid)
 	return w;
 }
 
+/* "room/nick": which room a private conversation is in shows. */
+static wchar_t *window_private_name(const char *jid)
+{
+	const char *slash = strchr(jid, '/'), *at = strchr(jid, '@');
+	char *tmp = NULL;
+	wchar_t *w;
+
+	if (!slash)
+		return window_short_name(jid);
+	if (asprintf(&tmp, "%.*s%s", (int)(at && at < slash ? at - jid : 0), jid, slash) < 0)
+		return NULL;
+	w = wstr_from_utf8(tmp, 0, NULL);
+	free(tmp);
+	return w;
+}
+
 int window_set_name(struct window *w, const char *name)
 {
 	wchar_t *wide = wstr_from_utf8(name, 0, NULL);
@@ -37,20 +54,34 @@ int window_set_name(struct window *w, const char *name)
 	return 0;
 }
 
+void window_key_fold(char *key)
+{
+	/* the bare JID in any case, the resource (an occupant's nick) exactly */
+	for (char *p = key; p && *p && *p != '/'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+}
+
 struct window *window_new(unsigned id, const char *jid)
+{
+	return window_new_kind(id, jid, jid ? WIN_CHAT : WIN_CONSOLE);
+}
+
+struct window *window_new_kind(unsigned id, const char *jid, enum window_kind kind)
 {
 	struct window *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
 	w->id = id;
+	w->kind = jid ? kind : WIN_CONSOLE;
 	if (jid) {
 		w->jid = strdup(jid);
 		w->key = strdup(jid);
-		w->name = w->jid ? window_short_name(jid) : NULL;
-		for (char *p = w->key; p && *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p += 'a' - 'A';
+		w->name = !w->jid                 ? NULL
+			  : kind == WIN_PRIVATE ? window_private_name(jid)
+						  : window_short_name(jid);
+		window_key_fold(w->key);
 	} else {
 		w->name = wstr_from_utf8("console", 0, NULL);
 	}

@@ -35,9 +35,10 @@ struct window *winlist_find(struct ui *ui, const char *bare_jid)
 	/* Found by hash: the roster pane asks for every contact it draws. */
 	if (n >= sizeof small && !(key = malloc(n + 1)))
 		return NULL;
-	for (size_t i = 0; i <= n; i++)
-		key[i] = bare_jid[i] >= 'A' && bare_jid[i] <= 'Z' ? bare_jid[i] + ('a' - 'A')
-		                                                  : bare_jid[i];
+	/* the same conversation: the bare JID in any case, the resource (a
+	 * room occupant's nick) exactly */
+	memcpy(key, bare_jid, n + 1);
+	window_key_fold(key);
 	HASH_FIND_STR(ui->by_jid, key, w);
 	if (key != small)
 		free(key);
@@ -129,10 +130,16 @@ struct window *winlist_open(struct ui *ui, const char *bare_jid)
 
 	if (w)
 		return w;
-	w = window_new(++ui->next_id, bare_jid);
+	/* A room's window, or one with an occupant of a room we are in. */
+	w = window_new_kind(++ui->next_id, bare_jid,
+	                    !rooms_find(&ui->rooms, bare_jid) ? WIN_CHAT
+	                    : strchr(bare_jid, '/')           ? WIN_PRIVATE
+	                                                      : WIN_ROOM);
 	if (!w || winlist_append(ui, w))
 		return NULL;
-	{
+	/* A chat takes its contact's name; a room's window keeps the room's
+	 * localpart, a private one "room/nick" (window_new_kind). */
+	if (w->kind == WIN_CHAT) {
 		char *name = ui_name_of(ui, bare_jid);
 
 		/* Without it the window keeps the localpart window_new() gave. */
@@ -153,6 +160,9 @@ void winlist_select(struct ui *ui, size_t index, bool tell_core)
 	if (index != ui->cur) {
 		recall_reset(&winlist_current(ui)->hist);
 		typing_leave(ui);
+		/* A room's window has its subject and occupants beside it. */
+		if ((winlist_current(ui)->kind == WIN_ROOM) != (ui->wins[index]->kind == WIN_ROOM))
+			ui->dirty |= DIRTY_LAYOUT;
 	}
 	ui->cur = index;
 	w = ui->wins[index];
@@ -179,6 +189,8 @@ int winlist_close(struct ui *ui, size_t index)
 	window_free(w);
 	if (ui->cur >= index)
 		ui->cur--;
+	/* The window now shown may have other panes than the one closed. */
+	ui->dirty |= DIRTY_LAYOUT;
 	/* Closing the current window shows its left neighbour: keep the core's
 	 * idea of where plain text goes in step with what is on screen. */
 	winlist_select(ui, ui->cur, true);
@@ -198,16 +210,24 @@ static struct window_line *winlist_added(struct ui *ui, struct window *w, struct
 {
 	if (!l)
 		return NULL;
+	if (ui->mark_highlight) {
+		l->highlight = true;
+		ui->mark_highlight = false;
+	}
 	if (w != winlist_current(ui)) {
 		winlist_activity(ui, w,
-		                 l->kind == WL_MSG_PEER   ? ACT_MSG
+		                 l->highlight             ? ACT_HIGHLIGHT
+		                 : l->kind == WL_MSG_PEER ? ACT_MSG
 		                 : l->kind == WL_PRESENCE ? ACT_NONE
 		                                          : ACT_INFO);
 		if (l->kind == WL_MSG_PEER) {
 			w->unread++;
-			/* The roster pane shows it next to the contact. */
+			/* The roster pane shows it next to the contact or room. */
 			ui->dirty |= DIRTY_ROSTER;
-			if (!l->delayed && ui->bell)
+			/* A room's chatter rings only when it names us, unless
+			 * asked ([rooms] bell). */
+			if (!l->delayed && ui->bell &&
+			    (w->kind != WIN_ROOM || l->highlight || ui->room_bell))
 				ui->bell_pending = true;
 		}
 		return l;
