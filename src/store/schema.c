@@ -221,6 +221,10 @@ const char *const schema_sql[SQL_COUNT] = {
     [SQL_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
     [SQL_KV_SET] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [SQL_KV_DEL] = "DELETE FROM kv WHERE key = ?1",
+    /* the entries of one collection ("roster/item/..."): ?2 is the prefix
+     * with its last byte raised by one */
+    [SQL_KV_RANGE] = "SELECT key, value FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key",
 };
 
 int schema_version(sqlite3 *db, char **err)

@@ -6,7 +6,8 @@
  * when the disk is full or an I/O error occurs; the journal is then
  * replayed into a fresh transaction by the next store_commit(), so a full
  * disk loses nothing while natter runs.  The journal only ever holds one
- * loop pass worth of writes while the disk is healthy. */
+ * batch (the caller's policy: in natter, at most 500 writes or a quarter
+ * of a second) while the disk is healthy. */
 #include "config.h"
 
 #include <errno.h>
@@ -31,8 +32,10 @@
 /* Another natter on the same account is the only other writer; the core
  * thread must not wait on it for long. */
 #define BUSY_TIMEOUT_MS 1000
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-enum op_kind { OP_ADD, OP_DELIVERY, OP_KV };
+enum op_kind { OP_ADD, OP_DELIVERY, OP_KV, OP_KV_DEL };
 
 /* One write of the open batch; its strings live in buf. */
 struct op {
@@ -43,7 +46,7 @@ struct op {
 	const char *sender;      /* OP_ADD: the dedup key's sender (schema.c) */
 	int64_t dkey, akey;      /* OP_ADD: schema_key() of its ids, 0: none */
 	int64_t rkey, ckey;      /* OP_ADD, groupchat: the room's id, the content */
-	const char *key, *value; /* OP_KV */
+	const char *key, *value; /* OP_KV; OP_KV_DEL: key only */
 	char buf[];
 };
 
@@ -65,6 +68,8 @@ struct store {
 	fts5_tokenizer tok;
 	Fts5Tokenizer *tokenizer;
 	struct toks *scratch; /* a body's tokens, reused row after row */
+	struct store_stats stats;
+	int wal_frames; /* pages in the WAL since its last reset */
 };
 
 __attribute__((format(printf, 2, 3))) static void set_err(char **err, const char *fmt, ...)
@@ -134,17 +139,25 @@ static int create_private(const char *path, char **err)
 	return 0;
 }
 
+/* How big the WAL may stay on disk once checkpointed: SQLite truncates it
+ * to this when it starts over. */
+#define WAL_KEEP_BYTES 1048576
+
 static int pragmas(sqlite3 *db, char **err)
 {
 	/* synchronous=NORMAL with WAL: a crash (kill -9) loses nothing
 	 * committed; a power cut may lose the last commits, never the file.
 	 * A burst's dirty pages (index leaves all over the file at a million
 	 * messages) must fit in the cache, or SQLite spills them to the WAL
-	 * and writes them again; the cache grows only as pages are read.  A
-	 * checkpoint every 32 MB of WAL rather than 4 MB writes each hot page
-	 * once for several bursts, and syncs less often. */
+	 * and writes them again; the cache grows only as pages are read.
+	 * Checkpoints are the caller's (store_checkpoint, when the stream is
+	 * quiet): the wal hook below replaces SQLite's automatic one, which
+	 * would copy the WAL into the database in the middle of a burst.
+	 * Statement journals (the savepoint around indexing in a batch) stay
+	 * in memory rather than in a temporary file written for each batch. */
 	static const char sql[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                          " PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;";
+	                          " PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
+	                          " PRAGMA journal_size_limit = " STR(WAL_KEEP_BYTES) ";";
 	char *msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
@@ -153,6 +166,17 @@ static int pragmas(sqlite3 *db, char **err)
 	        msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return -1;
+}
+
+/* After every commit: how many frames the WAL holds. */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = ud;
+
+	(void)db;
+	(void)name;
+	s->wal_frames = frames;
+	return SQLITE_OK;
 }
 
 /* ---- matching rows the full-text index has not seen ---- */
@@ -417,6 +441,7 @@ struct store *store_open(const char *dir, char **err)
 	if (schema_migrate(s->db, err) || pragmas(s->db, err) || setup_match(s, err) ||
 	    prepare_all(s, err))
 		goto fail;
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	rc = step_int64(s->st[SQL_FTS_UPTO], &s->indexed_upto);
 	if (rc == SQLITE_OK)
 		rc = step_int64(s->st[SQL_MAX_ID], &s->max_id);
@@ -571,18 +596,19 @@ static struct op *op_delivery_new(const char *peer, const char *stanza_id,
 	return op;
 }
 
+/* value NULL: the key's removal. */
 static struct op *op_kv_new(const char *key, const char *value)
 {
-	size_t nk = strlen(key), nv = strlen(value);
+	size_t nk = strlen(key), nv = len0(value);
 	struct op *op = calloc(1, sizeof(*op) + nk + nv + 2);
 	char *p;
 
 	if (!op)
 		return NULL;
-	op->kind = OP_KV;
+	op->kind = value ? OP_KV : OP_KV_DEL;
 	p = op->buf;
 	op->key = put(&p, key, nk);
-	op->value = put(&p, value, nv);
+	op->value = put(&p, value, nv ? nv - 1 : 0);
 	return op;
 }
 
@@ -846,6 +872,14 @@ static int exec_op(struct store *s, struct op *op)
 		rc = run(st);
 		op->wrote = rc == SQLITE_OK;
 		return rc;
+	case OP_KV_DEL:
+		st = s->st[SQL_KV_DEL];
+		sqlite3_bind_text(st, 1, op->key, -1, SQLITE_STATIC);
+		rc = run(st);
+		/* kept even when nothing was there: a replay must still
+		 * remove what an earlier op of the batch put */
+		op->wrote = rc == SQLITE_OK;
+		return rc;
 	}
 	return SQLITE_MISUSE;
 }
@@ -1058,8 +1092,52 @@ int store_kv_set(struct store *s, const char *key, const char *value, char **err
 	return write_op(s, op, err);
 }
 
-int store_commit(struct store *s, char **err)
+int store_kv_del(struct store *s, const char *key, char **err)
 {
+	struct op *op;
+
+	if (!usable(s, err))
+		return -1;
+	if (!key) {
+		set_err(err, "a cache entry needs a key");
+		return -1;
+	}
+	op = op_kv_new(key, NULL);
+	if (!op) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	return write_op(s, op, err);
+}
+
+static int index_chunk(struct store *s, int max_rows, int64_t *upto, int64_t *n);
+
+/* Indexes (part of) the batch in its own transaction, when the index was
+ * caught up before it: the rows are then written once with their index
+ * rather than in a transaction of their own afterwards.  A savepoint keeps
+ * the index and fts_state.upto together if a statement fails; the batch
+ * goes on without them (store_index_some catches up later).  Returns the
+ * new upto, or 0 when nothing was indexed. */
+static int64_t index_in_batch(struct store *s, int max_rows)
+{
+	int64_t upto = 0, n = 0;
+	int rc;
+
+	if (max_rows <= 0 || store_index_behind(s) || !s->batch_max)
+		return 0;
+	if (sqlite3_exec(s->db, "SAVEPOINT natter_index", NULL, NULL, NULL) != SQLITE_OK)
+		return 0;
+	rc = index_chunk(s, max_rows, &upto, &n);
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK TO natter_index", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "RELEASE natter_index", NULL, NULL, NULL);
+	return rc == SQLITE_OK && n ? upto : 0;
+}
+
+int store_commit_indexed(struct store *s, int index_rows, char **err)
+{
+	int64_t upto;
 	int rc;
 
 	if (!usable(s, err))
@@ -1068,26 +1146,77 @@ int store_commit(struct store *s, char **err)
 		return -1;
 	if (!s->in_txn)
 		return 0;
-	rc = run(s->st[SQL_COMMIT]);
+	upto = s->broken ? 0 : index_in_batch(s, index_rows);
+	rc = sqlite3_get_autocommit(s->db) ? SQLITE_ABORT : run(s->st[SQL_COMMIT]);
 	if (rc != SQLITE_OK) {
 		break_batch(s, rc);
 		set_kept_err(s, err);
 		return -1;
 	}
 	s->in_txn = false;
+	s->stats.commits++;
 	journal_clear(s);
 	if (s->batch_max > s->max_id)
 		s->max_id = s->batch_max;
 	s->batch_max = 0;
+	if (upto) {
+		s->stats.index_passes++;
+		s->indexed_upto = upto;
+		if (upto > s->max_id)
+			s->max_id = upto;
+	}
 	return 0;
 }
 
-/* The rows go in id order, so one number says what is indexed, and it
- * moves in the transaction that indexes (schema.c). */
-int store_index_some(struct store *s, int max_rows, char **err)
+int store_commit(struct store *s, char **err)
+{
+	return store_commit_indexed(s, 0, err);
+}
+
+/* Indexes the next max_rows rows above fts_state.upto in the open
+ * transaction, moving upto with them.  The rows go in id order, so one
+ * number says what is indexed, and it moves in the transaction that
+ * indexes (schema.c).  *upto gets the new value, *n the count; an SQLite
+ * result code. */
+static int index_chunk(struct store *s, int max_rows, int64_t *upto, int64_t *n)
 {
 	sqlite3_stmt *st;
-	int64_t upto, end, n;
+	int64_t end;
+	int rc;
+
+	*n = 0;
+	rc = step_int64(s->st[SQL_FTS_UPTO], upto);
+	if (rc != SQLITE_OK)
+		return rc;
+	st = s->st[SQL_FTS_CHUNK_END];
+	sqlite3_bind_int64(st, 1, *upto);
+	sqlite3_bind_int(st, 2, max_rows);
+	rc = sqlite3_step(st);
+	end = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return rc;
+	if (!*n)
+		return SQLITE_OK;
+	st = s->st[SQL_FTS_INDEX];
+	sqlite3_bind_int64(st, 1, *upto);
+	sqlite3_bind_int64(st, 2, end);
+	rc = run(st);
+	if (rc == SQLITE_OK) {
+		st = s->st[SQL_FTS_SET_UPTO];
+		sqlite3_bind_int64(st, 1, end);
+		rc = run(st);
+	}
+	if (rc == SQLITE_OK)
+		*upto = end;
+	return rc;
+}
+
+int store_index_some(struct store *s, int max_rows, char **err)
+{
+	int64_t upto, n;
 	int rc;
 
 	if (!usable(s, err))
@@ -1097,49 +1226,23 @@ int store_index_some(struct store *s, int max_rows, char **err)
 	if (max_rows <= 0 || s->in_txn || s->broken)
 		return 0;
 	rc = run(s->st[SQL_BEGIN]);
-	if (rc != SQLITE_OK)
-		goto fail;
-	rc = step_int64(s->st[SQL_FTS_UPTO], &upto);
-	if (rc != SQLITE_OK)
-		goto fail;
-	st = s->st[SQL_FTS_CHUNK_END];
-	sqlite3_bind_int64(st, 1, upto);
-	sqlite3_bind_int(st, 2, max_rows);
-	rc = sqlite3_step(st);
-	end = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW)
-		goto fail;
-	if (n) {
-		st = s->st[SQL_FTS_INDEX];
-		sqlite3_bind_int64(st, 1, upto);
-		sqlite3_bind_int64(st, 2, end);
-		rc = run(st);
-		if (rc == SQLITE_OK) {
-			st = s->st[SQL_FTS_SET_UPTO];
-			sqlite3_bind_int64(st, 1, end);
-			rc = run(st);
-		}
-		if (rc == SQLITE_OK)
-			rc = run(s->st[SQL_COMMIT]);
-		if (rc != SQLITE_OK)
-			goto fail;
-		upto = end;
-	} else {
-		run(s->st[SQL_ROLLBACK]);
+	if (rc == SQLITE_OK)
+		rc = index_chunk(s, max_rows, &upto, &n);
+	if (rc == SQLITE_OK)
+		rc = run(s->st[n ? SQL_COMMIT : SQL_ROLLBACK]);
+	if (rc != SQLITE_OK) {
+		set_err(err, "cannot index the history: %s", sqlite3_errmsg(s->db));
+		if (!sqlite3_get_autocommit(s->db))
+			run(s->st[SQL_ROLLBACK]);
+		return -1;
 	}
+	if (n)
+		s->stats.index_passes++;
 	s->indexed_upto = upto;
 	/* a short chunk reached the newest row, another writer's too */
 	if (n < max_rows || upto > s->max_id)
 		s->max_id = upto;
 	return (int)n;
-fail:
-	set_err(err, "cannot index the history: %s", sqlite3_errmsg(s->db));
-	if (!sqlite3_get_autocommit(s->db))
-		run(s->st[SQL_ROLLBACK]);
-	return -1;
 }
 
 bool store_index_behind(const struct store *s)
@@ -1366,15 +1469,21 @@ int store_kv_get(struct store *s, const char *key, char **value, char **err)
 {
 	sqlite3_stmt *st;
 	const char *v = NULL;
+	bool journaled = false;
 	int rc;
 
 	*value = NULL;
 	if (!usable(s, err))
 		return -1;
 	/* while the disk is full the newest value is only in the journal */
-	for (struct op *op = s->broken ? s->head : NULL; op; op = op->next)
-		if (op->kind == OP_KV && !strcmp(op->key, key))
+	for (struct op *op = s->broken ? s->head : NULL; op; op = op->next) {
+		if ((op->kind == OP_KV || op->kind == OP_KV_DEL) && !strcmp(op->key, key)) {
 			v = op->value;
+			journaled = true;
+		}
+	}
+	if (journaled && !v)
+		return 0;
 	if (v) {
 		*value = strdup(v);
 		goto out;
@@ -1398,6 +1507,92 @@ out:
 		return -1;
 	}
 	return 1;
+}
+
+int store_wal_pages(const struct store *s)
+{
+	return s ? s->wal_frames : 0;
+}
+
+int store_checkpoint(struct store *s, char **err)
+{
+	int rc, frames = 0, done = 0;
+
+	if (!usable(s, err))
+		return -1;
+	/* never inside a batch: the caller commits first */
+	if (s->in_txn || s->broken)
+		return 1;
+	/* TRUNCATE waits for readers through the busy handler; natter's
+	 * loop must not, so the handler is off: a reader (another natter, a
+	 * script) only makes this a PASSIVE checkpoint, tried again later. */
+	sqlite3_busy_timeout(s->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &frames, &done);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		/* what no reader needs was still copied */
+		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+		                               &done);
+		if (rc == SQLITE_OK)
+			rc = SQLITE_BUSY;
+	}
+	s->stats.checkpoints++;
+	if (rc == SQLITE_OK) {
+		s->wal_frames = 0;
+		return 0;
+	}
+	if (rc == SQLITE_BUSY)
+		return 1;
+	set_err(err, "cannot checkpoint the history: %s", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+void store_get_stats(const struct store *s, struct store_stats *out)
+{
+	if (s)
+		*out = s->stats;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+int store_kv_each(struct store *s, const char *prefix, store_kv_fn fn, void *ud, char **err)
+{
+	size_t n = strlen(prefix);
+	sqlite3_stmt *st;
+	char *upper;
+	int rc, count = 0;
+
+	if (!usable(s, err))
+		return -1;
+	if (!n || (unsigned char)prefix[n - 1] == 0xff) {
+		set_err(err, "a collection needs a prefix that does not end in byte 0xff");
+		return -1;
+	}
+	upper = strdup(prefix);
+	if (!upper) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	upper[n - 1]++;
+	st = s->st[SQL_KV_RANGE];
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, upper, -1, SQLITE_STATIC);
+	s->reading = true;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = col_text(st, 0), *v = col_text(st, 1);
+
+		fn(k ? k : "", v ? v : "", ud);
+		count++;
+	}
+	s->reading = false;
+	if (rc != SQLITE_DONE) {
+		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+		count = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	free(upper);
+	return count;
 }
 
 struct sqlite3 *store_sqlite(struct store *s)

@@ -3,9 +3,10 @@
  * One database per account, WAL mode, synchronous=NORMAL, numbered
  * migrations (PRAGMA user_version) each in a transaction, bound parameters
  * and statements prepared once.  Writes are grouped: store_add() and
- * friends join the open batch, and store_commit() — which the core calls
- * once per event-loop pass, before the loop sleeps — commits it in one
- * transaction.  Nothing here knows XMPP or the front ends. */
+ * friends join the open batch, and store_commit() commits it in one
+ * transaction; the core decides when (core/history.c: by size and age,
+ * and when the stream goes quiet), and when to checkpoint the WAL.
+ * Nothing here knows XMPP or the front ends. */
 #ifndef NATTER_STORE_STORE_H
 #define NATTER_STORE_STORE_H
 
@@ -72,6 +73,9 @@ int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
  * batch is kept in memory and retried by the next call: nothing is lost
  * while natter runs; -1 with *err then. */
 int store_commit(struct store *s, char **err);
+/* The same, indexing up to index_rows of the batch's rows for search in
+ * the same transaction when the index had caught up before the batch. */
+int store_commit_indexed(struct store *s, int index_rows, char **err);
 /* Rows added since the last successful commit. */
 size_t store_pending(const struct store *s);
 
@@ -112,6 +116,31 @@ char *store_last_archive_id(struct store *s, char **err);
  * opaque string (JSON).  get: 1 found (*value malloc'd), 0 absent, -1. */
 int store_kv_get(struct store *s, const char *key, char **value, char **err);
 int store_kv_set(struct store *s, const char *key, const char *value, char **err);
+/* Removes key (nothing happens when it is absent); with the open batch. */
+int store_kv_del(struct store *s, const char *key, char **err);
+/* A collection is the entries whose keys share a prefix ("roster/item/"),
+ * so that one entry changes without rewriting the others.  Calls fn for
+ * each, in key order (the strings live during the call; fn must not use
+ * the store); the count, or -1 with *err. */
+typedef void (*store_kv_fn)(const char *key, const char *value, void *ud);
+int store_kv_each(struct store *s, const char *prefix, store_kv_fn fn, void *ud, char **err);
+
+/* Pages the write-ahead log holds since it was last emptied.  SQLite does
+ * not checkpoint on its own here: the caller does, when it is quiet. */
+int store_wal_pages(const struct store *s);
+/* Copies the WAL into the database and truncates it; never waits for a
+ * reader.  0 done, 1 not all of it (a reader, or a batch open: try again
+ * later), -1 with *err. */
+int store_checkpoint(struct store *s, char **err);
+
+/* What the store has done since it was opened: for the benchmark and the
+ * tests of the commit policy. */
+struct store_stats {
+	uint64_t commits;      /* batches committed */
+	uint64_t index_passes; /* store_index_some() transactions that indexed rows */
+	uint64_t checkpoints;  /* WAL checkpoints natter ran */
+};
+void store_get_stats(const struct store *s, struct store_stats *out);
 
 /* The SQLite connection, for the tests and the benchmark (query plans,
  * fault injection); the rest of natter goes through the functions above. */

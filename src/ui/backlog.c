@@ -170,7 +170,7 @@ static void backlog_make_room(struct ui *ui, struct window *w)
 	unsigned rows;
 
 	if (w->count < WINDOW_SCROLLBACK)
-		return;
+		return; /* the ring grows: nothing gives way */
 	rows = (unsigned)draw_line_rows(ui, window_line_at(w, w->count - 1));
 	w->scroll = w->scroll > rows ? w->scroll - rows : 0;
 }

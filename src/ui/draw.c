@@ -585,12 +585,19 @@ static int draw_rooms(struct ui *ui, int y, int rows, int width)
 	return y;
 }
 
+/* What a draw needs of each contact, worked out once per draw rather than
+ * once per group it is listed under. */
+struct draw_seen {
+	bool shown, online;
+};
+
 /* Rooms first, then requests (they wait for an answer), then each group's
  * contacts; a contact in several groups is listed under each. */
 static void draw_roster(struct ui *ui)
 {
 	struct contacts *c = &ui->contacts;
 	int rows = getmaxy(ui->roster), width = PANE_WIDTH - 1, y = 0;
+	struct draw_seen *seen = calloc(c->n ? c->n : 1, sizeof(*seen));
 	const char **groups;
 	size_t ng = 0, g, i, hidden = 0;
 
@@ -607,7 +614,14 @@ static void draw_roster(struct ui *ui)
 			draw_utf8(ui, ui->roster, y, 3, width, c->pending[i], TH_ROSTER);
 		}
 	}
-	groups = draw_groups(ui, &ng);
+	groups = seen ? draw_groups(ui, &ng) : NULL;
+	for (i = 0; groups && i < c->n; i++) {
+		if (!c->v[i]->in_roster)
+			continue;
+		seen[i].online = contact_show(c->v[i]) != SHOW_OFFLINE;
+		seen[i].shown = draw_contact_shown(ui, c->v[i]);
+		hidden += !seen[i].shown;
+	}
 	for (g = 0; groups && g < ng && y < rows; g++) {
 		size_t online = 0, total = 0, shown = 0;
 		wchar_t count[32];
@@ -619,8 +633,8 @@ static void draw_roster(struct ui *ui)
 			if (!ct->in_roster || !draw_in_group(ct, groups[g]))
 				continue;
 			total++;
-			online += contact_show(ct) != SHOW_OFFLINE;
-			if (!draw_contact_shown(ui, ct))
+			online += seen[i].online;
+			if (!seen[i].shown)
 				continue;
 			shown++;
 			if (y < rows)
@@ -638,8 +652,6 @@ static void draw_roster(struct ui *ui)
 	if (!groups || (!ng && !c->npending && !y))
 		draw_utf8(ui, ui->roster, y++, 1, width, groups ? "no contacts" : "out of memory",
 		          TH_ROSTER_SUB);
-	for (i = 0; i < c->n; i++)
-		hidden += c->v[i]->in_roster && !draw_contact_shown(ui, c->v[i]);
 	if (hidden && y < rows) {
 		wchar_t note[48];
 
@@ -647,6 +659,7 @@ static void draw_roster(struct ui *ui)
 		draw_text(ui, ui->roster, rows - 1, 1, width, note, TH_ROSTER_SUB);
 	}
 	free(groups);
+	free(seen);
 	wnoutrefresh(ui->roster);
 }
 

@@ -150,19 +150,27 @@ static const char **keys_jids(struct ui *ui)
 {
 	struct contacts *c = &ui->contacts;
 	const char **j = calloc(ui->nwins + c->n + ui->nknown + 1, sizeof(*j));
-	size_t i, k, n = 0;
+	size_t i, k, n = 0, wins;
 
 	if (!j)
 		return NULL;
 	for (i = 1; i < ui->nwins; i++)
-		j[n++] = ui->wins[i]->jid;
+		if (ui->wins[i]->jid)
+			j[n++] = ui->wins[i]->jid;
+	wins = n;
 	for (i = 0; i < c->n; i++)
 		if (c->v[i]->in_roster && !winlist_find(ui, c->v[i]->jid))
 			j[n++] = c->v[i]->jid;
+	/* The remembered ones are never roster contacts (ui.c): only the open
+	 * windows can hold them already. */
 	for (i = 0; i < ui->nknown; i++) {
-		for (k = 0; k < n && strcasecmp(j[k], ui->known[i]); k++)
+		struct contact *ct = contacts_find(c, ui->known[i]);
+
+		if (ct && ct->in_roster)
+			continue;
+		for (k = 0; k < wins && strcasecmp(j[k], ui->known[i]); k++)
 			;
-		if (k == n)
+		if (k == wins)
 			j[n++] = ui->known[i];
 	}
 	return j;

@@ -123,9 +123,14 @@ char *ui_nick(const char *jid)
 
 static void ui_remember_jid(struct ui *ui, const char *bare)
 {
+	struct contact *ct = contacts_find(&ui->contacts, bare);
 	size_t i;
 	char *dup;
 
+	/* Completion offers the roster anyway: only others are remembered,
+	 * and a roster's worth of presence costs no scan of this list. */
+	if (ct && ct->in_roster)
+		return;
 	for (i = 0; i < ui->nknown; i++)
 		if (!strcasecmp(ui->known[i], bare))
 			return;
@@ -428,6 +433,15 @@ static bool ui_from_self(struct ui *ui, const char *from)
 	return strcspn(from, "/") == n && !strncasecmp(from, me, n);
 }
 
+/* Whether a message from bare (no window yet) opens one: always for a
+ * contact, for a stranger while fewer than UI_STRANGER_WINDOWS are open. */
+static bool ui_opens_window(struct ui *ui, const char *bare)
+{
+	struct contact *ct = contacts_find(&ui->contacts, bare);
+
+	return (ct && ct->in_roster) || ui->stranger_windows < UI_STRANGER_WINDOWS;
+}
+
 static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 {
 	const typeof(ev->u.message) *m = &ev->u.message;
@@ -439,7 +453,7 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	struct window *w = NULL;
 	char *bare, *nick;
 	time_t when = ui_event_time(m->ts_ms);
-	bool fresh = false;
+	bool fresh = false, waiting = false;
 
 	/* Chat states and receipts have events of their own. */
 	if (!m->body && !m->xhtml)
@@ -451,15 +465,31 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	}
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
-		fresh = !winlist_find(ui, bare);
-		w = winlist_open(ui, bare);
+		w = winlist_find(ui, bare);
+		fresh = !w;
+		if (fresh && !own && !ui_opens_window(ui, bare)) {
+			/* It waits, with who sent it, until the user opens it. */
+			w = winlist_strangers(ui);
+			waiting = w != NULL;
+			fresh = false;
+		} else if (fresh) {
+			struct contact *ct = contacts_find(&ui->contacts, bare);
+
+			w = winlist_open(ui, bare);
+			if (w && !own && !(ct && ct->in_roster)) {
+				w->by_stranger = true;
+				ui->stranger_windows++;
+			}
+		}
 		ui_remember_jid(ui, bare);
 	}
 	if (!w)
 		w = winlist_console(ui);
 	/* A message ends the typing it announced (XEP-0085: it implies active). */
-	if (!own && w != winlist_console(ui) && !m->delayed)
+	if (!own && !waiting && w != winlist_console(ui) && !m->delayed)
 		ui_set_peer_state(ui, w, PEER_IDLE);
+	/* Anyone not in the roster is shown by full JID (the strangers'
+	 * window too: there it says who sent each message). */
 	nick = own ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, bare);
 	if (m->type && !strcmp(m->type, "error")) {
 		/* A bounce is the server's word about our message, never the
@@ -675,6 +705,10 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 	if (contacts_pending_replace(&ui->contacts, r, n))
 		log_error("ui: out of memory: some requests are not offered on Tab");
 	ui->dirty |= DIRTY_ROSTER;
+	/* Without an origin it is the core's list after it dropped some (the
+	 * info before says so), not the answer to /sub pending. */
+	if (!ev->origin)
+		return;
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
@@ -1143,6 +1177,7 @@ static void ui_on_winch(struct loop *loop, int fd, short revents, void *ud)
 
 	while (read(fd, buf, sizeof buf) > 0)
 		;
+	((struct ui *)ud)->keyed = true;
 	ui_resized(ud);
 }
 
@@ -1151,6 +1186,7 @@ static void ui_keys_more(struct loop *loop, void *ud)
 	struct ui *ui = ud;
 
 	ui->keys_timer = 0;
+	ui->keyed = true;
 	if (keys_read(ui))
 		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
 }
@@ -1168,18 +1204,40 @@ static void ui_on_stdin(struct loop *loop, int fd, short revents, void *ud)
 			loop_stop(loop);
 		return;
 	}
+	ui->keyed = true;
 	if (!ui->keys_timer && keys_read(ui))
 		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
 }
 
+static void ui_draw_due(struct loop *loop, void *ud)
+{
+	(void)loop;
+	((struct ui *)ud)->draw_timer = 0;
+}
+
+/* Draws before the loop sleeps: at once after a key (or a resize), but
+ * for what the network changed at most every UI_DRAW_MS, so a flood of
+ * messages or presences costs a few screens a second, not one per batch. */
 static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
+	uint64_t now = loop_time(loop);
 
 	/* No reconnection followed in this pass: the disconnection stands. */
 	ui_flush_offline(ui);
-	if (ui->dirty || ui->bell_pending)
-		draw_screen(ui);
+	if (!ui->dirty && !ui->bell_pending)
+		return;
+	if (!ui->keyed && ui->drawn_at && now < ui->drawn_at + UI_DRAW_MS) {
+		if (!ui->draw_timer)
+			ui->draw_timer =
+			    loop_timer_add(loop, ui->drawn_at + UI_DRAW_MS - now, ui_draw_due, ui);
+		return;
+	}
+	loop_timer_cancel(loop, ui->draw_timer);
+	ui->draw_timer = 0;
+	ui->keyed = false;
+	ui->drawn_at = now;
+	draw_screen(ui);
 }
 
 /* $XDG_STATE_HOME/natter/natter.log, private: the log must not draw on
@@ -1355,6 +1413,10 @@ void ui_attach(struct ui *ui, struct core *core)
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
 	ui->dirty |= DIRTY_STATUS;
+	/* The first screen goes up now, before the core opens the history and
+	 * starts the network thread: nothing on it needs them. */
+	draw_screen(ui);
+	ui->drawn_at = loop_time(ui->loop);
 }
 
 void ui_free(struct ui *ui)
@@ -1385,9 +1447,11 @@ void ui_free(struct ui *ui)
 	}
 	loop_timer_cancel(ui->loop, ui->countdown);
 	loop_timer_cancel(ui->loop, ui->keys_timer);
+	loop_timer_cancel(ui->loop, ui->draw_timer);
 	typing_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
+	HASH_CLEAR(hh, ui->by_jid);
 	for (i = 0; i < ui->nwins; i++)
 		window_free(ui->wins[i]);
 	free(ui->wins);

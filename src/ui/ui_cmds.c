@@ -56,6 +56,7 @@ static int ui_cmds_win(struct cmd_call *call)
 		winlist_select(ui, (size_t)n - 1, true);
 		return 0;
 	}
+	/* by JID or by the tab's name ("strangers" too) */
 	w = winlist_find_name(ui, arg);
 	if (!w) {
 		return reply(call, true, "/win: no window for %s", arg);
@@ -246,11 +247,11 @@ static const struct cmd_entry ui_cmds_table[] = {
     },
     {
         .name = "win",
-        .usage = "N|next|prev|JID",
+        .usage = "N|next|prev|JID|strangers",
         .help = "switch to window N (Alt-1..9, Alt-Left/Right)",
         .min_args = 1,
         .max_args = 1,
-        .complete = {"next|prev|@jid"},
+        .complete = {"next|prev|strangers|@jid"},
         .exec = ui_cmds_win,
     },
     {

@@ -40,6 +40,11 @@ enum ui_dirty {
 #define OCC_MIN_CHAT 40
 
 #define UI_KNOWN_JIDS  512 /* contacts remembered for tab completion */
+/* Anyone may write to us: strangers' messages open windows of their own
+ * until this many are open, then wait in one "strangers" window. */
+#define UI_STRANGER_WINDOWS 10
+/* What the network changes is drawn at most this often (ms); keys at once. */
+#define UI_DRAW_MS 40
 #define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
 
 /* Our own XEP-0085 state towards the peer of the window being typed in. */
@@ -53,6 +58,9 @@ struct ui {
 	bool bell;         /* ring for messages in other windows (settings [ui] bell) */
 	bool bell_pending; /* rung once by the next draw, however many arrived */
 	unsigned dirty;
+	bool keyed;          /* a key or resize since the last draw: draw at once */
+	uint64_t drawn_at;   /* loop time of the last draw */
+	uint64_t draw_timer; /* the next draw of what the network changed */
 
 	/* Panes; NULL while the terminal is too small to show them (roster
 	 * also while hidden).  draw_layout() owns the split: roster left of
@@ -74,6 +82,8 @@ struct ui {
 	struct window **wins; /* wins[0] is the console */
 	size_t nwins, cur;
 	unsigned next_id;
+	struct window *by_jid;     /* the chat windows by key (window.h) */
+	size_t stranger_windows;   /* windows opened by strangers' messages */
 
 	struct input input;
 	/* Tab completion cycling through several candidates. */

@@ -12,9 +12,9 @@
 #include "ui/backlog.h"
 #include "ui/draw.h"
 #include "ui/typing.h"
-#include "ui/wstr.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
+#include "ui/wstr.h"
 
 struct window *winlist_current(struct ui *ui)
 {
@@ -26,23 +26,67 @@ struct window *winlist_console(struct ui *ui)
 	return ui->wins[0];
 }
 
-/* The same conversation: the bare JID in any case, the resource (a
- * room occupant's nick) exactly. */
-static bool winlist_same(const char *a, const char *b)
-{
-	size_t n = strcspn(a, "/");
-
-	return n == strcspn(b, "/") && !strncasecmp(a, b, n) && !strcmp(a + n, b + n);
-}
-
 struct window *winlist_find(struct ui *ui, const char *bare_jid)
 {
+	struct window *w = NULL;
+	char small[256], *key = small;
+	size_t n = strlen(bare_jid);
+
+	/* Found by hash: the roster pane asks for every contact it draws. */
+	if (n >= sizeof small && !(key = malloc(n + 1)))
+		return NULL;
+	/* the same conversation: the bare JID in any case, the resource (a
+	 * room occupant's nick) exactly */
+	memcpy(key, bare_jid, n + 1);
+	window_key_fold(key);
+	HASH_FIND_STR(ui->by_jid, key, w);
+	if (key != small)
+		free(key);
+	return w;
+}
+
+/* Appends w to the list; 0, or -1 on ENOMEM (w is then freed). */
+static int winlist_append(struct ui *ui, struct window *w)
+{
+	struct window **arr = realloc(ui->wins, (ui->nwins + 1) * sizeof(*arr));
+
+	if (!arr) {
+		window_free(w);
+		return -1;
+	}
+	ui->wins = arr;
+	ui->wins[ui->nwins++] = w;
+	if (w->key)
+		HASH_ADD_KEYPTR(hh, ui->by_jid, w->key, strlen(w->key), w);
+	ui->dirty |= DIRTY_STATUS;
+	return 0;
+}
+
+struct window *winlist_strangers(struct ui *ui)
+{
+	struct window *w;
 	size_t i;
 
 	for (i = 1; i < ui->nwins; i++)
-		if (winlist_same(ui->wins[i]->jid, bare_jid))
+		if (ui->wins[i]->strangers)
 			return ui->wins[i];
-	return NULL;
+	w = window_new(++ui->next_id, NULL);
+	if (!w)
+		return NULL;
+	free(w->name);
+	w->name = wstr_from_utf8("strangers", 0, NULL);
+	w->strangers = true;
+	if (!w->name) {
+		window_free(w);
+		return NULL;
+	}
+	if (winlist_append(ui, w))
+		return NULL;
+	winlist_printf(ui, w, WL_INFO,
+	               "messages from people who are not in your roster wait here once %d of "
+	               "them have windows of their own; /msg JID opens the conversation",
+	               UI_STRANGER_WINDOWS);
+	return w;
 }
 
 struct window *winlist_find_name(struct ui *ui, const char *name)
@@ -82,20 +126,16 @@ size_t winlist_index(struct ui *ui, const struct window *w)
 
 struct window *winlist_open(struct ui *ui, const char *bare_jid)
 {
-	struct window *w = winlist_find(ui, bare_jid), **arr;
+	struct window *w = winlist_find(ui, bare_jid);
 
 	if (w)
 		return w;
-	arr = realloc(ui->wins, (ui->nwins + 1) * sizeof(*arr));
-	if (!arr)
-		return NULL;
-	ui->wins = arr;
 	/* A room's window, or one with an occupant of a room we are in. */
 	w = window_new_kind(++ui->next_id, bare_jid,
 	                    !rooms_find(&ui->rooms, bare_jid) ? WIN_CHAT
 	                    : strchr(bare_jid, '/')           ? WIN_PRIVATE
 	                                                      : WIN_ROOM);
-	if (!w)
+	if (!w || winlist_append(ui, w))
 		return NULL;
 	/* A chat takes its contact's name; a room's window keeps the room's
 	 * localpart, a private one "room/nick" (window_new_kind). */
@@ -107,8 +147,6 @@ struct window *winlist_open(struct ui *ui, const char *bare_jid)
 			window_set_name(w, name);
 		free(name);
 	}
-	ui->wins[ui->nwins++] = w;
-	ui->dirty |= DIRTY_STATUS;
 	backlog_open(ui, w);
 	return w;
 }
@@ -145,6 +183,9 @@ int winlist_close(struct ui *ui, size_t index)
 	memmove(ui->wins + index, ui->wins + index + 1,
 	        (ui->nwins - index - 1) * sizeof(*ui->wins));
 	ui->nwins--;
+	if (w->key)
+		HASH_DEL(ui->by_jid, w);
+	ui->stranger_windows -= w->by_stranger;
 	window_free(w);
 	if (ui->cur >= index)
 		ui->cur--;

@@ -54,7 +54,7 @@ CORE_TESTS = tests/unit/test_core tests/unit/test_core_chat tests/unit/test_core
 	tests/unit/test_core_roster tests/unit/test_core_presence tests/unit/test_core_disco \
 	tests/unit/test_core_connection tests/unit/test_core_vcard tests/unit/test_core_replies \
 	tests/unit/test_core_ibr tests/unit/test_core_history tests/unit/test_core_help \
-	tests/unit/test_core_muc
+	tests/unit/test_core_muc tests/unit/test_bounds
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS)
 tests_unit_test_core_SOURCES = tests/unit/test_core.c
@@ -96,6 +96,10 @@ tests_unit_test_core_muc_LDADD = $(CORE_LDADD)
 tests_unit_test_core_help_SOURCES = tests/unit/test_core_help.c
 tests_unit_test_core_help_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_help_LDADD = $(CORE_LDADD)
+# What strangers can make natter keep, and how the store writes at scale.
+tests_unit_test_bounds_SOURCES = tests/unit/test_bounds.c
+tests_unit_test_bounds_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bounds_LDADD = $(CORE_LDADD)
 
 # The terminal UI's parts that need no terminal (ncurses is linked, never
 # started).
