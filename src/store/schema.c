@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "store/fts_tokenizer.h"
 #include "store/schema.h"
 
 /* Version 1.
@@ -131,8 +132,20 @@ static const char v3[] =
     "CREATE INDEX messages_rkey ON messages (rkey) WHERE rkey IS NOT NULL;"
     "CREATE INDEX messages_ckey ON messages (ckey) WHERE ckey IS NOT NULL;";
 
+/* Version 4: the index is rebuilt with natter's tokenizer
+ * (fts_tokenizer.h), which indexes the characters of scripts written
+ * without spaces one by one, so that searching them finds substrings.
+ * upto = 0 hands every row to store_index_some(), which indexes them in
+ * chunks while natter is idle; until then search reads the rows not
+ * indexed yet directly, as for a burst. */
+static const char v4[] =
+    "DROP TABLE messages_fts;"
+    "CREATE VIRTUAL TABLE messages_fts USING fts5 (body, content = 'messages',"
+    " content_rowid = 'id', columnsize = 0, tokenize = '" FTS_TOKENIZER " remove_diacritics 2');"
+    "UPDATE fts_state SET upto = 0;";
+
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1, v2, v3};
+static const char *const migrations[] = {v1, v2, v3, v4};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");

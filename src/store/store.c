@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "config/paths.h"
+#include "store/fts_tokenizer.h"
 #include "store/schema.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -189,8 +190,17 @@ struct toks {
 	size_t *off;
 	size_t n, ncap;
 	size_t *ends; /* a query's words: where each one's tokens end */
+	bool *prefix; /* and whether the last of them is a prefix */
 	size_t nwords;
 };
+
+/* The part of a searched word that is looked for: "pas*" looks for words
+ * starting with "pas", as FTS5's prefix queries do. */
+static size_t word_stem(const char *word, size_t len, bool *prefix)
+{
+	*prefix = len > 1 && word[len - 1] == '*';
+	return *prefix ? len - 1 : len;
+}
 
 static int take_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
 {
@@ -238,6 +248,7 @@ static void toks_free(void *p)
 	free(t->buf);
 	free(t->off);
 	free(t->ends);
+	free(t->prefix);
 	free(t);
 }
 
@@ -255,17 +266,24 @@ static struct toks *query_toks(struct store *s, const char *text)
 	static const char space[] = " \t\n\r\f\v";
 	struct toks *t = calloc(1, sizeof(*t));
 
-	if (!t || !(t->ends = malloc((strlen(text) / 2 + 1) * sizeof(*t->ends)))) {
+	size_t maxwords = strlen(text) / 2 + 1;
+
+	if (!t || !(t->ends = malloc(maxwords * sizeof(*t->ends))) ||
+	    !(t->prefix = malloc(maxwords * sizeof(*t->prefix)))) {
 		toks_free(t);
 		return NULL;
 	}
 	for (const char *p = text + strspn(text, space); *p; p += strspn(p, space)) {
 		size_t w = strcspn(p, space);
+		bool prefix;
+		size_t stem = word_stem(p, w, &prefix);
 
-		if (tokenize(s, t, FTS5_TOKENIZE_QUERY, p, w) != SQLITE_OK) {
+		if (tokenize(s, t, FTS5_TOKENIZE_QUERY | (prefix ? FTS5_TOKENIZE_PREFIX : 0), p,
+		             stem) != SQLITE_OK) {
 			toks_free(t);
 			return NULL;
 		}
+		t->prefix[t->nwords] = prefix;
 		t->ends[t->nwords++] = t->n;
 		p += w;
 	}
@@ -293,6 +311,12 @@ static bool toks_match(const struct toks *body, const struct toks *q)
 			while (j < nt &&
 			       !strcmp(body->buf + body->off[i + j], q->buf + q->off[start + j]))
 				j++;
+			/* a prefix word's last token needs only start the body's */
+			if (j == nt - 1 && q->prefix[w]) {
+				const char *qt = q->buf + q->off[start + j];
+
+				j += !strncmp(body->buf + body->off[i + j], qt, strlen(qt));
+			}
 			found = j == nt;
 		}
 		if (!found)
@@ -342,16 +366,9 @@ static void match_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static int setup_match(struct store *s, char **err)
 {
 	static const char *args[] = {"remove_diacritics", "2"};
-	fts5_api *api = NULL;
-	sqlite3_stmt *st;
 	void *ud = NULL;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", NULL);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
-	if (!api || api->xFindTokenizer(api, "unicode61", &ud, &s->tok) != SQLITE_OK ||
+	if (fts_tokenizer_find(s->db, &ud, &s->tok) != SQLITE_OK ||
 	    s->tok.xCreate(ud, args, 2, &s->tokenizer) != SQLITE_OK) {
 		s->tokenizer = NULL;
 		set_err(err, "cannot set up full-text search: %s", sqlite3_errmsg(s->db));
@@ -438,6 +455,10 @@ struct store *store_open(const char *dir, char **err)
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* the version check comes first: a newer natter's file is left as
 	 * it is, journal mode included */
+	if (fts_tokenizer_register(s->db) != SQLITE_OK) {
+		set_err(err, "cannot set up full-text search: %s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	if (schema_migrate(s->db, err) || pragmas(s->db, err) || setup_match(s, err) ||
 	    prepare_all(s, err))
 		goto fail;
@@ -1350,16 +1371,22 @@ static char *fts_query(const char *text, int *len)
 	}
 	for (const char *p = text + strspn(text, space); *p; p += strspn(p, space)) {
 		size_t w = strcspn(p, space);
+		bool prefix;
+		size_t stem = word_stem(p, w, &prefix);
 
 		if (n)
 			q[n++] = ' ';
 		q[n++] = '"';
-		for (size_t i = 0; i < w; i++) {
+		for (size_t i = 0; i < stem; i++) {
 			if (p[i] == '"')
 				q[n++] = '"';
 			q[n++] = p[i];
 		}
 		q[n++] = '"';
+		if (prefix) {
+			q[n++] = ' ';
+			q[n++] = '*';
+		}
 		p += w;
 	}
 	q[n] = '\0';

@@ -101,6 +101,16 @@ class TestHistory(NatterTestCase):
         found = sorted((m["direction"], m["body"]) for m in ev["messages"])
         self.assertEqual(found, [("in", "the zebracorn is here"),
                                  ("out", "did you see a zebracorn too")], ev)
+        # Scripts without spaces are found by substring, any word by its
+        # start (issue 14, defect 6).
+        bob.send("/msg %s/ra CJK 日本語のテキスト" % u["a"])
+        alice.expect("message", lambda e: "テキスト" in e.get("body", ""), timeout=10)
+        ev = self.history(alice, "/history search 日本語")
+        self.assertEqual([m["body"] for m in ev["messages"]], ["CJK 日本語のテキスト"], ev)
+        ev = self.history(alice, "/history search zebra*")
+        self.assertEqual(len(ev["messages"]), 2, ev)
+        ev = self.history(alice, "/history search zebra")
+        self.assertEqual(ev["messages"], [], ev)
         for n in (alice, bob, carol):
             n.quit()
 

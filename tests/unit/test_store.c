@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store/fts_tokenizer.h"
 #include "store/schema.h"
 #include "store/store.h"
 
@@ -113,6 +114,18 @@ static void commit(struct store *s)
 		fail_msg("store_commit: %s", err);
 }
 
+/* A second connection, as another program would open the file, with
+ * natter's tokenizer: the schema holds the index, which SQLite cannot
+ * parse without it. */
+static sqlite3 *open_raw(struct fx *fx)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(fts_tokenizer_register(db), SQLITE_OK);
+	return db;
+}
+
 /* The first column of the first row of sql on a second connection (the
  * committed state), as an integer. */
 static long long query_int(struct fx *fx, const char *sql)
@@ -122,6 +135,8 @@ static long long query_int(struct fx *fx, const char *sql)
 	long long v = -1;
 
 	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	/* the index cannot be read without natter's tokenizer */
+	assert_int_equal(fts_tokenizer_register(db), SQLITE_OK);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -302,7 +317,7 @@ static void newer_version_refused(void **state)
 	fx->s = open_ok(fx);
 	store_close(fx->s);
 	fx->s = NULL;
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	db = open_raw(fx);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), 0);
 	sqlite3_close(db);
 	err = open_err(fx);
@@ -324,7 +339,7 @@ static void from_version_0(void **state)
 	store_close(fx->s);
 	fx->s = NULL;
 	assert_int_equal(unlink(fx->path), 0);
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	db = open_raw(fx);
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE unrelated (x)", NULL, NULL, NULL), 0);
 	sqlite3_close(db);
 	assert_int_equal(chmod(fx->path, 0600), 0);
@@ -348,7 +363,7 @@ static void from_version_1(void **state)
 	add(fx->s, m);
 	store_close(fx->s);
 	fx->s = NULL;
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	db = open_raw(fx);
 	/* (version 3's room columns go too: a real version 1 had none) */
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
@@ -628,7 +643,7 @@ static void from_version_2(void **state)
 	assert_int_equal(add(fx->s, in_msg("bob@example.org", "before rooms")), 1);
 	store_close(fx->s);
 	fx->s = NULL;
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	db = open_raw(fx);
 	assert_int_equal(sqlite3_exec(db,
 	                              "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
 	                              "ALTER TABLE messages DROP COLUMN room_sid;"
@@ -645,6 +660,45 @@ static void from_version_2(void **state)
 	assert_int_equal(committed_rows(fx), 1);
 	assert_int_equal(add(fx->s, room_msg("after", "alice", "r-1")), 1);
 	assert_int_equal(add(fx->s, room_msg("after", "alice", "r-1")), 0);
+}
+
+/* A history indexed by words only (before version 4) is indexed again,
+ * in chunks, with scripts without spaces by character. */
+static void from_version_3(void **state)
+{
+	struct fx *fx = *state;
+	struct rows r = {0};
+	sqlite3 *db;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, in_msg("bob@example.org", "CJK 日本語のテキスト")), 1);
+	assert_int_equal(add(fx->s, in_msg("bob@example.org", "plain words")), 1);
+	commit(fx->s);
+	assert_int_equal(catch_up(fx->s, 10), 2);
+	store_close(fx->s);
+	fx->s = NULL;
+	db = open_raw(fx);
+	assert_int_equal(sqlite3_exec(db,
+	                              "DROP TABLE messages_fts;"
+	                              "CREATE VIRTUAL TABLE messages_fts USING fts5 (body,"
+	                              " content = 'messages', content_rowid = 'id',"
+	                              " columnsize = 0,"
+	                              " tokenize = 'unicode61 remove_diacritics 2');"
+	                              "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');"
+	                              "PRAGMA user_version = 3;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_true(store_index_behind(fx->s));
+	assert_int_equal(committed_rows(fx), 2);
+	assert_int_equal(search(fx->s, "テキスト", &r), 1);
+	assert_int_equal(catch_up(fx->s, 1), 2);
+	assert_int_equal(search(fx->s, "テキスト", &r), 1);
+	assert_int_equal(search(fx->s, "word*", &r), 1);
+	fts_consistent(fx->s);
+	rows_free(&r);
 }
 
 static void dedup_stanza_id(void **state)
@@ -1051,6 +1105,63 @@ static void search_words(void **state)
 	assert_int_equal(search(fx->s, "cafe  yesterday", &r), 0);
 	assert_int_equal(search(fx->s, "   ", &r), 0);
 	assert_int_equal(search(fx->s, "", &r), 0);
+	rows_free(&r);
+}
+
+/* Scripts written without spaces are found by substring; a word ending
+ * in '*' finds the words it starts. */
+static void search_substrings_and_prefixes(void **state)
+{
+	struct fx *fx = *state;
+	struct rows r = {0};
+	char *err = NULL;
+
+	fx->s = open_ok(fx);
+	add(fx->s, in_msg("bob@example.org", "CJK 日本語のテキスト"));
+	add(fx->s, in_msg("bob@example.org", "中文搜索测试"));
+	add(fx->s, in_msg("bob@example.org", "한국어를 배워요"));
+	add(fx->s, in_msg("bob@example.org", "ภาษาไทยง่าย"));
+	add(fx->s, in_msg("carol@example.org", "the password is swordfish"));
+	add(fx->s, in_msg("carol@example.org", "a passing remark, abc日本"));
+	commit(fx->s);
+	/* twice: once read from the rows not indexed yet, once from the index */
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(search(fx->s, "日本語", &r), 1);
+		assert_string_equal(r.body[0], "CJK 日本語のテキスト");
+		assert_int_equal(search(fx->s, "テキスト", &r), 1);
+		assert_int_equal(search(fx->s, "語の", &r), 1);
+		assert_int_equal(search(fx->s, "日本", &r), 2);
+		assert_int_equal(search(fx->s, "本語テ", &r), 0);
+		assert_int_equal(search(fx->s, "搜索", &r), 1);
+		assert_int_equal(search(fx->s, "한국어", &r), 1);
+		assert_int_equal(search(fx->s, "ไทย", &r), 1);
+		assert_int_equal(search(fx->s, "cjk テキスト", &r), 1);
+		assert_int_equal(search(fx->s, "abc日本", &r), 1);
+		/* prefixes, in any script; words stay words without the star */
+		assert_int_equal(search(fx->s, "pas*", &r), 2);
+		assert_int_equal(search(fx->s, "PASS*", &r), 2);
+		assert_int_equal(search(fx->s, "pas", &r), 0);
+		assert_int_equal(search(fx->s, "passw*", &r), 1);
+		assert_string_equal(r.body[0], "the password is swordfish");
+		assert_int_equal(search(fx->s, "sword*", &r), 1);
+		assert_int_equal(search(fx->s, "word*", &r), 0);
+		assert_int_equal(search(fx->s, "pas* remark", &r), 1);
+		assert_int_equal(search(fx->s, "テキ*", &r), 1);
+		assert_int_equal(search(fx->s, "*", &r), 0);
+		assert_int_equal(search(fx->s, "-*", &r), 0);
+		assert_int_equal(search(fx->s, "\"*", &r), 0);
+		if (!pass) {
+			assert_true(store_index_behind(fx->s));
+			assert_int_equal(catch_up(fx->s, 100), 6);
+			assert_false(store_index_behind(fx->s));
+		}
+	}
+	/* the index holds the characters one by one */
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages_fts WHERE messages_fts "
+	                               "MATCH '\"語 の\"'"),
+	                 1);
+	fts_consistent(fx->s);
+	(void)err;
 	rows_free(&r);
 }
 
@@ -1479,6 +1590,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(not_a_database, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_archive_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_origin_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_3, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_stanza_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_room_sid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(room_echo_gets_room_sid, setup, teardown),
@@ -1495,6 +1607,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(paging, setup, teardown),
 	    cmocka_unit_test_setup_teardown(page_fields_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_words, setup, teardown),
+	    cmocka_unit_test_setup_teardown(search_substrings_and_prefixes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_syntax_is_harmless, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_while_indexing, setup, teardown),
