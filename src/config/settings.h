@@ -31,6 +31,10 @@ struct settings {
 	bool show_joins;      /* occupants joining and leaving are shown (default true) */
 	bool room_bell;       /* ring for every room message, not just mentions (false) */
 	int self_ping;        /* s of room silence before a XEP-0410 self-ping; 0 off (300) */
+	/* [presence] */
+	int auto_away;        /* min without a key before away; 0 never (default 0) */
+	int auto_xa;          /* min without a key before xa; 0 never (default 0) */
+	char *auto_away_message; /* status text while away by idleness, or NULL */
 	char *default_account; /* [general] account: the one natter opens without -a */
 	/* What settings_load() did not take, one "path:line: reason" each. */
 	char **warnings;

@@ -456,7 +456,7 @@ static void refused(const struct cmd_env *env, const char *command, const char *
 	core_error(env->ud, (struct core_cause){command, env->origin}, condition, "%s", text);
 }
 
-int core_input(struct core *core, const char *line, uint64_t origin)
+static int run_input(struct core *core, const char *line, uint64_t origin)
 {
 	struct cmd_env env = {origin, core_online(core), refused, core};
 
@@ -470,6 +470,16 @@ int core_input(struct core *core, const char *line, uint64_t origin)
 		return -1;
 	}
 	return chat_send_text(core, core->current_chat, line, (struct core_cause){NULL, origin});
+}
+
+int core_input(struct core *core, const char *line, uint64_t origin)
+{
+	int rc = run_input(core, line, origin);
+
+	/* After the command: a /status typed while away by idleness is the
+	 * presence that goes out, and a /set of the minutes counts at once. */
+	core_user_active(core);
+	return rc;
 }
 
 /* ---- the account ---- */

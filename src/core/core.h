@@ -39,6 +39,10 @@ int core_start(struct core *core, bool autoconnect);
  * UI's window); every event the line causes carries it back. */
 int core_input(struct core *core, const char *line, uint64_t origin);
 
+/* The user is there (a key): ends away by idleness and counts the idle
+ * minutes afresh.  core_input counts as such itself. */
+void core_user_active(struct core *core);
+
 /* A front end's own commands (the terminal UI's /win, /theme, ...), run
  * by core_input like the core's; the table must outlive the core. */
 int core_add_commands(struct core *core, const char *title, const struct cmd_entry *table,

@@ -3,6 +3,7 @@
  * walks it backwards. */
 #include "config.h"
 
+#include "core/autoaway.h"
 #include "core/bookmarks.h"
 #include "core/carbons.h"
 #include "core/chat.h"
@@ -45,6 +46,8 @@ const struct core_module *const core_modules[] = {
 	&help_module,
 	/* The initial presence goes out once the rest is asked for. */
 	&presence_module,
+	/* Idleness sets our presence through presence.c. */
+	&autoaway_module,
 	/* Then the rooms: a fresh session joins again those we were in, and
 	 * the bookmarks (asked for after the roster, answered later) join
 	 * their autojoin rooms.  Their guards see a room's presence and

@@ -18,6 +18,7 @@
 #include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/stamp.h"
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
@@ -27,6 +28,8 @@
 #define RESOURCES_MAX 32
 /* The initial presence waits for the roster at most this long. */
 #define ROSTER_WAIT_MS 10000
+
+#define NS_IDLE "urn:xmpp:idle:1"
 
 static const char *const shows[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
@@ -57,6 +60,11 @@ struct presence_state {
 	bool invisible;         /* XEP-0186 invisibility is active on the server */
 	bool invisible_pending; /* /status invisible waits for the server's disco#info */
 	bool initial_pending;   /* the login's presence waits for the roster */
+	/* Away while the user is idle (autoaway.c): sent instead of show and
+	 * status, which stay what the user chose and come back with them. */
+	const char *auto_show; /* NULL: not away by idleness; "away" or "xa" */
+	char *auto_status;     /* NULL: the user's own status text */
+	int64_t idle_since;    /* wall-clock ms of the last activity */
 	uint64_t initial_timer;
 	/* Contacts'. */
 	struct pres_contact *contacts;
@@ -85,8 +93,10 @@ static void send_presence(struct core *core, bool available)
 	if (!available) {
 		xmpp_stanza_set_type(p, "unavailable");
 	} else {
-		if (ps->show)
-			bad |= st_add_text(p, "show", ps->show);
+		const char *show = ps->auto_show ? ps->auto_show : ps->show;
+
+		if (show)
+			bad |= st_add_text(p, "show", show);
 		snprintf(prio, sizeof prio, "%d", ps->priority);
 		bad |= st_add_text(p, "priority", prio);
 		caps = disco_caps_element(core);
@@ -99,8 +109,18 @@ static void send_presence(struct core *core, bool available)
 			log_warn("no entity capabilities element: presence sent without it");
 		}
 	}
-	if (ps->status)
+	if (available && ps->auto_show && ps->auto_status)
+		bad |= st_add_text(p, "status", ps->auto_status);
+	else if (ps->status)
 		bad |= st_add_text(p, "status", ps->status);
+	/* XEP-0319: contacts see since when, not only that we are away. */
+	if (available && ps->auto_show && !bad) {
+		xmpp_stanza_t *idle = st_add_element(p, "idle", NS_IDLE);
+		char since[STAMP_LEN];
+
+		stamp_format(ps->idle_since, since);
+		bad |= !idle || xmpp_stanza_set_attribute(idle, "since", since) != XMPP_EOK;
+	}
 	if (bad)
 		goto fail;
 	core_send(core, p);
@@ -110,6 +130,48 @@ fail:
 		xmpp_stanza_release(p);
 	core_error(core, CAUSED_BY("status"), "internal-server-error",
 		   "out of memory: presence not sent");
+}
+
+static void presence_auto_clear(struct presence_state *p)
+{
+	p->auto_show = NULL;
+	free(p->auto_status);
+	p->auto_status = NULL;
+}
+
+bool presence_auto_allowed(struct core *core)
+{
+	struct presence_state *p = pres(core);
+
+	/* Only "here": never over a show the user chose, nor when hidden. */
+	return p && !p->invisible && !p->invisible_pending &&
+	       (!p->show || !strcmp(p->show, "chat") || p->auto_show);
+}
+
+bool presence_auto_active(struct core *core)
+{
+	return pres(core) && pres(core)->auto_show;
+}
+
+int presence_auto(struct core *core, const char *show, const char *status, int64_t since)
+{
+	struct presence_state *p = pres(core);
+	char *copy = NULL;
+
+	if (!p)
+		return -1;
+	if (show && status && *status && !(copy = text_xml_safe(status)))
+		return -1;
+	presence_auto_clear(p);
+	/* a string of our own: the caller's may not outlive the call */
+	p->auto_show = !show ? NULL : !strcmp(show, "xa") ? "xa" : "away";
+	p->auto_status = copy;
+	p->idle_since = since;
+	/* Offline, it goes with the next login's presence; before the roster
+	 * is in, with the initial one. */
+	if (core_online(core) && !p->initial_pending)
+		send_presence(core, true);
+	return 0;
 }
 
 static void warn_priority(struct core *core, struct core_cause cause)
@@ -339,6 +401,7 @@ static int cmd_status(struct cmd_call *call)
 			free(p->status);
 			p->status = status;
 		}
+		presence_auto_clear(p);
 		return go_invisible(call);
 	}
 	p->invisible_pending = false;
@@ -346,6 +409,8 @@ static int cmd_status(struct cmd_call *call)
 	free(p->status);
 	p->show = newshow;
 	p->status = status;
+	/* What the user sets wins over what idleness set. */
+	presence_auto_clear(p);
 	if (!core_online(core)) {
 		/* The next session starts visible. */
 		p->invisible = false;
@@ -738,6 +803,7 @@ static void presence_free(struct core *core)
 	free(p->own_key);
 	free(p->show);
 	free(p->status);
+	free(p->auto_status);
 	free(p);
 	core_set_state(core, &presence_module, NULL);
 }

@@ -4,6 +4,9 @@
 #ifndef NATTER_CORE_PRESENCE_H
 #define NATTER_CORE_PRESENCE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "core/module.h"
 
 struct core;
@@ -17,6 +20,17 @@ void presence_goodbye(struct core *core);
 /* The login's roster request was answered (or failed): the initial
  * presence, which waits for it, goes out. */
 void presence_roster_done(struct core *core);
+
+/* Whether idleness may set our presence: we are online or "chat", or
+ * already away by idleness, and not invisible. */
+bool presence_auto_allowed(struct core *core);
+/* Whether our presence is away by idleness now. */
+bool presence_auto_active(struct core *core);
+/* Away ("away" or "xa") by idleness since the wall-clock ms since, with
+ * status (NULL or empty: the user's own status text) and a XEP-0319 idle
+ * time; show NULL: back to what the user chose.  Sent at once when
+ * online; /status ends it.  0, or -1 when out of memory. */
+int presence_auto(struct core *core, const char *show, const char *status, int64_t since);
 
 /* Where a chat message for bare should go: the locked full JID, or bare
  * itself.  Returns a pointer valid until the next presence change. */

@@ -652,6 +652,9 @@ static void keys_one(struct ui *ui, int rc, wint_t ch)
 	struct window *w;
 	bool edited;
 
+	/* Any key: the user is there (auto-away ends). */
+	if (ui->core)
+		core_user_active(ui->core);
 	if (keys_paste_marker(ui, rc, ch))
 		return;
 	if (ui->pw.on) {
