@@ -141,17 +141,38 @@ static void test_search_finds_what_is_not_indexed_yet(void **state)
 		fake_receivef(h->xs, "<message type='chat' from='" BOB "/x' id='n%d'><body>needle %d"
 				     "</body></message>",
 			      i, i);
-	/* commit (indexing a chunk with it), and a chunk of indexing after */
+	/* committed, and not indexed while the stream is busy */
 	harness_advance(h, 0);
-	assert_true(harness_query_int(h, "SELECT upto FROM fts_state") < 2400);
+	assert_int_equal(harness_query_int(h, "SELECT upto FROM fts_state"), 0);
 	ev = history(h, "/history search needle", 1);
 	assert_int_equal(json_array_size(json_object_get(ev, "messages")), 100);
 	assert_string_equal(body_at(ev, 99), "needle 2399");
 	json_decref(ev);
+	/* a second of quiet, then a chunk a pass */
+	harness_advance(h, 999);
+	assert_int_equal(harness_query_int(h, "SELECT upto FROM fts_state"), 0);
+	harness_advance(h, 1);
+	assert_true(harness_query_int(h, "SELECT upto FROM fts_state") > 0);
 	for (int i = 0; i < 5; i++)
 		harness_advance(h, 0);
 	assert_int_equal(harness_query_int(h, "SELECT upto FROM fts_state"),
 			 harness_query_int(h, "SELECT max(id) FROM messages"));
+}
+
+/* A store that is never quiet for a second is indexed all the same. */
+static void test_busy_store_is_indexed_within_seconds(void **state)
+{
+	struct harness *h = *state;
+	int i;
+
+	harness_online_quiet(h);
+	for (i = 0; i < 40; i++) {
+		fake_receivef(h->xs, "<message type='chat' from='" BOB "/x' id='b%d'><body>busy %d"
+				     "</body></message>",
+			      i, i);
+		harness_advance(h, 500);
+	}
+	assert_true(harness_query_int(h, "SELECT upto FROM fts_state") > 0);
 }
 
 /* The UI's scrollback: pages backwards by row id. */
@@ -233,6 +254,7 @@ int main(void)
 	    T(test_history_arguments),
 	    T(test_search),
 	    T(test_search_finds_what_is_not_indexed_yet),
+	    T(test_busy_store_is_indexed_within_seconds),
 	    T(test_pages_for_scrollback),
 	    T(test_without_a_store),
 	};
