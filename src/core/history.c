@@ -10,6 +10,7 @@
 #include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/memtrim.h"
 #include "util/stamp.h"
 
 #define HISTORY_DEFAULT 20
@@ -194,6 +195,12 @@ static void checkpoint_pass(struct core *core, struct history_state *h, uint64_t
 		return;
 	}
 	h->dirty_wal = false;
+	/* At rest after a burst (a flood, a roster of 10,000, a catch-up):
+	 * what SQLite cached for it and what the burst freed in the middle
+	 * of the heap go back to the system.  Resident memory after a login
+	 * with 10,000 contacts: 33 MB before, 22 MB after (../shared/bench). */
+	store_release_memory(h->store);
+	memtrim();
 }
 
 /* Before the loop sleeps: commits the batch when it is due (else wakes the

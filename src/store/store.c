@@ -1574,6 +1574,12 @@ int store_checkpoint(struct store *s, char **err)
 	return -1;
 }
 
+void store_release_memory(struct store *s)
+{
+	if (s && s->db && !s->in_txn)
+		sqlite3_db_release_memory(s->db);
+}
+
 void store_get_stats(const struct store *s, struct store_stats *out)
 {
 	if (s)

@@ -133,6 +133,10 @@ int store_wal_pages(const struct store *s);
  * later), -1 with *err. */
 int store_checkpoint(struct store *s, char **err);
 
+/* Frees what SQLite caches (the page cache, up to 32 MB after a flood or
+ * a large roster) but does not need; the next reads fill it again. */
+void store_release_memory(struct store *s);
+
 /* What the store has done since it was opened: for the benchmark and the
  * tests of the commit policy. */
 struct store_stats {
