@@ -208,6 +208,10 @@ int main(int argc, char **argv)
 	}
 	/* The other accounts' passwords are not needed for this session. */
 	accounts_free(&accounts);
+	if (acct && core_account_problem(&chosen)) {
+		rc = die("account [%s]: %s", chosen.name, core_account_problem(&chosen));
+		acct = NULL;
+	}
 	if (acct)
 		rc = run(&chosen, accounts_path, settings_path, &settings, headless);
 out:

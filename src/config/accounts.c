@@ -69,7 +69,10 @@ static const struct key_def keys[] = {
     {"auth", K_AUTH, FIELD(auth), false,
      "must be auto, scram, plain, legacy, x-oauth2 or x-yandex-oauth"},
     {"token", K_STR, FIELD(token), true, NULL},
+    {"eval_token", K_STR, FIELD(eval_token), false, NULL},
     {"autoack_fcm", K_BOOL, FIELD(autoack_fcm), false, "must be true or false"},
+    {"fcm", K_BOOL, FIELD(fcm), false, "must be true or false"},
+    {"compression", K_BOOL, FIELD(compression), false, "must be true or false"},
 };
 
 static bool key_is_string(const struct key_def *k)
@@ -242,7 +245,7 @@ static int key_set(struct account *a, const struct key_def *k, char **v, const c
 	case K_BOOL:
 		if (strcmp(*v, "true") && strcmp(*v, "false"))
 			return -1;
-		a->autoack_fcm = !strcmp(*v, "true");
+		*(bool *)((char *)a + k->offset) = !strcmp(*v, "true");
 		return 0;
 	}
 	free(*key_str(a, k));
@@ -481,7 +484,7 @@ static void ld_check_mode(struct load *ld, mode_t mode)
 		for (k = 0; k < ARRAY_SIZE(keys); k++)
 			if (keys[k].secret && *key_str(&ld->items[i], &keys[k]) && !secret)
 				secret = keys[k].name;
-		runs |= ld->items[i].eval_password != NULL;
+		runs |= ld->items[i].eval_password || ld->items[i].eval_token;
 	}
 	if (secret && (mode & 077))
 		ini_fail(&ld->ini, 0,
@@ -491,8 +494,8 @@ static void ld_check_mode(struct load *ld, mode_t mode)
 		         (unsigned)(mode & 07777), ld->ini.path);
 	else if (runs && (mode & 022))
 		ini_fail(&ld->ini, 0,
-		         "accounts file %s runs eval_password commands and is writable by "
-		         "others (mode %04o); run: chmod 600 %s",
+		         "accounts file %s runs eval_password or eval_token commands and is "
+		         "writable by others (mode %04o); run: chmod 600 %s",
 		         ld->ini.path, (unsigned)(mode & 07777), ld->ini.path);
 }
 

@@ -131,6 +131,47 @@ static void watchdog_fired(struct loop *loop, void *ud)
 	xs_abort(core_xs(c->core));
 }
 
+/* The token mechanisms (xmpp/token.c) log in with a token, not a password. */
+static bool uses_token(const struct account *a)
+{
+	return a->auth == AUTH_X_OAUTH2 || a->auth == AUTH_X_YANDEX_OAUTH;
+}
+
+/* Where the secret an attempt needs is kept, and the command that prints
+ * it when the file gives none. */
+static char **secret_of(struct account *a)
+{
+	return uses_token(a) ? &a->token : &a->password;
+}
+
+static const char *eval_of(const struct account *a)
+{
+	return uses_token(a) ? a->eval_token : a->eval_password;
+}
+
+static const char *eval_key(const struct account *a)
+{
+	return uses_token(a) ? "eval_token" : "eval_password";
+}
+
+const char *core_account_problem(const struct account *a)
+{
+#ifndef HAVE_STROPHE_COMPRESSION
+	if (a->compression)
+		return "compression = true needs natter built against libstrophe 0.13 or later "
+		       "(with zlib), which brought XEP-0138 stream compression; this natter is "
+		       "built against libstrophe " STROPHE_VERSION ", which cannot compress "
+		       "(see doc/compression.md)";
+#endif
+	if (a->compression && uses_token(a))
+		return "compression = true cannot be used with auth = x-oauth2 or x-yandex-oauth: "
+		       "libstrophe compresses only the streams it logs in itself";
+	if (uses_token(a) && a->tls == TLS_DISABLE)
+		return "auth = x-oauth2 and x-yandex-oauth send a token, which natter never does "
+		       "over a plaintext stream: they cannot be used with tls = disable";
+	return NULL;
+}
+
 static int build_params(struct conn *c, struct net_params *p)
 {
 	struct core *core = c->core;
@@ -146,19 +187,24 @@ static int build_params(struct conn *c, struct net_params *p)
 			   why ? why : "invalid");
 		return -1;
 	}
-	if (a->auth == AUTH_X_OAUTH2 || a->auth == AUTH_X_YANDEX_OAUTH) {
-		core_error(core, cause, "feature-not-implemented",
-			   "auth=%s is not supported by this build yet", auth_mode_name(a->auth));
+	if ((why = core_account_problem(a))) {
+		core_error(core, cause, "feature-not-implemented", "account %s: %s", a->name, why);
 		jid_clear(&j);
 		return -1;
 	}
-	if (!a->password) {
+	if (!*secret_of(a)) {
 		core_error(core, cause, "not-authorized",
-			   "account %s has no password (set password or eval_password)", a->name);
+			   uses_token(a) ? "account %s has no token (set token or eval_token)"
+					 : "account %s has no password (set password or eval_password)",
+			   a->name);
 		jid_clear(&j);
 		return -1;
 	}
-	if (!c->resource) {
+	if (a->fcm) {
+		/* Seed 002: the connection server chooses the resource. */
+		free(j.resource);
+		j.resource = NULL;
+	} else if (!c->resource) {
 		char *bare = jid_bare(&j);
 
 		c->resource = a->resource ? strdup(a->resource)
@@ -172,11 +218,14 @@ static int build_params(struct conn *c, struct net_params *p)
 			return -1;
 		}
 	}
-	free(j.resource);
-	j.resource = strdup(c->resource);
-	p->jid = j.resource ? jid_full(&j) : NULL;
+	if (!a->fcm) {
+		free(j.resource);
+		j.resource = strdup(c->resource);
+	}
+	p->jid = j.resource || a->fcm ? jid_full(&j) : NULL;
 	jid_clear(&j);
-	p->password = strdup(a->password);
+	/* For the token mechanisms the secret is the token (net.h). */
+	p->password = strdup(*secret_of(a));
 	p->server = a->server ? strdup(a->server) : NULL;
 	p->port = (unsigned short)a->port;
 	/* Without a server, libstrophe looks up SRV records; with one and no
@@ -187,6 +236,7 @@ static int build_params(struct conn *c, struct net_params *p)
 	p->cafile = a->tls_cafile ? strdup(a->tls_cafile) : NULL;
 	p->pin = a->tls_fingerprint ? tlspin_normalise(a->tls_fingerprint) : NULL;
 	p->auth = a->auth;
+	p->compression = a->compression;
 	if (!p->jid || !p->password || (a->server && !p->server) || (a->tls_cafile && !p->cafile) ||
 	    (a->tls_fingerprint && !p->pin)) {
 		net_params_clear(p);
@@ -205,32 +255,32 @@ static void password_ready(void *ud, char *password, const char *why)
 
 	c->evalpw = NULL;
 	if (!password) {
-		core_error(c->core, CAUSED_BY("connect"), "not-authorized",
-			   "eval_password for account %s %s", a->name, why);
+		core_error(c->core, CAUSED_BY("connect"), "not-authorized", "%s for account %s %s",
+			   eval_key(a), a->name, why);
 		c->phase = PHASE_OFFLINE;
 		c->want_online = false;
 		return;
 	}
 	/* Kept for the reconnections; /connect reads the account again and
 	 * so runs the command again. */
-	a->password = password;
+	*secret_of(a) = password;
 	start_attempt(c);
 }
 
-/* 1 when the attempt waits for eval_password (started here), 0 when the
- * password is there. */
+/* 1 when the attempt waits for eval_password or eval_token (started
+ * here), 0 when the password or token is there. */
 static int wait_for_password(struct conn *c)
 {
 	struct account *a = core_account(c->core);
 	char *err = NULL;
 
-	if (a->password || !a->eval_password)
+	if (*secret_of(a) || !eval_of(a))
 		return 0;
 	c->phase = PHASE_CONNECTING;
-	c->evalpw = evalpw_start(core_loop(c->core), a->eval_password, password_ready, c, &err);
+	c->evalpw = evalpw_start(core_loop(c->core), eval_of(a), password_ready, c, &err);
 	if (!c->evalpw) {
-		core_error(c->core, CAUSED_BY("connect"), "not-authorized",
-			   "eval_password for account %s: %s", a->name, err ? err : "out of memory");
+		core_error(c->core, CAUSED_BY("connect"), "not-authorized", "%s for account %s: %s",
+			   eval_key(a), a->name, err ? err : "out of memory");
 		free(err);
 		c->phase = PHASE_OFFLINE;
 		c->want_online = false;

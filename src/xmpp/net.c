@@ -48,6 +48,7 @@
 #include "xmpp/register.h"
 #include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
+#include "xmpp/token.h"
 #include "xmpp/xmlguard.h"
 
 /* What one incoming top-level element may cost the network thread before
@@ -107,6 +108,7 @@ struct attempt {
 	bool over_budget; /* an element went over ELEMENT_*_MAX */
 	char *cert_error;
 	char *mechanism;
+	char *bound_jid; /* a token login's bound JID (raw mode keeps none) */
 	enum net_fail fail;
 	char *condition, *text, *fingerprint;
 	bool pin_mismatch;
@@ -141,6 +143,8 @@ struct net {
 	struct net_params params;
 	struct attempt at;
 	struct reg *reg;   /* a registration under way, or NULL */
+	struct tok *tok;   /* token logins (token.c): the raw-mode login and its SM */
+	bool token_login;  /* the current attempt is one */
 	char **cert_sink;  /* where on_certfail records, set around each pass */
 };
 
@@ -152,6 +156,7 @@ static void attempt_reset(struct attempt *at)
 {
 	free(at->cert_error);
 	free(at->mechanism);
+	free(at->bound_jid);
 	free(at->condition);
 	free(at->text);
 	free(at->fingerprint);
@@ -288,7 +293,8 @@ static void inspect_features(struct net *n, const char *xml)
 		n->at.sm_offered = true;
 	if (strstr(xml, "urn:xmpp:features:rosterver"))
 		n->at.rosterver = true;
-	if (strstr(xml, "<mechanisms")) {
+	/* token.c keeps its own rules: it never sends a token without TLS. */
+	if (strstr(xml, "<mechanisms") && !n->token_login) {
 		if (!secure && !has_scram)
 			fail(n, NET_FAIL_POLICY, "encryption-required",
 			     "the server offers no mechanism that keeps the password safe without "
@@ -307,7 +313,8 @@ static void inspect_recv(struct net *n, const char *xml)
 	/* libstrophe prints stream-level elements without their prefix. */
 	if (starts(xml, "<features xmlns=\"http://etherx.jabber.org/streams\"")) {
 		inspect_features(n, xml);
-	} else if (starts(xml, "<failure") && strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl")) {
+	} else if (starts(xml, "<failure") && strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl") &&
+		   !n->token_login) {
 		char *cond = condition_in(xml, "urn:ietf:params:xml:ns:xmpp-sasl");
 
 		/* Stop here: libstrophe would otherwise retry with PLAIN. */
@@ -529,8 +536,9 @@ static void report_online(struct net *n)
 		return;
 	}
 	r->kind = NET_R_ONLINE;
-	/* After legacy authentication libstrophe knows no bound JID. */
-	r->jid = strdup(bound ? bound : n->params.jid);
+	/* After legacy authentication libstrophe knows no bound JID, nor
+	 * after a token login (raw mode), which keeps its own. */
+	r->jid = strdup(bound ? bound : n->at.bound_jid ? n->at.bound_jid : n->params.jid);
 	r->mechanism = dup_or_null(n->at.mechanism ? n->at.mechanism
 						    : (n->at.resumed ? "resumed" : NULL));
 	r->resumed = n->at.resumed;
@@ -641,6 +649,14 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 {
 	struct net *n = ud;
 
+	if (conn != n->conn)
+		return;
+	/* A token login's stream events are token.c's (raw mode: CONNECT
+	 * comes with every stream header). */
+	if (n->token_login && (ev == XMPP_CONN_CONNECT || ev == XMPP_CONN_RAW_CONNECT)) {
+		tok_stream_event(n->tok, conn, ev);
+		return;
+	}
 	if (ev == XMPP_CONN_CONNECT) {
 		if (n->at.resumed) {
 			report_online(n);
@@ -672,9 +688,11 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	 * stanza again. */
 	if (n->at.fail == NET_FAIL_RESUME || n->at.fail == NET_FAIL_PROTOCOL)
 		n->discard_sm = true;
+	if (n->token_login)
+		tok_disconnected(n->tok, n->closing);
 	/* Lost, not closed: the server may still hold the session. */
-	if (n->at.online && n->at.sm_offered && !n->closing &&
-	    (!n->at.fail || n->at.fail == NET_FAIL_NETWORK))
+	if (n->at.online && !n->closing && (!n->at.fail || n->at.fail == NET_FAIL_NETWORK) &&
+	    (n->token_login ? tok_resumable(n->tok) : n->at.sm_offered))
 		n->resumable = true;
 	report_offline(n, error);
 	n->closing = false;
@@ -712,6 +730,9 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 
 	/* Once natter has decided to cut, nothing more of this stream counts. */
 	if (n->at.abort)
+		return 1;
+	/* A token login's own traffic (bind, session) is not the core's. */
+	if (n->token_login && tok_consumes(n->tok, stanza))
 		return 1;
 	if (!name || (strcmp(name, "message") && strcmp(name, "presence") && strcmp(name, "iq")))
 		return 1;
@@ -925,6 +946,13 @@ static long conn_flags(const struct net_params *p)
 		flags |= XMPP_CONN_FLAG_DISABLE_TLS;
 	if (p->auth == AUTH_LEGACY)
 		flags |= XMPP_CONN_FLAG_LEGACY_AUTH;
+#ifdef HAVE_STROPHE_COMPRESSION
+	/* XEP-0138 (doc/compression.md); the core refuses compression = true
+	 * with a libstrophe that cannot do it, so the flag is never dropped
+	 * silently. */
+	if (p->compression)
+		flags |= XMPP_CONN_FLAG_ENABLE_COMPRESSION;
+#endif
 	return flags;
 }
 
@@ -1005,6 +1033,76 @@ static int probe_before_resume(struct net *n)
 	return rc;
 }
 
+/* ---- token logins: the hook into token.c ---- */
+
+static bool tok_tls_trusted(void *ud)
+{
+	struct net *n = ud;
+
+	if (!n->at.tls_checked)
+		check_certificate(n);
+	return !n->at.abort;
+}
+
+static void tok_online(void *ud, const char *jid, const char *mechanism, bool resumed)
+{
+	struct net *n = ud;
+
+	free(n->at.mechanism);
+	free(n->at.bound_jid);
+	n->at.mechanism = dup_or_null(mechanism);
+	n->at.bound_jid = dup_or_null(jid);
+	n->at.resumed = resumed;
+	report_online(n);
+}
+
+static void tok_failed(void *ud, enum net_fail why, const char *condition, const char *text)
+{
+	fail(ud, why, condition, text);
+}
+
+static void tok_unsent(void *ud, xmpp_stanza_t *st)
+{
+	struct net_report *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		log_error("out of memory: an unacknowledged stanza was lost");
+		xmpp_stanza_release(st);
+		return;
+	}
+	r->kind = NET_R_UNSENT;
+	r->stanza = st;
+	post_report(ud, r);
+}
+
+static const struct tok_ops tok_ops = {tok_tls_trusted, tok_online, tok_failed, tok_unsent};
+
+/* A login libstrophe cannot do itself, on a raw connection: token.c
+ * drives it, the rest of this file sees a connection like any other. */
+static void do_connect_token(struct net *n)
+{
+	bool discard = n->discard_sm;
+	const char *why = NULL;
+
+	if (renew_conn(n) || xmpp_conn_set_flags(n->conn, 0)) {
+		connect_failed(n, "out of memory");
+		return;
+	}
+	if (discard)
+		tok_forget(n->tok);
+	xmpp_conn_set_jid(n->conn, n->params.jid);
+	if (n->params.cafile)
+		xmpp_conn_set_cafile(n->conn, n->params.cafile);
+	if (tok_connect(n->tok, n->conn, &n->params, on_conn_event, n, &why)) {
+		fail(n, n->params.tls == TLS_DISABLE ? NET_FAIL_POLICY : NET_FAIL_NETWORK,
+		     n->params.tls == TLS_DISABLE ? "encryption-required" : NULL, why);
+		report_offline(n, 0);
+		attempt_reset(&n->at);
+		return;
+	}
+	budget_element_done(&n->budget);
+}
+
 static void do_connect(struct net *n, struct net_params *p)
 {
 	net_params_clear(&n->params);
@@ -1019,6 +1117,11 @@ static void do_connect(struct net *n, struct net_params *p)
 	}
 	if (probe_before_resume(n))
 		return;
+	n->token_login = tok_mechanism(n->params.auth);
+	if (n->token_login) {
+		do_connect_token(n);
+		return;
+	}
 	if (renew_conn(n) || xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
 		connect_failed(n, "out of memory");
 		return;
@@ -1038,7 +1141,10 @@ static void do_send(struct net *n, xmpp_stanza_t *st)
 	struct net_report *r;
 
 	if (n->conn && n->at.online && xmpp_conn_is_connected(n->conn)) {
-		xmpp_send(n->conn, st);
+		if (n->token_login)
+			tok_send(n->tok, st); /* counted for its own XEP-0198 */
+		else
+			xmpp_send(n->conn, st);
 		xmpp_stanza_release(st);
 		return;
 	}
@@ -1220,6 +1326,9 @@ struct net *net_new(int *report_fd)
 	n->ctx = xmpp_ctx_new(budget_mem(&n->budget), &n->logger);
 	if (!n->ctx)
 		goto fail;
+	n->tok = tok_new(&tok_ops, n);
+	if (!n->tok)
+		goto fail;
 	n->guarded = parser_is_guarded(n->ctx);
 	if (!n->guarded)
 		log_warn("libstrophe does not parse with expat here: natter cannot refuse a "
@@ -1387,6 +1496,9 @@ void net_free(struct net *n)
 		close(n->reg_watch_fd);
 	attempt_reset(&n->at);
 	net_params_clear(&n->params);
+	/* The stanzas it kept for resumption are the session's (the core
+	 * thread's context, which outlives this one). */
+	tok_free(n->tok);
 	if (n->ctx)
 		xmpp_ctx_free(n->ctx);
 	for (int i = 0; i < 2; i++) {

@@ -17,14 +17,15 @@
 struct net;
 
 struct net_params {
-	char *jid; /* full JID to bind */
-	char *password;
+	char *jid; /* full JID to bind (bare: the server chooses the resource) */
+	char *password; /* or the token, for the token mechanisms (token.h) */
 	char *server; /* NULL: SRV lookup on the JID's domain */
 	unsigned short port;
 	enum tls_mode tls;
 	char *cafile;
 	char *pin; /* canonical "sha256:..." or NULL */
 	enum auth_mode auth;
+	bool compression; /* XEP-0138, where libstrophe can (HAVE_STROPHE_COMPRESSION) */
 };
 
 enum net_fail {

@@ -38,6 +38,10 @@ struct xs {
 	void *ud;
 	struct xs_pending_iq *pending;
 	struct xs_outbox_item *out_head, *out_tail;
+	/* The last stanza the network thread handed back since the outbox was
+	 * last flushed: the next one goes after it, so that several handed
+	 * back together keep the order they were sent in. */
+	struct xs_outbox_item *requeued;
 	size_t outbox_len;
 	bool online;
 	char *jid;
@@ -180,7 +184,14 @@ static int outbox_push(struct xs *xs, xmpp_stanza_t *st, bool front)
 	}
 	o->st = st;
 	o->next = NULL;
-	if (front) {
+	if (front && xs->requeued) {
+		o->next = xs->requeued->next;
+		xs->requeued->next = o;
+		if (xs->out_tail == xs->requeued)
+			xs->out_tail = o;
+		xs->requeued = o;
+	} else if (front) {
+		xs->requeued = o;
 		o->next = xs->out_head;
 		xs->out_head = o;
 		if (!xs->out_tail)
@@ -200,6 +211,7 @@ static void outbox_flush(struct xs *xs)
 {
 	struct xs_outbox_item *o;
 
+	xs->requeued = NULL;
 	while (xs->online && (o = xs->out_head)) {
 		xs->out_head = o->next;
 		if (!xs->out_head)
