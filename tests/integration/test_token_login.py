@@ -230,7 +230,7 @@ class TestTokenSafety(TokenTestCase):
         srv = self.scripted(users={"test": ""})
         n = self.natter(self.token_account(srv, token=None, eval_token="exit 3"))
         err = n.expect("error", lambda e: e.get("condition") == "not-authorized", timeout=15)
-        self.assertIn("eval_token", err.get("text", ""))
+        self.assertIn("eval_token for account test", err.get("text", ""))
         self.assertEqual(srv.connections, [])
         n.quit()
 
@@ -340,11 +340,19 @@ class TestTokenSession(TokenTestCase):
         return conn.sm_acks[-1]
 
     def test_failed_resumption_binds_a_fresh_session(self):
+        """The server lost the session: natter binds anew, starts a fresh
+        session, and sends again, in order, what the old one never
+        acknowledged."""
         seen = []
         srv = self.yandex_server(seen, sm=True)
         n = self.natter(self.token_account(srv))
         conn = srv.wait_connection(timeout=15)
         n.expect("roster", timeout=10)
+        conn.sm_answer_r = False
+        for text in ("first", "second", "third"):
+            n.send("/msg bob@localhost %s" % text)
+            got = conn.expect(lambda e: local(e.tag) == "message", timeout=10)
+            self.assertEqual(child(got, "body").text, text)
         conn.resumable = False
         conn.reset()
         n.expect("disconnected", timeout=10)
@@ -354,4 +362,8 @@ class TestTokenSession(TokenTestCase):
         self.assertEqual(ev.get("jid"), "test@localhost/YaDisk-client")
         n.expect("roster", timeout=10, since=mark)
         self.assertIsNone(conn2.resumed_from)
+        again = [child(conn2.expect(lambda e: local(e.tag) == "message", timeout=10),
+                       "body").text for _ in range(3)]
+        self.assertEqual(again, ["first", "second", "third"])
+        conn2.expect_none(lambda e: local(e.tag) == "message", within=1)
         n.quit()
