@@ -21,6 +21,12 @@
 
 #define NS_PING "urn:xmpp:ping"
 
+/* How long a connection the server drains may stay open beside the new
+ * one: the server closes it once it has answered what was sent on it
+ * (seconds, for a cloud-messaging server); past this natter cuts it, and
+ * what it left unanswered is the draining module's to send again. */
+#define DRAIN_TIMEOUT_MS (5u * 60u * 1000u)
+
 enum phase {
 	PHASE_OFFLINE,    /* not connected and not trying */
 	PHASE_CONNECTING, /* an attempt is under way */
@@ -36,7 +42,13 @@ struct conn {
 	bool quitting;
 	bool timed_out;   /* the watchdog cut the current attempt */
 	unsigned attempt; /* reconnection attempts since the last login */
-	uint64_t retry_timer, watchdog_timer, ping_timer, close_timer;
+	uint64_t retry_timer, watchdog_timer, ping_timer, close_timer, drain_timer;
+	/* Counts the connections: a keepalive answer from an older one (it
+	 * timed out on a connection since replaced) says nothing of this one. */
+	uintptr_t link;
+	/* connection_replace(): who waits for the drained connection's end. */
+	connection_drained_fn drained_fn;
+	void *drained_ud;
 	/* The fingerprint of the last certificate refused, for /tls trust. */
 	char *untrusted_fp;
 	char *resource; /* bound at every login: the account's, or this installation's */
@@ -83,8 +95,7 @@ static void keepalive_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct conn *c = conn_of(core);
 
-	(void)ud;
-	if (!c || c->phase != PHASE_ONLINE)
+	if (!c || c->phase != PHASE_ONLINE || (uintptr_t)ud != c->link)
 		return;
 	if (!reply) {
 		log_warn("no answer to a keepalive ping in %u ms: the link is dead",
@@ -111,7 +122,8 @@ static void ping_due(struct loop *loop, void *ud)
 		arm_ping(c);
 		return;
 	}
-	if (core_iq_send(c->core, iq, SETTING_MS(c, ping_timeout), keepalive_answer, NULL))
+	if (core_iq_send(c->core, iq, SETTING_MS(c, ping_timeout), keepalive_answer,
+			 (void *)c->link))
 		arm_ping(c);
 }
 
@@ -377,6 +389,8 @@ void connection_online(struct core *core, const struct xs_online *o)
 	cancel(c, &c->watchdog_timer);
 	c->phase = PHASE_ONLINE;
 	c->attempt = 0;
+	if (!o->resumed)
+		c->link++;
 	if (!o->resumed) {
 		ev.u.connected.jid = o->jid;
 		ev.u.connected.secure = o->secure;
@@ -386,7 +400,7 @@ void connection_online(struct core *core, const struct xs_online *o)
 	/* A new session: every module starts it (core/modules.c says in
 	 * which order); a resumed one goes on where it was. */
 	if (!o->resumed) {
-		struct core_login l = {o->jid, o->rosterver};
+		struct core_login l = {o->jid, o->rosterver, core_account(core)->fcm};
 
 		core_modules_login(core, &l);
 	}
@@ -488,6 +502,60 @@ void connection_offline(struct core *core, const struct xs_offline *o)
 		c->want_online = false;
 	if (retry && c->want_online)
 		schedule_retry(c, o->fail == NET_FAIL_RESUME);
+}
+
+/* ---- a connection the server drains ---- */
+
+static void drain_deadline(struct loop *loop, void *ud)
+{
+	struct conn *c = ud;
+
+	(void)loop;
+	c->drain_timer = 0;
+	log_warn("the drained connection is still open after %u s: cutting it",
+		 DRAIN_TIMEOUT_MS / 1000);
+	xs_drop_drained(core_xs(c->core));
+}
+
+int connection_replace(struct core *core, connection_drained_fn fn, void *ud)
+{
+	struct conn *c = conn_of(core);
+	struct nt_event ev = {.kind = NT_EV_CONNECTING};
+	struct net_params p;
+
+	if (!c || c->phase != PHASE_ONLINE || c->drained_fn || build_params(c, &p))
+		return -1;
+	cancel(c, &c->ping_timer);
+	c->link++;
+	c->phase = PHASE_CONNECTING;
+	c->timed_out = false;
+	c->attempt = 0;
+	core_emit(core, &ev);
+	if (xs_replace(core_xs(core), &p)) {
+		core_error(core, CAUSED_BY("connect"), "internal-server-error", "out of memory");
+		xs_abort(core_xs(core));
+		return -1;
+	}
+	c->drained_fn = fn;
+	c->drained_ud = ud;
+	if (SETTING_MS(c, connect_timeout))
+		c->watchdog_timer = arm(c, SETTING_MS(c, connect_timeout), watchdog_fired);
+	c->drain_timer = arm(c, DRAIN_TIMEOUT_MS, drain_deadline);
+	return 0;
+}
+
+void connection_drained(struct core *core)
+{
+	struct conn *c = conn_of(core);
+	connection_drained_fn fn;
+
+	if (!c)
+		return;
+	cancel(c, &c->drain_timer);
+	fn = c->drained_fn;
+	c->drained_fn = NULL;
+	if (fn)
+		fn(core, c->drained_ud);
 }
 
 /* ---- closing ---- */
@@ -721,6 +789,7 @@ static void conn_free(struct core *core)
 	cancel(c, &c->watchdog_timer);
 	cancel(c, &c->ping_timer);
 	cancel(c, &c->close_timer);
+	cancel(c, &c->drain_timer);
 	evalpw_cancel(c->evalpw);
 	free(c->untrusted_fp);
 	free(c->resource);

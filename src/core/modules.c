@@ -7,6 +7,7 @@
 #include "core/chat.h"
 #include "core/connection.h"
 #include "core/disco.h"
+#include "core/fcm.h"
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
@@ -39,6 +40,8 @@ const struct core_module *const core_modules[] = {
 	&replies_module,
 	&vcard_module,
 	&ibr_module,
+	/* A cloud-messaging connection (fcm = true) starts with this alone. */
+	&fcm_module,
 	&options_module,
 	&help_module,
 	/* Last: the initial presence goes out once the rest is asked for. */

@@ -45,6 +45,9 @@ struct presence_state {
 	int priority;
 	bool invisible;         /* XEP-0186 invisibility is active on the server */
 	bool invisible_pending; /* /status invisible waits for the server's disco#info */
+	/* Our presence went out this session: a service connection (fcm) has
+	 * none, and so no goodbye either. */
+	bool announced;
 	/* Contacts'. */
 	struct pres_contact *contacts;
 	unsigned long seq;
@@ -126,11 +129,17 @@ static void presence_login(struct core *core, const struct core_login *l)
 	if (p->invisible && send_invisibility(core, "invisible"))
 		p->invisible = false;
 	send_presence(core, true);
+	p->announced = true;
 	warn_priority(core, NO_CAUSE);
 }
 
 void presence_goodbye(struct core *core)
 {
+	struct presence_state *p = pres(core);
+
+	if (!p || !p->announced)
+		return;
+	p->announced = false;
 	send_presence(core, false);
 }
 

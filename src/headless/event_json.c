@@ -25,7 +25,9 @@ static const char *const kind_names[] = {
 	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
 	[NT_EV_HISTORY] = "history",         [NT_EV_SETTING] = "setting",
-	[NT_EV_CONTACT] = "contact",
+	[NT_EV_CONTACT] = "contact",         [NT_EV_FCM] = "fcm",
+	[NT_EV_FCM_ACK_SENT] = "fcm_ack_sent", [NT_EV_FCM_SENT] = "fcm_sent",
+	[NT_EV_FCM_WAITING] = "fcm_waiting",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -172,6 +174,31 @@ static void timestamp(json_t *o)
 	set_str(o, "ts", buf);
 }
 
+static void fill_fcm(json_t *o, const struct nt_event *ev)
+{
+	const typeof(ev->u.fcm) *f = &ev->u.fcm;
+
+	set_str(o, "message_type", f->message_type);
+	set_str(o, "message_id", f->message_id);
+	set_str(o, "from", f->from);
+	set_str(o, "to", f->to);
+	set_str(o, "category", f->category);
+	if (f->data) {
+		/* The core hands the payload's data as JSON text (sanitised):
+		 * scripts get it as the object it was. */
+		json_t *data = json_loads(f->data, JSON_DECODE_ANY, NULL);
+
+		if (data)
+			json_object_set_new(o, "data", data);
+		else
+			log_error("an fcm event's data was not JSON and was left out");
+	}
+	set_str(o, "error", f->error);
+	set_str(o, "error_description", f->error_description);
+	set_str(o, "registration_id", f->registration_id);
+	set_str(o, "control_type", f->control_type);
+}
+
 static void fill(json_t *o, const struct nt_event *ev)
 {
 	switch (ev->kind) {
@@ -303,6 +330,21 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "section", ev->u.setting.section);
 		set_str(o, "name", ev->u.setting.name);
 		set_str(o, "value", ev->u.setting.value);
+		break;
+	case NT_EV_FCM:
+		fill_fcm(o, ev);
+		break;
+	case NT_EV_FCM_ACK_SENT:
+		set_str(o, "message_id", ev->u.fcm_ack_sent.message_id);
+		break;
+	case NT_EV_FCM_SENT:
+		set_str(o, "message_id", ev->u.fcm_sent.message_id);
+		json_object_set_new(o, "in_flight", json_integer(ev->u.fcm_sent.in_flight));
+		break;
+	case NT_EV_FCM_WAITING:
+		set_str(o, "message_id", ev->u.fcm_waiting.message_id);
+		set_str(o, "reason", ev->u.fcm_waiting.reason);
+		json_object_set_new(o, "waiting", json_integer(ev->u.fcm_waiting.waiting));
 		break;
 	}
 }

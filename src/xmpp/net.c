@@ -85,7 +85,14 @@
 #define STR_(x) #x
 #define STR(x)  STR_(x)
 
-enum net_request_kind { NET_Q_CONNECT, NET_Q_SEND, NET_Q_CLOSE, NET_Q_REGISTER, NET_Q_QUIT };
+enum net_request_kind {
+	NET_Q_CONNECT,
+	NET_Q_SEND,
+	NET_Q_CLOSE,
+	NET_Q_REGISTER,
+	NET_Q_REPLACE,
+	NET_Q_QUIT,
+};
 
 struct net_request {
 	struct net_request *next;
@@ -128,6 +135,7 @@ struct net {
 	int req_pipe[2], rep_pipe[2];
 	int watch_fd; /* dup of the socket for net_abort(), under lock */
 	int reg_watch_fd; /* the same for the registration's socket */
+	int drained_watch; /* the same for the drained connection's */
 	bool quit;
 
 	/* Network thread only. */
@@ -145,6 +153,11 @@ struct net {
 	struct reg *reg;   /* a registration under way, or NULL */
 	struct tok *tok;   /* token logins (token.c): the raw-mode login and its SM */
 	bool token_login;  /* the current attempt is one */
+	/* A connection the server drains (net_replace): read, never written,
+	 * released once it has ended. */
+	xmpp_conn_t *drained;
+	int drained_sock;
+	bool drained_done;
 	char **cert_sink;  /* where on_certfail records, set around each pass */
 };
 
@@ -321,7 +334,9 @@ static void inspect_recv(struct net *n, const char *xml)
 		fail(n, NET_FAIL_AUTH, cond ? cond : "not-authorized",
 		     "the server refused the credentials");
 		free(cond);
-	} else if (starts(xml, "<error xmlns=\"http://etherx.jabber.org/streams\"")) {
+	} else if (starts(xml, "<error xmlns=\"http://etherx.jabber.org/streams\"") && !n->drained) {
+		/* (With a drained connection beside, this could be its goodbye:
+		 * the current one's stream error comes with its disconnection.) */
 		char *cond = condition_in(xml, "urn:ietf:params:xml:ns:xmpp-streams");
 
 		fail(n, NET_FAIL_STREAM_ERROR, cond ? cond : "undefined-condition",
@@ -400,6 +415,11 @@ static void xml_error(struct net *n)
 {
 	char *text;
 
+	/* libstrophe's log does not say which connection's parser failed: with
+	 * a drained one beside the current, both are cut (the drained one was
+	 * ending anyway; the current one is tried again). */
+	if (n->drained && n->drained_sock >= 0)
+		shutdown(n->drained_sock, SHUT_RDWR);
 	if (xmlguard_take_doctype()) {
 		/* Refusing is the only safe answer, and the server will send the
 		 * same header next time: no retry (NET_FAIL_POLICY). */
@@ -644,13 +664,68 @@ static const char *stream_condition(xmpp_error_type_t type)
 	return "undefined-condition";
 }
 
+/* ---- a connection the server drains ---- */
+
+static void close_drained_watch(struct net *n)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->drained_watch >= 0)
+		close(n->drained_watch);
+	n->drained_watch = -1;
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void post_drained(struct net *n)
+{
+	struct net_report *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		log_error("out of memory reporting the end of a drained connection");
+		return;
+	}
+	r->kind = NET_R_DRAINED;
+	post_report(n, r);
+}
+
+/* Its DISCONNECT: released after the pass (not inside its own callback). */
+static void drained_ended(struct net *n)
+{
+	if (n->drained_done)
+		return;
+	n->drained_done = true;
+	n->drained_sock = -1;
+	close_drained_watch(n);
+	post_drained(n);
+}
+
+/* Gone now, whatever its state; report says whether the core hears of it. */
+static void drop_drained(struct net *n, bool report)
+{
+	xmpp_conn_t *d = n->drained;
+	bool was_done = n->drained_done;
+
+	if (!d)
+		return;
+	/* Cleared first: releasing a connected conn calls its handler. */
+	n->drained = NULL;
+	n->drained_done = false;
+	n->drained_sock = -1;
+	close_drained_watch(n);
+	xmpp_conn_release(d);
+	if (report && !was_done)
+		post_drained(n);
+}
+
 static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 			  xmpp_stream_error_t *se, void *ud)
 {
 	struct net *n = ud;
 
-	if (conn != n->conn)
+	if (conn != n->conn) {
+		if (conn == n->drained && ev == XMPP_CONN_DISCONNECT)
+			drained_ended(n);
 		return;
+	}
 	/* A token login's stream events are token.c's (raw mode: CONNECT
 	 * comes with every stream header). */
 	if (n->token_login && (ev == XMPP_CONN_CONNECT || ev == XMPP_CONN_RAW_CONNECT)) {
@@ -728,11 +803,12 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 	const char *name = xmpp_stanza_get_name(stanza);
 	struct net_report *r;
 
-	/* Once natter has decided to cut, nothing more of this stream counts. */
-	if (n->at.abort)
+	/* Once natter has decided to cut, nothing more of this stream counts;
+	 * a drained connection goes on delivering whatever the new one does. */
+	if (n->at.abort && conn == n->conn)
 		return 1;
 	/* A token login's own traffic (bind, session) is not the core's. */
-	if (n->token_login && tok_consumes(n->tok, stanza))
+	if (n->token_login && conn == n->conn && tok_consumes(n->tok, stanza))
 		return 1;
 	if (!name || (strcmp(name, "message") && strcmp(name, "presence") && strcmp(name, "iq")))
 		return 1;
@@ -1173,6 +1249,32 @@ static void do_close(struct net *n)
 	xmpp_disconnect(n->conn);
 }
 
+/* The current connection is set aside to be drained and a new one made
+ * with p; without an established connection this is a plain connect. */
+static void do_replace(struct net *n, struct net_params *p)
+{
+	if (!n->conn || !n->at.online || !xmpp_conn_is_connected(n->conn)) {
+		do_connect(n, p);
+		return;
+	}
+	drop_drained(n, true);
+	n->drained = n->conn;
+	n->drained_sock = n->sock;
+	n->drained_done = false;
+	pthread_mutex_lock(&n->lock);
+	n->drained_watch = n->watch_fd;
+	n->watch_fd = -1;
+	pthread_mutex_unlock(&n->lock);
+	/* Its session is over for natter: nothing of it is resumed. */
+	if (n->token_login)
+		tok_disconnected(n->tok, true);
+	n->conn = NULL;
+	n->sock = -1;
+	n->resumable = false;
+	attempt_reset(&n->at);
+	do_connect(n, p);
+}
+
 static struct net_request *take_requests(struct net *n)
 {
 	struct net_request *head;
@@ -1205,6 +1307,9 @@ static bool handle_requests(struct net *n)
 		case NET_Q_REGISTER:
 			do_register(n, &q->params);
 			break;
+		case NET_Q_REPLACE:
+			do_replace(n, &q->params);
+			break;
 		case NET_Q_QUIT:
 			quit = true;
 			break;
@@ -1223,13 +1328,15 @@ static void *net_main(void *arg)
 
 	budget_own_thread(&n->budget);
 	for (;;) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[4];
 		int nfds = 1, timeout = -1;
 
 		if (handle_requests(n))
 			break;
-		if (n->conn && !xmpp_conn_is_disconnected(n->conn))
+		if ((n->conn && !xmpp_conn_is_disconnected(n->conn)) || n->drained)
 			run_passes(n);
+		if (n->drained && n->drained_done)
+			drop_drained(n, false);
 		if (n->reg)
 			run_reg_passes(n);
 		pfd[0] = (struct pollfd){n->req_pipe[0], POLLIN, 0};
@@ -1246,6 +1353,8 @@ static void *net_main(void *arg)
 		if (n->conn && !xmpp_conn_is_disconnected(n->conn) &&
 		    (!xmpp_conn_is_connected(n->conn) || n->closing || !n->at.online))
 			timeout = 50;
+		if (n->drained && n->drained_sock >= 0)
+			pfd[nfds++] = (struct pollfd){n->drained_sock, POLLIN, 0};
 		/* A registration is short-lived and also runs libstrophe timers. */
 		if (n->reg) {
 			if (reg_sock(n->reg) >= 0)
@@ -1258,6 +1367,7 @@ static void *net_main(void *arg)
 		}
 		drain(n->req_pipe[0]);
 	}
+	drop_drained(n, false);
 	if (n->conn)
 		xmpp_conn_release(n->conn);
 	n->conn = NULL;
@@ -1315,8 +1425,8 @@ struct net *net_new(int *report_fd)
 	if (!n)
 		return NULL;
 	n->req_pipe[0] = n->req_pipe[1] = n->rep_pipe[0] = n->rep_pipe[1] = -1;
-	n->watch_fd = n->reg_watch_fd = -1;
-	n->sock = -1;
+	n->watch_fd = n->reg_watch_fd = n->drained_watch = -1;
+	n->sock = n->drained_sock = -1;
 	pthread_mutex_init(&n->lock, NULL);
 	if (pipe_nonblock(n->req_pipe) || pipe_nonblock(n->rep_pipe))
 		goto fail;
@@ -1407,6 +1517,16 @@ static void cut_watched(struct net *n, const int *fd)
 	pthread_mutex_unlock(&n->lock);
 }
 
+int net_replace(struct net *n, struct net_params *params)
+{
+	return enqueue_params(n, NET_Q_REPLACE, params);
+}
+
+void net_drop_drained(struct net *n)
+{
+	cut_watched(n, &n->drained_watch);
+}
+
 int net_register(struct net *n, struct net_params *params)
 {
 	return enqueue_params(n, NET_Q_REGISTER, params);
@@ -1494,6 +1614,8 @@ void net_free(struct net *n)
 		close(n->watch_fd);
 	if (n->reg_watch_fd >= 0)
 		close(n->reg_watch_fd);
+	if (n->drained_watch >= 0)
+		close(n->drained_watch);
 	attempt_reset(&n->at);
 	net_params_clear(&n->params);
 	/* The stanzas it kept for resumption are the session's (the core

@@ -125,6 +125,17 @@ void xs_close(struct xs *xs)
 	net_close(xs->net);
 }
 
+int xs_replace(struct xs *xs, struct net_params *params)
+{
+	xs->online = false;
+	return net_replace(xs->net, params);
+}
+
+void xs_drop_drained(struct xs *xs)
+{
+	net_drop_drained(xs->net);
+}
+
 void xs_abort(struct xs *xs)
 {
 	net_abort(xs->net);
@@ -377,6 +388,9 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		xs->cb.registered(xs->ud, r->jid, &o);
 		break;
 	}
+	case NET_R_DRAINED:
+		xs->cb.drained(xs->ud);
+		break;
 	case NET_R_OFFLINE: {
 		struct xs_offline o = {r->fail, r->condition, r->text, r->fingerprint,
 				       r->pin_mismatch};

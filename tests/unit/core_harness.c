@@ -45,6 +45,12 @@ static void write_file(const char *path, const char *text)
 
 struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 {
+	return harness_new_with(bare_jid, extra_settings, NULL);
+}
+
+struct harness *harness_new_with(const char *bare_jid, const char *extra_settings,
+				 void (*tweak)(struct account *a))
+{
 	struct harness *h = calloc(1, sizeof(*h));
 	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL;
 	struct settings settings = {0};
@@ -72,6 +78,8 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 	acct.jid = h->jid;
 	acct.password = "secret";
 	acct.resource = "natter";
+	if (tweak)
+		tweak(&acct);
 	opt.loop = h->loop;
 	opt.account = &acct;
 	opt.settings = &settings;

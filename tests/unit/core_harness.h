@@ -26,6 +26,11 @@ struct harness {
 /* A started core for the account bare_jid, not connected.  extra_settings
  * may be NULL or natterrc text ("[history]\nmam_initial = 0\n"). */
 struct harness *harness_new(const char *bare_jid, const char *extra_settings);
+/* The same with account keys set by tweak (its strings must outlive the
+ * call only: the core copies the account). */
+struct account;
+struct harness *harness_new_with(const char *bare_jid, const char *extra_settings,
+				 void (*tweak)(struct account *a));
 void harness_free(struct harness *h);
 
 /* A fresh session comes up (bound to jid/natter). */

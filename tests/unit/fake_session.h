@@ -45,5 +45,13 @@ size_t fake_pending_iqs(struct xs *xs);
 /* Connection attempts asked for (xs_connect) and closes (xs_close). */
 unsigned fake_connects(struct xs *xs);
 unsigned fake_closes(struct xs *xs);
+/* Replacements asked for (xs_replace: the session is then offline until
+ * fake_online), and cuts of the drained connection (xs_drop_drained). */
+unsigned fake_replaces(struct xs *xs);
+unsigned fake_drained_drops(struct xs *xs);
+/* The connection set aside by xs_replace has ended. */
+void fake_drained(struct xs *xs);
+/* The JID the last xs_connect or xs_replace would bind (NULL before). */
+const char *fake_connect_jid(struct xs *xs);
 
 #endif

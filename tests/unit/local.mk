@@ -40,13 +40,16 @@ tests_unit_test_caps_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_caps_LDADD = $(UNIT_LDADD)
 # The core on the fake session: fake_session.o comes before libnatter.a,
 # so the real session and the network thread are never linked in.
-check_PROGRAMS += tests/unit/test_core
-TESTS += tests/unit/test_core
+check_PROGRAMS += tests/unit/test_core tests/unit/test_fcm
+TESTS += tests/unit/test_core tests/unit/test_fcm
 CORE_HARNESS = tests/unit/core_harness.c tests/unit/core_harness.h \
 	tests/unit/fake_session.c tests/unit/fake_session.h
 tests_unit_test_core_SOURCES = tests/unit/test_core.c $(CORE_HARNESS)
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_LDADD = $(UNIT_LDADD)
+tests_unit_test_fcm_SOURCES = tests/unit/test_fcm.c $(CORE_HARNESS)
+tests_unit_test_fcm_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fcm_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_session_SOURCES = tests/unit/test_session.c
 tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
