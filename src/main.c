@@ -162,6 +162,14 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			/* What the account keys can ask of this build (compression). */
+			printf("libstrophe %s, XEP-0138 stream compression: %s\n", STROPHE_VERSION,
+#ifdef HAVE_STROPHE_COMPRESSION
+			       "yes"
+#else
+			       "no (needs libstrophe 0.13 or later)"
+#endif
+			);
 			return 0;
 		case 'h':
 			usage(stdout);

@@ -739,10 +739,12 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		} else if (n->at.resume_failed) {
 			/* #215: the old queue would be replayed into this session. */
 			fail(n, NET_FAIL_RESUME, NULL, "stream resumption failed");
-#endif
 		} else if (n->at.sm_offered) {
 			n->at.waiting_enabled = true;
+#endif
 		} else {
+			/* 0.13 and later call CONNECT only once <enabled/> has come,
+			 * so there is nothing to wait for. */
 			report_online(n);
 		}
 		return;
