@@ -42,7 +42,7 @@ struct fcm_msg {
 	char *id;   /* message_id: the hash key */
 	char *json; /* the payload as it goes out */
 	struct core_cause cause;
-	unsigned link;      /* the connection it went out on; 0 while it waits */
+	unsigned link;          /* the connection it went out on; 0 while it waits */
 	unsigned long long seq; /* /fcm send's order, kept when it goes again */
 	struct fcm_msg *next;   /* the waiting list */
 	UT_hash_handle hh;      /* every message not yet answered */
@@ -136,7 +136,7 @@ static void pump(struct fcm *f)
 
 		if (send_payload(f->core, m->json)) {
 			core_error(f->core, m->cause, "internal-server-error",
-				   "out of memory: fcm message %s waits", m->id);
+			           "out of memory: fcm message %s waits", m->id);
 			return;
 		}
 		f->wait_head = m->next;
@@ -155,7 +155,8 @@ static void resend_gone(struct fcm *f, bool (*gone)(const struct fcm *, unsigned
 {
 	struct fcm_msg *m, *tmp;
 
-	HASH_ITER(hh, f->byid, m, tmp) {
+	HASH_ITER(hh, f->byid, m, tmp)
+	{
 		if (!m->link || !gone(f, m->link))
 			continue;
 		if (m->link == f->link && f->inflight)
@@ -184,7 +185,8 @@ static json_t *clean_json(json_t *v)
 	}
 	case JSON_OBJECT:
 		out = json_object();
-		json_object_foreach(v, key, x) {
+		json_object_foreach(v, key, x)
+		{
 			char *ck = core_clean(key);
 
 			if (out && ck)
@@ -194,7 +196,8 @@ static json_t *clean_json(json_t *v)
 		return out;
 	case JSON_ARRAY:
 		out = json_array();
-		json_array_foreach(v, i, x) {
+		json_array_foreach(v, i, x)
+		{
 			if (out)
 				json_array_append_new(out, clean_json(x));
 		}
@@ -216,9 +219,9 @@ static void report(struct fcm *f, json_t *o, const char *type, uint64_t origin)
 	struct nt_event ev = {.kind = NT_EV_FCM, .origin = origin};
 	json_t *data = json_object_get(o, "data"), *clean = data ? clean_json(data) : NULL;
 	char *s[9], *dump = clean ? json_dumps(clean, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	static const char *const keys[] = {"message_id", "from", "to", "category", "error",
-					   "error_description", "registration_id",
-					   "control_type"};
+	static const char *const keys[] = {"message_id",      "from",        "to",
+	                                   "category",        "error",       "error_description",
+	                                   "registration_id", "control_type"};
 	char *ctype = core_clean(type);
 
 	for (size_t i = 0; i < COUNT(keys); i++)
@@ -252,17 +255,17 @@ static void acknowledge(struct fcm *f, json_t *o)
 
 	if (!id) {
 		core_error(f->core, CAUSED_BY("fcm"), "fcm-malformed",
-			   "an fcm message without a message_id cannot be acknowledged");
+		           "an fcm message without a message_id cannot be acknowledged");
 		return;
 	}
 	ack = to ? json_pack("{s:s, s:s, s:s}", "to", to, "message_id", id, "message_type", "ack")
-		 : json_pack("{s:s, s:s}", "message_id", id, "message_type", "ack");
+	         : json_pack("{s:s, s:s}", "message_id", id, "message_type", "ack");
 	text = ack ? json_dumps(ack, JSON_COMPACT) : NULL;
 	json_decref(ack);
 	if (!text || send_payload(f->core, text)) {
 		free(text);
 		core_error(f->core, CAUSED_BY("fcm"), "internal-server-error",
-			   "out of memory: an fcm message was not acknowledged");
+		           "out of memory: an fcm message was not acknowledged");
 		return;
 	}
 	free(text);
@@ -344,9 +347,9 @@ static void malformed(struct fcm *f, xmpp_stanza_t *st, const char *why)
 	char *from = core_clean(xmpp_stanza_get_from(st)), *cwhy = core_clean(why);
 
 	core_error(f->core, CAUSED_BY("fcm"), "fcm-malformed",
-		   "a google:mobile:data message from %s is not a JSON object (%s): reported, "
-		   "not acknowledged",
-		   from ? from : "the server", cwhy ? cwhy : "?");
+	           "a google:mobile:data message from %s is not a JSON object (%s): reported, "
+	           "not acknowledged",
+	           from ? from : "the server", cwhy ? cwhy : "?");
 	free(from);
 	free(cwhy);
 }
@@ -372,12 +375,12 @@ static int on_gcm(struct core *core, xmpp_stanza_t *st)
 		malformed(f, st, "over 64 KiB");
 	} else if (!(o = json_loads(raw, JSON_REJECT_DUPLICATES, &err)) || !json_is_object(o)) {
 		if (asprintf(&why, "%s at line %d, column %d", o ? "not an object" : err.text,
-			     o ? 1 : err.line, o ? 1 : err.column) < 0)
+		             o ? 1 : err.line, o ? 1 : err.column) < 0)
 			why = NULL;
 		malformed(f, st, why ? why : "not JSON");
 		free(why);
 	} else if (json_object_get(o, "message_type") &&
-		   !json_is_string(json_object_get(o, "message_type"))) {
+	           !json_is_string(json_object_get(o, "message_type"))) {
 		malformed(f, st, "message_type is not a string");
 	} else if (!(type = json_string_value(json_object_get(o, "message_type")))) {
 		/* An upstream message from a device. */
@@ -445,7 +448,8 @@ static int cmd_send(struct cmd_call *call)
 	}
 	id = json_object_get(o, "message_id");
 	if (id && (!json_is_string(id) || !*json_string_value(id))) {
-		core_error(core, CAUSE(call), "bad-request", "message_id must be a non-empty string");
+		core_error(core, CAUSE(call), "bad-request",
+		           "message_id must be a non-empty string");
 		goto out;
 	}
 	if (!id) {
@@ -459,12 +463,12 @@ static int cmd_send(struct cmd_call *call)
 	HASH_FIND_STR(f->byid, json_string_value(id), dup);
 	if (dup) {
 		core_error(core, CAUSE(call), "conflict",
-			   "message_id %s is already waiting for its answer", dup->id);
+		           "message_id %s is already waiting for its answer", dup->id);
 		goto out;
 	}
 	if (f->nwait >= FCM_WAITING_MAX) {
-		core_error(core, CAUSE(call), "resource-constraint",
-			   "%d fcm messages wait already", FCM_WAITING_MAX);
+		core_error(core, CAUSE(call), "resource-constraint", "%d fcm messages wait already",
+		           FCM_WAITING_MAX);
 		goto out;
 	}
 	m = calloc(1, sizeof(*m));
@@ -481,7 +485,10 @@ static int cmd_send(struct cmd_call *call)
 	wait_insert(f, m);
 	pump(f);
 	if (!m->link)
-		emit_waiting(f, m, f->quiet ? "draining" : !core_online(core) ? "offline" : "window");
+		emit_waiting(f, m,
+		             f->quiet             ? "draining"
+		             : !core_online(core) ? "offline"
+		                                  : "window");
 	rc = 0;
 out:
 	free(made);
@@ -490,13 +497,17 @@ out:
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "fcm send", .usage = "JSON",
-	 .help = "send a downstream cloud-messaging message (a message_id is added if none)",
-	 .min_args = 1, .max_args = 1, .rest = true, .exec = cmd_send},
+    {.name = "fcm send",
+     .usage = "JSON",
+     .help = "send a downstream cloud-messaging message (a message_id is added if none)",
+     .min_args = 1,
+     .max_args = 1,
+     .rest = true,
+     .exec = cmd_send},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_HANDLE, "message", NULL, NS_GCM, on_gcm},
+    {CORE_HANDLE, "message", NULL, NS_GCM, on_gcm},
 };
 
 /* ---- life ---- */
@@ -539,7 +550,8 @@ static void fcm_free(struct core *core)
 
 	if (!f)
 		return;
-	HASH_ITER(hh, f->byid, m, tmp) {
+	HASH_ITER(hh, f->byid, m, tmp)
+	{
 		HASH_DEL(f->byid, m);
 		msg_free(m);
 	}
@@ -548,14 +560,14 @@ static void fcm_free(struct core *core)
 }
 
 const struct core_module fcm_module = {
-	.name = "fcm",
-	.title = "Cloud messaging",
-	.init = fcm_init,
-	.free = fcm_free,
-	.login = fcm_login,
-	.service_login = true,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
+    .name = "fcm",
+    .title = "Cloud messaging",
+    .init = fcm_init,
+    .free = fcm_free,
+    .login = fcm_login,
+    .service_login = true,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
 };

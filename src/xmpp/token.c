@@ -11,12 +11,12 @@
 #include "xmpp/token.h"
 
 #define NS_STREAMS "http://etherx.jabber.org/streams"
-#define NS_TLS "urn:ietf:params:xml:ns:xmpp-tls"
-#define NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
-#define NS_BIND "urn:ietf:params:xml:ns:xmpp-bind"
+#define NS_TLS     "urn:ietf:params:xml:ns:xmpp-tls"
+#define NS_SASL    "urn:ietf:params:xml:ns:xmpp-sasl"
+#define NS_BIND    "urn:ietf:params:xml:ns:xmpp-bind"
 #define NS_SESSION "urn:ietf:params:xml:ns:xmpp-session"
-#define NS_SM "urn:xmpp:sm:3"
-#define ID_BIND "natter-tok-bind"
+#define NS_SM      "urn:xmpp:sm:3"
+#define ID_BIND    "natter-tok-bind"
 #define ID_SESSION "natter-tok-session"
 
 /* Stanzas kept for resumption while the server does not acknowledge them.
@@ -34,7 +34,7 @@ enum stage {
 	ST_RESUME,   /* <resume/> sent */
 	ST_BIND,
 	ST_SESSION,
-	ST_ENABLE,   /* <enable/> sent */
+	ST_ENABLE, /* <enable/> sent */
 	ST_ONLINE,
 };
 
@@ -55,12 +55,12 @@ struct tok {
 
 	/* XEP-0198: on for the current stream; the rest outlives it. */
 	bool sm_on;
-	char *sm_id;  /* the session to resume, or NULL: not resumable */
-	char *sm_jid; /* its bound JID */
-	uint32_t in_h;    /* stanzas received since <enabled/> */
-	uint32_t acked;   /* the server's last h: our stanzas it has */
+	char *sm_id;    /* the session to resume, or NULL: not resumable */
+	char *sm_jid;   /* its bound JID */
+	uint32_t in_h;  /* stanzas received since <enabled/> */
+	uint32_t acked; /* the server's last h: our stanzas it has */
 	struct unacked *q_head, *q_tail;
-	size_t q_len;     /* sent, not yet acknowledged */
+	size_t q_len; /* sent, not yet acknowledged */
 };
 
 bool tok_mechanism(enum auth_mode auth)
@@ -142,7 +142,7 @@ static void acknowledged(struct tok *t, uint32_t h)
 
 	if (fresh > t->q_len) {
 		log_warn("the server acknowledged %lu stanzas, natter sent %zu: ignored",
-			 (unsigned long)fresh, t->q_len);
+		         (unsigned long)fresh, t->q_len);
 		return;
 	}
 	queue_drop_front(t, fresh);
@@ -177,7 +177,8 @@ void tok_send(struct tok *t, xmpp_stanza_t *st)
 		return;
 	if (t->q_len >= UNACKED_MAX) {
 		log_warn("the server acknowledged none of the last %d stanzas: the session will "
-			 "not be resumed", UNACKED_MAX);
+		         "not be resumed",
+		         UNACKED_MAX);
 		/* Counting goes on (acks still free the queue); only resuming
 		 * with an unbounded backlog is given up. */
 		free(t->sm_id);
@@ -265,8 +266,9 @@ static int send_auth(struct tok *t)
 	xlen = strlen(b64) + 128;
 	xml = malloc(xlen);
 	if (xml) {
-		int w = snprintf(xml, xlen, "<auth xmlns=\"" NS_SASL "\" mechanism=\"%s\">%s</auth>",
-				 t->mech, b64);
+		int w =
+		    snprintf(xml, xlen, "<auth xmlns=\"" NS_SASL "\" mechanism=\"%s\">%s</auth>",
+		             t->mech, b64);
 
 		if (w > 0 && (size_t)w < xlen) {
 			xmpp_send_raw(t->conn, xml, (size_t)w);
@@ -359,6 +361,20 @@ static void bound(struct tok *t)
 	online(t, t->bound, false);
 }
 
+/* A new session in place of any old one: what the old one never had
+ * acknowledged goes back to be sent again, and the resource is bound. */
+static void bind_new_session(struct tok *t)
+{
+	queue_hand_back(t);
+	forget_session(t);
+	if (!t->bind_offered) {
+		failed(t, NET_FAIL_PROTOCOL, "undefined-condition",
+		       "the server offers no resource binding after authentication");
+		return;
+	}
+	send_bind(t);
+}
+
 /* The features of the stream after <success/>: resume, or bind. */
 static void session_features(struct tok *t, xmpp_stanza_t *features)
 {
@@ -373,21 +389,12 @@ static void session_features(struct tok *t, xmpp_stanza_t *features)
 		snprintf(h, sizeof h, "%lu", (unsigned long)t->in_h);
 		t->stage = ST_RESUME;
 		xmpp_send_raw_string(t->conn, "<resume xmlns='" NS_SM "' previd='%s' h='%s'/>",
-				     t->sm_id, h);
+		                     t->sm_id, h);
 		return;
 	}
-	if (t->sm_id) {
-		/* The server no longer offers stream management: the old
-		 * session cannot come back. */
-		queue_hand_back(t);
-		forget_session(t);
-	}
-	if (!t->bind_offered) {
-		failed(t, NET_FAIL_PROTOCOL, "undefined-condition",
-		       "the server offers no resource binding after authentication");
-		return;
-	}
-	send_bind(t);
+	/* (Without stream management offered, an old session cannot come
+	 * back either.) */
+	bind_new_session(t);
 }
 
 static int on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
@@ -422,7 +429,7 @@ static int on_features(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		char *text = NULL;
 
 		if (asprintf(&text, "the server does not offer %s (auth = %s)", t->mech,
-			     auth_mode_name(t->p->auth)) < 0)
+		             auth_mode_name(t->p->auth)) < 0)
 			text = NULL;
 		failed(t, NET_FAIL_POLICY, "invalid-mechanism",
 		       text ? text : "the server does not offer the token mechanism");
@@ -487,9 +494,10 @@ static int on_sasl(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		xmpp_send_raw_string(conn, "<response xmlns='" NS_SASL "'/>");
 	} else if (!strcmp(name, "failure")) {
 		cond = condition_of(st);
-		if (asprintf(&text, "the server refused the token (%s: %s); natter will not try "
-				    "again until the account changes (/connect)",
-			     t->mech, cond ? cond : "not-authorized") < 0)
+		if (asprintf(&text,
+		             "the server refused the token (%s: %s); natter will not try "
+		             "again until the account changes (/connect)",
+		             t->mech, cond ? cond : "not-authorized") < 0)
 			text = NULL;
 		failed(t, NET_FAIL_AUTH, cond ? cond : "not-authorized",
 		       text ? text : "the server refused the token");
@@ -522,7 +530,7 @@ static int on_bind(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	if (!type || strcmp(type, "result") || !valid_jid(jid)) {
 		char *etext = NULL;
 		const char *cond = type && !strcmp(type, "error") ? st_error_condition(st, &etext)
-								  : "undefined-condition";
+		                                                  : "undefined-condition";
 
 		free(jid);
 		/* A stream-level verdict to the core: a conflict stays offline
@@ -551,7 +559,7 @@ static int on_session(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	if (!type || strcmp(type, "result")) {
 		char *etext = NULL;
 		const char *cond = type && !strcmp(type, "error") ? st_error_condition(st, &etext)
-								  : "undefined-condition";
+		                                                  : "undefined-condition";
 
 		failed(t, NET_FAIL_STREAM_ERROR, cond,
 		       etext ? etext : "the server refused to open the session");
@@ -621,14 +629,7 @@ static void on_resume_failed(struct tok *t, xmpp_stanza_t *st)
 	 * sent again in the new session. */
 	if (parse_h(xmpp_stanza_get_attribute(st, "h"), &h))
 		acknowledged(t, h);
-	queue_hand_back(t);
-	forget_session(t);
-	if (!t->bind_offered) {
-		failed(t, NET_FAIL_PROTOCOL, "undefined-condition",
-		       "the server offers no resource binding after authentication");
-		return;
-	}
-	send_bind(t);
+	bind_new_session(t);
 }
 
 static int on_sm(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
@@ -687,7 +688,7 @@ static int on_stream_error(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 /* ---- the connection ---- */
 
 int tok_connect(struct tok *t, xmpp_conn_t *conn, const struct net_params *p,
-		xmpp_conn_handler conn_cb, void *cb_ud, const char **why)
+                xmpp_conn_handler conn_cb, void *cb_ud, const char **why)
 {
 	if (p->tls == TLS_DISABLE) {
 		*why = "a token is never sent over a plaintext stream (tls = disable)";

@@ -49,7 +49,7 @@ bool tok_mechanism(enum auth_mode auth);
  * while the login runs.  conn_cb gets the connection's events; it passes
  * CONNECT and RAW_CONNECT on to tok_stream_event().  0, or -1 with *why. */
 int tok_connect(struct tok *t, xmpp_conn_t *conn, const struct net_params *p,
-		xmpp_conn_handler conn_cb, void *cb_ud, const char **why);
+                xmpp_conn_handler conn_cb, void *cb_ud, const char **why);
 /* The connection opened, or a stream header arrived. */
 void tok_stream_event(struct tok *t, xmpp_conn_t *conn, xmpp_conn_event_t ev);
 /* The connection is gone; clean when it was closed on request (nothing is

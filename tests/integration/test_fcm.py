@@ -10,8 +10,9 @@ connection)."""
 import json
 import time
 
-from natter import NatterTestCase, plain
-from scripted import ScriptedServer, child, local
+from natter import plain
+from scripted import child, local
+from test_hostile_server import ScriptedTestCase
 
 DOMAIN = "gcm.googleapis.com"
 SENDER = "126200347933"
@@ -36,24 +37,13 @@ def payload_of(el):
     return json.loads(child(el, "gcm", NS_GCM).text)
 
 
-class FcmTestCase(NatterTestCase):
-
-    def setUp(self):
-        super().setUp()
-        self._servers = []
-
-    def tearDown(self):
-        for s in self._servers:
-            s.stop()
-        super().tearDown()
+class FcmTestCase(ScriptedTestCase):
 
     def connection_server(self, **kw):
-        srv = ScriptedServer(cert=self.fx.cert_file, key=self.fx.key_file, domain=DOMAIN,
-                             tls="direct", users={SENDER: "AIzaSyB3rcZNkfnqKdFb9mhzCBiYpORDA2JWWtw"},
-                             mechanisms=("X-OAUTH2", "X-GOOGLE-TOKEN", "PLAIN"),
-                             strict=True, **kw)
-        self._servers.append(srv)
-        return srv
+        return self.scripted(domain=DOMAIN, tls="direct",
+                             users={SENDER: "AIzaSyB3rcZNkfnqKdFb9mhzCBiYpORDA2JWWtw"},
+                             mechanisms=("X-OAUTH2", "X-GOOGLE-TOKEN", "PLAIN"), strict=True,
+                             **kw)
 
     def fcm_natter(self, srv, **keys):
         # The certificate names localhost: pinned, as a user would pin a

@@ -10,8 +10,8 @@ import base64
 import os
 import time
 
-from natter import NatterTestCase
-from scripted import NS_SASL, ScriptedServer, child, local
+from scripted import NS_SASL, child, local
+from test_hostile_server import ScriptedTestCase
 
 TOKEN = "0c4181a7c2cf4521964a72ff57a34a07"
 NS_VERSION = "jabber:iq:version"
@@ -29,21 +29,7 @@ def token_sasl(mechanism, expected, seen):
     return sasl
 
 
-class TokenTestCase(NatterTestCase):
-
-    def setUp(self):
-        super().setUp()
-        self._servers = []
-
-    def tearDown(self):
-        for s in self._servers:
-            s.stop()
-        super().tearDown()
-
-    def scripted(self, **kw):
-        srv = ScriptedServer(cert=self.fx.cert_file, key=self.fx.key_file, **kw)
-        self._servers.append(srv)
-        return srv
+class TokenTestCase(ScriptedTestCase):
 
     def token_account(self, srv, auth="x-yandex-oauth", **keys):
         acct = {"jid": "test@localhost", "token": TOKEN, "auth": auth,

@@ -15,7 +15,7 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME "126200347933@gcm.googleapis.com"
+#define ME           "126200347933@gcm.googleapis.com"
 #define FROM_DEVICES "devices@gcm.googleapis.com"
 
 static void fcm_account(struct account *a)
@@ -64,9 +64,9 @@ static void online(struct harness *h)
 static void gcm(struct harness *h, const char *json)
 {
 	fake_receivef(h->xs,
-		      "<message from='" FROM_DEVICES "' to='" ME "/AB12CD' type='normal'>"
-		      "<gcm xmlns='google:mobile:data'>%s</gcm></message>",
-		      json);
+	              "<message from='" FROM_DEVICES "' to='" ME "/AB12CD' type='normal'>"
+	              "<gcm xmlns='google:mobile:data'>%s</gcm></message>",
+	              json);
 }
 
 /* The JSON of the idx-th stanza sent (its <gcm/> text), parsed. */
@@ -165,9 +165,11 @@ static void test_without_autoack_nothing_is_sent(void **state)
 	assert_int_equal(fake_sent_count(h->xs), 0);
 	assert_int_equal(harness_find(h, "fcm_ack_sent", 0), -1);
 	/* An ack by hand is sent at once, outside the window. */
-	assert_int_equal(harness_input(h, "/fcm send {\"to\":\"dev\",\"message_id\":\"m1\","
-					  "\"message_type\":\"ack\"}", 7),
-			 0);
+	assert_int_equal(harness_input(h,
+	                               "/fcm send {\"to\":\"dev\",\"message_id\":\"m1\","
+	                               "\"message_type\":\"ack\"}",
+	                               7),
+	                 0);
 	assert_int_equal(fake_sent_count(h->xs), 1);
 	assert_true(harness_find(h, "fcm_ack_sent", 0) >= 0);
 	assert_int_equal(harness_find(h, "fcm_sent", 0), -1);
@@ -243,9 +245,11 @@ static void test_send_adds_message_id_and_matches_ack_and_nack(void **state)
 	char *id;
 
 	online(h);
-	assert_int_equal(harness_input(h, "/fcm send {\"to\":\"bk3RNwTe3H0\", "
-					  "\"data\":{\"greeting\":\"Hello World\"}}", 5),
-			 0);
+	assert_int_equal(harness_input(h,
+	                               "/fcm send {\"to\":\"bk3RNwTe3H0\", "
+	                               "\"data\":{\"greeting\":\"Hello World\"}}",
+	                               5),
+	                 0);
 	out = sent_json(h, 0);
 	assert_string_equal(str(out, "to"), "bk3RNwTe3H0");
 	assert_non_null(str(out, "message_id"));
@@ -263,9 +267,10 @@ static void test_send_adds_message_id_and_matches_ack_and_nack(void **state)
 	json_decref(out);
 	/* Its ack, matched and reported where /fcm send was typed. */
 	harness_clear(h);
-	fake_receivef(h->xs, "<message><gcm xmlns='google:mobile:data'>{\"from\":\"bk3RNwTe3H0\", "
-			     "\"message_id\":\"%s\", \"message_type\":\"ack\"}</gcm></message>",
-		      id);
+	fake_receivef(h->xs,
+	              "<message><gcm xmlns='google:mobile:data'>{\"from\":\"bk3RNwTe3H0\", "
+	              "\"message_id\":\"%s\", \"message_type\":\"ack\"}</gcm></message>",
+	              id);
 	ev = harness_expect(h, "fcm", 0);
 	assert_string_equal(str(ev, "message_type"), "ack");
 	assert_string_equal(str(ev, "message_id"), id);
@@ -274,12 +279,13 @@ static void test_send_adds_message_id_and_matches_ack_and_nack(void **state)
 	free(id);
 	/* A nack names the service's error (the seed's own example, with a
 	 * prefixed element). */
-	assert_int_equal(harness_input(h, "/fcm send {\"to\":\"eQq\",\"message_id\":\"800001\"}", 9),
-			 0);
-	fake_receive(h->xs, "<message><data:gcm xmlns:data='google:mobile:data'>"
-			    "{ \"message_type\":\"nack\", \"from\":\"eQq\", \"message_id\":\"800001\", "
-			    "\"error\":\"BAD_REGISTRATION\", \"error_description\":\"\" }"
-			    "</data:gcm></message>");
+	assert_int_equal(
+	    harness_input(h, "/fcm send {\"to\":\"eQq\",\"message_id\":\"800001\"}", 9), 0);
+	fake_receive(h->xs,
+	             "<message><data:gcm xmlns:data='google:mobile:data'>"
+	             "{ \"message_type\":\"nack\", \"from\":\"eQq\", \"message_id\":\"800001\", "
+	             "\"error\":\"BAD_REGISTRATION\", \"error_description\":\"\" }"
+	             "</data:gcm></message>");
 	ev = harness_expect(h, "fcm", (size_t)harness_find(h, "fcm_sent", 0) + 1);
 	assert_string_equal(str(ev, "message_type"), "nack");
 	assert_string_equal(str(ev, "error"), "BAD_REGISTRATION");
@@ -315,9 +321,10 @@ static void test_hundred_in_flight_then_the_rest_wait(void **state)
 	json_decref(ev);
 	/* Each answer lets one more go, in order. */
 	for (int i = 0; i < 10; i++)
-		fake_receivef(h->xs, "<message><gcm xmlns='google:mobile:data'>{\"message_type\":"
-				     "\"%s\",\"message_id\":\"w%d\",\"from\":\"d\"}</gcm></message>",
-			      i % 2 ? "ack" : "nack", i);
+		fake_receivef(h->xs,
+		              "<message><gcm xmlns='google:mobile:data'>{\"message_type\":"
+		              "\"%s\",\"message_id\":\"w%d\",\"from\":\"d\"}</gcm></message>",
+		              i % 2 ? "ack" : "nack", i);
 	assert_int_equal(fake_sent_count(h->xs), 110);
 	for (int i = 0; i < 10; i++) {
 		json_t *o = sent_json(h, 100 + (size_t)i);
@@ -358,7 +365,7 @@ static void test_connection_draining(void **state)
 	/* The old connection still answers a1, and a device's message comes
 	 * on it: its ack waits for the new connection too. */
 	fake_receive(h->xs, "<message><gcm xmlns='google:mobile:data'>{\"message_type\":\"ack\","
-			    "\"message_id\":\"a1\",\"from\":\"d\"}</gcm></message>");
+	                    "\"message_id\":\"a1\",\"from\":\"d\"}</gcm></message>");
 	gcm(h, "{\"from\":\"dev\", \"message_id\":\"up1\"}");
 	assert_int_equal(fake_sent_count(h->xs), 2);
 	/* The new connection: the ack, then b1 and b2; a2 stays in flight on
@@ -413,9 +420,10 @@ static void test_connection_draining_nack_goes_to_the_new_connection(void **stat
 	gcm(h, "{\"message_type\":\"control\", \"control_type\":\"CONNECTION_DRAINING\"}");
 	/* The service refuses c1 on the draining connection: it goes on the
 	 * new one, not on this one. */
-	fake_receive(h->xs, "<message><gcm xmlns='google:mobile:data'>{\"message_type\":\"nack\","
-			    "\"message_id\":\"c1\",\"from\":\"d\",\"error\":\"CONNECTION_DRAINING\"}"
-			    "</gcm></message>");
+	fake_receive(h->xs,
+	             "<message><gcm xmlns='google:mobile:data'>{\"message_type\":\"nack\","
+	             "\"message_id\":\"c1\",\"from\":\"d\",\"error\":\"CONNECTION_DRAINING\"}"
+	             "</gcm></message>");
 	assert_int_equal(fake_sent_count(h->xs), 1);
 	online(h);
 	assert_int_equal(fake_sent_count(h->xs), 2);
@@ -454,7 +462,7 @@ int main(void)
 	    T(test_service_session_binds_server_resource_and_asks_nothing),
 	    T(test_upstream_is_reported_and_acked),
 	    cmocka_unit_test_setup_teardown(test_without_autoack_nothing_is_sent, setup_no_autoack,
-					    teardown),
+	                                    teardown),
 	    T(test_malformed_json_is_reported_not_acked_not_fatal),
 	    T(test_strings_reach_events_sanitised),
 	    T(test_receipt_is_reported_and_acked),
