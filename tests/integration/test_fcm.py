@@ -240,3 +240,18 @@ class TestConnectionDraining(FcmTestCase):
         self.assertEqual(self.expect_gcm(conn2)["message_id"], "lost1")
         conn2.expect_none(is_gcm, within=1.5)
         n.quit()
+
+    def test_quit_while_draining(self):
+        """/quit closes the new connection cleanly; the draining one, which natter
+        writes nothing more to, is simply let go."""
+        srv = self.connection_server()
+        n, conn1 = self.online(srv)
+        conn1.send(gcm_stanza('{"message_type":"control","control_type":"CONNECTION_DRAINING"}'))
+        conn2 = srv.wait_connection(timeout=15)
+        n.expect("connected", timeout=15)
+        n.quit()
+        self.assertTrue(conn2.wait_closed(10))
+        self.assertTrue(conn2.stream_ended)
+        self.assertTrue(conn1.wait_closed(10))
+        self.assertFalse(conn1.stream_ended, "natter wrote on the draining connection")
+        self.assertEqual(conn1.unexpected_now(), [])
