@@ -15,9 +15,9 @@
 #include "core/presence.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/pin.h"
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
-#include "xmpp/tlspin.h"
 
 #define NS_PING "urn:xmpp:ping"
 
@@ -246,7 +246,7 @@ static int build_params(struct conn *c, struct net_params *p)
 		p->port = a->tls == TLS_DIRECT ? 5223 : 5222;
 	p->tls = a->tls;
 	p->cafile = a->tls_cafile ? strdup(a->tls_cafile) : NULL;
-	p->pin = a->tls_fingerprint ? tlspin_normalise(a->tls_fingerprint) : NULL;
+	p->pin = a->tls_fingerprint ? pin_parse(a->tls_fingerprint) : NULL;
 	p->auth = a->auth;
 	p->compression = a->compression;
 	if (!p->jid || !p->password || (a->server && !p->server) || (a->tls_cafile && !p->cafile) ||
@@ -425,16 +425,12 @@ static bool fatal_stream_error(const char *cond)
 
 static void report_failure(struct conn *c, const struct xs_offline *o)
 {
-	struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED};
-
 	switch (o->fail) {
 	case NET_FAIL_TLS_UNTRUSTED:
 		free(c->untrusted_fp);
-		c->untrusted_fp = o->fingerprint ? strdup(o->fingerprint) : NULL;
-		ev.u.tls_untrusted.fingerprint = o->fingerprint;
-		ev.u.tls_untrusted.reason = o->text;
-		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
-		core_emit(c->core, &ev);
+		c->untrusted_fp = o->cert && o->cert->fingerprint ? strdup(o->cert->fingerprint)
+								  : NULL;
+		connection_report_untrusted(c->core, NO_CAUSE, o);
 		break;
 	case NET_FAIL_STREAM_ERROR:
 		if (o->condition && !strcmp(o->condition, "conflict")) {
@@ -461,6 +457,27 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 	default:
 		break;
 	}
+}
+
+void connection_report_untrusted(struct core *core, struct core_cause cause,
+				 const struct xs_offline *o)
+{
+	struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED, .origin = cause.origin};
+	const struct tlspin_cert *cert = o->cert;
+	char *subject = cert ? core_clean(cert->subject) : NULL;
+	char *issuer = cert ? core_clean(cert->issuer) : NULL;
+
+	ev.u.tls_untrusted.fingerprint = cert ? cert->fingerprint : NULL;
+	ev.u.tls_untrusted.pin_mismatch = cert && cert->pin_mismatch;
+	ev.u.tls_untrusted.reason = o->text;
+	ev.u.tls_untrusted.subject = subject;
+	ev.u.tls_untrusted.issuer = issuer;
+	/* Built by tlspin_iso_date(): digits and separators only. */
+	ev.u.tls_untrusted.valid_from = cert ? cert->not_before : NULL;
+	ev.u.tls_untrusted.valid_until = cert ? cert->not_after : NULL;
+	core_emit(core, &ev);
+	free(subject);
+	free(issuer);
 }
 
 void connection_offline(struct core *core, const struct xs_offline *o)
@@ -713,7 +730,7 @@ static int cmd_tls_trust(struct cmd_call *call)
 	struct conn *c = conn_of(core);
 	struct account *a = core_account(core);
 	const char *given = call->argc ? call->argv[0] : c->untrusted_fp;
-	char *pin = given ? tlspin_normalise(given) : NULL, *err = NULL;
+	char *pin = given ? pin_parse(given) : NULL, *err = NULL;
 
 	if (!pin) {
 		core_error(core, CAUSE(call), "bad-request", "%s",

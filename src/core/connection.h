@@ -6,6 +6,8 @@
 
 #include "core/module.h"
 
+#include "core/core_internal.h"
+
 struct core;
 struct xs_online;
 struct xs_offline;
@@ -27,5 +29,10 @@ void connection_drained(struct core *core);
  * or a drain is under way: fn will not run). */
 typedef void (*connection_drained_fn)(struct core *core, void *ud);
 int connection_replace(struct core *core, connection_drained_fn fn, void *ud);
+
+/* The tls_untrusted event for a refused certificate (a login's or a
+ * registration's), its names cleaned: they are the server's words. */
+void connection_report_untrusted(struct core *core, struct core_cause cause,
+				 const struct xs_offline *o);
 
 #endif

@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/connection.h"
 #include "core/ibr.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/pin.h"
 #include "util/text.h"
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
-#include "xmpp/tlspin.h"
 
 #define NS_REGISTER "jabber:iq:register"
 #define REGISTER_TIMEOUT_MS 30000
@@ -61,12 +62,7 @@ void ibr_registered(struct core *core, const char *jid, const struct xs_offline 
 		return;
 	}
 	if (o->fail == NET_FAIL_TLS_UNTRUSTED) {
-		struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED, .origin = cause.origin};
-
-		ev.u.tls_untrusted.fingerprint = o->fingerprint;
-		ev.u.tls_untrusted.reason = o->text;
-		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
-		core_emit(core, &ev);
+		connection_report_untrusted(core, cause, o);
 	}
 	{
 		char *cond = core_clean(o->condition), *text = core_clean(o->text);
@@ -178,7 +174,7 @@ static int cmd_register(struct cmd_call *call)
 	if (!tls_set)
 		p.tls = a->tls;
 	if ((a->tls_cafile && !(p.cafile = strdup(a->tls_cafile))) ||
-	    (a->tls_fingerprint && !(p.pin = tlspin_normalise(a->tls_fingerprint))) ||
+	    (a->tls_fingerprint && !(p.pin = pin_parse(a->tls_fingerprint))) ||
 	    inherit_server(core, &p, j.domain) || !p.jid || !p.password) {
 		core_error(core, CAUSE(call), "internal-server-error", "out of memory");
 		goto fail;

@@ -1,4 +1,4 @@
-/* The cloud-messaging module (core/fcm.c, seed 002) on the fake session:
+/* Unit tests for fcm.c (seed 002) through the fake session:
  * payloads in, acknowledgements and downstream messages out, the window of
  * 100, CONNECTION_DRAINING, and a service session that is not an IM one. */
 #include "config.h"
@@ -50,11 +50,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const char *str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* The connection server binds a resource of its choosing. */
 static void online(struct harness *h)
 {
@@ -93,15 +88,6 @@ static json_t *sent_json(struct harness *h, size_t idx)
 	return o;
 }
 
-static size_t count_events(struct harness *h, const char *name)
-{
-	size_t n = 0;
-
-	for (long i = harness_find(h, name, 0); i >= 0; i = harness_find(h, name, (size_t)i + 1))
-		n++;
-	return n;
-}
-
 /* ---- a service session ---- */
 
 static void test_service_session_binds_server_resource_and_asks_nothing(void **state)
@@ -110,7 +96,7 @@ static void test_service_session_binds_server_resource_and_asks_nothing(void **s
 
 	assert_int_equal(core_connect(h->core), 0);
 	/* Seed 002: no resource asked for; the server chooses it. */
-	assert_string_equal(fake_connect_jid(h->xs), ME);
+	assert_string_equal(fake_connect_params(h->xs)->jid, ME);
 	online(h);
 	/* No roster, carbons, archive, disco or presence: a connection
 	 * server is no IM server. */
@@ -133,23 +119,23 @@ static void test_upstream_is_reported_and_acked(void **state)
 	       "\"from\":\"feQqD9P957k:APA91bH\", \"message_id\":\"1234567\", "
 	       "\"category\":\"com.gmail.rajeshkhumanthem.phantom\"}");
 	ev = harness_expect(h, "fcm", 0);
-	assert_string_equal(str(ev, "message_type"), "upstream");
-	assert_string_equal(str(ev, "message_id"), "1234567");
-	assert_string_equal(str(ev, "from"), "feQqD9P957k:APA91bH");
-	assert_string_equal(str(ev, "category"), "com.gmail.rajeshkhumanthem.phantom");
+	assert_string_equal(harness_str(ev, "message_type"), "upstream");
+	assert_string_equal(harness_str(ev, "message_id"), "1234567");
+	assert_string_equal(harness_str(ev, "from"), "feQqD9P957k:APA91bH");
+	assert_string_equal(harness_str(ev, "category"), "com.gmail.rajeshkhumanthem.phantom");
 	data = json_object_get(ev, "data");
 	assert_true(json_is_object(data));
-	assert_string_equal(str(data, "Hello"), "World");
+	assert_string_equal(harness_str(data, "Hello"), "World");
 	json_decref(ev);
 	/* The ack, as the seed writes it. */
 	assert_int_equal(fake_sent_count(h->xs), 1);
 	ack = sent_json(h, 0);
-	assert_string_equal(str(ack, "to"), "feQqD9P957k:APA91bH");
-	assert_string_equal(str(ack, "message_id"), "1234567");
-	assert_string_equal(str(ack, "message_type"), "ack");
+	assert_string_equal(harness_str(ack, "to"), "feQqD9P957k:APA91bH");
+	assert_string_equal(harness_str(ack, "message_id"), "1234567");
+	assert_string_equal(harness_str(ack, "message_type"), "ack");
 	json_decref(ack);
 	ev = harness_expect(h, "fcm_ack_sent", 0);
-	assert_string_equal(str(ev, "message_id"), "1234567");
+	assert_string_equal(harness_str(ev, "message_id"), "1234567");
 	json_decref(ev);
 	/* No chat message is made of it. */
 	assert_int_equal(harness_find(h, "message", 0), -1);
@@ -183,13 +169,13 @@ static void test_malformed_json_is_reported_not_acked_not_fatal(void **state)
 	online(h);
 	gcm(h, "{\"from\":\"dev\", \"message_id\":\"m1\", \"data\": {");
 	ev = harness_expect(h, "error", 0);
-	assert_string_equal(str(ev, "condition"), "fcm-malformed");
-	assert_non_null(strstr(str(ev, "text"), "not acknowledged"));
+	assert_string_equal(harness_str(ev, "condition"), "fcm-malformed");
+	assert_non_null(strstr(harness_str(ev, "text"), "not acknowledged"));
 	json_decref(ev);
 	gcm(h, "[1, 2]");
 	gcm(h, "");
 	gcm(h, "{\"message_type\": 7, \"message_id\":\"m2\"}");
-	assert_int_equal(count_events(h, "error"), 4);
+	assert_int_equal(harness_count(h, "error", 0), 4);
 	assert_int_equal(fake_sent_count(h->xs), 0);
 	assert_int_equal(harness_find(h, "disconnected", 0), -1);
 	assert_int_equal(fake_closes(h->xs), 0);
@@ -207,7 +193,7 @@ static void test_strings_reach_events_sanitised(void **state)
 	gcm(h, "{\"from\":\"dev\\u001b[31m\", \"message_id\":\"m1\", "
 	       "\"data\":{\"k\\u001b\":[\"\\u001b]0;title\\u0007x\"]}}");
 	ev = harness_expect(h, "fcm", 0);
-	assert_null(strchr(str(ev, "from"), '\033'));
+	assert_null(strchr(harness_str(ev, "from"), '\033'));
 	assert_null(strstr(h->events[harness_find(h, "fcm", 0)], "\\u001b"));
 	assert_null(strstr(h->events[harness_find(h, "fcm", 0)], "\\u0007"));
 	json_decref(ev);
@@ -225,14 +211,14 @@ static void test_receipt_is_reported_and_acked(void **state)
 	       "\"from\":\"gcm.googleapis.com\", \"message_id\":\"dr2:39\", "
 	       "\"message_type\":\"receipt\", \"time_to_live\":0}");
 	ev = harness_expect(h, "fcm", 0);
-	assert_string_equal(str(ev, "message_type"), "receipt");
-	assert_string_equal(str(ev, "message_id"), "dr2:39");
-	assert_string_equal(str(json_object_get(ev, "data"), "original_message_id"), "39");
+	assert_string_equal(harness_str(ev, "message_type"), "receipt");
+	assert_string_equal(harness_str(ev, "message_id"), "dr2:39");
+	assert_string_equal(harness_str(json_object_get(ev, "data"), "original_message_id"), "39");
 	json_decref(ev);
 	ack = sent_json(h, 0);
-	assert_string_equal(str(ack, "message_id"), "dr2:39");
-	assert_string_equal(str(ack, "to"), "gcm.googleapis.com");
-	assert_string_equal(str(ack, "message_type"), "ack");
+	assert_string_equal(harness_str(ack, "message_id"), "dr2:39");
+	assert_string_equal(harness_str(ack, "to"), "gcm.googleapis.com");
+	assert_string_equal(harness_str(ack, "message_type"), "ack");
 	json_decref(ack);
 }
 
@@ -251,19 +237,19 @@ static void test_send_adds_message_id_and_matches_ack_and_nack(void **state)
 	                               5),
 	                 0);
 	out = sent_json(h, 0);
-	assert_string_equal(str(out, "to"), "bk3RNwTe3H0");
-	assert_non_null(str(out, "message_id"));
-	assert_true(strlen(str(out, "message_id")) > 0);
-	id = strdup(str(out, "message_id"));
+	assert_string_equal(harness_str(out, "to"), "bk3RNwTe3H0");
+	assert_non_null(harness_str(out, "message_id"));
+	assert_true(strlen(harness_str(out, "message_id")) > 0);
+	id = strdup(harness_str(out, "message_id"));
 	json_decref(out);
 	ev = harness_expect(h, "fcm_sent", 0);
-	assert_string_equal(str(ev, "message_id"), id);
+	assert_string_equal(harness_str(ev, "message_id"), id);
 	assert_int_equal(json_integer_value(json_object_get(ev, "origin")), 5);
 	json_decref(ev);
 	/* Two messages never share a message_id. */
 	assert_int_equal(harness_input(h, "/fcm send {\"to\":\"x\"}", 6), 0);
 	out = sent_json(h, 1);
-	assert_string_not_equal(str(out, "message_id"), id);
+	assert_string_not_equal(harness_str(out, "message_id"), id);
 	json_decref(out);
 	/* Its ack, matched and reported where /fcm send was typed. */
 	harness_clear(h);
@@ -272,8 +258,8 @@ static void test_send_adds_message_id_and_matches_ack_and_nack(void **state)
 	              "\"message_id\":\"%s\", \"message_type\":\"ack\"}</gcm></message>",
 	              id);
 	ev = harness_expect(h, "fcm", 0);
-	assert_string_equal(str(ev, "message_type"), "ack");
-	assert_string_equal(str(ev, "message_id"), id);
+	assert_string_equal(harness_str(ev, "message_type"), "ack");
+	assert_string_equal(harness_str(ev, "message_id"), id);
 	assert_int_equal(json_integer_value(json_object_get(ev, "origin")), 5);
 	json_decref(ev);
 	free(id);
@@ -287,8 +273,8 @@ static void test_send_adds_message_id_and_matches_ack_and_nack(void **state)
 	             "\"error\":\"BAD_REGISTRATION\", \"error_description\":\"\" }"
 	             "</data:gcm></message>");
 	ev = harness_expect(h, "fcm", (size_t)harness_find(h, "fcm_sent", 0) + 1);
-	assert_string_equal(str(ev, "message_type"), "nack");
-	assert_string_equal(str(ev, "error"), "BAD_REGISTRATION");
+	assert_string_equal(harness_str(ev, "message_type"), "nack");
+	assert_string_equal(harness_str(ev, "error"), "BAD_REGISTRATION");
 	assert_int_equal(json_integer_value(json_object_get(ev, "origin")), 9);
 	json_decref(ev);
 	/* A duplicate message_id while the first waits is refused. */
@@ -296,7 +282,7 @@ static void test_send_adds_message_id_and_matches_ack_and_nack(void **state)
 	assert_int_equal(harness_input(h, "/fcm send {\"message_id\":\"dup\"}", 10), 0);
 	assert_int_equal(harness_input(h, "/fcm send {\"message_id\":\"dup\"}", 11), -1);
 	ev = harness_expect(h, "error", 0);
-	assert_string_equal(str(ev, "condition"), "conflict");
+	assert_string_equal(harness_str(ev, "condition"), "conflict");
 	json_decref(ev);
 	assert_int_equal(harness_input(h, "/fcm send not json", 12), -1);
 }
@@ -313,11 +299,11 @@ static void test_hundred_in_flight_then_the_rest_wait(void **state)
 		assert_int_equal(harness_input(h, line, 1), 0);
 	}
 	assert_int_equal(fake_sent_count(h->xs), 100);
-	assert_int_equal(count_events(h, "fcm_sent"), 100);
-	assert_int_equal(count_events(h, "fcm_waiting"), 30);
+	assert_int_equal(harness_count(h, "fcm_sent", 0), 100);
+	assert_int_equal(harness_count(h, "fcm_waiting", 0), 30);
 	ev = harness_expect(h, "fcm_waiting", 0);
-	assert_string_equal(str(ev, "reason"), "window");
-	assert_string_equal(str(ev, "message_id"), "w100");
+	assert_string_equal(harness_str(ev, "reason"), "window");
+	assert_string_equal(harness_str(ev, "message_id"), "w100");
 	json_decref(ev);
 	/* Each answer lets one more go, in order. */
 	for (int i = 0; i < 10; i++)
@@ -330,7 +316,7 @@ static void test_hundred_in_flight_then_the_rest_wait(void **state)
 		json_t *o = sent_json(h, 100 + (size_t)i);
 
 		snprintf(line, sizeof line, "w%d", 100 + i);
-		assert_string_equal(str(o, "message_id"), line);
+		assert_string_equal(harness_str(o, "message_id"), line);
 		json_decref(o);
 	}
 }
@@ -350,8 +336,8 @@ static void test_connection_draining(void **state)
 	assert_int_equal(fake_sent_count(h->xs), 2);
 	gcm(h, "{\"message_type\":\"control\", \"control_type\":\"CONNECTION_DRAINING\"}");
 	ev = harness_expect(h, "fcm", 0);
-	assert_string_equal(str(ev, "message_type"), "control");
-	assert_string_equal(str(ev, "control_type"), "CONNECTION_DRAINING");
+	assert_string_equal(harness_str(ev, "message_type"), "control");
+	assert_string_equal(harness_str(ev, "control_type"), "CONNECTION_DRAINING");
 	json_decref(ev);
 	/* A new connection at once, beside the old one. */
 	assert_int_equal(fake_replaces(h->xs), 1);
@@ -360,7 +346,7 @@ static void test_connection_draining(void **state)
 	assert_int_equal(harness_input(h, "/fcm send {\"to\":\"d\",\"message_id\":\"b1\"}", 2), 0);
 	assert_int_equal(harness_input(h, "/fcm send {\"to\":\"d\",\"message_id\":\"b2\"}", 2), 0);
 	ev = harness_expect(h, "fcm_waiting", 0);
-	assert_string_equal(str(ev, "reason"), "draining");
+	assert_string_equal(harness_str(ev, "reason"), "draining");
 	json_decref(ev);
 	/* The old connection still answers a1, and a device's message comes
 	 * on it: its ack waits for the new connection too. */
@@ -376,10 +362,10 @@ static void test_connection_draining(void **state)
 	{
 		json_t *o2 = sent_json(h, 2), *o3 = sent_json(h, 3), *o4 = sent_json(h, 4);
 
-		assert_string_equal(str(o2, "message_type"), "ack");
-		assert_string_equal(str(o2, "message_id"), "up1");
-		assert_string_equal(str(o3, "message_id"), "b1");
-		assert_string_equal(str(o4, "message_id"), "b2");
+		assert_string_equal(harness_str(o2, "message_type"), "ack");
+		assert_string_equal(harness_str(o2, "message_id"), "up1");
+		assert_string_equal(harness_str(o3, "message_id"), "b1");
+		assert_string_equal(harness_str(o4, "message_id"), "b2");
 		json_decref(o2);
 		json_decref(o3);
 		json_decref(o4);
@@ -391,11 +377,11 @@ static void test_connection_draining(void **state)
 	{
 		json_t *o = sent_json(h, before);
 
-		assert_string_equal(str(o, "message_id"), "a2");
+		assert_string_equal(harness_str(o, "message_id"), "a2");
 		json_decref(o);
 	}
 	ev = harness_expect(h, "fcm_waiting", 0);
-	assert_string_equal(str(ev, "reason"), "resend");
+	assert_string_equal(harness_str(ev, "reason"), "resend");
 	json_decref(ev);
 	/* Nothing was sent twice but a2, which the old connection never
 	 * answered; a1 was answered there and never went again. */
@@ -403,8 +389,8 @@ static void test_connection_draining(void **state)
 		for (size_t k = i + 1; k < fake_sent_count(h->xs); k++) {
 			json_t *x = sent_json(h, i), *y = sent_json(h, k);
 
-			if (!strcmp(str(x, "message_id"), str(y, "message_id")))
-				assert_string_equal(str(x, "message_id"), "a2");
+			if (!strcmp(harness_str(x, "message_id"), harness_str(y, "message_id")))
+				assert_string_equal(harness_str(x, "message_id"), "a2");
 			json_decref(x);
 			json_decref(y);
 		}
@@ -428,7 +414,7 @@ static void test_connection_draining_nack_goes_to_the_new_connection(void **stat
 	online(h);
 	assert_int_equal(fake_sent_count(h->xs), 2);
 	o = sent_json(h, 1);
-	assert_string_equal(str(o, "message_id"), "c1");
+	assert_string_equal(harness_str(o, "message_id"), "c1");
 	json_decref(o);
 	/* The old connection's end sends nothing more. */
 	fake_drained(h->xs);
@@ -447,10 +433,10 @@ static void test_lost_connection_sends_unanswered_again(void **state)
 	online(h);
 	assert_int_equal(fake_sent_count(h->xs), 3);
 	o = sent_json(h, 1);
-	assert_string_equal(str(o, "message_id"), "l1");
+	assert_string_equal(harness_str(o, "message_id"), "l1");
 	json_decref(o);
 	o = sent_json(h, 2);
-	assert_string_equal(str(o, "message_id"), "l2");
+	assert_string_equal(harness_str(o, "message_id"), "l2");
 	json_decref(o);
 }
 
