@@ -19,14 +19,7 @@ class CompressionTestCase(NatterTestCase):
         return m.group(2) == "yes", m.group(1)
 
     def start_once(self, **keys):
-        acct = {"jid": "alice@localhost", "password": "alicepw", "server": "127.0.0.1",
-                "port": self.fx.c2s_port, "tls_cafile": self.fx.ca_file}
-        for k, v in keys.items():
-            if v is None:
-                acct.pop(k, None)
-            else:
-                acct[k] = v
-        n = self.natter(acct, start=False)
+        n = self.natter(self.account("alice@localhost", **keys), start=False)
         return n.run_once(["--headless", "-a", "test"], stdin_text="/quit\n")
 
 

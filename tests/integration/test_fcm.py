@@ -45,21 +45,13 @@ class FcmTestCase(ScriptedTestCase):
                              mechanisms=("X-OAUTH2", "X-GOOGLE-TOKEN", "PLAIN"), strict=True,
                              **kw)
 
-    def fcm_natter(self, srv, **keys):
+    def online(self, srv, **keys):
         # The certificate names localhost: pinned, as a user would pin a
         # server's certificate.
-        acct = {"jid": "%s@%s" % (SENDER, DOMAIN),
-                "password": "AIzaSyB3rcZNkfnqKdFb9mhzCBiYpORDA2JWWtw",
-                "auth": "plain", "tls": "direct", "server": "127.0.0.1", "port": srv.port,
-                "tls_fingerprint": self.fx.fingerprint, "fcm": True, "autoack_fcm": True}
-        acct.update(keys)
-        return self.natter(acct, label="fcm")
-
-    def online(self, srv, **keys):
-        n = self.fcm_natter(srv, **keys)
-        conn = srv.wait_connection(timeout=15)
-        n.expect("connected", timeout=15)
-        return n, conn
+        return super().online(srv, **{
+            "jid": "%s@%s" % (SENDER, DOMAIN), "password": "AIzaSyB3rcZNkfnqKdFb9mhzCBiYpORDA2JWWtw",
+            "auth": "plain", "tls_cafile": None, "tls_fingerprint": self.fx.fingerprint,
+            "fcm": True, "autoack_fcm": True, **keys})
 
     def expect_gcm(self, conn, timeout=10):
         return payload_of(conn.expect(is_gcm, timeout=timeout))

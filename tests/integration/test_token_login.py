@@ -32,16 +32,9 @@ def token_sasl(mechanism, expected, seen):
 class TokenTestCase(ScriptedTestCase):
 
     def token_account(self, srv, auth="x-yandex-oauth", **keys):
-        acct = {"jid": "test@localhost", "token": TOKEN, "auth": auth,
-                "server": "127.0.0.1", "port": srv.port,
-                "tls": "direct" if srv.tls == "direct" else "require",
-                "tls_cafile": self.fx.ca_file, "resource": "YaDisk-client"}
-        for k, v in keys.items():
-            if v is None:
-                acct.pop(k, None)
-            else:
-                acct[k] = v
-        return acct
+        return self.scripted_account(srv, **{"jid": "test@localhost", "password": None,
+                                             "token": TOKEN, "auth": auth,
+                                             "resource": "YaDisk-client", **keys})
 
     def yandex_server(self, seen, **kw):
         kw.setdefault("mechanisms", ("X-YANDEX-OAUTH",))
