@@ -72,6 +72,7 @@ static const struct key_def keys[] = {
     {"token", K_STR, FIELD(token), true, NULL},
     {"eval_token", K_STR, FIELD(eval_token), false, NULL},
     {"autoack_fcm", K_BOOL, FIELD(autoack_fcm), false, "must be true or false"},
+    {"nick", K_STR, FIELD(nick), false, NULL},
     {"fcm", K_BOOL, FIELD(fcm), false, "must be true or false"},
     {"compression", K_BOOL, FIELD(compression), false, "must be true or false"},
 };

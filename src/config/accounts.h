@@ -25,6 +25,7 @@ struct account {
 	char *token;      /* OAuth token for auth=x-oauth2 / x-yandex-oauth */
 	char *eval_token; /* run like eval_password when token is NULL */
 	bool autoack_fcm;
+	char *nick; /* the nick in rooms (XEP-0045); NULL: the JID's localpart */
 	/* A cloud-messaging connection server (seed 002): the server chooses
 	 * the resource, and the session speaks google:mobile:data only (no
 	 * roster, presence, archive or carbons). */
