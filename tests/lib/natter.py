@@ -442,12 +442,7 @@ class NatterTestCase(unittest.TestCase):
         acct = {"jid": jid, "password": ej.users.get(jid.split("/")[0], "nopw"),
                 "server": "127.0.0.1", "port": ej.c2s_port, "tls": "require",
                 "tls_cafile": ej.ca_file}
-        for k, v in keys.items():
-            if v is None:
-                acct.pop(k, None)
-            else:
-                acct[k] = v
-        return acct
+        return with_keys(acct, keys)
 
     def natter(self, account, name="test", natterrc=None, start=True, label=None, **kw):
         # The shared accounts' archives hold earlier tests' messages: a first
