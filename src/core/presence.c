@@ -178,6 +178,7 @@ static void presence_login(struct core *core, const struct core_login *l)
 	free(p->own_key);
 	p->own_key = jid_bare_key(core_jid(core), NULL);
 	p->invisible_pending = false;
+	p->announced = false;
 	loop_timer_cancel(core_loop(core), p->initial_timer);
 	p->initial_timer = 0;
 	if (!roster_fetching(core)) {
