@@ -406,7 +406,31 @@ static const struct ini_ops ld_ops = {
     .syntax_error = "expected 'key = value' or '[account]'",
 };
 
-/* Per account checks that need the whole section: jid, default resource. */
+static bool key_given(const struct section_meta *m, const char *name)
+{
+	const struct key_def *k = key_find(name, strlen(name));
+
+	return k && (m->seen & (1u << (k - keys)));
+}
+
+/* The cloud-messaging service's own domains (seed 002): no IM server lives
+ * there. */
+static bool fcm_domain(const char *jid)
+{
+	static const char *const domains[] = {"gcm.googleapis.com", "fcm.googleapis.com"};
+	struct jid j = {0};
+	bool found = false;
+
+	if (jid_parse(jid, &j, NULL) != 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(domains) && j.domain; i++)
+		found |= !strcasecmp(j.domain, domains[i]);
+	jid_clear(&j);
+	return found;
+}
+
+/* Per account checks that need the whole section: jid, default resource,
+ * whether it is a cloud-messaging connection server's. */
 static void ld_finish(struct load *ld)
 {
 	struct account *a;
@@ -420,6 +444,13 @@ static void ld_finish(struct load *ld)
 			ini_fail(&ld->ini, ld->meta[i].line, "account [%s] has no jid", a->name);
 			break;
 		}
+		/* Without fcm, an account that says how upstream messages are
+		 * acknowledged, or that names the service's domain, is one all
+		 * the same: the contract's keys alone make a working
+		 * connection-server account, and no IM session (roster,
+		 * presence) is opened on a server that has none. */
+		if (!key_given(&ld->meta[i], "fcm"))
+			a->fcm = key_given(&ld->meta[i], "autoack_fcm") || fcm_domain(a->jid);
 		if (a->resource)
 			continue;
 		if (jid_parse(a->jid, &j, &why) != 0) {

@@ -46,12 +46,14 @@ class FcmTestCase(ScriptedTestCase):
                              **kw)
 
     def online(self, srv, **keys):
-        # The certificate names localhost: pinned, as a user would pin a
+        # The contract's keys only: autoack_fcm (and the service's domain)
+        # make it a connection-server account without fcm = true.  The
+        # certificate names localhost: pinned, as a user would pin a
         # server's certificate.
         return super().online(srv, **{
             "jid": "%s@%s" % (SENDER, DOMAIN), "password": "AIzaSyB3rcZNkfnqKdFb9mhzCBiYpORDA2JWWtw",
             "auth": "plain", "tls_cafile": None, "tls_fingerprint": self.fx.fingerprint,
-            "fcm": True, "autoack_fcm": True, **keys})
+            "autoack_fcm": True, **keys})
 
     def expect_gcm(self, conn, timeout=10):
         return payload_of(conn.expect(is_gcm, timeout=timeout))

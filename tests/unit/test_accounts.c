@@ -774,6 +774,34 @@ static void test_check_set_key(void **state)
 	assert_int_equal(count_entries(fx->dir), 1);
 }
 
+/* fcm not given: a connection server's account when it sets autoack_fcm
+ * (either way) or its JID is at the service's domain; fcm given wins. */
+static void test_fcm_inferred(void **state)
+{
+	struct fixture *fx = *state;
+	struct account_list l = {0};
+
+	load_ok(fx, "[a]\njid = a@example.org\nautoack_fcm = false\n"
+	            "[b]\njid = 126200347933@gcm.googleapis.com\n"
+	            "[c]\njid = 1@FCM.googleapis.com/x\n"
+	            "[d]\njid = a@example.org\n"
+	            "[e]\njid = a@example.org\nautoack_fcm = true\nfcm = false\n"
+	            "[f]\njid = 1@gcm.googleapis.com\nfcm = false\n"
+	            "[g]\njid = a@googleapis.com\n",
+	        0600, &l);
+	assert_int_equal(l.count, 7);
+	assert_true(l.items[0].fcm);
+	assert_false(l.items[0].autoack_fcm);
+	assert_true(l.items[1].fcm);
+	assert_true(l.items[2].fcm);
+	assert_false(l.items[3].fcm);
+	assert_false(l.items[4].fcm);
+	assert_true(l.items[4].autoack_fcm);
+	assert_false(l.items[5].fcm);
+	assert_false(l.items[6].fcm);
+	accounts_free(&l);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -784,6 +812,7 @@ int main(void)
 	    T(test_port_bounds),
 	    T(test_priority_bounds),
 	    T(test_enums),
+	    T(test_fcm_inferred),
 	    T(test_fingerprint),
 	    T(test_unknown_key),
 	    T(test_jid),
