@@ -36,7 +36,7 @@ static int64_t now_ms(void)
 /* Records one of our messages; the store's failure was logged and must not
  * stop the message. */
 static void record_own(struct core *core, const char *to, const char *dest, const char *id,
-                       const char *text, const char *xhtml)
+                       const char *text, const char *xhtml, const char *encryption)
 {
 	char *peer = jid_bare_key(to, NULL);
 	struct store_msg m = {
@@ -53,6 +53,7 @@ static void record_own(struct core *core, const char *to, const char *dest, cons
 	    /* Offline, the outbox hands it over after the next login and
 	     * nothing tells us when: "pending" would stay forever. */
 	    .delivery = STORE_SENT,
+	    .encryption = encryption,
 	};
 
 	if (peer)
@@ -62,7 +63,7 @@ static void record_own(struct core *core, const char *to, const char *dest, cons
 
 static void emit_own_message(struct core *core, struct core_cause cause, const char *to,
                              const char *id, const char *text, const char *xhtml,
-                             const char *thread)
+                             const char *thread, const char *encryption)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
 
@@ -74,7 +75,65 @@ static void emit_own_message(struct core *core, struct core_cause cause, const c
 	ev.u.message.xhtml = xhtml;
 	ev.u.message.thread = thread;
 	ev.u.message.outgoing = true;
+	ev.u.message.encrypted = encryption;
 	core_emit(core, &ev);
+}
+
+/* The end-to-end encryptions the modules offer (chat.h), in module order. */
+static const struct chat_e2e *e2e_next(size_t *i)
+{
+	while (*i < core_nmodules) {
+		const struct chat_e2e *e = core_modules[(*i)++]->e2e;
+
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+const char *chat_encryption(struct core *core, const char *peer)
+{
+	const struct chat_e2e *e;
+	size_t i = 0;
+
+	while ((e = e2e_next(&i)))
+		if (e->enabled(core, peer))
+			return e->name;
+	return NULL;
+}
+
+const char *core_chat_encryption(struct core *core, const char *jid)
+{
+	char *peer = jid ? jid_bare_key(jid, NULL) : NULL;
+	const char *how = peer ? chat_encryption(core, peer) : NULL;
+
+	free(peer);
+	return how;
+}
+
+/* Hands m to the encryption the chat with `to` uses, or sends it plain:
+ * 0 sent (*how names the encryption, or NULL), -1 not sent (an error
+ * event was emitted).  Takes m either way. */
+static int send_maybe_encrypted(struct core *core, xmpp_stanza_t *m, const char *to,
+                                const char *text, struct core_cause cause, const char **how)
+{
+	char *peer = jid_bare_key(to, NULL);
+	const struct chat_e2e *e;
+	size_t i = 0;
+	int rc = 0;
+
+	*how = NULL;
+	while (peer && !rc && (e = e2e_next(&i)))
+		if ((rc = e->send(core, m, peer, text, cause)) != 0)
+			*how = e->name;
+	free(peer);
+	if (rc)
+		return rc > 0 ? 0 : -1;
+	if (core_send(core, m)) {
+		core_error(core, cause, "internal-server-error", "out of memory: not sent");
+		return -1;
+	}
+	return 0;
 }
 
 /* RFC 6121 §5.1: a chat with a bare JID goes to the resource that last
@@ -112,14 +171,14 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 		           "nothing to send once control characters are removed");
 	} else {
 		char *thread = st_child_text(m, "thread");
+		const char *how = NULL;
 
-		rc = core_send(core, m); /* takes the stanza, even on failure */
+		/* takes the stanza, even on failure */
+		rc = send_maybe_encrypted(core, m, to, safe, cause, &how);
 		m = NULL;
-		if (rc) {
-			core_error(core, cause, "internal-server-error", "out of memory: not sent");
-		} else {
-			record_own(core, to, dest, id, safe, shown);
-			emit_own_message(core, cause, to, id, safe, shown, thread);
+		if (!rc) {
+			record_own(core, to, dest, id, safe, shown, how);
+			emit_own_message(core, cause, to, id, safe, shown, thread, how);
 		}
 		free(thread);
 	}
@@ -260,6 +319,7 @@ struct incoming {
 	xmpp_stanza_t *st;
 	const struct chat_via *via;
 	bool error;
+	const char *encryption; /* the chat_e2e that decrypted it (or failed to) */
 	char *peer, *from, *to, *type, *id, *origin, *archive, *body, *xhtml;
 };
 
@@ -293,6 +353,7 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	    .delivery = via && via->outgoing ? STORE_SENT : STORE_NONE,
 	    .carbon = via && via->carbon,
 	    .delayed = delayed,
+	    .encryption = in->encryption,
 	};
 	return history_record(core, &m);
 }
@@ -305,12 +366,28 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread, *stamp;
-	bool outgoing = via && via->outgoing;
+	char *plain = NULL;
+	bool outgoing = via && via->outgoing, undecryptable = false;
+	const struct chat_e2e *e = NULL;
+	size_t ei = 0;
 	int64_t ts;
 	int rc = -1;
 
 	in.error = type && !strcmp(type, "error");
-	body = in.error ? error_body(st) : st_child_text(st, "body");
+	/* An encrypted message's body is a fallback for clients without the
+	 * encryption: the decrypted text replaces it, and a message that
+	 * could not be decrypted is reported as such, never by its fallback. */
+	while (!in.error && (e = e2e_next(&ei))) {
+		int r = e->receive(core, st, via, &plain);
+
+		if (r) {
+			in.encryption = e->name;
+			undecryptable = r < 0;
+			html = NULL;
+			break;
+		}
+	}
+	body = in.error ? error_body(st) : in.encryption ? plain : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
 	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core_account(core)->jid)
 	                                : (rawfrom ? rawfrom : core_account(core)->jid),
@@ -337,11 +414,11 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	if (via && !outgoing)
 		late_receipt(core, st, in.peer);
-	if (!body || !*body)
+	if ((!body || !*body) && !undecryptable)
 		goto out;
 	rc = 1;
-	in.body = core_clean_text(body);
-	if (!in.body || !in.type) {
+	in.body = body ? core_clean_text(body) : NULL;
+	if ((!in.body && !undecryptable) || !in.type) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
 		goto out;
@@ -367,6 +444,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.stamp = stamp;
 	ev.u.message.delayed = stamp != NULL;
 	ev.u.message.carbon = via ? via->carbon : NULL;
+	ev.u.message.encrypted = in.encryption;
+	ev.u.message.undecryptable = undecryptable;
 	core_emit(core, &ev);
 out:
 	free(body);

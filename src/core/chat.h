@@ -33,4 +33,27 @@ struct chat_via {
  * Returns 1 when reported, 0 for a duplicate, -1 when it had no content. */
 int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via);
 
+/* The name of the end-to-end encryption chats with peer (a bare JID) use
+ * now ("omemo"), or NULL. */
+const char *chat_encryption(struct core *core, const char *peer);
+
+/* End-to-end encryption, as a module offers it (core_module.e2e): chat.c
+ * applies whichever module claims a message and knows none of them. */
+struct chat_e2e {
+	const char *name; /* what events and the store say: "omemo" */
+	/* Whether chats with peer (a bare JID) are encrypted now. */
+	bool (*enabled)(struct core *core, const char *peer);
+	/* Takes m, a chat message to peer whose body is text, when chats
+	 * with peer are encrypted: returns 1 (it replaces the body, adds its
+	 * element and sends m, now or once keys are fetched), or -1 after an
+	 * error event for cause (m released).  0: not encrypted, m untouched. */
+	int (*send)(struct core *core, xmpp_stanza_t *m, const char *peer, const char *text,
+		    struct core_cause cause);
+	/* An incoming message: 0 when it is not encrypted this way; 1 when
+	 * decrypted (*text malloc'd, raw); -1 when it could not be (reported
+	 * as undecryptable, never by its fallback body). */
+	int (*receive)(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
+		       char **text);
+};
+
 #endif

@@ -49,6 +49,7 @@ struct nt_history_message {
 	const char *xhtml; /* or NULL */
 	const char *direction; /* "in" or "out" */
 	bool delayed, carbon;
+	const char *encrypted; /* "omemo", or NULL */
 };
 
 struct nt_roster_item {
@@ -119,6 +120,12 @@ struct nt_event {
 			bool delayed;
 			const char *carbon; /* NULL, "sent" or "received" */
 			bool outgoing;      /* typed here (echo for the UI) */
+			/* "omemo" when it came or went end-to-end encrypted (body:
+			 * the decrypted text), else NULL */
+			const char *encrypted;
+			/* encrypted, and not for us or not decryptable: body is
+			 * NULL (the fallback text is never shown as the message) */
+			bool undecryptable;
 		} message;
 		struct {
 			const char *from, *type; /* "available" | "unavailable" */

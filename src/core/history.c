@@ -284,6 +284,7 @@ static void collect(const struct store_msg *m, void *ud)
 		.direction = m->direction == STORE_OUT ? "out" : "in",
 		.delayed = m->delayed,
 		.carbon = m->carbon,
+		.encrypted = keep(p, m->encryption),
 	};
 	p->n++;
 }

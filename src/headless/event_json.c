@@ -130,6 +130,7 @@ static json_t *each_history(const void *items, size_t i)
 		json_object_set_new(o, "delayed", json_true());
 	if (m->carbon)
 		json_object_set_new(o, "carbon", json_true());
+	set_str(o, "encrypted", m->encrypted);
 	return o;
 }
 
@@ -206,6 +207,9 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "carbon", ev->u.message.carbon);
 		if (ev->u.message.outgoing)
 			json_object_set_new(o, "outgoing", json_true());
+		set_str(o, "encrypted", ev->u.message.encrypted);
+		if (ev->u.message.undecryptable)
+			json_object_set_new(o, "undecryptable", json_true());
 		break;
 	case NT_EV_PRESENCE:
 		set_str(o, "from", ev->u.presence.from);

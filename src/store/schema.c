@@ -91,15 +91,20 @@ static const char v1[] =
     " END;"
     "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
 
+/* Version 2: how a message was end-to-end encrypted ("omemo"), NULL when
+ * it was not.  The body stays plaintext (search needs it; the file is
+ * 0600); an encrypted message that could not be decrypted has no body. */
+static const char v2[] = "ALTER TABLE messages ADD COLUMN encryption TEXT;";
+
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1};
+static const char *const migrations[] = {v1, v2};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");
 
 #define MSG_COLS                                                                                   \
 	"id, peer, direction, type, ts, from_jid, to_jid, body, xhtml, stanza_id, origin_id, "     \
-	"archive_id, delivery, carbon, delayed"
+	"archive_id, delivery, carbon, delayed, encryption"
 
 const char *const schema_sql[SQL_COUNT] = {
     /* IMMEDIATE: take the write lock now rather than fail to upgrade a
@@ -112,8 +117,8 @@ const char *const schema_sql[SQL_COUNT] = {
      * choose) */
     [SQL_INSERT] = "INSERT INTO messages (id, peer, direction, type, ts, from_jid, to_jid,"
                    " sender, body, xhtml, stanza_id, origin_id, archive_id, delivery, carbon,"
-                   " delayed, dkey, akey) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-                   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT DO NOTHING",
+                   " delayed, dkey, akey, encryption) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                   " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) ON CONFLICT DO NOTHING",
     /* the key finds the candidates, the texts decide */
     [SQL_FIND_ARCHIVE] = "SELECT id FROM messages WHERE akey = ?1 AND archive_id = ?2",
     [SQL_FIND_ORIGIN] = "SELECT id, archive_id IS NULL FROM messages WHERE dkey = ?1"

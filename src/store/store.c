@@ -477,7 +477,7 @@ static size_t sender_len(const struct store_msg *m)
 static struct op *op_add_new(const struct store_msg *m)
 {
 	const char *strs[] = {m->peer,  m->type,      m->from,      m->to,        m->body,
-	                      m->xhtml, m->stanza_id, m->origin_id, m->archive_id};
+	                      m->xhtml, m->stanza_id, m->origin_id, m->archive_id, m->encryption};
 	size_t size = 0, slen = sender_len(m);
 	struct op *op;
 	char *p;
@@ -500,6 +500,7 @@ static struct op *op_add_new(const struct store_msg *m)
 	op->m.stanza_id = put(&p, m->stanza_id, len0(m->stanza_id) - 1);
 	op->m.origin_id = put(&p, m->origin_id, len0(m->origin_id) - 1);
 	op->m.archive_id = put(&p, m->archive_id, len0(m->archive_id) - 1);
+	op->m.encryption = put(&p, m->encryption, len0(m->encryption) - 1);
 	op->sender = put(&p, slen ? m->from : "", slen);
 	/* a bare JID's case does not matter (its resource's does) */
 	if (!is_groupchat(m))
@@ -614,6 +615,7 @@ static void bind_msg(sqlite3_stmt *st, const struct op *op)
 		sqlite3_bind_int64(st, 17, op->dkey);
 	if (m->archive_id)
 		sqlite3_bind_int64(st, 18, op->akey);
+	sqlite3_bind_text(st, 19, m->encryption, -1, SQLITE_STATIC);
 }
 
 /* The row that op duplicates by one of its ids: its row id, 0 when
@@ -1085,6 +1087,7 @@ static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ud
 		    .delivery = (enum store_delivery)sqlite3_column_int(st, COL_DELIVERY),
 		    .carbon = sqlite3_column_int(st, COL_CARBON) != 0,
 		    .delayed = sqlite3_column_int(st, COL_DELAYED) != 0,
+		    .encryption = col_text(st, COL_ENCRYPTION),
 		};
 
 		fn(&m, ud);

@@ -39,6 +39,7 @@ struct store_msg {
 	enum store_delivery delivery;
 	bool carbon; /* came as a XEP-0280 carbon copy */
 	bool delayed; /* delivered late (offline storage or archive) */
+	const char *encryption; /* "omemo" when it came or went end-to-end encrypted */
 };
 
 /* Opens (creating dir 0700 and the file 0600) and migrates.  NULL with a
