@@ -24,6 +24,8 @@ struct account {
 	enum auth_mode auth;
 	char *token;
 	bool autoack_fcm;
+	char *omemo;       /* "on": chats are OMEMO-encrypted unless /omemo off */
+	char *omemo_trust; /* "btbv" (default) or "manual" */
 };
 
 struct account_list {

@@ -40,6 +40,7 @@ enum nt_event_kind {
 	NT_EV_PASSWORD_CHANGED,
 	NT_EV_UNREGISTERED,
 	NT_EV_HISTORY,       /* answer to /history */
+	NT_EV_OMEMO_FINGERPRINTS, /* answer to /omemo fingerprint */
 };
 
 struct nt_history_message {
@@ -72,6 +73,13 @@ struct nt_disco_identity {
 
 struct nt_disco_item {
 	const char *jid, *node, *name; /* node, name may be NULL */
+};
+
+struct nt_omemo_device {
+	uint32_t id;
+	const char *fingerprint; /* eight groups of eight lowercase hex digits */
+	const char *trust;       /* verified, trusted, untrusted, undecided */
+	bool own;                /* this natter's own device */
 };
 
 struct nt_field {
@@ -189,6 +197,11 @@ struct nt_event {
 			const struct nt_history_message *messages; /* oldest first */
 			size_t count;
 		} history;
+		struct {
+			const char *jid; /* bare: ours for our own devices */
+			const struct nt_omemo_device *devices;
+			size_t count;
+		} omemo_fingerprints;
 	} u;
 };
 

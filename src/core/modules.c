@@ -11,6 +11,7 @@
 #include "core/history.h"
 #include "core/ibr.h"
 #include "core/mam.h"
+#include "core/omemo.h"
 #include "core/message.h"
 #include "core/module.h"
 #include "core/presence.h"
@@ -33,6 +34,9 @@ const struct core_module *const core_modules[] = {
 	&mam_module,
 	&chat_module,
 	&message_module,
+	/* After the archive catch-up is asked for: our device list and
+	 * bundle are checked and published before contacts see us online. */
+	&omemo_module,
 	&replies_module,
 	&vcard_module,
 	&ibr_module,

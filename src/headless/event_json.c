@@ -25,6 +25,7 @@ static const char *const kind_names[] = {
 	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
 	[NT_EV_HISTORY] = "history",
+	[NT_EV_OMEMO_FINGERPRINTS] = "omemo_fingerprints",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -131,6 +132,19 @@ static json_t *each_history(const void *items, size_t i)
 	if (m->carbon)
 		json_object_set_new(o, "carbon", json_true());
 	set_str(o, "encrypted", m->encrypted);
+	return o;
+}
+
+static json_t *each_omemo_device(const void *items, size_t i)
+{
+	const struct nt_omemo_device *d = &((const struct nt_omemo_device *)items)[i];
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(d->id));
+	set_str(o, "fingerprint", d->fingerprint);
+	set_str(o, "trust", d->trust);
+	if (d->own)
+		json_object_set_new(o, "own", json_true());
 	return o;
 }
 
@@ -278,6 +292,11 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "with", ev->u.history.with);
 		set_str(o, "query", ev->u.history.query);
 		set_array(o, "messages", ev->u.history.count, each_history, ev->u.history.messages);
+		break;
+	case NT_EV_OMEMO_FINGERPRINTS:
+		set_str(o, "jid", ev->u.omemo_fingerprints.jid);
+		set_array(o, "devices", ev->u.omemo_fingerprints.count, each_omemo_device,
+			  ev->u.omemo_fingerprints.devices);
 		break;
 	}
 }

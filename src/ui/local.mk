@@ -6,6 +6,7 @@ libnatter_a_SOURCES += \
 	src/ui/winlist.c src/ui/winlist.h \
 	src/ui/contacts.c src/ui/contacts.h \
 	src/ui/markup.c src/ui/markup.h \
+	src/ui/omemo.c src/ui/omemo.h \
 	src/ui/backlog.c src/ui/backlog.h \
 	src/ui/prompt.c src/ui/prompt.h \
 	src/ui/typing.c src/ui/typing.h \

@@ -23,6 +23,7 @@
 #include "ui/draw.h"
 #include "ui/keys.h"
 #include "ui/markup.h"
+#include "ui/omemo.h"
 #include "ui/prompt.h"
 #include "ui/typing.h"
 #include "ui/ui.h"
@@ -340,7 +341,7 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	bool fresh = false;
 
 	/* Chat states and receipts have events of their own. */
-	if (!m->body && !m->xhtml)
+	if (!m->body && !m->xhtml && !m->undecryptable)
 		return;
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
@@ -360,7 +361,14 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		when = time(NULL);
 	if (m->type && !strcmp(m->type, "error"))
 		kind = WL_ERROR;
-	l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body, m->xhtml);
+	if (m->undecryptable)
+		l = winlist_print(ui, w, WL_ERROR, when, m->delayed, nick ? nick : "?",
+		                  "[this OMEMO message could not be decrypted on this device]");
+	else
+		l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body,
+		                     m->xhtml);
+	if (l)
+		l->tag = ui_omemo_tag(ui, ev, bare);
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
 	/* Receipts name the message by id: keep it to mark the line. */
@@ -764,6 +772,9 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
+	case NT_EV_OMEMO_FINGERPRINTS:
+		ui_omemo_fingerprints(ui, ev);
+		break;
 	case NT_EV_HISTORY:
 		if (!ev->u.history.count)
 			ui_print_reply(ui, ev->origin, false, WL_INFO,
@@ -842,6 +853,8 @@ void ui_submit(struct ui *ui, const char *line)
 		free(jid);
 		ui->dirty |= DIRTY_ROSTER;
 	}
+	/* /omemo on|off may have changed what the status bar says. */
+	ui->dirty |= DIRTY_STATUS;
 	/* /msg and friends move the core's current chat: the screen follows. */
 	cc = core_current_chat(ui->core);
 	cur = winlist_current(ui);

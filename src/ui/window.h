@@ -40,6 +40,7 @@ struct window_line {
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
 	char *id;             /* own messages: the stanza id receipts refer to */
 	long long store_id;   /* row in the history store; 0 for lines shown live */
+	const char *tag;      /* static mark before the nick ("[OMEMO] "), or NULL */
 };
 
 enum window_activity { ACT_NONE, ACT_INFO, ACT_MSG };
