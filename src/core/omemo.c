@@ -947,6 +947,8 @@ static void finish_repair(struct core *core, struct job *j)
 
 	if (!ax_payload_encrypt("", 0, &keytag, &iv, &ct))
 		enc = encrypted_el(core, j, &keytag, &iv, NULL, j->dev, &others);
+	log_debug("omemo: key transport to %s device %u: %s", j->jids[0], (unsigned)j->dev,
+		  enc && others > 0 ? "sent" : "no session");
 	if (enc && others > 0 && id &&
 	    (m = xmpp_message_new(core_ctx(core), "chat", j->jids[0], id)) &&
 	    xmpp_stanza_add_child(m, enc) == XMPP_EOK && st_add_element(m, "store", NS_HINTS) &&

@@ -12,8 +12,26 @@ import subprocess
 import tempfile
 import unittest
 
-from natter import NatterTestCase
+from natter import NatterError, NatterTestCase
 from test_interop import PYTHON, SlixPeer
+
+
+class OmemoPeer(SlixPeer):
+    """tests/lib/omemopeer.py; a timeout also shows natter's side."""
+
+    def __init__(self, test, *args, **kw):
+        super().__init__(*args, **kw)
+        self.test = test
+
+    def expect(self, name, pred=None, timeout=10):
+        try:
+            return super().expect(name, pred, timeout)
+        except NatterError as e:
+            if os.environ.get("OMEMO_DEBUG"):
+                with open("/tmp/omemopeer-%s.log" % self.jid.replace("/", "_"), "w") as f:
+                    f.write("\n".join(self.stderr))
+            raise NatterError("%s\n%s" % (e, "\n".join(
+                n.report() for n in self.test._natters))) from None
 
 FP = re.compile(r"^[0-9a-f]{8}( [0-9a-f]{8}){7}$")
 _serial = itertools.count(1)
@@ -39,16 +57,18 @@ class TestOmemo(NatterTestCase):
             self.fx.register(user, host, user + "pw")
 
     def peer(self, jid, resource, store, manual=False):
-        p = SlixPeer(self.fx, "%s/%s" % (jid, resource), jid.split("@")[0] + "pw",
+        p = OmemoPeer(self, self.fx, "%s/%s" % (jid, resource), jid.split("@")[0] + "pw",
                      script="omemopeer.py",
                      extra=["--store", os.path.join(self.tmp, store)]
-                     + (["--manual"] if manual else []))
+                     + (["--manual"] if manual else [])
+                     + (["--debug"] if os.environ.get("OMEMO_DEBUG") else []))
         self.addCleanup(p.close)
         p.expect("ready", timeout=40)
         return p
 
     def natter_for(self, jid, **keys):
-        n = self.natter(self.account(jid, resource="nat", **keys), label=jid)
+        n = self.natter(self.account(jid, resource="nat", **keys), label=jid,
+                        extra_args=["--debug"] if os.environ.get("OMEMO_DEBUG") else None)
         n.expect("connected", timeout=15)
         return n
 
@@ -91,4 +111,183 @@ class TestOmemo(NatterTestCase):
         for f in ("omemo.db", "history.db"):
             mode = stat.S_IMODE(os.stat(os.path.join(data, f)).st_mode)
             self.assertEqual(mode, 0o600, f)
+        n.quit()
+
+    def test_restarts_on_both_sides_keep_one_device(self):
+        n = self.natter_for(self.me)
+        p = self.peer(self.them, "py", "b.json")
+        n.send("/omemo on %s" % self.them)
+        n.send("/msg %s before" % self.them)
+        p.expect("message", lambda e: e.get("body") == "before", timeout=20)
+        p.send(cmd="msg", to=self.me, body="reply before")
+        n.expect("message", lambda e: e.get("body") == "reply before", timeout=20)
+        first = self.own_fingerprint(n)
+        # natter restarts: the same identity, the same device, no second one.
+        n.quit()
+        n.start()
+        n.expect("connected", timeout=15)
+        again = self.own_fingerprint(n)
+        self.assertEqual(again["id"], first["id"])
+        self.assertEqual(again["fingerprint"], first["fingerprint"])
+        n.send("/msg %s after natter restarted" % self.them)
+        p.expect("message", lambda e: e.get("body") == "after natter restarted", timeout=20)
+        p.send(cmd="msg", to=self.me, body="reply after natter restarted")
+        n.expect("message", lambda e: e.get("body") == "reply after natter restarted",
+                 timeout=20)
+        p.send(cmd="devices", jid=self.me)
+        ev = p.expect("devices", timeout=15)
+        self.assertEqual([dict(d)["id"] for d in ev["devices"]], [first["id"]], ev)
+        # The peer restarts with its store: sessions go on.
+        p.close()
+        p = self.peer(self.them, "py", "b.json")
+        n.send("/msg %s after the peer restarted" % self.them)
+        p.expect("message", lambda e: e.get("body") == "after the peer restarted", timeout=20)
+        p.send(cmd="msg", to=self.me, body="the peer is back")
+        ev = n.expect("message", lambda e: e.get("body") == "the peer is back", timeout=20)
+        self.assertEqual(ev.get("encrypted"), "omemo", ev)
+        n.expect_none("message", lambda e: e.get("undecryptable"), within=1, since=0)
+        n.quit()
+
+    def subscribe(self, n, p):
+        """natter follows the peer's presence, so PEP tells it of new devices."""
+        n.send("/sub request %s" % self.them)
+        # The peer (slixmpp) accepts and asks back: our presence, caps and
+        # all, then reaches its server, whose PEP sends us its changes.
+        n.expect("subscription", lambda e: e["type"] == "subscribe", timeout=15)
+        n.send("/sub allow %s" % self.them)
+        n.expect("roster_push", lambda e: dict(e["item"]).get("subscription") == "both",
+                 timeout=15)
+
+    def test_device_added_by_the_contact(self):
+        n = self.natter_for(self.me)
+        p = self.peer(self.them, "py", "b.json")
+        self.subscribe(n, p)
+        n.send("/omemo on %s" % self.them)
+        n.send("/msg %s one device" % self.them)
+        p.expect("message", lambda e: e.get("body") == "one device", timeout=20)
+        # The contact adds a device: its new device list reaches natter.
+        p2 = self.peer(self.them, "py2", "b2.json")
+        n.send("/omemo fingerprint %s" % self.them)
+        n.expect("omemo_fingerprints", lambda e: len(e["devices"]) == 2, timeout=20)
+        n.send("/msg %s two devices" % self.them)
+        p.expect("message", lambda e: e.get("body") == "two devices", timeout=20)
+        p2.expect("message", lambda e: e.get("body") == "two devices", timeout=20)
+        p2.send(cmd="msg", to=self.me, body="from the new device")
+        ev = n.expect("message", lambda e: e.get("body") == "from the new device", timeout=20)
+        self.assertEqual(ev.get("encrypted"), "omemo", ev)
+        n.quit()
+
+    def test_undecryptable_message_is_reported_and_repaired(self):
+        n = self.natter_for(self.me)
+        p = self.peer(self.them, "py", "b.json")
+        n.send("/omemo on %s" % self.them)
+        n.send("/msg %s hello" % self.them)
+        p.expect("message", lambda e: e.get("body") == "hello", timeout=20)
+        p.send(cmd="msg", to=self.me, body="established")
+        n.expect("message", lambda e: e.get("body") == "established", timeout=20)
+        p.send(cmd="corrupt", to=self.me, body="you will not read this")
+        ev = n.expect("message", lambda e: e.get("undecryptable"), timeout=20)
+        self.assertEqual(ev.get("encrypted"), "omemo", ev)
+        self.assertNotIn("body", ev)
+        self.assertEqual(ev["from"].split("/")[0], self.them, ev)
+        # natter starts a fresh session with a key transport message...
+        try:
+            p.expect("key_transport", lambda e: e["from"].startswith(self.me), timeout=20)
+        except AssertionError:
+            print("\n".join(p.stderr[-300:]))
+            raise
+        # ...and the conversation goes on both ways.
+        p.send(cmd="msg", to=self.me, body="after the repair")
+        ev = n.expect("message", lambda e: e.get("body") == "after the repair", timeout=20)
+        self.assertEqual(ev.get("encrypted"), "omemo", ev)
+        n.send("/msg %s still fine" % self.them)
+        p.expect("message", lambda e: e.get("body") == "still fine", timeout=20)
+        n.quit()
+
+    def test_carbons_of_our_own_encrypted_messages(self):
+        n = self.natter_for(self.me)
+        mine = self.peer(self.me, "phone", "a2.json")
+        p = self.peer(self.them, "py", "b.json")
+        # Our other device writes to the contact: natter reads its carbon.
+        mine.send(cmd="msg", to=self.them, body="sent from my phone")
+        p.expect("message", lambda e: e.get("body") == "sent from my phone", timeout=20)
+        ev = n.expect("message", lambda e: e.get("body") == "sent from my phone", timeout=20)
+        self.assertEqual(ev.get("carbon"), "sent", ev)
+        self.assertEqual(ev.get("encrypted"), "omemo", ev)
+        # natter's messages are encrypted to our other device too.
+        n.send("/omemo on %s" % self.them)
+        n.send("/msg %s sent from natter" % self.them)
+        p.expect("message", lambda e: e.get("body") == "sent from natter", timeout=20)
+        ev = mine.expect("message", lambda e: e.get("body") == "sent from natter", timeout=20)
+        self.assertEqual(ev.get("carbon"), "sent", ev)
+        n.quit()
+
+    def test_trust_rules(self):
+        n = self.natter_for(self.me)
+        p = self.peer(self.them, "py", "b.json")
+        self.subscribe(n, p)
+        n.send("/omemo on %s" % self.them)
+        n.send("/msg %s blindly trusted" % self.them)
+        p.expect("message", lambda e: e.get("body") == "blindly trusted", timeout=20)
+        n.send("/omemo fingerprint %s" % self.them)
+        ev = n.expect("omemo_fingerprints", timeout=15)
+        (dev,) = map(dict, ev["devices"])
+        self.assertEqual(dev["trust"], "trusted", ev)
+        self.assertRegex(dev["fingerprint"], FP)
+        # Verified: from now on only verified devices of the contact are used.
+        n.send("/omemo trust %s %s" % (self.them, dev["fingerprint"].upper()))
+        n.expect("info", lambda e: "verified" in e.get("text", ""), timeout=10)
+        p2 = self.peer(self.them, "py2", "b2.json")
+        n.send("/omemo fingerprint %s" % self.them)
+        ev = n.expect("omemo_fingerprints", lambda e: len(e["devices"]) == 2, timeout=20)
+        new = [d for d in map(dict, ev["devices"]) if d["id"] != dev["id"]][0]
+        self.assertEqual(new["trust"], "undecided", ev)
+        mark = n.mark()
+        n.send("/msg %s only to the verified one" % self.them)
+        p.expect("message", lambda e: e.get("body") == "only to the verified one", timeout=20)
+        told = n.expect("info", lambda e: "not trusted" in e.get("text", ""), timeout=10,
+                        since=mark)
+        self.assertIn(new["fingerprint"], told["text"])
+        p2.expect_none = None
+        # The new device got nothing it could read.
+        ev = p2.expect("undecryptable", timeout=20)
+        n.send("/omemo trust %s %s" % (self.them, new["fingerprint"]))
+        n.expect("info", lambda e: "verified" in e.get("text", ""), timeout=10)
+        n.send("/msg %s now to both" % self.them)
+        p.expect("message", lambda e: e.get("body") == "now to both", timeout=20)
+        p2.expect("message", lambda e: e.get("body") == "now to both", timeout=20)
+        # Distrusted devices get nothing; with none left, nothing is sent.
+        n.send("/omemo distrust %s %s" % (self.them, dev["fingerprint"]))
+        n.send("/omemo distrust %s %s" % (self.them, new["fingerprint"]))
+        n.send("/msg %s to nobody" % self.them)
+        ev = n.expect("error", lambda e: e.get("condition") == "not-acceptable", timeout=20)
+        self.assertIn("not sent", ev["text"])
+        n.send("/omemo trust %s 00000000" % self.them)
+        n.expect("error", lambda e: e.get("condition") == "item-not-found", timeout=10)
+        n.quit()
+
+    def test_manual_trust(self):
+        n = self.natter_for(self.me, omemo="on", omemo_trust="manual")
+        p = self.peer(self.them, "py", "b.json")
+        # omemo = on: encrypted without /omemo on; manual: nothing until verified.
+        n.send("/msg %s not yet" % self.them)
+        n.expect("info", lambda e: "not trusted" in e.get("text", ""), timeout=20)
+        n.expect("error", lambda e: e.get("condition") == "not-acceptable", timeout=20)
+        p.expect_none = None
+        n.send("/omemo fingerprint %s" % self.them)
+        ev = n.expect("omemo_fingerprints", timeout=15)
+        (dev,) = map(dict, ev["devices"])
+        self.assertEqual(dev["trust"], "undecided", ev)
+        n.send("/omemo trust %s %s" % (self.them, dev["fingerprint"]))
+        n.send("/msg %s verified now" % self.them)
+        ev = p.expect("message", lambda e: e.get("body") == "verified now", timeout=20)
+        self.assertTrue(ev["encrypted"], ev)
+        # /omemo off: plain again, and natter says the message came unencrypted.
+        n.send("/omemo off %s" % self.them)
+        n.send("/msg %s in clear" % self.them)
+        ev = p.expect("message", lambda e: e.get("body") == "in clear", timeout=20)
+        self.assertFalse(ev["encrypted"], ev)
+        p.send(cmd="plain", to=self.me, body="plain reply")
+        ev = n.expect("message", lambda e: e.get("body") == "plain reply", timeout=20)
+        self.assertNotIn("encrypted", ev)
         n.quit()

@@ -43,6 +43,8 @@ import xml.etree.ElementTree as ET
 
 import slixmpp
 from slixmpp.plugins.xep_0004 import Form
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
 import omemo
 import oldmemo
@@ -179,6 +181,9 @@ class Peer(slixmpp.ClientXMPP):
         self.sm = None
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("message", self.on_message)
+        # slixmpp's "message" event needs a <body/>: key transport messages have none.
+        self.register_handler(Callback("OMEMO key transport", MatchXPath(
+            "{jabber:client}message/{%s}encrypted" % NS), self.on_bodyless))
         self.add_event_handler("carbon_received", lambda m: self.on_carbon(m, "received"))
         self.add_event_handler("carbon_sent", lambda m: self.on_carbon(m, "sent"))
         self.add_event_handler("pubsub_publish", self.on_publish)
@@ -213,11 +218,11 @@ class Peer(slixmpp.ClientXMPP):
         items = msg["pubsub_event"]["items"]
         if items["node"] != NODE_DEVICES or self.sm is None:
             return
-        for item in items:
-            elt = item.xml.find("{%s}list" % NS)
-            if elt is not None:
-                asyncio.ensure_future(self.sm.update_device_list(
-                    NS, msg["from"].bare, oldmemo.etree.parse_device_list(elt)))
+        # Not "for item in items": slixmpp is iterating that very stanza
+        # object, and a nested iteration resets its index (an endless loop).
+        for elt in msg.xml.iter("{%s}list" % NS):
+            asyncio.ensure_future(self.sm.update_device_list(
+                NS, msg["from"].bare, oldmemo.etree.parse_device_list(elt)))
 
     def on_message(self, msg):
         if msg["type"] not in ("chat", "normal"):
@@ -226,6 +231,10 @@ class Peer(slixmpp.ClientXMPP):
                 msg.xml.find("{urn:xmpp:carbons:2}sent") is not None:
             return  # the carbon events take these
         asyncio.ensure_future(self.receive(msg, None))
+
+    def on_bodyless(self, msg):
+        if not msg["body"] and msg["type"] in ("chat", "normal"):
+            asyncio.ensure_future(self.receive(msg, None))
 
     def on_carbon(self, msg, kind):
         inner = msg["carbon_%s" % kind]
