@@ -281,6 +281,8 @@ class Peer(slixmpp.ClientXMPP):
         return m["id"]
 
     async def encrypt(self, to, body):
+        # Device lists come by PEP only from subscribed contacts: ask.
+        await self.sm.refresh_device_list(NS, slixmpp.JID(to).bare)
         messages, errors = await self.sm.encrypt(frozenset([slixmpp.JID(to).bare]),
                                                  {NS: body.encode("utf-8")})
         for e in errors:
