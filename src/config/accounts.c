@@ -463,10 +463,11 @@ static void ld_finish(struct load *ld)
 			         why);
 			break;
 		}
-		a->resource = strdup(j.resource && *j.resource ? j.resource : "natter");
-		jid_clear(&j);
-		if (!a->resource)
+		/* Without one, the core uses this installation's own
+		 * (config/resource.h), so two natters never fight over one. */
+		if (j.resource && *j.resource && !(a->resource = strdup(j.resource)))
 			ini_nomem(&ld->ini);
+		jid_clear(&j);
 	}
 }
 

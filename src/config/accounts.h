@@ -16,7 +16,7 @@ struct account {
 	char *eval_password;
 	char *server; /* NULL: the JID's domain */
 	int port;     /* 0: default for the TLS mode */
-	char *resource; /* never NULL after loading: "natter" by default */
+	char *resource; /* NULL: this installation's own (config/resource.h) */
 	int priority;   /* -128..127 */
 	enum tls_mode tls;
 	char *tls_cafile;

@@ -14,6 +14,7 @@
 #include "core/mam.h"
 #include "core/message.h"
 #include "core/presence.h"
+#include "core/roster.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -199,7 +200,7 @@ int chat_send_text(struct core *core, const char *to, const char *text, struct c
 static int cmd_msg(struct cmd_call *call)
 {
 	struct core *core = CALL_CORE(call);
-	char *to = core_checked_jid(core, CAUSE(call), call->argv[0]);
+	char *to = roster_resolve(core, CAUSE(call), call->argv[0]);
 	int rc = 0;
 
 	if (!to)
@@ -374,6 +375,13 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	int rc = -1;
 
 	in.error = type && !strcmp(type, "error");
+	/* A bounce matters once, when it comes: a copy from the archive or
+	 * another resource would report it again (after every login) and is
+	 * no message of the contact's. */
+	if (in.error && via) {
+		free(thread);
+		return -1;
+	}
 	/* An encrypted message's body is a fallback for clients without the
 	 * encryption: the decrypted text replaces it, and a message that
 	 * could not be decrypted is reported as such, never by its fallback. */
@@ -468,7 +476,13 @@ out:
 static int on_message(struct core *core, xmpp_stanza_t *st)
 {
 	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
-	int rc = chat_receive(core, st, NULL);
+	int rc;
+
+	/* A note to our own bare JID comes back to this very resource: it was
+	 * echoed (and stored) when it was sent. */
+	if (from && (!type || strcmp(type, "error")) && !strcmp(from, core_jid(core)))
+		return CORE_PASS;
+	rc = chat_receive(core, st, NULL);
 
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content

@@ -10,6 +10,7 @@
 
 #include "core/connection.h"
 #include "core/core_internal.h"
+#include "config/resource.h"
 #include "core/presence.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -40,6 +41,7 @@ struct conn {
 	uint64_t retry_timer, watchdog_timer, ping_timer, close_timer;
 	/* The fingerprint of the last certificate refused, for /tls trust. */
 	char *untrusted_fp;
+	char *resource; /* bound at every login: the account's, or this installation's */
 };
 
 static struct conn *conn_of(struct core *core)
@@ -159,8 +161,22 @@ static int build_params(struct conn *c, struct net_params *p)
 		jid_clear(&j);
 		return -1;
 	}
+	if (!c->resource) {
+		char *bare = jid_bare(&j);
+
+		c->resource = a->resource ? strdup(a->resource)
+					  : bare ? resource_for_installation(bare, &err) : NULL;
+		free(bare);
+		if (!c->resource) {
+			core_error(core, cause, "internal-server-error",
+				   "no resource to bind: %s", err ? err : "out of memory");
+			free(err);
+			jid_clear(&j);
+			return -1;
+		}
+	}
 	free(j.resource);
-	j.resource = strdup(a->resource ? a->resource : "natter");
+	j.resource = strdup(c->resource);
 	p->jid = j.resource ? jid_full(&j) : NULL;
 	jid_clear(&j);
 	p->password = strdup(a->password);
@@ -304,9 +320,24 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
 		core_emit(c->core, &ev);
 		break;
+	case NET_FAIL_STREAM_ERROR:
+		if (o->condition && !strcmp(o->condition, "conflict")) {
+			char *bare = jid_bare_of(core_account(c->core)->jid, NULL);
+
+			/* Reconnecting would only kick the other client off in
+			 * turn, for ever. */
+			core_error(c->core, NO_CAUSE, "conflict",
+				   "another client logged in as %s/%s and the server closed this "
+				   "session; natter stays offline rather than fight over the "
+				   "resource (give this account a resource of its own, or "
+				   "/connect to take it back)",
+				   bare ? bare : "?", c->resource ? c->resource : "?");
+			free(bare);
+			break;
+		}
+		/* fall through */
 	case NET_FAIL_AUTH:
 	case NET_FAIL_POLICY:
-	case NET_FAIL_STREAM_ERROR:
 		core_error(c->core, NO_CAUSE, o->condition ? o->condition : "undefined-condition",
 			   "%s", o->text);
 		break;
@@ -575,6 +606,7 @@ static void conn_free(struct core *core)
 	cancel(c, &c->ping_timer);
 	cancel(c, &c->close_timer);
 	free(c->untrusted_fp);
+	free(c->resource);
 	free(c);
 	core_set_state(core, &connection_module, NULL);
 }

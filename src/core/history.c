@@ -8,6 +8,7 @@
 #include "config/paths.h"
 #include "core/core_internal.h"
 #include "core/history.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 
@@ -380,7 +381,7 @@ static int cmd_show(struct cmd_call *call)
 {
 	struct page p = {0};
 	const char *why = NULL;
-	char *key, *err = NULL, *end;
+	char *key, *jid, *err = NULL, *end;
 	long n = HISTORY_DEFAULT;
 	int rc;
 
@@ -392,12 +393,11 @@ static int cmd_show(struct cmd_call *call)
 			return -1;
 		}
 	}
-	key = jid_bare_key(call->argv[0], &why);
-	if (!key) {
-		core_error(CALL_CORE(call), CAUSE(call), "jid-malformed",
-			   "'%s' is not a valid JID: %s", call->argv[0], why ? why : "invalid");
+	jid = roster_resolve(CALL_CORE(call), CAUSE(call), call->argv[0]);
+	key = jid ? jid_bare_key(jid, &why) : NULL;
+	free(jid);
+	if (!key)
 		return -1;
-	}
 	if (!have_store(call)) {
 		free(key);
 		return -1;

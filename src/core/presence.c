@@ -309,6 +309,8 @@ static int cmd_priority(struct cmd_call *call)
 		return -1;
 	}
 	pres(core)->priority = (int)v;
+	core_info(core, CAUSE(call), "priority %d%s", (int)v,
+		  core_online(core) ? "" : " (sent when you connect)");
 	warn_priority(core, CAUSE(call));
 	if (core_online(core))
 		send_presence(core, true);

@@ -13,6 +13,13 @@ struct core;
  * offers it). */
 extern const struct core_module roster_module;
 
+/* What a command's argument names: a contact's roster name or the
+ * localpart of exactly one contact's JID ("bob", "Echo"), else a JID
+ * (with '@', a '.' in the domain, or our own server's name).  A bare word
+ * that is neither is refused (item-not-found) before anything is sent.
+ * Malloc'd and normalised, or NULL after an error event for cause. */
+char *roster_resolve(struct core *core, struct core_cause cause, const char *word);
+
 /* Lookups for the other modules (bare JIDs, case-insensitive). */
 bool roster_contains(struct core *core, const char *bare);
 const char *roster_name(struct core *core, const char *bare);

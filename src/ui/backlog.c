@@ -63,7 +63,7 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	r.when = m->ts ? ui_parse_stamp(m->ts) : (time_t)-1;
 	if (r.when == (time_t)-1)
 		r.when = time(NULL);
-	r.nick = ui_nick(own ? ui_own_jid(p->ui) : m->from);
+	r.nick = own ? ui_nick(ui_own_jid(p->ui)) : ui_name_of(p->ui, m->from);
 	if (!m->xhtml || markup_render(m->xhtml, &r.text, &r.attrs) || !r.text || !*r.text) {
 		free(r.text);
 		free(r.attrs);

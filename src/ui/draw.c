@@ -19,8 +19,8 @@
 #include "ui/winlist.h"
 #include "ui/wstr.h"
 
-#define DRAW_NAME_MAX   20 /* characters of a window name in the window list */
-#define DRAW_PROMPT_MAX 12 /* characters of a window name in the prompt */
+#define DRAW_NAME_MAX   24 /* characters of a window name in the window list */
+#define DRAW_PROMPT_MAX 24 /* characters of a window name in the prompt */
 
 struct draw_cell {
 	wchar_t wc[CCHARW_MAX]; /* spacing character, combining marks, NUL */
@@ -41,6 +41,21 @@ struct draw_row {
 	size_t start, end;
 	int col;
 };
+
+
+/* name as it fits in max characters: cut names end in an ellipsis, so a
+ * cut "bob@localhost.evil.example" never reads as "bob@localhost". */
+static const wchar_t *draw_fit_name(const wchar_t *name, size_t max, wchar_t *buf, size_t len)
+{
+	size_t n = wcslen(name);
+
+	if (n <= max || max < 2 || len < max + 1)
+		return name;
+	wmemcpy(buf, name, max - 1);
+	buf[max - 1] = L'\u2026';
+	buf[max] = 0;
+	return buf;
+}
 
 static void cells_free(struct draw_cells *cs)
 {
@@ -573,8 +588,10 @@ static void draw_winlist(struct ui *ui, int x, int maxx)
 		struct window *w = ui->wins[i];
 		const wchar_t *mark = w->act == ACT_MSG ? L"*" : w->act == ACT_INFO ? L"+" : L"";
 
-		if (swprintf(items[i], DRAW_NAME_MAX + 32, L"[%zu:%.*ls%ls]", i + 1, DRAW_NAME_MAX,
-		             w->name, mark) < 0)
+		wchar_t fit[DRAW_NAME_MAX + 1];
+
+		if (swprintf(items[i], DRAW_NAME_MAX + 32, L"[%zu:%ls%ls]", i + 1,
+		             draw_fit_name(w->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1), mark) < 0)
 			items[i][0] = 0;
 		width[i] = wstr_width(items[i], wcslen(items[i])) + 1;
 	}
@@ -608,6 +625,7 @@ static void draw_status(struct ui *ui)
 	const wchar_t *more = cw->scroll ? L" -- more -- " : L"";
 	int cols = ui->cols, x, right = cols - wstr_width(more, wcslen(more)), jid_max;
 	wchar_t state[64], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
+	wchar_t fit[DRAW_NAME_MAX + 1];
 	cchar_t bg;
 
 	setcchar(&bg, L" ", theme_attr(&ui->theme, TH_STATUS), theme_pair(&ui->theme, TH_STATUS),
@@ -617,8 +635,8 @@ static void draw_status(struct ui *ui)
 	/* The peer typing matters more than the window list: it goes first. */
 	typing[0] = 0;
 	if (cw->jid && cw->peer_state == PEER_COMPOSING &&
-	    swprintf(typing, DRAW_NAME_MAX + 32, L" %.*ls is typing\u2026 ", DRAW_NAME_MAX,
-	             cw->name) < 0)
+	    swprintf(typing, DRAW_NAME_MAX + 32, L" %ls is typing\u2026 ",
+	             draw_fit_name(cw->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1)) < 0)
 		typing[0] = 0;
 	if (*typing && wstr_width(typing, wcslen(typing)) * 3 < right) {
 		right -= wstr_width(typing, wcslen(typing));
@@ -635,8 +653,8 @@ static void draw_status(struct ui *ui)
 	              ui->conn == CONN_ONLINE ? TH_STATUS_ONLINE : TH_STATUS_OFFLINE) +
 	    2;
 	/* The JID gives way to the current window's entry on a narrow screen. */
-	if (swprintf(cur, DRAW_NAME_MAX + 32, L"[%zu:%.*ls*]  ", ui->cur + 1, DRAW_NAME_MAX,
-	             cw->name) < 0)
+	if (swprintf(cur, DRAW_NAME_MAX + 32, L"[%zu:%ls*]  ", ui->cur + 1,
+	             draw_fit_name(cw->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1)) < 0)
 		cur[0] = 0;
 	jid_max = right - wstr_width(cur, wcslen(cur));
 	if (ui_own_jid(ui) && jid_max > x + 4)
@@ -670,6 +688,9 @@ static int draw_input_cells(struct draw_cells *cs, const wchar_t *s, size_t n)
 	for (i = 0; i < n; i++) {
 		wchar_t wc = s[i] == L'\n' ? (wcwidth(mark) == 1 ? mark : L'|') : s[i];
 
+		/* A joiner typed in stays in the line but takes no cell here. */
+		if (!wstr_shown(wc))
+			continue;
 		if (cells_push(cs, wc, TH_INPUT))
 			return -1;
 	}
@@ -681,7 +702,7 @@ static void draw_input(struct ui *ui)
 	struct window *w = winlist_current(ui);
 	struct input *in = &ui->input;
 	struct draw_cells cs = {0};
-	wchar_t prompt[DRAW_PROMPT_MAX + 4];
+	wchar_t prompt[DRAW_PROMPT_MAX + 4], fit[DRAW_PROMPT_MAX + 1];
 	int cols = ui->cols, x;
 
 	werase(ui->inputw);
@@ -689,7 +710,8 @@ static void draw_input(struct ui *ui)
 		draw_password(ui);
 		return;
 	}
-	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%.*ls> ", DRAW_PROMPT_MAX, w->name);
+	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%ls> ",
+	         draw_fit_name(w->name, DRAW_PROMPT_MAX, fit, DRAW_PROMPT_MAX + 1));
 	x = draw_text(ui, ui->inputw, 0, 0, cols, prompt, TH_PROMPT);
 	if (x >= cols - 1)
 		x = 0;

@@ -490,12 +490,9 @@ static bool keys_char(struct ui *ui, wint_t ch)
 		return true;
 	case '\r':
 	case '\n':
-		/* Without bracketed paste, a pasted line break looks like Enter:
-		 * it sends only when nothing follows it in the same burst. */
-		if (!ui->paste_seen) {
-			ui->enter_pending = true;
-			return false;
-		}
+		/* Enter outside a bracketed paste always sends: keys that arrive
+		 * in one read ("/ping" Enter "/ping" Enter typed fast, or sent by
+		 * tmux) are two lines, never one. */
 		keys_enter(ui);
 		return true;
 	default:
@@ -541,7 +538,6 @@ static bool keys_paste_marker(struct ui *ui, int rc, wint_t ch)
 		return false;
 	if ((int)ch == ui->key_paste_start) {
 		ui->pasting = true;
-		ui->paste_seen = true;
 	} else if ((int)ch == ui->key_paste_end) {
 		ui->pasting = false;
 	} else {
@@ -564,11 +560,6 @@ static void keys_one(struct ui *ui, int rc, wint_t ch)
 		prompt_key(ui, rc, ch);
 		ui->dirty |= DIRTY_INPUT;
 		return;
-	}
-	if (ui->enter_pending) {
-		/* More came in the same burst: that Enter was part of a paste. */
-		ui->enter_pending = false;
-		keys_newline(ui);
 	}
 	if (ui->pasting) {
 		edited = keys_paste(ui, rc, ch);
@@ -607,13 +598,6 @@ bool keys_read(struct ui *ui)
 		if (rc == ERR) {
 			/* ESC with nothing after it in the same read was the Escape key. */
 			ui->esc = false;
-			if (ui->enter_pending) {
-				/* Nothing followed the Enter: the user pressed it. */
-				ui->enter_pending = false;
-				keys_enter(ui);
-				typing_update(ui);
-				ui->dirty |= DIRTY_INPUT;
-			}
 			return false;
 		}
 		keys_one(ui, rc, ch);

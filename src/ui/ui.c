@@ -60,6 +60,51 @@ static char *ui_bare(const char *jid)
 	return strndup(jid, strcspn(jid, "/"));
 }
 
+/* How a JID is named on screen (windows, prompts, message lines): a
+ * contact by its roster name, or by its localpart when that names no other
+ * contact; anyone else by the whole bare JID.  A stranger called
+ * bob@evil.example can then never pass for the contact bob@localhost. */
+char *ui_name_of(struct ui *ui, const char *jid)
+{
+	char *bare = jid ? ui_bare(jid) : NULL;
+	const struct contact *ct = bare ? contacts_find(&ui->contacts, bare) : NULL;
+	const char *at = bare ? strchr(bare, '@') : NULL;
+	char *name = NULL;
+	size_t n;
+
+	if (!bare)
+		return strdup("?");
+	if (ct && ct->in_roster && ct->name && *ct->name) {
+		name = strdup(ct->name);
+	} else if (ct && ct->in_roster && at && at != bare) {
+		n = (size_t)(at - bare);
+		for (size_t i = 0; i < ui->contacts.n; i++) {
+			const struct contact *o = ui->contacts.v[i];
+
+			if (o != ct && o->in_roster && !strncasecmp(o->jid, bare, n) &&
+			    o->jid[n] == '@')
+				return bare; /* two contacts called bob: say which */
+		}
+		name = strndup(bare, n);
+	} else {
+		return bare;
+	}
+	free(bare);
+	return name;
+}
+
+/* Every chat window named anew: after the roster changed. */
+static void ui_rename_windows(struct ui *ui)
+{
+	for (size_t i = 1; i < ui->nwins; i++) {
+		char *name = ui_name_of(ui, ui->wins[i]->jid);
+
+		if (name && !window_set_name(ui->wins[i], name))
+			ui->dirty |= DIRTY_STATUS | DIRTY_INPUT;
+		free(name);
+	}
+}
+
 /* The name shown for a JID in a message line: its localpart. */
 char *ui_nick(const char *jid)
 {
@@ -354,13 +399,20 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* A message ends the typing it announced (XEP-0085: it implies active). */
 	if (!own && w != winlist_console(ui) && !m->delayed)
 		ui_set_peer_state(ui, w, PEER_IDLE);
-	nick = ui_nick(own ? ui_own_jid(ui) : bare);
+	nick = own ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, bare);
 	if (m->delayed && m->stamp)
 		when = ui_parse_stamp(m->stamp);
 	if (when == (time_t)-1)
 		when = time(NULL);
-	if (m->type && !strcmp(m->type, "error"))
-		kind = WL_ERROR;
+	if (m->type && !strcmp(m->type, "error")) {
+		/* A bounce is the server's word about our message, never the
+		 * contact's. */
+		winlist_printf(ui, w, WL_ERROR, "a message to %s was not delivered: %s",
+		               bare ? bare : "?", m->body ? m->body : "error");
+		free(nick);
+		free(bare);
+		return;
+	}
 	if (m->undecryptable)
 		l = winlist_print(ui, w, WL_ERROR, when, m->delayed, nick ? nick : "?",
 		                  "[this OMEMO message could not be decrypted on this device]");
@@ -456,6 +508,7 @@ static void ui_ev_roster(struct ui *ui, const struct nt_event *ev)
 	if (rc)
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: the roster pane misses contacts");
+	ui_rename_windows(ui);
 	ui->dirty |= DIRTY_ROSTER;
 	/* Only /roster's answer has an origin; the one after login has none. */
 	if (ev->kind == NT_EV_ROSTER && ev->origin)

@@ -56,7 +56,7 @@ static int ui_cmds_win(struct cmd_call *call)
 		winlist_select(ui, (size_t)n - 1, true);
 		return 0;
 	}
-	w = winlist_find(ui, arg);
+	w = winlist_find_name(ui, arg);
 	if (!w) {
 		return reply(call, true, "/win: no window for %s", arg);
 	}

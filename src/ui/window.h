@@ -72,6 +72,8 @@ struct window {
 	int last_day;        /* window_day() of the newest message line, 0 when none */
 };
 
+/* Names the window (shown in the window list and the prompt); 0 or -1. */
+int window_set_name(struct window *w, const char *name);
 struct window *window_new(unsigned id, const char *jid);
 void window_free(struct window *w);
 

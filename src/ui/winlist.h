@@ -14,6 +14,8 @@ struct window *winlist_current(struct ui *ui);
 struct window *winlist_console(struct ui *ui);
 struct window *winlist_find(struct ui *ui, const char *bare_jid);
 struct window *winlist_by_id(struct ui *ui, unsigned id);
+/* The window whose JID or shown name (as in its tab) is name. */
+struct window *winlist_find_name(struct ui *ui, const char *name);
 
 /* The chat window for bare_jid, created at the end of the list if needed. */
 struct window *winlist_open(struct ui *ui, const char *bare_jid);

@@ -77,7 +77,9 @@ class TestRoster(TmuxTestCase):
         peer.send("/msg %s two" % ann)
         self.wait_pane(ui, r"Benjamin +\(2\)", "two unread from ben")
         ui.keys("M-2")
-        ui.wait_input("ben")
+        # The window is named by the roster name too (and the lines in it).
+        ui.wait_input("Benjamin>")
+        ui.wait_text("<Benjamin> two")
         self.wait_pane_gone(ui, r"\(2\)", "the unread count cleared")
         # Offline contacts hide unless asked for (ben's window is not current).
         ui.keys("M-1")
@@ -99,7 +101,7 @@ class TestRoster(TmuxTestCase):
         peer.send("/state %s composing" % ann)
         ui.wait_status("is typing")
         peer.send("/msg %s done typing" % ann)
-        ui.wait_text("<bent> done typing")
+        ui.wait_text("<bent@localhost> done typing")
         ui.wait(lambda s: "typing" not in s.status_line(), "typing cleared by the message")
 
     def test_receipt_marks_message(self):
