@@ -354,7 +354,10 @@ static void publish_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
 	const char *cond = type && !strcmp(type, "error") ? st_error_condition(reply, NULL) : NULL;
 
-	if (reply && cond && !strcmp(cond, "conflict") && p->tries < 2) {
+	/* XEP-0060 §7.1.5: the node exists with another access model
+	 * (Prosody says precondition-not-met, some servers conflict). */
+	if (reply && cond && (!strcmp(cond, "precondition-not-met") || !strcmp(cond, "conflict")) &&
+	    p->tries < 2) {
 		configure_node(core, p);
 		return;
 	}
