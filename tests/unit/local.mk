@@ -46,6 +46,12 @@ tests_unit_test_core_SOURCES = tests/unit/test_core.c $(CORE_HARNESS)
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/unit/test_omemo
+TESTS += tests/unit/test_omemo
+tests_unit_test_omemo_SOURCES = tests/unit/test_omemo.c $(CORE_HARNESS)
+tests_unit_test_omemo_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_omemo_LDADD = $(UNIT_LDADD)
+
 tests_unit_test_session_SOURCES = tests/unit/test_session.c
 tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_session_LDADD = $(UNIT_LDADD)
