@@ -13,7 +13,7 @@ import tempfile
 import unittest
 
 from natter import NatterError, NatterTestCase
-from test_interop import PYTHON, SlixPeer
+from peerproc import PYTHON, SlixPeer
 
 
 class OmemoPeer(SlixPeer):
