@@ -27,6 +27,10 @@ struct chat_via {
 	const char *stamp;      /* the <forwarded/>'s XEP-0203 stamp, or NULL */
 	bool outgoing;          /* ours, sent from another resource or session */
 	bool quiet;             /* already reported: record it, never report it */
+	/* A room message's sender as the room reveals it (members-only,
+	 * non-anonymous rooms), else NULL: end-to-end decryption finds the
+	 * sender's keys by it. */
+	const char *real_jid;
 };
 /* Records st (the original message, unwrapped; via NULL when it came
  * directly) in the history and reports it unless it is a duplicate.
@@ -54,6 +58,12 @@ struct chat_e2e {
 	 * as undecryptable, never by its fallback body). */
 	int (*receive)(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
 		       char **text);
+	/* Takes m, a room's groupchat message whose body is text, to encrypt
+	 * to every device of the members (their real bare JIDs) and our own:
+	 * 1 taken, -1 refused (error event for cause, m released). */
+	int (*send_group)(struct core *core, xmpp_stanza_t *m, const char *room,
+			  const char *const *members, size_t n, const char *text,
+			  struct core_cause cause);
 };
 
 #endif

@@ -43,6 +43,7 @@
 #define MAX_PREKEYS 200  /* per bundle read */
 #define MAX_PEERS 1024   /* contacts whose devices we follow */
 #define MAX_JOBS 256
+#define MAX_MEMBERS 256  /* room members one message is encrypted to */
 #define MAX_B64 65536    /* one key, payload or pre-key, base64 */
 
 #define FALLBACK_BODY                                                                               \
@@ -73,6 +74,7 @@ struct job {
 	char **jids; /* bare keys whose devices it needs */
 	size_t njids;
 	bool bundles_asked;
+	char *to;   /* JOB_SEND: the contact or room (history, errors) */
 	char *xml;  /* JOB_SEND: the message as chat.c built it */
 	char *text; /* JOB_SEND: its plaintext */
 	char *id;   /* JOB_SEND: its id */
@@ -716,6 +718,7 @@ static void job_free(struct job *j)
 	for (size_t i = 0; i < j->njids; i++)
 		free(j->jids[i]);
 	free(j->jids);
+	free(j->to);
 	free(j->xml);
 	if (j->text)
 		explicit_bzero(j->text, strlen(j->text));
@@ -903,9 +906,9 @@ static xmpp_stanza_t *encrypted_message(struct core *core, const char *xml, xmpp
 
 static void send_failed(struct core *core, struct job *j, const char *condition, const char *why)
 {
-	core_error(core, j->cause, condition, "not sent to %s: %s", j->jids[0], why);
+	core_error(core, j->cause, condition, "not sent to %s: %s", j->to, why);
 	if (j->id)
-		history_delivery(core, j->jids[0], j->id, STORE_FAILED);
+		history_delivery(core, j->to, j->id, STORE_FAILED);
 }
 
 static void finish_send(struct core *core, struct job *j)
@@ -1079,21 +1082,20 @@ static bool omemo_enabled(struct core *core, const char *peer)
 	return on < 0 ? o->default_on : on == 1;
 }
 
-static int omemo_send(struct core *core, xmpp_stanza_t *m, const char *peer, const char *text,
-		      struct core_cause cause)
+/* Takes m (whose body is text) to encrypt to every device of jids (and
+ * of our own account): the job sends it once the keys are in.  to names
+ * the conversation (a contact or a room) for errors and the history. */
+static int send_to(struct core *core, xmpp_stanza_t *m, const char *to, const char *const *jids,
+		   size_t n, const char *text, struct core_cause cause)
 {
 	struct omemo_state *o = ost(core);
-	const char *jids[2] = {peer, o ? o->me : NULL};
-	struct job *j;
+	struct job *j = job_new(core, JOB_SEND, cause, jids, n);
 	char *buf = NULL;
 	size_t len;
 	int rc = -1;
 
-	if (!omemo_enabled(core, peer))
-		return 0;
-	j = job_new(core, JOB_SEND, cause, jids, strcmp(peer, o->me) ? 2 : 1);
 	if (j && xmpp_stanza_to_text(m, &buf, &len) == XMPP_EOK && (j->xml = strdup(buf)) &&
-	    (j->text = strdup(text)) &&
+	    (j->text = strdup(text)) && (j->to = strdup(to)) &&
 	    (!xmpp_stanza_get_id(m) || (j->id = strdup(xmpp_stanza_get_id(m))))) {
 		rc = 1;
 	} else if (j) {
@@ -1109,6 +1111,47 @@ static int omemo_send(struct core *core, xmpp_stanza_t *m, const char *peer, con
 			   "not sent: out of memory or too many messages waiting for keys");
 	else
 		jobs_run(core);
+	return rc;
+}
+
+static int omemo_send(struct core *core, xmpp_stanza_t *m, const char *peer, const char *text,
+		      struct core_cause cause)
+{
+	struct omemo_state *o = ost(core);
+	const char *jids[2] = {peer, o ? o->me : NULL};
+
+	if (!omemo_enabled(core, peer))
+		return 0;
+	return send_to(core, m, peer, jids, strcmp(peer, o->me) ? 2 : 1, text, cause);
+}
+
+/* A room is the list of its members: each member's devices and ours. */
+static int omemo_send_group(struct core *core, xmpp_stanza_t *m, const char *room,
+			    const char *const *members, size_t n, const char *text,
+			    struct core_cause cause)
+{
+	struct omemo_state *o = ost(core);
+	const char **jids = o && o->ax ? calloc(n + 1, sizeof(*jids)) : NULL;
+	size_t k = 0;
+	int rc;
+
+	if (!jids) {
+		xmpp_stanza_release(m);
+		core_error(core, cause, o && o->ax ? "internal-server-error" : "service-unavailable",
+			   "not sent: %s", o && o->ax ? "out of memory" : "OMEMO is not available");
+		return -1;
+	}
+	jids[k++] = o->me;
+	for (size_t i = 0; i < n && k <= MAX_MEMBERS; i++) {
+		bool dup = false;
+
+		for (size_t d = 0; d < k && !dup; d++)
+			dup = !strcmp(jids[d], members[i]);
+		if (!dup)
+			jids[k++] = members[i];
+	}
+	rc = send_to(core, m, room, jids, k, text, cause);
+	free(jids);
 	return rc;
 }
 
@@ -1173,12 +1216,16 @@ static int omemo_receive(struct core *core, xmpp_stanza_t *st, const struct chat
 		log_warn("omemo: an encrypted message from %s is malformed", from ? from : "?");
 		return -1;
 	}
-	if (type && !strcmp(type, "groupchat")) {
-		/* The sender's real JID is the room's to tell (not built yet). */
+	if (type && !strcmp(type, "groupchat") && !(via && via->real_jid)) {
+		/* Keys belong to the sender's account: an anonymous occupant's are
+		 * not to be found. */
 		log_warn("omemo: a room message from %s: its sender's real JID is unknown", from);
 		return -1;
 	}
-	sender = jid_bare_key(from ? from : core_account(core)->jid, NULL);
+	sender = jid_bare_key(type && !strcmp(type, "groupchat")
+				  ? via->real_jid
+				  : (from ? from : core_account(core)->jid),
+			      NULL);
 	if (!sender)
 		return -1;
 	p = peer_get(core, sender, true);
@@ -1222,7 +1269,6 @@ out:
 	ax_buf_clear(&plain);
 	free(sender);
 	jobs_run(core);
-	(void)via;
 	return rc;
 }
 
@@ -1231,6 +1277,7 @@ static const struct chat_e2e e2e = {
     .enabled = omemo_enabled,
     .send = omemo_send,
     .receive = omemo_receive,
+    .send_group = omemo_send_group,
 };
 
 /* ---- PEP notifications ---- */

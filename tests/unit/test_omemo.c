@@ -18,7 +18,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/chat.h"
 #include "core/core.h"
+#include "core/omemo.h"
 #include "core_harness.h"
 #include "omemo/axolotl.h"
 
@@ -664,6 +666,86 @@ static void test_device_list_notifications_and_caps(void **state)
 	json_decref(ev);
 }
 
+/* A room is its members' real JIDs: a message reaches every device of each
+ * (here bob's), and a member's message is decrypted by the real JID the
+ * room gives for its sender. */
+static void test_room_needs_only_the_members_real_jids(void **state)
+{
+	struct ctx *c = *state;
+	xmpp_stanza_t *m;
+	const char *members[] = {BOB, ME}, *sent, *why = NULL;
+	struct chat_via via = {.real_jid = BOB "/laptop"};
+	struct ax_buf kt, iv, ct, msg;
+	char *text, *xml = NULL, *k, *b64iv, *b64ct;
+	uint32_t dev;
+	bool prekey;
+	json_t *ev;
+
+	harness_online_quiet(c->h);
+	m = xmpp_message_new(core_ctx(c->h->core), "groupchat", "room@muc.example.org", "g1");
+	xmpp_message_set_body(m, "to the whole room");
+	assert_int_equal(omemo_module.e2e->send_group(c->h->core, m, "room@muc.example.org",
+						      members, 2, "to the whole room",
+						      (struct core_cause){NULL, 7}),
+			 1);
+	answer_list(c);
+	answer_bundle(c, 0);
+	sent = fake_find_sent(c->h->xs, 0, "<message", NULL);
+	assert_non_null(sent);
+	assert_non_null(strstr(sent, "type=\"groupchat\""));
+	assert_null(strstr(sent, "whole room"));
+	text = bob_reads(c, sent, true);
+	assert_string_equal(text, "to the whole room");
+	free(text);
+	/* bob answers in the room; the room names him. */
+	{
+		xmpp_stanza_t *st = xmpp_stanza_new_from_string(c->xml, sent);
+		xmpp_stanza_t *h = xmpp_stanza_get_child_by_name(
+		    xmpp_stanza_get_child_by_name_and_ns(st, "encrypted", NS_AX), "header");
+
+		dev = (uint32_t)strtoul(xmpp_stanza_get_attribute(h, "sid"), NULL, 10);
+		xmpp_stanza_release(st);
+	}
+	assert_int_equal(ax_payload_encrypt("room reply", 10, &kt, &iv, &ct), 0);
+	assert_int_equal(ax_encrypt_key(c->bob, ME, dev, kt.data, kt.len, &msg, &prekey), 0);
+	k = b64(msg.data, msg.len);
+	b64iv = b64(iv.data, iv.len);
+	b64ct = b64(ct.data, ct.len);
+	assert_true(asprintf(&xml,
+			     "<message type='groupchat' id='r1' from='room@muc.example.org/bob' "
+			     "to='" ME "/natter'><encrypted xmlns='" NS_AX "'><header sid='%u'>"
+			     "<key rid='%u'>%s</key><iv>%s</iv></header><payload>%s</payload>"
+			     "</encrypted><body>fallback</body></message>",
+			     (unsigned)ax_device_id(c->bob), (unsigned)dev, k, b64iv, b64ct) > 0);
+	free(k);
+	free(b64iv);
+	free(b64ct);
+	ax_buf_clear(&kt);
+	ax_buf_clear(&iv);
+	ax_buf_clear(&ct);
+	ax_buf_clear(&msg);
+	harness_clear(c->h);
+	{
+		xmpp_stanza_t *st = xmpp_stanza_new_from_string(core_ctx(c->h->core), xml);
+
+		assert_int_equal(chat_receive(c->h->core, st, &via), 1);
+		ev = harness_expect(c->h, "message", 0);
+		assert_string_equal(json_string_value(json_object_get(ev, "body")), "room reply");
+		assert_string_equal(json_string_value(json_object_get(ev, "encrypted")), "omemo");
+		json_decref(ev);
+		/* Without the real JID (an anonymous room) it cannot be decrypted. */
+		harness_clear(c->h);
+		xmpp_stanza_set_id(st, "r2");
+		assert_int_equal(chat_receive(c->h->core, st, NULL), 1);
+		ev = harness_expect(c->h, "message", 0);
+		assert_true(json_is_true(json_object_get(ev, "undecryptable")));
+		json_decref(ev);
+		xmpp_stanza_release(st);
+	}
+	free(xml);
+	(void)why;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -680,6 +762,7 @@ int main(void)
 	    T(test_prekey_message_decrypts_and_bundle_is_refilled),
 	    T(test_publish_reconfigures_a_closed_node),
 	    T(test_device_list_notifications_and_caps),
+	    T(test_room_needs_only_the_members_real_jids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
