@@ -25,6 +25,7 @@ struct backlog_row {
 	char *nick;
 	wchar_t *text;
 	unsigned char *attrs;
+	const char *tag; /* static: "[OMEMO] " for a message that travelled encrypted */
 };
 
 /* One page as core_history_page() hands it over, oldest first.  The rows
@@ -64,7 +65,13 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	if (r.when == (time_t)-1)
 		r.when = time(NULL);
 	r.nick = own ? ui_nick(ui_own_jid(p->ui)) : ui_name_of(p->ui, m->from);
-	if (!m->xhtml || markup_render(m->xhtml, &r.text, &r.attrs) || !r.text || !*r.text) {
+	r.tag = m->encrypted ? "[OMEMO] " : NULL;
+	if (m->encrypted && !*m->body) {
+		/* Stored undecryptable: said as it was when it came. */
+		r.kind = WL_ERROR;
+		r.text = wstr_from_utf8("[this OMEMO message could not be decrypted on this device]",
+		                        1, NULL);
+	} else if (!m->xhtml || markup_render(m->xhtml, &r.text, &r.attrs) || !r.text || !*r.text) {
 		free(r.text);
 		free(r.attrs);
 		r.attrs = NULL;
@@ -123,8 +130,10 @@ void backlog_open(struct ui *ui, struct window *w)
 			l = window_add_wide(w, r->kind, r->when, r->nick, r->text, r->attrs);
 			r->text = NULL; /* taken */
 			r->attrs = NULL;
-			if (l)
+			if (l) {
 				l->store_id = r->id;
+				l->tag = r->tag;
+			}
 		}
 		if (w == winlist_current(ui))
 			ui->dirty |= DIRTY_CHAT;
@@ -187,6 +196,7 @@ bool backlog_older(struct ui *ui, struct window *w)
 		r->attrs = NULL;
 		if (l) {
 			l->store_id = r->id;
+			l->tag = r->tag;
 			added = true;
 		}
 		next = r->when;

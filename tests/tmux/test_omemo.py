@@ -59,3 +59,13 @@ class TestOmemoScreen(TmuxTestCase):
         ui.wait_text(" ".join(groups[4:]))
         ui.line("/omemo off %s" % them)
         ui.wait(lambda s: "[OMEMO]" not in s.status_line(), "the status bar without [OMEMO]")
+        # The history keeps what was encrypted, marked, after a restart too.
+        self.assertEqual(ui.quit(), 0, ui.dump())
+        ui.restart()
+        ui.wait_status("online", timeout=15)
+        ui.line("/msg %s" % them)
+        ui.wait_input(them + ">")
+        marked("[OMEMO] ", "for your eyes only")
+        marked("[OMEMO] ", "encrypted reply")
+        ui.wait_text("message could not be")
+        self.assertNotIn("garbled", ui.text(), ui.dump())
