@@ -45,6 +45,9 @@
 #define MAX_JOBS 256
 #define MAX_MEMBERS 256  /* room members one message is encrypted to */
 #define MAX_B64 65536    /* one key, payload or pre-key, base64 */
+/* Pre-keys used in a burst (a flood of new sessions, a catch-up) are
+ * replaced together: one bundle publication per this many ms. */
+#define REPUBLISH_MS 1000
 
 #define FALLBACK_BODY                                                                               \
 	"I sent you an OMEMO encrypted message but your client doesn't seem to support that. "     \
@@ -90,6 +93,7 @@ struct omemo_state {
 	struct job *jobs;
 	size_t njobs;
 	bool running; /* jobs_run() is on the stack */
+	uint64_t republish; /* timer: the bundle changed, publish it */
 };
 
 struct bundle_req {
@@ -1040,6 +1044,18 @@ static void job_finish(struct core *core, struct job *j)
 	}
 }
 
+static void republish_due(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+	struct omemo_state *o = ost(core);
+
+	(void)loop;
+	if (!o)
+		return;
+	o->republish = 0;
+	publish_bundle(core);
+}
+
 /* Finishes every job whose answers are in.  An answer may finish several
  * jobs; finishing one may start requests that finish others later. */
 static void jobs_run(struct core *core)
@@ -1064,8 +1080,8 @@ static void jobs_run(struct core *core)
 			break;
 		}
 	}
-	if (ax_take_bundle_dirty(o->ax))
-		publish_bundle(core);
+	if (ax_take_bundle_dirty(o->ax) && !o->republish)
+		o->republish = loop_timer_add(core_loop(core), REPUBLISH_MS, republish_due, core);
 	o->running = false;
 }
 
@@ -1367,6 +1383,7 @@ static void omemo_free(struct core *core)
 
 	if (!o)
 		return;
+	loop_timer_cancel(core_loop(core), o->republish);
 	DL_FOREACH_SAFE(o->jobs, j, jt) {
 		DL_DELETE(o->jobs, j);
 		job_free(j);
