@@ -292,3 +292,29 @@ class TestOmemo(NatterTestCase):
         ev = n.expect("message", lambda e: e.get("body") == "plain reply", timeout=20)
         self.assertNotIn("encrypted", ev)
         n.quit()
+
+    def test_archive_results_are_decrypted(self):
+        n = self.natter(self.account(self.me, resource="nat"), label=self.me,
+                        natterrc={"history": {"mam_initial": 50}})
+        n.expect("connected", timeout=15)
+        p = self.peer(self.them, "py", "b.json")
+        self.own_fingerprint(n)  # our bundle is out
+        n.quit()
+        # Written while natter is away: the first message of the session,
+        # then another; both wait in the archive.
+        p.send(cmd="msg", to=self.me, body="while you were away")
+        p.expect("sent", timeout=20)
+        p.send(cmd="msg", to=self.me, body="and one more")
+        p.expect("sent", timeout=20)
+        n.start()
+        for text in ("while you were away", "and one more"):
+            ev = n.expect("message", lambda e, t=text: e.get("body") == t, timeout=20)
+            self.assertEqual(ev.get("encrypted"), "omemo", ev)
+            self.assertTrue(ev.get("delayed"), ev)
+        n.expect_none("message", lambda e: e.get("undecryptable"), within=1, since=0)
+        n.send("/msg %s got them" % self.them)
+        n.send("/omemo on %s" % self.them)
+        n.send("/msg %s got them, encrypted" % self.them)
+        ev = p.expect("message", lambda e: e.get("body") == "got them, encrypted", timeout=20)
+        self.assertTrue(ev["encrypted"], ev)
+        n.quit()
