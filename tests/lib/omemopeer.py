@@ -30,14 +30,11 @@ Fingerprints are eight groups of eight lowercase hex digits, as python-omemo
 formats them.  Exits when standard input closes or its parent dies.
 """
 
-import argparse
 import asyncio
-import ctypes
+import base64
 import json
 import logging
 import os
-import signal
-import ssl
 import sys
 import xml.etree.ElementTree as ET
 
@@ -49,8 +46,11 @@ from slixmpp.xmlstream.matcher import MatchXPath
 import omemo
 import oldmemo
 import oldmemo.etree
-from omemo.storage import Just, Maybe, Nothing, Storage
+from omemo.storage import Just, Nothing, Storage
 from omemo.types import TrustLevel
+
+import slixpeer
+from slixpeer import out
 
 NS = oldmemo.oldmemo.NAMESPACE
 NODE_DEVICES = NS + ".devicelist"
@@ -58,11 +58,6 @@ NODE_BUNDLES = NS + ".bundles:"
 NS_EME = "urn:xmpp:eme:0"
 NS_HINTS = "urn:xmpp:hints"
 FALLBACK = "This is an OMEMO encrypted message (omemopeer)."
-
-
-def out(**ev):
-    sys.stdout.write(json.dumps(ev) + "\n")
-    sys.stdout.flush()
 
 
 class FileStorage(Storage):
@@ -300,9 +295,9 @@ class Peer(slixmpp.ClientXMPP):
                 elt = oldmemo.etree.serialize_message(message)
                 target = slixmpp.JID(c["to"]).bare
                 for key in elt.iter("{%s}key" % NS):
-                    raw = bytearray(__import__("base64").b64decode(key.text))
+                    raw = bytearray(base64.b64decode(key.text))
                     raw[-3] ^= 0xff  # inside the MAC: the key cannot authenticate
-                    key.text = __import__("base64").b64encode(bytes(raw)).decode()
+                    key.text = base64.b64encode(bytes(raw)).decode()
                 m = self.make_message(mto=target, mtype="chat")
                 m["id"] = self.new_id()
                 m.append(elt)
@@ -341,59 +336,13 @@ class Peer(slixmpp.ClientXMPP):
 
 
 def main():
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    ap = argparse.ArgumentParser(description="scriptable OMEMO peer (slixmpp + python-omemo)")
-    ap.add_argument("--jid", required=True)
-    ap.add_argument("--password", required=True)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=5222)
-    ap.add_argument("--cafile")
+    ap = slixpeer.arguments("scriptable OMEMO peer (slixmpp + python-omemo)")
     ap.add_argument("--store", required=True)
     ap.add_argument("--manual", action="store_true", help="no blind trust")
-    ap.add_argument("--debug", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s %(message)s", stream=sys.stderr)
-    peer = Peer(args.jid, args.password, args.store, args.manual)
-    ctx = ssl.create_default_context()
-    if args.cafile:
-        ctx.load_verify_locations(cafile=args.cafile)
-    peer.ssl_context = ctx
-    loop = asyncio.get_event_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-
-    def on_stdin():
-        line = sys.stdin.readline()
-        if not line:
-            loop.remove_reader(sys.stdin)
-            stop.set()
-            return
-        try:
-            c = json.loads(line)
-        except ValueError:
-            out(event="error", cmd=None, text="not JSON: " + line.strip())
-            return
-        if c.get("cmd") == "quit":
-            stop.set()
-            return
-        asyncio.ensure_future(peer.run_command(c))
-    loop.add_reader(sys.stdin, on_stdin)
-    peer.connect(address=(args.host, args.port), force_starttls=True)
-
-    async def until_stopped():
-        await stop.wait()
-        peer.cancel_connection_attempt()
-        try:
-            await asyncio.wait_for(peer.disconnect(wait=1), 3)
-        except Exception:
-            pass
-    loop.run_until_complete(until_stopped())
-    return 0
+    return slixpeer.serve(Peer(args.jid, args.password, args.store, args.manual), args)
 
 
 if __name__ == "__main__":

@@ -341,6 +341,38 @@ static char *bundle_answer(struct ctx *c, const char *id)
 	return xml;
 }
 
+/* A message bob's device writes to our device dev: type and from as
+ * given, text encrypted (malloc'd XML). */
+static char *bob_writes(struct ctx *c, const char *type, const char *from, uint32_t dev,
+			const char *text, bool want_prekey)
+{
+	struct ax_buf kt, iv, ct, msg;
+	char *xml = NULL, *k, *b64iv, *b64ct;
+	bool prekey = false;
+
+	assert_int_equal(ax_payload_encrypt(text, strlen(text), &kt, &iv, &ct), 0);
+	assert_int_equal(ax_encrypt_key(c->bob, ME, dev, kt.data, kt.len, &msg, &prekey), 0);
+	assert_int_equal(prekey, want_prekey);
+	k = b64(msg.data, msg.len);
+	b64iv = b64(iv.data, iv.len);
+	b64ct = b64(ct.data, ct.len);
+	assert_true(asprintf(&xml,
+			     "<message type='%s' id='w%u' from='%s' to='" ME "/natter'><encrypted "
+			     "xmlns='" NS_AX "'><header sid='%u'><key rid='%u'%s>%s</key><iv>%s</iv>"
+			     "</header><payload>%s</payload></encrypted><body>fallback</body>"
+			     "</message>",
+			     type, (unsigned)rand(), from, (unsigned)ax_device_id(c->bob),
+			     (unsigned)dev, prekey ? " prekey='true'" : "", k, b64iv, b64ct) > 0);
+	free(k);
+	free(b64iv);
+	free(b64ct);
+	ax_buf_clear(&kt);
+	ax_buf_clear(&iv);
+	ax_buf_clear(&ct);
+	ax_buf_clear(&msg);
+	return xml;
+}
+
 #define LIST_ANSWER                                                                                \
 	"<iq type='result' id='%s' from='" BOB "'><pubsub "                                        \
 	"xmlns='http://jabber.org/protocol/pubsub'><items node='" NS_AX ".devicelist'><item "       \
@@ -522,11 +554,9 @@ static void test_prekey_message_decrypts_and_bundle_is_refilled(void **state)
 	struct ctx *c = *state;
 	xmpp_stanza_t *iq, *bundle, *pks, *spk;
 	struct ax_bundle ours = {0};
-	struct ax_buf kt, iv, ct, msg;
 	const char *why = NULL, *sent;
-	char *xml = NULL, *k, *s, *b64iv, *b64ct;
+	char *xml = NULL, *s;
 	size_t i, n = 0;
-	bool prekey;
 	json_t *ev;
 
 	harness_online(c->h);
@@ -561,26 +591,7 @@ static void test_prekey_message_decrypts_and_bundle_is_refilled(void **state)
 		xmpp_stanza_release(iq);
 		assert_int_equal(ax_start_session(c->bob, ME, dev, &ours, &why), 0);
 		ax_bundle_clear(&ours);
-		assert_int_equal(ax_payload_encrypt("hi alice", 8, &kt, &iv, &ct), 0);
-		assert_int_equal(ax_encrypt_key(c->bob, ME, dev, kt.data, kt.len, &msg, &prekey), 0);
-		assert_true(prekey);
-		k = b64(msg.data, msg.len);
-		b64iv = b64(iv.data, iv.len);
-		b64ct = b64(ct.data, ct.len);
-		assert_true(asprintf(&xml,
-				     "<message type='chat' id='p1' from='" BOB "/phone' to='" ME
-				     "/natter'><encrypted xmlns='" NS_AX "'><header sid='%u'><key "
-				     "rid='%u' prekey='true'>%s</key><iv>%s</iv></header><payload>%s"
-				     "</payload></encrypted><body>fallback</body></message>",
-				     (unsigned)ax_device_id(c->bob), (unsigned)dev, k, b64iv,
-				     b64ct) > 0);
-		free(k);
-		free(b64iv);
-		free(b64ct);
-		ax_buf_clear(&kt);
-		ax_buf_clear(&iv);
-		ax_buf_clear(&ct);
-		ax_buf_clear(&msg);
+		xml = bob_writes(c, "chat", BOB "/phone", dev, "hi alice", true);
 	}
 	fake_clear_sent(c->h->xs);
 	harness_clear(c->h);
@@ -676,12 +687,10 @@ static void test_room_needs_only_the_members_real_jids(void **state)
 {
 	struct ctx *c = *state;
 	xmpp_stanza_t *m;
-	const char *members[] = {BOB, ME}, *sent, *why = NULL;
+	const char *members[] = {BOB, ME}, *sent;
 	struct chat_via via = {.real_jid = BOB "/laptop"};
-	struct ax_buf kt, iv, ct, msg;
-	char *text, *xml = NULL, *k, *b64iv, *b64ct;
+	char *text, *xml = NULL;
 	uint32_t dev;
-	bool prekey;
 	json_t *ev;
 
 	harness_online_quiet(c->h);
@@ -709,24 +718,7 @@ static void test_room_needs_only_the_members_real_jids(void **state)
 		dev = (uint32_t)strtoul(xmpp_stanza_get_attribute(h, "sid"), NULL, 10);
 		xmpp_stanza_release(st);
 	}
-	assert_int_equal(ax_payload_encrypt("room reply", 10, &kt, &iv, &ct), 0);
-	assert_int_equal(ax_encrypt_key(c->bob, ME, dev, kt.data, kt.len, &msg, &prekey), 0);
-	k = b64(msg.data, msg.len);
-	b64iv = b64(iv.data, iv.len);
-	b64ct = b64(ct.data, ct.len);
-	assert_true(asprintf(&xml,
-			     "<message type='groupchat' id='r1' from='room@muc.example.org/bob' "
-			     "to='" ME "/natter'><encrypted xmlns='" NS_AX "'><header sid='%u'>"
-			     "<key rid='%u'>%s</key><iv>%s</iv></header><payload>%s</payload>"
-			     "</encrypted><body>fallback</body></message>",
-			     (unsigned)ax_device_id(c->bob), (unsigned)dev, k, b64iv, b64ct) > 0);
-	free(k);
-	free(b64iv);
-	free(b64ct);
-	ax_buf_clear(&kt);
-	ax_buf_clear(&iv);
-	ax_buf_clear(&ct);
-	ax_buf_clear(&msg);
+	xml = bob_writes(c, "groupchat", "room@muc.example.org/bob", dev, "room reply", false);
 	harness_clear(c->h);
 	{
 		xmpp_stanza_t *st = xmpp_stanza_new_from_string(core_ctx(c->h->core), xml);
@@ -746,7 +738,6 @@ static void test_room_needs_only_the_members_real_jids(void **state)
 		xmpp_stanza_release(st);
 	}
 	free(xml);
-	(void)why;
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
