@@ -551,6 +551,9 @@ static void list_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	size_t n;
 
 	if (p) {
+		log_debug("omemo: the device list of %s: %s %s", p->jid,
+			  reply ? xmpp_stanza_get_type(reply) : "no answer",
+			  reply ? st_error_condition(reply, NULL) : "");
 		p->fetching = false;
 		if (reply) {
 			/* An error (item-not-found: no OMEMO) is an empty list. */
@@ -575,6 +578,7 @@ static void fetch_list(struct core *core, struct peer *p)
 	    jid ? items_iq(core, strcmp(p->jid, o->me) ? p->jid : NULL, NODE_DEVICES) : NULL;
 
 	if (iq && !core_iq_send(core, iq, REQUEST_TIMEOUT_MS, list_answer, jid)) {
+		log_debug("omemo: asking for the device list of %s", p->jid);
 		p->fetching = true;
 		return;
 	}
