@@ -61,6 +61,11 @@ int account_resolve_password(struct account *a, char **err);
 int accounts_set_key(const char *path, const char *name, const char *key, const char *value,
 		     char **err);
 
+/* The same edit for any INI file of ours (natterrc's /set), without the
+ * accounts file's own checks of names, keys and values. */
+int ini_file_set_key(const char *path, const char *name, const char *key, const char *value,
+		     char **err);
+
 const char *tls_mode_name(enum tls_mode m);
 const char *auth_mode_name(enum auth_mode m);
 

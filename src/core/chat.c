@@ -322,6 +322,7 @@ struct incoming {
 	bool error;
 	const char *encryption; /* the chat_e2e that decrypted it (or failed to) */
 	char *peer, *from, *to, *type, *id, *origin, *archive, *body, *xhtml;
+	const char *subject; /* sanitised; the history keeps it when there is no body */
 };
 
 static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
@@ -346,7 +347,7 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	    .ts_ms = ts,
 	    .from = in->from,
 	    .to = in->to,
-	    .body = in->body,
+	    .body = !in->body || *in->body || !in->subject ? in->body : in->subject,
 	    .xhtml = in->xhtml,
 	    .stanza_id = in->id,
 	    .origin_id = in->origin,
@@ -367,7 +368,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread, *stamp;
-	char *plain = NULL;
+	char *subject = st_child_text(st, "subject"), *csubject = NULL, *plain = NULL;
 	bool outgoing = via && via->outgoing, undecryptable = false;
 	const struct chat_e2e *e = NULL;
 	size_t ei = 0;
@@ -380,6 +381,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	 * no message of the contact's. */
 	if (in.error && via) {
 		free(thread);
+		free(subject);
 		return -1;
 	}
 	/* An encrypted message's body is a fallback for clients without the
@@ -422,10 +424,18 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	if (via && !outgoing)
 		late_receipt(core, st, in.peer);
-	if ((!body || !*body) && !undecryptable)
+	/* A headline or normal message may say everything in its subject;
+	 * in a room a subject alone is the room's topic (not a message). */
+	if ((!body || !*body) && subject && *subject && (!type || strcmp(type, "groupchat"))) {
+		free(body);
+		body = strdup("");
+	}
+	/* An undecryptable message has no body of ours, and is reported. */
+	if ((!body || (!*body && !(subject && *subject))) && !undecryptable)
 		goto out;
 	rc = 1;
 	in.body = body ? core_clean_text(body) : NULL;
+	in.subject = csubject = core_clean(subject);
 	if ((!in.body && !undecryptable) || !in.type) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
@@ -449,6 +459,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.body = in.body;
 	ev.u.message.xhtml = in.xhtml;
 	ev.u.message.thread = cthread;
+	ev.u.message.subject = csubject;
 	ev.u.message.stamp = stamp;
 	ev.u.message.delayed = stamp != NULL;
 	ev.u.message.carbon = via ? via->carbon : NULL;
@@ -458,6 +469,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 out:
 	free(body);
 	free(thread);
+	free(subject);
+	free(csubject);
 	free(xtext);
 	free(cthread);
 	free(stamp);

@@ -30,9 +30,6 @@ enum phase {
 
 struct conn {
 	struct core *core;
-	/* [connection] settings in milliseconds */
-	unsigned connect_timeout_ms, reconnect_min_ms, reconnect_max_ms;
-	unsigned ping_interval_ms, ping_timeout_ms, close_timeout_ms;
 	enum phase phase;
 	bool want_online; /* cleared by /disconnect and by errors retrying cannot fix */
 	bool quitting;
@@ -54,6 +51,10 @@ static unsigned secs_to_ms(int s)
 	return s > 0 ? (unsigned)s * 1000u : 0;
 }
 
+/* The [connection] settings in milliseconds, read when used: /set may
+ * have changed them since. */
+#define SETTING_MS(c, f) secs_to_ms(core_settings((c)->core)->f)
+
 static void cancel(struct conn *c, uint64_t *timer)
 {
 	loop_timer_cancel(core_loop(c->core), *timer);
@@ -72,8 +73,8 @@ static void ping_due(struct loop *loop, void *ud);
 static void arm_ping(struct conn *c)
 {
 	cancel(c, &c->ping_timer);
-	if (c->ping_interval_ms)
-		c->ping_timer = arm(c, c->ping_interval_ms, ping_due);
+	if (SETTING_MS(c, ping_interval))
+		c->ping_timer = arm(c, SETTING_MS(c, ping_interval), ping_due);
 }
 
 static void keepalive_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
@@ -85,7 +86,7 @@ static void keepalive_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		return;
 	if (!reply) {
 		log_warn("no answer to a keepalive ping in %u ms: the link is dead",
-			 c->ping_timeout_ms);
+			 SETTING_MS(c, ping_timeout));
 		xs_abort(core_xs(core));
 		return;
 	}
@@ -108,7 +109,7 @@ static void ping_due(struct loop *loop, void *ud)
 		arm_ping(c);
 		return;
 	}
-	if (core_iq_send(c->core, iq, c->ping_timeout_ms, keepalive_answer, NULL))
+	if (core_iq_send(c->core, iq, SETTING_MS(c, ping_timeout), keepalive_answer, NULL))
 		arm_ping(c);
 }
 
@@ -124,7 +125,7 @@ static void watchdog_fired(struct loop *loop, void *ud)
 		return;
 	c->timed_out = true;
 	log_warn("connection attempt took longer than %u ms: cutting it",
-		 c->phase == PHASE_CLOSING ? c->close_timeout_ms : c->connect_timeout_ms);
+		 c->phase == PHASE_CLOSING ? SETTING_MS(c, close_timeout) : SETTING_MS(c, connect_timeout));
 	xs_abort(core_xs(c->core));
 }
 
@@ -219,8 +220,8 @@ static void start_attempt(struct conn *c)
 		core_error(c->core, CAUSED_BY("connect"), "internal-server-error", "out of memory");
 		return;
 	}
-	if (c->connect_timeout_ms)
-		c->watchdog_timer = arm(c, c->connect_timeout_ms, watchdog_fired);
+	if (SETTING_MS(c, connect_timeout))
+		c->watchdog_timer = arm(c, SETTING_MS(c, connect_timeout), watchdog_fired);
 }
 
 static void retry_fired(struct loop *loop, void *ud)
@@ -237,19 +238,19 @@ static void retry_fired(struct loop *loop, void *ud)
  * together do not come back together. */
 static unsigned backoff_ms(const struct conn *c)
 {
-	uint64_t delay = c->reconnect_min_ms ? c->reconnect_min_ms : 1000;
+	uint64_t delay = SETTING_MS(c, reconnect_min) ? SETTING_MS(c, reconnect_min) : 1000;
 	uint32_t r = 0;
 
-	for (unsigned i = 1; i < c->attempt && delay < c->reconnect_max_ms; i++)
+	for (unsigned i = 1; i < c->attempt && delay < SETTING_MS(c, reconnect_max); i++)
 		delay *= 2;
-	if (c->reconnect_max_ms && delay > c->reconnect_max_ms)
-		delay = c->reconnect_max_ms;
+	if (SETTING_MS(c, reconnect_max) && delay > SETTING_MS(c, reconnect_max))
+		delay = SETTING_MS(c, reconnect_max);
 	if (getrandom(&r, sizeof r, 0) != sizeof r)
 		r = (uint32_t)loop_now_ms();
 	delay = delay * 3 / 4 + (r % (delay / 2 + 1));
 	/* The ceiling holds even after jitter. */
-	if (c->reconnect_max_ms && delay > c->reconnect_max_ms)
-		delay = c->reconnect_max_ms;
+	if (SETTING_MS(c, reconnect_max) && delay > SETTING_MS(c, reconnect_max))
+		delay = SETTING_MS(c, reconnect_max);
 	return (unsigned)delay;
 }
 
@@ -405,7 +406,7 @@ static void begin_close(struct conn *c)
 	c->phase = PHASE_CLOSING;
 	xs_close(core_xs(c->core));
 	cancel(c, &c->close_timer);
-	c->close_timer = arm(c, c->close_timeout_ms, close_deadline);
+	c->close_timer = arm(c, SETTING_MS(c, close_timeout), close_deadline);
 }
 
 void core_quit(struct core *core)
@@ -427,7 +428,7 @@ void core_quit(struct core *core)
 		xs_abort(core_xs(core));
 		/* The offline report stops the loop; this bounds the wait. */
 		cancel(c, &c->close_timer);
-		c->close_timer = arm(c, c->close_timeout_ms, close_deadline);
+		c->close_timer = arm(c, SETTING_MS(c, close_timeout), close_deadline);
 		break;
 	case PHASE_CLOSING:
 		break;
@@ -478,11 +479,23 @@ static int cmd_connect(struct cmd_call *call)
 	struct core *core = CALL_CORE(call);
 	struct conn *c = conn_of(core);
 
+	char *err = NULL;
+
 	if (c->phase == PHASE_ONLINE || c->phase == PHASE_CONNECTING) {
 		core_error(core, CAUSE(call), "conflict", "already %s",
 			   c->phase == PHASE_ONLINE ? "connected" : "connecting");
 		return -1;
 	}
+	/* The user may have fixed the accounts file since the last refusal:
+	 * /connect takes what it says now. */
+	if (core_reload_account(core, &err)) {
+		core_error(core, CAUSE(call), "bad-request", "%s",
+			   err ? err : "the accounts file could not be read again");
+		free(err);
+		return -1;
+	}
+	free(c->resource);
+	c->resource = NULL;
 	return core_connect(core);
 }
 
@@ -579,18 +592,11 @@ static const struct cmd_entry commands[] = {
 
 static int conn_init(struct core *core)
 {
-	const struct settings *s = core_settings(core);
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return -1;
 	c->core = core;
-	c->connect_timeout_ms = secs_to_ms(s->connect_timeout);
-	c->reconnect_min_ms = secs_to_ms(s->reconnect_min);
-	c->reconnect_max_ms = secs_to_ms(s->reconnect_max);
-	c->ping_interval_ms = secs_to_ms(s->ping_interval);
-	c->ping_timeout_ms = secs_to_ms(s->ping_timeout);
-	c->close_timeout_ms = secs_to_ms(s->close_timeout);
 	core_set_state(core, &connection_module, c);
 	return 0;
 }

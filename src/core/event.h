@@ -40,6 +40,8 @@ enum nt_event_kind {
 	NT_EV_PASSWORD_CHANGED,
 	NT_EV_UNREGISTERED,
 	NT_EV_HISTORY,       /* answer to /history */
+	NT_EV_SETTING,       /* /set changed a setting (front ends apply theirs) */
+	NT_EV_CONTACT,       /* /info: what is known of one contact */
 	NT_EV_OMEMO_FINGERPRINTS, /* answer to /omemo fingerprint */
 };
 
@@ -49,6 +51,10 @@ struct nt_history_message {
 	const char *from, *to, *body;
 	const char *xhtml; /* or NULL */
 	const char *direction; /* "in" or "out" */
+	const char *stanza_id; /* the message's id, or NULL: receipts name it */
+	/* Our messages: "sent", "delivered" (a receipt came) or "failed" (a
+	 * bounce came); NULL for incoming ones and when nothing is known. */
+	const char *delivery;
 	bool delayed, carbon;
 	const char *encrypted; /* "omemo", or NULL */
 };
@@ -80,6 +86,14 @@ struct nt_omemo_device {
 	const char *fingerprint; /* eight groups of eight lowercase hex digits */
 	const char *trust;       /* verified, trusted, untrusted, undecided */
 	bool own;                /* this natter's own device */
+};
+
+struct nt_contact_resource {
+	const char *jid;    /* full */
+	const char *show;   /* NULL: available */
+	const char *status; /* or NULL */
+	const char *client; /* the software its caps name, or NULL */
+	int priority;
 };
 
 struct nt_field {
@@ -125,6 +139,7 @@ struct nt_event {
 		struct {
 			const char *from, *to, *type;
 			const char *id, *body, *xhtml, *thread, *stamp; /* optional */
+			const char *subject; /* a message's <subject/> (any type), or NULL */
 			bool delayed;
 			const char *carbon; /* NULL, "sent" or "received" */
 			bool outgoing;      /* typed here (echo for the UI) */
@@ -197,6 +212,17 @@ struct nt_event {
 			const struct nt_history_message *messages; /* oldest first */
 			size_t count;
 		} history;
+		struct {
+			const char *jid;        /* bare */
+			/* The roster item, or NULL when jid is not in the roster. */
+			const struct nt_roster_item *item;
+			const struct nt_contact_resource *resources; /* available now */
+			size_t nresources;
+		} contact;
+		struct {
+			const char *section, *name; /* as in natterrc: "ui", "theme" */
+			const char *value;          /* as the user gave it */
+		} setting;
 		struct {
 			const char *jid; /* bare: ours for our own devices */
 			const struct nt_omemo_device *devices;

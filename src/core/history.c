@@ -155,16 +155,21 @@ int history_record(struct core *core, struct store_msg *m)
 	return rc;
 }
 
-void history_delivery(struct core *core, const char *peer, const char *stanza_id,
-		      enum store_delivery state)
+int history_delivery(struct core *core, const char *peer, const char *stanza_id,
+		     enum store_delivery state)
 {
 	struct history_state *h = hist(core);
 	char *err = NULL;
+	int rc;
 
-	if (h && h->store && store_set_delivery(h->store, peer, stanza_id, state, &err)) {
+	if (!h || !h->store)
+		return -1;
+	rc = store_set_delivery(h->store, peer, stanza_id, state, &err);
+	if (rc < 0) {
 		log_error("a delivery state could not be saved: %s", err ? err : "?");
 		free(err);
 	}
+	return rc;
 }
 
 char *history_last_archive_id(struct core *core)
@@ -253,6 +258,22 @@ static void rfc3339(int64_t ms, char out[40])
 	snprintf(out + strlen(out), 40 - strlen(out), ".%03dZ", (int)(ms % 1000));
 }
 
+static const char *delivery_name(const struct store_msg *m)
+{
+	if (m->direction != STORE_OUT)
+		return NULL;
+	switch (m->delivery) {
+	case STORE_SENT:
+		return "sent";
+	case STORE_DELIVERED:
+		return "delivered";
+	case STORE_FAILED:
+		return "failed";
+	default:
+		return NULL;
+	}
+}
+
 static void collect(const struct store_msg *m, void *ud)
 {
 	struct page *p = ud;
@@ -283,6 +304,8 @@ static void collect(const struct store_msg *m, void *ud)
 		.body = keep(p, m->body ? m->body : ""),
 		.xhtml = keep(p, m->xhtml),
 		.direction = m->direction == STORE_OUT ? "out" : "in",
+		.stanza_id = keep(p, m->stanza_id),
+		.delivery = delivery_name(m),
 		.delayed = m->delayed,
 		.carbon = m->carbon,
 		.encrypted = keep(p, m->encryption),

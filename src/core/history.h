@@ -18,8 +18,10 @@ extern const struct core_module history_module;
  * when new, 0 when it was already stored (a duplicate: the caller shows
  * nothing), -1 when there is no store or it failed (shown anyway). */
 int history_record(struct core *core, struct store_msg *m);
-void history_delivery(struct core *core, const char *peer, const char *stanza_id,
-		      enum store_delivery state);
+/* Marks our message to peer with that id: 1 when there is one, 0 when we
+ * never sent it (a receipt for it is no receipt), -1 without a store. */
+int history_delivery(struct core *core, const char *peer, const char *stanza_id,
+		     enum store_delivery state);
 /* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
 char *history_last_archive_id(struct core *core);
 

@@ -10,8 +10,10 @@
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
+#include "core/info.h"
 #include "core/mam.h"
 #include "core/omemo.h"
+#include "core/options.h"
 #include "core/message.h"
 #include "core/module.h"
 #include "core/presence.h"
@@ -30,6 +32,7 @@ const struct core_module *const core_modules[] = {
 	 * Prosody hands over offline messages through the archive only. */
 	&roster_module,
 	&subscription_module,
+	&info_module,
 	&carbons_module,
 	&mam_module,
 	&chat_module,
@@ -40,6 +43,7 @@ const struct core_module *const core_modules[] = {
 	&replies_module,
 	&vcard_module,
 	&ibr_module,
+	&options_module,
 	&help_module,
 	/* Last: the initial presence goes out once the rest is asked for. */
 	&presence_module,

@@ -1017,6 +1017,39 @@ bool roster_contains(struct core *core, const char *bare)
 	return rst(core) && bare && item_find(rst(core), bare);
 }
 
+void *roster_describe(struct core *core, const char *bare, struct nt_roster_item *out)
+{
+	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;
+	struct ev_item *e;
+
+	if (!it || !(e = malloc(sizeof(*e))))
+		return NULL;
+	if (ev_item_fill(e, out, it, NULL)) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void roster_describe_free(void *held)
+{
+	if (held)
+		ev_item_clear(held);
+	free(held);
+}
+
+bool roster_sees_us(struct core *core, const char *jid)
+{
+	const struct roster_item *it;
+
+	if (!jid)
+		return false;
+	if (jid_bare_equal(jid, core_account(core)->jid))
+		return true;
+	it = rst(core) ? item_find(rst(core), jid) : NULL;
+	return it && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"));
+}
+
 const char *roster_name(struct core *core, const char *bare)
 {
 	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;

@@ -24,8 +24,8 @@ static const char *const kind_names[] = {
 	[NT_EV_DISCO_INFO] = "disco_info",   [NT_EV_DISCO_ITEMS] = "disco_items",
 	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
-	[NT_EV_HISTORY] = "history",
-	[NT_EV_OMEMO_FINGERPRINTS] = "omemo_fingerprints",
+	[NT_EV_HISTORY] = "history",         [NT_EV_SETTING] = "setting",
+	[NT_EV_CONTACT] = "contact",         [NT_EV_OMEMO_FINGERPRINTS] = "omemo_fingerprints",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -127,6 +127,8 @@ static json_t *each_history(const void *items, size_t i)
 	set_str(o, "body", m->body);
 	set_str(o, "xhtml", m->xhtml);
 	set_str(o, "direction", m->direction);
+	set_str(o, "id", m->stanza_id);
+	set_str(o, "delivery", m->delivery);
 	if (m->delayed)
 		json_object_set_new(o, "delayed", json_true());
 	if (m->carbon)
@@ -145,6 +147,19 @@ static json_t *each_omemo_device(const void *items, size_t i)
 	set_str(o, "trust", d->trust);
 	if (d->own)
 		json_object_set_new(o, "own", json_true());
+	return o;
+}
+
+static json_t *each_resource(const void *items, size_t i)
+{
+	const struct nt_contact_resource *r = &((const struct nt_contact_resource *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "jid", r->jid);
+	set_str(o, "show", r->show);
+	set_str(o, "status", r->status);
+	set_str(o, "client", r->client);
+	json_object_set_new(o, "priority", json_integer(r->priority));
 	return o;
 }
 
@@ -215,6 +230,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "body", ev->u.message.body);
 		set_str(o, "xhtml", ev->u.message.xhtml);
 		set_str(o, "thread", ev->u.message.thread);
+		set_str(o, "subject", ev->u.message.subject);
 		if (ev->u.message.delayed)
 			json_object_set_new(o, "delayed", json_true());
 		set_str(o, "stamp", ev->u.message.stamp);
@@ -292,6 +308,18 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "with", ev->u.history.with);
 		set_str(o, "query", ev->u.history.query);
 		set_array(o, "messages", ev->u.history.count, each_history, ev->u.history.messages);
+		break;
+	case NT_EV_CONTACT:
+		set_str(o, "jid", ev->u.contact.jid);
+		if (ev->u.contact.item)
+			json_object_set_new(o, "item", roster_item(ev->u.contact.item));
+		set_array(o, "resources", ev->u.contact.nresources, each_resource,
+			  ev->u.contact.resources);
+		break;
+	case NT_EV_SETTING:
+		set_str(o, "section", ev->u.setting.section);
+		set_str(o, "name", ev->u.setting.name);
+		set_str(o, "value", ev->u.setting.value);
 		break;
 	case NT_EV_OMEMO_FINGERPRINTS:
 		set_str(o, "jid", ev->u.omemo_fingerprints.jid);

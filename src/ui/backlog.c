@@ -22,6 +22,8 @@ struct backlog_row {
 	long long id;
 	time_t when;
 	enum window_line_kind kind;
+	bool delivered;
+	char *stanza_id; /* receipts that come later name it */
 	char *nick;
 	wchar_t *text;
 	unsigned char *attrs;
@@ -39,6 +41,7 @@ struct backlog_page {
 
 static void backlog_row_free(struct backlog_row *r)
 {
+	free(r->stanza_id);
 	free(r->nick);
 	free(r->text);
 	free(r->attrs);
@@ -65,6 +68,9 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	if (r.when == (time_t)-1)
 		r.when = time(NULL);
 	r.nick = own ? ui_nick(ui_own_jid(p->ui)) : ui_name_of(p->ui, m->from);
+	r.delivered = m->delivery && !strcmp(m->delivery, "delivered");
+	if (own && m->stanza_id && !(r.stanza_id = strdup(m->stanza_id)))
+		p->nomem = true;
 	r.tag = m->encrypted ? "[OMEMO] " : NULL;
 	if (m->encrypted && !*m->body) {
 		/* Stored undecryptable: said as it was when it came. */
@@ -113,6 +119,19 @@ static int backlog_fetch(struct ui *ui, struct window *w, long long before_id,
 	return (int)p->n;
 }
 
+/* What a reloaded line keeps of its row: where it is in the store, its
+ * delivery tick, and the id a late receipt names. */
+static void backlog_mark(struct window_line *l, struct backlog_row *r)
+{
+	if (!l)
+		return;
+	l->store_id = r->id;
+	l->delivered = r->delivered;
+	l->tag = r->tag;
+	l->id = r->stanza_id; /* taken */
+	r->stanza_id = NULL;
+}
+
 void backlog_open(struct ui *ui, struct window *w)
 {
 	struct backlog_page p;
@@ -130,10 +149,7 @@ void backlog_open(struct ui *ui, struct window *w)
 			l = window_add_wide(w, r->kind, r->when, r->nick, r->text, r->attrs);
 			r->text = NULL; /* taken */
 			r->attrs = NULL;
-			if (l) {
-				l->store_id = r->id;
-				l->tag = r->tag;
-			}
+			backlog_mark(l, r);
 		}
 		if (w == winlist_current(ui))
 			ui->dirty |= DIRTY_CHAT;
@@ -194,11 +210,8 @@ bool backlog_older(struct ui *ui, struct window *w)
 		l = window_prepend_wide(w, r->kind, r->when, r->nick, r->text, r->attrs);
 		r->text = NULL;
 		r->attrs = NULL;
-		if (l) {
-			l->store_id = r->id;
-			l->tag = r->tag;
-			added = true;
-		}
+		backlog_mark(l, r);
+		added |= l != NULL;
 		next = r->when;
 	}
 	backlog_page_free(&p);

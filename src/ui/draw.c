@@ -144,7 +144,7 @@ static int draw_same_day(time_t a, time_t b)
 static int draw_line_cells(struct ui *ui, const struct window_line *l, struct draw_cells *cs)
 {
 	enum theme_elem body = TH_TEXT;
-	char ts[32];
+	char ts[48];
 	struct tm tm;
 	int rc;
 
@@ -154,9 +154,26 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 		return cells_pushw(cs, l->text, wcslen(l->text), TH_TIME);
 	}
 	localtime_r(&l->when, &tm);
-	strftime(ts, sizeof ts,
-	         l->delayed && !draw_same_day(l->when, time(NULL)) ? "%m-%d %H:%M " : "%H:%M ",
-	         &tm);
+	/* [ui] timestamp; a delayed line of another day shows its date too. */
+	{
+		const char *fmt = ui->settings.timestamp ? ui->settings.timestamp : "%H:%M";
+		size_t k = l->delayed && !draw_same_day(l->when, time(NULL))
+		               ? strftime(ts, sizeof ts - 1, "%m-%d ", &tm)
+		               : 0;
+		size_t w;
+
+		/* The user's own format, from natterrc: checked by strftime. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		w = strftime(ts + k, sizeof ts - 1 - k, fmt, &tm);
+#pragma GCC diagnostic pop
+
+		/* A format too long for the field shows the plain time. */
+		if (!w && *fmt)
+			w = strftime(ts + k, sizeof ts - 1 - k, "%H:%M", &tm);
+		ts[k + w] = ' ';
+		ts[k + w + 1] = '\0';
+	}
 	rc = cells_pushs(cs, ts, l->delayed ? TH_DELAYED : TH_TIME);
 	if (!rc && l->delayed)
 		rc = cells_pushs(cs, "[delayed] ", TH_DELAYED);
@@ -205,6 +222,8 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	/* U+2713 is narrow everywhere (not East Asian ambiguous). */
 	if (!rc && l->delivered)
 		rc = cells_pushw(cs, L" \u2713", 2, TH_RECEIPT);
+	if (!rc && l->queued)
+		rc = cells_pushs(cs, " (not sent yet)", TH_DELAYED);
 	return rc;
 }
 
@@ -343,14 +362,43 @@ int draw_line_rows(struct ui *ui, const struct window_line *l)
 	return (int)n;
 }
 
+/* A chat window keeps its first row for a title line, when it can spare it. */
+static bool draw_has_title(const struct ui *ui, const struct window *w)
+{
+	return w->jid && ui->chat_rows > 4;
+}
+
 unsigned draw_max_scroll(struct ui *ui, struct window *w)
 {
-	unsigned total = 0;
+	unsigned total = 0, rows = (unsigned)ui->chat_rows - (draw_has_title(ui, w) ? 1 : 0);
 	size_t i;
 
 	for (i = 0; i < w->count; i++)
 		total += (unsigned)draw_line_rows(ui, window_line_at(w, i));
-	return total > (unsigned)ui->chat_rows ? total - (unsigned)ui->chat_rows : 0;
+	return total > rows ? total - rows : 0;
+}
+
+/* "bob@localhost — away: at lunch": who the chat is with and how they are. */
+static void draw_title(struct ui *ui, struct window *w)
+{
+	const struct contact *ct = contacts_find(&ui->contacts, w->jid);
+	char *name = wstr_to_utf8(w->name, wcslen(w->name));
+	int x;
+
+	x = draw_text(ui, ui->chat, 0, 0, ui->chat_cols, w->name, TH_STATUS);
+	/* A contact named otherwise: which address it is. */
+	if (name && strcmp(name, w->jid)) {
+		x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
+		x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, w->jid, TH_STATUS);
+	}
+	free(name);
+	x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
+	draw_utf8(ui, ui->chat, 0, x, ui->chat_cols,
+	          w->presence                                  ? w->presence
+	          : ct && contact_show(ct) != SHOW_OFFLINE     ? "online"
+	          : ct && ct->in_roster                        ? "offline"
+	                                                       : "not in your roster",
+	          TH_STATUS);
 }
 
 /* Fills the pane from the bottom up, newest line last, skipping the rows
@@ -360,17 +408,19 @@ static void draw_chat(struct ui *ui)
 	struct window *w = winlist_current(ui);
 	unsigned skip = w->scroll;
 	size_t i = w->count;
-	int y = ui->chat_rows;
+	int y = ui->chat_rows, top = draw_has_title(ui, w) ? 1 : 0;
 
 	werase(ui->chat);
-	while (i-- > 0 && y > 0) {
+	if (top)
+		draw_title(ui, w);
+	while (i-- > 0 && y > top) {
 		struct draw_cells cs = {0};
 		struct draw_row *rows = NULL;
 		size_t r, n;
 
 		if (draw_line_cells(ui, window_line_at(w, i), &cs) == 0)
 			rows = draw_rows(&cs, ui->chat_cols, &n);
-		for (r = rows ? n : 0; r-- > 0 && y > 0;) {
+		for (r = rows ? n : 0; r-- > 0 && y > top;) {
 			if (skip) {
 				skip--;
 				continue;
@@ -559,7 +609,10 @@ static void draw_conn_state(struct ui *ui, wchar_t *buf, size_t n)
 
 	switch (ui->conn) {
 	case CONN_ONLINE:
-		swprintf(buf, n, L"online");
+		/* Our presence as the server echoed it: away, dnd, a status. */
+		if (swprintf(buf, n, L"%s%s%.40s", ui->own_show ? ui->own_show : "online",
+		             ui->own_status ? ": " : "", ui->own_status ? ui->own_status : "") < 0)
+			swprintf(buf, n, L"%s", ui->own_show ? ui->own_show : "online");
 		break;
 	case CONN_CONNECTING:
 		swprintf(buf, n, L"connecting");
@@ -624,7 +677,7 @@ static void draw_status(struct ui *ui)
 	struct window *cw = winlist_current(ui);
 	const wchar_t *more = cw->scroll ? L" -- more -- " : L"";
 	int cols = ui->cols, x, right = cols - wstr_width(more, wcslen(more)), jid_max;
-	wchar_t state[64], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
+	wchar_t state[96], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
 	wchar_t fit[DRAW_NAME_MAX + 1];
 	cchar_t bg;
 

@@ -531,6 +531,18 @@ static bool keys_paste(struct ui *ui, int rc, wint_t ch)
 	return true;
 }
 
+/* Characters that did not fit in the line are never lost silently. */
+static void keys_report_dropped(struct ui *ui)
+{
+	if (!ui->input.dropped)
+		return;
+	winlist_printf(ui, winlist_current(ui), WL_ERROR,
+	               "%zu characters did not fit in the input line (it holds %d) and were "
+	               "left out; nothing was sent",
+	               ui->input.dropped, INPUT_MAX);
+	ui->input.dropped = 0;
+}
+
 /* The paste markers; true when the key was one. */
 static bool keys_paste_marker(struct ui *ui, int rc, wint_t ch)
 {
@@ -540,6 +552,7 @@ static bool keys_paste_marker(struct ui *ui, int rc, wint_t ch)
 		ui->pasting = true;
 	} else if ((int)ch == ui->key_paste_end) {
 		ui->pasting = false;
+		keys_report_dropped(ui);
 	} else {
 		return false;
 	}
@@ -598,6 +611,9 @@ bool keys_read(struct ui *ui)
 		if (rc == ERR) {
 			/* ESC with nothing after it in the same read was the Escape key. */
 			ui->esc = false;
+			/* Once per burst: a paste without markers overflows key by key. */
+			if (!ui->pasting)
+				keys_report_dropped(ui);
 			return false;
 		}
 		keys_one(ui, rc, ch);

@@ -21,15 +21,19 @@
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/histview.h"
 #include "ui/keys.h"
 #include "ui/markup.h"
 #include "ui/omemo.h"
+#include "ui/notify.h"
 #include "ui/prompt.h"
 #include "ui/typing.h"
 #include "ui/ui.h"
 #include "ui/ui_cmds.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
+#include "ui/wstr.h"
+#include "util/condition.h"
 #include "util/log.h"
 
 /* The write end of the self-pipe, for the signal handler. */
@@ -241,9 +245,25 @@ static void ui_forget_presence(struct ui *ui)
 	ui->dirty |= DIRTY_ROSTER;
 }
 
+/* The disconnection no reconnection took up: said on its own. */
+static void ui_flush_offline(struct ui *ui)
+{
+	struct window *con = winlist_console(ui);
+
+	if (!ui->offline_reason)
+		return;
+	/* The refusal comes first: the way out goes last, where the eye is. */
+	winlist_printf(ui, con, WL_INFO, "disconnected: %s%s", ui->offline_reason,
+	               ui->tls_refused ? "; /tls trust pins the certificate above and connects"
+	                               : "");
+	free(ui->offline_reason);
+	ui->offline_reason = NULL;
+}
+
 static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 {
 	struct window *con = winlist_console(ui);
+	const char *reason;
 	char *dup;
 
 	switch (ev->kind) {
@@ -251,36 +271,57 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		/* A new session: presence arrives afresh, the old is stale. */
 		ui_forget_presence(ui);
 		ui_set_conn(ui, CONN_ONLINE);
+		ui_flush_offline(ui);
 		ui->tls_refused = false;
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
 			free(ui->jid);
 			ui->jid = dup;
 		}
-		winlist_printf(ui, con, WL_INFO, "connected as %s",
+		winlist_printf(ui, con, WL_INFO, "%s as %s", ui->lost ? "reconnected" : "connected",
 		               ui_own_jid(ui) ? ui_own_jid(ui) : "?");
+		ui->lost = false;
+		winlist_clear_queued(ui);
 		break;
 	case NT_EV_DISCONNECTED:
 		ui_forget_presence(ui);
+		ui_flush_offline(ui);
+		ui->offline_was_online = ui->conn == CONN_ONLINE;
+		ui->lost |= ui->offline_was_online;
 		ui_set_conn(ui, CONN_OFFLINE);
-		/* The refusal comes first: the way out goes last, where the eye is. */
-		winlist_printf(ui, con, WL_INFO, "disconnected%s%s%s",
-		               ev->u.disconnected.reason ? ": " : "",
-		               ev->u.disconnected.reason ? ev->u.disconnected.reason : "",
-		               ui->tls_refused ? "; /tls trust pins the certificate above and "
-		                                 "connects"
-		                               : "");
+		reason = ev->u.disconnected.reason ? ev->u.disconnected.reason : "connection lost";
+		ui->offline_reason = strdup(reason);
+		if (!ui->offline_reason)
+			winlist_printf(ui, con, WL_INFO, "disconnected");
 		break;
-	case NT_EV_RECONNECTING:
+	case NT_EV_RECONNECTING: {
+		const char *why = ui->offline_reason ? ui->offline_reason : "connection lost";
+		unsigned secs = (ev->u.reconnecting.in_ms + 999) / 1000;
+
 		ui_set_conn(ui, CONN_RECONNECTING);
 		ui->reconnect_at = loop_now_ms() + ev->u.reconnecting.in_ms;
 		ui_countdown_arm(ui);
-		winlist_printf(ui, con, WL_INFO, "reconnecting in %u s (attempt %u)",
-		               (ev->u.reconnecting.in_ms + 999) / 1000, ev->u.reconnecting.attempt);
+		/* One line per attempt: what happened and what comes next. */
+		if (!ev->u.reconnecting.in_ms)
+			winlist_printf(ui, con, WL_INFO,
+			               "%s: %s; starting a new session now", ui->offline_was_online
+			                   ? "the session could not be resumed" : "not connected", why);
+		else if (ui->offline_was_online)
+			winlist_printf(ui, con, WL_INFO, "disconnected: %s; reconnecting in %u s", why,
+			               secs);
+		else
+			winlist_printf(ui, con, WL_INFO, "attempt %u failed: %s; next in %u s",
+			               ev->u.reconnecting.attempt - 1, why, secs);
+		free(ui->offline_reason);
+		ui->offline_reason = NULL;
 		break;
+	}
 	case NT_EV_RESUMED:
 		ui_set_conn(ui, CONN_ONLINE);
-		winlist_printf(ui, con, WL_INFO, "session resumed");
+		ui_flush_offline(ui);
+		ui->lost = false;
+		winlist_printf(ui, con, WL_INFO, "reconnected: the session was resumed, nothing lost");
+		winlist_clear_queued(ui);
 		break;
 	default:
 		break;
@@ -330,12 +371,16 @@ static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
 
 static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 {
-	const char *cmd = ev->u.error.command, *cond = ev->u.error.condition;
+	/* The command only when it was typed (a login error at start-up is
+	 * nobody's /connect), and the text in words: the condition names are
+	 * for scripts (headless events keep them). */
+	const char *cmd = ev->origin ? ev->u.error.command : NULL;
 	char *s;
 
-	if (asprintf(&s, "%s%s%s%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
-	             cmd ? ": " : "", ev->u.error.text ? ev->u.error.text : "error",
-	             cond ? " (" : "", cond ? cond : "", cond ? ")" : "") < 0)
+	if (asprintf(&s, "%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
+	             cmd ? ": " : "",
+	             ev->u.error.text ? ev->u.error.text
+	                              : condition_words(ev->u.error.condition)) < 0)
 		return;
 	ui_print_reply(ui, ev->origin, true, WL_ERROR, s);
 	free(s);
@@ -413,16 +458,28 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		free(bare);
 		return;
 	}
+	/* A headline's or normal message's subject says what it is about. */
+	if (m->subject && *m->subject)
+		winlist_printf(ui, w, WL_INFO, "%s: subject: %s", nick ? nick : "?", m->subject);
 	if (m->undecryptable)
 		l = winlist_print(ui, w, WL_ERROR, when, m->delayed, nick ? nick : "?",
 		                  "[this OMEMO message could not be decrypted on this device]");
-	else
+	else if ((m->body && *m->body) || m->xhtml)
 		l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body,
 		                     m->xhtml);
+	else
+		l = NULL;
 	if (l)
 		l->tag = ui_omemo_tag(ui, ev, bare);
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
+	/* Something new from someone else: the user's own ways to hear of it. */
+	if (l && !own && !m->delayed && !m->carbon)
+		notify_message(&ui->settings, bare, nick, m->type ? m->type : "chat",
+		               m->body ? m->body : "");
+	/* Typed while offline, it waits in the outbox: say so until it goes. */
+	if (l && m->outgoing && ui->conn != CONN_ONLINE)
+		l->queued = true;
 	/* Receipts name the message by id: keep it to mark the line. */
 	if (l && own && m->id) {
 		l->id = strdup(m->id);
@@ -442,6 +499,23 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 
 	if (!bare)
 		return;
+	/* Our own, echoed by the server: what the status bar says we are. */
+	if (ui->jid && p->from && !strcmp(p->from, ui->jid) && !gone) {
+		char *show = p->show ? strdup(p->show) : NULL, *status = NULL;
+
+		if (p->status) {
+			wchar_t *wide = wstr_from_utf8(p->status, 0, NULL);
+
+			/* One line in the bar: the status as it will be drawn. */
+			status = wide ? wstr_to_utf8(wide, wcslen(wide)) : NULL;
+			free(wide);
+		}
+		free(ui->own_show);
+		free(ui->own_status);
+		ui->own_show = show;
+		ui->own_status = status;
+		ui->dirty |= DIRTY_STATUS;
+	}
 	ui_remember_jid(ui, bare);
 	if (contacts_presence(&ui->contacts, p->from, p->type, p->show, p->priority))
 		ui->dirty |= DIRTY_ROSTER;
@@ -457,6 +531,16 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 		               : p->show ? p->show
 		                         : "online",
 		               p->status ? ": " : "", p->status ? p->status : "");
+		/* The window's title line says how the contact is now. */
+		free(w->presence);
+		if (asprintf(&w->presence, "%s%s%s",
+		             gone && !(ct && contact_show(ct) != SHOW_OFFLINE) ? "offline"
+		             : p->show                                          ? p->show
+		                                                                : "online",
+		             p->status ? ": " : "", p->status ? p->status : "") < 0)
+			w->presence = NULL;
+		if (w == winlist_current(ui))
+			ui->dirty |= DIRTY_CHAT;
 	}
 	free(bare);
 }
@@ -746,6 +830,72 @@ static void ui_ev_account(struct ui *ui, const struct nt_event *ev)
 	}
 }
 
+/* /info: the contact in a few indented lines, where it was asked. */
+static void ui_ev_contact(struct ui *ui, const struct nt_event *ev)
+{
+	const typeof(ev->u.contact) *c = &ev->u.contact;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	fprintf(f, "%s", c->jid);
+	if (c->item) {
+		const struct nt_roster_item *it = c->item;
+
+		if (it->name)
+			fprintf(f, " (%s)", it->name);
+		fprintf(f, "\n  subscription %s%s", it->subscription ? it->subscription : "none",
+		        it->ask ? ", your request waits for an answer" : "");
+		for (i = 0; i < it->ngroups; i++)
+			fprintf(f, "%s%s", i ? ", " : "\n  groups ", it->groups[i]);
+	} else {
+		fprintf(f, "\n  not in your roster");
+	}
+	if (!c->nresources)
+		fprintf(f, "\n  offline (or you do not see their presence)");
+	for (i = 0; i < c->nresources; i++) {
+		const struct nt_contact_resource *r = &c->resources[i];
+
+		fprintf(f, "\n  %s: %s%s%s, priority %d%s%s", r->jid, r->show ? r->show : "online",
+		        r->status ? ": " : "", r->status ? r->status : "", r->priority,
+		        r->client ? ", " : "", r->client ? r->client : "");
+	}
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, ev->origin, false, WL_INFO, buf);
+	free(buf);
+}
+
+/* /set changed a setting: the UI's own take effect at once. */
+static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
+{
+	char *err = NULL, *key = NULL;
+
+	/* The same parse as the core's: the event carries what was typed. */
+	if (asprintf(&key, "%s.%s", ev->u.setting.section, ev->u.setting.name) < 0 ||
+	    settings_set(&ui->settings, key, ev->u.setting.value, NULL, NULL, &err)) {
+		free(err);
+		err = NULL;
+	}
+	free(key);
+	if (strcmp(ev->u.setting.section, "ui"))
+		return;
+	ui->dirty |= DIRTY_CHAT;
+	if (!strcmp(ev->u.setting.name, "bell")) {
+		ui->bell = ui->settings.bell;
+	} else if (!strcmp(ev->u.setting.name, "theme")) {
+		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
+			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
+			               err ? err : "out of memory");
+			free(err);
+			return;
+		}
+		theme_apply(&ui->theme);
+		ui->dirty |= DIRTY_LAYOUT;
+	}
+}
+
 static void ui_emit(void *ud, const struct nt_event *ev)
 {
 	struct ui *ui = ud;
@@ -754,6 +904,12 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	switch (ev->kind) {
 	case NT_EV_CONNECTING:
 		ui_set_conn(ui, CONN_CONNECTING);
+		break;
+	case NT_EV_SETTING:
+		ui_ev_setting(ui, ev);
+		break;
+	case NT_EV_CONTACT:
+		ui_ev_contact(ui, ev);
 		break;
 	case NT_EV_CONNECTED:
 	case NT_EV_DISCONNECTED:
@@ -828,22 +984,12 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_OMEMO_FINGERPRINTS:
 		ui_omemo_fingerprints(ui, ev);
 		break;
-	case NT_EV_HISTORY:
-		if (!ev->u.history.count)
-			ui_print_reply(ui, ev->origin, false, WL_INFO,
-			               ev->u.history.query ? "no stored message matches"
-			                                   : "no stored messages");
-		for (size_t i = 0; i < ev->u.history.count; i++) {
-			const struct nt_history_message *m = &ev->u.history.messages[i];
+	case NT_EV_HISTORY: {
+		struct window *w = ui_origin(ui, ev->origin);
 
-			free(s);
-			if (asprintf(&s, "%.16s %s %s", m->ts, m->from ? m->from : "?",
-				     m->body) < 0)
-				s = NULL;
-			if (s)
-				ui_print_reply(ui, ev->origin, false, WL_INFO, s);
-		}
+		histview_show(ui, w ? w : winlist_console(ui), ev);
 		break;
+	}
 	}
 	free(s);
 }
@@ -892,6 +1038,17 @@ void ui_submit(struct ui *ui, const char *line)
 	/* Still no password to connect with: ask for it again. */
 	if (ui_is_command(line, "connect", &arg) && !*arg && core_needs_password(ui->core)) {
 		prompt_password_open(ui);
+		return;
+	}
+	if (cur == winlist_console(ui) && line[0] != '/') {
+		if (ui->nwins > 1)
+			winlist_printf(ui, cur, WL_ERROR,
+			               "the console is not a chat: Alt-2 to Alt-%zu switch to the "
+			               "chats open, /msg NAME opens another",
+			               ui->nwins > 9 ? (size_t)9 : ui->nwins);
+		else
+			winlist_printf(ui, cur, WL_ERROR,
+			               "the console is not a chat: /msg NAME opens one");
 		return;
 	}
 	rc = core_input(ui->core, line, cur->id);
@@ -977,6 +1134,8 @@ static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
 
+	/* No reconnection followed in this pass: the disconnection stands. */
+	ui_flush_offline(ui);
 	if (ui->dirty || ui->bell_pending)
 		draw_screen(ui);
 }
@@ -1019,6 +1178,8 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 {
 	char *err = NULL;
 
+	if (settings_copy(&ui->settings, s))
+		log_error("ui: out of memory: the settings are the defaults");
 	ui->bell = s->bell;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
 	    theme_load(&ui->theme, NULL, &err) == 0)
@@ -1121,6 +1282,9 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	if (theme_err)
 		winlist_printf(ui, ui->wins[0], WL_ERROR, "theme: %s", theme_err);
 	free(theme_err);
+	/* natterrc's lines natter left out, each with its file and line. */
+	for (size_t i = 0; i < settings->nwarnings; i++)
+		winlist_printf(ui, ui->wins[0], WL_ERROR, "%s", settings->warnings[i]);
 	return ui;
 fail:
 	free(theme_err);
@@ -1185,5 +1349,9 @@ void ui_free(struct ui *ui)
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);
+	free(ui->offline_reason);
+	free(ui->own_show);
+	free(ui->own_status);
+	settings_free(&ui->settings);
 	free(ui);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "config/settings.h"
 #include "loop/loop.h"
 #include "ui/contacts.h"
 #include "ui/input.h"
@@ -67,8 +68,15 @@ struct ui {
 	char **comp;
 	size_t ncomp, comp_i, comp_from;
 
+	struct settings settings; /* a copy, kept up to date from /set */
 	enum ui_conn conn;
+	/* A disconnection is said with the reconnection that follows it in the
+	 * same loop pass, as one line; alone only when none follows. */
+	char *offline_reason;  /* said at the next draw unless a retry took it */
+	bool offline_was_online;
+	bool lost;             /* a session was lost: the next login is a reconnection */
 	char *jid;             /* own JID as the server bound it */
+	char *own_show, *own_status; /* our presence as the server echoed it; NULL: online */
 	uint64_t reconnect_at; /* loop_now_ms() of the next attempt */
 	uint64_t countdown;    /* timer refreshing "reconnecting in N s" */
 

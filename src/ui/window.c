@@ -82,6 +82,8 @@ void window_clear(struct window *w)
 
 void window_free(struct window *w)
 {
+	if (w)
+		free(w->presence);
 	if (!w)
 		return;
 	if (w->lines)

@@ -35,6 +35,7 @@ struct window_line {
 	enum window_line_kind kind;
 	bool delayed;         /* stored and forwarded: when is the original time */
 	bool delivered;       /* own message the peer's client confirmed (XEP-0184) */
+	bool queued;          /* own message typed offline, not handed to the server yet */
 	wchar_t *nick;        /* messages only */
 	wchar_t *text;        /* sanitised; may hold '\n' */
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
@@ -59,6 +60,7 @@ struct window {
 	unsigned id;               /* stable while it lives; positions change on /close */
 	char *jid;                 /* bare JID of the peer; NULL for the console */
 	wchar_t *name;             /* shown in the window list */
+	char *presence;            /* a chat's contact as last heard: "away: at lunch" */
 	struct window_line *lines; /* ring of WINDOW_SCROLLBACK */
 	size_t head, count;
 	unsigned scroll; /* screen rows scrolled back from the newest */

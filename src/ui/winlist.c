@@ -233,3 +233,20 @@ void winlist_printf(struct ui *ui, struct window *w, enum window_line_kind kind,
 	winlist_print(ui, w, kind, time(NULL), false, NULL, s);
 	free(s);
 }
+
+void winlist_clear_queued(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->nwins; i++) {
+		struct window *w = ui->wins[i];
+
+		for (size_t k = 0; k < w->count; k++) {
+			struct window_line *l = window_line_at(w, k);
+
+			if (l->queued) {
+				l->queued = false;
+				if (w == winlist_current(ui))
+					ui->dirty |= DIRTY_CHAT;
+			}
+		}
+	}
+}

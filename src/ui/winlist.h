@@ -37,6 +37,8 @@ struct window_line *winlist_print_wide(struct ui *ui, struct window *w, enum win
                                        unsigned char *attrs);
 /* Raises w's activity mark (never lowers it) when it is not on screen. */
 void winlist_activity(struct ui *ui, struct window *w, enum window_activity a);
+/* The session is up: the outbox went out, no line waits any more. */
+void winlist_clear_queued(struct ui *ui);
 /* printf into w as an info or error line. */
 void winlist_printf(struct ui *ui, struct window *w, enum window_line_kind kind, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5)));

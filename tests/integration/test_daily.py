@@ -163,3 +163,69 @@ class TestAskingContacts(DailyTestCase):
         ev = ann.expect("error", timeout=10, since=mark)
         self.assertEqual(ev.get("condition"), "recipient-unavailable", ev)
         ann.quit()
+
+
+class TestSubjects(DailyTestCase):
+
+    def test_subject_of_headline_and_normal_messages_is_reported(self):
+        a, b = self.fresh("sj", "ann", "bob")
+        ann = self.connected(a)
+        bob = self.connected(b, label="bob")
+        full = ann.find("connected")["jid"]
+        bob.send("/raw <message type='headline' to='%s' id='h1'><subject>Storm warning"
+                 "</subject><body>Stay inside</body></message>" % full)
+        ev = ann.expect("message", lambda e: e.get("id") == "h1", timeout=10)
+        self.assertEqual((ev.get("subject"), ev.get("body")), ("Storm warning", "Stay inside"),
+                         ev)
+        bob.send("/raw <message type='normal' to='%s' id='n1'><subject>Only a subject"
+                 "</subject></message>" % full)
+        ev = ann.expect("message", lambda e: e.get("id") == "n1", timeout=10)
+        self.assertEqual((ev.get("subject"), ev.get("body")), ("Only a subject", ""), ev)
+        mark = ann.mark()
+        ann.send("/history %s" % b)
+        ev = plain(ann.expect("history", timeout=5, since=mark))
+        self.assertIn("Only a subject", [m["body"] for m in ev["messages"]], ev)
+        ann.quit()
+        bob.quit()
+
+
+class TestConnectAgain(DailyTestCase):
+
+    def test_connect_reads_the_fixed_accounts_file(self):
+        a, = self.fresh("fx", "ann")
+        n = self.natter(self.account(a, password="wrong"))
+        n.expect("error", lambda e: e.get("condition") == "not-authorized", timeout=15)
+        good = self.account(a)
+        Natter.write_file(n.accounts_path, "[test]\n" + "".join(
+            "%s = %s\n" % kv for kv in good.items()), 0o600)
+        mark = n.mark()
+        n.send("/connect")
+        n.expect("connected", timeout=15, since=mark)
+        n.quit()
+
+
+class TestInfo(DailyTestCase):
+
+    def test_info_tells_roster_resources_status(self):
+        a, b = self.fresh("in", "ann", "bob")
+        ann = self.connected(a)
+        bob = self.connected(b, label="bob", resource="desk")
+        ann.send("/sub request %s" % b)
+        bob.expect("subscription", lambda e: e.get("type") == "subscribe", timeout=10)
+        bob.send("/sub allow %s" % a)
+        ann.expect("presence", lambda e: e.get("from") == b + "/desk", timeout=10)
+        bob.send("/status away at lunch")
+        ann.expect("presence", lambda e: e.get("show") == "away", timeout=10)
+        self.roster_add(ann, b, "Bobby")
+        mark = ann.mark()
+        ann.send("/info Bobby")
+        ev = plain(ann.expect("contact", timeout=5, since=mark))
+        self.assertEqual(ev["jid"], b, ev)
+        self.assertEqual(ev["item"]["name"], "Bobby", ev)
+        self.assertIn(ev["item"]["subscription"], ("to", "both"), ev)
+        res = ev["resources"]
+        self.assertEqual([r["jid"] for r in res], [b + "/desk"], ev)
+        self.assertEqual((res[0]["show"], res[0]["status"]), ("away", "at lunch"), ev)
+        self.assertEqual(res[0].get("client"), "http://natter.im", ev)
+        ann.quit()
+        bob.quit()

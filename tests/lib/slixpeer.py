@@ -10,6 +10,7 @@ happens to standard output, one JSON object a line (key "event"):
      "receipt": true, "state": "active", "thread": T, "id": I}
     {"cmd": "state", "to": J, "state": "composing"}
     {"cmd": "version" | "disco" | "ping", "to": J}
+    {"cmd": "subscribe", "to": J}
     {"cmd": "quit"}
 
     {"event": "ready", "jid": J}
@@ -118,6 +119,10 @@ class Peer(slixmpp.ClientXMPP):
             elif cmd == "ping":
                 await self["xep_0199"].ping(c["to"], timeout=10)
                 out(event="pong", **{"from": c["to"]})
+            elif cmd == "subscribe":
+                # Ask to see c["to"]'s presence (slixmpp accepts theirs).
+                self.send_presence(pto=c["to"], ptype="subscribe")
+                out(event="sent", id=None)
             elif cmd == "quit":
                 self.disconnect()
             else:

@@ -112,3 +112,11 @@ class TestInput(TmuxTestCase):
         ui.keys("Enter")
         ev = bob.expect("message", lambda e: e.get("body", "").startswith("x "), timeout=10)
         self.assertEqual(ev["body"], "x " + family, ev)
+
+    def test_paste_too_long_for_the_line_is_said(self):
+        ui = self.ui()
+        ui.type("\x1b[200~")
+        for _ in range(17):  # tmux takes a command line of limited length
+            ui.type("x" * 1000)
+        ui.type("\x1b[201~")
+        ui.wait_text("616 characters did not fit in the input line")

@@ -115,6 +115,13 @@ class TestRoster(TmuxTestCase):
         peer.expect("message", lambda e: e.get("body") == "please confirm", timeout=10)
         ui.wait(lambda s: any(re.search(r"please confirm \u2713", l) for l in s.lines()),
                 "the delivery mark after the message", timeout=15)
+        # The store has it: the mark comes back with the line after a restart.
+        self.assertEqual(ui.quit(), 0, ui.dump())
+        ui.restart()
+        ui.wait_status("online", timeout=15)
+        ui.line("/msg %s" % ben)
+        ui.wait(lambda s: any(re.search(r"please confirm \u2713", l) for l in s.lines()),
+                "the delivery mark on the reloaded line", timeout=15)
 
     def test_xhtml_is_rendered_not_printed(self):
         ann, ben = self.users("x")
@@ -198,3 +205,7 @@ class TestRoster(TmuxTestCase):
         ui.keys("C-u")
         peer.expect("chat_state", lambda e: e.get("state") == "active", timeout=10,
                     what="active once the line is emptied")
+        # Closing the conversation says so.
+        ui.line("/close")
+        peer.expect("chat_state", lambda e: e.get("state") == "gone", timeout=10,
+                    what="gone when the window is closed")
