@@ -120,7 +120,19 @@ class TmuxUI:
         self.tmux("kill-server", check=False)
         _live_uis.discard(self)
         self.started = False
-        return self.start()
+        # kill-server returns before the old server is gone; a new session
+        # asked for meanwhile meets a dying server ("server exited
+        # unexpectedly") on a busy machine.  Wait for it to go.
+        deadline = time.monotonic() + driver.scaled(5)
+        while time.monotonic() < deadline and self.tmux("list-sessions", check=False).strip():
+            time.sleep(0.05)
+        for attempt in range(3):
+            try:
+                return self.start()
+            except ScreenError as e:
+                if "exited unexpectedly" not in str(e) or attempt == 2:
+                    raise
+                time.sleep(0.2)
 
     # -- reading the screen -----------------------------------------------------------
 
