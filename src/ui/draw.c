@@ -268,19 +268,30 @@ static struct draw_row *draw_rows(const struct draw_cells *cs, int width, size_t
 {
 	struct draw_row *rows = malloc((cs->n + 1) * sizeof(*rows));
 	size_t start = 0, n = 0;
-	int col = 0;
+	int col = 0, hang = 0;
 
 	if (!rows)
 		return NULL;
 	do {
-		size_t next;
+		size_t next, end;
 
 		rows[n].start = start;
-		rows[n].end = draw_row_end(cs, start, col, width, &next);
+		rows[n].end = end = draw_row_end(cs, start, col, width, &next);
 		rows[n].col = col;
 		n++;
 		start = next;
 		col = cs->indent;
+		if (end < cs->n && cs->c[end].wc[0] == L'\n') {
+			/* A line of its own: rows it wraps onto hang under its text,
+			 * past its leading spaces ("  /help - ..." lists). */
+			hang = 0;
+			for (size_t i = next; i < cs->n && cs->c[i].wc[0] == L' '; i++)
+				hang++;
+			if (cs->indent + hang > width / 2)
+				hang = 0;
+		} else {
+			col += hang;
+		}
 	} while (start < cs->n && n <= cs->n);
 	*nrows = n;
 	return rows;
