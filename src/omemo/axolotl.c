@@ -415,15 +415,21 @@ static int make_prekeys(struct ax *ax, unsigned count)
 	if (start == 0 || start + count > PRE_KEY_MEDIUM_MAX_VALUE)
 		start = 1;
 	rc = signal_protocol_key_helper_generate_pre_keys(&head, start, count, ax->sc);
+	/* One transaction: the keys and the next id are stored together. */
+	if (rc == 0)
+		rc = ks_begin(ax->ks);
 	for (n = head; rc == 0 && n; n = signal_protocol_key_helper_key_list_next(n))
 		rc = signal_protocol_pre_key_store_key(ax->store,
 						       signal_protocol_key_helper_key_list_element(n));
 	signal_protocol_key_helper_key_list_free(head);
-	if (rc)
+	if (rc == 0) {
+		ax->own.next_prekey_id = start + count;
+		rc = ks_own_set(ax->ks, &ax->own);
+	}
+	if (ks_commit(ax->ks, rc == 0) || rc)
 		return -1;
-	ax->own.next_prekey_id = start + count;
 	ax->bundle_dirty = true;
-	return ks_own_set(ax->ks, &ax->own);
+	return 0;
 }
 
 /* The first start of this account: one identity, one device id, for good. */

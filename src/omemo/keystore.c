@@ -285,6 +285,16 @@ static int id_list(struct ks *ks, sqlite3_stmt *st, uint32_t **ids, size_t *n)
 	return 0;
 }
 
+int ks_begin(struct ks *ks)
+{
+	return done(ks, q(ks, Q_BEGIN));
+}
+
+int ks_commit(struct ks *ks, bool keep)
+{
+	return done(ks, q(ks, keep ? Q_COMMIT : Q_ROLLBACK));
+}
+
 int ks_own_get(struct ks *ks, struct ks_own *own)
 {
 	sqlite3_stmt *st = q(ks, Q_OWN_GET);

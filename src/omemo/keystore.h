@@ -32,6 +32,12 @@ struct ks_own {
 struct ks *ks_open(const char *dir, char **err);
 void ks_close(struct ks *ks);
 
+/* Groups the writes until ks_commit in one transaction (a batch of new
+ * pre-keys: one commit, not a hundred); ks_commit(ks, false) drops them.
+ * 0 or -1. */
+int ks_begin(struct ks *ks);
+int ks_commit(struct ks *ks, bool keep);
+
 /* Our identity: 1 found (*own filled, free with ks_own_clear), 0 none yet,
  * -1 error. */
 int ks_own_get(struct ks *ks, struct ks_own *own);

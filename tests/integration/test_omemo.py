@@ -132,8 +132,10 @@ class TestOmemo(NatterTestCase):
         again = self.own_fingerprint(n)
         self.assertEqual(again["id"], first["id"])
         self.assertEqual(again["fingerprint"], first["fingerprint"])
+        # /omemo on is remembered: still encrypted after the restart.
         n.send("/msg %s after natter restarted" % self.them)
-        p.expect("message", lambda e: e.get("body") == "after natter restarted", timeout=20)
+        ev = p.expect("message", lambda e: e.get("body") == "after natter restarted", timeout=20)
+        self.assertTrue(ev["encrypted"], ev)
         p.send(cmd="msg", to=self.me, body="reply after natter restarted")
         n.expect("message", lambda e: e.get("body") == "reply after natter restarted",
                  timeout=20)
