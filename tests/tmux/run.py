@@ -120,19 +120,15 @@ class TmuxUI:
         self.tmux("kill-server", check=False)
         _live_uis.discard(self)
         self.started = False
-        # kill-server returns before the old server is gone; a new session
-        # asked for meanwhile meets a dying server ("server exited
-        # unexpectedly") on a busy machine.  Wait for it to go.
-        deadline = time.monotonic() + driver.scaled(5)
-        while time.monotonic() < deadline and self.tmux("list-sessions", check=False).strip():
+        # kill-server returns before the server has gone: a new session
+        # asked of a dying server fails with "server exited unexpectedly".
+        for _ in range(200):
+            p = subprocess.run(["tmux", "-L", self.socket, "list-sessions"],
+                               capture_output=True, text=True, timeout=driver.scaled(10))
+            if p.returncode != 0 and "exited unexpectedly" not in p.stderr:
+                break
             time.sleep(0.05)
-        for attempt in range(3):
-            try:
-                return self.start()
-            except ScreenError as e:
-                if "exited unexpectedly" not in str(e) or attempt == 2:
-                    raise
-                time.sleep(0.2)
+        return self.start()
 
     # -- reading the screen -----------------------------------------------------------
 
