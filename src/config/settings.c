@@ -178,7 +178,8 @@ int settings_copy(struct settings *dst, const struct settings *src)
 		const struct setting_def *d = &settings_table[i];
 		const char *v;
 
-		/* Only string fields hold a pointer (others may be misaligned for one). */
+		/* Only a string field holds a pointer: reading one from an int
+		 * or bool field is a misaligned load (UBSan stops natter). */
 		if (d->type != SET_STRING)
 			continue;
 		v = *(char *const *)((const char *)src + d->offset);

@@ -22,7 +22,8 @@ int history_record(struct core *core, struct store_msg *m);
  * never sent it (a receipt for it is no receipt), -1 without a store. */
 int history_delivery(struct core *core, const char *peer, const char *stanza_id,
 		     enum store_delivery state);
-/* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
+/* The archive id stored last (where the MAM catch-up goes on), malloc'd,
+ * or NULL. */
 char *history_last_archive_id(struct core *core);
 
 /* Small caches (roster, entity capabilities) in the same store, written

@@ -333,6 +333,48 @@ static void from_version_0(void **state)
 	assert_int_equal(add(fx->s, in_msg("bob@example.org", "x")), 1);
 }
 
+/* A version 1 history (natter before catch-up went by arrival, and before
+ * OMEMO) is taken to the current version: its messages stay, the archive
+ * is found by the new index, not the one ordered by time, and messages
+ * can say how they were encrypted. */
+static void from_version_1(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "old");
+	sqlite3 *db;
+	char *id, *err = NULL;
+
+	fx->s = open_ok(fx);
+	m.archive_id = "A1";
+	add(fx->s, m);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX messages_archived;"
+				      "ALTER TABLE messages DROP COLUMN encryption;"
+				      "CREATE INDEX messages_archived_ts ON messages (ts)"
+				      " WHERE archive_id IS NOT NULL;"
+				      "PRAGMA user_version = 1",
+				      NULL, NULL, NULL),
+			 0);
+	sqlite3_close(db);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'messages_archived_ts'"),
+			 0);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'messages_archived'"),
+			 1);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM pragma_table_info('messages')"
+				       " WHERE name = 'encryption'"),
+			 1);
+	id = store_last_archive_id(fx->s, &err);
+	assert_string_equal(id, "A1");
+	free(id);
+}
+
 static void open_to_others_refused(void **state)
 {
 	struct fx *fx = *state;
@@ -519,7 +561,11 @@ static void live_then_archive(void **state)
 	rows_free(&r);
 }
 
-static void last_archive_id_by_time(void **state)
+/* Catch-up goes on after the archived message stored last: results come
+ * in the archive's order, and a message's time is whatever its sender
+ * claimed (a stranger's <delay/> of 2099 must not become the place every
+ * later catch-up restarts from). */
+static void last_archive_id_by_arrival(void **state)
 {
 	struct fx *fx = *state;
 	struct store_msg m = in_msg("bob@example.org", "x");
@@ -528,18 +574,22 @@ static void last_archive_id_by_time(void **state)
 	fx->s = open_ok(fx);
 	assert_null(store_last_archive_id(fx->s, &err));
 	assert_null(err);
-	m.archive_id = "newest";
-	m.ts_ms = 3000;
+	m.archive_id = "forged-future";
+	m.ts_ms = 4070908800000; /* 2099 */
 	add(fx->s, m);
-	/* older messages fetched later (MAM paging backwards) */
-	m.archive_id = "older";
+	m.archive_id = "next";
 	m.ts_ms = 1000;
 	add(fx->s, m);
+	/* without an archive id: not a place in the archive */
 	m.archive_id = NULL;
 	m.ts_ms = 9000;
 	add(fx->s, m);
 	id = store_last_archive_id(fx->s, &err);
-	assert_string_equal(id, "newest");
+	assert_string_equal(id, "next");
+	free(id);
+	commit(fx->s);
+	id = store_last_archive_id(fx->s, &err);
+	assert_string_equal(id, "next");
 	free(id);
 }
 
@@ -1229,7 +1279,7 @@ static void query_plans(void **state)
 	expect_plan(fx->s, SQL_FIND_STANZA, "USING INDEX messages_dkey (dkey=?)");
 	expect_plan(fx->s, SQL_ATTACH, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_DELIVERY, "USING INDEX messages_dkey (dkey=?)");
-	expect_plan(fx->s, SQL_LAST_ARCHIVE, "USING INDEX messages_archived_ts");
+	expect_plan(fx->s, SQL_LAST_ARCHIVE, "USING INDEX messages_archived");
 	expect_plan(fx->s, SQL_SEARCH, "SCAN messages_fts VIRTUAL TABLE");
 	expect_plan(fx->s, SQL_SEARCH, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_SEARCH_TAIL, "USING INTEGER PRIMARY KEY (rowid>?)");
@@ -1252,7 +1302,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(dedup_origin_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_stanza_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(live_then_archive, setup, teardown),
-	    cmocka_unit_test_setup_teardown(last_archive_id_by_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(last_archive_id_by_arrival, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(batch_visible_after_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicate_leaves_no_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(full_disk_keeps_rows, setup, teardown),
