@@ -12,6 +12,7 @@
 #include "core/history.h"
 #include "core/mam.h"
 #include "core/message.h"
+#include "core/muc.h"
 #include "core/presence.h"
 #include "core/roster.h"
 #include "core/xhtml.h"
@@ -38,7 +39,10 @@ static void record_own(struct core *core, const char *to, const char *dest, cons
                        const char *text, const char *xhtml, const char *encryption,
                        int64_t ts)
 {
-	char *peer = jid_bare_key(to, NULL);
+	char *peer = muc_private_key(core, to, false);
+
+	if (!peer)
+		peer = jid_bare_key(to, NULL);
 	struct store_msg m = {
 	    .peer = peer,
 	    .direction = STORE_OUT,
@@ -66,6 +70,7 @@ static void emit_own_message(struct core *core, struct core_cause cause, const c
                              const char *thread, const char *encryption, int64_t ts)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
+	char *room = NULL, *nick = NULL;
 
 	ev.u.message.from = core_jid(core);
 	ev.u.message.to = to;
@@ -75,9 +80,18 @@ static void emit_own_message(struct core *core, struct core_cause cause, const c
 	ev.u.message.xhtml = xhtml;
 	ev.u.message.thread = thread;
 	ev.u.message.outgoing = true;
+	/* A private message to an occupant: its window is not the room's. */
+	if (muc_is_room(core, to) && strchr(to, '/')) {
+		room = strndup(to, strcspn(to, "/"));
+		nick = core_clean(strchr(to, '/') + 1);
+		ev.u.message.room = room;
+		ev.u.message.nick = nick;
+	}
 	ev.u.message.ts_ms = ts;
 	ev.u.message.encrypted = encryption;
 	core_emit(core, &ev);
+	free(room);
+	free(nick);
 }
 
 /* The end-to-end encryptions the modules offer (chat.h), in module order. */
@@ -152,8 +166,15 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 	xmpp_ctx_t *ctx = core_ctx(core);
 	char *safe = text_xml_safe(text), *id = core_make_id(), *shown = NULL, *dest = NULL;
 	xmpp_stanza_t *m = NULL, *sid;
+	bool pm = strchr(to, '/') && muc_is_room(core, to);
 	int rc = -1;
 
+	/* A room we are in gets a groupchat message (no markup there). */
+	if (!strchr(to, '/') && muc_is_joined(core, to)) {
+		free(safe);
+		free(id);
+		return muc_send_message(core, to, text, cause);
+	}
 	/* The route is copied: it lives only until the next presence change. */
 	if (id && (dest = strdup(chat_dest(core, to))))
 		m = xmpp_message_new(ctx, "chat", dest, id);
@@ -162,6 +183,8 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 	if (!safe || !m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
 	    !(sid = st_add_element(m, "origin-id", NS_SID)) ||
 	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK ||
+	    /* XEP-0045 §7.5: a private message says it goes through the room */
+	    (pm && !st_add_element(m, "x", NS_MUC_USER)) ||
 	    (html && (xmpp_stanza_add_child(m, html) != XMPP_EOK ||
 	              xhtml_sanitize(html, &shown, NULL) < 0)) ||
 	    message_decorate(core, m, dest)) {
@@ -276,6 +299,13 @@ static int64_t message_time(struct core *core, xmpp_stanza_t *st, const struct c
 	return *delayed ? t : now;
 }
 
+static const char *sid_child(xmpp_stanza_t *st, const char *name, const char *by);
+
+const char *chat_sid(xmpp_stanza_t *st, const char *name, const char *by)
+{
+	return sid_child(st, name, by);
+}
+
 /* The id of a child <name xmlns='urn:xmpp:sid:0' id=.../>; with by, only
  * the one that names exactly that entity. */
 static const char *sid_child(xmpp_stanza_t *st, const char *name, const char *by)
@@ -370,10 +400,11 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE};
 	const char *type = xmpp_stanza_get_type(st), *rawfrom = xmpp_stanza_get_from(st);
-	const char *rawto = xmpp_stanza_get_to(st);
+	const char *rawto = xmpp_stanza_get_to(st), *other;
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread;
+	char *room = NULL, *nick = NULL;
 	char *subject = st_child_text(st, "subject"), *csubject = NULL, *plain = NULL;
 	char stamp[STAMP_LEN];
 	bool outgoing = via && via->outgoing, delayed, undecryptable = false;
@@ -406,9 +437,17 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	body = in.error ? error_body(st) : in.encryption ? plain : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
-	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core_account(core)->jid)
-	                                : (rawfrom ? rawfrom : core_account(core)->jid),
-	                       NULL);
+	other = outgoing ? (rawto ? rawto : core_account(core)->jid)
+	                 : (rawfrom ? rawfrom : core_account(core)->jid);
+	/* A private message in a room is a conversation with the occupant. */
+	in.peer = muc_private_key(core, other,
+	                          xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER) != NULL);
+	if (in.peer) {
+		room = strndup(other, strcspn(other, "/"));
+		nick = core_clean(strchr(other, '/') + 1);
+	} else {
+		in.peer = jid_bare_key(other, NULL);
+	}
 	in.from = core_clean(rawfrom);
 	in.to = core_clean(rawto);
 	in.type = core_clean(type ? type : "normal");
@@ -469,10 +508,14 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.delayed = delayed;
 	ev.u.message.carbon = via ? via->carbon : NULL;
 	ev.u.message.ts_ms = ts;
+	ev.u.message.room = room;
+	ev.u.message.nick = nick;
 	ev.u.message.encrypted = in.encryption;
 	ev.u.message.undecryptable = undecryptable;
 	core_emit(core, &ev);
 out:
+	free(room);
+	free(nick);
 	free(body);
 	free(thread);
 	free(subject);
@@ -505,7 +548,8 @@ static int on_message(struct core *core, xmpp_stanza_t *st)
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content
 	 * locks. */
-	if (rc > 0 && type && !strcmp(type, "chat") && from && strchr(from, '/'))
+	if (rc > 0 && type && !strcmp(type, "chat") && from && strchr(from, '/') &&
+	    !muc_is_room(core, from))
 		presence_lock(core, from);
 	if (!type || strcmp(type, "error"))
 		message_incoming(core, st, rc >= 0);

@@ -21,6 +21,7 @@
 #include "core/chat.h"
 #include "core/core_internal.h"
 #include "core/history.h"
+#include "core/muc.h"
 #include "core/omemo.h"
 #include "omemo/axolotl.h"
 #include "util/jid.h"
@@ -1096,7 +1097,9 @@ static bool omemo_enabled(struct core *core, const char *peer)
 	struct omemo_state *o = ost(core);
 	int on;
 
-	if (!o || !o->ax)
+	/* A room, and a private message to one of its occupants (whose
+	 * conversation is the room's JID here), are not OMEMO chats. */
+	if (!o || !o->ax || muc_is_room(core, peer))
 		return false;
 	on = ks_chat_get(ax_store(o->ax), peer);
 	return on < 0 ? o->default_on : on == 1;
@@ -1421,8 +1424,23 @@ static int cmd_onoff(struct cmd_call *call, bool on)
 	char *jid;
 	int rc;
 
-	if (!available(call) || !(jid = core_checked_bare(core, CAUSE(call), call->argv[0])))
+	if (!available(call))
 		return -1;
+	if (!call->argc && !core_current_chat(core)) {
+		core_error(core, CAUSE(call), "bad-request", "with whom? /omemo %s JID",
+			   on ? "on" : "off");
+		return -1;
+	}
+	jid = core_checked_bare(core, CAUSE(call),
+				call->argc ? call->argv[0] : core_current_chat(core));
+	if (!jid)
+		return -1;
+	if (muc_is_room(core, jid)) {
+		core_error(core, CAUSE(call), "feature-not-implemented",
+			   "OMEMO in rooms is not supported yet: messages in %s go unencrypted", jid);
+		free(jid);
+		return -1;
+	}
 	rc = ks_chat_set(ax_store(ost(core)->ax), jid, on);
 	if (rc)
 		core_error(core, CAUSE(call), "internal-server-error", "could not be saved");
@@ -1512,10 +1530,12 @@ static int cmd_distrust(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-    {.name = "omemo on", .usage = "JID", .help = "encrypt the chat with JID (OMEMO), remembered",
-     .min_args = 1, .max_args = 1, .complete = {"@jid"}, .exec = cmd_on},
-    {.name = "omemo off", .usage = "JID", .help = "stop encrypting the chat with JID",
-     .min_args = 1, .max_args = 1, .complete = {"@jid"}, .exec = cmd_off},
+    {.name = "omemo on", .usage = "[JID]",
+     .help = "encrypt the chat with JID (the current one without JID) with OMEMO, remembered",
+     .max_args = 1, .complete = {"@jid"}, .exec = cmd_on},
+    {.name = "omemo off", .usage = "[JID]",
+     .help = "stop encrypting the chat with JID (the current one without JID)", .max_args = 1,
+     .complete = {"@jid"}, .exec = cmd_off},
     {.name = "omemo fingerprint", .usage = "[JID]",
      .help = "show the OMEMO fingerprints of JID's devices (ours without JID)", .max_args = 1,
      .complete = {"@jid"}, .exec = cmd_fingerprint},

@@ -5,7 +5,7 @@ chat states, XHTML-IM, receipts, version, disco and ping, both ways."""
 import unittest
 
 from natter import NatterTestCase, plain
-from peerproc import SlixPeer, have_slixmpp
+from slixdriver import SlixPeer, have_slixmpp
 
 XHTML_IM = "http://jabber.org/protocol/xhtml-im"
 

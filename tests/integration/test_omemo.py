@@ -13,7 +13,7 @@ import tempfile
 import unittest
 
 from natter import NatterError, NatterTestCase
-from peerproc import PYTHON, SlixPeer
+from slixdriver import PYTHON, SlixPeer
 
 
 class OmemoPeer(SlixPeer):

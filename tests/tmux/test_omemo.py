@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import unittest
 
-from peerproc import PYTHON, SlixPeer
+from slixdriver import PYTHON, SlixPeer
 from run import TmuxTestCase
 
 import subprocess

@@ -350,7 +350,14 @@ static void from_version_1(void **state)
 	store_close(fx->s);
 	fx->s = NULL;
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	/* (version 3's room columns go too: a real version 1 had none) */
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
+				      "ALTER TABLE messages DROP COLUMN room_sid;"
+				      "ALTER TABLE messages DROP COLUMN occupant_id;"
+				      "ALTER TABLE messages DROP COLUMN rkey;"
+				      "ALTER TABLE messages DROP COLUMN ckey;"
+				      "ALTER TABLE messages DROP COLUMN stamp;"
 				      "DROP INDEX messages_archived;"
 				      "ALTER TABLE messages DROP COLUMN encryption;"
 				      "CREATE INDEX messages_archived_ts ON messages (ts)"
@@ -472,6 +479,240 @@ static void dedup_origin_id(void **state)
 	assert_int_equal(add(fx->s, room), 0);
 	commit(fx->s);
 	assert_int_equal(committed_rows(fx), 5);
+}
+
+/* A room message as it comes live: from an occupant, with the room's id. */
+static struct store_msg room_msg(const char *body, const char *nick, const char *room_sid)
+{
+	static char from[128];
+	struct store_msg m = in_msg("room@muc.example.org", body);
+
+	snprintf(from, sizeof from, "room@muc.example.org/%s", nick);
+	m.type = "groupchat";
+	m.from = from;
+	m.room_sid = room_sid;
+	return m;
+}
+
+/* A room's stanza-id names the message within that room only, and is no
+ * archive id: our own archive's catch-up must never start after it. */
+static void dedup_room_sid(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = room_msg("hello room", "alice", "r-1");
+	char *err = NULL, *id;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, m), 1);
+	/* the history replay after a nick change, without the message's id */
+	m = room_msg("hello room", "alice2", "r-1");
+	m.delayed = true;
+	m.ts_ms += 1234;
+	assert_int_equal(add(fx->s, m), 0);
+	/* another room may number its messages the same way */
+	m.peer = "other@muc.example.org";
+	m.from = "other@muc.example.org/alice";
+	assert_int_equal(add(fx->s, m), 1);
+	/* a chat message with the same text as an archive id is no match */
+	m = in_msg("bob@example.org", "x");
+	m.archive_id = "r-1";
+	assert_int_equal(add(fx->s, m), 1);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 3);
+	id = store_last_archive_id(fx->s, &err);
+	assert_non_null(id);
+	assert_string_equal(id, "r-1");
+	free(id);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE archive_id IS NOT NULL"),
+	                 1);
+}
+
+/* Our message, stored as we sent it, comes back from the room with the
+ * room's id: one row, which then carries that id, so a replay under
+ * another nick is known by it. */
+static void room_echo_gets_room_sid(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = room_msg("mine", "me", NULL);
+	char *sid = NULL, *err = NULL;
+	int64_t ts;
+
+	fx->s = open_ok(fx);
+	m.direction = STORE_OUT;
+	m.from = "me@example.net/natter";
+	m.origin_id = m.stanza_id = "our-1";
+	assert_int_equal(add(fx->s, m), 1);
+	m.from = "room@muc.example.org/me";
+	m.room_sid = "r-9";
+	assert_int_equal(add(fx->s, m), 0);
+	commit(fx->s);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE room_sid = 'r-9'"), 1);
+	m = room_msg("mine", "me-renamed", "r-9");
+	m.delayed = true;
+	assert_int_equal(add(fx->s, m), 0);
+	assert_int_equal(store_room_last(fx->s, "room@muc.example.org", &sid, &ts, &err), 0);
+	assert_non_null(sid);
+	assert_string_equal(sid, "r-9");
+	assert_true(ts == m.ts_ms);
+	free(sid);
+	assert_int_equal(store_room_last(fx->s, "nowhere@muc.example.org", &sid, &ts, &err), 0);
+	assert_null(sid);
+	assert_true(ts == 0);
+}
+
+/* XEP-0421: the occupant id is the sender, whatever the nick. */
+static void room_sender_is_occupant_id(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = room_msg("hi", "alice", NULL);
+
+	fx->s = open_ok(fx);
+	m.occupant_id = "occ-A";
+	m.origin_id = "o-7";
+	assert_int_equal(add(fx->s, m), 1);
+	m.from = "room@muc.example.org/alice-away";
+	assert_int_equal(add(fx->s, m), 0);
+	/* someone else reusing the origin id is someone else's message */
+	m.occupant_id = "occ-B";
+	assert_int_equal(add(fx->s, m), 1);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 2);
+}
+
+/* Without any id, a replayed message is known by sender, words and time:
+ * the room's time on a replay against our time on the live copy. */
+static void room_dedup_by_content(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg live = room_msg("+1", "bob", NULL), replay;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, live), 1);
+	/* a second live "+1" is a second message */
+	live.ts_ms += 20000;
+	assert_int_equal(add(fx->s, live), 1);
+	live.ts_ms -= 20000;
+	replay = live;
+	replay.delayed = true;
+	replay.ts_ms = live.ts_ms + 3000; /* the room's clock runs ahead */
+	assert_int_equal(add(fx->s, replay), 0);
+	/* the same replay again (a second rejoin) */
+	assert_int_equal(add(fx->s, replay), 0);
+	/* the second live one is claimed by the second replayed one */
+	replay.ts_ms = live.ts_ms + 23000;
+	assert_int_equal(add(fx->s, replay), 0);
+	/* a third "+1" said while we were away is new, though close in time */
+	replay.ts_ms = live.ts_ms + 40000;
+	assert_int_equal(add(fx->s, replay), 1);
+	assert_int_equal(add(fx->s, replay), 0);
+	/* other words, another sender, far away in time: new */
+	replay.ts_ms = live.ts_ms + 3000;
+	replay.body = "+2";
+	assert_int_equal(add(fx->s, replay), 1);
+	replay.body = "+1";
+	replay.from = "room@muc.example.org/carol";
+	assert_int_equal(add(fx->s, replay), 1);
+	replay.from = live.from;
+	replay.ts_ms = live.ts_ms + STORE_ROOM_SKEW_MS + 60000;
+	assert_int_equal(add(fx->s, replay), 1);
+	/* a message with an id is known by its id, never by its words */
+	replay.ts_ms = live.ts_ms + 60000;
+	replay.stanza_id = "s-1";
+	assert_int_equal(add(fx->s, replay), 1);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 7);
+}
+
+/* A history written by natter before group chat is upgraded in place. */
+static void from_version_2(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, in_msg("bob@example.org", "before rooms")), 1);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
+	                              "ALTER TABLE messages DROP COLUMN room_sid;"
+	                              "ALTER TABLE messages DROP COLUMN occupant_id;"
+	                              "ALTER TABLE messages DROP COLUMN rkey;"
+	                              "ALTER TABLE messages DROP COLUMN ckey;"
+	                              "ALTER TABLE messages DROP COLUMN stamp;"
+	                              "ALTER TABLE messages DROP COLUMN encryption;"
+	                              "PRAGMA user_version = 2;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(committed_rows(fx), 1);
+	assert_int_equal(add(fx->s, room_msg("after", "alice", "r-1")), 1);
+	assert_int_equal(add(fx->s, room_msg("after", "alice", "r-1")), 0);
+}
+
+/* What a store_row_fn saw of a row's encryption: NULL or "omemo". */
+struct seen_encryption {
+	int n;
+	char *body[4], *encryption[4];
+};
+
+static void collect_encryption(const struct store_msg *m, void *ud)
+{
+	struct seen_encryption *r = ud;
+
+	assert_true(r->n < 4);
+	r->body[r->n] = strdup(m->body ? m->body : "");
+	r->encryption[r->n] = m->encryption ? strdup(m->encryption) : NULL;
+	r->n++;
+}
+
+/* A history written by natter with group chat but before OMEMO (version
+ * 3: rooms) is upgraded in place: its chats and room messages stay, the
+ * room's ids still find duplicates, and messages can now say how they
+ * were encrypted. */
+static void from_version_3(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg secret = in_msg("bob@example.org", "between us");
+	struct seen_encryption seen = {0};
+	char *err = NULL;
+	sqlite3 *db;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, in_msg("bob@example.org", "before omemo")), 1);
+	assert_int_equal(add(fx->s, room_msg("in the room", "alice", "r-1")), 1);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "ALTER TABLE messages DROP COLUMN encryption;"
+	                              "PRAGMA user_version = 3;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), 4);
+	assert_int_equal(SCHEMA_VERSION, 4);
+	assert_int_equal(committed_rows(fx), 2);
+	assert_int_equal(add(fx->s, room_msg("in the room", "alice", "r-1")), 0);
+	secret.encryption = "omemo";
+	assert_int_equal(add(fx->s, secret), 1);
+	commit(fx->s);
+	assert_int_equal(store_page(fx->s, "bob@example.org", 0, 4, collect_encryption, &seen, &err),
+	                 2);
+	/* newest first */
+	assert_string_equal(seen.body[0], "between us");
+	assert_non_null(seen.encryption[0]);
+	assert_string_equal(seen.encryption[0], "omemo");
+	assert_string_equal(seen.body[1], "before omemo");
+	assert_null(seen.encryption[1]);
+	for (int i = 0; i < seen.n; i++) {
+		free(seen.body[i]);
+		free(seen.encryption[i]);
+	}
 }
 
 static void dedup_stanza_id(void **state)
@@ -1286,6 +1527,12 @@ static void query_plans(void **state)
 	expect_plan(fx->s, SQL_FTS_CHUNK_END, "USING INTEGER PRIMARY KEY (rowid>?)");
 	expect_plan(fx->s, SQL_FTS_INDEX, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)");
 	expect_plan(fx->s, SQL_KV_GET, "USING PRIMARY KEY (key=?)");
+	expect_plan(fx->s, SQL_FIND_ROOM, "USING INDEX messages_rkey (rkey=?)");
+	expect_plan(fx->s, SQL_ATTACH_ROOM, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_FIND_CONTENT, "USING INDEX messages_ckey (ckey=?)");
+	expect_plan(fx->s, SQL_CLAIM, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_ROOM_LAST_SID, "USING INDEX messages_peer (peer=?)");
+	expect_plan(fx->s, SQL_ROOM_LAST_TS, "USING INDEX messages_peer (peer=?)");
 }
 
 int main(void)
@@ -1301,9 +1548,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(dedup_archive_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_origin_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_stanza_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dedup_room_sid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(room_echo_gets_room_sid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(room_sender_is_occupant_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(room_dedup_by_content, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(live_then_archive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(last_archive_id_by_arrival, setup, teardown),
-	    cmocka_unit_test_setup_teardown(from_version_1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_3, setup, teardown),
 	    cmocka_unit_test_setup_teardown(batch_visible_after_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicate_leaves_no_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(full_disk_keeps_rows, setup, teardown),

@@ -1,6 +1,14 @@
-"""Scriptable peers in subprocesses for the integration and terminal tests:
-tests/lib/slixpeer.py (slixmpp) and tests/lib/omemopeer.py (slixmpp with
-python-omemo), JSON commands in, JSON events out."""
+"""Drive a scriptable peer in a subprocess from Python tests: tests/lib/slixpeer.py
+(an independent slixmpp client) or tests/lib/omemopeer.py (slixmpp with
+python-omemo, script="omemopeer.py").
+
+    peer = SlixPeer(fx, "carol@localhost/slix", password)
+    peer.expect("ready", timeout=20)
+    peer.send(cmd="msg", to="alice@localhost", body="hi")
+    peer.close()
+
+Commands and events are the script's (JSON Lines).  Every wait is bounded.
+"""
 
 import json
 import os
