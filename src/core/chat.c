@@ -108,18 +108,46 @@ static const struct chat_e2e *e2e_next(size_t *i)
 
 const char *chat_encryption(struct core *core, const char *peer)
 {
+	const struct chat_e2e *e = chat_e2e_for(core, peer);
+
+	return e ? e->name : NULL;
+}
+
+const struct chat_e2e *chat_e2e_for(struct core *core, const char *peer)
+{
 	const struct chat_e2e *e;
 	size_t i = 0;
 
 	while ((e = e2e_next(&i)))
 		if (e->enabled(core, peer))
+			return e;
+	return NULL;
+}
+
+const char *chat_decrypt(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
+			 char **text, bool *failed)
+{
+	const struct chat_e2e *e;
+	size_t i = 0;
+
+	*text = NULL;
+	*failed = false;
+	while ((e = e2e_next(&i))) {
+		int r = e->receive(core, st, via, text);
+
+		if (r) {
+			*failed = r < 0;
 			return e->name;
+		}
+	}
 	return NULL;
 }
 
 const char *core_chat_encryption(struct core *core, const char *jid)
 {
-	char *peer = jid ? jid_bare_key(jid, NULL) : NULL;
+	/* A private conversation with a room's occupant is not the room's. */
+	bool occupant = jid && strchr(jid, '/') && muc_is_room(core, jid);
+	char *peer = jid && !occupant ? jid_bare_key(jid, NULL) : NULL;
 	const char *how = peer ? chat_encryption(core, peer) : NULL;
 
 	free(peer);
@@ -408,8 +436,6 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	char *subject = st_child_text(st, "subject"), *csubject = NULL, *plain = NULL;
 	char stamp[STAMP_LEN];
 	bool outgoing = via && via->outgoing, delayed, undecryptable = false;
-	const struct chat_e2e *e = NULL;
-	size_t ei = 0;
 	int64_t ts;
 	int rc = -1;
 
@@ -425,16 +451,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	/* An encrypted message's body is a fallback for clients without the
 	 * encryption: the decrypted text replaces it, and a message that
 	 * could not be decrypted is reported as such, never by its fallback. */
-	while (!in.error && (e = e2e_next(&ei))) {
-		int r = e->receive(core, st, via, &plain);
-
-		if (r) {
-			in.encryption = e->name;
-			undecryptable = r < 0;
-			html = NULL;
-			break;
-		}
-	}
+	if (!in.error && (in.encryption = chat_decrypt(core, st, via, &plain, &undecryptable)))
+		html = NULL;
 	body = in.error ? error_body(st) : in.encryption ? plain : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
 	other = outgoing ? (rawto ? rawto : core_account(core)->jid)

@@ -72,4 +72,15 @@ struct chat_e2e {
 			  struct core_cause cause);
 };
 
+/* The encryption chats with peer (a bare JID: a contact or a room) use
+ * now, or NULL. */
+const struct chat_e2e *chat_e2e_for(struct core *core, const char *peer);
+
+/* Decrypts st when it is encrypted in a way a module knows: that
+ * encryption's name, with *text the plaintext (malloc'd, raw) or NULL and
+ * *failed set when it could not be decrypted.  NULL when st is not
+ * encrypted (*text NULL). */
+const char *chat_decrypt(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
+			 char **text, bool *failed);
+
 #endif

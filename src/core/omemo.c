@@ -1092,16 +1092,39 @@ static void jobs_run(struct core *core)
 
 /* ---- the chat seam ---- */
 
+/* Whether OMEMO can work in room: only where every occupant's real JID
+ * is known to all (non-anonymous) and the members are a list the room
+ * keeps (members-only), as Conversations and Dino require; a message is
+ * encrypted to the members' accounts, never to a nick.  *why: what is
+ * missing, for the user. */
+static bool room_fit(struct core *core, const char *room, const char **why)
+{
+	struct muc_room_info info;
+	const char *w = NULL;
+
+	if (!muc_room_info(core, room, &info) || !info.known)
+		w = "its configuration is not known yet (join it first)";
+	else if (!info.nonanonymous)
+		w = "it does not show occupants' real JIDs to everyone (it is not non-anonymous)";
+	else if (!info.membersonly)
+		w = "it is not members-only";
+	if (why)
+		*why = w;
+	return !w;
+}
+
 static bool omemo_enabled(struct core *core, const char *peer)
 {
 	struct omemo_state *o = ost(core);
 	int on;
 
-	/* A room, and a private message to one of its occupants (whose
-	 * conversation is the room's JID here), are not OMEMO chats. */
-	if (!o || !o->ax || muc_is_room(core, peer))
+	if (!o || !o->ax)
 		return false;
 	on = ks_chat_get(ax_store(o->ax), peer);
+	/* A room only on request (the account's default is for chats), and
+	 * only while it is one whose members' keys can be found. */
+	if (muc_is_room(core, peer))
+		return on == 1 && room_fit(core, peer, NULL);
 	return on < 0 ? o->default_on : on == 1;
 }
 
@@ -1143,7 +1166,9 @@ static int omemo_send(struct core *core, xmpp_stanza_t *m, const char *peer, con
 	struct omemo_state *o = ost(core);
 	const char *jids[2] = {peer, o ? o->me : NULL};
 
-	if (!omemo_enabled(core, peer))
+	/* A private message to a room's occupant (peer is the room here) has
+	 * no account whose keys we could look up: it goes as it is. */
+	if (muc_is_room(core, peer) || !omemo_enabled(core, peer))
 		return 0;
 	return send_to(core, m, peer, jids, strcmp(peer, o->me) ? 2 : 1, text, cause);
 }
@@ -1251,6 +1276,12 @@ static int omemo_receive(struct core *core, xmpp_stanza_t *st, const struct chat
 			      NULL);
 	if (!sender)
 		return -1;
+	if (!strcmp(sender, o->me) && sid == ax_device_id(o->ax)) {
+		/* Our own message come back (a room's copy, its archive): a
+		 * device never encrypts to itself, and the history has the text. */
+		free(sender);
+		return -1;
+	}
 	p = peer_get(core, sender, true);
 	/* A device not in its owner's list: the list changed. */
 	if (p && !has(p->devs, p->ndevs, sid))
@@ -1421,6 +1452,7 @@ static bool available(struct cmd_call *call)
 static int cmd_onoff(struct cmd_call *call, bool on)
 {
 	struct core *core = CALL_CORE(call);
+	const char *why = NULL;
 	char *jid;
 	int rc;
 
@@ -1435,9 +1467,9 @@ static int cmd_onoff(struct cmd_call *call, bool on)
 				call->argc ? call->argv[0] : core_current_chat(core));
 	if (!jid)
 		return -1;
-	if (muc_is_room(core, jid)) {
-		core_error(core, CAUSE(call), "feature-not-implemented",
-			   "OMEMO in rooms is not supported yet: messages in %s go unencrypted", jid);
+	if (on && muc_is_room(core, jid) && !room_fit(core, jid, &why)) {
+		core_error(core, CAUSE(call), "not-acceptable",
+			   "OMEMO in %s is not possible: %s; its messages go unencrypted", jid, why);
 		free(jid);
 		return -1;
 	}

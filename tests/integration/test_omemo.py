@@ -320,3 +320,57 @@ class TestOmemo(NatterTestCase):
         ev = p.expect("message", lambda e: e.get("body") == "got them, encrypted", timeout=20)
         self.assertTrue(ev["encrypted"], ev)
         n.quit()
+
+    def room(self, p, tag, **config):
+        """A room the peer creates (with that configuration) and stays in."""
+        room = "%s-%s@conference.localhost" % (tag, next(_serial) * 7919 + os.getpid())
+        p.send(cmd="muc_join", room=room, nick="them", config=config)
+        p.expect("muc_joined", lambda e: e["room"] == room, timeout=20)
+        return room
+
+    def test_members_only_room(self):
+        n = self.natter_for(self.me)
+        p = self.peer(self.them, "py", "b.json")
+        # Members-only and showing real JIDs to all: the members' keys can
+        # be found by their accounts, as Conversations and Dino require.
+        room = self.room(p, "omemo", **{"muc#roomconfig_membersonly": True,
+                                        "muc#roomconfig_whois": "anyone"})
+        p.send(cmd="muc_affiliation", room=room, jid=self.me, affiliation="member")
+        p.expect("done", lambda e: e["cmd"] == "muc_affiliation", timeout=15)
+        n.send("/join %s/me" % room)
+        n.expect("muc_joined", lambda e: e.get("room") == room, timeout=15)
+        n.send("/omemo on %s" % room)
+        n.expect("info", lambda e: "OMEMO on" in e.get("text", ""), timeout=10)
+        n.send("/msg %s secret to the room" % room)
+        ev = p.expect("groupchat", lambda e: e.get("body") == "secret to the room", timeout=20)
+        self.assertTrue(ev["encrypted"], ev)
+        self.assertNotIn("secret", ev["fallback"] or "", ev)
+        echo = n.expect("message", lambda e: e.get("outgoing") and e.get("room") == room,
+                        timeout=5)
+        self.assertEqual(echo.get("encrypted"), "omemo", echo)
+        p.send(cmd="groupmsg", room=room, body="secret from python to the room")
+        ev = n.expect("message", lambda e: e.get("body") == "secret from python to the room",
+                      timeout=20)
+        self.assertEqual(ev.get("encrypted"), "omemo", ev)
+        self.assertEqual((ev.get("room"), ev.get("nick"), ev.get("type")),
+                         (room, "them", "groupchat"), ev)
+        # The room's copy of our own message is neither shown again nor
+        # taken for one we cannot read.
+        n.expect_none("message", lambda e: e.get("undecryptable"), within=1, since=0)
+        n.send("/history %s" % room)
+        ev = n.expect("history", timeout=10)
+        bodies = {m["body"]: m for m in map(dict, ev["messages"]) if m and dict(m).get("body")}
+        for text in ("secret to the room", "secret from python to the room"):
+            self.assertEqual(bodies[text].get("encrypted"), "omemo", ev)
+        # A room that hides real JIDs: refused, said why, and left plain.
+        open_room = self.room(p, "open")
+        n.send("/join %s/me" % open_room)
+        n.expect("muc_joined", lambda e: e.get("room") == open_room, timeout=15)
+        n.send("/omemo on %s" % open_room)
+        ev = n.expect("error", lambda e: e.get("command") == "omemo on", timeout=10)
+        self.assertEqual(ev["condition"], "not-acceptable", ev)
+        self.assertIn("real JIDs", ev["text"])
+        n.send("/msg %s in the open" % open_room)
+        ev = p.expect("groupchat", lambda e: e.get("body") == "in the open", timeout=20)
+        self.assertFalse(ev["encrypted"], ev)
+        n.quit()

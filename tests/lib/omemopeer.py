@@ -18,10 +18,16 @@ JSON object a line (key "event"):
     {"cmd": "devices", "jid": J}                {"event": "devices", "jid", "devices": [{id, fingerprint, trust}]}
     {"cmd": "trust" | "distrust", "jid": J, "fingerprint": F}
     {"cmd": "subscribe", "to": J}               presence subscription request
+    {"cmd": "muc_join" | "muc_affiliation" | "groupchat" | ...}  as slixpeer.py does them
+    {"cmd": "groupmsg", "room": R, "body": T}   encrypted to the devices of every occupant
+                                                whose real JID the room shows (and ours)
     {"cmd": "quit"}
 
     {"event": "ready", "jid", "device_id", "fingerprint"}
     {"event": "message", "from", "to", "body", "encrypted": bool, "device_id"?, "carbon"?: "sent"|"received"}
+    {"event": "groupchat", "room", "nick", "body", "encrypted": bool, "device_id"?}
+                               (not our own messages the room sends back)
+    {"event": "muc_joined", "room", "nick"}   {"event": "done", "cmd"}
     {"event": "key_transport", "from", "device_id"}   an encrypted message without payload
     {"event": "undecryptable", "from", "error"}
     {"event": "sent", "id"}    {"event": "error", "cmd", "text"}
@@ -168,8 +174,8 @@ class Peer(slixmpp.ClientXMPP):
 
     def __init__(self, jid, password, store, manual):
         super().__init__(jid, password)
-        for plugin in ("xep_0030", "xep_0060", "xep_0115", "xep_0163", "xep_0280",
-                       "xep_0334"):
+        for plugin in ("xep_0004", "xep_0030", "xep_0045", "xep_0060", "xep_0115", "xep_0163",
+                       "xep_0280", "xep_0334"):
             self.register_plugin(plugin)
         self.store = store
         self.manual = manual
@@ -219,7 +225,20 @@ class Peer(slixmpp.ClientXMPP):
             asyncio.ensure_future(self.sm.update_device_list(
                 NS, msg["from"].bare, oldmemo.etree.parse_device_list(elt)))
 
+    # Joining, configuring and administering rooms: slixpeer.py's own.
+    configure = slixpeer.Peer.configure
+    muc_command = slixpeer.Peer.muc_command
+
+    def real_jid(self, occupant):
+        """The real bare JID the room shows for occupant (room@service/nick), or None."""
+        jid = self["xep_0045"].get_jid_property(occupant.bare, occupant.resource, "jid")
+        return slixmpp.JID(jid).bare if jid else None
+
     def on_message(self, msg):
+        if msg["type"] == "groupchat":
+            if msg.xml.find("{%s}encrypted" % NS) is not None or msg["body"]:
+                asyncio.ensure_future(self.receive_group(msg))
+            return
         if msg["type"] not in ("chat", "normal"):
             return
         if msg.xml.find("{urn:xmpp:carbons:2}received") is not None or \
@@ -262,8 +281,44 @@ class Peer(slixmpp.ClientXMPP):
             fallback=msg["body"], eme=msg.xml.find("{%s}encryption" % NS_EME) is not None,
             hint=msg.xml.find("{%s}store" % NS_HINTS) is not None, **extra)
 
-    def send_encrypted(self, bare_jid, message, body, mid=None):
-        m = self.make_message(mto=bare_jid, mtype="chat")
+    async def receive_group(self, msg):
+        room, nick = msg["from"].bare, msg["from"].resource
+        sender = self.real_jid(msg["from"])
+        if sender == self.boundjid.bare:
+            return  # our own, sent back by the room
+        enc = msg.xml.find("{%s}encrypted" % NS)
+        if enc is None:
+            out(event="groupchat", room=room, nick=nick, body=msg["body"], encrypted=False)
+            return
+        try:
+            if sender is None:
+                raise ValueError("the room does not show the sender's real JID")
+            message = await oldmemo.etree.parse_message(enc, sender, self.boundjid.bare,
+                                                        self.sm)
+            plaintext, device, _ = await self.sm.decrypt(message)
+        except Exception as e:
+            out(event="undecryptable", **{"from": msg["from"].full},
+                error="%s: %s" % (type(e).__name__, e))
+            return
+        if plaintext is not None:
+            out(event="groupchat", room=room, nick=nick, body=plaintext.decode("utf-8"),
+                encrypted=True, device_id=device.device_id, fallback=msg["body"])
+
+    async def send_group(self, room, body):
+        muc = self["xep_0045"]
+        members = {self.real_jid(slixmpp.JID("%s/%s" % (room, nick)))
+                   for nick in muc.get_roster(room)} - {None}
+        for jid in members:
+            await self.sm.refresh_device_list(NS, jid)
+        messages, errors = await self.sm.encrypt(frozenset(members),
+                                                 {NS: body.encode("utf-8")})
+        for e in errors:
+            logging.warning("encryption error: %s", e)
+        message = messages[0] if isinstance(messages, list) else next(iter(messages))
+        return self.send_encrypted(room, message, FALLBACK, mtype="groupchat")
+
+    def send_encrypted(self, bare_jid, message, body, mid=None, mtype="chat"):
+        m = self.make_message(mto=bare_jid, mtype=mtype)
         m["id"] = mid or self.new_id()
         m.append(oldmemo.etree.serialize_message(message))
         eme = ET.SubElement(m.xml, "{%s}encryption" % NS_EME)
@@ -328,6 +383,10 @@ class Peer(slixmpp.ClientXMPP):
             elif cmd == "subscribe":
                 self.send_presence(pto=c["to"], ptype="subscribe")
                 out(event="sent", id=None)
+            elif cmd == "groupmsg":
+                out(event="sent", id=await self.send_group(c["room"], c["body"]))
+            elif cmd.startswith("muc_") or cmd == "groupchat":
+                await self.muc_command(c)
             else:
                 out(event="error", cmd=cmd, text="unknown command")
         except Exception as e:  # report, keep serving

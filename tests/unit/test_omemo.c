@@ -740,6 +740,152 @@ static void test_room_needs_only_the_members_real_jids(void **state)
 	free(xml);
 }
 
+/* ---- rooms, through the group-chat module ---- */
+
+#define ROOM  "room@muc.example.org"
+#define MUC_X "<x xmlns='http://jabber.org/protocol/muc#user'>"
+/* what a room whose members' keys can be found says of itself */
+#define PRIVATE_ROOM                                                                               \
+	"<feature var='http://jabber.org/protocol/muc'/><feature var='muc_nonanonymous'/>"         \
+	"<feature var='muc_membersonly'/>"
+/* an open room that hides real JIDs from everyone but its moderators */
+#define PUBLIC_ROOM                                                                                \
+	"<feature var='http://jabber.org/protocol/muc'/><feature var='muc_semianonymous'/>"        \
+	"<feature var='muc_open'/>"
+
+/* The first stanza sent (from index from on) containing a and b. */
+static size_t sent_with(struct ctx *c, size_t from, const char *a, const char *b)
+{
+	for (size_t i = from; i < fake_sent_count(c->h->xs); i++) {
+		const char *s = fake_sent(c->h->xs, i);
+
+		if (strstr(s, a) && (!b || strstr(s, b)))
+			return i;
+	}
+	fail_msg("nothing sent with %s and %s", a, b ? b : "");
+	return 0;
+}
+
+/* Online and in ROOM as "me", bob there as "bob" (his real JID shown
+ * when the room shows them); the room's disco#info says features. */
+static void in_room(struct ctx *c, const char *features, bool real_jids)
+{
+	size_t i;
+	char *id;
+
+	harness_online_quiet(c->h);
+	assert_int_equal(harness_input(c->h, "/join " ROOM "/me", 5), 0);
+	i = sent_with(c, 0, "disco#info", "to=\"" ROOM "\"");
+	id = fake_sent_id(c->h->xs, i);
+	fake_receivef(c->h->xs,
+		      "<iq type='result' id='%s' from='" ROOM "'><query "
+		      "xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' "
+		      "type='text'/>%s</query></iq>",
+		      id, features);
+	free(id);
+	fake_receivef(c->h->xs,
+		      "<presence from='" ROOM "/bob' to='" ME "/natter'>" MUC_X
+		      "<item affiliation='member' role='participant'%s/></x></presence>",
+		      real_jids ? " jid='" BOB "/phone'" : "");
+	fake_receive(c->h->xs, "<presence from='" ROOM "/me' to='" ME "/natter'>" MUC_X
+			       "<item affiliation='owner' role='moderator' jid='" ME "/natter'/>"
+			       "<status code='110'/><status code='100'/></x></presence>");
+	json_decref(harness_expect(c->h, "muc_joined", 0));
+	harness_clear(c->h);
+	fake_clear_sent(c->h->xs);
+}
+
+static void test_room_without_real_jids_is_refused(void **state)
+{
+	struct ctx *c = *state;
+	json_t *ev;
+	size_t i;
+
+	in_room(c, PUBLIC_ROOM, false);
+	assert_int_equal(harness_input(c->h, "/omemo on " ROOM, 6), -1);
+	ev = harness_expect(c->h, "error", 0);
+	assert_string_equal(json_string_value(json_object_get(ev, "condition")), "not-acceptable");
+	assert_non_null(strstr(json_string_value(json_object_get(ev, "text")), "real JIDs"));
+	json_decref(ev);
+	/* ... and the room's messages go as they are, not held for keys. */
+	assert_int_equal(harness_input(c->h, "/msg " ROOM " open words", 7), 0);
+	i = sent_with(c, 0, "<message", "groupchat");
+	assert_non_null(strstr(fake_sent(c->h->xs, i), "open words"));
+	assert_null(strstr(fake_sent(c->h->xs, i), NS_AX));
+}
+
+static void test_members_only_room_is_encrypted_to_the_members(void **state)
+{
+	struct ctx *c = *state;
+	const char *sent;
+	char *text, *xml;
+	size_t before;
+	json_t *ev;
+	uint32_t dev;
+
+	in_room(c, PRIVATE_ROOM, true);
+	assert_int_equal(harness_input(c->h, "/omemo on " ROOM, 6), 0);
+	assert_int_equal(harness_input(c->h, "/msg " ROOM " for members only", 7), 0);
+	/* bob's keys are found by his real JID; only ciphertext goes out. */
+	assert_null(fake_find_sent(c->h->xs, 0, "<message", NULL));
+	answer_list(c);
+	answer_bundle(c, 0);
+	sent = fake_sent(c->h->xs, sent_with(c, 0, "<message", "groupchat"));
+	assert_non_null(strstr(sent, "to=\"" ROOM "\""));
+	assert_null(strstr(sent, "members only"));
+	assert_non_null(strstr(sent, "origin-id"));
+	text = bob_reads(c, sent, true);
+	assert_string_equal(text, "for members only");
+	free(text);
+	ev = harness_expect(c->h, "message", 0);
+	assert_string_equal(json_string_value(json_object_get(ev, "encrypted")), "omemo");
+	assert_string_equal(json_string_value(json_object_get(ev, "room")), ROOM);
+	assert_string_equal(json_string_value(json_object_get(ev, "body")), "for members only");
+	json_decref(ev);
+	{
+		xmpp_stanza_t *st = xmpp_stanza_new_from_string(c->xml, sent);
+		xmpp_stanza_t *h = xmpp_stanza_get_child_by_name(
+		    xmpp_stanza_get_child_by_name_and_ns(st, "encrypted", NS_AX), "header");
+
+		dev = (uint32_t)strtoul(xmpp_stanza_get_attribute(h, "sid"), NULL, 10);
+		/* The room's copy of it comes back: neither shown again nor
+		 * "repaired" (a device never encrypts to itself). */
+		harness_clear(c->h);
+		before = fake_sent_count(c->h->xs);
+		xmpp_stanza_set_from(st, ROOM "/me");
+		xmpp_stanza_set_to(st, ME "/natter");
+		fake_receive_stanza(c->h->xs, st);
+		assert_int_equal(harness_find(c->h, "message", 0), -1);
+		assert_int_equal(fake_sent_count(c->h->xs), before);
+		xmpp_stanza_release(st);
+	}
+	/* bob answers in the room: decrypted with his real JID's keys. */
+	xml = bob_writes(c, "groupchat", ROOM "/bob", dev, "reply to members", false);
+	fake_receive(c->h->xs, xml);
+	free(xml);
+	ev = harness_expect(c->h, "message", 0);
+	assert_string_equal(json_string_value(json_object_get(ev, "body")), "reply to members");
+	assert_string_equal(json_string_value(json_object_get(ev, "encrypted")), "omemo");
+	assert_string_equal(json_string_value(json_object_get(ev, "nick")), "bob");
+	json_decref(ev);
+	/* From a nick the room does not know (no real JID): undecryptable,
+	 * never its fallback. */
+	harness_clear(c->h);
+	xml = bob_writes(c, "groupchat", ROOM "/ghost", dev, "who am I", false);
+	fake_receive(c->h->xs, xml);
+	free(xml);
+	ev = harness_expect(c->h, "message", 0);
+	assert_true(json_is_true(json_object_get(ev, "undecryptable")));
+	assert_null(json_object_get(ev, "body"));
+	json_decref(ev);
+	/* A private message with an occupant is no chat with the room's JID:
+	 * it goes as it is, not to the members' devices. */
+	fake_clear_sent(c->h->xs);
+	assert_int_equal(harness_input(c->h, "/msg " ROOM "/bob psst", 8), 0);
+	sent = fake_sent(c->h->xs, sent_with(c, 0, "<message", "psst"));
+	assert_null(strstr(sent, NS_AX));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -757,6 +903,8 @@ int main(void)
 	    T(test_publish_reconfigures_a_closed_node),
 	    T(test_device_list_notifications_and_caps),
 	    T(test_room_needs_only_the_members_real_jids),
+	    T(test_room_without_real_jids_is_refused),
+	    T(test_members_only_room_is_encrypted_to_the_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
