@@ -73,9 +73,13 @@ static const struct key_def keys[] = {
     {"eval_token", K_STR, FIELD(eval_token), false, NULL},
     {"autoack_fcm", K_BOOL, FIELD(autoack_fcm), false, "must be true or false"},
     {"nick", K_STR, FIELD(nick), false, NULL},
+    {"omemo", K_STR, FIELD(omemo), false, NULL},
+    {"omemo_trust", K_STR, FIELD(omemo_trust), false, NULL},
     {"fcm", K_BOOL, FIELD(fcm), false, "must be true or false"},
     {"compression", K_BOOL, FIELD(compression), false, "must be true or false"},
 };
+/* section_meta.seen has a bit for each. */
+_Static_assert(ARRAY_SIZE(keys) <= 32, "more account keys than section_meta.seen has bits");
 
 static bool key_is_string(const struct key_def *k)
 {

@@ -26,6 +26,8 @@ struct account {
 	char *eval_token; /* run like eval_password when token is NULL */
 	bool autoack_fcm;
 	char *nick; /* the nick in rooms (XEP-0045); NULL: the JID's localpart */
+	char *omemo;       /* "on": chats are OMEMO-encrypted unless /omemo off */
+	char *omemo_trust; /* "btbv" (default) or "manual" */
 	/* A cloud-messaging connection server (seed 002): the server chooses
 	 * the resource, and the session speaks google:mobile:data only (no
 	 * roster, presence, archive or carbons). */
