@@ -50,6 +50,13 @@ enum nt_event_kind {
 	NT_EV_MUC_OCCUPANTS, /* answer to /who */
 	NT_EV_BOOKMARKS,     /* the bookmarked rooms (/bookmarks, or after a change) */
 	NT_EV_MUC_CONFIG,    /* a room's configuration form (/roomconfig ROOM) */
+	NT_EV_OMEMO_FINGERPRINTS, /* answer to /omemo fingerprint */
+	/* Cloud messaging (seed 002, core/fcm.c): a google:mobile:data
+	 * payload came (upstream, ack, nack, receipt, control). */
+	NT_EV_FCM,
+	NT_EV_FCM_ACK_SENT,  /* natter acknowledged an upstream message or receipt */
+	NT_EV_FCM_SENT,      /* a downstream message went out (/fcm send) */
+	NT_EV_FCM_WAITING,   /* a downstream message waits for its turn */
 };
 
 /* An occupant of a room.  Every string is sanitised; nick is the
@@ -92,6 +99,7 @@ struct nt_history_message {
 	 * bounce came); NULL for incoming ones and when nothing is known. */
 	const char *delivery;
 	bool delayed, carbon;
+	const char *encrypted; /* "omemo", or NULL */
 };
 
 struct nt_roster_item {
@@ -114,6 +122,13 @@ struct nt_disco_identity {
 
 struct nt_disco_item {
 	const char *jid, *node, *name; /* node, name may be NULL */
+};
+
+struct nt_omemo_device {
+	uint32_t id;
+	const char *fingerprint; /* eight groups of eight lowercase hex digits */
+	const char *trust;       /* verified, trusted, untrusted, undecided */
+	bool own;                /* this natter's own device */
 };
 
 struct nt_contact_resource {
@@ -187,6 +202,12 @@ struct nt_event {
 			 * to or from an occupant (any other type): the bare room
 			 * JID and the occupant's nick; NULL otherwise. */
 			const char *room, *nick;
+			/* "omemo" when it came or went end-to-end encrypted (body:
+			 * the decrypted text), else NULL */
+			const char *encrypted;
+			/* encrypted, and not for us or not decryptable: body is
+			 * NULL (the fallback text is never shown as the message) */
+			bool undecryptable;
 		} message;
 		struct {
 			const char *from, *type; /* "available" | "unavailable" */
@@ -314,6 +335,40 @@ struct nt_event {
 			const struct nt_form_field *fields;
 			size_t count;
 		} muc_config;
+		struct {
+			const char *jid; /* bare: ours for our own devices */
+			const struct nt_omemo_device *devices;
+			size_t count;
+		} omemo_fingerprints;
+		/* Every string is the payload's, sanitised; NULL when absent. */
+		struct {
+			/* "upstream" (a device's message: the payload has none),
+			 * "ack", "nack", "receipt", "control" or what the server
+			 * named */
+			const char *message_type;
+			const char *message_id, *from, *to, *category;
+			/* The payload's "data" object as compact JSON text, every
+			 * string in it sanitised; NULL when it has none. */
+			const char *data;
+			const char *error, *error_description; /* nack */
+			const char *registration_id; /* ack/nack: the device's new token */
+			const char *control_type;    /* control: "CONNECTION_DRAINING" */
+		} fcm;
+		struct {
+			const char *message_id;
+		} fcm_ack_sent;
+		struct {
+			const char *message_id;
+			unsigned in_flight; /* unacknowledged on this connection, this one too */
+		} fcm_sent;
+		struct {
+			const char *message_id;
+			/* "window" (100 unacknowledged already), "draining" (a new
+			 * connection is being made), "offline", or "resend" (its
+			 * connection ended before an answer; it goes again) */
+			const char *reason;
+			unsigned waiting; /* messages waiting, this one included */
+		} fcm_waiting;
 	} u;
 };
 

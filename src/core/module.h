@@ -15,11 +15,17 @@
 #include "cmd/cmd.h"
 
 struct core;
+struct chat_e2e;
 
 /* What a fresh session is like, for the modules that start it. */
 struct core_login {
 	const char *jid; /* the bound full JID */
 	bool rosterver;  /* the server offers XEP-0237 roster versioning */
+	/* A service connection, not an instant-messaging session: the account
+	 * is a cloud-messaging connection server's (fcm = true), which has no
+	 * roster, presence or archive.  Only the modules that serve such a
+	 * connection (service_login) start it. */
+	bool service;
 };
 
 /* The order in which a stanza meets the handlers that match it.  Within a
@@ -58,6 +64,8 @@ struct core_module {
 	/* A fresh session (not a resumed one): what the last one knew is
 	 * stale, and what a session starts with is asked for here. */
 	void (*login)(struct core *core, const struct core_login *l);
+	/* Its login hook runs for a service connection too. */
+	bool service_login;
 	const struct cmd_entry *commands;
 	size_t ncommands;
 	const struct core_handler *handlers;
@@ -65,6 +73,8 @@ struct core_module {
 	/* The XEP-0030 features it implements, NULL-terminated: disco#info
 	 * and the caps hash announce exactly these. */
 	const char *const *features;
+	/* An end-to-end encryption it offers to chats (core/chat.h), or NULL. */
+	const struct chat_e2e *e2e;
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

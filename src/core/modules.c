@@ -9,11 +9,13 @@
 #include "core/chat.h"
 #include "core/connection.h"
 #include "core/disco.h"
+#include "core/fcm.h"
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
 #include "core/info.h"
 #include "core/mam.h"
+#include "core/omemo.h"
 #include "core/options.h"
 #include "core/message.h"
 #include "core/module.h"
@@ -39,9 +41,14 @@ const struct core_module *const core_modules[] = {
 	&mam_module,
 	&chat_module,
 	&message_module,
+	/* After the archive catch-up is asked for: our device list and
+	 * bundle are checked and published before contacts see us online. */
+	&omemo_module,
 	&replies_module,
 	&vcard_module,
 	&ibr_module,
+	/* A cloud-messaging connection (fcm = true) starts with this alone. */
+	&fcm_module,
 	&options_module,
 	&help_module,
 	/* The initial presence goes out once the rest is asked for. */

@@ -32,6 +32,10 @@ static const char *const kind_names[] = {
 	[NT_EV_MUC_LEFT] = "muc_left",       [NT_EV_MUC_INVITE] = "muc_invite",
 	[NT_EV_MUC_OCCUPANTS] = "muc_occupants", [NT_EV_BOOKMARKS] = "bookmarks",
 	[NT_EV_MUC_CONFIG] = "muc_config",
+	[NT_EV_OMEMO_FINGERPRINTS] = "omemo_fingerprints",
+	[NT_EV_FCM] = "fcm",
+	[NT_EV_FCM_ACK_SENT] = "fcm_ack_sent", [NT_EV_FCM_SENT] = "fcm_sent",
+	[NT_EV_FCM_WAITING] = "fcm_waiting",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -140,6 +144,20 @@ static json_t *each_history(const void *items, size_t i)
 		json_object_set_new(o, "delayed", json_true());
 	if (m->carbon)
 		json_object_set_new(o, "carbon", json_true());
+	set_str(o, "encrypted", m->encrypted);
+	return o;
+}
+
+static json_t *each_omemo_device(const void *items, size_t i)
+{
+	const struct nt_omemo_device *d = &((const struct nt_omemo_device *)items)[i];
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(d->id));
+	set_str(o, "fingerprint", d->fingerprint);
+	set_str(o, "trust", d->trust);
+	if (d->own)
+		json_object_set_new(o, "own", json_true());
 	return o;
 }
 
@@ -237,6 +255,31 @@ static void timestamp(json_t *o)
 	set_str(o, "ts", buf);
 }
 
+static void fill_fcm(json_t *o, const struct nt_event *ev)
+{
+	const typeof(ev->u.fcm) *f = &ev->u.fcm;
+
+	set_str(o, "message_type", f->message_type);
+	set_str(o, "message_id", f->message_id);
+	set_str(o, "from", f->from);
+	set_str(o, "to", f->to);
+	set_str(o, "category", f->category);
+	if (f->data) {
+		/* The core hands the payload's data as JSON text (sanitised):
+		 * scripts get it as the object it was. */
+		json_t *data = json_loads(f->data, JSON_DECODE_ANY, NULL);
+
+		if (data)
+			json_object_set_new(o, "data", data);
+		else
+			log_error("an fcm event's data was not JSON and was left out");
+	}
+	set_str(o, "error", f->error);
+	set_str(o, "error_description", f->error_description);
+	set_str(o, "registration_id", f->registration_id);
+	set_str(o, "control_type", f->control_type);
+}
+
 static void fill(json_t *o, const struct nt_event *ev)
 {
 	switch (ev->kind) {
@@ -295,6 +338,9 @@ static void fill(json_t *o, const struct nt_event *ev)
 			json_object_set_new(o, "outgoing", json_true());
 		set_str(o, "room", ev->u.message.room);
 		set_str(o, "nick", ev->u.message.nick);
+		set_str(o, "encrypted", ev->u.message.encrypted);
+		if (ev->u.message.undecryptable)
+			json_object_set_new(o, "undecryptable", json_true());
 		break;
 	case NT_EV_PRESENCE:
 		set_str(o, "from", ev->u.presence.from);
@@ -427,6 +473,26 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "room", ev->u.muc_config.room);
 		set_array(o, "fields", ev->u.muc_config.count, each_form_field,
 			  ev->u.muc_config.fields);
+		break;
+	case NT_EV_OMEMO_FINGERPRINTS:
+		set_str(o, "jid", ev->u.omemo_fingerprints.jid);
+		set_array(o, "devices", ev->u.omemo_fingerprints.count, each_omemo_device,
+			  ev->u.omemo_fingerprints.devices);
+		break;
+	case NT_EV_FCM:
+		fill_fcm(o, ev);
+		break;
+	case NT_EV_FCM_ACK_SENT:
+		set_str(o, "message_id", ev->u.fcm_ack_sent.message_id);
+		break;
+	case NT_EV_FCM_SENT:
+		set_str(o, "message_id", ev->u.fcm_sent.message_id);
+		json_object_set_new(o, "in_flight", json_integer(ev->u.fcm_sent.in_flight));
+		break;
+	case NT_EV_FCM_WAITING:
+		set_str(o, "message_id", ev->u.fcm_waiting.message_id);
+		set_str(o, "reason", ev->u.fcm_waiting.reason);
+		json_object_set_new(o, "waiting", json_integer(ev->u.fcm_waiting.waiting));
 		break;
 	}
 }
