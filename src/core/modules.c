@@ -16,6 +16,7 @@
 #include "core/message.h"
 #include "core/module.h"
 #include "core/presence.h"
+#include "core/pubsub.h"
 #include "core/replies.h"
 #include "core/roster.h"
 #include "core/subscription.h"
@@ -38,6 +39,7 @@ const struct core_module *const core_modules[] = {
 	&message_module,
 	&replies_module,
 	&vcard_module,
+	&pubsub_module,
 	&ibr_module,
 	&options_module,
 	&help_module,

@@ -155,7 +155,8 @@ static const char **keys_jids(struct ui *ui)
 	if (!j)
 		return NULL;
 	for (i = 1; i < ui->nwins; i++)
-		j[n++] = ui->wins[i]->jid;
+		if (ui->wins[i]->jid)
+			j[n++] = ui->wins[i]->jid;
 	for (i = 0; i < c->n; i++)
 		if (c->v[i]->in_roster && !winlist_find(ui, c->v[i]->jid))
 			j[n++] = c->v[i]->jid;
@@ -272,6 +273,9 @@ static void keys_complete_start(struct ui *ui)
 	known.jids = (const char *const *)jids;
 	known.groups = (const char *const *)groups;
 	known.pending = (const char *const *)ui->contacts.pending;
+	known.services = (const char *const *)ui->pubsub.services;
+	known.nodes = (const char *const *)ui->pubsub.nodes;
+	known.subids = (const char *const *)ui->pubsub.subids;
 	n = head && word && jids && groups ? cmd_complete(core_commands(ui->core), head, &known, &cands)
 	                                   : -1;
 	if (n == 0 && word && head) {

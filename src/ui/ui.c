@@ -26,6 +26,7 @@
 #include "ui/markup.h"
 #include "ui/notify.h"
 #include "ui/prompt.h"
+#include "ui/pubsubwin.h"
 #include "ui/typing.h"
 #include "ui/ui.h"
 #include "ui/ui_cmds.h"
@@ -100,7 +101,11 @@ char *ui_name_of(struct ui *ui, const char *jid)
 static void ui_rename_windows(struct ui *ui)
 {
 	for (size_t i = 1; i < ui->nwins; i++) {
-		char *name = ui_name_of(ui, ui->wins[i]->jid);
+		char *name;
+
+		if (!ui->wins[i]->jid)
+			continue;
+		name = ui_name_of(ui, ui->wins[i]->jid);
 
 		if (name && !window_set_name(ui->wins[i], name))
 			ui->dirty |= DIRTY_STATUS | DIRTY_INPUT;
@@ -905,6 +910,11 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_CONTACT:
 		ui_ev_contact(ui, ev);
 		break;
+	case NT_EV_PUBSUB_SUBSCRIPTIONS:
+	case NT_EV_PUBSUB_SUBSCRIPTION:
+	case NT_EV_PUBSUB_EVENT:
+		pubsubwin_event(ui, ev);
+		break;
 	case NT_EV_CONNECTED:
 	case NT_EV_DISCONNECTED:
 	case NT_EV_RECONNECTING:
@@ -1329,6 +1339,7 @@ void ui_free(struct ui *ui)
 	typing_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
+	pubsubwin_free(ui);
 	for (i = 0; i < ui->nwins; i++)
 		window_free(ui->wins[i]);
 	free(ui->wins);

@@ -71,6 +71,7 @@ struct window {
 	long long oldest_id; /* the oldest store row loaded */
 	bool gap;            /* newest lines gave way to older ones: reload at the bottom */
 	int last_day;        /* window_day() of the newest message line, 0 when none */
+	bool pubsub;         /* the PubSub window (pubsubwin.c): no peer, no chat */
 };
 
 /* Names the window (shown in the window list and the prompt); 0 or -1. */

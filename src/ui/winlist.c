@@ -31,7 +31,7 @@ struct window *winlist_find(struct ui *ui, const char *bare_jid)
 	size_t i;
 
 	for (i = 1; i < ui->nwins; i++)
-		if (!strcasecmp(ui->wins[i]->jid, bare_jid))
+		if (ui->wins[i]->jid && !strcasecmp(ui->wins[i]->jid, bare_jid))
 			return ui->wins[i];
 	return NULL;
 }
@@ -95,6 +95,23 @@ struct window *winlist_open(struct ui *ui, const char *bare_jid)
 	ui->wins[ui->nwins++] = w;
 	ui->dirty |= DIRTY_STATUS;
 	backlog_open(ui, w);
+	return w;
+}
+
+struct window *winlist_open_other(struct ui *ui, const char *name)
+{
+	struct window **arr = realloc(ui->wins, (ui->nwins + 1) * sizeof(*arr)), *w;
+
+	if (!arr)
+		return NULL;
+	ui->wins = arr;
+	w = window_new(++ui->next_id, NULL);
+	if (!w || window_set_name(w, name)) {
+		window_free(w);
+		return NULL;
+	}
+	ui->wins[ui->nwins++] = w;
+	ui->dirty |= DIRTY_STATUS;
 	return w;
 }
 
