@@ -753,6 +753,15 @@ static void subscribe_listed(struct core *core, xmpp_stanza_t *reply, void *ud)
 		job_free(j);
 		return;
 	}
+	/* Nothing to renew when no option was asked for (a new expiry, a
+	 * depth) and the service requires none: the subscription is reused
+	 * as it is. */
+	if (!j->want_options && strcmp(state, "unconfigured")) {
+		emit_subscription(core, j->cause.origin, j->service, j->node, j->jid, j->subid,
+				  state, NULL, true);
+		job_free(j);
+		return;
+	}
 	/* The renewal keeps the options the subscription had. */
 	if (p && !j->depth && p->depth)
 		job_set(&j->depth, p->depth);

@@ -376,6 +376,25 @@ static void test_existing_subscription_is_renewed_not_added(void **state)
 	assert_null(strstr(field(s, "pubsub#expire"), "2031-01-01"));
 }
 
+/* Asked for nothing new, the subscription this JID holds is reused as it
+ * is: no request at all. */
+static void test_existing_subscription_reused_as_it_is(void **state)
+{
+	struct harness *h = *state;
+	json_t *ev;
+
+	assert_int_equal(harness_input(h, "/pubsub subscribe " SVC " calls", 6), 0);
+	answer(h, "<subscriptions",
+	       "<iq type='result' id='%s' from='" SVC "'><pubsub xmlns='" NS "'><subscriptions>"
+	       "<subscription subscription='subscribed' subid='MINE2' jid='" FULL "'/>"
+	       "</subscriptions></pubsub></iq>");
+	assert_int_equal(fake_sent_count(h->xs), 1);
+	ev = harness_expect(h, "pubsub_subscription", 0);
+	assert_string_equal(str(ev, "subid"), "MINE2");
+	assert_true(json_is_true(json_object_get(ev, "reused")));
+	json_decref(ev);
+}
+
 /* Without expire=, /pubsub renew asks for a day from now. */
 static void test_renew_default_lease(void **state)
 {
@@ -824,6 +843,7 @@ int main(void)
 	    T(test_subscribe_without_options),
 	    T(test_subscribe_options_required),
 	    T(test_existing_subscription_is_renewed_not_added),
+	    T(test_existing_subscription_reused_as_it_is),
 	    T(test_renew_default_lease),
 	    T(test_authorize_pending_then_subscribed),
 	    T(test_authorize_pending_then_refused),
