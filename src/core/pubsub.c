@@ -539,6 +539,17 @@ static void subscribe_checked(struct core *core, const char *jid, int supported,
 	subscribe_send(j);
 }
 
+/* Whether the service takes options with the request; then subscribes. */
+static void check_options(struct job *j)
+{
+	if (!j->want_options) {
+		subscribe_send(j);
+		return;
+	}
+	if (disco_check_feature(j->core, j->service, FEATURE_SUB_OPTIONS, subscribe_checked, j))
+		subscribe_checked(j->core, j->service, -1, j);
+}
+
 /* ---- the subscriptions list ---- */
 
 /* The subscriptions of a list answer, sanitised, into *out (count *n);
@@ -642,10 +653,8 @@ static int listing_read(xmpp_stanza_t *list, const char *node, struct listing *l
 		jid = xmpp_stanza_get_attribute(c, "jid");
 		cnode = xmpp_stanza_get_attribute(c, "node");
 		/* Entries without a jid or a known state say nothing usable. */
-		if (!state || !jid) {
-			max--;
+		if (!state || !jid)
 			continue;
-		}
 		e->subscription = state;
 		e->jid = core_clean(jid);
 		e->node = core_clean(cnode ? cnode : node);
@@ -722,13 +731,13 @@ static void subscribe_listed(struct core *core, xmpp_stanza_t *reply, void *ud)
 		 * the subscribe request gets the service's real answer. */
 		log_info("pubsub: %s lists no subscriptions (%s): subscribing", j->service,
 		         st_error_condition(reply, NULL));
-		disco_check_feature(core, j->service, FEATURE_SUB_OPTIONS, subscribe_checked, j);
+		check_options(j);
 		return;
 	}
 	list = listing_report(core, j, reply);
 	own = listing_own(core, list, j->node);
 	if (!own) {
-		disco_check_feature(core, j->service, FEATURE_SUB_OPTIONS, subscribe_checked, j);
+		check_options(j);
 		return;
 	}
 	/* Reuse before create: renew what this full JID holds already. */
@@ -758,7 +767,7 @@ static void subscribe_listed(struct core *core, xmpp_stanza_t *reply, void *ud)
 	 * as it is. */
 	if (!j->want_options && strcmp(state, "unconfigured")) {
 		emit_subscription(core, j->cause.origin, j->service, j->node, j->jid, j->subid,
-				  state, NULL, true);
+		                  state, NULL, true);
 		job_free(j);
 		return;
 	}
@@ -960,7 +969,8 @@ static int cmd_renew(struct cmd_call *call)
 
 	if (!j)
 		return -1;
-	job_set(&j->subid, call->argv[2]);
+	free(j->subid);
+	j->subid = text_xml_safe(call->argv[2]);
 	if (!j->subid || strlen(j->subid) > MAX_NAME || job_options(j, call, 3)) {
 		if (!j->subid)
 			core_error(j->core, j->cause, "internal-server-error", "out of memory");
@@ -1012,7 +1022,12 @@ static int cmd_unsubscribe(struct cmd_call *call)
 	if (!j)
 		return -1;
 	if (call->argc > 2) {
-		job_set(&j->subid, call->argv[2]);
+		j->subid = text_xml_safe(call->argv[2]);
+		if (!j->subid) {
+			core_error(j->core, j->cause, "internal-server-error", "out of memory");
+			job_free(j);
+			return -1;
+		}
 	} else {
 		/* XEP-0060 §6.2.1: a subscriber with one subscription need not
 		 * name it, one with several must; name it whenever it is known. */

@@ -195,7 +195,6 @@ class TestServiceLimits(PubSubScripted):
         node = "/me/jgreen"
         n.send("/pubsub subscribe %s %s" % (SERVICE, node))
         self.no_subscriptions(conn, node)
-        self.disco(conn, ["subscribe"])
         sub = conn.expect(pubsub_op("subscribe"))
         # Seed 004: "a hard limit of 10 subscriptions/node/JID".
         self.error(conn, sub, "wait", "not-allowed", "too-many-subscriptions")

@@ -33,10 +33,6 @@ class TestPubSubWindow(TmuxTestCase):
         ui.line("/pubsub subscribe %s calls" % SERVICE)
         self.answer(conn, conn.expect(pubsub_op("subscriptions")),
                     "<pubsub xmlns='%s'><subscriptions/></pubsub>" % NS_PUBSUB)
-        self.answer(conn, conn.expect(lambda e: e.get("to") == SERVICE and child(
-            e, "query", "http://jabber.org/protocol/disco#info") is not None),
-            "<query xmlns='http://jabber.org/protocol/disco#info'>"
-            "<identity category='pubsub' type='service'/></query>")
         self.answer(conn, conn.expect(pubsub_op("subscribe")),
                     "<pubsub xmlns='%s'><subscription node='calls' jid='%s' subid='S1' "
                     "subscription='subscribed'/></pubsub>" % (NS_PUBSUB, xml_escape(conn.jid)))
