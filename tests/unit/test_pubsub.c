@@ -787,6 +787,17 @@ static void test_huge_list_is_bounded(void **state)
 	assert_non_null(strstr(fake_sent(h->xs, 0), "subid=\"S0\""));
 	assert_int_equal(harness_input(h, "/pubsub unsubscribe " SVC " n2999", 1), 0);
 	assert_null(strstr(fake_sent(h->xs, 1), "subid"));
+	/* The table is full: another service's subscriptions are reported but
+	 * not remembered (1000 in all, whatever the services). */
+	fake_clear_sent(h->xs);
+	assert_int_equal(harness_input(h, "/pubsub subscriptions other.example.org", 1), 0);
+	answer(h, "<subscriptions",
+	       "<iq type='result' id='%s' from='other.example.org'><pubsub xmlns='" NS
+	       "'><subscriptions><subscription node='x' jid='" FULL "' subid='OX' "
+	       "subscription='subscribed'/></subscriptions></pubsub></iq>");
+	fake_clear_sent(h->xs);
+	assert_int_equal(harness_input(h, "/pubsub unsubscribe other.example.org x", 1), 0);
+	assert_null(strstr(fake_sent(h->xs, 0), "subid"));
 }
 
 /* A notification with hundreds of items, one of them huge, and terminal
