@@ -361,16 +361,12 @@ static bool fatal_stream_error(const char *cond)
 
 static void report_failure(struct conn *c, const struct xs_offline *o)
 {
-	struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED};
-
 	switch (o->fail) {
 	case NET_FAIL_TLS_UNTRUSTED:
 		free(c->untrusted_fp);
-		c->untrusted_fp = o->fingerprint ? strdup(o->fingerprint) : NULL;
-		ev.u.tls_untrusted.fingerprint = o->fingerprint;
-		ev.u.tls_untrusted.reason = o->text;
-		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
-		core_emit(c->core, &ev);
+		c->untrusted_fp = o->cert && o->cert->fingerprint ? strdup(o->cert->fingerprint)
+								  : NULL;
+		connection_report_untrusted(c->core, NO_CAUSE, o);
 		break;
 	case NET_FAIL_STREAM_ERROR:
 		if (o->condition && !strcmp(o->condition, "conflict")) {
@@ -397,6 +393,27 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 	default:
 		break;
 	}
+}
+
+void connection_report_untrusted(struct core *core, struct core_cause cause,
+				 const struct xs_offline *o)
+{
+	struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED, .origin = cause.origin};
+	const struct tlspin_cert *cert = o->cert;
+	char *subject = cert ? core_clean(cert->subject) : NULL;
+	char *issuer = cert ? core_clean(cert->issuer) : NULL;
+
+	ev.u.tls_untrusted.fingerprint = cert ? cert->fingerprint : NULL;
+	ev.u.tls_untrusted.pin_mismatch = cert && cert->pin_mismatch;
+	ev.u.tls_untrusted.reason = o->text;
+	ev.u.tls_untrusted.subject = subject;
+	ev.u.tls_untrusted.issuer = issuer;
+	/* Built by tlspin_iso_date(): digits and separators only. */
+	ev.u.tls_untrusted.valid_from = cert ? cert->not_before : NULL;
+	ev.u.tls_untrusted.valid_until = cert ? cert->not_after : NULL;
+	core_emit(core, &ev);
+	free(subject);
+	free(issuer);
 }
 
 void connection_offline(struct core *core, const struct xs_offline *o)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/connection.h"
 #include "core/ibr.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -61,12 +62,7 @@ void ibr_registered(struct core *core, const char *jid, const struct xs_offline 
 		return;
 	}
 	if (o->fail == NET_FAIL_TLS_UNTRUSTED) {
-		struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED, .origin = cause.origin};
-
-		ev.u.tls_untrusted.fingerprint = o->fingerprint;
-		ev.u.tls_untrusted.reason = o->text;
-		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
-		core_emit(core, &ev);
+		connection_report_untrusted(core, cause, o);
 	}
 	{
 		char *cond = core_clean(o->condition), *text = core_clean(o->text);

@@ -332,6 +332,39 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 	}
 }
 
+/* Who the certificate says it is, who vouches for it and when it is
+ * valid: what a careful user checks before pinning (as a browser's
+ * certificate viewer shows). */
+static void ui_tls_describe(struct ui *ui, struct window *w, const struct nt_event *ev)
+{
+	const char *from = ev->u.tls_untrusted.valid_from, *until = ev->u.tls_untrusted.valid_until;
+	char now[sizeof("YYYY-MM-DDTHH:MM:SSZ")];
+	time_t t = time(NULL);
+	struct tm tm;
+	const char *state = "";
+
+	if (ev->u.tls_untrusted.subject)
+		winlist_printf(ui, w, WL_INFO, "issued to %s", ev->u.tls_untrusted.subject);
+	if (ev->u.tls_untrusted.issuer)
+		winlist_printf(ui, w, WL_INFO, "issued by %s%s", ev->u.tls_untrusted.issuer,
+			       ev->u.tls_untrusted.subject &&
+				       !strcmp(ev->u.tls_untrusted.subject, ev->u.tls_untrusted.issuer)
+				   ? " (self-signed)"
+				   : "");
+	if (!from && !until)
+		return;
+	/* ISO 8601 UTC strings compare in time order. */
+	if (gmtime_r(&t, &tm) && strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+		if (until && strcmp(now, until) > 0)
+			state = " (EXPIRED)";
+		else if (from && strcmp(now, from) < 0)
+			state = " (NOT YET VALID)";
+	}
+	winlist_printf(ui, w, state[0] ? WL_ERROR : WL_INFO, "valid from %.10s %.5s to %.10s %.5s UTC%s",
+		       from ? from : "?", from ? from + 11 : "", until ? until : "?",
+		       until ? until + 11 : "", state);
+}
+
 /* The refusal, the fingerprint and what to do, last so it is what the
  * console shows at the bottom; the window being read gets it too. */
 static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
@@ -352,6 +385,7 @@ static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
 		               ev->u.tls_untrusted.reason ? ": " : "",
 		               ev->u.tls_untrusted.reason ? ev->u.tls_untrusted.reason : "");
 		winlist_printf(ui, w, WL_INFO, "fingerprint %s", fp);
+		ui_tls_describe(ui, w, ev);
 		if (mismatch)
 			winlist_printf(
 			    ui, w, WL_ERROR,

@@ -108,8 +108,8 @@ struct attempt {
 	char *cert_error;
 	char *mechanism;
 	enum net_fail fail;
-	char *condition, *text, *fingerprint;
-	bool pin_mismatch;
+	char *condition, *text;
+	struct tlspin_cert cert; /* the refused certificate */
 	/* What libstrophe's log said about a lost connection (loss_text). */
 	int io_tls;        /* SSL_get_error() code of the first TLS failure */
 	int io_errno;      /* the errno behind it, or that of a failed connect */
@@ -154,7 +154,7 @@ static void attempt_reset(struct attempt *at)
 	free(at->mechanism);
 	free(at->condition);
 	free(at->text);
-	free(at->fingerprint);
+	tlspin_cert_clear(&at->cert);
 	free(at->io_detail);
 	memset(at, 0, sizeof(*at));
 }
@@ -181,7 +181,7 @@ void net_report_free(struct net_report *r)
 	free(r->mechanism);
 	free(r->condition);
 	free(r->text);
-	free(r->fingerprint);
+	tlspin_cert_clear(&r->cert);
 	free(r);
 }
 
@@ -593,8 +593,8 @@ static void report_offline(struct net *n, int error)
 		r->text = loss_text(at, error);
 	else
 		r->text = strdup("closed");
-	r->fingerprint = dup_or_null(at->fingerprint);
-	r->pin_mismatch = at->pin_mismatch;
+	if (at->cert.fingerprint && tlspin_cert_copy(&r->cert, &at->cert))
+		log_error("out of memory: the refused certificate is not described");
 	post_report(n, r);
 }
 
@@ -746,18 +746,16 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 static void check_certificate(struct net *n)
 {
 	const char *why = NULL;
-	char *fp = NULL;
-	int mismatch = 0;
+	struct tlspin_cert refused;
 
 	n->at.tls_checked = true;
-	if (!tlspin_verdict(n->conn, n->params.pin, n->at.cert_error, &fp, &why, &mismatch))
+	if (!tlspin_verdict(n->conn, n->params.pin, n->at.cert_error, &refused, &why))
 		return;
 	fail(n, NET_FAIL_TLS_UNTRUSTED, "policy-violation", why);
-	n->at.pin_mismatch = mismatch;
-	if (!n->at.fingerprint)
-		n->at.fingerprint = fp;
+	if (!n->at.cert.fingerprint)
+		n->at.cert = refused;
 	else
-		free(fp);
+		tlspin_cert_clear(&refused);
 }
 
 /* What the element being parsed has cost so far, against the limits. */

@@ -13,6 +13,7 @@
 #include <strophe.h>
 
 #include "config/accounts.h"
+#include "xmpp/tlspin.h"
 
 struct net;
 
@@ -55,8 +56,7 @@ struct net_report {
 	enum net_fail fail;
 	char *condition;
 	char *text;
-	char *fingerprint;
-	bool pin_mismatch;
+	struct tlspin_cert cert; /* TLS_UNTRUSTED: the refused certificate */
 };
 
 /* Starts the thread.  *report_fd becomes readable when reports wait. */

@@ -53,28 +53,25 @@ static void finish(struct reg *r, enum net_fail fail, const char *condition, con
 		xmpp_send_raw_string(r->conn, "</stream:stream>");
 }
 
-static void finish_untrusted(struct reg *r, const char *why, char *fingerprint, int mismatch)
+static void finish_untrusted(struct reg *r, const char *why, struct tlspin_cert *refused)
 {
 	finish(r, NET_FAIL_TLS_UNTRUSTED, "policy-violation", why);
-	if (r->result) {
-		r->result->fingerprint = fingerprint;
-		r->result->pin_mismatch = mismatch;
-	} else {
-		free(fingerprint);
-	}
+	if (r->result)
+		r->result->cert = *refused;
+	else
+		tlspin_cert_clear(refused);
 }
 
 /* TLS is up (STARTTLS or direct): decide before the password leaves. */
 static bool tls_trusted(struct reg *r)
 {
 	const char *why = NULL;
-	char *fp = NULL;
-	int mismatch = 0;
+	struct tlspin_cert refused;
 
 	r->tls_checked = true;
-	if (!tlspin_verdict(r->conn, r->params.pin, r->cert_error, &fp, &why, &mismatch))
+	if (!tlspin_verdict(r->conn, r->params.pin, r->cert_error, &refused, &why))
 		return true;
-	finish_untrusted(r, why, fp, mismatch);
+	finish_untrusted(r, why, &refused);
 	return false;
 }
 

@@ -359,15 +359,15 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		break;
 	}
 	case NET_R_REGISTER: {
-		struct xs_offline o = {r->fail, r->condition, r->text, r->fingerprint,
-				       r->pin_mismatch};
+		struct xs_offline o = {r->fail, r->condition, r->text,
+				       r->cert.fingerprint ? &r->cert : NULL};
 
 		xs->cb.registered(xs->ud, r->jid, &o);
 		break;
 	}
 	case NET_R_OFFLINE: {
-		struct xs_offline o = {r->fail, r->condition, r->text, r->fingerprint,
-				       r->pin_mismatch};
+		struct xs_offline o = {r->fail, r->condition, r->text,
+				       r->cert.fingerprint ? &r->cert : NULL};
 
 		xs->online = false;
 		xs->cb.offline(xs->ud, &o);

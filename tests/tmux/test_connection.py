@@ -55,4 +55,9 @@ class TestConnection(TmuxTestCase):
         ui.wait_text("tls_fingerprint")
         text = ui.text().replace("\n", "")
         self.assertIn(self.fx.fingerprint[:40], text.replace(" ", ""), ui.dump())
+        # Enough to judge it by: whose it is, who signed it, until when.
+        self.assertIn("issued to /CN=localhost", text, ui.dump())
+        self.assertIn("issued by /CN=natter throwaway test CA", text, ui.dump())
+        self.assertRegex(text, r"valid from \d{4}-\d\d-\d\d \d\d:\d\d to \d{4}-", ui.dump())
+        self.assertNotIn("EXPIRED", text, ui.dump())
         self.assertNotIn("online", ui.status_line(), ui.dump())
