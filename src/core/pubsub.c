@@ -460,7 +460,7 @@ static int send_options(struct job *j)
 static void subscribe_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct job *j = ud;
-	xmpp_stanza_t *ps, *sub;
+	xmpp_stanza_t *ps, *sub, *so;
 	const char *state, *subid, *jid;
 	bool required;
 	struct psub *p;
@@ -477,10 +477,10 @@ static void subscribe_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		state = "subscribed";
 	subid = sub ? xmpp_stanza_get_attribute(sub, "subid") : NULL;
 	jid = sub ? xmpp_stanza_get_attribute(sub, "jid") : NULL;
+	so = sub ? xmpp_stanza_get_child_by_name(sub, "subscribe-options") : NULL;
+	/* XEP-0060 §6.1.5: configuration required before notifications. */
 	required = !strcmp(state, "unconfigured") ||
-	           (sub && xmpp_stanza_get_child_by_name(sub, "subscribe-options") &&
-	            xmpp_stanza_get_child_by_name(
-	                xmpp_stanza_get_child_by_name(sub, "subscribe-options"), "required"));
+	           (so && xmpp_stanza_get_child_by_name(so, "required"));
 	if (subid && strlen(subid) <= MAX_NAME)
 		job_set(&j->subid, subid);
 	/* The service may name the subscriber as it stores it. */
