@@ -134,6 +134,39 @@ static const struct setting_def settings_table[] = {
      .def = true,
      .help = "ring the terminal bell on a new message",
      .offset = OFF(bell)},
+    {.section = "ui",
+     .name = "roster_offline",
+     .type = SET_BOOL,
+     .def = false,
+     .help = "the roster pane lists offline contacts too (/pane offline toggles it)",
+     .offset = OFF(roster_offline)},
+    {.section = "ui",
+     .name = "occupants",
+     .type = SET_BOOL,
+     .def = true,
+     .help = "show a room's occupant list beside it (F3 and /occupants toggle it)",
+     .offset = OFF(occupants)},
+    {.section = "rooms",
+     .name = "show_joins",
+     .type = SET_BOOL,
+     .def = true,
+     .help = "show occupants joining and leaving in room windows",
+     .offset = OFF(show_joins)},
+    {.section = "rooms",
+     .name = "bell",
+     .type = SET_BOOL,
+     .def = false,
+     .help = "ring the bell for every room message, not only when your nick is mentioned",
+     .offset = OFF(room_bell)},
+    {.section = "rooms",
+     .name = "self_ping",
+     .type = SET_INT,
+     .min = 0,
+     .max = 86400,
+     .def = 300,
+     .help = "seconds of silence from a room before checking we are still in it "
+             "(XEP-0410); 0: never",
+     .offset = OFF(self_ping)},
     {.section = "general",
      .name = "account",
      .type = SET_STRING,
@@ -178,8 +211,8 @@ int settings_copy(struct settings *dst, const struct settings *src)
 		const struct setting_def *d = &settings_table[i];
 		const char *v;
 
-		/* Only a string field may be read as a pointer: an int one is
-		 * not even aligned for it (UBSan stops there). */
+		/* Only a string field holds a pointer: reading one from an int
+		 * or bool field is a misaligned load (UBSan stops natter). */
 		if (d->type != SET_STRING)
 			continue;
 		v = *(char *const *)((const char *)src + d->offset);

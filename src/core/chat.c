@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/carbons.h"
 #include "core/chat.h"
@@ -13,11 +12,13 @@
 #include "core/history.h"
 #include "core/mam.h"
 #include "core/message.h"
+#include "core/muc.h"
 #include "core/presence.h"
 #include "core/roster.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/stamp.h"
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
@@ -26,25 +27,26 @@
 
 /* ---- messages ---- */
 
-static int64_t now_ms(void)
+/* Now, on the loop's wall clock (a test's clock in the unit tests). */
+static int64_t now_ms(struct core *core)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return loop_wall(core_loop(core));
 }
 
 /* Records one of our messages; the store's failure was logged and must not
  * stop the message. */
 static void record_own(struct core *core, const char *to, const char *dest, const char *id,
-                       const char *text, const char *xhtml)
+                       const char *text, const char *xhtml, int64_t ts)
 {
-	char *peer = jid_bare_key(to, NULL);
+	char *peer = muc_private_key(core, to, false);
+
+	if (!peer)
+		peer = jid_bare_key(to, NULL);
 	struct store_msg m = {
 	    .peer = peer,
 	    .direction = STORE_OUT,
 	    .type = "chat",
-	    .ts_ms = now_ms(),
+	    .ts_ms = ts,
 	    .from = core_jid(core),
 	    .to = dest,
 	    .body = text,
@@ -63,9 +65,10 @@ static void record_own(struct core *core, const char *to, const char *dest, cons
 
 static void emit_own_message(struct core *core, struct core_cause cause, const char *to,
                              const char *id, const char *text, const char *xhtml,
-                             const char *thread)
+                             const char *thread, int64_t ts)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
+	char *room = NULL, *nick = NULL;
 
 	ev.u.message.from = core_jid(core);
 	ev.u.message.to = to;
@@ -75,7 +78,17 @@ static void emit_own_message(struct core *core, struct core_cause cause, const c
 	ev.u.message.xhtml = xhtml;
 	ev.u.message.thread = thread;
 	ev.u.message.outgoing = true;
+	/* A private message to an occupant: its window is not the room's. */
+	if (muc_is_room(core, to) && strchr(to, '/')) {
+		room = strndup(to, strcspn(to, "/"));
+		nick = core_clean(strchr(to, '/') + 1);
+		ev.u.message.room = room;
+		ev.u.message.nick = nick;
+	}
+	ev.u.message.ts_ms = ts;
 	core_emit(core, &ev);
+	free(room);
+	free(nick);
 }
 
 /* RFC 6121 §5.1: a chat with a bare JID goes to the resource that last
@@ -93,8 +106,15 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 	xmpp_ctx_t *ctx = core_ctx(core);
 	char *safe = text_xml_safe(text), *id = core_make_id(), *shown = NULL, *dest = NULL;
 	xmpp_stanza_t *m = NULL, *sid;
+	bool pm = strchr(to, '/') && muc_is_room(core, to);
 	int rc = -1;
 
+	/* A room we are in gets a groupchat message (no markup there). */
+	if (!strchr(to, '/') && muc_is_joined(core, to)) {
+		free(safe);
+		free(id);
+		return muc_send_message(core, to, text, cause);
+	}
 	/* The route is copied: it lives only until the next presence change. */
 	if (id && (dest = strdup(chat_dest(core, to))))
 		m = xmpp_message_new(ctx, "chat", dest, id);
@@ -103,6 +123,8 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 	if (!safe || !m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
 	    !(sid = st_add_element(m, "origin-id", NS_SID)) ||
 	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK ||
+	    /* XEP-0045 §7.5: a private message says it goes through the room */
+	    (pm && !st_add_element(m, "x", NS_MUC_USER)) ||
 	    (html && (xmpp_stanza_add_child(m, html) != XMPP_EOK ||
 	              xhtml_sanitize(html, &shown, NULL) < 0)) ||
 	    message_decorate(core, m, dest)) {
@@ -119,8 +141,10 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 		if (rc) {
 			core_error(core, cause, "internal-server-error", "out of memory: not sent");
 		} else {
-			record_own(core, to, dest, id, safe, shown);
-			emit_own_message(core, cause, to, id, safe, shown, thread);
+			int64_t now = now_ms(core);
+
+			record_own(core, to, dest, id, safe, shown, now);
+			emit_own_message(core, cause, to, id, safe, shown, thread, now);
 		}
 		free(thread);
 	}
@@ -165,50 +189,61 @@ static int cmd_say(struct cmd_call *call)
 	return chat_send_text(core, core_current_chat(core), call->argv[0], CAUSE(call));
 }
 
-/* XEP-0203: the original time of a message stored by the server. */
-static const char *delay_stamp(xmpp_stanza_t *st)
+/* Whether jid is our own server or our own account: who may say when a
+ * message was stored (offline storage, a stream held for resumption). */
+static bool our_side(struct core *core, const char *jid)
 {
-	xmpp_stanza_t *d = xmpp_stanza_get_child_by_name_and_ns(st, "delay", NS_DELAY);
+	char *server;
+	bool ours;
 
-	return d ? xmpp_stanza_get_attribute(d, "stamp") : NULL;
+	if (!jid || jid_bare_equal(jid, core_account(core)->jid))
+		return jid != NULL;
+	server = core_server(core);
+	ours = server && !strchr(jid, '@') && !strchr(jid, '/') && jid_bare_equal(jid, server);
+	free(server);
+	return ours;
 }
 
-/* XEP-0082 date-time ("2024-05-01T12:30:00.123Z", "...+02:00") in UTC
- * milliseconds, or -1. */
-static int64_t stamp_ms(const char *s)
+/* The XEP-0203 stamp worth believing on a message that came directly:
+ * one our server added (its delay names our server or account, or the
+ * stanza itself comes from our side).  A peer's own delay could claim any
+ * time at all, and would sort its message among old ones. */
+static const char *trusted_delay(struct core *core, xmpp_stanza_t *st)
 {
-	struct tm tm = {0};
-	int n = 0, ms = 0, digits = 0, oh = 0, om = 0, sign = 0;
-	time_t t;
+	const char *from = xmpp_stanza_get_from(st);
+	bool from_us = !from || our_side(core, from);
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	                 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return -1;
-	s += n;
-	if (*s == '.') {
-		/* Any number of fraction digits; milliseconds are kept. */
-		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
-			if (digits < 3)
-				ms = ms * 10 + (*s - '0');
-		for (; digits < 3; digits++)
-			ms *= 10;
+	for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+		const char *name = xmpp_stanza_get_name(c), *ns = xmpp_stanza_get_ns(c);
+
+		if (!xmpp_stanza_is_tag(c) || !name || !ns || strcmp(name, "delay") ||
+		    strcmp(ns, NS_DELAY))
+			continue;
+		if (from_us || our_side(core, xmpp_stanza_get_attribute(c, "from")))
+			return xmpp_stanza_get_attribute(c, "stamp");
 	}
-	if (*s == '+' || *s == '-') {
-		sign = *s == '+' ? 1 : -1;
-		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2)
-			return -1;
-	} else if (*s != 'Z') {
-		return -1;
-	}
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon--;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	return ((int64_t)t - sign * (oh * 3600 + om * 60)) * 1000 + ms;
+	return NULL;
+}
+
+/* When the message was sent, in UTC ms: the original time (delayed) when
+ * a stamp we trust says so and it is not in the future, else now.  A
+ * wrapper's stamp (via) is our archive's or our server's, checked by the
+ * module that unwrapped it. */
+static int64_t message_time(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
+			    bool *delayed)
+{
+	int64_t now = now_ms(core);
+	int64_t t = stamp_parse(via && via->stamp ? via->stamp : trusted_delay(core, st));
+
+	*delayed = t >= 0 && t <= now;
+	return *delayed ? t : now;
+}
+
+static const char *sid_child(xmpp_stanza_t *st, const char *name, const char *by);
+
+const char *chat_sid(xmpp_stanza_t *st, const char *name, const char *by)
+{
+	return sid_child(st, name, by);
 }
 
 /* The id of a child <name xmlns='urn:xmpp:sid:0' id=.../>; with by, only
@@ -303,12 +338,14 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE};
 	const char *type = xmpp_stanza_get_type(st), *rawfrom = xmpp_stanza_get_from(st);
-	const char *rawto = xmpp_stanza_get_to(st), *rawstamp;
+	const char *rawto = xmpp_stanza_get_to(st), *other;
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
-	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread, *stamp;
+	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread;
+	char *room = NULL, *nick = NULL;
 	char *subject = st_child_text(st, "subject"), *csubject = NULL;
-	bool outgoing = via && via->outgoing;
+	char stamp[STAMP_LEN];
+	bool outgoing = via && via->outgoing, delayed;
 	int64_t ts;
 	int rc = -1;
 
@@ -323,20 +360,26 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	body = in.error ? error_body(st) : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
-	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core_account(core)->jid)
-	                                : (rawfrom ? rawfrom : core_account(core)->jid),
-	                       NULL);
+	other = outgoing ? (rawto ? rawto : core_account(core)->jid)
+	                 : (rawfrom ? rawfrom : core_account(core)->jid);
+	/* A private message in a room is a conversation with the occupant. */
+	in.peer = muc_private_key(core, other,
+	                          xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER) != NULL);
+	if (in.peer) {
+		room = strndup(other, strcspn(other, "/"));
+		nick = core_clean(strchr(other, '/') + 1);
+	} else {
+		in.peer = jid_bare_key(other, NULL);
+	}
 	in.from = core_clean(rawfrom);
 	in.to = core_clean(rawto);
 	in.type = core_clean(type ? type : "normal");
 	in.id = core_clean(xmpp_stanza_get_id(st));
 	in.origin = core_clean(sid_child(st, "origin-id", NULL));
 	cthread = core_clean(thread);
-	rawstamp = via && via->stamp ? via->stamp : delay_stamp(st);
-	stamp = core_clean(rawstamp);
-	ts = stamp_ms(rawstamp);
-	if (ts < 0)
-		ts = now_ms();
+	ts = message_time(core, st, via, &delayed);
+	if (delayed)
+		stamp_format(ts, stamp);
 	/* A bounce's markup is our own message coming back: not worth showing. */
 	if (html && !in.error && xhtml_sanitize(html, &in.xhtml, &xtext) < 0)
 		in.xhtml = xtext = NULL;
@@ -368,7 +411,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 		/* A bounce names our message: it is the one that failed. */
 		if (in.id && in.peer)
 			history_delivery(core, in.peer, in.id, STORE_FAILED);
-	} else if ((in.peer && record_incoming(&in, ts, stamp != NULL) == 0) ||
+	} else if ((in.peer && record_incoming(&in, ts, delayed) == 0) ||
 	           (via && via->quiet)) {
 		/* Already stored: a resumed stream's resend, a carbon or archive
 		 * copy of what we saw live, a restart's catch-up. */
@@ -383,18 +426,22 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.xhtml = in.xhtml;
 	ev.u.message.thread = cthread;
 	ev.u.message.subject = csubject;
-	ev.u.message.stamp = stamp;
-	ev.u.message.delayed = stamp != NULL;
+	ev.u.message.stamp = delayed ? stamp : NULL;
+	ev.u.message.delayed = delayed;
 	ev.u.message.carbon = via ? via->carbon : NULL;
+	ev.u.message.ts_ms = ts;
+	ev.u.message.room = room;
+	ev.u.message.nick = nick;
 	core_emit(core, &ev);
 out:
+	free(room);
+	free(nick);
 	free(body);
 	free(thread);
 	free(subject);
 	free(csubject);
 	free(xtext);
 	free(cthread);
-	free(stamp);
 	free(in.peer);
 	free(in.from);
 	free(in.to);
@@ -421,7 +468,8 @@ static int on_message(struct core *core, xmpp_stanza_t *st)
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content
 	 * locks. */
-	if (rc > 0 && type && !strcmp(type, "chat") && from && strchr(from, '/'))
+	if (rc > 0 && type && !strcmp(type, "chat") && from && strchr(from, '/') &&
+	    !muc_is_room(core, from))
 		presence_lock(core, from);
 	if (!type || strcmp(type, "error"))
 		message_incoming(core, st, rc >= 0);

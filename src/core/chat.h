@@ -5,6 +5,7 @@
 #define NATTER_CORE_CHAT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <strophe.h>
 
 #include "core/core_internal.h"
@@ -32,5 +33,10 @@ struct chat_via {
  * directly) in the history and reports it unless it is a duplicate.
  * Returns 1 when reported, 0 for a duplicate, -1 when it had no content. */
 int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via);
+
+/* The id of st's child <name xmlns='urn:xmpp:sid:0'/> (origin-id,
+ * stanza-id); with by, only one that names exactly that entity as its
+ * "by" (a bare JID).  A pointer into st, or NULL. */
+const char *chat_sid(xmpp_stanza_t *st, const char *name, const char *by);
 
 #endif

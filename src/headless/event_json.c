@@ -6,10 +6,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "headless/event_json.h"
+#include "loop/loop.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
 static const char *const kind_names[] = {
 	[NT_EV_CONNECTING] = "connecting",   [NT_EV_CONNECTED] = "connected",     [NT_EV_DISCONNECTED] = "disconnected",
@@ -26,6 +27,11 @@ static const char *const kind_names[] = {
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
 	[NT_EV_HISTORY] = "history",         [NT_EV_SETTING] = "setting",
 	[NT_EV_CONTACT] = "contact",
+	[NT_EV_MUC_JOINED] = "muc_joined",
+	[NT_EV_MUC_PRESENCE] = "muc_presence", [NT_EV_MUC_SUBJECT] = "muc_subject",
+	[NT_EV_MUC_LEFT] = "muc_left",       [NT_EV_MUC_INVITE] = "muc_invite",
+	[NT_EV_MUC_OCCUPANTS] = "muc_occupants", [NT_EV_BOOKMARKS] = "bookmarks",
+	[NT_EV_MUC_CONFIG] = "muc_config",
 	[NT_EV_PUBSUB_SUBSCRIPTIONS] = "pubsub_subscriptions",
 	[NT_EV_PUBSUB_SUBSCRIPTION] = "pubsub_subscription",
 	[NT_EV_PUBSUB_EVENT] = "pubsub_event",
@@ -125,6 +131,7 @@ static json_t *each_history(const void *items, size_t i)
 	json_t *o = json_object();
 
 	set_str(o, "ts", m->ts);
+	json_object_set_new(o, "ts_ms", json_integer((json_int_t)m->ts_ms));
 	set_str(o, "from", m->from);
 	set_str(o, "to", m->to);
 	set_str(o, "body", m->body);
@@ -137,6 +144,69 @@ static json_t *each_history(const void *items, size_t i)
 	if (m->carbon)
 		json_object_set_new(o, "carbon", json_true());
 	return o;
+}
+
+/* An occupant's fields, into o (an occupant object or a muc_presence). */
+static void occupant_fields(json_t *o, const struct nt_occupant *oc)
+{
+	set_str(o, "nick", oc->nick);
+	set_str(o, "jid", oc->jid);
+	set_str(o, "role", oc->role);
+	set_str(o, "affiliation", oc->affiliation);
+	set_str(o, "show", oc->show);
+	set_str(o, "status", oc->status);
+}
+
+static json_t *each_occupant(const void *items, size_t i)
+{
+	json_t *o = json_object();
+
+	if (o)
+		occupant_fields(o, &((const struct nt_occupant *)items)[i]);
+	return o;
+}
+
+static json_t *each_bookmark(const void *items, size_t i)
+{
+	const struct nt_bookmark *b = &((const struct nt_bookmark *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "room", b->room);
+	set_str(o, "name", b->name);
+	set_str(o, "nick", b->nick);
+	json_object_set_new(o, "autojoin", json_boolean(b->autojoin));
+	set_str(o, "password", b->password);
+	return o;
+}
+
+static json_t *each_form_field(const void *items, size_t i)
+{
+	const struct nt_form_field *f = &((const struct nt_form_field *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "var", f->var);
+	set_str(o, "type", f->type);
+	set_str(o, "label", f->label);
+	set_array(o, "values", f->nvalues, each_string, f->values);
+	if (f->noptions)
+		set_array(o, "options", f->noptions, each_string, f->options);
+	return o;
+}
+
+static void set_codes(json_t *o, const int *codes, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_integer(codes[i]));
+	if (a)
+		json_object_set_new(o, "codes", a);
+}
+
+static void set_true(json_t *o, const char *key, bool v)
+{
+	if (v)
+		json_object_set_new(o, key, json_true());
 }
 
 static json_t *each_resource(const void *items, size_t i)
@@ -172,15 +242,8 @@ static json_t *each_pubsub_item(const void *items, size_t i)
 
 	set_str(o, "id", it->id);
 	set_str(o, "payload", it->payload);
-	if (it->retracted)
-		json_object_set_new(o, "retracted", json_true());
+	set_true(o, "retracted", it->retracted);
 	return o;
-}
-
-static void set_true(json_t *o, const char *key, bool v)
-{
-	if (v)
-		json_object_set_new(o, key, json_true());
 }
 
 static void set_fields(json_t *o, const char *key, const struct nt_field *f, size_t n)
@@ -195,14 +258,9 @@ static void set_fields(json_t *o, const char *key, const struct nt_field *f, siz
 
 static void timestamp(json_t *o)
 {
-	struct timespec ts;
-	struct tm tm;
-	char buf[40];
+	char buf[STAMP_LEN];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%03ldZ", ts.tv_nsec / 1000000);
+	stamp_format(loop_wall_now_ms(), buf);
 	set_str(o, "ts", buf);
 }
 
@@ -259,9 +317,12 @@ static void fill(json_t *o, const struct nt_event *ev)
 		if (ev->u.message.delayed)
 			json_object_set_new(o, "delayed", json_true());
 		set_str(o, "stamp", ev->u.message.stamp);
+		json_object_set_new(o, "ts_ms", json_integer((json_int_t)ev->u.message.ts_ms));
 		set_str(o, "carbon", ev->u.message.carbon);
 		if (ev->u.message.outgoing)
 			json_object_set_new(o, "outgoing", json_true());
+		set_str(o, "room", ev->u.message.room);
+		set_str(o, "nick", ev->u.message.nick);
 		break;
 	case NT_EV_PRESENCE:
 		set_str(o, "from", ev->u.presence.from);
@@ -342,6 +403,58 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "section", ev->u.setting.section);
 		set_str(o, "name", ev->u.setting.name);
 		set_str(o, "value", ev->u.setting.value);
+		break;
+	case NT_EV_MUC_JOINED:
+		set_str(o, "room", ev->u.muc_joined.room);
+		set_str(o, "nick", ev->u.muc_joined.nick);
+		set_array(o, "occupants", ev->u.muc_joined.count, each_occupant,
+			  ev->u.muc_joined.occupants);
+		set_str(o, "subject", ev->u.muc_joined.subject);
+		set_true(o, "created", ev->u.muc_joined.created);
+		break;
+	case NT_EV_MUC_PRESENCE:
+		set_str(o, "room", ev->u.muc_presence.room);
+		set_str(o, "type", ev->u.muc_presence.type);
+		occupant_fields(o, &ev->u.muc_presence.occupant);
+		set_codes(o, ev->u.muc_presence.codes, ev->u.muc_presence.ncodes);
+		set_str(o, "new_nick", ev->u.muc_presence.new_nick);
+		set_str(o, "actor", ev->u.muc_presence.actor);
+		set_str(o, "reason", ev->u.muc_presence.reason);
+		break;
+	case NT_EV_MUC_SUBJECT:
+		set_str(o, "room", ev->u.muc_subject.room);
+		set_str(o, "nick", ev->u.muc_subject.nick);
+		set_str(o, "subject", ev->u.muc_subject.subject);
+		break;
+	case NT_EV_MUC_LEFT:
+		set_str(o, "room", ev->u.muc_left.room);
+		set_str(o, "reason", ev->u.muc_left.reason);
+		set_codes(o, ev->u.muc_left.codes, ev->u.muc_left.ncodes);
+		set_str(o, "actor", ev->u.muc_left.actor);
+		set_true(o, "destroyed", ev->u.muc_left.destroyed);
+		set_str(o, "alternate", ev->u.muc_left.alternate);
+		set_true(o, "rejoining", ev->u.muc_left.rejoining);
+		break;
+	case NT_EV_MUC_INVITE:
+		set_str(o, "room", ev->u.muc_invite.room);
+		set_str(o, "from", ev->u.muc_invite.from);
+		set_str(o, "reason", ev->u.muc_invite.reason);
+		set_str(o, "password", ev->u.muc_invite.password);
+		json_object_set_new(o, "direct", json_boolean(ev->u.muc_invite.direct));
+		break;
+	case NT_EV_MUC_OCCUPANTS:
+		set_str(o, "room", ev->u.muc_occupants.room);
+		set_array(o, "occupants", ev->u.muc_occupants.count, each_occupant,
+			  ev->u.muc_occupants.occupants);
+		break;
+	case NT_EV_BOOKMARKS:
+		set_array(o, "items", ev->u.bookmarks.count, each_bookmark, ev->u.bookmarks.items);
+		set_str(o, "storage", ev->u.bookmarks.storage);
+		break;
+	case NT_EV_MUC_CONFIG:
+		set_str(o, "room", ev->u.muc_config.room);
+		set_array(o, "fields", ev->u.muc_config.count, each_form_field,
+			  ev->u.muc_config.fields);
 		break;
 	case NT_EV_PUBSUB_SUBSCRIPTIONS:
 		set_str(o, "service", ev->u.pubsub_subscriptions.service);

@@ -33,6 +33,7 @@ struct backlog_row {
  * are copied: the core's strings live only during the callback. */
 struct backlog_page {
 	struct ui *ui;
+	const struct window *w;
 	struct backlog_row *rows;
 	size_t n;
 	bool nomem;
@@ -63,10 +64,8 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 
 	if (p->nomem || p->n == BACKLOG_PAGE)
 		return;
-	r.when = m->ts ? ui_parse_stamp(m->ts) : (time_t)-1;
-	if (r.when == (time_t)-1)
-		r.when = time(NULL);
-	r.nick = own ? ui_nick(ui_own_jid(p->ui)) : ui_name_of(p->ui, m->from);
+	r.when = ui_event_time(m->ts_ms);
+	r.nick = ui_rooms_line_nick(p->ui, p->w, m->from, own);
 	r.delivered = m->delivery && !strcmp(m->delivery, "delivered");
 	if (own && m->stanza_id && !(r.stanza_id = strdup(m->stanza_id)))
 		p->nomem = true;
@@ -93,6 +92,7 @@ static int backlog_fetch(struct ui *ui, struct window *w, long long before_id,
 
 	memset(p, 0, sizeof(*p));
 	p->ui = ui;
+	p->w = w;
 	if (!ui->core || !w->jid)
 		return -1;
 	p->rows = calloc(BACKLOG_PAGE, sizeof(*p->rows));
@@ -170,7 +170,7 @@ static void backlog_make_room(struct ui *ui, struct window *w)
 	unsigned rows;
 
 	if (w->count < WINDOW_SCROLLBACK)
-		return;
+		return; /* the ring grows: nothing gives way */
 	rows = (unsigned)draw_line_rows(ui, window_line_at(w, w->count - 1));
 	w->scroll = w->scroll > rows ? w->scroll - rows : 0;
 }

@@ -101,11 +101,7 @@ char *ui_name_of(struct ui *ui, const char *jid)
 static void ui_rename_windows(struct ui *ui)
 {
 	for (size_t i = 1; i < ui->nwins; i++) {
-		char *name;
-
-		if (!ui->wins[i]->jid)
-			continue;
-		name = ui_name_of(ui, ui->wins[i]->jid);
+		char *name = ui->wins[i]->kind == WIN_CHAT ? ui_name_of(ui, ui->wins[i]->jid) : NULL;
 
 		if (name && !window_set_name(ui->wins[i], name))
 			ui->dirty |= DIRTY_STATUS | DIRTY_INPUT;
@@ -128,9 +124,14 @@ char *ui_nick(const char *jid)
 
 static void ui_remember_jid(struct ui *ui, const char *bare)
 {
+	struct contact *ct = contacts_find(&ui->contacts, bare);
 	size_t i;
 	char *dup;
 
+	/* Completion offers the roster anyway: only others are remembered,
+	 * and a roster's worth of presence costs no scan of this list. */
+	if (ct && ct->in_roster)
+		return;
 	for (i = 0; i < ui->nknown; i++)
 		if (!strcasecmp(ui->known[i], bare))
 			return;
@@ -141,31 +142,11 @@ static void ui_remember_jid(struct ui *ui, const char *bare)
 		ui->known[ui->nknown++] = dup;
 }
 
-/* XEP-0082 "CCYY-MM-DDThh:mm:ss[.sss](Z|+hh:mm)", or the legacy XEP-0091
- * "CCYYMMDDThh:mm:ss" (UTC); -1 when it is neither. */
-time_t ui_parse_stamp(const char *s)
+/* An event's time (UTC ms) as the UI keeps it; a front end that got no
+ * time (0) shows the message as arriving now. */
+time_t ui_event_time(int64_t ms)
 {
-	struct tm tm = {0};
-	int n = 0, oh, om;
-	const char *p;
-	time_t t;
-	long off = 0;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 &&
-	    sscanf(s, "%4d%2d%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-	           &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return (time_t)-1;
-	p = s + n;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2)
-		off = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm);
-	return t == (time_t)-1 ? t : t - off;
+	return ms > 0 ? (time_t)(ms / 1000) : time(NULL);
 }
 
 /* Where the reply to a command goes besides (or instead of) the console:
@@ -424,11 +405,9 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 	free(s);
 }
 
-/* The line for a message: its XHTML-IM rendering when there is one that
- * says anything, else the plain body. */
-static struct window_line *ui_print_message(struct ui *ui, struct window *w,
-                                            enum window_line_kind kind, time_t when, bool delayed,
-                                            const char *nick, const char *body, const char *xhtml)
+struct window_line *ui_print_message(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                     time_t when, bool delayed, const char *nick,
+                                     const char *body, const char *xhtml)
 {
 	unsigned char *attrs = NULL;
 	wchar_t *text = NULL;
@@ -455,6 +434,15 @@ static bool ui_from_self(struct ui *ui, const char *from)
 	return strcspn(from, "/") == n && !strncasecmp(from, me, n);
 }
 
+/* Whether a message from bare (no window yet) opens one: always for a
+ * contact, for a stranger while fewer than UI_STRANGER_WINDOWS are open. */
+static bool ui_opens_window(struct ui *ui, const char *bare)
+{
+	struct contact *ct = contacts_find(&ui->contacts, bare);
+
+	return (ct && ct->in_roster) || ui->stranger_windows < UI_STRANGER_WINDOWS;
+}
+
 static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 {
 	const typeof(ev->u.message) *m = &ev->u.message;
@@ -465,28 +453,45 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	struct window_line *l;
 	struct window *w = NULL;
 	char *bare, *nick;
-	time_t when = (time_t)-1;
-	bool fresh = false;
+	time_t when = ui_event_time(m->ts_ms);
+	bool fresh = false, waiting = false;
 
 	/* Chat states and receipts have events of their own. */
 	if (!m->body && !m->xhtml)
 		return;
+	/* A room's, or a private one with an occupant: windows of their own. */
+	if (m->room) {
+		ui_rooms_message(ui, ev);
+		return;
+	}
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
-		fresh = !winlist_find(ui, bare);
-		w = winlist_open(ui, bare);
+		w = winlist_find(ui, bare);
+		fresh = !w;
+		if (fresh && !own && !ui_opens_window(ui, bare)) {
+			/* It waits, with who sent it, until the user opens it. */
+			w = winlist_strangers(ui);
+			waiting = w != NULL;
+			fresh = false;
+		} else if (fresh) {
+			struct contact *ct = contacts_find(&ui->contacts, bare);
+
+			w = winlist_open(ui, bare);
+			if (w && !own && !(ct && ct->in_roster)) {
+				w->by_stranger = true;
+				ui->stranger_windows++;
+			}
+		}
 		ui_remember_jid(ui, bare);
 	}
 	if (!w)
 		w = winlist_console(ui);
 	/* A message ends the typing it announced (XEP-0085: it implies active). */
-	if (!own && w != winlist_console(ui) && !m->delayed)
+	if (!own && !waiting && w != winlist_console(ui) && !m->delayed)
 		ui_set_peer_state(ui, w, PEER_IDLE);
+	/* Anyone not in the roster is shown by full JID (the strangers'
+	 * window too: there it says who sent each message). */
 	nick = own ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, bare);
-	if (m->delayed && m->stamp)
-		when = ui_parse_stamp(m->stamp);
-	if (when == (time_t)-1)
-		when = time(NULL);
 	if (m->type && !strcmp(m->type, "error")) {
 		/* A bounce is the server's word about our message, never the
 		 * contact's. */
@@ -701,6 +706,10 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 	if (contacts_pending_replace(&ui->contacts, r, n))
 		log_error("ui: out of memory: some requests are not offered on Tab");
 	ui->dirty |= DIRTY_ROSTER;
+	/* Without an origin it is the core's list after it dropped some (the
+	 * info before says so), not the answer to /sub pending. */
+	if (!ev->origin)
+		return;
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
@@ -720,8 +729,11 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 
 static void ui_ev_chat_state(struct ui *ui, const struct nt_event *ev)
 {
-	const char *st = ev->u.chat_state.state;
-	char *bare = ev->u.chat_state.from ? ui_bare(ev->u.chat_state.from) : NULL;
+	const char *st = ev->u.chat_state.state, *from = ev->u.chat_state.from;
+	/* An occupant typing to us privately: its window, not the room's. */
+	char *bare = !from                                ? NULL
+	             : rooms_is_private(&ui->rooms, from) ? strdup(from)
+	                                                  : ui_bare(from);
 	struct window *w = bare ? winlist_find(ui, bare) : NULL;
 
 	/* Typing with no conversation open is not worth a window of its own. */
@@ -912,11 +924,21 @@ static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
 		err = NULL;
 	}
 	free(key);
+	if (!strcmp(ev->u.setting.section, "rooms")) {
+		ui->show_joins = ui->settings.show_joins;
+		ui->room_bell = ui->settings.room_bell;
+		return;
+	}
 	if (strcmp(ev->u.setting.section, "ui"))
 		return;
 	ui->dirty |= DIRTY_CHAT;
 	if (!strcmp(ev->u.setting.name, "bell")) {
 		ui->bell = ui->settings.bell;
+	} else if (!strcmp(ev->u.setting.name, "roster_offline")) {
+		ui->pane_offline = ui->settings.roster_offline;
+		ui->dirty |= DIRTY_ROSTER;
+	} else if (!strcmp(ev->u.setting.name, "occupants")) {
+		ui_occ_set(ui, ui->settings.occupants);
 	} else if (!strcmp(ev->u.setting.name, "theme")) {
 		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
 			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
@@ -1019,6 +1041,16 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
+	case NT_EV_MUC_JOINED:
+	case NT_EV_MUC_PRESENCE:
+	case NT_EV_MUC_SUBJECT:
+	case NT_EV_MUC_LEFT:
+	case NT_EV_MUC_INVITE:
+	case NT_EV_MUC_OCCUPANTS:
+	case NT_EV_BOOKMARKS:
+	case NT_EV_MUC_CONFIG:
+		ui_rooms_event(ui, ev);
+		break;
 	case NT_EV_HISTORY: {
 		struct window *w = ui_origin(ui, ev->origin);
 
@@ -1053,6 +1085,12 @@ static bool ui_is_command(const char *line, const char *name, const char **arg)
 	return true;
 }
 
+void ui_occ_set(struct ui *ui, bool on)
+{
+	ui->occ_on = on;
+	ui->dirty |= DIRTY_LAYOUT;
+}
+
 bool ui_pane_set(struct ui *ui, bool on)
 {
 	ui->pane_on = on;
@@ -1085,6 +1123,17 @@ void ui_submit(struct ui *ui, const char *line)
 			winlist_printf(ui, cur, WL_ERROR,
 			               "the console is not a chat: /msg NAME opens one");
 		return;
+	}
+	/* A room we left keeps its window, but nobody would read what is
+	 * typed there (the room refuses it). */
+	if (cur->kind == WIN_ROOM && line[0] != '/') {
+		struct room *r = rooms_find(&ui->rooms, cur->jid);
+
+		if (!r || !r->joined) {
+			winlist_printf(ui, cur, WL_ERROR, "you are not in %s: /join %s", cur->jid,
+			               cur->jid);
+			return;
+		}
 	}
 	rc = core_input(ui->core, line, cur->id);
 	/* Answered: the request leaves the Tab cycle and the pane. */
@@ -1134,6 +1183,7 @@ static void ui_on_winch(struct loop *loop, int fd, short revents, void *ud)
 
 	while (read(fd, buf, sizeof buf) > 0)
 		;
+	((struct ui *)ud)->keyed = true;
 	ui_resized(ud);
 }
 
@@ -1142,6 +1192,7 @@ static void ui_keys_more(struct loop *loop, void *ud)
 	struct ui *ui = ud;
 
 	ui->keys_timer = 0;
+	ui->keyed = true;
 	if (keys_read(ui))
 		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
 }
@@ -1159,18 +1210,40 @@ static void ui_on_stdin(struct loop *loop, int fd, short revents, void *ud)
 			loop_stop(loop);
 		return;
 	}
+	ui->keyed = true;
 	if (!ui->keys_timer && keys_read(ui))
 		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
 }
 
+static void ui_draw_due(struct loop *loop, void *ud)
+{
+	(void)loop;
+	((struct ui *)ud)->draw_timer = 0;
+}
+
+/* Draws before the loop sleeps: at once after a key (or a resize), but
+ * for what the network changed at most every UI_DRAW_MS, so a flood of
+ * messages or presences costs a few screens a second, not one per batch. */
 static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
+	uint64_t now = loop_time(loop);
 
 	/* No reconnection followed in this pass: the disconnection stands. */
 	ui_flush_offline(ui);
-	if (ui->dirty || ui->bell_pending)
-		draw_screen(ui);
+	if (!ui->dirty && !ui->bell_pending)
+		return;
+	if (!ui->keyed && ui->drawn_at && now < ui->drawn_at + UI_DRAW_MS) {
+		if (!ui->draw_timer)
+			ui->draw_timer =
+			    loop_timer_add(loop, ui->drawn_at + UI_DRAW_MS - now, ui_draw_due, ui);
+		return;
+	}
+	loop_timer_cancel(loop, ui->draw_timer);
+	ui->draw_timer = 0;
+	ui->keyed = false;
+	ui->drawn_at = now;
+	draw_screen(ui);
 }
 
 /* $XDG_STATE_HOME/natter/natter.log, private: the log must not draw on
@@ -1214,6 +1287,10 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 	if (settings_copy(&ui->settings, s))
 		log_error("ui: out of memory: the settings are the defaults");
 	ui->bell = s->bell;
+	ui->pane_offline = s->roster_offline;
+	ui->occ_on = s->occupants;
+	ui->show_joins = s->show_joins;
+	ui->room_bell = s->room_bell;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
 	    theme_load(&ui->theme, NULL, &err) == 0)
 		free(err);
@@ -1276,6 +1353,8 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	ui->loop = loop;
 	ui->bell = true;
 	ui->pane_on = true;
+	ui->occ_on = true;
+	ui->show_joins = true;
 	ui->winch_pipe[0] = ui->winch_pipe[1] = -1;
 	input_init(&ui->input);
 	/* Wide characters and wcwidth() need the user's character set. */
@@ -1340,6 +1419,10 @@ void ui_attach(struct ui *ui, struct core *core)
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
 	ui->dirty |= DIRTY_STATUS;
+	/* The first screen goes up now, before the core opens the history and
+	 * starts the network thread: nothing on it needs them. */
+	draw_screen(ui);
+	ui->drawn_at = loop_time(ui->loop);
 }
 
 void ui_free(struct ui *ui)
@@ -1370,16 +1453,19 @@ void ui_free(struct ui *ui)
 	}
 	loop_timer_cancel(ui->loop, ui->countdown);
 	loop_timer_cancel(ui->loop, ui->keys_timer);
+	loop_timer_cancel(ui->loop, ui->draw_timer);
 	typing_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
 	pubsubwin_free(ui);
+	HASH_CLEAR(hh, ui->by_jid);
 	for (i = 0; i < ui->nwins; i++)
 		window_free(ui->wins[i]);
 	free(ui->wins);
 	for (i = 0; i < ui->nknown; i++)
 		free(ui->known[i]);
 	contacts_free(&ui->contacts);
+	rooms_free(&ui->rooms);
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);
