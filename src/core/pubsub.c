@@ -1243,6 +1243,43 @@ out:
 	free(stamp);
 }
 
+/* Whether natter holds a subscription of ours to node at service. */
+static bool psub_known(struct pubsub_state *s, const char *service, const char *node)
+{
+	char *skey = node ? jid_key(service) : NULL;
+	struct psub *p;
+	bool known = false;
+
+	if (skey) {
+		DL_FOREACH(s->subs, p)
+		{
+			if (!strcmp(p->skey, skey) && !strcmp(p->node, node)) {
+				known = true;
+				break;
+			}
+		}
+	}
+	free(skey);
+	return known;
+}
+
+/* A PEP notification (from an account, XEP-0163) comes because a module
+ * announced +notify for its node (bookmarks.c) or because /pubsub
+ * subscribed to it; only the second kind is PubSub's to report: the
+ * first would put, say, the bookmarks with their passwords in the PubSub
+ * window on every change. */
+static bool pep_not_ours(struct core *core, const char *service, xmpp_stanza_t *event)
+{
+	xmpp_stanza_t *c;
+
+	if (!strchr(service, '@'))
+		return false;
+	for (c = xmpp_stanza_get_children(event); c && !xmpp_stanza_is_tag(c);
+	     c = xmpp_stanza_get_next(c))
+		;
+	return !c || !psub_known(pst(core), service, xmpp_stanza_get_attribute(c, "node"));
+}
+
 static int on_event(struct core *core, xmpp_stanza_t *msg)
 {
 	const char *type = xmpp_stanza_get_type(msg), *from = xmpp_stanza_get_from(msg);
@@ -1256,8 +1293,10 @@ static int on_event(struct core *core, xmpp_stanza_t *msg)
 		return CORE_PASS;
 	/* Without a from, it is our own server's (RFC 6120 §8.1.2.1). */
 	service = from ? strdup(from) : core_server(core);
-	if (!service)
+	if (!service || pep_not_ours(core, service, event)) {
+		free(service);
 		return CORE_PASS;
+	}
 	ours = addressed_to_us(core, to);
 	if (!to)
 		to = own = strdup(core_jid(core));

@@ -586,11 +586,48 @@ static void test_pep_passes_on_and_errors_are_ignored(void **state)
 	             "'><items node='x'/></event><error type='cancel'>"
 	             "<item-not-found xmlns='" STANZAS "'/></error></message>");
 	assert_int_equal(harness_find(h, "pubsub_event", 0), -1);
+	/* A contact's PEP node nobody subscribed to with /pubsub: not
+	 * PubSub's to report, and the message goes on. */
 	fake_receive(h->xs, "<message from='bob@example.org' to='" FULL "'><event xmlns='" NS_EVENT
 	                    "'><items node='urn:xmpp:tune'><item id='t'/></items></event>"
 	                    "<body>pep with a body</body></message>");
-	assert_true(harness_find(h, "pubsub_event", 0) >= 0);
+	assert_int_equal(harness_find(h, "pubsub_event", 0), -1);
 	assert_true(harness_find(h, "message", 0) >= 0);
+}
+
+/* Our own bookmarks (XEP-0402, +notify) are bookmarks.c's: their
+ * notifications are no pubsub_event (the PubSub window would show every
+ * bookmark, passwords and all); a PEP node subscribed to with /pubsub is
+ * reported like any service's. */
+static void test_pep_reported_only_when_subscribed(void **state)
+{
+	struct harness *h = *state;
+	json_t *ev;
+
+	fake_receive(h->xs, "<message from='" ME "' to='" FULL "'><event xmlns='" NS_EVENT
+	                    "'><items node='urn:xmpp:bookmarks:1'><item id='r@muc.example.org'>"
+	                    "<conference xmlns='urn:xmpp:bookmarks:1'><password>pw</password>"
+	                    "</conference></item></items></event></message>");
+	assert_int_equal(harness_find(h, "pubsub_event", 0), -1);
+
+	assert_int_equal(harness_input(h, "/pubsub subscribe bob@example.org urn:example:mood", 1),
+	                 0);
+	answer(h, "<subscriptions",
+	       "<iq type='result' id='%s' from='bob@example.org'><pubsub xmlns='" NS
+	       "'><subscriptions/></pubsub></iq>");
+	answer(h, "<subscribe ",
+	       "<iq type='result' id='%s' from='bob@example.org'><pubsub xmlns='" NS
+	       "'><subscription node='urn:example:mood' jid='" FULL "' "
+	       "subscription='subscribed'/></pubsub></iq>");
+	ev = harness_expect(h, "pubsub_subscription", 0);
+	json_decref(ev);
+	fake_receive(h->xs, "<message from='bob@example.org' to='" FULL "'><event xmlns='" NS_EVENT
+	                    "'><items node='urn:example:mood'><item id='m1'><mood "
+	                    "xmlns='urn:example:mood'>calm</mood></item></items></event></message>");
+	ev = harness_expect(h, "pubsub_event", 0);
+	assert_string_equal(str(ev, "service"), "bob@example.org");
+	assert_string_equal(str(ev, "node"), "urn:example:mood");
+	json_decref(ev);
 }
 
 static void test_purge_and_delete(void **state)
@@ -858,6 +895,7 @@ int main(void)
 	    T(test_notification_for_another_resource_not_processed),
 	    T(test_collection_notification),
 	    T(test_pep_passes_on_and_errors_are_ignored),
+	    T(test_pep_reported_only_when_subscribed),
 	    T(test_purge_and_delete),
 	    T(test_unsubscribe_names_the_known_subid),
 	    T(test_errors_name_their_conditions),
