@@ -455,6 +455,10 @@ static int send_options(struct job *j)
 	return job_send(j, iq, options_answer);
 }
 
+/* The end of a lease of seconds from now, as pubsub#expire takes it
+ * (malloc'd, NULL on ENOMEM). */
+static char *lease_from_now(int seconds);
+
 /* ---- subscribing ---- */
 
 static void subscribe_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
@@ -762,9 +766,15 @@ static void subscribe_listed(struct core *core, xmpp_stanza_t *reply, void *ud)
 		job_free(j);
 		return;
 	}
-	/* Nothing to renew when no option was asked for (a new expiry, a
-	 * depth) and the service requires none: the subscription is reused
-	 * as it is. */
+	/* A lease that ends is renewed (as /pubsub renew does, for a day) even
+	 * when no option was asked for: subscribing means staying subscribed.
+	 * One without an end, where the service requires no options, is
+	 * reused as it is. */
+	if (!j->want_options && xmpp_stanza_get_attribute(own, "expiry")) {
+		free(j->expire);
+		j->expire = lease_from_now(DEFAULT_LEASE_S);
+		j->want_options = j->expire != NULL;
+	}
 	if (!j->want_options && strcmp(state, "unconfigured")) {
 		emit_subscription(core, j->cause.origin, j->service, j->node, j->jid, j->subid,
 		                  state, NULL, true);
@@ -855,6 +865,14 @@ static char *parse_expire(const char *s, time_t now)
 		return NULL;
 	out = strdup(buf);
 	return out;
+}
+
+static char *lease_from_now(int seconds)
+{
+	char plus[32];
+
+	snprintf(plus, sizeof plus, "+%ds", seconds);
+	return parse_expire(plus, time(NULL));
 }
 
 /* The node a command names, as XML can carry it; NULL after an error. */
@@ -983,12 +1001,8 @@ static int cmd_renew(struct cmd_call *call)
 	p = psub_find(pst(j->core), j->service, j->node, j->jid, j->subid);
 	if (p && !j->depth && p->depth)
 		job_set(&j->depth, p->depth);
-	if (!j->expire) {
-		char plus[32];
-
-		snprintf(plus, sizeof plus, "+%ds", DEFAULT_LEASE_S);
-		j->expire = parse_expire(plus, time(NULL));
-	}
+	if (!j->expire)
+		j->expire = lease_from_now(DEFAULT_LEASE_S);
 	if (p)
 		job_set(&j->state, p->state);
 	j->renew = j->reused = true;

@@ -395,6 +395,36 @@ static void test_existing_subscription_reused_as_it_is(void **state)
 	json_decref(ev);
 }
 
+/* A subscription of this JID whose lease ends (the list gives its expiry)
+ * is renewed even when nothing was asked for: a day from now, like /pubsub
+ * renew, on the same subid. */
+static void test_existing_lease_renewed_when_subscribing_again(void **state)
+{
+	struct harness *h = *state;
+	json_t *ev;
+	const char *s;
+
+	assert_int_equal(harness_input(h, "/pubsub subscribe " SVC " calls", 6), 0);
+	answer(h, "<subscriptions",
+	       "<iq type='result' id='%s' from='" SVC "'><pubsub xmlns='" NS "'><subscriptions>"
+	       "<subscription subscription='subscribed' subid='MINE3' jid='" FULL "' "
+	       "expiry='2020-01-01T00:00:00Z'/></subscriptions></pubsub></iq>");
+	assert_null(fake_find_sent(h->xs, 0, "<subscribe ", NULL));
+	s = fake_sent(h->xs, sent_with(h, "<options "));
+	assert_string_equal(attr(s, "options", "subid"), "MINE3");
+	assert_string_equal(attr(s, "options", "jid"), FULL);
+	assert_string_equal(field(s, "pubsub#subscription_type"), "items");
+	assert_non_null(field(s, "pubsub#expire"));
+	assert_null(strstr(field(s, "pubsub#expire"), "2020-01-01"));
+	answer(h, "<options ", "<iq type='result' id='%s' from='" SVC "'/>");
+	ev = harness_expect(h, "pubsub_subscription", 0);
+	assert_string_equal(str(ev, "subid"), "MINE3");
+	assert_string_equal(str(ev, "subscription"), "subscribed");
+	assert_non_null(str(ev, "expire"));
+	assert_true(json_is_true(json_object_get(ev, "reused")));
+	json_decref(ev);
+}
+
 /* Without expire=, /pubsub renew asks for a day from now. */
 static void test_renew_default_lease(void **state)
 {
@@ -888,6 +918,7 @@ int main(void)
 	    T(test_subscribe_options_required),
 	    T(test_existing_subscription_is_renewed_not_added),
 	    T(test_existing_subscription_reused_as_it_is),
+	    T(test_existing_lease_renewed_when_subscribing_again),
 	    T(test_renew_default_lease),
 	    T(test_authorize_pending_then_subscribed),
 	    T(test_authorize_pending_then_refused),
