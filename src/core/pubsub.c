@@ -53,7 +53,7 @@
 /* A subscription of ours that natter knows of. */
 struct psub {
 	char *service, *node;
-	char *skey, *jkey;    /* jid_key() of service and jid: what lookups compare */
+	char *skey, *jkey;    /* jid_full_key() of service and jid: what lookups compare */
 	char *jid;            /* the subscriber as the service named it: our full or bare JID */
 	char *subid;          /* or NULL */
 	char *state;          /* pending, subscribed, unconfigured */
@@ -90,32 +90,10 @@ static struct pubsub_state *pst(struct core *core)
 
 /* ---- JIDs and small helpers ---- */
 
-/* The comparison key of a JID: its bare key (jid_bare_key) and, for a
- * full JID, "/resource" (resources are case-sensitive).  Malloc'd; NULL
- * when s is no JID (or on ENOMEM). */
-static char *jid_key(const char *s)
-{
-	struct jid j;
-	char *bare, *key = NULL;
-
-	if (!s || jid_parse(s, &j, NULL))
-		return NULL;
-	bare = jid_bare_key(s, NULL);
-	if (bare && j.resource) {
-		if (asprintf(&key, "%s/%s", bare, j.resource) < 0)
-			key = NULL;
-		free(bare);
-	} else {
-		key = bare;
-	}
-	jid_clear(&j);
-	return key;
-}
-
 /* Whether a and b are the same address. */
 static bool jid_same(const char *a, const char *b)
 {
-	char *ka = jid_key(a), *kb = ka ? jid_key(b) : NULL;
+	char *ka = jid_full_key(a, NULL), *kb = ka ? jid_full_key(b, NULL) : NULL;
 	bool same = ka && kb && !strcmp(ka, kb);
 
 	free(ka);
@@ -191,7 +169,7 @@ static void psub_remove(struct pubsub_state *s, struct psub *p)
 static struct psub *psub_find(struct pubsub_state *s, const char *service, const char *node,
                               const char *jid, const char *subid)
 {
-	char *skey = jid_key(service), *jkey = skey ? jid_key(jid) : NULL;
+	char *skey = jid_full_key(service, NULL), *jkey = skey ? jid_full_key(jid, NULL) : NULL;
 	struct psub *p, *found = NULL;
 
 	if (jkey) {
@@ -235,8 +213,8 @@ static struct psub *psub_put(struct core *core, const char *service, const char 
 		p->service = dup_or_null(service, &oom);
 		p->node = dup_or_null(node, &oom);
 		p->jid = dup_or_null(jid, &oom);
-		p->skey = jid_key(service);
-		p->jkey = jid_key(jid);
+		p->skey = jid_full_key(service, NULL);
+		p->jkey = jid_full_key(jid, NULL);
 		if (oom || !p->skey || !p->jkey) {
 			psub_free(p);
 			return NULL;
@@ -584,7 +562,7 @@ static void listing_apply(struct core *core, const char *service, const char *no
 {
 	struct pubsub_state *s = pst(core);
 	struct psub *p, *tmp, **seen = calloc(MAX_LISTED, sizeof(*seen));
-	char *skey = jid_key(service);
+	char *skey = jid_full_key(service, NULL);
 	size_t nseen = 0, looked = 0;
 
 	if (!seen || !skey) {
@@ -1045,7 +1023,7 @@ static int cmd_unsubscribe(struct cmd_call *call)
 	} else {
 		/* XEP-0060 §6.2.1: a subscriber with one subscription need not
 		 * name it, one with several must; name it whenever it is known. */
-		char *skey = jid_key(j->service), *jkey = jid_key(j->jid);
+		char *skey = jid_full_key(j->service, NULL), *jkey = jid_full_key(j->jid, NULL);
 
 		DL_FOREACH(pst(j->core)->subs, p)
 		{
@@ -1260,7 +1238,7 @@ out:
 /* Whether natter holds a subscription of ours to node at service. */
 static bool psub_known(struct pubsub_state *s, const char *service, const char *node)
 {
-	char *skey = node ? jid_key(service) : NULL;
+	char *skey = node ? jid_full_key(service, NULL) : NULL;
 	struct psub *p;
 	bool known = false;
 
