@@ -50,6 +50,7 @@ enum nt_event_kind {
 	NT_EV_MUC_OCCUPANTS, /* answer to /who */
 	NT_EV_BOOKMARKS,     /* the bookmarked rooms (/bookmarks, or after a change) */
 	NT_EV_MUC_CONFIG,    /* a room's configuration form (/roomconfig ROOM) */
+	NT_EV_OMEMO_FINGERPRINTS, /* answer to /omemo fingerprint */
 	NT_EV_PUBSUB_SUBSCRIPTIONS, /* XEP-0060: the subscriptions a service lists */
 	NT_EV_PUBSUB_SUBSCRIPTION,  /* one subscription's state, now */
 	NT_EV_PUBSUB_EVENT,         /* a notification from a pubsub service */
@@ -95,6 +96,7 @@ struct nt_history_message {
 	 * bounce came); NULL for incoming ones and when nothing is known. */
 	const char *delivery;
 	bool delayed, carbon;
+	const char *encrypted; /* "omemo", or NULL */
 };
 
 struct nt_roster_item {
@@ -117,6 +119,13 @@ struct nt_disco_identity {
 
 struct nt_disco_item {
 	const char *jid, *node, *name; /* node, name may be NULL */
+};
+
+struct nt_omemo_device {
+	uint32_t id;
+	const char *fingerprint; /* eight groups of eight lowercase hex digits */
+	const char *trust;       /* verified, trusted, untrusted, undecided */
+	bool own;                /* this natter's own device */
 };
 
 struct nt_contact_resource {
@@ -209,6 +218,12 @@ struct nt_event {
 			 * to or from an occupant (any other type): the bare room
 			 * JID and the occupant's nick; NULL otherwise. */
 			const char *room, *nick;
+			/* "omemo" when it came or went end-to-end encrypted (body:
+			 * the decrypted text), else NULL */
+			const char *encrypted;
+			/* encrypted, and not for us or not decryptable: body is
+			 * NULL (the fallback text is never shown as the message) */
+			bool undecryptable;
 		} message;
 		struct {
 			const char *from, *type; /* "available" | "unavailable" */
@@ -336,6 +351,11 @@ struct nt_event {
 			const struct nt_form_field *fields;
 			size_t count;
 		} muc_config;
+		struct {
+			const char *jid; /* bare: ours for our own devices */
+			const struct nt_omemo_device *devices;
+			size_t count;
+		} omemo_fingerprints;
 		struct {
 			const char *service;
 			const char *node; /* the node asked about, or NULL: all */

@@ -471,6 +471,7 @@ static void collect(const struct store_msg *m, void *ud)
 		.delivery = delivery_name(m),
 		.delayed = m->delayed,
 		.carbon = m->carbon,
+		.encrypted = keep(p, m->encryption),
 	};
 	p->n++;
 }

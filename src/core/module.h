@@ -15,6 +15,7 @@
 #include "cmd/cmd.h"
 
 struct core;
+struct chat_e2e;
 
 /* What a fresh session is like, for the modules that start it. */
 struct core_login {
@@ -65,6 +66,8 @@ struct core_module {
 	/* The XEP-0030 features it implements, NULL-terminated: disco#info
 	 * and the caps hash announce exactly these. */
 	const char *const *features;
+	/* An end-to-end encryption it offers to chats (core/chat.h), or NULL. */
+	const struct chat_e2e *e2e;
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

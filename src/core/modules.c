@@ -13,6 +13,7 @@
 #include "core/ibr.h"
 #include "core/info.h"
 #include "core/mam.h"
+#include "core/omemo.h"
 #include "core/options.h"
 #include "core/message.h"
 #include "core/module.h"
@@ -39,6 +40,9 @@ const struct core_module *const core_modules[] = {
 	&mam_module,
 	&chat_module,
 	&message_module,
+	/* After the archive catch-up is asked for: our device list and
+	 * bundle are checked and published before contacts see us online. */
+	&omemo_module,
 	&replies_module,
 	&vcard_module,
 	&pubsub_module,

@@ -110,6 +110,7 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 	char *safe = text_xml_safe(text), *id = core_make_id(), *from = NULL, *cfrom, *cnick;
 	xmpp_stanza_t *m = NULL, *sid;
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
+	const struct chat_e2e *e2e = NULL;
 	struct store_msg rec;
 	int rc = -1;
 
@@ -133,11 +134,30 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 			   "nothing to send once control characters are removed");
 		goto out;
 	}
-	rc = core_send(core, m);
-	m = NULL;
-	if (rc) {
-		core_error(core, cause, "internal-server-error", "out of memory: not sent");
-		goto out;
+	/* An encrypted room (chat_e2e): to the devices of every member. */
+	e2e = chat_e2e_for(core, r->key);
+	if (e2e && e2e->send_group) {
+		const char **members = muc_real_jids(core, r->jid);
+		size_t n = 0;
+
+		while (members && members[n])
+			n++;
+		if (!members) {
+			core_error(core, cause, "internal-server-error", "out of memory: not sent");
+			goto out;
+		}
+		rc = e2e->send_group(core, m, r->key, members, n, safe, cause) > 0 ? 0 : -1;
+		m = NULL;
+		if (rc)
+			goto out;
+	} else {
+		e2e = NULL;
+		rc = core_send(core, m);
+		m = NULL;
+		if (rc) {
+			core_error(core, cause, "internal-server-error", "out of memory: not sent");
+			goto out;
+		}
 	}
 	sent_add(core, r->key, id);
 	rec = (struct store_msg){.peer = r->key,
@@ -149,7 +169,8 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 				 .body = safe,
 				 .stanza_id = id,
 				 .origin_id = id,
-				 .delivery = STORE_SENT};
+				 .delivery = STORE_SENT,
+				 .encryption = e2e ? e2e->name : NULL};
 	history_record(core, &rec);
 	cfrom = core_clean(from);
 	cnick = core_clean(r->nick);
@@ -162,6 +183,7 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 	ev.u.message.outgoing = true;
 	ev.u.message.room = r->cjid;
 	ev.u.message.nick = cnick;
+	ev.u.message.encrypted = e2e ? e2e->name : NULL;
 	core_emit(core, &ev);
 	free(cfrom);
 	free(cnick);
@@ -231,7 +253,7 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	const char *oid = oide && r->info.occupant_id
 				  ? bounded(xmpp_stanza_get_attribute(oide, "id"))
 				  : NULL;
-	char *raw = st_child_text(st, "body"), *xhtml = NULL, *xtext = NULL, *body = NULL;
+	char *raw = NULL, *xhtml = NULL, *xtext = NULL, *body = NULL;
 	char *from = NULL, *cfrom = NULL, *cnick = core_clean(nick), *cid = core_clean(id);
 	/* The room's time for its history, unless it lies about the future. */
 	int64_t now = now_ms(core), ts = rawstamp ? stamp_parse(rawstamp) : -1;
@@ -241,9 +263,25 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	bool echo = ours && ((origin && sent_take(core, r->key, origin)) ||
 			     (id && sent_take(core, r->key, id)));
 	char stamp[STAMP_LEN];
+	struct muc_occupant_info who = {0};
+	struct chat_via cv = {0};
 	struct store_msg rec;
+	const char *encryption;
+	bool undecryptable = false;
 	int rc;
 
+	if (nick && asprintf(&from, "%s/%s", r->jid, nick) < 0)
+		from = NULL;
+	/* An encrypted message's body is a fallback: the sender's keys are
+	 * those of its real JID, which the room shows while it is here. */
+	if (from && muc_occupant(core, from, &who))
+		cv.real_jid = who.jid;
+	encryption = chat_decrypt(core, st, &cv, &raw, &undecryptable);
+	if (encryption) {
+		html = NULL;
+	} else {
+		raw = st_child_text(st, "body");
+	}
 	if (html && xhtml_sanitize(html, &xhtml, &xtext) < 0)
 		xhtml = xtext = NULL;
 	if ((!raw || !*raw) && xtext) {
@@ -251,13 +289,12 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 		raw = xtext;
 		xtext = NULL;
 	}
-	if (!raw || !*raw)
+	/* A key transport message (decrypted, nothing to show) is no line. */
+	if ((!raw || !*raw) && !undecryptable)
 		goto out;
-	body = core_clean_text(raw);
-	if (nick && asprintf(&from, "%s/%s", r->jid, nick) < 0)
-		from = NULL;
+	body = undecryptable ? NULL : core_clean_text(raw);
 	cfrom = core_clean(from ? from : r->jid);
-	if (!body || !cfrom) {
+	if ((!body && !undecryptable) || !cfrom) {
 		log_error("out of memory: a message in %s was not shown", r->jid);
 		goto out;
 	}
@@ -278,7 +315,8 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 				 .delivery = ours ? STORE_SENT : STORE_NONE,
 				 .delayed = delayed,
 				 .room_sid = bounded(rsid),
-				 .occupant_id = oid};
+				 .occupant_id = oid,
+				 .encryption = encryption};
 	rc = history_record(core, &rec);
 	/* Already stored: our own message come back, a replay, the archive's
 	 * copy.  Without a store, our own copy is still known by its id. */
@@ -296,6 +334,8 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	ev.u.message.outgoing = ours;
 	ev.u.message.room = r->cjid;
 	ev.u.message.nick = cnick;
+	ev.u.message.encrypted = encryption;
+	ev.u.message.undecryptable = undecryptable;
 	core_emit(core, &ev);
 out:
 	free(raw);

@@ -131,15 +131,20 @@ static const char v3[] =
     "CREATE INDEX messages_rkey ON messages (rkey) WHERE rkey IS NOT NULL;"
     "CREATE INDEX messages_ckey ON messages (ckey) WHERE ckey IS NOT NULL;";
 
+/* Version 4: how a message was end-to-end encrypted ("omemo"), NULL when
+ * it was not.  The body stays plaintext (search needs it; the file is
+ * 0600); an encrypted message that could not be decrypted has no body. */
+static const char v4[] = "ALTER TABLE messages ADD COLUMN encryption TEXT;";
+
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1, v2, v3};
+static const char *const migrations[] = {v1, v2, v3, v4};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");
 
 #define MSG_COLS                                                                                   \
 	"id, peer, direction, type, ts, from_jid, to_jid, body, xhtml, stanza_id, origin_id, "     \
-	"archive_id, delivery, carbon, delayed"
+	"archive_id, delivery, carbon, delayed, encryption"
 
 const char *const schema_sql[SQL_COUNT] = {
     /* IMMEDIATE: take the write lock now rather than fail to upgrade a
@@ -152,9 +157,9 @@ const char *const schema_sql[SQL_COUNT] = {
      * choose) */
     [SQL_INSERT] = "INSERT INTO messages (id, peer, direction, type, ts, from_jid, to_jid,"
                    " sender, body, xhtml, stanza_id, origin_id, archive_id, delivery, carbon,"
-                   " delayed, dkey, akey, room_sid, occupant_id, rkey, ckey, stamp) VALUES (?1, ?2,"
-                   " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-                   " ?19, ?20, ?21, ?22, ?23) ON CONFLICT DO NOTHING",
+                   " delayed, dkey, akey, room_sid, occupant_id, rkey, ckey, stamp, encryption)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+                   " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT DO NOTHING",
     /* the key finds the candidates, the texts decide */
     [SQL_FIND_ARCHIVE] = "SELECT id FROM messages WHERE akey = ?1 AND archive_id = ?2",
     [SQL_FIND_ORIGIN] = "SELECT id, archive_id IS NULL, room_sid IS NULL FROM messages"

@@ -40,6 +40,7 @@ struct store_msg {
 	enum store_delivery delivery;
 	bool carbon; /* came as a XEP-0280 carbon copy */
 	bool delayed; /* delivered late (offline storage or archive) */
+	const char *encryption; /* "omemo" when it came or went end-to-end encrypted */
 	/* groupchat only */
 	const char *room_sid;    /* XEP-0359 stanza-id given by the room, or NULL */
 	const char *occupant_id; /* XEP-0421 id of the sender in the room, or NULL */

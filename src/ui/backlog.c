@@ -27,6 +27,7 @@ struct backlog_row {
 	char *nick;
 	wchar_t *text;
 	unsigned char *attrs;
+	const char *tag; /* static: "[OMEMO] " for a message that travelled encrypted */
 };
 
 /* One page as core_history_page() hands it over, oldest first.  The rows
@@ -69,7 +70,13 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	r.delivered = m->delivery && !strcmp(m->delivery, "delivered");
 	if (own && m->stanza_id && !(r.stanza_id = strdup(m->stanza_id)))
 		p->nomem = true;
-	if (!m->xhtml || markup_render(m->xhtml, &r.text, &r.attrs) || !r.text || !*r.text) {
+	r.tag = m->encrypted ? "[OMEMO] " : NULL;
+	if (m->encrypted && !*m->body) {
+		/* Stored undecryptable: said as it was when it came. */
+		r.kind = WL_ERROR;
+		r.text = wstr_from_utf8("[this OMEMO message could not be decrypted on this device]",
+		                        1, NULL);
+	} else if (!m->xhtml || markup_render(m->xhtml, &r.text, &r.attrs) || !r.text || !*r.text) {
 		free(r.text);
 		free(r.attrs);
 		r.attrs = NULL;
@@ -120,6 +127,7 @@ static void backlog_mark(struct window_line *l, struct backlog_row *r)
 		return;
 	l->store_id = r->id;
 	l->delivered = r->delivered;
+	l->tag = r->tag;
 	l->id = r->stanza_id; /* taken */
 	r->stanza_id = NULL;
 }

@@ -24,6 +24,7 @@
 #include "ui/histview.h"
 #include "ui/keys.h"
 #include "ui/markup.h"
+#include "ui/omemo.h"
 #include "ui/notify.h"
 #include "ui/prompt.h"
 #include "ui/pubsubwin.h"
@@ -457,7 +458,7 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	bool fresh = false, waiting = false;
 
 	/* Chat states and receipts have events of their own. */
-	if (!m->body && !m->xhtml)
+	if (!m->body && !m->xhtml && !m->undecryptable)
 		return;
 	/* A room's, or a private one with an occupant: windows of their own. */
 	if (m->room) {
@@ -504,11 +505,16 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* A headline's or normal message's subject says what it is about. */
 	if (m->subject && *m->subject)
 		winlist_printf(ui, w, WL_INFO, "%s: subject: %s", nick ? nick : "?", m->subject);
-	if ((m->body && *m->body) || m->xhtml)
+	if (m->undecryptable)
+		l = winlist_print(ui, w, WL_ERROR, when, m->delayed, nick ? nick : "?",
+		                  "[this OMEMO message could not be decrypted on this device]");
+	else if ((m->body && *m->body) || m->xhtml)
 		l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body,
 		                     m->xhtml);
 	else
 		l = NULL;
+	if (l)
+		l->tag = ui_omemo_tag(ui, ev, bare);
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
 	/* Something new from someone else: the user's own ways to hear of it. */
@@ -1051,6 +1057,9 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_MUC_CONFIG:
 		ui_rooms_event(ui, ev);
 		break;
+	case NT_EV_OMEMO_FINGERPRINTS:
+		ui_omemo_fingerprints(ui, ev);
+		break;
 	case NT_EV_HISTORY: {
 		struct window *w = ui_origin(ui, ev->origin);
 
@@ -1147,6 +1156,8 @@ void ui_submit(struct ui *ui, const char *line)
 		free(jid);
 		ui->dirty |= DIRTY_ROSTER;
 	}
+	/* /omemo on|off may have changed what the status bar says. */
+	ui->dirty |= DIRTY_STATUS;
 	/* /msg and friends move the core's current chat: the screen follows. */
 	cc = core_current_chat(ui->core);
 	cur = winlist_current(ui);

@@ -44,6 +44,7 @@ struct window_line {
 	char *id;             /* own messages: the stanza id receipts refer to */
 	long long store_id;   /* row in the history store; 0 for lines shown live */
 	bool highlight;       /* a room message that mentions our nick */
+	const char *tag;      /* static mark before the nick ("[OMEMO] "), or NULL */
 };
 
 /* Ordered: a stronger mark replaces a weaker one, never the reverse. */

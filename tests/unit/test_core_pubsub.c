@@ -625,10 +625,10 @@ static void test_pep_passes_on_and_errors_are_ignored(void **state)
 	assert_true(harness_find(h, "message", 0) >= 0);
 }
 
-/* Our own bookmarks (XEP-0402, +notify) are bookmarks.c's: their
- * notifications are no pubsub_event (the PubSub window would show every
- * bookmark, passwords and all); a PEP node subscribed to with /pubsub is
- * reported like any service's. */
+/* Our own bookmarks (XEP-0402, +notify) are bookmarks.c's, OMEMO's device
+ * lists omemo.c's: their notifications are no pubsub_event (the PubSub
+ * window would show every bookmark, passwords and all); a PEP node
+ * subscribed to with /pubsub is reported like any service's. */
 static void test_pep_reported_only_when_subscribed(void **state)
 {
 	struct harness *h = *state;
@@ -638,6 +638,12 @@ static void test_pep_reported_only_when_subscribed(void **state)
 	                    "'><items node='urn:xmpp:bookmarks:1'><item id='r@muc.example.org'>"
 	                    "<conference xmlns='urn:xmpp:bookmarks:1'><password>pw</password>"
 	                    "</conference></item></items></event></message>");
+	assert_int_equal(harness_find(h, "pubsub_event", 0), -1);
+	/* Nor a contact's OMEMO device list (omemo.c follows it). */
+	fake_receive(h->xs, "<message from='bob@example.org' to='" FULL "'><event xmlns='" NS_EVENT
+	                    "'><items node='eu.siacs.conversations.axolotl.devicelist'><item "
+	                    "id='current'><list xmlns='eu.siacs.conversations.axolotl'><device "
+	                    "id='42'/></list></item></items></event></message>");
 	assert_int_equal(harness_find(h, "pubsub_event", 0), -1);
 
 	assert_int_equal(harness_input(h, "/pubsub subscribe bob@example.org urn:example:mood", 1),
