@@ -8,6 +8,7 @@
 #include "core/chat.h"
 #include "core/connection.h"
 #include "core/disco.h"
+#include "core/fcm.h"
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
@@ -47,6 +48,8 @@ const struct core_module *const core_modules[] = {
 	&vcard_module,
 	&pubsub_module,
 	&ibr_module,
+	/* A cloud-messaging connection (fcm = true) starts with this alone. */
+	&fcm_module,
 	&options_module,
 	&help_module,
 	/* The initial presence goes out once the rest is asked for. */
