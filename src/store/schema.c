@@ -91,15 +91,43 @@ static const char v1[] =
     " END;"
     "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
 
+/* Version 2: corrections (XEP-0308), retractions (XEP-0424) and
+ * out-of-band links (XEP-0066).
+ *
+ * A corrected message keeps its row: body (and xhtml) become the newest
+ * text, which history and search show, and original_body keeps the text
+ * it first had, for the record (never shown).  The update trigger of v1
+ * moves the full-text index with it.  A retracted message keeps its row
+ * too, marked retracted, with every text of it gone (so search cannot
+ * find it, and nothing of it is kept against its sender's wish).
+ *
+ * The correction or retraction itself is stored as a row of its own
+ * whose replaces names the row it acted on: its ids then take part in
+ * the dedup rules (the archive's copy of a correction seen live is known
+ * as such and not applied twice, and MAM catch-up knows where it stands),
+ * and a correction that names an earlier correction's id finds the
+ * message behind it.  Such rows have no body (the full-text index never
+ * sees them) and are never shown: paging leaves them out. */
+static const char v2[] =
+    "ALTER TABLE messages ADD COLUMN original_body TEXT;"
+    "ALTER TABLE messages ADD COLUMN replaces INTEGER;"
+    "ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN oob_url TEXT;";
+
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1};
+static const char *const migrations[] = {v1, v2};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");
 
 #define MSG_COLS                                                                                   \
 	"id, peer, direction, type, ts, from_jid, to_jid, body, xhtml, stanza_id, origin_id, "     \
-	"archive_id, delivery, carbon, delayed"
+	"archive_id, delivery, carbon, delayed, original_body IS NOT NULL, retracted, oob_url"
+
+/* The rows a correction or retraction may name: the newest of the
+ * conversation.  XEP-0308 corrects the last message; this leaves room for
+ * a few more while bounding what a stranger's made-up ids cost. */
+#define FIND_WINDOW "500"
 
 const char *const schema_sql[SQL_COUNT] = {
     /* IMMEDIATE: take the write lock now rather than fail to upgrade a
@@ -112,8 +140,9 @@ const char *const schema_sql[SQL_COUNT] = {
      * choose) */
     [SQL_INSERT] = "INSERT INTO messages (id, peer, direction, type, ts, from_jid, to_jid,"
                    " sender, body, xhtml, stanza_id, origin_id, archive_id, delivery, carbon,"
-                   " delayed, dkey, akey) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-                   " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT DO NOTHING",
+                   " delayed, dkey, akey, replaces, oob_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                   " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+                   " ON CONFLICT DO NOTHING",
     /* the key finds the candidates, the texts decide */
     [SQL_FIND_ARCHIVE] = "SELECT id FROM messages WHERE akey = ?1 AND archive_id = ?2",
     [SQL_FIND_ORIGIN] = "SELECT id, archive_id IS NULL FROM messages WHERE dkey = ?1"
@@ -125,11 +154,29 @@ const char *const schema_sql[SQL_COUNT] = {
     [SQL_ATTACH] = "UPDATE messages SET archive_id = ?1, akey = ?2"
                    " WHERE id = ?3 AND archive_id IS NULL",
     /* ?4, ?5: the keys of ?2 as our origin id and as the stanza id of our
-     * message without one; stanza_id = ?2 keeps a collision out */
+     * message without one; stanza_id = ?2 keeps a collision out; a state
+     * never goes back (a late receipt after "displayed") */
     [SQL_DELIVERY] = "UPDATE messages SET delivery = ?3 WHERE dkey IN (?4, ?5)"
-                     " AND peer = ?1 AND direction = 1 AND stanza_id = ?2",
+                     " AND peer = ?1 AND direction = 1 AND stanza_id = ?2 AND delivery < ?3",
     [SQL_PAGE] = "SELECT " MSG_COLS " FROM messages WHERE peer = ?1 AND id < ?2"
-                 " ORDER BY id DESC LIMIT ?3",
+                 " AND replaces IS NULL ORDER BY id DESC LIMIT ?3",
+    /* the newest row of the window with that id as its stanza or origin
+     * id, and what a correction or retraction checks of it */
+    [SQL_FIND] = "SELECT id, replaces, from_jid, retracted FROM (SELECT id, direction,"
+                 " stanza_id, origin_id, replaces, from_jid, retracted FROM messages"
+                 " WHERE peer = ?1 ORDER BY id DESC LIMIT " FIND_WINDOW ")"
+                 " WHERE direction = ?2 AND (stanza_id = ?3 OR origin_id = ?3)"
+                 " ORDER BY id DESC LIMIT 1",
+    /* our newest message there that may still be corrected */
+    [SQL_LAST_OWN] = "SELECT id, coalesce(stanza_id, origin_id), to_jid, body FROM (SELECT"
+                     " id, direction, stanza_id, origin_id, to_jid, body, replaces, retracted"
+                     " FROM messages WHERE peer = ?1 ORDER BY id DESC LIMIT " FIND_WINDOW ")"
+                     " WHERE direction = 1 AND replaces IS NULL AND retracted = 0"
+                     " AND body IS NOT NULL ORDER BY id DESC LIMIT 1",
+    [SQL_CORRECT] = "UPDATE messages SET original_body = coalesce(original_body, body),"
+                    " body = ?2, xhtml = ?3 WHERE id = ?1 AND retracted = 0",
+    [SQL_RETRACT] = "UPDATE messages SET body = NULL, xhtml = NULL, original_body = NULL,"
+                    " oob_url = NULL, retracted = 1 WHERE id = ?1",
     /* the match walks the full-text index newest first and stops after
      * ?2 hits; only those rows are read.  ?3: the upto the unindexed part
      * was searched above, which another writer may have moved since. */

@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 /* The newest schema version this natter knows (PRAGMA user_version). */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 /* Brings db to SCHEMA_VERSION, one transaction per step.  Refuses a
  * database written by a newer natter.  0, or -1 with a malloc'd *err. */
@@ -38,6 +38,10 @@ enum schema_stmt {
 	SQL_LAST_ARCHIVE,
 	SQL_KV_GET,
 	SQL_KV_SET,
+	SQL_FIND,
+	SQL_LAST_OWN,
+	SQL_CORRECT,
+	SQL_RETRACT,
 	SQL_COUNT
 };
 
@@ -76,6 +80,9 @@ enum schema_col {
 	COL_DELIVERY,
 	COL_CARBON,
 	COL_DELAYED,
+	COL_EDITED,
+	COL_RETRACTED,
+	COL_OOB_URL,
 };
 
 #endif

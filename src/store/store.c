@@ -32,7 +32,9 @@
  * thread must not wait on it for long. */
 #define BUSY_TIMEOUT_MS 1000
 
-enum op_kind { OP_ADD, OP_DELIVERY, OP_KV };
+/* OP_CORRECT and OP_RETRACT add the row of the correction or retraction
+ * (an OP_ADD without text) and then change the row they act on. */
+enum op_kind { OP_ADD, OP_DELIVERY, OP_KV, OP_CORRECT, OP_RETRACT };
 
 /* One write of the open batch; its strings live in buf. */
 struct op {
@@ -42,6 +44,7 @@ struct op {
 	struct store_msg m;      /* OP_ADD; OP_DELIVERY uses peer, stanza_id, delivery */
 	const char *sender;      /* OP_ADD: the dedup key's sender (schema.c) */
 	int64_t dkey, akey;      /* OP_ADD: schema_key() of its ids, 0: none */
+	int64_t target;          /* OP_CORRECT, OP_RETRACT: the row acted on */
 	const char *key, *value; /* OP_KV */
 	char buf[];
 };
@@ -476,8 +479,9 @@ static size_t sender_len(const struct store_msg *m)
 
 static struct op *op_add_new(const struct store_msg *m)
 {
-	const char *strs[] = {m->peer,  m->type,      m->from,      m->to,        m->body,
-	                      m->xhtml, m->stanza_id, m->origin_id, m->archive_id};
+	const char *strs[] = {m->peer,      m->type,      m->from,       m->to,
+	                      m->body,      m->xhtml,     m->stanza_id,  m->origin_id,
+	                      m->archive_id, m->oob_url};
 	size_t size = 0, slen = sender_len(m);
 	struct op *op;
 	char *p;
@@ -500,6 +504,7 @@ static struct op *op_add_new(const struct store_msg *m)
 	op->m.stanza_id = put(&p, m->stanza_id, len0(m->stanza_id) - 1);
 	op->m.origin_id = put(&p, m->origin_id, len0(m->origin_id) - 1);
 	op->m.archive_id = put(&p, m->archive_id, len0(m->archive_id) - 1);
+	op->m.oob_url = put(&p, m->oob_url, len0(m->oob_url) - 1);
 	op->sender = put(&p, slen ? m->from : "", slen);
 	/* a bare JID's case does not matter (its resource's does) */
 	if (!is_groupchat(m))
@@ -590,6 +595,8 @@ static int run(sqlite3_stmt *st)
 static void bind_msg(sqlite3_stmt *st, const struct op *op)
 {
 	const struct store_msg *m = &op->m;
+	/* a correction's or retraction's own row keeps its ids, no text */
+	bool mark = op->kind == OP_CORRECT || op->kind == OP_RETRACT;
 
 	if (m->id)
 		sqlite3_bind_int64(st, 1, m->id);
@@ -602,8 +609,8 @@ static void bind_msg(sqlite3_stmt *st, const struct op *op)
 	sqlite3_bind_text(st, 6, m->from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, m->to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, op->sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, m->body, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, m->xhtml, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, mark ? NULL : m->body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, mark ? NULL : m->xhtml, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, m->stanza_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, m->origin_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, m->archive_id, -1, SQLITE_STATIC);
@@ -614,6 +621,23 @@ static void bind_msg(sqlite3_stmt *st, const struct op *op)
 		sqlite3_bind_int64(st, 17, op->dkey);
 	if (m->archive_id)
 		sqlite3_bind_int64(st, 18, op->akey);
+	if (mark)
+		sqlite3_bind_int64(st, 19, op->target);
+	sqlite3_bind_text(st, 20, mark ? NULL : m->oob_url, -1, SQLITE_STATIC);
+}
+
+/* What a correction or retraction does to the row it names, once its own
+ * row is in. */
+static int apply_mark(struct store *s, const struct op *op)
+{
+	sqlite3_stmt *st = s->st[op->kind == OP_CORRECT ? SQL_CORRECT : SQL_RETRACT];
+
+	sqlite3_bind_int64(st, 1, op->target);
+	if (op->kind == OP_CORRECT) {
+		sqlite3_bind_text(st, 2, op->m.body, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, op->m.xhtml, -1, SQLITE_STATIC);
+	}
+	return run(st);
 }
 
 /* The row that op duplicates by one of its ids: its row id, 0 when
@@ -708,7 +732,7 @@ static int exec_add(struct store *s, struct op *op)
 	op->wrote = true;
 	if (op->m.id > s->batch_max)
 		s->batch_max = op->m.id;
-	return SQLITE_OK;
+	return op->kind == OP_ADD ? SQLITE_OK : apply_mark(s, op);
 }
 
 static int exec_op(struct store *s, struct op *op)
@@ -719,6 +743,8 @@ static int exec_op(struct store *s, struct op *op)
 	op->wrote = false;
 	switch (op->kind) {
 	case OP_ADD:
+	case OP_CORRECT:
+	case OP_RETRACT:
 		return exec_add(s, op);
 	case OP_DELIVERY:
 		st = s->st[SQL_DELIVERY];
@@ -806,7 +832,7 @@ static int write_op(struct store *s, struct op *op, char **err)
 	if (rc == SQLITE_OK)
 		rc = exec_op(s, op);
 	if (rc == SQLITE_OK) {
-		if (op->kind == OP_ADD)
+		if (op->kind == OP_ADD || op->kind == OP_CORRECT || op->kind == OP_RETRACT)
 			s->last_id = op->wrote ? op->m.id : 0;
 		if (op->wrote)
 			journal_push(s, op);
@@ -906,6 +932,42 @@ int store_add(struct store *s, struct store_msg *m, char **err)
 		return -1;
 	m->id = s->last_id;
 	return m->id ? 1 : 0;
+}
+
+static int add_mark(struct store *s, enum op_kind kind, int64_t target, struct store_msg *m,
+		    char **err)
+{
+	struct op *op;
+
+	if (!usable(s, err))
+		return -1;
+	m->id = 0;
+	if (!m->peer || !*m->peer || target <= 0 ||
+	    (m->direction != STORE_IN && m->direction != STORE_OUT)) {
+		set_err(err, "a correction or retraction needs a peer, a direction and a message");
+		return -1;
+	}
+	op = op_add_new(m);
+	if (!op) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	op->kind = kind;
+	op->target = target;
+	if (write_op(s, op, err))
+		return -1;
+	m->id = s->last_id;
+	return m->id ? 1 : 0;
+}
+
+int store_correct(struct store *s, int64_t target, struct store_msg *m, char **err)
+{
+	return add_mark(s, OP_CORRECT, target, m, err);
+}
+
+int store_retract(struct store *s, int64_t target, struct store_msg *m, char **err)
+{
+	return add_mark(s, OP_RETRACT, target, m, err);
 }
 
 int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
@@ -1085,6 +1147,9 @@ static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ud
 		    .delivery = (enum store_delivery)sqlite3_column_int(st, COL_DELIVERY),
 		    .carbon = sqlite3_column_int(st, COL_CARBON) != 0,
 		    .delayed = sqlite3_column_int(st, COL_DELAYED) != 0,
+		    .edited = sqlite3_column_int(st, COL_EDITED) != 0,
+		    .retracted = sqlite3_column_int(st, COL_RETRACTED) != 0,
+		    .oob_url = col_text(st, COL_OOB_URL),
 		};
 
 		fn(&m, ud);
@@ -1195,6 +1260,98 @@ int store_search(struct store *s, const char *query, int n, store_row_fn fn, voi
 	}
 	free(q);
 	return got;
+}
+
+/* strdup of a column, NULL for NULL; false when out of memory. */
+static bool dup_col(sqlite3_stmt *st, int i, char **out)
+{
+	const char *v = col_text(st, i);
+
+	*out = v ? strdup(v) : NULL;
+	return !v || *out;
+}
+
+void store_ref_clear(struct store_ref *r)
+{
+	free(r->from);
+	memset(r, 0, sizeof(*r));
+}
+
+int store_find(struct store *s, const char *peer, enum store_direction dir, const char *id,
+	       struct store_ref *out, char **err)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!usable(s, err))
+		return -1;
+	if (!peer || !id)
+		return 0;
+	st = s->st[SQL_FIND];
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, dir);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		out->via_correction = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		out->id = out->via_correction ? sqlite3_column_int64(st, 1)
+		                              : sqlite3_column_int64(st, 0);
+		out->retracted = sqlite3_column_int(st, 3) != 0;
+		if (!dup_col(st, 2, &out->from)) {
+			set_err(err, "out of memory");
+			found = -1;
+		}
+	} else if (rc != SQLITE_DONE) {
+		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+		found = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (found < 0)
+		store_ref_clear(out);
+	return found;
+}
+
+void store_own_clear(struct store_own *o)
+{
+	free(o->msgid);
+	free(o->to);
+	free(o->body);
+	memset(o, 0, sizeof(*o));
+}
+
+int store_last_own(struct store *s, const char *peer, struct store_own *out, char **err)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!usable(s, err))
+		return -1;
+	if (!peer)
+		return 0;
+	st = s->st[SQL_LAST_OWN];
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		out->id = sqlite3_column_int64(st, 0);
+		if (!dup_col(st, 1, &out->msgid) || !dup_col(st, 2, &out->to) ||
+		    !dup_col(st, 3, &out->body)) {
+			set_err(err, "out of memory");
+			found = -1;
+		}
+	} else if (rc != SQLITE_DONE) {
+		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+		found = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (found < 0)
+		store_own_clear(out);
+	return found;
 }
 
 char *store_last_archive_id(struct store *s, char **err)
