@@ -20,6 +20,8 @@ struct xs *fake_xs(void);
 /* The link comes up: jid bound, a fresh session or a resumed one. */
 void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver);
 void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, const char *text);
+/* Whether the next fake_online() offers XEP-0352 client state indication. */
+void fake_offer_csi(struct xs *xs, bool offer);
 
 /* Delivers one stanza (XML text) as if it came from the network: the
  * answer to a pending iq (by id and sender, as the real session matches)
