@@ -17,10 +17,14 @@ struct settings {
 	int mam_initial;      /* archived messages fetched on a first login (default 200) */
 	/* [privacy] */
 	bool reveal_os;       /* answer XEP-0092 with the OS name (default false) */
+	bool read_markers;    /* the UI tells contacts it showed their messages (default true) */
 	/* [ui] */
 	char *theme;          /* default "default" */
 	bool bell;            /* default true */
-	char *default_account; /* [general] account: the one natter opens without -a */
+	int inactive_after;   /* s without a key before the server hears "inactive" (0: never) */
+	/* [general] */
+	char *default_account; /* account: the one natter opens without -a */
+	char *opener;          /* the command /open hands a link to (default xdg-open) */
 };
 
 /* Defaults, then the file at path if it exists.  -1 with a malloc'd *err

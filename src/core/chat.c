@@ -1,5 +1,7 @@
 /* Messages: sending chats, and receiving every type (chat, normal, headline,
- * groupchat, error); what rides along with them is message.c's. */
+ * groupchat, error).  What rides along with them belongs to other modules:
+ * chat.c runs their decorate hooks on every chat it sends and their
+ * receive hooks on every message that comes in (module.h). */
 #include "config.h"
 
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include "core/carbons.h"
 #include "core/chat.h"
 #include "core/core_internal.h"
+#include "core/dispatch.h"
 #include "core/history.h"
 #include "core/mam.h"
 #include "core/message.h"
@@ -33,48 +36,62 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Records one of our messages; the store's failure was logged and must not
- * stop the message. */
-static void record_own(struct core *core, const char *to, const char *dest, const char *id,
-                       const char *text, const char *xhtml)
+/* Records one of our messages (a correction in the row it corrects); the
+ * store's failure was logged and must not stop the message. */
+static void record_own(struct core *core, const struct chat_out *o, const char *text,
+                       const char *xhtml)
 {
-	char *peer = jid_bare_key(to, NULL);
+	char *peer = jid_bare_key(o->to, NULL);
 	struct store_msg m = {
 	    .peer = peer,
 	    .direction = STORE_OUT,
 	    .type = "chat",
 	    .ts_ms = now_ms(),
 	    .from = core_jid(core),
-	    .to = dest,
+	    .to = o->dest,
 	    .body = text,
 	    .xhtml = xhtml,
-	    .stanza_id = id,
-	    .origin_id = id,
+	    .stanza_id = o->id,
+	    .origin_id = o->id,
 	    /* Offline, the outbox hands it over after the next login and
 	     * nothing tells us when: "pending" would stay forever. */
 	    .delivery = STORE_SENT,
+	    .oob_url = o->oob_url,
 	};
 
-	if (peer)
+	if (peer && o->replaces_row)
+		history_correct(core, o->replaces_row, &m);
+	else if (peer)
 		history_record(core, &m);
 	free(peer);
 }
 
-static void emit_own_message(struct core *core, struct core_cause cause, const char *to,
-                             const char *id, const char *text, const char *xhtml,
-                             const char *thread)
+static void emit_own_message(struct core *core, struct core_cause cause, const struct chat_out *o,
+                             const char *text, const char *xhtml, const char *thread)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
 
 	ev.u.message.from = core_jid(core);
-	ev.u.message.to = to;
+	ev.u.message.to = o->to;
 	ev.u.message.type = "chat";
-	ev.u.message.id = id;
+	ev.u.message.id = o->id;
 	ev.u.message.body = text;
 	ev.u.message.xhtml = xhtml;
 	ev.u.message.thread = thread;
 	ev.u.message.outgoing = true;
+	ev.u.message.replaces = o->replaces;
+	ev.u.message.oob_url = o->oob_url;
+	ev.u.message.action = o->action;
 	core_emit(core, &ev);
+}
+
+/* What every module adds to a chat message on its way out. */
+static int decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
+{
+	for (size_t i = 0; i < core_nmodules; i++)
+		if (core_modules[i]->decorate && core_modules[i]->decorate(core, m, o))
+			return -1;
+	return 0;
 }
 
 /* RFC 6121 §5.1: a chat with a bare JID goes to the resource that last
@@ -86,25 +103,26 @@ static const char *chat_dest(struct core *core, const char *to)
 	return dest ? dest : to;
 }
 
-int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t *html,
-              struct core_cause cause)
+int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause)
 {
 	xmpp_ctx_t *ctx = core_ctx(core);
-	char *safe = text_xml_safe(text), *id = core_make_id(), *shown = NULL, *dest = NULL;
+	char *safe = text_xml_safe(o->text), *id = core_make_id(), *shown = NULL, *dest = NULL;
 	xmpp_stanza_t *m = NULL, *sid;
 	int rc = -1;
 
 	/* The route is copied: it lives only until the next presence change. */
-	if (id && (dest = strdup(chat_dest(core, to))))
+	if (id && (dest = strdup(chat_dest(core, o->to))))
 		m = xmpp_message_new(ctx, "chat", dest, id);
+	o->dest = dest;
+	o->id = id;
 	/* XEP-0359: the origin-id is the stanza id, so our archive's copy and
 	 * our other resources' carbons are known as this same message. */
 	if (!safe || !m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
 	    !(sid = st_add_element(m, "origin-id", NS_SID)) ||
 	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK ||
-	    (html && (xmpp_stanza_add_child(m, html) != XMPP_EOK ||
-	              xhtml_sanitize(html, &shown, NULL) < 0)) ||
-	    message_decorate(core, m, dest)) {
+	    (o->html && (xmpp_stanza_add_child(m, o->html) != XMPP_EOK ||
+	                 xhtml_sanitize(o->html, &shown, NULL) < 0)) ||
+	    decorate(core, m, o)) {
 		core_error(core, cause, "internal-server-error", "out of memory: not sent");
 	} else if (!*safe) {
 		/* Only control characters: XML cannot carry them. */
@@ -118,18 +136,27 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 		if (rc) {
 			core_error(core, cause, "internal-server-error", "out of memory: not sent");
 		} else {
-			record_own(core, to, dest, id, safe, shown);
-			emit_own_message(core, cause, to, id, safe, shown, thread);
+			record_own(core, o, safe, shown);
+			emit_own_message(core, cause, o, safe, shown, thread);
 		}
 		free(thread);
 	}
 	if (m)
 		xmpp_stanza_release(m);
+	o->dest = o->id = NULL;
 	free(shown);
 	free(dest);
 	free(id);
 	free(safe);
 	return rc;
+}
+
+int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t *html,
+              struct core_cause cause)
+{
+	struct chat_out o = {.to = to, .text = text, .html = html};
+
+	return chat_send_out(core, &o, cause);
 }
 
 int chat_send_text(struct core *core, const char *to, const char *text, struct core_cause cause)
@@ -263,7 +290,9 @@ struct incoming {
 	char *peer, *from, *to, *type, *id, *origin, *archive, *body, *xhtml;
 };
 
-static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
+/* Stores the message (a correction a hook accepted, in the row it
+ * corrects): 1 new, 0 a duplicate, -1 not stored. */
+static int record_incoming(struct incoming *in, const struct chat_in *ci, bool delayed)
 {
 	struct core *core = in->core;
 	const struct chat_via *via = in->via;
@@ -282,7 +311,7 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	    .peer = in->peer,
 	    .direction = via && via->outgoing ? STORE_OUT : STORE_IN,
 	    .type = in->type,
-	    .ts_ms = ts,
+	    .ts_ms = ci->ts,
 	    .from = in->from,
 	    .to = in->to,
 	    .body = in->body,
@@ -293,8 +322,65 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	    .delivery = via && via->outgoing ? STORE_SENT : STORE_NONE,
 	    .carbon = via && via->carbon,
 	    .delayed = delayed,
+	    .oob_url = ci->oob_url,
 	};
+	if (ci->retracts_row)
+		return history_retract(core, ci->retracts_row, &m);
+	if (ci->replaces_row)
+		return history_correct(core, ci->replaces_row, &m);
 	return history_record(core, &m);
+}
+
+/* The modules' receive hooks, in module order, until one takes it. */
+static int run_hooks(struct core *core, struct chat_in *ci)
+{
+	for (size_t i = 0; i < core_nmodules; i++) {
+		int rc;
+
+		if (!core_modules[i]->receive)
+			continue;
+		rc = core_modules[i]->receive(core, ci);
+		if (rc != CHAT_IN_PASS)
+			return rc;
+	}
+	return CHAT_IN_PASS;
+}
+
+const char *chat_in_keep(struct chat_in *in, char *s)
+{
+	if (!s)
+		return NULL;
+	if (in->nkept == CHAT_IN_KEEP) {
+		log_error("a message's hooks kept too many strings");
+		free(s);
+		return NULL;
+	}
+	in->kept[in->nkept++] = s;
+	return s;
+}
+
+/* A XEP-0424 retraction a hook accepted: recorded, and reported as one. */
+static int retracted(struct incoming *in, const struct chat_in *ci, bool delayed)
+{
+	struct nt_event ev = {.kind = NT_EV_RETRACTED};
+	int rc = record_incoming(in, ci, delayed);
+
+	if (rc == 0 || (in->via && in->via->quiet))
+		return 0;
+	ev.u.retracted.from = in->from ? in->from : core_account(in->core)->jid;
+	ev.u.retracted.to = in->to ? in->to : core_jid(in->core);
+	ev.u.retracted.id = ci->retracts;
+	core_emit(in->core, &ev);
+	return 1;
+}
+
+bool chat_same_full_jid(const char *a, const char *b)
+{
+	const char *ra = a ? strchr(a, '/') : NULL, *rb = b ? strchr(b, '/') : NULL;
+
+	if (!a || !b || !jid_bare_equal(a, b))
+		return false;
+	return (!ra && !rb) || (ra && rb && !strcmp(ra, rb));
 }
 
 int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via)
@@ -304,11 +390,17 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	const char *rawto = xmpp_stanza_get_to(st), *rawstamp;
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
+	struct chat_in ci = {.st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread, *stamp;
 	bool outgoing = via && via->outgoing;
-	int64_t ts;
-	int rc = -1;
+	int rc = -1, taken;
 
+	/* What a wrapper carried meets the guards the wrapper met: a blocked
+	 * sender is as blocked in a carbon or the archive. */
+	if (via && dispatch_guards(core, st) == CORE_STOP) {
+		free(thread);
+		return 0;
+	}
 	in.error = type && !strcmp(type, "error");
 	body = in.error ? error_body(st) : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
@@ -323,9 +415,9 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	cthread = core_clean(thread);
 	rawstamp = via && via->stamp ? via->stamp : delay_stamp(st);
 	stamp = core_clean(rawstamp);
-	ts = stamp_ms(rawstamp);
-	if (ts < 0)
-		ts = now_ms();
+	ci.ts = stamp_ms(rawstamp);
+	if (ci.ts < 0)
+		ci.ts = now_ms();
 	/* A bounce's markup is our own message coming back: not worth showing. */
 	if (html && !in.error && xhtml_sanitize(html, &in.xhtml, &xtext) < 0)
 		in.xhtml = xtext = NULL;
@@ -337,11 +429,37 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	if (via && !outgoing)
 		late_receipt(core, st, in.peer);
-	if (!body || !*body)
+	in.body = body && *body ? core_clean_text(body) : NULL;
+	if (body && *body && !in.body) {
+		log_error("out of memory: a message from %s was not shown",
+		          in.from ? in.from : "?");
+		goto out;
+	}
+	ci.peer = in.peer;
+	ci.from = in.from;
+	ci.to = in.to;
+	ci.type = in.type ? in.type : "normal";
+	ci.id = in.id;
+	ci.origin = in.origin;
+	ci.body = in.body;
+	ci.outgoing = outgoing;
+	/* What a message means beyond its text (a correction, a marker, a
+	 * retraction) is the modules' to say; a bounce means none of it. */
+	if (!in.error) {
+		taken = run_hooks(core, &ci);
+		if (taken != CHAT_IN_PASS) {
+			rc = taken == CHAT_IN_TAKEN ? 1 : 0;
+			goto out;
+		}
+		if (ci.retracts_row) {
+			rc = retracted(&in, &ci, stamp != NULL);
+			goto out;
+		}
+	}
+	if (!in.body)
 		goto out;
 	rc = 1;
-	in.body = core_clean_text(body);
-	if (!in.body || !in.type) {
+	if (!in.type) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
 		goto out;
@@ -350,7 +468,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 		/* A bounce names our message: it is the one that failed. */
 		if (in.id && in.peer)
 			history_delivery(core, in.peer, in.id, STORE_FAILED);
-	} else if ((in.peer && record_incoming(&in, ts, stamp != NULL) == 0) ||
+	} else if ((in.peer && record_incoming(&in, &ci, stamp != NULL) == 0) ||
 	           (via && via->quiet)) {
 		/* Already stored: a resumed stream's resend, a carbon or archive
 		 * copy of what we saw live, a restart's catch-up. */
@@ -367,6 +485,9 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.stamp = stamp;
 	ev.u.message.delayed = stamp != NULL;
 	ev.u.message.carbon = via ? via->carbon : NULL;
+	ev.u.message.replaces = ci.replaces_row ? ci.replaces : NULL;
+	ev.u.message.oob_url = ci.oob_url;
+	ev.u.message.action = ci.action;
 	core_emit(core, &ev);
 out:
 	free(body);
@@ -383,6 +504,8 @@ out:
 	free(in.archive);
 	free(in.body);
 	free(in.xhtml);
+	for (size_t i = 0; i < ci.nkept; i++)
+		free(ci.kept[i]);
 	return rc;
 }
 

@@ -268,7 +268,7 @@ void connection_online(struct core *core, const struct xs_online *o)
 	/* A new session: every module starts it (core/modules.c says in
 	 * which order); a resumed one goes on where it was. */
 	if (!o->resumed) {
-		struct core_login l = {o->jid, o->rosterver};
+		struct core_login l = {o->jid, o->rosterver, o->csi};
 
 		core_modules_login(core, &l);
 	}

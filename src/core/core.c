@@ -78,8 +78,11 @@ struct core *core_new(const struct core_options *opt)
 	core->settings = *opt->settings;
 	core->settings.theme = NULL;
 	core->settings.default_account = NULL;
+	core->settings.opener = NULL;
 	core->states = calloc(core_nmodules, sizeof(*core->states));
 	core->cmds = cmd_set_new();
+	if (opt->settings->opener && !(core->settings.opener = strdup(opt->settings->opener)))
+		goto fail;
 	if (!core->states || !core->cmds || account_copy(&core->account, opt->account) ||
 	    (opt->accounts_path && !(core->accounts_path = strdup(opt->accounts_path))))
 		goto fail;
@@ -121,6 +124,7 @@ void core_free(struct core *core)
 	account_clear(&core->account);
 	free(core->accounts_path);
 	free(core->current_chat);
+	free(core->settings.opener);
 	free(core);
 }
 
@@ -255,6 +259,11 @@ struct xs *core_xs(struct core *core)
 int core_send(struct core *core, xmpp_stanza_t *st)
 {
 	return xs_send(core->xs, st);
+}
+
+int core_send_nonza(struct core *core, const char *xml)
+{
+	return xs_send_nonza(core->xs, xml);
 }
 
 static void iq_answered(void *owner, xmpp_stanza_t *reply, void *ud)

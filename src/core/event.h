@@ -40,6 +40,11 @@ enum nt_event_kind {
 	NT_EV_PASSWORD_CHANGED,
 	NT_EV_UNREGISTERED,
 	NT_EV_HISTORY,       /* answer to /history */
+	NT_EV_MARKER,        /* XEP-0333: a chat marker from a contact */
+	NT_EV_BLOCKLIST,     /* XEP-0191: the blocked JIDs, after /blocked or a change */
+	NT_EV_UPLOAD_PROGRESS, /* XEP-0363: bytes of a file sent so far */
+	NT_EV_UPLOAD,        /* XEP-0363: a file is up and its URL was sent */
+	NT_EV_RETRACTED,     /* XEP-0424: a message was withdrawn by its sender */
 };
 
 struct nt_history_message {
@@ -49,6 +54,12 @@ struct nt_history_message {
 	const char *xhtml; /* or NULL */
 	const char *direction; /* "in" or "out" */
 	bool delayed, carbon;
+	const char *msgid;    /* the message's own id (what corrections and markers name), or NULL */
+	bool edited;          /* corrected (XEP-0308): body is the newest text */
+	bool retracted;       /* withdrawn (XEP-0424): body is empty */
+	bool action;          /* a /me line (XEP-0245) */
+	const char *oob_url;  /* a XEP-0066 link it carried, or NULL */
+	const char *delivery; /* ours: "delivered", "displayed", "failed", or NULL */
 };
 
 struct nt_roster_item {
@@ -119,6 +130,12 @@ struct nt_event {
 			bool delayed;
 			const char *carbon; /* NULL, "sent" or "received" */
 			bool outgoing;      /* typed here (echo for the UI) */
+			/* XEP-0308: this message corrects the one with this id
+			 * (from the same sender, checked): it is shown in its
+			 * place.  NULL for an ordinary message. */
+			const char *replaces;
+			const char *oob_url; /* XEP-0066 link, checked to be a URL */
+			bool action;         /* XEP-0245: body is "/me ..." */
 		} message;
 		struct {
 			const char *from, *type; /* "available" | "unavailable" */
@@ -182,6 +199,30 @@ struct nt_event {
 			const struct nt_history_message *messages; /* oldest first */
 			size_t count;
 		} history;
+		struct {
+			const char *from; /* full JID of the contact's client */
+			const char *type; /* "received", "displayed" or "acknowledged" */
+			const char *id;   /* the message it marks (and all before it) */
+		} marker;
+		struct {
+			const char *const *items; /* JIDs, as the server lists them */
+			size_t count;
+		} blocklist;
+		struct {
+			const char *path; /* as given to /upload */
+			const char *to;   /* whom it is for */
+			uint64_t sent, total; /* bytes */
+		} upload_progress;
+		struct {
+			const char *path, *to;
+			const char *url;  /* where the file is now, as sent to the contact */
+			uint64_t size;
+		} upload;
+		struct {
+			const char *from; /* who withdrew it: its sender */
+			const char *to;
+			const char *id;   /* the message withdrawn */
+		} retracted;
 	} u;
 };
 

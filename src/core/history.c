@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "config/paths.h"
+#include "core/action.h"
 #include "core/core_internal.h"
 #include "core/history.h"
 #include "util/jid.h"
@@ -166,6 +167,69 @@ void history_delivery(struct core *core, const char *peer, const char *stanza_id
 	}
 }
 
+int history_find(struct core *core, const char *peer, enum store_direction dir, const char *id,
+		 struct store_ref *out)
+{
+	struct history_state *h = hist(core);
+	char *err = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!h || !h->store)
+		return -1;
+	rc = store_find(h->store, peer, dir, id, out, &err);
+	if (rc < 0) {
+		log_error("history: %s", err ? err : "?");
+		free(err);
+	}
+	return rc;
+}
+
+/* A correction or retraction m of row target, in the store. */
+static int history_mark(struct core *core, int64_t target, struct store_msg *m,
+			int (*fn)(struct store *, int64_t, struct store_msg *, char **))
+{
+	struct history_state *h = hist(core);
+	char *err = NULL;
+	int rc;
+
+	if (!h || !h->store)
+		return -1;
+	rc = fn(h->store, target, m, &err);
+	if (rc < 0) {
+		log_error("a correction or retraction could not be saved: %s", err ? err : "?");
+		free(err);
+	}
+	return rc;
+}
+
+int history_correct(struct core *core, int64_t target, struct store_msg *m)
+{
+	return history_mark(core, target, m, store_correct);
+}
+
+int history_retract(struct core *core, int64_t target, struct store_msg *m)
+{
+	return history_mark(core, target, m, store_retract);
+}
+
+int history_last_own(struct core *core, const char *peer, struct store_own *out)
+{
+	struct history_state *h = hist(core);
+	char *err = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!h || !h->store)
+		return -1;
+	rc = store_last_own(h->store, peer, out, &err);
+	if (rc < 0) {
+		log_error("history: %s", err ? err : "?");
+		free(err);
+	}
+	return rc;
+}
+
 char *history_last_archive_id(struct core *core)
 {
 	struct history_state *h = hist(core);
@@ -252,6 +316,20 @@ static void rfc3339(int64_t ms, char out[40])
 	snprintf(out + strlen(out), 40 - strlen(out), ".%03dZ", (int)(ms % 1000));
 }
 
+static const char *delivery_name(enum store_delivery d)
+{
+	switch (d) {
+	case STORE_DELIVERED:
+		return "delivered";
+	case STORE_DISPLAYED:
+		return "displayed";
+	case STORE_FAILED:
+		return "failed";
+	default:
+		return NULL;
+	}
+}
+
 static void collect(const struct store_msg *m, void *ud)
 {
 	struct page *p = ud;
@@ -284,6 +362,12 @@ static void collect(const struct store_msg *m, void *ud)
 		.direction = m->direction == STORE_OUT ? "out" : "in",
 		.delayed = m->delayed,
 		.carbon = m->carbon,
+		.msgid = keep(p, m->stanza_id ? m->stanza_id : m->origin_id),
+		.edited = m->edited,
+		.retracted = m->retracted,
+		.action = action_text(m->body) != NULL,
+		.oob_url = keep(p, m->oob_url),
+		.delivery = delivery_name(m->delivery),
 	};
 	p->n++;
 }

@@ -20,6 +20,13 @@ extern const struct core_module history_module;
 int history_record(struct core *core, struct store_msg *m);
 void history_delivery(struct core *core, const char *peer, const char *stanza_id,
 		      enum store_delivery state);
+/* store_find(), store_correct(), store_retract(), store_last_own() on the
+ * account's store; -1 (logged) when there is none or it failed. */
+int history_find(struct core *core, const char *peer, enum store_direction dir, const char *id,
+		 struct store_ref *out);
+int history_correct(struct core *core, int64_t target, struct store_msg *m);
+int history_retract(struct core *core, int64_t target, struct store_msg *m);
+int history_last_own(struct core *core, const char *peer, struct store_own *out);
 /* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
 char *history_last_archive_id(struct core *core);
 

@@ -97,8 +97,11 @@ static struct peer *peer_find(struct core *core, const char *jid, bool create)
 
 /* ---- outgoing ---- */
 
-int message_decorate(struct core *core, xmpp_stanza_t *m, const char *dest)
+/* What a chat message to dest calls for: the conversation's thread, a
+ * receipt request, <active/>. */
+static int message_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
 {
+	const char *dest = o->dest;
 	struct peer *p = peer_find(core, dest, false);
 	bool full = strchr(dest, '/') != NULL;
 
@@ -498,4 +501,5 @@ const struct core_module message_module = {
 	.commands = commands,
 	.ncommands = COUNT(commands),
 	.features = features,
+	.decorate = message_decorate,
 };

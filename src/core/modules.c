@@ -3,20 +3,28 @@
  * walks it backwards. */
 #include "config.h"
 
+#include "core/action.h"
+#include "core/blocking.h"
 #include "core/carbons.h"
 #include "core/chat.h"
 #include "core/connection.h"
+#include "core/correct.h"
+#include "core/csi.h"
 #include "core/disco.h"
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
+#include "core/links.h"
 #include "core/mam.h"
+#include "core/markers.h"
 #include "core/message.h"
 #include "core/module.h"
 #include "core/presence.h"
 #include "core/replies.h"
+#include "core/retract.h"
 #include "core/roster.h"
 #include "core/subscription.h"
+#include "core/upload.h"
 #include "core/vcard.h"
 
 const struct core_module *const core_modules[] = {
@@ -29,14 +37,29 @@ const struct core_module *const core_modules[] = {
 	 * Prosody hands over offline messages through the archive only. */
 	&roster_module,
 	&subscription_module,
+	/* Its guard keeps what blocked JIDs send from every handler; its list
+	 * is asked for before the archive and presence bring their words. */
+	&blocking_module,
 	&carbons_module,
 	&mam_module,
 	&chat_module,
+	/* What rides along with messages: their decorate hooks add, in this
+	 * order, to every chat we send, and their receive hooks see every
+	 * message that comes in before chat.c records it. */
 	&message_module,
+	&correct_module,
+	&retract_module,
+	&markers_module,
+	&links_module,
+	&action_module,
+	&upload_module,
 	&replies_module,
 	&vcard_module,
 	&ibr_module,
 	&help_module,
+	/* An inactive terminal says so before our presence brings the
+	 * contacts' presence in. */
+	&csi_module,
 	/* Last: the initial presence goes out once the rest is asked for. */
 	&presence_module,
 };

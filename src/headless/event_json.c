@@ -24,7 +24,9 @@ static const char *const kind_names[] = {
 	[NT_EV_DISCO_INFO] = "disco_info",   [NT_EV_DISCO_ITEMS] = "disco_items",
 	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
-	[NT_EV_HISTORY] = "history",
+	[NT_EV_HISTORY] = "history",         [NT_EV_MARKER] = "marker",
+	[NT_EV_BLOCKLIST] = "blocklist",     [NT_EV_UPLOAD_PROGRESS] = "upload_progress",
+	[NT_EV_UPLOAD] = "upload",           [NT_EV_RETRACTED] = "retracted",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -130,6 +132,15 @@ static json_t *each_history(const void *items, size_t i)
 		json_object_set_new(o, "delayed", json_true());
 	if (m->carbon)
 		json_object_set_new(o, "carbon", json_true());
+	set_str(o, "id", m->msgid);
+	if (m->edited)
+		json_object_set_new(o, "edited", json_true());
+	if (m->retracted)
+		json_object_set_new(o, "retracted", json_true());
+	if (m->action)
+		json_object_set_new(o, "action", json_true());
+	set_str(o, "oob_url", m->oob_url);
+	set_str(o, "delivery", m->delivery);
 	return o;
 }
 
@@ -206,6 +217,10 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "carbon", ev->u.message.carbon);
 		if (ev->u.message.outgoing)
 			json_object_set_new(o, "outgoing", json_true());
+		set_str(o, "replaces", ev->u.message.replaces);
+		set_str(o, "oob_url", ev->u.message.oob_url);
+		if (ev->u.message.action)
+			json_object_set_new(o, "action", json_true());
 		break;
 	case NT_EV_PRESENCE:
 		set_str(o, "from", ev->u.presence.from);
@@ -274,6 +289,32 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "with", ev->u.history.with);
 		set_str(o, "query", ev->u.history.query);
 		set_array(o, "messages", ev->u.history.count, each_history, ev->u.history.messages);
+		break;
+	case NT_EV_MARKER:
+		set_str(o, "from", ev->u.marker.from);
+		set_str(o, "type", ev->u.marker.type);
+		set_str(o, "id", ev->u.marker.id);
+		break;
+	case NT_EV_BLOCKLIST:
+		set_array(o, "items", ev->u.blocklist.count, each_string, ev->u.blocklist.items);
+		break;
+	case NT_EV_UPLOAD_PROGRESS:
+		set_str(o, "path", ev->u.upload_progress.path);
+		set_str(o, "to", ev->u.upload_progress.to);
+		json_object_set_new(o, "sent", json_integer((json_int_t)ev->u.upload_progress.sent));
+		json_object_set_new(o, "total",
+				    json_integer((json_int_t)ev->u.upload_progress.total));
+		break;
+	case NT_EV_UPLOAD:
+		set_str(o, "path", ev->u.upload.path);
+		set_str(o, "to", ev->u.upload.to);
+		set_str(o, "url", ev->u.upload.url);
+		json_object_set_new(o, "size", json_integer((json_int_t)ev->u.upload.size));
+		break;
+	case NT_EV_RETRACTED:
+		set_str(o, "from", ev->u.retracted.from);
+		set_str(o, "to", ev->u.retracted.to);
+		set_str(o, "id", ev->u.retracted.id);
 		break;
 	}
 }
