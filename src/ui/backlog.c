@@ -9,6 +9,7 @@
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/lines.h"
 #include "ui/markup.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
@@ -25,6 +26,9 @@ struct backlog_row {
 	char *nick;
 	wchar_t *text;
 	unsigned char *attrs;
+	char *msgid;
+	bool edited, retracted, action;
+	enum window_mark mark;
 };
 
 /* One page as core_history_page() hands it over, oldest first.  The rows
@@ -41,6 +45,19 @@ static void backlog_row_free(struct backlog_row *r)
 	free(r->nick);
 	free(r->text);
 	free(r->attrs);
+	free(r->msgid);
+}
+
+/* The row's line, as a live message would have left it. */
+static void backlog_line(struct window_line *l, struct backlog_row *r)
+{
+	l->store_id = r->id;
+	l->id = r->msgid;
+	r->msgid = NULL;
+	l->edited = r->edited;
+	l->retracted = r->retracted;
+	l->action = r->action;
+	l->mark = r->mark;
 }
 
 static void backlog_page_free(struct backlog_page *p)
@@ -64,13 +81,18 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	if (r.when == (time_t)-1)
 		r.when = time(NULL);
 	r.nick = ui_nick(own ? ui_own_jid(p->ui) : m->from);
-	if (!m->xhtml || markup_render(m->xhtml, &r.text, &r.attrs) || !r.text || !*r.text) {
-		free(r.text);
-		free(r.attrs);
-		r.attrs = NULL;
-		r.text = wstr_from_utf8(m->body, 1, NULL);
-	}
-	if (!r.nick || !r.text) {
+	r.edited = m->edited;
+	r.retracted = m->retracted;
+	r.action = m->action && !m->retracted;
+	r.mark = m->delivery && !strcmp(m->delivery, "displayed")   ? MARK_DISPLAYED
+	         : m->delivery && !strcmp(m->delivery, "delivered") ? MARK_DELIVERED
+	                                                            : MARK_NONE;
+	r.msgid = m->msgid ? strdup(m->msgid) : NULL;
+	if (r.retracted)
+		r.text = wstr_from_utf8("(this message was retracted)", 0, NULL);
+	else if (!lines_message_text(m->body, m->xhtml, r.action, m->oob_url, &r.text, &r.attrs))
+		r.text = NULL;
+	if (!r.nick || !r.text || (m->msgid && !r.msgid)) {
 		backlog_row_free(&r);
 		p->nomem = true;
 		return;
@@ -124,7 +146,7 @@ void backlog_open(struct ui *ui, struct window *w)
 			r->text = NULL; /* taken */
 			r->attrs = NULL;
 			if (l)
-				l->store_id = r->id;
+				backlog_line(l, r);
 		}
 		if (w == winlist_current(ui))
 			ui->dirty |= DIRTY_CHAT;
@@ -186,7 +208,7 @@ bool backlog_older(struct ui *ui, struct window *w)
 		r->text = NULL;
 		r->attrs = NULL;
 		if (l) {
-			l->store_id = r->id;
+			backlog_line(l, r);
 			added = true;
 		}
 		next = r->when;

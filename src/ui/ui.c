@@ -21,7 +21,9 @@
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/focus.h"
 #include "ui/keys.h"
+#include "ui/lines.h"
 #include "ui/markup.h"
 #include "ui/prompt.h"
 #include "ui/typing.h"
@@ -293,25 +295,10 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 		return;
 	ui_print_reply(ui, ev->origin, true, WL_ERROR, s);
 	free(s);
+	if (cmd && !strncmp(cmd, "upload", 6))
+		lines_upload_failed(ui, ev->u.error.text);
 }
 
-/* The line for a message: its XHTML-IM rendering when there is one that
- * says anything, else the plain body. */
-static struct window_line *ui_print_message(struct ui *ui, struct window *w,
-                                            enum window_line_kind kind, time_t when, bool delayed,
-                                            const char *nick, const char *body, const char *xhtml)
-{
-	unsigned char *attrs = NULL;
-	wchar_t *text = NULL;
-
-	if (xhtml && markup_render(xhtml, &text, &attrs) == 0 && text && *text)
-		return winlist_print_wide(ui, w, kind, when, delayed, nick, text, attrs);
-	free(text);
-	free(attrs);
-	if (!body)
-		return NULL;
-	return winlist_print(ui, w, kind, when, delayed, nick, body);
-}
 
 /* A message from our own bare JID (another client of ours, or our side of
  * an archived conversation) belongs in the window of whom it went to. */
@@ -338,6 +325,8 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	char *bare, *nick;
 	time_t when = (time_t)-1;
 	bool fresh = false;
+	unsigned char *attrs;
+	wchar_t *text;
 
 	/* Chat states and receipts have events of their own. */
 	if (!m->body && !m->xhtml)
@@ -360,15 +349,30 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		when = time(NULL);
 	if (m->type && !strcmp(m->type, "error"))
 		kind = WL_ERROR;
-	l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body, m->xhtml);
+	/* A correction takes the place of the message it corrects. */
+	if (m->replaces && kind != WL_ERROR && lines_correct(ui, w, kind, ev)) {
+		free(nick);
+		free(bare);
+		return;
+	}
+	if (lines_message_text(m->body, m->xhtml, m->action && kind != WL_ERROR, m->oob_url, &text,
+	                       &attrs))
+		l = winlist_print_wide(ui, w, kind, when, m->delayed, nick ? nick : "?", text, attrs);
+	else
+		l = NULL;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
-	/* Receipts name the message by id: keep it to mark the line. */
-	if (l && own && m->id) {
-		l->id = strdup(m->id);
-		if (!l->id)
-			log_error("ui: out of memory: no delivery mark for message %s", m->id);
+	if (l && kind != WL_ERROR) {
+		l->action = m->action;
+		/* Shown as corrected: what it corrects is not on screen. */
+		l->edited = m->replaces != NULL;
+		/* Receipts, markers and corrections name the message by id. */
+		if (m->id && !l->id && !(l->id = strdup(m->id)))
+			log_error("ui: out of memory: message %s cannot be marked", m->id);
 	}
+	/* Markable news for the contact, once the screen shows it (focus.c). */
+	if (l && kind == WL_MSG_PEER)
+		w->unseen = true;
 	free(nick);
 	free(bare);
 }
@@ -552,28 +556,24 @@ static void ui_ev_chat_state(struct ui *ui, const struct nt_event *ev)
 	free(bare);
 }
 
-static void ui_ev_receipt(struct ui *ui, const struct nt_event *ev)
+/* /blocked and every change: the list, where it was asked for. */
+static void ui_ev_blocklist(struct ui *ui, const struct nt_event *ev)
 {
-	char *bare = ev->u.receipt.from ? ui_bare(ev->u.receipt.from) : NULL;
-	struct window *w = bare ? winlist_find(ui, bare) : NULL;
-	struct window_line *l = NULL;
-	size_t i;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
 
-	free(bare);
-	if (!ev->u.receipt.id)
+	if (!f)
 		return;
-	if (w)
-		l = window_find_id(w, ev->u.receipt.id);
-	/* Sent from another window (/msg in the console): look everywhere. */
-	for (i = 0; !l && i < ui->nwins; i++) {
-		w = ui->wins[i];
-		l = window_find_id(w, ev->u.receipt.id);
-	}
-	if (!l || l->delivered)
-		return;
-	l->delivered = true;
-	if (w == winlist_current(ui))
-		ui->dirty |= DIRTY_CHAT;
+	if (!ev->u.blocklist.count)
+		fprintf(f, "nobody is blocked");
+	else
+		fprintf(f, "blocked (/unblock JID):");
+	for (i = 0; i < ev->u.blocklist.count; i++)
+		fprintf(f, "\n  %s", ev->u.blocklist.items[i]);
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, ev->origin, false, WL_INFO, buf);
+	free(buf);
 }
 
 static const char *ui_vcard_label(const char *field)
@@ -752,7 +752,20 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 		ui_ev_chat_state(ui, ev);
 		break;
 	case NT_EV_RECEIPT:
-		ui_ev_receipt(ui, ev);
+		lines_receipt(ui, ev);
+		break;
+	case NT_EV_MARKER:
+		lines_marker(ui, ev);
+		break;
+	case NT_EV_RETRACTED:
+		lines_retracted(ui, ev);
+		break;
+	case NT_EV_UPLOAD_PROGRESS:
+	case NT_EV_UPLOAD:
+		lines_upload(ui, ev);
+		break;
+	case NT_EV_BLOCKLIST:
+		ui_ev_blocklist(ui, ev);
 		break;
 	case NT_EV_DISCO_INFO:
 	case NT_EV_DISCO_ITEMS:
@@ -773,8 +786,9 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 			const struct nt_history_message *m = &ev->u.history.messages[i];
 
 			free(s);
-			if (asprintf(&s, "%.16s %s %s", m->ts, m->from ? m->from : "?",
-				     m->body) < 0)
+			if (asprintf(&s, "%.16s %s %s%s", m->ts, m->from ? m->from : "?",
+				     m->retracted ? "(retracted)" : m->body,
+				     m->edited ? " (edited)" : "") < 0)
 				s = NULL;
 			if (s)
 				ui_print_reply(ui, ev->origin, false, WL_INFO, s);
@@ -828,6 +842,18 @@ void ui_submit(struct ui *ui, const char *line)
 	/* Still no password to connect with: ask for it again. */
 	if (ui_is_command(line, "connect", &arg) && !*arg && core_needs_password(ui->core)) {
 		prompt_password_open(ui);
+		return;
+	}
+	/* In a chat, /correct TEXT corrects our last message there. */
+	if (cur->jid && ui_is_command(line, "correct", &arg) && *arg) {
+		char *full = NULL;
+
+		if (asprintf(&full, "/correct %s %s", cur->jid, arg) < 0) {
+			winlist_printf(ui, cur, WL_ERROR, "out of memory");
+			return;
+		}
+		rc = core_input(ui->core, full, cur->id);
+		free(full);
 		return;
 	}
 	rc = core_input(ui->core, line, cur->id);
@@ -911,6 +937,7 @@ static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
 
+	focus_prepare(ui);
 	if (ui->dirty || ui->bell_pending)
 		draw_screen(ui);
 }
@@ -954,6 +981,7 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 	char *err = NULL;
 
 	ui->bell = s->bell;
+	ui->inactive_after = s->inactive_after;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
 	    theme_load(&ui->theme, NULL, &err) == 0)
 		free(err);
@@ -1001,6 +1029,7 @@ static int ui_setup_terminal(struct ui *ui)
 	nonl();
 	curs_set(1);
 	ui_paste_mode(true);
+	focus_reporting(true);
 	return keys_init(ui);
 }
 
@@ -1016,6 +1045,7 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	ui->loop = loop;
 	ui->bell = true;
 	ui->pane_on = true;
+	ui->focused = ui->active = true;
 	ui->winch_pipe[0] = ui->winch_pipe[1] = -1;
 	input_init(&ui->input);
 	/* Wide characters and wcwidth() need the user's character set. */
@@ -1076,6 +1106,7 @@ void ui_attach(struct ui *ui, struct core *core)
 	if (ui_cmds_register(ui, core))
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
+	focus_start(ui);
 	ui->dirty |= DIRTY_STATUS;
 }
 
@@ -1092,6 +1123,7 @@ void ui_free(struct ui *ui)
 			delwin(ui->keys);
 		endwin();
 		ui_paste_mode(false);
+		focus_reporting(false);
 		delscreen(ui->screen);
 		if (ui->log)
 			log_set_stream(stderr);
@@ -1108,6 +1140,7 @@ void ui_free(struct ui *ui)
 	loop_timer_cancel(ui->loop, ui->countdown);
 	loop_timer_cancel(ui->loop, ui->keys_timer);
 	typing_free(ui);
+	focus_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
 	for (i = 0; i < ui->nwins; i++)

@@ -94,6 +94,15 @@ struct ui {
 		char buf[UI_PASSWORD_MAX];
 	} pw;
 
+	/* Whether anyone looks (focus.c): XEP-0352 and XEP-0333 displayed. */
+	bool focused;        /* the terminal has the focus (or never said otherwise) */
+	bool idle;           /* no key for inactive_after seconds */
+	bool active;         /* what the core was last told */
+	int inactive_after;  /* seconds; 0: never idle */
+	uint64_t last_key;   /* loop_now_ms() */
+	uint64_t idle_timer;
+	int key_focus_in, key_focus_out;
+
 	/* Chat states we send as the user types (typing.c). */
 	enum ui_typing typing;
 	char *typing_jid;      /* whom the state was sent to */
