@@ -223,7 +223,20 @@ static void on_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	struct blocking_state *bs = bst(core);
 	xmpp_stanza_t *list;
 
-	if (!bs || core_iq_failed(core, r->cause, NULL, reply)) {
+	if (!bs) {
+		request_free(r);
+		return;
+	}
+	/* The login's own fetch has no command to answer: a server without
+	 * XEP-0191 answers it with an error, which is no news. */
+	if (!r->cause.command && (!reply || !xmpp_stanza_get_type(reply) ||
+				  strcmp(xmpp_stanza_get_type(reply), "result"))) {
+		log_info("blocklist: %s", reply ? st_error_condition(reply, NULL) : "no answer");
+		clear(bs);
+		request_free(r);
+		return;
+	}
+	if (core_iq_failed(core, r->cause, NULL, reply)) {
 		request_free(r);
 		return;
 	}
@@ -354,20 +367,13 @@ static int cmd_blocked(struct cmd_call *call)
 
 /* ---- the session ---- */
 
-static void on_login_checked(struct core *core, const char *jid, int supported, void *ud)
-{
-	(void)jid;
-	(void)ud;
-	if (supported == 1)
-		send_request(core, OP_LIST, NULL, NO_CAUSE);
-	else if (bst(core))
-		clear(bst(core));
-}
-
+/* The list is asked for at once, not after a disco#info round trip: the
+ * server answers in order, so it is here before the archive catch-up
+ * (asked for next, module order) brings anything to guard against. */
 static void blocking_login(struct core *core, const struct core_login *l)
 {
 	(void)l;
-	disco_check_feature(core, NULL, NS_BLOCKING, on_login_checked, NULL);
+	send_request(core, OP_LIST, NULL, NO_CAUSE);
 }
 
 /* What another client of the account blocked or unblocked (or we did:

@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -242,18 +246,39 @@ static size_t on_write(char *buf, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* What libcurl has written, less what still waits in the socket: the
+ * kernel takes megabytes at once, and a bar that says 100% while the
+ * file crawls over a slow link would be a lie. */
+static uint64_t delivered(struct http_put *p, uint64_t written)
+{
+	uint64_t waiting = 0;
+
+#ifdef SIOCOUTQ
+	/* The sockets libcurl asked the loop to watch: the transfer's own
+	 * (while it connects, a second one may still be trying). */
+	for (size_t i = 0; i < p->nfds; i++) {
+		int queued = 0;
+
+		if (ioctl(p->fds[i], SIOCOUTQ, &queued) == 0 && queued > 0)
+			waiting += (uint64_t)queued;
+	}
+#endif
+	return waiting < written ? written - waiting : 0;
+}
+
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
 	struct http_put *p = ud;
+	uint64_t sent = ulnow > 0 ? delivered(p, (uint64_t)ulnow) : 0;
 
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
-	if (ulnow > 0 && (uint64_t)ulnow != p->reported) {
-		p->reported = (uint64_t)ulnow;
+	if (sent > p->reported) {
+		p->reported = sent;
 		if (p->cb.progress)
-			p->cb.progress(p->ud, p->reported, p->size);
+			p->cb.progress(p->ud, sent, p->size);
 	}
 	return 0;
 }

@@ -124,10 +124,13 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
 	"id, peer, direction, type, ts, from_jid, to_jid, body, xhtml, stanza_id, origin_id, "     \
 	"archive_id, delivery, carbon, delayed, original_body IS NOT NULL, retracted, oob_url"
 
-/* The rows a correction or retraction may name: the newest of the
+/* The rows a correction or retraction may name: the newest 500 of the
  * conversation.  XEP-0308 corrects the last message; this leaves room for
- * a few more while bounding what a stranger's made-up ids cost. */
-#define FIND_WINDOW "500"
+ * a few more while bounding what a stranger's made-up ids cost.  The
+ * oldest row of the window, for a conversation ?1: */
+#define WINDOW_START                                                                               \
+	"coalesce((SELECT min(id) FROM (SELECT id FROM messages WHERE peer = ?1"                   \
+	" ORDER BY id DESC LIMIT 500)), 0)"
 
 const char *const schema_sql[SQL_COUNT] = {
     /* IMMEDIATE: take the write lock now rather than fail to upgrade a
@@ -161,18 +164,17 @@ const char *const schema_sql[SQL_COUNT] = {
     [SQL_PAGE] = "SELECT " MSG_COLS " FROM messages WHERE peer = ?1 AND id < ?2"
                  " AND replaces IS NULL ORDER BY id DESC LIMIT ?3",
     /* the newest row of the window with that id as its stanza or origin
-     * id, and what a correction or retraction checks of it */
-    [SQL_FIND] = "SELECT id, replaces, from_jid, retracted FROM (SELECT id, direction,"
-                 " stanza_id, origin_id, replaces, from_jid, retracted FROM messages"
-                 " WHERE peer = ?1 ORDER BY id DESC LIMIT " FIND_WINDOW ")"
-                 " WHERE direction = ?2 AND (stanza_id = ?3 OR origin_id = ?3)"
-                 " ORDER BY id DESC LIMIT 1",
+     * id, and what a correction or retraction checks of it: the index
+     * walks the conversation from its newest row down to the window's
+     * oldest, and stops at the first match */
+    [SQL_FIND] = "SELECT id, replaces, from_jid, retracted FROM messages WHERE peer = ?1"
+                 " AND id >= " WINDOW_START " AND direction = ?2"
+                 " AND (stanza_id = ?3 OR origin_id = ?3) ORDER BY id DESC LIMIT 1",
     /* our newest message there that may still be corrected */
-    [SQL_LAST_OWN] = "SELECT id, coalesce(stanza_id, origin_id), to_jid, body FROM (SELECT"
-                     " id, direction, stanza_id, origin_id, to_jid, body, replaces, retracted"
-                     " FROM messages WHERE peer = ?1 ORDER BY id DESC LIMIT " FIND_WINDOW ")"
-                     " WHERE direction = 1 AND replaces IS NULL AND retracted = 0"
-                     " AND body IS NOT NULL ORDER BY id DESC LIMIT 1",
+    [SQL_LAST_OWN] = "SELECT id, coalesce(stanza_id, origin_id), to_jid, body FROM messages"
+                     " WHERE peer = ?1 AND id >= " WINDOW_START " AND direction = 1"
+                     " AND replaces IS NULL AND retracted = 0 AND body IS NOT NULL"
+                     " ORDER BY id DESC LIMIT 1",
     [SQL_CORRECT] = "UPDATE messages SET original_body = coalesce(original_body, body),"
                     " body = ?2, xhtml = ?3 WHERE id = ?1 AND retracted = 0",
     [SQL_RETRACT] = "UPDATE messages SET body = NULL, xhtml = NULL, original_body = NULL,"

@@ -288,6 +288,8 @@ class ProsodyFixture:
             "c2s_require_encryption = true",
             "allow_registration = true",
             "smacks_hibernation_time = %d" % self.smacks_hibernation,
+            "-- XEP-0352: back to holding what can wait 1 s after a flush, not 5.",
+            "csi_resume_inactive_delay = 1",
             "modules_enabled = { %s }" % "; ".join(
                 _lua_str(m) for m in MODULES + (["http"] if self.http else [])),
             "",
@@ -842,6 +844,9 @@ class UploadProxy(_Listener):
     def __init__(self, target=None):
         super().__init__()
         self.sock.settimeout(0.2)
+        # A small receive window, as a slow link has: what the client has
+        # written then waits on its side, not in our buffers.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         self.target = target
         self.rate = None
         self.accepted = 0

@@ -7,20 +7,26 @@ Reads commands from standard input, one JSON object a line, and writes what
 happens to standard output, one JSON object a line (key "event"):
 
     {"cmd": "msg", "to": J, "body": T, "type": "chat", "html": "<p>..</p>",
-     "receipt": true, "state": "active", "thread": T, "id": I}
+     "receipt": true, "state": "active", "thread": T, "id": I,
+     "replace": I (XEP-0308), "markable": true (XEP-0333), "oob": URL (XEP-0066)}
     {"cmd": "state", "to": J, "state": "composing"}
+    {"cmd": "marker", "to": J, "type": "received"|"displayed", "id": I}
+    {"cmd": "retract", "to": J, "id": I}          (XEP-0424, with its fallback body)
     {"cmd": "version" | "disco" | "ping", "to": J}
     {"cmd": "quit"}
 
     {"event": "ready", "jid": J}
-    {"event": "message", "from", "type", "id", "body", "html", "thread", "state", "receipt_request"}
+    {"event": "message", "from", "type", "id", "body", "html", "thread", "state",
+     "receipt_request", "replace", "markable", "oob"}
     {"event": "chat_state", "from", "state"}   {"event": "receipt", "from", "id"}
+    {"event": "marker", "from", "type", "id"}
     {"event": "version", "from", "name", "version", "os"}
     {"event": "disco", "from", "features": [...], "identities": [[cat, type, name], ...]}
     {"event": "pong", "from"}   {"event": "sent", "id"}   {"event": "error", "cmd", "text"}
 
-Plugins: XEP-0030, 0071, 0085, 0092, 0184 (auto-acks receipt requests),
-0199.  Exits when standard input closes or its parent dies.
+Plugins: XEP-0030, 0066, 0071, 0085, 0092, 0184 (auto-acks receipt
+requests), 0199, 0308, 0333, 0424.  Exits when standard input closes or
+its parent dies.
 """
 
 import argparse
@@ -44,8 +50,8 @@ class Peer(slixmpp.ClientXMPP):
 
     def __init__(self, jid, password):
         super().__init__(jid, password)
-        for plugin in ("xep_0030", "xep_0071", "xep_0085", "xep_0092", "xep_0184",
-                       "xep_0199"):
+        for plugin in ("xep_0030", "xep_0066", "xep_0071", "xep_0085", "xep_0092",
+                       "xep_0184", "xep_0199", "xep_0308", "xep_0333", "xep_0424"):
             self.register_plugin(plugin)
         self["xep_0092"].software_name = "slixpeer"
         self["xep_0092"].version = "1.0"
@@ -53,6 +59,7 @@ class Peer(slixmpp.ClientXMPP):
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("chatstate", self.on_chatstate)
         self.add_event_handler("receipt_received", self.on_receipt)
+        self.add_event_handler("marker", self.on_marker)
         self.add_event_handler("failed_auth", lambda _e: out(event="error", cmd="login",
                                                             text="authentication failed"))
 
@@ -67,11 +74,22 @@ class Peer(slixmpp.ClientXMPP):
         if msg.xml.find("{http://jabber.org/protocol/xhtml-im}html") is not None:
             html = msg["html"]["body"]
         request = msg.xml.find("{urn:xmpp:receipts}request") is not None
+        replace = msg.xml.find("{urn:xmpp:message-correct:0}replace")
+        oob = msg.xml.find("{jabber:x:oob}x")
         if not msg["body"] and not html:
-            return  # chat states and receipts have their own events
+            return  # chat states, receipts and markers have their own events
         out(event="message", **{"from": msg["from"].full}, type=msg["type"], id=msg["id"],
             body=msg["body"], html=html, thread=msg["thread"] or None, state=state,
-            receipt_request=request)
+            receipt_request=request,
+            replace=replace.get("id") if replace is not None else None,
+            markable=msg.xml.find("{urn:xmpp:chat-markers:0}markable") is not None,
+            oob=oob.findtext("{jabber:x:oob}url") if oob is not None else None)
+
+    def on_marker(self, msg):
+        for kind in ("received", "displayed", "acknowledged"):
+            el = msg.xml.find("{urn:xmpp:chat-markers:0}%s" % kind)
+            if el is not None:
+                out(event="marker", **{"from": msg["from"].full}, type=kind, id=el.get("id"))
 
     def on_chatstate(self, msg):
         out(event="chat_state", **{"from": msg["from"].full}, state=msg["chat_state"])
@@ -97,8 +115,20 @@ class Peer(slixmpp.ClientXMPP):
                     m["chat_state"] = c["state"]
                 if c.get("thread"):
                     m["thread"] = c["thread"]
+                if c.get("replace"):
+                    m["replace"]["id"] = c["replace"]
+                if c.get("markable"):
+                    m.enable("markable")
+                if c.get("oob"):
+                    m["oob"]["url"] = c["oob"]
                 m.send()
                 out(event="sent", id=m["id"])
+            elif cmd == "marker":
+                self["xep_0333"].send_marker(c["to"], c["id"], c["type"])
+                out(event="sent", id=c["id"])
+            elif cmd == "retract":
+                self["xep_0424"].send_retraction(c["to"], c["id"])
+                out(event="sent", id=c["id"])
             elif cmd == "state":
                 m = self.make_message(mto=c["to"], mtype="chat")
                 m["chat_state"] = c["state"]

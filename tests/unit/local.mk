@@ -45,6 +45,11 @@ CORE_HARNESS = tests/unit/core_harness.c tests/unit/core_harness.h \
 tests_unit_test_core_SOURCES = tests/unit/test_core.c $(CORE_HARNESS)
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/test_everyday
+TESTS += tests/unit/test_everyday
+tests_unit_test_everyday_SOURCES = tests/unit/test_everyday.c $(CORE_HARNESS)
+tests_unit_test_everyday_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_everyday_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_session_SOURCES = tests/unit/test_session.c
 tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
