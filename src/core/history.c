@@ -167,67 +167,63 @@ void history_delivery(struct core *core, const char *peer, const char *stanza_id
 	}
 }
 
-int history_find(struct core *core, const char *peer, enum store_direction dir, const char *id,
-		 struct store_ref *out)
+/* The store, or NULL when history is not available. */
+static struct store *store_of(struct core *core)
 {
 	struct history_state *h = hist(core);
-	char *err = NULL;
-	int rc;
 
-	memset(out, 0, sizeof(*out));
-	if (!h || !h->store)
-		return -1;
-	rc = store_find(h->store, peer, dir, id, out, &err);
-	if (rc < 0) {
-		log_error("history: %s", err ? err : "?");
-		free(err);
-	}
+	return h ? h->store : NULL;
+}
+
+/* rc, once a failure (rc < 0, with err) is logged: the store failing
+ * never stops a message. */
+static int logged(int rc, char *err, const char *what)
+{
+	if (rc < 0)
+		log_error("%s: %s", what, err ? err : "?");
+	free(err);
 	return rc;
 }
 
-/* A correction or retraction m of row target, in the store. */
-static int history_mark(struct core *core, int64_t target, struct store_msg *m,
-			int (*fn)(struct store *, int64_t, struct store_msg *, char **))
+int history_find(struct core *core, const char *peer, enum store_direction dir, const char *id,
+		 struct store_ref *out)
 {
-	struct history_state *h = hist(core);
 	char *err = NULL;
-	int rc;
 
-	if (!h || !h->store)
+	memset(out, 0, sizeof(*out));
+	if (!store_of(core))
 		return -1;
-	rc = fn(h->store, target, m, &err);
-	if (rc < 0) {
-		log_error("a correction or retraction could not be saved: %s", err ? err : "?");
-		free(err);
-	}
-	return rc;
+	return logged(store_find(store_of(core), peer, dir, id, out, &err), err, "history");
 }
 
 int history_correct(struct core *core, int64_t target, struct store_msg *m)
 {
-	return history_mark(core, target, m, store_correct);
+	char *err = NULL;
+
+	if (!store_of(core))
+		return -1;
+	return logged(store_correct(store_of(core), target, m, &err), err,
+		      "a correction could not be saved");
 }
 
 int history_retract(struct core *core, int64_t target, struct store_msg *m)
 {
-	return history_mark(core, target, m, store_retract);
+	char *err = NULL;
+
+	if (!store_of(core))
+		return -1;
+	return logged(store_retract(store_of(core), target, m, &err), err,
+		      "a retraction could not be saved");
 }
 
 int history_last_own(struct core *core, const char *peer, struct store_own *out)
 {
-	struct history_state *h = hist(core);
 	char *err = NULL;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!h || !h->store)
+	if (!store_of(core))
 		return -1;
-	rc = store_last_own(h->store, peer, out, &err);
-	if (rc < 0) {
-		log_error("history: %s", err ? err : "?");
-		free(err);
-	}
-	return rc;
+	return logged(store_last_own(store_of(core), peer, out, &err), err, "history");
 }
 
 char *history_last_archive_id(struct core *core)

@@ -1277,11 +1277,31 @@ void store_ref_clear(struct store_ref *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Steps st, bound, for one row: 1 when there is one (read its columns,
+ * then end_row), 0 when there is none, -1 with *err. */
+static int one_row(struct store *s, sqlite3_stmt *st, char **err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static void end_row(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
 int store_find(struct store *s, const char *peer, enum store_direction dir, const char *id,
 	       struct store_ref *out, char **err)
 {
 	sqlite3_stmt *st;
-	int rc, found = 0;
+	int found;
 
 	memset(out, 0, sizeof(*out));
 	if (!usable(s, err))
@@ -1292,23 +1312,17 @@ int store_find(struct store *s, const char *peer, enum store_direction dir, cons
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, dir);
 	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		found = 1;
+	found = one_row(s, st, err);
+	if (found == 1) {
 		out->via_correction = sqlite3_column_type(st, 1) != SQLITE_NULL;
-		out->id = out->via_correction ? sqlite3_column_int64(st, 1)
-		                              : sqlite3_column_int64(st, 0);
+		out->id = sqlite3_column_int64(st, out->via_correction ? 1 : 0);
 		out->retracted = sqlite3_column_int(st, 3) != 0;
 		if (!dup_col(st, 2, &out->from)) {
 			set_err(err, "out of memory");
 			found = -1;
 		}
-	} else if (rc != SQLITE_DONE) {
-		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
-		found = -1;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	end_row(st);
 	if (found < 0)
 		store_ref_clear(out);
 	return found;
@@ -1325,7 +1339,7 @@ void store_own_clear(struct store_own *o)
 int store_last_own(struct store *s, const char *peer, struct store_own *out, char **err)
 {
 	sqlite3_stmt *st;
-	int rc, found = 0;
+	int found;
 
 	memset(out, 0, sizeof(*out));
 	if (!usable(s, err))
@@ -1334,21 +1348,16 @@ int store_last_own(struct store *s, const char *peer, struct store_own *out, cha
 		return 0;
 	st = s->st[SQL_LAST_OWN];
 	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		found = 1;
+	found = one_row(s, st, err);
+	if (found == 1) {
 		out->id = sqlite3_column_int64(st, 0);
 		if (!dup_col(st, 1, &out->msgid) || !dup_col(st, 2, &out->to) ||
 		    !dup_col(st, 3, &out->body)) {
 			set_err(err, "out of memory");
 			found = -1;
 		}
-	} else if (rc != SQLITE_DONE) {
-		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
-		found = -1;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	end_row(st);
 	if (found < 0)
 		store_own_clear(out);
 	return found;

@@ -475,6 +475,18 @@ class _Listener:
             _live.add(self)
         _install_cleanup_handlers()
 
+    def _accept_each(self, handle):
+        """Hands every connection to handle(conn) until stop() (the
+        listening socket has a timeout, so stop() is noticed)."""
+        while not self._stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            handle(conn)
+
     def _spawn(self, target, *args):
         t = threading.Thread(target=target, args=args, daemon=True)
         t.start()
@@ -700,18 +712,14 @@ class _FakeServer(_Listener):
         self._spawn(self._accept_loop)
 
     def _accept_loop(self):
-        while not self._stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            conn.settimeout(0.2)
-            self.connections += 1
-            self.received.append(b"")
-            self._conns.append(conn)
-            self._spawn(self._session_wrapper, conn, len(self.received) - 1)
+        self._accept_each(self._accepted)
+
+    def _accepted(self, conn):
+        conn.settimeout(0.2)
+        self.connections += 1
+        self.received.append(b"")
+        self._conns.append(conn)
+        self._spawn(self._session_wrapper, conn, len(self.received) - 1)
 
     def _session_wrapper(self, conn, idx):
         try:
@@ -869,18 +877,14 @@ class UploadProxy(_Listener):
         self._impostor_ctx = None
 
     def _accept_loop(self):
-        while not self._stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.accepted += 1
-            if self._impostor_ctx is not None:
-                self._spawn(self._pose, conn, self._impostor_ctx)
-            else:
-                self._spawn(self._forward, conn)
+        self._accept_each(self._accepted)
+
+    def _accepted(self, conn):
+        self.accepted += 1
+        if self._impostor_ctx is not None:
+            self._spawn(self._pose, conn, self._impostor_ctx)
+        else:
+            self._spawn(self._forward, conn)
 
     def _pose(self, conn, ctx):
         conn.settimeout(5)

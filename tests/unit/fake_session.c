@@ -167,8 +167,9 @@ int xs_send(struct xs *xs, xmpp_stanza_t *st)
 	return 0;
 }
 
-/* Kept as sent, as XML text like the stanzas (the real session pairs it
- * with a ping for stream management: tests/unit/test_session.c). */
+/* Kept as sent, as XML text like the stanzas.  (The real session writes
+ * it with a ping, in step with stream management: the integration test
+ * test_client_state_keeps_stream_management_in_step checks that.) */
 int xs_send_nonza(struct xs *xs, const char *xml)
 {
 	char **grown;
