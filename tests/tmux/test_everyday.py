@@ -68,6 +68,7 @@ class TestEveryday(TmuxTestCase):
         ui.type("x")
         ui.keys("C-u", "C-p")
         ui.wait_input("/correct the cat sat down")
+        self.assertEqual(ui.quit(), 0, ui.dump())
 
     def test_check_marks_delivered_then_read(self):
         ui, peer, ann, ben = self.chat("k1")
@@ -166,6 +167,7 @@ class TestEveryday(TmuxTestCase):
         ev = peer.expect("message", lambda e: e.get("oob_url"), timeout=30)
         ui.wait_text("uploaded %s" % path)
         ui.wait_text(ev["oob_url"][:30])
+        self.assertEqual(ui.quit(), 0, ui.dump())
 
     def test_focus_out_and_idle_make_the_server_wait(self):
         ann, ben = self.users("f1")
@@ -191,3 +193,4 @@ class TestEveryday(TmuxTestCase):
         self.assertNotIn("do not disturb", ui.text(), ui.dump())
         ui.keys("End")
         ui.wait_text("do not disturb")
+        self.assertEqual(ui.quit(), 0, ui.dump())

@@ -353,7 +353,7 @@ static void test_blocked_jid_is_not_shown(void **state)
 	harness_online_quiet(h);
 	block_bob(h);
 	assert_non_null(fake_find_sent(h->xs, 0, "id=\"push1\"", NULL));
-	harness_expect(h, "blocklist", 0);
+	json_decref(harness_expect(h, "blocklist", 0));
 	mark = harness_mark(h);
 	chat_from(h, PHONE, "b1", "spam", NULL);
 	fake_receive(h->xs, "<presence from='" PHONE "'/>");
