@@ -77,7 +77,7 @@ struct frontends {
 	struct ui *ui;
 };
 
-static int run(const struct account *acct, const char *accounts_path,
+static int run(const struct account *acct, const char *accounts_path, const char *settings_path,
 	       const struct settings *settings, bool headless)
 {
 	struct loop *loop = loop_new();
@@ -102,6 +102,7 @@ static int run(const struct account *acct, const char *accounts_path,
 	opt.loop = loop;
 	opt.account = acct;
 	opt.accounts_path = accounts_path;
+	opt.settings_path = settings_path;
 	opt.settings = settings;
 	core = core_new(&opt);
 	if (!core) {
@@ -186,9 +187,13 @@ int main(int argc, char **argv)
 		rc = die("%s", err ? err : "out of memory");
 		goto out;
 	}
+	/* A bad line in natterrc never stops natter; headless says so on
+	 * standard error, the terminal UI in its console. */
+	for (size_t i = 0; headless && i < settings.nwarnings; i++)
+		fprintf(stderr, "natter: %s\n", settings.warnings[i]);
 	acct = choose_account(&accounts, &settings, name, accounts_path, &rc);
 	if (acct)
-		rc = run(acct, accounts_path, &settings, headless);
+		rc = run(acct, accounts_path, settings_path, &settings, headless);
 out:
 	free(err);
 	accounts_free(&accounts);

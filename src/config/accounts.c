@@ -461,10 +461,11 @@ static void ld_finish(struct load *ld)
 			         why);
 			break;
 		}
-		a->resource = strdup(j.resource && *j.resource ? j.resource : "natter");
-		jid_clear(&j);
-		if (!a->resource)
+		/* Without one, the core uses this installation's own
+		 * (config/resource.h), so two natters never fight over one. */
+		if (j.resource && *j.resource && !(a->resource = strdup(j.resource)))
 			ini_nomem(&ld->ini);
+		jid_clear(&j);
 	}
 }
 
@@ -1012,10 +1013,24 @@ static const char *set_key_problem(const char *name, const char *key, const char
 int accounts_set_key(const char *path, const char *name, const char *key, const char *value,
                      char **err)
 {
+	const char *why = set_key_problem(name, key, value);
+
+	*err = NULL;
+	if (why) {
+		if (asprintf(err, "cannot set %s in [%s]: %s", key, name, why) < 0)
+			*err = NULL;
+		return -1;
+	}
+	return ini_file_set_key(path, name, key, value, err);
+}
+
+int ini_file_set_key(const char *path, const char *name, const char *key, const char *value,
+                     char **err)
+{
 	struct buf in = {0}, out = {0};
 	struct span *lines = NULL;
 	char *real = NULL;
-	const char *target = path, *why;
+	const char *target = path;
 	struct stat st;
 	size_t n;
 	mode_t mode;
@@ -1023,9 +1038,8 @@ int accounts_set_key(const char *path, const char *name, const char *key, const 
 	int rc = -1;
 
 	*err = NULL;
-	why = set_key_problem(name, key, value);
-	if (why) {
-		if (asprintf(err, "cannot set %s in [%s]: %s", key, name, why) < 0)
+	if (value && (strchr(value, '\n') || strchr(value, '\r') || !*value)) {
+		if (asprintf(err, "cannot set %s in [%s]: not a value for one line", key, name) < 0)
 			*err = NULL;
 		return -1;
 	}

@@ -16,7 +16,7 @@ struct account {
 	char *eval_password;
 	char *server; /* NULL: the JID's domain */
 	int port;     /* 0: default for the TLS mode */
-	char *resource; /* never NULL after loading: "natter" by default */
+	char *resource; /* NULL: this installation's own (config/resource.h) */
 	int priority;   /* -128..127 */
 	enum tls_mode tls;
 	char *tls_cafile;
@@ -57,6 +57,11 @@ int account_resolve_password(struct account *a, char **err);
  * temporary file and renamed, so a crash or full disk never leaves a
  * half-written file.  value NULL removes the key.  -1 with *err on failure. */
 int accounts_set_key(const char *path, const char *name, const char *key, const char *value,
+		     char **err);
+
+/* The same edit for any INI file of ours (natterrc's /set), without the
+ * accounts file's own checks of names, keys and values. */
+int ini_file_set_key(const char *path, const char *name, const char *key, const char *value,
 		     char **err);
 
 const char *tls_mode_name(enum tls_mode m);

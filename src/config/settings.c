@@ -4,6 +4,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <strings.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +150,11 @@ void settings_free(struct settings *s)
 			*(char **)field(s, &settings_table[i]) = NULL;
 		}
 	}
+	for (i = 0; i < s->nwarnings; i++)
+		free(s->warnings[i]);
+	free(s->warnings);
+	s->warnings = NULL;
+	s->nwarnings = 0;
 }
 
 static int settings_defaults(struct settings *s)
@@ -170,11 +177,36 @@ static int settings_defaults(struct settings *s)
 
 struct load {
 	struct ini_file ini;
+	const char *path;
 	int seen[TABLE_LEN]; /* line each setting was given on, 0 if not */
 	struct settings *out;
+	bool nomem;
 };
 
-/* Unknown sections are refused even when they are empty. */
+/* A line left out: said, and the rest goes on. */
+static __attribute__((format(printf, 3, 4))) void warn(struct load *ld, int line,
+							const char *fmt, ...)
+{
+	char *text = NULL, *w = NULL, **grown;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	grown = text && asprintf(&w, "%s:%d: %s", ld->path, line, text) >= 0
+			? realloc(ld->out->warnings, (ld->out->nwarnings + 1) * sizeof(*grown))
+			: NULL;
+	free(text);
+	if (!grown) {
+		free(w);
+		ld->nomem = true;
+		return;
+	}
+	ld->out->warnings = grown;
+	grown[ld->out->nwarnings++] = w;
+}
+
 static void ld_section(void *user, int line, const char *name)
 {
 	struct load *ld = user;
@@ -183,13 +215,30 @@ static void ld_section(void *user, int line, const char *name)
 	for (i = 0; i < TABLE_LEN; i++)
 		if (!strcmp(settings_table[i].section, name))
 			return;
-	ini_fail(&ld->ini, line, "unknown section [%s]", name);
+	warn(ld, line, "unknown section [%s]: its settings are left out", name);
 }
 
-static void set_value(struct load *ld, int line, const struct setting_def *d, const char *v)
+static int parse_bool(const char *v)
 {
-	char *end;
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* Puts v into d's field of s: NULL, or why it cannot (static text in
+ * *why_buf's sense: formatted into a malloc'd string). */
+static char *store_value(struct settings *s, const struct setting_def *d, const char *v)
+{
+	char *end, *why = NULL, *copy;
 	long n;
+	int b;
 
 	switch (d->type) {
 	case SET_INT:
@@ -197,40 +246,44 @@ static void set_value(struct load *ld, int line, const struct setting_def *d, co
 		n = strtol(v, &end, 10);
 		if (!isdigit((unsigned char)(*v == '-' ? v[1] : *v)) || errno || *end ||
 		    n < d->min || n > d->max) {
-			ini_fail(&ld->ini, line,
-			         "%s in [%s] must be a number from %d to %d (got '%.64s')", d->name,
-			         d->section, d->min, d->max, v);
-			return;
+			if (asprintf(&why, "%s in [%s] must be a number from %d to %d (got '%.64s')",
+				     d->name, d->section, d->min, d->max, v) < 0)
+				why = NULL;
+			return why ? why : strdup("out of memory");
 		}
-		*(int *)field(ld->out, d) = (int)n;
-		return;
+		*(int *)field(s, d) = (int)n;
+		return NULL;
 	case SET_BOOL:
-		if (strcmp(v, "true") && strcmp(v, "false")) {
-			ini_fail(&ld->ini, line, "%s in [%s] must be true or false (got '%.64s')",
-			         d->name, d->section, v);
-			return;
+		b = parse_bool(v);
+		if (b < 0) {
+			if (asprintf(&why, "%s in [%s] must be yes or no (got '%.64s')", d->name,
+				     d->section, v) < 0)
+				why = NULL;
+			return why ? why : strdup("out of memory");
 		}
-		*(bool *)field(ld->out, d) = !strcmp(v, "true");
-		return;
+		*(bool *)field(s, d) = b;
+		return NULL;
 	case SET_STRING:
 		if (!*v) {
-			ini_fail(&ld->ini, line, "%s in [%s] has no value", d->name, d->section);
-			return;
+			if (asprintf(&why, "%s in [%s] has no value", d->name, d->section) < 0)
+				why = NULL;
+			return why ? why : strdup("out of memory");
 		}
-		free(*(char **)field(ld->out, d));
-		*(char **)field(ld->out, d) = strdup(v);
-		if (!*(char **)field(ld->out, d)) {
-			ini_nomem(&ld->ini);
-			return;
-		}
-		return;
+		copy = strdup(v);
+		if (!copy)
+			return strdup("out of memory");
+		free(*(char **)field(s, d));
+		*(char **)field(s, d) = copy;
+		return NULL;
 	}
+	return NULL;
 }
 
 static void ld_key(void *user, int line, const char *section, const char *name, const char *value)
 {
 	struct load *ld = user;
 	const struct setting_def *d = NULL;
+	char *why;
 	size_t i;
 
 	for (i = 0; i < TABLE_LEN && !d; i++)
@@ -239,19 +292,21 @@ static void ld_key(void *user, int line, const char *section, const char *name, 
 			d = &settings_table[i];
 	if (!d) {
 		if (*section)
-			ini_fail(&ld->ini, line, "unknown setting '%s' in [%s]", name, section);
+			warn(ld, line, "unknown setting '%s' in [%s]: left out", name, section);
 		else
-			ini_fail(&ld->ini, line, "setting '%s' is outside a [section]", name);
+			warn(ld, line, "setting '%s' is outside a [section]: left out", name);
 		return;
 	}
 	i = d - settings_table;
-	if (ld->seen[i]) {
-		ini_fail(&ld->ini, line, "%s in [%s] given twice (first at line %d)", d->name,
-		         d->section, ld->seen[i]);
-		return;
-	}
+	if (ld->seen[i])
+		warn(ld, line, "%s in [%s] given again (first at line %d): the last one counts",
+		     d->name, d->section, ld->seen[i]);
 	ld->seen[i] = line;
-	set_value(ld, line, d, value);
+	why = store_value(ld->out, d, value);
+	if (why) {
+		warn(ld, line, "%s: the default is used", why);
+		free(why);
+	}
 }
 
 static const struct ini_ops ld_ops = {
@@ -279,15 +334,16 @@ static void ld_check(struct load *ld)
 		line = seen_line(ld, OFF(reconnect_min));
 		if (seen_line(ld, OFF(reconnect_max)) > line)
 			line = seen_line(ld, OFF(reconnect_max));
-		ini_fail(&ld->ini, line, "reconnect_min (%d) is larger than reconnect_max (%d)",
-		         ld->out->reconnect_min, ld->out->reconnect_max);
+		warn(ld, line, "reconnect_min (%d) is larger than reconnect_max (%d): both are "
+			       "taken as %d",
+		     ld->out->reconnect_min, ld->out->reconnect_max, ld->out->reconnect_max);
+		ld->out->reconnect_min = ld->out->reconnect_max;
 	}
 }
 
 int settings_load(const char *path, struct settings *out, char **err)
 {
-	struct settings tmp;
-	struct load ld = {.ini.path = path, .out = &tmp};
+	struct load ld = {.ini.path = path, .path = path, .out = out};
 	FILE *f;
 
 	*err = NULL;
@@ -301,25 +357,107 @@ int settings_load(const char *path, struct settings *out, char **err)
 			*err = NULL;
 		return -1;
 	}
-	if (settings_defaults(&tmp) < 0) {
-		fclose(f);
-		settings_free(&tmp);
-		goto nomem;
-	}
 	ini_read(&ld.ini, f, &ld_ops, &ld);
 	fclose(f);
-	if (!ini_failed(&ld.ini))
-		ld_check(&ld);
 	if (ini_failed(&ld.ini)) {
-		/* *out keeps the defaults */
-		settings_free(&tmp);
-		*err = ini_take_error(&ld.ini);
-		return -1;
+		/* A line inih cannot read at all: said, and the rest stays. */
+		char *e = ini_take_error(&ld.ini), **grown;
+
+		grown = e ? realloc(out->warnings, (out->nwarnings + 1) * sizeof(*grown)) : NULL;
+		if (!grown) {
+			free(e);
+			goto nomem;
+		}
+		out->warnings = grown;
+		grown[out->nwarnings++] = e;
 	}
-	settings_free(out);
-	*out = tmp;
+	ld_check(&ld);
+	if (ld.nomem)
+		goto nomem;
 	return 0;
 nomem:
 	*err = strdup("out of memory");
 	return -1;
+}
+
+static const struct setting_def *find_def(const char *key)
+{
+	const char *dot = strchr(key, '.');
+	const struct setting_def *found = NULL;
+
+	for (size_t i = 0; i < TABLE_LEN; i++) {
+		const struct setting_def *d = &settings_table[i];
+
+		if (dot ? (strlen(d->section) == (size_t)(dot - key) &&
+			   !strncmp(d->section, key, (size_t)(dot - key)) && !strcmp(d->name, dot + 1))
+			: !strcmp(d->name, key)) {
+			if (found)
+				return NULL; /* the name alone is ambiguous */
+			found = d;
+		}
+	}
+	return found;
+}
+
+int settings_set(struct settings *s, const char *key, const char *value, const char **section,
+		 const char **name, char **err)
+{
+	const struct setting_def *d = find_def(key);
+
+	*err = NULL;
+	if (!d) {
+		if (asprintf(err, "no setting %s (/set lists them)", key) < 0)
+			*err = NULL;
+		return -1;
+	}
+	*err = store_value(s, d, value);
+	if (*err)
+		return -1;
+	if (s->reconnect_min > s->reconnect_max) {
+		if (asprintf(err, "reconnect_min would be larger than reconnect_max") < 0)
+			*err = NULL;
+		return -1;
+	}
+	if (section)
+		*section = d->section;
+	if (name)
+		*name = d->name;
+	return 0;
+}
+
+char *settings_describe(const struct settings *s, const char *key)
+{
+	const struct setting_def *only = key ? find_def(key) : NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (key && !only) {
+		errno = ENOENT;
+		return NULL;
+	}
+	f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < TABLE_LEN; i++) {
+		const struct setting_def *d = &settings_table[i];
+		const void *v = (const char *)s + d->offset;
+
+		if (only && d != only)
+			continue;
+		fprintf(f, "%s%s.%s = ", len ? "\n" : "", d->section, d->name);
+		if (d->type == SET_INT)
+			fprintf(f, "%d", *(const int *)v);
+		else if (d->type == SET_BOOL)
+			fprintf(f, "%s", *(const bool *)v ? "yes" : "no");
+		else
+			fprintf(f, "%s", *(char *const *)v ? *(char *const *)v : "(unset)");
+		fprintf(f, "  (%s)", d->help);
+		fflush(f);
+	}
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }

@@ -22,15 +22,30 @@ struct settings {
 	char *theme;          /* default "default" */
 	bool bell;            /* default true */
 	int inactive_after;   /* s without a key before the server hears "inactive" (0: never) */
-	/* [general] */
-	char *default_account; /* account: the one natter opens without -a */
-	char *opener;          /* the command /open hands a link to (default xdg-open) */
+	char *default_account; /* [general] account: the one natter opens without -a */
+	char *opener;          /* [general] the command /open hands a link to (default xdg-open) */
+	/* What settings_load() did not take, one "path:line: reason" each. */
+	char **warnings;
+	size_t nwarnings;
 };
 
-/* Defaults, then the file at path if it exists.  -1 with a malloc'd *err
- * naming the line for a malformed file, an unknown key or a value out of
- * bounds. */
+/* Defaults, then the file at path if it exists.  A line natter cannot take
+ * (an unknown section or key, a value out of bounds, a key given twice) is
+ * left out with a warning in out->warnings naming the file and line, and
+ * the rest is used: a typo never stops natter.  Booleans take true/false,
+ * yes/no, on/off, 1/0.  -1 with a malloc'd *err only when the file cannot
+ * be read at all (or ENOMEM). */
 int settings_load(const char *path, struct settings *out, char **err);
 void settings_free(struct settings *s);
+
+/* Sets "section.name" (or a name that is unique across sections) to value
+ * in s, checked as the file's would be.  0, or -1 with a malloc'd *err.
+ * *section and *name (may be NULL) get the setting's own, static. */
+int settings_set(struct settings *s, const char *key, const char *value, const char **section,
+		 const char **name, char **err);
+/* Every setting, or only key's ("section.name" or a unique name), as
+ * "section.name = value  (help)", one a line (malloc'd).  NULL with errno
+ * ENOENT for an unknown key, or on ENOMEM. */
+char *settings_describe(const struct settings *s, const char *key);
 
 #endif

@@ -17,6 +17,7 @@
 #include "core/mam.h"
 #include "core/message.h"
 #include "core/presence.h"
+#include "core/roster.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -167,7 +168,7 @@ int chat_send_text(struct core *core, const char *to, const char *text, struct c
 static int cmd_msg(struct cmd_call *call)
 {
 	struct core *core = CALL_CORE(call);
-	char *to = core_checked_jid(core, CAUSE(call), call->argv[0]);
+	char *to = roster_resolve(core, CAUSE(call), call->argv[0]);
 	int rc = 0;
 
 	if (!to)
@@ -288,6 +289,7 @@ struct incoming {
 	const struct chat_via *via;
 	bool error;
 	char *peer, *from, *to, *type, *id, *origin, *archive, *body, *xhtml;
+	const char *subject; /* sanitised; the history keeps it when there is no body */
 };
 
 /* Stores the message (a correction a hook accepted, in the row it
@@ -314,7 +316,7 @@ static int record_incoming(struct incoming *in, const struct chat_in *ci, bool d
 	    .ts_ms = ci->ts,
 	    .from = in->from,
 	    .to = in->to,
-	    .body = in->body,
+	    .body = *in->body || !in->subject ? in->body : in->subject,
 	    .xhtml = in->xhtml,
 	    .stanza_id = in->id,
 	    .origin_id = in->origin,
@@ -392,6 +394,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	struct incoming in = {.core = core, .st = st, .via = via};
 	struct chat_in ci = {.st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread, *stamp;
+	char *subject = st_child_text(st, "subject"), *csubject = NULL;
 	bool outgoing = via && via->outgoing;
 	int rc = -1, taken;
 
@@ -399,9 +402,18 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	 * sender is as blocked in a carbon or the archive. */
 	if (via && dispatch_guards(core, st) == CORE_STOP) {
 		free(thread);
+		free(subject);
 		return 0;
 	}
 	in.error = type && !strcmp(type, "error");
+	/* A bounce matters once, when it comes: a copy from the archive or
+	 * another resource would report it again (after every login) and is
+	 * no message of the contact's. */
+	if (in.error && via) {
+		free(thread);
+		free(subject);
+		return -1;
+	}
 	body = in.error ? error_body(st) : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
 	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core_account(core)->jid)
@@ -429,8 +441,15 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	if (via && !outgoing)
 		late_receipt(core, st, in.peer);
+	/* A headline or normal message may say everything in its subject;
+	 * in a room a subject alone is the room's topic (not a message). */
+	if ((!body || !*body) && subject && *subject && (!type || strcmp(type, "groupchat"))) {
+		free(body);
+		body = strdup("");
+	}
 	in.body = body && *body ? core_clean_text(body) : NULL;
-	if (body && *body && !in.body) {
+	in.subject = csubject = core_clean(subject);
+	if ((body && *body && !in.body) || (subject && !csubject)) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
 		goto out;
@@ -456,10 +475,10 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 			goto out;
 		}
 	}
-	if (!in.body)
+	if (!body || (!*body && !(subject && *subject)))
 		goto out;
 	rc = 1;
-	if (!in.type) {
+	if ((!in.body && !(in.body = strdup(""))) || !in.type) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
 		goto out;
@@ -482,6 +501,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.body = in.body;
 	ev.u.message.xhtml = in.xhtml;
 	ev.u.message.thread = cthread;
+	ev.u.message.subject = csubject;
 	ev.u.message.stamp = stamp;
 	ev.u.message.delayed = stamp != NULL;
 	ev.u.message.carbon = via ? via->carbon : NULL;
@@ -492,6 +512,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 out:
 	free(body);
 	free(thread);
+	free(subject);
+	free(csubject);
 	free(xtext);
 	free(cthread);
 	free(stamp);
@@ -512,7 +534,13 @@ out:
 static int on_message(struct core *core, xmpp_stanza_t *st)
 {
 	const char *type = xmpp_stanza_get_type(st), *from = xmpp_stanza_get_from(st);
-	int rc = chat_receive(core, st, NULL);
+	int rc;
+
+	/* A note to our own bare JID comes back to this very resource: it was
+	 * echoed (and stored) when it was sent. */
+	if (from && (!type || strcmp(type, "error")) && !strcmp(from, core_jid(core)))
+		return CORE_PASS;
+	rc = chat_receive(core, st, NULL);
 
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content

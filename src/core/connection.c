@@ -10,6 +10,7 @@
 
 #include "core/connection.h"
 #include "core/core_internal.h"
+#include "config/resource.h"
 #include "core/presence.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -29,9 +30,6 @@ enum phase {
 
 struct conn {
 	struct core *core;
-	/* [connection] settings in milliseconds */
-	unsigned connect_timeout_ms, reconnect_min_ms, reconnect_max_ms;
-	unsigned ping_interval_ms, ping_timeout_ms, close_timeout_ms;
 	enum phase phase;
 	bool want_online; /* cleared by /disconnect and by errors retrying cannot fix */
 	bool quitting;
@@ -40,6 +38,7 @@ struct conn {
 	uint64_t retry_timer, watchdog_timer, ping_timer, close_timer;
 	/* The fingerprint of the last certificate refused, for /tls trust. */
 	char *untrusted_fp;
+	char *resource; /* bound at every login: the account's, or this installation's */
 };
 
 static struct conn *conn_of(struct core *core)
@@ -51,6 +50,10 @@ static unsigned secs_to_ms(int s)
 {
 	return s > 0 ? (unsigned)s * 1000u : 0;
 }
+
+/* The [connection] settings in milliseconds, read when used: /set may
+ * have changed them since. */
+#define SETTING_MS(c, f) secs_to_ms(core_settings((c)->core)->f)
 
 static void cancel(struct conn *c, uint64_t *timer)
 {
@@ -70,8 +73,8 @@ static void ping_due(struct loop *loop, void *ud);
 static void arm_ping(struct conn *c)
 {
 	cancel(c, &c->ping_timer);
-	if (c->ping_interval_ms)
-		c->ping_timer = arm(c, c->ping_interval_ms, ping_due);
+	if (SETTING_MS(c, ping_interval))
+		c->ping_timer = arm(c, SETTING_MS(c, ping_interval), ping_due);
 }
 
 static void keepalive_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
@@ -83,7 +86,7 @@ static void keepalive_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		return;
 	if (!reply) {
 		log_warn("no answer to a keepalive ping in %u ms: the link is dead",
-			 c->ping_timeout_ms);
+			 SETTING_MS(c, ping_timeout));
 		xs_abort(core_xs(core));
 		return;
 	}
@@ -106,7 +109,7 @@ static void ping_due(struct loop *loop, void *ud)
 		arm_ping(c);
 		return;
 	}
-	if (core_iq_send(c->core, iq, c->ping_timeout_ms, keepalive_answer, NULL))
+	if (core_iq_send(c->core, iq, SETTING_MS(c, ping_timeout), keepalive_answer, NULL))
 		arm_ping(c);
 }
 
@@ -122,7 +125,7 @@ static void watchdog_fired(struct loop *loop, void *ud)
 		return;
 	c->timed_out = true;
 	log_warn("connection attempt took longer than %u ms: cutting it",
-		 c->phase == PHASE_CLOSING ? c->close_timeout_ms : c->connect_timeout_ms);
+		 c->phase == PHASE_CLOSING ? SETTING_MS(c, close_timeout) : SETTING_MS(c, connect_timeout));
 	xs_abort(core_xs(c->core));
 }
 
@@ -159,8 +162,22 @@ static int build_params(struct conn *c, struct net_params *p)
 		jid_clear(&j);
 		return -1;
 	}
+	if (!c->resource) {
+		char *bare = jid_bare(&j);
+
+		c->resource = a->resource ? strdup(a->resource)
+					  : bare ? resource_for_installation(bare, &err) : NULL;
+		free(bare);
+		if (!c->resource) {
+			core_error(core, cause, "internal-server-error",
+				   "no resource to bind: %s", err ? err : "out of memory");
+			free(err);
+			jid_clear(&j);
+			return -1;
+		}
+	}
 	free(j.resource);
-	j.resource = strdup(a->resource ? a->resource : "natter");
+	j.resource = strdup(c->resource);
 	p->jid = j.resource ? jid_full(&j) : NULL;
 	jid_clear(&j);
 	p->password = strdup(a->password);
@@ -203,8 +220,8 @@ static void start_attempt(struct conn *c)
 		core_error(c->core, CAUSED_BY("connect"), "internal-server-error", "out of memory");
 		return;
 	}
-	if (c->connect_timeout_ms)
-		c->watchdog_timer = arm(c, c->connect_timeout_ms, watchdog_fired);
+	if (SETTING_MS(c, connect_timeout))
+		c->watchdog_timer = arm(c, SETTING_MS(c, connect_timeout), watchdog_fired);
 }
 
 static void retry_fired(struct loop *loop, void *ud)
@@ -221,19 +238,19 @@ static void retry_fired(struct loop *loop, void *ud)
  * together do not come back together. */
 static unsigned backoff_ms(const struct conn *c)
 {
-	uint64_t delay = c->reconnect_min_ms ? c->reconnect_min_ms : 1000;
+	uint64_t delay = SETTING_MS(c, reconnect_min) ? SETTING_MS(c, reconnect_min) : 1000;
 	uint32_t r = 0;
 
-	for (unsigned i = 1; i < c->attempt && delay < c->reconnect_max_ms; i++)
+	for (unsigned i = 1; i < c->attempt && delay < SETTING_MS(c, reconnect_max); i++)
 		delay *= 2;
-	if (c->reconnect_max_ms && delay > c->reconnect_max_ms)
-		delay = c->reconnect_max_ms;
+	if (SETTING_MS(c, reconnect_max) && delay > SETTING_MS(c, reconnect_max))
+		delay = SETTING_MS(c, reconnect_max);
 	if (getrandom(&r, sizeof r, 0) != sizeof r)
 		r = (uint32_t)loop_now_ms();
 	delay = delay * 3 / 4 + (r % (delay / 2 + 1));
 	/* The ceiling holds even after jitter. */
-	if (c->reconnect_max_ms && delay > c->reconnect_max_ms)
-		delay = c->reconnect_max_ms;
+	if (SETTING_MS(c, reconnect_max) && delay > SETTING_MS(c, reconnect_max))
+		delay = SETTING_MS(c, reconnect_max);
 	return (unsigned)delay;
 }
 
@@ -304,9 +321,24 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
 		core_emit(c->core, &ev);
 		break;
+	case NET_FAIL_STREAM_ERROR:
+		if (o->condition && !strcmp(o->condition, "conflict")) {
+			char *bare = jid_bare_of(core_account(c->core)->jid, NULL);
+
+			/* Reconnecting would only kick the other client off in
+			 * turn, for ever. */
+			core_error(c->core, NO_CAUSE, "conflict",
+				   "another client logged in as %s/%s and the server closed this "
+				   "session; natter stays offline rather than fight over the "
+				   "resource (give this account a resource of its own, or "
+				   "/connect to take it back)",
+				   bare ? bare : "?", c->resource ? c->resource : "?");
+			free(bare);
+			break;
+		}
+		/* fall through */
 	case NET_FAIL_AUTH:
 	case NET_FAIL_POLICY:
-	case NET_FAIL_STREAM_ERROR:
 		core_error(c->core, NO_CAUSE, o->condition ? o->condition : "undefined-condition",
 			   "%s", o->text);
 		break;
@@ -374,7 +406,7 @@ static void begin_close(struct conn *c)
 	c->phase = PHASE_CLOSING;
 	xs_close(core_xs(c->core));
 	cancel(c, &c->close_timer);
-	c->close_timer = arm(c, c->close_timeout_ms, close_deadline);
+	c->close_timer = arm(c, SETTING_MS(c, close_timeout), close_deadline);
 }
 
 void core_quit(struct core *core)
@@ -396,7 +428,7 @@ void core_quit(struct core *core)
 		xs_abort(core_xs(core));
 		/* The offline report stops the loop; this bounds the wait. */
 		cancel(c, &c->close_timer);
-		c->close_timer = arm(c, c->close_timeout_ms, close_deadline);
+		c->close_timer = arm(c, SETTING_MS(c, close_timeout), close_deadline);
 		break;
 	case PHASE_CLOSING:
 		break;
@@ -447,11 +479,23 @@ static int cmd_connect(struct cmd_call *call)
 	struct core *core = CALL_CORE(call);
 	struct conn *c = conn_of(core);
 
+	char *err = NULL;
+
 	if (c->phase == PHASE_ONLINE || c->phase == PHASE_CONNECTING) {
 		core_error(core, CAUSE(call), "conflict", "already %s",
 			   c->phase == PHASE_ONLINE ? "connected" : "connecting");
 		return -1;
 	}
+	/* The user may have fixed the accounts file since the last refusal:
+	 * /connect takes what it says now. */
+	if (core_reload_account(core, &err)) {
+		core_error(core, CAUSE(call), "bad-request", "%s",
+			   err ? err : "the accounts file could not be read again");
+		free(err);
+		return -1;
+	}
+	free(c->resource);
+	c->resource = NULL;
 	return core_connect(core);
 }
 
@@ -548,18 +592,11 @@ static const struct cmd_entry commands[] = {
 
 static int conn_init(struct core *core)
 {
-	const struct settings *s = core_settings(core);
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return -1;
 	c->core = core;
-	c->connect_timeout_ms = secs_to_ms(s->connect_timeout);
-	c->reconnect_min_ms = secs_to_ms(s->reconnect_min);
-	c->reconnect_max_ms = secs_to_ms(s->reconnect_max);
-	c->ping_interval_ms = secs_to_ms(s->ping_interval);
-	c->ping_timeout_ms = secs_to_ms(s->ping_timeout);
-	c->close_timeout_ms = secs_to_ms(s->close_timeout);
 	core_set_state(core, &connection_module, c);
 	return 0;
 }
@@ -575,6 +612,7 @@ static void conn_free(struct core *core)
 	cancel(c, &c->ping_timer);
 	cancel(c, &c->close_timer);
 	free(c->untrusted_fp);
+	free(c->resource);
 	free(c);
 	core_set_state(core, &connection_module, NULL);
 }

@@ -15,6 +15,7 @@
 #include "core/core_internal.h"
 #include "core/dispatch.h"
 #include "core/ibr.h"
+#include "util/condition.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -34,8 +35,8 @@ struct iq_wait {
 struct core {
 	struct loop *loop;
 	struct account account;
-	char *accounts_path;
-	struct settings settings; /* the numbers and flags; no strings */
+	char *accounts_path, *settings_path;
+	struct settings settings; /* a copy: /set changes it */
 	struct nt_frontend fe;
 	struct xs *xs;
 	struct cmd_set *cmds;
@@ -76,15 +77,21 @@ struct core *core_new(const struct core_options *opt)
 	core->loop = opt->loop;
 	core->fe = opt->frontend;
 	core->settings = *opt->settings;
-	core->settings.theme = NULL;
-	core->settings.default_account = NULL;
-	core->settings.opener = NULL;
+	/* Its own strings (and no warnings: main.c said them). */
+	core->settings.theme = opt->settings->theme ? strdup(opt->settings->theme) : NULL;
+	core->settings.default_account =
+		opt->settings->default_account ? strdup(opt->settings->default_account) : NULL;
+	core->settings.opener = opt->settings->opener ? strdup(opt->settings->opener) : NULL;
+	core->settings.warnings = NULL;
+	core->settings.nwarnings = 0;
 	core->states = calloc(core_nmodules, sizeof(*core->states));
 	core->cmds = cmd_set_new();
-	if (opt->settings->opener && !(core->settings.opener = strdup(opt->settings->opener)))
-		goto fail;
 	if (!core->states || !core->cmds || account_copy(&core->account, opt->account) ||
-	    (opt->accounts_path && !(core->accounts_path = strdup(opt->accounts_path))))
+	    (opt->accounts_path && !(core->accounts_path = strdup(opt->accounts_path))) ||
+	    (opt->settings_path && !(core->settings_path = strdup(opt->settings_path))) ||
+	    (opt->settings->theme && !core->settings.theme) ||
+	    (opt->settings->default_account && !core->settings.default_account) ||
+	    (opt->settings->opener && !core->settings.opener))
 		goto fail;
 	core->xs = xs_new(core->loop, &cbs, core);
 	if (!core->xs)
@@ -122,9 +129,10 @@ void core_free(struct core *core)
 	free(core->states);
 	cmd_set_free(core->cmds);
 	account_clear(&core->account);
+	settings_free(&core->settings);
 	free(core->accounts_path);
+	free(core->settings_path);
 	free(core->current_chat);
-	free(core->settings.opener);
 	free(core);
 }
 
@@ -235,8 +243,9 @@ int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
 	ctext = core_clean(text);
 	ccond = core_clean(cond);
 	cto = core_clean(to ? to : "the server");
+	/* The server's own words when it gave some, else the condition's. */
 	core_error(core, cause, ccond ? ccond : "undefined-condition", "%s: %s", cto ? cto : "?",
-		   ctext ? ctext : (ccond ? ccond : "error"));
+		   ctext && *ctext ? ctext : condition_words(ccond));
 	free(text);
 	free(ctext);
 	free(ccond);
@@ -344,6 +353,16 @@ const char *core_accounts_path(const struct core *core)
 const struct settings *core_settings(const struct core *core)
 {
 	return &core->settings;
+}
+
+struct settings *core_settings_mut(struct core *core)
+{
+	return &core->settings;
+}
+
+const char *core_settings_path(const struct core *core)
+{
+	return core->settings_path;
 }
 
 const struct cmd_set *core_commands(const struct core *core)
@@ -466,6 +485,43 @@ int core_input(struct core *core, const char *line, uint64_t origin)
 		return -1;
 	}
 	return chat_send_text(core, core->current_chat, line, (struct core_cause){NULL, origin});
+}
+
+/* ---- the account ---- */
+
+int core_reload_account(struct core *core, char **err)
+{
+	struct account_list list = {0};
+	const struct account *a;
+	struct account fresh;
+
+	*err = NULL;
+	if (!core->accounts_path)
+		return 0;
+	if (accounts_load(core->accounts_path, &list, err))
+		return -1;
+	a = accounts_find(&list, core->account.name);
+	if (!a) {
+		if (asprintf(err, "account [%s] is no longer in %s", core->account.name,
+			     core->accounts_path) < 0)
+			*err = NULL;
+		accounts_free(&list);
+		return -1;
+	}
+	if (account_copy(&fresh, a)) {
+		accounts_free(&list);
+		*err = strdup("out of memory");
+		return -1;
+	}
+	accounts_free(&list);
+	/* A password typed at the prompt is kept unless the file now has one. */
+	if (!fresh.password && !fresh.eval_password && core->account.password) {
+		fresh.password = core->account.password;
+		core->account.password = NULL;
+	}
+	account_clear(&core->account);
+	core->account = fresh;
+	return 0;
 }
 
 /* ---- the account's password ---- */

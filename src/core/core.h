@@ -23,6 +23,7 @@ struct core_options {
 	struct loop *loop;
 	const struct account *account; /* copied */
 	const char *accounts_path;     /* where to write pins and passwords */
+	const char *settings_path;     /* natterrc, where /set saves (NULL: nowhere) */
 	const struct settings *settings; /* copied where kept */
 	struct nt_frontend frontend;
 };

@@ -84,9 +84,16 @@ void core_modules_login(struct core *core, const struct core_login *l);
 struct loop *core_loop(struct core *core);
 /* The account (modules may change the password and pins it holds). */
 struct account *core_account(struct core *core);
+/* Reads the account again from the accounts file (a password fixed since
+ * a refused login, a new pin): 0, or -1 with a malloc'd *err (the account
+ * is then unchanged). */
+int core_reload_account(struct core *core, char **err);
 /* Where the accounts file is, to save changes (NULL: nowhere). */
 const char *core_accounts_path(const struct core *core);
 const struct settings *core_settings(const struct core *core);
+/* For /set: the settings and the file they are saved to (NULL: nowhere). */
+struct settings *core_settings_mut(struct core *core);
+const char *core_settings_path(const struct core *core);
 /* The front end's commands and the modules': for /help. */
 const struct cmd_set *core_commands(const struct core *core);
 /* Stops reconnecting: the account cannot log in any more (removed). */

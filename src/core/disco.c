@@ -926,3 +926,17 @@ const struct core_module disco_module = {
 	.nhandlers = COUNT(handlers),
 	.features = features,
 };
+
+char *disco_client(struct core *core, const char *full)
+{
+	struct disco_state *d = dst(core);
+	char *key = d ? jid_key(full, NULL) : NULL, *node = NULL;
+	struct peer *p = NULL;
+
+	if (key)
+		HASH_FIND_STR(d->peers, key, p);
+	free(key);
+	if (p)
+		node = strndup(p->caps, strcspn(p->caps, "#"));
+	return node;
+}

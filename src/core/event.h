@@ -40,6 +40,8 @@ enum nt_event_kind {
 	NT_EV_PASSWORD_CHANGED,
 	NT_EV_UNREGISTERED,
 	NT_EV_HISTORY,       /* answer to /history */
+	NT_EV_SETTING,       /* /set changed a setting (front ends apply theirs) */
+	NT_EV_CONTACT,       /* /info: what is known of one contact */
 	NT_EV_MARKER,        /* XEP-0333: a chat marker from a contact */
 	NT_EV_BLOCKLIST,     /* XEP-0191: the blocked JIDs, after /blocked or a change */
 	NT_EV_UPLOAD_PROGRESS, /* XEP-0363: bytes of a file sent so far */
@@ -53,13 +55,18 @@ struct nt_history_message {
 	const char *from, *to, *body;
 	const char *xhtml; /* or NULL */
 	const char *direction; /* "in" or "out" */
+	/* the message's id, or NULL: receipts, markers and corrections name it */
+	const char *stanza_id;
+	/* Our messages: "sent", "delivered" (a receipt or a XEP-0333 received
+	 * marker came), "displayed" (a XEP-0333 displayed marker came) or
+	 * "failed" (a bounce came); NULL for incoming ones and when nothing is
+	 * known. */
+	const char *delivery;
 	bool delayed, carbon;
-	const char *msgid;    /* the message's own id (what corrections and markers name), or NULL */
 	bool edited;          /* corrected (XEP-0308): body is the newest text */
 	bool retracted;       /* withdrawn (XEP-0424): body is empty */
 	bool action;          /* a /me line (XEP-0245) */
 	const char *oob_url;  /* a XEP-0066 link it carried, or NULL */
-	const char *delivery; /* ours: "delivered", "displayed", "failed", or NULL */
 };
 
 struct nt_roster_item {
@@ -82,6 +89,14 @@ struct nt_disco_identity {
 
 struct nt_disco_item {
 	const char *jid, *node, *name; /* node, name may be NULL */
+};
+
+struct nt_contact_resource {
+	const char *jid;    /* full */
+	const char *show;   /* NULL: available */
+	const char *status; /* or NULL */
+	const char *client; /* the software its caps name, or NULL */
+	int priority;
 };
 
 struct nt_field {
@@ -127,6 +142,7 @@ struct nt_event {
 		struct {
 			const char *from, *to, *type;
 			const char *id, *body, *xhtml, *thread, *stamp; /* optional */
+			const char *subject; /* a message's <subject/> (any type), or NULL */
 			bool delayed;
 			const char *carbon; /* NULL, "sent" or "received" */
 			bool outgoing;      /* typed here (echo for the UI) */
@@ -199,6 +215,17 @@ struct nt_event {
 			const struct nt_history_message *messages; /* oldest first */
 			size_t count;
 		} history;
+		struct {
+			const char *jid;        /* bare */
+			/* The roster item, or NULL when jid is not in the roster. */
+			const struct nt_roster_item *item;
+			const struct nt_contact_resource *resources; /* available now */
+			size_t nresources;
+		} contact;
+		struct {
+			const char *section, *name; /* as in natterrc: "ui", "theme" */
+			const char *value;          /* as the user gave it */
+		} setting;
 		struct {
 			const char *from; /* full JID of the contact's client */
 			const char *type; /* "received", "displayed" or "acknowledged" */

@@ -9,6 +9,7 @@
 #include "core/action.h"
 #include "core/core_internal.h"
 #include "core/history.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 
@@ -155,16 +156,21 @@ int history_record(struct core *core, struct store_msg *m)
 	return rc;
 }
 
-void history_delivery(struct core *core, const char *peer, const char *stanza_id,
-		      enum store_delivery state)
+int history_delivery(struct core *core, const char *peer, const char *stanza_id,
+		     enum store_delivery state)
 {
 	struct history_state *h = hist(core);
 	char *err = NULL;
+	int rc;
 
-	if (h && h->store && store_set_delivery(h->store, peer, stanza_id, state, &err)) {
+	if (!h || !h->store)
+		return -1;
+	rc = store_set_delivery(h->store, peer, stanza_id, state, &err);
+	if (rc < 0) {
 		log_error("a delivery state could not be saved: %s", err ? err : "?");
 		free(err);
 	}
+	return rc;
 }
 
 /* The store, or NULL when history is not available. */
@@ -312,9 +318,13 @@ static void rfc3339(int64_t ms, char out[40])
 	snprintf(out + strlen(out), 40 - strlen(out), ".%03dZ", (int)(ms % 1000));
 }
 
-static const char *delivery_name(enum store_delivery d)
+static const char *delivery_name(const struct store_msg *m)
 {
-	switch (d) {
+	if (m->direction != STORE_OUT)
+		return NULL;
+	switch (m->delivery) {
+	case STORE_SENT:
+		return "sent";
 	case STORE_DELIVERED:
 		return "delivered";
 	case STORE_DISPLAYED:
@@ -356,14 +366,14 @@ static void collect(const struct store_msg *m, void *ud)
 		.body = keep(p, m->body ? m->body : ""),
 		.xhtml = keep(p, m->xhtml),
 		.direction = m->direction == STORE_OUT ? "out" : "in",
+		.stanza_id = keep(p, m->stanza_id),
+		.delivery = delivery_name(m),
 		.delayed = m->delayed,
 		.carbon = m->carbon,
-		.msgid = keep(p, m->stanza_id ? m->stanza_id : m->origin_id),
 		.edited = m->edited,
 		.retracted = m->retracted,
 		.action = action_text(m->body) != NULL,
 		.oob_url = keep(p, m->oob_url),
-		.delivery = delivery_name(m->delivery),
 	};
 	p->n++;
 }
@@ -459,7 +469,7 @@ static int cmd_show(struct cmd_call *call)
 {
 	struct page p = {0};
 	const char *why = NULL;
-	char *key, *err = NULL, *end;
+	char *key, *jid, *err = NULL, *end;
 	long n = HISTORY_DEFAULT;
 	int rc;
 
@@ -471,12 +481,11 @@ static int cmd_show(struct cmd_call *call)
 			return -1;
 		}
 	}
-	key = jid_bare_key(call->argv[0], &why);
-	if (!key) {
-		core_error(CALL_CORE(call), CAUSE(call), "jid-malformed",
-			   "'%s' is not a valid JID: %s", call->argv[0], why ? why : "invalid");
+	jid = roster_resolve(CALL_CORE(call), CAUSE(call), call->argv[0]);
+	key = jid ? jid_bare_key(jid, &why) : NULL;
+	free(jid);
+	if (!key)
 		return -1;
-	}
 	if (!have_store(call)) {
 		free(key);
 		return -1;

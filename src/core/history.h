@@ -18,8 +18,10 @@ extern const struct core_module history_module;
  * when new, 0 when it was already stored (a duplicate: the caller shows
  * nothing), -1 when there is no store or it failed (shown anyway). */
 int history_record(struct core *core, struct store_msg *m);
-void history_delivery(struct core *core, const char *peer, const char *stanza_id,
-		      enum store_delivery state);
+/* Marks our message to peer with that id: 1 when there is one, 0 when we
+ * never sent it (a receipt for it is no receipt), -1 without a store. */
+int history_delivery(struct core *core, const char *peer, const char *stanza_id,
+		     enum store_delivery state);
 /* store_find(), store_correct(), store_retract(), store_last_own() on the
  * account's store; -1 (logged) when there is none or it failed. */
 int history_find(struct core *core, const char *peer, enum store_direction dir, const char *id,

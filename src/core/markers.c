@@ -17,6 +17,7 @@
 #include "core/core_internal.h"
 #include "core/history.h"
 #include "core/markers.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/stanza.h"
@@ -108,13 +109,16 @@ static void report(struct core *core, const struct chat_in *in, const char *kind
 	struct nt_event ev = {.kind = NT_EV_MARKER};
 	char *id = core_clean(xmpp_stanza_get_attribute(el, "id"));
 
-	if (!id || !in->from) {
+	if (!id || !in->from || !in->peer ||
+	    /* Only for a message we sent that contact: anyone can claim to
+	     * have read an id (without a store natter cannot tell). */
+	    !history_delivery(core, in->peer, id,
+			      strcmp(kind, "received") ? STORE_DISPLAYED : STORE_DELIVERED)) {
+		if (id)
+			log_info("ignored a chat marker for a message we never sent");
 		free(id);
 		return;
 	}
-	if (in->peer)
-		history_delivery(core, in->peer, id,
-				 strcmp(kind, "received") ? STORE_DISPLAYED : STORE_DELIVERED);
 	ev.u.marker.from = in->from;
 	ev.u.marker.type = kind;
 	ev.u.marker.id = id;
@@ -183,7 +187,9 @@ static int send_displayed(struct core *core, const char *jid, struct core_cause 
 
 int core_chat_displayed(struct core *core, const char *jid)
 {
-	if (!core_settings(core)->read_markers || !core_online(core))
+	/* As receipts (XEP-0184 §8): a marker tells the sender we are here,
+	 * so only those allowed to see our presence get one by itself. */
+	if (!core_settings(core)->read_markers || !core_online(core) || !roster_sees_us(core, jid))
 		return 0;
 	return send_displayed(core, jid, NO_CAUSE) < 0 ? -1 : 0;
 }

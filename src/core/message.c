@@ -14,6 +14,7 @@
 #include "core/history.h"
 #include "core/message.h"
 #include "core/presence.h"
+#include "core/roster.h"
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -150,15 +151,22 @@ static void emit_receipt(struct core *core, xmpp_stanza_t *st, xmpp_stanza_t *re
 	/* Receipts 1.0 left out the id and reused the message's own. */
 	if (!id)
 		id = xmpp_stanza_get_id(st);
+	if (!id)
+		return;
+	{
+		char *peer = jid_bare_key(xmpp_stanza_get_from(st), NULL);
+		int known = peer ? history_delivery(core, peer, id, STORE_DELIVERED) : 0;
+
+		free(peer);
+		/* Only for a message we sent that peer: anyone can claim to
+		 * have received an id (without a store we cannot tell). */
+		if (!known) {
+			log_info("ignored a receipt for a message we never sent");
+			return;
+		}
+	}
 	from = core_clean(xmpp_stanza_get_from(st));
 	cid = core_clean(id);
-	if (id) {
-		char *peer = jid_bare_key(xmpp_stanza_get_from(st), NULL);
-
-		if (peer)
-			history_delivery(core, peer, id, STORE_DELIVERED);
-		free(peer);
-	}
 	if (from && cid) {
 		ev.u.receipt.from = from;
 		ev.u.receipt.id = cid;
@@ -238,7 +246,12 @@ void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content)
 			emit_receipt(core, st, rec);
 	} else if (!groupchat && xmpp_stanza_get_id(st) &&
 	           xmpp_stanza_get_child_by_name_and_ns(st, "request", NS_RECEIPTS)) {
-		answer_receipt(core, st, from);
+		/* XEP-0184 §8: a receipt tells the sender we are online; only
+		 * those allowed to see our presence get one. */
+		if (roster_sees_us(core, from))
+			answer_receipt(core, st, from);
+		else
+			log_info("no receipt to a sender who may not see our presence");
 	}
 	state = incoming_state(st, has_content, &xep85);
 	if (state) {

@@ -14,9 +14,11 @@
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
+#include "core/info.h"
 #include "core/links.h"
 #include "core/mam.h"
 #include "core/markers.h"
+#include "core/options.h"
 #include "core/message.h"
 #include "core/module.h"
 #include "core/presence.h"
@@ -37,6 +39,7 @@ const struct core_module *const core_modules[] = {
 	 * Prosody hands over offline messages through the archive only. */
 	&roster_module,
 	&subscription_module,
+	&info_module,
 	/* Its guard keeps what blocked JIDs send from every handler; its list
 	 * is asked for before the archive and presence bring their words. */
 	&blocking_module,
@@ -56,6 +59,7 @@ const struct core_module *const core_modules[] = {
 	&replies_module,
 	&vcard_module,
 	&ibr_module,
+	&options_module,
 	&help_module,
 	/* An inactive terminal says so before our presence brings the
 	 * contacts' presence in. */

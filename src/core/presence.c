@@ -254,10 +254,17 @@ static int cmd_status(struct cmd_call *call)
 {
 	struct core *core = CALL_CORE(call);
 	struct presence_state *p = pres(core);
-	const char *show = call->argv[0];
+	const char *show = call->argc ? call->argv[0] : NULL;
 	char *status = NULL, *newshow = NULL;
 	int i;
 
+	if (!show) {
+		core_info(core, CAUSE(call), "you are %s%s%s%s",
+			  p->invisible ? "invisible" : p->show ? p->show : "online",
+			  p->status ? ": " : "", p->status ? p->status : "",
+			  core_online(core) ? "" : " (once connected)");
+		return 0;
+	}
 	for (i = 0; shows[i] && strcmp(shows[i], show); i++)
 		;
 	if (!shows[i] && strcmp(show, "invisible")) {
@@ -309,6 +316,8 @@ static int cmd_priority(struct cmd_call *call)
 		return -1;
 	}
 	pres(core)->priority = (int)v;
+	core_info(core, CAUSE(call), "priority %d%s", (int)v,
+		  core_online(core) ? "" : " (sent when you connect)");
 	warn_priority(core, CAUSE(call));
 	if (core_online(core))
 		send_presence(core, true);
@@ -623,8 +632,8 @@ static void presence_free(struct core *core)
 #define SHOWS "online|chat|away|xa|dnd|invisible"
 
 static const struct cmd_entry commands[] = {
-	{.name = "status", .usage = SHOWS " [MESSAGE]",
-	 .help = "set your presence and status message", .min_args = 1, .max_args = 2,
+	{.name = "status", .usage = "[" SHOWS " [MESSAGE]]",
+	 .help = "set your presence and status message (without one: show them)", .max_args = 2,
 	 .rest = true, .complete = {SHOWS}, .exec = cmd_status},
 	{.name = "priority", .usage = "N", .help = "set your presence priority (-128..127)",
 	 .min_args = 1, .max_args = 1, .exec = cmd_priority},
@@ -648,3 +657,23 @@ const struct core_module presence_module = {
 	.handlers = handlers,
 	.nhandlers = COUNT(handlers),
 };
+
+size_t presence_resources(struct core *core, const char *bare, presence_resource_fn fn, void *ud)
+{
+	struct pres_resource *r, *tmp;
+	struct pres_contact *c;
+	char *key;
+	size_t n = 0;
+
+	if (!pres(core) || !bare || !(key = jid_bare_key(bare, NULL)))
+		return 0;
+	c = contact_find(pres(core), key);
+	free(key);
+	if (!c)
+		return 0;
+	HASH_ITER(hh, c->resources, r, tmp) {
+		fn(r->full, r->show, r->status, r->priority, ud);
+		n++;
+	}
+	return n;
+}

@@ -7,7 +7,9 @@
 #include <sys/utsname.h>
 
 #include "core/core_internal.h"
+#include "core/presence.h"
 #include "core/replies.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/stanza.h"
@@ -158,8 +160,26 @@ static int send_get(struct cmd_call *call, const char *to, const char *name, con
 	xmpp_stanza_t *iq, *q;
 	char *jid = NULL;
 
-	if (to && !(jid = core_checked_jid(core, CAUSE(call), to)))
+	if (to && !(jid = roster_resolve(core, CAUSE(call), to)))
 		return -1;
+	/* A contact's bare JID is answered by their server on their behalf
+	 * (or not at all): ask the client they use most, as people mean. */
+	if (jid && strchr(jid, '@') && !strchr(jid, '/')) {
+		const char *best = presence_best(core, jid);
+		char *full = best ? strdup(best) : NULL;
+
+		if (!full) {
+			if (best)
+				core_error(core, CAUSE(call), "internal-server-error", "out of memory");
+			else
+				core_error(core, CAUSE(call), "recipient-unavailable",
+					   "%s is offline: no client to ask", jid);
+			free(jid);
+			return -1;
+		}
+		free(jid);
+		jid = full;
+	}
 	r = request_new(core, CAUSE(call), jid);
 	iq = r ? xmpp_iq_new(core_ctx(core), "get", NULL) : NULL;
 	q = iq ? st_element(core_ctx(core), name, ns) : NULL;

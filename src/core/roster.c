@@ -6,10 +6,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uthash.h>
@@ -55,6 +57,7 @@ struct roster_req {
 	struct core *core;
 	struct core_cause cause;
 	char *jid;
+	char *done; /* what to say once the server took the change */
 	struct roster_req *prev, *next;
 };
 
@@ -777,6 +780,7 @@ static struct roster_req *req_new(struct core *core, struct core_cause cause, co
 static void req_free(struct roster_req *q)
 {
 	DL_DELETE(rst(q->core)->reqs, q);
+	free(q->done);
 	free(q->jid);
 	free(q);
 }
@@ -795,17 +799,21 @@ static void set_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		clean = core_clean(text);
 		core_error(core, q->cause, cond, "the server refused the change to %s: %s",
 			   jid ? jid : "?", clean ? clean : cond);
+	} else if (q->done) {
+		/* The push shows the new item; the line says the command worked. */
+		core_info(core, q->cause, "%s", q->done);
 	}
-	/* On success the server's push reports the change. */
 	free(jid);
 	free(clean);
 	free(text);
 	req_free(q);
 }
 
-/* Sends a roster set for one item; 0 or -1 (reported). */
+/* Sends a roster set for one item; 0 or -1 (reported).  done (taken,
+ * may be NULL) is said once the server has taken it. */
 static int send_item(struct core *core, struct core_cause cause, const char *jid,
-		     const char *name, char *const *groups, size_t ngroups, bool remove)
+		     const char *name, char *const *groups, size_t ngroups, bool remove,
+		     char *done)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "set", NULL), *q, *item;
 	struct roster_req *req;
@@ -826,9 +834,11 @@ static int send_item(struct core *core, struct core_cause cause, const char *jid
 	if (bad || !(req = req_new(core, cause, jid))) {
 		if (iq)
 			xmpp_stanza_release(iq);
+		free(done);
 		core_error(core, cause, "internal-server-error", "out of memory");
 		return -1;
 	}
+	req->done = done;
 	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, set_answer, req)) {
 		req_free(req);
 		core_error(core, cause, "internal-server-error", "could not send the change");
@@ -869,6 +879,19 @@ static char *arg_text(struct cmd_call *call, const char *s)
 	return safe;
 }
 
+/* A confirmation line, malloc'd (NULL on ENOMEM: the change goes on). */
+static __attribute__((format(printf, 1, 2))) char *said(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
 static int cmd_list(struct cmd_call *call)
 {
 	emit_roster(CALL_CORE(call), CAUSE(call));
@@ -888,9 +911,12 @@ static int cmd_add(struct cmd_call *call)
 	/* A set replaces the whole item: keep what the user did not change. */
 	if (it)
 		rc = send_item(core, CAUSE(call), jid, name ? name : it->name, it->groups,
-			       it->ngroups, false);
+			       it->ngroups, false, said("%s is in your roster%s%s", jid,
+							 name ? " as " : "", name ? name : ""));
 	else
-		rc = send_item(core, CAUSE(call), jid, name, NULL, 0, false);
+		rc = send_item(core, CAUSE(call), jid, name, NULL, 0, false,
+			       said("added %s to your roster%s%s", jid, name ? " as " : "",
+				    name ? name : ""));
 out:
 	free(jid);
 	free(name);
@@ -903,7 +929,8 @@ static int cmd_remove(struct cmd_call *call)
 
 	if (!it)
 		return -1;
-	return send_item(CALL_CORE(call), CAUSE(call), it->jid, NULL, NULL, 0, true);
+	return send_item(CALL_CORE(call), CAUSE(call), it->jid, NULL, NULL, 0, true,
+			 said("removed %s from your roster", it->jid));
 }
 
 static int cmd_name(struct cmd_call *call)
@@ -914,7 +941,8 @@ static int cmd_name(struct cmd_call *call)
 
 	if (!it || !(name = arg_text(call, call->argv[1])))
 		return -1;
-	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, name, it->groups, it->ngroups, false);
+	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, name, it->groups, it->ngroups, false,
+		       said("%s is now called %s", it->jid, name));
 	free(name);
 	return rc;
 }
@@ -945,7 +973,7 @@ static int cmd_group_add(struct cmd_call *call)
 		memcpy(groups, it->groups, it->ngroups * sizeof(*groups));
 	groups[it->ngroups] = group;
 	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, it->ngroups + 1,
-		       false);
+		       false, said("%s is now in group %s", it->jid, group));
 	free(groups);
 out:
 	free(group);
@@ -974,7 +1002,8 @@ static int cmd_group_remove(struct cmd_call *call)
 	for (size_t i = 0; i < it->ngroups; i++)
 		if (strcmp(it->groups[i], group))
 			groups[n++] = it->groups[i];
-	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, n, false);
+	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, n, false,
+		       said("%s is no longer in group %s", it->jid, group));
 	free(groups);
 out:
 	free(group);
@@ -988,11 +1017,97 @@ bool roster_contains(struct core *core, const char *bare)
 	return rst(core) && bare && item_find(rst(core), bare);
 }
 
+void *roster_describe(struct core *core, const char *bare, struct nt_roster_item *out)
+{
+	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;
+	struct ev_item *e;
+
+	if (!it || !(e = malloc(sizeof(*e))))
+		return NULL;
+	if (ev_item_fill(e, out, it, NULL)) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void roster_describe_free(void *held)
+{
+	if (held)
+		ev_item_clear(held);
+	free(held);
+}
+
+bool roster_sees_us(struct core *core, const char *jid)
+{
+	const struct roster_item *it;
+
+	if (!jid)
+		return false;
+	if (jid_bare_equal(jid, core_account(core)->jid))
+		return true;
+	it = rst(core) ? item_find(rst(core), jid) : NULL;
+	return it && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both"));
+}
+
 const char *roster_name(struct core *core, const char *bare)
 {
 	struct roster_item *it = rst(core) && bare ? item_find(rst(core), bare) : NULL;
 
 	return it ? it->name_clean : NULL;
+}
+
+/* The one roster item whose name is word, or else whose JID's localpart is
+ * word (both case-insensitive); NULL when none or several. */
+static const struct roster_item *by_name(struct roster_state *r, const char *word)
+{
+	const struct roster_item *named = NULL, *local = NULL, *it, *tmp;
+	size_t nnamed = 0, nlocal = 0, wl = strlen(word);
+
+	HASH_ITER(hh, r->items, it, tmp) {
+		const char *at = strchr(it->jid, '@');
+
+		if (it->name_clean && !strcasecmp(it->name_clean, word)) {
+			named = it;
+			nnamed++;
+		}
+		if (at && (size_t)(at - it->jid) == wl && !strncasecmp(it->jid, word, wl)) {
+			local = it;
+			nlocal++;
+		}
+	}
+	if (nnamed == 1)
+		return named;
+	return !nnamed && nlocal == 1 ? local : NULL;
+}
+
+char *roster_resolve(struct core *core, struct core_cause cause, const char *word)
+{
+	struct roster_state *r = rst(core);
+	const struct roster_item *it = r ? by_name(r, word) : NULL;
+	char *server;
+	bool address;
+
+	if (it) {
+		char *jid = strdup(it->jid);
+
+		if (!jid)
+			core_error(core, cause, "internal-server-error", "out of memory");
+		return jid;
+	}
+	/* A word without '@' is a domain only when it looks like one (or is
+	 * our own server's name): "bob" is a typo, not a server called bob. */
+	address = strchr(word, '@') || strchr(word, '.') || strchr(word, '/');
+	if (!address && (server = core_server(core))) {
+		address = !strcasecmp(server, word);
+		free(server);
+	}
+	if (!address) {
+		core_error(core, cause, "item-not-found",
+			   "'%s' is neither a contact's name nor an address (user@domain)", word);
+		return NULL;
+	}
+	return core_checked_jid(core, cause, word);
 }
 
 const char *const *roster_jids(struct core *core)

@@ -13,9 +13,24 @@ struct core;
  * offers it). */
 extern const struct core_module roster_module;
 
+/* What a command's argument names: a contact's roster name or the
+ * localpart of exactly one contact's JID ("bob", "Echo"), else a JID
+ * (with '@', a '.' in the domain, or our own server's name).  A bare word
+ * that is neither is refused (item-not-found) before anything is sent.
+ * Malloc'd and normalised, or NULL after an error event for cause. */
+char *roster_resolve(struct core *core, struct core_cause cause, const char *word);
+
 /* Lookups for the other modules (bare JIDs, case-insensitive). */
 bool roster_contains(struct core *core, const char *bare);
 const char *roster_name(struct core *core, const char *bare);
+/* bare's roster item as an event shows it (sanitised) in *out: returns
+ * what holds its strings (free with roster_describe_free), or NULL when bare
+ * is not in the roster (or on ENOMEM). */
+void *roster_describe(struct core *core, const char *bare, struct nt_roster_item *out);
+void roster_describe_free(void *held);
+/* Whether jid (bare or full) may see our presence: our own account, or a
+ * contact subscribed to us (subscription from or both). */
+bool roster_sees_us(struct core *core, const char *jid);
 /* A NULL-terminated array of the roster's bare JIDs, valid until the next
  * roster change (for completion). */
 const char *const *roster_jids(struct core *core);

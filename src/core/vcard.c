@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/roster.h"
 #include "core/vcard.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -299,7 +300,7 @@ static int cmd_get(struct cmd_call *call)
 	if (!r)
 		return -1;
 	if (call->argc) {
-		r->to = core_checked_jid(CALL_CORE(call), CAUSE(call), call->argv[0]);
+		r->to = roster_resolve(CALL_CORE(call), CAUSE(call), call->argv[0]);
 		if (!r->to) {
 			req_free(r);
 			return -1;

@@ -24,7 +24,8 @@ static const char *const kind_names[] = {
 	[NT_EV_DISCO_INFO] = "disco_info",   [NT_EV_DISCO_ITEMS] = "disco_items",
 	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
-	[NT_EV_HISTORY] = "history",         [NT_EV_MARKER] = "marker",
+	[NT_EV_HISTORY] = "history",         [NT_EV_SETTING] = "setting",
+	[NT_EV_CONTACT] = "contact",         [NT_EV_MARKER] = "marker",
 	[NT_EV_BLOCKLIST] = "blocklist",     [NT_EV_UPLOAD_PROGRESS] = "upload_progress",
 	[NT_EV_UPLOAD] = "upload",           [NT_EV_RETRACTED] = "retracted",
 };
@@ -128,11 +129,12 @@ static json_t *each_history(const void *items, size_t i)
 	set_str(o, "body", m->body);
 	set_str(o, "xhtml", m->xhtml);
 	set_str(o, "direction", m->direction);
+	set_str(o, "id", m->stanza_id);
+	set_str(o, "delivery", m->delivery);
 	if (m->delayed)
 		json_object_set_new(o, "delayed", json_true());
 	if (m->carbon)
 		json_object_set_new(o, "carbon", json_true());
-	set_str(o, "id", m->msgid);
 	if (m->edited)
 		json_object_set_new(o, "edited", json_true());
 	if (m->retracted)
@@ -140,7 +142,19 @@ static json_t *each_history(const void *items, size_t i)
 	if (m->action)
 		json_object_set_new(o, "action", json_true());
 	set_str(o, "oob_url", m->oob_url);
-	set_str(o, "delivery", m->delivery);
+	return o;
+}
+
+static json_t *each_resource(const void *items, size_t i)
+{
+	const struct nt_contact_resource *r = &((const struct nt_contact_resource *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "jid", r->jid);
+	set_str(o, "show", r->show);
+	set_str(o, "status", r->status);
+	set_str(o, "client", r->client);
+	json_object_set_new(o, "priority", json_integer(r->priority));
 	return o;
 }
 
@@ -211,6 +225,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "body", ev->u.message.body);
 		set_str(o, "xhtml", ev->u.message.xhtml);
 		set_str(o, "thread", ev->u.message.thread);
+		set_str(o, "subject", ev->u.message.subject);
 		if (ev->u.message.delayed)
 			json_object_set_new(o, "delayed", json_true());
 		set_str(o, "stamp", ev->u.message.stamp);
@@ -289,6 +304,18 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "with", ev->u.history.with);
 		set_str(o, "query", ev->u.history.query);
 		set_array(o, "messages", ev->u.history.count, each_history, ev->u.history.messages);
+		break;
+	case NT_EV_CONTACT:
+		set_str(o, "jid", ev->u.contact.jid);
+		if (ev->u.contact.item)
+			json_object_set_new(o, "item", roster_item(ev->u.contact.item));
+		set_array(o, "resources", ev->u.contact.nresources, each_resource,
+			  ev->u.contact.resources);
+		break;
+	case NT_EV_SETTING:
+		set_str(o, "section", ev->u.setting.section);
+		set_str(o, "name", ev->u.setting.name);
+		set_str(o, "value", ev->u.setting.value);
 		break;
 	case NT_EV_MARKER:
 		set_str(o, "from", ev->u.marker.from);

@@ -158,9 +158,10 @@ const char *const schema_sql[SQL_COUNT] = {
                    " WHERE id = ?3 AND archive_id IS NULL",
     /* ?4, ?5: the keys of ?2 as our origin id and as the stanza id of our
      * message without one; stanza_id = ?2 keeps a collision out; a state
-     * never goes back (a late receipt after "displayed") */
-    [SQL_DELIVERY] = "UPDATE messages SET delivery = ?3 WHERE dkey IN (?4, ?5)"
-                     " AND peer = ?1 AND direction = 1 AND stanza_id = ?2 AND delivery < ?3",
+     * never goes back (a late receipt after "displayed"), and the row
+     * counts as found either way */
+    [SQL_DELIVERY] = "UPDATE messages SET delivery = max(delivery, ?3) WHERE dkey IN (?4, ?5)"
+                     " AND peer = ?1 AND direction = 1 AND stanza_id = ?2",
     [SQL_PAGE] = "SELECT " MSG_COLS " FROM messages WHERE peer = ?1 AND id < ?2"
                  " AND replaces IS NULL ORDER BY id DESC LIMIT ?3",
     /* the newest row of the window with that id as its stanza or origin

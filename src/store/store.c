@@ -59,6 +59,7 @@ struct store {
 	bool reading; /* inside a store_row_fn */
 	int broken_rc;
 	int64_t last_id;      /* the row the last OP_ADD stored */
+	bool last_wrote;      /* the last op changed a row (a delivery state found its message) */
 	int64_t batch_max;    /* the highest row id the open batch stored */
 	int64_t max_id;       /* the highest committed row id we know of */
 	int64_t indexed_upto; /* fts_state.upto as we last saw it */
@@ -832,6 +833,7 @@ static int write_op(struct store *s, struct op *op, char **err)
 	if (rc == SQLITE_OK)
 		rc = exec_op(s, op);
 	if (rc == SQLITE_OK) {
+		s->last_wrote = op->wrote;
 		if (op->kind == OP_ADD || op->kind == OP_CORRECT || op->kind == OP_RETRACT)
 			s->last_id = op->wrote ? op->m.id : 0;
 		if (op->wrote)
@@ -986,7 +988,10 @@ int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
 		set_err(err, "out of memory");
 		return -1;
 	}
-	return write_op(s, op, err);
+	s->last_wrote = false;
+	if (write_op(s, op, err))
+		return -1;
+	return s->last_wrote ? 1 : 0;
 }
 
 int store_kv_set(struct store *s, const char *key, const char *value, char **err)

@@ -72,7 +72,10 @@ void store_close(struct store *s);
  * duplicate (the same archive id, or the same origin id — or stanza id when
  * there is no origin id — from the same sender), -1 on error (*err). */
 int store_add(struct store *s, struct store_msg *m, char **err);
-/* Updates the delivery state of our message with that stanza id. */
+/* Updates the delivery state of our message with that stanza id: 1 when
+ * there is such a message, 0 when we never sent one with that id to peer,
+ * -1 on error (*err; while the disk is full it is kept and retried, and
+ * reported as -1). */
 int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
 		       enum store_delivery state, char **err);
 /* The message of that direction in peer's conversation whose stanza or

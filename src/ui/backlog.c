@@ -23,10 +23,10 @@ struct backlog_row {
 	long long id;
 	time_t when;
 	enum window_line_kind kind;
+	char *stanza_id; /* receipts, markers and corrections that come later name it */
 	char *nick;
 	wchar_t *text;
 	unsigned char *attrs;
-	char *msgid;
 	bool edited, retracted, action;
 	enum window_mark mark;
 };
@@ -42,22 +42,10 @@ struct backlog_page {
 
 static void backlog_row_free(struct backlog_row *r)
 {
+	free(r->stanza_id);
 	free(r->nick);
 	free(r->text);
 	free(r->attrs);
-	free(r->msgid);
-}
-
-/* The row's line, as a live message would have left it. */
-static void backlog_line(struct window_line *l, struct backlog_row *r)
-{
-	l->store_id = r->id;
-	l->id = r->msgid;
-	r->msgid = NULL;
-	l->edited = r->edited;
-	l->retracted = r->retracted;
-	l->action = r->action;
-	l->mark = r->mark;
 }
 
 static void backlog_page_free(struct backlog_page *p)
@@ -80,19 +68,20 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	r.when = m->ts ? ui_parse_stamp(m->ts) : (time_t)-1;
 	if (r.when == (time_t)-1)
 		r.when = time(NULL);
-	r.nick = ui_nick(own ? ui_own_jid(p->ui) : m->from);
+	r.nick = own ? ui_nick(ui_own_jid(p->ui)) : ui_name_of(p->ui, m->from);
 	r.edited = m->edited;
 	r.retracted = m->retracted;
 	r.action = m->action && !m->retracted;
 	r.mark = m->delivery && !strcmp(m->delivery, "displayed")   ? MARK_DISPLAYED
 	         : m->delivery && !strcmp(m->delivery, "delivered") ? MARK_DELIVERED
 	                                                            : MARK_NONE;
-	r.msgid = m->msgid ? strdup(m->msgid) : NULL;
+	if (m->stanza_id && !(r.stanza_id = strdup(m->stanza_id)))
+		p->nomem = true;
 	if (r.retracted)
 		r.text = wstr_from_utf8("(this message was retracted)", 0, NULL);
 	else if (!lines_message_text(m->body, m->xhtml, r.action, m->oob_url, &r.text, &r.attrs))
 		r.text = NULL;
-	if (!r.nick || !r.text || (m->msgid && !r.msgid)) {
+	if (!r.nick || !r.text) {
 		backlog_row_free(&r);
 		p->nomem = true;
 		return;
@@ -128,6 +117,23 @@ static int backlog_fetch(struct ui *ui, struct window *w, long long before_id,
 	return (int)p->n;
 }
 
+/* What a reloaded line keeps of its row, as a live message would have
+ * left it: where it is in the store, its check marks, whether it was
+ * corrected, retracted or a /me, and the id that later receipts,
+ * markers and corrections name. */
+static void backlog_mark(struct window_line *l, struct backlog_row *r)
+{
+	if (!l)
+		return;
+	l->store_id = r->id;
+	l->mark = r->mark;
+	l->edited = r->edited;
+	l->retracted = r->retracted;
+	l->action = r->action;
+	l->id = r->stanza_id; /* taken */
+	r->stanza_id = NULL;
+}
+
 void backlog_open(struct ui *ui, struct window *w)
 {
 	struct backlog_page p;
@@ -145,8 +151,7 @@ void backlog_open(struct ui *ui, struct window *w)
 			l = window_add_wide(w, r->kind, r->when, r->nick, r->text, r->attrs);
 			r->text = NULL; /* taken */
 			r->attrs = NULL;
-			if (l)
-				backlog_line(l, r);
+			backlog_mark(l, r);
 		}
 		if (w == winlist_current(ui))
 			ui->dirty |= DIRTY_CHAT;
@@ -207,10 +212,8 @@ bool backlog_older(struct ui *ui, struct window *w)
 		l = window_prepend_wide(w, r->kind, r->when, r->nick, r->text, r->attrs);
 		r->text = NULL;
 		r->attrs = NULL;
-		if (l) {
-			backlog_line(l, r);
-			added = true;
-		}
+		backlog_mark(l, r);
+		added |= l != NULL;
 		next = r->when;
 	}
 	backlog_page_free(&p);

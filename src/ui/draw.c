@@ -18,8 +18,8 @@
 #include "ui/winlist.h"
 #include "ui/wstr.h"
 
-#define DRAW_NAME_MAX   20 /* characters of a window name in the window list */
-#define DRAW_PROMPT_MAX 12 /* characters of a window name in the prompt */
+#define DRAW_NAME_MAX   24 /* characters of a window name in the window list */
+#define DRAW_PROMPT_MAX 24 /* characters of a window name in the prompt */
 
 struct draw_cell {
 	wchar_t wc[CCHARW_MAX]; /* spacing character, combining marks, NUL */
@@ -40,6 +40,21 @@ struct draw_row {
 	size_t start, end;
 	int col;
 };
+
+
+/* name as it fits in max characters: cut names end in an ellipsis, so a
+ * cut "bob@localhost.evil.example" never reads as "bob@localhost". */
+static const wchar_t *draw_fit_name(const wchar_t *name, size_t max, wchar_t *buf, size_t len)
+{
+	size_t n = wcslen(name);
+
+	if (n <= max || max < 2 || len < max + 1)
+		return name;
+	wmemcpy(buf, name, max - 1);
+	buf[max - 1] = L'\u2026';
+	buf[max] = 0;
+	return buf;
+}
 
 static void cells_free(struct draw_cells *cs)
 {
@@ -194,6 +209,8 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	if (!rc && l->mark && !l->retracted)
 		rc = cells_pushw(cs, l->mark == MARK_DISPLAYED ? L" \u2713\u2713" : L" \u2713",
 		                 l->mark == MARK_DISPLAYED ? 3 : 2, TH_RECEIPT);
+	if (!rc && l->queued)
+		rc = cells_pushs(cs, " (not sent yet)", TH_DELAYED);
 	return rc;
 }
 
@@ -332,14 +349,43 @@ int draw_line_rows(struct ui *ui, const struct window_line *l)
 	return (int)n;
 }
 
+/* A chat window keeps its first row for a title line, when it can spare it. */
+static bool draw_has_title(const struct ui *ui, const struct window *w)
+{
+	return w->jid && ui->chat_rows > 4;
+}
+
 unsigned draw_max_scroll(struct ui *ui, struct window *w)
 {
-	unsigned total = 0;
+	unsigned total = 0, rows = (unsigned)ui->chat_rows - (draw_has_title(ui, w) ? 1 : 0);
 	size_t i;
 
 	for (i = 0; i < w->count; i++)
 		total += (unsigned)draw_line_rows(ui, window_line_at(w, i));
-	return total > (unsigned)ui->chat_rows ? total - (unsigned)ui->chat_rows : 0;
+	return total > rows ? total - rows : 0;
+}
+
+/* "bob@localhost — away: at lunch": who the chat is with and how they are. */
+static void draw_title(struct ui *ui, struct window *w)
+{
+	const struct contact *ct = contacts_find(&ui->contacts, w->jid);
+	char *name = wstr_to_utf8(w->name, wcslen(w->name));
+	int x;
+
+	x = draw_text(ui, ui->chat, 0, 0, ui->chat_cols, w->name, TH_STATUS);
+	/* A contact named otherwise: which address it is. */
+	if (name && strcmp(name, w->jid)) {
+		x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
+		x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, w->jid, TH_STATUS);
+	}
+	free(name);
+	x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
+	draw_utf8(ui, ui->chat, 0, x, ui->chat_cols,
+	          w->presence                                  ? w->presence
+	          : ct && contact_show(ct) != SHOW_OFFLINE     ? "online"
+	          : ct && ct->in_roster                        ? "offline"
+	                                                       : "not in your roster",
+	          TH_STATUS);
 }
 
 /* Fills the pane from the bottom up, newest line last, skipping the rows
@@ -349,17 +395,19 @@ static void draw_chat(struct ui *ui)
 	struct window *w = winlist_current(ui);
 	unsigned skip = w->scroll;
 	size_t i = w->count;
-	int y = ui->chat_rows;
+	int y = ui->chat_rows, top = draw_has_title(ui, w) ? 1 : 0;
 
 	werase(ui->chat);
-	while (i-- > 0 && y > 0) {
+	if (top)
+		draw_title(ui, w);
+	while (i-- > 0 && y > top) {
 		struct draw_cells cs = {0};
 		struct draw_row *rows = NULL;
 		size_t r, n;
 
 		if (draw_line_cells(ui, window_line_at(w, i), &cs) == 0)
 			rows = draw_rows(&cs, ui->chat_cols, &n);
-		for (r = rows ? n : 0; r-- > 0 && y > 0;) {
+		for (r = rows ? n : 0; r-- > 0 && y > top;) {
 			if (skip) {
 				skip--;
 				continue;
@@ -548,7 +596,10 @@ static void draw_conn_state(struct ui *ui, wchar_t *buf, size_t n)
 
 	switch (ui->conn) {
 	case CONN_ONLINE:
-		swprintf(buf, n, L"online");
+		/* Our presence as the server echoed it: away, dnd, a status. */
+		if (swprintf(buf, n, L"%s%s%.40s", ui->own_show ? ui->own_show : "online",
+		             ui->own_status ? ": " : "", ui->own_status ? ui->own_status : "") < 0)
+			swprintf(buf, n, L"%s", ui->own_show ? ui->own_show : "online");
 		break;
 	case CONN_CONNECTING:
 		swprintf(buf, n, L"connecting");
@@ -577,8 +628,10 @@ static void draw_winlist(struct ui *ui, int x, int maxx)
 		struct window *w = ui->wins[i];
 		const wchar_t *mark = w->act == ACT_MSG ? L"*" : w->act == ACT_INFO ? L"+" : L"";
 
-		if (swprintf(items[i], DRAW_NAME_MAX + 32, L"[%zu:%.*ls%ls]", i + 1, DRAW_NAME_MAX,
-		             w->name, mark) < 0)
+		wchar_t fit[DRAW_NAME_MAX + 1];
+
+		if (swprintf(items[i], DRAW_NAME_MAX + 32, L"[%zu:%ls%ls]", i + 1,
+		             draw_fit_name(w->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1), mark) < 0)
 			items[i][0] = 0;
 		width[i] = wstr_width(items[i], wcslen(items[i])) + 1;
 	}
@@ -611,7 +664,8 @@ static void draw_status(struct ui *ui)
 	struct window *cw = winlist_current(ui);
 	const wchar_t *more = cw->scroll ? L" -- more -- " : L"";
 	int cols = ui->cols, x, right = cols - wstr_width(more, wcslen(more)), jid_max;
-	wchar_t state[64], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
+	wchar_t state[96], cur[DRAW_NAME_MAX + 32], typing[DRAW_NAME_MAX + 32];
+	wchar_t fit[DRAW_NAME_MAX + 1];
 	cchar_t bg;
 
 	setcchar(&bg, L" ", theme_attr(&ui->theme, TH_STATUS), theme_pair(&ui->theme, TH_STATUS),
@@ -621,8 +675,8 @@ static void draw_status(struct ui *ui)
 	/* The peer typing matters more than the window list: it goes first. */
 	typing[0] = 0;
 	if (cw->jid && cw->peer_state == PEER_COMPOSING &&
-	    swprintf(typing, DRAW_NAME_MAX + 32, L" %.*ls is typing\u2026 ", DRAW_NAME_MAX,
-	             cw->name) < 0)
+	    swprintf(typing, DRAW_NAME_MAX + 32, L" %ls is typing\u2026 ",
+	             draw_fit_name(cw->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1)) < 0)
 		typing[0] = 0;
 	if (*typing && wstr_width(typing, wcslen(typing)) * 3 < right) {
 		right -= wstr_width(typing, wcslen(typing));
@@ -634,8 +688,8 @@ static void draw_status(struct ui *ui)
 	              ui->conn == CONN_ONLINE ? TH_STATUS_ONLINE : TH_STATUS_OFFLINE) +
 	    2;
 	/* The JID gives way to the current window's entry on a narrow screen. */
-	if (swprintf(cur, DRAW_NAME_MAX + 32, L"[%zu:%.*ls*]  ", ui->cur + 1, DRAW_NAME_MAX,
-	             cw->name) < 0)
+	if (swprintf(cur, DRAW_NAME_MAX + 32, L"[%zu:%ls*]  ", ui->cur + 1,
+	             draw_fit_name(cw->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1)) < 0)
 		cur[0] = 0;
 	jid_max = right - wstr_width(cur, wcslen(cur));
 	if (ui_own_jid(ui) && jid_max > x + 4)
@@ -669,6 +723,9 @@ static int draw_input_cells(struct draw_cells *cs, const wchar_t *s, size_t n)
 	for (i = 0; i < n; i++) {
 		wchar_t wc = s[i] == L'\n' ? (wcwidth(mark) == 1 ? mark : L'|') : s[i];
 
+		/* A joiner typed in stays in the line but takes no cell here. */
+		if (!wstr_shown(wc))
+			continue;
 		if (cells_push(cs, wc, TH_INPUT))
 			return -1;
 	}
@@ -680,7 +737,7 @@ static void draw_input(struct ui *ui)
 	struct window *w = winlist_current(ui);
 	struct input *in = &ui->input;
 	struct draw_cells cs = {0};
-	wchar_t prompt[DRAW_PROMPT_MAX + 4];
+	wchar_t prompt[DRAW_PROMPT_MAX + 4], fit[DRAW_PROMPT_MAX + 1];
 	int cols = ui->cols, x;
 
 	werase(ui->inputw);
@@ -688,7 +745,8 @@ static void draw_input(struct ui *ui)
 		draw_password(ui);
 		return;
 	}
-	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%.*ls> ", DRAW_PROMPT_MAX, w->name);
+	swprintf(prompt, DRAW_PROMPT_MAX + 4, L"%ls> ",
+	         draw_fit_name(w->name, DRAW_PROMPT_MAX, fit, DRAW_PROMPT_MAX + 1));
 	x = draw_text(ui, ui->inputw, 0, 0, cols, prompt, TH_PROMPT);
 	if (x >= cols - 1)
 		x = 0;

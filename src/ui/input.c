@@ -40,8 +40,10 @@ int input_insert(struct input *in, const wchar_t *w, size_t n)
 {
 	size_t i, k = 0;
 
-	if (in->len + n > INPUT_MAX)
+	if (in->len + n > INPUT_MAX) {
+		in->dropped += in->len + n - INPUT_MAX;
 		n = INPUT_MAX - in->len;
+	}
 	if (input_reserve(in, in->len + n + 1))
 		return -1;
 	memmove(in->buf + in->cur + n, in->buf + in->cur, (in->len - in->cur) * sizeof(wchar_t));

@@ -8,13 +8,14 @@
 #include <stddef.h>
 #include <wchar.h>
 
-#define INPUT_MAX 16384 /* characters; a longer paste is cut */
+#define INPUT_MAX 16384 /* characters; what a longer paste brings is left out, and said so */
 
 struct input {
 	wchar_t *buf;
 	size_t len, cap;
 	size_t cur;  /* cursor, 0..len */
 	size_t view; /* first character shown when the line is wider than the screen */
+	size_t dropped; /* characters that did not fit since the caller last looked */
 };
 
 void input_init(struct input *in);

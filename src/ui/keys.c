@@ -515,12 +515,9 @@ static bool keys_char(struct ui *ui, wint_t ch)
 		return true;
 	case '\r':
 	case '\n':
-		/* Without bracketed paste, a pasted line break looks like Enter:
-		 * it sends only when nothing follows it in the same burst. */
-		if (!ui->paste_seen) {
-			ui->enter_pending = true;
-			return false;
-		}
+		/* Enter outside a bracketed paste always sends: keys that arrive
+		 * in one read ("/ping" Enter "/ping" Enter typed fast, or sent by
+		 * tmux) are two lines, never one. */
 		keys_enter(ui);
 		return true;
 	default:
@@ -559,6 +556,18 @@ static bool keys_paste(struct ui *ui, int rc, wint_t ch)
 	return true;
 }
 
+/* Characters that did not fit in the line are never lost silently. */
+static void keys_report_dropped(struct ui *ui)
+{
+	if (!ui->input.dropped)
+		return;
+	winlist_printf(ui, winlist_current(ui), WL_ERROR,
+	               "%zu characters did not fit in the input line (it holds %d) and were "
+	               "left out; nothing was sent",
+	               ui->input.dropped, INPUT_MAX);
+	ui->input.dropped = 0;
+}
+
 /* The paste markers; true when the key was one. */
 static bool keys_paste_marker(struct ui *ui, int rc, wint_t ch)
 {
@@ -566,9 +575,9 @@ static bool keys_paste_marker(struct ui *ui, int rc, wint_t ch)
 		return false;
 	if ((int)ch == ui->key_paste_start) {
 		ui->pasting = true;
-		ui->paste_seen = true;
 	} else if ((int)ch == ui->key_paste_end) {
 		ui->pasting = false;
+		keys_report_dropped(ui);
 	} else {
 		return false;
 	}
@@ -594,11 +603,6 @@ static void keys_one(struct ui *ui, int rc, wint_t ch)
 		prompt_key(ui, rc, ch);
 		ui->dirty |= DIRTY_INPUT;
 		return;
-	}
-	if (ui->enter_pending) {
-		/* More came in the same burst: that Enter was part of a paste. */
-		ui->enter_pending = false;
-		keys_newline(ui);
 	}
 	if (ui->pasting) {
 		edited = keys_paste(ui, rc, ch);
@@ -637,13 +641,9 @@ bool keys_read(struct ui *ui)
 		if (rc == ERR) {
 			/* ESC with nothing after it in the same read was the Escape key. */
 			ui->esc = false;
-			if (ui->enter_pending) {
-				/* Nothing followed the Enter: the user pressed it. */
-				ui->enter_pending = false;
-				keys_enter(ui);
-				typing_update(ui);
-				ui->dirty |= DIRTY_INPUT;
-			}
+			/* Once per burst: a paste without markers overflows key by key. */
+			if (!ui->pasting)
+				keys_report_dropped(ui);
 			return false;
 		}
 		keys_one(ui, rc, ch);

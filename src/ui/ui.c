@@ -22,6 +22,7 @@
 #include "ui/backlog.h"
 #include "ui/draw.h"
 #include "ui/focus.h"
+#include "ui/histview.h"
 #include "ui/keys.h"
 #include "ui/lines.h"
 #include "ui/markup.h"
@@ -31,6 +32,8 @@
 #include "ui/ui_cmds.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
+#include "ui/wstr.h"
+#include "util/condition.h"
 #include "util/log.h"
 
 /* The write end of the self-pipe, for the signal handler. */
@@ -59,6 +62,51 @@ const char *ui_own_jid(const struct ui *ui)
 static char *ui_bare(const char *jid)
 {
 	return strndup(jid, strcspn(jid, "/"));
+}
+
+/* How a JID is named on screen (windows, prompts, message lines): a
+ * contact by its roster name, or by its localpart when that names no other
+ * contact; anyone else by the whole bare JID.  A stranger called
+ * bob@evil.example can then never pass for the contact bob@localhost. */
+char *ui_name_of(struct ui *ui, const char *jid)
+{
+	char *bare = jid ? ui_bare(jid) : NULL;
+	const struct contact *ct = bare ? contacts_find(&ui->contacts, bare) : NULL;
+	const char *at = bare ? strchr(bare, '@') : NULL;
+	char *name = NULL;
+	size_t n;
+
+	if (!bare)
+		return strdup("?");
+	if (ct && ct->in_roster && ct->name && *ct->name) {
+		name = strdup(ct->name);
+	} else if (ct && ct->in_roster && at && at != bare) {
+		n = (size_t)(at - bare);
+		for (size_t i = 0; i < ui->contacts.n; i++) {
+			const struct contact *o = ui->contacts.v[i];
+
+			if (o != ct && o->in_roster && !strncasecmp(o->jid, bare, n) &&
+			    o->jid[n] == '@')
+				return bare; /* two contacts called bob: say which */
+		}
+		name = strndup(bare, n);
+	} else {
+		return bare;
+	}
+	free(bare);
+	return name;
+}
+
+/* Every chat window named anew: after the roster changed. */
+static void ui_rename_windows(struct ui *ui)
+{
+	for (size_t i = 1; i < ui->nwins; i++) {
+		char *name = ui_name_of(ui, ui->wins[i]->jid);
+
+		if (name && !window_set_name(ui->wins[i], name))
+			ui->dirty |= DIRTY_STATUS | DIRTY_INPUT;
+		free(name);
+	}
 }
 
 /* The name shown for a JID in a message line: its localpart. */
@@ -197,9 +245,25 @@ static void ui_forget_presence(struct ui *ui)
 	ui->dirty |= DIRTY_ROSTER;
 }
 
+/* The disconnection no reconnection took up: said on its own. */
+static void ui_flush_offline(struct ui *ui)
+{
+	struct window *con = winlist_console(ui);
+
+	if (!ui->offline_reason)
+		return;
+	/* The refusal comes first: the way out goes last, where the eye is. */
+	winlist_printf(ui, con, WL_INFO, "disconnected: %s%s", ui->offline_reason,
+	               ui->tls_refused ? "; /tls trust pins the certificate above and connects"
+	                               : "");
+	free(ui->offline_reason);
+	ui->offline_reason = NULL;
+}
+
 static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 {
 	struct window *con = winlist_console(ui);
+	const char *reason;
 	char *dup;
 
 	switch (ev->kind) {
@@ -207,36 +271,60 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		/* A new session: presence arrives afresh, the old is stale. */
 		ui_forget_presence(ui);
 		ui_set_conn(ui, CONN_ONLINE);
+		ui_flush_offline(ui);
 		ui->tls_refused = false;
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
 			free(ui->jid);
+	free(ui->offline_reason);
+	free(ui->own_show);
+	free(ui->own_status);
 			ui->jid = dup;
 		}
-		winlist_printf(ui, con, WL_INFO, "connected as %s",
+		winlist_printf(ui, con, WL_INFO, "%s as %s", ui->lost ? "reconnected" : "connected",
 		               ui_own_jid(ui) ? ui_own_jid(ui) : "?");
+		ui->lost = false;
+		winlist_clear_queued(ui);
 		break;
 	case NT_EV_DISCONNECTED:
 		ui_forget_presence(ui);
+		ui_flush_offline(ui);
+		ui->offline_was_online = ui->conn == CONN_ONLINE;
+		ui->lost |= ui->offline_was_online;
 		ui_set_conn(ui, CONN_OFFLINE);
-		/* The refusal comes first: the way out goes last, where the eye is. */
-		winlist_printf(ui, con, WL_INFO, "disconnected%s%s%s",
-		               ev->u.disconnected.reason ? ": " : "",
-		               ev->u.disconnected.reason ? ev->u.disconnected.reason : "",
-		               ui->tls_refused ? "; /tls trust pins the certificate above and "
-		                                 "connects"
-		                               : "");
+		reason = ev->u.disconnected.reason ? ev->u.disconnected.reason : "connection lost";
+		ui->offline_reason = strdup(reason);
+		if (!ui->offline_reason)
+			winlist_printf(ui, con, WL_INFO, "disconnected");
 		break;
-	case NT_EV_RECONNECTING:
+	case NT_EV_RECONNECTING: {
+		const char *why = ui->offline_reason ? ui->offline_reason : "connection lost";
+		unsigned secs = (ev->u.reconnecting.in_ms + 999) / 1000;
+
 		ui_set_conn(ui, CONN_RECONNECTING);
 		ui->reconnect_at = loop_now_ms() + ev->u.reconnecting.in_ms;
 		ui_countdown_arm(ui);
-		winlist_printf(ui, con, WL_INFO, "reconnecting in %u s (attempt %u)",
-		               (ev->u.reconnecting.in_ms + 999) / 1000, ev->u.reconnecting.attempt);
+		/* One line per attempt: what happened and what comes next. */
+		if (!ev->u.reconnecting.in_ms)
+			winlist_printf(ui, con, WL_INFO,
+			               "%s: %s; starting a new session now", ui->offline_was_online
+			                   ? "the session could not be resumed" : "not connected", why);
+		else if (ui->offline_was_online)
+			winlist_printf(ui, con, WL_INFO, "disconnected: %s; reconnecting in %u s", why,
+			               secs);
+		else
+			winlist_printf(ui, con, WL_INFO, "attempt %u failed: %s; next in %u s",
+			               ev->u.reconnecting.attempt - 1, why, secs);
+		free(ui->offline_reason);
+		ui->offline_reason = NULL;
 		break;
+	}
 	case NT_EV_RESUMED:
 		ui_set_conn(ui, CONN_ONLINE);
-		winlist_printf(ui, con, WL_INFO, "session resumed");
+		ui_flush_offline(ui);
+		ui->lost = false;
+		winlist_printf(ui, con, WL_INFO, "reconnected: the session was resumed, nothing lost");
+		winlist_clear_queued(ui);
 		break;
 	default:
 		break;
@@ -286,12 +374,16 @@ static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
 
 static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 {
-	const char *cmd = ev->u.error.command, *cond = ev->u.error.condition;
+	/* The command only when it was typed (a login error at start-up is
+	 * nobody's /connect), and the text in words: the condition names are
+	 * for scripts (headless events keep them). */
+	const char *cmd = ev->origin ? ev->u.error.command : NULL;
 	char *s;
 
-	if (asprintf(&s, "%s%s%s%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
-	             cmd ? ": " : "", ev->u.error.text ? ev->u.error.text : "error",
-	             cond ? " (" : "", cond ? cond : "", cond ? ")" : "") < 0)
+	if (asprintf(&s, "%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
+	             cmd ? ": " : "",
+	             ev->u.error.text ? ev->u.error.text
+	                              : condition_words(ev->u.error.condition)) < 0)
 		return;
 	ui_print_reply(ui, ev->origin, true, WL_ERROR, s);
 	free(s);
@@ -342,27 +434,40 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* A message ends the typing it announced (XEP-0085: it implies active). */
 	if (!own && w != winlist_console(ui) && !m->delayed)
 		ui_set_peer_state(ui, w, PEER_IDLE);
-	nick = ui_nick(own ? ui_own_jid(ui) : bare);
+	nick = own ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, bare);
 	if (m->delayed && m->stamp)
 		when = ui_parse_stamp(m->stamp);
 	if (when == (time_t)-1)
 		when = time(NULL);
-	if (m->type && !strcmp(m->type, "error"))
-		kind = WL_ERROR;
-	/* A correction takes the place of the message it corrects. */
-	if (m->replaces && kind != WL_ERROR && lines_correct(ui, w, kind, ev)) {
+	if (m->type && !strcmp(m->type, "error")) {
+		/* A bounce is the server's word about our message, never the
+		 * contact's. */
+		winlist_printf(ui, w, WL_ERROR, "a message to %s was not delivered: %s",
+		               bare ? bare : "?", m->body ? m->body : "error");
 		free(nick);
 		free(bare);
 		return;
 	}
-	if (lines_message_text(m->body, m->xhtml, m->action && kind != WL_ERROR, m->oob_url, &text,
-	                       &attrs))
+	/* A correction takes the place of the message it corrects. */
+	if (m->replaces && lines_correct(ui, w, kind, ev)) {
+		free(nick);
+		free(bare);
+		return;
+	}
+	/* A headline's or normal message's subject says what it is about. */
+	if (m->subject && *m->subject)
+		winlist_printf(ui, w, WL_INFO, "%s: subject: %s", nick ? nick : "?", m->subject);
+	if (((m->body && *m->body) || m->xhtml) &&
+	    lines_message_text(m->body, m->xhtml, m->action, m->oob_url, &text, &attrs))
 		l = winlist_print_wide(ui, w, kind, when, m->delayed, nick ? nick : "?", text, attrs);
 	else
 		l = NULL;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
-	if (l && kind != WL_ERROR) {
+	/* Typed while offline, it waits in the outbox: say so until it goes. */
+	if (l && m->outgoing && ui->conn != CONN_ONLINE)
+		l->queued = true;
+	if (l) {
 		l->action = m->action;
 		/* Shown as corrected: what it corrects is not on screen. */
 		l->edited = m->replaces != NULL;
@@ -386,6 +491,23 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 
 	if (!bare)
 		return;
+	/* Our own, echoed by the server: what the status bar says we are. */
+	if (ui->jid && p->from && !strcmp(p->from, ui->jid) && !gone) {
+		char *show = p->show ? strdup(p->show) : NULL, *status = NULL;
+
+		if (p->status) {
+			wchar_t *wide = wstr_from_utf8(p->status, 0, NULL);
+
+			/* One line in the bar: the status as it will be drawn. */
+			status = wide ? wstr_to_utf8(wide, wcslen(wide)) : NULL;
+			free(wide);
+		}
+		free(ui->own_show);
+		free(ui->own_status);
+		ui->own_show = show;
+		ui->own_status = status;
+		ui->dirty |= DIRTY_STATUS;
+	}
 	ui_remember_jid(ui, bare);
 	if (contacts_presence(&ui->contacts, p->from, p->type, p->show, p->priority))
 		ui->dirty |= DIRTY_ROSTER;
@@ -401,6 +523,16 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 		               : p->show ? p->show
 		                         : "online",
 		               p->status ? ": " : "", p->status ? p->status : "");
+		/* The window's title line says how the contact is now. */
+		free(w->presence);
+		if (asprintf(&w->presence, "%s%s%s",
+		             gone && !(ct && contact_show(ct) != SHOW_OFFLINE) ? "offline"
+		             : p->show                                          ? p->show
+		                                                                : "online",
+		             p->status ? ": " : "", p->status ? p->status : "") < 0)
+			w->presence = NULL;
+		if (w == winlist_current(ui))
+			ui->dirty |= DIRTY_CHAT;
 	}
 	free(bare);
 }
@@ -452,6 +584,7 @@ static void ui_ev_roster(struct ui *ui, const struct nt_event *ev)
 	if (rc)
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: the roster pane misses contacts");
+	ui_rename_windows(ui);
 	ui->dirty |= DIRTY_ROSTER;
 	/* Only /roster's answer has an origin; the one after login has none. */
 	if (ev->kind == NT_EV_ROSTER && ev->origin)
@@ -685,6 +818,66 @@ static void ui_ev_account(struct ui *ui, const struct nt_event *ev)
 	}
 }
 
+/* /info: the contact in a few indented lines, where it was asked. */
+static void ui_ev_contact(struct ui *ui, const struct nt_event *ev)
+{
+	const typeof(ev->u.contact) *c = &ev->u.contact;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	fprintf(f, "%s", c->jid);
+	if (c->item) {
+		const struct nt_roster_item *it = c->item;
+
+		if (it->name)
+			fprintf(f, " (%s)", it->name);
+		fprintf(f, "\n  subscription %s%s", it->subscription ? it->subscription : "none",
+		        it->ask ? ", your request waits for an answer" : "");
+		for (i = 0; i < it->ngroups; i++)
+			fprintf(f, "%s%s", i ? ", " : "\n  groups ", it->groups[i]);
+	} else {
+		fprintf(f, "\n  not in your roster");
+	}
+	if (!c->nresources)
+		fprintf(f, "\n  offline (or you do not see their presence)");
+	for (i = 0; i < c->nresources; i++) {
+		const struct nt_contact_resource *r = &c->resources[i];
+
+		fprintf(f, "\n  %s: %s%s%s, priority %d%s%s", r->jid, r->show ? r->show : "online",
+		        r->status ? ": " : "", r->status ? r->status : "", r->priority,
+		        r->client ? ", " : "", r->client ? r->client : "");
+	}
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, ev->origin, false, WL_INFO, buf);
+	free(buf);
+}
+
+/* /set changed a setting: the UI's own take effect at once. */
+static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
+{
+	char *err = NULL;
+
+	if (strcmp(ev->u.setting.section, "ui"))
+		return;
+	if (!strcmp(ev->u.setting.name, "bell")) {
+		ui->bell = !strcasecmp(ev->u.setting.value, "yes") ||
+		           !strcasecmp(ev->u.setting.value, "on") ||
+		           !strcasecmp(ev->u.setting.value, "true") || !strcmp(ev->u.setting.value, "1");
+	} else if (!strcmp(ev->u.setting.name, "theme")) {
+		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
+			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
+			               err ? err : "out of memory");
+			free(err);
+			return;
+		}
+		theme_apply(&ui->theme);
+		ui->dirty |= DIRTY_LAYOUT;
+	}
+}
+
 static void ui_emit(void *ud, const struct nt_event *ev)
 {
 	struct ui *ui = ud;
@@ -693,6 +886,12 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	switch (ev->kind) {
 	case NT_EV_CONNECTING:
 		ui_set_conn(ui, CONN_CONNECTING);
+		break;
+	case NT_EV_SETTING:
+		ui_ev_setting(ui, ev);
+		break;
+	case NT_EV_CONTACT:
+		ui_ev_contact(ui, ev);
 		break;
 	case NT_EV_CONNECTED:
 	case NT_EV_DISCONNECTED:
@@ -777,23 +976,12 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
-	case NT_EV_HISTORY:
-		if (!ev->u.history.count)
-			ui_print_reply(ui, ev->origin, false, WL_INFO,
-			               ev->u.history.query ? "no stored message matches"
-			                                   : "no stored messages");
-		for (size_t i = 0; i < ev->u.history.count; i++) {
-			const struct nt_history_message *m = &ev->u.history.messages[i];
+	case NT_EV_HISTORY: {
+		struct window *w = ui_origin(ui, ev->origin);
 
-			free(s);
-			if (asprintf(&s, "%.16s %s %s%s", m->ts, m->from ? m->from : "?",
-				     m->retracted ? "(retracted)" : m->body,
-				     m->edited ? " (edited)" : "") < 0)
-				s = NULL;
-			if (s)
-				ui_print_reply(ui, ev->origin, false, WL_INFO, s);
-		}
+		histview_show(ui, w ? w : winlist_console(ui), ev);
 		break;
+	}
 	}
 	free(s);
 }
@@ -844,6 +1032,17 @@ void ui_submit(struct ui *ui, const char *line)
 		prompt_password_open(ui);
 		return;
 	}
+	if (cur == winlist_console(ui) && line[0] != '/') {
+		if (ui->nwins > 1)
+			winlist_printf(ui, cur, WL_ERROR,
+			               "the console is not a chat: Alt-2 to Alt-%zu switch to the "
+			               "chats open, /msg NAME opens another",
+			               ui->nwins > 9 ? (size_t)9 : ui->nwins);
+		else
+			winlist_printf(ui, cur, WL_ERROR,
+			               "the console is not a chat: /msg NAME opens one");
+		return;
+	}
 	/* In a chat, /correct TEXT corrects our last message there. */
 	if (cur->jid && ui_is_command(line, "correct", &arg) && *arg) {
 		char *full = NULL;
@@ -852,7 +1051,7 @@ void ui_submit(struct ui *ui, const char *line)
 			winlist_printf(ui, cur, WL_ERROR, "out of memory");
 			return;
 		}
-		rc = core_input(ui->core, full, cur->id);
+		core_input(ui->core, full, cur->id);
 		free(full);
 		return;
 	}
@@ -937,6 +1136,8 @@ static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
 
+	/* No reconnection followed in this pass: the disconnection stands. */
+	ui_flush_offline(ui);
 	focus_prepare(ui);
 	if (ui->dirty || ui->bell_pending)
 		draw_screen(ui);
@@ -1085,6 +1286,9 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	if (theme_err)
 		winlist_printf(ui, ui->wins[0], WL_ERROR, "theme: %s", theme_err);
 	free(theme_err);
+	/* natterrc's lines natter left out, each with its file and line. */
+	for (size_t i = 0; i < settings->nwarnings; i++)
+		winlist_printf(ui, ui->wins[0], WL_ERROR, "%s", settings->warnings[i]);
 	return ui;
 fail:
 	free(theme_err);

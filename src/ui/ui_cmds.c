@@ -56,7 +56,7 @@ static int ui_cmds_win(struct cmd_call *call)
 		winlist_select(ui, (size_t)n - 1, true);
 		return 0;
 	}
-	w = winlist_find(ui, arg);
+	w = winlist_find_name(ui, arg);
 	if (!w) {
 		return reply(call, true, "/win: no window for %s", arg);
 	}
@@ -114,20 +114,26 @@ static int ui_cmds_theme_list(struct cmd_call *call)
 	return 0;
 }
 
-/* /theme load NAME, and /theme NAME as before. */
+/* /theme load NAME, and /theme NAME as before: checked here, then made the
+ * setting (/set ui.theme NAME), which applies it and saves it. */
 static int ui_cmds_theme(struct cmd_call *call)
 {
 	struct ui *ui = call->ud;
-	char *err = NULL;
+	struct theme probe = {0};
+	char *err = NULL, *line = NULL;
+	int rc;
 
-	if (theme_load(&ui->theme, call->argv[0], &err)) {
+	if (theme_load(&probe, call->argv[0], &err)) {
 		reply(call, true, "/theme: %s", err ? err : "out of memory");
 		free(err);
 		return -1;
 	}
-	theme_apply(&ui->theme);
-	ui->dirty |= DIRTY_LAYOUT;
-	return reply(call, false, "theme %s", ui->theme.name);
+	theme_clear(&probe);
+	if (asprintf(&line, "/set ui.theme %s", call->argv[0]) < 0)
+		return reply(call, true, "/theme: out of memory");
+	rc = core_input(ui->core, line, call->origin);
+	free(line);
+	return rc;
 }
 
 /* /pane [show|hide|offline]: the roster pane, toggled like F2 without an
@@ -157,7 +163,36 @@ static int ui_cmds_pane(struct cmd_call *call)
 	return 0;
 }
 
+/* /help keys: the key bindings (keys.c), which no command table holds. */
+static int ui_cmds_help_keys(struct cmd_call *call)
+{
+	return reply(call, false,
+	             "Keys\n"
+	             "  Enter            send the line (text to the chat, /commands to natter)\n"
+	             "  Tab              complete a command, name or nick; again: the next one\n"
+	             "  Up, Down         earlier lines typed in this window (C-p, C-n)\n"
+	             "  Up (empty line)  in a chat: edit your last message (Enter corrects it)\n"
+	             "  PageUp, PageDown scroll back (older messages come from the history)\n"
+	             "  Alt-1..9, Alt-0  window 1..9, 10; Alt-Left, Alt-Right: the one before, after\n"
+	             "  F2               show or hide the roster pane (/pane)\n"
+	             "  C-a, C-e         start, end of the line (Home, End)\n"
+	             "  C-b, C-f         one character left, right (Left, Right)\n"
+	             "  C-d              delete the character under the cursor (Delete)\n"
+	             "  C-h              delete the character before it (Backspace)\n"
+	             "  C-w, Alt-Bksp    delete the word before the cursor\n"
+	             "  C-k, C-u         delete to the end, to the start of the line\n"
+	             "  C-c              empty the line\n"
+	             "  C-l              redraw the screen\n"
+	             "A paste keeps its line breaks and waits for Enter (bracketed paste).");
+}
+
 static const struct cmd_entry ui_cmds_table[] = {
+    {
+        .name = "help keys",
+        .usage = "",
+        .help = "the key bindings of the terminal UI",
+        .exec = ui_cmds_help_keys,
+    },
     {
         .name = "pane",
         .usage = "[show|hide|offline]",

@@ -68,7 +68,13 @@ struct ui {
 	size_t ncomp, comp_i, comp_from;
 
 	enum ui_conn conn;
+	/* A disconnection is said with the reconnection that follows it in the
+	 * same loop pass, as one line; alone only when none follows. */
+	char *offline_reason;  /* said at the next draw unless a retry took it */
+	bool offline_was_online;
+	bool lost;             /* a session was lost: the next login is a reconnection */
 	char *jid;             /* own JID as the server bound it */
+	char *own_show, *own_status; /* our presence as the server echoed it; NULL: online */
 	uint64_t reconnect_at; /* loop_now_ms() of the next attempt */
 	uint64_t countdown;    /* timer refreshing "reconnecting in N s" */
 
@@ -80,8 +86,6 @@ struct ui {
 	uint64_t keys_timer; /* more keys to read after a long paste */
 	int key_alt_left, key_alt_right, key_paste_start, key_paste_end;
 	bool pasting;       /* between the bracketed-paste markers */
-	bool paste_seen;    /* the terminal brackets pastes: trust Enter again */
-	bool enter_pending; /* Enter read; more keys in the same burst make it a newline */
 
 	/* The last certificate refused may be pinned with /tls trust (Tab on
 	 * an empty console line offers it). */
@@ -115,8 +119,11 @@ struct ui {
 void ui_submit(struct ui *ui, const char *line);
 /* XEP-0082 date-time (or legacy XEP-0091) as time_t; -1 when it is neither. */
 time_t ui_parse_stamp(const char *s);
-/* The name shown for a JID in a message line (its localpart), malloc'd. */
+/* Our own name in message lines (the localpart of jid), malloc'd. */
 char *ui_nick(const char *jid);
+/* How a JID is named on screen: a contact's roster name (or localpart when
+ * no other contact has it), anyone else's whole bare JID; malloc'd. */
+char *ui_name_of(struct ui *ui, const char *jid);
 /* SIGWINCH: reads the new size and re-lays out. */
 void ui_resized(struct ui *ui);
 /* KEY_RESIZE: ncurses already knows the size; re-lay out. */

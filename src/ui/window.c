@@ -26,6 +26,17 @@ static wchar_t *window_short_name(const char *jid)
 	return w;
 }
 
+int window_set_name(struct window *w, const char *name)
+{
+	wchar_t *wide = wstr_from_utf8(name, 0, NULL);
+
+	if (!wide)
+		return -1;
+	free(w->name);
+	w->name = wide;
+	return 0;
+}
+
 struct window *window_new(unsigned id, const char *jid)
 {
 	struct window *w = calloc(1, sizeof(*w));
@@ -73,6 +84,8 @@ void window_clear(struct window *w)
 
 void window_free(struct window *w)
 {
+	if (w)
+		free(w->presence);
 	if (!w)
 		return;
 	if (w->lines)

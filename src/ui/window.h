@@ -38,6 +38,7 @@ struct window_line {
 	enum window_line_kind kind;
 	bool delayed;         /* stored and forwarded: when is the original time */
 	enum window_mark mark; /* own messages: shown as a check mark or two */
+	bool queued;          /* own message typed offline, not handed to the server yet */
 	bool edited;          /* corrected since it was sent (XEP-0308) */
 	bool retracted;       /* withdrawn by its sender (XEP-0424): text is a notice */
 	bool action;          /* a /me line (XEP-0245): text is what follows "/me " */
@@ -66,6 +67,7 @@ struct window {
 	unsigned id;               /* stable while it lives; positions change on /close */
 	char *jid;                 /* bare JID of the peer; NULL for the console */
 	wchar_t *name;             /* shown in the window list */
+	char *presence;            /* a chat's contact as last heard: "away: at lunch" */
 	struct window_line *lines; /* ring of WINDOW_SCROLLBACK */
 	size_t head, count;
 	unsigned scroll; /* screen rows scrolled back from the newest */
@@ -80,6 +82,8 @@ struct window {
 	int last_day;        /* window_day() of the newest message line, 0 when none */
 };
 
+/* Names the window (shown in the window list and the prompt); 0 or -1. */
+int window_set_name(struct window *w, const char *name);
 struct window *window_new(unsigned id, const char *jid);
 void window_free(struct window *w);
 

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wchar.h>
 
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
 #include "ui/typing.h"
+#include "ui/wstr.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
 
@@ -32,6 +34,21 @@ struct window *winlist_find(struct ui *ui, const char *bare_jid)
 		if (!strcasecmp(ui->wins[i]->jid, bare_jid))
 			return ui->wins[i];
 	return NULL;
+}
+
+struct window *winlist_find_name(struct ui *ui, const char *name)
+{
+	struct window *w = winlist_find(ui, name);
+	wchar_t *wide;
+
+	if (w)
+		return w;
+	wide = wstr_from_utf8(name, 0, NULL);
+	for (size_t i = 0; wide && i < ui->nwins && !w; i++)
+		if (!wcscasecmp(ui->wins[i]->name, wide))
+			w = ui->wins[i];
+	free(wide);
+	return w;
 }
 
 struct window *winlist_by_id(struct ui *ui, unsigned id)
@@ -67,6 +84,14 @@ struct window *winlist_open(struct ui *ui, const char *bare_jid)
 	w = window_new(++ui->next_id, bare_jid);
 	if (!w)
 		return NULL;
+	{
+		char *name = ui_name_of(ui, bare_jid);
+
+		/* Without it the window keeps the localpart window_new() gave. */
+		if (name)
+			window_set_name(w, name);
+		free(name);
+	}
 	ui->wins[ui->nwins++] = w;
 	ui->dirty |= DIRTY_STATUS;
 	backlog_open(ui, w);
@@ -207,4 +232,21 @@ void winlist_printf(struct ui *ui, struct window *w, enum window_line_kind kind,
 		return;
 	winlist_print(ui, w, kind, time(NULL), false, NULL, s);
 	free(s);
+}
+
+void winlist_clear_queued(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->nwins; i++) {
+		struct window *w = ui->wins[i];
+
+		for (size_t k = 0; k < w->count; k++) {
+			struct window_line *l = window_line_at(w, k);
+
+			if (l->queued) {
+				l->queued = false;
+				if (w == winlist_current(ui))
+					ui->dirty |= DIRTY_CHAT;
+			}
+		}
+	}
 }

@@ -14,6 +14,8 @@ struct window *winlist_current(struct ui *ui);
 struct window *winlist_console(struct ui *ui);
 struct window *winlist_find(struct ui *ui, const char *bare_jid);
 struct window *winlist_by_id(struct ui *ui, unsigned id);
+/* The window whose JID or shown name (as in its tab) is name. */
+struct window *winlist_find_name(struct ui *ui, const char *name);
 
 /* The chat window for bare_jid, created at the end of the list if needed. */
 struct window *winlist_open(struct ui *ui, const char *bare_jid);
@@ -35,6 +37,8 @@ struct window_line *winlist_print_wide(struct ui *ui, struct window *w, enum win
                                        unsigned char *attrs);
 /* Raises w's activity mark (never lowers it) when it is not on screen. */
 void winlist_activity(struct ui *ui, struct window *w, enum window_activity a);
+/* The session is up: the outbox went out, no line waits any more. */
+void winlist_clear_queued(struct ui *ui);
 /* printf into w as an info or error line. */
 void winlist_printf(struct ui *ui, struct window *w, enum window_line_kind kind, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5)));

@@ -106,6 +106,10 @@ int wstr_cwidth(wchar_t wc)
 {
 	int w = wcwidth(wc);
 
+	/* Left off the screen (wstr_shown): no cell. */
+	if (wstr_invisible((uint32_t)wc))
+		return 0;
+
 	return w < 0 ? 1 : w > 2 ? 2 : w;
 }
 
@@ -119,10 +123,26 @@ int wstr_width(const wchar_t *w, size_t n)
 	return cols;
 }
 
+/* Bidi embeddings, overrides and isolates: typed into a message they would
+ * reorder the text the peer sees (and what follows it). */
+static int wstr_bidi_control(uint32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 int wstr_typeable(wchar_t wc)
 {
 	uint32_t cp = (uint32_t)wc;
 
+	/* Zero-width characters stay in what is typed (the joiner that makes
+	 * one family emoji of three faces, the non-joiner some scripts
+	 * need); only the screen leaves them out (wstr_shown). */
 	return cp >= 0x20 && !(cp >= 0x7f && cp < 0xa0) && !(cp >= 0xd800 && cp <= 0xdfff) &&
-	       cp < 0x110000 && !wstr_invisible(cp) && wcwidth(wc) >= 0;
+	       cp < 0x110000 && !wstr_bidi_control(cp) && cp != 0xfeff &&
+	       (wcwidth(wc) >= 0 || wstr_invisible(cp));
+}
+
+int wstr_shown(wchar_t wc)
+{
+	return !wstr_invisible((uint32_t)wc);
 }

@@ -21,14 +21,20 @@ wchar_t *wstr_from_utf8(const char *s, int keep_nl, size_t *len);
 /* Encodes n wide characters as a malloc'd UTF-8 string, or NULL on ENOMEM. */
 char *wstr_to_utf8(const wchar_t *w, size_t n);
 
-/* Columns a code point takes: 0 for combining marks, else 1 or 2.  Only
- * for text that went through wstr_from_utf8() or the input filter. */
+/* Columns a code point takes: 0 for combining marks and for what is not
+ * shown, else 1 or 2.  Only for text that went through wstr_from_utf8()
+ * or the input filter. */
 int wstr_cwidth(wchar_t wc);
 
 /* Columns taken by w[0..n). */
 int wstr_width(const wchar_t *w, size_t n);
 
-/* 1 when a typed code point may enter the input line. */
+/* 1 when a typed code point may enter the input line: everything but
+ * controls, surrogates and the bidi embedding/override/isolate controls;
+ * zero-width joiners and the like are kept in what is sent. */
 int wstr_typeable(wchar_t wc);
+/* 1 when the code point is drawn; 0 for the zero-width format characters
+ * the screen leaves out (they take no cell, wstr_cwidth() says 0). */
+int wstr_shown(wchar_t wc);
 
 #endif

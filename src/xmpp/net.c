@@ -423,6 +423,44 @@ static void report_offline(struct net *n, int error)
 	post_report(n, r);
 }
 
+/* RFC 6120 §4.9.3's name of a stream error libstrophe parsed: the core
+ * decides by it whether reconnecting can help (conflict, not-authorized
+ * cannot).  Read from libstrophe's own parse, never from the log, so it
+ * holds for stream errors after login too. */
+static const char *stream_condition(xmpp_error_type_t type)
+{
+	static const char *const names[] = {
+		[XMPP_SE_BAD_FORMAT] = "bad-format",
+		[XMPP_SE_BAD_NS_PREFIX] = "bad-namespace-prefix",
+		[XMPP_SE_CONFLICT] = "conflict",
+		[XMPP_SE_CONN_TIMEOUT] = "connection-timeout",
+		[XMPP_SE_HOST_GONE] = "host-gone",
+		[XMPP_SE_HOST_UNKNOWN] = "host-unknown",
+		[XMPP_SE_IMPROPER_ADDR] = "improper-addressing",
+		[XMPP_SE_INTERNAL_SERVER_ERROR] = "internal-server-error",
+		[XMPP_SE_INVALID_FROM] = "invalid-from",
+		[XMPP_SE_INVALID_ID] = "invalid-id",
+		[XMPP_SE_INVALID_NS] = "invalid-namespace",
+		[XMPP_SE_INVALID_XML] = "invalid-xml",
+		[XMPP_SE_NOT_AUTHORIZED] = "not-authorized",
+		[XMPP_SE_POLICY_VIOLATION] = "policy-violation",
+		[XMPP_SE_REMOTE_CONN_FAILED] = "remote-connection-failed",
+		[XMPP_SE_RESOURCE_CONSTRAINT] = "resource-constraint",
+		[XMPP_SE_RESTRICTED_XML] = "restricted-xml",
+		[XMPP_SE_SEE_OTHER_HOST] = "see-other-host",
+		[XMPP_SE_SYSTEM_SHUTDOWN] = "system-shutdown",
+		[XMPP_SE_UNDEFINED_CONDITION] = "undefined-condition",
+		[XMPP_SE_UNSUPPORTED_ENCODING] = "unsupported-encoding",
+		[XMPP_SE_UNSUPPORTED_STANZA_TYPE] = "unsupported-stanza-type",
+		[XMPP_SE_UNSUPPORTED_VERSION] = "unsupported-version",
+		[XMPP_SE_XML_NOT_WELL_FORMED] = "not-well-formed",
+	};
+
+	if ((unsigned)type < sizeof(names) / sizeof(names[0]) && names[type])
+		return names[type];
+	return "undefined-condition";
+}
+
 static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 			  xmpp_stream_error_t *se, void *ud)
 {
@@ -452,8 +490,8 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	pthread_mutex_unlock(&n->lock);
 	n->sock = -1;
 	if (se && !n->at.fail)
-		fail(n, NET_FAIL_STREAM_ERROR, "undefined-condition",
-		     se->text ? se->text : "stream error");
+		fail(n, NET_FAIL_STREAM_ERROR, stream_condition(se->type),
+		     se->text ? se->text : "the server closed the stream with an error");
 	if (n->at.fail == NET_FAIL_RESUME)
 		n->discard_sm = true;
 	/* Lost, not closed: the server may still hold the session. */

@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from natter import NatterTestCase, NatterError, scaled, _die_with_parent
+from natter import NatterTestCase, NatterError, plain, scaled, _die_with_parent
 
 LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib")
 PYTHON = "/usr/bin/python3"
@@ -143,21 +143,38 @@ class TestInterop(NatterTestCase):
         a.quit()
 
     def test_receipts_both_ways(self):
-        a, p = self.alice, self.peer
+        # Accounts of its own: receipts need a subscription (XEP-0184 §8),
+        # which must not stay behind in the shared accounts' rosters.
+        ann = "annrc@localhost"
+        slix = "slixrc@localhost"
+        self.fx.register("annrc", "localhost", "annrcpw")
+        self.fx.register("slixrc", "localhost", "slixrcpw")
+        p = SlixPeer(self.fx, slix + "/slix", "slixrcpw")
+        self.addCleanup(p.close)
+        p.expect("ready", timeout=20)
+        a = self.connected(ann, resource="alires")
         # natter asks (bare JID: always), slixmpp answers.
-        a.send("/msg carol@localhost receipt please")
+        a.send("/msg %s receipt please" % slix)
         sent = a.expect("message", lambda e: e.get("outgoing"), timeout=10)
         ev = p.expect("message", lambda e: e["body"] == "receipt please", timeout=10)
         self.assertTrue(ev["receipt_request"], ev)
         ev = a.expect("receipt", lambda e: e.get("id") == sent.get("id"), timeout=10)
-        self.assertEqual(ev.get("from"), "carol@localhost/slix", ev)
-        # slixmpp asks, natter answers.
-        p.send(cmd="msg", to="alice@localhost/alires", body="confirm this", receipt=True,
-               id="slix-r1")
+        self.assertEqual(ev.get("from"), slix + "/slix", ev)
+        # slixmpp asks while it may not see natter's presence: no receipt
+        # (it would tell a stranger natter is online).
+        p.send(cmd="msg", to=ann + "/alires", body="confirm this", receipt=True, id="slix-r0")
         a.expect("message", lambda e: e.get("body") == "confirm this", timeout=10)
+        # Once subscribed to natter, it gets one.
+        p.send(cmd="subscribe", to=ann)
+        a.expect("subscription", lambda e: e.get("type") == "subscribe", timeout=10)
+        a.send("/sub allow %s" % slix)
+        a.expect("roster_push", lambda e: plain(e)["item"]["jid"] == slix and
+                 plain(e)["item"]["subscription"] in ("from", "both"), timeout=10)
+        p.send(cmd="msg", to=ann + "/alires", body="confirm that", receipt=True, id="slix-r1")
+        a.expect("message", lambda e: e.get("body") == "confirm that", timeout=10)
         ev = p.expect("receipt", timeout=10)
         self.assertEqual(ev["id"], "slix-r1", ev)
-        self.assertEqual(ev["from"], "alice@localhost/alires", ev)
+        self.assertEqual(ev["from"], ann + "/alires", ev)
         a.quit()
 
     def test_xhtml_both_ways(self):

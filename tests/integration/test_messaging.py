@@ -80,13 +80,22 @@ class TestMessaging(NatterTestCase):
         bob.quit()
 
     def test_receipts_requested_answered_reported(self):
-        alice, bob = self.pair()
-        alice.send("/msg bob@localhost please confirm")
+        # Receipts go only to those who may see our presence (XEP-0184 §8):
+        # accounts of its own, subscribed, so the shared rosters stay clean.
+        for u in ("annrr", "benrr"):
+            self.fx.register(u, "localhost", u + "pw")
+        alice = self.connected("annrr@localhost", resource="alires")
+        bob = self.connected("benrr@localhost", resource="bobres")
+        alice.send("/sub request benrr@localhost")
+        bob.expect("subscription", lambda e: e.get("type") == "subscribe", timeout=10)
+        bob.send("/sub allow annrr@localhost")
+        alice.expect("subscription", lambda e: e.get("type") == "subscribed", timeout=10)
+        alice.send("/msg benrr@localhost please confirm")
         sent = alice.expect("message", lambda e: e.get("body") == "please confirm", timeout=10)
         self.assertTrue(sent.get("id"), sent)
         bob.expect("message", lambda e: e.get("body") == "please confirm", timeout=10)
         ev = alice.expect("receipt", lambda e: e.get("id") == sent["id"], timeout=10)
-        self.assertEqual(ev.get("from"), "bob@localhost/bobres", ev)
+        self.assertEqual(ev.get("from"), "benrr@localhost/bobres", ev)
         # A receipt is never answered with a receipt.
         bob.expect_none("receipt", within=2)
         alice.quit()

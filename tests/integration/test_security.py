@@ -75,3 +75,21 @@ class TestStrangerIq(StrangerTestCase):
         alice.send("/quit")
         alice.wait_exit(10, expect_status=0)
         mallory.quit()
+
+
+class TestStrangerReceipts(StrangerTestCase):
+
+    def test_no_receipt_to_a_stranger_and_no_receipt_from_one(self):
+        alice, mallory, full = self.victim_and_stranger()
+        # A stranger asks for a receipt: answering would tell it we are online.
+        self.raw(mallory, "<message type='chat' id='probe1' to='%s'><body>are you "
+                          "there?</body><request xmlns='urn:xmpp:receipts'/></message>" % full)
+        alice.expect("message", lambda e: e.get("body") == "are you there?", timeout=10)
+        mallory.expect_none("receipt", within=2)
+        # A stranger claims to have received a message natter never sent it.
+        mark = alice.mark()
+        self.raw(mallory, "<message id='r1' to='%s'><received xmlns='urn:xmpp:receipts' "
+                          "id='nt-neversent'/></message>" % full)
+        alice.expect_none("receipt", within=2, since=mark)
+        alice.quit()
+        mallory.quit()

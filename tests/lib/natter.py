@@ -70,6 +70,18 @@ def _ini(sections):
     return "\n".join(out)
 
 
+def plain(v):
+    """Events keep nested JSON objects as lists of (key, value) pairs (so a
+    test can check key order); this turns them into dicts all the way down."""
+    if isinstance(v, list):
+        if v and all(isinstance(p, tuple) and len(p) == 2 for p in v):
+            return {k: plain(x) for k, x in v}
+        return [plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    return v
+
+
 class NatterError(AssertionError):
     """An expectation about natter's behaviour failed."""
 

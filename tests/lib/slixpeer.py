@@ -13,6 +13,7 @@ happens to standard output, one JSON object a line (key "event"):
     {"cmd": "marker", "to": J, "type": "received"|"displayed", "id": I}
     {"cmd": "retract", "to": J, "id": I}          (XEP-0424, with its fallback body)
     {"cmd": "version" | "disco" | "ping", "to": J}
+    {"cmd": "subscribe", "to": J}
     {"cmd": "quit"}
 
     {"event": "ready", "jid": J}
@@ -148,6 +149,10 @@ class Peer(slixmpp.ClientXMPP):
             elif cmd == "ping":
                 await self["xep_0199"].ping(c["to"], timeout=10)
                 out(event="pong", **{"from": c["to"]})
+            elif cmd == "subscribe":
+                # Ask to see c["to"]'s presence (slixmpp accepts theirs).
+                self.send_presence(pto=c["to"], ptype="subscribe")
+                out(event="sent", id=None)
             elif cmd == "quit":
                 self.disconnect()
             else:

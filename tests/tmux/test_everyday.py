@@ -26,8 +26,20 @@ class TestEveryday(TmuxTestCase):
         peer = self.connected(ben, resource="peer")
         ui = self.ui(jid=ann, **ui_keys)
         ui.line("/msg %s" % ben)
-        ui.wait_input("ben%s>" % tag)
+        ui.wait_input("ben%s@localhost>" % tag)
         return ui, peer, ann, ben
+
+    def mutual(self, ui, peer, ann, ben):
+        """ann and ben see each other's presence: receipts and markers,
+        which say someone is there, go only to those who may see it."""
+        ui.line("/sub request %s" % ben)
+        peer.expect("subscription", lambda e: e.get("type") == "subscribe")
+        peer.send("/sub allow %s" % ann)
+        peer.send("/sub request %s" % ann)
+        ui.wait_text("%s wants to see your presence" % ben)
+        ui.line("/sub allow %s" % ben)
+        peer.expect("subscription", lambda e: e.get("type") == "subscribed")
+        peer.expect("presence", lambda e: e.get("from", "").startswith(ann))
 
     def row_with(self, ui, text):
         rows = [l for l in ui.lines() if text in l]
@@ -72,6 +84,7 @@ class TestEveryday(TmuxTestCase):
 
     def test_check_marks_delivered_then_read(self):
         ui, peer, ann, ben = self.chat("k1")
+        self.mutual(ui, peer, ann, ben)
         ui.line("are you there")
         peer.expect("message", lambda e: e.get("body") == "are you there")
         # A receipt (the peer answers it by itself): one check mark.
@@ -84,9 +97,11 @@ class TestEveryday(TmuxTestCase):
         ann, ben = self.users("d1")
         peer = self.connected(ben, resource="peer")
         ui = self.ui(jid=ann)
+        self.mutual(ui, peer, ann, ben)
         peer.send("/msg %s/tmux look at this" % ann)
         sent = peer.expect("message", lambda e: e.get("outgoing"))
-        ui.wait_status("[2:bend1*]")
+        ui.wait(lambda s: re.search(r"\[2:bend1[^]]*\*\]", s.status_line()),
+                "activity in window 2")
         time.sleep(2)
         self.assertIsNone(peer.find("marker"), "displayed sent before the window was shown")
         ui.keys("M-2")
@@ -96,6 +111,7 @@ class TestEveryday(TmuxTestCase):
 
     def test_no_displayed_while_the_terminal_has_no_focus(self):
         ui, peer, ann, ben = self.chat("d2")
+        self.mutual(ui, peer, ann, ben)
         ui.keys("-H", *FOCUS_OUT)
         time.sleep(0.5)
         peer.send("/msg %s/tmux while away" % ann)
@@ -109,7 +125,7 @@ class TestEveryday(TmuxTestCase):
     def test_me_shown_as_an_action(self):
         ui, peer, ann, ben = self.chat("m1")
         peer.send("/msg %s/tmux /me waves" % ann)
-        ui.wait_text("* benm1 waves")
+        ui.wait_text("* benm1@localhost waves")
         ui.line("/me nods")
         peer.expect("message", lambda e: e.get("body") == "/me nods")
         ui.wait_text("* annm1 nods")
@@ -177,7 +193,7 @@ class TestEveryday(TmuxTestCase):
         peer.expect("subscription", lambda e: e.get("type") == "subscribe")
         peer.send("/sub allow %s" % ann)
         ui.line("/msg %s" % ben)
-        ui.wait_input("benf1>")
+        ui.wait_input("benf1")
         # Focus lost: the server holds presence back (csi_simple).
         ui.keys("-H", *FOCUS_OUT)
         time.sleep(2)

@@ -77,7 +77,9 @@ class TestRoster(TmuxTestCase):
         peer.send("/msg %s two" % ann)
         self.wait_pane(ui, r"Benjamin +\(2\)", "two unread from ben")
         ui.keys("M-2")
-        ui.wait_input("ben")
+        # The window is named by the roster name too (and the lines in it).
+        ui.wait_input("Benjamin>")
+        ui.wait_text("<Benjamin> two")
         self.wait_pane_gone(ui, r"\(2\)", "the unread count cleared")
         # Offline contacts hide unless asked for (ben's window is not current).
         ui.keys("M-1")
@@ -99,7 +101,7 @@ class TestRoster(TmuxTestCase):
         peer.send("/state %s composing" % ann)
         ui.wait_status("is typing")
         peer.send("/msg %s done typing" % ann)
-        ui.wait_text("<bent> done typing")
+        ui.wait_text("<bent@localhost> done typing")
         ui.wait(lambda s: "typing" not in s.status_line(), "typing cleared by the message")
 
     def test_receipt_marks_message(self):
@@ -113,6 +115,13 @@ class TestRoster(TmuxTestCase):
         peer.expect("message", lambda e: e.get("body") == "please confirm", timeout=10)
         ui.wait(lambda s: any(re.search(r"please confirm \u2713", l) for l in s.lines()),
                 "the delivery mark after the message", timeout=15)
+        # The store has it: the mark comes back with the line after a restart.
+        self.assertEqual(ui.quit(), 0, ui.dump())
+        ui.restart()
+        ui.wait_status("online", timeout=15)
+        ui.line("/msg %s" % ben)
+        ui.wait(lambda s: any(re.search(r"please confirm \u2713", l) for l in s.lines()),
+                "the delivery mark on the reloaded line", timeout=15)
 
     def test_xhtml_is_rendered_not_printed(self):
         ann, ben = self.users("x")

@@ -66,13 +66,21 @@ class TestSession(TmuxTestCase):
         self.assertEqual(listed["dusk"][1], "yours", ui.dump())
         self.assertEqual(listed["default"][0], "*", ui.dump())
         ui.line("/theme load light")
-        ui.wait_text("theme light")
+        ui.wait_text("ui.theme = light (saved)")
         ui.line("/theme mono")
-        ui.wait_text("theme mono")
+        ui.wait_text("ui.theme = mono (saved)")
         ui.line("/theme load dusk")
-        ui.wait_text("theme dusk")
+        ui.wait_text("ui.theme = dusk (saved)")
         ui.line("/theme load nosuch")
         ui.wait_text("no theme called nosuch")
+        # The choice is kept: natterrc says dusk, and a restart comes back in it.
+        with open(os.path.join(ui.home, "config", "natter", "natterrc")) as f:
+            self.assertIn("theme = dusk", f.read())
+        self.assertEqual(ui.quit(), 0, ui.dump())
+        ui.restart()
+        ui.line("/theme list")
+        ui.wait(lambda s: any(re.search(r"\* dusk +yours", l) for l in s.lines()),
+                "dusk current after the restart")
 
     def test_help_lists_the_ui_commands(self):
         ui = self.ui(cols=160, rows=120)

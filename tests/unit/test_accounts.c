@@ -242,7 +242,7 @@ static void test_defaults_and_layout(void **state)
 	assert_null(a->eval_password);
 	assert_null(a->server);
 	assert_int_equal(a->port, 0);
-	assert_string_equal(a->resource, "natter");
+	assert_null(a->resource);
 	assert_int_equal(a->priority, 0);
 	assert_int_equal(a->tls, TLS_REQUIRE);
 	assert_null(a->tls_cafile);
@@ -524,7 +524,7 @@ static void test_copy(void **state)
 	assert_string_equal(c.name, "a");
 	assert_string_equal(c.jid, "a@example.org");
 	assert_string_equal(c.password, "pw");
-	assert_string_equal(c.resource, "natter");
+	assert_null(c.resource);
 	assert_null(c.server);
 	assert_int_equal(c.port, 5);
 	assert_int_equal(c.tls, TLS_DISABLE);

@@ -182,6 +182,31 @@ static void test_async_answer_keeps_origin_per_request(void **state)
 	}
 }
 
+/* ---- chats ---- */
+
+static void test_note_to_self_is_shown_once(void **state)
+{
+	struct harness *h = *state;
+	char *id;
+
+	harness_online_quiet(h);
+	assert_int_equal(harness_input(h, "/msg " ME " note to self", 3), 0);
+	id = fake_sent_id(h->xs, 0);
+	assert_non_null(id);
+	/* The server delivers a message to our bare JID to us. */
+	fake_receivef(h->xs,
+		      "<message type='chat' id='%s' from='" ME "/natter' to='" ME
+		      "/natter'><body>note to self</body><origin-id xmlns='urn:xmpp:sid:0' "
+		      "id='%s'/><request xmlns='urn:xmpp:receipts'/></message>",
+		      id, id);
+	free(id);
+	assert_true(harness_find(h, "message", 0) >= 0);
+	assert_int_equal(harness_find(h, "message", (size_t)harness_find(h, "message", 0) + 1),
+			 -1);
+	/* Nor a receipt to ourselves. */
+	assert_int_equal(fake_sent_count(h->xs), 1);
+}
+
 /* ---- /help ---- */
 
 static void test_help_shows_every_form_of_a_command(void **state)
@@ -229,6 +254,7 @@ int main(void)
 	    T(test_resumed_session_asks_nothing),
 	    T(test_refused_command_carries_origin),
 	    T(test_async_answer_keeps_origin_per_request),
+	    T(test_note_to_self_is_shown_once),
 	    T(test_help_shows_every_form_of_a_command),
 	    T(test_help_lists_titles),
 	};

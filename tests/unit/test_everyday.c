@@ -263,18 +263,20 @@ static void test_markers(void **state)
 	assert_non_null(strstr(s, "<markable xmlns=\"urn:xmpp:chat-markers:0\"/>"));
 	id = fake_sent_id(h->xs, 0);
 	mark = harness_mark(h);
-	/* A stranger's marker is reported but touches nothing of ours. */
+	/* A stranger's marker is not reported and touches nothing of ours. */
 	assert_true(asprintf(&marker, "<displayed xmlns='urn:xmpp:chat-markers:0' id='%s'/>", id) >
 		    0);
 	fake_receivef(h->xs, "<message from='mallory@example.org/m' to='" ME "/natter' id='k'>%s"
 			     "</message>",
 		      marker);
+	assert_int_equal(harness_find(h, "marker", mark), -1);
 	ev = history(h, "/history " BOB);
-	assert_null(json_object_get(json_array_get(json_object_get(ev, "messages"), 0), "delivery"));
+	assert_string_equal(str(json_array_get(json_object_get(ev, "messages"), 0), "delivery"),
+			    "sent");
 	json_decref(ev);
 	fake_receivef(h->xs, "<message from='" PHONE "' to='" ME "/natter' id='k2'>%s</message>",
 		      marker);
-	ev = harness_expect(h, "marker", mark + 1);
+	ev = harness_expect(h, "marker", mark);
 	assert_string_equal(str(ev, "type"), "displayed");
 	assert_string_equal(str(ev, "id"), id);
 	assert_string_equal(str(ev, "from"), PHONE);
@@ -320,6 +322,12 @@ static void test_displayed_sent_when_asked(void **state)
 	assert_int_equal(harness_input(h, "/read " BOB, 3), 0);
 	assert_null(fake_find_sent(h->xs, i + 1, "<displayed", NULL));
 	chat_from(h, PHONE, "k3", "again", "<markable xmlns='urn:xmpp:chat-markers:0'/>");
+	/* By itself (the terminal UI showed it), only to whom may see our
+	 * presence: a marker says we are here. */
+	assert_int_equal(core_chat_displayed(h->core, BOB), 0);
+	assert_null(fake_find_sent(h->xs, i + 1, "id=\"k3\"", NULL));
+	fake_receive(h->xs, "<iq type='set' id='rp'><query xmlns='jabber:iq:roster'>"
+			    "<item jid='" BOB "' subscription='from'/></query></iq>");
 	assert_int_equal(core_chat_displayed(h->core, BOB), 0);
 	assert_non_null(fake_find_sent(h->xs, i + 1, "id=\"k3\"", NULL));
 }

@@ -1059,10 +1059,11 @@ static void delivery(void **state)
 	add(fx->s, in);
 	add(fx->s, out);
 	commit(fx->s);
-	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "x1", STORE_SENT, &err), 0);
+	/* 1: our message with that id was found */
+	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "x1", STORE_SENT, &err), 1);
 	assert_int_equal(store_pending(fx->s), 1);
 	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "x1", STORE_DELIVERED, &err),
-	                 0);
+	                 1);
 	commit(fx->s);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 2);
 	assert_int_equal(r.delivery[0], STORE_DELIVERED); /* ours */
@@ -1308,9 +1309,10 @@ static void delivery_never_goes_back(void **state)
 	fx->s = open_ok(fx);
 	add(fx->s, out);
 	assert_int_equal(
-	    store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DISPLAYED, &err), 0);
+	    store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DISPLAYED, &err), 1);
+	/* still found: a late receipt is a receipt, it only changes nothing */
 	assert_int_equal(
-	    store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DELIVERED, &err), 0);
+	    store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DELIVERED, &err), 1);
 	commit(fx->s);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
 	assert_int_equal(r.delivery[0], STORE_DISPLAYED);
@@ -1396,7 +1398,7 @@ static void collisions_never_merge(void **state)
 	out.archive_id = "a-3";
 	assert_int_equal(add(fx->s, out), 0);
 	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "o-1", STORE_DELIVERED, &err),
-	                 0);
+	                 1);
 	commit(fx->s);
 	assert_int_equal(committed_rows(fx), 7);
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE archive_id = 'a-3'"
