@@ -275,16 +275,15 @@ static void on_slot(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct upload_state *us = ust(core);
 	struct upload *up = find(us, (unsigned)(uintptr_t)ud);
-	xmpp_stanza_t *slot, *put, *get, *big, *max;
+	xmpp_stanza_t *slot, *put, *get, *err, *big, *max;
 	const char *put_url, *get_url;
 	char *host = NULL, *limit;
 	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
 
 	if (!up)
 		return; /* cancelled */
-	if (type && !strcmp(type, "error") &&
-	    (big = xmpp_stanza_get_child_by_name(xmpp_stanza_get_child_by_name(reply, "error"),
-						 "file-too-large")) &&
+	if (type && !strcmp(type, "error") && (err = xmpp_stanza_get_child_by_name(reply, "error")) &&
+	    (big = xmpp_stanza_get_child_by_name_and_ns(err, "file-too-large", NS_UPLOAD)) &&
 	    (max = xmpp_stanza_get_child_by_name(big, "max-file-size")) &&
 	    (limit = xmpp_stanza_get_text(max))) {
 		char *clean = core_clean(limit);

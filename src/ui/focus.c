@@ -63,6 +63,17 @@ void focus_start(struct ui *ui)
 	idle_arm(ui, (uint64_t)ui->inactive_after * 1000);
 }
 
+void focus_idle_after(struct ui *ui, int seconds)
+{
+	uint64_t limit = (uint64_t)seconds * 1000, quiet = loop_now_ms() - ui->last_key;
+
+	loop_timer_cancel(ui->loop, ui->idle_timer);
+	ui->idle_timer = 0;
+	ui->inactive_after = seconds;
+	if (seconds && !ui->idle)
+		idle_arm(ui, quiet < limit ? limit - quiet : 0);
+}
+
 void focus_key(struct ui *ui)
 {
 	ui->last_key = loop_now_ms();

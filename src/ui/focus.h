@@ -13,6 +13,8 @@ struct ui;
 void focus_reporting(bool on);
 /* Starts counting idle time, once the core is there. */
 void focus_start(struct ui *ui);
+/* /set inactive_after: counted from the last key, from now on. */
+void focus_idle_after(struct ui *ui, int seconds);
 /* A key came: somebody is there. */
 void focus_key(struct ui *ui);
 /* The terminal gained (in) or lost focus. */

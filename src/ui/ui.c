@@ -875,6 +875,8 @@ static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
 		}
 		theme_apply(&ui->theme);
 		ui->dirty |= DIRTY_LAYOUT;
+	} else if (!strcmp(ev->u.setting.name, "inactive_after")) {
+		focus_idle_after(ui, atoi(ev->u.setting.value));
 	}
 }
 

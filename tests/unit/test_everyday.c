@@ -653,6 +653,13 @@ static void test_upload_slot_checks(void **state)
 	assert_string_equal(str(ev, "condition"), "not-acceptable");
 	assert_non_null(strstr(str(ev, "text"), "5 bytes"));
 	json_decref(ev);
+	/* An error that says nothing is still an error. */
+	assert_int_equal(harness_input(h, cmd, 6), 0);
+	assert_non_null(fake_find_sent(h->xs, i + 1, "<request", &i));
+	id = fake_sent_id(h->xs, i);
+	fake_receivef(h->xs, "<iq type='error' id='%s' from='upload.example.org'/>", id);
+	free(id);
+	assert_int_equal(count(h, "error", 0), 3);
 	unlink(path);
 	free(path);
 	free(cmd);
