@@ -105,6 +105,10 @@ static int correct_receive(struct core *core, struct chat_in *in)
 		log_info("a correction of a message natter does not have is shown as a new one");
 		return CHAT_IN_PASS;
 	}
+	/* In a room, the room JID/nick of each; group chat (XEP-0045) adds
+	 * here the XEP-0421 occupant ids, the correction's from its stanza
+	 * and the original's kept with it in the history, and the rule
+	 * (correct_allowed) already prefers them. */
 	orig.from = ref.from;
 	corr.from = in->from;
 	if (ref.retracted || !correct_allowed(&orig, &corr)) {
