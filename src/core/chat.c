@@ -316,7 +316,8 @@ static int record_incoming(struct incoming *in, const struct chat_in *ci, bool d
 	    .ts_ms = ci->ts,
 	    .from = in->from,
 	    .to = in->to,
-	    .body = *in->body || !in->subject ? in->body : in->subject,
+	    /* (a retraction may have no body at all) */
+	    .body = (in->body && *in->body) || !in->subject ? in->body : in->subject,
 	    .xhtml = in->xhtml,
 	    .stanza_id = in->id,
 	    .origin_id = in->origin,

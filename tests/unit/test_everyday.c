@@ -230,13 +230,18 @@ static void test_retraction_from_the_sender(void **state)
 		  "<retract xmlns='urn:xmpp:message-retract:0'/></apply-to>");
 	assert_int_equal(count(h, "retracted", mark), 2);
 	assert_int_equal(harness_find(h, "message", mark), -1);
+	/* Without a fallback body too. */
+	chat_from(h, PHONE, "r4", "one more", NULL);
+	fake_receive(h->xs, "<message type='chat' from='" PHONE "' to='" ME "/natter' id='x4'>"
+			    "<retract xmlns='urn:xmpp:message-retract:1' id='r4'/></message>");
+	assert_int_equal(count(h, "retracted", mark), 3);
 	/* A copy changes nothing. */
 	chat_from(h, PHONE, "x3", "fallback",
 		  "<apply-to xmlns='urn:xmpp:fasten:0' id='r2'>"
 		  "<retract xmlns='urn:xmpp:message-retract:0'/></apply-to>");
-	assert_int_equal(count(h, "retracted", mark), 2);
+	assert_int_equal(count(h, "retracted", mark), 3);
 	ev = history(h, "/history " BOB);
-	assert_int_equal(json_array_size(json_object_get(ev, "messages")), 2);
+	assert_int_equal(json_array_size(json_object_get(ev, "messages")), 3);
 	assert_string_equal(str(json_array_get(json_object_get(ev, "messages"), 0), "body"), "");
 	assert_true(json_is_true(
 	    json_object_get(json_array_get(json_object_get(ev, "messages"), 0), "retracted")));
