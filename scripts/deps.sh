@@ -12,8 +12,8 @@
 # and demo run their own throwaway server on free loopback ports.
 
 NATTER_DEPS_BUILD="build-essential autoconf automake libtool pkg-config libncurses-dev
-libstrophe-dev libssl-dev libsqlite3-dev libcmocka-dev libinih-dev uthash-dev
-libjansson-dev libidn2-dev libcurl4-openssl-dev"
+libstrophe-dev libssl-dev libsqlite3-dev libcmocka-dev uthash-dev
+libjansson-dev libidn2-dev libexpat1-dev libcurl4-openssl-dev"
 NATTER_DEPS_RUN="tmux prosody lua-unbound openssl python3 python3-slixmpp"
 NATTER_DEPS_TEST="clang libclang-rt-14-dev valgrind"
 

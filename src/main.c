@@ -1,6 +1,7 @@
 /* natter: command line, configuration, and the choice of front end. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include "headless/headless.h"
 #include "ui/ui.h"
 #include "util/log.h"
+#include "util/nodump.h"
 
 static void usage(FILE *f)
 {
@@ -26,7 +28,8 @@ static void usage(FILE *f)
 		   "  -a, --account NAME  use the account NAME from the accounts file\n"
 		   "      --headless      no terminal UI: commands on standard input,\n"
 		   "                      JSON Lines events on standard output\n"
-		   "  -d, --debug         verbose diagnostics on standard error (or the log file)\n"
+		   "  -d, --debug         verbose diagnostics on standard error (or the log file);\n"
+		   "                      also allows core dumps and debuggers\n"
 		   "  -v, --version       print the version and exit\n"
 		   "  -h, --help          print this help and exit\n"
 		   "\n"
@@ -77,7 +80,8 @@ struct frontends {
 	struct ui *ui;
 };
 
-static int run(const struct account *acct, const char *accounts_path, const char *settings_path,
+/* acct is cleared as soon as the core has its own copy. */
+static int run(struct account *acct, const char *accounts_path, const char *settings_path,
 	       const struct settings *settings, bool headless)
 {
 	struct loop *loop = loop_new();
@@ -105,6 +109,7 @@ static int run(const struct account *acct, const char *accounts_path, const char
 	opt.settings_path = settings_path;
 	opt.settings = settings;
 	core = core_new(&opt);
+	account_clear(acct);
 	if (!core) {
 		die("could not start the core (out of memory?)");
 		goto out;
@@ -132,10 +137,11 @@ int main(int argc, char **argv)
 	};
 	struct account_list accounts = {0};
 	struct settings settings = {0};
+	struct account chosen = {0};
 	const struct account *acct;
 	const char *name = NULL;
 	char *accounts_path = NULL, *settings_path = NULL, *err = NULL;
-	bool headless = false;
+	bool headless = false, debug = false;
 	int c, rc = 1;
 
 	setlocale(LC_ALL, "");
@@ -152,6 +158,7 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			log_set_level(LOG_DEBUG);
+			debug = true;
 			break;
 		case 'v':
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
@@ -176,6 +183,9 @@ int main(int argc, char **argv)
 	}
 	if (!headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return die("the terminal UI needs a terminal; use --headless for scripts");
+	/* Before any secret is read. */
+	if (!debug && nodump_protect())
+		log_warn("core dumps could not be switched off: %s", strerror(errno));
 	accounts_path = paths_accounts_file();
 	settings_path = paths_settings_file();
 	if (!accounts_path || !settings_path) {
@@ -192,10 +202,17 @@ int main(int argc, char **argv)
 	for (size_t i = 0; headless && i < settings.nwarnings; i++)
 		fprintf(stderr, "natter: %s\n", settings.warnings[i]);
 	acct = choose_account(&accounts, &settings, name, accounts_path, &rc);
+	if (acct && account_copy(&chosen, acct)) {
+		rc = die("out of memory");
+		acct = NULL;
+	}
+	/* The other accounts' passwords are not needed for this session. */
+	accounts_free(&accounts);
 	if (acct)
-		rc = run(acct, accounts_path, settings_path, &settings, headless);
+		rc = run(&chosen, accounts_path, settings_path, &settings, headless);
 out:
 	free(err);
+	account_clear(&chosen);
 	accounts_free(&accounts);
 	settings_free(&settings);
 	free(accounts_path);

@@ -123,10 +123,14 @@ char *cmd_usage_line(const struct cmd_entry *e)
 	return s;
 }
 
+/* Cleared first: a word may be a password (/password, /register). */
 static void free_words(char **argv, int argc)
 {
-	for (int i = 0; i < argc; i++)
+	for (int i = 0; i < argc; i++) {
+		if (argv[i])
+			explicit_bzero(argv[i], strlen(argv[i]));
 		free(argv[i]);
+	}
 }
 
 /* Splits args into at most max words; with rest, the last one is the

@@ -31,6 +31,7 @@ struct cmd_call {
 
 enum cmd_flags {
 	CMD_ONLINE = 1 << 0, /* needs a logged-in session */
+	CMD_SECRET = 1 << 1, /* its arguments hold a password: kept in no input history */
 };
 
 struct cmd_entry {

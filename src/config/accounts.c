@@ -1,13 +1,12 @@
-/* The accounts file: loading and validating it, the permission rule,
- * eval_password, and editing one key in place (see accounts.h and the key
- * table in the headless contract). */
+/* The accounts file: loading and validating it, the permission rule, and
+ * editing one key in place (see accounts.h and the key table in the
+ * headless contract). */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,15 +15,15 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config/accounts.h"
 #include "config/ini.h"
 #include "util/jid.h"
 
-/* inih copies section names into a 50-byte buffer and silently cuts longer
- * ones, which would merge two long account names; refuse them instead. */
+/* Account names are short labels; the earlier, inih-based reader cut names
+ * at 49 bytes, so longer ones are refused rather than read differently by
+ * different versions. */
 #define NAME_MAX_LEN 49
 
 static const char *const tls_names[] = {
@@ -105,7 +104,7 @@ const char *auth_mode_name(enum auth_mode m)
 
 /* ---- names ----------------------------------------------------------- */
 
-/* An account name the file can hold and inih reads back unchanged. */
+/* An account name the file can hold and the reader gives back unchanged. */
 static const char *name_problem(const char *s, size_t len)
 {
 	size_t i;
@@ -389,7 +388,8 @@ nomem:
 	ini_nomem(&ld->ini);
 }
 
-/* The current account is tracked by ld_section(), not by inih's section. */
+/* The current account is tracked by ld_section(), which also sees empty and
+ * repeated sections. */
 static void ld_key(void *user, int line, const char *section, const char *name, const char *value)
 {
 	struct load *ld = user;
@@ -548,150 +548,6 @@ int accounts_load(const char *path, struct account_list *out, char **err)
 fail:
 	*err = ini_take_error(&ld.ini);
 	ld_release(&ld);
-	return -1;
-}
-
-/* ---- eval_password ----------------------------------------------------- */
-
-/* Runs in the forked child: only async-signal-safe calls. */
-static void eval_child(const char *cmd, int out)
-{
-	sigset_t none;
-	int null;
-
-	/* signals the main loop blocks or ignores must not leak into the command */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	/* stdin may be the headless command stream: the command must not eat it */
-	null = open("/dev/null", O_RDONLY);
-	if (null > 0) {
-		dup2(null, STDIN_FILENO);
-		close(null);
-	}
-	if (out == STDOUT_FILENO)
-		fcntl(out, F_SETFD, 0);
-	else if (dup2(out, STDOUT_FILENO) < 0)
-		_exit(127);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	_exit(127);
-}
-
-/* Reads all of fd (so the command never dies of SIGPIPE) and keeps the
- * first line.  0, or -1 with errno. */
-static int read_first_line(int fd, char **line, size_t *len)
-{
-	char chunk[4096];
-	size_t cap = 0, take;
-	bool done = false;
-	int saved = 0;
-	ssize_t n;
-	char *p, *nl;
-
-	*line = NULL;
-	*len = 0;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0 && !saved)
-				saved = errno;
-			break;
-		}
-		if (done)
-			continue;
-		nl = memchr(chunk, '\n', n);
-		take = nl ? (size_t)(nl - chunk) : (size_t)n;
-		done = nl != NULL;
-		if (*len + take + 1 > cap) {
-			cap = 2 * (*len + take + 1);
-			p = malloc(cap);
-			if (!p) {
-				saved = ENOMEM;
-				done = true;
-				continue;
-			}
-			if (*line)
-				memcpy(p, *line, *len);
-			free_secret_n(*line, *len);
-			*line = p;
-		}
-		memcpy(*line + *len, chunk, take);
-		*len += take;
-		(*line)[*len] = '\0';
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	if (saved) {
-		free_secret_n(*line, *len);
-		*line = NULL;
-		*len = 0;
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
-int account_resolve_password(struct account *a, char **err)
-{
-	int fd[2], status, rc, read_errno;
-	char *line;
-	size_t len;
-	pid_t pid;
-
-	*err = NULL;
-	if (a->password || !a->eval_password)
-		return 0;
-	if (pipe2(fd, O_CLOEXEC) < 0)
-		goto sys_fail;
-	pid = fork();
-	if (pid < 0) {
-		close(fd[0]);
-		close(fd[1]);
-		goto sys_fail;
-	}
-	if (pid == 0)
-		eval_child(a->eval_password, fd[1]);
-	close(fd[1]);
-	rc = read_first_line(fd[0], &line, &len);
-	read_errno = errno;
-	close(fd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			read_errno = errno;
-			free_secret_n(line, len);
-			errno = read_errno;
-			goto sys_fail;
-		}
-	}
-	if (WIFSIGNALED(status)) {
-		rc = asprintf(err, "eval_password for account '%s' was killed by signal %d",
-		              a->name, WTERMSIG(status));
-	} else if (WEXITSTATUS(status) != 0) {
-		rc = asprintf(err, "eval_password for account '%s' failed with exit status %d%s",
-		              a->name, WEXITSTATUS(status),
-		              WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
-	} else if (rc < 0) {
-		rc = asprintf(err, "cannot read the output of eval_password for account '%s': %s",
-		              a->name, strerror(read_errno));
-	} else {
-		while (len && line[len - 1] == '\r')
-			line[--len] = '\0';
-		if (len && !memchr(line, '\0', len)) {
-			a->password = line;
-			return 0;
-		}
-		rc = asprintf(err, "eval_password for account '%s' printed %s", a->name,
-		              len ? "a NUL byte" : "an empty first line");
-	}
-	free_secret_n(line, len);
-	if (rc < 0)
-		*err = NULL;
-	return -1;
-sys_fail:
-	if (asprintf(err, "cannot run eval_password for account '%s': %s", a->name,
-	             strerror(errno)) < 0)
-		*err = NULL;
 	return -1;
 }
 
@@ -997,8 +853,6 @@ static const char *set_key_problem(const char *name, const char *key, const char
 		return "the value holds a line break";
 	if (isspace((unsigned char)value[0]) || isspace((unsigned char)value[len - 1]))
 		return "the value starts or ends with a space, which the file cannot keep";
-	if (strlen(key) + 3 + len > ini_line_max)
-		return "the value is too long for one line of the file";
 	v = strdup(value);
 	if (!v)
 		return "out of memory";
@@ -1008,6 +862,56 @@ static const char *set_key_problem(const char *name, const char *key, const char
 	if (rc == -2)
 		return "out of memory";
 	return rc < 0 ? (why ? why : "invalid value") : NULL;
+}
+
+/* The directory of path (malloc'd), "." when it has none. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+int accounts_check_set_key(const char *path, const char *name, const char *key,
+			   const char *value, char **err)
+{
+	const char *why = set_key_problem(name, key, value), *target = path;
+	char *real = NULL, *dir = NULL;
+	struct stat st;
+	int rc = -1;
+
+	*err = NULL;
+	if (why) {
+		if (asprintf(err, "cannot set %s in [%s]: %s", key, name, why) < 0)
+			*err = NULL;
+		return -1;
+	}
+	/* What accounts_set_key() does: read the file, write a temporary one
+	 * beside it, rename it over. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real)
+			goto sys_fail;
+		target = real;
+	}
+	dir = dir_of(target);
+	if (!dir)
+		goto sys_fail;
+	if ((access(target, R_OK) < 0 && errno != ENOENT) || access(dir, W_OK | X_OK) < 0)
+		goto sys_fail;
+	rc = 0;
+	goto out;
+sys_fail:
+	if (asprintf(err, "cannot update %s: %s", target, strerror(errno)) < 0)
+		*err = NULL;
+out:
+	free(dir);
+	free(real);
+	return rc;
 }
 
 int accounts_set_key(const char *path, const char *name, const char *key, const char *value,

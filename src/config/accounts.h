@@ -13,7 +13,7 @@ struct account {
 	char *name;     /* the section name */
 	char *jid;      /* as written; validated with jid_parse() */
 	char *password; /* NULL when not set */
-	char *eval_password;
+	char *eval_password; /* run with config/evalcmd.h when password is NULL */
 	char *server; /* NULL: the JID's domain */
 	int port;     /* 0: default for the TLS mode */
 	char *resource; /* NULL: this installation's own (config/resource.h) */
@@ -46,12 +46,6 @@ const struct account *accounts_find(const struct account_list *list, const char 
 int account_copy(struct account *dst, const struct account *src);
 void account_clear(struct account *a);
 
-/* Fills a->password by running eval_password through /bin/sh and taking
- * the first line of its output, when password is unset.  Returns 0, or -1
- * with a malloc'd *err (the command's exit status or why it failed, never
- * the output). */
-int account_resolve_password(struct account *a, char **err);
-
 /* Sets key=value in section name of the file at path (created 0600 if
  * missing), keeping every other line, comment and the mode; written to a
  * temporary file and renamed, so a crash or full disk never leaves a
@@ -63,6 +57,14 @@ int accounts_set_key(const char *path, const char *name, const char *key, const 
  * accounts file's own checks of names, keys and values. */
 int ini_file_set_key(const char *path, const char *name, const char *key, const char *value,
 		     char **err);
+
+/* Whether accounts_set_key() with these arguments would be refused, asked
+ * before an irreversible step (the server's /password) that needs the file
+ * updated after it: the value must be one the file can keep, the file
+ * readable and its directory writable.  0, or -1 with a malloc'd *err.  A
+ * disk that fills up in between can still fail the real write. */
+int accounts_check_set_key(const char *path, const char *name, const char *key,
+			   const char *value, char **err);
 
 const char *tls_mode_name(enum tls_mode m);
 const char *auth_mode_name(enum auth_mode m);

@@ -1,7 +1,7 @@
-/* The INI reader shared by the accounts file and natterrc: it feeds inih
- * whole, numbered lines, hands each "[section]" and "key = value" line to
- * the loader with the value as written, and keeps the first problem as
- * "path:line: reason".  What a section or key means is the loader's. */
+/* The INI reader shared by the accounts file and natterrc: it reads whole,
+ * numbered lines of any length, hands each "[section]" and "key = value"
+ * line to the loader with the value as written, and keeps the first problem
+ * as "path:line: reason".  What a section or key means is the loader's. */
 #ifndef NATTER_CONFIG_INI_H
 #define NATTER_CONFIG_INI_H
 
@@ -25,9 +25,6 @@ struct ini_line {
  * a value has no inline comments; l points into s. */
 void ini_line_split(const char *s, size_t len, struct ini_line *l);
 
-/* The longest line, without line ending and outer blanks, that is read. */
-extern const size_t ini_line_max;
-
 /* ---- reading a file ------------------------------------------------------- */
 
 /* The loader's part.  Both get NUL-terminated strings that live until the
@@ -36,10 +33,10 @@ extern const size_t ini_line_max;
 struct ini_ops {
 	/* A "[name]" line; name may be empty or hold blanks. */
 	void (*section)(void *user, int line, const char *name);
-	/* A "key = value" line.  section is inih's copy of the current one
-	 * ("" before the first); value may be empty. */
+	/* A "key = value" line.  section is the current one ("" before the
+	 * first); value may be empty. */
 	void (*key)(void *user, int line, const char *section, const char *key, const char *value);
-	/* The error for a line inih cannot read, e.g. "expected ...". */
+	/* The error for a line that is neither, e.g. "expected ...". */
 	const char *syntax_error;
 };
 
@@ -50,11 +47,8 @@ struct ini_file {
 	int err_line;
 	bool nomem;
 	/* while ini_read() runs */
-	FILE *f;
 	char *buf; /* getline's, zeroed before free: lines may hold secrets */
 	size_t cap;
-	char *line; /* the current line in buf, stripped */
-	size_t line_len;
 	int lineno;
 	const struct ini_ops *ops;
 	void *user;

@@ -93,11 +93,41 @@ static const struct setting_def settings_table[] = {
      .help = "tell software version queries (XEP-0092) the operating system",
      .offset = OFF(reveal_os)},
     {.section = "privacy",
+     .name = "typing",
+     .type = SET_BOOL,
+     .def = true,
+     .help = "tell contacts when you type (XEP-0085 chat states)",
+     .offset = OFF(typing)},
+    {.section = "privacy",
+     .name = "receipts",
+     .type = SET_BOOL,
+     .def = true,
+     .help = "answer and ask for delivery receipts (XEP-0184)",
+     .offset = OFF(receipts)},
+    {.section = "privacy",
      .name = "read_markers",
      .type = SET_BOOL,
      .def = true,
      .help = "tell contacts when their messages were shown to you (XEP-0333 displayed)",
      .offset = OFF(read_markers)},
+    {.section = "ui",
+     .name = "timestamp",
+     .type = SET_STRING,
+     .def_str = "%H:%M",
+     .help = "how a line's time is shown (strftime(3), e.g. %H:%M:%S)",
+     .offset = OFF(timestamp)},
+    {.section = "ui",
+     .name = "eventcmd",
+     .type = SET_STRING,
+     .def_str = NULL,
+     .help = "shell command run on each new message (NATTER_FROM, NATTER_BODY, NATTER_TYPE set)",
+     .offset = OFF(eventcmd)},
+    {.section = "ui",
+     .name = "notify",
+     .type = SET_BOOL,
+     .def = false,
+     .help = "desktop notifications of new messages through notify-send",
+     .offset = OFF(notify)},
     {.section = "ui",
      .name = "theme",
      .type = SET_STRING,
@@ -155,6 +185,26 @@ void settings_free(struct settings *s)
 	free(s->warnings);
 	s->warnings = NULL;
 	s->nwarnings = 0;
+}
+
+int settings_copy(struct settings *dst, const struct settings *src)
+{
+	*dst = *src;
+	dst->warnings = NULL;
+	dst->nwarnings = 0;
+	for (size_t i = 0; i < TABLE_LEN; i++)
+		if (settings_table[i].type == SET_STRING)
+			*(char **)field(dst, &settings_table[i]) = NULL;
+	for (size_t i = 0; i < TABLE_LEN; i++) {
+		const struct setting_def *d = &settings_table[i];
+		const char *v = *(char *const *)((const char *)src + d->offset);
+
+		if (d->type == SET_STRING && v && !(*(char **)field(dst, d) = strdup(v))) {
+			settings_free(dst);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int settings_defaults(struct settings *s)

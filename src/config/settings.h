@@ -17,10 +17,15 @@ struct settings {
 	int mam_initial;      /* archived messages fetched on a first login (default 200) */
 	/* [privacy] */
 	bool reveal_os;       /* answer XEP-0092 with the OS name (default false) */
+	bool typing;          /* send typing notifications (XEP-0085; default true) */
+	bool receipts;        /* answer and ask for delivery receipts (XEP-0184; default true) */
 	bool read_markers;    /* the UI tells contacts it showed their messages (default true) */
 	/* [ui] */
 	char *theme;          /* default "default" */
 	bool bell;            /* default true */
+	char *timestamp;      /* strftime format of a line's time (default "%H:%M") */
+	char *eventcmd;       /* a shell command run on each new message, or NULL */
+	bool notify;          /* desktop notifications through notify-send (default false) */
 	int inactive_after;   /* s without a key before the server hears "inactive" (0: never) */
 	char *default_account; /* [general] account: the one natter opens without -a */
 	char *opener;          /* [general] the command /open hands a link to (default xdg-open) */
@@ -37,6 +42,8 @@ struct settings {
  * be read at all (or ENOMEM). */
 int settings_load(const char *path, struct settings *out, char **err);
 void settings_free(struct settings *s);
+/* A deep copy (without the warnings): 0, or -1 on ENOMEM. */
+int settings_copy(struct settings *dst, const struct settings *src);
 
 /* Sets "section.name" (or a name that is unique across sections) to value
  * in s, checked as the file's would be.  0, or -1 with a malloc'd *err.

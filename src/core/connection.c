@@ -10,6 +10,7 @@
 
 #include "core/connection.h"
 #include "core/core_internal.h"
+#include "core/evalpw.h"
 #include "config/resource.h"
 #include "core/presence.h"
 #include "util/jid.h"
@@ -39,6 +40,7 @@ struct conn {
 	/* The fingerprint of the last certificate refused, for /tls trust. */
 	char *untrusted_fp;
 	char *resource; /* bound at every login: the account's, or this installation's */
+	struct evalpw *evalpw; /* eval_password running for the next attempt */
 };
 
 static struct conn *conn_of(struct core *core)
@@ -144,12 +146,6 @@ static int build_params(struct conn *c, struct net_params *p)
 			   why ? why : "invalid");
 		return -1;
 	}
-	if (!a->password && a->eval_password && account_resolve_password(a, &err)) {
-		core_error(core, cause, "not-authorized", "%s", err ? err : "eval_password failed");
-		free(err);
-		jid_clear(&j);
-		return -1;
-	}
 	if (a->auth == AUTH_X_OAUTH2 || a->auth == AUTH_X_YANDEX_OAUTH) {
 		core_error(core, cause, "feature-not-implemented",
 			   "auth=%s is not supported by this build yet", auth_mode_name(a->auth));
@@ -200,12 +196,67 @@ static int build_params(struct conn *c, struct net_params *p)
 	return 0;
 }
 
+static void start_attempt(struct conn *c);
+
+static void password_ready(void *ud, char *password, const char *why)
+{
+	struct conn *c = ud;
+	struct account *a = core_account(c->core);
+
+	c->evalpw = NULL;
+	if (!password) {
+		core_error(c->core, CAUSED_BY("connect"), "not-authorized",
+			   "eval_password for account %s %s", a->name, why);
+		c->phase = PHASE_OFFLINE;
+		c->want_online = false;
+		return;
+	}
+	/* Kept for the reconnections; /connect reads the account again and
+	 * so runs the command again. */
+	a->password = password;
+	start_attempt(c);
+}
+
+/* 1 when the attempt waits for eval_password (started here), 0 when the
+ * password is there. */
+static int wait_for_password(struct conn *c)
+{
+	struct account *a = core_account(c->core);
+	char *err = NULL;
+
+	if (a->password || !a->eval_password)
+		return 0;
+	c->phase = PHASE_CONNECTING;
+	c->evalpw = evalpw_start(core_loop(c->core), a->eval_password, password_ready, c, &err);
+	if (!c->evalpw) {
+		core_error(c->core, CAUSED_BY("connect"), "not-authorized",
+			   "eval_password for account %s: %s", a->name, err ? err : "out of memory");
+		free(err);
+		c->phase = PHASE_OFFLINE;
+		c->want_online = false;
+	}
+	return 1;
+}
+
+/* Stops an eval_password still running: 1 if there was one. */
+static int stop_waiting(struct conn *c)
+{
+	if (!c->evalpw)
+		return 0;
+	evalpw_cancel(c->evalpw);
+	c->evalpw = NULL;
+	c->phase = PHASE_OFFLINE;
+	return 1;
+}
+
 static void start_attempt(struct conn *c)
 {
 	struct nt_event ev = {.kind = NT_EV_CONNECTING};
 	struct net_params p;
 
 	c->retry_timer = 0;
+	if (wait_for_password(c))
+		return;
 	if (build_params(c, &p)) {
 		c->phase = PHASE_OFFLINE;
 		c->want_online = false;
@@ -310,16 +361,12 @@ static bool fatal_stream_error(const char *cond)
 
 static void report_failure(struct conn *c, const struct xs_offline *o)
 {
-	struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED};
-
 	switch (o->fail) {
 	case NET_FAIL_TLS_UNTRUSTED:
 		free(c->untrusted_fp);
-		c->untrusted_fp = o->fingerprint ? strdup(o->fingerprint) : NULL;
-		ev.u.tls_untrusted.fingerprint = o->fingerprint;
-		ev.u.tls_untrusted.reason = o->text;
-		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
-		core_emit(c->core, &ev);
+		c->untrusted_fp = o->cert && o->cert->fingerprint ? strdup(o->cert->fingerprint)
+								  : NULL;
+		connection_report_untrusted(c->core, NO_CAUSE, o);
 		break;
 	case NET_FAIL_STREAM_ERROR:
 		if (o->condition && !strcmp(o->condition, "conflict")) {
@@ -339,12 +386,34 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 		/* fall through */
 	case NET_FAIL_AUTH:
 	case NET_FAIL_POLICY:
+	case NET_FAIL_PROTOCOL:
 		core_error(c->core, NO_CAUSE, o->condition ? o->condition : "undefined-condition",
 			   "%s", o->text);
 		break;
 	default:
 		break;
 	}
+}
+
+void connection_report_untrusted(struct core *core, struct core_cause cause,
+				 const struct xs_offline *o)
+{
+	struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED, .origin = cause.origin};
+	const struct tlspin_cert *cert = o->cert;
+	char *subject = cert ? core_clean(cert->subject) : NULL;
+	char *issuer = cert ? core_clean(cert->issuer) : NULL;
+
+	ev.u.tls_untrusted.fingerprint = cert ? cert->fingerprint : NULL;
+	ev.u.tls_untrusted.pin_mismatch = cert && cert->pin_mismatch;
+	ev.u.tls_untrusted.reason = o->text;
+	ev.u.tls_untrusted.subject = subject;
+	ev.u.tls_untrusted.issuer = issuer;
+	/* Built by tlspin_iso_date(): digits and separators only. */
+	ev.u.tls_untrusted.valid_from = cert ? cert->not_before : NULL;
+	ev.u.tls_untrusted.valid_until = cert ? cert->not_after : NULL;
+	core_emit(core, &ev);
+	free(subject);
+	free(issuer);
 }
 
 void connection_offline(struct core *core, const struct xs_offline *o)
@@ -373,6 +442,7 @@ void connection_offline(struct core *core, const struct xs_offline *o)
 	case NET_FAIL_NETWORK:
 	case NET_FAIL_TIMEOUT:
 	case NET_FAIL_RESUME:
+	case NET_FAIL_PROTOCOL: /* a bad stanza may be one server's passing fault */
 		retry = true;
 		break;
 	case NET_FAIL_STREAM_ERROR:
@@ -420,6 +490,10 @@ void core_quit(struct core *core)
 	c->quitting = true;
 	c->want_online = false;
 	cancel(c, &c->retry_timer);
+	if (stop_waiting(c)) {
+		loop_stop(core_loop(core));
+		return;
+	}
 	switch (c->phase) {
 	case PHASE_ONLINE:
 		begin_close(c);
@@ -511,7 +585,10 @@ static int cmd_disconnect(struct cmd_call *call)
 		begin_close(c);
 		return 0;
 	case PHASE_CONNECTING:
-		xs_abort(core_xs(core));
+		if (stop_waiting(c))
+			core_info(core, CAUSE(call), "connection cancelled (eval_password stopped)");
+		else
+			xs_abort(core_xs(core));
 		return 0;
 	case PHASE_WAITING:
 		c->phase = PHASE_OFFLINE;
@@ -611,6 +688,7 @@ static void conn_free(struct core *core)
 	cancel(c, &c->watchdog_timer);
 	cancel(c, &c->ping_timer);
 	cancel(c, &c->close_timer);
+	evalpw_cancel(c->evalpw);
 	free(c->untrusted_fp);
 	free(c->resource);
 	free(c);

@@ -76,22 +76,12 @@ struct core *core_new(const struct core_options *opt)
 		return NULL;
 	core->loop = opt->loop;
 	core->fe = opt->frontend;
-	core->settings = *opt->settings;
-	/* Its own strings (and no warnings: main.c said them). */
-	core->settings.theme = opt->settings->theme ? strdup(opt->settings->theme) : NULL;
-	core->settings.default_account =
-		opt->settings->default_account ? strdup(opt->settings->default_account) : NULL;
-	core->settings.opener = opt->settings->opener ? strdup(opt->settings->opener) : NULL;
-	core->settings.warnings = NULL;
-	core->settings.nwarnings = 0;
 	core->states = calloc(core_nmodules, sizeof(*core->states));
 	core->cmds = cmd_set_new();
 	if (!core->states || !core->cmds || account_copy(&core->account, opt->account) ||
+	    settings_copy(&core->settings, opt->settings) ||
 	    (opt->accounts_path && !(core->accounts_path = strdup(opt->accounts_path))) ||
-	    (opt->settings_path && !(core->settings_path = strdup(opt->settings_path))) ||
-	    (opt->settings->theme && !core->settings.theme) ||
-	    (opt->settings->default_account && !core->settings.default_account) ||
-	    (opt->settings->opener && !core->settings.opener))
+	    (opt->settings_path && !(core->settings_path = strdup(opt->settings_path))))
 		goto fail;
 	core->xs = xs_new(core->loop, &cbs, core);
 	if (!core->xs)

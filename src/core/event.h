@@ -129,6 +129,9 @@ struct nt_event {
 			const char *fingerprint; /* "sha256:<hex>" */
 			const char *reason;      /* why it was not trusted */
 			bool pin_mismatch;       /* a pin exists and differs */
+			/* The certificate's names (cleaned) and validity (ISO
+			 * 8601 UTC); each NULL when it could not be read. */
+			const char *subject, *issuer, *valid_from, *valid_until;
 		} tls_untrusted;
 		struct {
 			const char *command;   /* NULL when not caused by one */

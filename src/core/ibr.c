@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "core/connection.h"
 #include "core/ibr.h"
 #include "util/jid.h"
 #include "util/log.h"
@@ -61,12 +62,7 @@ void ibr_registered(struct core *core, const char *jid, const struct xs_offline 
 		return;
 	}
 	if (o->fail == NET_FAIL_TLS_UNTRUSTED) {
-		struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED, .origin = cause.origin};
-
-		ev.u.tls_untrusted.fingerprint = o->fingerprint;
-		ev.u.tls_untrusted.reason = o->text;
-		ev.u.tls_untrusted.pin_mismatch = o->pin_mismatch;
-		core_emit(core, &ev);
+		connection_report_untrusted(core, cause, o);
 	}
 	{
 		char *cond = core_clean(o->condition), *text = core_clean(o->text);
@@ -283,6 +279,8 @@ static int cmd_password(struct cmd_call *call)
 	struct change *c = change_new(call);
 	xmpp_stanza_t *iq, *q;
 	struct jid own;
+	struct account *a = core_account(core);
+	char *err = NULL;
 	int bad;
 
 	if (!c)
@@ -290,6 +288,17 @@ static int cmd_password(struct cmd_call *call)
 	c->password = text_xml_safe(call->argv[0]);
 	if (c->password && !*c->password) {
 		core_error(core, CAUSE(call), "bad-request", "the new password is empty");
+		change_free(c);
+		return -1;
+	}
+	/* Once the server has it, the old one is gone: ask only when the new
+	 * one can then be stored, or the next login would fail. */
+	if (c->password && !a->eval_password && core_accounts_path(core) &&
+	    accounts_check_set_key(core_accounts_path(core), a->name, "password", c->password,
+				   &err)) {
+		core_error(core, CAUSE(call), "not-acceptable", "password not changed: %s",
+			   err ? err : "out of memory");
+		free(err);
 		change_free(c);
 		return -1;
 	}
@@ -397,9 +406,10 @@ static void ibr_free(struct core *core)
 static const struct cmd_entry commands[] = {
 	{.name = "register", .usage = "JID PASSWORD [server=HOST] [port=N] [tls=MODE]",
 	 .help = "create an account on a server (XEP-0077)", .min_args = 2, .max_args = 5,
-	 .exec = cmd_register},
+	 .flags = CMD_SECRET, .exec = cmd_register},
 	{.name = "password", .usage = "NEW", .help = "change your account's password",
-	 .min_args = 1, .max_args = 1, .rest = true, .flags = CMD_ONLINE, .exec = cmd_password},
+	 .min_args = 1, .max_args = 1, .rest = true, .flags = CMD_ONLINE | CMD_SECRET,
+	 .exec = cmd_password},
 	{.name = "unregister", .usage = "[confirm]",
 	 .help = "delete your account from the server (asks first)", .max_args = 1,
 	 .complete = {"confirm"}, .flags = CMD_ONLINE, .exec = cmd_unregister},

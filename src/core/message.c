@@ -112,7 +112,8 @@ static int message_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out
 	 * we always ask; to a full JID we ask unless disco says that client does
 	 * not do receipts.  A client that does not know the element ignores
 	 * it, so asking when in doubt costs nothing. */
-	if ((!full || disco_known_feature(core, dest, NS_RECEIPTS) != 0) &&
+	if (core_settings(core)->receipts &&
+	    (!full || disco_known_feature(core, dest, NS_RECEIPTS) != 0) &&
 	    !st_add_element(m, "request", NS_RECEIPTS))
 		return -1;
 	/* XEP-0085 §5.1: chat states only to a peer known to support them. */
@@ -248,7 +249,7 @@ void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content)
 	           xmpp_stanza_get_child_by_name_and_ns(st, "request", NS_RECEIPTS)) {
 		/* XEP-0184 §8: a receipt tells the sender we are online; only
 		 * those allowed to see our presence get one. */
-		if (roster_sees_us(core, from))
+		if (core_settings(core)->receipts && roster_sees_us(core, from))
 			answer_receipt(core, st, from);
 		else
 			log_info("no receipt to a sender who may not see our presence");
@@ -323,7 +324,7 @@ int core_chat_state(struct core *core, const char *jid, const char *state)
 
 	/* XEP-0085 §5.1: typing notifications only to those known to want
 	 * them: their caps say so, or they have sent us chat states. */
-	if (!core_online(core) ||
+	if (!core_online(core) || !core_settings(core)->typing ||
 	    !((p && p->chatstates) || disco_known_feature(core, jid, NS_CHATSTATES) == 1))
 		return 0;
 	return send_state(core, jid, state, NO_CAUSE);

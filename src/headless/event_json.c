@@ -205,6 +205,10 @@ static void fill(json_t *o, const struct nt_event *ev)
 	case NT_EV_TLS_UNTRUSTED:
 		set_str(o, "fingerprint", ev->u.tls_untrusted.fingerprint);
 		set_str(o, "reason", ev->u.tls_untrusted.reason);
+		set_str(o, "subject", ev->u.tls_untrusted.subject);
+		set_str(o, "issuer", ev->u.tls_untrusted.issuer);
+		set_str(o, "valid_from", ev->u.tls_untrusted.valid_from);
+		set_str(o, "valid_until", ev->u.tls_untrusted.valid_until);
 		json_object_set_new(o, "pin_mismatch",
 				    json_boolean(ev->u.tls_untrusted.pin_mismatch));
 		break;

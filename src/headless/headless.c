@@ -105,11 +105,14 @@ static void take_lines(struct headless *h)
 			break;
 	}
 	memmove(h->buf, h->buf + start, h->len - start);
+	/* The lines run may have held a password (/password, /register). */
+	explicit_bzero(h->buf + h->len - start, start);
 	h->len -= start;
 	if (h->len > MAX_LINE) {
 		if (!h->discarding)
 			refuse(h, "command line longer than 1 MiB ignored");
 		h->discarding = true;
+		explicit_bzero(h->buf, h->len);
 		h->len = 0;
 	}
 }
@@ -121,12 +124,18 @@ static void on_input(struct loop *loop, int fd, short revents, void *ud)
 
 	if (h->cap - h->len < 4096) {
 		size_t ncap = h->cap ? h->cap * 2 : 8192;
-		char *b = realloc(h->buf, ncap);
+		char *b = malloc(ncap);
 
 		if (!b) {
 			log_error("out of memory reading commands");
 			return;
 		}
+		/* Not realloc(): it would leave the old block, lines and all. */
+		if (h->buf) {
+			memcpy(b, h->buf, h->len);
+			explicit_bzero(h->buf, h->cap);
+		}
+		free(h->buf);
 		h->buf = b;
 		h->cap = ncap;
 	}
@@ -161,6 +170,8 @@ void headless_free(struct headless *h)
 {
 	if (!h)
 		return;
+	if (h->buf)
+		explicit_bzero(h->buf, h->cap);
 	free(h->buf);
 	free(h);
 }

@@ -144,7 +144,7 @@ static int draw_same_day(time_t a, time_t b)
 static int draw_line_cells(struct ui *ui, const struct window_line *l, struct draw_cells *cs)
 {
 	enum theme_elem body = TH_TEXT;
-	char ts[32];
+	char ts[48];
 	struct tm tm;
 	int rc;
 
@@ -154,9 +154,26 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 		return cells_pushw(cs, l->text, wcslen(l->text), TH_TIME);
 	}
 	localtime_r(&l->when, &tm);
-	strftime(ts, sizeof ts,
-	         l->delayed && !draw_same_day(l->when, time(NULL)) ? "%m-%d %H:%M " : "%H:%M ",
-	         &tm);
+	/* [ui] timestamp; a delayed line of another day shows its date too. */
+	{
+		const char *fmt = ui->settings.timestamp ? ui->settings.timestamp : "%H:%M";
+		size_t k = l->delayed && !draw_same_day(l->when, time(NULL))
+		               ? strftime(ts, sizeof ts - 1, "%m-%d ", &tm)
+		               : 0;
+		size_t w;
+
+		/* The user's own format, from natterrc: checked by strftime. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		w = strftime(ts + k, sizeof ts - 1 - k, fmt, &tm);
+#pragma GCC diagnostic pop
+
+		/* A format too long for the field shows the plain time. */
+		if (!w && *fmt)
+			w = strftime(ts + k, sizeof ts - 1 - k, "%H:%M", &tm);
+		ts[k + w] = ' ';
+		ts[k + w + 1] = '\0';
+	}
 	rc = cells_pushs(cs, ts, l->delayed ? TH_DELAYED : TH_TIME);
 	if (!rc && l->delayed)
 		rc = cells_pushs(cs, "[delayed] ", TH_DELAYED);
@@ -255,19 +272,30 @@ static struct draw_row *draw_rows(const struct draw_cells *cs, int width, size_t
 {
 	struct draw_row *rows = malloc((cs->n + 1) * sizeof(*rows));
 	size_t start = 0, n = 0;
-	int col = 0;
+	int col = 0, hang = 0;
 
 	if (!rows)
 		return NULL;
 	do {
-		size_t next;
+		size_t next, end;
 
 		rows[n].start = start;
-		rows[n].end = draw_row_end(cs, start, col, width, &next);
+		rows[n].end = end = draw_row_end(cs, start, col, width, &next);
 		rows[n].col = col;
 		n++;
 		start = next;
 		col = cs->indent;
+		if (end < cs->n && cs->c[end].wc[0] == L'\n') {
+			/* A line of its own: rows it wraps onto hang under its text,
+			 * past its leading spaces ("  /help - ..." lists). */
+			hang = 0;
+			for (size_t i = next; i < cs->n && cs->c[i].wc[0] == L' '; i++)
+				hang++;
+			if (cs->indent + hang > width / 2)
+				hang = 0;
+		} else {
+			col += hang;
+		}
 	} while (start < cs->n && n <= cs->n);
 	*nrows = n;
 	return rows;

@@ -142,6 +142,9 @@ void input_kill_word(struct input *in)
 
 void input_clear(struct input *in)
 {
+	/* What was typed may have been a password. */
+	if (in->buf)
+		explicit_bzero(in->buf, in->len * sizeof(*in->buf));
 	in->len = in->cur = in->view = 0;
 }
 

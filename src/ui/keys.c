@@ -112,17 +112,25 @@ static void keys_history(struct ui *ui, int dir)
 static void keys_enter(struct ui *ui)
 {
 	char *line = input_text(&ui->input);
+	bool secret = false;
 
 	if (!line)
 		return;
 	if (*line) {
-		recall_add(&winlist_current(ui)->hist, line);
+		const struct cmd_entry *e = *line == '/' ? cmd_lookup(core_commands(ui->core), line, NULL)
+							 : NULL;
+
+		secret = e && (e->flags & CMD_SECRET);
+		if (!secret)
+			recall_add(&winlist_current(ui)->hist, line);
 		input_clear(&ui->input);
 		winlist_current(ui)->scroll = 0;
 		ui->dirty |= DIRTY_ALL;
 		ui_submit(ui, line);
 		typing_sent(ui);
 	}
+	if (secret)
+		explicit_bzero(line, strlen(line));
 	free(line);
 }
 

@@ -8,6 +8,7 @@ libnatter_a_SOURCES += \
 	src/ui/markup.c src/ui/markup.h \
 	src/ui/backlog.c src/ui/backlog.h \
 	src/ui/histview.c src/ui/histview.h \
+	src/ui/notify.c src/ui/notify.h \
 	src/ui/prompt.c src/ui/prompt.h \
 	src/ui/typing.c src/ui/typing.h \
 	src/ui/lines.c src/ui/lines.h \

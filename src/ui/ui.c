@@ -26,6 +26,7 @@
 #include "ui/keys.h"
 #include "ui/lines.h"
 #include "ui/markup.h"
+#include "ui/notify.h"
 #include "ui/prompt.h"
 #include "ui/typing.h"
 #include "ui/ui.h"
@@ -276,9 +277,6 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		dup = ev->u.connected.jid ? strdup(ev->u.connected.jid) : NULL;
 		if (dup) {
 			free(ui->jid);
-	free(ui->offline_reason);
-	free(ui->own_show);
-	free(ui->own_status);
 			ui->jid = dup;
 		}
 		winlist_printf(ui, con, WL_INFO, "%s as %s", ui->lost ? "reconnected" : "connected",
@@ -331,6 +329,39 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 	}
 }
 
+/* Who the certificate says it is, who vouches for it and when it is
+ * valid: what a careful user checks before pinning (as a browser's
+ * certificate viewer shows). */
+static void ui_tls_describe(struct ui *ui, struct window *w, const struct nt_event *ev)
+{
+	const char *from = ev->u.tls_untrusted.valid_from, *until = ev->u.tls_untrusted.valid_until;
+	char now[sizeof("YYYY-MM-DDTHH:MM:SSZ")];
+	time_t t = time(NULL);
+	struct tm tm;
+	const char *state = "";
+
+	if (ev->u.tls_untrusted.subject)
+		winlist_printf(ui, w, WL_INFO, "issued to %s", ev->u.tls_untrusted.subject);
+	if (ev->u.tls_untrusted.issuer)
+		winlist_printf(ui, w, WL_INFO, "issued by %s%s", ev->u.tls_untrusted.issuer,
+			       ev->u.tls_untrusted.subject &&
+				       !strcmp(ev->u.tls_untrusted.subject, ev->u.tls_untrusted.issuer)
+				   ? " (self-signed)"
+				   : "");
+	if (!from && !until)
+		return;
+	/* ISO 8601 UTC strings compare in time order. */
+	if (gmtime_r(&t, &tm) && strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+		if (until && strcmp(now, until) > 0)
+			state = " (EXPIRED)";
+		else if (from && strcmp(now, from) < 0)
+			state = " (NOT YET VALID)";
+	}
+	winlist_printf(ui, w, state[0] ? WL_ERROR : WL_INFO, "valid from %.10s %.5s to %.10s %.5s UTC%s",
+		       from ? from : "?", from ? from + 11 : "", until ? until : "?",
+		       until ? until + 11 : "", state);
+}
+
 /* The refusal, the fingerprint and what to do, last so it is what the
  * console shows at the bottom; the window being read gets it too. */
 static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
@@ -351,6 +382,7 @@ static void ui_ev_tls(struct ui *ui, const struct nt_event *ev)
 		               ev->u.tls_untrusted.reason ? ": " : "",
 		               ev->u.tls_untrusted.reason ? ev->u.tls_untrusted.reason : "");
 		winlist_printf(ui, w, WL_INFO, "fingerprint %s", fp);
+		ui_tls_describe(ui, w, ev);
 		if (mismatch)
 			winlist_printf(
 			    ui, w, WL_ERROR,
@@ -464,6 +496,10 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		l = NULL;
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
+	/* Something new from someone else: the user's own ways to hear of it. */
+	if (l && !own && !m->delayed && !m->carbon)
+		notify_message(&ui->settings, bare, nick, m->type ? m->type : "chat",
+		               m->body ? m->body : "");
 	/* Typed while offline, it waits in the outbox: say so until it goes. */
 	if (l && m->outgoing && ui->conn != CONN_ONLINE)
 		l->queued = true;
@@ -858,14 +894,20 @@ static void ui_ev_contact(struct ui *ui, const struct nt_event *ev)
 /* /set changed a setting: the UI's own take effect at once. */
 static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
 {
-	char *err = NULL;
+	char *err = NULL, *key = NULL;
 
+	/* The same parse as the core's: the event carries what was typed. */
+	if (asprintf(&key, "%s.%s", ev->u.setting.section, ev->u.setting.name) < 0 ||
+	    settings_set(&ui->settings, key, ev->u.setting.value, NULL, NULL, &err)) {
+		free(err);
+		err = NULL;
+	}
+	free(key);
 	if (strcmp(ev->u.setting.section, "ui"))
 		return;
+	ui->dirty |= DIRTY_CHAT;
 	if (!strcmp(ev->u.setting.name, "bell")) {
-		ui->bell = !strcasecmp(ev->u.setting.value, "yes") ||
-		           !strcasecmp(ev->u.setting.value, "on") ||
-		           !strcasecmp(ev->u.setting.value, "true") || !strcmp(ev->u.setting.value, "1");
+		ui->bell = ui->settings.bell;
 	} else if (!strcmp(ev->u.setting.name, "theme")) {
 		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
 			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
@@ -1183,6 +1225,8 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 {
 	char *err = NULL;
 
+	if (settings_copy(&ui->settings, s))
+		log_error("ui: out of memory: the settings are the defaults");
 	ui->bell = s->bell;
 	ui->inactive_after = s->inactive_after;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
@@ -1358,5 +1402,9 @@ void ui_free(struct ui *ui)
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);
+	free(ui->offline_reason);
+	free(ui->own_show);
+	free(ui->own_status);
+	settings_free(&ui->settings);
 	free(ui);
 }

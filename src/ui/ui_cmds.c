@@ -68,9 +68,12 @@ static int ui_cmds_close(struct cmd_call *call)
 {
 	struct ui *ui = call->ud;
 
-	if (ui->cur == 0) {
+	if (ui->cur == 0)
 		return reply(call, true, "/close: the console stays open; /quit leaves natter");
-	}
+	/* XEP-0085: leaving the conversation is "gone" (sent only to those
+	 * who want chat states, as typing is). */
+	if (winlist_current(ui)->jid)
+		core_chat_state(ui->core, winlist_current(ui)->jid, "gone");
 	return winlist_close(ui, ui->cur);
 }
 
@@ -183,6 +186,8 @@ static int ui_cmds_help_keys(struct cmd_call *call)
 	             "  C-k, C-u         delete to the end, to the start of the line\n"
 	             "  C-c              empty the line\n"
 	             "  C-l              redraw the screen\n"
+	             "Roster pane: + online, * free for chat, ~ away, - away long (xa), ! busy "
+	             "(dnd), . offline; (N) unread messages\n"
 	             "A paste keeps its line breaks and waits for Enter (bracketed paste).");
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "config/settings.h"
 #include "loop/loop.h"
 #include "ui/contacts.h"
 #include "ui/input.h"
@@ -67,6 +68,7 @@ struct ui {
 	char **comp;
 	size_t ncomp, comp_i, comp_from;
 
+	struct settings settings; /* a copy, kept up to date from /set */
 	enum ui_conn conn;
 	/* A disconnection is said with the reconnection that follows it in the
 	 * same loop pass, as one line; alone only when none follows. */

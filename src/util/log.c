@@ -17,6 +17,11 @@ void log_set_level(enum log_level level)
 	log_threshold = level;
 }
 
+bool log_enabled(enum log_level level)
+{
+	return level >= log_threshold;
+}
+
 void log_set_stream(FILE *f)
 {
 	pthread_mutex_lock(&log_lock);

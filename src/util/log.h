@@ -5,11 +5,14 @@
 #ifndef NATTER_UTIL_LOG_H
 #define NATTER_UTIL_LOG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
+/* Whether messages of this level are written (to skip costly formatting). */
+bool log_enabled(enum log_level level);
 /* NULL silences the log; the stream is not closed by the log. */
 void log_set_stream(FILE *f);
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -18,11 +18,18 @@
  *  - bug #222: stanzas sent from the CONNECT callback are miscounted, so
  *    the session is declared online only when <enabled/> arrives;
  *  - bug #215: after a failed resumption stale stanzas stay queued, so such
- *    a session is dropped at once and its SM state thrown away. */
+ *    a session is dropped at once and its SM state thrown away;
+ *  - a hostile server can send a stanza of any size, depth or width, and
+ *    libstrophe parses it whole (quadratically in places) and renders it
+ *    recursively: see budget.h for the limits natter keeps between passes,
+ *    and the thread's stack below;
+ *  - after an XML error libstrophe stays "connected" to a stream it can no
+ *    longer parse: natter cuts it at once (the parse error is in the log). */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -34,10 +41,48 @@
 
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/text.h"
+#include "xmpp/budget.h"
 #include "xmpp/net.h"
 #include "xmpp/probe.h"
 #include "xmpp/register.h"
+#include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
+#include "xmpp/xmlguard.h"
+
+/* What one incoming top-level element may cost the network thread before
+ * natter cuts the connection (see budget.h).  Figures measured on a 2-core
+ * x86-64 with Debian's libstrophe 0.12.2, natter --debug logging them:
+ *  - memory: a 10,000-item roster result (1 MiB of XML) held at most
+ *    6.4 MiB while parsed, 20,000 items 12.9 MiB; Prosody relays stanzas of
+ *    up to 512 KiB from other servers, and 128,000 empty elements fit in
+ *    that (about 27 MiB here).  32 MiB is five times the 10,000 roster;
+ *  - CPU time: that roster took 0.39 s and 20,000 items 2.2 s, since
+ *    libstrophe's sibling walk grows with the square of their number: 60,000
+ *    empty siblings (240 KiB, 12.6 MiB held) took 5.2 s and 200,000 took
+ *    113 s.  The memory limit alone would stop the latter only after some
+ *    150,000 siblings and 30 s, hence a limit on time: under the 20 s
+ *    keepalive timeout, above the 6 s that the widest stanza Prosody takes
+ *    from a client (256 KiB) costs;
+ *  - depth: nothing an XMPP extension sends nests deeper than a few dozen
+ *    elements; deeper stanzas are refused before libstrophe's recursive
+ *    copy, so the core thread never sees them. */
+#define ELEMENT_BYTES_MAX ((size_t)32 << 20)
+#define ELEMENT_CPU_MAX   10.0
+#define STANZA_DEPTH_MAX  128
+
+/* libstrophe renders (xmpp_stanza_to_text), copies and releases stanzas
+ * recursively, and renders every incoming one for its debug log before
+ * natter sees it.  With the default 8 MiB stack 85,000 nested elements
+ * were rendered and 100,000 crashed the process; with 256 MiB, 2,500,000
+ * passed and 2,900,000 crashed (about 95 bytes of stack a level).  A level
+ * costs the parser at least 190 bytes, so ELEMENT_BYTES_MAX lets at most
+ * about 170,000 through: 128 MiB leaves a margin of seven.  The stack is
+ * reserved, not committed: it costs address space only. */
+#define NET_STACK_SIZE ((size_t)128 << 20)
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
 
 enum net_request_kind {
 	NET_Q_CONNECT,
@@ -68,11 +113,17 @@ struct attempt {
 	bool online;
 	bool abort;     /* cut the socket before the next pass */
 	bool cut;       /* ... and it has been cut */
+	bool over_budget; /* an element went over ELEMENT_*_MAX */
 	char *cert_error;
 	char *mechanism;
 	enum net_fail fail;
-	char *condition, *text, *fingerprint;
-	bool pin_mismatch;
+	char *condition, *text;
+	struct tlspin_cert cert; /* the refused certificate */
+	/* What libstrophe's log said about a lost connection (loss_text). */
+	int io_tls;        /* SSL_get_error() code of the first TLS failure */
+	int io_errno;      /* the errno behind it, or that of a failed connect */
+	char *io_detail;   /* OpenSSL's reason for that failure */
+	bool io_connect, io_eof, io_send;
 };
 
 struct net {
@@ -88,13 +139,14 @@ struct net {
 
 	/* Network thread only. */
 	xmpp_log_t logger;
+	struct budget budget; /* the allocator of ctx */
+	bool guarded;         /* xmlguard sees the parses (libstrophe uses expat) */
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
 	int sock;
 	bool closing;
-	bool discard_sm;
+	bool discard_sm; /* the next attempt must not resume */
 	bool resumable; /* a dropped session waits to be resumed: probe first */
-	char *cafile_set;
 	struct net_params params;
 	struct attempt at;
 	struct reg *reg;   /* a registration under way, or NULL */
@@ -111,7 +163,8 @@ static void attempt_reset(struct attempt *at)
 	free(at->mechanism);
 	free(at->condition);
 	free(at->text);
-	free(at->fingerprint);
+	tlspin_cert_clear(&at->cert);
+	free(at->io_detail);
 	memset(at, 0, sizeof(*at));
 }
 
@@ -137,7 +190,7 @@ void net_report_free(struct net_report *r)
 	free(r->mechanism);
 	free(r->condition);
 	free(r->text);
-	free(r->fingerprint);
+	tlspin_cert_clear(&r->cert);
 	free(r);
 }
 
@@ -293,6 +346,80 @@ static void inspect_sent(struct net *n, const char *xml)
 	}
 }
 
+/* libstrophe's lines quote what the server sent (a whole stanza, the bytes
+ * of a parse error): escape sequences must not reach the terminal. */
+static void log_strophe(enum log_level level, const char *area, const char *msg)
+{
+	char *clean = text_sanitize(msg, strnlen(msg, 300), 0);
+
+	log_msg(level, "libstrophe %s: %s", area, clean ? clean : "(out of memory)");
+	free(clean);
+}
+
+/* libstrophe hands the disconnection an errno value or, on a TLS stream,
+ * an SSL_get_error() code in the same int, which strerror() turned into
+ * "Operation not permitted" (SSL_ERROR_SSL) or "Input/output error"
+ * (SSL_ERROR_SYSCALL).  Its debug log tells which it was, and what lay
+ * behind it; the first failure of an attempt is the cause. */
+static void note_io(struct net *n, const char *area, const char *msg)
+{
+	struct attempt *at = &n->at;
+	const char *reason;
+	int code, err;
+
+	if (!strcmp(area, "tls")) {
+		if (!at->io_tls && sscanf(msg, "error=%*[^(](%d) errno=%d", &code, &err) == 2) {
+			at->io_tls = code;
+			at->io_errno = err;
+		} else if (!at->io_detail && starts(msg, "error:") && (reason = strrchr(msg, ':')) &&
+			   reason[1] && strcmp(reason + 1, "(null)")) {
+			at->io_detail = strdup(reason + 1);
+		}
+	} else if (!strcmp(msg, "Socket closed by remote host.")) {
+		at->io_eof = true;
+	} else if (!strcmp(msg, "Send error occurred, disconnecting.")) {
+		at->io_send = true;
+	} else if (!at->io_connect && sscanf(msg, "connection failed, error %d", &err) == 1) {
+		at->io_connect = true;
+		at->io_errno = err;
+	}
+}
+
+/* The end of an element: what it held no longer counts against the next. */
+static void element_done(struct net *n)
+{
+	size_t held = n->budget.held_max;
+	double cpu = budget_cpu(&n->budget);
+
+	if (held >= (size_t)1 << 20 || cpu >= 0.1)
+		log_debug("an incoming element held %zu KiB while parsed and took %.3f s", held >> 10,
+			  cpu);
+	budget_element_done(&n->budget);
+}
+
+/* libstrophe's parser has failed for good: it would answer <invalid-xml/>
+ * and stay connected to a stream it cannot read any more, until the
+ * keepalive gives up.  natter cuts it now. */
+static void xml_error(struct net *n)
+{
+	char *text;
+
+	if (xmlguard_take_doctype()) {
+		/* Refusing is the only safe answer, and the server will send the
+		 * same header next time: no retry (NET_FAIL_POLICY). */
+		fail(n, NET_FAIL_POLICY, "restricted-xml",
+		     "the server's stream holds a DOCTYPE, which XMPP forbids (RFC 6120 §11.1); "
+		     "natter closed the connection");
+		return;
+	}
+	if (asprintf(&text, "the server sent malformed XML (%s); natter closed the connection",
+		     xmlguard_last_error()) < 0)
+		text = NULL;
+	fail(n, NET_FAIL_PROTOCOL, "invalid-xml",
+	     text ? text : "the server sent malformed XML; natter closed the connection");
+	free(text);
+}
+
 static void on_log(void *ud, xmpp_log_level_t level, const char *area, const char *msg)
 {
 	struct net *n = ud;
@@ -302,8 +429,16 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 	if (level == XMPP_LEVEL_DEBUG) {
 		/* natter --debug shows what came in; what went out may hold the
 		 * password, so it is never logged. */
-		if (!starts(msg, "SENT"))
-			log_debug("libstrophe %s: %.300s", area, msg);
+		if (!starts(msg, "SENT") && log_enabled(LOG_DEBUG))
+			log_strophe(LOG_DEBUG, area, msg);
+		/* libstrophe logs every element it has parsed, and every parse
+		 * error, in every phase of the session. */
+		if (starts(msg, "RECV: "))
+			element_done(n);
+		else if (starts(msg, "parse error ["))
+			xml_error(n);
+		else
+			note_io(n, area, msg);
 		/* What the log tells about the login ends with the login: after
 		 * it, RECV lines carry whatever any stranger chose to send. */
 		if (n->at.online)
@@ -324,6 +459,11 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 		fail(n, NET_FAIL_AUTH, "not-authorized", "legacy authentication was refused");
 	} else if (starts(msg, "SM error: Stanza received was: <failed"))
 		n->at.resume_failed = true;
+	else if (!strcmp(msg, "SSL_CTX_load_verify_locations() failed"))
+		/* libstrophe then says "TLS is not supported": the cause is ours. */
+		fail(n, NET_FAIL_POLICY, "bad-request",
+		     "the CA file (tls_cafile) could not be loaded; natter cannot verify the "
+		     "server without it");
 	else if (strstr(msg, "TLS is not supported, but set as mandatory"))
 		fail(n, NET_FAIL_POLICY, "encryption-required",
 		     "the server does not offer TLS (tls=disable allows plaintext)");
@@ -332,8 +472,7 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 		     "the server offers no authentication method natter can use");
 	/* Warnings and errors only: the debug lines carry credentials. */
 	if (level >= XMPP_LEVEL_WARN && !starts(msg, "SENT"))
-		log_msg(level == XMPP_LEVEL_WARN ? LOG_WARN : LOG_ERROR, "libstrophe %s: %s",
-			area, msg);
+		log_strophe(level == XMPP_LEVEL_WARN ? LOG_WARN : LOG_ERROR, area, msg);
 }
 
 /* ---- libstrophe callbacks ---- */
@@ -376,12 +515,26 @@ static int on_sockopt(xmpp_conn_t *conn, void *sock)
 	return xmpp_sockopt_cb_keepalive(conn, sock);
 }
 
+/* Logged in: the password has done its work on this thread.  The next
+ * attempt brings its own (the core keeps the one it needs), and the
+ * allocator clears libstrophe's copy as it is replaced. */
+static void forget_password(struct net *n)
+{
+	xmpp_conn_set_pass(n->conn, "");
+	if (n->params.password) {
+		explicit_bzero(n->params.password, strlen(n->params.password));
+		free(n->params.password);
+		n->params.password = NULL;
+	}
+}
+
 static void report_online(struct net *n)
 {
 	struct net_report *r = calloc(1, sizeof(*r));
 	const char *bound = xmpp_conn_get_bound_jid(n->conn);
 
 	n->at.online = true;
+	forget_password(n);
 	if (!r) {
 		log_error("out of memory reporting a login");
 		return;
@@ -396,6 +549,40 @@ static void report_online(struct net *n)
 	r->csi = n->at.csi;
 	r->secure = xmpp_conn_is_secured(n->conn);
 	post_report(n, r);
+}
+
+/* Why the connection was lost, in words (see note_io); malloc'd. */
+static char *loss_text(const struct attempt *at, int error)
+{
+	const char *fixed = NULL;
+	char *text = NULL;
+	int rc = -1;
+
+	if (at->io_connect)
+		rc = asprintf(&text, "could not connect: %s", strerror(at->io_errno));
+	else if (at->io_tls == SSL_ERROR_SYSCALL && at->io_errno)
+		rc = asprintf(&text, "the connection was lost: %s", strerror(at->io_errno));
+	else if (at->io_tls == SSL_ERROR_SYSCALL ||
+		 (at->io_detail && strstr(at->io_detail, "unexpected eof")))
+		fixed = "the server closed the connection without ending the TLS session";
+	else if (at->io_tls == SSL_ERROR_ZERO_RETURN)
+		fixed = "the server ended the TLS session";
+	else if (at->io_tls)
+		rc = asprintf(&text, "TLS error: %s",
+			      at->io_detail ? at->io_detail : "the TLS protocol failed");
+	else if (at->io_eof)
+		fixed = "the server closed the connection";
+	else if (at->io_send)
+		fixed = "the connection was lost while sending";
+	else if (error == ETIMEDOUT)
+		fixed = "the connection attempt timed out";
+	else if (error)
+		fixed = strerror(error);
+	else
+		fixed = "connection closed by the server";
+	if (fixed)
+		return strdup(fixed);
+	return rc < 0 ? NULL : text;
 }
 
 static void report_offline(struct net *n, int error)
@@ -415,11 +602,11 @@ static void report_offline(struct net *n, int error)
 	if (at->text)
 		r->text = strdup(at->text);
 	else if (r->fail == NET_FAIL_NETWORK)
-		r->text = strdup(error ? strerror(error) : "connection closed by the server");
+		r->text = loss_text(at, error);
 	else
 		r->text = strdup("closed");
-	r->fingerprint = dup_or_null(at->fingerprint);
-	r->pin_mismatch = at->pin_mismatch;
+	if (at->cert.fingerprint && tlspin_cert_copy(&r->cert, &at->cert))
+		log_error("out of memory: the refused certificate is not described");
 	post_report(n, r);
 }
 
@@ -492,7 +679,10 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	if (se && !n->at.fail)
 		fail(n, NET_FAIL_STREAM_ERROR, stream_condition(se->type),
 		     se->text ? se->text : "the server closed the stream with an error");
-	if (n->at.fail == NET_FAIL_RESUME)
+	/* After a resumption failure, and after natter cut a stream whose
+	 * last stanza it refused: resuming would have the server send that
+	 * stanza again. */
+	if (n->at.fail == NET_FAIL_RESUME || n->at.fail == NET_FAIL_PROTOCOL)
 		n->discard_sm = true;
 	/* Lost, not closed: the server may still hold the session. */
 	if (n->at.online && n->at.sm_offered && !n->closing &&
@@ -532,12 +722,28 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 	const char *name = xmpp_stanza_get_name(stanza);
 	struct net_report *r;
 
+	/* Once natter has decided to cut, nothing more of this stream counts. */
+	if (n->at.abort)
+		return 1;
 	if (!name || (strcmp(name, "message") && strcmp(name, "presence") && strcmp(name, "iq")))
 		return 1;
+	/* libstrophe's copy recurses without a bound, and so do the core's
+	 * release and its readers. */
+	if (st_deeper_than(stanza, STANZA_DEPTH_MAX)) {
+		fail(n, NET_FAIL_PROTOCOL, "policy-violation",
+		     "the server sent a stanza nested deeper than " STR(STANZA_DEPTH_MAX)
+		     " elements; natter closed the connection");
+		return 1;
+	}
 	r = calloc(1, sizeof(*r));
 	/* A deep copy: keeping a clone of a child after its parent is released
-	 * is a use-after-free in 0.12.2. */
-	if (!r || !(r->stanza = xmpp_stanza_copy(stanza))) {
+	 * is a use-after-free in 0.12.2.  The core thread frees it, so it is
+	 * not part of what the network thread holds. */
+	budget_handover(&n->budget, true);
+	if (r)
+		r->stanza = xmpp_stanza_copy(stanza);
+	budget_handover(&n->budget, false);
+	if (!r || !r->stanza) {
 		free(r);
 		log_error("out of memory: an incoming %s was dropped", name);
 		return 1;
@@ -552,29 +758,95 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 static void check_certificate(struct net *n)
 {
 	const char *why = NULL;
-	char *fp = NULL;
-	int mismatch = 0;
+	struct tlspin_cert refused;
 
 	n->at.tls_checked = true;
-	if (!tlspin_verdict(n->conn, n->params.pin, n->at.cert_error, &fp, &why, &mismatch))
+	if (!tlspin_verdict(n->conn, n->params.pin, n->at.cert_error, &refused, &why))
 		return;
 	fail(n, NET_FAIL_TLS_UNTRUSTED, "policy-violation", why);
-	n->at.pin_mismatch = mismatch;
-	if (!n->at.fingerprint)
-		n->at.fingerprint = fp;
+	if (!n->at.cert.fingerprint)
+		n->at.cert = refused;
 	else
-		free(fp);
+		tlspin_cert_clear(&refused);
+}
+
+/* What the element being parsed has cost so far, against the limits. */
+static void check_budget(struct net *n)
+{
+	size_t held = budget_held(&n->budget);
+	double cpu = budget_cpu(&n->budget);
+	char *text = NULL;
+	int rc = -1;
+
+	/* Once disconnected, what the parser still holds is only waiting for
+	 * the next connection to reset it. */
+	if (n->at.over_budget || !n->conn || xmpp_conn_is_disconnected(n->conn))
+		return;
+	if (held > ELEMENT_BYTES_MAX)
+		rc = asprintf(&text,
+			      "the server sent a stanza that needs more than %zu MiB of memory; "
+			      "natter closed the connection",
+			      ELEMENT_BYTES_MAX >> 20);
+	else if (cpu > ELEMENT_CPU_MAX)
+		rc = asprintf(&text,
+			      "the server sent a stanza that took more than %.0f s to parse; natter "
+			      "closed the connection",
+			      ELEMENT_CPU_MAX);
+	else
+		return;
+	n->at.over_budget = true;
+	log_warn("an incoming element went over its limits: %zu KiB held, %.1f s of CPU",
+		 held >> 10, cpu);
+	fail(n, NET_FAIL_PROTOCOL, "policy-violation",
+	     rc < 0 ? "the server sent a stanza too large to parse; natter closed the connection"
+		    : text);
+	free(text);
+}
+
+/* Cuts the connection so that libstrophe reads nothing more from it.
+ * shutdown() alone stops the peer, but reads still return what the kernel
+ * holds (megabytes of a hostile stanza, parsed on), so the descriptor
+ * libstrophe reads becomes a socket at its end of file.  (Not an
+ * unconnected socket: OpenSSL takes its ENOTCONN for "try again".)  The
+ * connection itself ends when its last descriptor, the watched dup, is
+ * closed at the disconnection. */
+static void cut(struct net *n)
+{
+	int ends[2];
+
+	shutdown(n->sock, SHUT_RDWR);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) < 0) {
+		log_warn("could not stop reading the connection at once: %s", strerror(errno));
+	} else {
+		close(ends[1]);
+		if (dup3(ends[0], n->sock, O_CLOEXEC) < 0)
+			log_warn("could not stop reading the connection at once: %s",
+				 strerror(errno));
+		close(ends[0]);
+	}
+	n->at.cut = true;
 }
 
 static void after_pass(struct net *n)
 {
 	if (n->at.secure_features_seen && !n->at.tls_checked)
 		check_certificate(n);
-	if (n->at.abort && !n->at.cut && n->sock >= 0) {
-		/* The queued output (credentials) has not been written yet. */
-		shutdown(n->sock, SHUT_RDWR);
-		n->at.cut = true;
-	}
+	check_budget(n);
+	/* The queued output (credentials) has not been written yet. */
+	if (n->at.abort && !n->at.cut && n->sock >= 0)
+		cut(n);
+}
+
+static void one_pass(struct net *n)
+{
+	uint64_t parsed = xmlguard_parsed();
+
+	budget_pass_start(&n->budget);
+	xmpp_run_once(n->ctx, 0);
+	/* Without xmlguard natter cannot tell a pass that parsed from one that
+	 * only wrote, and counts them all. */
+	budget_pass_end(&n->budget, !n->guarded || xmlguard_parsed() != parsed);
+	after_pass(n);
 }
 
 /* One batch of libstrophe passes: everything the kernel holds, then enough
@@ -586,16 +858,13 @@ static void run_passes(struct net *n)
 
 	n->cert_sink = &n->at.cert_error;
 	for (i = 0; i < 1024; i++) {
-		xmpp_run_once(n->ctx, 0);
-		after_pass(n);
+		one_pass(n);
 		avail = 0;
 		if (n->sock < 0 || ioctl(n->sock, FIONREAD, &avail) < 0 || avail <= 0)
 			break;
 	}
-	for (i = 0; i < 4; i++) {
-		xmpp_run_once(n->ctx, 0);
-		after_pass(n);
-	}
+	for (i = 0; i < 4; i++)
+		one_pass(n);
 	n->cert_sink = NULL;
 }
 
@@ -674,13 +943,44 @@ static int new_conn(struct net *n)
 	n->conn = xmpp_conn_new(n->ctx);
 	if (!n->conn)
 		return -1;
-	free(n->cafile_set);
-	n->cafile_set = NULL;
 	xmpp_conn_set_certfail_handler(n->conn, on_certfail);
 	xmpp_conn_set_sockopt_callback(n->conn, on_sockopt);
 	xmpp_handler_add(n->conn, on_stanza, NULL, NULL, NULL, n);
 	xmpp_handler_add(n->conn, on_sm_enabled, XMPP_NS_SM, "enabled", NULL, n);
 	xmpp_handler_add(n->conn, on_sm_failed, XMPP_NS_SM, "failed", NULL, n);
+	return 0;
+}
+
+/* Every attempt gets a fresh xmpp_conn_t, and so a fresh parser: 0.12.2's
+ * parser reset frees the text of an unfinished element but keeps its
+ * length, so after a stream lost in the middle of a text node the next
+ * stream's first text is built on uninitialised memory (a garbled SASL
+ * mechanism name), or strncat()ed into NULL when it is one or two bytes
+ * long.  The resumption state moves over to the new conn, which is what
+ * xmpp_conn_get_sm_state() is for; a fresh conn also avoids the leaks of
+ * setting the CA file twice (#219) and a conn stuck half-way (profanity
+ * #1846). */
+static int renew_conn(struct net *n)
+{
+	xmpp_sm_state_t *sm = NULL;
+
+	if (n->conn) {
+		sm = xmpp_conn_get_sm_state(n->conn);
+		if (sm && n->discard_sm) {
+			xmpp_free_sm_state(sm);
+			sm = NULL;
+		}
+		xmpp_conn_release(n->conn);
+		n->conn = NULL;
+	}
+	n->discard_sm = false;
+	if (new_conn(n)) {
+		if (sm)
+			xmpp_free_sm_state(sm);
+		return -1;
+	}
+	if (sm && xmpp_conn_set_sm_state(n->conn, sm) != XMPP_EOK)
+		xmpp_free_sm_state(sm);
 	return 0;
 }
 
@@ -729,35 +1029,18 @@ static void do_connect(struct net *n, struct net_params *p)
 	}
 	if (probe_before_resume(n))
 		return;
-	if (n->conn && n->discard_sm) {
-		xmpp_sm_state_t *sm = xmpp_conn_get_sm_state(n->conn);
-
-		if (sm)
-			xmpp_free_sm_state(sm);
-	}
-	n->discard_sm = false;
-	/* A conn whose flags cannot be set is stuck half-way (profanity
-	 * #1846); a fresh one costs only the resumption state. */
-	if (n->conn && xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
-		xmpp_conn_release(n->conn);
-		n->conn = NULL;
-	}
-	if (!n->conn) {
-		if (new_conn(n) || xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
-			connect_failed(n, "out of memory");
-			return;
-		}
+	if (renew_conn(n) || xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
+		connect_failed(n, "out of memory");
+		return;
 	}
 	xmpp_conn_set_jid(n->conn, n->params.jid);
 	xmpp_conn_set_pass(n->conn, n->params.password ? n->params.password : "");
-	/* Set only on change: repeated calls leak in 0.12.2 (#219). */
-	if (n->params.cafile && (!n->cafile_set || strcmp(n->cafile_set, n->params.cafile))) {
+	if (n->params.cafile)
 		xmpp_conn_set_cafile(n->conn, n->params.cafile);
-		free(n->cafile_set);
-		n->cafile_set = strdup(n->params.cafile);
-	}
 	if (xmpp_connect_client(n->conn, n->params.server, n->params.port, on_conn_event, n))
 		connect_failed(n, "could not start connecting (address lookup failed?)");
+	/* A new parser: nothing of the last stream is in progress. */
+	budget_element_done(&n->budget);
 }
 
 static void do_send(struct net *n, xmpp_stanza_t *st)
@@ -869,6 +1152,7 @@ static void *net_main(void *arg)
 {
 	struct net *n = arg;
 
+	budget_own_thread(&n->budget);
 	for (;;) {
 		struct pollfd pfd[3];
 		int nfds = 1, timeout = -1;
@@ -922,6 +1206,39 @@ static int pipe_nonblock(int p[2])
 	return 0;
 }
 
+/* Parses a first document with ctx.  libstrophe lets expat allocate
+ * through the first context that ever creates a parser (one per process),
+ * so this makes the network thread's the one, and expat's buffers count in
+ * its budget.  Whether xmlguard saw that parse tells whether it works. */
+static bool parser_is_guarded(xmpp_ctx_t *ctx)
+{
+	uint64_t before = xmlguard_parsed();
+	xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx, "<natter/>");
+
+	if (st)
+		xmpp_stanza_release(st);
+	return xmlguard_parsed() != before;
+}
+
+static int start_thread(struct net *n)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	if (pthread_attr_init(&attr))
+		return pthread_create(&n->thread, NULL, net_main, n);
+	rc = pthread_attr_setstacksize(&attr, NET_STACK_SIZE);
+	if (!rc)
+		rc = pthread_create(&n->thread, &attr, net_main, n);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		log_warn("no %zu MiB stack for the network thread (%s): deep stanzas may crash",
+			 NET_STACK_SIZE >> 20, strerror(rc));
+		rc = pthread_create(&n->thread, NULL, net_main, n);
+	}
+	return rc;
+}
+
 struct net *net_new(int *report_fd)
 {
 	struct net *n = calloc(1, sizeof(*n));
@@ -936,11 +1253,16 @@ struct net *net_new(int *report_fd)
 		goto fail;
 	n->logger.handler = on_log;
 	n->logger.userdata = n;
-	n->ctx = xmpp_ctx_new(NULL, &n->logger);
+	budget_init(&n->budget);
+	n->ctx = xmpp_ctx_new(budget_mem(&n->budget), &n->logger);
 	if (!n->ctx)
 		goto fail;
+	n->guarded = parser_is_guarded(n->ctx);
+	if (!n->guarded)
+		log_warn("libstrophe does not parse with expat here: natter cannot refuse a "
+			 "DOCTYPE or time the parsing of a stanza");
 	the_net = n;
-	if (pthread_create(&n->thread, NULL, net_main, n)) {
+	if (start_thread(n)) {
 		the_net = NULL;
 		goto fail;
 	}
@@ -1114,7 +1436,6 @@ void net_free(struct net *n)
 		close(n->reg_watch_fd);
 	attempt_reset(&n->at);
 	net_params_clear(&n->params);
-	free(n->cafile_set);
 	if (n->ctx)
 		xmpp_ctx_free(n->ctx);
 	for (int i = 0; i < 2; i++) {

@@ -13,6 +13,7 @@
 #include <strophe.h>
 
 #include "config/accounts.h"
+#include "xmpp/tlspin.h"
 
 struct net;
 
@@ -36,6 +37,9 @@ enum net_fail {
 	NET_FAIL_POLICY,       /* natter refused an insecure step */
 	NET_FAIL_STREAM_ERROR, /* the server closed the stream with an error */
 	NET_FAIL_RESUME,       /* resumption failed: start a clean session now */
+	NET_FAIL_PROTOCOL,     /* natter cut a stream it could not or would not go on
+				* reading (malformed XML, a stanza over the limits):
+				* retry, with a fresh session */
 };
 
 enum net_report_kind { NET_R_ONLINE, NET_R_OFFLINE, NET_R_STANZA, NET_R_UNSENT, NET_R_REGISTER };
@@ -53,8 +57,7 @@ struct net_report {
 	enum net_fail fail;
 	char *condition;
 	char *text;
-	char *fingerprint;
-	bool pin_mismatch;
+	struct tlspin_cert cert; /* TLS_UNTRUSTED: the refused certificate */
 };
 
 /* Starts the thread.  *report_fd becomes readable when reports wait. */

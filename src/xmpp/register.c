@@ -7,6 +7,7 @@
 
 #include "util/jid.h"
 #include "util/log.h"
+#include "xmpp/budget.h"
 #include "xmpp/register.h"
 #include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
@@ -52,28 +53,25 @@ static void finish(struct reg *r, enum net_fail fail, const char *condition, con
 		xmpp_send_raw_string(r->conn, "</stream:stream>");
 }
 
-static void finish_untrusted(struct reg *r, const char *why, char *fingerprint, int mismatch)
+static void finish_untrusted(struct reg *r, const char *why, struct tlspin_cert *refused)
 {
 	finish(r, NET_FAIL_TLS_UNTRUSTED, "policy-violation", why);
-	if (r->result) {
-		r->result->fingerprint = fingerprint;
-		r->result->pin_mismatch = mismatch;
-	} else {
-		free(fingerprint);
-	}
+	if (r->result)
+		r->result->cert = *refused;
+	else
+		tlspin_cert_clear(refused);
 }
 
 /* TLS is up (STARTTLS or direct): decide before the password leaves. */
 static bool tls_trusted(struct reg *r)
 {
 	const char *why = NULL;
-	char *fp = NULL;
-	int mismatch = 0;
+	struct tlspin_cert refused;
 
 	r->tls_checked = true;
-	if (!tlspin_verdict(r->conn, r->params.pin, r->cert_error, &fp, &why, &mismatch))
+	if (!tlspin_verdict(r->conn, r->params.pin, r->cert_error, &refused, &why))
 		return true;
-	finish_untrusted(r, why, fp, mismatch);
+	finish_untrusted(r, why, &refused);
 	return false;
 }
 
@@ -355,7 +353,9 @@ struct reg *reg_start(struct net_params *params, xmpp_certfail_handler certfail,
 	j.local = NULL;
 	r->logger.handler = reg_log;
 	r->logger.userdata = r;
-	r->ctx = xmpp_ctx_new(NULL, &r->logger);
+	/* The wiping allocator: libstrophe frees its copies of the new
+	 * account's password without clearing them. */
+	r->ctx = xmpp_ctx_new(budget_plain_mem(), &r->logger);
 	r->conn = r->ctx ? xmpp_conn_new(r->ctx) : NULL;
 	if (!r->conn || !r->username) {
 		jid_clear(&j);

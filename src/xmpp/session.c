@@ -10,6 +10,7 @@
 
 #include "util/jid.h"
 #include "util/log.h"
+#include "xmpp/budget.h"
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
 
@@ -54,7 +55,8 @@ struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud)
 	xs->loop = loop;
 	xs->cb = *cb;
 	xs->ud = ud;
-	xs->ctx = xmpp_ctx_new(NULL, NULL);
+	/* Sent on the network thread's connection: see budget_plain_mem(). */
+	xs->ctx = xmpp_ctx_new(budget_plain_mem(), NULL);
 	if (!xs->ctx)
 		goto fail;
 	xs->net = net_new(&xs->report_fd);
@@ -363,15 +365,15 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		break;
 	}
 	case NET_R_REGISTER: {
-		struct xs_offline o = {r->fail, r->condition, r->text, r->fingerprint,
-				       r->pin_mismatch};
+		struct xs_offline o = {r->fail, r->condition, r->text,
+				       r->cert.fingerprint ? &r->cert : NULL};
 
 		xs->cb.registered(xs->ud, r->jid, &o);
 		break;
 	}
 	case NET_R_OFFLINE: {
-		struct xs_offline o = {r->fail, r->condition, r->text, r->fingerprint,
-				       r->pin_mismatch};
+		struct xs_offline o = {r->fail, r->condition, r->text,
+				       r->cert.fingerprint ? &r->cert : NULL};
 
 		xs->online = false;
 		xs->cb.offline(xs->ud, &o);

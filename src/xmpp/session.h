@@ -30,8 +30,7 @@ struct xs_offline {
 	enum net_fail fail;
 	const char *condition; /* XMPP condition, or NULL */
 	const char *text;
-	const char *fingerprint; /* NET_FAIL_TLS_UNTRUSTED */
-	bool pin_mismatch;
+	const struct tlspin_cert *cert; /* NET_FAIL_TLS_UNTRUSTED, else NULL */
 };
 
 /* What the session tells its owner; ud is the one given to xs_new(). */

@@ -107,6 +107,18 @@ fail:
 	return NULL;
 }
 
+bool st_deeper_than(xmpp_stanza_t *st, int max_depth)
+{
+	if (!xmpp_stanza_is_tag(st))
+		return false;
+	if (max_depth < 1)
+		return true;
+	for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c))
+		if (st_deeper_than(c, max_depth - 1))
+			return true;
+	return false;
+}
+
 xmpp_stanza_t *st_iq_error(xmpp_ctx_t *ctx, xmpp_stanza_t *iq, const char *condition)
 {
 	const char *from = xmpp_stanza_get_from(iq), *id = xmpp_stanza_get_id(iq);

@@ -3,6 +3,7 @@
 #ifndef NATTER_XMPP_STANZA_H
 #define NATTER_XMPP_STANZA_H
 
+#include <stdbool.h>
 #include <strophe.h>
 
 /* <name xmlns=ns/> (ns may be NULL); a new reference or NULL on ENOMEM. */
@@ -18,6 +19,11 @@ char *st_child_text(xmpp_stanza_t *st, const char *name);
  * network thread's context; what the core keeps or sends is built in its
  * own, so no stanza outlives the context that allocated it. */
 xmpp_stanza_t *st_copy_into(xmpp_ctx_t *ctx, xmpp_stanza_t *st, int max_depth);
+/* Whether st has elements nested more than max_depth deep (st itself is
+ * depth 1; text does not count).  It recurses at most max_depth + 1 deep,
+ * whatever the stanza, so it is safe to ask before anything that recurses
+ * without a bound (libstrophe's copy and release). */
+bool st_deeper_than(xmpp_stanza_t *st, int max_depth);
 /* An <iq type="error"> answering iq with condition (type cancel), built in
  * ctx: a new reference, or NULL on ENOMEM or when iq has neither a sender
  * nor an id to answer. */

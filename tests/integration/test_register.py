@@ -1,5 +1,8 @@
 """XEP-0077: registering on a fresh stream, changing the password, removing the account."""
 
+import os
+import shutil
+import tempfile
 import uuid
 
 from natter import NatterTestCase
@@ -119,3 +122,66 @@ class TestRegistration(NatterTestCase):
         n.send("/register x@localhost pw colour=blue")
         n.expect("error", lambda e: "unknown option" in e.get("text", ""), timeout=5)
         n.quit()
+
+
+class TestPasswordStorage(NatterTestCase):
+    """Issue 15 item 11: after /password the server knows only the new
+    password, so natter must be able to store it, or the user is locked out."""
+
+    def fresh(self, password):
+        user = "pw%s" % uuid.uuid4().hex[:10]
+        self.fx.register(user, "localhost", password)
+        return "%s@localhost" % user
+
+    def test_long_password_is_changed_stored_and_read_back(self):
+        jid = self.fresh("first-pw")
+        new = "".join(chr(ord("!") + i % 90) for i in range(1000))
+        n = self.natter(self.account(jid, password="first-pw"))
+        n.expect("connected", timeout=15)
+        mark = n.mark()
+        n.send("/password " + new)
+        n.expect("password_changed", timeout=15)
+        n.expect_none("error", within=1, since=mark, what="the accounts file was updated")
+        n.quit()
+        with open(n.accounts_path) as f:
+            stored = f.read()
+        self.assertIn("password = %s\n" % new, stored)
+        # A new natter reads that file back and logs in with it.
+        again = self.natter(None, start=False, label="reread")
+        again.write_file(again.accounts_path, stored, 0o600)
+        again.start()
+        again.expect("connected", timeout=15)
+        again.quit()
+
+    def test_password_that_cannot_be_stored_is_not_sent(self):
+        """The accounts file's directory is read-only (natter runs as an
+        ordinary user for that): the server is never asked."""
+        jid = self.fresh("first-pw")
+        run_as = (65534, 65534) if os.geteuid() == 0 else None
+        # The fixture's CA lives in a private directory: a copy that user reads.
+        cadir = tempfile.mkdtemp(prefix="natter-ca-")
+        self.addCleanup(shutil.rmtree, cadir, True)
+        os.chmod(cadir, 0o755)
+        ca = shutil.copy(self.fx.ca_file, cadir)
+        os.chmod(ca, 0o644)
+        n = self.natter(self.account(jid, password="first-pw", tls_cafile=ca), start=False,
+                        run_as=run_as)
+        confdir = os.path.dirname(n.accounts_path)
+        os.chmod(confdir, 0o500)
+        try:
+            n.start()
+            n.expect("connected", timeout=15)
+            mark = n.mark()
+            n.send("/password second-pw")
+            err = n.expect("error", lambda e: e.get("command") == "password", timeout=10,
+                           since=mark)
+            self.assertEqual(err.get("condition"), "not-acceptable", err)
+            self.assertIn("Permission denied", err.get("text", ""), err)
+            n.expect_none("password_changed", within=2, since=mark)
+            n.quit()
+        finally:
+            os.chmod(confdir, 0o700)
+        # The server was never asked: the old password still works.
+        old = self.natter(self.account(jid, password="first-pw"), label="old")
+        old.expect("connected", timeout=15)
+        old.quit()

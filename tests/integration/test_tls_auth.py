@@ -1,7 +1,10 @@
 """Logging in: STARTTLS, direct TLS, legacy auth, plaintext policy, certificates."""
 
+import datetime
+import os
 import re
 import socket
+import subprocess
 import time
 
 import fixture
@@ -128,6 +131,17 @@ class TestCertificates(NatterTestCase):
         self.assertEqual(ev.get("fingerprint"), self.fx.fingerprint, ev)
         self.assertIs(ev.get("pin_mismatch"), False, ev)
         self.assertTrue(ev.get("reason"), ev)
+        # What the user judges the certificate by, as the certificate says.
+        self.assertIn("CN=localhost", ev.get("subject", ""), ev)
+        self.assertIn("CN=natter throwaway test CA", ev.get("issuer", ""), ev)
+        out = subprocess.run(["openssl", "x509", "-in", self.fx.cert_file, "-noout",
+                              "-startdate", "-enddate"], capture_output=True, text=True,
+                             check=True, env=dict(os.environ, LC_ALL="C")).stdout
+        dates = dict(line.split("=", 1) for line in out.splitlines())
+        for key, field in (("notBefore", "valid_from"), ("notAfter", "valid_until")):
+            want = datetime.datetime.strptime(dates[key].replace("  ", " "),
+                                              "%b %d %H:%M:%S %Y GMT")
+            self.assertEqual(ev.get(field), want.strftime("%Y-%m-%dT%H:%M:%SZ"), ev)
         n.expect_none("connected", within=3, since=0,
                       what="an untrusted certificate must not be accepted")
         n.quit()

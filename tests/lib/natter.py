@@ -90,7 +90,8 @@ class Natter:
     """One headless natter process with its own temporary home."""
 
     def __init__(self, binary, account_name="test", account=None, natterrc=None,
-                 accounts=None, accounts_mode=0o600, extra_args=None, label=None):
+                 accounts=None, accounts_mode=0o600, extra_args=None, label=None,
+                 run_as=None):
         self.binary = binary
         self.account_name = account_name
         self.label = label or account_name
@@ -109,6 +110,13 @@ class Natter:
         if natterrc:
             self.write_file(self.natterrc_path, _ini(natterrc), 0o600)
         self.extra_args = list(extra_args or [])
+        # (uid, gid) to run natter as, when the tests run as root and a test
+        # needs natter to be an ordinary user (its home is handed over).
+        self.run_as = run_as
+        if run_as:
+            for root, dirs, files in os.walk(self.home):
+                for name in [root] + [os.path.join(root, f) for f in dirs + files]:
+                    os.chown(name, *run_as)
         self.proc = None
         self.events = []          # every event, in order
         self.protocol_errors = [] # stdout lines that break the JSON Lines contract
@@ -147,7 +155,7 @@ class Natter:
         argv = [self.binary, "--headless", "-a", self.account_name] + self.extra_args
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=self.env(),
-                                     preexec_fn=_die_with_parent)
+                                     preexec_fn=self._preexec)
         with _live_lock:
             _live.add(self)
         for target, stream in ((self._read_stdout, self.proc.stdout),
@@ -156,6 +164,14 @@ class Natter:
             t.start()
             self._readers.append(t)
         return self
+
+    def _preexec(self):
+        if self.run_as:
+            os.setgroups([])
+            os.setgid(self.run_as[1])
+            os.setuid(self.run_as[0])
+        # After setuid(), which clears the parent-death signal.
+        _die_with_parent()
 
     @property
     def pid(self):

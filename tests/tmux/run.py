@@ -120,6 +120,14 @@ class TmuxUI:
         self.tmux("kill-server", check=False)
         _live_uis.discard(self)
         self.started = False
+        # kill-server returns before the server has gone: a new session
+        # asked of a dying server fails with "server exited unexpectedly".
+        for _ in range(200):
+            p = subprocess.run(["tmux", "-L", self.socket, "list-sessions"],
+                               capture_output=True, text=True, timeout=driver.scaled(10))
+            if p.returncode != 0 and "exited unexpectedly" not in p.stderr:
+                break
+            time.sleep(0.05)
         return self.start()
 
     # -- reading the screen -----------------------------------------------------------

@@ -32,9 +32,12 @@ class TestConnection(TmuxTestCase):
             ui.line("written offline")
             ui.wait_text("written offline (not sent yet)")
             ui.keys("M-1")
-            ui.wait_text("; reconnecting in", timeout=10)
+            ui.wait_text("disconnected:", timeout=10)
             ui.wait_text("attempt 1 failed", timeout=10)
             text = ui.text()
+            # The disconnection's line says when the next attempt is (it
+            # may wrap), as well as the status bar.
+            self.assertGreaterEqual(text.count("reconnecting in"), 2, ui.dump())
             self.assertNotIn("stream resumption failed", text, ui.dump())
             self.assertEqual(text.count("disconnected:"), 1, ui.dump())
             ui.keys("M-2")
@@ -52,4 +55,9 @@ class TestConnection(TmuxTestCase):
         ui.wait_text("tls_fingerprint")
         text = ui.text().replace("\n", "")
         self.assertIn(self.fx.fingerprint[:40], text.replace(" ", ""), ui.dump())
+        # Enough to judge it by: whose it is, who signed it, until when.
+        self.assertIn("issued to /CN=localhost", text, ui.dump())
+        self.assertIn("issued by /CN=natter throwaway test CA", text, ui.dump())
+        self.assertRegex(text, r"valid from \d{4}-\d\d-\d\d \d\d:\d\d to \d{4}-", ui.dump())
+        self.assertNotIn("EXPIRED", text, ui.dump())
         self.assertNotIn("online", ui.status_line(), ui.dump())

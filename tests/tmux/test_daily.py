@@ -1,4 +1,8 @@
-"""Daily use on screen: bounces, names as arguments."""
+"""Daily use on screen: bounces, names as arguments, settings."""
+
+import os
+import re
+import time
 
 from run import TmuxTestCase
 
@@ -108,3 +112,33 @@ class TestDaily(TmuxTestCase):
         ui.line("/history search swordfish")
         ui.wait_text("-- search \"swordfish\": 1 message, oldest first --")
         ui.wait_text("-- end of search --")
+
+    def test_settings_people_look_for(self):
+        """Timestamps with seconds, a command run on each message (the
+        message in its environment, never in the command line), typing
+        notifications off."""
+        ann, ben = self.users("sp", "ann", "ben")
+        out = os.path.join(self.fx.dir, "eventcmd-%s.out" % ann)
+        peer = self.connected(ben, resource="peer")
+        cmd = 'printf "%s|%s|%s" "$NATTER_FROM" "$NATTER_TYPE" "$NATTER_BODY" > ' + out
+        ui = self.ui(jid=ann, natterrc={"ui": {"timestamp": "%H:%M:%S", "eventcmd": cmd},
+                                        "privacy": {"typing": "no"}})
+        peer.send("/msg %s hi $(touch %s.pwned)" % (ann, out))
+        ui.wait_status("[2:")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not os.path.exists(out):
+            time.sleep(0.1)
+        with open(out) as f:
+            self.assertEqual(f.read(), "%s|chat|hi $(touch %s.pwned)" % (ben, out))
+        self.assertFalse(os.path.exists(out + ".pwned"))
+        ui.keys("M-2")
+        ui.wait(lambda s: any(re.match(r"^.*\d\d:\d\d:\d\d <", l) for l in s.lines()),
+                "a line time with seconds")
+        # Typing: nothing goes out with typing = no (the peer's client
+        # announces chat states, but natter does not tell it).
+        ui.line("/sub request %s" % ben)
+        peer.expect("subscription", lambda e: e.get("type") == "subscribe", timeout=10)
+        peer.send("/sub allow %s" % ann)
+        mark = peer.mark()
+        ui.type("typing away")
+        peer.expect_none("chat_state", within=2, since=mark, what="typing is off")

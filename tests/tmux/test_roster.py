@@ -205,3 +205,7 @@ class TestRoster(TmuxTestCase):
         ui.keys("C-u")
         peer.expect("chat_state", lambda e: e.get("state") == "active", timeout=10,
                     what="active once the line is emptied")
+        # Closing the conversation says so.
+        ui.line("/close")
+        peer.expect("chat_state", lambda e: e.get("state") == "gone", timeout=10,
+                    what="gone when the window is closed")

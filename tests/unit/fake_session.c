@@ -255,7 +255,7 @@ void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver)
 
 void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, const char *text)
 {
-	struct xs_offline o = {fail, condition, text, NULL, false};
+	struct xs_offline o = {fail, condition, text, NULL};
 
 	xs->online = false;
 	xs->cb.offline(xs->ud, &o);

@@ -193,6 +193,20 @@ static void test_copy_into_refuses_deep_nesting(void **state UNUSED)
 	xmpp_ctx_free(ctx);
 }
 
+static void test_deeper_than_counts_elements_not_text(void **state UNUSED)
+{
+	xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
+	xmpp_stanza_t *src =
+	    xmpp_stanza_new_from_string(ctx, "<a><b/><b><c><d>text</d></c></b><e/></a>");
+
+	assert_non_null(src);
+	assert_false(st_deeper_than(src, 4));
+	assert_true(st_deeper_than(src, 3));
+	assert_true(st_deeper_than(src, 0));
+	xmpp_stanza_release(src);
+	xmpp_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +215,7 @@ int main(void)
 	    cmocka_unit_test(test_iq_error_needs_someone_to_answer),
 	    cmocka_unit_test(test_copy_into_other_context),
 	    cmocka_unit_test(test_copy_into_refuses_deep_nesting),
+	    cmocka_unit_test(test_deeper_than_counts_elements_not_text),
 	};
 
 	xmpp_initialize();

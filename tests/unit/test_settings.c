@@ -315,6 +315,8 @@ static void test_unknown_and_malformed(void **state)
 	load_warns(fx, "[ui]\nbell = true\nbell = false\n", 3, "again");
 }
 
+/* A line of any length is read whole, and the next line stays a line of
+ * its own (the 400-byte theme is taken; the bad bell is on line 3). */
 static void test_long_line(void **state)
 {
 	struct fixture *fx = *state;
@@ -323,8 +325,8 @@ static void test_long_line(void **state)
 
 	n = (size_t)snprintf(text, sizeof(text), "[ui]\ntheme = ");
 	memset(text + n, 't', 400);
-	strcpy(text + n + 400, "\nbell = false\n");
-	load_warns(fx, text, 2, "longer");
+	strcpy(text + n + 400, "\nbell = nonsense\n");
+	load_warns(fx, text, 3, "bell");
 }
 
 static void test_directory(void **state)
@@ -391,7 +393,7 @@ static void test_ini_reader(void **state)
 
 	(void)state;
 	/* BOM, comments, blank lines and leading blanks are dropped; values are
-	 * verbatim; inih's section is passed as is */
+	 * verbatim; the section name is passed as is */
 	assert_int_equal(trace_read(&t,
 	                            "\xef\xbb\xbf; comment\n\n[a]\n\t k = v ; not a comment \r\n"
 	                            "[ b x]\nq: 1 = 2\nempty =\n[]\n",
@@ -406,7 +408,7 @@ static void test_ini_reader(void **state)
 	assert_string_equal(t.log, "1:S:a|2:K:a:k=1|");
 	free(err);
 
-	/* a line inih cannot read came first, even though inih went on */
+	/* a line that is neither a section nor a key stops the reading */
 	assert_int_equal(trace_read(&t, "[a]\nnonsense\nk = 1\n", 3, &err), -1);
 	assert_string_equal(err, "mem:2: expected something else");
 	free(err);

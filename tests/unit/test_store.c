@@ -1059,7 +1059,7 @@ static void delivery(void **state)
 	add(fx->s, in);
 	add(fx->s, out);
 	commit(fx->s);
-	/* 1: our message with that id was found */
+	/* 1: the message was found (a receipt names a message we sent) */
 	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "x1", STORE_SENT, &err), 1);
 	assert_int_equal(store_pending(fx->s), 1);
 	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "x1", STORE_DELIVERED, &err),
@@ -1068,8 +1068,11 @@ static void delivery(void **state)
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 2);
 	assert_int_equal(r.delivery[0], STORE_DELIVERED); /* ours */
 	assert_int_equal(r.delivery[1], STORE_NONE);      /* theirs, untouched */
-	/* another conversation's x1 is not ours */
+	/* another conversation's x1 is not ours: 0, nothing found */
 	assert_int_equal(store_set_delivery(fx->s, "carol@example.org", "x1", STORE_FAILED, &err),
+	                 0);
+	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "never-sent", STORE_DELIVERED,
+	                                    &err),
 	                 0);
 	commit(fx->s);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 2);
