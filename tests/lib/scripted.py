@@ -33,8 +33,9 @@ What a connection does by itself, in order:
      "scripted") and the session request.  The connection is now "online".
   4. While online, natter's login requests are answered without the test:
      roster get (the <item/>s in `roster`, none by default), carbons enable,
-     MAM queries (an empty <fin complete='true'/>), disco#info and
-     disco#items to the server, and pings.  Any other iq get/set gets
+     MAM queries (an empty <fin complete='true'/>), the blocklist
+     (service-unavailable: no XEP-0191 here), disco#info and disco#items to
+     the server, and pings.  Any other iq get/set gets
      `other_iq`: "error" (service-unavailable, the default), "result"
      (empty), "queue" (handed to the test like any stanza), or a function
      fn(conn, iq) returning the answer as a string (None: queue it).  Broadcast presence (no "to") is noted and
@@ -471,6 +472,9 @@ class ScriptedConnection:
                 return self._result(el), False
             if qns == "urn:xmpp:ping":
                 return self._result(el), False
+            if qns == "urn:xmpp:blocking" and el.get("type") == "get":
+                # Asked for at every login; this server has no XEP-0191.
+                return self._error(el), False
             if qns == "http://jabber.org/protocol/disco#info" and (
                     not el.get("to") or el.get("to") == self.server.domain):
                 return self._result(el, (
