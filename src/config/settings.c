@@ -197,9 +197,14 @@ int settings_copy(struct settings *dst, const struct settings *src)
 			*(char **)field(dst, &settings_table[i]) = NULL;
 	for (size_t i = 0; i < TABLE_LEN; i++) {
 		const struct setting_def *d = &settings_table[i];
-		const char *v = *(char *const *)((const char *)src + d->offset);
+		const char *v;
 
-		if (d->type == SET_STRING && v && !(*(char **)field(dst, d) = strdup(v))) {
+		/* Only a string row holds a pointer there (an int's offset may
+		 * not even be aligned for one). */
+		if (d->type != SET_STRING)
+			continue;
+		v = *(char *const *)((const char *)src + d->offset);
+		if (v && !(*(char **)field(dst, d) = strdup(v))) {
 			settings_free(dst);
 			return -1;
 		}
