@@ -20,6 +20,7 @@
 #include "config/accounts.h"
 #include "config/ini.h"
 #include "util/jid.h"
+#include "util/pin.h"
 
 /* Account names are short labels; the earlier, inih-based reader cut names
  * at 49 bytes, so longer ones are refused rather than read differently by
@@ -150,45 +151,6 @@ static int parse_name(const char *s, const char *const *names, size_t n)
 	return -1;
 }
 
-/* "sha256:" and 64 hex digits, bare or in colon-separated pairs, any case;
- * *out gets "sha256:<lowercase hex>".  -1 invalid, -2 out of memory. */
-static int fingerprint_normalise(const char *s, char **out)
-{
-	static const char prefix[] = "sha256:";
-	const size_t plen = sizeof(prefix) - 1;
-	size_t n, i, k = plen;
-	bool colons;
-	char *r;
-
-	if (strncasecmp(s, prefix, plen))
-		return -1;
-	s += plen;
-	n = strlen(s);
-	if (n != 64 && n != 64 + 31)
-		return -1;
-	colons = n != 64;
-	r = malloc(plen + 64 + 1);
-	if (!r)
-		return -2;
-	memcpy(r, prefix, plen);
-	for (i = 0; i < n; i++) {
-		if (colons && i % 3 == 2) {
-			if (s[i] != ':')
-				goto bad;
-			continue;
-		}
-		if (!isxdigit((unsigned char)s[i]))
-			goto bad;
-		r[k++] = (char)tolower((unsigned char)s[i]);
-	}
-	r[k] = '\0';
-	*out = r;
-	return 0;
-bad:
-	free(r);
-	return -1;
-}
-
 /* Stores value v into a's field for k.  String kinds take ownership of *v
  * (set to NULL).  Returns 0, -1 with *why for an invalid value, -2 on
  * ENOMEM. */
@@ -214,9 +176,9 @@ static int key_set(struct account *a, const struct key_def *k, char **v, const c
 			return -1;
 		break;
 	case K_FINGERPRINT:
-		rc = fingerprint_normalise(*v, &norm);
-		if (rc < 0)
-			return rc;
+		norm = pin_parse(*v);
+		if (!norm)
+			return errno == ENOMEM ? -2 : -1;
 		free(*v);
 		*v = norm;
 		break;

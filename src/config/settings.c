@@ -199,8 +199,8 @@ int settings_copy(struct settings *dst, const struct settings *src)
 		const struct setting_def *d = &settings_table[i];
 		const char *v;
 
-		/* Only a string row holds a pointer there (an int's offset may
-		 * not even be aligned for one). */
+		/* Only a string field holds a pointer: reading one from an int
+		 * or bool field is a misaligned load (UBSan stops natter). */
 		if (d->type != SET_STRING)
 			continue;
 		v = *(char *const *)((const char *)src + d->offset);

@@ -46,10 +46,12 @@ static void carbons_login(struct core *core, const struct core_login *l)
 }
 
 /* XEP-0280 §11: only our own account may send us copies; anyone else
- * could put words into our contacts' mouths this way. */
+ * could put words into our contacts' mouths this way.  Without a from the
+ * server speaks for our account (RFC 6120 §8.1.2.1), as archive results
+ * do: the server stamps a from on whatever others send. */
 static bool from_own_account(struct core *core, const char *from)
 {
-	return from && !strchr(from, '/') && jid_bare_equal(from, core_account(core)->jid);
+	return !from || (!strchr(from, '/') && jid_bare_equal(from, core_account(core)->jid));
 }
 
 static int on_carbon(struct core *core, xmpp_stanza_t *st)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/carbons.h"
 #include "core/chat.h"
@@ -21,6 +20,7 @@
 #include "core/xhtml.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/stamp.h"
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
@@ -29,25 +29,23 @@
 
 /* ---- messages ---- */
 
-static int64_t now_ms(void)
+/* Now, on the loop's wall clock (a test's clock in the unit tests). */
+static int64_t now_ms(struct core *core)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return loop_wall(core_loop(core));
 }
 
 /* Records one of our messages (a correction in the row it corrects); the
  * store's failure was logged and must not stop the message. */
 static void record_own(struct core *core, const struct chat_out *o, const char *text,
-                       const char *xhtml)
+                       const char *xhtml, int64_t ts)
 {
 	char *peer = jid_bare_key(o->to, NULL);
 	struct store_msg m = {
 	    .peer = peer,
 	    .direction = STORE_OUT,
 	    .type = "chat",
-	    .ts_ms = now_ms(),
+	    .ts_ms = ts,
 	    .from = core_jid(core),
 	    .to = o->dest,
 	    .body = text,
@@ -68,7 +66,8 @@ static void record_own(struct core *core, const struct chat_out *o, const char *
 }
 
 static void emit_own_message(struct core *core, struct core_cause cause, const struct chat_out *o,
-                             const char *text, const char *xhtml, const char *thread)
+                             const char *text, const char *xhtml, const char *thread,
+                             int64_t ts)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
 
@@ -83,6 +82,7 @@ static void emit_own_message(struct core *core, struct core_cause cause, const s
 	ev.u.message.replaces = o->replaces;
 	ev.u.message.oob_url = o->oob_url;
 	ev.u.message.action = o->action;
+	ev.u.message.ts_ms = ts;
 	core_emit(core, &ev);
 }
 
@@ -137,8 +137,10 @@ int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause
 		if (rc) {
 			core_error(core, cause, "internal-server-error", "out of memory: not sent");
 		} else {
-			record_own(core, o, safe, shown);
-			emit_own_message(core, cause, o, safe, shown, thread);
+			int64_t now = now_ms(core);
+
+			record_own(core, o, safe, shown, now);
+			emit_own_message(core, cause, o, safe, shown, thread, now);
 		}
 		free(thread);
 	}
@@ -192,50 +194,54 @@ static int cmd_say(struct cmd_call *call)
 	return chat_send_text(core, core_current_chat(core), call->argv[0], CAUSE(call));
 }
 
-/* XEP-0203: the original time of a message stored by the server. */
-static const char *delay_stamp(xmpp_stanza_t *st)
+/* Whether jid is our own server or our own account: who may say when a
+ * message was stored (offline storage, a stream held for resumption). */
+static bool our_side(struct core *core, const char *jid)
 {
-	xmpp_stanza_t *d = xmpp_stanza_get_child_by_name_and_ns(st, "delay", NS_DELAY);
+	char *server;
+	bool ours;
 
-	return d ? xmpp_stanza_get_attribute(d, "stamp") : NULL;
+	if (!jid || jid_bare_equal(jid, core_account(core)->jid))
+		return jid != NULL;
+	server = core_server(core);
+	ours = server && !strchr(jid, '@') && !strchr(jid, '/') && jid_bare_equal(jid, server);
+	free(server);
+	return ours;
 }
 
-/* XEP-0082 date-time ("2024-05-01T12:30:00.123Z", "...+02:00") in UTC
- * milliseconds, or -1. */
-static int64_t stamp_ms(const char *s)
+/* The XEP-0203 stamp worth believing on a message that came directly:
+ * one our server added (its delay names our server or account, or the
+ * stanza itself comes from our side).  A peer's own delay could claim any
+ * time at all, and would sort its message among old ones. */
+static const char *trusted_delay(struct core *core, xmpp_stanza_t *st)
 {
-	struct tm tm = {0};
-	int n = 0, ms = 0, digits = 0, oh = 0, om = 0, sign = 0;
-	time_t t;
+	const char *from = xmpp_stanza_get_from(st);
+	bool from_us = !from || our_side(core, from);
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	                 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return -1;
-	s += n;
-	if (*s == '.') {
-		/* Any number of fraction digits; milliseconds are kept. */
-		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
-			if (digits < 3)
-				ms = ms * 10 + (*s - '0');
-		for (; digits < 3; digits++)
-			ms *= 10;
+	for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+		const char *name = xmpp_stanza_get_name(c), *ns = xmpp_stanza_get_ns(c);
+
+		if (!xmpp_stanza_is_tag(c) || !name || !ns || strcmp(name, "delay") ||
+		    strcmp(ns, NS_DELAY))
+			continue;
+		if (from_us || our_side(core, xmpp_stanza_get_attribute(c, "from")))
+			return xmpp_stanza_get_attribute(c, "stamp");
 	}
-	if (*s == '+' || *s == '-') {
-		sign = *s == '+' ? 1 : -1;
-		if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2)
-			return -1;
-	} else if (*s != 'Z') {
-		return -1;
-	}
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon--;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	return ((int64_t)t - sign * (oh * 3600 + om * 60)) * 1000 + ms;
+	return NULL;
+}
+
+/* When the message was sent, in UTC ms: the original time (delayed) when
+ * a stamp we trust says so and it is not in the future, else now.  A
+ * wrapper's stamp (via) is our archive's or our server's, checked by the
+ * module that unwrapped it. */
+static int64_t message_time(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
+			    bool *delayed)
+{
+	int64_t now = now_ms(core);
+	int64_t t = stamp_parse(via && via->stamp ? via->stamp : trusted_delay(core, st));
+
+	*delayed = t >= 0 && t <= now;
+	return *delayed ? t : now;
 }
 
 /* The id of a child <name xmlns='urn:xmpp:sid:0' id=.../>; with by, only
@@ -390,13 +396,14 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE};
 	const char *type = xmpp_stanza_get_type(st), *rawfrom = xmpp_stanza_get_from(st);
-	const char *rawto = xmpp_stanza_get_to(st), *rawstamp;
+	const char *rawto = xmpp_stanza_get_to(st);
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
 	struct chat_in ci = {.st = st, .via = via};
-	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread, *stamp;
+	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread;
 	char *subject = st_child_text(st, "subject"), *csubject = NULL;
-	bool outgoing = via && via->outgoing;
+	char stamp[STAMP_LEN];
+	bool outgoing = via && via->outgoing, delayed;
 	int rc = -1, taken;
 
 	/* What a wrapper carried meets the guards the wrapper met: a blocked
@@ -426,11 +433,9 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	in.id = core_clean(xmpp_stanza_get_id(st));
 	in.origin = core_clean(sid_child(st, "origin-id", NULL));
 	cthread = core_clean(thread);
-	rawstamp = via && via->stamp ? via->stamp : delay_stamp(st);
-	stamp = core_clean(rawstamp);
-	ci.ts = stamp_ms(rawstamp);
-	if (ci.ts < 0)
-		ci.ts = now_ms();
+	ci.ts = message_time(core, st, via, &delayed);
+	if (delayed)
+		stamp_format(ci.ts, stamp);
 	/* A bounce's markup is our own message coming back: not worth showing. */
 	if (html && !in.error && xhtml_sanitize(html, &in.xhtml, &xtext) < 0)
 		in.xhtml = xtext = NULL;
@@ -472,7 +477,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 			goto out;
 		}
 		if (ci.retracts_row) {
-			rc = retracted(&in, &ci, stamp != NULL);
+			rc = retracted(&in, &ci, delayed);
 			goto out;
 		}
 	}
@@ -488,7 +493,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 		/* A bounce names our message: it is the one that failed. */
 		if (in.id && in.peer)
 			history_delivery(core, in.peer, in.id, STORE_FAILED);
-	} else if ((in.peer && record_incoming(&in, &ci, stamp != NULL) == 0) ||
+	} else if ((in.peer && record_incoming(&in, &ci, delayed) == 0) ||
 	           (via && via->quiet)) {
 		/* Already stored: a resumed stream's resend, a carbon or archive
 		 * copy of what we saw live, a restart's catch-up. */
@@ -503,12 +508,13 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.xhtml = in.xhtml;
 	ev.u.message.thread = cthread;
 	ev.u.message.subject = csubject;
-	ev.u.message.stamp = stamp;
-	ev.u.message.delayed = stamp != NULL;
+	ev.u.message.stamp = delayed ? stamp : NULL;
+	ev.u.message.delayed = delayed;
 	ev.u.message.carbon = via ? via->carbon : NULL;
 	ev.u.message.replaces = ci.replaces_row ? ci.replaces : NULL;
 	ev.u.message.oob_url = ci.oob_url;
 	ev.u.message.action = ci.action;
+	ev.u.message.ts_ms = ci.ts;
 	core_emit(core, &ev);
 out:
 	free(body);
@@ -517,7 +523,6 @@ out:
 	free(csubject);
 	free(xtext);
 	free(cthread);
-	free(stamp);
 	free(in.peer);
 	free(in.from);
 	free(in.to);

@@ -15,9 +15,9 @@
 #include "core/presence.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/pin.h"
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
-#include "xmpp/tlspin.h"
 
 #define NS_PING "urn:xmpp:ping"
 
@@ -185,7 +185,7 @@ static int build_params(struct conn *c, struct net_params *p)
 		p->port = a->tls == TLS_DIRECT ? 5223 : 5222;
 	p->tls = a->tls;
 	p->cafile = a->tls_cafile ? strdup(a->tls_cafile) : NULL;
-	p->pin = a->tls_fingerprint ? tlspin_normalise(a->tls_fingerprint) : NULL;
+	p->pin = a->tls_fingerprint ? pin_parse(a->tls_fingerprint) : NULL;
 	p->auth = a->auth;
 	if (!p->jid || !p->password || (a->server && !p->server) || (a->tls_cafile && !p->cafile) ||
 	    (a->tls_fingerprint && !p->pin)) {
@@ -612,7 +612,7 @@ static int cmd_tls_trust(struct cmd_call *call)
 	struct conn *c = conn_of(core);
 	struct account *a = core_account(core);
 	const char *given = call->argc ? call->argv[0] : c->untrusted_fp;
-	char *pin = given ? tlspin_normalise(given) : NULL, *err = NULL;
+	char *pin = given ? pin_parse(given) : NULL, *err = NULL;
 
 	if (!pin) {
 		core_error(core, CAUSE(call), "bad-request", "%s",

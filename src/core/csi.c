@@ -107,7 +107,7 @@ static const struct cmd_entry commands[] = {
 
 const struct core_module csi_module = {
 	.name = "csi",
-	.title = "Presence",
+	.title = "Client state",
 	.init = csi_init,
 	.free = csi_free,
 	.login = csi_login,

@@ -44,7 +44,7 @@
 
 struct peer {
 	char *jid;  /* key: jid_key() of the full JID */
-	char *caps; /* "node#ver" */
+	char *caps; /* "node#ver", or "" when it announced none we can verify */
 	UT_hash_handle hh;
 };
 
@@ -413,13 +413,21 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 
 	if ((type && strcmp(type, "unavailable")) || !(key = jid_key(from, &full)))
 		return CORE_PASS;
-	c = type ? NULL : xmpp_stanza_get_child_by_ns(st, CAPS_NS);
+	if (type || !full) {
+		peer_forget(d, key);
+		free(key);
+		return CORE_PASS;
+	}
+	c = xmpp_stanza_get_child_by_ns(st, CAPS_NS);
 	hash = c ? xmpp_stanza_get_attribute(c, "hash") : NULL;
 	node = c ? xmpp_stanza_get_attribute(c, "node") : NULL;
 	ver = c ? xmpp_stanza_get_attribute(c, "ver") : NULL;
-	/* Legacy caps (no hash) cannot be verified: as good as none. */
-	if (!full || !hash || !node || !ver || asprintf(&caps, "%s#%s", node, ver) < 0) {
-		peer_forget(d, key);
+	/* No caps, or legacy caps (no hash) that cannot be verified: the
+	 * resource is there and nothing is known of it, which makes its bare
+	 * JID unknown too (known_for_bare). */
+	if (!hash || !node || !ver || asprintf(&caps, "%s#%s", node, ver) < 0) {
+		if (peer_set(d, key, ""))
+			peer_forget(d, key);
 		free(key);
 		return CORE_PASS;
 	}
@@ -633,7 +641,8 @@ static int read_identities(xmpp_stanza_t *q, struct nt_disco_identity **out, siz
 	*n = 0;
 	if (!ids)
 		return -1;
-	for (xmpp_stanza_t *c = xmpp_stanza_get_children(q); c && *n < max;
+	/* A result without the query (or in another namespace) says nothing. */
+	for (xmpp_stanza_t *c = q ? xmpp_stanza_get_children(q) : NULL; c && *n < max;
 	     c = xmpp_stanza_get_next(c)) {
 		struct nt_disco_identity *id = &ids[*n];
 
@@ -669,7 +678,7 @@ static int read_features(xmpp_stanza_t *q, char ***clean, const char ***raw, siz
 	*raw = calloc(max ? max : 1, sizeof(char *));
 	if (!*clean || !*raw)
 		return -1;
-	for (xmpp_stanza_t *c = xmpp_stanza_get_children(q); c && *n < max;
+	for (xmpp_stanza_t *c = q ? xmpp_stanza_get_children(q) : NULL; c && *n < max;
 	     c = xmpp_stanza_get_next(c)) {
 		const char *var = xmpp_stanza_get_attribute(c, "var");
 

@@ -51,7 +51,8 @@ enum nt_event_kind {
 
 struct nt_history_message {
 	long long id;     /* the store's row id: page backwards from the oldest */
-	const char *ts;   /* RFC 3339, UTC */
+	const char *ts;   /* RFC 3339, UTC: ts_ms written out */
+	int64_t ts_ms;    /* the message's time, UTC ms since the epoch */
 	const char *from, *to, *body;
 	const char *xhtml; /* or NULL */
 	const char *direction; /* "in" or "out" */
@@ -144,11 +145,20 @@ struct nt_event {
 		} info;
 		struct {
 			const char *from, *to, *type;
-			const char *id, *body, *xhtml, *thread, *stamp; /* optional */
+			const char *id, *body, *xhtml, *thread; /* optional */
+			/* XEP-0203: with delayed, the original time, trusted
+			 * only when it came from our own server or archive and
+			 * is not in the future (else the message counts as
+			 * arrived now, not delayed); RFC 3339 of ts_ms. */
+			const char *stamp;
 			const char *subject; /* a message's <subject/> (any type), or NULL */
 			bool delayed;
 			const char *carbon; /* NULL, "sent" or "received" */
 			bool outgoing;      /* typed here (echo for the UI) */
+			/* The message's time (UTC ms since the epoch): the
+			 * trusted stamp, else when it arrived or was sent.
+			 * Front ends show this; they never parse stamp. */
+			int64_t ts_ms;
 			/* XEP-0308: this message corrects the one with this id
 			 * (from the same sender, checked): it is shown in its
 			 * place.  NULL for an ordinary message. */

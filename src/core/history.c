@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config/paths.h"
 #include "core/action.h"
@@ -12,6 +11,7 @@
 #include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
 #define HISTORY_DEFAULT 20
 #define HISTORY_MAX 10000
@@ -283,7 +283,7 @@ int history_kv_set(struct core *core, const char *key, const char *value)
 
 struct page {
 	struct nt_history_message *rows;
-	char (*stamps)[40];
+	char (*stamps)[STAMP_LEN];
 	char **strings; /* copies: store rows live only during the callback */
 	size_t n, cap, nstrings;
 	bool nomem;
@@ -306,16 +306,6 @@ static char *keep(struct page *p, const char *s)
 	p->strings = grown;
 	p->strings[p->nstrings++] = c;
 	return c;
-}
-
-static void rfc3339(int64_t ms, char out[40])
-{
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + strlen(out), 40 - strlen(out), ".%03dZ", (int)(ms % 1000));
 }
 
 static const char *delivery_name(const struct store_msg *m)
@@ -358,9 +348,10 @@ static void collect(const struct store_msg *m, void *ud)
 		p->cap = ncap;
 	}
 	r = &p->rows[p->n];
-	rfc3339(m->ts_ms, p->stamps[p->n]);
+	stamp_format(m->ts_ms, p->stamps[p->n]);
 	*r = (struct nt_history_message){
 		.id = m->id,
+		.ts_ms = m->ts_ms,
 		.from = keep(p, m->from),
 		.to = keep(p, m->to),
 		.body = keep(p, m->body ? m->body : ""),
@@ -393,7 +384,7 @@ static void oldest_first(struct page *p)
 {
 	for (size_t i = 0; i < p->n / 2; i++) {
 		struct nt_history_message t = p->rows[i];
-		char s[40];
+		char s[STAMP_LEN];
 
 		p->rows[i] = p->rows[p->n - 1 - i];
 		p->rows[p->n - 1 - i] = t;

@@ -29,7 +29,8 @@ int history_find(struct core *core, const char *peer, enum store_direction dir, 
 int history_correct(struct core *core, int64_t target, struct store_msg *m);
 int history_retract(struct core *core, int64_t target, struct store_msg *m);
 int history_last_own(struct core *core, const char *peer, struct store_own *out);
-/* The newest archive id stored (MAM catch-up), malloc'd, or NULL. */
+/* The archive id stored last (where the MAM catch-up goes on), malloc'd,
+ * or NULL. */
 char *history_last_archive_id(struct core *core);
 
 /* Small caches (roster, entity capabilities) in the same store, written

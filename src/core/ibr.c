@@ -10,10 +10,10 @@
 #include "core/ibr.h"
 #include "util/jid.h"
 #include "util/log.h"
+#include "util/pin.h"
 #include "util/text.h"
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
-#include "xmpp/tlspin.h"
 
 #define NS_REGISTER "jabber:iq:register"
 #define REGISTER_TIMEOUT_MS 30000
@@ -174,7 +174,7 @@ static int cmd_register(struct cmd_call *call)
 	if (!tls_set)
 		p.tls = a->tls;
 	if ((a->tls_cafile && !(p.cafile = strdup(a->tls_cafile))) ||
-	    (a->tls_fingerprint && !(p.pin = tlspin_normalise(a->tls_fingerprint))) ||
+	    (a->tls_fingerprint && !(p.pin = pin_parse(a->tls_fingerprint))) ||
 	    inherit_server(core, &p, j.domain) || !p.jid || !p.password) {
 		core_error(core, CAUSE(call), "internal-server-error", "out of memory");
 		goto fail;

@@ -1,7 +1,8 @@
 /* XEP-0313 Message Archive Management (urn:xmpp:mam:2), as far as catching
  * up goes: after every fresh login, the messages our server archived since
- * the newest archived message the history holds, page by page (RSM) until
- * the archive says it is complete.  With nothing stored yet, the most
+ * the archived message the history stored last (results come in the
+ * archive's order; message times are the senders' claims and play no
+ * part), page by page (RSM) until the archive says it is complete.  With nothing stored yet, the most
  * recent [history] mam_initial messages: found by paging backwards (ids only),
  * then fetched forwards, so they are reported oldest first like the rest.
  *

@@ -1,5 +1,5 @@
 /* XEP-0313 Message Archive Management: after a fresh login, fetch what our
- * server archived since the newest archived message the history holds. */
+ * server archived since the archived message the history stored last. */
 #ifndef NATTER_CORE_MAM_H
 #define NATTER_CORE_MAM_H
 

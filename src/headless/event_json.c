@@ -6,10 +6,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "headless/event_json.h"
+#include "loop/loop.h"
 #include "util/log.h"
+#include "util/stamp.h"
 
 static const char *const kind_names[] = {
 	[NT_EV_CONNECTING] = "connecting",   [NT_EV_CONNECTED] = "connected",     [NT_EV_DISCONNECTED] = "disconnected",
@@ -124,6 +125,7 @@ static json_t *each_history(const void *items, size_t i)
 	json_t *o = json_object();
 
 	set_str(o, "ts", m->ts);
+	json_object_set_new(o, "ts_ms", json_integer((json_int_t)m->ts_ms));
 	set_str(o, "from", m->from);
 	set_str(o, "to", m->to);
 	set_str(o, "body", m->body);
@@ -170,14 +172,9 @@ static void set_fields(json_t *o, const char *key, const struct nt_field *f, siz
 
 static void timestamp(json_t *o)
 {
-	struct timespec ts;
-	struct tm tm;
-	char buf[40];
+	char buf[STAMP_LEN];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%03ldZ", ts.tv_nsec / 1000000);
+	stamp_format(loop_wall_now_ms(), buf);
 	set_str(o, "ts", buf);
 }
 
@@ -233,6 +230,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		if (ev->u.message.delayed)
 			json_object_set_new(o, "delayed", json_true());
 		set_str(o, "stamp", ev->u.message.stamp);
+		json_object_set_new(o, "ts_ms", json_integer((json_int_t)ev->u.message.ts_ms));
 		set_str(o, "carbon", ev->u.message.carbon);
 		if (ev->u.message.outgoing)
 			json_object_set_new(o, "outgoing", json_true());

@@ -54,9 +54,22 @@ uint64_t loop_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+int64_t loop_wall_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 uint64_t loop_time(const struct loop *loop)
 {
 	return loop->clock ? loop->clock(loop->clock_ud) : loop_now_ms();
+}
+
+int64_t loop_wall(const struct loop *loop)
+{
+	return loop->clock ? (int64_t)loop->clock(loop->clock_ud) : loop_wall_now_ms();
 }
 
 void loop_set_clock(struct loop *loop, uint64_t (*now)(void *ud), void *ud)

@@ -40,9 +40,15 @@ int loop_run_once(struct loop *loop, int max_wait_ms);
 
 /* Monotonic milliseconds. */
 uint64_t loop_now_ms(void);
+/* Wall-clock milliseconds since the epoch (CLOCK_REALTIME). */
+int64_t loop_wall_now_ms(void);
 /* The loop's clock: loop_now_ms() unless a test set its own, so that
  * timer tests do not depend on how busy the machine is. */
 uint64_t loop_time(const struct loop *loop);
+/* The loop's wall clock, for the times of messages: loop_wall_now_ms()
+ * unless a test set its own clock, which then serves as both (a test
+ * clock reads as milliseconds since the epoch and never goes back). */
+int64_t loop_wall(const struct loop *loop);
 void loop_set_clock(struct loop *loop, uint64_t (*now)(void *ud), void *ud);
 
 #endif

@@ -73,7 +73,8 @@ static const char v1[] =
     "CREATE INDEX messages_peer ON messages (peer, id DESC);"
     "CREATE INDEX messages_dkey ON messages (dkey) WHERE dkey IS NOT NULL;"
     "CREATE INDEX messages_akey ON messages (akey) WHERE akey IS NOT NULL;"
-    /* MAM catch-up starts after the newest archived message */
+    /* MAM catch-up started after the newest archived message (v2: the
+     * last one stored) */
     "CREATE INDEX messages_archived_ts ON messages (ts) WHERE archive_id IS NOT NULL;"
     "CREATE VIRTUAL TABLE messages_fts USING fts5 (body, content = 'messages',"
     " content_rowid = 'id', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2');"
@@ -91,7 +92,17 @@ static const char v1[] =
     " END;"
     "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
 
-/* Version 2: corrections (XEP-0308), retractions (XEP-0424) and
+/* Version 2: the MAM catch-up starts after the archived message stored
+ * last, in the archive's own order (its pages come oldest first, and a
+ * live message carries an archive id only once the archive is caught
+ * up), never after the one with the latest time: a peer chooses the time
+ * of its message (a <delay/> of 2099), not where it is in our archive.
+ * Row ids only grow, so the newest row holding an archive id is it. */
+static const char v2[] =
+    "DROP INDEX messages_archived_ts;"
+    "CREATE INDEX messages_archived ON messages (id) WHERE archive_id IS NOT NULL;";
+
+/* Version 3: corrections (XEP-0308), retractions (XEP-0424) and
  * out-of-band links (XEP-0066).
  *
  * A corrected message keeps its row: body (and xhtml) become the newest
@@ -108,14 +119,14 @@ static const char v1[] =
  * and a correction that names an earlier correction's id finds the
  * message behind it.  Such rows have no body (the full-text index never
  * sees them) and are never shown: paging leaves them out. */
-static const char v2[] =
+static const char v3[] =
     "ALTER TABLE messages ADD COLUMN original_body TEXT;"
     "ALTER TABLE messages ADD COLUMN replaces INTEGER;"
     "ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE messages ADD COLUMN oob_url TEXT;";
 
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1, v2};
+static const char *const migrations[] = {v1, v2, v3};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");
@@ -201,8 +212,10 @@ const char *const schema_sql[SQL_COUNT] = {
                       " NOT INDEXED WHERE id > ?1 AND id <= ?2",
     [SQL_FTS_SET_UPTO] = "UPDATE fts_state SET upto = ?1",
     [SQL_MAX_ID] = "SELECT max(id) FROM messages",
-    [SQL_LAST_ARCHIVE] = "SELECT archive_id FROM messages WHERE archive_id IS NOT NULL"
-                         " ORDER BY ts DESC LIMIT 1",
+    /* max() over the partial index: one step, however many rows lack an
+     * archive id (ORDER BY id DESC LIMIT 1 gets planned as a scan) */
+    [SQL_LAST_ARCHIVE] = "SELECT archive_id FROM messages WHERE id = (SELECT max(id)"
+                         " FROM messages WHERE archive_id IS NOT NULL)",
     [SQL_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
     [SQL_KV_SET] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

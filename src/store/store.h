@@ -125,8 +125,10 @@ int store_index_some(struct store *s, int max_rows, char **err);
 /* Whether rows this store committed (or found at open) are not indexed
  * yet: store_index_some() has work. */
 bool store_index_behind(const struct store *s);
-/* The archive id of the newest archived message stored, malloc'd, or NULL
- * when none (MAM catch-up starts after it). */
+/* The archive id of the archived message stored last, malloc'd, or NULL
+ * when none (MAM catch-up starts after it).  Last stored, not latest in
+ * time: results arrive in the archive's order, and times are the
+ * senders' claims. */
 char *store_last_archive_id(struct store *s, char **err);
 
 /* Small key/value caches (roster, entity capabilities): the value is an

@@ -65,9 +65,7 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 
 	if (p->nomem || p->n == BACKLOG_PAGE)
 		return;
-	r.when = m->ts ? ui_parse_stamp(m->ts) : (time_t)-1;
-	if (r.when == (time_t)-1)
-		r.when = time(NULL);
+	r.when = ui_event_time(m->ts_ms);
 	r.nick = own ? ui_nick(ui_own_jid(p->ui)) : ui_name_of(p->ui, m->from);
 	r.edited = m->edited;
 	r.retracted = m->retracted;

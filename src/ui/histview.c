@@ -72,13 +72,11 @@ void histview_show(struct ui *ui, struct window *w, const struct nt_event *ev)
 		bool out = m->direction && !strcmp(m->direction, "out");
 		char *name = out ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, m->from);
 		char day[32], *line = NULL, *peer;
-		time_t when = m->ts ? ui_parse_stamp(m->ts) : (time_t)-1;
+		time_t when = ui_event_time(m->ts_ms);
 		wchar_t *text;
 		unsigned char *attrs;
 		size_t n;
 
-		if (when == (time_t)-1)
-			when = time(NULL);
 		day_prefix(when, day, sizeof day);
 		/* A search spans conversations: ours say whom they went to. */
 		peer = h->query && out && m->to ? ui_name_of(ui, m->to) : NULL;

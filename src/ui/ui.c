@@ -138,31 +138,11 @@ static void ui_remember_jid(struct ui *ui, const char *bare)
 		ui->known[ui->nknown++] = dup;
 }
 
-/* XEP-0082 "CCYY-MM-DDThh:mm:ss[.sss](Z|+hh:mm)", or the legacy XEP-0091
- * "CCYYMMDDThh:mm:ss" (UTC); -1 when it is neither. */
-time_t ui_parse_stamp(const char *s)
+/* An event's time (UTC ms) as the UI keeps it; a front end that got no
+ * time (0) shows the message as arriving now. */
+time_t ui_event_time(int64_t ms)
 {
-	struct tm tm = {0};
-	int n = 0, oh, om;
-	const char *p;
-	time_t t;
-	long off = 0;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 &&
-	    sscanf(s, "%4d%2d%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-	           &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return (time_t)-1;
-	p = s + n;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2)
-		off = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm);
-	return t == (time_t)-1 ? t : t - off;
+	return ms > 0 ? (time_t)(ms / 1000) : time(NULL);
 }
 
 /* Where the reply to a command goes besides (or instead of) the console:
@@ -447,7 +427,7 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	struct window_line *l;
 	struct window *w = NULL;
 	char *bare, *nick;
-	time_t when = (time_t)-1;
+	time_t when = ui_event_time(m->ts_ms);
 	bool fresh = false;
 	unsigned char *attrs;
 	wchar_t *text;
@@ -467,10 +447,6 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	if (!own && w != winlist_console(ui) && !m->delayed)
 		ui_set_peer_state(ui, w, PEER_IDLE);
 	nick = own ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, bare);
-	if (m->delayed && m->stamp)
-		when = ui_parse_stamp(m->stamp);
-	if (when == (time_t)-1)
-		when = time(NULL);
 	if (m->type && !strcmp(m->type, "error")) {
 		/* A bounce is the server's word about our message, never the
 		 * contact's. */

@@ -119,8 +119,9 @@ struct ui {
 
 /* ui.c */
 void ui_submit(struct ui *ui, const char *line);
-/* XEP-0082 date-time (or legacy XEP-0091) as time_t; -1 when it is neither. */
-time_t ui_parse_stamp(const char *s);
+/* An event's time (UTC ms since the epoch, as the core gives it) as
+ * time_t; 0 (none given) is now.  The UI never parses time strings. */
+time_t ui_event_time(int64_t ms);
 /* Our own name in message lines (the localpart of jid), malloc'd. */
 char *ui_nick(const char *jid);
 /* How a JID is named on screen: a contact's roster name (or localpart when

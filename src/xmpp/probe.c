@@ -10,22 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "loop/loop.h"
 #include "xmpp/probe.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int left(long long deadline)
 {
-	long long l = deadline - now_ms();
+	long long l = deadline - (long long)loop_now_ms();
 
 	return l > 0 ? (int)l : 0;
 }
@@ -97,7 +89,7 @@ int probe_server(const char *host, unsigned short port, const char *domain, bool
 		 int timeout_ms, const char **why)
 {
 	struct addrinfo hints = {0}, *res = NULL, *ai;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = (long long)loop_now_ms() + timeout_ms;
 	char service[8];
 	int fd = -1, rc = -1;
 

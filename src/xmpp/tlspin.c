@@ -1,60 +1,15 @@
-/* Parsing and comparing certificate pins. */
+/* The TLS verdict: the server's certificate against the pin (util/pin.h
+ * says what a pin is), and what natter shows of a refused certificate. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
-#include <strings.h>
 
 #include <strophe.h>
 
+#include "util/pin.h"
 #include "xmpp/tlspin.h"
-
-#define PIN_PREFIX "sha256:"
-#define PIN_HEX 64
-
-char *tlspin_normalise(const char *s)
-{
-	char *out, *o;
-	size_t digits = 0;
-
-	if (!s)
-		return NULL;
-	if (!strncasecmp(s, PIN_PREFIX, strlen(PIN_PREFIX)))
-		s += strlen(PIN_PREFIX);
-	out = malloc(strlen(PIN_PREFIX) + PIN_HEX + 1);
-	if (!out)
-		return NULL;
-	strcpy(out, PIN_PREFIX);
-	o = out + strlen(PIN_PREFIX);
-	for (; *s; s++) {
-		if (*s == ':')
-			continue;
-		if (!isxdigit((unsigned char)*s) || digits == PIN_HEX) {
-			free(out);
-			return NULL;
-		}
-		*o++ = (char)tolower((unsigned char)*s);
-		digits++;
-	}
-	*o = '\0';
-	if (digits != PIN_HEX) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-int tlspin_equal(const char *a, const char *b)
-{
-	char *na = tlspin_normalise(a), *nb = tlspin_normalise(b);
-	int eq = na && nb && !strcmp(na, nb);
-
-	free(na);
-	free(nb);
-	return eq;
-}
 
 void tlspin_cert_clear(struct tlspin_cert *c)
 {
@@ -127,7 +82,7 @@ int tlspin_verdict(struct _xmpp_conn_t *conn, const char *pin, const char *cert_
 {
 	xmpp_tlscert_t *cert = xmpp_conn_get_peer_cert(conn);
 	const char *hex = cert ? xmpp_tlscert_get_string(cert, XMPP_CERT_FINGERPRINT_SHA256) : NULL;
-	char *fp = hex ? tlspin_normalise(hex) : NULL;
+	char *fp = hex ? pin_parse(hex) : NULL;
 	int rc = -1;
 
 	memset(refused, 0, sizeof(*refused));

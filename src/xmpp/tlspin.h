@@ -1,15 +1,8 @@
-/* Certificate pins: "sha256:<64 lowercase hex>", the form natter stores in
- * tls_fingerprint and reports in tls_untrusted. */
+/* Whether the server's certificate is trusted once the TLS handshake is
+ * done: against the pin (util/pin.h, the canonical form natter stores in
+ * tls_fingerprint and reports in tls_untrusted), or else the CA check. */
 #ifndef NATTER_XMPP_TLSPIN_H
 #define NATTER_XMPP_TLSPIN_H
-
-/* Accepts "sha256:" followed by 64 hex digits, with or without colons, in
- * any case, or the bare 64 hex digits (libstrophe's form).  Returns the
- * canonical malloc'd form, or NULL when invalid or on ENOMEM. */
-char *tlspin_normalise(const char *s);
-
-/* 1 when both name the same valid pin. */
-int tlspin_equal(const char *a, const char *b);
 
 #include <stdbool.h>
 
@@ -34,10 +27,11 @@ int tlspin_cert_copy(struct tlspin_cert *dst, const struct tlspin_cert *src);
 char *tlspin_iso_date(const char *openssl_date);
 
 /* The verdict on a connection whose TLS handshake just ended: trusted when
- * the leaf certificate matches pin (when one is set), or when no pin is
- * set and verification recorded no cert_error.  Returns 0 when trusted;
- * otherwise -1 with *why (static text, or cert_error itself) and what is
- * known of the leaf in *refused (cleared first; the caller clears it). */
+ * the leaf certificate matches pin (when one is set; canonical, as
+ * pin_parse() gives it), or when no pin is set and verification recorded
+ * no cert_error.  Returns 0 when trusted; otherwise -1 with *why (static
+ * text, or cert_error itself) and what is known of the leaf in *refused
+ * (cleared first; the caller clears it). */
 int tlspin_verdict(struct _xmpp_conn_t *conn, const char *pin, const char *cert_error,
 		   struct tlspin_cert *refused, const char **why);
 

@@ -20,12 +20,23 @@ tests_fuzz_fuzz_xhtml_SOURCES = tests/fuzz/fuzz_xhtml.c
 tests_fuzz_fuzz_xhtml_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_xhtml_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_xhtml_LDADD = libnatter.a $(NATTER_LIBS)
+# The whole core on the unit tests' fake session (tests/unit/local.mk
+# builds it, with cmocka).
+if HAVE_CMOCKA
+noinst_PROGRAMS += tests/fuzz/fuzz_core
+tests_fuzz_fuzz_core_SOURCES = tests/fuzz/fuzz_core.c
+tests_fuzz_fuzz_core_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
+tests_fuzz_fuzz_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_core_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_core_LDADD = tests/unit/libcoreharness.a libnatter.a $(NATTER_LIBS) $(CMOCKA_LIBS)
+FUZZ_CORE = core
+endif
 
 FUZZ_TIME = 30
 # New inputs go to a scratch directory, never into the checked-in seeds.
-fuzz-run: tests/fuzz/fuzz_jid tests/fuzz/fuzz_text tests/fuzz/fuzz_xhtml
+fuzz-run: $(noinst_PROGRAMS)
 	@work=`mktemp -d` || exit 1; \
-	for t in jid text xhtml; do \
+	for t in jid text xhtml $(FUZZ_CORE); do \
 		mkdir -p "$$work/$$t" && \
 		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) "$$work/$$t" \
 			$(srcdir)/tests/fuzz/corpus/$$t || { rm -rf "$$work"; exit 1; }; \

@@ -163,6 +163,46 @@ class TestHistory(NatterTestCase):
         alice.quit()
         bob.quit()
 
+    def test_strangers_stamp_is_not_believed(self):
+        # issue 15 item 7: a <delay/> of 2099 from someone who is not our
+        # server is the arrival time, neither shown nor stored as 2099, and
+        # the next login's catch-up is not steered by it.
+        u = self.users("a", "s", "b")
+        alice = self.connected(u["a"], resource="ra")
+        stranger = self.connected(u["s"], resource="rs")
+        bob = self.connected(u["b"], resource="rb")
+        mark = alice.mark()
+        before = time.time()
+        stranger.send("/raw <message to='%s/ra' type='chat'><body>from 2099</body>"
+                      "<delay xmlns='urn:xmpp:delay' stamp='2099-01-01T00:00:00Z'/></message>"
+                      % u["a"])
+        ev = alice.expect("message", lambda e: e.get("body") == "from 2099", timeout=10,
+                          since=mark)
+        self.assertFalse(ev.get("delayed"), ev)
+        self.assertIsNone(ev.get("stamp"), ev)
+        self.assertGreaterEqual(ev["ts_ms"], int(before * 1000) - 5000, ev)
+        self.assertLessEqual(ev["ts_ms"], int(time.time() * 1000) + 5000, ev)
+        bob.send("/msg %s/ra seen live" % u["a"])
+        alice.expect("message", lambda e: e.get("body") == "seen live", timeout=10, since=mark)
+        alice.quit()
+        db = sqlite3.connect(self.db_path(alice, u["a"]))
+        ts = db.execute("SELECT ts FROM messages WHERE body = 'from 2099'").fetchone()[0]
+        db.close()
+        self.assertLess(ts, int(time.time() * 1000) + 5000)
+        bob.send("/msg %s while away" % u["a"])
+        time.sleep(1)  # archived by the server
+        mark = alice.mark()
+        alice.start()
+        alice.expect("connected", timeout=15, since=mark)
+        ev = alice.expect("message", lambda e: e.get("body") == "while away", timeout=15,
+                          since=mark)
+        self.assertTrue(ev.get("delayed"), ev)
+        alice.expect_none("message", lambda e: e.get("body") in ("from 2099", "seen live"),
+                          within=1, since=mark, what="a message stored before the restart")
+        alice.quit()
+        stranger.quit()
+        bob.quit()
+
     # -- XEP-0313 catch-up ----------------------------------------------------
 
     def test_mam_catch_up_after_being_offline(self):

@@ -17,9 +17,10 @@ class TestHistory(TmuxTestCase):
         ui.wait_status("[2:")
         ui.keys("M-2")
         ui.wait_text("said today")
+        # A stamp natter believes: one our server (localhost) put there.
         peer.send("/raw <message to='%s' type='chat'><body>said long ago</body>"
-                  "<delay xmlns='urn:xmpp:delay' stamp='2020-01-04T12:00:00Z'/></message>"
-                  % ann)
+                  "<delay xmlns='urn:xmpp:delay' from='localhost' "
+                  "stamp='2020-01-04T12:00:00Z'/></message>" % ann)
         ui.wait_text("said long ago")
         peer.send("/msg %s said today again" % ann)
         ui.wait_text("said today again")
@@ -33,6 +34,33 @@ class TestHistory(TmuxTestCase):
         # Messages of the same day have nothing between them.
         first = [i for i, l in enumerate(rows) if re.search(r"said today$", l)][0]
         self.assertEqual(old - first, 2, ui.dump())
+
+    def test_forged_stamps_show_at_arrival(self):
+        # issue 15 item 7: a peer's own stamp (2099, or one that is no date
+        # at all) is not the message's time; the UI shows what the core
+        # says, never its own reading of the string.
+        ann, ben = self.users("forged")
+        peer = self.connected(ben, resource="peer")
+        ui = self.ui(jid=ann)
+        peer.send("/msg %s hello" % ann)
+        ui.wait_status("[2:")
+        ui.keys("M-2")
+        ui.wait_text("hello")
+        for stamp, body in (("2099-01-01T00:00:00Z", "from the future"),
+                            ("0000-00-00T00:00:00Z", "from year zero")):
+            peer.send("/raw <message to='%s' type='chat'><body>%s</body>"
+                      "<delay xmlns='urn:xmpp:delay' stamp='%s'/></message>"
+                      % (ann, body, stamp))
+            ui.wait_text(body)
+        text = ui.text()
+        self.assertNotIn("2099", text, ui.dump())
+        self.assertNotIn("-1 --", text, ui.dump())
+        self.assertNotIn("[delayed]", text, ui.dump())
+        rows = ui.lines()
+        # Today's messages, with no day between them.
+        first = [i for i, l in enumerate(rows) if l.endswith("hello")][0]
+        last = [i for i, l in enumerate(rows) if "from year zero" in l][0]
+        self.assertEqual(last - first, 2, ui.dump())
 
     def test_history_pages_back_after_restart(self):
         ann, ben = self.users("hist")

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "config/accounts.h"
 #include "config/settings.h"
@@ -43,14 +45,42 @@ static void write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-struct harness *harness_new(const char *bare_jid, const char *extra_settings)
+/* A core and its loop over what h->dir holds (natterrc, accounts, the
+ * store), the clock where h->now is. */
+static void start(struct harness *h)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL;
 	struct settings settings = {0};
 	struct account acct = {0};
 	struct core_options opt = {0};
-	char *err = NULL;
+	char *rc = NULL, *err = NULL;
+
+	assert_true(asprintf(&rc, "%s/natterrc", h->dir) > 0);
+	if (settings_load(rc, &settings, &err))
+		fail_msg("natterrc: %s", err);
+	free(rc);
+	h->loop = loop_new();
+	assert_non_null(h->loop);
+	loop_set_clock(h->loop, clock_now, h);
+	acct.name = "test";
+	acct.jid = h->jid;
+	acct.password = "secret";
+	acct.resource = "natter";
+	opt.loop = h->loop;
+	opt.account = &acct;
+	opt.accounts_path = h->accounts;
+	opt.settings = &settings;
+	opt.frontend = (struct nt_frontend){record, h};
+	h->core = core_new(&opt);
+	assert_non_null(h->core);
+	settings_free(&settings);
+	h->xs = fake_xs();
+	assert_int_equal(core_start(h->core, false), 0);
+}
+
+struct harness *harness_new(const char *bare_jid, const char *extra_settings)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL, *acct = NULL;
 
 	assert_non_null(h);
 	assert_non_null(mkdtemp(tmpl));
@@ -61,27 +91,35 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 	setenv("XDG_CONFIG_HOME", h->dir, 1);
 	assert_true(asprintf(&rc, "%s/natterrc", h->dir) > 0);
 	write_file(rc, extra_settings ? extra_settings : "");
-	if (settings_load(rc, &settings, &err))
-		fail_msg("natterrc: %s", err);
 	free(rc);
-	h->now = 1000000;
-	h->loop = loop_new();
-	assert_non_null(h->loop);
-	loop_set_clock(h->loop, clock_now, h);
-	acct.name = "test";
-	acct.jid = h->jid;
-	acct.password = "secret";
-	acct.resource = "natter";
-	opt.loop = h->loop;
-	opt.account = &acct;
-	opt.settings = &settings;
-	opt.frontend = (struct nt_frontend){record, h};
-	h->core = core_new(&opt);
-	assert_non_null(h->core);
-	settings_free(&settings);
-	h->xs = fake_xs();
-	assert_int_equal(core_start(h->core, false), 0);
+	assert_true(asprintf(&h->accounts, "%s/accounts", h->dir) > 0);
+	assert_true(asprintf(&acct, "[test]\njid = %s\npassword = secret\n", bare_jid) > 0);
+	write_file(h->accounts, acct);
+	assert_int_equal(chmod(h->accounts, 0600), 0);
+	free(acct);
+	h->now = HARNESS_T0;
+	start(h);
 	return h;
+}
+
+int harness_setup(void **state)
+{
+	*state = harness_new(HARNESS_JID, "[history]\nmam_initial = 0\n");
+	return 0;
+}
+
+int harness_teardown(void **state)
+{
+	harness_free(*state);
+	return 0;
+}
+
+void harness_restart(struct harness *h)
+{
+	core_free(h->core);
+	loop_free(h->loop);
+	harness_clear(h);
+	start(h);
 }
 
 void harness_clear(struct harness *h)
@@ -107,6 +145,7 @@ void harness_free(struct harness *h)
 		print_error("could not remove %s\n", h->dir);
 	free(cmd);
 	free(h->dir);
+	free(h->accounts);
 	free(h->jid);
 	free(h->full);
 	free(h);
@@ -197,4 +236,63 @@ json_t *harness_expect(struct harness *h, const char *name, size_t from)
 size_t harness_mark(struct harness *h)
 {
 	return h->nevents;
+}
+
+const char *harness_str(json_t *ev, const char *key)
+{
+	return json_string_value(json_object_get(ev, key));
+}
+
+long long harness_int(json_t *ev, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(ev, key));
+}
+
+bool harness_bool(json_t *ev, const char *key)
+{
+	return json_is_true(json_object_get(ev, key));
+}
+
+size_t harness_count(struct harness *h, const char *name, size_t from)
+{
+	size_t n = 0;
+	long i;
+
+	while ((i = harness_find(h, name, from)) >= 0) {
+		n++;
+		from = (size_t)i + 1;
+	}
+	return n;
+}
+
+char *harness_accounts_text(struct harness *h)
+{
+	FILE *f = fopen(h->accounts, "r");
+	char *text = NULL;
+	size_t len = 0;
+
+	assert_non_null(f);
+	assert_true(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	return text;
+}
+
+long long harness_query_int(struct harness *h, const char *sql)
+{
+	char *path = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	harness_advance(h, 0);
+	assert_true(asprintf(&path, "%s/natter/%s/history.db", h->dir, h->jid) > 0);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return v;
 }

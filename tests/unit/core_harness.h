@@ -1,11 +1,16 @@
 /* The event core under test: a real core (every module, a real store in a
  * temporary directory, a loop whose clock the test moves) on the fake
  * session (fake_session.h), with a front end that keeps every event as a
- * JSON line, as headless mode prints it. */
+ * JSON line, as headless mode prints it.
+ *
+ * The loop's clock is the harness's: it starts at HARNESS_T0 and moves
+ * only with harness_advance(), for the timers and for the wall-clock time
+ * the core gives messages alike (loop_wall()). */
 #ifndef NATTER_TESTS_CORE_HARNESS_H
 #define NATTER_TESTS_CORE_HARNESS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,15 +23,30 @@ struct harness {
 	char *jid;   /* the account's bare JID */
 	char *full;  /* bound as jid/natter */
 	char *dir;   /* XDG_DATA_HOME and XDG_CONFIG_HOME live here */
+	char *accounts; /* the accounts file the core writes pins and passwords to */
 	char **events;
 	size_t nevents;
-	uint64_t now; /* the loop's clock, ms */
+	uint64_t now; /* the loop's clock, ms since the epoch */
 };
+
+/* 2023-11-14T22:13:20Z: a wall-clock time, so that message times and
+ * stamps compare as they would in natter. */
+#define HARNESS_T0 1700000000000ULL
+
+/* The account most tests use. */
+#define HARNESS_JID "alice@example.org"
 
 /* A started core for the account bare_jid, not connected.  extra_settings
  * may be NULL or natterrc text ("[history]\nmam_initial = 0\n"). */
 struct harness *harness_new(const char *bare_jid, const char *extra_settings);
 void harness_free(struct harness *h);
+/* cmocka fixtures: a harness for HARNESS_JID without an archive window
+ * (mam_initial = 0: a login asks the archive nothing), and its end. */
+int harness_setup(void **state);
+int harness_teardown(void **state);
+/* natter quits and starts again on the same files (store, caches,
+ * accounts file): a new core, a new fake session, no events. */
+void harness_restart(struct harness *h);
 
 /* A fresh session comes up (bound to jid/natter). */
 void harness_online(struct harness *h);
@@ -48,5 +68,21 @@ json_t *harness_get(struct harness *h, const char *name, size_t from);
 json_t *harness_expect(struct harness *h, const char *name, size_t from);
 size_t harness_mark(struct harness *h);
 void harness_clear(struct harness *h);
+/* Members of an event: a string (NULL when absent), an integer (0 when
+ * absent), a boolean (false when absent). */
+const char *harness_str(json_t *ev, const char *key);
+long long harness_int(json_t *ev, const char *key);
+bool harness_bool(json_t *ev, const char *key);
+/* How many events named name there are from index from on. */
+size_t harness_count(struct harness *h, const char *name, size_t from);
+
+/* Runs one loop pass (the store commits what this pass recorded) and then
+ * one SQL query on the account's history.db through a connection of its
+ * own: the integer in the first column of the first row (-1: no row).
+ * What the core stored, seen from outside the core. */
+long long harness_query_int(struct harness *h, const char *sql);
+
+/* The accounts file as the core left it (malloc'd). */
+char *harness_accounts_text(struct harness *h);
 
 #endif

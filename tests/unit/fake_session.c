@@ -34,10 +34,15 @@ struct xs {
 	char **sent;
 	size_t nsent;
 	struct pending *pending;
-	unsigned connects, closes, next_id;
+	unsigned connects, closes, aborts;
+	struct net_params connect_params, register_params;
+	bool registering;
 };
 
 static struct xs *last;
+/* Ids count from 1 for each session: a test (or a fuzz input) can quote
+ * the id of the nth request. */
+static unsigned next_id;
 
 struct xs *fake_xs(void)
 {
@@ -55,6 +60,7 @@ struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud)
 	xs->ud = ud;
 	xs->ctx = xmpp_ctx_new(NULL, NULL);
 	assert_non_null(xs->ctx);
+	next_id = 0;
 	last = xs;
 	return xs;
 }
@@ -90,6 +96,8 @@ void xs_free(struct xs *xs)
 		pending_drop(xs, xs->pending);
 	fake_clear_sent(xs);
 	free(xs->jid);
+	net_params_clear(&xs->connect_params);
+	net_params_clear(&xs->register_params);
 	xmpp_ctx_free(xs->ctx);
 	if (last == xs)
 		last = NULL;
@@ -101,10 +109,18 @@ xmpp_ctx_t *xs_ctx(struct xs *xs)
 	return xs->ctx;
 }
 
+/* Keeps what the core asked for, as the real session hands it on. */
+static void take_params(struct net_params *slot, struct net_params *params)
+{
+	net_params_clear(slot);
+	*slot = *params;
+	memset(params, 0, sizeof(*params));
+}
+
 int xs_connect(struct xs *xs, struct net_params *params)
 {
 	xs->connects++;
-	net_params_clear(params);
+	take_params(&xs->connect_params, params);
 	return 0;
 }
 
@@ -115,19 +131,21 @@ void xs_close(struct xs *xs)
 
 void xs_abort(struct xs *xs)
 {
-	(void)xs;
+	xs->aborts++;
 }
 
 int xs_register(struct xs *xs, struct net_params *params)
 {
-	(void)xs;
-	net_params_clear(params);
+	xs->registering = true;
+	take_params(&xs->register_params, params);
 	return 0;
 }
 
+/* As net.c: the registration stream ends, and says so. */
 void xs_abort_register(struct xs *xs)
 {
-	(void)xs;
+	if (xs->registering)
+		fake_registered(xs, NULL, NET_FAIL_NETWORK, NULL, "registration aborted");
 }
 
 bool xs_online(const struct xs *xs)
@@ -142,10 +160,9 @@ const char *xs_jid(const struct xs *xs)
 
 char *xs_make_id(void)
 {
-	static unsigned n;
 	char *id;
 
-	if (asprintf(&id, "fake-%u", ++n) < 0)
+	if (asprintf(&id, "fake-%u", ++next_id) < 0)
 		return NULL;
 	return id;
 }
@@ -257,8 +274,13 @@ void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, cons
 {
 	struct xs_offline o = {fail, condition, text, NULL};
 
+	fake_offline_with(xs, &o);
+}
+
+void fake_offline_with(struct xs *xs, const struct xs_offline *o)
+{
 	xs->online = false;
-	xs->cb.offline(xs->ud, &o);
+	xs->cb.offline(xs->ud, o);
 }
 
 /* As session.c: an answer counts only from whom we asked. */
@@ -272,13 +294,20 @@ static bool from_addressee(const struct xs *xs, const char *to, const char *from
 void fake_receive(struct xs *xs, const char *xml)
 {
 	xmpp_stanza_t *st = xmpp_stanza_new_from_string(xs->ctx, xml);
-	const char *type, *id;
 
 	if (!st)
 		fail_msg("not well-formed: %s", xml);
+	fake_receive_stanza(xs, st);
+	xmpp_stanza_release(st);
+}
+
+void fake_receive_stanza(struct xs *xs, xmpp_stanza_t *st)
+{
+	const char *type, *id, *name = xmpp_stanza_get_name(st);
+
 	type = xmpp_stanza_get_type(st);
 	id = xmpp_stanza_get_id(st);
-	if (!strcmp(xmpp_stanza_get_name(st), "iq") && type && id &&
+	if (name && !strcmp(name, "iq") && type && id &&
 	    (!strcmp(type, "result") || !strcmp(type, "error"))) {
 		for (struct pending *p = xs->pending; p; p = p->next) {
 			if (strcmp(p->id, id) || !from_addressee(xs, p->to, xmpp_stanza_get_from(st)))
@@ -288,12 +317,10 @@ void fake_receive(struct xs *xs, const char *xml)
 
 			pending_drop(xs, p);
 			fn(xs->ud, st, ud);
-			xmpp_stanza_release(st);
 			return;
 		}
 	}
 	xs->cb.stanza(xs->ud, st);
-	xmpp_stanza_release(st);
 }
 
 void fake_receivef(struct xs *xs, const char *fmt, ...)
@@ -306,6 +333,19 @@ void fake_receivef(struct xs *xs, const char *fmt, ...)
 	va_end(ap);
 	fake_receive(xs, xml);
 	free(xml);
+}
+
+void fake_answer(struct xs *xs, size_t i, const char *fmt)
+{
+	char *id = fake_sent_id(xs, i), *xml = NULL;
+	const char *at = strstr(fmt, "%s");
+
+	if (!id || !at)
+		fail_msg("cannot answer sent stanza %zu with %s", i, fmt);
+	assert_true(asprintf(&xml, "%.*s%s%s", (int)(at - fmt), fmt, id, at + 2) > 0);
+	fake_receive(xs, xml);
+	free(xml);
+	free(id);
 }
 
 size_t fake_sent_count(struct xs *xs)
@@ -344,6 +384,48 @@ char *fake_sent_id(struct xs *xs, size_t i)
 	return out;
 }
 
+/* The element at path ("query/set/after": child names, first match each)
+ * in a parsed copy of sent stanza i; *root gets the copy to release. */
+static xmpp_stanza_t *sent_at(struct xs *xs, size_t i, const char *path, xmpp_stanza_t **root)
+{
+	xmpp_stanza_t *el;
+	char *copy, *save = NULL;
+
+	*root = NULL;
+	if (i >= xs->nsent || !(*root = xmpp_stanza_new_from_string(xs->ctx, xs->sent[i])))
+		return NULL;
+	el = *root;
+	copy = path ? strdup(path) : NULL;
+	for (char *name = copy ? strtok_r(copy, "/", &save) : NULL; name && el;
+	     name = strtok_r(NULL, "/", &save))
+		el = xmpp_stanza_get_child_by_name(el, name);
+	free(copy);
+	return el;
+}
+
+char *fake_sent_attr(struct xs *xs, size_t i, const char *path, const char *attr)
+{
+	xmpp_stanza_t *root, *el = sent_at(xs, i, path, &root);
+	const char *v = el ? xmpp_stanza_get_attribute(el, attr) : NULL;
+	char *out = v ? strdup(v) : NULL;
+
+	if (root)
+		xmpp_stanza_release(root);
+	return out;
+}
+
+char *fake_sent_text(struct xs *xs, size_t i, const char *path)
+{
+	xmpp_stanza_t *root, *el = sent_at(xs, i, path, &root);
+	char *t = el ? xmpp_stanza_get_text(el) : NULL, *out = t ? strdup(t) : NULL;
+
+	if (t)
+		xmpp_free(xs->ctx, t);
+	if (root)
+		xmpp_stanza_release(root);
+	return out;
+}
+
 size_t fake_pending_iqs(struct xs *xs)
 {
 	size_t n = 0;
@@ -361,4 +443,28 @@ unsigned fake_connects(struct xs *xs)
 unsigned fake_closes(struct xs *xs)
 {
 	return xs->closes;
+}
+
+unsigned fake_aborts(struct xs *xs)
+{
+	return xs->aborts;
+}
+
+const struct net_params *fake_connect_params(struct xs *xs)
+{
+	return xs->connects ? &xs->connect_params : NULL;
+}
+
+const struct net_params *fake_register_params(struct xs *xs)
+{
+	return xs->register_params.jid ? &xs->register_params : NULL;
+}
+
+void fake_registered(struct xs *xs, const char *jid, enum net_fail fail, const char *condition,
+		     const char *text)
+{
+	struct xs_offline o = {fail, condition, text, NULL};
+
+	xs->registering = false;
+	xs->cb.registered(xs->ud, jid, &o);
 }

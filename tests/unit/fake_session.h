@@ -20,6 +20,8 @@ struct xs *fake_xs(void);
 /* The link comes up: jid bound, a fresh session or a resumed one. */
 void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver);
 void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, const char *text);
+/* The same with every detail (a refused certificate). */
+void fake_offline_with(struct xs *xs, const struct xs_offline *o);
 /* Whether the next fake_online() offers XEP-0352 client state indication. */
 void fake_offer_csi(struct xs *xs, bool offer);
 
@@ -28,8 +30,14 @@ void fake_offer_csi(struct xs *xs, bool offer);
  * or any other stanza, dispatched by the core.  Fails the test when the
  * text is not well-formed. */
 void fake_receive(struct xs *xs, const char *xml);
+/* The same for a stanza already parsed (borrowed). */
+void fake_receive_stanza(struct xs *xs, xmpp_stanza_t *st);
 /* printf-style, for stanzas that quote ids the core chose. */
 void fake_receivef(struct xs *xs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Answers sent stanza i: xml holds one %s, where that stanza's id goes
+ * ("<iq type='result' id='%s'/>"). */
+void fake_answer(struct xs *xs, size_t i, const char *xml);
 
 /* What the core sent, oldest first, as XML text (valid until the next
  * fake_clear_sent or xs_free). */
@@ -41,11 +49,28 @@ void fake_clear_sent(struct xs *xs);
 const char *fake_find_sent(struct xs *xs, size_t from, const char *needle, size_t *index);
 /* The id attribute of sent stanza i (malloc'd), or NULL. */
 char *fake_sent_id(struct xs *xs, size_t i);
+/* An attribute, or the text, of the element at path in sent stanza i
+ * (path: child names from the stanza down, "query/set/after"; NULL: the
+ * stanza itself).  Malloc'd, or NULL when there is no such thing. */
+char *fake_sent_attr(struct xs *xs, size_t i, const char *path, const char *attr);
+char *fake_sent_text(struct xs *xs, size_t i, const char *path);
+
+/* Request ids are "fake-1", "fake-2", ... from each xs_new on. */
 
 /* Requests whose answer has not come. */
 size_t fake_pending_iqs(struct xs *xs);
-/* Connection attempts asked for (xs_connect) and closes (xs_close). */
+/* Connection attempts asked for (xs_connect), closes (xs_close) and cuts
+ * (xs_abort). */
 unsigned fake_connects(struct xs *xs);
 unsigned fake_closes(struct xs *xs);
+unsigned fake_aborts(struct xs *xs);
+/* What the last xs_connect / xs_register was given (NULL before the
+ * first): the account, server, TLS mode and pin natter would use. */
+const struct net_params *fake_connect_params(struct xs *xs);
+const struct net_params *fake_register_params(struct xs *xs);
+/* The registration stream ends (xs_register's answer): fail NET_FAIL_NONE
+ * when the account was created. */
+void fake_registered(struct xs *xs, const char *jid, enum net_fail fail, const char *condition,
+		     const char *text);
 
 #endif

@@ -3,13 +3,13 @@ UNIT_LDADD = libnatter.a $(NATTER_LIBS) $(CMOCKA_LIBS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
-	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings \
-	tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session tests/unit/test_xmlguard \
-	tests/unit/test_budget tests/unit/test_evalcmd
+	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_pin tests/unit/test_tlspin \
+	tests/unit/test_settings tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session \
+	tests/unit/test_stamp tests/unit/test_xmlguard tests/unit/test_budget tests/unit/test_evalcmd
 TESTS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
-	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_tlspin tests/unit/test_settings \
-	tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session tests/unit/test_xmlguard \
-	tests/unit/test_budget tests/unit/test_evalcmd
+	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_pin tests/unit/test_tlspin \
+	tests/unit/test_settings tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session \
+	tests/unit/test_stamp tests/unit/test_xmlguard tests/unit/test_budget tests/unit/test_evalcmd
 
 tests_unit_test_jid_SOURCES = tests/unit/test_jid.c
 tests_unit_test_jid_CFLAGS = $(UNIT_CFLAGS)
@@ -26,6 +26,9 @@ tests_unit_test_loop_LDADD = $(UNIT_LDADD)
 tests_unit_test_cmd_SOURCES = tests/unit/test_cmd.c
 tests_unit_test_cmd_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cmd_LDADD = $(UNIT_LDADD)
+tests_unit_test_pin_SOURCES = tests/unit/test_pin.c
+tests_unit_test_pin_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pin_LDADD = $(UNIT_LDADD)
 tests_unit_test_tlspin_SOURCES = tests/unit/test_tlspin.c
 tests_unit_test_tlspin_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tlspin_LDADD = $(UNIT_LDADD)
@@ -38,21 +41,91 @@ tests_unit_test_xhtml_LDADD = $(UNIT_LDADD)
 tests_unit_test_caps_SOURCES = tests/unit/test_caps.c
 tests_unit_test_caps_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_caps_LDADD = $(UNIT_LDADD)
-# The core on the fake session: fake_session.o comes before libnatter.a,
-# so the real session and the network thread are never linked in.
-check_PROGRAMS += tests/unit/test_core
-TESTS += tests/unit/test_core
-CORE_HARNESS = tests/unit/core_harness.c tests/unit/core_harness.h \
+# The core on the fake session: libcoreharness.a comes before libnatter.a,
+# so its xs_* functions are the ones linked and the real session and the
+# network thread never are.  The fuzz target of the core links it too.
+noinst_LIBRARIES += tests/unit/libcoreharness.a
+tests_unit_libcoreharness_a_SOURCES = tests/unit/core_harness.c tests/unit/core_harness.h \
 	tests/unit/fake_session.c tests/unit/fake_session.h
-tests_unit_test_core_SOURCES = tests/unit/test_core.c $(CORE_HARNESS)
+tests_unit_libcoreharness_a_CFLAGS = $(UNIT_CFLAGS)
+CORE_LDADD = tests/unit/libcoreharness.a $(UNIT_LDADD)
+# One per module (or pair of modules), test_core.c for the host itself.
+CORE_TESTS = tests/unit/test_core tests/unit/test_core_chat tests/unit/test_core_mam \
+	tests/unit/test_core_roster tests/unit/test_core_presence tests/unit/test_core_disco \
+	tests/unit/test_core_connection tests/unit/test_core_vcard tests/unit/test_core_replies \
+	tests/unit/test_core_ibr tests/unit/test_core_history tests/unit/test_core_help
+check_PROGRAMS += $(CORE_TESTS)
+TESTS += $(CORE_TESTS)
+tests_unit_test_core_SOURCES = tests/unit/test_core.c
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_core_LDADD = $(UNIT_LDADD)
+tests_unit_test_core_LDADD = $(CORE_LDADD)
+tests_unit_test_core_chat_SOURCES = tests/unit/test_core_chat.c
+tests_unit_test_core_chat_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_chat_LDADD = $(CORE_LDADD)
+tests_unit_test_core_mam_SOURCES = tests/unit/test_core_mam.c
+tests_unit_test_core_mam_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_mam_LDADD = $(CORE_LDADD)
+tests_unit_test_core_roster_SOURCES = tests/unit/test_core_roster.c
+tests_unit_test_core_roster_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_roster_LDADD = $(CORE_LDADD)
+tests_unit_test_core_presence_SOURCES = tests/unit/test_core_presence.c
+tests_unit_test_core_presence_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_presence_LDADD = $(CORE_LDADD)
+tests_unit_test_core_disco_SOURCES = tests/unit/test_core_disco.c
+tests_unit_test_core_disco_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_disco_LDADD = $(CORE_LDADD)
+tests_unit_test_core_connection_SOURCES = tests/unit/test_core_connection.c
+tests_unit_test_core_connection_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_connection_LDADD = $(CORE_LDADD)
+tests_unit_test_core_vcard_SOURCES = tests/unit/test_core_vcard.c
+tests_unit_test_core_vcard_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_vcard_LDADD = $(CORE_LDADD)
+tests_unit_test_core_replies_SOURCES = tests/unit/test_core_replies.c
+tests_unit_test_core_replies_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_replies_LDADD = $(CORE_LDADD)
+tests_unit_test_core_ibr_SOURCES = tests/unit/test_core_ibr.c
+tests_unit_test_core_ibr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_ibr_LDADD = $(CORE_LDADD)
+tests_unit_test_core_history_SOURCES = tests/unit/test_core_history.c
+tests_unit_test_core_history_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_history_LDADD = $(CORE_LDADD)
+tests_unit_test_core_help_SOURCES = tests/unit/test_core_help.c
+tests_unit_test_core_help_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_help_LDADD = $(CORE_LDADD)
 check_PROGRAMS += tests/unit/test_everyday
 TESTS += tests/unit/test_everyday
-tests_unit_test_everyday_SOURCES = tests/unit/test_everyday.c $(CORE_HARNESS)
+tests_unit_test_everyday_SOURCES = tests/unit/test_everyday.c
 tests_unit_test_everyday_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_everyday_LDADD = $(UNIT_LDADD)
+tests_unit_test_everyday_LDADD = $(CORE_LDADD)
 
+# The terminal UI's parts that need no terminal (ncurses is linked, never
+# started).
+UI_TESTS = tests/unit/test_ui_wstr tests/unit/test_ui_input tests/unit/test_ui_markup \
+	tests/unit/test_ui_contacts tests/unit/test_ui_window tests/unit/test_ui_theme
+check_PROGRAMS += $(UI_TESTS)
+TESTS += $(UI_TESTS)
+tests_unit_test_ui_wstr_SOURCES = tests/unit/test_ui_wstr.c
+tests_unit_test_ui_wstr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_wstr_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_input_SOURCES = tests/unit/test_ui_input.c
+tests_unit_test_ui_input_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_input_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_markup_SOURCES = tests/unit/test_ui_markup.c
+tests_unit_test_ui_markup_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_markup_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_contacts_SOURCES = tests/unit/test_ui_contacts.c
+tests_unit_test_ui_contacts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_contacts_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_window_SOURCES = tests/unit/test_ui_window.c
+tests_unit_test_ui_window_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_window_LDADD = $(UNIT_LDADD)
+tests_unit_test_ui_theme_SOURCES = tests/unit/test_ui_theme.c
+tests_unit_test_ui_theme_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_theme_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_stamp_SOURCES = tests/unit/test_stamp.c
+tests_unit_test_stamp_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_stamp_LDADD = $(UNIT_LDADD)
 tests_unit_test_session_SOURCES = tests/unit/test_session.c
 tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_session_LDADD = $(UNIT_LDADD)

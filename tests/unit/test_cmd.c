@@ -785,11 +785,6 @@ static void test_complete_unknown_command_args(void **state UNUSED)
 	complete_is("/nope a", jids, NONE);
 }
 
-static void test_candidates_free_null(void **state UNUSED)
-{
-	cmd_candidates_free(NULL);
-}
-
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 
@@ -841,7 +836,6 @@ int main(void)
 	    T(test_complete_command_spec),
 	    T(test_complete_not_a_command),
 	    T(test_complete_unknown_command_args),
-	    T(test_candidates_free_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

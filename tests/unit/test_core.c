@@ -1,6 +1,7 @@
 /* Unit tests for the event core as a whole: the module host, dispatch,
  * replies routed by origin, and the answers every client owes, through the
- * fake session (no server, no network thread). */
+ * fake session (no server, no network thread).  Each module has its own
+ * test_core_<module>.c. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -15,19 +16,7 @@
 #include "core_harness.h"
 
 #define UNUSED __attribute__((unused))
-#define ME "alice@example.org"
-
-static int setup(void **state)
-{
-	*state = harness_new(ME, "[history]\nmam_initial = 0\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	harness_free(*state);
-	return 0;
-}
+#define ME HARNESS_JID
 
 static const char *str(json_t *o, const char *key)
 {
@@ -207,41 +196,7 @@ static void test_note_to_self_is_shown_once(void **state)
 	assert_int_equal(fake_sent_count(h->xs), 1);
 }
 
-/* ---- /help ---- */
-
-static void test_help_shows_every_form_of_a_command(void **state)
-{
-	struct harness *h = *state;
-	json_t *ev;
-	const char *text;
-
-	assert_int_equal(harness_input(h, "/help roster", 1), 0);
-	ev = harness_expect(h, "info", 0);
-	text = str(ev, "text");
-	assert_non_null(strstr(text, "/roster add JID [NAME]"));
-	assert_non_null(strstr(text, "/roster group remove JID GROUP"));
-	json_decref(ev);
-	assert_int_equal(harness_input(h, "/help roster add", 1), 0);
-	assert_int_equal(harness_input(h, "/help sub", 1), 0);
-	assert_int_equal(harness_input(h, "/help /tls", 1), 0);
-	assert_int_equal(harness_find(h, "error", 0), -1);
-	assert_int_equal(harness_input(h, "/help nonesuch", 1), -1);
-	assert_true(harness_find(h, "error", 0) >= 0);
-}
-
-static void test_help_lists_titles(void **state)
-{
-	struct harness *h = *state;
-	json_t *ev;
-
-	assert_int_equal(harness_input(h, "/help", 1), 0);
-	ev = harness_expect(h, "info", 0);
-	assert_non_null(strstr(str(ev, "text"), "Contacts\n  /roster"));
-	assert_non_null(strstr(str(ev, "text"), "Connection\n  /connect"));
-	json_decref(ev);
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 int main(void)
 {
@@ -255,8 +210,6 @@ int main(void)
 	    T(test_refused_command_carries_origin),
 	    T(test_async_answer_keeps_origin_per_request),
 	    T(test_note_to_self_is_shown_once),
-	    T(test_help_shows_every_form_of_a_command),
-	    T(test_help_lists_titles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,6 +127,22 @@ static void stop_mark_cb(struct loop *loop, void *ud)
 	(void)loop;
 }
 
+/* The wall clock (the time messages get) is the real one, unless a test
+ * set its own clock, which then serves as both. */
+static void test_wall_clock(void **state)
+{
+	struct rec *r = *state;
+	int64_t before = loop_wall_now_ms(), got = loop_wall(r->loop);
+
+	/* 2020 or later, and not behind the real clock read just before. */
+	assert_true(got >= 1577836800000LL);
+	assert_true(got >= before);
+	loop_set_clock(r->loop, fake_clock, NULL);
+	fake_now = 1700000000123ULL;
+	assert_int_equal(loop_wall(r->loop), 1700000000123LL);
+	assert_int_equal(loop_time(r->loop), 1700000000123ULL);
+}
+
 static void test_timers_fire_in_due_order(void **state)
 {
 	struct rec *r = *state;
@@ -1066,6 +1082,7 @@ static void test_now_ms_monotonic(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    T(test_wall_clock),
 	    T(test_timers_fire_in_due_order),
 	    T(test_overdue_timers_fire_in_due_order),
 	    T(test_many_timers_due_order),

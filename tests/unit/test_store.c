@@ -333,6 +333,47 @@ static void from_version_0(void **state)
 	assert_int_equal(add(fx->s, in_msg("bob@example.org", "x")), 1);
 }
 
+/* A version 1 history (natter before catch-up went by arrival) is taken to
+ * version 2 (and on): its messages stay, and the archive is found by the new
+ * index, not the one ordered by time. */
+static void from_version_1(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "old");
+	sqlite3 *db;
+	char *id, *err = NULL;
+
+	fx->s = open_ok(fx);
+	m.archive_id = "A1";
+	add(fx->s, m);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX messages_archived;"
+				      "CREATE INDEX messages_archived_ts ON messages (ts)"
+				      " WHERE archive_id IS NOT NULL;"
+				      "ALTER TABLE messages DROP COLUMN original_body;"
+				      "ALTER TABLE messages DROP COLUMN replaces;"
+				      "ALTER TABLE messages DROP COLUMN retracted;"
+				      "ALTER TABLE messages DROP COLUMN oob_url;"
+				      "PRAGMA user_version = 1",
+				      NULL, NULL, NULL),
+			 0);
+	sqlite3_close(db);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'messages_archived_ts'"),
+			 0);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_master WHERE name ="
+				       " 'messages_archived'"),
+			 1);
+	id = store_last_archive_id(fx->s, &err);
+	assert_string_equal(id, "A1");
+	free(id);
+}
+
 static void open_to_others_refused(void **state)
 {
 	struct fx *fx = *state;
@@ -519,7 +560,11 @@ static void live_then_archive(void **state)
 	rows_free(&r);
 }
 
-static void last_archive_id_by_time(void **state)
+/* Catch-up goes on after the archived message stored last: results come
+ * in the archive's order, and a message's time is whatever its sender
+ * claimed (a stranger's <delay/> of 2099 must not become the place every
+ * later catch-up restarts from). */
+static void last_archive_id_by_arrival(void **state)
 {
 	struct fx *fx = *state;
 	struct store_msg m = in_msg("bob@example.org", "x");
@@ -528,18 +573,22 @@ static void last_archive_id_by_time(void **state)
 	fx->s = open_ok(fx);
 	assert_null(store_last_archive_id(fx->s, &err));
 	assert_null(err);
-	m.archive_id = "newest";
-	m.ts_ms = 3000;
+	m.archive_id = "forged-future";
+	m.ts_ms = 4070908800000; /* 2099 */
 	add(fx->s, m);
-	/* older messages fetched later (MAM paging backwards) */
-	m.archive_id = "older";
+	m.archive_id = "next";
 	m.ts_ms = 1000;
 	add(fx->s, m);
+	/* without an archive id: not a place in the archive */
 	m.archive_id = NULL;
 	m.ts_ms = 9000;
 	add(fx->s, m);
 	id = store_last_archive_id(fx->s, &err);
-	assert_string_equal(id, "newest");
+	assert_string_equal(id, "next");
+	free(id);
+	commit(fx->s);
+	id = store_last_archive_id(fx->s, &err);
+	assert_string_equal(id, "next");
 	free(id);
 }
 
@@ -1223,11 +1272,11 @@ static void last_own(void **state)
 	assert_int_equal(store_last_own(fx->s, "carol@example.org", &own, &err), 0);
 }
 
-/* A version 1 history (before corrections) is upgraded in place. */
-static void from_version_1(void **state)
+/* A version 2 history (before corrections) is upgraded in place. */
+static void from_version_2(void **state)
 {
 	struct fx *fx = *state;
-	struct store_msg m = in_msg("bob@example.org", "written by version 1");
+	struct store_msg m = in_msg("bob@example.org", "written by version 2");
 	struct rows r = {0};
 
 	fx->s = open_ok(fx);
@@ -1244,15 +1293,15 @@ static void from_version_1(void **state)
 					      "ALTER TABLE messages DROP COLUMN replaces;"
 					      "ALTER TABLE messages DROP COLUMN retracted;"
 					      "ALTER TABLE messages DROP COLUMN oob_url;"
-					      "PRAGMA user_version = 1;",
+					      "PRAGMA user_version = 2;",
 					      NULL, NULL, NULL),
 				 SQLITE_OK);
 		sqlite3_close(db);
 	}
 	fx->s = open_ok(fx);
-	assert_int_equal(query_int(fx, "PRAGMA user_version"), 2);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
-	assert_string_equal(r.body[0], "written by version 1");
+	assert_string_equal(r.body[0], "written by version 2");
 	assert_int_equal(correct(fx->s, find(fx->s, "v1", NULL), marked("v2", "and corrected")),
 			 1);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
@@ -1471,7 +1520,7 @@ static void query_plans(void **state)
 	expect_plan(fx->s, SQL_FIND_STANZA, "USING INDEX messages_dkey (dkey=?)");
 	expect_plan(fx->s, SQL_ATTACH, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_DELIVERY, "USING INDEX messages_dkey (dkey=?)");
-	expect_plan(fx->s, SQL_LAST_ARCHIVE, "USING INDEX messages_archived_ts");
+	expect_plan(fx->s, SQL_LAST_ARCHIVE, "USING INDEX messages_archived");
 	expect_plan(fx->s, SQL_SEARCH, "SCAN messages_fts VIRTUAL TABLE");
 	expect_plan(fx->s, SQL_SEARCH, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_SEARCH_TAIL, "USING INTEGER PRIMARY KEY (rowid>?)");
@@ -1500,7 +1549,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(dedup_origin_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_stanza_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(live_then_archive, setup, teardown),
-	    cmocka_unit_test_setup_teardown(last_archive_id_by_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(last_archive_id_by_arrival, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(batch_visible_after_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicate_leaves_no_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(full_disk_keeps_rows, setup, teardown),
@@ -1521,7 +1571,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(corrections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(retractions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(last_own, setup, teardown),
-	    cmocka_unit_test_setup_teardown(from_version_1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(correction_survives_full_disk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delivery_never_goes_back, setup, teardown),
 	};
