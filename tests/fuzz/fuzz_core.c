@@ -44,21 +44,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define T0 1700000000000ULL
 
 /* Sent after the login, in this order.  With the login's own requests
- * (fake-1 roster, fake-2 carbons, fake-3 the archive's queryid, fake-4 its
- * page) their iq ids are fake-5 to fake-15: the seed corpus answers them
- * (tests/fuzz/corpus/core/README). */
+ * (fake-1 roster, fake-2 the blocklist, fake-3 carbons, fake-4 the archive's
+ * queryid, fake-5 its page) their iq ids are fake-6 to fake-16: the seed
+ * corpus answers them (tests/fuzz/corpus/core/README). */
 static const char *const REQUESTS[] = {
-    "/version bob@example.org/pc",          /* fake-5 */
-    "/disco info example.org",              /* fake-6 */
-    "/disco items example.org",             /* fake-7 */
-    "/vcard bob@example.org",               /* fake-8 */
-    "/ping",                                /* fake-9 */
-    "/roster add carol@example.org Carol",  /* fake-10 */
-    "/xhtml bob@example.org/pc <b>hi</b>",  /* fake-11: does bob/pc render it? */
-    "/vcard set FN Alice",                  /* fake-12: our vCard first */
-    "/password n3w",                        /* fake-13 */
-    "/status invisible",                    /* fake-14: does the server offer it? */
-    "/ping bob@example.org/pc",             /* fake-15 */
+    "/version bob@example.org/pc",          /* fake-6 */
+    "/disco info example.org",              /* fake-7 */
+    "/disco items example.org",             /* fake-8 */
+    "/vcard bob@example.org",               /* fake-9 */
+    "/ping",                                /* fake-10 */
+    "/roster add carol@example.org Carol",  /* fake-11 */
+    "/xhtml bob@example.org/pc <b>hi</b>",  /* fake-12: does bob/pc render it? */
+    "/vcard set FN Alice",                  /* fake-13: our vCard first */
+    "/password n3w",                        /* fake-14 */
+    "/status invisible",                    /* fake-15: does the server offer it? */
+    "/ping bob@example.org/pc",             /* fake-16 */
 };
 
 static char *dir;
