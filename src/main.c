@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,6 +145,12 @@ int main(int argc, char **argv)
 	bool headless = false, debug = false;
 	int c, rc = 1;
 
+	/* One malloc arena for both threads: every stanza is allocated by the
+	 * network thread and freed by the core thread, and with an arena per
+	 * thread the network arena's peak (a 10,000-item roster) stayed
+	 * resident beside the core's: 49 MB after such a login, 39 MB with
+	 * one.  Two threads hardly contend for it. */
+	mallopt(M_ARENA_MAX, 1);
 	setlocale(LC_ALL, "");
 	/* libstrophe writes without MSG_NOSIGNAL; a dead peer must not kill us. */
 	signal(SIGPIPE, SIG_IGN);

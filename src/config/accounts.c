@@ -71,6 +71,7 @@ static const struct key_def keys[] = {
      "must be auto, scram, plain, legacy, x-oauth2 or x-yandex-oauth"},
     {"token", K_STR, FIELD(token), true, NULL},
     {"autoack_fcm", K_BOOL, FIELD(autoack_fcm), false, "must be true or false"},
+    {"nick", K_STR, FIELD(nick), false, NULL},
 };
 
 static bool key_is_string(const struct key_def *k)

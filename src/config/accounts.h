@@ -24,6 +24,7 @@ struct account {
 	enum auth_mode auth;
 	char *token;
 	bool autoack_fcm;
+	char *nick; /* the nick in rooms (XEP-0045); NULL: the JID's localpart */
 };
 
 struct account_list {

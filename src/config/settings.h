@@ -27,6 +27,12 @@ struct settings {
 	char *eventcmd;       /* a shell command run on each new message, or NULL */
 	bool notify;          /* desktop notifications through notify-send (default false) */
 	int inactive_after;   /* s without a key before the server hears "inactive" (0: never) */
+	bool roster_offline;  /* the roster pane lists offline contacts (default false) */
+	bool occupants;       /* the occupant list shows beside a room (default true) */
+	/* [rooms] */
+	bool show_joins;      /* occupants joining and leaving are shown (default true) */
+	bool room_bell;       /* ring for every room message, not just mentions (false) */
+	int self_ping;        /* s of room silence before a XEP-0410 self-ping; 0 off (300) */
 	char *default_account; /* [general] account: the one natter opens without -a */
 	char *opener;          /* [general] the command /open hands a link to (default xdg-open) */
 	/* What settings_load() did not take, one "path:line: reason" each. */

@@ -525,23 +525,55 @@ int caps_cache_parse(const char *text, struct caps_entry **table)
 	return rc;
 }
 
+int caps_entry_parse(const char *key, const char *text, struct caps_entry **table)
+{
+	json_t *arr = json_loads(text, 0, NULL);
+	int rc;
+
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		errno = EINVAL;
+		return -1;
+	}
+	rc = load_entry(table, key, arr);
+	json_decref(arr);
+	return rc;
+}
+
+static json_t *entry_json(const struct caps_entry *e)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < e->nfeatures; i++) {
+		if (json_array_append_new(arr, json_string(e->features[i]))) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+char *caps_entry_format(const struct caps_entry *e)
+{
+	json_t *arr = entry_json(e);
+	char *text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+
+	json_decref(arr);
+	return text;
+}
+
 static json_t *table_json(struct caps_entry *table)
 {
 	json_t *root = json_object();
 	struct caps_entry *e, *tmp;
 
 	HASH_ITER(hh, table, e, tmp) {
-		json_t *arr = json_array();
+		json_t *arr = entry_json(e);
 
 		if (!root || !arr || json_object_set_new(root, e->key, arr)) {
 			json_decref(root);
 			return NULL;
 		}
-		for (size_t i = 0; i < e->nfeatures; i++)
-			if (json_array_append_new(arr, json_string(e->features[i]))) {
-				json_decref(root);
-				return NULL;
-			}
 	}
 	return root;
 }

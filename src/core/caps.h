@@ -85,5 +85,11 @@ void caps_entry_free_all(struct caps_entry **table);
  * NULL on ENOMEM. */
 int caps_cache_parse(const char *text, struct caps_entry **table);
 char *caps_cache_format(struct caps_entry *table);
+/* One entry as JSON text, ["feature", ...]: the store keeps one per
+ * "node#ver", so a new one is written without the others.  parse adds key
+ * with the features of text (0, or -1 with errno EINVAL or ENOMEM); format
+ * returns malloc'd text or NULL on ENOMEM. */
+int caps_entry_parse(const char *key, const char *text, struct caps_entry **table);
+char *caps_entry_format(const struct caps_entry *e);
 
 #endif

@@ -15,6 +15,7 @@
 #include "core/history.h"
 #include "core/mam.h"
 #include "core/message.h"
+#include "core/muc.h"
 #include "core/presence.h"
 #include "core/roster.h"
 #include "core/xhtml.h"
@@ -40,7 +41,10 @@ static int64_t now_ms(struct core *core)
 static void record_own(struct core *core, const struct chat_out *o, const char *text,
                        const char *xhtml, int64_t ts)
 {
-	char *peer = jid_bare_key(o->to, NULL);
+	char *peer = muc_private_key(core, o->to, false);
+
+	if (!peer)
+		peer = jid_bare_key(o->to, NULL);
 	struct store_msg m = {
 	    .peer = peer,
 	    .direction = STORE_OUT,
@@ -70,6 +74,7 @@ static void emit_own_message(struct core *core, struct core_cause cause, const s
                              int64_t ts)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
+	char *room = NULL, *nick = NULL;
 
 	ev.u.message.from = core_jid(core);
 	ev.u.message.to = o->to;
@@ -82,8 +87,17 @@ static void emit_own_message(struct core *core, struct core_cause cause, const s
 	ev.u.message.replaces = o->replaces;
 	ev.u.message.oob_url = o->oob_url;
 	ev.u.message.action = o->action;
+	/* A private message to an occupant: its window is not the room's. */
+	if (muc_is_room(core, o->to) && strchr(o->to, '/')) {
+		room = strndup(o->to, strcspn(o->to, "/"));
+		nick = core_clean(strchr(o->to, '/') + 1);
+		ev.u.message.room = room;
+		ev.u.message.nick = nick;
+	}
 	ev.u.message.ts_ms = ts;
 	core_emit(core, &ev);
+	free(room);
+	free(nick);
 }
 
 /* What every module adds to a chat message on its way out. */
@@ -109,8 +123,15 @@ int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause
 	xmpp_ctx_t *ctx = core_ctx(core);
 	char *safe = text_xml_safe(o->text), *id = core_make_id(), *shown = NULL, *dest = NULL;
 	xmpp_stanza_t *m = NULL, *sid;
+	bool pm = strchr(o->to, '/') && muc_is_room(core, o->to);
 	int rc = -1;
 
+	/* A room we are in gets a groupchat message (no markup there). */
+	if (!strchr(o->to, '/') && muc_is_joined(core, o->to)) {
+		free(safe);
+		free(id);
+		return muc_send_message(core, o->to, o->text, cause);
+	}
 	/* The route is copied: it lives only until the next presence change. */
 	if (id && (dest = strdup(chat_dest(core, o->to))))
 		m = xmpp_message_new(ctx, "chat", dest, id);
@@ -121,6 +142,8 @@ int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause
 	if (!safe || !m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
 	    !(sid = st_add_element(m, "origin-id", NS_SID)) ||
 	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK ||
+	    /* XEP-0045 §7.5: a private message says it goes through the room */
+	    (pm && !st_add_element(m, "x", NS_MUC_USER)) ||
 	    (o->html && (xmpp_stanza_add_child(m, o->html) != XMPP_EOK ||
 	                 xhtml_sanitize(o->html, &shown, NULL) < 0)) ||
 	    decorate(core, m, o)) {
@@ -242,6 +265,13 @@ static int64_t message_time(struct core *core, xmpp_stanza_t *st, const struct c
 
 	*delayed = t >= 0 && t <= now;
 	return *delayed ? t : now;
+}
+
+static const char *sid_child(xmpp_stanza_t *st, const char *name, const char *by);
+
+const char *chat_sid(xmpp_stanza_t *st, const char *name, const char *by)
+{
+	return sid_child(st, name, by);
 }
 
 /* The id of a child <name xmlns='urn:xmpp:sid:0' id=.../>; with by, only
@@ -396,11 +426,12 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE};
 	const char *type = xmpp_stanza_get_type(st), *rawfrom = xmpp_stanza_get_from(st);
-	const char *rawto = xmpp_stanza_get_to(st);
+	const char *rawto = xmpp_stanza_get_to(st), *other;
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
 	struct chat_in ci = {.st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread;
+	char *room = NULL, *nick = NULL;
 	char *subject = st_child_text(st, "subject"), *csubject = NULL;
 	char stamp[STAMP_LEN];
 	bool outgoing = via && via->outgoing, delayed;
@@ -424,9 +455,17 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	}
 	body = in.error ? error_body(st) : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
-	in.peer = jid_bare_key(outgoing ? (rawto ? rawto : core_account(core)->jid)
-	                                : (rawfrom ? rawfrom : core_account(core)->jid),
-	                       NULL);
+	other = outgoing ? (rawto ? rawto : core_account(core)->jid)
+	                 : (rawfrom ? rawfrom : core_account(core)->jid);
+	/* A private message in a room is a conversation with the occupant. */
+	in.peer = muc_private_key(core, other,
+	                          xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER) != NULL);
+	if (in.peer) {
+		room = strndup(other, strcspn(other, "/"));
+		nick = core_clean(strchr(other, '/') + 1);
+	} else {
+		in.peer = jid_bare_key(other, NULL);
+	}
 	in.from = core_clean(rawfrom);
 	in.to = core_clean(rawto);
 	in.type = core_clean(type ? type : "normal");
@@ -515,8 +554,12 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.oob_url = ci.oob_url;
 	ev.u.message.action = ci.action;
 	ev.u.message.ts_ms = ci.ts;
+	ev.u.message.room = room;
+	ev.u.message.nick = nick;
 	core_emit(core, &ev);
 out:
+	free(room);
+	free(nick);
 	free(body);
 	free(thread);
 	free(subject);
@@ -551,7 +594,8 @@ static int on_message(struct core *core, xmpp_stanza_t *st)
 	/* Chat states alone from another of the contact's devices (a phone
 	 * going "inactive") must not steal the conversation: only content
 	 * locks. */
-	if (rc > 0 && type && !strcmp(type, "chat") && from && strchr(from, '/'))
+	if (rc > 0 && type && !strcmp(type, "chat") && from && strchr(from, '/') &&
+	    !muc_is_room(core, from))
 		presence_lock(core, from);
 	if (!type || strcmp(type, "error"))
 		message_incoming(core, st, rc >= 0);

@@ -93,5 +93,9 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 /* A full JID's two halves compared as JIDs: the bare part without regard
  * to case, the resource exactly.  Either may be NULL (then false). */
 bool chat_same_full_jid(const char *a, const char *b);
+/* The id of st's child <name xmlns='urn:xmpp:sid:0'/> (origin-id,
+ * stanza-id); with by, only one that names exactly that entity as its
+ * "by" (a bare JID).  A pointer into st, or NULL. */
+const char *chat_sid(xmpp_stanza_t *st, const char *name, const char *by);
 
 #endif

@@ -5,7 +5,10 @@
  * - caps: a presence carrying <c/> maps a full JID to "node#ver"; the
  *   features behind a ver are asked once (disco#info node#ver), kept only if
  *   they hash to ver, and then shared by every JID announcing that ver and
- *   saved in the account's store;
+ *   saved in the account's store, one entry per ver, at most CAPS_CACHE_MAX
+ *   (the oldest goes).  Only our own resources and roster contacts are
+ *   asked: a question tells its addressee we are online, and a stranger
+ *   inventing vers must not make us ask and store without end;
  * - plain disco#info answers (from disco_check_feature or /disco info),
  *   kept in memory per JID until that JID's presence changes.
  *
@@ -26,6 +29,7 @@
 #include "core/core_internal.h"
 #include "core/disco.h"
 #include "core/history.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/stanza.h"
@@ -41,6 +45,8 @@
 #define MAX_PEERS 10000          /* full JIDs whose caps we remember */
 #define MAX_INFOS 1000           /* cached disco#info answers */
 #define MAX_CAPS_QUERIES 64      /* caps questions in flight */
+#define CAPS_CACHE_MAX 500       /* verified vers kept (memory and store) */
+#define CAPS_FEATURES_MAX 500    /* more features than this: not kept */
 
 struct peer {
 	char *jid;  /* key: jid_key() of the full JID */
@@ -76,6 +82,7 @@ struct disco_state {
 	struct peer *peers;
 	struct caps_entry *infos; /* jid_key -> features of its disco#info */
 	struct query *checks, *capsq;
+	char *own_key; /* our bare JID's key, this session's */
 };
 
 static struct disco_state *dst(struct core *core)
@@ -218,41 +225,76 @@ static int on_items_get(struct core *core, xmpp_stanza_t *iq)
 
 /* ---- the caps cache ---- */
 
-#define CAPS_CACHE_KEY "caps"
+/* One store entry per ver: "caps/<node#ver>".  Earlier versions kept them
+ * all in one entry, "caps", read once and converted. */
+#define CAPS_CACHE_OLD_KEY "caps"
+#define CAPS_CACHE_PREFIX "caps/"
+
+static void caps_store(struct core *core, const char *key, const struct caps_entry *e)
+{
+	char *k = NULL, *text = e ? caps_entry_format(e) : NULL;
+
+	if (asprintf(&k, CAPS_CACHE_PREFIX "%s", key) < 0 || (e && !text))
+		log_error("out of memory: capabilities %s not saved", key);
+	else if (e)
+		history_kv_set(core, k, text);
+	else
+		history_kv_del(core, k);
+	free(k);
+	free(text);
+}
+
+/* Adds an entry to a bounded table, forgetting the oldest when full; the
+ * one forgotten is returned (malloc'd key, NULL when none) so that the
+ * store can forget it too. */
+static int table_put(struct caps_entry **table, size_t max, const char *key, char *const *f,
+		     size_t n, char **evicted)
+{
+	if (evicted)
+		*evicted = NULL;
+	if (!caps_entry_find(*table, key) && HASH_COUNT(*table) >= max) {
+		/* uthash iterates in insertion order */
+		if (evicted)
+			*evicted = strdup((*table)->key);
+		caps_entry_del(table, *table);
+	}
+	return caps_entry_put(table, key, f, n);
+}
+
+static void load_one(const char *key, const char *value, void *ud)
+{
+	struct disco_state *d = ud;
+	const char *ver = key + strlen(CAPS_CACHE_PREFIX);
+
+	if (HASH_COUNT(d->caps) < CAPS_CACHE_MAX && caps_entry_parse(ver, value, &d->caps))
+		log_warn("a caps cache entry could not be read (%s): ignored", strerror(errno));
+}
 
 static void caps_load(struct core *core)
 {
 	struct disco_state *d = dst(core);
+	struct caps_entry *e, *tmp;
 	char *text = NULL;
 
 	if (d->caps_loaded)
 		return;
 	d->caps_loaded = true;
-	if (history_kv_get(core, CAPS_CACHE_KEY, &text) == 1 && caps_cache_parse(text, &d->caps))
-		log_warn("the caps cache could not be read: %s (it will be rewritten)",
-			 strerror(errno));
-	free(text);
-}
-
-static void caps_save(struct core *core)
-{
-	char *text = caps_cache_format(dst(core)->caps);
-
-	if (!text) {
-		log_error("out of memory: the caps cache was not saved");
+	if (history_kv_get(core, CAPS_CACHE_OLD_KEY, &text) == 1) {
+		if (caps_cache_parse(text, &d->caps))
+			log_warn("the old caps cache could not be read: %s (it is dropped)",
+				 strerror(errno));
+		free(text);
+		/* Converted to one entry per ver, within the bound. */
+		HASH_ITER(hh, d->caps, e, tmp) {
+			if (HASH_COUNT(d->caps) > CAPS_CACHE_MAX)
+				caps_entry_del(&d->caps, e);
+			else
+				caps_store(core, e->key, e);
+		}
+		history_kv_del(core, CAPS_CACHE_OLD_KEY);
 		return;
 	}
-	history_kv_set(core, CAPS_CACHE_KEY, text);
-	free(text);
-}
-
-/* Adds an entry to a bounded table, forgetting the oldest when full. */
-static int table_put(struct caps_entry **table, size_t max, const char *key, char *const *f,
-		     size_t n)
-{
-	if (!caps_entry_find(*table, key) && HASH_COUNT(*table) >= max)
-		caps_entry_del(table, *table); /* uthash iterates in insertion order */
-	return caps_entry_put(table, key, f, n);
+	history_kv_each(core, CAPS_CACHE_PREFIX, load_one, d);
 }
 
 /* ---- questions in flight ---- */
@@ -323,13 +365,22 @@ static void caps_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	} else if (caps_info_from_query(query, &info)) {
 		log_warn("unusable capabilities from %s: %s", q->jid, strerror(errno));
 	} else {
+		char *evicted = NULL;
+
 		if (!caps_verify(&info, q->hash, q->ver))
 			log_warn("%s announced caps %s that its features do not hash to: ignored",
 				 q->jid, q->key);
-		else if (table_put(&d->caps, CAPS_MAX_ITEMS, q->key, info.features, info.nfeatures))
+		else if (info.nfeatures > CAPS_FEATURES_MAX)
+			log_warn("%s announced %zu features: more than natter keeps", q->jid,
+				 info.nfeatures);
+		else if (table_put(&d->caps, CAPS_CACHE_MAX, q->key, info.features, info.nfeatures,
+				   &evicted))
 			log_warn("out of memory: capabilities %s not kept", q->key);
 		else
-			caps_save(q->core);
+			caps_store(q->core, q->key, caps_entry_find(d->caps, q->key));
+		if (evicted)
+			caps_store(q->core, evicted, NULL);
+		free(evicted);
 		caps_info_clear(&info);
 	}
 	query_free(q);
@@ -401,6 +452,19 @@ static int peer_set(struct disco_state *d, const char *key, const char *caps)
 	return 0;
 }
 
+/* Whom we may ask for capabilities: our own resources and roster
+ * contacts.  key: jid_key() of the sender, "bare key/resource". */
+static bool disco_may_ask(struct core *core, const char *key)
+{
+	struct disco_state *d = dst(core);
+	size_t n = strcspn(key, "/");
+	char *bare = strndup(key, n);
+	bool ok = bare && ((d->own_key && !strcmp(d->own_key, bare)) || roster_has_key(core, bare));
+
+	free(bare);
+	return ok;
+}
+
 /* Sees available and unavailable presence, beside the presence module. */
 static int on_presence(struct core *core, xmpp_stanza_t *st)
 {
@@ -413,7 +477,10 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 
 	if ((type && strcmp(type, "unavailable")) || !(key = jid_key(from, &full)))
 		return CORE_PASS;
-	if (type || !full) {
+	/* Strangers' capabilities are neither asked nor remembered: asking
+	 * would tell them we are online, and they could make us ask without
+	 * end. */
+	if (type || !full || !disco_may_ask(core, key)) {
 		peer_forget(d, key);
 		free(key);
 		return CORE_PASS;
@@ -517,7 +584,7 @@ static void check_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 
 	HASH_DEL(d->checks, q);
 	if (is_result(reply) && query && !caps_info_from_query(query, &info)) {
-		if (!table_put(&d->infos, MAX_INFOS, q->key, info.features, info.nfeatures))
+		if (!table_put(&d->infos, MAX_INFOS, q->key, info.features, info.nfeatures, NULL))
 			e = caps_entry_find(d->infos, q->key);
 		caps_info_clear(&info);
 	}
@@ -715,7 +782,7 @@ static void info_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	}
 	/* Worth keeping for disco_known_feature: the entity itself answered. */
 	if (!r->node && (key = jid_key(r->to, NULL))) {
-		if (table_put(&d->infos, MAX_INFOS, key, (char *const *)raw, nfeatures))
+		if (table_put(&d->infos, MAX_INFOS, key, (char *const *)raw, nfeatures, NULL))
 			log_warn("out of memory: disco#info of %s not kept", r->to);
 		free(key);
 	}
@@ -874,6 +941,8 @@ static void disco_login(struct core *core, const struct core_login *l)
 	struct disco_state *d = dst(core);
 
 	(void)l;
+	free(d->own_key);
+	d->own_key = jid_bare_key(core_jid(core), NULL);
 	/* Which resources are online, and what they run, starts over with a new
 	 * session; verified caps (keyed by hash) and our own stay valid. */
 	forget_peers(d);
@@ -901,6 +970,7 @@ static void disco_free(struct core *core)
 	caps_entry_free_all(&d->infos);
 	free_strings(d->features, d->nfeatures);
 	free(d->ver);
+	free(d->own_key);
 	free(d);
 	core_set_state(core, &disco_module, NULL);
 }

@@ -42,11 +42,47 @@ enum nt_event_kind {
 	NT_EV_HISTORY,       /* answer to /history */
 	NT_EV_SETTING,       /* /set changed a setting (front ends apply theirs) */
 	NT_EV_CONTACT,       /* /info: what is known of one contact */
+	NT_EV_MUC_JOINED,    /* we are in a room: its own presence of ours (status 110) came */
+	NT_EV_MUC_PRESENCE,  /* an occupant of a joined room came, changed or left */
+	NT_EV_MUC_SUBJECT,   /* a room's subject, on joining or changed */
+	NT_EV_MUC_LEFT,      /* we are no longer in a room (parted, kicked, banned, ...) */
+	NT_EV_MUC_INVITE,    /* an invitation to a room (XEP-0045 mediated or XEP-0249) */
+	NT_EV_MUC_OCCUPANTS, /* answer to /who */
+	NT_EV_BOOKMARKS,     /* the bookmarked rooms (/bookmarks, or after a change) */
+	NT_EV_MUC_CONFIG,    /* a room's configuration form (/roomconfig ROOM) */
 	NT_EV_MARKER,        /* XEP-0333: a chat marker from a contact */
 	NT_EV_BLOCKLIST,     /* XEP-0191: the blocked JIDs, after /blocked or a change */
 	NT_EV_UPLOAD_PROGRESS, /* XEP-0363: bytes of a file sent so far */
 	NT_EV_UPLOAD,        /* XEP-0363: a file is up and its URL was sent */
 	NT_EV_RETRACTED,     /* XEP-0424: a message was withdrawn by its sender */
+};
+
+/* An occupant of a room.  Every string is sanitised; nick is the
+ * occupant's resource in the room JID. */
+struct nt_occupant {
+	const char *nick;
+	const char *jid;         /* the real full JID when the room shows it, else NULL */
+	const char *role;        /* moderator, participant, visitor, none */
+	const char *affiliation; /* owner, admin, member, outcast, none */
+	const char *show;        /* NULL: available; away, chat, dnd, xa */
+	const char *status;      /* or NULL */
+};
+
+struct nt_bookmark {
+	const char *room;     /* bare room JID */
+	const char *name;     /* or NULL */
+	const char *nick;     /* or NULL */
+	const char *password; /* or NULL */
+	bool autojoin;
+};
+
+/* One field of a XEP-0004 form, as a room configuration form has them. */
+struct nt_form_field {
+	const char *var, *type, *label; /* label may be NULL */
+	const char *const *values;      /* the current value(s) */
+	size_t nvalues;
+	const char *const *options;     /* for list-single and list-multi: the option values */
+	size_t noptions;
 };
 
 struct nt_history_message {
@@ -159,6 +195,10 @@ struct nt_event {
 			 * trusted stamp, else when it arrived or was sent.
 			 * Front ends show this; they never parse stamp. */
 			int64_t ts_ms;
+			/* A room's message (type groupchat) or a private message
+			 * to or from an occupant (any other type): the bare room
+			 * JID and the occupant's nick; NULL otherwise. */
+			const char *room, *nick;
 			/* XEP-0308: this message corrects the one with this id
 			 * (from the same sender, checked): it is shown in its
 			 * place.  NULL for an ordinary message. */
@@ -239,6 +279,59 @@ struct nt_event {
 			const char *section, *name; /* as in natterrc: "ui", "theme" */
 			const char *value;          /* as the user gave it */
 		} setting;
+		struct {
+			const char *room, *nick; /* our nick there */
+			const struct nt_occupant *occupants; /* everyone, us included */
+			size_t count;
+			const char *subject;  /* when already known (a rejoin), else NULL */
+			bool created;         /* the room was created by this join (status 201) */
+		} muc_joined;
+		struct {
+			const char *room;
+			struct nt_occupant occupant;
+			const char *type;     /* "available" or "unavailable" */
+			const int *codes;     /* XEP-0045 status codes, e.g. 303, 307, 301 */
+			size_t ncodes;
+			const char *new_nick; /* with 303: the nick it changed to */
+			const char *actor;    /* who kicked or banned, when the room says */
+			const char *reason;   /* of a kick or ban, or NULL */
+		} muc_presence;
+		struct {
+			const char *room;
+			const char *nick;     /* who set it, or NULL (the room itself) */
+			const char *subject;  /* "" when cleared */
+		} muc_subject;
+		struct {
+			const char *room;
+			const char *reason;   /* or NULL */
+			const int *codes;     /* 307 kicked, 301 banned, 321, 322, 332 ... */
+			size_t ncodes;
+			const char *actor;    /* or NULL */
+			bool destroyed;       /* the room was destroyed */
+			const char *alternate; /* the venue a destroyed room points to, or NULL */
+			bool rejoining;       /* natter joins it again by itself */
+		} muc_left;
+		struct {
+			const char *room;
+			const char *from;     /* who invites (bare or full JID) */
+			const char *reason, *password; /* or NULL */
+			bool direct;          /* XEP-0249 rather than through the room */
+		} muc_invite;
+		struct {
+			const char *room;
+			const struct nt_occupant *occupants;
+			size_t count;
+		} muc_occupants;
+		struct {
+			const struct nt_bookmark *items;
+			size_t count;
+			const char *storage; /* "pep" (XEP-0402) or "private" (XEP-0048) */
+		} bookmarks;
+		struct {
+			const char *room;
+			const struct nt_form_field *fields;
+			size_t count;
+		} muc_config;
 		struct {
 			const char *from; /* full JID of the contact's client */
 			const char *type; /* "received", "displayed" or "acknowledged" */

@@ -15,18 +15,43 @@
 
 #define HISTORY_DEFAULT 20
 #define HISTORY_MAX 10000
-/* Rows indexed for search per loop pass: a few milliseconds, so input
- * stays responsive while a large catch-up is indexed. */
+
+/* When the open batch is committed: once it holds COMMIT_ROWS writes, once
+ * its first write is COMMIT_AGE_MS old, or once nothing was written for
+ * COMMIT_QUIET_MS (the stream went quiet: a single message, or the end of
+ * a flood, is saved at once).  A flood is thus written in a few large
+ * transactions rather than one per loop pass.  Gaps in the middle of a
+ * flood as long as the quiet period (a busy server sends TLS records of
+ * about 25 messages, sometimes 20 ms and more apart) cost an early commit:
+ * the price of saving the end of a burst without waiting.  What a crash
+ * (kill -9) costs is at most the last COMMIT_AGE_MS, which the next
+ * login's archive catch-up (mam.c) fetches again: it starts after the
+ * newest archived message committed. */
+#define COMMIT_ROWS 500
+#define COMMIT_AGE_MS 250
+#define COMMIT_QUIET_MS 20
+/* Rows indexed for search in a commit's transaction, or per pass while the
+ * index is behind (after a large catch-up): a few milliseconds, so input
+ * stays responsive. */
 #define INDEX_CHUNK 500
-/* After a failed indexing step (a full disk, another natter holding the
- * lock): waiting rather than spinning on the failure. */
-#define INDEX_RETRY_MS 5000
+/* After a failed indexing step or checkpoint (a full disk, another natter
+ * holding the lock, a reader): waiting rather than spinning on it. */
+#define RETRY_MS 5000
+/* The WAL is copied into the database and truncated once the store has
+ * been quiet this long, off the path of a burst; and even in the middle
+ * of one when it has grown this big. */
+#define CHECKPOINT_QUIET_MS 1000
+#define CHECKPOINT_MAX_PAGES 4096
 
 struct history_state {
 	struct store *store;
-	uint64_t index_timer; /* armed while the search index is behind */
-	bool index_waiting;   /* index_timer is a retry after a failure */
-	bool commit_failed;   /* reported once until a commit works again */
+	uint64_t first_ms, last_ms; /* loop time of the open batch's first and last write */
+	uint64_t active_ms;         /* the last write or commit */
+	uint64_t wake_timer, wake_at; /* wakes the loop when the next step is due */
+	uint64_t index_retry_at;    /* indexing failed: not before then */
+	uint64_t checkpoint_at;     /* the next checkpoint: not before then */
+	bool dirty_wal;             /* committed since the last full checkpoint */
+	bool commit_failed;         /* reported once until a commit works again */
 };
 
 static struct history_state *hist(struct core *core)
@@ -34,74 +59,147 @@ static struct history_state *hist(struct core *core)
 	return core_state(core, &history_module);
 }
 
-/* Only wakes the loop: the indexing is done by commit_pass, which runs
- * before the loop would sleep. */
-static void index_wake(struct loop *loop, void *ud)
+/* Only wakes the loop: the work is done by store_pass, which runs before
+ * the loop would sleep. */
+static void wake(struct loop *loop, void *ud)
 {
 	struct history_state *h = hist(ud);
 
 	(void)loop;
-	if (h) {
-		h->index_timer = 0;
-		h->index_waiting = false;
-	}
+	if (h)
+		h->wake_timer = 0;
 }
 
-/* One chunk of search indexing per pass.  While more remain, a 0-ms
- * timer keeps the loop from sleeping, so the next pass does the next
- * chunk after handling whatever input came meanwhile; once caught up,
- * nothing is armed. */
-static void index_pass(struct core *core, struct history_state *h)
+/* Makes sure the loop comes back by loop time at. */
+static void wake_at(struct core *core, struct history_state *h, uint64_t at)
 {
-	char *err = NULL;
-	int n;
+	uint64_t now = loop_time(core_loop(core));
 
-	if (h->index_waiting || !store_index_behind(h->store))
+	if (h->wake_timer && h->wake_at <= at)
 		return;
-	n = store_index_some(h->store, INDEX_CHUNK, &err);
-	if (n < 0) {
-		log_warn("history: search index not updated, retrying later: %s", err ? err : "?");
-		free(err);
-		loop_timer_cancel(core_loop(core), h->index_timer);
-		h->index_timer = loop_timer_add(core_loop(core), INDEX_RETRY_MS, index_wake, core);
-		h->index_waiting = h->index_timer != 0;
-		return;
-	}
-	if (store_index_behind(h->store) && !h->index_timer)
-		h->index_timer = loop_timer_add(core_loop(core), 0, index_wake, core);
+	loop_timer_cancel(core_loop(core), h->wake_timer);
+	h->wake_at = at;
+	h->wake_timer = loop_timer_add(core_loop(core), at > now ? at - now : 0, wake, core);
 }
 
-/* Commits what this loop pass added, before the loop sleeps: one
- * transaction per burst, not one per message.  Search indexing follows
- * the commit, off the insert path. */
-static void commit_pass(struct loop *loop, void *ud)
+static void note_write(struct core *core, struct history_state *h)
 {
-	struct core *core = ud;
-	struct history_state *h = hist(core);
+	uint64_t now = loop_time(core_loop(core));
+
+	if (!h->first_ms)
+		h->first_ms = now;
+	h->last_ms = h->active_ms = now;
+}
+
+static bool commit_due(struct history_state *h, uint64_t now)
+{
+	return store_pending(h->store) >= COMMIT_ROWS || now >= h->first_ms + COMMIT_AGE_MS ||
+	       now >= h->last_ms + COMMIT_QUIET_MS;
+}
+
+static void commit(struct core *core, struct history_state *h, uint64_t now)
+{
 	char *err = NULL;
 
-	(void)loop;
-	if (!h || !h->store)
-		return;
-	if (!store_pending(h->store)) {
-		index_pass(core, h);
-		return;
-	}
-	if (store_commit(h->store, &err)) {
+	if (store_commit_indexed(h->store, INDEX_CHUNK, &err)) {
 		if (!h->commit_failed)
 			core_error(core, NO_CAUSE, "internal-server-error",
 				   "history could not be saved (%s); natter keeps it in memory "
 				   "and tries again",
 				   err ? err : "unknown error");
 		h->commit_failed = true;
-	} else {
-		if (h->commit_failed) {
-			core_info(core, NO_CAUSE, "history is saved again");
-			h->commit_failed = false;
-		}
-		index_pass(core, h);
+		/* the next try when a batch would be due again */
+		h->first_ms = now;
+		free(err);
+		return;
 	}
-	free(err);
+	if (h->commit_failed) {
+		core_info(core, NO_CAUSE, "history is saved again");
+		h->commit_failed = false;
+	}
+	h->first_ms = h->last_ms = 0;
+	h->active_ms = now;
+	h->dirty_wal = true;
+}
+
+/* One chunk of search indexing.  While more remain, the loop comes back at
+ * once, so the next pass does the next chunk after handling whatever input
+ * came meanwhile. */
+static void index_pass(struct core *core, struct history_state *h, uint64_t now)
+{
+	char *err = NULL;
+	int n;
+
+	if (now < h->index_retry_at || !store_index_behind(h->store))
+		return;
+	n = store_index_some(h->store, INDEX_CHUNK, &err);
+	if (n < 0) {
+		log_warn("history: search index not updated, retrying later: %s", err ? err : "?");
+		free(err);
+		h->index_retry_at = now + RETRY_MS;
+		wake_at(core, h, h->index_retry_at);
+		return;
+	}
+	if (n > 0)
+		h->dirty_wal = true;
+	if (store_index_behind(h->store))
+		wake_at(core, h, now);
+}
+
+static void checkpoint_pass(struct core *core, struct history_state *h, uint64_t now)
+{
+	char *err = NULL;
+	int rc;
+
+	if (!h->dirty_wal)
+		return;
+	if (store_wal_pages(h->store) < CHECKPOINT_MAX_PAGES &&
+	    (now < h->active_ms + CHECKPOINT_QUIET_MS || now < h->checkpoint_at)) {
+		wake_at(core, h,
+			h->checkpoint_at > h->active_ms + CHECKPOINT_QUIET_MS
+			    ? h->checkpoint_at
+			    : h->active_ms + CHECKPOINT_QUIET_MS);
+		return;
+	}
+	rc = store_checkpoint(h->store, &err);
+	if (rc < 0) {
+		log_warn("history: %s", err ? err : "checkpoint failed");
+		free(err);
+	}
+	if (rc) {
+		h->checkpoint_at = now + RETRY_MS;
+		wake_at(core, h, h->checkpoint_at);
+		return;
+	}
+	h->dirty_wal = false;
+}
+
+/* Before the loop sleeps: commits the batch when it is due (else wakes the
+ * loop when it will be); with no batch open, indexes one chunk, and once
+ * all is quiet, checkpoints. */
+static void store_pass(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+	struct history_state *h = hist(core);
+	uint64_t now = loop_time(loop);
+
+	if (!h || !h->store)
+		return;
+	if (store_pending(h->store)) {
+		if (!commit_due(h, now)) {
+			wake_at(core, h,
+				h->first_ms + COMMIT_AGE_MS < h->last_ms + COMMIT_QUIET_MS
+				    ? h->first_ms + COMMIT_AGE_MS
+				    : h->last_ms + COMMIT_QUIET_MS);
+			return;
+		}
+		commit(core, h, now);
+		if (store_pending(h->store))
+			return;
+	}
+	index_pass(core, h, now);
+	if (!store_index_behind(h->store))
+		checkpoint_pass(core, h, now);
 }
 
 static int history_init(struct core *core)
@@ -112,7 +210,7 @@ static int history_init(struct core *core)
 	if (!h)
 		return -1;
 	core_set_state(core, &history_module, h);
-	if (loop_prepare_add(core_loop(core), commit_pass, core))
+	if (loop_prepare_add(core_loop(core), store_pass, core))
 		return -1;
 	bare = jid_bare_key(core_account(core)->jid, NULL);
 	dir = bare ? paths_data_dir(bare) : NULL;
@@ -133,7 +231,9 @@ static void history_free(struct core *core)
 
 	if (!h)
 		return;
-	loop_timer_cancel(core_loop(core), h->index_timer);
+	loop_timer_cancel(core_loop(core), h->wake_timer);
+	/* The loop may outlive this core (a test restarting natter). */
+	loop_prepare_remove(core_loop(core), store_pass, core);
 	/* store_close commits what is still open: nothing is lost on /quit. */
 	store_close(h->store);
 	free(h);
@@ -149,6 +249,7 @@ int history_record(struct core *core, struct store_msg *m)
 	if (!h || !h->store)
 		return -1;
 	rc = store_add(h->store, m, &err);
+	note_write(core, h);
 	if (rc < 0) {
 		log_error("a message could not be added to the history: %s", err ? err : "?");
 		free(err);
@@ -165,6 +266,7 @@ int history_delivery(struct core *core, const char *peer, const char *stanza_id,
 
 	if (!h || !h->store)
 		return -1;
+	note_write(core, h);
 	rc = store_set_delivery(h->store, peer, stanza_id, state, &err);
 	if (rc < 0) {
 		log_error("a delivery state could not be saved: %s", err ? err : "?");
@@ -232,6 +334,25 @@ int history_last_own(struct core *core, const char *peer, struct store_own *out)
 	return logged(store_last_own(store_of(core), peer, out, &err), err, "history");
 }
 
+int history_room_last(struct core *core, const char *room, char **sid, int64_t *ts_ms)
+{
+	struct history_state *h = hist(core);
+	char *err = NULL, *key;
+	int rc;
+
+	*sid = NULL;
+	*ts_ms = 0;
+	if (!h || !h->store || !(key = jid_bare_key(room, NULL)))
+		return -1;
+	rc = store_room_last(h->store, key, sid, ts_ms, &err);
+	if (rc < 0) {
+		log_error("history: %s", err ? err : "?");
+		free(err);
+	}
+	free(key);
+	return rc;
+}
+
 char *history_last_archive_id(struct core *core)
 {
 	struct history_state *h = hist(core);
@@ -271,12 +392,63 @@ int history_kv_set(struct core *core, const char *key, const char *value)
 
 	if (!h || !h->store)
 		return -1;
+	note_write(core, h);
 	if (store_kv_set(h->store, key, value, &err)) {
 		log_warn("cache %s could not be saved: %s", key, err ? err : "?");
 		free(err);
 		return -1;
 	}
 	return 0;
+}
+
+int history_commit_now(struct core *core)
+{
+	struct history_state *h = hist(core);
+
+	if (!h || !h->store)
+		return -1;
+	if (store_pending(h->store))
+		commit(core, h, loop_time(core_loop(core)));
+	return h->commit_failed ? -1 : 0;
+}
+
+int history_kv_del(struct core *core, const char *key)
+{
+	struct history_state *h = hist(core);
+	char *err = NULL;
+
+	if (!h || !h->store)
+		return -1;
+	note_write(core, h);
+	if (store_kv_del(h->store, key, &err)) {
+		log_warn("cache %s could not be removed: %s", key, err ? err : "?");
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int history_kv_each(struct core *core, const char *prefix, store_kv_fn fn, void *ud)
+{
+	struct history_state *h = hist(core);
+	char *err = NULL;
+	int n;
+
+	if (!h || !h->store)
+		return -1;
+	n = store_kv_each(h->store, prefix, fn, ud, &err);
+	if (n < 0) {
+		log_warn("cache %s could not be read: %s", prefix, err ? err : "?");
+		free(err);
+	}
+	return n;
+}
+
+void history_stats(struct core *core, struct store_stats *out)
+{
+	struct history_state *h = hist(core);
+
+	store_get_stats(h ? h->store : NULL, out);
 }
 
 /* ---- reading ---- */
@@ -396,12 +568,39 @@ static void oldest_first(struct page *p)
 		p->rows[i].ts = p->stamps[i];
 }
 
+static void ignore_row(const struct store_msg *m, void *ud)
+{
+	(void)m;
+	(void)ud;
+}
+
+/* The store's peer for a conversation with jid: its bare JID's key, or,
+ * for a full JID, the key of a private conversation with a room's
+ * occupant (muc.h) when the store holds one.  malloc'd; NULL when jid is
+ * not valid (*why) or out of memory. */
+static char *conversation(struct history_state *h, const char *jid, const char **why)
+{
+	char *bare = jid_bare_key(jid, why), *full = NULL;
+	const char *res = strchr(jid, '/');
+	if (!bare || !res)
+		return bare;
+	if (asprintf(&full, "%s%s", bare, res) < 0)
+		full = NULL;
+	/* One row of it is enough to know it exists. */
+	if (full && store_page(h->store, full, 0, 1, ignore_row, NULL, NULL) > 0) {
+		free(bare);
+		return full;
+	}
+	free(full);
+	return bare;
+}
+
 int core_history_page(struct core *core, const char *peer, long long before_id, int n,
 		      void (*fn)(const struct nt_history_message *m, void *ud), void *ud)
 {
 	struct history_state *h = hist(core);
 	struct page p = {0};
-	char *key = jid_bare_key(peer, NULL), *err = NULL;
+	char *key = h && h->store ? conversation(h, peer, NULL) : NULL, *err = NULL;
 	int rc;
 
 	if (!h || !h->store || !key) {
@@ -472,13 +671,17 @@ static int cmd_show(struct cmd_call *call)
 			return -1;
 		}
 	}
-	jid = roster_resolve(CALL_CORE(call), CAUSE(call), call->argv[0]);
-	key = jid ? jid_bare_key(jid, &why) : NULL;
-	free(jid);
-	if (!key)
+	if (!have_store(call))
 		return -1;
-	if (!have_store(call)) {
-		free(key);
+	jid = roster_resolve(CALL_CORE(call), CAUSE(call), call->argv[0]);
+	if (!jid)
+		return -1;
+	/* A room's occupant keeps its nick: the private conversation's key. */
+	key = conversation(hist(CALL_CORE(call)), jid, &why);
+	free(jid);
+	if (!key) {
+		core_error(CALL_CORE(call), CAUSE(call), "jid-malformed", "'%s' is not a valid JID: %s",
+			   call->argv[0], why ? why : "invalid");
 		return -1;
 	}
 	rc = store_page(hist(CALL_CORE(call))->store, key, 0, (int)n, collect, &p, &err);

@@ -5,6 +5,7 @@
 
 #include "core/action.h"
 #include "core/blocking.h"
+#include "core/bookmarks.h"
 #include "core/carbons.h"
 #include "core/chat.h"
 #include "core/connection.h"
@@ -21,6 +22,7 @@
 #include "core/options.h"
 #include "core/message.h"
 #include "core/module.h"
+#include "core/muc.h"
 #include "core/presence.h"
 #include "core/replies.h"
 #include "core/retract.h"
@@ -64,8 +66,18 @@ const struct core_module *const core_modules[] = {
 	/* An inactive terminal says so before our presence brings the
 	 * contacts' presence in. */
 	&csi_module,
-	/* Last: the initial presence goes out once the rest is asked for. */
+	/* The initial presence goes out once the rest is asked for. */
 	&presence_module,
+	/* Then the rooms: a fresh session joins again those we were in, and
+	 * the bookmarks (asked for after the roster, answered later) join
+	 * their autojoin rooms.  Their guards see a room's presence and
+	 * groupchat messages before the presence and chat modules would take
+	 * them for a contact's; their archive results come after our own
+	 * archive's (mam.c passes on what is not from our account). */
+	&muc_module,
+	&muc_message_module,
+	&muc_admin_module,
+	&bookmarks_module,
 };
 
 const size_t core_nmodules = COUNT(core_modules);

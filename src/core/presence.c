@@ -1,6 +1,11 @@
 /* Our own presence (show, status, priority, XEP-0186 invisibility) and the
  * presence of contacts, per resource (RFC 6121 §4), with RFC 6121 §5.1
- * resource locking. */
+ * resource locking.
+ *
+ * Anyone may send us a directed presence, so what is kept is bounded: the
+ * roster's contacts and our own account without limit (the roster is ours),
+ * at most STRANGERS_MAX others at a time, and at most RESOURCES_MAX
+ * resources each.  Presence beyond that is ignored, not shown. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -10,6 +15,7 @@
 #include "core/core_internal.h"
 #include "core/disco.h"
 #include "core/presence.h"
+#include "core/roster.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -17,6 +23,10 @@
 
 #define NS_INVISIBLE "urn:xmpp:invisible:0"
 #define REQUEST_TIMEOUT_MS 30000
+#define STRANGERS_MAX 100
+#define RESOURCES_MAX 32
+/* The initial presence waits for the roster at most this long. */
+#define ROSTER_WAIT_MS 10000
 
 static const char *const shows[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
@@ -32,6 +42,7 @@ struct pres_resource {
 
 struct pres_contact {
 	char *key;    /* jid_bare_key() */
+	bool stranger; /* counted in nstrangers */
 	char *locked; /* the full JID chats go to (RFC 6121 §5.1), or NULL */
 	struct pres_resource *resources; /* available ones only */
 	UT_hash_handle hh;
@@ -45,8 +56,13 @@ struct presence_state {
 	int priority;
 	bool invisible;         /* XEP-0186 invisibility is active on the server */
 	bool invisible_pending; /* /status invisible waits for the server's disco#info */
+	bool initial_pending;   /* the login's presence waits for the roster */
+	uint64_t initial_timer;
 	/* Contacts'. */
 	struct pres_contact *contacts;
+	size_t nstrangers;
+	char *own_key;         /* our bare JID's key, this session's */
+	unsigned long ignored; /* presences over the bounds, for the log */
 	unsigned long seq;
 };
 
@@ -112,21 +128,60 @@ static int send_invisibility(struct core *core, const char *what);
 
 static void contacts_forget(struct presence_state *p);
 
-/* A fresh session: contacts' presence comes anew (what we knew is stale),
- * and ours goes out. */
-static void presence_login(struct core *core, const struct core_login *l)
+static void send_initial(struct core *core)
 {
 	struct presence_state *p = pres(core);
 
-	(void)l;
-	contacts_forget(p);
-	p->invisible_pending = false;
+	p->initial_pending = false;
+	loop_timer_cancel(core_loop(core), p->initial_timer);
+	p->initial_timer = 0;
+	if (!core_online(core) || core_quitting(core))
+		return;
 	/* XEP-0186 invisibility lasts one session; the server handles the iq
 	 * before the presence that follows it on the same stream. */
 	if (p->invisible && send_invisibility(core, "invisible"))
 		p->invisible = false;
 	send_presence(core, true);
 	warn_priority(core, NO_CAUSE);
+}
+
+static void roster_wait_over(struct loop *loop, void *ud)
+{
+	struct core *core = ud;
+
+	(void)loop;
+	pres(core)->initial_timer = 0;
+	if (pres(core)->initial_pending)
+		send_initial(core);
+}
+
+void presence_roster_done(struct core *core)
+{
+	struct presence_state *p = pres(core);
+
+	if (p && p->initial_pending)
+		send_initial(core);
+}
+
+/* A fresh session: contacts' presence comes anew (what we knew is stale),
+ * and ours goes out once the roster is in (roster.c says when). */
+static void presence_login(struct core *core, const struct core_login *l)
+{
+	struct presence_state *p = pres(core);
+
+	(void)l;
+	contacts_forget(p);
+	free(p->own_key);
+	p->own_key = jid_bare_key(core_jid(core), NULL);
+	p->invisible_pending = false;
+	loop_timer_cancel(core_loop(core), p->initial_timer);
+	p->initial_timer = 0;
+	if (!roster_fetching(core)) {
+		send_initial(core);
+		return;
+	}
+	p->initial_pending = true;
+	p->initial_timer = loop_timer_add(core_loop(core), ROSTER_WAIT_MS, roster_wait_over, core);
 }
 
 void presence_goodbye(struct core *core)
@@ -300,6 +355,8 @@ static int cmd_status(struct cmd_call *call)
 		p->invisible = false;
 		send_invisibility(core, "visible");
 	}
+	/* This is the session's first presence if the roster is not in yet. */
+	p->initial_pending = false;
 	send_presence(core, true);
 	return 0;
 }
@@ -319,8 +376,10 @@ static int cmd_priority(struct cmd_call *call)
 	core_info(core, CAUSE(call), "priority %d%s", (int)v,
 		  core_online(core) ? "" : " (sent when you connect)");
 	warn_priority(core, CAUSE(call));
-	if (core_online(core))
+	if (core_online(core)) {
+		pres(core)->initial_pending = false;
 		send_presence(core, true);
+	}
 	return 0;
 }
 
@@ -356,18 +415,34 @@ static struct pres_contact *contact_find(struct presence_state *p, const char *k
 	return c;
 }
 
-/* Finds or creates the contact for a bare key; NULL on ENOMEM. */
-static struct pres_contact *contact_get(struct presence_state *p, const char *key)
+/* Whether key (a bare key) is someone the bounds apply to. */
+static bool is_stranger(struct presence_state *p, const char *key)
+{
+	return !roster_has_key(p->core, key) && !(p->own_key && !strcmp(p->own_key, key));
+}
+
+/* Finds or creates the contact for a bare key; NULL on ENOMEM, or when key
+ * is a stranger and STRANGERS_MAX of them are kept already (*full). */
+static struct pres_contact *contact_get(struct presence_state *p, const char *key, bool *full)
 {
 	struct pres_contact *c = contact_find(p, key);
+	bool stranger;
 
+	*full = false;
 	if (c)
 		return c;
+	stranger = is_stranger(p, key);
+	if (stranger && p->nstrangers >= STRANGERS_MAX) {
+		*full = true;
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c || !(c->key = strdup(key))) {
 		free(c);
 		return NULL;
 	}
+	c->stranger = stranger;
+	p->nstrangers += stranger;
 	HASH_ADD_KEYPTR(hh, p->contacts, c->key, strlen(c->key), c);
 	return c;
 }
@@ -377,8 +452,16 @@ static void contact_gc(struct presence_state *p, struct pres_contact *c)
 {
 	if (c->resources || c->locked)
 		return;
+	p->nstrangers -= c->stranger;
 	HASH_DEL(p->contacts, c);
 	contact_free(c);
+}
+
+/* Presence beyond the bounds: logged now and then, never shown. */
+static void ignored(struct presence_state *p, const char *what)
+{
+	if (p->ignored++ % 1000 == 0)
+		log_info("ignored presence: %s (%lu so far)", what, p->ignored);
 }
 
 static int parse_priority(const char *s)
@@ -407,7 +490,8 @@ static const char *valid_show(const char *s)
 	return NULL;
 }
 
-/* Records an available presence; -1 on ENOMEM. */
+/* Records an available presence; -1 on ENOMEM, 1 when the contact has
+ * RESOURCES_MAX resources already (ignored). */
 static int set_available(struct presence_state *p, struct pres_contact *c, const struct jid *j,
 			 const char *full, const char *show, const char *status, int priority)
 {
@@ -420,6 +504,11 @@ static int set_available(struct presence_state *p, struct pres_contact *c, const
 		return -1;
 	}
 	HASH_FIND_STR(c->resources, res, r);
+	if (!r && HASH_COUNT(c->resources) >= RESOURCES_MAX) {
+		free(nshow);
+		free(nstatus);
+		return 1;
+	}
 	if (!r) {
 		r = calloc(1, sizeof(*r));
 		if (!r || !(r->resource = strdup(res)) || !(r->full = strdup(full))) {
@@ -469,6 +558,7 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 	char *full = NULL, *key = NULL, *show = NULL, *status = NULL, *prio = NULL;
 	char *cfrom = NULL, *cshow = NULL, *cstatus = NULL;
 	struct pres_contact *c;
+	bool bounded = false;
 	struct jid j;
 
 	if (!from) {
@@ -511,14 +601,32 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 	ev.u.presence.show = type ? NULL : cshow;
 	ev.u.presence.status = cstatus;
 	ev.u.presence.priority = type ? 0 : parse_priority(prio);
-	c = contact_get(p, key);
-	if (!c)
+	c = type ? contact_find(p, key) : contact_get(p, key, &bounded);
+	if (!c && bounded) {
+		ignored(p, "too many strangers");
+		goto out;
+	}
+	if (!c && !type)
 		goto oom;
-	if (type)
+	if (c && type) {
 		set_unavailable(c, &j);
-	else if (set_available(p, c, &j, full, cshow, cstatus, ev.u.presence.priority))
-		goto oom;
-	contact_gc(p, c);
+	} else if (c) {
+		int rc = set_available(p, c, &j, full, cshow, cstatus, ev.u.presence.priority);
+
+		if (rc < 0)
+			goto oom;
+		if (rc > 0) {
+			contact_gc(p, c);
+			ignored(p, "too many resources");
+			goto out;
+		}
+	}
+	if (c)
+		contact_gc(p, c);
+	/* Unavailable from someone not kept: said only for contacts (their
+	 * last resource may have gone while we were not looking). */
+	if (!c && is_stranger(p, key))
+		goto out;
 	core_emit(core, &ev);
 	goto out;
 oom:
@@ -544,6 +652,7 @@ static void contacts_forget(struct presence_state *p)
 		HASH_DEL(p->contacts, c);
 		contact_free(c);
 	}
+	p->nstrangers = 0;
 }
 
 const char *presence_route(struct core *core, const char *bare)
@@ -563,6 +672,7 @@ void presence_lock(struct core *core, const char *full)
 	struct presence_state *p = pres(core);
 	struct pres_contact *c;
 	char *key = NULL, *norm = NULL;
+	bool bounded;
 	struct jid j;
 
 	if (!p || !full || jid_parse(full, &j, NULL))
@@ -571,7 +681,8 @@ void presence_lock(struct core *core, const char *full)
 		goto out; /* a bare JID is no resource to lock to */
 	norm = jid_full(&j);
 	key = jid_bare_key(full, NULL);
-	if (!norm || !key || !(c = contact_get(p, key)))
+	/* Over the bound, a stranger's chat simply goes to the bare JID. */
+	if (!norm || !key || !(c = contact_get(p, key, &bounded)))
 		goto out;
 	free(c->locked);
 	c->locked = norm;
@@ -623,6 +734,8 @@ static void presence_free(struct core *core)
 	if (!p)
 		return;
 	contacts_forget(p);
+	loop_timer_cancel(core_loop(core), p->initial_timer);
+	free(p->own_key);
 	free(p->show);
 	free(p->status);
 	free(p);

@@ -14,6 +14,9 @@ extern const struct core_module presence_module;
 
 /* Unavailable presence, before closing the stream. */
 void presence_goodbye(struct core *core);
+/* The login's roster request was answered (or failed): the initial
+ * presence, which waits for it, goes out. */
+void presence_roster_done(struct core *core);
 
 /* Where a chat message for bare should go: the locked full JID, or bare
  * itself.  Returns a pointer valid until the next presence change. */

@@ -13,6 +13,9 @@ struct core;
  * offers it). */
 extern const struct core_module roster_module;
 
+/* Whether the login's roster request still waits for its answer. */
+bool roster_fetching(struct core *core);
+
 /* What a command's argument names: a contact's roster name or the
  * localpart of exactly one contact's JID ("bob", "Echo"), else a JID
  * (with '@', a '.' in the domain, or our own server's name).  A bare word
@@ -22,10 +25,13 @@ char *roster_resolve(struct core *core, struct core_cause cause, const char *wor
 
 /* Lookups for the other modules (bare JIDs, case-insensitive). */
 bool roster_contains(struct core *core, const char *bare);
+/* roster_contains() by a key already normalised (jid_bare_key()): no
+ * parsing, for what runs on every presence. */
+bool roster_has_key(struct core *core, const char *key);
 const char *roster_name(struct core *core, const char *bare);
 /* bare's roster item as an event shows it (sanitised) in *out: returns
- * what holds its strings (free with roster_describe_free), or NULL when bare
- * is not in the roster (or on ENOMEM). */
+ * what holds its strings (free with roster_describe_free; they live until
+ * the roster changes), or NULL when bare is not in the roster. */
 void *roster_describe(struct core *core, const char *bare, struct nt_roster_item *out);
 void roster_describe_free(void *held);
 /* Whether jid (bare or full) may see our presence: our own account, or a

@@ -26,7 +26,12 @@ static const char *const kind_names[] = {
 	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
 	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
 	[NT_EV_HISTORY] = "history",         [NT_EV_SETTING] = "setting",
-	[NT_EV_CONTACT] = "contact",         [NT_EV_MARKER] = "marker",
+	[NT_EV_CONTACT] = "contact",
+	[NT_EV_MUC_JOINED] = "muc_joined",
+	[NT_EV_MUC_PRESENCE] = "muc_presence", [NT_EV_MUC_SUBJECT] = "muc_subject",
+	[NT_EV_MUC_LEFT] = "muc_left",       [NT_EV_MUC_INVITE] = "muc_invite",
+	[NT_EV_MUC_OCCUPANTS] = "muc_occupants", [NT_EV_BOOKMARKS] = "bookmarks",
+	[NT_EV_MUC_CONFIG] = "muc_config",   [NT_EV_MARKER] = "marker",
 	[NT_EV_BLOCKLIST] = "blocklist",     [NT_EV_UPLOAD_PROGRESS] = "upload_progress",
 	[NT_EV_UPLOAD] = "upload",           [NT_EV_RETRACTED] = "retracted",
 };
@@ -147,6 +152,69 @@ static json_t *each_history(const void *items, size_t i)
 	return o;
 }
 
+/* An occupant's fields, into o (an occupant object or a muc_presence). */
+static void occupant_fields(json_t *o, const struct nt_occupant *oc)
+{
+	set_str(o, "nick", oc->nick);
+	set_str(o, "jid", oc->jid);
+	set_str(o, "role", oc->role);
+	set_str(o, "affiliation", oc->affiliation);
+	set_str(o, "show", oc->show);
+	set_str(o, "status", oc->status);
+}
+
+static json_t *each_occupant(const void *items, size_t i)
+{
+	json_t *o = json_object();
+
+	if (o)
+		occupant_fields(o, &((const struct nt_occupant *)items)[i]);
+	return o;
+}
+
+static json_t *each_bookmark(const void *items, size_t i)
+{
+	const struct nt_bookmark *b = &((const struct nt_bookmark *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "room", b->room);
+	set_str(o, "name", b->name);
+	set_str(o, "nick", b->nick);
+	json_object_set_new(o, "autojoin", json_boolean(b->autojoin));
+	set_str(o, "password", b->password);
+	return o;
+}
+
+static json_t *each_form_field(const void *items, size_t i)
+{
+	const struct nt_form_field *f = &((const struct nt_form_field *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "var", f->var);
+	set_str(o, "type", f->type);
+	set_str(o, "label", f->label);
+	set_array(o, "values", f->nvalues, each_string, f->values);
+	if (f->noptions)
+		set_array(o, "options", f->noptions, each_string, f->options);
+	return o;
+}
+
+static void set_codes(json_t *o, const int *codes, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_integer(codes[i]));
+	if (a)
+		json_object_set_new(o, "codes", a);
+}
+
+static void set_true(json_t *o, const char *key, bool v)
+{
+	if (v)
+		json_object_set_new(o, key, json_true());
+}
+
 static json_t *each_resource(const void *items, size_t i)
 {
 	const struct nt_contact_resource *r = &((const struct nt_contact_resource *)items)[i];
@@ -238,6 +306,8 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "oob_url", ev->u.message.oob_url);
 		if (ev->u.message.action)
 			json_object_set_new(o, "action", json_true());
+		set_str(o, "room", ev->u.message.room);
+		set_str(o, "nick", ev->u.message.nick);
 		break;
 	case NT_EV_PRESENCE:
 		set_str(o, "from", ev->u.presence.from);
@@ -318,6 +388,58 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "section", ev->u.setting.section);
 		set_str(o, "name", ev->u.setting.name);
 		set_str(o, "value", ev->u.setting.value);
+		break;
+	case NT_EV_MUC_JOINED:
+		set_str(o, "room", ev->u.muc_joined.room);
+		set_str(o, "nick", ev->u.muc_joined.nick);
+		set_array(o, "occupants", ev->u.muc_joined.count, each_occupant,
+			  ev->u.muc_joined.occupants);
+		set_str(o, "subject", ev->u.muc_joined.subject);
+		set_true(o, "created", ev->u.muc_joined.created);
+		break;
+	case NT_EV_MUC_PRESENCE:
+		set_str(o, "room", ev->u.muc_presence.room);
+		set_str(o, "type", ev->u.muc_presence.type);
+		occupant_fields(o, &ev->u.muc_presence.occupant);
+		set_codes(o, ev->u.muc_presence.codes, ev->u.muc_presence.ncodes);
+		set_str(o, "new_nick", ev->u.muc_presence.new_nick);
+		set_str(o, "actor", ev->u.muc_presence.actor);
+		set_str(o, "reason", ev->u.muc_presence.reason);
+		break;
+	case NT_EV_MUC_SUBJECT:
+		set_str(o, "room", ev->u.muc_subject.room);
+		set_str(o, "nick", ev->u.muc_subject.nick);
+		set_str(o, "subject", ev->u.muc_subject.subject);
+		break;
+	case NT_EV_MUC_LEFT:
+		set_str(o, "room", ev->u.muc_left.room);
+		set_str(o, "reason", ev->u.muc_left.reason);
+		set_codes(o, ev->u.muc_left.codes, ev->u.muc_left.ncodes);
+		set_str(o, "actor", ev->u.muc_left.actor);
+		set_true(o, "destroyed", ev->u.muc_left.destroyed);
+		set_str(o, "alternate", ev->u.muc_left.alternate);
+		set_true(o, "rejoining", ev->u.muc_left.rejoining);
+		break;
+	case NT_EV_MUC_INVITE:
+		set_str(o, "room", ev->u.muc_invite.room);
+		set_str(o, "from", ev->u.muc_invite.from);
+		set_str(o, "reason", ev->u.muc_invite.reason);
+		set_str(o, "password", ev->u.muc_invite.password);
+		json_object_set_new(o, "direct", json_boolean(ev->u.muc_invite.direct));
+		break;
+	case NT_EV_MUC_OCCUPANTS:
+		set_str(o, "room", ev->u.muc_occupants.room);
+		set_array(o, "occupants", ev->u.muc_occupants.count, each_occupant,
+			  ev->u.muc_occupants.occupants);
+		break;
+	case NT_EV_BOOKMARKS:
+		set_array(o, "items", ev->u.bookmarks.count, each_bookmark, ev->u.bookmarks.items);
+		set_str(o, "storage", ev->u.bookmarks.storage);
+		break;
+	case NT_EV_MUC_CONFIG:
+		set_str(o, "room", ev->u.muc_config.room);
+		set_array(o, "fields", ev->u.muc_config.count, each_form_field,
+			  ev->u.muc_config.fields);
 		break;
 	case NT_EV_MARKER:
 		set_str(o, "from", ev->u.marker.from);

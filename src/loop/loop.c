@@ -189,23 +189,37 @@ int loop_prepare_add(struct loop *loop, loop_prepare_fn fn, void *ud)
 	return 0;
 }
 
+void loop_prepare_remove(struct loop *loop, loop_prepare_fn fn, void *ud)
+{
+	for (size_t i = 0; i < loop->nprepares; i++) {
+		if (loop->prepares[i].fn == fn && loop->prepares[i].ud == ud) {
+			memmove(loop->prepares + i, loop->prepares + i + 1,
+				(loop->nprepares - i - 1) * sizeof(*loop->prepares));
+			loop->nprepares--;
+			return;
+		}
+	}
+}
+
 void loop_stop(struct loop *loop)
 {
 	loop->stopped = 1;
 }
 
 /* Fires every due timer; one fired timer may add or cancel others, so the
- * search restarts after each call. */
+ * search restarts after each call.  A timer added meanwhile waits for the
+ * next pass even when it is due: work split into steps with 0-ms timers
+ * lets the loop read input between the steps. */
 static void run_timers(struct loop *loop)
 {
-	uint64_t now = loop_time(loop);
+	uint64_t now = loop_time(loop), last = loop->next_id;
 
 	for (;;) {
 		size_t i, best = loop->ntimers;
 		struct loop_timer t;
 
 		for (i = 0; i < loop->ntimers; i++)
-			if (loop->timers[i].due <= now &&
+			if (loop->timers[i].due <= now && loop->timers[i].id <= last &&
 			    (best == loop->ntimers || loop->timers[i].due < loop->timers[best].due ||
 			     (loop->timers[i].due == loop->timers[best].due &&
 			      loop->timers[i].id < loop->timers[best].id)))

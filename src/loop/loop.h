@@ -29,6 +29,8 @@ uint64_t loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_fn fn, void *
 void loop_timer_cancel(struct loop *loop, uint64_t id);
 
 int loop_prepare_add(struct loop *loop, loop_prepare_fn fn, void *ud);
+/* Removes the hook added with fn and ud (nothing when there is none). */
+void loop_prepare_remove(struct loop *loop, loop_prepare_fn fn, void *ud);
 
 /* Runs until loop_stop(); returns 0, or -1 if poll() failed for good. */
 int loop_run(struct loop *loop);

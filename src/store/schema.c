@@ -102,7 +102,36 @@ static const char v2[] =
     "DROP INDEX messages_archived_ts;"
     "CREATE INDEX messages_archived ON messages (id) WHERE archive_id IS NOT NULL;";
 
-/* Version 3: corrections (XEP-0308), retractions (XEP-0424) and
+/* Version 3: group chat (XEP-0045).
+ *
+ * A room numbers its messages itself: room_sid is the XEP-0359 stanza-id
+ * whose "by" is the room.  It is unique only within that room, so it is
+ * not an archive id (which is unique per account, and which MAM catch-up
+ * of our own archive starts after): rkey is schema_key() of the room and
+ * the id together.
+ *
+ * Messages without any id at all are known by what they say: ckey is
+ * schema_key() of the room, the sender and the body, set on room rows
+ * stored without a room stanza-id.  A room's history replay carries the
+ * room's time in its delay stamp, while the live copy was stored at our
+ * own time, so the time is compared apart from the key: a replayed copy
+ * (delayed) matches a row with the same stamp, or a live row not claimed
+ * yet whose time is close enough (store.c); stamp then records the room's
+ * time for that row, so the next replayed message with the same words is
+ * not taken for it.
+ *
+ * occupant_id is XEP-0421's: the room's name for the sender that survives
+ * nick changes.  It is the dedup key's sender when present (store.c). */
+static const char v3[] =
+    "ALTER TABLE messages ADD COLUMN room_sid TEXT;"
+    "ALTER TABLE messages ADD COLUMN occupant_id TEXT;"
+    "ALTER TABLE messages ADD COLUMN rkey INTEGER;"
+    "ALTER TABLE messages ADD COLUMN ckey INTEGER;"
+    "ALTER TABLE messages ADD COLUMN stamp INTEGER;"
+    "CREATE INDEX messages_rkey ON messages (rkey) WHERE rkey IS NOT NULL;"
+    "CREATE INDEX messages_ckey ON messages (ckey) WHERE ckey IS NOT NULL;";
+
+/* Version 4: corrections (XEP-0308), retractions (XEP-0424) and
  * out-of-band links (XEP-0066).
  *
  * A corrected message keeps its row: body (and xhtml) become the newest
@@ -119,14 +148,14 @@ static const char v2[] =
  * and a correction that names an earlier correction's id finds the
  * message behind it.  Such rows have no body (the full-text index never
  * sees them) and are never shown: paging leaves them out. */
-static const char v3[] =
+static const char v4[] =
     "ALTER TABLE messages ADD COLUMN original_body TEXT;"
     "ALTER TABLE messages ADD COLUMN replaces INTEGER;"
     "ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE messages ADD COLUMN oob_url TEXT;";
 
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1, v2, v3};
+static const char *const migrations[] = {v1, v2, v3, v4};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");
@@ -154,19 +183,42 @@ const char *const schema_sql[SQL_COUNT] = {
      * choose) */
     [SQL_INSERT] = "INSERT INTO messages (id, peer, direction, type, ts, from_jid, to_jid,"
                    " sender, body, xhtml, stanza_id, origin_id, archive_id, delivery, carbon,"
-                   " delayed, dkey, akey, replaces, oob_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                   " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+                   " delayed, dkey, akey, room_sid, occupant_id, rkey, ckey, stamp, replaces,"
+                   " oob_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+                   " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
                    " ON CONFLICT DO NOTHING",
     /* the key finds the candidates, the texts decide */
     [SQL_FIND_ARCHIVE] = "SELECT id FROM messages WHERE akey = ?1 AND archive_id = ?2",
-    [SQL_FIND_ORIGIN] = "SELECT id, archive_id IS NULL FROM messages WHERE dkey = ?1"
+    [SQL_FIND_ORIGIN] = "SELECT id, archive_id IS NULL, room_sid IS NULL FROM messages"
+                        " WHERE dkey = ?1"
                         " AND peer = ?2 AND direction = ?3 AND sender = ?4 AND origin_id = ?5",
-    [SQL_FIND_STANZA] = "SELECT id, archive_id IS NULL FROM messages WHERE dkey = ?1"
+    [SQL_FIND_STANZA] = "SELECT id, archive_id IS NULL, room_sid IS NULL FROM messages"
+                        " WHERE dkey = ?1"
                         " AND peer = ?2 AND direction = ?3 AND sender = ?4 AND stanza_id = ?5"
                         " AND origin_id IS NULL",
     /* the archive copy of a message stored live without its archive id */
     [SQL_ATTACH] = "UPDATE messages SET archive_id = ?1, akey = ?2"
                    " WHERE id = ?3 AND archive_id IS NULL",
+    /* a room's own id for a row stored without it (our message, echoed) */
+    [SQL_FIND_ROOM] = "SELECT id FROM messages WHERE rkey = ?1 AND peer = ?2 AND room_sid = ?3",
+    [SQL_ATTACH_ROOM] = "UPDATE messages SET room_sid = ?1, rkey = ?2"
+                        " WHERE id = ?3 AND room_sid IS NULL",
+    /* ?5: the replayed copy's time; ?6: how far a live row's own time may
+     * be from it.  ?8 = 0 finds the row that has the room's time already;
+     * store.c asks that first, then ?8 = 1 for a live row not claimed yet. */
+    [SQL_FIND_CONTENT] = "SELECT id, room_sid IS NULL, stamp IS NULL FROM messages"
+                         " WHERE ckey = ?1 AND peer = ?2 AND direction = ?3 AND sender = ?4"
+                         " AND body = ?7 AND origin_id IS NULL AND stanza_id IS NULL"
+                         " AND (stamp = ?5 OR (?8 AND stamp IS NULL AND delayed = 0"
+                         " AND ts BETWEEN ?5 - ?6 AND ?5 + ?6)) LIMIT 1",
+    [SQL_CLAIM] = "UPDATE messages SET stamp = ?1 WHERE id = ?2 AND stamp IS NULL",
+    /* where a rejoin starts: the room's newest id, and its newest time
+     * among the latest rows (a catch-up stores older messages after newer
+     * ones, so the newest row is not always the latest time) */
+    [SQL_ROOM_LAST_SID] = "SELECT room_sid FROM messages WHERE peer = ?1"
+                          " AND room_sid IS NOT NULL ORDER BY id DESC LIMIT 1",
+    [SQL_ROOM_LAST_TS] = "SELECT max(coalesce(stamp, ts)) FROM (SELECT stamp, ts FROM messages"
+                         " WHERE peer = ?1 ORDER BY id DESC LIMIT 200)",
     /* ?4, ?5: the keys of ?2 as our origin id and as the stanza id of our
      * message without one; stanza_id = ?2 keeps a collision out; a state
      * never goes back (a late receipt after "displayed"), and the row
@@ -219,6 +271,10 @@ const char *const schema_sql[SQL_COUNT] = {
     [SQL_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
     [SQL_KV_SET] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [SQL_KV_DEL] = "DELETE FROM kv WHERE key = ?1",
+    /* the entries of one collection ("roster/item/..."): ?2 is the prefix
+     * with its last byte raised by one */
+    [SQL_KV_RANGE] = "SELECT key, value FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key",
 };
 
 int schema_version(sqlite3 *db, char **err)

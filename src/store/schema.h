@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 /* The newest schema version this natter knows (PRAGMA user_version). */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* Brings db to SCHEMA_VERSION, one transaction per step.  Refuses a
  * database written by a newer natter.  0, or -1 with a malloc'd *err. */
@@ -38,6 +38,14 @@ enum schema_stmt {
 	SQL_LAST_ARCHIVE,
 	SQL_KV_GET,
 	SQL_KV_SET,
+	SQL_KV_DEL,
+	SQL_KV_RANGE,
+	SQL_FIND_ROOM,
+	SQL_ATTACH_ROOM,
+	SQL_FIND_CONTENT,
+	SQL_CLAIM,
+	SQL_ROOM_LAST_SID,
+	SQL_ROOM_LAST_TS,
 	SQL_FIND,
 	SQL_LAST_OWN,
 	SQL_CORRECT,
@@ -53,6 +61,8 @@ enum schema_key_kind {
 	SCHEMA_KEY_ARCHIVE = 'a', /* archive id: the key is the id alone */
 	SCHEMA_KEY_ORIGIN = 'o',  /* origin id, per peer, direction and sender */
 	SCHEMA_KEY_STANZA = 's',  /* stanza id of a message without origin id */
+	SCHEMA_KEY_ROOM = 'r',    /* a room's stanza-id, per room (peer) */
+	SCHEMA_KEY_CONTENT = 'c', /* per room, direction and sender: the body is the id */
 };
 
 /* The value of messages.dkey (or akey, for SCHEMA_KEY_ARCHIVE): a 47-bit

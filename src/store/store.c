@@ -6,7 +6,8 @@
  * when the disk is full or an I/O error occurs; the journal is then
  * replayed into a fresh transaction by the next store_commit(), so a full
  * disk loses nothing while natter runs.  The journal only ever holds one
- * loop pass worth of writes while the disk is healthy. */
+ * batch (the caller's policy: in natter, at most 500 writes or a quarter
+ * of a second) while the disk is healthy. */
 #include "config.h"
 
 #include <errno.h>
@@ -31,10 +32,12 @@
 /* Another natter on the same account is the only other writer; the core
  * thread must not wait on it for long. */
 #define BUSY_TIMEOUT_MS 1000
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* OP_CORRECT and OP_RETRACT add the row of the correction or retraction
  * (an OP_ADD without text) and then change the row they act on. */
-enum op_kind { OP_ADD, OP_DELIVERY, OP_KV, OP_CORRECT, OP_RETRACT };
+enum op_kind { OP_ADD, OP_DELIVERY, OP_KV, OP_KV_DEL, OP_CORRECT, OP_RETRACT };
 
 /* One write of the open batch; its strings live in buf. */
 struct op {
@@ -44,8 +47,9 @@ struct op {
 	struct store_msg m;      /* OP_ADD; OP_DELIVERY uses peer, stanza_id, delivery */
 	const char *sender;      /* OP_ADD: the dedup key's sender (schema.c) */
 	int64_t dkey, akey;      /* OP_ADD: schema_key() of its ids, 0: none */
+	int64_t rkey, ckey;      /* OP_ADD, groupchat: the room's id, the content */
 	int64_t target;          /* OP_CORRECT, OP_RETRACT: the row acted on */
-	const char *key, *value; /* OP_KV */
+	const char *key, *value; /* OP_KV; OP_KV_DEL: key only */
 	char buf[];
 };
 
@@ -67,6 +71,8 @@ struct store {
 	fts5_tokenizer tok;
 	Fts5Tokenizer *tokenizer;
 	struct toks *scratch; /* a body's tokens, reused row after row */
+	struct store_stats stats;
+	int wal_frames; /* pages in the WAL since its last reset */
 };
 
 __attribute__((format(printf, 2, 3))) static void set_err(char **err, const char *fmt, ...)
@@ -136,17 +142,25 @@ static int create_private(const char *path, char **err)
 	return 0;
 }
 
+/* How big the WAL may stay on disk once checkpointed: SQLite truncates it
+ * to this when it starts over. */
+#define WAL_KEEP_BYTES 1048576
+
 static int pragmas(sqlite3 *db, char **err)
 {
 	/* synchronous=NORMAL with WAL: a crash (kill -9) loses nothing
 	 * committed; a power cut may lose the last commits, never the file.
 	 * A burst's dirty pages (index leaves all over the file at a million
 	 * messages) must fit in the cache, or SQLite spills them to the WAL
-	 * and writes them again; the cache grows only as pages are read.  A
-	 * checkpoint every 32 MB of WAL rather than 4 MB writes each hot page
-	 * once for several bursts, and syncs less often. */
+	 * and writes them again; the cache grows only as pages are read.
+	 * Checkpoints are the caller's (store_checkpoint, when the stream is
+	 * quiet): the wal hook below replaces SQLite's automatic one, which
+	 * would copy the WAL into the database in the middle of a burst.
+	 * Statement journals (the savepoint around indexing in a batch) stay
+	 * in memory rather than in a temporary file written for each batch. */
 	static const char sql[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                          " PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;";
+	                          " PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
+	                          " PRAGMA journal_size_limit = " STR(WAL_KEEP_BYTES) ";";
 	char *msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
@@ -155,6 +169,17 @@ static int pragmas(sqlite3 *db, char **err)
 	        msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return -1;
+}
+
+/* After every commit: how many frames the WAL holds. */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = ud;
+
+	(void)db;
+	(void)name;
+	s->wal_frames = frames;
+	return SQLITE_OK;
 }
 
 /* ---- matching rows the full-text index has not seen ---- */
@@ -419,6 +444,7 @@ struct store *store_open(const char *dir, char **err)
 	if (schema_migrate(s->db, err) || pragmas(s->db, err) || setup_match(s, err) ||
 	    prepare_all(s, err))
 		goto fail;
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	rc = step_int64(s->st[SQL_FTS_UPTO], &s->indexed_upto);
 	if (rc == SQLITE_OK)
 		rc = step_int64(s->st[SQL_MAX_ID], &s->max_id);
@@ -463,33 +489,52 @@ static bool is_groupchat(const struct store_msg *m)
 	return m->type && !strcmp(m->type, "groupchat");
 }
 
-/* How much of from makes the dedup key's sender; see schema.c. */
-static size_t sender_len(const struct store_msg *m)
+#define OCCUPANT_PREFIX "occupant-id "
+
+/* The dedup key's sender (schema.c): '' for our own messages, the
+ * occupant in a room — by XEP-0421 id when the room gives one, which no
+ * JID can look like (a localpart has no space), else the occupant's JID —
+ * and otherwise the bare JID of from unless it is the peer itself.  Its
+ * length in *len; the text is taken from (*src, *len) after *prefix. */
+static void sender_of(const struct store_msg *m, const char **prefix, const char **src,
+                      size_t *len)
 {
 	size_t n;
 
+	*prefix = "";
+	*src = m->from;
+	*len = 0;
 	if (m->direction == STORE_OUT || !m->from)
-		return 0;
-	if (is_groupchat(m))
-		return strlen(m->from);
+		return;
+	if (is_groupchat(m)) {
+		if (m->occupant_id) {
+			*prefix = OCCUPANT_PREFIX;
+			*src = m->occupant_id;
+		}
+		*len = strlen(*src);
+		return;
+	}
 	n = strcspn(m->from, "/");
 	if (n == strlen(m->peer) && !strncasecmp(m->from, m->peer, n))
-		return 0;
-	return n;
+		return;
+	*len = n;
 }
 
 static struct op *op_add_new(const struct store_msg *m)
 {
-	const char *strs[] = {m->peer,      m->type,      m->from,       m->to,
-	                      m->body,      m->xhtml,     m->stanza_id,  m->origin_id,
-	                      m->archive_id, m->oob_url};
-	size_t size = 0, slen = sender_len(m);
+	const char *strs[] = {m->peer,      m->type,       m->from,       m->to,
+	                      m->body,      m->xhtml,      m->stanza_id,  m->origin_id,
+	                      m->archive_id, m->room_sid,  m->occupant_id, m->oob_url};
+	const char *prefix, *ssrc;
+	size_t size = 0, slen, plen;
 	struct op *op;
-	char *p;
+	char *p, *sender;
 
+	sender_of(m, &prefix, &ssrc, &slen);
+	plen = strlen(prefix);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		size += len0(strs[i]);
-	op = calloc(1, sizeof(*op) + size + slen + 1);
+	op = calloc(1, sizeof(*op) + size + plen + slen + 1);
 	if (!op)
 		return NULL;
 	op->kind = OP_ADD;
@@ -505,11 +550,17 @@ static struct op *op_add_new(const struct store_msg *m)
 	op->m.stanza_id = put(&p, m->stanza_id, len0(m->stanza_id) - 1);
 	op->m.origin_id = put(&p, m->origin_id, len0(m->origin_id) - 1);
 	op->m.archive_id = put(&p, m->archive_id, len0(m->archive_id) - 1);
+	op->m.room_sid = put(&p, m->room_sid, len0(m->room_sid) - 1);
+	op->m.occupant_id = put(&p, m->occupant_id, len0(m->occupant_id) - 1);
 	op->m.oob_url = put(&p, m->oob_url, len0(m->oob_url) - 1);
-	op->sender = put(&p, slen ? m->from : "", slen);
+	sender = p;
+	memcpy(sender, prefix, plen);
+	memcpy(sender + plen, slen ? ssrc : "", slen);
+	sender[plen + slen] = '\0';
+	op->sender = sender;
 	/* a bare JID's case does not matter (its resource's does) */
 	if (!is_groupchat(m))
-		for (char *c = (char *)op->sender; *c; c++)
+		for (char *c = sender; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c += 'a' - 'A';
 	/* computed once: a replay after a full disk runs the op again */
@@ -521,6 +572,11 @@ static struct op *op_add_new(const struct store_msg *m)
 		                      op->m.stanza_id);
 	if (op->m.archive_id)
 		op->akey = schema_key(SCHEMA_KEY_ARCHIVE, NULL, 0, NULL, op->m.archive_id);
+	if (is_groupchat(m) && op->m.room_sid)
+		op->rkey = schema_key(SCHEMA_KEY_ROOM, op->m.peer, 0, NULL, op->m.room_sid);
+	if (is_groupchat(m) && op->m.body)
+		op->ckey = schema_key(SCHEMA_KEY_CONTENT, op->m.peer, op->m.direction, op->sender,
+		                      op->m.body);
 	return op;
 }
 
@@ -544,18 +600,19 @@ static struct op *op_delivery_new(const char *peer, const char *stanza_id,
 	return op;
 }
 
+/* value NULL: the key's removal. */
 static struct op *op_kv_new(const char *key, const char *value)
 {
-	size_t nk = strlen(key), nv = strlen(value);
+	size_t nk = strlen(key), nv = len0(value);
 	struct op *op = calloc(1, sizeof(*op) + nk + nv + 2);
 	char *p;
 
 	if (!op)
 		return NULL;
-	op->kind = OP_KV;
+	op->kind = value ? OP_KV : OP_KV_DEL;
 	p = op->buf;
 	op->key = put(&p, key, nk);
-	op->value = put(&p, value, nv);
+	op->value = put(&p, value, nv ? nv - 1 : 0);
 	return op;
 }
 
@@ -622,9 +679,18 @@ static void bind_msg(sqlite3_stmt *st, const struct op *op)
 		sqlite3_bind_int64(st, 17, op->dkey);
 	if (m->archive_id)
 		sqlite3_bind_int64(st, 18, op->akey);
+	sqlite3_bind_text(st, 19, m->room_sid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, m->occupant_id, -1, SQLITE_STATIC);
+	if (op->rkey)
+		sqlite3_bind_int64(st, 21, op->rkey);
+	/* only what the room did not number is known by its words */
+	if (op->ckey && !op->rkey)
+		sqlite3_bind_int64(st, 22, op->ckey);
+	if (op->ckey && m->delayed)
+		sqlite3_bind_int64(st, 23, m->ts_ms);
 	if (mark)
-		sqlite3_bind_int64(st, 19, op->target);
-	sqlite3_bind_text(st, 20, mark ? NULL : m->oob_url, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 24, op->target);
+	sqlite3_bind_text(st, 25, mark ? NULL : m->oob_url, -1, SQLITE_STATIC);
 }
 
 /* What a correction or retraction does to the row it names, once its own
@@ -641,81 +707,148 @@ static int apply_mark(struct store *s, const struct op *op)
 	return run(st);
 }
 
-/* The row that op duplicates by one of its ids: its row id, 0 when
- * there is none, or -(SQLite result code).  *bare: that row has no
- * archive id yet. */
-static int64_t find_dup(struct store *s, const struct op *op, bool *bare)
+/* The stored row a message duplicates, and what that row still lacks. */
+struct dup {
+	int64_t id;       /* 0: none */
+	bool no_archive;  /* the row has no archive id yet */
+	bool no_room_sid; /* ... no room stanza-id yet */
+	bool unclaimed;   /* found by its words: a live row without the room's time */
+};
+
+/* Runs st (bound) for one row: its id in d->id and, when the statement
+ * returns them, the flags in columns 1..3.  An SQLite result code. */
+static int step_dup(sqlite3_stmt *st, struct dup *d, int flags)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		d->id = sqlite3_column_int64(st, 0);
+		d->no_archive = flags > 0 && sqlite3_column_int(st, 1);
+		d->no_room_sid = flags > 1 && sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The row that op duplicates (d->id, 0 when there is none): by archive
+ * id, by room stanza-id, by origin or stanza id, and for a room's replayed
+ * message without ids, by its words (store.h).  An SQLite result code. */
+static int find_dup(struct store *s, const struct op *op, struct dup *d)
 {
 	const struct store_msg *m = &op->m;
 	sqlite3_stmt *st;
-	int64_t id = 0;
 	int rc;
 
-	*bare = false;
+	memset(d, 0, sizeof(*d));
 	if (m->archive_id) {
 		st = s->st[SQL_FIND_ARCHIVE];
 		sqlite3_bind_int64(st, 1, op->akey);
 		sqlite3_bind_text(st, 2, m->archive_id, -1, SQLITE_STATIC);
+		if ((rc = step_dup(st, d, 0)) != SQLITE_OK || d->id)
+			return rc;
+	}
+	if (op->rkey) {
+		st = s->st[SQL_FIND_ROOM];
+		sqlite3_bind_int64(st, 1, op->rkey);
+		sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m->room_sid, -1, SQLITE_STATIC);
+		if ((rc = step_dup(st, d, 0)) != SQLITE_OK || d->id)
+			return rc;
+	}
+	if (m->origin_id || m->stanza_id) {
+		st = s->st[m->origin_id ? SQL_FIND_ORIGIN : SQL_FIND_STANZA];
+		sqlite3_bind_int64(st, 1, op->dkey);
+		sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, m->direction);
+		sqlite3_bind_text(st, 4, op->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, m->origin_id ? m->origin_id : m->stanza_id, -1,
+		                  SQLITE_STATIC);
+		return step_dup(st, d, 2);
+	}
+	if (!op->ckey || !m->delayed)
+		return SQLITE_OK;
+	st = s->st[SQL_FIND_CONTENT];
+	for (int live = 0; live < 2 && !d->id; live++) {
+		sqlite3_bind_int64(st, 1, op->ckey);
+		sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, m->direction);
+		sqlite3_bind_text(st, 4, op->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, m->ts_ms);
+		sqlite3_bind_int64(st, 6, STORE_ROOM_SKEW_MS);
+		sqlite3_bind_text(st, 7, m->body, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 8, live);
 		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			id = sqlite3_column_int64(st, 0);
+		if (rc == SQLITE_ROW) {
+			d->id = sqlite3_column_int64(st, 0);
+			d->no_room_sid = sqlite3_column_int(st, 1);
+			d->unclaimed = sqlite3_column_int(st, 2);
+		}
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return -rc;
-		if (id)
-			return id;
+			return rc;
 	}
-	if (!m->origin_id && !m->stanza_id)
-		return 0;
-	st = s->st[m->origin_id ? SQL_FIND_ORIGIN : SQL_FIND_STANZA];
-	sqlite3_bind_int64(st, 1, op->dkey);
-	sqlite3_bind_text(st, 2, m->peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, m->direction);
-	sqlite3_bind_text(st, 4, op->sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->origin_id ? m->origin_id : m->stanza_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		*bare = sqlite3_column_int(st, 1) != 0;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? id : -rc;
+	return SQLITE_OK;
 }
 
-/* A duplicate that brings an archive id: the message was stored live
- * without one (our own message, or a server that does not stamp live
- * messages) and this is its archive copy.  The stored row gets the id,
- * so MAM catch-up knows where it stands and the next copy is caught by
- * its archive id alone. */
-static int attach_archive_id(struct store *s, struct op *op, int64_t id)
+/* Runs an update of row id (bound from 2 on by the caller, ?1 here as
+ * text or integer) and notes whether it changed anything. */
+static int update_row(struct store *s, struct op *op, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = s->st[SQL_ATTACH];
-	int rc;
+	int rc = run(st);
 
-	sqlite3_bind_text(st, 1, op->m.archive_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, op->akey);
-	sqlite3_bind_int64(st, 3, id);
-	rc = run(st);
 	if (rc == SQLITE_OK && sqlite3_changes(s->db))
 		op->wrote = true;
+	return rc;
+}
+
+/* A duplicate that brings what the stored row lacks: an archive id (the
+ * message was stored live without one — our own message, or a server that
+ * does not stamp live messages — and this is its archive copy), a room's
+ * stanza-id (our message, echoed by the room), or the room's time of a
+ * row found by its words.  The stored row gets it, so catch-ups know where
+ * they stand and the next copy is caught by that id alone. */
+static int complete_dup(struct store *s, struct op *op, const struct dup *d)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	if (d->no_archive && op->m.archive_id) {
+		st = s->st[SQL_ATTACH];
+		sqlite3_bind_text(st, 1, op->m.archive_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, op->akey);
+		sqlite3_bind_int64(st, 3, d->id);
+		rc = update_row(s, op, st);
+	}
+	if (rc == SQLITE_OK && d->no_room_sid && op->rkey) {
+		st = s->st[SQL_ATTACH_ROOM];
+		sqlite3_bind_text(st, 1, op->m.room_sid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, op->rkey);
+		sqlite3_bind_int64(st, 3, d->id);
+		rc = update_row(s, op, st);
+	}
+	if (rc == SQLITE_OK && d->unclaimed) {
+		st = s->st[SQL_CLAIM];
+		sqlite3_bind_int64(st, 1, op->m.ts_ms);
+		sqlite3_bind_int64(st, 2, d->id);
+		rc = update_row(s, op, st);
+	}
 	return rc;
 }
 
 static int exec_add(struct store *s, struct op *op)
 {
 	sqlite3_stmt *st = s->st[SQL_INSERT];
-	bool bare;
-	int64_t dup = find_dup(s, op, &bare);
-	int rc;
+	struct dup d;
+	int rc = find_dup(s, op, &d);
 
-	if (dup < 0)
-		return (int)-dup;
-	if (dup) {
+	if (rc != SQLITE_OK)
+		return rc;
+	if (d.id) {
 		/* a replay that another writer's copy beat to it stores nothing */
 		op->m.id = 0;
-		return bare && op->m.archive_id ? attach_archive_id(s, op, dup) : SQLITE_OK;
+		return complete_dup(s, op, &d);
 	}
 	bind_msg(st, op);
 	rc = run(st);
@@ -762,6 +895,14 @@ static int exec_op(struct store *s, struct op *op)
 		sqlite3_bind_text(st, 1, op->key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, op->value, -1, SQLITE_STATIC);
 		rc = run(st);
+		op->wrote = rc == SQLITE_OK;
+		return rc;
+	case OP_KV_DEL:
+		st = s->st[SQL_KV_DEL];
+		sqlite3_bind_text(st, 1, op->key, -1, SQLITE_STATIC);
+		rc = run(st);
+		/* kept even when nothing was there: a replay must still
+		 * remove what an earlier op of the batch put */
 		op->wrote = rc == SQLITE_OK;
 		return rc;
 	}
@@ -956,6 +1097,8 @@ static int add_mark(struct store *s, enum op_kind kind, int64_t target, struct s
 	}
 	op->kind = kind;
 	op->target = target;
+	/* its row has no words of its own to be known by (bind_msg) */
+	op->ckey = 0;
 	if (write_op(s, op, err))
 		return -1;
 	m->id = s->last_id;
@@ -1012,8 +1155,52 @@ int store_kv_set(struct store *s, const char *key, const char *value, char **err
 	return write_op(s, op, err);
 }
 
-int store_commit(struct store *s, char **err)
+int store_kv_del(struct store *s, const char *key, char **err)
 {
+	struct op *op;
+
+	if (!usable(s, err))
+		return -1;
+	if (!key) {
+		set_err(err, "a cache entry needs a key");
+		return -1;
+	}
+	op = op_kv_new(key, NULL);
+	if (!op) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	return write_op(s, op, err);
+}
+
+static int index_chunk(struct store *s, int max_rows, int64_t *upto, int64_t *n);
+
+/* Indexes (part of) the batch in its own transaction, when the index was
+ * caught up before it: the rows are then written once with their index
+ * rather than in a transaction of their own afterwards.  A savepoint keeps
+ * the index and fts_state.upto together if a statement fails; the batch
+ * goes on without them (store_index_some catches up later).  Returns the
+ * new upto, or 0 when nothing was indexed. */
+static int64_t index_in_batch(struct store *s, int max_rows)
+{
+	int64_t upto = 0, n = 0;
+	int rc;
+
+	if (max_rows <= 0 || store_index_behind(s) || !s->batch_max)
+		return 0;
+	if (sqlite3_exec(s->db, "SAVEPOINT natter_index", NULL, NULL, NULL) != SQLITE_OK)
+		return 0;
+	rc = index_chunk(s, max_rows, &upto, &n);
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK TO natter_index", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "RELEASE natter_index", NULL, NULL, NULL);
+	return rc == SQLITE_OK && n ? upto : 0;
+}
+
+int store_commit_indexed(struct store *s, int index_rows, char **err)
+{
+	int64_t upto;
 	int rc;
 
 	if (!usable(s, err))
@@ -1022,26 +1209,77 @@ int store_commit(struct store *s, char **err)
 		return -1;
 	if (!s->in_txn)
 		return 0;
-	rc = run(s->st[SQL_COMMIT]);
+	upto = s->broken ? 0 : index_in_batch(s, index_rows);
+	rc = sqlite3_get_autocommit(s->db) ? SQLITE_ABORT : run(s->st[SQL_COMMIT]);
 	if (rc != SQLITE_OK) {
 		break_batch(s, rc);
 		set_kept_err(s, err);
 		return -1;
 	}
 	s->in_txn = false;
+	s->stats.commits++;
 	journal_clear(s);
 	if (s->batch_max > s->max_id)
 		s->max_id = s->batch_max;
 	s->batch_max = 0;
+	if (upto) {
+		s->stats.index_passes++;
+		s->indexed_upto = upto;
+		if (upto > s->max_id)
+			s->max_id = upto;
+	}
 	return 0;
 }
 
-/* The rows go in id order, so one number says what is indexed, and it
- * moves in the transaction that indexes (schema.c). */
-int store_index_some(struct store *s, int max_rows, char **err)
+int store_commit(struct store *s, char **err)
+{
+	return store_commit_indexed(s, 0, err);
+}
+
+/* Indexes the next max_rows rows above fts_state.upto in the open
+ * transaction, moving upto with them.  The rows go in id order, so one
+ * number says what is indexed, and it moves in the transaction that
+ * indexes (schema.c).  *upto gets the new value, *n the count; an SQLite
+ * result code. */
+static int index_chunk(struct store *s, int max_rows, int64_t *upto, int64_t *n)
 {
 	sqlite3_stmt *st;
-	int64_t upto, end, n;
+	int64_t end;
+	int rc;
+
+	*n = 0;
+	rc = step_int64(s->st[SQL_FTS_UPTO], upto);
+	if (rc != SQLITE_OK)
+		return rc;
+	st = s->st[SQL_FTS_CHUNK_END];
+	sqlite3_bind_int64(st, 1, *upto);
+	sqlite3_bind_int(st, 2, max_rows);
+	rc = sqlite3_step(st);
+	end = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return rc;
+	if (!*n)
+		return SQLITE_OK;
+	st = s->st[SQL_FTS_INDEX];
+	sqlite3_bind_int64(st, 1, *upto);
+	sqlite3_bind_int64(st, 2, end);
+	rc = run(st);
+	if (rc == SQLITE_OK) {
+		st = s->st[SQL_FTS_SET_UPTO];
+		sqlite3_bind_int64(st, 1, end);
+		rc = run(st);
+	}
+	if (rc == SQLITE_OK)
+		*upto = end;
+	return rc;
+}
+
+int store_index_some(struct store *s, int max_rows, char **err)
+{
+	int64_t upto, n;
 	int rc;
 
 	if (!usable(s, err))
@@ -1051,49 +1289,23 @@ int store_index_some(struct store *s, int max_rows, char **err)
 	if (max_rows <= 0 || s->in_txn || s->broken)
 		return 0;
 	rc = run(s->st[SQL_BEGIN]);
-	if (rc != SQLITE_OK)
-		goto fail;
-	rc = step_int64(s->st[SQL_FTS_UPTO], &upto);
-	if (rc != SQLITE_OK)
-		goto fail;
-	st = s->st[SQL_FTS_CHUNK_END];
-	sqlite3_bind_int64(st, 1, upto);
-	sqlite3_bind_int(st, 2, max_rows);
-	rc = sqlite3_step(st);
-	end = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW)
-		goto fail;
-	if (n) {
-		st = s->st[SQL_FTS_INDEX];
-		sqlite3_bind_int64(st, 1, upto);
-		sqlite3_bind_int64(st, 2, end);
-		rc = run(st);
-		if (rc == SQLITE_OK) {
-			st = s->st[SQL_FTS_SET_UPTO];
-			sqlite3_bind_int64(st, 1, end);
-			rc = run(st);
-		}
-		if (rc == SQLITE_OK)
-			rc = run(s->st[SQL_COMMIT]);
-		if (rc != SQLITE_OK)
-			goto fail;
-		upto = end;
-	} else {
-		run(s->st[SQL_ROLLBACK]);
+	if (rc == SQLITE_OK)
+		rc = index_chunk(s, max_rows, &upto, &n);
+	if (rc == SQLITE_OK)
+		rc = run(s->st[n ? SQL_COMMIT : SQL_ROLLBACK]);
+	if (rc != SQLITE_OK) {
+		set_err(err, "cannot index the history: %s", sqlite3_errmsg(s->db));
+		if (!sqlite3_get_autocommit(s->db))
+			run(s->st[SQL_ROLLBACK]);
+		return -1;
 	}
+	if (n)
+		s->stats.index_passes++;
 	s->indexed_upto = upto;
 	/* a short chunk reached the newest row, another writer's too */
 	if (n < max_rows || upto > s->max_id)
 		s->max_id = upto;
 	return (int)n;
-fail:
-	set_err(err, "cannot index the history: %s", sqlite3_errmsg(s->db));
-	if (!sqlite3_get_autocommit(s->db))
-		run(s->st[SQL_ROLLBACK]);
-	return -1;
 }
 
 bool store_index_behind(const struct store *s)
@@ -1368,6 +1580,37 @@ int store_last_own(struct store *s, const char *peer, struct store_own *out, cha
 	return found;
 }
 
+int store_room_last(struct store *s, const char *peer, char **sid, int64_t *ts_ms, char **err)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	int rc;
+
+	*sid = NULL;
+	*ts_ms = 0;
+	if (!usable(s, err))
+		return -1;
+	st = s->st[SQL_ROOM_LAST_SID];
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (v = col_text(st, 0)) && !(*sid = strdup(v)))
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		st = s->st[SQL_ROOM_LAST_TS];
+		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+		rc = step_int64(st, ts_ms);
+	}
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE || rc == SQLITE_OK)
+		return 0;
+	set_err(err, "reading the history: %s",
+	        rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(s->db));
+	free(*sid);
+	*sid = NULL;
+	return -1;
+}
+
 char *store_last_archive_id(struct store *s, char **err)
 {
 	sqlite3_stmt *st;
@@ -1393,15 +1636,21 @@ int store_kv_get(struct store *s, const char *key, char **value, char **err)
 {
 	sqlite3_stmt *st;
 	const char *v = NULL;
+	bool journaled = false;
 	int rc;
 
 	*value = NULL;
 	if (!usable(s, err))
 		return -1;
 	/* while the disk is full the newest value is only in the journal */
-	for (struct op *op = s->broken ? s->head : NULL; op; op = op->next)
-		if (op->kind == OP_KV && !strcmp(op->key, key))
+	for (struct op *op = s->broken ? s->head : NULL; op; op = op->next) {
+		if ((op->kind == OP_KV || op->kind == OP_KV_DEL) && !strcmp(op->key, key)) {
 			v = op->value;
+			journaled = true;
+		}
+	}
+	if (journaled && !v)
+		return 0;
 	if (v) {
 		*value = strdup(v);
 		goto out;
@@ -1425,6 +1674,92 @@ out:
 		return -1;
 	}
 	return 1;
+}
+
+int store_wal_pages(const struct store *s)
+{
+	return s ? s->wal_frames : 0;
+}
+
+int store_checkpoint(struct store *s, char **err)
+{
+	int rc, frames = 0, done = 0;
+
+	if (!usable(s, err))
+		return -1;
+	/* never inside a batch: the caller commits first */
+	if (s->in_txn || s->broken)
+		return 1;
+	/* TRUNCATE waits for readers through the busy handler; natter's
+	 * loop must not, so the handler is off: a reader (another natter, a
+	 * script) only makes this a PASSIVE checkpoint, tried again later. */
+	sqlite3_busy_timeout(s->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &frames, &done);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		/* what no reader needs was still copied */
+		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+		                               &done);
+		if (rc == SQLITE_OK)
+			rc = SQLITE_BUSY;
+	}
+	s->stats.checkpoints++;
+	if (rc == SQLITE_OK) {
+		s->wal_frames = 0;
+		return 0;
+	}
+	if (rc == SQLITE_BUSY)
+		return 1;
+	set_err(err, "cannot checkpoint the history: %s", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+void store_get_stats(const struct store *s, struct store_stats *out)
+{
+	if (s)
+		*out = s->stats;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+int store_kv_each(struct store *s, const char *prefix, store_kv_fn fn, void *ud, char **err)
+{
+	size_t n = strlen(prefix);
+	sqlite3_stmt *st;
+	char *upper;
+	int rc, count = 0;
+
+	if (!usable(s, err))
+		return -1;
+	if (!n || (unsigned char)prefix[n - 1] == 0xff) {
+		set_err(err, "a collection needs a prefix that does not end in byte 0xff");
+		return -1;
+	}
+	upper = strdup(prefix);
+	if (!upper) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	upper[n - 1]++;
+	st = s->st[SQL_KV_RANGE];
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, upper, -1, SQLITE_STATIC);
+	s->reading = true;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = col_text(st, 0), *v = col_text(st, 1);
+
+		fn(k ? k : "", v ? v : "", ud);
+		count++;
+	}
+	s->reading = false;
+	if (rc != SQLITE_DONE) {
+		set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+		count = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	free(upper);
+	return count;
 }
 
 struct sqlite3 *store_sqlite(struct store *s)

@@ -3,9 +3,10 @@
  * One database per account, WAL mode, synchronous=NORMAL, numbered
  * migrations (PRAGMA user_version) each in a transaction, bound parameters
  * and statements prepared once.  Writes are grouped: store_add() and
- * friends join the open batch, and store_commit() — which the core calls
- * once per event-loop pass, before the loop sleeps — commits it in one
- * transaction.  Nothing here knows XMPP or the front ends. */
+ * friends join the open batch, and store_commit() commits it in one
+ * transaction; the core decides when (core/history.c: by size and age,
+ * and when the stream goes quiet), and when to checkpoint the WAL.
+ * Nothing here knows XMPP or the front ends. */
 #ifndef NATTER_STORE_STORE_H
 #define NATTER_STORE_STORE_H
 
@@ -41,6 +42,9 @@ struct store_msg {
 	bool carbon; /* came as a XEP-0280 carbon copy */
 	bool delayed; /* delivered late (offline storage or archive) */
 	const char *oob_url; /* XEP-0066 link it carried, or NULL */
+	/* groupchat only */
+	const char *room_sid;    /* XEP-0359 stanza-id given by the room, or NULL */
+	const char *occupant_id; /* XEP-0421 id of the sender in the room, or NULL */
 	/* Read back only (store_page, store_search): */
 	bool edited;    /* corrected since: body is the newest text */
 	bool retracted; /* withdrawn by its sender: no text left */
@@ -70,7 +74,15 @@ void store_close(struct store *s);
 
 /* Adds a message to the open batch.  Returns 1 when stored, 0 when it is a
  * duplicate (the same archive id, or the same origin id — or stanza id when
- * there is no origin id — from the same sender), -1 on error (*err). */
+ * there is no origin id — from the same sender), -1 on error (*err).
+ *
+ * A groupchat message is also a duplicate when the room gave it the same
+ * room_sid as a stored one of that room, or, when it is a delayed copy (a
+ * history replay) that has none of these ids matching, when the same sender
+ * said the same words at the same time (the room's time of a replay, or
+ * within STORE_ROOM_SKEW_MS of the time a live copy was stored at).  The
+ * sender is the occupant id when there is one, else the occupant's JID;
+ * ours is ''. */
 int store_add(struct store *s, struct store_msg *m, char **err);
 /* Updates the delivery state of our message with that stanza id: 1 when
  * there is such a message, 0 when we never sent one with that id to peer,
@@ -103,6 +115,9 @@ int store_retract(struct store *s, int64_t target, struct store_msg *m, char **e
  * batch is kept in memory and retried by the next call: nothing is lost
  * while natter runs; -1 with *err then. */
 int store_commit(struct store *s, char **err);
+/* The same, indexing up to index_rows of the batch's rows for search in
+ * the same transaction when the index had caught up before the batch. */
+int store_commit_indexed(struct store *s, int index_rows, char **err);
 /* Rows added since the last successful commit. */
 size_t store_pending(const struct store *s);
 
@@ -125,6 +140,14 @@ int store_index_some(struct store *s, int max_rows, char **err);
 /* Whether rows this store committed (or found at open) are not indexed
  * yet: store_index_some() has work. */
 bool store_index_behind(const struct store *s);
+/* How far our clock and a room's may disagree (see store_add). */
+#define STORE_ROOM_SKEW_MS (5 * 60 * 1000)
+
+/* Where catching up with room peer starts: the room stanza-id of its newest
+ * row that has one (malloc'd in *sid, NULL when none), and the newest time
+ * among its latest rows (*ts_ms, 0 when the room has no rows).  0 or -1. */
+int store_room_last(struct store *s, const char *peer, char **sid, int64_t *ts_ms, char **err);
+
 /* The archive id of the archived message stored last, malloc'd, or NULL
  * when none (MAM catch-up starts after it).  Last stored, not latest in
  * time: results arrive in the archive's order, and times are the
@@ -135,6 +158,31 @@ char *store_last_archive_id(struct store *s, char **err);
  * opaque string (JSON).  get: 1 found (*value malloc'd), 0 absent, -1. */
 int store_kv_get(struct store *s, const char *key, char **value, char **err);
 int store_kv_set(struct store *s, const char *key, const char *value, char **err);
+/* Removes key (nothing happens when it is absent); with the open batch. */
+int store_kv_del(struct store *s, const char *key, char **err);
+/* A collection is the entries whose keys share a prefix ("roster/item/"),
+ * so that one entry changes without rewriting the others.  Calls fn for
+ * each, in key order (the strings live during the call; fn must not use
+ * the store); the count, or -1 with *err. */
+typedef void (*store_kv_fn)(const char *key, const char *value, void *ud);
+int store_kv_each(struct store *s, const char *prefix, store_kv_fn fn, void *ud, char **err);
+
+/* Pages the write-ahead log holds since it was last emptied.  SQLite does
+ * not checkpoint on its own here: the caller does, when it is quiet. */
+int store_wal_pages(const struct store *s);
+/* Copies the WAL into the database and truncates it; never waits for a
+ * reader.  0 done, 1 not all of it (a reader, or a batch open: try again
+ * later), -1 with *err. */
+int store_checkpoint(struct store *s, char **err);
+
+/* What the store has done since it was opened: for the benchmark and the
+ * tests of the commit policy. */
+struct store_stats {
+	uint64_t commits;      /* batches committed */
+	uint64_t index_passes; /* store_index_some() transactions that indexed rows */
+	uint64_t checkpoints;  /* WAL checkpoints natter ran */
+};
+void store_get_stats(const struct store *s, struct store_stats *out);
 
 /* The SQLite connection, for the tests and the benchmark (query plans,
  * fault injection); the rest of natter goes through the functions above. */

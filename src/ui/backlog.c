@@ -35,6 +35,7 @@ struct backlog_row {
  * are copied: the core's strings live only during the callback. */
 struct backlog_page {
 	struct ui *ui;
+	const struct window *w;
 	struct backlog_row *rows;
 	size_t n;
 	bool nomem;
@@ -66,13 +67,14 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	if (p->nomem || p->n == BACKLOG_PAGE)
 		return;
 	r.when = ui_event_time(m->ts_ms);
-	r.nick = own ? ui_nick(ui_own_jid(p->ui)) : ui_name_of(p->ui, m->from);
+	r.nick = ui_rooms_line_nick(p->ui, p->w, m->from, own);
 	r.edited = m->edited;
 	r.retracted = m->retracted;
 	r.action = m->action && !m->retracted;
 	r.mark = m->delivery && !strcmp(m->delivery, "displayed")   ? MARK_DISPLAYED
 	         : m->delivery && !strcmp(m->delivery, "delivered") ? MARK_DELIVERED
 	                                                            : MARK_NONE;
+	/* theirs too: a correction or retraction that comes later names it */
 	if (m->stanza_id && !(r.stanza_id = strdup(m->stanza_id)))
 		p->nomem = true;
 	if (r.retracted)
@@ -96,6 +98,7 @@ static int backlog_fetch(struct ui *ui, struct window *w, long long before_id,
 
 	memset(p, 0, sizeof(*p));
 	p->ui = ui;
+	p->w = w;
 	if (!ui->core || !w->jid)
 		return -1;
 	p->rows = calloc(BACKLOG_PAGE, sizeof(*p->rows));
@@ -178,7 +181,7 @@ static void backlog_make_room(struct ui *ui, struct window *w)
 	unsigned rows;
 
 	if (w->count < WINDOW_SCROLLBACK)
-		return;
+		return; /* the ring grows: nothing gives way */
 	rows = (unsigned)draw_line_rows(ui, window_line_at(w, w->count - 1));
 	w->scroll = w->scroll > rows ? w->scroll - rows : 0;
 }

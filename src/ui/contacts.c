@@ -7,6 +7,22 @@
 
 #include "ui/contacts.h"
 
+/* The index's key: ASCII letters lower-cased, as strcasecmp() compares
+ * (bytes beyond ASCII are left as they are); jid itself when it has no
+ * capital, as JIDs from the core usually have none. */
+static char *contact_key(char *jid)
+{
+	char *k;
+
+	if (!strpbrk(jid, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+		return jid;
+	k = strdup(jid);
+	for (char *p = k; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	return k;
+}
+
 static void contact_free_groups(char **groups, size_t n)
 {
 	size_t i;
@@ -26,9 +42,10 @@ static void contact_free(struct contact *ct)
 		free(ct->res[i].res);
 	free(ct->res);
 	contact_free_groups(ct->groups, ct->ngroups);
+	if (ct->key != ct->jid)
+		free(ct->key);
 	free(ct->jid);
 	free(ct->name);
-	free(ct->sub);
 	free(ct);
 }
 
@@ -36,6 +53,7 @@ void contacts_free(struct contacts *c)
 {
 	size_t i;
 
+	HASH_CLEAR(hh, c->index);
 	for (i = 0; i < c->n; i++)
 		contact_free(c->v[i]);
 	free(c->v);
@@ -50,12 +68,16 @@ const char *contact_label(const struct contact *ct)
 	return ct->name && *ct->name ? ct->name : ct->jid;
 }
 
-static int contacts_cmp(const void *a, const void *b)
+static int contact_cmp(const struct contact *x, const struct contact *y)
 {
-	const struct contact *x = *(struct contact *const *)a, *y = *(struct contact *const *)b;
 	int r = strcasecmp(contact_label(x), contact_label(y));
 
 	return r ? r : strcasecmp(x->jid, y->jid);
+}
+
+static int contacts_cmp(const void *a, const void *b)
+{
+	return contact_cmp(*(struct contact *const *)a, *(struct contact *const *)b);
 }
 
 static void contacts_sort(struct contacts *c)
@@ -64,49 +86,131 @@ static void contacts_sort(struct contacts *c)
 		qsort(c->v, c->n, sizeof(*c->v), contacts_cmp);
 }
 
-struct contact *contacts_find(const struct contacts *c, const char *bare)
+/* Where ct belongs in the sorted list (ct itself not in it). */
+static size_t contacts_slot(const struct contacts *c, const struct contact *ct)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (contact_cmp(c->v[mid], ct) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t contacts_position(const struct contacts *c, const struct contact *ct)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++)
-		if (!strcasecmp(c->v[i]->jid, bare))
-			return c->v[i];
-	return NULL;
+	for (i = 0; i < c->n && c->v[i] != ct; i++)
+		;
+	return i;
 }
 
-static struct contact *contacts_add(struct contacts *c, const char *bare)
+static void contacts_insert(struct contacts *c, struct contact *ct)
 {
-	struct contact **v, *ct = calloc(1, sizeof(*ct));
+	size_t at = contacts_slot(c, ct);
 
-	if (!ct)
+	memmove(c->v + at + 1, c->v + at, (c->n - at) * sizeof(*c->v));
+	c->v[at] = ct;
+	c->n++;
+}
+
+/* One contact whose label changed goes to its new place. */
+static void contacts_resort_one(struct contacts *c, struct contact *ct)
+{
+	size_t at = contacts_position(c, ct);
+
+	if (at == c->n)
+		return;
+	memmove(c->v + at, c->v + at + 1, (c->n - at - 1) * sizeof(*c->v));
+	c->n--;
+	contacts_insert(c, ct);
+}
+
+struct contact *contacts_find(const struct contacts *c, const char *bare)
+{
+	struct contact *ct = NULL;
+	char small[256], *key = small;
+	size_t n = strlen(bare);
+
+	if (n >= sizeof small && !(key = malloc(n + 1)))
 		return NULL;
-	ct->jid = strdup(bare);
-	v = ct->jid ? realloc(c->v, (c->n + 1) * sizeof(*v)) : NULL;
-	if (!v) {
-		contact_free(ct);
-		return NULL;
-	}
-	c->v = v;
-	c->v[c->n++] = ct;
+	for (size_t i = 0; i <= n; i++)
+		key[i] = bare[i] >= 'A' && bare[i] <= 'Z' ? bare[i] + ('a' - 'A') : bare[i];
+	HASH_FIND_STR(c->index, key, ct);
+	if (key != small)
+		free(key);
 	return ct;
 }
 
-static void contacts_drop(struct contacts *c, size_t i)
+/* A new contact for bare, in the index and at the end of the list (the
+ * caller puts it in order); NULL on ENOMEM. */
+static struct contact *contacts_add(struct contacts *c, const char *bare)
 {
-	contact_free(c->v[i]);
-	memmove(c->v + i, c->v + i + 1, (c->n - i - 1) * sizeof(*c->v));
-	c->n--;
+	struct contact *ct = calloc(1, sizeof(*ct));
+
+	if (!ct || !(ct->jid = strdup(bare)) || !(ct->key = contact_key(ct->jid)))
+		goto fail;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		struct contact **v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			goto fail;
+		c->v = v;
+		c->cap = cap;
+	}
+	HASH_ADD_KEYPTR(hh, c->index, ct->key, strlen(ct->key), ct);
+	return ct;
+fail:
+	contact_free(ct);
+	return NULL;
+}
+
+/* Drops every contact that is neither in the roster nor online, keeping
+ * the order: one pass, however many go. */
+static void contacts_sweep(struct contacts *c)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < c->n; i++) {
+		struct contact *ct = c->v[i];
+
+		if (!ct->in_roster && !ct->nres) {
+			HASH_DEL(c->index, ct);
+			contact_free(ct);
+		} else {
+			c->v[k++] = ct;
+		}
+	}
+	c->n = k;
+}
+
+/* One of the few subscription states, kept once rather than per contact. */
+static const char *contact_sub(const char *sub)
+{
+	static const char *const known[] = {"none", "to", "from", "both"};
+
+	for (size_t i = 0; sub && i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(sub, known[i]))
+			return known[i];
+	return known[0];
 }
 
 /* Copies an item's fields into ct; all or nothing. */
 static int contact_set(struct contact *ct, const struct nt_roster_item *it)
 {
 	char *name = it->name ? strdup(it->name) : NULL;
-	char *sub = strdup(it->subscription ? it->subscription : "none");
+	const char *sub = contact_sub(it->subscription);
 	char **groups = it->ngroups ? calloc(it->ngroups, sizeof(*groups)) : NULL;
 	size_t i;
 
-	if ((it->name && !name) || !sub || (it->ngroups && !groups))
+	if ((it->name && !name) || (it->ngroups && !groups))
 		goto fail;
 	for (i = 0; i < it->ngroups; i++) {
 		groups[i] = strdup(it->groups[i] ? it->groups[i] : "");
@@ -114,7 +218,6 @@ static int contact_set(struct contact *ct, const struct nt_roster_item *it)
 			goto fail;
 	}
 	free(ct->name);
-	free(ct->sub);
 	contact_free_groups(ct->groups, ct->ngroups);
 	ct->name = name;
 	ct->sub = sub;
@@ -125,57 +228,82 @@ static int contact_set(struct contact *ct, const struct nt_roster_item *it)
 	return 0;
 fail:
 	free(name);
-	free(sub);
 	contact_free_groups(groups, groups ? it->ngroups : 0);
 	return -1;
+}
+
+/* Adds or updates one item; a new contact is appended (*added). */
+static int contacts_set(struct contacts *c, const struct nt_roster_item *it, bool *added)
+{
+	struct contact *ct = contacts_find(c, it->jid);
+
+	*added = false;
+	if (!ct) {
+		ct = contacts_add(c, it->jid);
+		if (!ct)
+			return -1;
+		c->v[c->n++] = ct;
+		*added = true;
+	}
+	if (contact_set(ct, it)) {
+		if (*added) {
+			/* nothing else knows it yet */
+			c->n--;
+			HASH_DEL(c->index, ct);
+			contact_free(ct);
+			*added = false;
+		}
+		return -1;
+	}
+	/* Allowed: the request it answered is settled. */
+	if (!strcmp(ct->sub, "from") || !strcmp(ct->sub, "both"))
+		contacts_pending_remove(c, ct->jid);
+	return 0;
 }
 
 int contacts_push(struct contacts *c, const struct nt_roster_item *it)
 {
 	struct contact *ct;
-	size_t i;
+	bool added;
 
 	if (!it->jid)
 		return 0;
 	if (it->subscription && !strcmp(it->subscription, "remove")) {
-		for (i = 0; i < c->n; i++) {
-			if (strcasecmp(c->v[i]->jid, it->jid))
-				continue;
+		ct = contacts_find(c, it->jid);
+		if (ct) {
 			/* Presence may still arrive from someone not in the
 			 * roster; only the roster entry goes. */
-			if (c->v[i]->nres)
-				c->v[i]->in_roster = false;
-			else
-				contacts_drop(c, i);
-			break;
+			ct->in_roster = false;
+			contacts_sweep(c);
 		}
 		return 0;
 	}
-	ct = contacts_find(c, it->jid);
-	if (!ct)
-		ct = contacts_add(c, it->jid);
-	if (!ct || contact_set(ct, it))
+	if (contacts_set(c, it, &added))
 		return -1;
-	/* Allowed: the request it answered is settled. */
-	if (!strcmp(ct->sub, "from") || !strcmp(ct->sub, "both"))
-		contacts_pending_remove(c, ct->jid);
-	contacts_sort(c);
+	ct = contacts_find(c, it->jid);
+	if (added) {
+		c->n--; /* appended at the end: take it out and insert in order */
+		contacts_insert(c, ct);
+	} else {
+		contacts_resort_one(c, ct);
+	}
 	return 0;
 }
 
 int contacts_replace(struct contacts *c, const struct nt_roster_item *items, size_t n)
 {
 	size_t i;
+	bool added;
 	int rc = 0;
 
 	for (i = 0; i < c->n; i++)
 		c->v[i]->in_roster = false;
+	/* New contacts go to the end; one sort puts everything in order. */
 	for (i = 0; i < n; i++)
-		if (contacts_push(c, &items[i]))
+		if (items[i].jid && contacts_set(c, &items[i], &added))
 			rc = -1;
-	for (i = c->n; i-- > 0;)
-		if (!c->v[i]->in_roster && !c->v[i]->nres)
-			contacts_drop(c, i);
+	contacts_sweep(c);
+	contacts_sort(c);
 	return rc;
 }
 
@@ -208,8 +336,11 @@ bool contacts_presence(struct contacts *c, const char *from, const char *type, c
 	if (!bare)
 		return false;
 	ct = contacts_find(c, bare);
-	if (!ct && !gone)
+	if (!ct && !gone) {
 		ct = contacts_add(c, bare);
+		if (ct)
+			contacts_insert(c, ct);
+	}
 	free(bare);
 	if (!ct)
 		return false;
@@ -221,6 +352,9 @@ bool contacts_presence(struct contacts *c, const char *from, const char *type, c
 			return false;
 		free(r->res);
 		*r = ct->res[--ct->nres];
+		/* Someone not in the roster who went offline is forgotten. */
+		if (!ct->nres && !ct->in_roster)
+			contacts_sweep(c);
 		return true;
 	}
 	if (!r) {
@@ -229,6 +363,8 @@ bool contacts_presence(struct contacts *c, const char *from, const char *type, c
 		arr = dup ? realloc(ct->res, (ct->nres + 1) * sizeof(*arr)) : NULL;
 		if (!arr) {
 			free(dup);
+			if (!ct->nres && !ct->in_roster)
+				contacts_sweep(c);
 			return false;
 		}
 		ct->res = arr;
@@ -244,15 +380,14 @@ void contacts_offline_all(struct contacts *c)
 {
 	size_t i, k;
 
-	for (i = c->n; i-- > 0;) {
+	for (i = 0; i < c->n; i++) {
 		struct contact *ct = c->v[i];
 
 		for (k = 0; k < ct->nres; k++)
 			free(ct->res[k].res);
 		ct->nres = 0;
-		if (!ct->in_roster)
-			contacts_drop(c, i);
 	}
+	contacts_sweep(c);
 }
 
 enum contact_show contact_show(const struct contact *ct)
@@ -280,6 +415,12 @@ int contacts_pending_add(struct contacts *c, const char *bare)
 	for (i = 0; i < c->npending; i++)
 		if (!strcasecmp(c->pending[i], bare))
 			return 0;
+	/* The oldest gives way; the core's /sub pending has the truth. */
+	if (c->npending == CONTACTS_PENDING_MAX) {
+		free(c->pending[0]);
+		memmove(c->pending, c->pending + 1, c->npending * sizeof(*c->pending));
+		c->npending--;
+	}
 	dup = strdup(bare);
 	/* Kept NULL-terminated: completion reads it as a list. */
 	v = dup ? realloc(c->pending, (c->npending + 2) * sizeof(*v)) : NULL;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <uthash.h>
 
 #include "core/event.h"
 
@@ -28,20 +29,27 @@ struct contact_res {
 };
 
 struct contact {
+	char *key;  /* jid with ASCII letters lower-cased: the index's key (jid itself
+	             * when that has no capital) */
 	char *jid;  /* bare, as the roster spells it */
 	char *name; /* NULL when unnamed */
-	char *sub;  /* none, to, from, both */
+	const char *sub; /* none, to, from, both (static) */
 	bool ask;   /* our subscription request waits for an answer */
 	bool in_roster;
 	char **groups;
 	size_t ngroups;
 	struct contact_res *res; /* available resources only */
 	size_t nres;
+	UT_hash_handle hh;
 };
 
+/* A roster of 10,000 and their presence must cost N log N in all: contacts
+ * are found through a hash index, never by a scan, and the sorted list is
+ * sorted once per roster and kept in order one insertion at a time. */
 struct contacts {
 	struct contact **v; /* sorted by name-or-JID, case-insensitively */
-	size_t n;
+	size_t n, cap;
+	struct contact *index; /* by key */
 	char **pending; /* bare JIDs asking to see our presence, oldest first;
 	                 * NULL-terminated once there was one */
 	size_t npending;
@@ -68,7 +76,10 @@ enum contact_show contact_show(const struct contact *ct);
 /* What the pane calls the contact: its roster name, else its JID. */
 const char *contact_label(const struct contact *ct);
 
-/* Subscription requests waiting for /sub allow or /sub deny. */
+/* Subscription requests waiting for /sub allow or /sub deny: at most
+ * CONTACTS_PENDING_MAX, the oldest giving way (the core keeps the newest
+ * requests from strangers and says so). */
+#define CONTACTS_PENDING_MAX 256
 int contacts_pending_add(struct contacts *c, const char *bare);
 void contacts_pending_remove(struct contacts *c, const char *bare);
 int contacts_pending_replace(struct contacts *c, const struct nt_sub_request *items, size_t n);

@@ -178,7 +178,9 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	if (!rc && l->delayed)
 		rc = cells_pushs(cs, "[delayed] ", TH_DELAYED);
 	if (!rc && l->nick) {
-		enum theme_elem e = l->kind == WL_MSG_OWN ? TH_NICK_OWN : TH_NICK_PEER;
+		enum theme_elem e = l->highlight            ? TH_HIGHLIGHT
+		                    : l->kind == WL_MSG_OWN ? TH_NICK_OWN
+		                                            : TH_NICK_PEER;
 
 		rc = cells_pushs(cs, l->action && !l->retracted ? "* " : "<", e);
 		rc = rc ? rc : cells_pushw(cs, l->nick, wcslen(l->nick), e);
@@ -203,6 +205,8 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	case WL_DAY:
 		break;
 	}
+	if (l->highlight)
+		body = TH_HIGHLIGHT;
 	cs->body = cs->n;
 	cs->indent = cells_width(cs, 0, cs->n);
 	if (cs->indent * 2 >= ui->chat_cols)
@@ -554,12 +558,53 @@ static const char **draw_groups(struct ui *ui, size_t *n)
 	return v;
 }
 
-/* Requests first (they wait for an answer), then each group's contacts;
- * a contact in several groups is listed under each. */
+/* "# tea-room          (3)": the rooms we are in (and rooms whose window
+ * is open), with their unread counts; a mention shows in its colour. */
+static int draw_rooms(struct ui *ui, int y, int rows, int width)
+{
+	size_t i, shown = 0;
+
+	for (i = 1; i < ui->nwins; i++) {
+		struct window *w = ui->wins[i];
+		struct room *r;
+		wchar_t note[24] = L"";
+		int nw;
+
+		if (w->kind != WIN_ROOM || y >= rows)
+			continue;
+		if (!shown++)
+			draw_utf8(ui, ui->roster, y++, 0, width, "Rooms", TH_ROSTER_GROUP);
+		if (y >= rows)
+			break;
+		r = rooms_find(&ui->rooms, w->jid);
+		if (w->unread)
+			swprintf(note, sizeof(note) / sizeof(note[0]), L"(%u)", w->unread);
+		nw = wstr_width(note, wcslen(note));
+		draw_text(ui, ui->roster, y, 1, width, L"#",
+		          r && r->joined ? TH_PRES_ONLINE : TH_PRES_OFFLINE);
+		draw_text(ui, ui->roster, y, 3, width - (nw ? nw + 1 : 0), w->name,
+		          w == winlist_current(ui) ? TH_ROSTER_CUR : TH_ROSTER);
+		if (nw && nw < width - 4)
+			draw_text(ui, ui->roster, y, width - nw, width, note,
+			          w->act == ACT_HIGHLIGHT ? TH_HIGHLIGHT : TH_ROSTER_UNREAD);
+		y++;
+	}
+	return y;
+}
+
+/* What a draw needs of each contact, worked out once per draw rather than
+ * once per group it is listed under. */
+struct draw_seen {
+	bool shown, online;
+};
+
+/* Rooms first, then requests (they wait for an answer), then each group's
+ * contacts; a contact in several groups is listed under each. */
 static void draw_roster(struct ui *ui)
 {
 	struct contacts *c = &ui->contacts;
-	int rows = ui->chat_rows, width = PANE_WIDTH - 1, y = 0;
+	int rows = getmaxy(ui->roster), width = PANE_WIDTH - 1, y = 0;
+	struct draw_seen *seen = calloc(c->n ? c->n : 1, sizeof(*seen));
 	const char **groups;
 	size_t ng = 0, g, i, hidden = 0;
 
@@ -568,6 +613,7 @@ static void draw_roster(struct ui *ui)
 	          NULL);
 	mvwvline_set(ui->roster, 0, width, WACS_VLINE, rows);
 	wattr_set(ui->roster, A_NORMAL, 0, NULL);
+	y = draw_rooms(ui, y, rows, width);
 	if (c->npending) {
 		draw_utf8(ui, ui->roster, y++, 0, width, "Requests", TH_ROSTER_GROUP);
 		for (i = 0; i < c->npending && y < rows; i++, y++) {
@@ -575,7 +621,14 @@ static void draw_roster(struct ui *ui)
 			draw_utf8(ui, ui->roster, y, 3, width, c->pending[i], TH_ROSTER);
 		}
 	}
-	groups = draw_groups(ui, &ng);
+	groups = seen ? draw_groups(ui, &ng) : NULL;
+	for (i = 0; groups && i < c->n; i++) {
+		if (!c->v[i]->in_roster)
+			continue;
+		seen[i].online = contact_show(c->v[i]) != SHOW_OFFLINE;
+		seen[i].shown = draw_contact_shown(ui, c->v[i]);
+		hidden += !seen[i].shown;
+	}
 	for (g = 0; groups && g < ng && y < rows; g++) {
 		size_t online = 0, total = 0, shown = 0;
 		wchar_t count[32];
@@ -587,8 +640,8 @@ static void draw_roster(struct ui *ui)
 			if (!ct->in_roster || !draw_in_group(ct, groups[g]))
 				continue;
 			total++;
-			online += contact_show(ct) != SHOW_OFFLINE;
-			if (!draw_contact_shown(ui, ct))
+			online += seen[i].online;
+			if (!seen[i].shown)
 				continue;
 			shown++;
 			if (y < rows)
@@ -603,11 +656,9 @@ static void draw_roster(struct ui *ui)
 		          draw_utf8(ui, ui->roster, hy, 0, width - 6, groups[g], TH_ROSTER_GROUP),
 		          width, count, TH_ROSTER_SUB);
 	}
-	if (!groups || (!ng && !c->npending))
+	if (!groups || (!ng && !c->npending && !y))
 		draw_utf8(ui, ui->roster, y++, 1, width, groups ? "no contacts" : "out of memory",
 		          TH_ROSTER_SUB);
-	for (i = 0; i < c->n; i++)
-		hidden += c->v[i]->in_roster && !draw_contact_shown(ui, c->v[i]);
 	if (hidden && y < rows) {
 		wchar_t note[48];
 
@@ -615,7 +666,90 @@ static void draw_roster(struct ui *ui)
 		draw_text(ui, ui->roster, rows - 1, 1, width, note, TH_ROSTER_SUB);
 	}
 	free(groups);
+	free(seen);
 	wnoutrefresh(ui->roster);
+}
+
+static enum contact_show draw_occ_show(const char *show)
+{
+	if (!show)
+		return SHOW_ONLINE;
+	return !strcmp(show, "chat") ? SHOW_CHAT
+	       : !strcmp(show, "away") ? SHOW_AWAY
+	       : !strcmp(show, "xa")   ? SHOW_XA
+	       : !strcmp(show, "dnd")  ? SHOW_DND
+	                               : SHOW_ONLINE;
+}
+
+/* The occupants of the room shown, grouped by role, each with its presence
+ * symbol; what does not fit is counted at the bottom. */
+static void draw_occupants(struct ui *ui)
+{
+	static const char *const headings[ROLE_COUNT] = {"Moderators", "Participants",
+	                                                 "Visitors", "Others"};
+	struct room *r = rooms_find(&ui->rooms, winlist_current(ui)->jid);
+	int rows = getmaxy(ui->occ), width = getmaxx(ui->occ), y = 0;
+	size_t i, shown = 0;
+
+	werase(ui->occ);
+	wattr_set(ui->occ, theme_attr(&ui->theme, TH_BORDER), theme_pair(&ui->theme, TH_BORDER),
+	          NULL);
+	mvwvline_set(ui->occ, 0, 0, WACS_VLINE, rows);
+	wattr_set(ui->occ, A_NORMAL, 0, NULL);
+	if (!r || !r->joined) {
+		draw_utf8(ui, ui->occ, 0, 2, width, "not in the room", TH_ROSTER_SUB);
+		wnoutrefresh(ui->occ);
+		return;
+	}
+	for (int role = 0; role < ROLE_COUNT; role++) {
+		size_t n = 0;
+		wchar_t head[48];
+
+		for (i = 0; i < r->nocc; i++)
+			n += r->occ[i].role == (enum room_role)role;
+		if (!n || y >= rows)
+			continue;
+		swprintf(head, sizeof(head) / sizeof(head[0]), L"%s (%zu)", headings[role], n);
+		draw_text(ui, ui->occ, y++, 1, width, head, TH_ROSTER_GROUP);
+		for (i = 0; i < r->nocc && y < rows; i++) {
+			const struct room_occ *o = &r->occ[i];
+			enum contact_show sh = draw_occ_show(o->show);
+			wchar_t sym[2] = {draw_shows[sh].sym, 0};
+
+			if (o->role != (enum room_role)role)
+				continue;
+			/* The last row tells how many more there are. */
+			if (y == rows - 1 && shown + 1 < r->nocc) {
+				wchar_t more[32];
+
+				swprintf(more, sizeof(more) / sizeof(more[0]), L" +%zu more",
+				         r->nocc - shown);
+				draw_text(ui, ui->occ, y++, 1, width, more, TH_ROSTER_SUB);
+				break;
+			}
+			draw_text(ui, ui->occ, y, 2, width, sym, draw_shows[sh].elem);
+			draw_utf8(ui, ui->occ, y++, 4, width, o->nick,
+			          r->nick && !strcmp(o->nick, r->nick) ? TH_NICK_OWN : TH_ROSTER);
+			shown++;
+		}
+	}
+	wnoutrefresh(ui->occ);
+}
+
+/* The room's subject, the whole width above its messages. */
+static void draw_topic(struct ui *ui)
+{
+	struct room *r = rooms_find(&ui->rooms, winlist_current(ui)->jid);
+	const char *subject = r && r->subject && *r->subject ? r->subject : NULL;
+	cchar_t bg;
+
+	setcchar(&bg, L" ", theme_attr(&ui->theme, TH_SUBJECT), theme_pair(&ui->theme, TH_SUBJECT),
+	         NULL);
+	wbkgrndset(ui->topic, &bg);
+	werase(ui->topic);
+	draw_utf8(ui, ui->topic, 0, 0, getmaxx(ui->topic), subject ? subject : "(no subject)",
+	          subject ? TH_SUBJECT : TH_ROSTER_SUB);
+	wnoutrefresh(ui->topic);
 }
 
 static void draw_conn_state(struct ui *ui, wchar_t *buf, size_t n)
@@ -654,7 +788,10 @@ static void draw_winlist(struct ui *ui, int x, int maxx)
 		goto out;
 	for (i = 0; i < ui->nwins; i++) {
 		struct window *w = ui->wins[i];
-		const wchar_t *mark = w->act == ACT_MSG ? L"*" : w->act == ACT_INFO ? L"+" : L"";
+		const wchar_t *mark = w->act == ACT_HIGHLIGHT ? L"!"
+		                      : w->act == ACT_MSG     ? L"*"
+		                      : w->act == ACT_INFO    ? L"+"
+		                                              : L"";
 
 		wchar_t fit[DRAW_NAME_MAX + 1];
 
@@ -671,9 +808,10 @@ static void draw_winlist(struct ui *ui, int x, int maxx)
 		x = draw_text(ui, ui->status, 0, x, maxx, L"< ", TH_STATUS);
 	for (i = s; i < ui->nwins; i++) {
 		struct window *w = ui->wins[i];
-		enum theme_elem e = i == ui->cur        ? TH_STATUS_CUR
-		                    : w->act == ACT_MSG ? TH_STATUS_ACT
-		                                        : TH_STATUS;
+		enum theme_elem e = i == ui->cur              ? TH_STATUS_CUR
+		                    : w->act == ACT_HIGHLIGHT ? TH_STATUS_HILITE
+		                    : w->act == ACT_MSG       ? TH_STATUS_ACT
+		                                              : TH_STATUS;
 
 		if (x + width[i] > maxx + 1) {
 			draw_text(ui, ui->status, 0, x, maxx, L">", TH_STATUS);
@@ -795,7 +933,11 @@ static void draw_free_panes(struct ui *ui)
 		delwin(ui->inputw);
 	if (ui->roster)
 		delwin(ui->roster);
-	ui->chat = ui->status = ui->inputw = ui->roster = NULL;
+	if (ui->occ)
+		delwin(ui->occ);
+	if (ui->topic)
+		delwin(ui->topic);
+	ui->chat = ui->status = ui->inputw = ui->roster = ui->occ = ui->topic = NULL;
 	ui->chat_rows = 0;
 }
 
@@ -806,7 +948,8 @@ bool draw_pane_fits(int cols)
 
 void draw_layout(struct ui *ui)
 {
-	int rows = LINES, cols = COLS, pane = 0;
+	int rows = LINES, cols = COLS, pane = 0, occ = 0, topic = 0;
+	bool room = winlist_current(ui)->kind == WIN_ROOM;
 
 	draw_free_panes(ui);
 	ui->cols = ui->chat_cols = cols > 0 ? cols : 1;
@@ -815,20 +958,30 @@ void draw_layout(struct ui *ui)
 	if (rows < 3 || cols < 16)
 		return;
 	/* Roster pane and chat pane side by side on top, then the status bar
-	 * and the input line across the whole width. */
+	 * and the input line across the whole width.  A room's window has its
+	 * subject above the messages and its occupants right of them. */
 	if (ui->pane_on && draw_pane_fits(cols))
 		pane = PANE_WIDTH;
-	ui->chat_rows = rows - 2;
-	ui->chat_cols = cols - pane;
-	ui->chat = newwin(ui->chat_rows, ui->chat_cols, 0, pane);
+	if (room && rows >= 6)
+		topic = 1;
+	if (room && ui->occ_on && cols - pane - OCC_WIDTH >= OCC_MIN_CHAT)
+		occ = OCC_WIDTH;
+	ui->chat_rows = rows - 2 - topic;
+	ui->chat_cols = cols - pane - occ;
+	ui->chat = newwin(ui->chat_rows, ui->chat_cols, topic, pane);
 	ui->status = newwin(1, cols, rows - 2, 0);
 	ui->inputw = newwin(1, cols, rows - 1, 0);
 	if (pane) {
-		ui->roster = newwin(ui->chat_rows, pane, 0, 0);
+		ui->roster = newwin(rows - 2, pane, 0, 0);
 		if (ui->roster)
 			leaveok(ui->roster, TRUE);
 	}
-	if (!ui->chat || !ui->status || !ui->inputw || (pane && !ui->roster)) {
+	if (topic && (ui->topic = newwin(1, cols - pane, 0, pane)))
+		leaveok(ui->topic, TRUE);
+	if (occ && (ui->occ = newwin(ui->chat_rows, occ, topic, pane + ui->chat_cols)))
+		leaveok(ui->occ, TRUE);
+	if (!ui->chat || !ui->status || !ui->inputw || (pane && !ui->roster) ||
+	    (topic && !ui->topic) || (occ && !ui->occ)) {
 		/* Out of memory: the "too small" screen beats a crash. */
 		draw_free_panes(ui);
 		return;
@@ -860,6 +1013,10 @@ void draw_screen(struct ui *ui)
 			draw_chat(ui);
 		if ((ui->dirty & DIRTY_ROSTER) && ui->roster)
 			draw_roster(ui);
+		if ((ui->dirty & DIRTY_OCC) && ui->occ)
+			draw_occupants(ui);
+		if ((ui->dirty & DIRTY_OCC) && ui->topic)
+			draw_topic(ui);
 		if (ui->dirty & DIRTY_STATUS)
 			draw_status(ui);
 		if (ui->dirty & DIRTY_INPUT)

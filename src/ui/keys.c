@@ -174,19 +174,27 @@ static const char **keys_jids(struct ui *ui)
 {
 	struct contacts *c = &ui->contacts;
 	const char **j = calloc(ui->nwins + c->n + ui->nknown + 1, sizeof(*j));
-	size_t i, k, n = 0;
+	size_t i, k, n = 0, wins;
 
 	if (!j)
 		return NULL;
 	for (i = 1; i < ui->nwins; i++)
-		j[n++] = ui->wins[i]->jid;
+		if (ui->wins[i]->jid)
+			j[n++] = ui->wins[i]->jid;
+	wins = n;
 	for (i = 0; i < c->n; i++)
 		if (c->v[i]->in_roster && !winlist_find(ui, c->v[i]->jid))
 			j[n++] = c->v[i]->jid;
+	/* The remembered ones are never roster contacts (ui.c): only the open
+	 * windows can hold them already. */
 	for (i = 0; i < ui->nknown; i++) {
-		for (k = 0; k < n && strcasecmp(j[k], ui->known[i]); k++)
+		struct contact *ct = contacts_find(c, ui->known[i]);
+
+		if (ct && ct->in_roster)
+			continue;
+		for (k = 0; k < wins && strcasecmp(j[k], ui->known[i]); k++)
 			;
-		if (k == n)
+		if (k == wins)
 			j[n++] = ui->known[i];
 	}
 	return j;
@@ -244,11 +252,12 @@ static int keys_names(struct ui *ui, const char *word, bool jid, char ***out)
 
 /* Tab on an empty line in the console: what waits for the user, one per
  * Tab: pinning the certificate just refused, then the answers to the
- * subscription requests. */
+ * subscription requests, then the invitations to rooms. */
 static bool keys_complete_requests(struct ui *ui)
 {
 	struct contacts *c = &ui->contacts;
-	size_t i, n = 0, total = c->npending + ui->tls_refused;
+	struct rooms *rs = &ui->rooms;
+	size_t i, n = 0, total = c->npending + ui->tls_refused + rs->ninvites;
 	char **v;
 
 	if (ui->cur != 0 || ui->input.len || !total)
@@ -267,11 +276,63 @@ static bool keys_complete_requests(struct ui *ui)
 			return true;
 		}
 	}
+	/* The newest invitation first: it is the one just announced. */
+	for (i = rs->ninvites; i-- > 0; n++) {
+		const struct room_invite *inv = &rs->invites[i];
+
+		if (asprintf(&v[n], "/join %s%s%s", inv->room, inv->password ? " password=" : "",
+		             inv->password ? inv->password : "") < 0) {
+			v[n] = NULL;
+			cmd_candidates_free(v);
+			return true;
+		}
+	}
 	ui->comp = v;
 	ui->ncomp = total;
 	ui->comp_i = 0;
 	ui->comp_from = 0;
 	input_replace_before_cursor(&ui->input, 0, v[0]);
+	return true;
+}
+
+/* In a room's window: the occupants' nicks for word, which starts at
+ * from; at the start of the line, "nick: " (the way to address someone).
+ * Returns whether it completed (or cycles) anything. */
+static bool keys_complete_nicks(struct ui *ui, const char *word, size_t from)
+{
+	struct window *w = winlist_current(ui);
+	struct room *r = w->kind == WIN_ROOM ? rooms_find(&ui->rooms, w->jid) : NULL;
+	const char *suffix = from == 0 ? ": " : " ";
+	char **v;
+	size_t n, i;
+
+	if (!r || !*word)
+		return false;
+	v = rooms_complete(r, word, &n);
+	if (!v || !n) {
+		cmd_candidates_free(v);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		char *s = NULL;
+
+		if (asprintf(&s, "%s%s", v[i], suffix) < 0) {
+			cmd_candidates_free(v);
+			return true;
+		}
+		free(v[i]);
+		v[i] = s;
+	}
+	/* One: done.  Several: Tab goes through them, recent speakers first. */
+	input_replace_before_cursor(&ui->input, from, v[0]);
+	if (n == 1) {
+		cmd_candidates_free(v);
+		return true;
+	}
+	ui->comp = v;
+	ui->ncomp = n;
+	ui->comp_i = 0;
+	ui->comp_from = from;
 	return true;
 }
 
@@ -291,6 +352,12 @@ static void keys_complete_start(struct ui *ui)
 		from--;
 	head = input_text_to_cursor(in);
 	word = wstr_to_utf8(in->buf + from, in->cur - from);
+	/* Talking in a room: a word to complete is an occupant's nick. */
+	if (head && word && head[0] != '/' && keys_complete_nicks(ui, word, from)) {
+		free(head);
+		free(word);
+		return;
+	}
 	jids = keys_jids(ui);
 	groups = keys_groups(ui);
 	known.jids = (const char *const *)jids;
@@ -300,6 +367,14 @@ static void keys_complete_start(struct ui *ui)
 	                                   : -1;
 	if (n == 0 && word && head) {
 		cmd_candidates_free(cands);
+		/* A command's argument in a room's window: a nick (/kick bo<Tab>). */
+		if (keys_complete_nicks(ui, word, from)) {
+			free(head);
+			free((void *)jids);
+			free((void *)groups);
+			free(word);
+			return;
+		}
 		n = keys_names(ui, word, head[0] == '/', &cands);
 		whole = true;
 	}
@@ -466,6 +541,9 @@ static bool keys_special(struct ui *ui, wint_t k)
 			winlist_printf(ui, winlist_current(ui), WL_INFO,
 			               "the roster pane shows once the terminal is %d columns wide",
 			               PANE_MIN_COLS);
+		break;
+	case KEY_F(3):
+		ui_occ_set(ui, !ui->occ_on);
 		break;
 	default:
 		break;

@@ -5,6 +5,7 @@ libnatter_a_SOURCES += \
 	src/ui/ui_cmds.c src/ui/ui_cmds.h \
 	src/ui/winlist.c src/ui/winlist.h \
 	src/ui/contacts.c src/ui/contacts.h \
+	src/ui/rooms.c src/ui/rooms.h src/ui/ui_rooms.c \
 	src/ui/markup.c src/ui/markup.h \
 	src/ui/backlog.c src/ui/backlog.h \
 	src/ui/histview.c src/ui/histview.h \

@@ -48,6 +48,9 @@ static const char *const theme_names[TH_COUNT] = {
     [TH_BORDER] = "border",
     [TH_STATUS_TYPING] = "status.typing",
     [TH_RECEIPT] = "receipt",
+    [TH_STATUS_HILITE] = "status.highlight",
+    [TH_HIGHLIGHT] = "highlight",
+    [TH_SUBJECT] = "subject",
 };
 
 /* The built-in default; themes/default.theme spells out the same values. */
@@ -82,6 +85,9 @@ static const struct theme_style theme_builtin[TH_COUNT] = {
     [TH_BORDER] = {COLOR_BLUE, -1, A_NORMAL},
     [TH_STATUS_TYPING] = {COLOR_CYAN, COLOR_BLUE, A_BOLD},
     [TH_RECEIPT] = {COLOR_GREEN, -1, A_NORMAL},
+    [TH_STATUS_HILITE] = {COLOR_WHITE, COLOR_RED, A_BOLD},
+    [TH_HIGHLIGHT] = {COLOR_RED, -1, A_BOLD},
+    [TH_SUBJECT] = {COLOR_CYAN, -1, A_BOLD},
 };
 
 /* What every element looks like without colour: distinct by attribute. */
@@ -116,6 +122,9 @@ static const struct theme_style theme_mono[TH_COUNT] = {
     [TH_BORDER] = {-1, -1, A_NORMAL},
     [TH_STATUS_TYPING] = {-1, -1, A_REVERSE | A_BOLD},
     [TH_RECEIPT] = {-1, -1, A_NORMAL},
+    [TH_STATUS_HILITE] = {-1, -1, A_BOLD | A_UNDERLINE},
+    [TH_HIGHLIGHT] = {-1, -1, A_REVERSE},
+    [TH_SUBJECT] = {-1, -1, A_BOLD | A_UNDERLINE},
 };
 
 /* The built-in light theme: themes/light.theme's lines over the default,
@@ -150,7 +159,10 @@ static const char theme_light[] =
     "presence.dnd = red bold\n"
     "presence.offline = default dim\n"
     "status.typing = blue cyan bold\n"
-    "receipt = green\n";
+    "receipt = green\n"
+    "status.highlight = white red bold\n"
+    "highlight = red bold\n"
+    "subject = blue bold\n";
 
 static const char *const theme_builtins[] = {"default", "light", "mono"};
 

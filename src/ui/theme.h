@@ -42,6 +42,9 @@ enum theme_elem {
 	TH_BORDER,        /* between the roster pane and the chat */
 	TH_STATUS_TYPING, /* "typing..." in the status bar */
 	TH_RECEIPT,       /* the delivery mark after an own message */
+	TH_STATUS_HILITE, /* a window where our nick was mentioned */
+	TH_HIGHLIGHT,     /* a room message that mentions our nick */
+	TH_SUBJECT,       /* a room's subject, above its messages */
 	TH_COUNT
 };
 

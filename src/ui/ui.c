@@ -102,7 +102,7 @@ char *ui_name_of(struct ui *ui, const char *jid)
 static void ui_rename_windows(struct ui *ui)
 {
 	for (size_t i = 1; i < ui->nwins; i++) {
-		char *name = ui_name_of(ui, ui->wins[i]->jid);
+		char *name = ui->wins[i]->kind == WIN_CHAT ? ui_name_of(ui, ui->wins[i]->jid) : NULL;
 
 		if (name && !window_set_name(ui->wins[i], name))
 			ui->dirty |= DIRTY_STATUS | DIRTY_INPUT;
@@ -125,9 +125,14 @@ char *ui_nick(const char *jid)
 
 static void ui_remember_jid(struct ui *ui, const char *bare)
 {
+	struct contact *ct = contacts_find(&ui->contacts, bare);
 	size_t i;
 	char *dup;
 
+	/* Completion offers the roster anyway: only others are remembered,
+	 * and a roster's worth of presence costs no scan of this list. */
+	if (ct && ct->in_roster)
+		return;
 	for (i = 0; i < ui->nknown; i++)
 		if (!strcasecmp(ui->known[i], bare))
 			return;
@@ -403,6 +408,26 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 		lines_upload_failed(ui, ev->u.error.text);
 }
 
+struct window_line *ui_print_message(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                     time_t when, const char *nick, const struct nt_event *ev)
+{
+	const typeof(ev->u.message) *m = &ev->u.message;
+	struct window_line *l;
+	unsigned char *attrs;
+	wchar_t *text;
+
+	if (!(m->body && *m->body) && !m->xhtml)
+		return NULL;
+	if (!lines_message_text(m->body, m->xhtml, m->action, m->oob_url, &text, &attrs))
+		return NULL;
+	l = winlist_print_wide(ui, w, kind, when, m->delayed, nick, text, attrs);
+	if (l) {
+		l->action = m->action;
+		/* Shown as corrected: what it corrects is not on screen. */
+		l->edited = m->replaces != NULL;
+	}
+	return l;
+}
 
 /* A message from our own bare JID (another client of ours, or our side of
  * an archived conversation) belongs in the window of whom it went to. */
@@ -417,6 +442,15 @@ static bool ui_from_self(struct ui *ui, const char *from)
 	return strcspn(from, "/") == n && !strncasecmp(from, me, n);
 }
 
+/* Whether a message from bare (no window yet) opens one: always for a
+ * contact, for a stranger while fewer than UI_STRANGER_WINDOWS are open. */
+static bool ui_opens_window(struct ui *ui, const char *bare)
+{
+	struct contact *ct = contacts_find(&ui->contacts, bare);
+
+	return (ct && ct->in_roster) || ui->stranger_windows < UI_STRANGER_WINDOWS;
+}
+
 static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 {
 	const typeof(ev->u.message) *m = &ev->u.message;
@@ -428,24 +462,43 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	struct window *w = NULL;
 	char *bare, *nick;
 	time_t when = ui_event_time(m->ts_ms);
-	bool fresh = false;
-	unsigned char *attrs;
-	wchar_t *text;
+	bool fresh = false, waiting = false;
 
 	/* Chat states and receipts have events of their own. */
 	if (!m->body && !m->xhtml)
 		return;
+	/* A room's, or a private one with an occupant: windows of their own. */
+	if (m->room) {
+		ui_rooms_message(ui, ev);
+		return;
+	}
 	bare = peer ? ui_bare(peer) : NULL;
 	if (bare) {
-		fresh = !winlist_find(ui, bare);
-		w = winlist_open(ui, bare);
+		w = winlist_find(ui, bare);
+		fresh = !w;
+		if (fresh && !own && !ui_opens_window(ui, bare)) {
+			/* It waits, with who sent it, until the user opens it. */
+			w = winlist_strangers(ui);
+			waiting = w != NULL;
+			fresh = false;
+		} else if (fresh) {
+			struct contact *ct = contacts_find(&ui->contacts, bare);
+
+			w = winlist_open(ui, bare);
+			if (w && !own && !(ct && ct->in_roster)) {
+				w->by_stranger = true;
+				ui->stranger_windows++;
+			}
+		}
 		ui_remember_jid(ui, bare);
 	}
 	if (!w)
 		w = winlist_console(ui);
 	/* A message ends the typing it announced (XEP-0085: it implies active). */
-	if (!own && w != winlist_console(ui) && !m->delayed)
+	if (!own && !waiting && w != winlist_console(ui) && !m->delayed)
 		ui_set_peer_state(ui, w, PEER_IDLE);
+	/* Anyone not in the roster is shown by full JID (the strangers'
+	 * window too: there it says who sent each message). */
 	nick = own ? ui_nick(ui_own_jid(ui)) : ui_name_of(ui, bare);
 	if (m->type && !strcmp(m->type, "error")) {
 		/* A bounce is the server's word about our message, never the
@@ -465,11 +518,7 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* A headline's or normal message's subject says what it is about. */
 	if (m->subject && *m->subject)
 		winlist_printf(ui, w, WL_INFO, "%s: subject: %s", nick ? nick : "?", m->subject);
-	if (((m->body && *m->body) || m->xhtml) &&
-	    lines_message_text(m->body, m->xhtml, m->action, m->oob_url, &text, &attrs))
-		l = winlist_print_wide(ui, w, kind, when, m->delayed, nick ? nick : "?", text, attrs);
-	else
-		l = NULL;
+	l = ui_print_message(ui, w, kind, when, nick ? nick : "?", ev);
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
 	/* Something new from someone else: the user's own ways to hear of it. */
@@ -479,14 +528,9 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* Typed while offline, it waits in the outbox: say so until it goes. */
 	if (l && m->outgoing && ui->conn != CONN_ONLINE)
 		l->queued = true;
-	if (l) {
-		l->action = m->action;
-		/* Shown as corrected: what it corrects is not on screen. */
-		l->edited = m->replaces != NULL;
-		/* Receipts, markers and corrections name the message by id. */
-		if (m->id && !l->id && !(l->id = strdup(m->id)))
-			log_error("ui: out of memory: message %s cannot be marked", m->id);
-	}
+	/* Receipts, markers and corrections name the message by id. */
+	if (l && m->id && !l->id && !(l->id = strdup(m->id)))
+		log_error("ui: out of memory: message %s cannot be marked", m->id);
 	/* Markable news for the contact, once the screen shows it (focus.c). */
 	if (l && kind == WL_MSG_PEER)
 		w->unseen = true;
@@ -672,6 +716,10 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 	if (contacts_pending_replace(&ui->contacts, r, n))
 		log_error("ui: out of memory: some requests are not offered on Tab");
 	ui->dirty |= DIRTY_ROSTER;
+	/* Without an origin it is the core's list after it dropped some (the
+	 * info before says so), not the answer to /sub pending. */
+	if (!ev->origin)
+		return;
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
@@ -691,8 +739,11 @@ static void ui_ev_sub_pending(struct ui *ui, const struct nt_event *ev)
 
 static void ui_ev_chat_state(struct ui *ui, const struct nt_event *ev)
 {
-	const char *st = ev->u.chat_state.state;
-	char *bare = ev->u.chat_state.from ? ui_bare(ev->u.chat_state.from) : NULL;
+	const char *st = ev->u.chat_state.state, *from = ev->u.chat_state.from;
+	/* An occupant typing to us privately: its window, not the room's. */
+	char *bare = !from                                ? NULL
+	             : rooms_is_private(&ui->rooms, from) ? strdup(from)
+	                                                  : ui_bare(from);
 	struct window *w = bare ? winlist_find(ui, bare) : NULL;
 
 	/* Typing with no conversation open is not worth a window of its own. */
@@ -879,11 +930,21 @@ static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
 		err = NULL;
 	}
 	free(key);
+	if (!strcmp(ev->u.setting.section, "rooms")) {
+		ui->show_joins = ui->settings.show_joins;
+		ui->room_bell = ui->settings.room_bell;
+		return;
+	}
 	if (strcmp(ev->u.setting.section, "ui"))
 		return;
 	ui->dirty |= DIRTY_CHAT;
 	if (!strcmp(ev->u.setting.name, "bell")) {
 		ui->bell = ui->settings.bell;
+	} else if (!strcmp(ev->u.setting.name, "roster_offline")) {
+		ui->pane_offline = ui->settings.roster_offline;
+		ui->dirty |= DIRTY_ROSTER;
+	} else if (!strcmp(ev->u.setting.name, "occupants")) {
+		ui_occ_set(ui, ui->settings.occupants);
 	} else if (!strcmp(ev->u.setting.name, "theme")) {
 		if (theme_load(&ui->theme, ev->u.setting.value, &err)) {
 			winlist_printf(ui, winlist_console(ui), WL_ERROR, "theme: %s",
@@ -996,6 +1057,16 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_UNREGISTERED:
 		ui_ev_account(ui, ev);
 		break;
+	case NT_EV_MUC_JOINED:
+	case NT_EV_MUC_PRESENCE:
+	case NT_EV_MUC_SUBJECT:
+	case NT_EV_MUC_LEFT:
+	case NT_EV_MUC_INVITE:
+	case NT_EV_MUC_OCCUPANTS:
+	case NT_EV_BOOKMARKS:
+	case NT_EV_MUC_CONFIG:
+		ui_rooms_event(ui, ev);
+		break;
 	case NT_EV_HISTORY: {
 		struct window *w = ui_origin(ui, ev->origin);
 
@@ -1028,6 +1099,12 @@ static bool ui_is_command(const char *line, const char *name, const char **arg)
 	}
 	*arg = p;
 	return true;
+}
+
+void ui_occ_set(struct ui *ui, bool on)
+{
+	ui->occ_on = on;
+	ui->dirty |= DIRTY_LAYOUT;
 }
 
 bool ui_pane_set(struct ui *ui, bool on)
@@ -1074,6 +1151,17 @@ void ui_submit(struct ui *ui, const char *line)
 		core_input(ui->core, full, cur->id);
 		free(full);
 		return;
+	}
+	/* A room we left keeps its window, but nobody would read what is
+	 * typed there (the room refuses it). */
+	if (cur->kind == WIN_ROOM && line[0] != '/') {
+		struct room *r = rooms_find(&ui->rooms, cur->jid);
+
+		if (!r || !r->joined) {
+			winlist_printf(ui, cur, WL_ERROR, "you are not in %s: /join %s", cur->jid,
+			               cur->jid);
+			return;
+		}
 	}
 	rc = core_input(ui->core, line, cur->id);
 	/* Answered: the request leaves the Tab cycle and the pane. */
@@ -1123,6 +1211,7 @@ static void ui_on_winch(struct loop *loop, int fd, short revents, void *ud)
 
 	while (read(fd, buf, sizeof buf) > 0)
 		;
+	((struct ui *)ud)->keyed = true;
 	ui_resized(ud);
 }
 
@@ -1131,6 +1220,7 @@ static void ui_keys_more(struct loop *loop, void *ud)
 	struct ui *ui = ud;
 
 	ui->keys_timer = 0;
+	ui->keyed = true;
 	if (keys_read(ui))
 		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
 }
@@ -1148,19 +1238,41 @@ static void ui_on_stdin(struct loop *loop, int fd, short revents, void *ud)
 			loop_stop(loop);
 		return;
 	}
+	ui->keyed = true;
 	if (!ui->keys_timer && keys_read(ui))
 		ui->keys_timer = loop_timer_add(loop, 0, ui_keys_more, ui);
 }
 
+static void ui_draw_due(struct loop *loop, void *ud)
+{
+	(void)loop;
+	((struct ui *)ud)->draw_timer = 0;
+}
+
+/* Draws before the loop sleeps: at once after a key (or a resize), but
+ * for what the network changed at most every UI_DRAW_MS, so a flood of
+ * messages or presences costs a few screens a second, not one per batch. */
 static void ui_prepare(struct loop *loop, void *ud)
 {
 	struct ui *ui = ud;
+	uint64_t now = loop_time(loop);
 
 	/* No reconnection followed in this pass: the disconnection stands. */
 	ui_flush_offline(ui);
 	focus_prepare(ui);
-	if (ui->dirty || ui->bell_pending)
-		draw_screen(ui);
+	if (!ui->dirty && !ui->bell_pending)
+		return;
+	if (!ui->keyed && ui->drawn_at && now < ui->drawn_at + UI_DRAW_MS) {
+		if (!ui->draw_timer)
+			ui->draw_timer =
+			    loop_timer_add(loop, ui->drawn_at + UI_DRAW_MS - now, ui_draw_due, ui);
+		return;
+	}
+	loop_timer_cancel(loop, ui->draw_timer);
+	ui->draw_timer = 0;
+	ui->keyed = false;
+	ui->drawn_at = now;
+	draw_screen(ui);
 }
 
 /* $XDG_STATE_HOME/natter/natter.log, private: the log must not draw on
@@ -1205,6 +1317,10 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 		log_error("ui: out of memory: the settings are the defaults");
 	ui->bell = s->bell;
 	ui->inactive_after = s->inactive_after;
+	ui->pane_offline = s->roster_offline;
+	ui->occ_on = s->occupants;
+	ui->show_joins = s->show_joins;
+	ui->room_bell = s->room_bell;
 	if (theme_load(&ui->theme, s->theme ? s->theme : "default", theme_err) &&
 	    theme_load(&ui->theme, NULL, &err) == 0)
 		free(err);
@@ -1269,6 +1385,8 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	ui->bell = true;
 	ui->pane_on = true;
 	ui->focused = ui->active = true;
+	ui->occ_on = true;
+	ui->show_joins = true;
 	ui->winch_pipe[0] = ui->winch_pipe[1] = -1;
 	input_init(&ui->input);
 	/* Wide characters and wcwidth() need the user's character set. */
@@ -1334,6 +1452,10 @@ void ui_attach(struct ui *ui, struct core *core)
 		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
 	focus_start(ui);
 	ui->dirty |= DIRTY_STATUS;
+	/* The first screen goes up now, before the core opens the history and
+	 * starts the network thread: nothing on it needs them. */
+	draw_screen(ui);
+	ui->drawn_at = loop_time(ui->loop);
 }
 
 void ui_free(struct ui *ui)
@@ -1365,16 +1487,19 @@ void ui_free(struct ui *ui)
 	}
 	loop_timer_cancel(ui->loop, ui->countdown);
 	loop_timer_cancel(ui->loop, ui->keys_timer);
+	loop_timer_cancel(ui->loop, ui->draw_timer);
 	typing_free(ui);
 	focus_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
+	HASH_CLEAR(hh, ui->by_jid);
 	for (i = 0; i < ui->nwins; i++)
 		window_free(ui->wins[i]);
 	free(ui->wins);
 	for (i = 0; i < ui->nknown; i++)
 		free(ui->known[i]);
 	contacts_free(&ui->contacts);
+	rooms_free(&ui->rooms);
 	input_free(&ui->input);
 	theme_clear(&ui->theme);
 	free(ui->jid);

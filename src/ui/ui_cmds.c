@@ -56,6 +56,7 @@ static int ui_cmds_win(struct cmd_call *call)
 		winlist_select(ui, (size_t)n - 1, true);
 		return 0;
 	}
+	/* by JID or by the tab's name ("strangers" too) */
 	w = winlist_find_name(ui, arg);
 	if (!w) {
 		return reply(call, true, "/win: no window for %s", arg);
@@ -67,13 +68,24 @@ static int ui_cmds_win(struct cmd_call *call)
 static int ui_cmds_close(struct cmd_call *call)
 {
 	struct ui *ui = call->ud;
+	struct window *w = winlist_current(ui);
+	struct room *r;
 
 	if (ui->cur == 0)
 		return reply(call, true, "/close: the console stays open; /quit leaves natter");
-	/* XEP-0085: leaving the conversation is "gone" (sent only to those
-	 * who want chat states, as typing is). */
-	if (winlist_current(ui)->jid)
-		core_chat_state(ui->core, winlist_current(ui)->jid, "gone");
+	/* Closing a room's window leaves the room. */
+	r = w->kind == WIN_ROOM ? rooms_find(&ui->rooms, w->jid) : NULL;
+	if (r && r->joined) {
+		char *line = NULL;
+
+		if (asprintf(&line, "/part %s", r->jid) >= 0)
+			core_input(ui->core, line, call->origin);
+		free(line);
+	} else if (w->kind != WIN_ROOM && w->jid) {
+		/* XEP-0085: leaving the conversation is "gone" (sent only to
+		 * those who want chat states, as typing is). */
+		core_chat_state(ui->core, w->jid, "gone");
+	}
 	return winlist_close(ui, ui->cur);
 }
 
@@ -166,6 +178,23 @@ static int ui_cmds_pane(struct cmd_call *call)
 	return 0;
 }
 
+/* /occupants [show|hide]: rooms' occupant lists, toggled like F3. */
+static int ui_cmds_occupants(struct cmd_call *call)
+{
+	struct ui *ui = call->ud;
+	const char *arg = call->argc ? call->argv[0] : NULL;
+	bool on = !ui->occ_on;
+
+	if (arg && !strcasecmp(arg, "show"))
+		on = true;
+	else if (arg && !strcasecmp(arg, "hide"))
+		on = false;
+	else if (arg)
+		return reply(call, true, "/occupants show or hide");
+	ui_occ_set(ui, on);
+	return reply(call, false, "rooms' occupant lists are %s", on ? "shown" : "hidden");
+}
+
 /* /help keys: the key bindings (keys.c), which no command table holds. */
 static int ui_cmds_help_keys(struct cmd_call *call)
 {
@@ -178,6 +207,7 @@ static int ui_cmds_help_keys(struct cmd_call *call)
 	             "  PageUp, PageDown scroll back (older messages come from the history)\n"
 	             "  Alt-1..9, Alt-0  window 1..9, 10; Alt-Left, Alt-Right: the one before, after\n"
 	             "  F2               show or hide the roster pane (/pane)\n"
+	             "  F3               show or hide a room's occupant list (/occupants)\n"
 	             "  C-a, C-e         start, end of the line (Home, End)\n"
 	             "  C-b, C-f         one character left, right (Left, Right)\n"
 	             "  C-d              delete the character under the cursor (Delete)\n"
@@ -187,7 +217,9 @@ static int ui_cmds_help_keys(struct cmd_call *call)
 	             "  C-c              empty the line\n"
 	             "  C-l              redraw the screen\n"
 	             "Roster pane: + online, * free for chat, ~ away, - away long (xa), ! busy "
-	             "(dnd), . offline; (N) unread messages\n"
+	             "(dnd), . offline; # a room; (N) unread messages\n"
+	             "In a room: Tab completes nicks (\"nick: \" at the start of a line); a "
+	             "window marked ! has a message that names you\n"
 	             "A paste keeps its line breaks and waits for Enter (bracketed paste).");
 }
 
@@ -207,18 +239,26 @@ static const struct cmd_entry ui_cmds_table[] = {
         .exec = ui_cmds_pane,
     },
     {
+        .name = "occupants",
+        .usage = "[show|hide]",
+        .help = "show or hide the occupant list beside rooms (F3)",
+        .max_args = 1,
+        .complete = {"show|hide"},
+        .exec = ui_cmds_occupants,
+    },
+    {
         .name = "win",
-        .usage = "N|next|prev|JID",
+        .usage = "N|next|prev|JID|strangers",
         .help = "switch to window N (Alt-1..9, Alt-Left/Right)",
         .min_args = 1,
         .max_args = 1,
-        .complete = {"next|prev|@jid"},
+        .complete = {"next|prev|strangers|@jid"},
         .exec = ui_cmds_win,
     },
     {
         .name = "close",
         .usage = "",
-        .help = "close the current chat window",
+        .help = "close the current window (a room's: leave the room)",
         .exec = ui_cmds_close,
     },
     {

@@ -13,6 +13,7 @@
 #include "loop/loop.h"
 #include "ui/contacts.h"
 #include "ui/input.h"
+#include "ui/rooms.h"
 #include "ui/theme.h"
 #include "ui/window.h"
 
@@ -25,15 +26,25 @@ enum ui_dirty {
 	DIRTY_INPUT = 1 << 2,
 	DIRTY_LAYOUT = 1 << 3, /* sizes changed: rebuild the panes, repaint everything */
 	DIRTY_ROSTER = 1 << 4,
-	DIRTY_ALL = DIRTY_STATUS | DIRTY_CHAT | DIRTY_INPUT | DIRTY_ROSTER,
+	DIRTY_OCC = 1 << 5, /* the occupant list and the subject of the room shown */
+	DIRTY_ALL = DIRTY_STATUS | DIRTY_CHAT | DIRTY_INPUT | DIRTY_ROSTER | DIRTY_OCC,
 };
 
 /* The roster pane: shown left of the chat pane when asked for and when the
  * terminal has room for both. */
 #define PANE_MIN_COLS 60 /* narrower terminals hide the pane */
 #define PANE_WIDTH    26 /* columns, its right border included */
+/* A room's occupant list, right of its messages, when what is left for
+ * them is at least OCC_MIN_CHAT columns wide. */
+#define OCC_WIDTH    20 /* its left border included */
+#define OCC_MIN_CHAT 40
 
 #define UI_KNOWN_JIDS  512 /* contacts remembered for tab completion */
+/* Anyone may write to us: strangers' messages open windows of their own
+ * until this many are open, then wait in one "strangers" window. */
+#define UI_STRANGER_WINDOWS 10
+/* What the network changes is drawn at most this often (ms); keys at once. */
+#define UI_DRAW_MS 40
 #define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
 
 /* Our own XEP-0085 state towards the peer of the window being typed in. */
@@ -47,21 +58,32 @@ struct ui {
 	bool bell;         /* ring for messages in other windows (settings [ui] bell) */
 	bool bell_pending; /* rung once by the next draw, however many arrived */
 	unsigned dirty;
+	bool keyed;          /* a key or resize since the last draw: draw at once */
+	uint64_t drawn_at;   /* loop time of the last draw */
+	uint64_t draw_timer; /* the next draw of what the network changed */
 
 	/* Panes; NULL while the terminal is too small to show them (roster
 	 * also while hidden).  draw_layout() owns the split: roster left of
 	 * chat, status bar and input line across the whole width. */
 	WINDOW *chat, *status, *inputw, *roster;
+	WINDOW *occ, *topic; /* a room's occupant list and subject (room windows only) */
 	WINDOW *keys; /* 1x1, never drawn: keys are read through it */
 	int chat_rows, chat_cols, cols;
 
 	struct contacts contacts;
 	bool pane_on;      /* the user wants the roster pane (F2, /pane) */
-	bool pane_offline; /* it lists offline contacts too (/pane offline) */
+	bool pane_offline; /* it lists offline contacts too ([ui] roster_offline, /pane offline) */
+	struct rooms rooms;
+	bool occ_on;       /* the user wants rooms' occupant lists (F3, /occupants) */
+	bool show_joins;   /* occupants coming and going are shown ([rooms] show_joins) */
+	bool room_bell;    /* every room message rings, not just mentions ([rooms] bell) */
+	bool mark_highlight; /* the next line added mentions our nick (ui_rooms.c) */
 
 	struct window **wins; /* wins[0] is the console */
 	size_t nwins, cur;
 	unsigned next_id;
+	struct window *by_jid;     /* the chat windows by key (window.h) */
+	size_t stranger_windows;   /* windows opened by strangers' messages */
 
 	struct input input;
 	/* Tab completion cycling through several candidates. */
@@ -138,5 +160,19 @@ bool ui_pane_set(struct ui *ui, bool on);
 /* The answer of one of the UI's own commands, in the window it was typed
  * in (origin) and, for an error, in the console too. */
 void ui_cmd_reply(struct ui *ui, uint64_t origin, bool error, const char *text);
+/* The line for a message event (ev->u.message): its text as
+ * lines_message_text() renders it, marked as an action or as corrected;
+ * NULL when it says nothing (or on ENOMEM). */
+struct window_line *ui_print_message(struct ui *ui, struct window *w, enum window_line_kind kind,
+                                     time_t when, const char *nick, const struct nt_event *ev);
+/* F3 and /occupants: shows or hides rooms' occupant lists. */
+void ui_occ_set(struct ui *ui, bool on);
+
+/* ui_rooms.c: the room events, and the messages of rooms and of their
+ * occupants (ev->u.message.room set). */
+void ui_rooms_event(struct ui *ui, const struct nt_event *ev);
+void ui_rooms_message(struct ui *ui, const struct nt_event *ev);
+/* The nick to show for a stored message in w from "from". */
+char *ui_rooms_line_nick(struct ui *ui, const struct window *w, const char *from, bool own);
 
 #endif

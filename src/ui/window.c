@@ -1,6 +1,7 @@
 /* Window contents: scrollback rings and their lines. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,22 @@ static wchar_t *window_short_name(const char *jid)
 	return w;
 }
 
+/* "room/nick": which room a private conversation is in shows. */
+static wchar_t *window_private_name(const char *jid)
+{
+	const char *slash = strchr(jid, '/'), *at = strchr(jid, '@');
+	char *tmp = NULL;
+	wchar_t *w;
+
+	if (!slash)
+		return window_short_name(jid);
+	if (asprintf(&tmp, "%.*s%s", (int)(at && at < slash ? at - jid : 0), jid, slash) < 0)
+		return NULL;
+	w = wstr_from_utf8(tmp, 0, NULL);
+	free(tmp);
+	return w;
+}
+
 int window_set_name(struct window *w, const char *name)
 {
 	wchar_t *wide = wstr_from_utf8(name, 0, NULL);
@@ -37,21 +54,38 @@ int window_set_name(struct window *w, const char *name)
 	return 0;
 }
 
+void window_key_fold(char *key)
+{
+	/* the bare JID in any case, the resource (an occupant's nick) exactly */
+	for (char *p = key; p && *p && *p != '/'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+}
+
 struct window *window_new(unsigned id, const char *jid)
+{
+	return window_new_kind(id, jid, jid ? WIN_CHAT : WIN_CONSOLE);
+}
+
+struct window *window_new_kind(unsigned id, const char *jid, enum window_kind kind)
 {
 	struct window *w = calloc(1, sizeof(*w));
 
 	if (!w)
 		return NULL;
 	w->id = id;
-	w->lines = calloc(WINDOW_SCROLLBACK, sizeof(*w->lines));
+	w->kind = jid ? kind : WIN_CONSOLE;
 	if (jid) {
 		w->jid = strdup(jid);
-		w->name = w->jid ? window_short_name(jid) : NULL;
+		w->key = strdup(jid);
+		w->name = !w->jid                 ? NULL
+			  : kind == WIN_PRIVATE ? window_private_name(jid)
+						  : window_short_name(jid);
+		window_key_fold(w->key);
 	} else {
 		w->name = wstr_from_utf8("console", 0, NULL);
 	}
-	if (!w->lines || !w->name || (jid && !w->jid)) {
+	if (!w->name || (jid && (!w->jid || !w->key))) {
 		window_free(w);
 		return NULL;
 	}
@@ -76,6 +110,10 @@ void window_clear(struct window *w)
 
 	for (i = 0; i < w->count; i++)
 		window_line_free(window_line_at(w, i));
+	/* A cleared window starts small again. */
+	free(w->lines);
+	w->lines = NULL;
+	w->cap = 0;
 	w->head = w->count = 0;
 	w->scroll = 0;
 	w->last_day = 0;
@@ -88,18 +126,43 @@ void window_free(struct window *w)
 		free(w->presence);
 	if (!w)
 		return;
-	if (w->lines)
-		window_clear(w);
+	window_clear(w);
 	recall_clear(&w->hist);
 	free(w->lines);
 	free(w->jid);
+	free(w->key);
 	free(w->name);
 	free(w);
 }
 
 struct window_line *window_line_at(struct window *w, size_t i)
 {
-	return &w->lines[(w->head + i) % WINDOW_SCROLLBACK];
+	return &w->lines[(w->head + i) % w->cap];
+}
+
+/* Room for one more line without dropping one, while the ring may still
+ * grow; false when it is at its size (or out of memory). */
+static bool window_grow(struct window *w)
+{
+	size_t cap = w->cap ? 2 * w->cap : WINDOW_RING_FIRST, i;
+	struct window_line *lines;
+
+	if (w->count < w->cap)
+		return true;
+	if (w->cap >= WINDOW_SCROLLBACK)
+		return false;
+	if (cap > WINDOW_SCROLLBACK)
+		cap = WINDOW_SCROLLBACK;
+	lines = calloc(cap, sizeof(*lines));
+	if (!lines)
+		return false;
+	for (i = 0; i < w->count; i++)
+		lines[i] = *window_line_at(w, i);
+	free(w->lines);
+	w->lines = lines;
+	w->cap = cap;
+	w->head = 0;
+	return true;
 }
 
 /* A line's fields, nick decoded; false (everything freed) on ENOMEM. */
@@ -148,11 +211,15 @@ struct window_line *window_add_wide(struct window *w, enum window_line_kind kind
 
 	if (!window_line_make(&l, kind, when, nick, text, attrs))
 		return NULL;
+	if (!window_grow(w) && !w->count) {
+		window_line_free(&l);
+		return NULL;
+	}
 	if (window_is_message(kind))
 		w->last_day = window_day(when);
-	if (w->count == WINDOW_SCROLLBACK) {
+	if (w->count == w->cap) {
 		window_line_free(&w->lines[w->head]);
-		w->head = (w->head + 1) % WINDOW_SCROLLBACK;
+		w->head = (w->head + 1) % w->cap;
 		w->count--;
 	}
 	slot = window_line_at(w, w->count);
@@ -176,11 +243,15 @@ struct window_line *window_prepend_wide(struct window *w, enum window_line_kind 
 
 	if (!window_line_make(&l, kind, when, nick, text, attrs))
 		return NULL;
-	if (w->count == WINDOW_SCROLLBACK) {
+	if (!window_grow(w) && !w->count) {
+		window_line_free(&l);
+		return NULL;
+	}
+	if (w->count == w->cap) {
 		window_drop_newest(w);
 		w->gap = true;
 	}
-	w->head = (w->head + WINDOW_SCROLLBACK - 1) % WINDOW_SCROLLBACK;
+	w->head = (w->head + w->cap - 1) % w->cap;
 	w->count++;
 	w->lines[w->head] = l;
 	if (w->count == 1 && window_is_message(kind))

@@ -6,11 +6,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+#include <uthash.h>
 #include <wchar.h>
 
 #include "ui/recall.h"
 
 #define WINDOW_SCROLLBACK 2000 /* lines kept per window */
+#define WINDOW_RING_FIRST 32   /* the ring starts this small and doubles */
 
 enum window_line_kind {
 	WL_INFO,
@@ -49,9 +51,18 @@ struct window_line {
 	char *alt_id;         /* the id of its newest correction, which they may name too */
 	char *tag;            /* an info line that changes in place (an upload), or NULL */
 	long long store_id;   /* row in the history store; 0 for lines shown live */
+	bool highlight;       /* a room message that mentions our nick */
 };
 
-enum window_activity { ACT_NONE, ACT_INFO, ACT_MSG };
+/* Ordered: a stronger mark replaces a weaker one, never the reverse. */
+enum window_activity { ACT_NONE, ACT_INFO, ACT_MSG, ACT_HIGHLIGHT };
+
+enum window_kind {
+	WIN_CONSOLE,
+	WIN_CHAT,    /* with a contact (jid is bare) */
+	WIN_ROOM,    /* a room (jid is its bare JID) */
+	WIN_PRIVATE, /* with a room's occupant (jid is room@service/nick) */
+};
 
 /* How far back the history store can still take the window (backlog.c). */
 enum window_backlog {
@@ -65,11 +76,21 @@ enum window_peer_state { PEER_IDLE, PEER_COMPOSING };
 
 struct window {
 	unsigned id;               /* stable while it lives; positions change on /close */
-	char *jid;                 /* bare JID of the peer; NULL for the console */
+	enum window_kind kind;     /* WIN_CONSOLE also for the strangers' window */
+	char *jid;                 /* bare JID of the peer (see kind); NULL for the
+	                            * console and the strangers' window */
+	bool strangers;            /* where messages from strangers wait (ui.c) */
+	bool by_stranger;          /* opened by a message from someone not in the roster */
+	char *key;                 /* jid, its bare part's ASCII letters lower-cased
+	                            * (window_key_fold): winlist's index */
+	UT_hash_handle hh;
 	wchar_t *name;             /* shown in the window list */
 	char *presence;            /* a chat's contact as last heard: "away: at lunch" */
-	struct window_line *lines; /* ring of WINDOW_SCROLLBACK */
-	size_t head, count;
+	/* A ring that grows as lines come, up to WINDOW_SCROLLBACK: a window
+	 * someone opened with one message costs one small block, not room for
+	 * 2,000 lines. */
+	struct window_line *lines;
+	size_t cap, head, count;
 	unsigned scroll; /* screen rows scrolled back from the newest */
 	enum window_activity act;
 	unsigned unread; /* peer messages since the window was last shown */
@@ -84,7 +105,13 @@ struct window {
 
 /* Names the window (shown in the window list and the prompt); 0 or -1. */
 int window_set_name(struct window *w, const char *name);
+/* A chat window with jid (NULL: the console); window_new_kind for the
+ * others (a private window is named "room/nick"). */
 struct window *window_new(unsigned id, const char *jid);
+struct window *window_new_kind(unsigned id, const char *jid, enum window_kind kind);
+/* Folds key in place to the form winlist indexes windows by: the bare
+ * JID's ASCII letters lower-cased, the resource kept exactly. */
+void window_key_fold(char *key);
 void window_free(struct window *w);
 
 /* The i-th stored line, oldest first. */

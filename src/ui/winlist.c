@@ -12,9 +12,9 @@
 #include "ui/backlog.h"
 #include "ui/draw.h"
 #include "ui/typing.h"
-#include "ui/wstr.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
+#include "ui/wstr.h"
 
 struct window *winlist_current(struct ui *ui)
 {
@@ -28,12 +28,65 @@ struct window *winlist_console(struct ui *ui)
 
 struct window *winlist_find(struct ui *ui, const char *bare_jid)
 {
+	struct window *w = NULL;
+	char small[256], *key = small;
+	size_t n = strlen(bare_jid);
+
+	/* Found by hash: the roster pane asks for every contact it draws. */
+	if (n >= sizeof small && !(key = malloc(n + 1)))
+		return NULL;
+	/* the same conversation: the bare JID in any case, the resource (a
+	 * room occupant's nick) exactly */
+	memcpy(key, bare_jid, n + 1);
+	window_key_fold(key);
+	HASH_FIND_STR(ui->by_jid, key, w);
+	if (key != small)
+		free(key);
+	return w;
+}
+
+/* Appends w to the list; 0, or -1 on ENOMEM (w is then freed). */
+static int winlist_append(struct ui *ui, struct window *w)
+{
+	struct window **arr = realloc(ui->wins, (ui->nwins + 1) * sizeof(*arr));
+
+	if (!arr) {
+		window_free(w);
+		return -1;
+	}
+	ui->wins = arr;
+	ui->wins[ui->nwins++] = w;
+	if (w->key)
+		HASH_ADD_KEYPTR(hh, ui->by_jid, w->key, strlen(w->key), w);
+	ui->dirty |= DIRTY_STATUS;
+	return 0;
+}
+
+struct window *winlist_strangers(struct ui *ui)
+{
+	struct window *w;
 	size_t i;
 
 	for (i = 1; i < ui->nwins; i++)
-		if (!strcasecmp(ui->wins[i]->jid, bare_jid))
+		if (ui->wins[i]->strangers)
 			return ui->wins[i];
-	return NULL;
+	w = window_new(++ui->next_id, NULL);
+	if (!w)
+		return NULL;
+	free(w->name);
+	w->name = wstr_from_utf8("strangers", 0, NULL);
+	w->strangers = true;
+	if (!w->name) {
+		window_free(w);
+		return NULL;
+	}
+	if (winlist_append(ui, w))
+		return NULL;
+	winlist_printf(ui, w, WL_INFO,
+	               "messages from people who are not in your roster wait here once %d of "
+	               "them have windows of their own; /msg JID opens the conversation",
+	               UI_STRANGER_WINDOWS);
+	return w;
 }
 
 struct window *winlist_find_name(struct ui *ui, const char *name)
@@ -73,18 +126,20 @@ size_t winlist_index(struct ui *ui, const struct window *w)
 
 struct window *winlist_open(struct ui *ui, const char *bare_jid)
 {
-	struct window *w = winlist_find(ui, bare_jid), **arr;
+	struct window *w = winlist_find(ui, bare_jid);
 
 	if (w)
 		return w;
-	arr = realloc(ui->wins, (ui->nwins + 1) * sizeof(*arr));
-	if (!arr)
+	/* A room's window, or one with an occupant of a room we are in. */
+	w = window_new_kind(++ui->next_id, bare_jid,
+	                    !rooms_find(&ui->rooms, bare_jid) ? WIN_CHAT
+	                    : strchr(bare_jid, '/')           ? WIN_PRIVATE
+	                                                      : WIN_ROOM);
+	if (!w || winlist_append(ui, w))
 		return NULL;
-	ui->wins = arr;
-	w = window_new(++ui->next_id, bare_jid);
-	if (!w)
-		return NULL;
-	{
+	/* A chat takes its contact's name; a room's window keeps the room's
+	 * localpart, a private one "room/nick" (window_new_kind). */
+	if (w->kind == WIN_CHAT) {
 		char *name = ui_name_of(ui, bare_jid);
 
 		/* Without it the window keeps the localpart window_new() gave. */
@@ -92,8 +147,6 @@ struct window *winlist_open(struct ui *ui, const char *bare_jid)
 			window_set_name(w, name);
 		free(name);
 	}
-	ui->wins[ui->nwins++] = w;
-	ui->dirty |= DIRTY_STATUS;
 	backlog_open(ui, w);
 	return w;
 }
@@ -107,6 +160,9 @@ void winlist_select(struct ui *ui, size_t index, bool tell_core)
 	if (index != ui->cur) {
 		recall_reset(&winlist_current(ui)->hist);
 		typing_leave(ui);
+		/* A room's window has its subject and occupants beside it. */
+		if ((winlist_current(ui)->kind == WIN_ROOM) != (ui->wins[index]->kind == WIN_ROOM))
+			ui->dirty |= DIRTY_LAYOUT;
 	}
 	ui->cur = index;
 	w = ui->wins[index];
@@ -127,9 +183,14 @@ int winlist_close(struct ui *ui, size_t index)
 	memmove(ui->wins + index, ui->wins + index + 1,
 	        (ui->nwins - index - 1) * sizeof(*ui->wins));
 	ui->nwins--;
+	if (w->key)
+		HASH_DEL(ui->by_jid, w);
+	ui->stranger_windows -= w->by_stranger;
 	window_free(w);
 	if (ui->cur >= index)
 		ui->cur--;
+	/* The window now shown may have other panes than the one closed. */
+	ui->dirty |= DIRTY_LAYOUT;
 	/* Closing the current window shows its left neighbour: keep the core's
 	 * idea of where plain text goes in step with what is on screen. */
 	winlist_select(ui, ui->cur, true);
@@ -149,16 +210,24 @@ static struct window_line *winlist_added(struct ui *ui, struct window *w, struct
 {
 	if (!l)
 		return NULL;
+	if (ui->mark_highlight) {
+		l->highlight = true;
+		ui->mark_highlight = false;
+	}
 	if (w != winlist_current(ui)) {
 		winlist_activity(ui, w,
-		                 l->kind == WL_MSG_PEER   ? ACT_MSG
+		                 l->highlight             ? ACT_HIGHLIGHT
+		                 : l->kind == WL_MSG_PEER ? ACT_MSG
 		                 : l->kind == WL_PRESENCE ? ACT_NONE
 		                                          : ACT_INFO);
 		if (l->kind == WL_MSG_PEER) {
 			w->unread++;
-			/* The roster pane shows it next to the contact. */
+			/* The roster pane shows it next to the contact or room. */
 			ui->dirty |= DIRTY_ROSTER;
-			if (!l->delayed && ui->bell)
+			/* A room's chatter rings only when it names us, unless
+			 * asked ([rooms] bell). */
+			if (!l->delayed && ui->bell &&
+			    (w->kind != WIN_ROOM || l->highlight || ui->room_bell))
 				ui->bell_pending = true;
 		}
 		return l;

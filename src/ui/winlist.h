@@ -17,6 +17,10 @@ struct window *winlist_by_id(struct ui *ui, unsigned id);
 /* The window whose JID or shown name (as in its tab) is name. */
 struct window *winlist_find_name(struct ui *ui, const char *name);
 
+/* The window where messages from strangers wait once UI_STRANGER_WINDOWS
+ * of them have windows of their own; created when first needed. */
+struct window *winlist_strangers(struct ui *ui);
+
 /* The chat window for bare_jid, created at the end of the list if needed. */
 struct window *winlist_open(struct ui *ui, const char *bare_jid);
 

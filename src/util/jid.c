@@ -212,6 +212,34 @@ static int idn_fail(const char **why, int r)
 	return fail(why, r == IDN2_MALLOC ? no_memory : idn2_strerror(r));
 }
 
+/* Whether libidn2 would give back d lower-cased: an ASCII host name (after
+ * check_host_ascii, only letters, digits, '-', '_' and '.') none of whose
+ * labels is one UTS #46 looks into: an "xn--" label, a hyphen first, last
+ * or in the third and fourth places, more than 63 bytes.  Such a name
+ * needs neither libidn2 nor libunistring, which natter would otherwise
+ * load and run for its own JID at start (tests/unit/test_jid.c compares
+ * the two on every shape of label). */
+static int plain_ascii_host(const char *d)
+{
+	size_t n = strlen(d), i = 0;
+
+	if (n > 253)
+		return 0;
+	while (i < n) {
+		size_t len = strcspn(d + i, ".");
+		const char *l = d + i;
+
+		for (size_t k = 0; k < len; k++)
+			if ((unsigned char)l[k] >= 0x80)
+				return 0;
+		if (len == 0 || len > 63 || l[0] == '-' || l[len - 1] == '-' ||
+		    (len >= 4 && l[2] == '-' && l[3] == '-'))
+			return 0;
+		i += len + 1;
+	}
+	return 1;
+}
+
 /* Host name -> lower-case U-label form in *out, via the A-label form so that
  * libidn2 validates it and applies the UTS #46 mapping (case, width,
  * compatibility forms). */
@@ -222,6 +250,15 @@ static int normalise_host(const char *d, char **out, const char **why)
 
 	if (check_host_ascii(d, why))
 		return -1;
+	if (plain_ascii_host(d)) {
+		*out = strdup(d);
+		if (!*out)
+			return fail(why, no_memory);
+		for (char *p = *out; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p += 'a' - 'A';
+		return 0;
+	}
 	r = to_ace(d, &ace);
 	if (r != IDN2_OK)
 		return idn_fail(why, r);
@@ -257,7 +294,74 @@ static int normalise_host(const char *d, char **out, const char **why)
 	return *out ? 0 : fail(why, no_memory);
 }
 
+static int normalise_domain_uncached(const char *s, size_t n, char **out, const char **why);
+
+/* The last domains normalised, with their outcome: a roster, and the
+ * presence of everyone in it, name a handful of domains thousands of
+ * times, and libidn2's UTS #46 processing cost more than all the rest of
+ * a presence.  The cache gives exactly what the slow path gave for the
+ * same bytes, refusals included.  Direct-mapped and small, so a peer
+ * inventing domains only makes it miss; shared by the threads (the
+ * network thread parses JIDs too), hence the lock. */
+#define DOMAIN_CACHE_SLOTS 32
+#define DOMAIN_CACHE_LEN 256 /* longer domains are not kept */
+
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		size_t n;                     /* 0: empty slot (no domain is empty) */
+		char in[DOMAIN_CACHE_LEN];    /* the domain as given */
+		char out[DOMAIN_CACHE_LEN];   /* normalised ("" when refused) */
+		const char *why;              /* the refusal (static text) */
+	} slot[DOMAIN_CACHE_SLOTS];
+} domain_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t domain_slot(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h % DOMAIN_CACHE_SLOTS;
+}
+
 static int normalise_domain(const char *s, size_t n, char **out, const char **why)
+{
+	size_t k = domain_slot(s, n);
+	const char *reason = NULL;
+	int r, hit = 0;
+
+	/* An empty slot has n == 0: an empty domain never goes near it. */
+	if (n == 0 || n >= DOMAIN_CACHE_LEN)
+		return normalise_domain_uncached(s, n, out, why);
+	pthread_mutex_lock(&domain_cache.lock);
+	if (domain_cache.slot[k].n == n && !memcmp(domain_cache.slot[k].in, s, n)) {
+		hit = 1;
+		reason = domain_cache.slot[k].why;
+		*out = reason ? NULL : strdup(domain_cache.slot[k].out);
+	}
+	pthread_mutex_unlock(&domain_cache.lock);
+	if (hit) {
+		if (reason)
+			return fail(why, reason);
+		return *out ? 0 : fail(why, no_memory);
+	}
+	r = normalise_domain_uncached(s, n, out, &reason);
+	if (r && !reason)
+		reason = "invalid domainpart";
+	/* Out of memory says nothing about the domain: not kept. */
+	if ((r == 0 && strlen(*out) >= DOMAIN_CACHE_LEN) || (r && reason == no_memory))
+		return r ? fail(why, reason) : 0;
+	pthread_mutex_lock(&domain_cache.lock);
+	domain_cache.slot[k].n = n;
+	memcpy(domain_cache.slot[k].in, s, n);
+	domain_cache.slot[k].why = r ? reason : NULL;
+	strcpy(domain_cache.slot[k].out, r ? "" : *out);
+	pthread_mutex_unlock(&domain_cache.lock);
+	return r ? fail(why, reason) : 0;
+}
+
+static int normalise_domain_uncached(const char *s, size_t n, char **out, const char **why)
 {
 	struct in6_addr a;
 	char *d;
@@ -467,6 +571,12 @@ static char *fold_join(const char *s, const char *tail)
 	return r;
 }
 
+char *jid_key_of(const struct jid *j)
+{
+	/* The domain is already lower-case: libidn2 mapped it. */
+	return j->local ? fold_join(j->local, j->domain) : strdup(j->domain);
+}
+
 char *jid_bare_key(const char *s, const char **why)
 {
 	struct jid j;
@@ -474,8 +584,7 @@ char *jid_bare_key(const char *s, const char **why)
 
 	if (jid_parse(s, &j, why))
 		return NULL;
-	/* The domain is already lower-case: libidn2 mapped it. */
-	key = j.local ? fold_join(j.local, j.domain) : strdup(j.domain);
+	key = jid_key_of(&j);
 	jid_clear(&j);
 	if (!key)
 		fail(why, no_memory);

@@ -55,5 +55,7 @@ int jid_bare_equal(const char *a, const char *b);
  * mapping from the C.UTF-8 locale where the C library has it).  Use it for
  * hash keys and database lookups.  malloc'd; NULL as for jid_bare_of(). */
 char *jid_bare_key(const char *s, const char **why);
+/* The same key for a JID already parsed (no second parse); NULL on ENOMEM. */
+char *jid_key_of(const struct jid *j);
 
 #endif

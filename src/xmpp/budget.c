@@ -52,8 +52,9 @@ static void mem_free(void *p, void *ud)
 	if (!p)
 		return;
 	h = (struct header *)p - 1;
-	/* A counted block freed by another thread (it does not happen in
-	 * natter) leaves live too high, which only moves the low mark. */
+	/* A counted block freed by another thread (every stanza, which the
+	 * core thread frees) leaves live too high, which only moves the low
+	 * mark. */
 	if (h->counted && b && thread_budget == b)
 		add(b, -(int64_t)h->size);
 	/* libstrophe keeps the password, the SASL exchange and the text of

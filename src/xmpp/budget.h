@@ -13,7 +13,9 @@
  *    context allocates through a counting allocator (budget_mem), and
  *    what that thread allocates minus what it frees, above the lowest
  *    point since the last element ended, is what the element in progress
- *    holds.  The deep copies handed to the core thread are not counted
+ *    holds.  A stanza handed to the core thread (by reference: net.c)
+ *    stays counted, which only moves the low mark once its element has
+ *    ended; copies made for another thread can be left out
  *    (budget_handover); what other threads allocate or free in this
  *    context is never counted;
  *  - the CPU time of the passes in which the parser was fed bytes.

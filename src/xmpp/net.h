@@ -80,8 +80,11 @@ void net_abort(struct net *n);
 int net_register(struct net *n, struct net_params *params);
 void net_abort_register(struct net *n);
 
-/* Takes the next report (NULL when none); free with net_report_free. */
-struct net_report *net_next_report(struct net *n);
+/* Takes up to max reports, oldest first, linked by next (NULL when none);
+ * free each with net_report_free.  The report pipe stays readable while
+ * more wait: it is written once when the queue goes from empty to not,
+ * not once per stanza. */
+struct net_report *net_take_reports(struct net *n, unsigned max);
 void net_report_free(struct net_report *r);
 void net_params_clear(struct net_params *p);
 

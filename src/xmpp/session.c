@@ -51,7 +51,12 @@ struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud)
 
 	if (!xs)
 		return NULL;
-	xmpp_initialize();
+	/* No xmpp_initialize(): in libstrophe 0.12 it only initialises OpenSSL
+	 * (loading its configuration and every error string: 2 MB resident
+	 * before natter has connected anywhere) and names the xmppAddr OID,
+	 * which libstrophe also does when first needed; OpenSSL 3 initialises
+	 * itself when libstrophe makes its first TLS context, at STARTTLS, and
+	 * cleans up at exit. */
 	xs->loop = loop;
 	xs->cb = *cb;
 	xs->ud = ud;
@@ -102,7 +107,6 @@ void xs_free(struct xs *xs)
 	free(xs->jid);
 	if (xs->ctx)
 		xmpp_ctx_free(xs->ctx);
-	xmpp_shutdown();
 	free(xs);
 }
 
@@ -385,11 +389,13 @@ static void handle_report(struct xs *xs, struct net_report *r)
 static void on_reports(struct loop *loop, int fd, short revents, void *ud)
 {
 	struct xs *xs = ud;
-	struct net_report *r;
+	struct net_report *r, *next;
 
 	/* Bounded so that a flood cannot starve the terminal; the pipe stays
 	 * readable while reports wait, so the loop comes straight back. */
-	for (int i = 0; i < 256 && (r = net_next_report(xs->net)); i++) {
+	for (r = net_take_reports(xs->net, 256); r; r = next) {
+		next = r->next;
+		r->next = NULL;
 		handle_report(xs, r);
 		net_report_free(r);
 	}

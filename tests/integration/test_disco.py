@@ -103,16 +103,18 @@ asyncio.get_event_loop().run_forever()
 
 
 def caps_cache(db):
-    """The caps cache natter keeps in its store, or None (read while it runs:
-    WAL lets a reader see every committed transaction)."""
+    """The caps cache natter keeps in its store, {node#ver: [features]}, or
+    None (read while it runs: WAL lets a reader see every committed
+    transaction).  One kv entry per ver, "caps/<node#ver>"."""
     if not os.path.exists(db):
         return None
     try:
         with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as c:
-            row = c.execute("SELECT value FROM kv WHERE key = 'caps'").fetchone()
+            rows = c.execute("SELECT key, value FROM kv WHERE key >= 'caps/' "
+                             "AND key < 'caps0'").fetchall()
     except sqlite3.Error:
         return None
-    return json.loads(row[0]) if row else None
+    return {k[len("caps/"):]: json.loads(v) for k, v in rows} if rows else None
 
 
 def obj(pairs):

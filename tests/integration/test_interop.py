@@ -2,93 +2,12 @@
 (tests/lib/slixpeer.py, Debian's python3-slixmpp) as the peer.  Messages,
 chat states, XHTML-IM, receipts, version, disco and ping, both ways."""
 
-import json
-import os
-import subprocess
-import threading
-import time
 import unittest
 
-from natter import NatterTestCase, NatterError, plain, scaled, _die_with_parent
-
-LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib")
-PYTHON = "/usr/bin/python3"
+from natter import NatterTestCase, plain
+from slixdriver import SlixPeer, have_slixmpp
 
 XHTML_IM = "http://jabber.org/protocol/xhtml-im"
-
-
-def have_slixmpp():
-    if not os.path.exists(PYTHON):
-        return False
-    return subprocess.run([PYTHON, "-c", "import slixmpp"], capture_output=True,
-                          timeout=30).returncode == 0
-
-
-class SlixPeer:
-    """tests/lib/slixpeer.py in a subprocess: JSON commands in, JSON events out."""
-
-    def __init__(self, fx, jid, password):
-        self.jid = jid
-        self.proc = subprocess.Popen(
-            [PYTHON, os.path.join(LIB, "slixpeer.py"), "--jid", jid, "--password", password,
-             "--host", "127.0.0.1", "--port", str(fx.c2s_port), "--cafile", fx.ca_file],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            preexec_fn=_die_with_parent)
-        self.events, self.stderr, self.cursor = [], [], 0
-        self._cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                ev = {"event": "garbage", "line": line}
-            with self._cond:
-                self.events.append(ev)
-                self._cond.notify_all()
-
-    def _read_err(self):
-        for line in self.proc.stderr:
-            with self._cond:
-                self.stderr.append(line.rstrip("\n"))
-
-    def send(self, **cmd):
-        self.proc.stdin.write(json.dumps(cmd) + "\n")
-        self.proc.stdin.flush()
-
-    def report(self):
-        with self._cond:
-            return "---- slixpeer events ----\n  %s\n---- slixpeer stderr ----\n  %s" % (
-                "\n  ".join(json.dumps(e) for e in self.events[-30:]) or "(none)",
-                "\n  ".join(self.stderr[-30:]) or "(empty)")
-
-    def expect(self, name, pred=None, timeout=10):
-        deadline = time.monotonic() + scaled(timeout)
-        with self._cond:
-            while True:
-                for i in range(self.cursor, len(self.events)):
-                    ev = self.events[i]
-                    if ev.get("event") == name and (pred is None or pred(ev)):
-                        self.cursor = i + 1
-                        return ev
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    break
-                self._cond.wait(min(left, 0.2))
-        raise NatterError("slixpeer: no %s event within %.1f s\n%s"
-                          % (name, scaled(timeout), self.report()))
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.send(cmd="quit")
-                self.proc.stdin.close()
-                self.proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired, ValueError):
-                self.proc.kill()
-                self.proc.wait(timeout=5)
 
 
 @unittest.skipUnless(have_slixmpp(), "python3-slixmpp is not installed")

@@ -61,12 +61,13 @@ DEFAULT_USERS = {
 # Names in the server certificate.  Deliberately no wildcard and no
 # plain.localhost: that host must not be able to offer STARTTLS.
 CERT_NAMES = ["localhost", "legacy.localhost", "pubsub.localhost",
-              "muc.localhost", "upload.localhost", "noblock.localhost"]
+              "muc.localhost", "upload.localhost", "conference.localhost",
+              "oldbookmarks.localhost", "noblock.localhost"]
 
 MODULES = ["roster", "saslauth", "tls", "disco", "carbons", "pep", "private",
-           "blocklist", "vcard4", "vcard_legacy", "version", "uptime", "time",
-           "ping", "register", "mam", "smacks", "legacyauth", "offline",
-           "posix", "csi_simple"]
+           "bookmarks", "blocklist", "vcard4", "vcard_legacy", "version", "uptime",
+           "time", "ping", "register", "mam", "smacks", "legacyauth", "offline",
+           "posix", "admin_shell", "csi_simple"]
 
 _live = set()          # fixtures and helpers still running, for emergency cleanup
 _live_lock = threading.Lock()
@@ -275,6 +276,7 @@ class ProsodyFixture:
             "c2s_direct_tls_ports = { %d }" % self.direct_tls_port,
             'c2s_direct_tls_interfaces = { "127.0.0.1" }',
             "legacy_ssl_ports = { }",
+            "admin_socket = %s" % _lua_str(os.path.join(d, "admin.sock")),
             "s2s_ports = { }",
             "component_ports = { }",
             "http_ports = { }",
@@ -314,8 +316,19 @@ class ProsodyFixture:
             'VirtualHost "noblock.localhost"',
             '    modules_disabled = { "blocklist" }',
             "",
+            "-- XEP-0048 private storage only: no XEP-0402 bookmarks.",
+            'VirtualHost "oldbookmarks.localhost"',
+            '    modules_disabled = { "bookmarks" }',
+            "",
             'Component "pubsub.localhost" "pubsub"',
             'Component "muc.localhost" "muc"',
+            "",
+            "-- Group chat as the tests use it: rooms keep an archive (XEP-0313 on",
+            "-- the room JID), and anyone may create one.",
+            'Component "conference.localhost" "muc"',
+            '    modules_enabled = { "muc_mam" }',
+            "    muc_log_by_default = true",
+            "    max_history_messages = 50",
         ]
         if self.http:
             lines += ['Component "upload.localhost" "http_file_share"',
@@ -344,6 +357,13 @@ class ProsodyFixture:
             time.sleep(0.05)
         raise FixtureError("prosody did not open its ports within %.0f s:\n%s" % (
             self.start_timeout, self.tail()))
+
+    def shell(self, command, timeout=10):
+        """Run one command in Prosody's admin shell (prosodyctl shell); its output.
+        Tests use it to do to the server what no client can (drop an occupant
+        from a room silently)."""
+        return _run(["prosodyctl", "--config", self.config, "shell", command],
+                    timeout=timeout).stdout
 
     def register(self, user, host, password):
         """Create (or reset) an account with prosodyctl."""

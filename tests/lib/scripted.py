@@ -35,7 +35,9 @@ What a connection does by itself, in order:
      roster get (the <item/>s in `roster`, none by default), carbons enable,
      MAM queries (an empty <fin complete='true'/>), the blocklist
      (service-unavailable: no XEP-0191 here), disco#info and disco#items to
-     the server, and pings.  Any other iq get/set gets
+     the server, disco#info to the account itself (without XEP-0402
+     bookmarks) and the XEP-0048 bookmarks natter then reads from private
+     storage (none), and pings.  Any other iq get/set gets
      `other_iq`: "error" (service-unavailable, the default), "result"
      (empty), "queue" (handed to the test like any stanza), or a function
      fn(conn, iq) returning the answer as a string (None: queue it).  Broadcast presence (no "to") is noted and
@@ -482,6 +484,16 @@ class ScriptedConnection:
                     "<identity category='server' type='im' name='scripted'/>"
                     "<feature var='http://jabber.org/protocol/disco#info'/>"
                     "<feature var='urn:xmpp:ping'/></query>")), False
+            # The account itself (bookmarks.c asks which storage it has):
+            # no XEP-0402, so natter reads XEP-0048 private storage.
+            if qns == "http://jabber.org/protocol/disco#info" and el.get("to") and \
+                    "/" not in el.get("to"):
+                return self._result(el, (
+                    "<query xmlns='http://jabber.org/protocol/disco#info'>"
+                    "<identity category='account' type='registered'/></query>")), False
+            if qns == "jabber:iq:private" and el.get("type") == "get":
+                return self._result(el, "<query xmlns='jabber:iq:private'>"
+                                        "<storage xmlns='storage:bookmarks'/></query>"), False
             if qns == "http://jabber.org/protocol/disco#items" and (
                     not el.get("to") or el.get("to") == self.server.domain):
                 return self._result(el, "<query xmlns='http://jabber.org/protocol/"

@@ -14,7 +14,25 @@ happens to standard output, one JSON object a line (key "event"):
     {"cmd": "retract", "to": J, "id": I}          (XEP-0424, with its fallback body)
     {"cmd": "version" | "disco" | "ping", "to": J}
     {"cmd": "subscribe", "to": J}
+    {"cmd": "raw", "xml": X}                      (sent as it is)
     {"cmd": "quit"}
+
+Group chat (XEP-0045) and bookmarks:
+
+    {"cmd": "muc_join", "room": R, "nick": N, "password": P, "history": 0}
+        joins (creating an instant room if needed, unlocked at once; with
+        "config": {var: value} the new room gets that configuration, with
+        "locked": true it stays locked)
+    {"cmd": "muc_config", "room": R, "config": {var: value}}
+    {"cmd": "groupchat", "room": R, "body": B, "id": I, "subject": S}
+    {"cmd": "muc_leave", "room": R, "nick": N}
+    {"cmd": "muc_nick", "room": R, "nick": N}
+    {"cmd": "muc_role", "room": R, "nick": N, "role": ROLE, "reason": T}
+    {"cmd": "muc_affiliation", "room": R, "jid": J, "affiliation": A, "reason": T}
+    {"cmd": "muc_invite", "room": R, "to": J, "reason": T, "direct": bool}
+    {"cmd": "muc_destroy", "room": R, "reason": T, "alternate": J}
+    {"cmd": "bookmark_publish", "room": R, "name": N, "nick": N, "autojoin": bool}
+    {"cmd": "bookmark_retract", "room": R}
 
     {"event": "ready", "jid": J}
     {"event": "message", "from", "type", "id", "body", "html", "thread", "state",
@@ -24,9 +42,14 @@ happens to standard output, one JSON object a line (key "event"):
     {"event": "version", "from", "name", "version", "os"}
     {"event": "disco", "from", "features": [...], "identities": [[cat, type, name], ...]}
     {"event": "pong", "from"}   {"event": "sent", "id"}   {"event": "error", "cmd", "text"}
+    {"event": "muc_joined", "room", "nick"}   {"event": "done", "cmd"}
+    {"event": "groupchat", "room", "nick", "body", "id", "delayed", "origin_id"}
+    {"event": "muc_subject", "room", "nick", "subject"}
+    {"event": "muc_presence", "room", "nick", "type", "codes", "role", "affiliation", "show"}
+    {"event": "invite", "room", "from", "reason", "direct"}
 
-Plugins: XEP-0030, 0066, 0071, 0085, 0092, 0184 (auto-acks receipt
-requests), 0199, 0308, 0333, 0424.  Exits when standard input closes or
+Plugins: XEP-0004, 0030, 0045, 0060, 0066, 0071, 0085, 0092, 0184
+(auto-acks receipt requests), 0199, 0249, 0308, 0333, 0424.  Exits when standard input closes or
 its parent dies.
 """
 
@@ -35,11 +58,18 @@ import asyncio
 import ctypes
 import json
 import logging
+import os
 import signal
 import ssl
 import sys
 
 import slixmpp
+from slixmpp.xmlstream import ET
+
+NS_MUC_USER = "http://jabber.org/protocol/muc#user"
+NS_MUC_ADMIN = "http://jabber.org/protocol/muc#admin"
+NS_MUC_OWNER = "http://jabber.org/protocol/muc#owner"
+NS_BOOKMARKS = "urn:xmpp:bookmarks:1"
 
 
 def out(**ev):
@@ -52,7 +82,8 @@ class Peer(slixmpp.ClientXMPP):
     def __init__(self, jid, password):
         super().__init__(jid, password)
         for plugin in ("xep_0030", "xep_0066", "xep_0071", "xep_0085", "xep_0092",
-                       "xep_0184", "xep_0199", "xep_0308", "xep_0333", "xep_0424"):
+                       "xep_0184", "xep_0199", "xep_0308", "xep_0333", "xep_0424",
+                       "xep_0004", "xep_0045", "xep_0060", "xep_0249"):
             self.register_plugin(plugin)
         self["xep_0092"].software_name = "slixpeer"
         self["xep_0092"].version = "1.0"
@@ -63,12 +94,24 @@ class Peer(slixmpp.ClientXMPP):
         self.add_event_handler("marker", self.on_marker)
         self.add_event_handler("failed_auth", lambda _e: out(event="error", cmd="login",
                                                             text="authentication failed"))
+        self.add_event_handler("groupchat_subject", self.on_subject)
+        self.add_event_handler("groupchat_presence", self.on_muc_presence)
+        self.add_event_handler("groupchat_invite", self.on_invite)
+        self.add_event_handler("groupchat_direct_invite", self.on_direct_invite)
 
     async def on_start(self, _event):
         self.send_presence()
         out(event="ready", jid=self.boundjid.full)
 
     def on_message(self, msg):
+        if msg["type"] == "groupchat":
+            if msg["body"]:
+                origin = msg.xml.find("{urn:xmpp:sid:0}origin-id")
+                out(event="groupchat", room=msg["from"].bare, nick=msg["from"].resource,
+                    body=msg["body"], id=msg["id"] or None,
+                    delayed=msg.xml.find("{urn:xmpp:delay}delay") is not None,
+                    origin_id=origin.get("id") if origin is not None else None)
+            return
         state = msg["chat_state"] if msg.xml.find(
             "{http://jabber.org/protocol/chatstates}*") is not None else None
         html = None
@@ -91,6 +134,110 @@ class Peer(slixmpp.ClientXMPP):
             el = msg.xml.find("{urn:xmpp:chat-markers:0}%s" % kind)
             if el is not None:
                 out(event="marker", **{"from": msg["from"].full}, type=kind, id=el.get("id"))
+
+    def on_subject(self, msg):
+        out(event="muc_subject", room=msg["from"].bare, nick=msg["from"].resource or None,
+            subject=msg["subject"])
+
+    def on_muc_presence(self, pr):
+        x = pr.xml.find("{%s}x" % NS_MUC_USER)
+        item = x.find("{%s}item" % NS_MUC_USER) if x is not None else None
+        codes = [int(c.get("code")) for c in x.findall("{%s}status" % NS_MUC_USER)] \
+            if x is not None else []
+        out(event="muc_presence", room=pr["from"].bare, nick=pr["from"].resource,
+            type=pr["type"] if pr["type"] in ("unavailable", "error") else "available",
+            codes=codes, role=item.get("role") if item is not None else None,
+            affiliation=item.get("affiliation") if item is not None else None,
+            show=pr["show"] or None, new_nick=item.get("nick") if item is not None else None)
+
+    def on_invite(self, msg):
+        inv = msg.xml.find("{%s}x/{%s}invite" % (NS_MUC_USER, NS_MUC_USER))
+        if inv is None:
+            return
+        reason = inv.find("{%s}reason" % NS_MUC_USER)
+        out(event="invite", room=msg["from"].bare, **{"from": inv.get("from")},
+            reason=reason.text if reason is not None else None, direct=False)
+
+    def on_direct_invite(self, msg):
+        x = msg.xml.find("{jabber:x:conference}x")
+        out(event="invite", room=x.get("jid"), **{"from": msg["from"].full},
+            reason=x.get("reason"), direct=True)
+
+    async def configure(self, room, config):
+        form = await self["xep_0045"].get_room_config(room, timeout=10)
+        submit = self["xep_0004"].make_form(ftype="submit")
+        for var, field in form.get_fields().items():
+            value = config.get(var, field["value"])
+            if field["type"] == "boolean" and isinstance(value, bool):
+                value = "1" if value else "0"
+            submit.add_field(var=var, ftype=field["type"] or None, value=value)
+        await self["xep_0045"].set_room_config(room, submit, timeout=10)
+
+    async def muc_command(self, c):
+        cmd, room = c["cmd"], c.get("room")
+        muc = self["xep_0045"]
+        if cmd == "muc_join":
+            history = c.get("history", 0)
+            res = await muc.join_muc_wait(room, c["nick"], password=c.get("password") or None,
+                                          maxstanzas=history, timeout=10)
+            codes = res[0]["muc"]["status_codes"]  # (presence, subject, occupants, history)
+            if 201 in codes and not c.get("locked"):
+                if c.get("config"):
+                    await self.configure(room, c["config"])
+                else:
+                    iq = self.make_iq_set(ito=room)
+                    q = ET.SubElement(iq.xml, "{%s}query" % NS_MUC_OWNER)
+                    ET.SubElement(q, "{jabber:x:data}x", {"type": "submit"})
+                    await iq.send(timeout=10)
+            out(event="muc_joined", room=room, nick=c["nick"])
+        elif cmd == "muc_config":
+            await self.configure(room, c["config"])
+        elif cmd == "groupchat":
+            m = self.make_message(mto=room, mbody=c.get("body"), mtype="groupchat")
+            m["id"] = c.get("id") or self.new_id()
+            if c.get("subject") is not None:
+                m["subject"] = c["subject"]
+            m.send()
+            out(event="sent", id=m["id"])
+            return
+        elif cmd == "muc_leave":
+            muc.leave_muc(room, c["nick"])
+        elif cmd == "muc_nick":
+            self.send_presence(pto="%s/%s" % (room, c["nick"]))
+        elif cmd == "muc_role":
+            await muc.set_role(room, c["nick"], c["role"], reason=c.get("reason") or "",
+                               timeout=10)
+        elif cmd == "muc_affiliation":
+            await muc.set_affiliation(room, c["affiliation"], jid=c["jid"],
+                                      reason=c.get("reason") or "", timeout=10)
+        elif cmd == "muc_invite":
+            if c.get("direct"):
+                self["xep_0249"].send_invitation(c["to"], room, reason=c.get("reason"))
+            else:
+                muc.invite(room, c["to"], reason=c.get("reason") or "")
+        elif cmd == "muc_destroy":
+            await muc.destroy(room, reason=c.get("reason") or "",
+                              altroom=c.get("alternate"), timeout=10)
+        elif cmd == "bookmark_publish":
+            conf = ET.Element("{%s}conference" % NS_BOOKMARKS,
+                              {"autojoin": "true" if c.get("autojoin") else "false"})
+            if c.get("name"):
+                conf.set("name", c["name"])
+            if c.get("nick"):
+                ET.SubElement(conf, "{%s}nick" % NS_BOOKMARKS).text = c["nick"]
+            opts = self["xep_0004"].make_form(ftype="submit")
+            opts.add_field(var="FORM_TYPE", ftype="hidden",
+                           value="http://jabber.org/protocol/pubsub#publish-options")
+            opts.add_field(var="pubsub#persist_items", value="true")
+            opts.add_field(var="pubsub#max_items", value="max")
+            opts.add_field(var="pubsub#send_last_published_item", value="never")
+            opts.add_field(var="pubsub#access_model", value="whitelist")
+            await self["xep_0060"].publish(self.boundjid.bare, NS_BOOKMARKS, id=room,
+                                           payload=conf, options=opts, timeout=10)
+        elif cmd == "bookmark_retract":
+            await self["xep_0060"].retract(self.boundjid.bare, NS_BOOKMARKS, room, notify=True,
+                                           timeout=10)
+        out(event="done", cmd=cmd, room=room)
 
     def on_chatstate(self, msg):
         out(event="chat_state", **{"from": msg["from"].full}, state=msg["chat_state"])
@@ -153,6 +300,12 @@ class Peer(slixmpp.ClientXMPP):
                 # Ask to see c["to"]'s presence (slixmpp accepts theirs).
                 self.send_presence(pto=c["to"], ptype="subscribe")
                 out(event="sent", id=None)
+            elif cmd == "raw":
+                self.send_raw(c["xml"])
+                out(event="sent", id=None)
+            elif cmd.startswith("muc_") or cmd in ("groupchat", "bookmark_publish",
+                                                   "bookmark_retract"):
+                await self.muc_command(c)
             elif cmd == "quit":
                 self.disconnect()
             else:
@@ -186,22 +339,31 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
+    pending = bytearray()
+
     def on_stdin():
-        line = sys.stdin.readline()
-        if not line:
-            loop.remove_reader(sys.stdin)
+        # Raw reads: a buffered readline() would keep the lines after the
+        # first of a burst where the event loop never looks again.
+        data = os.read(0, 65536)
+        if not data:
+            loop.remove_reader(0)
             stop.set()
             return
-        try:
-            c = json.loads(line)
-        except ValueError:
-            out(event="error", cmd=None, text="not JSON: " + line.strip())
-            return
-        if c.get("cmd") == "quit":
-            stop.set()
-            return
-        asyncio.ensure_future(peer.run_command(c))
-    loop.add_reader(sys.stdin, on_stdin)
+        pending.extend(data)
+        while b"\n" in pending:
+            raw, _, rest = bytes(pending).partition(b"\n")
+            pending[:] = rest
+            line = raw.decode("utf-8", "replace")
+            try:
+                c = json.loads(line)
+            except ValueError:
+                out(event="error", cmd=None, text="not JSON: " + line.strip())
+                continue
+            if c.get("cmd") == "quit":
+                stop.set()
+                return
+            asyncio.ensure_future(peer.run_command(c))
+    loop.add_reader(0, on_stdin)
     peer.connect(address=(args.host, args.port), force_starttls=True)
 
     async def until_stopped():

@@ -123,6 +123,12 @@ class TestDaily(TmuxTestCase):
         cmd = 'printf "%s|%s|%s" "$NATTER_FROM" "$NATTER_TYPE" "$NATTER_BODY" > ' + out
         ui = self.ui(jid=ann, natterrc={"ui": {"timestamp": "%H:%M:%S", "eventcmd": cmd},
                                         "privacy": {"typing": "no"}})
+        # "online" shows as the login stanzas go out; a message that
+        # reached the server before our presence would come back through
+        # the archive catch-up as history, which notifies no one.  The
+        # server answers a ping only after what was sent before it.
+        ui.line("/ping")
+        ui.wait_text("pong from")
         peer.send("/msg %s hi $(touch %s.pwned)" % (ann, out))
         ui.wait_status("[2:")
         deadline = time.monotonic() + 10

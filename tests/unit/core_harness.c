@@ -16,6 +16,7 @@
 #include "config/accounts.h"
 #include "config/settings.h"
 #include "core/core.h"
+#include "core/history.h"
 #include "core_harness.h"
 #include "headless/event_json.h"
 
@@ -69,7 +70,8 @@ static void start(struct harness *h)
 	opt.account = &acct;
 	opt.accounts_path = h->accounts;
 	opt.settings = &settings;
-	opt.frontend = (struct nt_frontend){record, h};
+	/* The benchmark's own front end, or the recorder (which needs h). */
+	opt.frontend = h->fe.emit ? h->fe : (struct nt_frontend){record, h};
 	h->core = core_new(&opt);
 	assert_non_null(h->core);
 	settings_free(&settings);
@@ -78,6 +80,12 @@ static void start(struct harness *h)
 }
 
 struct harness *harness_new(const char *bare_jid, const char *extra_settings)
+{
+	return harness_new_fe(bare_jid, extra_settings, (struct nt_frontend){NULL, NULL});
+}
+
+struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
+			       struct nt_frontend fe)
 {
 	struct harness *h = calloc(1, sizeof(*h));
 	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL, *acct = NULL;
@@ -98,6 +106,7 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 	assert_int_equal(chmod(h->accounts, 0600), 0);
 	free(acct);
 	h->now = HARNESS_T0;
+	h->fe = fe;
 	start(h);
 	return h;
 }
@@ -156,7 +165,26 @@ void harness_online(struct harness *h)
 	fake_online(h->xs, h->full, false, true);
 }
 
-void harness_online_quiet(struct harness *h)
+void harness_answer_roster(struct harness *h, const char *items)
+{
+	for (size_t i = 0; i < fake_sent_count(h->xs); i++) {
+		const char *s = fake_sent(h->xs, i);
+		char *id;
+
+		if (!strstr(s, "type=\"get\"") || !strstr(s, "jabber:iq:roster"))
+			continue;
+		id = fake_sent_id(h->xs, i);
+		fake_receivef(h->xs,
+			      "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' "
+			      "ver='v0'>%s</query></iq>",
+			      id, items ? items : "");
+		free(id);
+		return;
+	}
+	fail_msg("no roster request to answer");
+}
+
+void harness_online_roster(struct harness *h, const char *items)
 {
 	size_t i;
 	char *id;
@@ -172,8 +200,8 @@ void harness_online_quiet(struct harness *h)
 		if (strstr(s, "jabber:iq:roster"))
 			fake_receivef(h->xs,
 				      "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' "
-				      "ver='v0'/></iq>",
-				      id);
+				      "ver='v0'>%s</query></iq>",
+				      id, items ? items : "");
 		else if (strstr(s, "urn:xmpp:mam:2"))
 			fake_receivef(h->xs,
 				      "<iq type='result' id='%s'><fin xmlns='urn:xmpp:mam:2' "
@@ -185,6 +213,11 @@ void harness_online_quiet(struct harness *h)
 	}
 	fake_clear_sent(h->xs);
 	harness_clear(h);
+}
+
+void harness_online_quiet(struct harness *h)
+{
+	harness_online_roster(h, NULL);
 }
 
 int harness_input(struct harness *h, const char *line, uint64_t origin)
@@ -284,8 +317,11 @@ long long harness_query_int(struct harness *h, const char *sql)
 	sqlite3_stmt *st = NULL;
 	long long v = -1;
 
+	/* The pass, then what the store's policy would commit a little later
+	 * (history.c), without moving the clock. */
 	harness_advance(h, 0);
-	assert_true(asprintf(&path, "%s/natter/%s/history.db", h->dir, h->jid) > 0);
+	history_commit_now(h->core);
+	path = harness_db_path(h);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
@@ -295,4 +331,12 @@ long long harness_query_int(struct harness *h, const char *sql)
 	sqlite3_close(db);
 	free(path);
 	return v;
+}
+
+char *harness_db_path(struct harness *h)
+{
+	char *path = NULL;
+
+	assert_true(asprintf(&path, "%s/natter/%s/history.db", h->dir, h->jid) > 0);
+	return path;
 }

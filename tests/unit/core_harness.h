@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/event.h"
 #include "fake_session.h"
 
 struct harness {
@@ -27,6 +28,7 @@ struct harness {
 	char **events;
 	size_t nevents;
 	uint64_t now; /* the loop's clock, ms since the epoch */
+	struct nt_frontend fe; /* a front end of the test's own, or none */
 };
 
 /* 2023-11-14T22:13:20Z: a wall-clock time, so that message times and
@@ -39,6 +41,10 @@ struct harness {
 /* A started core for the account bare_jid, not connected.  extra_settings
  * may be NULL or natterrc text ("[history]\nmam_initial = 0\n"). */
 struct harness *harness_new(const char *bare_jid, const char *extra_settings);
+/* The same with another front end (the benchmark's): events then go to fe
+ * and are not recorded. */
+struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
+			       struct nt_frontend fe);
 void harness_free(struct harness *h);
 /* cmocka fixtures: a harness for HARNESS_JID without an archive window
  * (mam_initial = 0: a login asks the archive nothing), and its end. */
@@ -50,9 +56,14 @@ void harness_restart(struct harness *h);
 
 /* A fresh session comes up (bound to jid/natter). */
 void harness_online(struct harness *h);
+/* Answers the login's roster request with items (XML <item/>s, NULL: none):
+ * the initial presence goes out then (it waits for the roster). */
+void harness_answer_roster(struct harness *h, const char *items);
 /* The same, then the login's requests (roster, carbons, archive) are
  * answered with empty results and the sent stanzas and events cleared. */
 void harness_online_quiet(struct harness *h);
+/* The same with these roster items (XML <item/>s). */
+void harness_online_roster(struct harness *h, const char *items);
 
 /* One input line, with that origin. */
 int harness_input(struct harness *h, const char *line, uint64_t origin);
@@ -76,11 +87,14 @@ bool harness_bool(json_t *ev, const char *key);
 /* How many events named name there are from index from on. */
 size_t harness_count(struct harness *h, const char *name, size_t from);
 
-/* Runs one loop pass (the store commits what this pass recorded) and then
- * one SQL query on the account's history.db through a connection of its
- * own: the integer in the first column of the first row (-1: no row).
- * What the core stored, seen from outside the core. */
+/* Runs one loop pass and commits what the store would commit a little
+ * later (history_commit_now: the clock does not move), then one SQL query
+ * on the account's history.db through a connection of its own: the
+ * integer in the first column of the first row (-1: no row).  What the
+ * core stored, seen from outside the core. */
 long long harness_query_int(struct harness *h, const char *sql);
+/* The account's history.db (malloc'd), for a test's own SQLite reads. */
+char *harness_db_path(struct harness *h);
 
 /* The accounts file as the core left it (malloc'd). */
 char *harness_accounts_text(struct harness *h);

@@ -53,7 +53,8 @@ CORE_LDADD = tests/unit/libcoreharness.a $(UNIT_LDADD)
 CORE_TESTS = tests/unit/test_core tests/unit/test_core_chat tests/unit/test_core_mam \
 	tests/unit/test_core_roster tests/unit/test_core_presence tests/unit/test_core_disco \
 	tests/unit/test_core_connection tests/unit/test_core_vcard tests/unit/test_core_replies \
-	tests/unit/test_core_ibr tests/unit/test_core_history tests/unit/test_core_help
+	tests/unit/test_core_ibr tests/unit/test_core_history tests/unit/test_core_help \
+	tests/unit/test_core_muc tests/unit/test_bounds
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS)
 tests_unit_test_core_SOURCES = tests/unit/test_core.c
@@ -89,9 +90,16 @@ tests_unit_test_core_ibr_LDADD = $(CORE_LDADD)
 tests_unit_test_core_history_SOURCES = tests/unit/test_core_history.c
 tests_unit_test_core_history_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_history_LDADD = $(CORE_LDADD)
+tests_unit_test_core_muc_SOURCES = tests/unit/test_core_muc.c
+tests_unit_test_core_muc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_muc_LDADD = $(CORE_LDADD)
 tests_unit_test_core_help_SOURCES = tests/unit/test_core_help.c
 tests_unit_test_core_help_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_help_LDADD = $(CORE_LDADD)
+# What strangers can make natter keep, and how the store writes at scale.
+tests_unit_test_bounds_SOURCES = tests/unit/test_bounds.c
+tests_unit_test_bounds_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bounds_LDADD = $(CORE_LDADD)
 # The everyday messaging modules (msg_helpers.h is what they share).
 MSG_TESTS = \
 	tests/unit/test_core_correct \
@@ -157,6 +165,7 @@ tests_unit_test_ui_theme_LDADD = $(UNIT_LDADD)
 tests_unit_test_stamp_SOURCES = tests/unit/test_stamp.c
 tests_unit_test_stamp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stamp_LDADD = $(UNIT_LDADD)
+
 tests_unit_test_session_SOURCES = tests/unit/test_session.c
 tests_unit_test_session_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_session_LDADD = $(UNIT_LDADD)

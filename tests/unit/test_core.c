@@ -97,15 +97,35 @@ static void test_login_asks_roster_then_carbons_then_presence(void **state)
 {
 	struct harness *h = *state;
 	size_t roster = 0, carbons = 0, presence = 0;
+	char *id;
 
 	harness_online(h);
 	assert_non_null(fake_find_sent(h->xs, 0, "jabber:iq:roster", &roster));
 	assert_non_null(fake_find_sent(h->xs, 0, "urn:xmpp:carbons:2", &carbons));
-	assert_non_null(fake_find_sent(h->xs, 0, "<presence", &presence));
 	assert_true(roster < carbons);
-	assert_true(carbons < presence);
 	/* mam_initial = 0 and an empty history: no archive query. */
 	assert_null(fake_find_sent(h->xs, 0, "urn:xmpp:mam:2", NULL));
+	/* Our presence waits for the roster: a server busy probing 10,000
+	 * contacts for it would send the roster only afterwards. */
+	assert_null(fake_find_sent(h->xs, 0, "<presence", NULL));
+	id = fake_sent_id(h->xs, roster);
+	fake_receivef(h->xs, "<iq type='result' id='%s'><query xmlns='jabber:iq:roster'/></iq>",
+		      id);
+	free(id);
+	assert_non_null(fake_find_sent(h->xs, 0, "<presence", &presence));
+	assert_true(carbons < presence);
+}
+
+/* A server that never answers the roster still gets our presence. */
+static void test_presence_goes_without_a_roster_answer(void **state)
+{
+	struct harness *h = *state;
+
+	harness_online(h);
+	harness_advance(h, 9000);
+	assert_null(fake_find_sent(h->xs, 0, "<presence", NULL));
+	harness_advance(h, 1000);
+	assert_non_null(fake_find_sent(h->xs, 0, "<presence", NULL));
 }
 
 static void test_resumed_session_asks_nothing(void **state)
@@ -206,6 +226,7 @@ int main(void)
 	    T(test_version_and_ping_answered),
 	    T(test_disco_info_lists_module_features),
 	    T(test_login_asks_roster_then_carbons_then_presence),
+	    T(test_presence_goes_without_a_roster_answer),
 	    T(test_resumed_session_asks_nothing),
 	    T(test_refused_command_carries_origin),
 	    T(test_async_answer_keeps_origin_per_request),

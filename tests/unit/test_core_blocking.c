@@ -33,7 +33,8 @@ static void test_blocked_jid_is_not_shown(void **state)
 	struct harness *h = *state;
 	size_t mark;
 
-	harness_online_quiet(h);
+	/* A contact: a stranger's unavailable presence is not news (presence.c) */
+	harness_online_roster(h, "<item jid='" BOB "' subscription='both'/>");
 	block_bob(h);
 	assert_non_null(fake_find_sent(h->xs, 0, "id=\"push1\"", NULL));
 	json_decref(harness_expect(h, "blocklist", 0));

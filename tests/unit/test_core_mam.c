@@ -347,6 +347,17 @@ static void test_archived_own_message_is_outgoing(void **state)
 	assert_int_equal(count_rows(h, "body = 'sent elsewhere' AND direction = 1"), 1);
 }
 
+/* How many archive queries were sent (other modules' login requests, such
+ * as the bookmarks', go on around them). */
+static size_t mam_queries(struct harness *h)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fake_sent_count(h->xs); i++)
+		n += strstr(fake_sent(h->xs, i), "urn:xmpp:mam:2") != NULL;
+	return n;
+}
+
 static void test_page_timeout_stops_catch_up(void **state)
 {
 	struct harness *h = *state;
@@ -356,7 +367,7 @@ static void test_page_timeout_stops_catch_up(void **state)
 
 	login(h);
 	q = last_query(h);
-	n = fake_sent_count(h->xs);
+	n = mam_queries(h);
 	harness_advance(h, 29999);
 	assert_int_equal(harness_find(h, "error", 0), -1);
 	harness_advance(h, 1);
@@ -366,7 +377,7 @@ static void test_page_timeout_stops_catch_up(void **state)
 	/* No further page; a late answer changes nothing. */
 	fin(h, &q, true, NULL, NULL);
 	query_clear(&q);
-	assert_int_equal(fake_sent_count(h->xs), n);
+	assert_int_equal(mam_queries(h), n);
 }
 
 /* Our newest archived message expired from the archive: fall back to the

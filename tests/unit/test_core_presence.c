@@ -41,6 +41,8 @@ static void test_login_sends_presence_with_caps(void **state)
 	char *hash, *node, *ver, *prio;
 
 	harness_online(h);
+	/* our presence waits for the roster (see test_core.c) */
+	harness_answer_roster(h, NULL);
 	i = last_presence(h);
 	assert_null(strstr(fake_sent(h->xs, i), "type="));
 	hash = fake_sent_attr(h->xs, i, "c", "hash");
@@ -97,6 +99,7 @@ static void test_status_offline_applies_at_login(void **state)
 	assert_int_equal(harness_input(h, "/status dnd", 1), 0);
 	assert_int_equal(fake_sent_count(h->xs), 0);
 	harness_online(h);
+	harness_answer_roster(h, NULL);
 	show = fake_sent_text(h->xs, last_presence(h), "show");
 	assert_string_equal(show, "dnd");
 	free(show);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -567,9 +568,91 @@ static void test_clear_is_idempotent(void **state UNUSED)
 	jid_clear(NULL);
 }
 
+/* What libidn2 makes of an ASCII host name (the slow path: to the A-label
+ * form and back), or NULL when it refuses it. */
+static char *idn2_reference(const char *d)
+{
+	char *ace = NULL, *u = NULL, *out = NULL;
+
+	if (idn2_to_ascii_8z(d, &ace, IDN2_NONTRANSITIONAL) == IDN2_OK &&
+	    idn2_to_unicode_8z8z(ace, &u, 0) == IDN2_OK)
+		out = strdup(u);
+	idn2_free(ace);
+	idn2_free(u);
+	return out;
+}
+
+static void compare_with_idn2(const char *label)
+{
+	char *d = NULL, *s = NULL, *want;
+	struct jid j;
+	int rc;
+
+	assert_true(asprintf(&d, "%s.Example", label) > 0);
+	assert_true(asprintf(&s, "u@%s", d) > 0);
+	want = idn2_reference(d);
+	rc = jid_parse(s, &j, NULL);
+	if (!want && rc == 0)
+		fail_msg("%s: natter accepts %s, libidn2 refuses it", label, j.domain);
+	if (want && rc)
+		fail_msg("%s: libidn2 accepts it as %s, natter refuses it", label, want);
+	if (want)
+		assert_string_equal(j.domain, want);
+	jid_clear(&j);
+	free(want);
+	free(d);
+	free(s);
+}
+
+/* ASCII host names skip libidn2 when it would only lower-case them: every
+ * label of up to five characters from a, B, 0, '-' and '_', and the long
+ * and "xn--" ones, must come out exactly as libidn2 has them. */
+static void test_ascii_domains_as_libidn2_has_them(void **state UNUSED)
+{
+	static const char alphabet[] = "aB0-_";
+	static const char *const extra[] = {
+	    "xn--abc", "XN--bcher-kva", "xn--bcher-kva", "ab--cd", "x--y", "a-b-c",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "sub.ex-ample",
+	    "-x.y", "x.y-", "Localhost", NULL};
+	char label[8];
+
+	for (int len = 1; len <= 5; len++) {
+		int total = 1;
+
+		for (int i = 0; i < len; i++)
+			total *= 5;
+		for (int n = 0; n < total; n++) {
+			int v = n;
+
+			for (int i = 0; i < len; i++, v /= 5)
+				label[i] = alphabet[v % 5];
+			label[len] = '\0';
+			compare_with_idn2(label);
+		}
+	}
+	for (int i = 0; extra[i]; i++)
+		compare_with_idn2(extra[i]);
+}
+
+/* The domain cache must not take an empty domain for one of its empty
+ * slots: "alice@" is refused the first time (a fresh process) and after. */
+static void test_empty_domain_refused_first_and_again(void **state UNUSED)
+{
+	const char *why = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(jid_parse("alice@", NULL, &why), -1);
+		assert_int_equal(jid_parse("alice@/res", NULL, &why), -1);
+	}
+	assert_string_equal(why, "empty domainpart");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    /* first: the domain cache is empty only before any other test */
+	    cmocka_unit_test(test_empty_domain_refused_first_and_again),
 	    cmocka_unit_test(test_split_full),
 	    cmocka_unit_test(test_split_bare),
 	    cmocka_unit_test(test_split_domain_only),
@@ -624,6 +707,7 @@ int main(void)
 	    cmocka_unit_test(test_bare_key),
 	    cmocka_unit_test(test_parse_validate_only),
 	    cmocka_unit_test(test_clear_is_idempotent),
+	    cmocka_unit_test(test_ascii_domains_as_libidn2_has_them),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1077,6 +1077,41 @@ static void test_now_ms_monotonic(void **state UNUSED)
 	assert_true(c < b + 10000);
 }
 
+/* A step of split-up work: logs, then schedules the next step at once. */
+struct stepper {
+	struct rec *r;
+	int left;
+};
+
+static void step_cb(struct loop *loop, void *ud)
+{
+	struct stepper *s = ud;
+
+	rec_add(s->r, 's');
+	if (--s->left > 0)
+		loop_timer_add(loop, 0, step_cb, s);
+}
+
+static void pass_prepare(struct loop *loop, void *ud)
+{
+	(void)loop;
+	rec_add(ud, 'p');
+}
+
+/* A 0-ms timer added by a timer fires in the next pass, not this one: the
+ * loop polls (input first) between the steps of work split that way. */
+static void test_timer_added_by_timer_waits_a_pass(void **state)
+{
+	struct rec *r = *state;
+	struct stepper s = {r, 3};
+
+	assert_int_equal(loop_prepare_add(r->loop, pass_prepare, r), 0);
+	loop_timer_add(r->loop, 0, step_cb, &s);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(loop_run_once(r->loop, 0), 0);
+	assert_string_equal(r->log, "pspspsp");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1084,6 +1119,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_wall_clock),
 	    T(test_timers_fire_in_due_order),
+	    T(test_timer_added_by_timer_waits_a_pass),
 	    T(test_overdue_timers_fire_in_due_order),
 	    T(test_many_timers_due_order),
 	    T(test_fake_clock_timer_fires_only_when_due),

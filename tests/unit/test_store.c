@@ -349,7 +349,14 @@ static void from_version_1(void **state)
 	store_close(fx->s);
 	fx->s = NULL;
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	/* (version 3's room columns go too: a real version 1 had none) */
 	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
+				      "ALTER TABLE messages DROP COLUMN room_sid;"
+				      "ALTER TABLE messages DROP COLUMN occupant_id;"
+				      "ALTER TABLE messages DROP COLUMN rkey;"
+				      "ALTER TABLE messages DROP COLUMN ckey;"
+				      "ALTER TABLE messages DROP COLUMN stamp;"
 				      "DROP INDEX messages_archived;"
 				      "CREATE INDEX messages_archived_ts ON messages (ts)"
 				      " WHERE archive_id IS NOT NULL;"
@@ -471,6 +478,182 @@ static void dedup_origin_id(void **state)
 	assert_int_equal(add(fx->s, room), 0);
 	commit(fx->s);
 	assert_int_equal(committed_rows(fx), 5);
+}
+
+/* A room message as it comes live: from an occupant, with the room's id. */
+static struct store_msg room_msg(const char *body, const char *nick, const char *room_sid)
+{
+	static char from[128];
+	struct store_msg m = in_msg("room@muc.example.org", body);
+
+	snprintf(from, sizeof from, "room@muc.example.org/%s", nick);
+	m.type = "groupchat";
+	m.from = from;
+	m.room_sid = room_sid;
+	return m;
+}
+
+/* A room's stanza-id names the message within that room only, and is no
+ * archive id: our own archive's catch-up must never start after it. */
+static void dedup_room_sid(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = room_msg("hello room", "alice", "r-1");
+	char *err = NULL, *id;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, m), 1);
+	/* the history replay after a nick change, without the message's id */
+	m = room_msg("hello room", "alice2", "r-1");
+	m.delayed = true;
+	m.ts_ms += 1234;
+	assert_int_equal(add(fx->s, m), 0);
+	/* another room may number its messages the same way */
+	m.peer = "other@muc.example.org";
+	m.from = "other@muc.example.org/alice";
+	assert_int_equal(add(fx->s, m), 1);
+	/* a chat message with the same text as an archive id is no match */
+	m = in_msg("bob@example.org", "x");
+	m.archive_id = "r-1";
+	assert_int_equal(add(fx->s, m), 1);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 3);
+	id = store_last_archive_id(fx->s, &err);
+	assert_non_null(id);
+	assert_string_equal(id, "r-1");
+	free(id);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE archive_id IS NOT NULL"),
+	                 1);
+}
+
+/* Our message, stored as we sent it, comes back from the room with the
+ * room's id: one row, which then carries that id, so a replay under
+ * another nick is known by it. */
+static void room_echo_gets_room_sid(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = room_msg("mine", "me", NULL);
+	char *sid = NULL, *err = NULL;
+	int64_t ts;
+
+	fx->s = open_ok(fx);
+	m.direction = STORE_OUT;
+	m.from = "me@example.net/natter";
+	m.origin_id = m.stanza_id = "our-1";
+	assert_int_equal(add(fx->s, m), 1);
+	m.from = "room@muc.example.org/me";
+	m.room_sid = "r-9";
+	assert_int_equal(add(fx->s, m), 0);
+	commit(fx->s);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE room_sid = 'r-9'"), 1);
+	m = room_msg("mine", "me-renamed", "r-9");
+	m.delayed = true;
+	assert_int_equal(add(fx->s, m), 0);
+	assert_int_equal(store_room_last(fx->s, "room@muc.example.org", &sid, &ts, &err), 0);
+	assert_non_null(sid);
+	assert_string_equal(sid, "r-9");
+	assert_true(ts == m.ts_ms);
+	free(sid);
+	assert_int_equal(store_room_last(fx->s, "nowhere@muc.example.org", &sid, &ts, &err), 0);
+	assert_null(sid);
+	assert_true(ts == 0);
+}
+
+/* XEP-0421: the occupant id is the sender, whatever the nick. */
+static void room_sender_is_occupant_id(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = room_msg("hi", "alice", NULL);
+
+	fx->s = open_ok(fx);
+	m.occupant_id = "occ-A";
+	m.origin_id = "o-7";
+	assert_int_equal(add(fx->s, m), 1);
+	m.from = "room@muc.example.org/alice-away";
+	assert_int_equal(add(fx->s, m), 0);
+	/* someone else reusing the origin id is someone else's message */
+	m.occupant_id = "occ-B";
+	assert_int_equal(add(fx->s, m), 1);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 2);
+}
+
+/* Without any id, a replayed message is known by sender, words and time:
+ * the room's time on a replay against our time on the live copy. */
+static void room_dedup_by_content(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg live = room_msg("+1", "bob", NULL), replay;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, live), 1);
+	/* a second live "+1" is a second message */
+	live.ts_ms += 20000;
+	assert_int_equal(add(fx->s, live), 1);
+	live.ts_ms -= 20000;
+	replay = live;
+	replay.delayed = true;
+	replay.ts_ms = live.ts_ms + 3000; /* the room's clock runs ahead */
+	assert_int_equal(add(fx->s, replay), 0);
+	/* the same replay again (a second rejoin) */
+	assert_int_equal(add(fx->s, replay), 0);
+	/* the second live one is claimed by the second replayed one */
+	replay.ts_ms = live.ts_ms + 23000;
+	assert_int_equal(add(fx->s, replay), 0);
+	/* a third "+1" said while we were away is new, though close in time */
+	replay.ts_ms = live.ts_ms + 40000;
+	assert_int_equal(add(fx->s, replay), 1);
+	assert_int_equal(add(fx->s, replay), 0);
+	/* other words, another sender, far away in time: new */
+	replay.ts_ms = live.ts_ms + 3000;
+	replay.body = "+2";
+	assert_int_equal(add(fx->s, replay), 1);
+	replay.body = "+1";
+	replay.from = "room@muc.example.org/carol";
+	assert_int_equal(add(fx->s, replay), 1);
+	replay.from = live.from;
+	replay.ts_ms = live.ts_ms + STORE_ROOM_SKEW_MS + 60000;
+	assert_int_equal(add(fx->s, replay), 1);
+	/* a message with an id is known by its id, never by its words */
+	replay.ts_ms = live.ts_ms + 60000;
+	replay.stanza_id = "s-1";
+	assert_int_equal(add(fx->s, replay), 1);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 7);
+}
+
+/* A history written by natter before group chat is upgraded in place. */
+static void from_version_2(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, in_msg("bob@example.org", "before rooms")), 1);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
+	                              "ALTER TABLE messages DROP COLUMN room_sid;"
+	                              "ALTER TABLE messages DROP COLUMN occupant_id;"
+	                              "ALTER TABLE messages DROP COLUMN rkey;"
+	                              "ALTER TABLE messages DROP COLUMN ckey;"
+	                              "ALTER TABLE messages DROP COLUMN stamp;"
+	                              /* (version 4's go too: a real version 2 had none) */
+	                              "ALTER TABLE messages DROP COLUMN original_body;"
+	                              "ALTER TABLE messages DROP COLUMN replaces;"
+	                              "ALTER TABLE messages DROP COLUMN retracted;"
+	                              "ALTER TABLE messages DROP COLUMN oob_url;"
+	                              "PRAGMA user_version = 2;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(committed_rows(fx), 1);
+	assert_int_equal(add(fx->s, room_msg("after", "alice", "r-1")), 1);
+	assert_int_equal(add(fx->s, room_msg("after", "alice", "r-1")), 0);
 }
 
 static void dedup_stanza_id(void **state)
@@ -1272,16 +1455,20 @@ static void last_own(void **state)
 	assert_int_equal(store_last_own(fx->s, "carol@example.org", &own, &err), 0);
 }
 
-/* A version 2 history (before corrections) is upgraded in place. */
-static void from_version_2(void **state)
+/* A version 3 history (group chat, before corrections) is upgraded in
+ * place, its room messages too. */
+static void from_version_3(void **state)
 {
 	struct fx *fx = *state;
-	struct store_msg m = in_msg("bob@example.org", "written by version 2");
+	struct store_msg m = in_msg("bob@example.org", "written by version 3");
+	struct store_msg rm = room_msg("in a room", "alice", "r-1");
 	struct rows r = {0};
 
 	fx->s = open_ok(fx);
 	m.stanza_id = "v1";
 	add(fx->s, m);
+	rm.stanza_id = "rv1";
+	assert_int_equal(add(fx->s, rm), 1);
 	store_close(fx->s);
 	fx->s = NULL;
 	{
@@ -1293,15 +1480,17 @@ static void from_version_2(void **state)
 					      "ALTER TABLE messages DROP COLUMN replaces;"
 					      "ALTER TABLE messages DROP COLUMN retracted;"
 					      "ALTER TABLE messages DROP COLUMN oob_url;"
-					      "PRAGMA user_version = 2;",
+					      "PRAGMA user_version = 3;",
 					      NULL, NULL, NULL),
 				 SQLITE_OK);
 		sqlite3_close(db);
 	}
 	fx->s = open_ok(fx);
 	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	/* the room's message is still known by the room's id */
+	assert_int_equal(add(fx->s, rm), 0);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
-	assert_string_equal(r.body[0], "written by version 2");
+	assert_string_equal(r.body[0], "written by version 3");
 	assert_int_equal(correct(fx->s, find(fx->s, "v1", NULL), marked("v2", "and corrected")),
 			 1);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
@@ -1533,6 +1722,12 @@ static void query_plans(void **state)
 	expect_plan(fx->s, SQL_LAST_OWN, "USING INDEX messages_peer (peer=? AND id>?)");
 	expect_plan(fx->s, SQL_CORRECT, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_RETRACT, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_FIND_ROOM, "USING INDEX messages_rkey (rkey=?)");
+	expect_plan(fx->s, SQL_ATTACH_ROOM, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_FIND_CONTENT, "USING INDEX messages_ckey (ckey=?)");
+	expect_plan(fx->s, SQL_CLAIM, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_ROOM_LAST_SID, "USING INDEX messages_peer (peer=?)");
+	expect_plan(fx->s, SQL_ROOM_LAST_TS, "USING INDEX messages_peer (peer=?)");
 }
 
 int main(void)
@@ -1548,9 +1743,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(dedup_archive_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_origin_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_stanza_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dedup_room_sid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(room_echo_gets_room_sid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(room_sender_is_occupant_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(room_dedup_by_content, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(live_then_archive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(last_archive_id_by_arrival, setup, teardown),
-	    cmocka_unit_test_setup_teardown(from_version_1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(batch_visible_after_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicate_leaves_no_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(full_disk_keeps_rows, setup, teardown),
@@ -1571,7 +1771,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(corrections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(retractions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(last_own, setup, teardown),
-	    cmocka_unit_test_setup_teardown(from_version_2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_3, setup, teardown),
 	    cmocka_unit_test_setup_teardown(correction_survives_full_disk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delivery_never_goes_back, setup, teardown),
 	};
