@@ -100,8 +100,7 @@ static void emit_own_message(struct core *core, struct core_cause cause, const s
 	free(nick);
 }
 
-/* What every module adds to a chat message on its way out. */
-static int decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
+int chat_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
 {
 	for (size_t i = 0; i < core_nmodules; i++)
 		if (core_modules[i]->decorate && core_modules[i]->decorate(core, m, o))
@@ -130,7 +129,8 @@ int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause
 	if (!strchr(o->to, '/') && muc_is_joined(core, o->to)) {
 		free(safe);
 		free(id);
-		return muc_send_message(core, o->to, o->text, cause);
+		o->groupchat = true;
+		return muc_send_message(core, o, cause);
 	}
 	/* The route is copied: it lives only until the next presence change. */
 	if (id && (dest = strdup(chat_dest(core, o->to))))
@@ -146,7 +146,7 @@ int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause
 	    (pm && !st_add_element(m, "x", NS_MUC_USER)) ||
 	    (o->html && (xmpp_stanza_add_child(m, o->html) != XMPP_EOK ||
 	                 xhtml_sanitize(o->html, &shown, NULL) < 0)) ||
-	    decorate(core, m, o)) {
+	    chat_decorate(core, m, o)) {
 		core_error(core, cause, "internal-server-error", "out of memory: not sent");
 	} else if (!*safe) {
 		/* Only control characters: XML cannot carry them. */
@@ -370,8 +370,7 @@ static int record_incoming(struct incoming *in, const struct chat_in *ci, bool d
 	return history_record(core, &m);
 }
 
-/* The modules' receive hooks, in module order, until one takes it. */
-static int run_hooks(struct core *core, struct chat_in *ci)
+int chat_run_hooks(struct core *core, struct chat_in *ci)
 {
 	for (size_t i = 0; i < core_nmodules; i++) {
 		int rc;
@@ -396,6 +395,13 @@ const char *chat_in_keep(struct chat_in *in, char *s)
 	}
 	in->kept[in->nkept++] = s;
 	return s;
+}
+
+void chat_in_clear(struct chat_in *in)
+{
+	for (size_t i = 0; i < in->nkept; i++)
+		free(in->kept[i]);
+	in->nkept = 0;
 }
 
 /* A XEP-0424 retraction a hook accepted: recorded, and reported as one. */
@@ -510,7 +516,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	/* What a message means beyond its text (a correction, a marker, a
 	 * retraction) is the modules' to say; a bounce means none of it. */
 	if (!in.error) {
-		taken = run_hooks(core, &ci);
+		taken = chat_run_hooks(core, &ci);
 		if (taken != CHAT_IN_PASS) {
 			rc = taken == CHAT_IN_TAKEN ? 1 : 0;
 			goto out;
@@ -575,8 +581,7 @@ out:
 	free(in.archive);
 	free(in.body);
 	free(in.xhtml);
-	for (size_t i = 0; i < ci.nkept; i++)
-		free(ci.kept[i]);
+	chat_in_clear(&ci);
 	return rc;
 }
 

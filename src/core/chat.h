@@ -27,12 +27,19 @@ struct chat_out {
 	const char *oob_url; /* XEP-0066: the link the text is (an upload) */
 	bool action;         /* XEP-0245: a /me line (set by its hook) */
 	const char *id;      /* set by chat_send_out: the new message's id */
+	/* Set by chat_send_out: it goes to a room we are in as a groupchat
+	 * message, where a hook adds only what a room carries (no receipt
+	 * request, chat state or marker). */
+	bool groupchat;
 };
 
 /* Sends o (see chat_out), runs the decorate hooks, records it and echoes
- * it as an outgoing message event.  Queued while offline.  0, or -1 after
- * an error event for cause. */
+ * it as an outgoing message event; to a room we are in (a bare JID), it is
+ * muc_send_message()'s.  Queued while offline.  0, or -1 after an error
+ * event for cause. */
 int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause);
+/* The modules' decorate hooks on m, in module order: 0, or -1 on ENOMEM. */
+int chat_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o);
 /* The same for plain text (and an optional <html/> part, not taken). */
 int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t *html,
 	      struct core_cause cause);
@@ -64,6 +71,7 @@ struct chat_in {
 	const char *body;           /* the text to show, or NULL when it has none */
 	bool outgoing;              /* ours: a carbon of what we sent, or our archive's copy */
 	int64_t ts;                 /* its original time, UTC ms */
+	const char *occupant_id;    /* in a room: the XEP-0421 id it trusts, or NULL */
 
 	/* Filled in by hooks: */
 	const char *replaces;  /* XEP-0308: the id of the message it corrects */
@@ -83,6 +91,12 @@ struct chat_in {
 /* Keeps s (malloc'd, or NULL) until in has been processed, then frees
  * it; returns s, or NULL when s was NULL or could not be kept (freed). */
 const char *chat_in_keep(struct chat_in *in, char *s);
+/* The modules' receive hooks on in, in module order, until one takes it:
+ * CHAT_IN_PASS or what that one returned (module.h).  muc_message.c runs
+ * them on a room's messages, which chat_receive() never sees. */
+int chat_run_hooks(struct core *core, struct chat_in *in);
+/* Frees what the hooks kept (chat_in_keep). */
+void chat_in_clear(struct chat_in *in);
 
 /* Records st (the original message, unwrapped; via NULL when it came
  * directly) in the history and reports it unless it is a duplicate.

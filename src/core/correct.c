@@ -16,6 +16,7 @@
 #include "core/core_internal.h"
 #include "core/correct.h"
 #include "core/history.h"
+#include "core/muc.h"
 #include "util/jid.h"
 #include "util/log.h"
 #include "xmpp/stanza.h"
@@ -48,7 +49,10 @@ static int cmd_correct(struct cmd_call *call)
 
 	if (!to)
 		return -1;
-	peer = jid_bare_key(to, NULL);
+	/* a private message with an occupant is a conversation of its own */
+	peer = muc_private_key(core, to, false);
+	if (!peer)
+		peer = jid_bare_key(to, NULL);
 	switch (peer ? history_last_own(core, peer, &own) : -1) {
 	case 1:
 		o.to = to;
@@ -105,12 +109,13 @@ static int correct_receive(struct core *core, struct chat_in *in)
 		log_info("a correction of a message natter does not have is shown as a new one");
 		return CHAT_IN_PASS;
 	}
-	/* In a room, the room JID/nick of each; group chat (XEP-0045) adds
-	 * here the XEP-0421 occupant ids, the correction's from its stanza
-	 * and the original's kept with it in the history, and the rule
-	 * (correct_allowed) already prefers them. */
+	/* In a room, the room JID/nick of each, and the XEP-0421 occupant
+	 * ids where the room gives them (the original's kept with it in the
+	 * history), which the rule prefers. */
 	orig.from = ref.from;
+	orig.occupant_id = ref.occupant_id;
 	corr.from = in->from;
+	corr.occupant_id = in->occupant_id;
 	if (ref.retracted || !correct_allowed(&orig, &corr)) {
 		log_warn("refused a correction from %s of a message from %s: shown as a new one",
 			 in->from ? in->from : "?", ref.from ? ref.from : "?");

@@ -149,7 +149,9 @@ static int markers_receive(struct core *core, struct chat_in *in)
 static int markers_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
 {
 	(void)core;
-	(void)o;
+	/* natter reads no markers in rooms (markers_receive), so asks for none */
+	if (o->groupchat)
+		return 0;
 	return st_add_element(m, "markable", NS_MARKERS) ? 0 : -1;
 }
 

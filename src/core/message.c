@@ -103,9 +103,14 @@ static struct peer *peer_find(struct core *core, const char *jid, bool create)
 static int message_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
 {
 	const char *dest = o->dest;
-	struct peer *p = peer_find(core, dest, false);
+	struct peer *p;
 	bool full = strchr(dest, '/') != NULL;
 
+	/* Not in a room: every occupant would answer a receipt request, and
+	 * a room has no thread or chat state of one peer. */
+	if (o->groupchat)
+		return 0;
+	p = peer_find(core, dest, false);
 	if (p && p->thread && st_add_text(m, "thread", p->thread))
 		return -1;
 	/* XEP-0184 §5: to a bare JID we cannot know which client will get it, so

@@ -76,14 +76,16 @@ struct core_module {
 	 * and the caps hash announce exactly these. */
 	const char *const *features;
 	/* Every message on its way in, however it came (directly, as a carbon
-	 * copy, from the archive), before chat.c records and reports it
-	 * (core/chat.h, struct chat_in): a hook may fill in what its feature
+	 * copy, from the archive, from a room), before chat.c (muc_message.c
+	 * for a room's) records and reports it (core/chat.h, struct
+	 * chat_in): a hook may fill in what its feature
 	 * finds there, or take the message (CHAT_IN_TAKEN, CHAT_IN_DUPLICATE).
 	 * Hooks run in module order, and none runs for an error bounce. */
 	int (*receive)(struct core *core, struct chat_in *in);
-	/* Every chat message on its way out, once chat.c has built it: a hook
-	 * adds what its feature calls for (struct chat_out says what the
-	 * message is).  0, or -1 on ENOMEM (the message is not sent). */
+	/* Every chat message on its way out, once chat.c (muc_message.c for
+	 * a room) has built it: a hook adds what its feature calls for
+	 * (struct chat_out says what the message is, and whether it goes to
+	 * a room).  0, or -1 on ENOMEM (the message is not sent). */
 	int (*decorate)(struct core *core, xmpp_stanza_t *m, struct chat_out *out);
 };
 

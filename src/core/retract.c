@@ -39,13 +39,14 @@ static const char *target(xmpp_stanza_t *st)
 /* Only the sender may withdraw a message: in a room the same occupant (as
  * for a correction); one to one, any client of the same account, since a
  * user may withdraw from their phone what they wrote on their laptop. */
-static bool allowed(const char *original, const char *retraction, bool groupchat)
+static bool allowed(const struct store_ref *original, const struct chat_in *retraction)
 {
-	struct correct_sender o = {original, NULL, true}, r = {retraction, NULL, true};
+	struct correct_sender o = {original->from, original->occupant_id, true};
+	struct correct_sender r = {retraction->from, retraction->occupant_id, true};
 
-	if (groupchat)
+	if (!strcmp(retraction->type, "groupchat"))
 		return correct_allowed(&o, &r);
-	return original && retraction && jid_bare_equal(original, retraction);
+	return o.from && r.from && jid_bare_equal(o.from, r.from);
 }
 
 static int retract_receive(struct core *core, struct chat_in *in)
@@ -64,7 +65,7 @@ static int retract_receive(struct core *core, struct chat_in *in)
 		log_info("ignored a retraction of a message natter does not have");
 		return CHAT_IN_DUPLICATE;
 	}
-	if (!allowed(ref.from, in->from, !strcmp(in->type, "groupchat"))) {
+	if (!allowed(&ref, in)) {
 		log_warn("ignored a retraction from %s of a message from %s",
 			 in->from ? in->from : "?", ref.from ? ref.from : "?");
 		store_ref_clear(&ref);

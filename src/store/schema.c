@@ -231,7 +231,8 @@ const char *const schema_sql[SQL_COUNT] = {
      * id, and what a correction or retraction checks of it: the index
      * walks the conversation from its newest row down to the window's
      * oldest, and stops at the first match */
-    [SQL_FIND] = "SELECT id, replaces, from_jid, retracted FROM messages WHERE peer = ?1"
+    [SQL_FIND] = "SELECT id, replaces, from_jid, retracted, occupant_id FROM messages"
+                 " WHERE peer = ?1"
                  " AND id >= " WINDOW_START " AND direction = ?2"
                  " AND (stanza_id = ?3 OR origin_id = ?3) ORDER BY id DESC LIMIT 1",
     /* our newest message there that may still be corrected */

@@ -1491,6 +1491,7 @@ static bool dup_col(sqlite3_stmt *st, int i, char **out)
 void store_ref_clear(struct store_ref *r)
 {
 	free(r->from);
+	free(r->occupant_id);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1534,7 +1535,7 @@ int store_find(struct store *s, const char *peer, enum store_direction dir, cons
 		out->via_correction = sqlite3_column_type(st, 1) != SQLITE_NULL;
 		out->id = sqlite3_column_int64(st, out->via_correction ? 1 : 0);
 		out->retracted = sqlite3_column_int(st, 3) != 0;
-		if (!dup_col(st, 2, &out->from)) {
+		if (!dup_col(st, 2, &out->from) || !dup_col(st, 4, &out->occupant_id)) {
 			set_err(err, "out of memory");
 			found = -1;
 		}

@@ -54,6 +54,7 @@ struct store_msg {
 struct store_ref {
 	int64_t id;     /* its row */
 	char *from;     /* the full JID of whoever sent the row the id named (malloc'd) */
+	char *occupant_id; /* in a room: that row's XEP-0421 occupant id (malloc'd), or NULL */
 	bool retracted;
 	bool via_correction; /* the id was an earlier correction's */
 };
