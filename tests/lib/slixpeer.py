@@ -24,7 +24,8 @@ Group chat (XEP-0045) and bookmarks:
         "config": {var: value} the new room gets that configuration, with
         "locked": true it stays locked)
     {"cmd": "muc_config", "room": R, "config": {var: value}}
-    {"cmd": "groupchat", "room": R, "body": B, "id": I, "subject": S}
+    {"cmd": "groupchat", "room": R, "body": B, "id": I, "subject": S,
+     "replace": I (XEP-0308), "retract": I (XEP-0424, B the fallback)}
     {"cmd": "muc_leave", "room": R, "nick": N}
     {"cmd": "muc_nick", "room": R, "nick": N}
     {"cmd": "muc_role", "room": R, "nick": N, "role": ROLE, "reason": T}
@@ -43,7 +44,7 @@ Group chat (XEP-0045) and bookmarks:
     {"event": "disco", "from", "features": [...], "identities": [[cat, type, name], ...]}
     {"event": "pong", "from"}   {"event": "sent", "id"}   {"event": "error", "cmd", "text"}
     {"event": "muc_joined", "room", "nick"}   {"event": "done", "cmd"}
-    {"event": "groupchat", "room", "nick", "body", "id", "delayed", "origin_id"}
+    {"event": "groupchat", "room", "nick", "body", "id", "delayed", "origin_id", "replace"}
     {"event": "muc_subject", "room", "nick", "subject"}
     {"event": "muc_presence", "room", "nick", "type", "codes", "role", "affiliation", "show"}
     {"event": "invite", "room", "from", "reason", "direct"}
@@ -107,10 +108,12 @@ class Peer(slixmpp.ClientXMPP):
         if msg["type"] == "groupchat":
             if msg["body"]:
                 origin = msg.xml.find("{urn:xmpp:sid:0}origin-id")
+                replace = msg.xml.find("{urn:xmpp:message-correct:0}replace")
                 out(event="groupchat", room=msg["from"].bare, nick=msg["from"].resource,
                     body=msg["body"], id=msg["id"] or None,
                     delayed=msg.xml.find("{urn:xmpp:delay}delay") is not None,
-                    origin_id=origin.get("id") if origin is not None else None)
+                    origin_id=origin.get("id") if origin is not None else None,
+                    replace=replace.get("id") if replace is not None else None)
             return
         state = msg["chat_state"] if msg.xml.find(
             "{http://jabber.org/protocol/chatstates}*") is not None else None
@@ -197,6 +200,10 @@ class Peer(slixmpp.ClientXMPP):
             m["id"] = c.get("id") or self.new_id()
             if c.get("subject") is not None:
                 m["subject"] = c["subject"]
+            if c.get("replace"):
+                ET.SubElement(m.xml, "{urn:xmpp:message-correct:0}replace", {"id": c["replace"]})
+            if c.get("retract"):
+                ET.SubElement(m.xml, "{urn:xmpp:message-retract:1}retract", {"id": c["retract"]})
             m.send()
             out(event="sent", id=m["id"])
             return
