@@ -13,8 +13,9 @@
 
 NATTER_DEPS_BUILD="build-essential autoconf automake libtool pkg-config libncurses-dev
 libstrophe-dev libssl-dev libsqlite3-dev libcmocka-dev uthash-dev
-libjansson-dev libidn2-dev libexpat1-dev libcurl4-openssl-dev"
-NATTER_DEPS_RUN="tmux prosody lua-unbound openssl python3 python3-slixmpp"
+libjansson-dev libidn2-dev libexpat1-dev libcurl4-openssl-dev libomemo-c-dev"
+NATTER_DEPS_RUN="tmux prosody lua-unbound openssl python3 python3-slixmpp python3-omemo
+python3-oldmemo python3-xmlschema profanity"
 NATTER_DEPS_TEST="clang libclang-rt-14-dev valgrind"
 
 # natter_pkg_installed PKG: true when dpkg says PKG is installed.

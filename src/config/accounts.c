@@ -72,6 +72,8 @@ static const struct key_def keys[] = {
     {"token", K_STR, FIELD(token), true, NULL},
     {"autoack_fcm", K_BOOL, FIELD(autoack_fcm), false, "must be true or false"},
     {"nick", K_STR, FIELD(nick), false, NULL},
+    {"omemo", K_STR, FIELD(omemo), false, NULL},
+    {"omemo_trust", K_STR, FIELD(omemo_trust), false, NULL},
 };
 
 static bool key_is_string(const struct key_def *k)

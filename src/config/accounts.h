@@ -25,6 +25,8 @@ struct account {
 	char *token;
 	bool autoack_fcm;
 	char *nick; /* the nick in rooms (XEP-0045); NULL: the JID's localpart */
+	char *omemo;       /* "on": chats are OMEMO-encrypted unless /omemo off */
+	char *omemo_trust; /* "btbv" (default) or "manual" */
 };
 
 struct account_list {

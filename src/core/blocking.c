@@ -427,6 +427,11 @@ static int guard(struct core *core, xmpp_stanza_t *st)
 	return CORE_STOP;
 }
 
+bool blocking_drops(struct core *core, xmpp_stanza_t *st)
+{
+	return bst(core) && guard(core, st) == CORE_STOP;
+}
+
 static int blocking_init(struct core *core)
 {
 	struct blocking_state *bs = calloc(1, sizeof(*bs));

@@ -10,4 +10,9 @@
  * what a blocked JID sends from being shown. */
 extern const struct core_module blocking_module;
 
+/* What the guard says of st, for a message taken out of a carbon copy or
+ * an archive result (which the guards never saw): true when it is from a
+ * blocked JID and is not shown. */
+bool blocking_drops(struct core *core, xmpp_stanza_t *st);
+
 #endif

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/blocking.h"
 #include "core/carbons.h"
 #include "core/chat.h"
 #include "core/core_internal.h"
-#include "core/dispatch.h"
 #include "core/history.h"
 #include "core/mam.h"
 #include "core/message.h"
@@ -39,7 +39,7 @@ static int64_t now_ms(struct core *core)
 /* Records one of our messages (a correction in the row it corrects); the
  * store's failure was logged and must not stop the message. */
 static void record_own(struct core *core, const struct chat_out *o, const char *text,
-                       const char *xhtml, int64_t ts)
+                       const char *xhtml, const char *encryption, int64_t ts)
 {
 	char *peer = muc_private_key(core, o->to, false);
 
@@ -60,6 +60,7 @@ static void record_own(struct core *core, const struct chat_out *o, const char *
 	     * nothing tells us when: "pending" would stay forever. */
 	    .delivery = STORE_SENT,
 	    .oob_url = o->oob_url,
+	    .encryption = encryption,
 	};
 
 	if (peer && o->replaces_row)
@@ -71,7 +72,7 @@ static void record_own(struct core *core, const struct chat_out *o, const char *
 
 static void emit_own_message(struct core *core, struct core_cause cause, const struct chat_out *o,
                              const char *text, const char *xhtml, const char *thread,
-                             int64_t ts)
+                             const char *encryption, int64_t ts)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
 	char *room = NULL, *nick = NULL;
@@ -95,6 +96,7 @@ static void emit_own_message(struct core *core, struct core_cause cause, const s
 		ev.u.message.nick = nick;
 	}
 	ev.u.message.ts_ms = ts;
+	ev.u.message.encrypted = encryption;
 	core_emit(core, &ev);
 	free(room);
 	free(nick);
@@ -105,6 +107,91 @@ int chat_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
 	for (size_t i = 0; i < core_nmodules; i++)
 		if (core_modules[i]->decorate && core_modules[i]->decorate(core, m, o))
 			return -1;
+	return 0;
+}
+
+/* The end-to-end encryptions the modules offer (chat.h), in module order. */
+static const struct chat_e2e *e2e_next(size_t *i)
+{
+	while (*i < core_nmodules) {
+		const struct chat_e2e *e = core_modules[(*i)++]->e2e;
+
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+const char *chat_encryption(struct core *core, const char *peer)
+{
+	const struct chat_e2e *e = chat_e2e_for(core, peer);
+
+	return e ? e->name : NULL;
+}
+
+const struct chat_e2e *chat_e2e_for(struct core *core, const char *peer)
+{
+	const struct chat_e2e *e;
+	size_t i = 0;
+
+	while ((e = e2e_next(&i)))
+		if (e->enabled(core, peer))
+			return e;
+	return NULL;
+}
+
+const char *chat_decrypt(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
+			 char **text, bool *failed)
+{
+	const struct chat_e2e *e;
+	size_t i = 0;
+
+	*text = NULL;
+	*failed = false;
+	while ((e = e2e_next(&i))) {
+		int r = e->receive(core, st, via, text);
+
+		if (r) {
+			*failed = r < 0;
+			return e->name;
+		}
+	}
+	return NULL;
+}
+
+const char *core_chat_encryption(struct core *core, const char *jid)
+{
+	/* A private conversation with a room's occupant is not the room's. */
+	bool occupant = jid && strchr(jid, '/') && muc_is_room(core, jid);
+	char *peer = jid && !occupant ? jid_bare_key(jid, NULL) : NULL;
+	const char *how = peer ? chat_encryption(core, peer) : NULL;
+
+	free(peer);
+	return how;
+}
+
+/* Hands m to the encryption the chat with `to` uses, or sends it plain:
+ * 0 sent (*how names the encryption, or NULL), -1 not sent (an error
+ * event was emitted).  Takes m either way. */
+static int send_maybe_encrypted(struct core *core, xmpp_stanza_t *m, const char *to,
+                                const char *text, struct core_cause cause, const char **how)
+{
+	char *peer = jid_bare_key(to, NULL);
+	const struct chat_e2e *e;
+	size_t i = 0;
+	int rc = 0;
+
+	*how = NULL;
+	while (peer && !rc && (e = e2e_next(&i)))
+		if ((rc = e->send(core, m, peer, text, cause)) != 0)
+			*how = e->name;
+	free(peer);
+	if (rc)
+		return rc > 0 ? 0 : -1;
+	if (core_send(core, m)) {
+		core_error(core, cause, "internal-server-error", "out of memory: not sent");
+		return -1;
+	}
 	return 0;
 }
 
@@ -154,16 +241,16 @@ int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause
 		           "nothing to send once control characters are removed");
 	} else {
 		char *thread = st_child_text(m, "thread");
+		const char *how = NULL;
 
-		rc = core_send(core, m); /* takes the stanza, even on failure */
+		/* takes the stanza, even on failure */
+		rc = send_maybe_encrypted(core, m, o->to, safe, cause, &how);
 		m = NULL;
-		if (rc) {
-			core_error(core, cause, "internal-server-error", "out of memory: not sent");
-		} else {
+		if (!rc) {
 			int64_t now = now_ms(core);
 
-			record_own(core, o, safe, shown, now);
-			emit_own_message(core, cause, o, safe, shown, thread, now);
+			record_own(core, o, safe, shown, how, now);
+			emit_own_message(core, cause, o, safe, shown, thread, how, now);
 		}
 		free(thread);
 	}
@@ -324,6 +411,7 @@ struct incoming {
 	xmpp_stanza_t *st;
 	const struct chat_via *via;
 	bool error;
+	const char *encryption; /* the chat_e2e that decrypted it (or failed to) */
 	char *peer, *from, *to, *type, *id, *origin, *archive, *body, *xhtml;
 	const char *subject; /* sanitised; the history keeps it when there is no body */
 };
@@ -362,6 +450,7 @@ static int record_incoming(struct incoming *in, const struct chat_in *ci, bool d
 	    .carbon = via && via->carbon,
 	    .delayed = delayed,
 	    .oob_url = ci->oob_url,
+	    .encryption = in->encryption,
 	};
 	if (ci->retracts_row)
 		return history_retract(core, ci->retracts_row, &m);
@@ -438,14 +527,16 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	struct chat_in ci = {.st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread;
 	char *room = NULL, *nick = NULL;
-	char *subject = st_child_text(st, "subject"), *csubject = NULL;
+	char *subject = st_child_text(st, "subject"), *csubject = NULL, *plain = NULL;
 	char stamp[STAMP_LEN];
-	bool outgoing = via && via->outgoing, delayed;
+	bool outgoing = via && via->outgoing, delayed, undecryptable = false;
 	int rc = -1, taken;
 
-	/* What a wrapper carried meets the guards the wrapper met: a blocked
-	 * sender is as blocked in a carbon or the archive. */
-	if (via && dispatch_guards(core, st) == CORE_STOP) {
+	/* What a wrapper carried is as blocked as what comes directly: a
+	 * blocked sender's words in a carbon or the archive are not shown.
+	 * (Only the blocking guard: the others, the rooms', act on what they
+	 * take, which a wrapper's content is not theirs to.) */
+	if (via && (via->carbon || via->archive_id) && blocking_drops(core, st)) {
 		free(thread);
 		free(subject);
 		return 0;
@@ -459,7 +550,12 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 		free(subject);
 		return -1;
 	}
-	body = in.error ? error_body(st) : st_child_text(st, "body");
+	/* An encrypted message's body is a fallback for clients without the
+	 * encryption: the decrypted text replaces it, and a message that
+	 * could not be decrypted is reported as such, never by its fallback. */
+	if (!in.error && (in.encryption = chat_decrypt(core, st, via, &plain, &undecryptable)))
+		html = NULL;
+	body = in.error ? error_body(st) : in.encryption ? plain : st_child_text(st, "body");
 	/* Without a from, it comes from our own account (RFC 6120 §8.1.2.1). */
 	other = outgoing ? (rawto ? rawto : core_account(core)->jid)
 	                 : (rawfrom ? rawfrom : core_account(core)->jid);
@@ -526,10 +622,11 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 			goto out;
 		}
 	}
-	if (!body || (!*body && !(subject && *subject)))
+	/* An undecryptable message has no body of ours, and is reported. */
+	if ((!body || (!*body && !(subject && *subject))) && !undecryptable)
 		goto out;
 	rc = 1;
-	if ((!in.body && !(in.body = strdup(""))) || !in.type) {
+	if ((!in.body && !undecryptable && !(in.body = strdup(""))) || !in.type) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
 		goto out;
@@ -562,6 +659,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.ts_ms = ci.ts;
 	ev.u.message.room = room;
 	ev.u.message.nick = nick;
+	ev.u.message.encrypted = in.encryption;
+	ev.u.message.undecryptable = undecryptable;
 	core_emit(core, &ev);
 out:
 	free(room);

@@ -57,6 +57,10 @@ const char *core_jid(const struct core *core); /* bound JID or account JID */
 const char *core_current_chat(const struct core *core);
 void core_set_current_chat(struct core *core, const char *bare_jid);
 
+/* The end-to-end encryption chats with jid use now ("omemo"), or NULL:
+ * for the status bar. */
+const char *core_chat_encryption(struct core *core, const char *jid);
+
 /* The account has neither a password nor eval_password: the terminal UI
  * asks for one (without echo) and hands it over before connecting. */
 bool core_needs_password(const struct core *core);

@@ -24,26 +24,6 @@ static bool matches(const struct core_handler *h, const char *name, const char *
 	return !h->ns || xmpp_stanza_get_child_by_ns(st, h->ns);
 }
 
-int dispatch_guards(struct core *core, xmpp_stanza_t *st)
-{
-	const char *name = xmpp_stanza_get_name(st), *type = xmpp_stanza_get_type(st);
-
-	if (!name)
-		return CORE_STOP;
-	for (size_t m = 0; m < core_nmodules; m++) {
-		const struct core_module *mod = core_modules[m];
-
-		for (size_t i = 0; i < mod->nhandlers; i++) {
-			const struct core_handler *h = &mod->handlers[i];
-
-			if (h->stage == CORE_GUARD && matches(h, name, type, st) &&
-			    h->fn(core, st) == CORE_STOP)
-				return CORE_STOP;
-		}
-	}
-	return CORE_PASS;
-}
-
 void dispatch_stanza(struct core *core, xmpp_stanza_t *st)
 {
 	const char *name = xmpp_stanza_get_name(st), *type = xmpp_stanza_get_type(st);

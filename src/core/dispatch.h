@@ -10,8 +10,5 @@ struct core;
  * get or set no handler took is answered with service-unavailable
  * (RFC 6120 §8.2.3). */
 void dispatch_stanza(struct core *core, xmpp_stanza_t *st);
-/* Only the guards, for a stanza an unwrapper took out of a wrapper (a
- * carbon copy, an archive result): CORE_STOP when one refused it. */
-int dispatch_guards(struct core *core, xmpp_stanza_t *st);
 
 #endif

@@ -50,6 +50,7 @@ enum nt_event_kind {
 	NT_EV_MUC_OCCUPANTS, /* answer to /who */
 	NT_EV_BOOKMARKS,     /* the bookmarked rooms (/bookmarks, or after a change) */
 	NT_EV_MUC_CONFIG,    /* a room's configuration form (/roomconfig ROOM) */
+	NT_EV_OMEMO_FINGERPRINTS, /* answer to /omemo fingerprint */
 	NT_EV_MARKER,        /* XEP-0333: a chat marker from a contact */
 	NT_EV_BLOCKLIST,     /* XEP-0191: the blocked JIDs, after /blocked or a change */
 	NT_EV_UPLOAD_PROGRESS, /* XEP-0363: bytes of a file sent so far */
@@ -100,6 +101,7 @@ struct nt_history_message {
 	 * known. */
 	const char *delivery;
 	bool delayed, carbon;
+	const char *encrypted; /* "omemo", or NULL */
 	bool edited;          /* corrected (XEP-0308): body is the newest text */
 	bool retracted;       /* withdrawn (XEP-0424): body is empty */
 	bool action;          /* a /me line (XEP-0245) */
@@ -126,6 +128,13 @@ struct nt_disco_identity {
 
 struct nt_disco_item {
 	const char *jid, *node, *name; /* node, name may be NULL */
+};
+
+struct nt_omemo_device {
+	uint32_t id;
+	const char *fingerprint; /* eight groups of eight lowercase hex digits */
+	const char *trust;       /* verified, trusted, untrusted, undecided */
+	bool own;                /* this natter's own device */
 };
 
 struct nt_contact_resource {
@@ -199,6 +208,12 @@ struct nt_event {
 			 * to or from an occupant (any other type): the bare room
 			 * JID and the occupant's nick; NULL otherwise. */
 			const char *room, *nick;
+			/* "omemo" when it came or went end-to-end encrypted (body:
+			 * the decrypted text), else NULL */
+			const char *encrypted;
+			/* encrypted, and not for us or not decryptable: body is
+			 * NULL (the fallback text is never shown as the message) */
+			bool undecryptable;
 			/* XEP-0308: this message corrects the one with this id
 			 * (from the same sender, checked): it is shown in its
 			 * place.  NULL for an ordinary message. */
@@ -332,6 +347,11 @@ struct nt_event {
 			const struct nt_form_field *fields;
 			size_t count;
 		} muc_config;
+		struct {
+			const char *jid; /* bare: ours for our own devices */
+			const struct nt_omemo_device *devices;
+			size_t count;
+		} omemo_fingerprints;
 		struct {
 			const char *from; /* full JID of the contact's client */
 			const char *type; /* "received", "displayed" or "acknowledged" */

@@ -537,6 +537,7 @@ static void collect(const struct store_msg *m, void *ud)
 		.retracted = m->retracted,
 		.action = action_text(m->body) != NULL,
 		.oob_url = keep(p, m->oob_url),
+		.encrypted = keep(p, m->encryption),
 	};
 	p->n++;
 }

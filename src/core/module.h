@@ -15,6 +15,7 @@
 #include "cmd/cmd.h"
 
 struct core;
+struct chat_e2e;
 struct chat_in;
 struct chat_out;
 
@@ -87,6 +88,8 @@ struct core_module {
 	 * (struct chat_out says what the message is, and whether it goes to
 	 * a room).  0, or -1 on ENOMEM (the message is not sent). */
 	int (*decorate)(struct core *core, xmpp_stanza_t *m, struct chat_out *out);
+	/* An end-to-end encryption it offers to chats (core/chat.h), or NULL. */
+	const struct chat_e2e *e2e;
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -19,6 +19,7 @@
 #include "core/links.h"
 #include "core/mam.h"
 #include "core/markers.h"
+#include "core/omemo.h"
 #include "core/options.h"
 #include "core/message.h"
 #include "core/module.h"
@@ -58,6 +59,9 @@ const struct core_module *const core_modules[] = {
 	&links_module,
 	&action_module,
 	&upload_module,
+	/* After the archive catch-up is asked for: our device list and
+	 * bundle are checked and published before contacts see us online. */
+	&omemo_module,
 	&replies_module,
 	&vcard_module,
 	&ibr_module,

@@ -70,9 +70,9 @@ int muc_room_info(struct core *core, const char *jid, struct muc_room_info *out)
 /* The real bare JIDs (as jid_bare_key() spells them, each once) of the room's occupants
  * whose JID the room shows, and of the members, admins and owners it
  * listed to us (asked on joining a members-only room that shows real
- * JIDs; a room may refuse).  A malloc'd NULL-terminated array of
- * borrowed strings (free the array only), valid until the room changes;
- * NULL when we are not in the room or out of memory. */
+ * JIDs; a room may refuse).  A NULL-terminated array the room keeps
+ * (free nothing), valid until the room changes; NULL when we are not in
+ * the room or out of memory. */
 const char **muc_real_jids(struct core *core, const char *jid);
 
 /* For chat.c and history.c: the conversation a private message to or from

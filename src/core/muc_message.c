@@ -109,6 +109,7 @@ int muc_send_message(struct core *core, struct chat_out *o, struct core_cause ca
 	char *safe = text_xml_safe(o->text), *id = core_make_id(), *from = NULL, *cfrom, *cnick;
 	xmpp_stanza_t *m = NULL, *sid;
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
+	const struct chat_e2e *e2e = NULL;
 	struct store_msg rec;
 	int rc = -1;
 
@@ -134,11 +135,30 @@ int muc_send_message(struct core *core, struct chat_out *o, struct core_cause ca
 			   "nothing to send once control characters are removed");
 		goto out;
 	}
-	rc = core_send(core, m);
-	m = NULL;
-	if (rc) {
-		core_error(core, cause, "internal-server-error", "out of memory: not sent");
-		goto out;
+	/* An encrypted room (chat_e2e): to the devices of every member. */
+	e2e = chat_e2e_for(core, r->key);
+	if (e2e && e2e->send_group) {
+		const char **members = muc_real_jids(core, r->jid);
+		size_t n = 0;
+
+		while (members && members[n])
+			n++;
+		if (!members) {
+			core_error(core, cause, "internal-server-error", "out of memory: not sent");
+			goto out;
+		}
+		rc = e2e->send_group(core, m, r->key, members, n, safe, cause) > 0 ? 0 : -1;
+		m = NULL;
+		if (rc)
+			goto out;
+	} else {
+		e2e = NULL;
+		rc = core_send(core, m);
+		m = NULL;
+		if (rc) {
+			core_error(core, cause, "internal-server-error", "out of memory: not sent");
+			goto out;
+		}
 	}
 	sent_add(core, r->key, id);
 	rec = (struct store_msg){.peer = r->key,
@@ -151,7 +171,8 @@ int muc_send_message(struct core *core, struct chat_out *o, struct core_cause ca
 				 .stanza_id = id,
 				 .origin_id = id,
 				 .delivery = STORE_SENT,
-				 .oob_url = o->oob_url};
+				 .oob_url = o->oob_url,
+				 .encryption = e2e ? e2e->name : NULL};
 	if (o->replaces_row)
 		history_correct(core, o->replaces_row, &rec);
 	else
@@ -170,6 +191,7 @@ int muc_send_message(struct core *core, struct chat_out *o, struct core_cause ca
 	ev.u.message.replaces = o->replaces;
 	ev.u.message.oob_url = o->oob_url;
 	ev.u.message.action = o->action;
+	ev.u.message.encrypted = e2e ? e2e->name : NULL;
 	core_emit(core, &ev);
 	free(cfrom);
 	free(cnick);
@@ -255,7 +277,7 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	const char *oid = oide && r->info.occupant_id
 				  ? bounded(xmpp_stanza_get_attribute(oide, "id"))
 				  : NULL;
-	char *raw = st_child_text(st, "body"), *xhtml = NULL, *xtext = NULL, *body = NULL;
+	char *raw = NULL, *xhtml = NULL, *xtext = NULL, *body = NULL;
 	char *from = NULL, *cfrom = NULL, *cnick = core_clean(nick), *cid = core_clean(id);
 	char *corigin = core_clean(origin);
 	/* The room's time for its history, unless it lies about the future. */
@@ -267,9 +289,25 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 			     (id && sent_take(core, r->key, id)));
 	char stamp[STAMP_LEN];
 	struct chat_in ci = {.st = st, .peer = r->key, .type = "groupchat"};
+	struct muc_occupant_info who = {0};
+	struct chat_via cv = {0};
 	struct store_msg rec;
+	const char *encryption;
+	bool undecryptable = false;
 	int rc;
 
+	if (nick && asprintf(&from, "%s/%s", r->jid, nick) < 0)
+		from = NULL;
+	/* An encrypted message's body is a fallback: the sender's keys are
+	 * those of its real JID, which the room shows while it is here. */
+	if (from && muc_occupant(core, from, &who))
+		cv.real_jid = who.jid;
+	encryption = chat_decrypt(core, st, &cv, &raw, &undecryptable);
+	if (encryption) {
+		html = NULL;
+	} else {
+		raw = st_child_text(st, "body");
+	}
 	if (html && xhtml_sanitize(html, &xhtml, &xtext) < 0)
 		xhtml = xtext = NULL;
 	if ((!raw || !*raw) && xtext) {
@@ -277,11 +315,13 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 		raw = xtext;
 		xtext = NULL;
 	}
-	body = raw && *raw ? core_clean_text(raw) : NULL;
-	if (nick && asprintf(&from, "%s/%s", r->jid, nick) < 0)
-		from = NULL;
+	/* A key transport message (decrypted, nothing to show) is no line;
+	 * one without a body may still be a retraction (the hooks below). */
+	if ((!raw || !*raw) && encryption && !undecryptable)
+		goto out;
+	body = !undecryptable && raw && *raw ? core_clean_text(raw) : NULL;
 	cfrom = core_clean(from ? from : r->jid);
-	if ((raw && *raw && !body) || !cfrom) {
+	if ((raw && *raw && !undecryptable && !body) || !cfrom) {
 		log_error("out of memory: a message in %s was not shown", r->jid);
 		goto out;
 	}
@@ -299,7 +339,8 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	ci.outgoing = ours;
 	ci.ts = ts;
 	ci.occupant_id = oid;
-	if (chat_run_hooks(core, &ci) != CHAT_IN_PASS || (!body && !ci.retracts_row))
+	if (chat_run_hooks(core, &ci) != CHAT_IN_PASS ||
+	    (!body && !undecryptable && !ci.retracts_row))
 		goto out;
 	rec = (struct store_msg){.peer = r->key,
 				 .direction = ours ? STORE_OUT : STORE_IN,
@@ -315,7 +356,8 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 				 .delayed = delayed,
 				 .room_sid = bounded(rsid),
 				 .occupant_id = oid,
-				 .oob_url = ci.oob_url};
+				 .oob_url = ci.oob_url,
+				 .encryption = encryption};
 	if (ci.retracts_row) {
 		room_retracted(core, r, &ci, &rec);
 		goto out;
@@ -341,6 +383,8 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	ev.u.message.replaces = ci.replaces_row ? ci.replaces : NULL;
 	ev.u.message.oob_url = ci.oob_url;
 	ev.u.message.action = ci.action;
+	ev.u.message.encrypted = encryption;
+	ev.u.message.undecryptable = undecryptable;
 	core_emit(core, &ev);
 out:
 	chat_in_clear(&ci);

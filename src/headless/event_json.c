@@ -31,9 +31,11 @@ static const char *const kind_names[] = {
 	[NT_EV_MUC_PRESENCE] = "muc_presence", [NT_EV_MUC_SUBJECT] = "muc_subject",
 	[NT_EV_MUC_LEFT] = "muc_left",       [NT_EV_MUC_INVITE] = "muc_invite",
 	[NT_EV_MUC_OCCUPANTS] = "muc_occupants", [NT_EV_BOOKMARKS] = "bookmarks",
-	[NT_EV_MUC_CONFIG] = "muc_config",   [NT_EV_MARKER] = "marker",
-	[NT_EV_BLOCKLIST] = "blocklist",     [NT_EV_UPLOAD_PROGRESS] = "upload_progress",
-	[NT_EV_UPLOAD] = "upload",           [NT_EV_RETRACTED] = "retracted",
+	[NT_EV_MUC_CONFIG] = "muc_config",
+	[NT_EV_OMEMO_FINGERPRINTS] = "omemo_fingerprints",
+	[NT_EV_MARKER] = "marker",           [NT_EV_BLOCKLIST] = "blocklist",
+	[NT_EV_UPLOAD_PROGRESS] = "upload_progress", [NT_EV_UPLOAD] = "upload",
+	[NT_EV_RETRACTED] = "retracted",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -142,6 +144,7 @@ static json_t *each_history(const void *items, size_t i)
 		json_object_set_new(o, "delayed", json_true());
 	if (m->carbon)
 		json_object_set_new(o, "carbon", json_true());
+	set_str(o, "encrypted", m->encrypted);
 	if (m->edited)
 		json_object_set_new(o, "edited", json_true());
 	if (m->retracted)
@@ -149,6 +152,19 @@ static json_t *each_history(const void *items, size_t i)
 	if (m->action)
 		json_object_set_new(o, "action", json_true());
 	set_str(o, "oob_url", m->oob_url);
+	return o;
+}
+
+static json_t *each_omemo_device(const void *items, size_t i)
+{
+	const struct nt_omemo_device *d = &((const struct nt_omemo_device *)items)[i];
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(d->id));
+	set_str(o, "fingerprint", d->fingerprint);
+	set_str(o, "trust", d->trust);
+	if (d->own)
+		json_object_set_new(o, "own", json_true());
 	return o;
 }
 
@@ -308,6 +324,9 @@ static void fill(json_t *o, const struct nt_event *ev)
 			json_object_set_new(o, "action", json_true());
 		set_str(o, "room", ev->u.message.room);
 		set_str(o, "nick", ev->u.message.nick);
+		set_str(o, "encrypted", ev->u.message.encrypted);
+		if (ev->u.message.undecryptable)
+			json_object_set_new(o, "undecryptable", json_true());
 		break;
 	case NT_EV_PRESENCE:
 		set_str(o, "from", ev->u.presence.from);
@@ -440,6 +459,11 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "room", ev->u.muc_config.room);
 		set_array(o, "fields", ev->u.muc_config.count, each_form_field,
 			  ev->u.muc_config.fields);
+		break;
+	case NT_EV_OMEMO_FINGERPRINTS:
+		set_str(o, "jid", ev->u.omemo_fingerprints.jid);
+		set_array(o, "devices", ev->u.omemo_fingerprints.count, each_omemo_device,
+			  ev->u.omemo_fingerprints.devices);
 		break;
 	case NT_EV_MARKER:
 		set_str(o, "from", ev->u.marker.from);

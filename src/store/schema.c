@@ -131,7 +131,12 @@ static const char v3[] =
     "CREATE INDEX messages_rkey ON messages (rkey) WHERE rkey IS NOT NULL;"
     "CREATE INDEX messages_ckey ON messages (ckey) WHERE ckey IS NOT NULL;";
 
-/* Version 4: corrections (XEP-0308), retractions (XEP-0424) and
+/* Version 4: how a message was end-to-end encrypted ("omemo"), NULL when
+ * it was not.  The body stays plaintext (search needs it; the file is
+ * 0600); an encrypted message that could not be decrypted has no body. */
+static const char v4[] = "ALTER TABLE messages ADD COLUMN encryption TEXT;";
+
+/* Version 5: corrections (XEP-0308), retractions (XEP-0424) and
  * out-of-band links (XEP-0066).
  *
  * A corrected message keeps its row: body (and xhtml) become the newest
@@ -148,21 +153,21 @@ static const char v3[] =
  * and a correction that names an earlier correction's id finds the
  * message behind it.  Such rows have no body (the full-text index never
  * sees them) and are never shown: paging leaves them out. */
-static const char v4[] =
+static const char v5[] =
     "ALTER TABLE messages ADD COLUMN original_body TEXT;"
     "ALTER TABLE messages ADD COLUMN replaces INTEGER;"
     "ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE messages ADD COLUMN oob_url TEXT;";
 
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1, v2, v3, v4};
+static const char *const migrations[] = {v1, v2, v3, v4, v5};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");
 
 #define MSG_COLS                                                                                   \
 	"id, peer, direction, type, ts, from_jid, to_jid, body, xhtml, stanza_id, origin_id, "     \
-	"archive_id, delivery, carbon, delayed, original_body IS NOT NULL, retracted, oob_url"
+	"archive_id, delivery, carbon, delayed, encryption, original_body IS NOT NULL, retracted, oob_url"
 
 /* The rows a correction or retraction may name: the newest 500 of the
  * conversation.  XEP-0308 corrects the last message; this leaves room for
@@ -183,9 +188,9 @@ const char *const schema_sql[SQL_COUNT] = {
      * choose) */
     [SQL_INSERT] = "INSERT INTO messages (id, peer, direction, type, ts, from_jid, to_jid,"
                    " sender, body, xhtml, stanza_id, origin_id, archive_id, delivery, carbon,"
-                   " delayed, dkey, akey, room_sid, occupant_id, rkey, ckey, stamp, replaces,"
-                   " oob_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-                   " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+                   " delayed, dkey, akey, room_sid, occupant_id, rkey, ckey, stamp, encryption,"
+                   " replaces, oob_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                   " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
                    " ON CONFLICT DO NOTHING",
     /* the key finds the candidates, the texts decide */
     [SQL_FIND_ARCHIVE] = "SELECT id FROM messages WHERE akey = ?1 AND archive_id = ?2",

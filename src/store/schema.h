@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 /* The newest schema version this natter knows (PRAGMA user_version). */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* Brings db to SCHEMA_VERSION, one transaction per step.  Refuses a
  * database written by a newer natter.  0, or -1 with a malloc'd *err. */
@@ -90,6 +90,7 @@ enum schema_col {
 	COL_DELIVERY,
 	COL_CARBON,
 	COL_DELAYED,
+	COL_ENCRYPTION,
 	COL_EDITED,
 	COL_RETRACTED,
 	COL_OOB_URL,

@@ -522,9 +522,10 @@ static void sender_of(const struct store_msg *m, const char **prefix, const char
 
 static struct op *op_add_new(const struct store_msg *m)
 {
-	const char *strs[] = {m->peer,      m->type,       m->from,       m->to,
-	                      m->body,      m->xhtml,      m->stanza_id,  m->origin_id,
-	                      m->archive_id, m->room_sid,  m->occupant_id, m->oob_url};
+	const char *strs[] = {m->peer,       m->type,      m->from,      m->to,
+	                      m->body,       m->xhtml,     m->stanza_id, m->origin_id,
+	                      m->archive_id, m->room_sid,  m->occupant_id, m->encryption,
+	                      m->oob_url};
 	const char *prefix, *ssrc;
 	size_t size = 0, slen, plen;
 	struct op *op;
@@ -552,6 +553,7 @@ static struct op *op_add_new(const struct store_msg *m)
 	op->m.archive_id = put(&p, m->archive_id, len0(m->archive_id) - 1);
 	op->m.room_sid = put(&p, m->room_sid, len0(m->room_sid) - 1);
 	op->m.occupant_id = put(&p, m->occupant_id, len0(m->occupant_id) - 1);
+	op->m.encryption = put(&p, m->encryption, len0(m->encryption) - 1);
 	op->m.oob_url = put(&p, m->oob_url, len0(m->oob_url) - 1);
 	sender = p;
 	memcpy(sender, prefix, plen);
@@ -688,9 +690,10 @@ static void bind_msg(sqlite3_stmt *st, const struct op *op)
 		sqlite3_bind_int64(st, 22, op->ckey);
 	if (op->ckey && m->delayed)
 		sqlite3_bind_int64(st, 23, m->ts_ms);
+	sqlite3_bind_text(st, 24, m->encryption, -1, SQLITE_STATIC);
 	if (mark)
-		sqlite3_bind_int64(st, 24, op->target);
-	sqlite3_bind_text(st, 25, mark ? NULL : m->oob_url, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 25, op->target);
+	sqlite3_bind_text(st, 26, mark ? NULL : m->oob_url, -1, SQLITE_STATIC);
 }
 
 /* What a correction or retraction does to the row it names, once its own
@@ -1364,6 +1367,7 @@ static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ud
 		    .delivery = (enum store_delivery)sqlite3_column_int(st, COL_DELIVERY),
 		    .carbon = sqlite3_column_int(st, COL_CARBON) != 0,
 		    .delayed = sqlite3_column_int(st, COL_DELAYED) != 0,
+		    .encryption = col_text(st, COL_ENCRYPTION),
 		    .edited = sqlite3_column_int(st, COL_EDITED) != 0,
 		    .retracted = sqlite3_column_int(st, COL_RETRACTED) != 0,
 		    .oob_url = col_text(st, COL_OOB_URL),

@@ -42,6 +42,7 @@ struct store_msg {
 	bool carbon; /* came as a XEP-0280 carbon copy */
 	bool delayed; /* delivered late (offline storage or archive) */
 	const char *oob_url; /* XEP-0066 link it carried, or NULL */
+	const char *encryption; /* "omemo" when it came or went end-to-end encrypted */
 	/* groupchat only */
 	const char *room_sid;    /* XEP-0359 stanza-id given by the room, or NULL */
 	const char *occupant_id; /* XEP-0421 id of the sender in the room, or NULL */

@@ -29,6 +29,7 @@ struct backlog_row {
 	unsigned char *attrs;
 	bool edited, retracted, action;
 	enum window_mark mark;
+	const char *tag; /* static: "[OMEMO] " for a message that travelled encrypted */
 };
 
 /* One page as core_history_page() hands it over, oldest first.  The rows
@@ -77,10 +78,18 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	/* theirs too: a correction or retraction that comes later names it */
 	if (m->stanza_id && !(r.stanza_id = strdup(m->stanza_id)))
 		p->nomem = true;
-	if (r.retracted)
+	r.tag = m->encrypted ? "[OMEMO] " : NULL;
+	if (r.retracted) {
 		r.text = wstr_from_utf8("(this message was retracted)", 0, NULL);
-	else if (!lines_message_text(m->body, m->xhtml, r.action, m->oob_url, &r.text, &r.attrs))
+	} else if (m->encrypted && (!m->body || !*m->body)) {
+		/* Stored undecryptable: said as it was when it came. */
+		r.kind = WL_ERROR;
+		r.text = wstr_from_utf8("[this OMEMO message could not be decrypted on this device]",
+		                        1, NULL);
+	} else if (!lines_message_text(m->body, m->xhtml, r.action, m->oob_url, &r.text,
+	                               &r.attrs)) {
 		r.text = NULL;
+	}
 	if (!r.nick || !r.text) {
 		backlog_row_free(&r);
 		p->nomem = true;
@@ -131,6 +140,7 @@ static void backlog_mark(struct window_line *l, struct backlog_row *r)
 	l->edited = r->edited;
 	l->retracted = r->retracted;
 	l->action = r->action;
+	l->tag = r->tag;
 	l->id = r->stanza_id; /* taken */
 	r->stanza_id = NULL;
 }

@@ -14,6 +14,7 @@
 
 #include "core/core.h"
 #include "ui/draw.h"
+#include "ui/omemo.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
 #include "ui/wstr.h"
@@ -177,6 +178,8 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	rc = cells_pushs(cs, ts, l->delayed ? TH_DELAYED : TH_TIME);
 	if (!rc && l->delayed)
 		rc = cells_pushs(cs, "[delayed] ", TH_DELAYED);
+	if (!rc && l->tag)
+		rc = cells_pushs(cs, l->tag, TH_DELAYED);
 	if (!rc && l->nick) {
 		enum theme_elem e = l->highlight            ? TH_HIGHLIGHT
 		                    : l->kind == WL_MSG_OWN ? TH_NICK_OWN
@@ -848,6 +851,11 @@ static void draw_status(struct ui *ui)
 		right -= wstr_width(typing, wcslen(typing));
 		draw_text(ui, ui->status, 0, right, right + wstr_width(typing, wcslen(typing)),
 		          typing, TH_STATUS_TYPING);
+	}
+	/* An encrypted chat says so where the eye checks before typing. */
+	if (ui_omemo_on(ui, cw) && right > 20) {
+		right -= 8;
+		draw_text(ui, ui->status, 0, right, right + 8, L"[OMEMO] ", TH_STATUS_ACT);
 	}
 	draw_conn_state(ui, state, sizeof(state) / sizeof(state[0]));
 	x = draw_text(ui, ui->status, 0, 1, right, state,

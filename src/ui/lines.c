@@ -243,9 +243,9 @@ static struct window_line *upload_line(struct ui *ui, struct window *w, const ch
 
 	if (asprintf(&tag, "upload:%s", path) < 0)
 		return NULL;
-	l = window_find_tag(w, tag);
+	l = window_find_key(w, tag);
 	if (!l && (l = winlist_print(ui, w, WL_INFO, time(NULL), false, NULL, ""))) {
-		l->tag = tag;
+		l->key = tag;
 		tag = NULL;
 	}
 	free(tag);
@@ -289,7 +289,7 @@ void lines_upload_failed(struct ui *ui, const char *text)
 		return;
 	}
 	for (size_t i = 1; i < ui->nwins; i++) {
-		struct window_line *l = window_find_tag(ui->wins[i], tag);
+		struct window_line *l = window_find_key(ui->wins[i], tag);
 
 		if (l && window_line_set_text(l, wstr_from_utf8(s, 0, NULL), NULL))
 			changed(ui, ui->wins[i]);

@@ -7,6 +7,7 @@ libnatter_a_SOURCES += \
 	src/ui/contacts.c src/ui/contacts.h \
 	src/ui/rooms.c src/ui/rooms.h src/ui/ui_rooms.c \
 	src/ui/markup.c src/ui/markup.h \
+	src/ui/omemo.c src/ui/omemo.h \
 	src/ui/backlog.c src/ui/backlog.h \
 	src/ui/histview.c src/ui/histview.h \
 	src/ui/notify.c src/ui/notify.h \

@@ -26,6 +26,7 @@
 #include "ui/keys.h"
 #include "ui/lines.h"
 #include "ui/markup.h"
+#include "ui/omemo.h"
 #include "ui/notify.h"
 #include "ui/prompt.h"
 #include "ui/typing.h"
@@ -465,7 +466,7 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	bool fresh = false, waiting = false;
 
 	/* Chat states and receipts have events of their own. */
-	if (!m->body && !m->xhtml)
+	if (!m->body && !m->xhtml && !m->undecryptable)
 		return;
 	/* A room's, or a private one with an occupant: windows of their own. */
 	if (m->room) {
@@ -518,7 +519,13 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* A headline's or normal message's subject says what it is about. */
 	if (m->subject && *m->subject)
 		winlist_printf(ui, w, WL_INFO, "%s: subject: %s", nick ? nick : "?", m->subject);
-	l = ui_print_message(ui, w, kind, when, nick ? nick : "?", ev);
+	if (m->undecryptable)
+		l = winlist_print(ui, w, WL_ERROR, when, m->delayed, nick ? nick : "?",
+		                  "[this OMEMO message could not be decrypted on this device]");
+	else
+		l = ui_print_message(ui, w, kind, when, nick ? nick : "?", ev);
+	if (l)
+		l->tag = ui_omemo_tag(ui, ev, bare);
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
 	/* Something new from someone else: the user's own ways to hear of it. */
@@ -1067,6 +1074,9 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_MUC_CONFIG:
 		ui_rooms_event(ui, ev);
 		break;
+	case NT_EV_OMEMO_FINGERPRINTS:
+		ui_omemo_fingerprints(ui, ev);
+		break;
 	case NT_EV_HISTORY: {
 		struct window *w = ui_origin(ui, ev->origin);
 
@@ -1175,6 +1185,8 @@ void ui_submit(struct ui *ui, const char *line)
 		free(jid);
 		ui->dirty |= DIRTY_ROSTER;
 	}
+	/* /omemo on|off may have changed what the status bar says. */
+	ui->dirty |= DIRTY_STATUS;
 	/* /msg and friends move the core's current chat: the screen follows. */
 	cc = core_current_chat(ui->core);
 	cur = winlist_current(ui);

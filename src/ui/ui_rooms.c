@@ -13,6 +13,7 @@
 #include "ui/backlog.h"
 #include "ui/lines.h"
 #include "ui/notify.h"
+#include "ui/omemo.h"
 #include "ui/rooms.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
@@ -99,10 +100,18 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 		free(nick);
 		return;
 	}
-	mention = room_msg && !own && r && rooms_mentions(m->body, r->nick);
+	mention = room_msg && !own && r && m->body && rooms_mentions(m->body, r->nick);
 	ui->mark_highlight = mention;
-	l = ui_print_message(ui, w, kind, when, nick ? nick : "?", ev);
+	if (m->undecryptable)
+		l = winlist_print(ui, w, WL_ERROR, when, m->delayed, nick ? nick : "?",
+		                  "[this OMEMO message could not be decrypted on this device]");
+	else
+		l = ui_print_message(ui, w, kind, when, nick ? nick : "?", ev);
 	ui->mark_highlight = false;
+	/* [OMEMO], or [unencrypted] in a room that is encrypted (a private
+	 * message with an occupant never is). */
+	if (l)
+		l->tag = ui_omemo_tag(ui, ev, room_msg ? m->room : NULL);
 	if (l && fresh)
 		l = backlog_dedupe(w, l);
 	/* Beyond the screen, a room's chatter is not news: what names us is,

@@ -100,7 +100,7 @@ static void window_line_free(struct window_line *l)
 	free(l->attrs);
 	free(l->id);
 	free(l->alt_id);
-	free(l->tag);
+	free(l->key);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -278,14 +278,14 @@ struct window_line *window_find_id(struct window *w, const char *id)
 	return NULL;
 }
 
-struct window_line *window_find_tag(struct window *w, const char *tag)
+struct window_line *window_find_key(struct window *w, const char *key)
 {
 	size_t i;
 
 	for (i = w->count; i-- > 0;) {
 		struct window_line *l = window_line_at(w, i);
 
-		if (l->tag && !strcmp(l->tag, tag))
+		if (l->key && !strcmp(l->key, key))
 			return l;
 	}
 	return NULL;

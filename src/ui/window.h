@@ -49,9 +49,10 @@ struct window_line {
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
 	char *id;             /* messages: the stanza id receipts, markers and corrections name */
 	char *alt_id;         /* the id of its newest correction, which they may name too */
-	char *tag;            /* an info line that changes in place (an upload), or NULL */
+	char *key;            /* an info line that changes in place (an upload), or NULL */
 	long long store_id;   /* row in the history store; 0 for lines shown live */
 	bool highlight;       /* a room message that mentions our nick */
+	const char *tag;      /* static mark before the nick ("[OMEMO] "), or NULL */
 };
 
 /* Ordered: a stronger mark replaces a weaker one, never the reverse. */
@@ -147,8 +148,8 @@ bool window_is_message(enum window_line_kind kind);
 /* The newest line carrying stanza id (or whose newest correction does),
  * or NULL. */
 struct window_line *window_find_id(struct window *w, const char *id);
-/* The newest line with that tag, or NULL. */
-struct window_line *window_find_tag(struct window *w, const char *tag);
+/* The newest line with that key, or NULL. */
+struct window_line *window_find_key(struct window *w, const char *key);
 /* Gives l new text (wide, taken, as window_add_wide); false on ENOMEM
  * (l keeps its old text). */
 bool window_line_set_text(struct window_line *l, wchar_t *text, unsigned char *attrs);

@@ -37,7 +37,8 @@ What a connection does by itself, in order:
      (service-unavailable: no XEP-0191 here), disco#info and disco#items to
      the server, disco#info to the account itself (without XEP-0402
      bookmarks) and the XEP-0048 bookmarks natter then reads from private
-     storage (none), and pings.  Any other iq get/set gets
+     storage (none), pings, and PEP requests on the account's own node
+     (OMEMO's device list and bundle: empty results).  Any other iq get/set gets
      `other_iq`: "error" (service-unavailable, the default), "result"
      (empty), "queue" (handed to the test like any stanza), or a function
      fn(conn, iq) returning the answer as a string (None: queue it).  Broadcast presence (no "to") is noted and
@@ -477,6 +478,10 @@ class ScriptedConnection:
             if qns == "urn:xmpp:blocking" and el.get("type") == "get":
                 # Asked for at every login; this server has no XEP-0191.
                 return self._error(el), False
+            if qns == "http://jabber.org/protocol/pubsub":
+                # OMEMO at login: our own device list is read (none here)
+                # and our device and keys are published, on our own PEP.
+                return self._result(el), False
             if qns == "http://jabber.org/protocol/disco#info" and (
                     not el.get("to") or el.get("to") == self.server.domain):
                 return self._result(el, (

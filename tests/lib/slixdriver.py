@@ -1,11 +1,13 @@
-"""Drive tests/lib/slixpeer.py (an independent slixmpp client) from Python tests.
+"""Drive a scriptable peer in a subprocess from Python tests: tests/lib/slixpeer.py
+(an independent slixmpp client) or tests/lib/omemopeer.py (slixmpp with
+python-omemo, script="omemopeer.py").
 
     peer = SlixPeer(fx, "carol@localhost/slix", password)
     peer.expect("ready", timeout=20)
     peer.send(cmd="msg", to="alice@localhost", body="hi")
     peer.close()
 
-Commands and events are slixpeer.py's (JSON Lines).  Every wait is bounded.
+Commands and events are the script's (JSON Lines).  Every wait is bounded.
 """
 
 import json
@@ -30,11 +32,13 @@ def have_slixmpp():
 class SlixPeer:
     """tests/lib/slixpeer.py in a subprocess: JSON commands in, JSON events out."""
 
-    def __init__(self, fx, jid, password):
+    def __init__(self, fx, jid, password, script="slixpeer.py", extra=()):
         self.jid = jid
+        self.name = script.split(".")[0]
         self.proc = subprocess.Popen(
-            [PYTHON, os.path.join(LIB, "slixpeer.py"), "--jid", jid, "--password", password,
-             "--host", "127.0.0.1", "--port", str(fx.c2s_port), "--cafile", fx.ca_file],
+            [PYTHON, os.path.join(LIB, script), "--jid", jid, "--password", password,
+             "--host", "127.0.0.1", "--port", str(fx.c2s_port), "--cafile", fx.ca_file]
+            + list(extra),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             preexec_fn=_die_with_parent)
         self.events, self.stderr, self.cursor = [], [], 0
@@ -63,9 +67,10 @@ class SlixPeer:
 
     def report(self):
         with self._cond:
-            return "---- slixpeer events ----\n  %s\n---- slixpeer stderr ----\n  %s" % (
+            return "---- %s events ----\n  %s\n---- %s stderr ----\n  %s" % (
+                self.name,
                 "\n  ".join(json.dumps(e) for e in self.events[-30:]) or "(none)",
-                "\n  ".join(self.stderr[-30:]) or "(empty)")
+                self.name, "\n  ".join(self.stderr[-30:]) or "(empty)")
 
     def expect(self, name, pred=None, timeout=10):
         deadline = time.monotonic() + scaled(timeout)
@@ -80,7 +85,7 @@ class SlixPeer:
                 if left <= 0 or self.proc.poll() is not None:
                     break
                 self._cond.wait(min(left, 0.2))
-        raise NatterError("slixpeer: no %s event within %.1f s\n%s"
+        raise NatterError(self.name + ": no %s event within %.1f s\n%s"
                           % (name, scaled(timeout), self.report()))
 
     def close(self):

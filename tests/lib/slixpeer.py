@@ -321,22 +321,10 @@ class Peer(slixmpp.ClientXMPP):
             out(event="error", cmd=cmd, text="%s: %s" % (type(e).__name__, e))
 
 
-def main():
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    ap = argparse.ArgumentParser(description="scriptable slixmpp peer")
-    ap.add_argument("--jid", required=True)
-    ap.add_argument("--password", required=True)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=5222)
-    ap.add_argument("--cafile")
-    ap.add_argument("--debug", action="store_true")
-    args = ap.parse_args()
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR,
-                        format="%(levelname)s %(message)s", stream=sys.stderr)
-    peer = Peer(args.jid, args.password)
+def serve(peer, args):
+    """Connects peer (TLS verified against args.cafile) and serves its
+    JSON commands from standard input until it closes, "quit" or a signal;
+    peer.run_command(c) runs each.  Shared with omemopeer.py."""
     ctx = ssl.create_default_context()
     if args.cafile:
         ctx.load_verify_locations(cafile=args.cafile)
@@ -382,6 +370,29 @@ def main():
             pass
     loop.run_until_complete(until_stopped())
     return 0
+
+
+def arguments(description):
+    """The command line both peers take (and dies with its parent)."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--jid", required=True)
+    ap.add_argument("--password", required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=5222)
+    ap.add_argument("--cafile")
+    ap.add_argument("--debug", action="store_true")
+    return ap
+
+
+def main():
+    args = arguments("scriptable slixmpp peer").parse_args()
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR,
+                        format="%(levelname)s %(message)s", stream=sys.stderr)
+    return serve(Peer(args.jid, args.password), args)
 
 
 if __name__ == "__main__":

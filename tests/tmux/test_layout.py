@@ -8,6 +8,10 @@ class TestLayout(TmuxTestCase):
     def test_resize_keeps_input_and_session(self):
         bob = self.connected("bob@localhost", resource="peer")
         ui = self.ui()
+        # Our presence at the server first (test_messages says why): a
+        # line from the archive is drawn [delayed] and wraps at 60 columns.
+        ui.line("/ping")
+        ui.wait_text("pong from")
         ui.line("/msg bob@localhost")
         ui.wait_input("bob@localhost>")
         bob.send("/msg alice@localhost kept line")

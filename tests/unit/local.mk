@@ -137,6 +137,12 @@ tests_unit_test_core_upload_SOURCES = tests/unit/test_core_upload.c tests/unit/m
 tests_unit_test_core_upload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_upload_LDADD = $(CORE_LDADD)
 
+check_PROGRAMS += tests/unit/test_omemo
+TESTS += tests/unit/test_omemo
+tests_unit_test_omemo_SOURCES = tests/unit/test_omemo.c
+tests_unit_test_omemo_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_omemo_LDADD = $(CORE_LDADD)
+
 # The terminal UI's parts that need no terminal (ncurses is linked, never
 # started).
 UI_TESTS = tests/unit/test_ui_wstr tests/unit/test_ui_input tests/unit/test_ui_markup \

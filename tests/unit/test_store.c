@@ -333,9 +333,10 @@ static void from_version_0(void **state)
 	assert_int_equal(add(fx->s, in_msg("bob@example.org", "x")), 1);
 }
 
-/* A version 1 history (natter before catch-up went by arrival) is taken to
- * version 2 (and on): its messages stay, and the archive is found by the new
- * index, not the one ordered by time. */
+/* A version 1 history (natter before catch-up went by arrival, and before
+ * OMEMO) is taken to the current version: its messages stay, the archive
+ * is found by the new index, not the one ordered by time, and messages
+ * can say how they were encrypted. */
 static void from_version_1(void **state)
 {
 	struct fx *fx = *state;
@@ -358,6 +359,7 @@ static void from_version_1(void **state)
 				      "ALTER TABLE messages DROP COLUMN ckey;"
 				      "ALTER TABLE messages DROP COLUMN stamp;"
 				      "DROP INDEX messages_archived;"
+				      "ALTER TABLE messages DROP COLUMN encryption;"
 				      "CREATE INDEX messages_archived_ts ON messages (ts)"
 				      " WHERE archive_id IS NOT NULL;"
 				      "ALTER TABLE messages DROP COLUMN original_body;"
@@ -375,6 +377,9 @@ static void from_version_1(void **state)
 			 0);
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_master WHERE name ="
 				       " 'messages_archived'"),
+			 1);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM pragma_table_info('messages')"
+				       " WHERE name = 'encryption'"),
 			 1);
 	id = store_last_archive_id(fx->s, &err);
 	assert_string_equal(id, "A1");
@@ -645,6 +650,7 @@ static void from_version_2(void **state)
 	                              "ALTER TABLE messages DROP COLUMN replaces;"
 	                              "ALTER TABLE messages DROP COLUMN retracted;"
 	                              "ALTER TABLE messages DROP COLUMN oob_url;"
+	                              "ALTER TABLE messages DROP COLUMN encryption;"
 	                              "PRAGMA user_version = 2;",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
@@ -654,6 +660,72 @@ static void from_version_2(void **state)
 	assert_int_equal(committed_rows(fx), 1);
 	assert_int_equal(add(fx->s, room_msg("after", "alice", "r-1")), 1);
 	assert_int_equal(add(fx->s, room_msg("after", "alice", "r-1")), 0);
+}
+
+/* What a store_row_fn saw of a row's encryption: NULL or "omemo". */
+struct seen_encryption {
+	int n;
+	char *body[4], *encryption[4];
+};
+
+static void collect_encryption(const struct store_msg *m, void *ud)
+{
+	struct seen_encryption *r = ud;
+
+	assert_true(r->n < 4);
+	r->body[r->n] = strdup(m->body ? m->body : "");
+	r->encryption[r->n] = m->encryption ? strdup(m->encryption) : NULL;
+	r->n++;
+}
+
+/* A history written by natter with group chat but before OMEMO (version
+ * 3: rooms) is upgraded in place: its chats and room messages stay, the
+ * room's ids still find duplicates, and messages can now say how they
+ * were encrypted. */
+static void from_version_3(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg secret = in_msg("bob@example.org", "between us");
+	struct seen_encryption seen = {0};
+	char *err = NULL;
+	sqlite3 *db;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(add(fx->s, in_msg("bob@example.org", "before omemo")), 1);
+	assert_int_equal(add(fx->s, room_msg("in the room", "alice", "r-1")), 1);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "ALTER TABLE messages DROP COLUMN encryption;"
+	                              /* (version 5's go too: a real version 3 had none) */
+	                              "ALTER TABLE messages DROP COLUMN original_body;"
+	                              "ALTER TABLE messages DROP COLUMN replaces;"
+	                              "ALTER TABLE messages DROP COLUMN retracted;"
+	                              "ALTER TABLE messages DROP COLUMN oob_url;"
+	                              "PRAGMA user_version = 3;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(committed_rows(fx), 2);
+	assert_int_equal(add(fx->s, room_msg("in the room", "alice", "r-1")), 0);
+	secret.encryption = "omemo";
+	assert_int_equal(add(fx->s, secret), 1);
+	commit(fx->s);
+	assert_int_equal(store_page(fx->s, "bob@example.org", 0, 4, collect_encryption, &seen, &err),
+	                 2);
+	/* newest first */
+	assert_string_equal(seen.body[0], "between us");
+	assert_non_null(seen.encryption[0]);
+	assert_string_equal(seen.encryption[0], "omemo");
+	assert_string_equal(seen.body[1], "before omemo");
+	assert_null(seen.encryption[1]);
+	for (int i = 0; i < seen.n; i++) {
+		free(seen.body[i]);
+		free(seen.encryption[i]);
+	}
 }
 
 static void dedup_stanza_id(void **state)
@@ -1455,12 +1527,12 @@ static void last_own(void **state)
 	assert_int_equal(store_last_own(fx->s, "carol@example.org", &own, &err), 0);
 }
 
-/* A version 3 history (group chat, before corrections) is upgraded in
- * place, its room messages too. */
-static void from_version_3(void **state)
+/* A version 4 history (group chat and OMEMO, before corrections) is
+ * upgraded in place, its room messages too. */
+static void from_version_4(void **state)
 {
 	struct fx *fx = *state;
-	struct store_msg m = in_msg("bob@example.org", "written by version 3");
+	struct store_msg m = in_msg("bob@example.org", "written by version 4");
 	struct store_msg rm = room_msg("in a room", "alice", "r-1");
 	struct rows r = {0};
 
@@ -1480,7 +1552,7 @@ static void from_version_3(void **state)
 					      "ALTER TABLE messages DROP COLUMN replaces;"
 					      "ALTER TABLE messages DROP COLUMN retracted;"
 					      "ALTER TABLE messages DROP COLUMN oob_url;"
-					      "PRAGMA user_version = 3;",
+					      "PRAGMA user_version = 4;",
 					      NULL, NULL, NULL),
 				 SQLITE_OK);
 		sqlite3_close(db);
@@ -1490,7 +1562,7 @@ static void from_version_3(void **state)
 	/* the room's message is still known by the room's id */
 	assert_int_equal(add(fx->s, rm), 0);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
-	assert_string_equal(r.body[0], "written by version 3");
+	assert_string_equal(r.body[0], "written by version 4");
 	assert_int_equal(correct(fx->s, find(fx->s, "v1", NULL), marked("v2", "and corrected")),
 			 1);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
@@ -1751,6 +1823,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(live_then_archive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(last_archive_id_by_arrival, setup, teardown),
 	    cmocka_unit_test_setup_teardown(from_version_2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_3, setup, teardown),
 	    cmocka_unit_test_setup_teardown(batch_visible_after_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicate_leaves_no_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(full_disk_keeps_rows, setup, teardown),
@@ -1771,7 +1844,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(corrections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(retractions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(last_own, setup, teardown),
-	    cmocka_unit_test_setup_teardown(from_version_3, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_4, setup, teardown),
 	    cmocka_unit_test_setup_teardown(correction_survives_full_disk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(delivery_never_goes_back, setup, teardown),
 	};
