@@ -3,20 +3,24 @@
 # scripts/quickstart and scripts/test-all; defines natter_install_deps.
 #
 #   natter_install_deps --build-only   build + demo packages
-#   natter_install_deps --test         also what scripts/test-all needs (clang, fuzzer runtime)
+#   natter_install_deps --test         also what scripts/test-all needs (clang, fuzzer
+#                                      runtime, ejabberd for the PubSub and token tests)
 #
 # Only packages that are not installed yet are installed (apt-get, with sudo
 # when not root).  On a machine without apt-get nothing is installed and the
-# missing packages are listed instead.  If this installs Prosody, its system
-# service (which Debian starts on port 5222) is stopped again: natter's tests
-# and demo run their own throwaway server on free loopback ports.
+# missing packages are listed instead.  If this installs Prosody or ejabberd,
+# the system service Debian starts (on port 5222) is stopped again: natter's
+# tests and demo run their own throwaway servers on free loopback ports.
 
 NATTER_DEPS_BUILD="build-essential autoconf automake libtool pkg-config libncurses-dev
 libstrophe-dev libssl-dev libsqlite3-dev libcmocka-dev uthash-dev
 libjansson-dev libidn2-dev libexpat1-dev libcurl4-openssl-dev libomemo-c-dev"
 NATTER_DEPS_RUN="tmux prosody lua-unbound openssl python3 python3-slixmpp python3-omemo
 python3-oldmemo python3-xmlschema profanity"
-NATTER_DEPS_TEST="clang libclang-rt-14-dev valgrind"
+# ejabberd: the integration suite's second server (tests/lib/ejabberd.py: PubSub's
+# authorize model, X-OAUTH2, zlib); erlang-p1-oauth2 is only a Suggests of it,
+# and without it `ejabberdctl oauth_issue_token` fails.
+NATTER_DEPS_TEST="clang libclang-rt-14-dev valgrind ejabberd erlang-p1-oauth2"
 
 # natter_pkg_installed PKG: true when dpkg says PKG is installed.
 natter_pkg_installed() {
@@ -65,8 +69,12 @@ natter_install_deps() {
 	case " $known " in
 	*" prosody "*) natter_stop_system_prosody "$sudo" ;;
 	esac
+	case " $known " in
+	*" ejabberd "*) natter_stop_system_ejabberd "$sudo" ;;
+	esac
 	if [ "${CI:-}" = "true" ]; then
 		natter_stop_system_prosody "$sudo"
+		natter_stop_system_ejabberd "$sudo"
 	fi
 	return 0
 }
@@ -90,5 +98,20 @@ natter_stop_system_prosody() {
 		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 			$sudo kill "$pid" 2>/dev/null || true
 		fi
+	fi
+}
+
+# natter_stop_system_ejabberd [SUDO]: the same for the ejabberd service (its
+# Erlang VM runs as the ejabberd user; the tests' own instances have other
+# node names and directories and are left alone).
+natter_stop_system_ejabberd() {
+	local sudo="${1:-}"
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		if systemctl is-active --quiet ejabberd 2>/dev/null; then
+			echo "deps: stopping the system ejabberd service the package started"
+			$sudo systemctl disable --now ejabberd >/dev/null 2>&1 || true
+		fi
+	elif [ -x /etc/init.d/ejabberd ] && [ -r /run/ejabberd/ejabberd.pid ]; then
+		$sudo /etc/init.d/ejabberd stop >/dev/null 2>&1 || true
 	fi
 }

@@ -169,6 +169,14 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			/* What the account keys can ask of this build (compression). */
+			printf("libstrophe %s, XEP-0138 stream compression: %s\n", STROPHE_VERSION,
+#ifdef HAVE_STROPHE_COMPRESSION
+			       "yes"
+#else
+			       "no (needs libstrophe 0.13 or later)"
+#endif
+			);
 			return 0;
 		case 'h':
 			usage(stdout);
@@ -215,6 +223,10 @@ int main(int argc, char **argv)
 	}
 	/* The other accounts' passwords are not needed for this session. */
 	accounts_free(&accounts);
+	if (acct && core_account_problem(&chosen)) {
+		rc = die("account [%s]: %s", chosen.name, core_account_problem(&chosen));
+		acct = NULL;
+	}
 	if (acct)
 		rc = run(&chosen, accounts_path, settings_path, &settings, headless);
 out:

@@ -70,11 +70,16 @@ static const struct key_def keys[] = {
     {"auth", K_AUTH, FIELD(auth), false,
      "must be auto, scram, plain, legacy, x-oauth2 or x-yandex-oauth"},
     {"token", K_STR, FIELD(token), true, NULL},
+    {"eval_token", K_STR, FIELD(eval_token), false, NULL},
     {"autoack_fcm", K_BOOL, FIELD(autoack_fcm), false, "must be true or false"},
     {"nick", K_STR, FIELD(nick), false, NULL},
     {"omemo", K_STR, FIELD(omemo), false, NULL},
     {"omemo_trust", K_STR, FIELD(omemo_trust), false, NULL},
+    {"fcm", K_BOOL, FIELD(fcm), false, "must be true or false"},
+    {"compression", K_BOOL, FIELD(compression), false, "must be true or false"},
 };
+/* section_meta.seen has a bit for each. */
+_Static_assert(ARRAY_SIZE(keys) <= 32, "more account keys than section_meta.seen has bits");
 
 static bool key_is_string(const struct key_def *k)
 {
@@ -207,7 +212,7 @@ static int key_set(struct account *a, const struct key_def *k, char **v, const c
 	case K_BOOL:
 		if (strcmp(*v, "true") && strcmp(*v, "false"))
 			return -1;
-		a->autoack_fcm = !strcmp(*v, "true");
+		*(bool *)((char *)a + k->offset) = !strcmp(*v, "true");
 		return 0;
 	}
 	free(*key_str(a, k));
@@ -405,7 +410,31 @@ static const struct ini_ops ld_ops = {
     .syntax_error = "expected 'key = value' or '[account]'",
 };
 
-/* Per account checks that need the whole section: jid, default resource. */
+static bool key_given(const struct section_meta *m, const char *name)
+{
+	const struct key_def *k = key_find(name, strlen(name));
+
+	return k && (m->seen & (1u << (k - keys)));
+}
+
+/* The cloud-messaging service's own domains (seed 002): no IM server lives
+ * there. */
+static bool fcm_domain(const char *jid)
+{
+	static const char *const domains[] = {"gcm.googleapis.com", "fcm.googleapis.com"};
+	struct jid j = {0};
+	bool found = false;
+
+	if (jid_parse(jid, &j, NULL) != 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(domains) && j.domain; i++)
+		found |= !strcasecmp(j.domain, domains[i]);
+	jid_clear(&j);
+	return found;
+}
+
+/* Per account checks that need the whole section: jid, default resource,
+ * whether it is a cloud-messaging connection server's. */
 static void ld_finish(struct load *ld)
 {
 	struct account *a;
@@ -419,6 +448,13 @@ static void ld_finish(struct load *ld)
 			ini_fail(&ld->ini, ld->meta[i].line, "account [%s] has no jid", a->name);
 			break;
 		}
+		/* Without fcm, an account that says how upstream messages are
+		 * acknowledged, or that names the service's domain, is one all
+		 * the same: the contract's keys alone make a working
+		 * connection-server account, and no IM session (roster,
+		 * presence) is opened on a server that has none. */
+		if (!key_given(&ld->meta[i], "fcm"))
+			a->fcm = key_given(&ld->meta[i], "autoack_fcm") || fcm_domain(a->jid);
 		if (a->resource)
 			continue;
 		if (jid_parse(a->jid, &j, &why) != 0) {
@@ -446,7 +482,7 @@ static void ld_check_mode(struct load *ld, mode_t mode)
 		for (k = 0; k < ARRAY_SIZE(keys); k++)
 			if (keys[k].secret && *key_str(&ld->items[i], &keys[k]) && !secret)
 				secret = keys[k].name;
-		runs |= ld->items[i].eval_password != NULL;
+		runs |= ld->items[i].eval_password || ld->items[i].eval_token;
 	}
 	if (secret && (mode & 077))
 		ini_fail(&ld->ini, 0,
@@ -456,8 +492,8 @@ static void ld_check_mode(struct load *ld, mode_t mode)
 		         (unsigned)(mode & 07777), ld->ini.path);
 	else if (runs && (mode & 022))
 		ini_fail(&ld->ini, 0,
-		         "accounts file %s runs eval_password commands and is writable by "
-		         "others (mode %04o); run: chmod 600 %s",
+		         "accounts file %s runs eval_password or eval_token commands and is "
+		         "writable by others (mode %04o); run: chmod 600 %s",
 		         ld->ini.path, (unsigned)(mode & 07777), ld->ini.path);
 }
 

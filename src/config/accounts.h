@@ -22,11 +22,17 @@ struct account {
 	char *tls_cafile;
 	char *tls_fingerprint; /* normalised "sha256:<64 lowercase hex>" or NULL */
 	enum auth_mode auth;
-	char *token;
+	char *token;      /* OAuth token for auth=x-oauth2 / x-yandex-oauth */
+	char *eval_token; /* run like eval_password when token is NULL */
 	bool autoack_fcm;
 	char *nick; /* the nick in rooms (XEP-0045); NULL: the JID's localpart */
 	char *omemo;       /* "on": chats are OMEMO-encrypted unless /omemo off */
 	char *omemo_trust; /* "btbv" (default) or "manual" */
+	/* A cloud-messaging connection server (seed 002): the server chooses
+	 * the resource, and the session speaks google:mobile:data only (no
+	 * roster, presence, archive or carbons). */
+	bool fcm;
+	bool compression; /* XEP-0138, where libstrophe can (doc/compression.md) */
 };
 
 struct account_list {

@@ -21,6 +21,12 @@
 
 #define NS_PING "urn:xmpp:ping"
 
+/* How long a connection the server drains may stay open beside the new
+ * one: the server closes it once it has answered what was sent on it
+ * (seconds, for a cloud-messaging server); past this natter cuts it, and
+ * what it left unanswered is the draining module's to send again. */
+#define DRAIN_TIMEOUT_MS (5u * 60u * 1000u)
+
 enum phase {
 	PHASE_OFFLINE,    /* not connected and not trying */
 	PHASE_CONNECTING, /* an attempt is under way */
@@ -36,7 +42,13 @@ struct conn {
 	bool quitting;
 	bool timed_out;   /* the watchdog cut the current attempt */
 	unsigned attempt; /* reconnection attempts since the last login */
-	uint64_t retry_timer, watchdog_timer, ping_timer, close_timer;
+	uint64_t retry_timer, watchdog_timer, ping_timer, close_timer, drain_timer;
+	/* Counts the connections: a keepalive answer from an older one (it
+	 * timed out on a connection since replaced) says nothing of this one. */
+	uintptr_t link;
+	/* connection_replace(): who waits for the drained connection's end. */
+	connection_drained_fn drained_fn;
+	void *drained_ud;
 	/* The fingerprint of the last certificate refused, for /tls trust. */
 	char *untrusted_fp;
 	char *resource; /* bound at every login: the account's, or this installation's */
@@ -83,8 +95,7 @@ static void keepalive_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
 	struct conn *c = conn_of(core);
 
-	(void)ud;
-	if (!c || c->phase != PHASE_ONLINE)
+	if (!c || c->phase != PHASE_ONLINE || (uintptr_t)ud != c->link)
 		return;
 	if (!reply) {
 		log_warn("no answer to a keepalive ping in %u ms: the link is dead",
@@ -111,7 +122,8 @@ static void ping_due(struct loop *loop, void *ud)
 		arm_ping(c);
 		return;
 	}
-	if (core_iq_send(c->core, iq, SETTING_MS(c, ping_timeout), keepalive_answer, NULL))
+	if (core_iq_send(c->core, iq, SETTING_MS(c, ping_timeout), keepalive_answer,
+			 (void *)c->link))
 		arm_ping(c);
 }
 
@@ -131,6 +143,47 @@ static void watchdog_fired(struct loop *loop, void *ud)
 	xs_abort(core_xs(c->core));
 }
 
+/* The token mechanisms (xmpp/token.c) log in with a token, not a password. */
+static bool uses_token(const struct account *a)
+{
+	return a->auth == AUTH_X_OAUTH2 || a->auth == AUTH_X_YANDEX_OAUTH;
+}
+
+/* Where the secret an attempt needs is kept, and the command that prints
+ * it when the file gives none. */
+static char **secret_of(struct account *a)
+{
+	return uses_token(a) ? &a->token : &a->password;
+}
+
+static const char *eval_of(const struct account *a)
+{
+	return uses_token(a) ? a->eval_token : a->eval_password;
+}
+
+static const char *eval_key(const struct account *a)
+{
+	return uses_token(a) ? "eval_token" : "eval_password";
+}
+
+const char *core_account_problem(const struct account *a)
+{
+#ifndef HAVE_STROPHE_COMPRESSION
+	if (a->compression)
+		return "compression = true needs natter built against libstrophe 0.13 or later "
+		       "(with zlib), which brought XEP-0138 stream compression; this natter is "
+		       "built against libstrophe " STROPHE_VERSION ", which cannot compress "
+		       "(see doc/compression.md)";
+#endif
+	if (a->compression && uses_token(a))
+		return "compression = true cannot be used with auth = x-oauth2 or x-yandex-oauth: "
+		       "libstrophe compresses only the streams it logs in itself";
+	if (uses_token(a) && a->tls == TLS_DISABLE)
+		return "auth = x-oauth2 and x-yandex-oauth send a token, which natter never does "
+		       "over a plaintext stream: they cannot be used with tls = disable";
+	return NULL;
+}
+
 static int build_params(struct conn *c, struct net_params *p)
 {
 	struct core *core = c->core;
@@ -146,19 +199,24 @@ static int build_params(struct conn *c, struct net_params *p)
 			   why ? why : "invalid");
 		return -1;
 	}
-	if (a->auth == AUTH_X_OAUTH2 || a->auth == AUTH_X_YANDEX_OAUTH) {
-		core_error(core, cause, "feature-not-implemented",
-			   "auth=%s is not supported by this build yet", auth_mode_name(a->auth));
+	if ((why = core_account_problem(a))) {
+		core_error(core, cause, "feature-not-implemented", "account %s: %s", a->name, why);
 		jid_clear(&j);
 		return -1;
 	}
-	if (!a->password) {
+	if (!*secret_of(a)) {
 		core_error(core, cause, "not-authorized",
-			   "account %s has no password (set password or eval_password)", a->name);
+			   uses_token(a) ? "account %s has no token (set token or eval_token)"
+					 : "account %s has no password (set password or eval_password)",
+			   a->name);
 		jid_clear(&j);
 		return -1;
 	}
-	if (!c->resource) {
+	if (a->fcm) {
+		/* Seed 002: the connection server chooses the resource. */
+		free(j.resource);
+		j.resource = NULL;
+	} else if (!c->resource) {
 		char *bare = jid_bare(&j);
 
 		c->resource = a->resource ? strdup(a->resource)
@@ -172,11 +230,14 @@ static int build_params(struct conn *c, struct net_params *p)
 			return -1;
 		}
 	}
-	free(j.resource);
-	j.resource = strdup(c->resource);
-	p->jid = j.resource ? jid_full(&j) : NULL;
+	if (!a->fcm) {
+		free(j.resource);
+		j.resource = strdup(c->resource);
+	}
+	p->jid = j.resource || a->fcm ? jid_full(&j) : NULL;
 	jid_clear(&j);
-	p->password = strdup(a->password);
+	/* For the token mechanisms the secret is the token (net.h). */
+	p->password = strdup(*secret_of(a));
 	p->server = a->server ? strdup(a->server) : NULL;
 	p->port = (unsigned short)a->port;
 	/* Without a server, libstrophe looks up SRV records; with one and no
@@ -187,6 +248,7 @@ static int build_params(struct conn *c, struct net_params *p)
 	p->cafile = a->tls_cafile ? strdup(a->tls_cafile) : NULL;
 	p->pin = a->tls_fingerprint ? pin_parse(a->tls_fingerprint) : NULL;
 	p->auth = a->auth;
+	p->compression = a->compression;
 	if (!p->jid || !p->password || (a->server && !p->server) || (a->tls_cafile && !p->cafile) ||
 	    (a->tls_fingerprint && !p->pin)) {
 		net_params_clear(p);
@@ -205,32 +267,32 @@ static void password_ready(void *ud, char *password, const char *why)
 
 	c->evalpw = NULL;
 	if (!password) {
-		core_error(c->core, CAUSED_BY("connect"), "not-authorized",
-			   "eval_password for account %s %s", a->name, why);
+		core_error(c->core, CAUSED_BY("connect"), "not-authorized", "%s for account %s %s",
+			   eval_key(a), a->name, why);
 		c->phase = PHASE_OFFLINE;
 		c->want_online = false;
 		return;
 	}
 	/* Kept for the reconnections; /connect reads the account again and
 	 * so runs the command again. */
-	a->password = password;
+	*secret_of(a) = password;
 	start_attempt(c);
 }
 
-/* 1 when the attempt waits for eval_password (started here), 0 when the
- * password is there. */
+/* 1 when the attempt waits for eval_password or eval_token (started
+ * here), 0 when the password or token is there. */
 static int wait_for_password(struct conn *c)
 {
 	struct account *a = core_account(c->core);
 	char *err = NULL;
 
-	if (a->password || !a->eval_password)
+	if (*secret_of(a) || !eval_of(a))
 		return 0;
 	c->phase = PHASE_CONNECTING;
-	c->evalpw = evalpw_start(core_loop(c->core), a->eval_password, password_ready, c, &err);
+	c->evalpw = evalpw_start(core_loop(c->core), eval_of(a), password_ready, c, &err);
 	if (!c->evalpw) {
-		core_error(c->core, CAUSED_BY("connect"), "not-authorized",
-			   "eval_password for account %s: %s", a->name, err ? err : "out of memory");
+		core_error(c->core, CAUSED_BY("connect"), "not-authorized", "%s for account %s: %s",
+			   eval_key(a), a->name, err ? err : "out of memory");
 		free(err);
 		c->phase = PHASE_OFFLINE;
 		c->want_online = false;
@@ -327,6 +389,8 @@ void connection_online(struct core *core, const struct xs_online *o)
 	cancel(c, &c->watchdog_timer);
 	c->phase = PHASE_ONLINE;
 	c->attempt = 0;
+	if (!o->resumed)
+		c->link++;
 	if (!o->resumed) {
 		ev.u.connected.jid = o->jid;
 		ev.u.connected.secure = o->secure;
@@ -336,7 +400,10 @@ void connection_online(struct core *core, const struct xs_online *o)
 	/* A new session: every module starts it (core/modules.c says in
 	 * which order); a resumed one goes on where it was. */
 	if (!o->resumed) {
-		struct core_login l = {o->jid, o->rosterver, o->csi};
+		struct core_login l = {.jid = o->jid,
+		                       .rosterver = o->rosterver,
+		                       .service = core_account(core)->fcm,
+		                       .csi = o->csi};
 
 		core_modules_login(core, &l);
 	}
@@ -455,6 +522,60 @@ void connection_offline(struct core *core, const struct xs_offline *o)
 		c->want_online = false;
 	if (retry && c->want_online)
 		schedule_retry(c, o->fail == NET_FAIL_RESUME);
+}
+
+/* ---- a connection the server drains ---- */
+
+static void drain_deadline(struct loop *loop, void *ud)
+{
+	struct conn *c = ud;
+
+	(void)loop;
+	c->drain_timer = 0;
+	log_warn("the drained connection is still open after %u s: cutting it",
+		 DRAIN_TIMEOUT_MS / 1000);
+	xs_drop_drained(core_xs(c->core));
+}
+
+int connection_replace(struct core *core, connection_drained_fn fn, void *ud)
+{
+	struct conn *c = conn_of(core);
+	struct nt_event ev = {.kind = NT_EV_CONNECTING};
+	struct net_params p;
+
+	if (!c || c->phase != PHASE_ONLINE || c->drained_fn || build_params(c, &p))
+		return -1;
+	cancel(c, &c->ping_timer);
+	c->link++;
+	c->phase = PHASE_CONNECTING;
+	c->timed_out = false;
+	c->attempt = 0;
+	core_emit(core, &ev);
+	if (xs_replace(core_xs(core), &p)) {
+		core_error(core, CAUSED_BY("connect"), "internal-server-error", "out of memory");
+		xs_abort(core_xs(core));
+		return -1;
+	}
+	c->drained_fn = fn;
+	c->drained_ud = ud;
+	if (SETTING_MS(c, connect_timeout))
+		c->watchdog_timer = arm(c, SETTING_MS(c, connect_timeout), watchdog_fired);
+	c->drain_timer = arm(c, DRAIN_TIMEOUT_MS, drain_deadline);
+	return 0;
+}
+
+void connection_drained(struct core *core)
+{
+	struct conn *c = conn_of(core);
+	connection_drained_fn fn;
+
+	if (!c)
+		return;
+	cancel(c, &c->drain_timer);
+	fn = c->drained_fn;
+	c->drained_fn = NULL;
+	if (fn)
+		fn(core, c->drained_ud);
 }
 
 /* ---- closing ---- */
@@ -688,6 +809,7 @@ static void conn_free(struct core *core)
 	cancel(c, &c->watchdog_timer);
 	cancel(c, &c->ping_timer);
 	cancel(c, &c->close_timer);
+	cancel(c, &c->drain_timer);
 	evalpw_cancel(c->evalpw);
 	free(c->untrusted_fp);
 	free(c->resource);

@@ -67,9 +67,15 @@ static void on_stanza(void *ud, xmpp_stanza_t *st)
 	dispatch_stanza(ud, st);
 }
 
+static void on_drained(void *ud)
+{
+	connection_drained(ud);
+}
+
 struct core *core_new(const struct core_options *opt)
 {
-	static const struct xs_callbacks cbs = {on_online, on_offline, on_registered, on_stanza};
+	static const struct xs_callbacks cbs = {on_online, on_offline, on_registered, on_stanza,
+						on_drained};
 	struct core *core = calloc(1, sizeof(*core));
 
 	if (!core)
@@ -147,7 +153,7 @@ int core_start(struct core *core, bool autoconnect)
 void core_modules_login(struct core *core, const struct core_login *l)
 {
 	for (size_t i = 0; i < core_nmodules; i++)
-		if (core_modules[i]->login)
+		if (core_modules[i]->login && (!l->service || core_modules[i]->service_login))
 			core_modules[i]->login(core, l);
 }
 

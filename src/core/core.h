@@ -65,6 +65,10 @@ const char *core_chat_encryption(struct core *core, const char *jid);
  * asks for one (without echo) and hands it over before connecting. */
 bool core_needs_password(const struct core *core);
 int core_set_password(struct core *core, const char *password);
+/* Why natter cannot use account a as it stands (static text: compression
+ * without a libstrophe that can compress, a token over plaintext), or NULL.
+ * natter refuses such an account at start. */
+const char *core_account_problem(const struct account *a);
 /* Connects (like /connect); for front ends that start unconnected. */
 int core_connect(struct core *core);
 

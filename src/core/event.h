@@ -51,6 +51,12 @@ enum nt_event_kind {
 	NT_EV_BOOKMARKS,     /* the bookmarked rooms (/bookmarks, or after a change) */
 	NT_EV_MUC_CONFIG,    /* a room's configuration form (/roomconfig ROOM) */
 	NT_EV_OMEMO_FINGERPRINTS, /* answer to /omemo fingerprint */
+	/* Cloud messaging (seed 002, core/fcm.c): a google:mobile:data
+	 * payload came (upstream, ack, nack, receipt, control). */
+	NT_EV_FCM,
+	NT_EV_FCM_ACK_SENT,  /* natter acknowledged an upstream message or receipt */
+	NT_EV_FCM_SENT,      /* a downstream message went out (/fcm send) */
+	NT_EV_FCM_WAITING,   /* a downstream message waits for its turn */
 	NT_EV_MARKER,        /* XEP-0333: a chat marker from a contact */
 	NT_EV_BLOCKLIST,     /* XEP-0191: the blocked JIDs, after /blocked or a change */
 	NT_EV_UPLOAD_PROGRESS, /* XEP-0363: bytes of a file sent so far */
@@ -352,6 +358,35 @@ struct nt_event {
 			const struct nt_omemo_device *devices;
 			size_t count;
 		} omemo_fingerprints;
+		/* Every string is the payload's, sanitised; NULL when absent. */
+		struct {
+			/* "upstream" (a device's message: the payload has none),
+			 * "ack", "nack", "receipt", "control" or what the server
+			 * named */
+			const char *message_type;
+			const char *message_id, *from, *to, *category;
+			/* The payload's "data" object as compact JSON text, every
+			 * string in it sanitised; NULL when it has none. */
+			const char *data;
+			const char *error, *error_description; /* nack */
+			const char *registration_id; /* ack/nack: the device's new token */
+			const char *control_type;    /* control: "CONNECTION_DRAINING" */
+		} fcm;
+		struct {
+			const char *message_id;
+		} fcm_ack_sent;
+		struct {
+			const char *message_id;
+			unsigned in_flight; /* unacknowledged on this connection, this one too */
+		} fcm_sent;
+		struct {
+			const char *message_id;
+			/* "window" (100 unacknowledged already), "draining" (a new
+			 * connection is being made), "offline", or "resend" (its
+			 * connection ended before an answer; it goes again) */
+			const char *reason;
+			unsigned waiting; /* messages waiting, this one included */
+		} fcm_waiting;
 		struct {
 			const char *from; /* full JID of the contact's client */
 			const char *type; /* "received", "displayed" or "acknowledged" */

@@ -23,6 +23,11 @@ struct chat_out;
 struct core_login {
 	const char *jid; /* the bound full JID */
 	bool rosterver;  /* the server offers XEP-0237 roster versioning */
+	/* A service connection, not an instant-messaging session: the account
+	 * is a cloud-messaging connection server's (fcm = true), which has no
+	 * roster, presence or archive.  Only the modules that serve such a
+	 * connection (service_login) start it. */
+	bool service;
 	bool csi;        /* the server offers XEP-0352 client state indication */
 };
 
@@ -69,6 +74,8 @@ struct core_module {
 	/* A fresh session (not a resumed one): what the last one knew is
 	 * stale, and what a session starts with is asked for here. */
 	void (*login)(struct core *core, const struct core_login *l);
+	/* Its login hook runs for a service connection too. */
+	bool service_login;
 	const struct cmd_entry *commands;
 	size_t ncommands;
 	const struct core_handler *handlers;

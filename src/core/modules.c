@@ -12,6 +12,7 @@
 #include "core/correct.h"
 #include "core/csi.h"
 #include "core/disco.h"
+#include "core/fcm.h"
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
@@ -65,6 +66,8 @@ const struct core_module *const core_modules[] = {
 	&replies_module,
 	&vcard_module,
 	&ibr_module,
+	/* A cloud-messaging connection (fcm = true) starts with this alone. */
+	&fcm_module,
 	&options_module,
 	&help_module,
 	/* An inactive terminal says so before our presence brings the

@@ -56,6 +56,9 @@ struct presence_state {
 	int priority;
 	bool invisible;         /* XEP-0186 invisibility is active on the server */
 	bool invisible_pending; /* /status invisible waits for the server's disco#info */
+	/* Our presence went out this session: a service connection (fcm) has
+	 * none, and so no goodbye either. */
+	bool announced;
 	bool initial_pending;   /* the login's presence waits for the roster */
 	uint64_t initial_timer;
 	/* Contacts'. */
@@ -142,6 +145,7 @@ static void send_initial(struct core *core)
 	if (p->invisible && send_invisibility(core, "invisible"))
 		p->invisible = false;
 	send_presence(core, true);
+	p->announced = true;
 	warn_priority(core, NO_CAUSE);
 }
 
@@ -174,6 +178,7 @@ static void presence_login(struct core *core, const struct core_login *l)
 	free(p->own_key);
 	p->own_key = jid_bare_key(core_jid(core), NULL);
 	p->invisible_pending = false;
+	p->announced = false;
 	loop_timer_cancel(core_loop(core), p->initial_timer);
 	p->initial_timer = 0;
 	if (!roster_fetching(core)) {
@@ -186,6 +191,11 @@ static void presence_login(struct core *core, const struct core_login *l)
 
 void presence_goodbye(struct core *core)
 {
+	struct presence_state *p = pres(core);
+
+	if (!p || !p->announced)
+		return;
+	p->announced = false;
 	send_presence(core, false);
 }
 

@@ -33,6 +33,9 @@ static const char *const kind_names[] = {
 	[NT_EV_MUC_OCCUPANTS] = "muc_occupants", [NT_EV_BOOKMARKS] = "bookmarks",
 	[NT_EV_MUC_CONFIG] = "muc_config",
 	[NT_EV_OMEMO_FINGERPRINTS] = "omemo_fingerprints",
+	[NT_EV_FCM] = "fcm",
+	[NT_EV_FCM_ACK_SENT] = "fcm_ack_sent", [NT_EV_FCM_SENT] = "fcm_sent",
+	[NT_EV_FCM_WAITING] = "fcm_waiting",
 	[NT_EV_MARKER] = "marker",           [NT_EV_BLOCKLIST] = "blocklist",
 	[NT_EV_UPLOAD_PROGRESS] = "upload_progress", [NT_EV_UPLOAD] = "upload",
 	[NT_EV_RETRACTED] = "retracted",
@@ -262,6 +265,31 @@ static void timestamp(json_t *o)
 	set_str(o, "ts", buf);
 }
 
+static void fill_fcm(json_t *o, const struct nt_event *ev)
+{
+	const typeof(ev->u.fcm) *f = &ev->u.fcm;
+
+	set_str(o, "message_type", f->message_type);
+	set_str(o, "message_id", f->message_id);
+	set_str(o, "from", f->from);
+	set_str(o, "to", f->to);
+	set_str(o, "category", f->category);
+	if (f->data) {
+		/* The core hands the payload's data as JSON text (sanitised):
+		 * scripts get it as the object it was. */
+		json_t *data = json_loads(f->data, JSON_DECODE_ANY, NULL);
+
+		if (data)
+			json_object_set_new(o, "data", data);
+		else
+			log_error("an fcm event's data was not JSON and was left out");
+	}
+	set_str(o, "error", f->error);
+	set_str(o, "error_description", f->error_description);
+	set_str(o, "registration_id", f->registration_id);
+	set_str(o, "control_type", f->control_type);
+}
+
 static void fill(json_t *o, const struct nt_event *ev)
 {
 	switch (ev->kind) {
@@ -464,6 +492,21 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "jid", ev->u.omemo_fingerprints.jid);
 		set_array(o, "devices", ev->u.omemo_fingerprints.count, each_omemo_device,
 			  ev->u.omemo_fingerprints.devices);
+		break;
+	case NT_EV_FCM:
+		fill_fcm(o, ev);
+		break;
+	case NT_EV_FCM_ACK_SENT:
+		set_str(o, "message_id", ev->u.fcm_ack_sent.message_id);
+		break;
+	case NT_EV_FCM_SENT:
+		set_str(o, "message_id", ev->u.fcm_sent.message_id);
+		json_object_set_new(o, "in_flight", json_integer(ev->u.fcm_sent.in_flight));
+		break;
+	case NT_EV_FCM_WAITING:
+		set_str(o, "message_id", ev->u.fcm_waiting.message_id);
+		set_str(o, "reason", ev->u.fcm_waiting.reason);
+		json_object_set_new(o, "waiting", json_integer(ev->u.fcm_waiting.waiting));
 		break;
 	case NT_EV_MARKER:
 		set_str(o, "from", ev->u.marker.from);

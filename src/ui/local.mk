@@ -10,6 +10,7 @@ libnatter_a_SOURCES += \
 	src/ui/omemo.c src/ui/omemo.h \
 	src/ui/backlog.c src/ui/backlog.h \
 	src/ui/histview.c src/ui/histview.h \
+	src/ui/fcmview.c src/ui/fcmview.h \
 	src/ui/notify.c src/ui/notify.h \
 	src/ui/prompt.c src/ui/prompt.h \
 	src/ui/typing.c src/ui/typing.h \

@@ -21,6 +21,7 @@
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/fcmview.h"
 #include "ui/focus.h"
 #include "ui/histview.h"
 #include "ui/keys.h"
@@ -1076,6 +1077,12 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 		break;
 	case NT_EV_OMEMO_FINGERPRINTS:
 		ui_omemo_fingerprints(ui, ev);
+		break;
+	case NT_EV_FCM:
+	case NT_EV_FCM_ACK_SENT:
+	case NT_EV_FCM_SENT:
+	case NT_EV_FCM_WAITING:
+		fcmview_show(ui, ev);
 		break;
 	case NT_EV_HISTORY: {
 		struct window *w = ui_origin(ui, ev->origin);

@@ -48,6 +48,7 @@
 #include "xmpp/register.h"
 #include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
+#include "xmpp/token.h"
 #include "xmpp/xmlguard.h"
 
 /* What one incoming top-level element may cost the network thread before
@@ -90,7 +91,8 @@ enum net_request_kind {
 	NET_Q_NONZA,
 	NET_Q_CLOSE,
 	NET_Q_REGISTER,
-	NET_Q_QUIT
+	NET_Q_REPLACE,
+	NET_Q_QUIT,
 };
 
 struct net_request {
@@ -116,6 +118,7 @@ struct attempt {
 	bool over_budget; /* an element went over ELEMENT_*_MAX */
 	char *cert_error;
 	char *mechanism;
+	char *bound_jid; /* a token login's bound JID (raw mode keeps none) */
 	enum net_fail fail;
 	char *condition, *text;
 	struct tlspin_cert cert; /* the refused certificate */
@@ -135,6 +138,7 @@ struct net {
 	int req_pipe[2], rep_pipe[2];
 	int watch_fd; /* dup of the socket for net_abort(), under lock */
 	int reg_watch_fd; /* the same for the registration's socket */
+	int drained_watch; /* the same for the drained connection's */
 	bool quit;
 
 	/* Network thread only. */
@@ -150,6 +154,13 @@ struct net {
 	struct net_params params;
 	struct attempt at;
 	struct reg *reg;   /* a registration under way, or NULL */
+	struct tok *tok;   /* token logins (token.c): the raw-mode login and its SM */
+	bool token_login;  /* the current attempt is one */
+	/* A connection the server drains (net_replace): read, never written,
+	 * released once it has ended. */
+	xmpp_conn_t *drained;
+	int drained_sock;
+	bool drained_done;
 	char **cert_sink;  /* where on_certfail records, set around each pass */
 	/* Reports made during an xmpp_run_once(), posted together once it has
 	 * returned: by then libstrophe has let go of every stanza it handed
@@ -166,6 +177,7 @@ static void attempt_reset(struct attempt *at)
 {
 	free(at->cert_error);
 	free(at->mechanism);
+	free(at->bound_jid);
 	free(at->condition);
 	free(at->text);
 	tlspin_cert_clear(&at->cert);
@@ -337,7 +349,8 @@ static void inspect_features(struct net *n, const char *xml)
 		n->at.rosterver = true;
 	if (strstr(xml, "urn:xmpp:csi:0"))
 		n->at.csi = true;
-	if (strstr(xml, "<mechanisms")) {
+	/* token.c keeps its own rules: it never sends a token without TLS. */
+	if (strstr(xml, "<mechanisms") && !n->token_login) {
 		if (!secure && !has_scram)
 			fail(n, NET_FAIL_POLICY, "encryption-required",
 			     "the server offers no mechanism that keeps the password safe without "
@@ -356,14 +369,17 @@ static void inspect_recv(struct net *n, const char *xml)
 	/* libstrophe prints stream-level elements without their prefix. */
 	if (starts(xml, "<features xmlns=\"http://etherx.jabber.org/streams\"")) {
 		inspect_features(n, xml);
-	} else if (starts(xml, "<failure") && strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl")) {
+	} else if (starts(xml, "<failure") && strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl") &&
+		   !n->token_login) {
 		char *cond = condition_in(xml, "urn:ietf:params:xml:ns:xmpp-sasl");
 
 		/* Stop here: libstrophe would otherwise retry with PLAIN. */
 		fail(n, NET_FAIL_AUTH, cond ? cond : "not-authorized",
 		     "the server refused the credentials");
 		free(cond);
-	} else if (starts(xml, "<error xmlns=\"http://etherx.jabber.org/streams\"")) {
+	} else if (starts(xml, "<error xmlns=\"http://etherx.jabber.org/streams\"") && !n->drained) {
+		/* (With a drained connection beside, this could be its goodbye:
+		 * the current one's stream error comes with its disconnection.) */
 		char *cond = condition_in(xml, "urn:ietf:params:xml:ns:xmpp-streams");
 
 		fail(n, NET_FAIL_STREAM_ERROR, cond ? cond : "undefined-condition",
@@ -442,6 +458,11 @@ static void xml_error(struct net *n)
 {
 	char *text;
 
+	/* libstrophe's log does not say which connection's parser failed: with
+	 * a drained one beside the current, both are cut (the drained one was
+	 * ending anyway; the current one is tried again). */
+	if (n->drained && n->drained_sock >= 0)
+		shutdown(n->drained_sock, SHUT_RDWR);
 	if (xmlguard_take_doctype()) {
 		/* Refusing is the only safe answer, and the server will send the
 		 * same header next time: no retry (NET_FAIL_POLICY). */
@@ -578,8 +599,9 @@ static void report_online(struct net *n)
 		return;
 	}
 	r->kind = NET_R_ONLINE;
-	/* After legacy authentication libstrophe knows no bound JID. */
-	r->jid = strdup(bound ? bound : n->params.jid);
+	/* After legacy authentication libstrophe knows no bound JID, nor
+	 * after a token login (raw mode), which keeps its own. */
+	r->jid = strdup(bound ? bound : n->at.bound_jid ? n->at.bound_jid : n->params.jid);
 	r->mechanism = dup_or_null(n->at.mechanism ? n->at.mechanism
 						    : (n->at.resumed ? "resumed" : NULL));
 	r->resumed = n->at.resumed;
@@ -686,11 +708,74 @@ static const char *stream_condition(xmpp_error_type_t type)
 	return "undefined-condition";
 }
 
+/* ---- a connection the server drains ---- */
+
+static void close_drained_watch(struct net *n)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->drained_watch >= 0)
+		close(n->drained_watch);
+	n->drained_watch = -1;
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void post_drained(struct net *n)
+{
+	struct net_report *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		log_error("out of memory reporting the end of a drained connection");
+		return;
+	}
+	r->kind = NET_R_DRAINED;
+	post_report(n, r);
+}
+
+/* Its DISCONNECT: released after the pass (not inside its own callback). */
+static void drained_ended(struct net *n)
+{
+	if (n->drained_done)
+		return;
+	n->drained_done = true;
+	n->drained_sock = -1;
+	close_drained_watch(n);
+	post_drained(n);
+}
+
+/* Gone now, whatever its state; report says whether the core hears of it. */
+static void drop_drained(struct net *n, bool report)
+{
+	xmpp_conn_t *d = n->drained;
+	bool was_done = n->drained_done;
+
+	if (!d)
+		return;
+	/* Cleared first: releasing a connected conn calls its handler. */
+	n->drained = NULL;
+	n->drained_done = false;
+	n->drained_sock = -1;
+	close_drained_watch(n);
+	xmpp_conn_release(d);
+	if (report && !was_done)
+		post_drained(n);
+}
+
 static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 			  xmpp_stream_error_t *se, void *ud)
 {
 	struct net *n = ud;
 
+	if (conn != n->conn) {
+		if (conn == n->drained && ev == XMPP_CONN_DISCONNECT)
+			drained_ended(n);
+		return;
+	}
+	/* A token login's stream events are token.c's (raw mode: CONNECT
+	 * comes with every stream header). */
+	if (n->token_login && (ev == XMPP_CONN_CONNECT || ev == XMPP_CONN_RAW_CONNECT)) {
+		tok_stream_event(n->tok, conn, ev);
+		return;
+	}
 	if (ev == XMPP_CONN_CONNECT) {
 		if (n->at.resumed) {
 			report_online(n);
@@ -698,10 +783,12 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		} else if (n->at.resume_failed) {
 			/* #215: the old queue would be replayed into this session. */
 			fail(n, NET_FAIL_RESUME, NULL, "stream resumption failed");
-#endif
 		} else if (n->at.sm_offered) {
 			n->at.waiting_enabled = true;
+#endif
 		} else {
+			/* 0.13 and later call CONNECT only once <enabled/> has come,
+			 * so there is nothing to wait for. */
 			report_online(n);
 		}
 		return;
@@ -722,9 +809,11 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	 * stanza again. */
 	if (n->at.fail == NET_FAIL_RESUME || n->at.fail == NET_FAIL_PROTOCOL)
 		n->discard_sm = true;
+	if (n->token_login)
+		tok_disconnected(n->tok, n->closing);
 	/* Lost, not closed: the server may still hold the session. */
-	if (n->at.online && n->at.sm_offered && !n->closing &&
-	    (!n->at.fail || n->at.fail == NET_FAIL_NETWORK))
+	if (n->at.online && !n->closing && (!n->at.fail || n->at.fail == NET_FAIL_NETWORK) &&
+	    (n->token_login ? tok_resumable(n->tok) : n->at.sm_offered))
 		n->resumable = true;
 	report_offline(n, error);
 	n->closing = false;
@@ -760,8 +849,12 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 	const char *name = xmpp_stanza_get_name(stanza);
 	struct net_report *r;
 
-	/* Once natter has decided to cut, nothing more of this stream counts. */
-	if (n->at.abort)
+	/* Once natter has decided to cut, nothing more of this stream counts;
+	 * a drained connection goes on delivering whatever the new one does. */
+	if (n->at.abort && conn == n->conn)
+		return 1;
+	/* A token login's own traffic (bind, session) is not the core's. */
+	if (n->token_login && conn == n->conn && tok_consumes(n->tok, stanza))
 		return 1;
 	if (!name || (strcmp(name, "message") && strcmp(name, "presence") && strcmp(name, "iq")))
 		return 1;
@@ -978,6 +1071,13 @@ static long conn_flags(const struct net_params *p)
 		flags |= XMPP_CONN_FLAG_DISABLE_TLS;
 	if (p->auth == AUTH_LEGACY)
 		flags |= XMPP_CONN_FLAG_LEGACY_AUTH;
+#ifdef HAVE_STROPHE_COMPRESSION
+	/* XEP-0138 (doc/compression.md); the core refuses compression = true
+	 * with a libstrophe that cannot do it, so the flag is never dropped
+	 * silently. */
+	if (p->compression)
+		flags |= XMPP_CONN_FLAG_ENABLE_COMPRESSION;
+#endif
 	return flags;
 }
 
@@ -1058,6 +1158,76 @@ static int probe_before_resume(struct net *n)
 	return rc;
 }
 
+/* ---- token logins: the hook into token.c ---- */
+
+static bool tok_tls_trusted(void *ud)
+{
+	struct net *n = ud;
+
+	if (!n->at.tls_checked)
+		check_certificate(n);
+	return !n->at.abort;
+}
+
+static void tok_online(void *ud, const char *jid, const char *mechanism, bool resumed)
+{
+	struct net *n = ud;
+
+	free(n->at.mechanism);
+	free(n->at.bound_jid);
+	n->at.mechanism = dup_or_null(mechanism);
+	n->at.bound_jid = dup_or_null(jid);
+	n->at.resumed = resumed;
+	report_online(n);
+}
+
+static void tok_failed(void *ud, enum net_fail why, const char *condition, const char *text)
+{
+	fail(ud, why, condition, text);
+}
+
+static void tok_unsent(void *ud, xmpp_stanza_t *st)
+{
+	struct net_report *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		log_error("out of memory: an unacknowledged stanza was lost");
+		xmpp_stanza_release(st);
+		return;
+	}
+	r->kind = NET_R_UNSENT;
+	r->stanza = st;
+	post_report(ud, r);
+}
+
+static const struct tok_ops tok_ops = {tok_tls_trusted, tok_online, tok_failed, tok_unsent};
+
+/* A login libstrophe cannot do itself, on a raw connection: token.c
+ * drives it, the rest of this file sees a connection like any other. */
+static void do_connect_token(struct net *n)
+{
+	bool discard = n->discard_sm;
+	const char *why = NULL;
+
+	if (renew_conn(n) || xmpp_conn_set_flags(n->conn, 0)) {
+		connect_failed(n, "out of memory");
+		return;
+	}
+	if (discard)
+		tok_forget(n->tok);
+	xmpp_conn_set_jid(n->conn, n->params.jid);
+	if (n->params.cafile)
+		xmpp_conn_set_cafile(n->conn, n->params.cafile);
+	if (tok_connect(n->tok, n->conn, &n->params, on_conn_event, n, &why)) {
+		fail(n, n->params.tls == TLS_DISABLE ? NET_FAIL_POLICY : NET_FAIL_NETWORK,
+		     n->params.tls == TLS_DISABLE ? "encryption-required" : NULL, why);
+		report_offline(n, 0);
+		attempt_reset(&n->at);
+		return;
+	}
+	budget_element_done(&n->budget);
+}
+
 static void do_connect(struct net *n, struct net_params *p)
 {
 	net_params_clear(&n->params);
@@ -1072,6 +1242,11 @@ static void do_connect(struct net *n, struct net_params *p)
 	}
 	if (probe_before_resume(n))
 		return;
+	n->token_login = tok_mechanism(n->params.auth);
+	if (n->token_login) {
+		do_connect_token(n);
+		return;
+	}
 	if (renew_conn(n) || xmpp_conn_set_flags(n->conn, conn_flags(&n->params))) {
 		connect_failed(n, "out of memory");
 		return;
@@ -1091,7 +1266,10 @@ static void do_send(struct net *n, xmpp_stanza_t *st)
 	struct net_report *r;
 
 	if (n->conn && n->at.online && xmpp_conn_is_connected(n->conn)) {
-		xmpp_send(n->conn, st);
+		if (n->token_login)
+			tok_send(n->tok, st); /* counted for its own XEP-0198 */
+		else
+			xmpp_send(n->conn, st);
 		xmpp_stanza_release(st);
 		return;
 	}
@@ -1121,7 +1299,9 @@ static void do_nonza(struct net *n, const char *xml)
 
 	if (!n->conn || !n->at.online || !xmpp_conn_is_connected(n->conn))
 		return;
-	if (n->at.sm_offered)
+	/* A token login counts its own XEP-0198 (token.c), stanzas only:
+	 * there the nonza goes alone. */
+	if (n->at.sm_offered && !n->token_login)
 		xmpp_send_raw_string(n->conn,
 				     "<iq type='get' id='natter-nonza-%u'><ping xmlns='urn:xmpp:ping'/>"
 				     "</iq>%s",
@@ -1141,6 +1321,32 @@ static void do_close(struct net *n)
 	}
 	n->closing = true;
 	xmpp_disconnect(n->conn);
+}
+
+/* The current connection is set aside to be drained and a new one made
+ * with p; without an established connection this is a plain connect. */
+static void do_replace(struct net *n, struct net_params *p)
+{
+	if (!n->conn || !n->at.online || !xmpp_conn_is_connected(n->conn)) {
+		do_connect(n, p);
+		return;
+	}
+	drop_drained(n, true);
+	n->drained = n->conn;
+	n->drained_sock = n->sock;
+	n->drained_done = false;
+	pthread_mutex_lock(&n->lock);
+	n->drained_watch = n->watch_fd;
+	n->watch_fd = -1;
+	pthread_mutex_unlock(&n->lock);
+	/* Its session is over for natter: nothing of it is resumed. */
+	if (n->token_login)
+		tok_disconnected(n->tok, true);
+	n->conn = NULL;
+	n->sock = -1;
+	n->resumable = false;
+	attempt_reset(&n->at);
+	do_connect(n, p);
 }
 
 static struct net_request *take_requests(struct net *n)
@@ -1178,6 +1384,9 @@ static bool handle_requests(struct net *n)
 		case NET_Q_REGISTER:
 			do_register(n, &q->params);
 			break;
+		case NET_Q_REPLACE:
+			do_replace(n, &q->params);
+			break;
 		case NET_Q_QUIT:
 			quit = true;
 			break;
@@ -1197,13 +1406,15 @@ static void *net_main(void *arg)
 
 	budget_own_thread(&n->budget);
 	for (;;) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[4];
 		int nfds = 1, timeout = -1;
 
 		if (handle_requests(n))
 			break;
-		if (n->conn && !xmpp_conn_is_disconnected(n->conn))
+		if ((n->conn && !xmpp_conn_is_disconnected(n->conn)) || n->drained)
 			run_passes(n);
+		if (n->drained && n->drained_done)
+			drop_drained(n, false);
 		if (n->reg)
 			run_reg_passes(n);
 		pfd[0] = (struct pollfd){n->req_pipe[0], POLLIN, 0};
@@ -1220,6 +1431,8 @@ static void *net_main(void *arg)
 		if (n->conn && !xmpp_conn_is_disconnected(n->conn) &&
 		    (!xmpp_conn_is_connected(n->conn) || n->closing || !n->at.online))
 			timeout = 50;
+		if (n->drained && n->drained_sock >= 0)
+			pfd[nfds++] = (struct pollfd){n->drained_sock, POLLIN, 0};
 		/* A registration is short-lived and also runs libstrophe timers. */
 		if (n->reg) {
 			if (reg_sock(n->reg) >= 0)
@@ -1232,6 +1445,7 @@ static void *net_main(void *arg)
 		}
 		drain(n->req_pipe[0]);
 	}
+	drop_drained(n, false);
 	if (n->conn)
 		xmpp_conn_release(n->conn);
 	n->conn = NULL;
@@ -1290,8 +1504,8 @@ struct net *net_new(int *report_fd)
 		return NULL;
 	n->req_pipe[0] = n->req_pipe[1] = n->rep_pipe[0] = n->rep_pipe[1] = -1;
 	n->held_tail = &n->held;
-	n->watch_fd = n->reg_watch_fd = -1;
-	n->sock = -1;
+	n->watch_fd = n->reg_watch_fd = n->drained_watch = -1;
+	n->sock = n->drained_sock = -1;
 	pthread_mutex_init(&n->lock, NULL);
 	if (pipe_nonblock(n->req_pipe) || pipe_nonblock(n->rep_pipe))
 		goto fail;
@@ -1300,6 +1514,9 @@ struct net *net_new(int *report_fd)
 	budget_init(&n->budget);
 	n->ctx = xmpp_ctx_new(budget_mem(&n->budget), &n->logger);
 	if (!n->ctx)
+		goto fail;
+	n->tok = tok_new(&tok_ops, n);
+	if (!n->tok)
 		goto fail;
 	n->guarded = parser_is_guarded(n->ctx);
 	if (!n->guarded)
@@ -1388,6 +1605,16 @@ static void cut_watched(struct net *n, const int *fd)
 	if (*fd >= 0)
 		shutdown(*fd, SHUT_RDWR);
 	pthread_mutex_unlock(&n->lock);
+}
+
+int net_replace(struct net *n, struct net_params *params)
+{
+	return enqueue_params(n, NET_Q_REPLACE, params);
+}
+
+void net_drop_drained(struct net *n)
+{
+	cut_watched(n, &n->drained_watch);
 }
 
 int net_register(struct net *n, struct net_params *params)
@@ -1484,8 +1711,13 @@ void net_free(struct net *n)
 		close(n->watch_fd);
 	if (n->reg_watch_fd >= 0)
 		close(n->reg_watch_fd);
+	if (n->drained_watch >= 0)
+		close(n->drained_watch);
 	attempt_reset(&n->at);
 	net_params_clear(&n->params);
+	/* The stanzas it kept for resumption are the session's (the core
+	 * thread's context, which outlives this one). */
+	tok_free(n->tok);
 	if (n->ctx)
 		xmpp_ctx_free(n->ctx);
 	for (int i = 0; i < 2; i++) {

@@ -18,14 +18,15 @@
 struct net;
 
 struct net_params {
-	char *jid; /* full JID to bind */
-	char *password;
+	char *jid; /* full JID to bind (bare: the server chooses the resource) */
+	char *password; /* or the token, for the token mechanisms (token.h) */
 	char *server; /* NULL: SRV lookup on the JID's domain */
 	unsigned short port;
 	enum tls_mode tls;
 	char *cafile;
 	char *pin; /* canonical "sha256:..." or NULL */
 	enum auth_mode auth;
+	bool compression; /* XEP-0138, where libstrophe can (HAVE_STROPHE_COMPRESSION) */
 };
 
 enum net_fail {
@@ -42,7 +43,14 @@ enum net_fail {
 				* retry, with a fresh session */
 };
 
-enum net_report_kind { NET_R_ONLINE, NET_R_OFFLINE, NET_R_STANZA, NET_R_UNSENT, NET_R_REGISTER };
+enum net_report_kind {
+	NET_R_ONLINE,
+	NET_R_OFFLINE,
+	NET_R_STANZA,
+	NET_R_UNSENT,
+	NET_R_REGISTER,
+	NET_R_DRAINED, /* the connection net_replace() set aside has ended */
+};
 
 struct net_report {
 	struct net_report *next;
@@ -73,6 +81,15 @@ int net_send(struct net *n, xmpp_stanza_t *stanza);
 int net_send_nonza(struct net *n, const char *xml);
 /* Sends </stream:stream> and waits for the server's. */
 int net_close(struct net *n);
+/* The server is draining the current connection (a cloud-messaging
+ * server's CONNECTION_DRAINING): it is set aside (nothing more is sent on
+ * it, what it still delivers is reported as usual) and a new connection is
+ * made with params beside it, as net_connect() does.  A NET_R_DRAINED
+ * report follows when the old one has ended; one is set aside at a time
+ * (a second replacement cuts the first). */
+int net_replace(struct net *n, struct net_params *params);
+/* Cuts the connection set aside; safe from any thread. */
+void net_drop_drained(struct net *n);
 /* Cuts the socket at once; safe from any thread, at any moment. */
 void net_abort(struct net *n);
 /* Registers params->jid (XEP-0077) on a fresh stream of its own; the

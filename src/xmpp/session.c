@@ -38,6 +38,10 @@ struct xs {
 	void *ud;
 	struct xs_pending_iq *pending;
 	struct xs_outbox_item *out_head, *out_tail;
+	/* The last stanza the network thread handed back since the outbox was
+	 * last flushed: the next one goes after it, so that several handed
+	 * back together keep the order they were sent in. */
+	struct xs_outbox_item *requeued;
 	size_t outbox_len;
 	bool online;
 	char *jid;
@@ -125,6 +129,17 @@ void xs_close(struct xs *xs)
 	net_close(xs->net);
 }
 
+int xs_replace(struct xs *xs, struct net_params *params)
+{
+	xs->online = false;
+	return net_replace(xs->net, params);
+}
+
+void xs_drop_drained(struct xs *xs)
+{
+	net_drop_drained(xs->net);
+}
+
 void xs_abort(struct xs *xs)
 {
 	net_abort(xs->net);
@@ -184,7 +199,14 @@ static int outbox_push(struct xs *xs, xmpp_stanza_t *st, bool front)
 	}
 	o->st = st;
 	o->next = NULL;
-	if (front) {
+	if (front && xs->requeued) {
+		o->next = xs->requeued->next;
+		xs->requeued->next = o;
+		if (xs->out_tail == xs->requeued)
+			xs->out_tail = o;
+		xs->requeued = o;
+	} else if (front) {
+		xs->requeued = o;
 		o->next = xs->out_head;
 		xs->out_head = o;
 		if (!xs->out_tail)
@@ -204,6 +226,7 @@ static void outbox_flush(struct xs *xs)
 {
 	struct xs_outbox_item *o;
 
+	xs->requeued = NULL;
 	while (xs->online && (o = xs->out_head)) {
 		xs->out_head = o->next;
 		if (!xs->out_head)
@@ -375,6 +398,9 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		xs->cb.registered(xs->ud, r->jid, &o);
 		break;
 	}
+	case NET_R_DRAINED:
+		xs->cb.drained(xs->ud);
+		break;
 	case NET_R_OFFLINE: {
 		struct xs_offline o = {r->fail, r->condition, r->text,
 				       r->cert.fingerprint ? &r->cert : NULL};

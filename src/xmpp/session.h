@@ -42,6 +42,8 @@ struct xs_callbacks {
 	/* Every incoming stanza that is not the answer to one of our iqs;
 	 * borrowed for the call. */
 	void (*stanza)(void *ud, xmpp_stanza_t *st);
+	/* The connection xs_replace() set aside has ended. */
+	void (*drained)(void *ud);
 };
 
 /* reply is NULL when the request timed out; owner is xs_new()'s ud. */
@@ -57,6 +59,13 @@ xmpp_ctx_t *xs_ctx(struct xs *xs);
 int xs_connect(struct xs *xs, struct net_params *params);
 void xs_close(struct xs *xs);
 void xs_abort(struct xs *xs);
+/* The server drains the session's connection: natter is offline (sends
+ * wait in the outbox) until the new one, made with params beside the old,
+ * is up; the old one still delivers stanzas and answers until it ends
+ * (callback drained).  Takes ownership of params. */
+int xs_replace(struct xs *xs, struct net_params *params);
+/* Cuts the connection set aside by xs_replace(). */
+void xs_drop_drained(struct xs *xs);
 /* XEP-0077 registration of params->jid on a stream of its own, beside the
  * session; takes ownership of params. */
 int xs_register(struct xs *xs, struct net_params *params);

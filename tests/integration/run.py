@@ -3,7 +3,8 @@
 
     tests/integration/run.py --natter ./natter [-k PATTERN] [-v] [--timeout SECONDS]
 
-Starts one Prosody (tests/lib/fixture.py) for the whole run, runs every
+Starts one Prosody (tests/lib/fixture.py) for the whole run (and the tests
+that need ejabberd share one, tests/lib/ejabberd.py), runs every
 tests/integration/test_*.py with unittest, and ends with the line
 `N passed, N failed` (`, N skipped` when any).  Exit status 0 only when
 nothing failed.  The whole run is bounded by --timeout: when it expires the
@@ -22,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 sys.path.insert(0, HERE)
 
+import ejabberd  # noqa: E402
 import fixture  # noqa: E402
 import natter as driver  # noqa: E402
 
@@ -130,6 +132,8 @@ def main():
         return 130
     finally:
         driver.kill_all()
+        # The ejabberd that test modules share (tests/lib/ejabberd.py), if one started.
+        ejabberd.stop_shared()
         log_tail = fx.tail(60)
         fx.stop()
         done.set()

@@ -5,7 +5,7 @@ SASL, bind), then sends exactly the bytes a test chooses."""
 
 import base64
 
-from natter import NatterTestCase
+from natter import NatterTestCase, with_keys
 from scripted import ScriptedServer, child, local
 
 NS_ROSTER = "jabber:iq:roster"
@@ -32,8 +32,7 @@ class ScriptedTestCase(NatterTestCase):
         acct = {"jid": "alice@localhost", "password": "alicepw", "server": "127.0.0.1",
                 "port": srv.port, "tls": "direct" if srv.tls == "direct" else "require",
                 "tls_cafile": self.fx.ca_file}
-        acct.update(keys)
-        return acct
+        return with_keys(acct, keys)
 
     def online(self, srv, natterrc=None, **keys):
         """natter logged in to srv: (natter, connection)."""

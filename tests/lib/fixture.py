@@ -125,32 +125,51 @@ def _run(cmd, **kw):
         raise FixtureError("%s timed out" % " ".join(cmd)) from None
 
 
-def make_certificates(certdir, cadir):
-    """Create a CA and a server certificate signed by it; return (ca, cert, key) paths."""
-    os.makedirs(certdir, exist_ok=True)
+def make_ca(cadir):
+    """Create a throwaway certificate authority in cadir; return (ca.crt, ca.key)."""
     os.makedirs(cadir, exist_ok=True)
     ca_key = os.path.join(cadir, "ca.key")
     ca_crt = os.path.join(cadir, "ca.crt")
-    key = os.path.join(certdir, "localhost.key")
-    crt = os.path.join(certdir, "localhost.crt")
-    csr = os.path.join(cadir, "server.csr")
-    ext = os.path.join(cadir, "server.ext")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     _run(["openssl", "req", "-x509"] + ec + ["-days", "3",
           "-subj", "/CN=natter throwaway test CA", "-keyout", ca_key, "-out", ca_crt,
           "-addext", "basicConstraints=critical,CA:TRUE",
           "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-    _run(["openssl", "req", "-new"] + ec + ["-subj", "/CN=localhost",
+    os.chmod(ca_key, 0o600)
+    return ca_crt, ca_key
+
+
+def issue_certificate(ca_crt, ca_key, certdir, names=None, stem="localhost"):
+    """A server certificate for names (CN the first), signed by the CA;
+    return (cert, key) paths in certdir.  Servers started by one test run can
+    share a CA, so one tls_cafile trusts them all."""
+    names = list(names or CERT_NAMES)
+    os.makedirs(certdir, exist_ok=True)
+    key = os.path.join(certdir, stem + ".key")
+    crt = os.path.join(certdir, stem + ".crt")
+    csr = os.path.join(certdir, stem + ".csr")
+    ext = os.path.join(certdir, stem + ".ext")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _run(["openssl", "req", "-new"] + ec + ["-subj", "/CN=" + names[0],
           "-keyout", key, "-out", csr])
     with open(ext, "w") as f:
         f.write("basicConstraints=CA:FALSE\n"
                 "keyUsage=critical,digitalSignature,keyEncipherment\n"
                 "extendedKeyUsage=serverAuth\n"
-                "subjectAltName=%s\n" % ",".join("DNS:" + n for n in CERT_NAMES))
+                "subjectAltName=%s\n" % ",".join("DNS:" + n for n in names))
     _run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key,
           "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
           "-extfile", ext, "-out", crt])
     os.chmod(key, 0o600)
+    for tmp in (csr, ext):
+        os.unlink(tmp)
+    return crt, key
+
+
+def make_certificates(certdir, cadir):
+    """Create a CA and a server certificate signed by it; return (ca, cert, key) paths."""
+    ca_crt, ca_key = make_ca(cadir)
+    crt, key = issue_certificate(ca_crt, ca_key, certdir)
     return ca_crt, crt, key
 
 
@@ -162,12 +181,13 @@ def _lua_str(s):
 class ProsodyFixture:
     """A Prosody server in a temporary directory; see the module docstring.
 
-    Attributes once started: dir, config, log, ca_file, cert_file, key_file,
-    fingerprint, c2s_port, direct_tls_port, users {jid: password}.  With
-    http=True, Prosody also serves HTTPS on https_port (the same certificate,
-    so the test CA verifies it) and the upload.localhost component
-    (XEP-0363, 1 MiB limit) hands out URLs https://upload.localhost:P/...
-    whose port P is upload_proxy's (an UploadProxy in front of https_port).
+    Attributes once started: dir, config, log, ca_file, ca_key_file (to sign
+    other test servers' certificates), cert_file, key_file, fingerprint,
+    c2s_port, direct_tls_port, users {jid: password}.  With http=True,
+    Prosody also serves HTTPS on https_port (the same certificate, so the
+    test CA verifies it) and the upload.localhost component (XEP-0363, 1 MiB
+    limit) hands out URLs https://upload.localhost:P/... whose port P is
+    upload_proxy's (an UploadProxy in front of https_port).
     """
 
     def __init__(self, directory=None, users=None, admins=("admin@localhost",),
@@ -205,6 +225,7 @@ class ProsodyFixture:
             self._prepare_dir()
             self.ca_file, self.cert_file, self.key_file = make_certificates(
                 os.path.join(self.dir, "certs"), os.path.join(self.dir, "ca"))
+            self.ca_key_file = os.path.join(self.dir, "ca", "ca.key")
             self.fingerprint = cert_fingerprint(self.cert_file)
             if self.http:
                 self.upload_proxy = UploadProxy()

@@ -82,6 +82,17 @@ def plain(v):
     return v
 
 
+def with_keys(acct, keys):
+    """acct with keys laid over it; a key given as None is taken out (a test
+    that needs an account without, say, its password)."""
+    for k, v in keys.items():
+        if v is None:
+            acct.pop(k, None)
+        else:
+            acct[k] = v
+    return acct
+
+
 class NatterError(AssertionError):
     """An expectation about natter's behaviour failed."""
 
@@ -409,12 +420,29 @@ class NatterTestCase(unittest.TestCase):
         acct = {"jid": jid, "password": self.fx.users.get(jid.split("/")[0], user + "pw"),
                 "server": "127.0.0.1", "port": self.fx.c2s_port,
                 "tls": "require", "tls_cafile": self.fx.ca_file}
-        for k, v in keys.items():
-            if v is None:
-                acct.pop(k, None)
-            else:
-                acct[k] = v
-        return acct
+        return with_keys(acct, keys)
+
+    @classmethod
+    def shared_ejabberd(cls):
+        """The run's one ejabberd (tests/lib/ejabberd.py), started on first
+        use, its certificate signed by the Prosody fixture's CA (so the same
+        tls_cafile trusts both).  Call it from setUpClass: the first call
+        takes a few seconds.  Where ejabberd cannot run (not installed, not
+        root) the tests are skipped, except in CI, where they fail."""
+        import ejabberd
+        try:
+            return ejabberd.shared(ca=(cls.fx.ca_file, cls.fx.ca_key_file))
+        except ejabberd.EjabberdUnavailable as e:
+            if os.environ.get("CI") == "true":
+                raise
+            raise unittest.SkipTest(str(e)) from None
+
+    def ejabberd_account(self, ej, jid, **keys):
+        """An accounts-file section for jid on ejabberd ej (STARTTLS, CA trusted)."""
+        acct = {"jid": jid, "password": ej.users.get(jid.split("/")[0], "nopw"),
+                "server": "127.0.0.1", "port": ej.c2s_port, "tls": "require",
+                "tls_cafile": ej.ca_file}
+        return with_keys(acct, keys)
 
     def natter(self, account, name="test", natterrc=None, start=True, label=None, **kw):
         # The shared accounts' archives hold earlier tests' messages: a first

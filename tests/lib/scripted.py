@@ -45,6 +45,16 @@ What a connection does by itself, in order:
      dropped.  Everything else (messages, directed presence, answers to the
      server's own requests) waits in the connection's queue for expect().
 
+XEP-0198 (sm=True): the features after authentication offer <sm/>; an
+<enable/> is answered with <enabled id resume='true'/>, natter's <r/> with
+<a h/> (conn.sm_in counts the stanzas natter sent since; unanswered while
+conn.sm_answer_r is False), natter's <a/> is
+recorded in conn.sm_acks; a <resume previd/> naming an earlier connection's
+session (whose `resumable` the test did not clear) is answered with
+<resumed h/> (that connection's count) and the new connection is online at
+once, otherwise with <failed/>, after which natter binds anew.
+conn.stream_ended is set when natter closed its stream (</stream:stream>).
+
 Hooks, all optional:
   features=fn(stage) -> str      the <stream:features/> content for a stage
                                  ("starttls", "auth", "bind"); None: default
@@ -86,6 +96,7 @@ NS_SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
 NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind"
 NS_SESSION = "urn:ietf:params:xml:ns:xmpp-session"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NS_SM = "urn:xmpp:sm:3"
 
 TIMEOUT_SCALE = float(os.environ.get("NATTER_TEST_TIMEOUT_SCALE", "1") or 1)
 
@@ -179,6 +190,13 @@ class ScriptedConnection:
         self.received = 0             # bytes received
         self.user = next(iter(server.users), "user")  # the SASL step may change it
         self.error = None             # why the login script stopped, if it did
+        self.stream_ended = False     # natter sent </stream:stream>
+        self.sm_id = None             # XEP-0198 (sm=True): this connection's session
+        self.sm_in = 0                # stanzas natter sent since <enable/> or <resume/>
+        self.sm_acks = []             # h of each <a/> natter sent
+        self.sm_answer_r = True       # False: natter's <r/> goes unanswered
+        self.resumable = True         # a later <resume/> may take this session over
+        self.resumed_from = None      # the connection this one resumed
         self._stream = _Stream()
         self._items = []              # stanzas waiting for expect()
         self._headers = []
@@ -338,6 +356,8 @@ class ScriptedConnection:
                 "<mechanism>%s</mechanism>" % m for m in self.server.mechanisms)))
         else:
             body = "<bind xmlns='%s'/><session xmlns='%s'/>" % (NS_BIND, NS_SESSION)
+            if self.server.sm:
+                body += "<sm xmlns='%s'/>" % NS_SM
         return "<stream:features>%s</stream:features>" % body
 
     def _wait_header(self, timeout=15):
@@ -367,7 +387,8 @@ class ScriptedConnection:
             self._open("auth")
             self._authenticate()
             self._open("bind")
-            self._bind()
+            if not (self.server.sm and self._resume()):
+                self._bind()
         except ScriptError as e:
             self.error = str(e)
             return
@@ -425,6 +446,33 @@ class ScriptedConnection:
         self.send("<iq type='result' id='%s'><bind xmlns='%s'><jid>%s</jid></bind></iq>"
                   % (xml_escape(bind.get("id", "")), NS_BIND, xml_escape(self.jid)))
 
+    def _resume(self):
+        """XEP-0198: True when natter resumed an earlier session here, False
+        when it asks for a new one (a bind, perhaps after a refused resume)."""
+        first = self.expect(lambda e: child(e, "bind", NS_BIND) is not None
+                            or (local(e.tag) == "resume" and ns_of(e.tag) == NS_SM),
+                            timeout=15)
+        if local(first.tag) != "resume":
+            with self._cond:
+                self._items.insert(0, first)
+            return False
+        old = next((c for c in self.server.connections
+                    if c is not self and c.sm_id and c.sm_id == first.get("previd")
+                    and c.resumable), None)
+        if old is None:
+            self.send("<failed xmlns='%s'><item-not-found xmlns='%s'/></failed>"
+                      % (NS_SM, NS_STANZAS))
+            return False
+        old.resumable = False
+        self.sm_id, self.jid, self.resumed_from = old.sm_id, old.jid, old
+        with self._cond:
+            # The count goes on where the old stream left it.
+            self.sm_in = old.sm_in
+            self._auto = True
+        self.send("<resumed xmlns='%s' previd='%s' h='%d'/>" % (NS_SM, xml_escape(old.sm_id),
+                                                                old.sm_in))
+        return True
+
     # -- auto-answers (I/O thread) ---------------------------------------------
 
     def _result(self, iq, payload=""):
@@ -449,9 +497,28 @@ class ScriptedConnection:
         return not to or to == self.server.domain or (
             self.jid and to.split("/")[0] == self.jid.split("/")[0])
 
+    def _sm_answer(self, el):
+        """XEP-0198 elements from natter: the answer, True (drop) or None."""
+        name = local(el.tag)
+        if name == "enable":
+            self.sm_id = "sm-%d-%s" % (self.number, os.urandom(4).hex())
+            return "<enabled xmlns='%s' id='%s' resume='true' max='60'/>" % (NS_SM, self.sm_id)
+        if name == "r":
+            if not self.sm_answer_r:
+                return True
+            return "<a xmlns='%s' h='%d'/>" % (NS_SM, self.sm_in)
+        if name == "a":
+            self.sm_acks.append(int(el.get("h", "-1")))
+            return True
+        return None
+
     def _auto_answer(self, el):
         """The answer natter's login would wait for, or None; True: drop it."""
         name = local(el.tag)
+        if self.server.sm and ns_of(el.tag) == NS_SM:
+            answer = self._sm_answer(el)
+            if answer is not None:
+                return answer, False
         if name == "iq" and child(el, "session", NS_SESSION) is not None:
             return self._result(el), False
         if name == "presence" and not el.get("to"):
@@ -542,12 +609,15 @@ class ScriptedConnection:
                     self._headers.append(value)
                     self._cond.notify_all()
             elif kind == "end":
+                self.stream_ended = True
                 self._do_close()
             else:
                 self._on_stanza(value)
 
     def _on_stanza(self, el):
         with self._cond:
+            if self.sm_id and local(el.tag) in ("message", "presence", "iq"):
+                self.sm_in += 1
             if self._auto:
                 answer, unexpected = self._auto_answer(el)
                 if answer is True:
@@ -700,7 +770,7 @@ class ScriptedServer:
 
     def __init__(self, cert=None, key=None, domain="localhost", users=None, tls="starttls",
                  mechanisms=("PLAIN",), features=None, header=None, sasl=None,
-                 other_iq="error", strict=False, roster=""):
+                 other_iq="error", strict=False, roster="", sm=False):
         if tls not in ("starttls", "direct"):
             raise ValueError("tls must be starttls or direct")
         self.domain = domain
@@ -713,6 +783,7 @@ class ScriptedServer:
         self.other_iq = other_iq
         self.strict = strict
         self.roster = roster
+        self.sm = sm
         self._tmp = None
         if cert is None:
             self._tmp = tempfile.mkdtemp(prefix="natter-scripted-")

@@ -42,6 +42,10 @@ class TestHistory(TmuxTestCase):
         ann, ben = self.users("forged")
         peer = self.connected(ben, resource="peer")
         ui = self.ui(jid=ann)
+        # Our presence at the server first (test_messages says why): a
+        # message that came before it would be history, drawn [delayed].
+        ui.line("/ping")
+        ui.wait_text("pong from")
         peer.send("/msg %s hello" % ann)
         ui.wait_status("[2:")
         ui.keys("M-2")

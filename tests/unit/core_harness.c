@@ -66,6 +66,8 @@ static void start(struct harness *h)
 	acct.jid = h->jid;
 	acct.password = "secret";
 	acct.resource = "natter";
+	if (h->tweak)
+		h->tweak(&acct);
 	opt.loop = h->loop;
 	opt.account = &acct;
 	opt.accounts_path = h->accounts;
@@ -79,13 +81,8 @@ static void start(struct harness *h)
 	assert_int_equal(core_start(h->core, false), 0);
 }
 
-struct harness *harness_new(const char *bare_jid, const char *extra_settings)
-{
-	return harness_new_fe(bare_jid, extra_settings, (struct nt_frontend){NULL, NULL});
-}
-
-struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
-			       struct nt_frontend fe)
+static struct harness *harness_make(const char *bare_jid, const char *extra_settings,
+				     void (*tweak)(struct account *a), struct nt_frontend fe)
 {
 	struct harness *h = calloc(1, sizeof(*h));
 	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL, *acct = NULL;
@@ -106,9 +103,27 @@ struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
 	assert_int_equal(chmod(h->accounts, 0600), 0);
 	free(acct);
 	h->now = HARNESS_T0;
+	h->tweak = tweak;
 	h->fe = fe;
 	start(h);
 	return h;
+}
+
+struct harness *harness_new(const char *bare_jid, const char *extra_settings)
+{
+	return harness_make(bare_jid, extra_settings, NULL, (struct nt_frontend){NULL, NULL});
+}
+
+struct harness *harness_new_with(const char *bare_jid, const char *extra_settings,
+				 void (*tweak)(struct account *a))
+{
+	return harness_make(bare_jid, extra_settings, tweak, (struct nt_frontend){NULL, NULL});
+}
+
+struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
+			       struct nt_frontend fe)
+{
+	return harness_make(bare_jid, extra_settings, NULL, fe);
 }
 
 int harness_setup(void **state)

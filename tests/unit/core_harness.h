@@ -28,6 +28,8 @@ struct harness {
 	char **events;
 	size_t nevents;
 	uint64_t now; /* the loop's clock, ms since the epoch */
+	/* Account keys the test set (harness_new_with), kept for restarts. */
+	void (*tweak)(struct account *a);
 	struct nt_frontend fe; /* a front end of the test's own, or none */
 };
 
@@ -41,6 +43,11 @@ struct harness {
 /* A started core for the account bare_jid, not connected.  extra_settings
  * may be NULL or natterrc text ("[history]\nmam_initial = 0\n"). */
 struct harness *harness_new(const char *bare_jid, const char *extra_settings);
+/* The same with account keys set by tweak (its strings must outlive the
+ * call only: the core copies the account). */
+struct account;
+struct harness *harness_new_with(const char *bare_jid, const char *extra_settings,
+				 void (*tweak)(struct account *a));
 /* The same with another front end (the benchmark's): events then go to fe
  * and are not recorded. */
 struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,

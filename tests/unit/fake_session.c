@@ -37,6 +37,12 @@ struct xs {
 	unsigned connects, closes, aborts;
 	struct net_params connect_params, register_params;
 	bool registering;
+	unsigned replaces, drained_drops;
+	/* After xs_replace and until fake_online: what the core sends waits
+	 * here, as in the real session's outbox. */
+	bool holding;
+	char **held;
+	size_t nheld;
 };
 
 static struct xs *last;
@@ -95,6 +101,9 @@ void xs_free(struct xs *xs)
 	while (xs->pending)
 		pending_drop(xs, xs->pending);
 	fake_clear_sent(xs);
+	for (size_t i = 0; i < xs->nheld; i++)
+		free(xs->held[i]);
+	free(xs->held);
 	free(xs->jid);
 	net_params_clear(&xs->connect_params);
 	net_params_clear(&xs->register_params);
@@ -122,6 +131,35 @@ int xs_connect(struct xs *xs, struct net_params *params)
 	xs->connects++;
 	take_params(&xs->connect_params, params);
 	return 0;
+}
+
+int xs_replace(struct xs *xs, struct net_params *params)
+{
+	xs->replaces++;
+	xs->online = false;
+	xs->holding = true;
+	take_params(&xs->connect_params, params);
+	return 0;
+}
+
+void xs_drop_drained(struct xs *xs)
+{
+	xs->drained_drops++;
+}
+
+unsigned fake_replaces(struct xs *xs)
+{
+	return xs->replaces;
+}
+
+unsigned fake_drained_drops(struct xs *xs)
+{
+	return xs->drained_drops;
+}
+
+void fake_drained(struct xs *xs)
+{
+	xs->cb.drained(xs->ud);
 }
 
 void xs_close(struct xs *xs)
@@ -173,6 +211,17 @@ int xs_send(struct xs *xs, xmpp_stanza_t *st)
 	size_t len;
 
 	assert_int_equal(xmpp_stanza_to_text(st, &text, &len), XMPP_EOK);
+	if (xs->holding) {
+		grown = realloc(xs->held, (xs->nheld + 1) * sizeof(*grown));
+		assert_non_null(grown);
+		xs->held = grown;
+		xs->held[xs->nheld] = strdup(text);
+		assert_non_null(xs->held[xs->nheld]);
+		xs->nheld++;
+		xmpp_free(xs->ctx, text);
+		xmpp_stanza_release(st);
+		return 0;
+	}
 	grown = realloc(xs->sent, (xs->nsent + 1) * sizeof(*grown));
 	assert_non_null(grown);
 	xs->sent = grown;
@@ -263,10 +312,24 @@ void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver)
 {
 	struct xs_online o = {jid, "SCRAM-SHA-1", resumed, true, rosterver, xs->csi};
 
+	char **grown;
+
 	free(xs->jid);
 	xs->jid = strdup(jid);
 	assert_non_null(xs->jid);
 	xs->online = true;
+	/* As session.c: what waited in the outbox goes first, then what the
+	 * login hooks send (queued behind it). */
+	xs->holding = false;
+	for (size_t i = 0; i < xs->nheld; i++) {
+		grown = realloc(xs->sent, (xs->nsent + 1) * sizeof(*grown));
+		assert_non_null(grown);
+		xs->sent = grown;
+		xs->sent[xs->nsent++] = xs->held[i];
+	}
+	free(xs->held);
+	xs->held = NULL;
+	xs->nheld = 0;
 	xs->cb.online(xs->ud, &o);
 }
 

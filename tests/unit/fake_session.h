@@ -72,5 +72,12 @@ const struct net_params *fake_register_params(struct xs *xs);
  * when the account was created. */
 void fake_registered(struct xs *xs, const char *jid, enum net_fail fail, const char *condition,
 		     const char *text);
+/* Replacements asked for (xs_replace: the session is then offline until
+ * fake_online; its params are fake_connect_params'), and cuts of the
+ * drained connection (xs_drop_drained). */
+unsigned fake_replaces(struct xs *xs);
+unsigned fake_drained_drops(struct xs *xs);
+/* The connection set aside by xs_replace has ended. */
+void fake_drained(struct xs *xs);
 
 #endif

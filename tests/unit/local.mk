@@ -54,12 +54,16 @@ CORE_TESTS = tests/unit/test_core tests/unit/test_core_chat tests/unit/test_core
 	tests/unit/test_core_roster tests/unit/test_core_presence tests/unit/test_core_disco \
 	tests/unit/test_core_connection tests/unit/test_core_vcard tests/unit/test_core_replies \
 	tests/unit/test_core_ibr tests/unit/test_core_history tests/unit/test_core_help \
-	tests/unit/test_core_muc tests/unit/test_bounds
+	tests/unit/test_core_muc tests/unit/test_bounds \
+	tests/unit/test_core_fcm
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS)
 tests_unit_test_core_SOURCES = tests/unit/test_core.c
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_LDADD = $(CORE_LDADD)
+tests_unit_test_core_fcm_SOURCES = tests/unit/test_core_fcm.c
+tests_unit_test_core_fcm_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_fcm_LDADD = $(CORE_LDADD)
 tests_unit_test_core_chat_SOURCES = tests/unit/test_core_chat.c
 tests_unit_test_core_chat_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_chat_LDADD = $(CORE_LDADD)

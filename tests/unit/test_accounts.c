@@ -201,7 +201,10 @@ static void test_all_keys(void **state)
 	        "0123456789abcdef0123456789abcdef\n"
 	        "auth = x-yandex-oauth\n"
 	        "token = tok ;en\n"
-	        "autoack_fcm = true\n",
+	        "eval_token = oauth-helper print\n"
+	        "autoack_fcm = true\n"
+	        "fcm = true\n"
+	        "compression = true\n",
 	        0600, &l);
 	assert_int_equal(l.count, 1);
 	a = accounts_find(&l, "work");
@@ -220,7 +223,10 @@ static void test_all_keys(void **state)
 	                                        "0123456789abcdef0123456789abcdef");
 	assert_int_equal(a->auth, AUTH_X_YANDEX_OAUTH);
 	assert_string_equal(a->token, "tok ;en");
+	assert_string_equal(a->eval_token, "oauth-helper print");
 	assert_true(a->autoack_fcm);
+	assert_true(a->fcm);
+	assert_true(a->compression);
 	assert_null(accounts_find(&l, "play"));
 	accounts_free(&l);
 	assert_int_equal(l.count, 0);
@@ -249,7 +255,10 @@ static void test_defaults_and_layout(void **state)
 	assert_null(a->tls_fingerprint);
 	assert_int_equal(a->auth, AUTH_AUTO);
 	assert_null(a->token);
+	assert_null(a->eval_token);
 	assert_false(a->autoack_fcm);
+	assert_false(a->fcm);
+	assert_false(a->compression);
 	assert_non_null(accounts_find(&l, "two"));
 	accounts_free(&l);
 }
@@ -327,6 +336,18 @@ static void test_enums(void **state)
 	accounts_free(&l);
 	expect_key_bad(fx, "autoack_fcm", "yes");
 	expect_key_bad(fx, "autoack_fcm", "1");
+	/* Each boolean lands in its own field. */
+	expect_key_ok(fx, "fcm", "true", &l);
+	assert_true(l.items[0].fcm);
+	assert_false(l.items[0].autoack_fcm);
+	assert_false(l.items[0].compression);
+	accounts_free(&l);
+	expect_key_ok(fx, "compression", "true", &l);
+	assert_true(l.items[0].compression);
+	assert_false(l.items[0].fcm);
+	accounts_free(&l);
+	expect_key_bad(fx, "fcm", "on");
+	expect_key_bad(fx, "compression", "zlib");
 }
 
 static void test_fingerprint(void **state)
@@ -472,6 +493,8 @@ static void test_permissions(void **state)
 	load_fails(fx, "[a]\njid = a@example.org\npassword = secret\n", 0620, "writable", NULL);
 	/* others must not choose the commands we run */
 	load_fails(fx, "[a]\njid = a@example.org\neval_password = pass x\n", 0664, "eval_password",
+	           chmod_hint);
+	load_fails(fx, "[a]\njid = a@example.org\neval_token = oauth x\n", 0664, "eval_token",
 	           chmod_hint);
 
 	load_ok(fx, "[a]\njid = a@example.org\npassword = secret\n", 0600, &l);
@@ -751,6 +774,34 @@ static void test_check_set_key(void **state)
 	assert_int_equal(count_entries(fx->dir), 1);
 }
 
+/* fcm not given: a connection server's account when it sets autoack_fcm
+ * (either way) or its JID is at the service's domain; fcm given wins. */
+static void test_fcm_inferred(void **state)
+{
+	struct fixture *fx = *state;
+	struct account_list l = {0};
+
+	load_ok(fx, "[a]\njid = a@example.org\nautoack_fcm = false\n"
+	            "[b]\njid = 126200347933@gcm.googleapis.com\n"
+	            "[c]\njid = 1@FCM.googleapis.com/x\n"
+	            "[d]\njid = a@example.org\n"
+	            "[e]\njid = a@example.org\nautoack_fcm = true\nfcm = false\n"
+	            "[f]\njid = 1@gcm.googleapis.com\nfcm = false\n"
+	            "[g]\njid = a@googleapis.com\n",
+	        0600, &l);
+	assert_int_equal(l.count, 7);
+	assert_true(l.items[0].fcm);
+	assert_false(l.items[0].autoack_fcm);
+	assert_true(l.items[1].fcm);
+	assert_true(l.items[2].fcm);
+	assert_false(l.items[3].fcm);
+	assert_false(l.items[4].fcm);
+	assert_true(l.items[4].autoack_fcm);
+	assert_false(l.items[5].fcm);
+	assert_false(l.items[6].fcm);
+	accounts_free(&l);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -761,6 +812,7 @@ int main(void)
 	    T(test_port_bounds),
 	    T(test_priority_bounds),
 	    T(test_enums),
+	    T(test_fcm_inferred),
 	    T(test_fingerprint),
 	    T(test_unknown_key),
 	    T(test_jid),

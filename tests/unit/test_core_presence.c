@@ -249,6 +249,23 @@ static void test_best_resource(void **state)
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<body>x</body>"));
 }
 
+/* A session whose initial presence has not gone out yet (it waits for the
+ * roster) ends without an unavailable one, even after an earlier session
+ * that had announced itself. */
+static void test_no_goodbye_before_the_initial_presence(void **state)
+{
+	struct harness *h = *state;
+
+	harness_online_quiet(h);
+	fake_offline(h->xs, NET_FAIL_NETWORK, NULL, "gone");
+	harness_online(h);
+	assert_null(fake_find_sent(h->xs, 0, "<presence", NULL));
+	fake_clear_sent(h->xs);
+	assert_int_equal(harness_input(h, "/disconnect", 1), 0);
+	assert_null(fake_find_sent(h->xs, 0, "<presence", NULL));
+	assert_int_equal(fake_closes(h->xs), 1);
+}
+
 /* RFC 6121 §5.1: replies go to the resource that wrote, until it sends
  * presence again. */
 static void test_resource_lock(void **state)
@@ -288,6 +305,7 @@ int main(void)
 	    T(test_contact_presence_reported),
 	    T(test_best_resource),
 	    T(test_resource_lock),
+	    T(test_no_goodbye_before_the_initial_presence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

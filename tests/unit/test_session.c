@@ -75,7 +75,13 @@ static void on_stanza(void *ud, xmpp_stanza_t *st)
 	(void)st;
 }
 
-static const struct xs_callbacks cbs = {on_online, on_offline, on_registered, on_stanza};
+static void on_drained(void *ud)
+{
+	(void)ud;
+}
+
+static const struct xs_callbacks cbs = {on_online, on_offline, on_registered, on_stanza,
+					on_drained};
 
 static xmpp_stanza_t *foreign_iq(xmpp_ctx_t *foreign)
 {
