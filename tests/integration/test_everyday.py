@@ -330,8 +330,8 @@ class TestEveryday(NatterTestCase):
         proxy = self.fx.upload_proxy
         self.addCleanup(proxy.honest)
         for names, ca in ((["upload.localhost"], False), (["wrong.example"], True)):
-            proxy.impostor(*fixture.issue_certificate(self.fx.dir, names, ca=ca,
-                                                      prefix="impostor-%s" % ca))
+            proxy.impostor(*fixture.impostor_certificate(self.fx.dir, names, ca=ca,
+                                                         prefix="impostor-%s" % ca))
             mark = a.mark()
             a.send("/upload %s %s" % (aj, path))
             ev = a.expect_any(["error", "upload"], timeout=30, since=mark)

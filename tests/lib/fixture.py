@@ -977,9 +977,10 @@ class UploadProxy(_Listener):
                     pass
 
 
-def issue_certificate(fx_dir, names, ca=True, prefix="other"):
-    """A certificate for names in fx_dir: signed by the fixture's test CA
-    (ca=True), or self-signed.  Returns (cert, key) paths."""
+def impostor_certificate(fx_dir, names, ca=True, prefix="other"):
+    """A certificate for names in fx_dir, for a server that is not what it
+    claims: signed by the fixture's test CA (ca=True, so only its names are
+    wrong), or self-signed.  Returns (cert, key) paths."""
     d = os.path.join(fx_dir, "ca")
     key = os.path.join(d, prefix + ".key")
     crt = os.path.join(d, prefix + ".crt")
