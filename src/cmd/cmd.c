@@ -368,6 +368,12 @@ static void complete_arg(const struct cmd_set *set, struct cands *c, const char 
 			complete_list(c, known ? known->groups : NULL, partial);
 		} else if (is_class(spec, len, "@pending")) {
 			complete_list(c, known ? known->pending : NULL, partial);
+		} else if (is_class(spec, len, "@service")) {
+			complete_list(c, known ? known->services : NULL, partial);
+		} else if (is_class(spec, len, "@node")) {
+			complete_list(c, known ? known->nodes : NULL, partial);
+		} else if (is_class(spec, len, "@subid")) {
+			complete_list(c, known ? known->subids : NULL, partial);
 		} else if (is_class(spec, len, "@command")) {
 			complete_name(set, c, "", 0, partial);
 		} else if (len >= plen && !strncmp(spec, partial, plen)) {

@@ -42,7 +42,9 @@ struct cmd_entry {
 	bool rest; /* the text after max_args-1 words is one argument (kept verbatim) */
 	/* Completion for each argument: NULL, or alternatives "a|b|c" where an
 	 * alternative may be a class: "@jid" (known addresses), "@group"
-	 * (roster groups), "@pending" (subscription requests) or "@command". */
+	 * (roster groups), "@pending" (subscription requests), "@command", or
+	 * for PubSub "@service", "@node" and "@subid" (what the front end has
+	 * seen of services, their nodes and our subscription ids). */
 	const char *complete[CMD_MAX_ARGS];
 	unsigned flags;
 	int (*exec)(struct cmd_call *call);
@@ -84,6 +86,7 @@ struct cmd_known {
 	const char *const *jids;
 	const char *const *groups;
 	const char *const *pending;
+	const char *const *services, *const *nodes, *const *subids;
 };
 
 /* Candidates for completing the word that ends at the end of line.  Fills

@@ -224,8 +224,10 @@ void core_info(struct core *core, struct core_cause cause, const char *fmt, ...)
 int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
 		   xmpp_stanza_t *reply)
 {
-	char *text = NULL, *ctext, *ccond, *cto;
-	const char *cond, *type;
+	struct nt_event ev = {.kind = NT_EV_ERROR, .origin = cause.origin};
+	char *text = NULL, *ctext, *ccond, *cto, *capp = NULL, *cfeature = NULL, *msg = NULL;
+	const char *cond, *type, *words;
+	xmpp_stanza_t *app;
 
 	if (!reply) {
 		core_error(core, cause, "remote-server-timeout", "no answer from %s",
@@ -236,16 +238,33 @@ int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
 	if (type && !strcmp(type, "result"))
 		return 0;
 	cond = st_error_condition(reply, &text);
+	app = st_error_app_condition(reply);
 	ctext = core_clean(text);
 	ccond = core_clean(cond);
 	cto = core_clean(to ? to : "the server");
+	if (app) {
+		capp = core_clean(xmpp_stanza_get_name(app));
+		/* XEP-0060's <unsupported feature='...'/> says what is missing. */
+		cfeature = core_clean(xmpp_stanza_get_attribute(app, "feature"));
+	}
 	/* The server's own words when it gave some, else the condition's. */
-	core_error(core, cause, ccond ? ccond : "undefined-condition", "%s: %s", cto ? cto : "?",
-		   ctext && *ctext ? ctext : condition_words(ccond));
+	words = ctext && *ctext ? ctext : condition_words(ccond);
+	if (asprintf(&msg, "%s: %s%s%s%s%s%s", cto ? cto : "?", words, capp ? " (" : "",
+		     capp ? capp : "", cfeature ? ": " : "", cfeature ? cfeature : "",
+		     capp ? ")" : "") < 0)
+		msg = NULL;
+	ev.u.error.command = cause.command;
+	ev.u.error.condition = ccond ? ccond : "undefined-condition";
+	ev.u.error.app_condition = capp;
+	ev.u.error.text = msg ? msg : "out of memory";
+	core_emit(core, &ev);
+	free(msg);
 	free(text);
 	free(ctext);
 	free(ccond);
 	free(cto);
+	free(capp);
+	free(cfeature);
 	return 1;
 }
 

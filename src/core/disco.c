@@ -49,7 +49,7 @@
 #define CAPS_FEATURES_MAX 500    /* more features than this: not kept */
 
 struct peer {
-	char *jid;  /* key: jid_key() of the full JID */
+	char *jid;  /* key: jid_full_key() of the full JID */
 	char *caps; /* "node#ver", or "" when it announced none we can verify */
 	UT_hash_handle hh;
 };
@@ -80,7 +80,7 @@ struct disco_state {
 	struct caps_entry *caps; /* verified "node#ver" -> features */
 	bool caps_loaded;
 	struct peer *peers;
-	struct caps_entry *infos; /* jid_key -> features of its disco#info */
+	struct caps_entry *infos; /* jid_full_key -> features of its disco#info */
 	struct query *checks, *capsq;
 	char *own_key; /* our bare JID's key, this session's */
 };
@@ -88,31 +88,6 @@ struct disco_state {
 static struct disco_state *dst(struct core *core)
 {
 	return core_state(core, &disco_module);
-}
-
-/* ---- JIDs as keys ---- */
-
-/* The comparison key of a JID: the bare key, plus "/resource" for a full
- * JID (resources are case-sensitive).  NULL when invalid or on ENOMEM. */
-static char *jid_key(const char *s, bool *full)
-{
-	struct jid j;
-	char *bare, *key = NULL;
-
-	if (!s || jid_parse(s, &j, NULL))
-		return NULL;
-	bare = jid_bare_key(s, NULL);
-	if (bare && j.resource) {
-		if (asprintf(&key, "%s/%s", bare, j.resource) < 0)
-			key = NULL;
-		free(bare);
-	} else {
-		key = bare;
-	}
-	if (full)
-		*full = j.resource != NULL;
-	jid_clear(&j);
-	return key;
 }
 
 /* ---- what we offer ---- */
@@ -453,7 +428,7 @@ static int peer_set(struct disco_state *d, const char *key, const char *caps)
 }
 
 /* Whom we may ask for capabilities: our own resources and roster
- * contacts.  key: jid_key() of the sender, "bare key/resource". */
+ * contacts.  key: jid_full_key() of the sender, "bare key/resource". */
 static bool disco_may_ask(struct core *core, const char *key)
 {
 	struct disco_state *d = dst(core);
@@ -475,7 +450,7 @@ static int on_presence(struct core *core, xmpp_stanza_t *st)
 	char *key, *caps = NULL;
 	bool full = false;
 
-	if ((type && strcmp(type, "unavailable")) || !(key = jid_key(from, &full)))
+	if ((type && strcmp(type, "unavailable")) || !(key = jid_full_key(from, &full)))
 		return CORE_PASS;
 	/* Strangers' capabilities are neither asked nor remembered: asking
 	 * would tell them we are online, and they could make us ask without
@@ -545,7 +520,7 @@ int disco_known_feature(struct core *core, const char *jid, const char *feature)
 	struct caps_entry *e;
 	struct peer *p;
 	bool full = false;
-	char *key = jid_key(jid, &full), *own;
+	char *key = jid_full_key(jid, &full), *own;
 	int answer = -1;
 
 	if (!key || !feature)
@@ -555,7 +530,7 @@ int disco_known_feature(struct core *core, const char *jid, const char *feature)
 		goto out;
 	}
 	if (full) {
-		own = jid_key(core_jid(core), NULL);
+		own = jid_full_key(core_jid(core), NULL);
 		if (own && !strcmp(own, key)) {
 			answer = caps_sorted_has(d->features, d->nfeatures, feature);
 		} else {
@@ -612,7 +587,7 @@ int disco_check_feature(struct core *core, const char *jid, const char *feature,
 		return 0;
 	}
 	known = disco_known_feature(core, jid, feature);
-	key = known < 0 ? jid_key(jid, NULL) : NULL;
+	key = known < 0 ? jid_full_key(jid, NULL) : NULL;
 	w = key ? calloc(1, sizeof(*w)) : NULL;
 	if (known >= 0 || !w || !(w->feature = strdup(feature))) {
 		free(w);
@@ -781,7 +756,7 @@ static void info_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		goto out;
 	}
 	/* Worth keeping for disco_known_feature: the entity itself answered. */
-	if (!r->node && (key = jid_key(r->to, NULL))) {
+	if (!r->node && (key = jid_full_key(r->to, NULL))) {
 		if (table_put(&d->infos, MAX_INFOS, key, (char *const *)raw, nfeatures, NULL))
 			log_warn("out of memory: disco#info of %s not kept", r->to);
 		free(key);
@@ -1009,7 +984,7 @@ const struct core_module disco_module = {
 char *disco_client(struct core *core, const char *full)
 {
 	struct disco_state *d = dst(core);
-	char *key = d ? jid_key(full, NULL) : NULL, *node = NULL;
+	char *key = d ? jid_full_key(full, NULL) : NULL, *node = NULL;
 	struct peer *p = NULL;
 
 	if (key)

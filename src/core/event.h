@@ -57,6 +57,9 @@ enum nt_event_kind {
 	NT_EV_FCM_ACK_SENT,  /* natter acknowledged an upstream message or receipt */
 	NT_EV_FCM_SENT,      /* a downstream message went out (/fcm send) */
 	NT_EV_FCM_WAITING,   /* a downstream message waits for its turn */
+	NT_EV_PUBSUB_SUBSCRIPTIONS, /* XEP-0060: the subscriptions a service lists */
+	NT_EV_PUBSUB_SUBSCRIPTION,  /* one subscription's state, now */
+	NT_EV_PUBSUB_EVENT,         /* a notification from a pubsub service */
 	NT_EV_MARKER,        /* XEP-0333: a chat marker from a contact */
 	NT_EV_BLOCKLIST,     /* XEP-0191: the blocked JIDs, after /blocked or a change */
 	NT_EV_UPLOAD_PROGRESS, /* XEP-0363: bytes of a file sent so far */
@@ -155,6 +158,22 @@ struct nt_field {
 	const char *name, *value;
 };
 
+/* One entry of a service's subscriptions list (XEP-0060 §5.6). */
+struct nt_pubsub_sub {
+	const char *node;         /* NULL when the service named none */
+	const char *jid;          /* the subscriber, as the service wrote it */
+	const char *subid;        /* or NULL */
+	const char *subscription; /* none, pending, subscribed, unconfigured */
+	const char *expire;       /* the lease's end as the service gave it, or NULL */
+};
+
+/* One item of a notification: published (payload set) or retracted. */
+struct nt_pubsub_item {
+	const char *id;      /* or NULL */
+	const char *payload; /* the item's XML as text, at most 16 KiB; NULL when retracted */
+	bool retracted;
+};
+
 struct nt_event {
 	enum nt_event_kind kind;
 	/* The origin token given with the command line that caused the event
@@ -189,6 +208,9 @@ struct nt_event {
 			const char *command;   /* NULL when not caused by one */
 			const char *condition; /* XMPP or natter condition */
 			const char *text;
+			/* The application-specific condition that came with an
+			 * XMPP error ("pending-subscription"), or NULL. */
+			const char *app_condition;
 		} error;
 		struct {
 			const char *command; /* NULL for unsolicited text */
@@ -387,6 +409,36 @@ struct nt_event {
 			const char *reason;
 			unsigned waiting; /* messages waiting, this one included */
 		} fcm_waiting;
+		struct {
+			const char *service;
+			const char *node; /* the node asked about, or NULL: all */
+			const struct nt_pubsub_sub *subs;
+			size_t count;
+			bool truncated; /* the service listed more than natter reports */
+		} pubsub_subscriptions;
+		struct {
+			const char *service, *node;
+			const char *jid;          /* the subscriber: our full JID, usually */
+			const char *subid;        /* or NULL */
+			const char *subscription; /* pending, subscribed, none, unconfigured */
+			const char *expire;       /* the lease natter asked for, or NULL */
+			bool reused; /* an existing subscription renewed, none added */
+		} pubsub_subscription;
+		struct {
+			const char *service;
+			const char *node; /* the node the items are from (a leaf of a collection) */
+			const char *to;   /* the address the service sent it to */
+			/* Sent to another resource of the account (or another
+			 * address): reported, not processed; no items. */
+			bool other_resource;
+			const struct nt_pubsub_item *items;
+			size_t count;
+			const char *collection; /* XEP-0248: the collection it came through, or NULL */
+			const char *subid;      /* SHIM SubID: which subscription, or NULL */
+			const char *stamp;      /* XEP-0203: when it was published (a last item), or NULL */
+			bool purged, deleted;   /* the node was purged, deleted */
+			bool truncated;         /* items or payloads were cut to natter's bounds */
+		} pubsub_event;
 		struct {
 			const char *from; /* full JID of the contact's client */
 			const char *type; /* "received", "displayed" or "acknowledged" */

@@ -26,6 +26,7 @@
 #include "core/module.h"
 #include "core/muc.h"
 #include "core/presence.h"
+#include "core/pubsub.h"
 #include "core/replies.h"
 #include "core/retract.h"
 #include "core/roster.h"
@@ -65,6 +66,7 @@ const struct core_module *const core_modules[] = {
 	&omemo_module,
 	&replies_module,
 	&vcard_module,
+	&pubsub_module,
 	&ibr_module,
 	/* A cloud-messaging connection (fcm = true) starts with this alone. */
 	&fcm_module,

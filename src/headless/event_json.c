@@ -36,6 +36,9 @@ static const char *const kind_names[] = {
 	[NT_EV_FCM] = "fcm",
 	[NT_EV_FCM_ACK_SENT] = "fcm_ack_sent", [NT_EV_FCM_SENT] = "fcm_sent",
 	[NT_EV_FCM_WAITING] = "fcm_waiting",
+	[NT_EV_PUBSUB_SUBSCRIPTIONS] = "pubsub_subscriptions",
+	[NT_EV_PUBSUB_SUBSCRIPTION] = "pubsub_subscription",
+	[NT_EV_PUBSUB_EVENT] = "pubsub_event",
 	[NT_EV_MARKER] = "marker",           [NT_EV_BLOCKLIST] = "blocklist",
 	[NT_EV_UPLOAD_PROGRESS] = "upload_progress", [NT_EV_UPLOAD] = "upload",
 	[NT_EV_RETRACTED] = "retracted",
@@ -247,6 +250,30 @@ static json_t *each_resource(const void *items, size_t i)
 	return o;
 }
 
+static json_t *each_pubsub_sub(const void *items, size_t i)
+{
+	const struct nt_pubsub_sub *s = &((const struct nt_pubsub_sub *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "node", s->node);
+	set_str(o, "jid", s->jid);
+	set_str(o, "subid", s->subid);
+	set_str(o, "subscription", s->subscription);
+	set_str(o, "expire", s->expire);
+	return o;
+}
+
+static json_t *each_pubsub_item(const void *items, size_t i)
+{
+	const struct nt_pubsub_item *it = &((const struct nt_pubsub_item *)items)[i];
+	json_t *o = json_object();
+
+	set_str(o, "id", it->id);
+	set_str(o, "payload", it->payload);
+	set_true(o, "retracted", it->retracted);
+	return o;
+}
+
 static void set_fields(json_t *o, const char *key, const struct nt_field *f, size_t n)
 {
 	json_t *fields = json_object();
@@ -324,6 +351,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 	case NT_EV_ERROR:
 		set_str(o, "command", ev->u.error.command);
 		set_str(o, "condition", ev->u.error.condition);
+		set_str(o, "app_condition", ev->u.error.app_condition);
 		set_str(o, "text", ev->u.error.text);
 		break;
 	case NT_EV_INFO:
@@ -507,6 +535,36 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "message_id", ev->u.fcm_waiting.message_id);
 		set_str(o, "reason", ev->u.fcm_waiting.reason);
 		json_object_set_new(o, "waiting", json_integer(ev->u.fcm_waiting.waiting));
+		break;
+	case NT_EV_PUBSUB_SUBSCRIPTIONS:
+		set_str(o, "service", ev->u.pubsub_subscriptions.service);
+		set_str(o, "node", ev->u.pubsub_subscriptions.node);
+		set_array(o, "subscriptions", ev->u.pubsub_subscriptions.count, each_pubsub_sub,
+			  ev->u.pubsub_subscriptions.subs);
+		set_true(o, "truncated", ev->u.pubsub_subscriptions.truncated);
+		break;
+	case NT_EV_PUBSUB_SUBSCRIPTION:
+		set_str(o, "service", ev->u.pubsub_subscription.service);
+		set_str(o, "node", ev->u.pubsub_subscription.node);
+		set_str(o, "jid", ev->u.pubsub_subscription.jid);
+		set_str(o, "subid", ev->u.pubsub_subscription.subid);
+		set_str(o, "subscription", ev->u.pubsub_subscription.subscription);
+		set_str(o, "expire", ev->u.pubsub_subscription.expire);
+		set_true(o, "reused", ev->u.pubsub_subscription.reused);
+		break;
+	case NT_EV_PUBSUB_EVENT:
+		set_str(o, "service", ev->u.pubsub_event.service);
+		set_str(o, "node", ev->u.pubsub_event.node);
+		set_str(o, "to", ev->u.pubsub_event.to);
+		set_true(o, "other_resource", ev->u.pubsub_event.other_resource);
+		set_array(o, "items", ev->u.pubsub_event.count, each_pubsub_item,
+			  ev->u.pubsub_event.items);
+		set_str(o, "collection", ev->u.pubsub_event.collection);
+		set_str(o, "subid", ev->u.pubsub_event.subid);
+		set_str(o, "stamp", ev->u.pubsub_event.stamp);
+		set_true(o, "purged", ev->u.pubsub_event.purged);
+		set_true(o, "deleted", ev->u.pubsub_event.deleted);
+		set_true(o, "truncated", ev->u.pubsub_event.truncated);
 		break;
 	case NT_EV_MARKER:
 		set_str(o, "from", ev->u.marker.from);

@@ -363,6 +363,9 @@ static void keys_complete_start(struct ui *ui)
 	known.jids = (const char *const *)jids;
 	known.groups = (const char *const *)groups;
 	known.pending = (const char *const *)ui->contacts.pending;
+	known.services = (const char *const *)ui->pubsub.services;
+	known.nodes = (const char *const *)ui->pubsub.nodes;
+	known.subids = (const char *const *)ui->pubsub.subids;
 	n = head && word && jids && groups ? cmd_complete(core_commands(ui->core), head, &known, &cands)
 	                                   : -1;
 	if (n == 0 && word && head) {

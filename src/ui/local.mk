@@ -13,6 +13,7 @@ libnatter_a_SOURCES += \
 	src/ui/fcmview.c src/ui/fcmview.h \
 	src/ui/notify.c src/ui/notify.h \
 	src/ui/prompt.c src/ui/prompt.h \
+	src/ui/pubsubwin.c src/ui/pubsubwin.h \
 	src/ui/typing.c src/ui/typing.h \
 	src/ui/lines.c src/ui/lines.h \
 	src/ui/focus.c src/ui/focus.h \

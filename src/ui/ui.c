@@ -30,6 +30,7 @@
 #include "ui/omemo.h"
 #include "ui/notify.h"
 #include "ui/prompt.h"
+#include "ui/pubsubwin.h"
 #include "ui/typing.h"
 #include "ui/ui.h"
 #include "ui/ui_cmds.h"
@@ -982,6 +983,11 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 	case NT_EV_CONTACT:
 		ui_ev_contact(ui, ev);
 		break;
+	case NT_EV_PUBSUB_SUBSCRIPTIONS:
+	case NT_EV_PUBSUB_SUBSCRIPTION:
+	case NT_EV_PUBSUB_EVENT:
+		pubsubwin_event(ui, ev);
+		break;
 	case NT_EV_CONNECTED:
 	case NT_EV_DISCONNECTED:
 	case NT_EV_RECONNECTING:
@@ -1511,6 +1517,7 @@ void ui_free(struct ui *ui)
 	focus_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
+	pubsubwin_free(ui);
 	HASH_CLEAR(hh, ui->by_jid);
 	for (i = 0; i < ui->nwins; i++)
 		window_free(ui->wins[i]);

@@ -13,6 +13,7 @@
 #include "loop/loop.h"
 #include "ui/contacts.h"
 #include "ui/input.h"
+#include "ui/pubsubwin.h"
 #include "ui/rooms.h"
 #include "ui/theme.h"
 #include "ui/window.h"
@@ -104,6 +105,9 @@ struct ui {
 
 	char *known[UI_KNOWN_JIDS];
 	size_t nknown;
+
+	/* What the PubSub window has seen, for completion (pubsubwin.c). */
+	struct pubsub_view pubsub;
 
 	int winch_pipe[2];
 	bool esc;            /* ESC seen: the next key is Alt+key */

@@ -77,9 +77,9 @@ enum window_peer_state { PEER_IDLE, PEER_COMPOSING };
 
 struct window {
 	unsigned id;               /* stable while it lives; positions change on /close */
-	enum window_kind kind;     /* WIN_CONSOLE also for the strangers' window */
+	enum window_kind kind;     /* WIN_CONSOLE also for the strangers' and PubSub windows */
 	char *jid;                 /* bare JID of the peer (see kind); NULL for the
-	                            * console and the strangers' window */
+	                            * console, the strangers' and the PubSub window */
 	bool strangers;            /* where messages from strangers wait (ui.c) */
 	bool by_stranger;          /* opened by a message from someone not in the roster */
 	char *key;                 /* jid, its bare part's ASCII letters lower-cased
@@ -102,6 +102,7 @@ struct window {
 	long long oldest_id; /* the oldest store row loaded */
 	bool gap;            /* newest lines gave way to older ones: reload at the bottom */
 	int last_day;        /* window_day() of the newest message line, 0 when none */
+	bool pubsub;         /* the PubSub window (pubsubwin.c): no peer, no chat */
 };
 
 /* Names the window (shown in the window list and the prompt); 0 or -1. */

@@ -151,6 +151,17 @@ struct window *winlist_open(struct ui *ui, const char *bare_jid)
 	return w;
 }
 
+struct window *winlist_open_other(struct ui *ui, const char *name)
+{
+	struct window *w = window_new(++ui->next_id, NULL);
+
+	if (!w || window_set_name(w, name)) {
+		window_free(w);
+		return NULL;
+	}
+	return winlist_append(ui, w) ? NULL : w;
+}
+
 void winlist_select(struct ui *ui, size_t index, bool tell_core)
 {
 	struct window *w;

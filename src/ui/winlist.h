@@ -23,6 +23,8 @@ struct window *winlist_strangers(struct ui *ui);
 
 /* The chat window for bare_jid, created at the end of the list if needed. */
 struct window *winlist_open(struct ui *ui, const char *bare_jid);
+/* Appends a window that is no chat (jid NULL), named name; NULL on ENOMEM. */
+struct window *winlist_open_other(struct ui *ui, const char *name);
 
 /* Makes window index current; tell_core also points plain text at it. */
 void winlist_select(struct ui *ui, size_t index, bool tell_core);

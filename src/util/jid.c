@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wctype.h>
@@ -588,6 +589,27 @@ char *jid_bare_key(const char *s, const char **why)
 	jid_clear(&j);
 	if (!key)
 		fail(why, no_memory);
+	return key;
+}
+
+char *jid_full_key(const char *s, bool *full)
+{
+	struct jid j;
+	char *bare, *key = NULL;
+
+	if (!s || jid_parse(s, &j, NULL))
+		return NULL;
+	bare = jid_key_of(&j);
+	if (bare && j.resource) {
+		if (asprintf(&key, "%s/%s", bare, j.resource) < 0)
+			key = NULL;
+		free(bare);
+	} else {
+		key = bare;
+	}
+	if (full)
+		*full = j.resource != NULL;
+	jid_clear(&j);
 	return key;
 }
 

@@ -12,6 +12,8 @@
 #ifndef NATTER_UTIL_JID_H
 #define NATTER_UTIL_JID_H
 
+#include <stdbool.h>
+
 /* local and resource are NULL when absent; all parts are malloc'd and owned
  * by the struct (jid_clear() frees them). */
 struct jid {
@@ -57,5 +59,10 @@ int jid_bare_equal(const char *a, const char *b);
 char *jid_bare_key(const char *s, const char **why);
 /* The same key for a JID already parsed (no second parse); NULL on ENOMEM. */
 char *jid_key_of(const struct jid *j);
+/* The key of s as an address that may be full: jid_bare_key() plus
+ * "/resource" when it has one (resources compare exactly); *full (when not
+ * NULL) says whether it had one.  malloc'd; NULL when s is NULL, invalid, or
+ * on ENOMEM. */
+char *jid_full_key(const char *s, bool *full);
 
 #endif

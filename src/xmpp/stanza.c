@@ -1,6 +1,7 @@
 /* Stanza helpers. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,15 +142,17 @@ xmpp_stanza_t *st_iq_error(xmpp_ctx_t *ctx, xmpp_stanza_t *iq, const char *condi
 	return res;
 }
 
+#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+
 const char *st_error_condition(xmpp_stanza_t *st, char **text)
 {
 	xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(st, "error"), *c;
-	const char *cond = "undefined-condition";
+	const char *cond = NULL, *other = NULL;
 
 	if (text)
 		*text = NULL;
 	for (c = err ? xmpp_stanza_get_children(err) : NULL; c; c = xmpp_stanza_get_next(c)) {
-		const char *name = xmpp_stanza_get_name(c);
+		const char *name = xmpp_stanza_get_name(c), *ns = xmpp_stanza_get_ns(c);
 
 		if (!name || !xmpp_stanza_is_tag(c))
 			continue;
@@ -162,9 +165,38 @@ const char *st_error_condition(xmpp_stanza_t *st, char **text)
 					xmpp_free(xmpp_stanza_get_context(st), raw);
 				}
 			}
-		} else {
-			cond = name;
+		} else if (ns && !strcmp(ns, NS_STANZAS)) {
+			if (!cond)
+				cond = name;
+		} else if (!other) {
+			/* A sender that forgot the namespace still meant something. */
+			other = name;
 		}
 	}
-	return cond;
+	/* The defined condition, not the application-specific one beside it
+	 * (<not-authorized/><pending-subscription/>: not-authorized). */
+	return cond ? cond : other ? other : "undefined-condition";
+}
+
+xmpp_stanza_t *st_error_app_condition(xmpp_stanza_t *st)
+{
+	xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(st, "error"), *c;
+	bool seen_defined = false;
+	xmpp_stanza_t *first_other = NULL, *second_other = NULL;
+
+	for (c = err ? xmpp_stanza_get_children(err) : NULL; c; c = xmpp_stanza_get_next(c)) {
+		const char *name = xmpp_stanza_get_name(c), *ns = xmpp_stanza_get_ns(c);
+
+		if (!name || !xmpp_stanza_is_tag(c) || !strcmp(name, "text"))
+			continue;
+		if (ns && !strcmp(ns, NS_STANZAS))
+			seen_defined = true;
+		else if (!first_other)
+			first_other = c;
+		else if (!second_other)
+			second_other = c;
+	}
+	/* Without a namespaced defined condition, the first other element
+	 * was taken for it by st_error_condition(). */
+	return seen_defined ? first_other : second_other;
 }

@@ -29,7 +29,11 @@ bool st_deeper_than(xmpp_stanza_t *st, int max_depth);
  * nor an id to answer. */
 xmpp_stanza_t *st_iq_error(xmpp_ctx_t *ctx, xmpp_stanza_t *iq, const char *condition);
 /* The condition of an error stanza (e.g. "item-not-found"), a pointer
- * into the stanza, and its <text/> (malloc'd in *text, may be NULL). */
+ * into the stanza, and its <text/> (malloc'd in *text, may be NULL).  The
+ * RFC 6120 defined condition wins over an application-specific one. */
 const char *st_error_condition(xmpp_stanza_t *st, char **text);
+/* The application-specific condition element of an error stanza (RFC 6120
+ * §8.3.3, e.g. XEP-0060's <pending-subscription/>), borrowed, or NULL. */
+xmpp_stanza_t *st_error_app_condition(xmpp_stanza_t *st);
 
 #endif

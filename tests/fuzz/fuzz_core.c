@@ -74,10 +74,10 @@ static uint64_t clock_now(void *ud)
 }
 
 /* Strings that may hold line breaks and tabs: message bodies, status
- * messages, the text of info and error events. */
+ * messages, the text of info and error events, a PubSub item's XML. */
 static unsigned flags_for(const char *key)
 {
-	static const char *const multiline[] = {"body", "text", "status"};
+	static const char *const multiline[] = {"body", "text", "status", "payload"};
 
 	for (size_t i = 0; key && i < sizeof(multiline) / sizeof(multiline[0]); i++)
 		if (!strcmp(key, multiline[i]))

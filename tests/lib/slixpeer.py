@@ -14,6 +14,10 @@ happens to standard output, one JSON object a line (key "event"):
     {"cmd": "retract", "to": J, "id": I}          (XEP-0424, with its fallback body)
     {"cmd": "version" | "disco" | "ping", "to": J}
     {"cmd": "subscribe", "to": J}
+    {"cmd": "pubsub_create", "to": SERVICE, "node": N, "access_model": "authorize"}
+    {"cmd": "pubsub_publish", "to": SERVICE, "node": N, "id": I, "payload": "<x xmlns=.../>"}
+    {"cmd": "pubsub_authorize", "to": SERVICE, "node": N, "subscriber": J, "allow": true}
+    {"cmd": "pubsub_delete", "to": SERVICE, "node": N}
     {"cmd": "raw", "xml": X}                      (sent as it is)
     {"cmd": "quit"}
 
@@ -48,6 +52,9 @@ Group chat (XEP-0045) and bookmarks:
     {"event": "muc_subject", "room", "nick", "subject"}
     {"event": "muc_presence", "room", "nick", "type", "codes", "role", "affiliation", "show"}
     {"event": "invite", "room", "from", "reason", "direct"}
+    {"event": "pubsub_created" | "pubsub_published" | "pubsub_deleted", "node", "id"?}
+    {"event": "pubsub_auth_request", "from", "node", "subscriber"}  (XEP-0060 §8.6: the
+        service asks the node owner, us, to approve a subscription)
 
 Plugins: XEP-0004, 0030, 0045, 0060, 0066, 0071, 0085, 0092, 0184
 (auto-acks receipt requests), 0199, 0249, 0308, 0333, 0424.  Exits when standard input closes or
@@ -66,11 +73,15 @@ import sys
 
 import slixmpp
 from slixmpp.xmlstream import ET
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+from xml.sax.saxutils import escape
 
 NS_MUC_USER = "http://jabber.org/protocol/muc#user"
 NS_MUC_ADMIN = "http://jabber.org/protocol/muc#admin"
 NS_MUC_OWNER = "http://jabber.org/protocol/muc#owner"
 NS_BOOKMARKS = "urn:xmpp:bookmarks:1"
+PUBSUB = "http://jabber.org/protocol/pubsub"
 
 
 def out(**ev):
@@ -90,6 +101,8 @@ class Peer(slixmpp.ClientXMPP):
         self["xep_0092"].version = "1.0"
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("message", self.on_message)
+        self.register_handler(Callback("data form", MatchXPath(
+            "{jabber:client}message/{jabber:x:data}x"), self.on_form_message))
         self.add_event_handler("chatstate", self.on_chatstate)
         self.add_event_handler("receipt_received", self.on_receipt)
         self.add_event_handler("marker", self.on_marker)
@@ -103,6 +116,12 @@ class Peer(slixmpp.ClientXMPP):
     async def on_start(self, _event):
         self.send_presence()
         out(event="ready", jid=self.boundjid.full)
+
+    def on_form_message(self, msg):
+        # slixmpp's "message" event is only for messages with a body.
+        form = msg.xml.find("{jabber:x:data}x")
+        if form is not None:
+            self.on_form(msg, form)
 
     def on_message(self, msg):
         if msg["type"] == "groupchat":
@@ -137,6 +156,19 @@ class Peer(slixmpp.ClientXMPP):
             el = msg.xml.find("{urn:xmpp:chat-markers:0}%s" % kind)
             if el is not None:
                 out(event="marker", **{"from": msg["from"].full}, type=kind, id=el.get("id"))
+
+    def on_form(self, msg, form):
+        """A pubsub service asking us, the node owner, to approve a
+        subscription (XEP-0060 §8.6.1)."""
+        values = {}
+        for f in form.findall("{jabber:x:data}field"):
+            v = f.find("{jabber:x:data}value")
+            values[f.get("var")] = v.text if v is not None else None
+        if values.get("FORM_TYPE") != PUBSUB + "#subscribe_authorization":
+            return False
+        out(event="pubsub_auth_request", **{"from": msg["from"].full},
+            node=values.get("pubsub#node"), subscriber=values.get("pubsub#subscriber_jid"))
+        return True
 
     def on_subject(self, msg):
         out(event="muc_subject", room=msg["from"].bare, nick=msg["from"].resource or None,
@@ -307,6 +339,36 @@ class Peer(slixmpp.ClientXMPP):
                 # Ask to see c["to"]'s presence (slixmpp accepts theirs).
                 self.send_presence(pto=c["to"], ptype="subscribe")
                 out(event="sent", id=None)
+            elif cmd == "pubsub_create":
+                form = self["xep_0004"].make_form(ftype="submit")
+                form.add_field(var="FORM_TYPE", ftype="hidden", value=PUBSUB + "#node_config")
+                form.add_field(var="pubsub#access_model", value=c.get("access_model", "open"))
+                if c.get("node_type"):
+                    form.add_field(var="pubsub#node_type", value=c["node_type"])
+                await self["xep_0060"].create_node(c["to"], c["node"], config=form, timeout=10)
+                out(event="pubsub_created", node=c["node"])
+            elif cmd == "pubsub_publish":
+                payload = ET.fromstring(c["payload"]) if c.get("payload") else None
+                r = await self["xep_0060"].publish(c["to"], c["node"], id=c.get("id"),
+                                                   payload=payload, timeout=10)
+                item = r.xml.find(".//{%s}item" % PUBSUB)
+                out(event="pubsub_published", node=c["node"],
+                    id=item.get("id") if item is not None else c.get("id"))
+            elif cmd == "pubsub_authorize":
+                m = self.make_message(mto=c["to"])
+                m.xml.append(ET.fromstring(
+                    "<x xmlns='jabber:x:data' type='submit'>"
+                    "<field var='FORM_TYPE' type='hidden'><value>%s#subscribe_authorization"
+                    "</value></field><field var='pubsub#node'><value>%s</value></field>"
+                    "<field var='pubsub#subscriber_jid'><value>%s</value></field>"
+                    "<field var='pubsub#allow'><value>%s</value></field></x>" % (
+                        PUBSUB, escape(c["node"]), escape(c["subscriber"]),
+                        "true" if c.get("allow", True) else "false")))
+                m.send()
+                out(event="sent", id=m["id"])
+            elif cmd == "pubsub_delete":
+                await self["xep_0060"].delete_node(c["to"], c["node"], timeout=10)
+                out(event="pubsub_deleted", node=c["node"])
             elif cmd == "raw":
                 self.send_raw(c["xml"])
                 out(event="sent", id=None)

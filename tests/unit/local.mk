@@ -54,7 +54,7 @@ CORE_TESTS = tests/unit/test_core tests/unit/test_core_chat tests/unit/test_core
 	tests/unit/test_core_roster tests/unit/test_core_presence tests/unit/test_core_disco \
 	tests/unit/test_core_connection tests/unit/test_core_vcard tests/unit/test_core_replies \
 	tests/unit/test_core_ibr tests/unit/test_core_history tests/unit/test_core_help \
-	tests/unit/test_core_muc tests/unit/test_bounds \
+	tests/unit/test_core_muc tests/unit/test_core_pubsub tests/unit/test_bounds \
 	tests/unit/test_core_fcm
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS)
@@ -97,6 +97,9 @@ tests_unit_test_core_history_LDADD = $(CORE_LDADD)
 tests_unit_test_core_muc_SOURCES = tests/unit/test_core_muc.c
 tests_unit_test_core_muc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_muc_LDADD = $(CORE_LDADD)
+tests_unit_test_core_pubsub_SOURCES = tests/unit/test_core_pubsub.c
+tests_unit_test_core_pubsub_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_pubsub_LDADD = $(CORE_LDADD)
 tests_unit_test_core_help_SOURCES = tests/unit/test_core_help.c
 tests_unit_test_core_help_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_help_LDADD = $(CORE_LDADD)

@@ -549,6 +549,23 @@ static void test_bare_key(void **state UNUSED)
 	assert_string_equal(why, "localpart contains a space");
 }
 
+static void test_full_key(void **state UNUSED)
+{
+	bool full = false;
+	char *k;
+
+	k = jid_full_key("Romeo@Example.NET/Orchard", &full);
+	assert_string_equal(k, "romeo@example.net/Orchard");
+	assert_true(full);
+	free(k);
+	k = jid_full_key("Example.NET.", &full);
+	assert_string_equal(k, "example.net");
+	assert_false(full);
+	free(k);
+	assert_null(jid_full_key("a b@example.com/r", NULL));
+	assert_null(jid_full_key(NULL, NULL));
+}
+
 static void test_parse_validate_only(void **state UNUSED)
 {
 	assert_int_equal(jid_parse("a@example.com/r", NULL, NULL), 0);
@@ -705,6 +722,7 @@ int main(void)
 	    cmocka_unit_test(test_bare_equal),
 	    cmocka_unit_test(test_bare_equal_unicode_case),
 	    cmocka_unit_test(test_bare_key),
+	    cmocka_unit_test(test_full_key),
 	    cmocka_unit_test(test_parse_validate_only),
 	    cmocka_unit_test(test_clear_is_idempotent),
 	    cmocka_unit_test(test_ascii_domains_as_libidn2_has_them),
