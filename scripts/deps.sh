@@ -14,7 +14,7 @@
 
 NATTER_DEPS_BUILD="build-essential autoconf automake libtool pkg-config libncurses-dev
 libstrophe-dev libssl-dev libsqlite3-dev libcmocka-dev uthash-dev
-libjansson-dev libidn2-dev libexpat1-dev libomemo-c-dev"
+libjansson-dev libidn2-dev libexpat1-dev libcurl4-openssl-dev libomemo-c-dev"
 NATTER_DEPS_RUN="tmux prosody lua-unbound openssl python3 python3-slixmpp python3-omemo
 python3-oldmemo python3-xmlschema profanity"
 # ejabberd: the integration suite's second server (tests/lib/ejabberd.py: PubSub's

@@ -19,12 +19,14 @@ struct settings {
 	bool reveal_os;       /* answer XEP-0092 with the OS name (default false) */
 	bool typing;          /* send typing notifications (XEP-0085; default true) */
 	bool receipts;        /* answer and ask for delivery receipts (XEP-0184; default true) */
+	bool read_markers;    /* the UI tells contacts it showed their messages (default true) */
 	/* [ui] */
 	char *theme;          /* default "default" */
 	bool bell;            /* default true */
 	char *timestamp;      /* strftime format of a line's time (default "%H:%M") */
 	char *eventcmd;       /* a shell command run on each new message, or NULL */
 	bool notify;          /* desktop notifications through notify-send (default false) */
+	int inactive_after;   /* s without a key before the server hears "inactive" (0: never) */
 	bool roster_offline;  /* the roster pane lists offline contacts (default false) */
 	bool occupants;       /* the occupant list shows beside a room (default true) */
 	/* [rooms] */
@@ -36,6 +38,7 @@ struct settings {
 	int auto_xa;          /* min without a key before xa; 0 never (default 0) */
 	char *auto_away_message; /* status text while away by idleness, or NULL */
 	char *default_account; /* [general] account: the one natter opens without -a */
+	char *opener;          /* [general] the command /open hands a link to (default xdg-open) */
 	/* What settings_load() did not take, one "path:line: reason" each. */
 	char **warnings;
 	size_t nwarnings;

@@ -1,11 +1,14 @@
 /* Messages: sending chats, and receiving every type (chat, normal, headline,
- * groupchat, error); what rides along with them is message.c's. */
+ * groupchat, error).  What rides along with them belongs to other modules:
+ * chat.c runs their decorate hooks on every chat it sends and their
+ * receive hooks on every message that comes in (module.h). */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/blocking.h"
 #include "core/carbons.h"
 #include "core/chat.h"
 #include "core/core_internal.h"
@@ -33,57 +36,62 @@ static int64_t now_ms(struct core *core)
 	return loop_wall(core_loop(core));
 }
 
-/* Records one of our messages; the store's failure was logged and must not
- * stop the message. */
-static void record_own(struct core *core, const char *to, const char *dest, const char *id,
-                       const char *text, const char *xhtml, const char *encryption,
-                       int64_t ts)
+/* Records one of our messages (a correction in the row it corrects); the
+ * store's failure was logged and must not stop the message. */
+static void record_own(struct core *core, const struct chat_out *o, const char *text,
+                       const char *xhtml, const char *encryption, int64_t ts)
 {
-	char *peer = muc_private_key(core, to, false);
+	char *peer = muc_private_key(core, o->to, false);
 
 	if (!peer)
-		peer = jid_bare_key(to, NULL);
+		peer = jid_bare_key(o->to, NULL);
 	struct store_msg m = {
 	    .peer = peer,
 	    .direction = STORE_OUT,
 	    .type = "chat",
 	    .ts_ms = ts,
 	    .from = core_jid(core),
-	    .to = dest,
+	    .to = o->dest,
 	    .body = text,
 	    .xhtml = xhtml,
-	    .stanza_id = id,
-	    .origin_id = id,
+	    .stanza_id = o->id,
+	    .origin_id = o->id,
 	    /* Offline, the outbox hands it over after the next login and
 	     * nothing tells us when: "pending" would stay forever. */
 	    .delivery = STORE_SENT,
+	    .oob_url = o->oob_url,
 	    .encryption = encryption,
 	};
 
-	if (peer)
+	if (peer && o->replaces_row)
+		history_correct(core, o->replaces_row, &m);
+	else if (peer)
 		history_record(core, &m);
 	free(peer);
 }
 
-static void emit_own_message(struct core *core, struct core_cause cause, const char *to,
-                             const char *id, const char *text, const char *xhtml,
-                             const char *thread, const char *encryption, int64_t ts)
+static void emit_own_message(struct core *core, struct core_cause cause, const struct chat_out *o,
+                             const char *text, const char *xhtml, const char *thread,
+                             const char *encryption, int64_t ts)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
 	char *room = NULL, *nick = NULL;
 
 	ev.u.message.from = core_jid(core);
-	ev.u.message.to = to;
+	ev.u.message.to = o->to;
 	ev.u.message.type = "chat";
-	ev.u.message.id = id;
+	ev.u.message.id = o->id;
 	ev.u.message.body = text;
 	ev.u.message.xhtml = xhtml;
 	ev.u.message.thread = thread;
 	ev.u.message.outgoing = true;
+	ev.u.message.replaces = o->replaces;
+	ev.u.message.oob_url = o->oob_url;
+	ev.u.message.action = o->action;
 	/* A private message to an occupant: its window is not the room's. */
-	if (muc_is_room(core, to) && strchr(to, '/')) {
-		room = strndup(to, strcspn(to, "/"));
-		nick = core_clean(strchr(to, '/') + 1);
+	if (muc_is_room(core, o->to) && strchr(o->to, '/')) {
+		room = strndup(o->to, strcspn(o->to, "/"));
+		nick = core_clean(strchr(o->to, '/') + 1);
 		ev.u.message.room = room;
 		ev.u.message.nick = nick;
 	}
@@ -92,6 +100,14 @@ static void emit_own_message(struct core *core, struct core_cause cause, const c
 	core_emit(core, &ev);
 	free(room);
 	free(nick);
+}
+
+int chat_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
+{
+	for (size_t i = 0; i < core_nmodules; i++)
+		if (core_modules[i]->decorate && core_modules[i]->decorate(core, m, o))
+			return -1;
+	return 0;
 }
 
 /* The end-to-end encryptions the modules offer (chat.h), in module order. */
@@ -188,24 +204,26 @@ static const char *chat_dest(struct core *core, const char *to)
 	return dest ? dest : to;
 }
 
-int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t *html,
-              struct core_cause cause)
+int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause)
 {
 	xmpp_ctx_t *ctx = core_ctx(core);
-	char *safe = text_xml_safe(text), *id = core_make_id(), *shown = NULL, *dest = NULL;
+	char *safe = text_xml_safe(o->text), *id = core_make_id(), *shown = NULL, *dest = NULL;
 	xmpp_stanza_t *m = NULL, *sid;
-	bool pm = strchr(to, '/') && muc_is_room(core, to);
+	bool pm = strchr(o->to, '/') && muc_is_room(core, o->to);
 	int rc = -1;
 
 	/* A room we are in gets a groupchat message (no markup there). */
-	if (!strchr(to, '/') && muc_is_joined(core, to)) {
+	if (!strchr(o->to, '/') && muc_is_joined(core, o->to)) {
 		free(safe);
 		free(id);
-		return muc_send_message(core, to, text, cause);
+		o->groupchat = true;
+		return muc_send_message(core, o, cause);
 	}
 	/* The route is copied: it lives only until the next presence change. */
-	if (id && (dest = strdup(chat_dest(core, to))))
+	if (id && (dest = strdup(chat_dest(core, o->to))))
 		m = xmpp_message_new(ctx, "chat", dest, id);
+	o->dest = dest;
+	o->id = id;
 	/* XEP-0359: the origin-id is the stanza id, so our archive's copy and
 	 * our other resources' carbons are known as this same message. */
 	if (!safe || !m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
@@ -213,9 +231,9 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK ||
 	    /* XEP-0045 §7.5: a private message says it goes through the room */
 	    (pm && !st_add_element(m, "x", NS_MUC_USER)) ||
-	    (html && (xmpp_stanza_add_child(m, html) != XMPP_EOK ||
-	              xhtml_sanitize(html, &shown, NULL) < 0)) ||
-	    message_decorate(core, m, dest)) {
+	    (o->html && (xmpp_stanza_add_child(m, o->html) != XMPP_EOK ||
+	                 xhtml_sanitize(o->html, &shown, NULL) < 0)) ||
+	    chat_decorate(core, m, o)) {
 		core_error(core, cause, "internal-server-error", "out of memory: not sent");
 	} else if (!*safe) {
 		/* Only control characters: XML cannot carry them. */
@@ -226,23 +244,32 @@ int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t
 		const char *how = NULL;
 
 		/* takes the stanza, even on failure */
-		rc = send_maybe_encrypted(core, m, to, safe, cause, &how);
+		rc = send_maybe_encrypted(core, m, o->to, safe, cause, &how);
 		m = NULL;
 		if (!rc) {
 			int64_t now = now_ms(core);
 
-			record_own(core, to, dest, id, safe, shown, how, now);
-			emit_own_message(core, cause, to, id, safe, shown, thread, how, now);
+			record_own(core, o, safe, shown, how, now);
+			emit_own_message(core, cause, o, safe, shown, thread, how, now);
 		}
 		free(thread);
 	}
 	if (m)
 		xmpp_stanza_release(m);
+	o->dest = o->id = NULL;
 	free(shown);
 	free(dest);
 	free(id);
 	free(safe);
 	return rc;
+}
+
+int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t *html,
+              struct core_cause cause)
+{
+	struct chat_out o = {.to = to, .text = text, .html = html};
+
+	return chat_send_out(core, &o, cause);
 }
 
 int chat_send_text(struct core *core, const char *to, const char *text, struct core_cause cause)
@@ -389,7 +416,9 @@ struct incoming {
 	const char *subject; /* sanitised; the history keeps it when there is no body */
 };
 
-static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
+/* Stores the message (a correction a hook accepted, in the row it
+ * corrects): 1 new, 0 a duplicate, -1 not stored. */
+static int record_incoming(struct incoming *in, const struct chat_in *ci, bool delayed)
 {
 	struct core *core = in->core;
 	const struct chat_via *via = in->via;
@@ -408,10 +437,11 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	    .peer = in->peer,
 	    .direction = via && via->outgoing ? STORE_OUT : STORE_IN,
 	    .type = in->type,
-	    .ts_ms = ts,
+	    .ts_ms = ci->ts,
 	    .from = in->from,
 	    .to = in->to,
-	    .body = !in->body || *in->body || !in->subject ? in->body : in->subject,
+	    /* (a retraction may have no body at all) */
+	    .body = (in->body && *in->body) || !in->subject ? in->body : in->subject,
 	    .xhtml = in->xhtml,
 	    .stanza_id = in->id,
 	    .origin_id = in->origin,
@@ -419,9 +449,72 @@ static int record_incoming(struct incoming *in, int64_t ts, bool delayed)
 	    .delivery = via && via->outgoing ? STORE_SENT : STORE_NONE,
 	    .carbon = via && via->carbon,
 	    .delayed = delayed,
+	    .oob_url = ci->oob_url,
 	    .encryption = in->encryption,
 	};
+	if (ci->retracts_row)
+		return history_retract(core, ci->retracts_row, &m);
+	if (ci->replaces_row)
+		return history_correct(core, ci->replaces_row, &m);
 	return history_record(core, &m);
+}
+
+int chat_run_hooks(struct core *core, struct chat_in *ci)
+{
+	for (size_t i = 0; i < core_nmodules; i++) {
+		int rc;
+
+		if (!core_modules[i]->receive)
+			continue;
+		rc = core_modules[i]->receive(core, ci);
+		if (rc != CHAT_IN_PASS)
+			return rc;
+	}
+	return CHAT_IN_PASS;
+}
+
+const char *chat_in_keep(struct chat_in *in, char *s)
+{
+	if (!s)
+		return NULL;
+	if (in->nkept == CHAT_IN_KEEP) {
+		log_error("a message's hooks kept too many strings");
+		free(s);
+		return NULL;
+	}
+	in->kept[in->nkept++] = s;
+	return s;
+}
+
+void chat_in_clear(struct chat_in *in)
+{
+	for (size_t i = 0; i < in->nkept; i++)
+		free(in->kept[i]);
+	in->nkept = 0;
+}
+
+/* A XEP-0424 retraction a hook accepted: recorded, and reported as one. */
+static int retracted(struct incoming *in, const struct chat_in *ci, bool delayed)
+{
+	struct nt_event ev = {.kind = NT_EV_RETRACTED};
+	int rc = record_incoming(in, ci, delayed);
+
+	if (rc == 0 || (in->via && in->via->quiet))
+		return 0;
+	ev.u.retracted.from = in->from ? in->from : core_account(in->core)->jid;
+	ev.u.retracted.to = in->to ? in->to : core_jid(in->core);
+	ev.u.retracted.id = ci->retracts;
+	core_emit(in->core, &ev);
+	return 1;
+}
+
+bool chat_same_full_jid(const char *a, const char *b)
+{
+	const char *ra = a ? strchr(a, '/') : NULL, *rb = b ? strchr(b, '/') : NULL;
+
+	if (!a || !b || !jid_bare_equal(a, b))
+		return false;
+	return (!ra && !rb) || (ra && rb && !strcmp(ra, rb));
 }
 
 int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via)
@@ -431,14 +524,23 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	const char *rawto = xmpp_stanza_get_to(st), *other;
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
 	struct incoming in = {.core = core, .st = st, .via = via};
+	struct chat_in ci = {.st = st, .via = via};
 	char *body, *thread = st_child_text(st, "thread"), *xtext = NULL, *cthread;
 	char *room = NULL, *nick = NULL;
 	char *subject = st_child_text(st, "subject"), *csubject = NULL, *plain = NULL;
 	char stamp[STAMP_LEN];
 	bool outgoing = via && via->outgoing, delayed, undecryptable = false;
-	int64_t ts;
-	int rc = -1;
+	int rc = -1, taken;
 
+	/* What a wrapper carried is as blocked as what comes directly: a
+	 * blocked sender's words in a carbon or the archive are not shown.
+	 * (Only the blocking guard: the others, the rooms', act on what they
+	 * take, which a wrapper's content is not theirs to.) */
+	if (via && (via->carbon || via->archive_id) && blocking_drops(core, st)) {
+		free(thread);
+		free(subject);
+		return 0;
+	}
 	in.error = type && !strcmp(type, "error");
 	/* A bounce matters once, when it comes: a copy from the archive or
 	 * another resource would report it again (after every login) and is
@@ -472,9 +574,9 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	in.id = core_clean(xmpp_stanza_get_id(st));
 	in.origin = core_clean(sid_child(st, "origin-id", NULL));
 	cthread = core_clean(thread);
-	ts = message_time(core, st, via, &delayed);
+	ci.ts = message_time(core, st, via, &delayed);
 	if (delayed)
-		stamp_format(ts, stamp);
+		stamp_format(ci.ts, stamp);
 	/* A bounce's markup is our own message coming back: not worth showing. */
 	if (html && !in.error && xhtml_sanitize(html, &in.xhtml, &xtext) < 0)
 		in.xhtml = xtext = NULL;
@@ -492,13 +594,39 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 		free(body);
 		body = strdup("");
 	}
+	in.body = body && *body ? core_clean_text(body) : NULL;
+	in.subject = csubject = core_clean(subject);
+	if ((body && *body && !in.body) || (subject && !csubject)) {
+		log_error("out of memory: a message from %s was not shown",
+		          in.from ? in.from : "?");
+		goto out;
+	}
+	ci.peer = in.peer;
+	ci.from = in.from;
+	ci.to = in.to;
+	ci.type = in.type ? in.type : "normal";
+	ci.id = in.id;
+	ci.origin = in.origin;
+	ci.body = in.body;
+	ci.outgoing = outgoing;
+	/* What a message means beyond its text (a correction, a marker, a
+	 * retraction) is the modules' to say; a bounce means none of it. */
+	if (!in.error) {
+		taken = chat_run_hooks(core, &ci);
+		if (taken != CHAT_IN_PASS) {
+			rc = taken == CHAT_IN_TAKEN ? 1 : 0;
+			goto out;
+		}
+		if (ci.retracts_row) {
+			rc = retracted(&in, &ci, delayed);
+			goto out;
+		}
+	}
 	/* An undecryptable message has no body of ours, and is reported. */
 	if ((!body || (!*body && !(subject && *subject))) && !undecryptable)
 		goto out;
 	rc = 1;
-	in.body = body ? core_clean_text(body) : NULL;
-	in.subject = csubject = core_clean(subject);
-	if ((!in.body && !undecryptable) || !in.type) {
+	if ((!in.body && !undecryptable && !(in.body = strdup(""))) || !in.type) {
 		log_error("out of memory: a message from %s was not shown",
 		          in.from ? in.from : "?");
 		goto out;
@@ -507,7 +635,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 		/* A bounce names our message: it is the one that failed. */
 		if (in.id && in.peer)
 			history_delivery(core, in.peer, in.id, STORE_FAILED);
-	} else if ((in.peer && record_incoming(&in, ts, delayed) == 0) ||
+	} else if ((in.peer && record_incoming(&in, &ci, delayed) == 0) ||
 	           (via && via->quiet)) {
 		/* Already stored: a resumed stream's resend, a carbon or archive
 		 * copy of what we saw live, a restart's catch-up. */
@@ -525,7 +653,10 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	ev.u.message.stamp = delayed ? stamp : NULL;
 	ev.u.message.delayed = delayed;
 	ev.u.message.carbon = via ? via->carbon : NULL;
-	ev.u.message.ts_ms = ts;
+	ev.u.message.replaces = ci.replaces_row ? ci.replaces : NULL;
+	ev.u.message.oob_url = ci.oob_url;
+	ev.u.message.action = ci.action;
+	ev.u.message.ts_ms = ci.ts;
 	ev.u.message.room = room;
 	ev.u.message.nick = nick;
 	ev.u.message.encrypted = in.encryption;
@@ -549,6 +680,7 @@ out:
 	free(in.archive);
 	free(in.body);
 	free(in.xhtml);
+	chat_in_clear(&ci);
 	return rc;
 }
 

@@ -400,7 +400,10 @@ void connection_online(struct core *core, const struct xs_online *o)
 	/* A new session: every module starts it (core/modules.c says in
 	 * which order); a resumed one goes on where it was. */
 	if (!o->resumed) {
-		struct core_login l = {o->jid, o->rosterver, core_account(core)->fcm};
+		struct core_login l = {.jid = o->jid,
+		                       .rosterver = o->rosterver,
+		                       .service = core_account(core)->fcm,
+		                       .csi = o->csi};
 
 		core_modules_login(core, &l);
 	}

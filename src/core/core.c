@@ -285,6 +285,11 @@ int core_send(struct core *core, xmpp_stanza_t *st)
 	return xs_send(core->xs, st);
 }
 
+int core_send_nonza(struct core *core, const char *xml)
+{
+	return xs_send_nonza(core->xs, xml);
+}
+
 static void iq_answered(void *owner, xmpp_stanza_t *reply, void *ud)
 {
 	struct core *core = owner;

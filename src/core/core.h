@@ -81,6 +81,15 @@ int core_connect(struct core *core);
  * nothing.  0, or -1 on failure. */
 int core_chat_state(struct core *core, const char *jid, const char *state);
 
+/* XEP-0333: the terminal UI shows jid's newest messages; tells jid so
+ * ("displayed") when the setting [privacy] read_markers allows and there
+ * is something new to say.  0, or -1 on failure. */
+int core_chat_displayed(struct core *core, const char *jid);
+
+/* XEP-0352: whether anyone looks at natter (the terminal has focus and
+ * keys come); the server is told when it offers client state indication. */
+int core_client_state(struct core *core, bool active);
+
 /* One page of stored history with peer (a bare JID), oldest first: at most
  * n messages older than before_id (0: the newest).  For scrollback; the
  * strings live only during fn.  Returns the count, or -1 (no store). */

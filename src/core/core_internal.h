@@ -53,6 +53,9 @@ int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
 xmpp_ctx_t *core_ctx(struct core *core);
 /* Sends (or keeps in the outbox until online); takes the reference. */
 int core_send(struct core *core, xmpp_stanza_t *st);
+/* Sends a top-level element that is not a stanza (XML text), in step
+ * with stream management; dropped while offline. */
+int core_send_nonza(struct core *core, const char *xml);
 /* reply is NULL when the request timed out. */
 typedef void (*core_iq_fn)(struct core *core, xmpp_stanza_t *reply, void *ud);
 /* Sends an iq get/set with a fresh id; fn gets the answer from whom it

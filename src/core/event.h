@@ -60,6 +60,11 @@ enum nt_event_kind {
 	NT_EV_PUBSUB_SUBSCRIPTIONS, /* XEP-0060: the subscriptions a service lists */
 	NT_EV_PUBSUB_SUBSCRIPTION,  /* one subscription's state, now */
 	NT_EV_PUBSUB_EVENT,         /* a notification from a pubsub service */
+	NT_EV_MARKER,        /* XEP-0333: a chat marker from a contact */
+	NT_EV_BLOCKLIST,     /* XEP-0191: the blocked JIDs, after /blocked or a change */
+	NT_EV_UPLOAD_PROGRESS, /* XEP-0363: bytes of a file sent so far */
+	NT_EV_UPLOAD,        /* XEP-0363: a file is up and its URL was sent */
+	NT_EV_RETRACTED,     /* XEP-0424: a message was withdrawn by its sender */
 };
 
 /* An occupant of a room.  Every string is sanitised; nick is the
@@ -97,12 +102,19 @@ struct nt_history_message {
 	const char *from, *to, *body;
 	const char *xhtml; /* or NULL */
 	const char *direction; /* "in" or "out" */
-	const char *stanza_id; /* the message's id, or NULL: receipts name it */
-	/* Our messages: "sent", "delivered" (a receipt came) or "failed" (a
-	 * bounce came); NULL for incoming ones and when nothing is known. */
+	/* the message's id, or NULL: receipts, markers and corrections name it */
+	const char *stanza_id;
+	/* Our messages: "sent", "delivered" (a receipt or a XEP-0333 received
+	 * marker came), "displayed" (a XEP-0333 displayed marker came) or
+	 * "failed" (a bounce came); NULL for incoming ones and when nothing is
+	 * known. */
 	const char *delivery;
 	bool delayed, carbon;
 	const char *encrypted; /* "omemo", or NULL */
+	bool edited;          /* corrected (XEP-0308): body is the newest text */
+	bool retracted;       /* withdrawn (XEP-0424): body is empty */
+	bool action;          /* a /me line (XEP-0245) */
+	const char *oob_url;  /* a XEP-0066 link it carried, or NULL */
 };
 
 struct nt_roster_item {
@@ -230,6 +242,12 @@ struct nt_event {
 			/* encrypted, and not for us or not decryptable: body is
 			 * NULL (the fallback text is never shown as the message) */
 			bool undecryptable;
+			/* XEP-0308: this message corrects the one with this id
+			 * (from the same sender, checked): it is shown in its
+			 * place.  NULL for an ordinary message. */
+			const char *replaces;
+			const char *oob_url; /* XEP-0066 link, checked to be a URL */
+			bool action;         /* XEP-0245: body is "/me ..." */
 		} message;
 		struct {
 			const char *from, *type; /* "available" | "unavailable" */
@@ -421,6 +439,30 @@ struct nt_event {
 			bool purged, deleted;   /* the node was purged, deleted */
 			bool truncated;         /* items or payloads were cut to natter's bounds */
 		} pubsub_event;
+		struct {
+			const char *from; /* full JID of the contact's client */
+			const char *type; /* "received", "displayed" or "acknowledged" */
+			const char *id;   /* the message it marks (and all before it) */
+		} marker;
+		struct {
+			const char *const *items; /* JIDs, as the server lists them */
+			size_t count;
+		} blocklist;
+		struct {
+			const char *path; /* as given to /upload */
+			const char *to;   /* whom it is for */
+			uint64_t sent, total; /* bytes */
+		} upload_progress;
+		struct {
+			const char *path, *to;
+			const char *url;  /* where the file is now, as sent to the contact */
+			uint64_t size;
+		} upload;
+		struct {
+			const char *from; /* who withdrew it: its sender */
+			const char *to;
+			const char *id;   /* the message withdrawn */
+		} retracted;
 	} u;
 };
 

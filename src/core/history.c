@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/paths.h"
+#include "core/action.h"
 #include "core/core_internal.h"
 #include "core/history.h"
 #include "core/roster.h"
@@ -304,6 +305,65 @@ int history_delivery(struct core *core, const char *peer, const char *stanza_id,
 	return rc;
 }
 
+/* The store, or NULL when history is not available. */
+static struct store *store_of(struct core *core)
+{
+	struct history_state *h = hist(core);
+
+	return h ? h->store : NULL;
+}
+
+/* rc, once a failure (rc < 0, with err) is logged: the store failing
+ * never stops a message. */
+static int logged(int rc, char *err, const char *what)
+{
+	if (rc < 0)
+		log_error("%s: %s", what, err ? err : "?");
+	free(err);
+	return rc;
+}
+
+int history_find(struct core *core, const char *peer, enum store_direction dir, const char *id,
+		 struct store_ref *out)
+{
+	char *err = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!store_of(core))
+		return -1;
+	return logged(store_find(store_of(core), peer, dir, id, out, &err), err, "history");
+}
+
+int history_correct(struct core *core, int64_t target, struct store_msg *m)
+{
+	char *err = NULL;
+
+	if (!store_of(core))
+		return -1;
+	return logged(store_correct(store_of(core), target, m, &err), err,
+		      "a correction could not be saved");
+}
+
+int history_retract(struct core *core, int64_t target, struct store_msg *m)
+{
+	char *err = NULL;
+
+	if (!store_of(core))
+		return -1;
+	return logged(store_retract(store_of(core), target, m, &err), err,
+		      "a retraction could not be saved");
+}
+
+int history_last_own(struct core *core, const char *peer, struct store_own *out)
+{
+	char *err = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!store_of(core))
+		return -1;
+	return logged(store_last_own(store_of(core), peer, out, &err), err, "history");
+}
+
 int history_room_last(struct core *core, const char *room, char **sid, int64_t *ts_ms)
 {
 	struct history_state *h = hist(core);
@@ -459,6 +519,8 @@ static const char *delivery_name(const struct store_msg *m)
 		return "sent";
 	case STORE_DELIVERED:
 		return "delivered";
+	case STORE_DISPLAYED:
+		return "displayed";
 	case STORE_FAILED:
 		return "failed";
 	default:
@@ -501,6 +563,10 @@ static void collect(const struct store_msg *m, void *ud)
 		.delivery = delivery_name(m),
 		.delayed = m->delayed,
 		.carbon = m->carbon,
+		.edited = m->edited,
+		.retracted = m->retracted,
+		.action = action_text(m->body) != NULL,
+		.oob_url = keep(p, m->oob_url),
 		.encrypted = keep(p, m->encryption),
 	};
 	p->n++;

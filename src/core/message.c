@@ -98,11 +98,19 @@ static struct peer *peer_find(struct core *core, const char *jid, bool create)
 
 /* ---- outgoing ---- */
 
-int message_decorate(struct core *core, xmpp_stanza_t *m, const char *dest)
+/* What a chat message to dest calls for: the conversation's thread, a
+ * receipt request, <active/>. */
+static int message_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o)
 {
-	struct peer *p = peer_find(core, dest, false);
+	const char *dest = o->dest;
+	struct peer *p;
 	bool full = strchr(dest, '/') != NULL;
 
+	/* Not in a room: every occupant would answer a receipt request, and
+	 * a room has no thread or chat state of one peer. */
+	if (o->groupchat)
+		return 0;
+	p = peer_find(core, dest, false);
 	if (p && p->thread && st_add_text(m, "thread", p->thread))
 		return -1;
 	/* XEP-0184 §5: to a bare JID we cannot know which client will get it, so
@@ -512,4 +520,5 @@ const struct core_module message_module = {
 	.commands = commands,
 	.ncommands = COUNT(commands),
 	.features = features,
+	.decorate = message_decorate,
 };

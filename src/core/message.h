@@ -20,10 +20,6 @@ extern const struct core_module message_module;
 /* Between chat.c, which owns sending and receiving messages, and this
  * module, which owns what rides along with them. */
 
-/* Adds to an outgoing chat message for dest (where it really goes) what the
- * conversation with that peer calls for: its thread, a receipt request,
- * <active/>.  0, or -1 on ENOMEM. */
-int message_decorate(struct core *core, xmpp_stanza_t *m, const char *dest);
 /* An incoming message that is not an error, after its content (if any:
  * has_content) was reported: answers and reports receipts, reports chat
  * states, remembers the peer's thread and chat-state support. */

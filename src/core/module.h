@@ -16,6 +16,8 @@
 
 struct core;
 struct chat_e2e;
+struct chat_in;
+struct chat_out;
 
 /* What a fresh session is like, for the modules that start it. */
 struct core_login {
@@ -26,6 +28,7 @@ struct core_login {
 	 * roster, presence or archive.  Only the modules that serve such a
 	 * connection (service_login) start it. */
 	bool service;
+	bool csi;        /* the server offers XEP-0352 client state indication */
 };
 
 /* The order in which a stanza meets the handlers that match it.  Within a
@@ -42,6 +45,13 @@ enum core_stage {
 
 /* What a GUARD or UNWRAP handler returns; HANDLE handlers return CORE_PASS. */
 enum { CORE_PASS = 0, CORE_STOP = 1 };
+
+/* What a receive hook returns (struct core_module.receive). */
+enum {
+	CHAT_IN_PASS = 0,  /* go on: the message is recorded and reported */
+	CHAT_IN_TAKEN,     /* the hook did what it is for and reported it */
+	CHAT_IN_DUPLICATE, /* the hook knew it already: nothing happens */
+};
 
 /* The type a stanza without a type attribute is matched by (an available
  * presence, a message of type normal written without it). */
@@ -73,6 +83,18 @@ struct core_module {
 	/* The XEP-0030 features it implements, NULL-terminated: disco#info
 	 * and the caps hash announce exactly these. */
 	const char *const *features;
+	/* Every message on its way in, however it came (directly, as a carbon
+	 * copy, from the archive, from a room), before chat.c (muc_message.c
+	 * for a room's) records and reports it (core/chat.h, struct
+	 * chat_in): a hook may fill in what its feature
+	 * finds there, or take the message (CHAT_IN_TAKEN, CHAT_IN_DUPLICATE).
+	 * Hooks run in module order, and none runs for an error bounce. */
+	int (*receive)(struct core *core, struct chat_in *in);
+	/* Every chat message on its way out, once chat.c (muc_message.c for
+	 * a room) has built it: a hook adds what its feature calls for
+	 * (struct chat_out says what the message is, and whether it goes to
+	 * a room).  0, or -1 on ENOMEM (the message is not sent). */
+	int (*decorate)(struct core *core, xmpp_stanza_t *m, struct chat_out *out);
 	/* An end-to-end encryption it offers to chats (core/chat.h), or NULL. */
 	const struct chat_e2e *e2e;
 };

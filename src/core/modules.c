@@ -4,17 +4,23 @@
 #include "config.h"
 
 #include "core/autoaway.h"
+#include "core/action.h"
+#include "core/blocking.h"
 #include "core/bookmarks.h"
 #include "core/carbons.h"
 #include "core/chat.h"
 #include "core/connection.h"
+#include "core/correct.h"
+#include "core/csi.h"
 #include "core/disco.h"
 #include "core/fcm.h"
 #include "core/help.h"
 #include "core/history.h"
 #include "core/ibr.h"
 #include "core/info.h"
+#include "core/links.h"
 #include "core/mam.h"
+#include "core/markers.h"
 #include "core/omemo.h"
 #include "core/options.h"
 #include "core/message.h"
@@ -23,8 +29,10 @@
 #include "core/presence.h"
 #include "core/pubsub.h"
 #include "core/replies.h"
+#include "core/retract.h"
 #include "core/roster.h"
 #include "core/subscription.h"
+#include "core/upload.h"
 #include "core/vcard.h"
 
 const struct core_module *const core_modules[] = {
@@ -38,10 +46,22 @@ const struct core_module *const core_modules[] = {
 	&roster_module,
 	&subscription_module,
 	&info_module,
+	/* Its guard keeps what blocked JIDs send from every handler; its list
+	 * is asked for before the archive and presence bring their words. */
+	&blocking_module,
 	&carbons_module,
 	&mam_module,
 	&chat_module,
+	/* What rides along with messages: their decorate hooks add, in this
+	 * order, to every chat we send, and their receive hooks see every
+	 * message that comes in before chat.c records it. */
 	&message_module,
+	&correct_module,
+	&retract_module,
+	&markers_module,
+	&links_module,
+	&action_module,
+	&upload_module,
 	/* After the archive catch-up is asked for: our device list and
 	 * bundle are checked and published before contacts see us online. */
 	&omemo_module,
@@ -53,6 +73,9 @@ const struct core_module *const core_modules[] = {
 	&fcm_module,
 	&options_module,
 	&help_module,
+	/* An inactive terminal says so before our presence brings the
+	 * contacts' presence in. */
+	&csi_module,
 	/* The initial presence goes out once the rest is asked for. */
 	&presence_module,
 	/* Idleness sets our presence through presence.c. */

@@ -83,11 +83,13 @@ const char **muc_real_jids(struct core *core, const char *jid);
  * conversation is the bare JID's. */
 char *muc_private_key(struct core *core, const char *jid, bool via_room);
 
-/* Sends text to a room we are in as a groupchat message (muc_message.c),
- * recorded and echoed as an outgoing message event; the room's copy of it
- * is recognised and not reported again.  0, or -1 after an error event. */
-int muc_send_message(struct core *core, const char *room, const char *text,
-		     struct core_cause cause);
+/* Sends o (chat.h; o->to is the room) to a room we are in as a groupchat
+ * message (muc_message.c), decorated by the modules' hooks (a correction,
+ * a link), recorded (a correction in the row it corrects) and echoed as an
+ * outgoing message event; the room's copy of it is recognised and not
+ * reported again.  0, or -1 after an error event. */
+struct chat_out;
+int muc_send_message(struct core *core, struct chat_out *o, struct core_cause cause);
 
 /* Joins room (bare) as nick (NULL: the account's nick) with an optional
  * password; for bookmarks.c's autojoin.  Does nothing for a room we are

@@ -103,11 +103,10 @@ static bool sent_take(struct core *core, const char *room, const char *id)
 	return false;
 }
 
-int muc_send_message(struct core *core, const char *room, const char *text,
-		     struct core_cause cause)
+int muc_send_message(struct core *core, struct chat_out *o, struct core_cause cause)
 {
-	struct muc_room *r = muc_room_find(core, room);
-	char *safe = text_xml_safe(text), *id = core_make_id(), *from = NULL, *cfrom, *cnick;
+	struct muc_room *r = muc_room_find(core, o->to);
+	char *safe = text_xml_safe(o->text), *id = core_make_id(), *from = NULL, *cfrom, *cnick;
 	xmpp_stanza_t *m = NULL, *sid;
 	struct nt_event ev = {.kind = NT_EV_MESSAGE, .origin = cause.origin};
 	const struct chat_e2e *e2e = NULL;
@@ -115,16 +114,18 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 	int rc = -1;
 
 	if (!r || r->state != MUC_JOINED) {
-		core_error(core, cause, "not-acceptable", "you are not in %s (/join it first)", room);
+		core_error(core, cause, "not-acceptable", "you are not in %s (/join it first)", o->to);
 		goto out;
 	}
 	if (safe && id)
 		m = xmpp_message_new(core_ctx(core), "groupchat", r->jid, id);
+	o->dest = r->jid;
+	o->id = id;
 	/* XEP-0359: the origin-id comes back in the room's copy. */
 	if (!m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
 	    !(sid = st_add_element(m, "origin-id", NS_SID)) ||
 	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK ||
-	    asprintf(&from, "%s/%s", r->jid, r->nick) < 0) {
+	    chat_decorate(core, m, o) || asprintf(&from, "%s/%s", r->jid, r->nick) < 0) {
 		from = NULL;
 		core_error(core, cause, "internal-server-error", "out of memory: not sent");
 		goto out;
@@ -170,8 +171,12 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 				 .stanza_id = id,
 				 .origin_id = id,
 				 .delivery = STORE_SENT,
+				 .oob_url = o->oob_url,
 				 .encryption = e2e ? e2e->name : NULL};
-	history_record(core, &rec);
+	if (o->replaces_row)
+		history_correct(core, o->replaces_row, &rec);
+	else
+		history_record(core, &rec);
 	cfrom = core_clean(from);
 	cnick = core_clean(r->nick);
 	ev.u.message.from = cfrom ? cfrom : r->cjid;
@@ -183,6 +188,9 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 	ev.u.message.outgoing = true;
 	ev.u.message.room = r->cjid;
 	ev.u.message.nick = cnick;
+	ev.u.message.replaces = o->replaces;
+	ev.u.message.oob_url = o->oob_url;
+	ev.u.message.action = o->action;
 	ev.u.message.encrypted = e2e ? e2e->name : NULL;
 	core_emit(core, &ev);
 	free(cfrom);
@@ -190,6 +198,7 @@ int muc_send_message(struct core *core, const char *room, const char *text,
 out:
 	if (m)
 		xmpp_stanza_release(m);
+	o->dest = o->id = NULL;
 	free(safe);
 	free(id);
 	free(from);
@@ -234,6 +243,21 @@ static bool is_ours(struct muc_room *r, const char *nick, const char *oid)
 	return nick && !strcmp(nick, r->nick);
 }
 
+/* A room's message withdrawn by its sender (a hook accepted it): recorded,
+ * and reported as such unless the history knew it already. */
+static void room_retracted(struct core *core, const struct muc_room *r, const struct chat_in *ci,
+			   struct store_msg *rec)
+{
+	struct nt_event ev = {.kind = NT_EV_RETRACTED};
+
+	if (history_retract(core, ci->retracts_row, rec) == 0)
+		return;
+	ev.u.retracted.from = ci->from;
+	ev.u.retracted.to = r->cjid;
+	ev.u.retracted.id = ci->retracts;
+	core_emit(core, &ev);
+}
+
 static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t *st,
 			    const char *nick, const struct room_via *via)
 {
@@ -255,6 +279,7 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 				  : NULL;
 	char *raw = NULL, *xhtml = NULL, *xtext = NULL, *body = NULL;
 	char *from = NULL, *cfrom = NULL, *cnick = core_clean(nick), *cid = core_clean(id);
+	char *corigin = core_clean(origin);
 	/* The room's time for its history, unless it lies about the future. */
 	int64_t now = now_ms(core), ts = rawstamp ? stamp_parse(rawstamp) : -1;
 	bool stamped = ts >= 0 && ts <= now, delayed = via || stamped;
@@ -263,6 +288,7 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	bool echo = ours && ((origin && sent_take(core, r->key, origin)) ||
 			     (id && sent_take(core, r->key, id)));
 	char stamp[STAMP_LEN];
+	struct chat_in ci = {.st = st, .peer = r->key, .type = "groupchat"};
 	struct muc_occupant_info who = {0};
 	struct chat_via cv = {0};
 	struct store_msg rec;
@@ -289,12 +315,13 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 		raw = xtext;
 		xtext = NULL;
 	}
-	/* A key transport message (decrypted, nothing to show) is no line. */
-	if ((!raw || !*raw) && !undecryptable)
+	/* A key transport message (decrypted, nothing to show) is no line;
+	 * one without a body may still be a retraction (the hooks below). */
+	if ((!raw || !*raw) && encryption && !undecryptable)
 		goto out;
-	body = undecryptable ? NULL : core_clean_text(raw);
+	body = !undecryptable && raw && *raw ? core_clean_text(raw) : NULL;
 	cfrom = core_clean(from ? from : r->jid);
-	if ((!body && !undecryptable) || !cfrom) {
+	if ((raw && *raw && !undecryptable && !body) || !cfrom) {
 		log_error("out of memory: a message in %s was not shown", r->jid);
 		goto out;
 	}
@@ -302,6 +329,19 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 		ts = now;
 	else
 		stamp_format(ts, stamp);
+	/* What the message means beyond its words (a correction, a retraction,
+	 * a link, a /me line) is the modules' to say, as for a chat. */
+	ci.from = cfrom;
+	ci.to = r->jid;
+	ci.id = cid;
+	ci.origin = corigin;
+	ci.body = body;
+	ci.outgoing = ours;
+	ci.ts = ts;
+	ci.occupant_id = oid;
+	if (chat_run_hooks(core, &ci) != CHAT_IN_PASS ||
+	    (!body && !undecryptable && !ci.retracts_row))
+		goto out;
 	rec = (struct store_msg){.peer = r->key,
 				 .direction = ours ? STORE_OUT : STORE_IN,
 				 .type = "groupchat",
@@ -316,8 +356,14 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 				 .delayed = delayed,
 				 .room_sid = bounded(rsid),
 				 .occupant_id = oid,
+				 .oob_url = ci.oob_url,
 				 .encryption = encryption};
-	rc = history_record(core, &rec);
+	if (ci.retracts_row) {
+		room_retracted(core, r, &ci, &rec);
+		goto out;
+	}
+	rc = ci.replaces_row ? history_correct(core, ci.replaces_row, &rec)
+			     : history_record(core, &rec);
 	/* Already stored: our own message come back, a replay, the archive's
 	 * copy.  Without a store, our own copy is still known by its id. */
 	if (rc == 0 || (rc < 0 && echo))
@@ -334,10 +380,14 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	ev.u.message.outgoing = ours;
 	ev.u.message.room = r->cjid;
 	ev.u.message.nick = cnick;
+	ev.u.message.replaces = ci.replaces_row ? ci.replaces : NULL;
+	ev.u.message.oob_url = ci.oob_url;
+	ev.u.message.action = ci.action;
 	ev.u.message.encrypted = encryption;
 	ev.u.message.undecryptable = undecryptable;
 	core_emit(core, &ev);
 out:
+	chat_in_clear(&ci);
 	free(raw);
 	free(xhtml);
 	free(xtext);
@@ -346,6 +396,7 @@ out:
 	free(cfrom);
 	free(cnick);
 	free(cid);
+	free(corigin);
 }
 
 static void subject_changed(struct core *core, struct muc_room *r, xmpp_stanza_t *st,

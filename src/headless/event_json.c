@@ -39,6 +39,9 @@ static const char *const kind_names[] = {
 	[NT_EV_PUBSUB_SUBSCRIPTIONS] = "pubsub_subscriptions",
 	[NT_EV_PUBSUB_SUBSCRIPTION] = "pubsub_subscription",
 	[NT_EV_PUBSUB_EVENT] = "pubsub_event",
+	[NT_EV_MARKER] = "marker",           [NT_EV_BLOCKLIST] = "blocklist",
+	[NT_EV_UPLOAD_PROGRESS] = "upload_progress", [NT_EV_UPLOAD] = "upload",
+	[NT_EV_RETRACTED] = "retracted",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -148,6 +151,13 @@ static json_t *each_history(const void *items, size_t i)
 	if (m->carbon)
 		json_object_set_new(o, "carbon", json_true());
 	set_str(o, "encrypted", m->encrypted);
+	if (m->edited)
+		json_object_set_new(o, "edited", json_true());
+	if (m->retracted)
+		json_object_set_new(o, "retracted", json_true());
+	if (m->action)
+		json_object_set_new(o, "action", json_true());
+	set_str(o, "oob_url", m->oob_url);
 	return o;
 }
 
@@ -364,6 +374,10 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "carbon", ev->u.message.carbon);
 		if (ev->u.message.outgoing)
 			json_object_set_new(o, "outgoing", json_true());
+		set_str(o, "replaces", ev->u.message.replaces);
+		set_str(o, "oob_url", ev->u.message.oob_url);
+		if (ev->u.message.action)
+			json_object_set_new(o, "action", json_true());
 		set_str(o, "room", ev->u.message.room);
 		set_str(o, "nick", ev->u.message.nick);
 		set_str(o, "encrypted", ev->u.message.encrypted);
@@ -551,6 +565,32 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_true(o, "purged", ev->u.pubsub_event.purged);
 		set_true(o, "deleted", ev->u.pubsub_event.deleted);
 		set_true(o, "truncated", ev->u.pubsub_event.truncated);
+		break;
+	case NT_EV_MARKER:
+		set_str(o, "from", ev->u.marker.from);
+		set_str(o, "type", ev->u.marker.type);
+		set_str(o, "id", ev->u.marker.id);
+		break;
+	case NT_EV_BLOCKLIST:
+		set_array(o, "items", ev->u.blocklist.count, each_string, ev->u.blocklist.items);
+		break;
+	case NT_EV_UPLOAD_PROGRESS:
+		set_str(o, "path", ev->u.upload_progress.path);
+		set_str(o, "to", ev->u.upload_progress.to);
+		json_object_set_new(o, "sent", json_integer((json_int_t)ev->u.upload_progress.sent));
+		json_object_set_new(o, "total",
+				    json_integer((json_int_t)ev->u.upload_progress.total));
+		break;
+	case NT_EV_UPLOAD:
+		set_str(o, "path", ev->u.upload.path);
+		set_str(o, "to", ev->u.upload.to);
+		set_str(o, "url", ev->u.upload.url);
+		json_object_set_new(o, "size", json_integer((json_int_t)ev->u.upload.size));
+		break;
+	case NT_EV_RETRACTED:
+		set_str(o, "from", ev->u.retracted.from);
+		set_str(o, "to", ev->u.retracted.to);
+		set_str(o, "id", ev->u.retracted.id);
 		break;
 	}
 }

@@ -137,27 +137,57 @@ static const char v3[] =
  * 0600); an encrypted message that could not be decrypted has no body. */
 static const char v4[] = "ALTER TABLE messages ADD COLUMN encryption TEXT;";
 
-/* Version 5: the index is rebuilt with natter's tokenizer
+/* Version 5: corrections (XEP-0308), retractions (XEP-0424) and
+ * out-of-band links (XEP-0066).
+ *
+ * A corrected message keeps its row: body (and xhtml) become the newest
+ * text, which history and search show, and original_body keeps the text
+ * it first had, for the record (never shown).  The update trigger of v1
+ * moves the full-text index with it.  A retracted message keeps its row
+ * too, marked retracted, with every text of it gone (so search cannot
+ * find it, and nothing of it is kept against its sender's wish).
+ *
+ * The correction or retraction itself is stored as a row of its own
+ * whose replaces names the row it acted on: its ids then take part in
+ * the dedup rules (the archive's copy of a correction seen live is known
+ * as such and not applied twice, and MAM catch-up knows where it stands),
+ * and a correction that names an earlier correction's id finds the
+ * message behind it.  Such rows have no body (the full-text index never
+ * sees them) and are never shown: paging leaves them out. */
+static const char v5[] =
+    "ALTER TABLE messages ADD COLUMN original_body TEXT;"
+    "ALTER TABLE messages ADD COLUMN replaces INTEGER;"
+    "ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN oob_url TEXT;";
+/* Version 6: the index is rebuilt with natter's tokenizer
  * (fts_tokenizer.h), which indexes the characters of scripts written
  * without spaces one by one, so that searching them finds substrings.
  * upto = 0 hands every row to store_index_some(), which indexes them in
  * chunks while natter is idle; until then search reads the rows not
  * indexed yet directly, as for a burst. */
-static const char v5[] =
+static const char v6[] =
     "DROP TABLE messages_fts;"
     "CREATE VIRTUAL TABLE messages_fts USING fts5 (body, content = 'messages',"
     " content_rowid = 'id', columnsize = 0, tokenize = '" FTS_TOKENIZER " remove_diacritics 2');"
     "UPDATE fts_state SET upto = 0;";
 
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1, v2, v3, v4, v5};
+static const char *const migrations[] = {v1, v2, v3, v4, v5, v6};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");
 
 #define MSG_COLS                                                                                   \
 	"id, peer, direction, type, ts, from_jid, to_jid, body, xhtml, stanza_id, origin_id, "     \
-	"archive_id, delivery, carbon, delayed, encryption"
+	"archive_id, delivery, carbon, delayed, encryption, original_body IS NOT NULL, retracted, oob_url"
+
+/* The rows a correction or retraction may name: the newest 500 of the
+ * conversation.  XEP-0308 corrects the last message; this leaves room for
+ * a few more while bounding what a stranger's made-up ids cost.  The
+ * oldest row of the window, for a conversation ?1: */
+#define WINDOW_START                                                                               \
+	"coalesce((SELECT min(id) FROM (SELECT id FROM messages WHERE peer = ?1"                   \
+	" ORDER BY id DESC LIMIT 500)), 0)"
 
 const char *const schema_sql[SQL_COUNT] = {
     /* IMMEDIATE: take the write lock now rather than fail to upgrade a
@@ -170,9 +200,10 @@ const char *const schema_sql[SQL_COUNT] = {
      * choose) */
     [SQL_INSERT] = "INSERT INTO messages (id, peer, direction, type, ts, from_jid, to_jid,"
                    " sender, body, xhtml, stanza_id, origin_id, archive_id, delivery, carbon,"
-                   " delayed, dkey, akey, room_sid, occupant_id, rkey, ckey, stamp, encryption)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-                   " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT DO NOTHING",
+                   " delayed, dkey, akey, room_sid, occupant_id, rkey, ckey, stamp, encryption,"
+                   " replaces, oob_url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                   " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
+                   " ON CONFLICT DO NOTHING",
     /* the key finds the candidates, the texts decide */
     [SQL_FIND_ARCHIVE] = "SELECT id FROM messages WHERE akey = ?1 AND archive_id = ?2",
     [SQL_FIND_ORIGIN] = "SELECT id, archive_id IS NULL, room_sid IS NULL FROM messages"
@@ -206,11 +237,30 @@ const char *const schema_sql[SQL_COUNT] = {
     [SQL_ROOM_LAST_TS] = "SELECT max(coalesce(stamp, ts)) FROM (SELECT stamp, ts FROM messages"
                          " WHERE peer = ?1 ORDER BY id DESC LIMIT 200)",
     /* ?4, ?5: the keys of ?2 as our origin id and as the stanza id of our
-     * message without one; stanza_id = ?2 keeps a collision out */
-    [SQL_DELIVERY] = "UPDATE messages SET delivery = ?3 WHERE dkey IN (?4, ?5)"
+     * message without one; stanza_id = ?2 keeps a collision out; a state
+     * never goes back (a late receipt after "displayed"), and the row
+     * counts as found either way */
+    [SQL_DELIVERY] = "UPDATE messages SET delivery = max(delivery, ?3) WHERE dkey IN (?4, ?5)"
                      " AND peer = ?1 AND direction = 1 AND stanza_id = ?2",
     [SQL_PAGE] = "SELECT " MSG_COLS " FROM messages WHERE peer = ?1 AND id < ?2"
-                 " ORDER BY id DESC LIMIT ?3",
+                 " AND replaces IS NULL ORDER BY id DESC LIMIT ?3",
+    /* the newest row of the window with that id as its stanza or origin
+     * id, and what a correction or retraction checks of it: the index
+     * walks the conversation from its newest row down to the window's
+     * oldest, and stops at the first match */
+    [SQL_FIND] = "SELECT id, replaces, from_jid, retracted, occupant_id FROM messages"
+                 " WHERE peer = ?1"
+                 " AND id >= " WINDOW_START " AND direction = ?2"
+                 " AND (stanza_id = ?3 OR origin_id = ?3) ORDER BY id DESC LIMIT 1",
+    /* our newest message there that may still be corrected */
+    [SQL_LAST_OWN] = "SELECT id, coalesce(stanza_id, origin_id), to_jid, body FROM messages"
+                     " WHERE peer = ?1 AND id >= " WINDOW_START " AND direction = 1"
+                     " AND replaces IS NULL AND retracted = 0 AND body IS NOT NULL"
+                     " ORDER BY id DESC LIMIT 1",
+    [SQL_CORRECT] = "UPDATE messages SET original_body = coalesce(original_body, body),"
+                    " body = ?2, xhtml = ?3 WHERE id = ?1 AND retracted = 0",
+    [SQL_RETRACT] = "UPDATE messages SET body = NULL, xhtml = NULL, original_body = NULL,"
+                    " oob_url = NULL, retracted = 1 WHERE id = ?1",
     /* the match walks the full-text index newest first and stops after
      * ?2 hits; only those rows are read.  ?3: the upto the unindexed part
      * was searched above, which another writer may have moved since. */

@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 /* The newest schema version this natter knows (PRAGMA user_version). */
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 /* Brings db to SCHEMA_VERSION, one transaction per step.  Refuses a
  * database written by a newer natter.  0, or -1 with a malloc'd *err. */
@@ -46,6 +46,10 @@ enum schema_stmt {
 	SQL_CLAIM,
 	SQL_ROOM_LAST_SID,
 	SQL_ROOM_LAST_TS,
+	SQL_FIND,
+	SQL_LAST_OWN,
+	SQL_CORRECT,
+	SQL_RETRACT,
 	SQL_COUNT
 };
 
@@ -87,6 +91,9 @@ enum schema_col {
 	COL_CARBON,
 	COL_DELAYED,
 	COL_ENCRYPTION,
+	COL_EDITED,
+	COL_RETRACTED,
+	COL_OOB_URL,
 };
 
 #endif

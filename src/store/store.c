@@ -36,7 +36,9 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-enum op_kind { OP_ADD, OP_DELIVERY, OP_KV, OP_KV_DEL };
+/* OP_CORRECT and OP_RETRACT add the row of the correction or retraction
+ * (an OP_ADD without text) and then change the row they act on. */
+enum op_kind { OP_ADD, OP_DELIVERY, OP_KV, OP_KV_DEL, OP_CORRECT, OP_RETRACT };
 
 /* One write of the open batch; its strings live in buf. */
 struct op {
@@ -47,6 +49,7 @@ struct op {
 	const char *sender;      /* OP_ADD: the dedup key's sender (schema.c) */
 	int64_t dkey, akey;      /* OP_ADD: schema_key() of its ids, 0: none */
 	int64_t rkey, ckey;      /* OP_ADD, groupchat: the room's id, the content */
+	int64_t target;          /* OP_CORRECT, OP_RETRACT: the row acted on */
 	const char *key, *value; /* OP_KV; OP_KV_DEL: key only */
 	char buf[];
 };
@@ -542,7 +545,8 @@ static struct op *op_add_new(const struct store_msg *m)
 {
 	const char *strs[] = {m->peer,       m->type,      m->from,      m->to,
 	                      m->body,       m->xhtml,     m->stanza_id, m->origin_id,
-	                      m->archive_id, m->room_sid,  m->occupant_id, m->encryption};
+	                      m->archive_id, m->room_sid,  m->occupant_id, m->encryption,
+	                      m->oob_url};
 	const char *prefix, *ssrc;
 	size_t size = 0, slen, plen;
 	struct op *op;
@@ -571,6 +575,7 @@ static struct op *op_add_new(const struct store_msg *m)
 	op->m.room_sid = put(&p, m->room_sid, len0(m->room_sid) - 1);
 	op->m.occupant_id = put(&p, m->occupant_id, len0(m->occupant_id) - 1);
 	op->m.encryption = put(&p, m->encryption, len0(m->encryption) - 1);
+	op->m.oob_url = put(&p, m->oob_url, len0(m->oob_url) - 1);
 	sender = p;
 	memcpy(sender, prefix, plen);
 	memcpy(sender + plen, slen ? ssrc : "", slen);
@@ -671,6 +676,8 @@ static int run(sqlite3_stmt *st)
 static void bind_msg(sqlite3_stmt *st, const struct op *op)
 {
 	const struct store_msg *m = &op->m;
+	/* a correction's or retraction's own row keeps its ids, no text */
+	bool mark = op->kind == OP_CORRECT || op->kind == OP_RETRACT;
 
 	if (m->id)
 		sqlite3_bind_int64(st, 1, m->id);
@@ -683,8 +690,8 @@ static void bind_msg(sqlite3_stmt *st, const struct op *op)
 	sqlite3_bind_text(st, 6, m->from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, m->to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, op->sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, m->body, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, m->xhtml, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, mark ? NULL : m->body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, mark ? NULL : m->xhtml, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, m->stanza_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, m->origin_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 13, m->archive_id, -1, SQLITE_STATIC);
@@ -705,6 +712,23 @@ static void bind_msg(sqlite3_stmt *st, const struct op *op)
 	if (op->ckey && m->delayed)
 		sqlite3_bind_int64(st, 23, m->ts_ms);
 	sqlite3_bind_text(st, 24, m->encryption, -1, SQLITE_STATIC);
+	if (mark)
+		sqlite3_bind_int64(st, 25, op->target);
+	sqlite3_bind_text(st, 26, mark ? NULL : m->oob_url, -1, SQLITE_STATIC);
+}
+
+/* What a correction or retraction does to the row it names, once its own
+ * row is in. */
+static int apply_mark(struct store *s, const struct op *op)
+{
+	sqlite3_stmt *st = s->st[op->kind == OP_CORRECT ? SQL_CORRECT : SQL_RETRACT];
+
+	sqlite3_bind_int64(st, 1, op->target);
+	if (op->kind == OP_CORRECT) {
+		sqlite3_bind_text(st, 2, op->m.body, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, op->m.xhtml, -1, SQLITE_STATIC);
+	}
+	return run(st);
 }
 
 /* The stored row a message duplicates, and what that row still lacks. */
@@ -866,7 +890,7 @@ static int exec_add(struct store *s, struct op *op)
 	op->wrote = true;
 	if (op->m.id > s->batch_max)
 		s->batch_max = op->m.id;
-	return SQLITE_OK;
+	return op->kind == OP_ADD ? SQLITE_OK : apply_mark(s, op);
 }
 
 static int exec_op(struct store *s, struct op *op)
@@ -877,6 +901,8 @@ static int exec_op(struct store *s, struct op *op)
 	op->wrote = false;
 	switch (op->kind) {
 	case OP_ADD:
+	case OP_CORRECT:
+	case OP_RETRACT:
 		return exec_add(s, op);
 	case OP_DELIVERY:
 		st = s->st[SQL_DELIVERY];
@@ -973,7 +999,7 @@ static int write_op(struct store *s, struct op *op, char **err)
 		rc = exec_op(s, op);
 	if (rc == SQLITE_OK) {
 		s->last_wrote = op->wrote;
-		if (op->kind == OP_ADD)
+		if (op->kind == OP_ADD || op->kind == OP_CORRECT || op->kind == OP_RETRACT)
 			s->last_id = op->wrote ? op->m.id : 0;
 		if (op->wrote)
 			journal_push(s, op);
@@ -1073,6 +1099,44 @@ int store_add(struct store *s, struct store_msg *m, char **err)
 		return -1;
 	m->id = s->last_id;
 	return m->id ? 1 : 0;
+}
+
+static int add_mark(struct store *s, enum op_kind kind, int64_t target, struct store_msg *m,
+		    char **err)
+{
+	struct op *op;
+
+	if (!usable(s, err))
+		return -1;
+	m->id = 0;
+	if (!m->peer || !*m->peer || target <= 0 ||
+	    (m->direction != STORE_IN && m->direction != STORE_OUT)) {
+		set_err(err, "a correction or retraction needs a peer, a direction and a message");
+		return -1;
+	}
+	op = op_add_new(m);
+	if (!op) {
+		set_err(err, "out of memory");
+		return -1;
+	}
+	op->kind = kind;
+	op->target = target;
+	/* its row has no words of its own to be known by (bind_msg) */
+	op->ckey = 0;
+	if (write_op(s, op, err))
+		return -1;
+	m->id = s->last_id;
+	return m->id ? 1 : 0;
+}
+
+int store_correct(struct store *s, int64_t target, struct store_msg *m, char **err)
+{
+	return add_mark(s, OP_CORRECT, target, m, err);
+}
+
+int store_retract(struct store *s, int64_t target, struct store_msg *m, char **err)
+{
+	return add_mark(s, OP_RETRACT, target, m, err);
 }
 
 int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
@@ -1325,6 +1389,9 @@ static int each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ud
 		    .carbon = sqlite3_column_int(st, COL_CARBON) != 0,
 		    .delayed = sqlite3_column_int(st, COL_DELAYED) != 0,
 		    .encryption = col_text(st, COL_ENCRYPTION),
+		    .edited = sqlite3_column_int(st, COL_EDITED) != 0,
+		    .retracted = sqlite3_column_int(st, COL_RETRACTED) != 0,
+		    .oob_url = col_text(st, COL_OOB_URL),
 		};
 
 		fn(&m, ud);
@@ -1441,6 +1508,108 @@ int store_search(struct store *s, const char *query, int n, store_row_fn fn, voi
 	}
 	free(q);
 	return got;
+}
+
+/* strdup of a column, NULL for NULL; false when out of memory. */
+static bool dup_col(sqlite3_stmt *st, int i, char **out)
+{
+	const char *v = col_text(st, i);
+
+	*out = v ? strdup(v) : NULL;
+	return !v || *out;
+}
+
+void store_ref_clear(struct store_ref *r)
+{
+	free(r->from);
+	free(r->occupant_id);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Steps st, bound, for one row: 1 when there is one (read its columns,
+ * then end_row), 0 when there is none, -1 with *err. */
+static int one_row(struct store *s, sqlite3_stmt *st, char **err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	set_err(err, "reading the history: %s", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static void end_row(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int store_find(struct store *s, const char *peer, enum store_direction dir, const char *id,
+	       struct store_ref *out, char **err)
+{
+	sqlite3_stmt *st;
+	int found;
+
+	memset(out, 0, sizeof(*out));
+	if (!usable(s, err))
+		return -1;
+	if (!peer || !id)
+		return 0;
+	st = s->st[SQL_FIND];
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, dir);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	found = one_row(s, st, err);
+	if (found == 1) {
+		out->via_correction = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		out->id = sqlite3_column_int64(st, out->via_correction ? 1 : 0);
+		out->retracted = sqlite3_column_int(st, 3) != 0;
+		if (!dup_col(st, 2, &out->from) || !dup_col(st, 4, &out->occupant_id)) {
+			set_err(err, "out of memory");
+			found = -1;
+		}
+	}
+	end_row(st);
+	if (found < 0)
+		store_ref_clear(out);
+	return found;
+}
+
+void store_own_clear(struct store_own *o)
+{
+	free(o->msgid);
+	free(o->to);
+	free(o->body);
+	memset(o, 0, sizeof(*o));
+}
+
+int store_last_own(struct store *s, const char *peer, struct store_own *out, char **err)
+{
+	sqlite3_stmt *st;
+	int found;
+
+	memset(out, 0, sizeof(*out));
+	if (!usable(s, err))
+		return -1;
+	if (!peer)
+		return 0;
+	st = s->st[SQL_LAST_OWN];
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	found = one_row(s, st, err);
+	if (found == 1) {
+		out->id = sqlite3_column_int64(st, 0);
+		if (!dup_col(st, 1, &out->msgid) || !dup_col(st, 2, &out->to) ||
+		    !dup_col(st, 3, &out->body)) {
+			set_err(err, "out of memory");
+			found = -1;
+		}
+	}
+	end_row(st);
+	if (found < 0)
+		store_own_clear(out);
+	return found;
 }
 
 int store_room_last(struct store *s, const char *peer, char **sid, int64_t *ts_ms, char **err)

@@ -21,8 +21,9 @@ enum store_delivery {
 	STORE_NONE = 0,      /* incoming, or nothing known */
 	STORE_PENDING = 1,   /* typed, not yet handed to the server */
 	STORE_SENT = 2,      /* handed to the server */
-	STORE_DELIVERED = 3, /* a receipt came back */
+	STORE_DELIVERED = 3, /* a receipt (or a XEP-0333 received marker) came back */
 	STORE_FAILED = 4,    /* an error came back */
+	STORE_DISPLAYED = 5, /* XEP-0333: the peer's client showed it */
 };
 
 struct store_msg {
@@ -40,10 +41,31 @@ struct store_msg {
 	enum store_delivery delivery;
 	bool carbon; /* came as a XEP-0280 carbon copy */
 	bool delayed; /* delivered late (offline storage or archive) */
+	const char *oob_url; /* XEP-0066 link it carried, or NULL */
 	const char *encryption; /* "omemo" when it came or went end-to-end encrypted */
 	/* groupchat only */
 	const char *room_sid;    /* XEP-0359 stanza-id given by the room, or NULL */
 	const char *occupant_id; /* XEP-0421 id of the sender in the room, or NULL */
+	/* Read back only (store_page, store_search): */
+	bool edited;    /* corrected since: body is the newest text */
+	bool retracted; /* withdrawn by its sender: no text left */
+};
+
+/* A message found by the id its sender gave it (store_find). */
+struct store_ref {
+	int64_t id;     /* its row */
+	char *from;     /* the full JID of whoever sent the row the id named (malloc'd) */
+	char *occupant_id; /* in a room: that row's XEP-0421 occupant id (malloc'd), or NULL */
+	bool retracted;
+	bool via_correction; /* the id was an earlier correction's */
+};
+
+/* Our newest message in a conversation (store_last_own), malloc'd strings. */
+struct store_own {
+	int64_t id;
+	char *msgid; /* its stanza id (origin id when it had none) */
+	char *to;    /* where it went */
+	char *body;
 };
 
 /* Opens (creating dir 0700 and the file 0600) and migrates.  NULL with a
@@ -70,6 +92,27 @@ int store_add(struct store *s, struct store_msg *m, char **err);
  * reported as -1). */
 int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
 		       enum store_delivery state, char **err);
+/* The message of that direction in peer's conversation whose stanza or
+ * origin id is id, among its newest 500 rows; an id that named a
+ * correction finds the message it corrected.  1 found (*out filled; clear
+ * it with store_ref_clear), 0 not found, -1 on error. */
+int store_find(struct store *s, const char *peer, enum store_direction dir, const char *id,
+	       struct store_ref *out, char **err);
+void store_ref_clear(struct store_ref *r);
+/* Our newest message to peer that may be corrected (not retracted), among
+ * the conversation's newest 500 rows: 1 (*out filled; clear it with
+ * store_own_clear), 0 none, -1 on error. */
+int store_last_own(struct store *s, const char *peer, struct store_own *out, char **err);
+void store_own_clear(struct store_own *o);
+/* Applies a correction m (its own ids, sender and time; body and xhtml
+ * the new text) to the row target: target shows the new text and keeps
+ * its first one for the record; m is kept as a row of its own that is
+ * never shown, so a copy of it (carbon, archive) is known.  Returns 1 when
+ * applied, 0 when m is a duplicate (nothing changes), -1 on error. */
+int store_correct(struct store *s, int64_t target, struct store_msg *m, char **err);
+/* The same for a retraction: target loses every text and is marked
+ * retracted. */
+int store_retract(struct store *s, int64_t target, struct store_msg *m, char **err);
 /* Commits the open batch (a no-op when nothing is open).  On a full disk the
  * batch is kept in memory and retried by the next call: nothing is lost
  * while natter runs; -1 with *err then. */

@@ -9,6 +9,7 @@
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/lines.h"
 #include "ui/markup.h"
 #include "ui/ui_internal.h"
 #include "ui/winlist.h"
@@ -22,11 +23,12 @@ struct backlog_row {
 	long long id;
 	time_t when;
 	enum window_line_kind kind;
-	bool delivered;
-	char *stanza_id; /* receipts that come later name it */
+	char *stanza_id; /* receipts, markers and corrections that come later name it */
 	char *nick;
 	wchar_t *text;
 	unsigned char *attrs;
+	bool edited, retracted, action;
+	enum window_mark mark;
 	const char *tag; /* static: "[OMEMO] " for a message that travelled encrypted */
 };
 
@@ -67,20 +69,26 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 		return;
 	r.when = ui_event_time(m->ts_ms);
 	r.nick = ui_rooms_line_nick(p->ui, p->w, m->from, own);
-	r.delivered = m->delivery && !strcmp(m->delivery, "delivered");
-	if (own && m->stanza_id && !(r.stanza_id = strdup(m->stanza_id)))
+	r.edited = m->edited;
+	r.retracted = m->retracted;
+	r.action = m->action && !m->retracted;
+	r.mark = m->delivery && !strcmp(m->delivery, "displayed")   ? MARK_DISPLAYED
+	         : m->delivery && !strcmp(m->delivery, "delivered") ? MARK_DELIVERED
+	                                                            : MARK_NONE;
+	/* theirs too: a correction or retraction that comes later names it */
+	if (m->stanza_id && !(r.stanza_id = strdup(m->stanza_id)))
 		p->nomem = true;
 	r.tag = m->encrypted ? "[OMEMO] " : NULL;
-	if (m->encrypted && !*m->body) {
+	if (r.retracted) {
+		r.text = wstr_from_utf8("(this message was retracted)", 0, NULL);
+	} else if (m->encrypted && (!m->body || !*m->body)) {
 		/* Stored undecryptable: said as it was when it came. */
 		r.kind = WL_ERROR;
 		r.text = wstr_from_utf8("[this OMEMO message could not be decrypted on this device]",
 		                        1, NULL);
-	} else if (!m->xhtml || markup_render(m->xhtml, &r.text, &r.attrs) || !r.text || !*r.text) {
-		free(r.text);
-		free(r.attrs);
-		r.attrs = NULL;
-		r.text = wstr_from_utf8(m->body, 1, NULL);
+	} else if (!lines_message_text(m->body, m->xhtml, r.action, m->oob_url, &r.text,
+	                               &r.attrs)) {
+		r.text = NULL;
 	}
 	if (!r.nick || !r.text) {
 		backlog_row_free(&r);
@@ -119,14 +127,19 @@ static int backlog_fetch(struct ui *ui, struct window *w, long long before_id,
 	return (int)p->n;
 }
 
-/* What a reloaded line keeps of its row: where it is in the store, its
- * delivery tick, and the id a late receipt names. */
+/* What a reloaded line keeps of its row, as a live message would have
+ * left it: where it is in the store, its check marks, whether it was
+ * corrected, retracted or a /me, and the id that later receipts,
+ * markers and corrections name. */
 static void backlog_mark(struct window_line *l, struct backlog_row *r)
 {
 	if (!l)
 		return;
 	l->store_id = r->id;
-	l->delivered = r->delivered;
+	l->mark = r->mark;
+	l->edited = r->edited;
+	l->retracted = r->retracted;
+	l->action = r->action;
 	l->tag = r->tag;
 	l->id = r->stanza_id; /* taken */
 	r->stanza_id = NULL;

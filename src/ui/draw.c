@@ -140,7 +140,8 @@ static int draw_same_day(time_t a, time_t b)
 	return ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday;
 }
 
-/* A scrollback line as cells: "HH:MM [delayed] <nick> text". */
+/* A scrollback line as cells: "HH:MM [delayed] <nick> text", or for a
+ * /me line "HH:MM * nick text"; then "(edited)" and the delivery mark. */
 static int draw_line_cells(struct ui *ui, const struct window_line *l, struct draw_cells *cs)
 {
 	enum theme_elem body = TH_TEXT;
@@ -184,9 +185,9 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 		                    : l->kind == WL_MSG_OWN ? TH_NICK_OWN
 		                                            : TH_NICK_PEER;
 
-		rc = cells_pushs(cs, "<", e);
+		rc = cells_pushs(cs, l->action && !l->retracted ? "* " : "<", e);
 		rc = rc ? rc : cells_pushw(cs, l->nick, wcslen(l->nick), e);
-		rc = rc ? rc : cells_pushs(cs, "> ", e);
+		rc = rc ? rc : cells_pushs(cs, l->action && !l->retracted ? " " : "> ", e);
 	}
 	switch (l->kind) {
 	case WL_MSG_OWN:
@@ -215,6 +216,8 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 		cs->indent = 0;
 	if (rc)
 		return rc;
+	if (l->retracted)
+		body = TH_DELAYED;
 	if (l->attrs) {
 		size_t i;
 
@@ -223,9 +226,13 @@ static int draw_line_cells(struct ui *ui, const struct window_line *l, struct dr
 	} else {
 		rc = cells_pushw(cs, l->text, wcslen(l->text), body);
 	}
-	/* U+2713 is narrow everywhere (not East Asian ambiguous). */
-	if (!rc && l->delivered)
-		rc = cells_pushw(cs, L" \u2713", 2, TH_RECEIPT);
+	if (!rc && l->edited && !l->retracted)
+		rc = cells_pushs(cs, " (edited)", TH_DELAYED);
+	/* U+2713 is narrow everywhere (not East Asian ambiguous): one for
+	 * delivered, two for read. */
+	if (!rc && l->mark && !l->retracted)
+		rc = cells_pushw(cs, l->mark == MARK_DISPLAYED ? L" \u2713\u2713" : L" \u2713",
+		                 l->mark == MARK_DISPLAYED ? 3 : 2, TH_RECEIPT);
 	if (!rc && l->queued)
 		rc = cells_pushs(cs, " (not sent yet)", TH_DELAYED);
 	return rc;

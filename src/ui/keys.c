@@ -10,7 +10,9 @@
 #include "core/core.h"
 #include "ui/backlog.h"
 #include "ui/draw.h"
+#include "ui/focus.h"
 #include "ui/keys.h"
+#include "ui/lines.h"
 #include "ui/prompt.h"
 #include "ui/typing.h"
 #include "ui/ui_internal.h"
@@ -26,6 +28,8 @@ enum {
 	KEY_ALT_RIGHT_OWN,
 	KEY_PASTE_START_OWN,
 	KEY_PASTE_END_OWN,
+	KEY_FOCUS_IN_OWN,
+	KEY_FOCUS_OUT_OWN,
 };
 
 /* The code ncurses gives for terminfo capability cap, defining seq as
@@ -64,6 +68,9 @@ int keys_init(struct ui *ui)
 	 * as user capabilities, which ncurses does not read as keys. */
 	ui->key_paste_start = keys_code("kPS", "\033[200~", KEY_PASTE_START_OWN);
 	ui->key_paste_end = keys_code("kPE", "\033[201~", KEY_PASTE_END_OWN);
+	/* Focus reports (focus.c turns them on). */
+	ui->key_focus_in = keys_code("kxIN", "\033[I", KEY_FOCUS_IN_OWN);
+	ui->key_focus_out = keys_code("kxOUT", "\033[O", KEY_FOCUS_OUT_OWN);
 	return 0;
 }
 
@@ -72,6 +79,23 @@ void keys_complete_reset(struct ui *ui)
 	cmd_candidates_free(ui->comp);
 	ui->comp = NULL;
 	ui->ncomp = ui->comp_i = 0;
+}
+
+/* Up on an empty line in a chat: our last message there, to correct. */
+static bool keys_edit_last(struct ui *ui)
+{
+	struct window *w = winlist_current(ui);
+	struct window_line *l;
+	char *text, *line = NULL;
+
+	if (ui->input.len || !w->jid || w->hist.pos != w->hist.count || !(l = lines_last_own(w)))
+		return false;
+	text = wstr_to_utf8(l->text, wcslen(l->text));
+	if (text && asprintf(&line, "/correct %s%s", l->action ? "/me " : "", text) >= 0)
+		input_set(&ui->input, line);
+	free(text);
+	free(line);
+	return true;
 }
 
 static void keys_history(struct ui *ui, int dir)
@@ -497,7 +521,8 @@ static bool keys_special(struct ui *ui, wint_t k)
 		input_delete(in);
 		return true;
 	case KEY_UP:
-		keys_history(ui, -1);
+		if (!keys_edit_last(ui))
+			keys_history(ui, -1);
 		return false;
 	case KEY_DOWN:
 		keys_history(ui, 1);
@@ -655,9 +680,11 @@ static void keys_one(struct ui *ui, int rc, wint_t ch)
 	struct window *w;
 	bool edited;
 
-	/* Any key: the user is there (auto-away ends). */
-	if (ui->core)
-		core_user_active(ui->core);
+	if (rc == KEY_CODE_YES && ((int)ch == ui->key_focus_in || (int)ch == ui->key_focus_out)) {
+		focus_set(ui, (int)ch == ui->key_focus_in);
+		return;
+	}
+	focus_key(ui);
 	if (keys_paste_marker(ui, rc, ch))
 		return;
 	if (ui->pw.on) {

@@ -15,6 +15,8 @@ libnatter_a_SOURCES += \
 	src/ui/prompt.c src/ui/prompt.h \
 	src/ui/pubsubwin.c src/ui/pubsubwin.h \
 	src/ui/typing.c src/ui/typing.h \
+	src/ui/lines.c src/ui/lines.h \
+	src/ui/focus.c src/ui/focus.h \
 	src/ui/window.c src/ui/window.h \
 	src/ui/recall.c src/ui/recall.h \
 	src/ui/input.c src/ui/input.h \

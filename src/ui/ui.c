@@ -22,8 +22,10 @@
 #include "ui/backlog.h"
 #include "ui/draw.h"
 #include "ui/fcmview.h"
+#include "ui/focus.h"
 #include "ui/histview.h"
 #include "ui/keys.h"
+#include "ui/lines.h"
 #include "ui/markup.h"
 #include "ui/omemo.h"
 #include "ui/notify.h"
@@ -405,22 +407,29 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 		return;
 	ui_print_reply(ui, ev->origin, true, WL_ERROR, s);
 	free(s);
+	if (cmd && !strncmp(cmd, "upload", 6))
+		lines_upload_failed(ui, ev->u.error.text);
 }
 
 struct window_line *ui_print_message(struct ui *ui, struct window *w, enum window_line_kind kind,
-                                     time_t when, bool delayed, const char *nick,
-                                     const char *body, const char *xhtml)
+                                     time_t when, const char *nick, const struct nt_event *ev)
 {
-	unsigned char *attrs = NULL;
-	wchar_t *text = NULL;
+	const typeof(ev->u.message) *m = &ev->u.message;
+	struct window_line *l;
+	unsigned char *attrs;
+	wchar_t *text;
 
-	if (xhtml && markup_render(xhtml, &text, &attrs) == 0 && text && *text)
-		return winlist_print_wide(ui, w, kind, when, delayed, nick, text, attrs);
-	free(text);
-	free(attrs);
-	if (!body)
+	if (!(m->body && *m->body) && !m->xhtml)
 		return NULL;
-	return winlist_print(ui, w, kind, when, delayed, nick, body);
+	if (!lines_message_text(m->body, m->xhtml, m->action, m->oob_url, &text, &attrs))
+		return NULL;
+	l = winlist_print_wide(ui, w, kind, when, m->delayed, nick, text, attrs);
+	if (l) {
+		l->action = m->action;
+		/* Shown as corrected: what it corrects is not on screen. */
+		l->edited = m->replaces != NULL;
+	}
+	return l;
 }
 
 /* A message from our own bare JID (another client of ours, or our side of
@@ -503,17 +512,20 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 		free(bare);
 		return;
 	}
+	/* A correction takes the place of the message it corrects. */
+	if (m->replaces && lines_correct(ui, w, kind, ev)) {
+		free(nick);
+		free(bare);
+		return;
+	}
 	/* A headline's or normal message's subject says what it is about. */
 	if (m->subject && *m->subject)
 		winlist_printf(ui, w, WL_INFO, "%s: subject: %s", nick ? nick : "?", m->subject);
 	if (m->undecryptable)
 		l = winlist_print(ui, w, WL_ERROR, when, m->delayed, nick ? nick : "?",
 		                  "[this OMEMO message could not be decrypted on this device]");
-	else if ((m->body && *m->body) || m->xhtml)
-		l = ui_print_message(ui, w, kind, when, m->delayed, nick ? nick : "?", m->body,
-		                     m->xhtml);
 	else
-		l = NULL;
+		l = ui_print_message(ui, w, kind, when, nick ? nick : "?", ev);
 	if (l)
 		l->tag = ui_omemo_tag(ui, ev, bare);
 	if (l && fresh)
@@ -525,12 +537,12 @@ static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 	/* Typed while offline, it waits in the outbox: say so until it goes. */
 	if (l && m->outgoing && ui->conn != CONN_ONLINE)
 		l->queued = true;
-	/* Receipts name the message by id: keep it to mark the line. */
-	if (l && own && m->id) {
-		l->id = strdup(m->id);
-		if (!l->id)
-			log_error("ui: out of memory: no delivery mark for message %s", m->id);
-	}
+	/* Receipts, markers and corrections name the message by id. */
+	if (l && m->id && !l->id && !(l->id = strdup(m->id)))
+		log_error("ui: out of memory: message %s cannot be marked", m->id);
+	/* Markable news for the contact, once the screen shows it (focus.c). */
+	if (l && kind == WL_MSG_PEER)
+		w->unseen = true;
 	free(nick);
 	free(bare);
 }
@@ -749,28 +761,24 @@ static void ui_ev_chat_state(struct ui *ui, const struct nt_event *ev)
 	free(bare);
 }
 
-static void ui_ev_receipt(struct ui *ui, const struct nt_event *ev)
+/* /blocked and every change: the list, where it was asked for. */
+static void ui_ev_blocklist(struct ui *ui, const struct nt_event *ev)
 {
-	char *bare = ev->u.receipt.from ? ui_bare(ev->u.receipt.from) : NULL;
-	struct window *w = bare ? winlist_find(ui, bare) : NULL;
-	struct window_line *l = NULL;
-	size_t i;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
 
-	free(bare);
-	if (!ev->u.receipt.id)
+	if (!f)
 		return;
-	if (w)
-		l = window_find_id(w, ev->u.receipt.id);
-	/* Sent from another window (/msg in the console): look everywhere. */
-	for (i = 0; !l && i < ui->nwins; i++) {
-		w = ui->wins[i];
-		l = window_find_id(w, ev->u.receipt.id);
-	}
-	if (!l || l->delivered)
-		return;
-	l->delivered = true;
-	if (w == winlist_current(ui))
-		ui->dirty |= DIRTY_CHAT;
+	if (!ev->u.blocklist.count)
+		fprintf(f, "nobody is blocked");
+	else
+		fprintf(f, "blocked (/unblock JID):");
+	for (i = 0; i < ev->u.blocklist.count; i++)
+		fprintf(f, "\n  %s", ev->u.blocklist.items[i]);
+	if (fclose(f) == 0 && buf)
+		ui_print_reply(ui, ev->origin, false, WL_INFO, buf);
+	free(buf);
 }
 
 static const char *ui_vcard_label(const char *field)
@@ -955,6 +963,8 @@ static void ui_ev_setting(struct ui *ui, const struct nt_event *ev)
 		}
 		theme_apply(&ui->theme);
 		ui->dirty |= DIRTY_LAYOUT;
+	} else if (!strcmp(ev->u.setting.name, "inactive_after")) {
+		focus_idle_after(ui, atoi(ev->u.setting.value));
 	}
 }
 
@@ -1036,7 +1046,20 @@ static void ui_emit(void *ud, const struct nt_event *ev)
 		ui_ev_chat_state(ui, ev);
 		break;
 	case NT_EV_RECEIPT:
-		ui_ev_receipt(ui, ev);
+		lines_receipt(ui, ev);
+		break;
+	case NT_EV_MARKER:
+		lines_marker(ui, ev);
+		break;
+	case NT_EV_RETRACTED:
+		lines_retracted(ui, ev);
+		break;
+	case NT_EV_UPLOAD_PROGRESS:
+	case NT_EV_UPLOAD:
+		lines_upload(ui, ev);
+		break;
+	case NT_EV_BLOCKLIST:
+		ui_ev_blocklist(ui, ev);
 		break;
 	case NT_EV_DISCO_INFO:
 	case NT_EV_DISCO_ITEMS:
@@ -1138,6 +1161,18 @@ void ui_submit(struct ui *ui, const char *line)
 		else
 			winlist_printf(ui, cur, WL_ERROR,
 			               "the console is not a chat: /msg NAME opens one");
+		return;
+	}
+	/* In a chat, /correct TEXT corrects our last message there. */
+	if (cur->jid && ui_is_command(line, "correct", &arg) && *arg) {
+		char *full = NULL;
+
+		if (asprintf(&full, "/correct %s %s", cur->jid, arg) < 0) {
+			winlist_printf(ui, cur, WL_ERROR, "out of memory");
+			return;
+		}
+		core_input(ui->core, full, cur->id);
+		free(full);
 		return;
 	}
 	/* A room we left keeps its window, but nobody would read what is
@@ -1249,6 +1284,7 @@ static void ui_prepare(struct loop *loop, void *ud)
 
 	/* No reconnection followed in this pass: the disconnection stands. */
 	ui_flush_offline(ui);
+	focus_prepare(ui);
 	if (!ui->dirty && !ui->bell_pending)
 		return;
 	if (!ui->keyed && ui->drawn_at && now < ui->drawn_at + UI_DRAW_MS) {
@@ -1305,6 +1341,7 @@ static void ui_apply_settings(struct ui *ui, const struct settings *s, char **th
 	if (settings_copy(&ui->settings, s))
 		log_error("ui: out of memory: the settings are the defaults");
 	ui->bell = s->bell;
+	ui->inactive_after = s->inactive_after;
 	ui->pane_offline = s->roster_offline;
 	ui->occ_on = s->occupants;
 	ui->show_joins = s->show_joins;
@@ -1356,6 +1393,7 @@ static int ui_setup_terminal(struct ui *ui)
 	nonl();
 	curs_set(1);
 	ui_paste_mode(true);
+	focus_reporting(true);
 	return keys_init(ui);
 }
 
@@ -1371,6 +1409,7 @@ struct ui *ui_new(struct loop *loop, const struct settings *settings)
 	ui->loop = loop;
 	ui->bell = true;
 	ui->pane_on = true;
+	ui->focused = ui->active = true;
 	ui->occ_on = true;
 	ui->show_joins = true;
 	ui->winch_pipe[0] = ui->winch_pipe[1] = -1;
@@ -1436,6 +1475,7 @@ void ui_attach(struct ui *ui, struct core *core)
 	if (ui_cmds_register(ui, core))
 		winlist_printf(ui, winlist_console(ui), WL_ERROR,
 		               "out of memory: /win, /close, /clear, /theme and /pane are missing");
+	focus_start(ui);
 	ui->dirty |= DIRTY_STATUS;
 	/* The first screen goes up now, before the core opens the history and
 	 * starts the network thread: nothing on it needs them. */
@@ -1456,6 +1496,7 @@ void ui_free(struct ui *ui)
 			delwin(ui->keys);
 		endwin();
 		ui_paste_mode(false);
+		focus_reporting(false);
 		delscreen(ui->screen);
 		if (ui->log)
 			log_set_stream(stderr);
@@ -1473,6 +1514,7 @@ void ui_free(struct ui *ui)
 	loop_timer_cancel(ui->loop, ui->keys_timer);
 	loop_timer_cancel(ui->loop, ui->draw_timer);
 	typing_free(ui);
+	focus_free(ui);
 	explicit_bzero(ui->pw.buf, sizeof(ui->pw.buf));
 	keys_complete_reset(ui);
 	pubsubwin_free(ui);

@@ -203,6 +203,7 @@ static int ui_cmds_help_keys(struct cmd_call *call)
 	             "  Enter            send the line (text to the chat, /commands to natter)\n"
 	             "  Tab              complete a command, name or nick; again: the next one\n"
 	             "  Up, Down         earlier lines typed in this window (C-p, C-n)\n"
+	             "  Up (empty line)  in a chat: edit your last message (Enter corrects it)\n"
 	             "  PageUp, PageDown scroll back (older messages come from the history)\n"
 	             "  Alt-1..9, Alt-0  window 1..9, 10; Alt-Left, Alt-Right: the one before, after\n"
 	             "  F2               show or hide the roster pane (/pane)\n"

@@ -126,6 +126,15 @@ struct ui {
 		char buf[UI_PASSWORD_MAX];
 	} pw;
 
+	/* Whether anyone looks (focus.c): XEP-0352 and XEP-0333 displayed. */
+	bool focused;        /* the terminal has the focus (or never said otherwise) */
+	bool idle;           /* no key for inactive_after seconds */
+	bool active;         /* what the core was last told */
+	int inactive_after;  /* seconds; 0: never idle */
+	uint64_t last_key;   /* loop_now_ms() */
+	uint64_t idle_timer;
+	int key_focus_in, key_focus_out;
+
 	/* Chat states we send as the user types (typing.c). */
 	enum ui_typing typing;
 	char *typing_jid;      /* whom the state was sent to */
@@ -155,11 +164,11 @@ bool ui_pane_set(struct ui *ui, bool on);
 /* The answer of one of the UI's own commands, in the window it was typed
  * in (origin) and, for an error, in the console too. */
 void ui_cmd_reply(struct ui *ui, uint64_t origin, bool error, const char *text);
-/* The line for a message: its XHTML-IM rendering when there is one that
- * says anything, else the plain body. */
+/* The line for a message event (ev->u.message): its text as
+ * lines_message_text() renders it, marked as an action or as corrected;
+ * NULL when it says nothing (or on ENOMEM). */
 struct window_line *ui_print_message(struct ui *ui, struct window *w, enum window_line_kind kind,
-                                     time_t when, bool delayed, const char *nick,
-                                     const char *body, const char *xhtml);
+                                     time_t when, const char *nick, const struct nt_event *ev);
 /* F3 and /occupants: shows or hides rooms' occupant lists. */
 void ui_occ_set(struct ui *ui, bool on);
 

@@ -11,6 +11,7 @@
 
 #include "core/core.h"
 #include "ui/backlog.h"
+#include "ui/lines.h"
 #include "ui/notify.h"
 #include "ui/omemo.h"
 #include "ui/rooms.h"
@@ -75,6 +76,7 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	struct room *r = rooms_find(&ui->rooms, m->room);
 	struct window *w;
 	struct window_line *l;
+	enum window_line_kind kind;
 	time_t when = ui_event_time(m->ts_ms);
 	char *nick = NULL;
 	bool fresh, mention;
@@ -92,16 +94,19 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	else
 		nick = own ? strdup(r && r->nick ? r->nick : "me") : strdup(m->nick ? m->nick : "?");
 	/* A room message naming us: marked, and it rings (winlist.c). */
+	kind = m->type && !strcmp(m->type, "error") ? WL_ERROR : own ? WL_MSG_OWN : WL_MSG_PEER;
+	/* A correction takes the place of the message it corrects. */
+	if (m->replaces && kind != WL_ERROR && lines_correct(ui, w, kind, ev)) {
+		free(nick);
+		return;
+	}
 	mention = room_msg && !own && r && m->body && rooms_mentions(m->body, r->nick);
 	ui->mark_highlight = mention;
 	if (m->undecryptable)
 		l = winlist_print(ui, w, WL_ERROR, when, m->delayed, nick ? nick : "?",
 		                  "[this OMEMO message could not be decrypted on this device]");
 	else
-		l = ui_print_message(ui, w, m->type && !strcmp(m->type, "error") ? WL_ERROR
-		                            : own                                    ? WL_MSG_OWN
-		                                                                     : WL_MSG_PEER,
-		                     when, m->delayed, nick ? nick : "?", m->body, m->xhtml);
+		l = ui_print_message(ui, w, kind, when, nick ? nick : "?", ev);
 	ui->mark_highlight = false;
 	/* [OMEMO], or [unencrypted] in a room that is encrypted (a private
 	 * message with an occupant never is). */
@@ -117,8 +122,10 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	/* Typed while offline, it waits in the outbox: say so until it goes. */
 	if (l && own && ui->conn != CONN_ONLINE)
 		l->queued = true;
-	if (l && own && m->id && !(l->id = strdup(m->id)))
-		log_error("ui: out of memory: no delivery mark for message %s", m->id);
+	/* Receipts name our messages by id, corrections and retractions
+	 * anyone's. */
+	if (l && m->id && !l->id && !(l->id = strdup(m->id)))
+		log_error("ui: out of memory: message %s cannot be marked", m->id);
 	if (room_msg && r && m->nick)
 		rooms_spoke(r, m->nick);
 	free(nick);

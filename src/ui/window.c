@@ -99,6 +99,8 @@ static void window_line_free(struct window_line *l)
 	free(l->text);
 	free(l->attrs);
 	free(l->id);
+	free(l->alt_id);
+	free(l->key);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -270,8 +272,34 @@ struct window_line *window_find_id(struct window *w, const char *id)
 	for (i = w->count; i-- > 0;) {
 		struct window_line *l = window_line_at(w, i);
 
-		if (l->id && !strcmp(l->id, id))
+		if ((l->id && !strcmp(l->id, id)) || (l->alt_id && !strcmp(l->alt_id, id)))
 			return l;
 	}
 	return NULL;
+}
+
+struct window_line *window_find_key(struct window *w, const char *key)
+{
+	size_t i;
+
+	for (i = w->count; i-- > 0;) {
+		struct window_line *l = window_line_at(w, i);
+
+		if (l->key && !strcmp(l->key, key))
+			return l;
+	}
+	return NULL;
+}
+
+bool window_line_set_text(struct window_line *l, wchar_t *text, unsigned char *attrs)
+{
+	if (!text) {
+		free(attrs);
+		return false;
+	}
+	free(l->text);
+	free(l->attrs);
+	l->text = text;
+	l->attrs = attrs;
+	return true;
 }

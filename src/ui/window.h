@@ -32,16 +32,24 @@ enum window_style {
 	STY_LINK = 1 << 4,
 };
 
+/* How far an own message got (XEP-0184 receipts, XEP-0333 markers). */
+enum window_mark { MARK_NONE, MARK_DELIVERED, MARK_DISPLAYED };
+
 struct window_line {
 	time_t when;
 	enum window_line_kind kind;
 	bool delayed;         /* stored and forwarded: when is the original time */
-	bool delivered;       /* own message the peer's client confirmed (XEP-0184) */
+	enum window_mark mark; /* own messages: shown as a check mark or two */
 	bool queued;          /* own message typed offline, not handed to the server yet */
+	bool edited;          /* corrected since it was sent (XEP-0308) */
+	bool retracted;       /* withdrawn by its sender (XEP-0424): text is a notice */
+	bool action;          /* a /me line (XEP-0245): text is what follows "/me " */
 	wchar_t *nick;        /* messages only */
 	wchar_t *text;        /* sanitised; may hold '\n' */
 	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
-	char *id;             /* own messages: the stanza id receipts refer to */
+	char *id;             /* messages: the stanza id receipts, markers and corrections name */
+	char *alt_id;         /* the id of its newest correction, which they may name too */
+	char *key;            /* an info line that changes in place (an upload), or NULL */
 	long long store_id;   /* row in the history store; 0 for lines shown live */
 	bool highlight;       /* a room message that mentions our nick */
 	const char *tag;      /* static mark before the nick ("[OMEMO] "), or NULL */
@@ -88,6 +96,7 @@ struct window {
 	enum window_activity act;
 	unsigned unread; /* peer messages since the window was last shown */
 	enum window_peer_state peer_state;
+	bool unseen;     /* a peer message came that the screen has not shown yet */
 	struct recall hist;
 	enum window_backlog backlog;
 	long long oldest_id; /* the oldest store row loaded */
@@ -137,8 +146,14 @@ wchar_t *window_day_text(time_t t);
 /* Whether a line of this kind is a message (day separators go between them). */
 bool window_is_message(enum window_line_kind kind);
 
-/* The newest line carrying stanza id, or NULL. */
+/* The newest line carrying stanza id (or whose newest correction does),
+ * or NULL. */
 struct window_line *window_find_id(struct window *w, const char *id);
+/* The newest line with that key, or NULL. */
+struct window_line *window_find_key(struct window *w, const char *key);
+/* Gives l new text (wide, taken, as window_add_wide); false on ENOMEM
+ * (l keeps its old text). */
+bool window_line_set_text(struct window_line *l, wchar_t *text, unsigned char *attrs);
 
 void window_clear(struct window *w);
 

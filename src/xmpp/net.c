@@ -88,6 +88,7 @@
 enum net_request_kind {
 	NET_Q_CONNECT,
 	NET_Q_SEND,
+	NET_Q_NONZA,
 	NET_Q_CLOSE,
 	NET_Q_REGISTER,
 	NET_Q_REPLACE,
@@ -99,6 +100,7 @@ struct net_request {
 	enum net_request_kind kind;
 	struct net_params params;
 	xmpp_stanza_t *stanza;
+	char *raw; /* NET_Q_NONZA */
 };
 
 /* What one connection attempt has learnt so far. */
@@ -107,6 +109,7 @@ struct attempt {
 	bool tls_checked;
 	bool sm_offered;
 	bool rosterver;
+	bool csi;
 	bool resumed, resume_failed;
 	bool waiting_enabled;
 	bool online;
@@ -344,6 +347,8 @@ static void inspect_features(struct net *n, const char *xml)
 		n->at.sm_offered = true;
 	if (strstr(xml, "urn:xmpp:features:rosterver"))
 		n->at.rosterver = true;
+	if (strstr(xml, "urn:xmpp:csi:0"))
+		n->at.csi = true;
 	/* token.c keeps its own rules: it never sends a token without TLS. */
 	if (strstr(xml, "<mechanisms") && !n->token_login) {
 		if (!secure && !has_scram)
@@ -601,6 +606,7 @@ static void report_online(struct net *n)
 						    : (n->at.resumed ? "resumed" : NULL));
 	r->resumed = n->at.resumed;
 	r->rosterver = n->at.rosterver;
+	r->csi = n->at.csi;
 	r->secure = xmpp_conn_is_secured(n->conn);
 	post_report(n, r);
 }
@@ -1279,6 +1285,31 @@ static void do_send(struct net *n, xmpp_stanza_t *st)
 	post_report(n, r);
 }
 
+/* A top-level element that is not a stanza (XEP-0352's <active/>).
+ * libstrophe counts everything sent through its API as a stanza for
+ * XEP-0198 (0.12.2, and 0.14 still), while the server counts stanzas
+ * only; one such nonza would put the counts out of step for the rest of
+ * the session, and the last stanza of every acknowledgement would be
+ * sent again on resumption.  Written in one piece with a ping to the
+ * server, it is counted once by both sides.  Offline it is dropped: its
+ * owner sends the state again at login. */
+static void do_nonza(struct net *n, const char *xml)
+{
+	static unsigned serial;
+
+	if (!n->conn || !n->at.online || !xmpp_conn_is_connected(n->conn))
+		return;
+	/* A token login counts its own XEP-0198 (token.c), stanzas only:
+	 * there the nonza goes alone. */
+	if (n->at.sm_offered && !n->token_login)
+		xmpp_send_raw_string(n->conn,
+				     "<iq type='get' id='natter-nonza-%u'><ping xmlns='urn:xmpp:ping'/>"
+				     "</iq>%s",
+				     ++serial, xml);
+	else
+		xmpp_send_raw_string(n->conn, "%s", xml);
+}
+
 static void do_close(struct net *n)
 {
 	if (!n->conn || xmpp_conn_is_disconnected(n->conn)) {
@@ -1344,6 +1375,9 @@ static bool handle_requests(struct net *n)
 			do_send(n, q->stanza);
 			q->stanza = NULL;
 			break;
+		case NET_Q_NONZA:
+			do_nonza(n, q->raw);
+			break;
 		case NET_Q_CLOSE:
 			do_close(n);
 			break;
@@ -1360,6 +1394,7 @@ static bool handle_requests(struct net *n)
 		net_params_clear(&q->params);
 		if (q->stanza)
 			xmpp_stanza_release(q->stanza);
+		free(q->raw);
 		free(q);
 	}
 	return quit;
@@ -1553,6 +1588,17 @@ int net_send(struct net *n, xmpp_stanza_t *stanza)
 	return enqueue(n, q);
 }
 
+int net_send_nonza(struct net *n, const char *xml)
+{
+	struct net_request *q = request(NET_Q_NONZA);
+
+	if (!q || !(q->raw = strdup(xml))) {
+		free(q);
+		return -1;
+	}
+	return enqueue(n, q);
+}
+
 static void cut_watched(struct net *n, const int *fd)
 {
 	pthread_mutex_lock(&n->lock);
@@ -1654,6 +1700,7 @@ void net_free(struct net *n)
 		net_params_clear(&q->params);
 		if (q->stanza)
 			xmpp_stanza_release(q->stanza);
+		free(q->raw);
 		free(q);
 	}
 	while ((r = n->rep_head)) {

@@ -60,6 +60,7 @@ struct net_report {
 	char *jid;
 	char *mechanism;
 	bool resumed, secure, rosterver;
+	bool csi; /* the server offers XEP-0352 client state indication */
 	/* OFFLINE, REGISTER (fail NONE: registered) */
 	enum net_fail fail;
 	char *condition;
@@ -75,6 +76,9 @@ void net_free(struct net *n);
 /* Requests; the net thread takes ownership of params and stanza. */
 int net_connect(struct net *n, struct net_params *params);
 int net_send(struct net *n, xmpp_stanza_t *stanza);
+/* Sends a top-level element that is not a stanza (XML text, copied), in
+ * step with XEP-0198's counting; dropped while offline. */
+int net_send_nonza(struct net *n, const char *xml);
 /* Sends </stream:stream> and waits for the server's. */
 int net_close(struct net *n);
 /* The server is draining the current connection (a cloud-messaging

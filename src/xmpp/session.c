@@ -244,6 +244,11 @@ int xs_send(struct xs *xs, xmpp_stanza_t *st)
 	return net_send(xs->net, st);
 }
 
+int xs_send_nonza(struct xs *xs, const char *xml)
+{
+	return xs->online ? net_send_nonza(xs->net, xml) : 0;
+}
+
 size_t xs_outbox_len(const struct xs *xs)
 {
 	return xs->outbox_len;
@@ -375,7 +380,8 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		r->stanza = NULL;
 		break;
 	case NET_R_ONLINE: {
-		struct xs_online o = {r->jid, r->mechanism, r->resumed, r->secure, r->rosterver};
+		struct xs_online o = {r->jid, r->mechanism, r->resumed, r->secure, r->rosterver,
+				      r->csi};
 
 		free(xs->jid);
 		xs->jid = r->jid;

@@ -23,6 +23,7 @@ struct xs_online {
 	const char *mechanism; /* "SCRAM-SHA-1", "PLAIN", "legacy", ... */
 	bool resumed, secure;
 	bool rosterver; /* the server offers XEP-0237 roster versioning */
+	bool csi;       /* the server offers XEP-0352 client state indication */
 };
 
 struct xs_offline {
@@ -79,6 +80,10 @@ char *xs_make_id(void);
 /* Sends (or keeps in the outbox until online); takes the reference. */
 int xs_send(struct xs *xs, xmpp_stanza_t *st);
 size_t xs_outbox_len(const struct xs *xs);
+/* Sends a top-level element that is not a stanza (XEP-0352's <active/>),
+ * as XML text; dropped while offline (it says a state, which its owner
+ * sends again at the next login).  0, or -1 on ENOMEM. */
+int xs_send_nonza(struct xs *xs, const char *xml);
 
 /* Sends an iq get/set, setting its id; fn gets the result or error whose
  * id matches and whose sender is the addressee (or our server when no

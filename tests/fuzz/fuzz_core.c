@@ -44,23 +44,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define T0 1700000000000ULL
 
 /* Sent after the login, in this order.  With the login's own requests
- * (fake-1 roster, fake-2 carbons, fake-3 the archive's queryid, fake-4 its
- * page, fake-5 the account's disco#info for bookmarks) their iq ids are
- * fake-6 to fake-17: the seed corpus answers them
+ * (fake-1 roster, fake-2 the blocklist, fake-3 carbons, fake-4 the archive's
+ * queryid, fake-5 its page, fake-6 and fake-7 OMEMO's device list and
+ * publication, fake-8 the account's disco#info for bookmarks) their iq ids
+ * are fake-9 to fake-20: the seed corpus answers them
  * (tests/fuzz/corpus/core/README). */
 static const char *const REQUESTS[] = {
-    "/version bob@example.org/pc",          /* fake-6 */
-    "/disco info example.org",              /* fake-7 */
-    "/disco items example.org",             /* fake-8 */
-    "/vcard bob@example.org",               /* fake-9 */
-    "/ping",                                /* fake-10 */
-    "/roster add carol@example.org Carol",  /* fake-11 */
-    "/xhtml bob@example.org/pc <b>hi</b>",  /* fake-12: does bob/pc render it? */
-    "/vcard set FN Alice",                  /* fake-13: our vCard first */
-    "/password n3w",                        /* fake-14 */
-    "/status invisible",                    /* fake-15: does the server offer it? */
-    "/ping bob@example.org/pc",             /* fake-16 */
-    "/join room@muc.example.org/alice",     /* fake-17: the room's disco#info */
+    "/version bob@example.org/pc",          /* fake-9 */
+    "/disco info example.org",              /* fake-10 */
+    "/disco items example.org",             /* fake-11 */
+    "/vcard bob@example.org",               /* fake-12 */
+    "/ping",                                /* fake-13 */
+    "/roster add carol@example.org Carol",  /* fake-14 */
+    "/xhtml bob@example.org/pc <b>hi</b>",  /* fake-15: does bob/pc render it? */
+    "/vcard set FN Alice",                  /* fake-16: our vCard first */
+    "/password n3w",                        /* fake-17 */
+    "/status invisible",                    /* fake-18: does the server offer it? */
+    "/ping bob@example.org/pc",             /* fake-19 */
+    "/join room@muc.example.org/alice",     /* fake-20: the room's disco#info */
 };
 
 static char *dir;

@@ -110,7 +110,7 @@ def main():
         return 2
 
     try:
-        fx = fixture.ProsodyFixture(verbose=args.verbose)
+        fx = fixture.ProsodyFixture(verbose=args.verbose, http=True)
         fx.start()
     except Exception as e:  # no server: every test would fail the same way
         print("run.py: could not start Prosody: %s" % e)

@@ -391,6 +391,59 @@ class TestMuc(NatterTestCase):
             self.assertEqual(bodies.count(b), 1, (b, bodies))
         alice.quit()
 
+    def test_corrections_actions_and_retractions_in_a_room(self):
+        carol = self.peer("carol")
+        room = self.owned_room(carol, "fix", nick="Carol")
+        bob = self.peer("bob")
+        bob.send(cmd="muc_join", room=room, nick="Bob")
+        bob.expect("muc_joined", lambda e: e["room"] == room, timeout=15)
+        alice = self.connected("alice@localhost", resource="mucres")
+        self.joined(alice, room, "Alice")
+        # Bob corrects his own message: shown (and stored) in its place.
+        bob.send(cmd="groupchat", room=room, body="helo", id="m1")
+        alice.expect("message", lambda e: e.get("body") == "helo")
+        bob.send(cmd="groupchat", room=room, body="hello", id="m2", replace="m1")
+        ev = alice.expect("message", lambda e: e.get("body") == "hello")
+        self.assertEqual(ev.get("replaces"), "m1", ev)
+        self.assertEqual(ev.get("room"), room, ev)
+        # Carol cannot correct Bob's words: an ordinary message.
+        carol.send(cmd="groupchat", room=room, body="I said bye", id="c1", replace="m1")
+        ev = alice.expect("message", lambda e: e.get("body") == "I said bye")
+        self.assertIsNone(ev.get("replaces"), ev)
+        # /me both ways.
+        bob.send(cmd="groupchat", room=room, body="/me waves")
+        ev = alice.expect("message", lambda e: e.get("body") == "/me waves")
+        self.assertTrue(ev.get("action"), ev)
+        alice.send("/msg %s /me waves back" % room)
+        ev = alice.expect("message", lambda e: e.get("body") == "/me waves back")
+        self.assertTrue(ev.get("action"), ev)
+        self.assertTrue(ev.get("outgoing"), ev)
+        # Ours corrected: the room gets a <replace/> naming our message.
+        alice.send("/msg %s teh typo" % room)
+        first = carol.expect("groupchat", lambda e: e["body"] == "teh typo", timeout=10)
+        mark = alice.mark()
+        alice.send("/correct %s the typo" % room)
+        ev = carol.expect("groupchat", lambda e: e["body"] == "the typo", timeout=10)
+        self.assertEqual(ev["replace"], first["id"], (ev, first))
+        ev = alice.expect("message", lambda e: e.get("body") == "the typo", since=mark)
+        self.assertEqual(ev.get("replaces"), first["id"], ev)
+        # Retracted by its sender only.
+        carol.send(cmd="groupchat", room=room, body="retracted (fallback)", retract="m1")
+        bob.send(cmd="groupchat", room=room, body="retracted (fallback)", retract="m1")
+        ev = alice.expect("retracted", lambda e: e.get("id") == "m1")
+        self.assertEqual(ev["from"], room + "/Bob", ev)
+        alice.expect_none("retracted", lambda e: e.get("from") == room + "/Carol", within=1.0)
+        alice.expect_none("message", lambda e: "fallback" in e.get("body", ""), within=0.5)
+        alice.send("/history %s 50" % room)
+        ev = alice.expect("history", lambda e: e.get("with") == room)
+        msgs = ev["messages"]
+        self.assertTrue(msgs[0].get("retracted"), msgs)
+        self.assertEqual([m["body"] for m in msgs if m["direction"] == "out"],
+                         ["/me waves back", "the typo"], msgs)
+        fixed = [m for m in msgs if m["body"] == "the typo"]
+        self.assertTrue(fixed[0].get("edited"), fixed)
+        alice.quit()
+
     def test_self_ping_notices_a_silent_drop(self):
         carol = self.peer("carol")
         room = self.owned_room(carol, "ping", nick="Carol")

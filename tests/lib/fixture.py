@@ -9,6 +9,9 @@ SIGTERM/SIGHUP).  Next to it live three small loopback-only helpers:
   TlsStaller      answers <starttls/> with <proceed/>, then stays silent
   PlainOnlyServer offers only SASL PLAIN on a plaintext stream and records
                   whether a client ever tried it
+  UploadProxy     stands between HTTP clients and Prosody's HTTPS port: it
+                  counts connections and bytes, can slow the upload down, and
+                  can pose as the server with a certificate of its own
 
 Library use (tests):
     with ProsodyFixture() as fx:
@@ -30,8 +33,10 @@ import os
 import re
 import selectors
 import shutil
+import select
 import signal
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -50,18 +55,19 @@ DEFAULT_USERS = {
     ("admin", "localhost"): "adminpw",
     ("dave", "legacy.localhost"): "davepw",
     ("erin", "plain.localhost"): "erinpw",
+    ("frank", "noblock.localhost"): "frankpw",
 }
 
 # Names in the server certificate.  Deliberately no wildcard and no
 # plain.localhost: that host must not be able to offer STARTTLS.
 CERT_NAMES = ["localhost", "legacy.localhost", "pubsub.localhost",
               "muc.localhost", "upload.localhost", "conference.localhost",
-              "oldbookmarks.localhost"]
+              "oldbookmarks.localhost", "noblock.localhost"]
 
 MODULES = ["roster", "saslauth", "tls", "disco", "carbons", "pep", "private",
            "bookmarks", "blocklist", "vcard4", "vcard_legacy", "version", "uptime",
            "time", "ping", "register", "mam", "smacks", "legacyauth", "offline",
-           "posix", "admin_shell"]
+           "posix", "admin_shell", "csi_simple"]
 
 _live = set()          # fixtures and helpers still running, for emergency cleanup
 _live_lock = threading.Lock()
@@ -176,8 +182,12 @@ class ProsodyFixture:
     """A Prosody server in a temporary directory; see the module docstring.
 
     Attributes once started: dir, config, log, ca_file, ca_key_file (to sign
-    other test servers' certificates), cert_file, key_file, fingerprint, c2s_port, direct_tls_port, http_port (used with http=True),
-    users {jid: password}.
+    other test servers' certificates), cert_file, key_file, fingerprint,
+    c2s_port, direct_tls_port, users {jid: password}.  With http=True,
+    Prosody also serves HTTPS on https_port (the same certificate, so the
+    test CA verifies it) and the upload.localhost component (XEP-0363, 1 MiB
+    limit) hands out URLs https://upload.localhost:P/... whose port P is
+    upload_proxy's (an UploadProxy in front of https_port).
     """
 
     def __init__(self, directory=None, users=None, admins=("admin@localhost",),
@@ -190,7 +200,8 @@ class ProsodyFixture:
         self.smacks_hibernation = smacks_hibernation
         self.start_timeout = start_timeout
         self.verbose = verbose
-        self.http = http   # HTTP (and the upload.localhost component) on a free port
+        self.http = http   # HTTPS (and the upload.localhost component) on a free port
+        self.upload_proxy = None
         self.proc = None
         self._stdout = None
         self._torn_down = False
@@ -216,9 +227,13 @@ class ProsodyFixture:
                 os.path.join(self.dir, "certs"), os.path.join(self.dir, "ca"))
             self.ca_key_file = os.path.join(self.dir, "ca", "ca.key")
             self.fingerprint = cert_fingerprint(self.cert_file)
+            if self.http:
+                self.upload_proxy = UploadProxy()
             last = None
             for _ in range(3):  # a free port can be taken between probe and bind
-                self.c2s_port, self.direct_tls_port, self.http_port = self._three_ports()
+                self.c2s_port, self.direct_tls_port, self.https_port = self._three_ports()
+                if self.upload_proxy:
+                    self.upload_proxy.target = (LOOPBACK, self.https_port)
                 self._write_config()
                 try:
                     self._launch()
@@ -285,9 +300,9 @@ class ProsodyFixture:
             "admin_socket = %s" % _lua_str(os.path.join(d, "admin.sock")),
             "s2s_ports = { }",
             "component_ports = { }",
-            "http_ports = { %d }" % self.http_port,
-            'http_interfaces = { "127.0.0.1" }',
-            "https_ports = { }",
+            "http_ports = { }",
+            "https_ports = { %s }" % (self.https_port if self.http else ""),
+            'https_interfaces = { "127.0.0.1" }',
             'modules_disabled = { "s2s" }',
             "log = { { levels = { min = %s }, to = \"file\", filename = %s } }" % (
                 _lua_str("debug" if self.verbose else "info"), _lua_str(self.log)),
@@ -296,6 +311,8 @@ class ProsodyFixture:
             "c2s_require_encryption = true",
             "allow_registration = true",
             "smacks_hibernation_time = %d" % self.smacks_hibernation,
+            "-- XEP-0352: back to holding what can wait 1 s after a flush, not 5.",
+            "csi_resume_inactive_delay = 1",
             "modules_enabled = { %s }" % "; ".join(
                 _lua_str(m) for m in MODULES + (["http"] if self.http else [])),
             "",
@@ -316,6 +333,10 @@ class ProsodyFixture:
             'VirtualHost "closed.localhost"',
             "    allow_registration = false",
             "",
+            "-- No XEP-0191 blocking.",
+            'VirtualHost "noblock.localhost"',
+            '    modules_disabled = { "blocklist" }',
+            "",
             "-- XEP-0048 private storage only: no XEP-0402 bookmarks.",
             'VirtualHost "oldbookmarks.localhost"',
             '    modules_disabled = { "bookmarks" }',
@@ -333,8 +354,8 @@ class ProsodyFixture:
         if self.http:
             lines += ['Component "upload.localhost" "http_file_share"',
                       '    http_file_share_size_limit = 1048576',
-                      '    http_host = "127.0.0.1"',
-                      '    http_external_url = "http://127.0.0.1:%d/"' % self.http_port]
+                      '    http_external_url = "https://upload.localhost:%d/"'
+                      % self.upload_proxy.port]
         if os.geteuid() == 0:
             lines.insert(1, "run_as_root = true")
         with open(self.config, "w") as f:
@@ -352,7 +373,7 @@ class ProsodyFixture:
                 raise FixtureError("prosody exited with %s during start-up:\n%s" % (
                     self.proc.returncode, self.tail()))
             if port_open(self.c2s_port) and port_open(self.direct_tls_port) and (
-                    not self.http or port_open(self.http_port)):
+                    not self.http or port_open(self.https_port)):
                 return
             time.sleep(0.05)
         raise FixtureError("prosody did not open its ports within %.0f s:\n%s" % (
@@ -388,7 +409,8 @@ class ProsodyFixture:
             "pid": self.proc.pid if self.proc else None,
             "host": LOOPBACK, "c2s_port": self.c2s_port,
             "direct_tls_port": self.direct_tls_port,
-            "http_port": self.http_port if self.http else None,
+            "https_port": self.https_port if self.http else None,
+            "upload_port": self.upload_proxy.port if self.upload_proxy else None,
             "ca_file": self.ca_file, "cert_file": self.cert_file,
             "fingerprint": self.fingerprint, "users": dict(self.users),
         }
@@ -417,6 +439,8 @@ class ProsodyFixture:
             return
         self._torn_down = True
         self._kill()
+        if self.upload_proxy:
+            self.upload_proxy.stop()
         if self.dir and os.path.exists(os.path.join(self.dir, MARKER)):
             shutil.rmtree(self.dir, ignore_errors=True)
         with _live_lock:
@@ -491,6 +515,18 @@ class _Listener:
         with _live_lock:
             _live.add(self)
         _install_cleanup_handlers()
+
+    def _accept_each(self, handle):
+        """Hands every connection to handle(conn) until stop() (the
+        listening socket has a timeout, so stop() is noticed)."""
+        while not self._stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            handle(conn)
 
     def _spawn(self, target, *args):
         t = threading.Thread(target=target, args=args, daemon=True)
@@ -717,18 +753,14 @@ class _FakeServer(_Listener):
         self._spawn(self._accept_loop)
 
     def _accept_loop(self):
-        while not self._stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            conn.settimeout(0.2)
-            self.connections += 1
-            self.received.append(b"")
-            self._conns.append(conn)
-            self._spawn(self._session_wrapper, conn, len(self.received) - 1)
+        self._accept_each(self._accepted)
+
+    def _accepted(self, conn):
+        conn.settimeout(0.2)
+        self.connections += 1
+        self.received.append(b"")
+        self._conns.append(conn)
+        self._spawn(self._session_wrapper, conn, len(self.received) - 1)
 
     def _session_wrapper(self, conn, idx):
         try:
@@ -846,6 +878,131 @@ class PlainOnlyServer(_FakeServer):
         return b"\n----\n".join(self.received).decode("utf-8", "replace")
 
 
+class UploadProxy(_Listener):
+    """A TCP proxy in front of Prosody's HTTPS port, for the upload tests.
+
+    Honest by default: TLS goes through untouched, so the client verifies
+    Prosody's own certificate.  throttle(bytes_per_second) slows what the
+    client sends (a transfer then takes long enough to watch and cancel);
+    impostor(cert, key) answers the TLS handshake itself with another
+    certificate, as an interceptor would, and keeps whatever a client sends
+    it once the handshake is done (nothing, if the client checks); honest()
+    undoes both.  accepted counts connections, bytes_up what reached Prosody.
+    """
+
+    def __init__(self, target=None):
+        super().__init__()
+        self.sock.settimeout(0.2)
+        # A small receive window, as a slow link has: what the client has
+        # written then waits on its side, not in our buffers.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        self.target = target
+        self.rate = None
+        self.accepted = 0
+        self.bytes_up = 0
+        self.handshakes_refused = 0
+        self.impostor_data = b""
+        self._impostor_ctx = None
+        self._spawn(self._accept_loop)
+
+    def throttle(self, bytes_per_second):
+        self.rate = bytes_per_second
+
+    def impostor(self, certfile, keyfile):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(certfile, keyfile)
+        self._impostor_ctx = ctx
+
+    def honest(self):
+        self.rate = None
+        self._impostor_ctx = None
+
+    def _accept_loop(self):
+        self._accept_each(self._accepted)
+
+    def _accepted(self, conn):
+        self.accepted += 1
+        if self._impostor_ctx is not None:
+            self._spawn(self._pose, conn, self._impostor_ctx)
+        else:
+            self._spawn(self._forward, conn)
+
+    def _pose(self, conn, ctx):
+        conn.settimeout(5)
+        try:
+            tls = ctx.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.handshakes_refused += 1
+            conn.close()
+            return
+        try:
+            tls.settimeout(2)
+            while not self._stopped.is_set():
+                data = tls.recv(4096)
+                if not data:
+                    break
+                self.impostor_data += data
+        except (ssl.SSLError, OSError):
+            pass
+        finally:
+            tls.close()
+
+    def _forward(self, conn):
+        try:
+            up = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            conn.close()
+            return
+        try:
+            while not self._stopped.is_set():
+                ready, _, _ = select.select([conn, up], [], [], 0.2)
+                for s in ready:
+                    rate = self.rate
+                    n = 65536 if s is up or not rate else max(256, min(16384, rate // 10))
+                    data = s.recv(n)
+                    if not data:
+                        return
+                    (up if s is conn else conn).sendall(data)
+                    if s is conn:
+                        self.bytes_up += len(data)
+                        if rate:
+                            self._stopped.wait(len(data) / rate)
+        except OSError:
+            pass
+        finally:
+            for s in (conn, up):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+
+def impostor_certificate(fx_dir, names, ca=True, prefix="other"):
+    """A certificate for names in fx_dir, for a server that is not what it
+    claims: signed by the fixture's test CA (ca=True, so only its names are
+    wrong), or self-signed.  Returns (cert, key) paths."""
+    d = os.path.join(fx_dir, "ca")
+    key = os.path.join(d, prefix + ".key")
+    crt = os.path.join(d, prefix + ".crt")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    san = "subjectAltName=" + ",".join("DNS:" + n for n in names)
+    if not ca:
+        _run(["openssl", "req", "-x509"] + ec + ["-days", "2", "-subj", "/CN=" + names[0],
+              "-keyout", key, "-out", crt, "-addext", san])
+        return crt, key
+    csr = os.path.join(d, prefix + ".csr")
+    ext = os.path.join(d, prefix + ".ext")
+    _run(["openssl", "req", "-new"] + ec + ["-subj", "/CN=" + names[0], "-keyout", key,
+          "-out", csr])
+    with open(ext, "w") as f:
+        f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n%s\n" % san)
+    _run(["openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(d, "ca.crt"),
+          "-CAkey", os.path.join(d, "ca.key"),
+          "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "2",
+          "-extfile", ext, "-out", crt])
+    return crt, key
+
+
 # -- command line ---------------------------------------------------------------
 
 
@@ -878,7 +1035,7 @@ def main(argv=None):
                     help="do not create the test accounts alice, bob, ...")
     st.add_argument("--verbose", action="store_true", help="debug-level Prosody log")
     st.add_argument("--http", action="store_true",
-                    help="also serve HTTP (upload.localhost file sharing) on a free port")
+                    help="also serve HTTPS (upload.localhost file sharing) on a free port")
     args = ap.parse_args(argv)
 
     users = {} if args.no_default_users else dict(DEFAULT_USERS)

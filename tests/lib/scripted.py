@@ -33,11 +33,12 @@ What a connection does by itself, in order:
      "scripted") and the session request.  The connection is now "online".
   4. While online, natter's login requests are answered without the test:
      roster get (the <item/>s in `roster`, none by default), carbons enable,
-     MAM queries (an empty <fin complete='true'/>), disco#info and
-     disco#items to the server, disco#info to the account itself (without
-     XEP-0402 bookmarks) and the XEP-0048 bookmarks natter then reads from
-     private storage (none), pings, and PEP requests on the account's own
-     node (OMEMO's device list and bundle: empty results).  Any other iq get/set gets
+     MAM queries (an empty <fin complete='true'/>), the blocklist
+     (service-unavailable: no XEP-0191 here), disco#info and disco#items to
+     the server, disco#info to the account itself (without XEP-0402
+     bookmarks) and the XEP-0048 bookmarks natter then reads from private
+     storage (none), pings, and PEP requests on the account's own node
+     (OMEMO's device list and bundle: empty results).  Any other iq get/set gets
      `other_iq`: "error" (service-unavailable, the default), "result"
      (empty), "queue" (handed to the test like any stanza), or a function
      fn(conn, iq) returning the answer as a string (None: queue it).  Broadcast presence (no "to") is noted and
@@ -541,6 +542,9 @@ class ScriptedConnection:
                 return self._result(el), False
             if qns == "urn:xmpp:ping":
                 return self._result(el), False
+            if qns == "urn:xmpp:blocking" and el.get("type") == "get":
+                # Asked for at every login; this server has no XEP-0191.
+                return self._error(el), False
             if qns == "http://jabber.org/protocol/pubsub":
                 # OMEMO at login: our own device list is read (none here)
                 # and our device and keys are published, on our own PEP.

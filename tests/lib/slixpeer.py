@@ -7,8 +7,11 @@ Reads commands from standard input, one JSON object a line, and writes what
 happens to standard output, one JSON object a line (key "event"):
 
     {"cmd": "msg", "to": J, "body": T, "type": "chat", "html": "<p>..</p>",
-     "receipt": true, "state": "active", "thread": T, "id": I}
+     "receipt": true, "state": "active", "thread": T, "id": I,
+     "replace": I (XEP-0308), "markable": true (XEP-0333), "oob": URL (XEP-0066)}
     {"cmd": "state", "to": J, "state": "composing"}
+    {"cmd": "marker", "to": J, "type": "received"|"displayed", "id": I}
+    {"cmd": "retract", "to": J, "id": I}          (XEP-0424, with its fallback body)
     {"cmd": "version" | "disco" | "ping", "to": J}
     {"cmd": "subscribe", "to": J}
     {"cmd": "pubsub_create", "to": SERVICE, "node": N, "access_model": "authorize"}
@@ -25,7 +28,8 @@ Group chat (XEP-0045) and bookmarks:
         "config": {var: value} the new room gets that configuration, with
         "locked": true it stays locked)
     {"cmd": "muc_config", "room": R, "config": {var: value}}
-    {"cmd": "groupchat", "room": R, "body": B, "id": I, "subject": S}
+    {"cmd": "groupchat", "room": R, "body": B, "id": I, "subject": S,
+     "replace": I (XEP-0308), "retract": I (XEP-0424, B the fallback)}
     {"cmd": "muc_leave", "room": R, "nick": N}
     {"cmd": "muc_nick", "room": R, "nick": N}
     {"cmd": "muc_role", "room": R, "nick": N, "role": ROLE, "reason": T}
@@ -36,13 +40,15 @@ Group chat (XEP-0045) and bookmarks:
     {"cmd": "bookmark_retract", "room": R}
 
     {"event": "ready", "jid": J}
-    {"event": "message", "from", "type", "id", "body", "html", "thread", "state", "receipt_request"}
+    {"event": "message", "from", "type", "id", "body", "html", "thread", "state",
+     "receipt_request", "replace", "markable", "oob"}
     {"event": "chat_state", "from", "state"}   {"event": "receipt", "from", "id"}
+    {"event": "marker", "from", "type", "id"}
     {"event": "version", "from", "name", "version", "os"}
     {"event": "disco", "from", "features": [...], "identities": [[cat, type, name], ...]}
     {"event": "pong", "from"}   {"event": "sent", "id"}   {"event": "error", "cmd", "text"}
     {"event": "muc_joined", "room", "nick"}   {"event": "done", "cmd"}
-    {"event": "groupchat", "room", "nick", "body", "id", "delayed", "origin_id"}
+    {"event": "groupchat", "room", "nick", "body", "id", "delayed", "origin_id", "replace"}
     {"event": "muc_subject", "room", "nick", "subject"}
     {"event": "muc_presence", "room", "nick", "type", "codes", "role", "affiliation", "show"}
     {"event": "invite", "room", "from", "reason", "direct"}
@@ -50,8 +56,9 @@ Group chat (XEP-0045) and bookmarks:
     {"event": "pubsub_auth_request", "from", "node", "subscriber"}  (XEP-0060 §8.6: the
         service asks the node owner, us, to approve a subscription)
 
-Plugins: XEP-0004, 0030, 0045, 0060, 0071, 0085, 0092, 0184 (auto-acks
-receipt requests), 0199, 0249.  Exits when standard input closes or its parent dies.
+Plugins: XEP-0004, 0030, 0045, 0060, 0066, 0071, 0085, 0092, 0184
+(auto-acks receipt requests), 0199, 0249, 0308, 0333, 0424.  Exits when standard input closes or
+its parent dies.
 """
 
 import argparse
@@ -86,8 +93,9 @@ class Peer(slixmpp.ClientXMPP):
 
     def __init__(self, jid, password):
         super().__init__(jid, password)
-        for plugin in ("xep_0030", "xep_0071", "xep_0085", "xep_0092", "xep_0184",
-                       "xep_0199", "xep_0004", "xep_0045", "xep_0060", "xep_0249"):
+        for plugin in ("xep_0030", "xep_0066", "xep_0071", "xep_0085", "xep_0092",
+                       "xep_0184", "xep_0199", "xep_0308", "xep_0333", "xep_0424",
+                       "xep_0004", "xep_0045", "xep_0060", "xep_0249"):
             self.register_plugin(plugin)
         self["xep_0092"].software_name = "slixpeer"
         self["xep_0092"].version = "1.0"
@@ -97,6 +105,7 @@ class Peer(slixmpp.ClientXMPP):
             "{jabber:client}message/{jabber:x:data}x"), self.on_form_message))
         self.add_event_handler("chatstate", self.on_chatstate)
         self.add_event_handler("receipt_received", self.on_receipt)
+        self.add_event_handler("marker", self.on_marker)
         self.add_event_handler("failed_auth", lambda _e: out(event="error", cmd="login",
                                                             text="authentication failed"))
         self.add_event_handler("groupchat_subject", self.on_subject)
@@ -118,10 +127,12 @@ class Peer(slixmpp.ClientXMPP):
         if msg["type"] == "groupchat":
             if msg["body"]:
                 origin = msg.xml.find("{urn:xmpp:sid:0}origin-id")
+                replace = msg.xml.find("{urn:xmpp:message-correct:0}replace")
                 out(event="groupchat", room=msg["from"].bare, nick=msg["from"].resource,
                     body=msg["body"], id=msg["id"] or None,
                     delayed=msg.xml.find("{urn:xmpp:delay}delay") is not None,
-                    origin_id=origin.get("id") if origin is not None else None)
+                    origin_id=origin.get("id") if origin is not None else None,
+                    replace=replace.get("id") if replace is not None else None)
             return
         state = msg["chat_state"] if msg.xml.find(
             "{http://jabber.org/protocol/chatstates}*") is not None else None
@@ -129,11 +140,22 @@ class Peer(slixmpp.ClientXMPP):
         if msg.xml.find("{http://jabber.org/protocol/xhtml-im}html") is not None:
             html = msg["html"]["body"]
         request = msg.xml.find("{urn:xmpp:receipts}request") is not None
+        replace = msg.xml.find("{urn:xmpp:message-correct:0}replace")
+        oob = msg.xml.find("{jabber:x:oob}x")
         if not msg["body"] and not html:
-            return  # chat states and receipts have their own events
+            return  # chat states, receipts and markers have their own events
         out(event="message", **{"from": msg["from"].full}, type=msg["type"], id=msg["id"],
             body=msg["body"], html=html, thread=msg["thread"] or None, state=state,
-            receipt_request=request)
+            receipt_request=request,
+            replace=replace.get("id") if replace is not None else None,
+            markable=msg.xml.find("{urn:xmpp:chat-markers:0}markable") is not None,
+            oob=oob.findtext("{jabber:x:oob}url") if oob is not None else None)
+
+    def on_marker(self, msg):
+        for kind in ("received", "displayed", "acknowledged"):
+            el = msg.xml.find("{urn:xmpp:chat-markers:0}%s" % kind)
+            if el is not None:
+                out(event="marker", **{"from": msg["from"].full}, type=kind, id=el.get("id"))
 
     def on_form(self, msg, form):
         """A pubsub service asking us, the node owner, to approve a
@@ -210,6 +232,10 @@ class Peer(slixmpp.ClientXMPP):
             m["id"] = c.get("id") or self.new_id()
             if c.get("subject") is not None:
                 m["subject"] = c["subject"]
+            if c.get("replace"):
+                ET.SubElement(m.xml, "{urn:xmpp:message-correct:0}replace", {"id": c["replace"]})
+            if c.get("retract"):
+                ET.SubElement(m.xml, "{urn:xmpp:message-retract:1}retract", {"id": c["retract"]})
             m.send()
             out(event="sent", id=m["id"])
             return
@@ -276,8 +302,20 @@ class Peer(slixmpp.ClientXMPP):
                     m["chat_state"] = c["state"]
                 if c.get("thread"):
                     m["thread"] = c["thread"]
+                if c.get("replace"):
+                    m["replace"]["id"] = c["replace"]
+                if c.get("markable"):
+                    m.enable("markable")
+                if c.get("oob"):
+                    m["oob"]["url"] = c["oob"]
                 m.send()
                 out(event="sent", id=m["id"])
+            elif cmd == "marker":
+                self["xep_0333"].send_marker(c["to"], c["id"], c["type"])
+                out(event="sent", id=c["id"])
+            elif cmd == "retract":
+                self["xep_0424"].send_retraction(c["to"], c["id"])
+                out(event="sent", id=c["id"])
             elif cmd == "state":
                 m = self.make_message(mto=c["to"], mtype="chat")
                 m["chat_state"] = c["state"]

@@ -392,7 +392,7 @@ def main():
         print("0 passed, 1 failed")
         return 2
     try:
-        fx = fixture.ProsodyFixture()
+        fx = fixture.ProsodyFixture(http=True)
         fx.start()
     except Exception as e:
         print("run.py: could not start Prosody: %s" % e)

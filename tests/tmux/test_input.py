@@ -18,8 +18,9 @@ class TestInput(TmuxTestCase):
         self.assertEqual(ui.cursor(), (len("bob@localhost> héllo ") + 4, ui.rows - 1), ui.dump())
         ui.keys("Enter")
         bob.expect("message", lambda e: e.get("body") == "héllo 世の界", timeout=10)
-        # History: Up brings the line back for editing.
-        ui.keys("Up")
+        # History: C-p brings the line back for editing (Up on an empty
+        # line in a chat edits the last message instead: test_everyday).
+        ui.keys("C-p")
         ui.wait_input("héllo 世の界")
         ui.keys("Home", "Right", "Right", "C-k")
         ui.type("y")

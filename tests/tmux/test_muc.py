@@ -85,6 +85,31 @@ class TestMuc(TmuxTestCase):
         ui.wait(lambda s: "Tea & biscuits" not in s.lines()[0], "no subject in the console")
         self.assertNotIn("Moderators", ui.text(), ui.dump())
 
+    def test_corrections_and_actions_in_a_room(self):
+        carol = self.peer("carol")
+        room, local = self.room(carol, "fix", "Carol")
+        ui = self.ui(cols=120)
+        self.join(ui, room, local)
+        carol.send(cmd="groupchat", room=room, body="helo all", id="m1")
+        ui.wait_text("<Carol> helo all")
+        carol.send(cmd="groupchat", room=room, body="hello all", id="m2", replace="m1")
+        ui.wait_text("hello all (edited)")
+        self.assertNotIn("helo all", ui.text(), ui.dump())
+        carol.send(cmd="groupchat", room=room, body="/me waves")
+        ui.wait_text("* Carol waves")
+        # Ours: Up on an empty line in the room's window, then Enter.
+        ui.line("teh cake")
+        first = carol.expect("groupchat", lambda e: e["body"] == "teh cake", timeout=10)
+        ui.keys("Up")
+        ui.wait_input("/correct teh cake")
+        ui.keys("C-u")
+        ui.line("/correct the cake")
+        ev = carol.expect("groupchat", lambda e: e["body"] == "the cake", timeout=10)
+        self.assertEqual(ev["replace"], first["id"], ev)
+        ui.wait_text("the cake (edited)")
+        self.assertNotIn("teh cake", "\n".join(ui.lines()[:-1]), ui.dump())
+        self.assertEqual(ui.quit(), 0, ui.dump())
+
     def test_tab_completes_nicks(self):
         carol = self.peer("carol")
         room, local = self.room(carol, "tab", "Caroline")

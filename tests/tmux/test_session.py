@@ -83,7 +83,7 @@ class TestSession(TmuxTestCase):
                 "dusk current after the restart")
 
     def test_help_lists_the_ui_commands(self):
-        ui = self.ui(cols=160, rows=120)
+        ui = self.ui(cols=160, rows=160)
         ui.line("/help")
         ui.wait_text("/quit")
         text = ui.text()

@@ -29,6 +29,7 @@ struct xs {
 	void *ud;
 	xmpp_ctx_t *ctx;
 	bool online;
+	bool csi; /* the next login offers XEP-0352 */
 	char *jid;
 	char **sent;
 	size_t nsent;
@@ -232,6 +233,29 @@ int xs_send(struct xs *xs, xmpp_stanza_t *st)
 	return 0;
 }
 
+/* Kept as sent, as XML text like the stanzas.  (The real session writes
+ * it with a ping, in step with stream management: the integration test
+ * test_client_state_keeps_stream_management_in_step checks that.) */
+int xs_send_nonza(struct xs *xs, const char *xml)
+{
+	char **grown;
+
+	if (!xs->online)
+		return 0;
+	grown = realloc(xs->sent, (xs->nsent + 1) * sizeof(*grown));
+	assert_non_null(grown);
+	xs->sent = grown;
+	xs->sent[xs->nsent] = strdup(xml);
+	assert_non_null(xs->sent[xs->nsent]);
+	xs->nsent++;
+	return 0;
+}
+
+void fake_offer_csi(struct xs *xs, bool offer)
+{
+	xs->csi = offer;
+}
+
 size_t xs_outbox_len(const struct xs *xs)
 {
 	(void)xs;
@@ -286,7 +310,7 @@ void xs_iq_error(struct xs *xs, xmpp_stanza_t *iq, const char *condition)
 
 void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver)
 {
-	struct xs_online o = {jid, "SCRAM-SHA-1", resumed, true, rosterver};
+	struct xs_online o = {jid, "SCRAM-SHA-1", resumed, true, rosterver, xs->csi};
 
 	char **grown;
 

@@ -22,6 +22,8 @@ void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver);
 void fake_offline(struct xs *xs, enum net_fail fail, const char *condition, const char *text);
 /* The same with every detail (a refused certificate). */
 void fake_offline_with(struct xs *xs, const struct xs_offline *o);
+/* Whether the next fake_online() offers XEP-0352 client state indication. */
+void fake_offer_csi(struct xs *xs, bool offer);
 
 /* Delivers one stanza (XML text) as if it came from the network: the
  * answer to a pending iq (by id and sender, as the real session matches)

@@ -110,6 +110,42 @@ tests_unit_test_core_help_LDADD = $(CORE_LDADD)
 tests_unit_test_bounds_SOURCES = tests/unit/test_bounds.c
 tests_unit_test_bounds_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bounds_LDADD = $(CORE_LDADD)
+# The everyday messaging modules (msg_helpers.h is what they share).
+MSG_TESTS = \
+	tests/unit/test_core_correct \
+	tests/unit/test_core_retract \
+	tests/unit/test_core_markers \
+	tests/unit/test_core_blocking \
+	tests/unit/test_core_links \
+	tests/unit/test_core_action \
+	tests/unit/test_core_csi \
+	tests/unit/test_core_upload
+check_PROGRAMS += $(MSG_TESTS)
+TESTS += $(MSG_TESTS)
+tests_unit_test_core_correct_SOURCES = tests/unit/test_core_correct.c tests/unit/msg_helpers.h
+tests_unit_test_core_correct_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_correct_LDADD = $(CORE_LDADD)
+tests_unit_test_core_retract_SOURCES = tests/unit/test_core_retract.c tests/unit/msg_helpers.h
+tests_unit_test_core_retract_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_retract_LDADD = $(CORE_LDADD)
+tests_unit_test_core_markers_SOURCES = tests/unit/test_core_markers.c tests/unit/msg_helpers.h
+tests_unit_test_core_markers_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_markers_LDADD = $(CORE_LDADD)
+tests_unit_test_core_blocking_SOURCES = tests/unit/test_core_blocking.c tests/unit/msg_helpers.h
+tests_unit_test_core_blocking_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_blocking_LDADD = $(CORE_LDADD)
+tests_unit_test_core_links_SOURCES = tests/unit/test_core_links.c tests/unit/msg_helpers.h
+tests_unit_test_core_links_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_links_LDADD = $(CORE_LDADD)
+tests_unit_test_core_action_SOURCES = tests/unit/test_core_action.c tests/unit/msg_helpers.h
+tests_unit_test_core_action_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_action_LDADD = $(CORE_LDADD)
+tests_unit_test_core_csi_SOURCES = tests/unit/test_core_csi.c tests/unit/msg_helpers.h
+tests_unit_test_core_csi_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_csi_LDADD = $(CORE_LDADD)
+tests_unit_test_core_upload_SOURCES = tests/unit/test_core_upload.c tests/unit/msg_helpers.h
+tests_unit_test_core_upload_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_core_upload_LDADD = $(CORE_LDADD)
 
 check_PROGRAMS += tests/unit/test_omemo
 TESTS += tests/unit/test_omemo

@@ -1100,6 +1100,162 @@ static void test_bookmarks_private_storage(void **state)
 	json_decref(ev);
 }
 
+/* ---- everyday messaging in rooms ---- */
+
+/* A groupchat message from nick in ROOM with occupant id occ and extra
+ * children. */
+static void room_says(struct harness *h, const char *nick, const char *occ, const char *id,
+		      const char *body, const char *extra)
+{
+	fake_receivef(h->xs,
+		      "<message type='groupchat' from='" ROOM "/%s' id='%s'><body>%s</body>%s"
+		      OCC_ID "</message>",
+		      nick, id, body, extra ? extra : "", occ);
+}
+
+/* XEP-0308 in a room: only the same occupant (by XEP-0421 id, whatever
+ * its nick) corrects a message; the history keeps the newest text. */
+static void test_room_corrections_received(void **state)
+{
+	struct harness *h = *state;
+	size_t mark;
+	json_t *ev, *msgs;
+
+	in_room(h, PLAIN_ROOM);
+	room_says(h, "bob", "occ-bob", "m1", "helo", NULL);
+	/* Someone else, even under bob's nick, cannot. */
+	mark = harness_mark(h);
+	room_says(h, "bob", "occ-evil", "x1", "I said bye",
+		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	room_says(h, "mallory", "occ-mallory", "x2", "bye",
+		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	assert_int_equal(count_events(h, "message", mark), 2);
+	for (long i = harness_find(h, "message", mark); i >= 0;
+	     i = harness_find(h, "message", (size_t)i + 1)) {
+		ev = harness_get(h, "message", (size_t)i);
+		assert_null(json_object_get(ev, "replaces"));
+		json_decref(ev);
+	}
+	/* bob, after a nick change, can. */
+	mark = harness_mark(h);
+	room_says(h, "robert", "occ-bob", "m2", "hello",
+		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	ev = harness_expect(h, "message", mark);
+	assert_string_equal(str(ev, "replaces"), "m1");
+	assert_string_equal(str(ev, "room"), ROOM);
+	assert_string_equal(str(ev, "body"), "hello");
+	json_decref(ev);
+	ev = history_of(h, ROOM);
+	msgs = json_object_get(ev, "messages");
+	/* helo (now hello, edited), and the two refused as messages of their own */
+	assert_int_equal(json_array_size(msgs), 3);
+	assert_string_equal(str(json_array_get(msgs, 0), "body"), "hello");
+	assert_true(json_is_true(json_object_get(json_array_get(msgs, 0), "edited")));
+	json_decref(ev);
+}
+
+/* /correct ROOM TEXT corrects our last message there; the room's copy of
+ * the correction is not shown again.  No receipt request or marker goes
+ * to a room. */
+static void test_room_correction_sent(void **state)
+{
+	struct harness *h = *state;
+	size_t mark, i, j;
+	json_t *ev;
+	char *id, *cid, *want = NULL;
+
+	in_room(h, PLAIN_ROOM);
+	fake_clear_sent(h->xs);
+	assert_int_equal(harness_input(h, "/msg " ROOM " teh typo", 8), 0);
+	i = sent_with(h, 0, "type=\"groupchat\"", "<body>teh typo</body>");
+	assert_null(strstr(fake_sent(h->xs, i), "urn:xmpp:receipts"));
+	assert_null(strstr(fake_sent(h->xs, i), "markable"));
+	id = fake_sent_id(h->xs, i);
+	mark = harness_mark(h);
+	assert_int_equal(harness_input(h, "/correct " ROOM " the typo", 9), 0);
+	assert_true(asprintf(&want, "<replace id=\"%s\" xmlns=\"urn:xmpp:message-correct:0\"/>",
+			     id) > 0);
+	j = sent_with(h, i + 1, "<body>the typo</body>", want);
+	assert_non_null(strstr(fake_sent(h->xs, j), "type=\"groupchat\""));
+	cid = fake_sent_id(h->xs, j);
+	ev = harness_expect(h, "message", mark);
+	assert_string_equal(str(ev, "replaces"), id);
+	assert_true(json_is_true(json_object_get(ev, "outgoing")));
+	json_decref(ev);
+	fake_receivef(h->xs,
+		      "<message type='groupchat' from='" ROOM "/me' id='%s'><body>the typo</body>"
+		      "<origin-id xmlns='urn:xmpp:sid:0' id='%s'/>"
+		      "<replace xmlns='urn:xmpp:message-correct:0' id='%s'/>" OCC_ID "</message>",
+		      cid, cid, id, "occ-me");
+	assert_int_equal(count_events(h, "message", mark), 1);
+	ev = history_of(h, ROOM);
+	assert_int_equal(json_array_size(json_object_get(ev, "messages")), 1);
+	assert_string_equal(str(json_array_get(json_object_get(ev, "messages"), 0), "body"),
+			    "the typo");
+	json_decref(ev);
+	free(want);
+	free(cid);
+	free(id);
+	/* A private message with an occupant is corrected in its own
+	 * conversation, not the room's. */
+	fake_clear_sent(h->xs);
+	assert_int_equal(harness_input(h, "/msg " ROOM "/bob psst", 8), 0);
+	i = sent_with(h, 0, "<body>psst</body>", NULL);
+	id = fake_sent_id(h->xs, i);
+	assert_int_equal(harness_input(h, "/correct " ROOM "/bob pssst", 9), 0);
+	assert_true(asprintf(&want, "<replace id=\"%s\"", id) > 0);
+	j = sent_with(h, i + 1, "<body>pssst</body>", want);
+	assert_non_null(strstr(fake_sent(h->xs, j), "to=\"" ROOM "/bob\""));
+	free(want);
+	free(id);
+}
+
+/* /me lines both ways, links, and retractions (only by the sender) in a
+ * room. */
+static void test_room_actions_links_retractions(void **state)
+{
+	struct harness *h = *state;
+	size_t mark;
+	json_t *ev;
+
+	in_room(h, PLAIN_ROOM);
+	mark = harness_mark(h);
+	room_says(h, "bob", "occ-bob", "m1", "/me waves", NULL);
+	ev = harness_expect(h, "message", mark);
+	assert_true(json_is_true(json_object_get(ev, "action")));
+	json_decref(ev);
+	mark = harness_mark(h);
+	assert_int_equal(harness_input(h, "/msg " ROOM, 8), 0);
+	assert_int_equal(harness_input(h, "/me waves back", 8), 0);
+	ev = harness_expect(h, "message", mark);
+	assert_true(json_is_true(json_object_get(ev, "action")));
+	assert_string_equal(str(ev, "room"), ROOM);
+	json_decref(ev);
+	mark = harness_mark(h);
+	room_says(h, "bob", "occ-bob", "m2", "https://example.org/cat.png",
+		  "<x xmlns='jabber:x:oob'><url>https://example.org/cat.png</url></x>");
+	ev = harness_expect(h, "message", mark);
+	assert_string_equal(str(ev, "oob_url"), "https://example.org/cat.png");
+	json_decref(ev);
+	/* Withdrawn: not by another occupant, then by bob. */
+	mark = harness_mark(h);
+	room_says(h, "mallory", "occ-mallory", "r1", "fallback",
+		  "<retract xmlns='urn:xmpp:message-retract:1' id='m2'/>");
+	assert_int_equal(harness_find(h, "retracted", mark), -1);
+	assert_int_equal(harness_find(h, "message", mark), -1);
+	room_says(h, "bob", "occ-bob", "r2", "fallback",
+		  "<retract xmlns='urn:xmpp:message-retract:1' id='m2'/>");
+	ev = harness_expect(h, "retracted", mark);
+	assert_string_equal(str(ev, "id"), "m2");
+	assert_string_equal(str(ev, "from"), ROOM "/bob");
+	json_decref(ev);
+	assert_int_equal(harness_find(h, "message", mark), -1);
+	ev = history_of(h, ROOM);
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(ev, "messages"), 2),
+						 "retracted")));
+	json_decref(ev);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1124,6 +1280,9 @@ int main(void)
 	    T(test_api_for_other_modules),
 	    T(test_bookmarks_pep),
 	    T(test_bookmarks_private_storage),
+	    T(test_room_corrections_received),
+	    T(test_room_correction_sent),
+	    T(test_room_actions_links_retractions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

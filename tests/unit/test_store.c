@@ -377,6 +377,10 @@ static void from_version_1(void **state)
 				      "ALTER TABLE messages DROP COLUMN encryption;"
 				      "CREATE INDEX messages_archived_ts ON messages (ts)"
 				      " WHERE archive_id IS NOT NULL;"
+				      "ALTER TABLE messages DROP COLUMN original_body;"
+				      "ALTER TABLE messages DROP COLUMN replaces;"
+				      "ALTER TABLE messages DROP COLUMN retracted;"
+				      "ALTER TABLE messages DROP COLUMN oob_url;"
 				      "PRAGMA user_version = 1",
 				      NULL, NULL, NULL),
 			 0);
@@ -656,6 +660,11 @@ static void from_version_2(void **state)
 	                              "ALTER TABLE messages DROP COLUMN rkey;"
 	                              "ALTER TABLE messages DROP COLUMN ckey;"
 	                              "ALTER TABLE messages DROP COLUMN stamp;"
+	                              /* (version 4's go too: a real version 2 had none) */
+	                              "ALTER TABLE messages DROP COLUMN original_body;"
+	                              "ALTER TABLE messages DROP COLUMN replaces;"
+	                              "ALTER TABLE messages DROP COLUMN retracted;"
+	                              "ALTER TABLE messages DROP COLUMN oob_url;"
 	                              "ALTER TABLE messages DROP COLUMN encryption;"
 	                              "PRAGMA user_version = 2;",
 	                              NULL, NULL, NULL),
@@ -704,6 +713,11 @@ static void from_version_3(void **state)
 	db = open_raw(fx);
 	assert_int_equal(sqlite3_exec(db,
 	                              "ALTER TABLE messages DROP COLUMN encryption;"
+	                              /* (version 5's go too: a real version 3 had none) */
+	                              "ALTER TABLE messages DROP COLUMN original_body;"
+	                              "ALTER TABLE messages DROP COLUMN replaces;"
+	                              "ALTER TABLE messages DROP COLUMN retracted;"
+	                              "ALTER TABLE messages DROP COLUMN oob_url;"
 	                              "PRAGMA user_version = 3;",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
@@ -729,9 +743,9 @@ static void from_version_3(void **state)
 	}
 }
 
-/* A history indexed by words only (before version 5) is indexed again,
+/* A history indexed by words only (before version 6) is indexed again,
  * in chunks, with scripts without spaces by character. */
-static void from_version_4(void **state)
+static void from_version_5(void **state)
 {
 	struct fx *fx = *state;
 	struct rows r = {0};
@@ -752,7 +766,7 @@ static void from_version_4(void **state)
 	                              " columnsize = 0,"
 	                              " tokenize = 'unicode61 remove_diacritics 2');"
 	                              "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');"
-	                              "PRAGMA user_version = 4;",
+	                              "PRAGMA user_version = 5;",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
 	sqlite3_close(db);
@@ -1481,6 +1495,254 @@ static void delivery(void **state)
 	rows_free(&r);
 }
 
+/* ---- corrections and retractions (schema v2) ---- */
+
+static struct store_msg marked(const char *id, const char *body)
+{
+	struct store_msg m = in_msg("bob@example.org", body);
+
+	m.stanza_id = id;
+	m.ts_ms += 1000;
+	return m;
+}
+
+static int correct(struct store *s, int64_t target, struct store_msg m)
+{
+	char *err = NULL;
+	int rc = store_correct(s, target, &m, &err);
+
+	if (rc < 0)
+		fail_msg("store_correct: %s", err);
+	return rc;
+}
+
+static int64_t find(struct store *s, const char *id, bool *via)
+{
+	struct store_ref ref;
+	char *err = NULL;
+	int64_t row;
+	int rc = store_find(s, "bob@example.org", STORE_IN, id, &ref, &err);
+
+	if (rc < 0)
+		fail_msg("store_find: %s", err);
+	row = rc ? ref.id : 0;
+	if (via)
+		*via = ref.via_correction;
+	if (rc)
+		assert_string_equal(ref.from, "bob@example.org/phone");
+	store_ref_clear(&ref);
+	return row;
+}
+
+static void corrections(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg first = in_msg("bob@example.org", "helo wrld");
+	struct rows r = {0};
+	int64_t row;
+	bool via;
+
+	fx->s = open_ok(fx);
+	first.stanza_id = "m1";
+	add(fx->s, first);
+	commit(fx->s);
+	catch_up(fx->s, 100);
+	row = find(fx->s, "m1", &via);
+	assert_true(row > 0);
+	assert_false(via);
+	assert_int_equal(correct(fx->s, row, marked("m2", "hello world")), 1);
+	/* its copy (a carbon, the archive) changes nothing */
+	assert_int_equal(correct(fx->s, row, marked("m2", "hello world")), 0);
+	commit(fx->s);
+	catch_up(fx->s, 100);
+	/* one message, the new text; the first kept, not shown */
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_string_equal(r.body[0], "hello world");
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE original_body = "
+				       "'helo wrld' AND body = 'hello world'"),
+			 1);
+	assert_int_equal(search(fx->s, "wrld", &r), 0);
+	assert_int_equal(search(fx->s, "hello", &r), 1);
+	fts_consistent(fx->s);
+	/* a correction that names the correction finds the message */
+	assert_int_equal(find(fx->s, "m2", &via), row);
+	assert_true(via);
+	/* a message corrected before it was indexed */
+	first.stanza_id = "m3";
+	first.body = "unindexed tpyo";
+	add(fx->s, first);
+	assert_int_equal(correct(fx->s, find(fx->s, "m3", NULL), marked("m4", "indexed typo")), 1);
+	commit(fx->s);
+	assert_int_equal(search(fx->s, "tpyo", &r), 0);
+	catch_up(fx->s, 100);
+	assert_int_equal(search(fx->s, "tpyo", &r), 0);
+	assert_int_equal(search(fx->s, "typo", &r), 1);
+	fts_consistent(fx->s);
+	rows_free(&r);
+}
+
+static void retractions(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg first = in_msg("bob@example.org", "secret plan");
+	struct rows r = {0};
+	char *err = NULL;
+	struct store_msg m = marked("x1", "fallback text");
+	int64_t row;
+
+	fx->s = open_ok(fx);
+	first.stanza_id = "r1";
+	first.oob_url = "https://example.org/plan.pdf";
+	add(fx->s, first);
+	commit(fx->s);
+	catch_up(fx->s, 100);
+	row = find(fx->s, "r1", NULL);
+	assert_int_equal(store_retract(fx->s, row, &m, &err), 1);
+	commit(fx->s);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_string_equal(r.body[0], "");
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE retracted = 1 AND "
+				       "body IS NULL AND oob_url IS NULL AND original_body IS NULL"),
+			 1);
+	assert_int_equal(search(fx->s, "secret", &r), 0);
+	assert_int_equal(search(fx->s, "fallback", &r), 0);
+	catch_up(fx->s, 100);
+	assert_int_equal(search(fx->s, "fallback", &r), 0);
+	fts_consistent(fx->s);
+	/* a retracted message is corrected no more */
+	assert_int_equal(correct(fx->s, row, marked("r2", "back again")), 1);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_string_equal(r.body[0], "");
+	rows_free(&r);
+}
+
+static void last_own(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg out = {.peer = "bob@example.org", .direction = STORE_OUT,
+				.type = "chat", .ts_ms = 1, .from = "me@example.net/natter",
+				.to = "bob@example.org/phone", .body = "mine",
+				.stanza_id = "o1", .origin_id = "o1"};
+	struct store_own own;
+	char *err = NULL;
+
+	fx->s = open_ok(fx);
+	assert_int_equal(store_last_own(fx->s, "bob@example.org", &own, &err), 0);
+	add(fx->s, out);
+	add(fx->s, in_msg("bob@example.org", "theirs, newer"));
+	assert_int_equal(store_last_own(fx->s, "bob@example.org", &own, &err), 1);
+	assert_string_equal(own.msgid, "o1");
+	assert_string_equal(own.body, "mine");
+	assert_string_equal(own.to, "bob@example.org/phone");
+	store_own_clear(&own);
+	assert_int_equal(store_last_own(fx->s, "carol@example.org", &own, &err), 0);
+}
+
+/* A version 4 history (group chat and OMEMO, before corrections) is
+ * upgraded in place, its room messages too. */
+static void from_version_4(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg m = in_msg("bob@example.org", "written by version 4");
+	struct store_msg rm = room_msg("in a room", "alice", "r-1");
+	struct rows r = {0};
+
+	fx->s = open_ok(fx);
+	m.stanza_id = "v1";
+	add(fx->s, m);
+	rm.stanza_id = "rv1";
+	assert_int_equal(add(fx->s, rm), 1);
+	store_close(fx->s);
+	fx->s = NULL;
+	{
+		sqlite3 *db;
+
+		db = open_raw(fx);
+		assert_int_equal(sqlite3_exec(db,
+					      "ALTER TABLE messages DROP COLUMN original_body;"
+					      "ALTER TABLE messages DROP COLUMN replaces;"
+					      "ALTER TABLE messages DROP COLUMN retracted;"
+					      "ALTER TABLE messages DROP COLUMN oob_url;"
+					      "PRAGMA user_version = 4;",
+					      NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+	}
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	/* the room's message is still known by the room's id */
+	assert_int_equal(add(fx->s, rm), 0);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_string_equal(r.body[0], "written by version 4");
+	assert_int_equal(correct(fx->s, find(fx->s, "v1", NULL), marked("v2", "and corrected")),
+			 1);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_string_equal(r.body[0], "and corrected");
+	rows_free(&r);
+}
+
+/* A correction made while the disk is full is applied by a later commit. */
+static void correction_survives_full_disk(void **state)
+{
+	struct fx *fx = *state;
+	static char big[3000];
+	struct store_msg m = in_msg("bob@example.org", "to be corrected");
+	struct store_msg c;
+	struct rows r = {0};
+	char *err = NULL;
+	int64_t row;
+
+	memset(big, 'y', sizeof big - 1);
+	fx->s = open_ok(fx);
+	m.stanza_id = "f1";
+	add(fx->s, m);
+	commit(fx->s);
+	row = find(fx->s, "f1", NULL);
+	set_max_pages(fx->s, query_int(fx, "PRAGMA page_count"));
+	for (int i = 0; i < 10; i++) {
+		struct store_msg filler = in_msg("carol@example.org", big);
+
+		store_add(fx->s, &filler, &err);
+		free(err);
+		err = NULL;
+	}
+	c = marked("f2", "corrected meanwhile");
+	store_correct(fx->s, row, &c, &err);
+	free(err);
+	err = NULL;
+	assert_int_equal(store_commit(fx->s, &err), -1);
+	free(err);
+	set_max_pages(fx->s, 1000000);
+	commit(fx->s);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_string_equal(r.body[0], "corrected meanwhile");
+	catch_up(fx->s, 1000);
+	fts_consistent(fx->s);
+	rows_free(&r);
+}
+
+static void delivery_never_goes_back(void **state)
+{
+	struct fx *fx = *state;
+	struct store_msg out = {.peer = "bob@example.org", .direction = STORE_OUT,
+				.type = "chat", .ts_ms = 1, .body = "ping", .stanza_id = "d1",
+				.origin_id = "d1", .delivery = STORE_SENT};
+	struct rows r = {0};
+	char *err = NULL;
+
+	fx->s = open_ok(fx);
+	add(fx->s, out);
+	assert_int_equal(
+	    store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DISPLAYED, &err), 1);
+	/* still found: a late receipt is a receipt, it only changes nothing */
+	assert_int_equal(
+	    store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DELIVERED, &err), 1);
+	commit(fx->s);
+	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
+	assert_int_equal(r.delivery[0], STORE_DISPLAYED);
+	rows_free(&r);
+}
+
 /* A callback that calls the store back is refused, not a corrupted
  * statement. */
 static void reenter(const struct store_msg *m, void *ud)
@@ -1637,6 +1899,12 @@ static void query_plans(void **state)
 	expect_plan(fx->s, SQL_FTS_CHUNK_END, "USING INTEGER PRIMARY KEY (rowid>?)");
 	expect_plan(fx->s, SQL_FTS_INDEX, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)");
 	expect_plan(fx->s, SQL_KV_GET, "USING PRIMARY KEY (key=?)");
+	/* corrections, retractions and /correct read the conversation's
+	 * newest rows, never the whole table */
+	expect_plan(fx->s, SQL_FIND, "USING INDEX messages_peer (peer=? AND id>?)");
+	expect_plan(fx->s, SQL_LAST_OWN, "USING INDEX messages_peer (peer=? AND id>?)");
+	expect_plan(fx->s, SQL_CORRECT, "USING INTEGER PRIMARY KEY (rowid=?)");
+	expect_plan(fx->s, SQL_RETRACT, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_FIND_ROOM, "USING INDEX messages_rkey (rkey=?)");
 	expect_plan(fx->s, SQL_ATTACH_ROOM, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_FIND_CONTENT, "USING INDEX messages_ckey (ckey=?)");
@@ -1657,7 +1925,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(not_a_database, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_archive_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_origin_id, setup, teardown),
-	    cmocka_unit_test_setup_teardown(from_version_4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_5, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_stanza_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_room_sid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(room_echo_gets_room_sid, setup, teardown),
@@ -1686,6 +1954,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(callback_reentry_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(collisions_never_merge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(query_plans, setup, teardown),
+	    cmocka_unit_test_setup_teardown(corrections, setup, teardown),
+	    cmocka_unit_test_setup_teardown(retractions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(last_own, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(correction_survives_full_disk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(delivery_never_goes_back, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
