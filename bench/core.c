@@ -38,11 +38,11 @@
 #include "../tests/unit/core_harness.h"
 #include "ui/contacts.h"
 
-#define ME "alice@localhost"
-#define PEER "bob@localhost"
-#define FLOOD 10000
-#define FLOOD_PER_PASS 10 /* messages that arrive in one 5 ms loop pass */
-#define PASS_MS 5
+#define ME               "alice@localhost"
+#define PEER             "bob@localhost"
+#define FLOOD            10000
+#define FLOOD_PER_PASS   10 /* messages that arrive in one 5 ms loop pass */
+#define PASS_MS          5
 #define STANZAS_PER_PASS 256 /* what session.c hands the core per pass */
 
 /* ---- the front end: the UI's roster model, as ui.c feeds it ---- */
@@ -66,7 +66,7 @@ static void fe_emit(void *ud, const struct nt_event *ev)
 		break;
 	case NT_EV_PRESENCE:
 		contacts_presence(&fe->contacts, ev->u.presence.from, ev->u.presence.type,
-				  ev->u.presence.show, ev->u.presence.priority);
+		                  ev->u.presence.show, ev->u.presence.priority);
 		break;
 	case NT_EV_MESSAGE:
 		fe->messages++;
@@ -110,7 +110,6 @@ static double cpu_s(void)
 	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
-
 
 static long file_size(const char *dir, const char *name)
 {
@@ -180,11 +179,14 @@ static void answer_login(struct harness *h, size_t n, double *core_ms)
 		if (strstr(s, "jabber:iq:roster")) {
 			struct buf b = {0};
 
-			add(&b, "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' ver='1'>"
-				"<item jid='" PEER "' name='Bob' subscription='both'/>", id);
+			add(&b,
+			    "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' ver='1'>"
+			    "<item jid='" PEER "' name='Bob' subscription='both'/>",
+			    id);
 			for (size_t k = 0; k < n; k++)
-				add(&b, "<item jid='c%05zu@contacts.localhost' name='Contact %05zu' "
-					"subscription='both'><group>Group %zu</group></item>",
+				add(&b,
+				    "<item jid='c%05zu@contacts.localhost' name='Contact %05zu' "
+				    "subscription='both'><group>Group %zu</group></item>",
 				    k, k, k % 10);
 			add(&b, "</query></iq>");
 			{
@@ -192,7 +194,8 @@ static void answer_login(struct harness *h, size_t n, double *core_ms)
 				double t0 = step_ms();
 
 				if (!st) {
-					fprintf(stderr, "bench/core: the roster is not well-formed\n");
+					fprintf(stderr,
+					        "bench/core: the roster is not well-formed\n");
 					exit(1);
 				}
 				fake_receive_stanza(h->xs, st);
@@ -252,13 +255,14 @@ static void roster_login(size_t n, struct roster_fig *fig, const char *label)
 	/* Every contact comes online from one resource with entity caps (one
 	 * ver for all, as when everyone runs the same client). */
 	for (size_t k = 0; k < n; k++) {
-		fake_receivef(h->xs,
-			      "<presence from='c%05zu@contacts.localhost/phone' to='" ME "/natter'>"
-			      "<show>away</show><status>out for lunch</status><priority>5</priority>"
-			      "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
-			      "node='http://example.org' ver='QgayPKawpkPSDYmwT/WM94uAlu0='/>"
-			      "</presence>",
-			      k);
+		fake_receivef(
+		    h->xs,
+		    "<presence from='c%05zu@contacts.localhost/phone' to='" ME "/natter'>"
+		    "<show>away</show><status>out for lunch</status><priority>5</priority>"
+		    "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
+		    "node='http://example.org' ver='QgayPKawpkPSDYmwT/WM94uAlu0='/>"
+		    "</presence>",
+		    k);
 		if (k % STANZAS_PER_PASS == STANZAS_PER_PASS - 1) {
 			p0 = step_ms();
 			harness_advance(h, PASS_MS);
@@ -304,12 +308,13 @@ static void flood(struct flood_fig *fig)
 		t0 = cpu_s();
 		for (int i = 0; i < FLOOD; i++) {
 			fake_receivef(h->xs,
-				      "<message from='" PEER "/flood' to='" ME "/natter' type='chat' "
-				      "id='flood-%d'><body>message %d of the flood, "
-				      "padded to eighty characters like the bench's ........</body>"
-				      "<stanza-id xmlns='urn:xmpp:sid:0' by='" ME "' "
-				      "id='a%08d-5c1d-4a8b-9e7f-%012d'/></message>",
-				      i, i, i, i);
+			              "<message from='" PEER "/flood' to='" ME
+			              "/natter' type='chat' "
+			              "id='flood-%d'><body>message %d of the flood, "
+			              "padded to eighty characters like the bench's ........</body>"
+			              "<stanza-id xmlns='urn:xmpp:sid:0' by='" ME "' "
+			              "id='a%08d-5c1d-4a8b-9e7f-%012d'/></message>",
+			              i, i, i, i);
 			if (i % FLOOD_PER_PASS == FLOOD_PER_PASS - 1) {
 				/* the pass that commits is what a key typed meanwhile
 				 * waits for */

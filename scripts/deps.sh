@@ -20,7 +20,7 @@ python3-oldmemo python3-xmlschema profanity"
 # ejabberd: the integration suite's second server (tests/lib/ejabberd.py: PubSub's
 # authorize model, X-OAUTH2, zlib); erlang-p1-oauth2 is only a Suggests of it,
 # and without it `ejabberdctl oauth_issue_token` fails.
-NATTER_DEPS_TEST="clang libclang-rt-14-dev valgrind ejabberd erlang-p1-oauth2"
+NATTER_DEPS_TEST="clang libclang-rt-14-dev valgrind clang-format ejabberd erlang-p1-oauth2"
 
 # natter_pkg_installed PKG: true when dpkg says PKG is installed.
 natter_pkg_installed() {

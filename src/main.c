@@ -23,18 +23,19 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: natter [-a NAME] [--headless] [--debug]\n"
-		   "       natter --version | --help\n"
-		   "\n"
-		   "  -a, --account NAME  use the account NAME from the accounts file\n"
-		   "      --headless      no terminal UI: commands on standard input,\n"
-		   "                      JSON Lines events on standard output\n"
-		   "  -d, --debug         verbose diagnostics on standard error (or the log file);\n"
-		   "                      also allows core dumps and debuggers\n"
-		   "  -v, --version       print the version and exit\n"
-		   "  -h, --help          print this help and exit\n"
-		   "\n"
-		   "Accounts: $XDG_CONFIG_HOME/natter/accounts; see natter(1).\n");
+	fprintf(f,
+	        "usage: natter [-a NAME] [--headless] [--debug]\n"
+	        "       natter --version | --help\n"
+	        "\n"
+	        "  -a, --account NAME  use the account NAME from the accounts file\n"
+	        "      --headless      no terminal UI: commands on standard input,\n"
+	        "                      JSON Lines events on standard output\n"
+	        "  -d, --debug         verbose diagnostics on standard error (or the log file);\n"
+	        "                      also allows core dumps and debuggers\n"
+	        "  -v, --version       print the version and exit\n"
+	        "  -h, --help          print this help and exit\n"
+	        "\n"
+	        "Accounts: $XDG_CONFIG_HOME/natter/accounts; see natter(1).\n");
 }
 
 /* One line on stderr and a failing exit status, as the contract asks. */
@@ -51,8 +52,8 @@ static __attribute__((format(printf, 1, 2))) int die(const char *fmt, ...)
 }
 
 static const struct account *choose_account(const struct account_list *list,
-					    const struct settings *s, const char *name,
-					    const char *path, int *rc)
+                                            const struct settings *s, const char *name,
+                                            const char *path, int *rc)
 {
 	const struct account *a;
 
@@ -69,8 +70,8 @@ static const struct account *choose_account(const struct account_list *list,
 		return &list->items[0];
 	if (!list->count)
 		*rc = die("no account configured: create %s (see natter(1)), or try "
-			  "scripts/quickstart",
-			  path);
+		          "scripts/quickstart",
+		          path);
 	else
 		*rc = die("%s holds several accounts: choose one with -a NAME", path);
 	return NULL;
@@ -83,7 +84,7 @@ struct frontends {
 
 /* acct is cleared as soon as the core has its own copy. */
 static int run(struct account *acct, const char *accounts_path, const char *settings_path,
-	       const struct settings *settings, bool headless)
+               const struct settings *settings, bool headless)
 {
 	struct loop *loop = loop_new();
 	struct frontends fe = {0};
@@ -132,9 +133,9 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"account", required_argument, NULL, 'a'}, {"headless", no_argument, NULL, 'H'},
-		{"debug", no_argument, NULL, 'd'},         {"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"account", required_argument, NULL, 'a'}, {"headless", no_argument, NULL, 'H'},
+	    {"debug", no_argument, NULL, 'd'},         {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	struct account_list accounts = {0};
 	struct settings settings = {0};
@@ -183,17 +184,19 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			if (optopt)
-				fprintf(stderr, "natter: option -%c is unknown or needs a value "
-						"(see natter --help)\n", optopt);
+				fprintf(stderr,
+				        "natter: option -%c is unknown or needs a value "
+				        "(see natter --help)\n",
+				        optopt);
 			else
 				fprintf(stderr, "natter: unknown option %s (see natter --help)\n",
-					argv[optind - 1]);
+				        argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "natter: unexpected argument '%s' (see natter --help)\n",
-			argv[optind]);
+		        argv[optind]);
 		return 2;
 	}
 	if (!headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))

@@ -35,7 +35,7 @@ void cmd_set_free(struct cmd_set *set)
 }
 
 int cmd_set_add(struct cmd_set *set, const char *title, const struct cmd_entry *table, size_t n,
-		void *ud)
+                void *ud)
 {
 	struct cmd_table *t = realloc(set->tables, (set->ntables + 1) * sizeof(*t));
 
@@ -47,7 +47,7 @@ int cmd_set_add(struct cmd_set *set, const char *title, const struct cmd_entry *
 }
 
 void cmd_foreach(const struct cmd_set *set,
-		 void (*fn)(const char *title, const struct cmd_entry *e, void *ud), void *ud)
+                 void (*fn)(const char *title, const struct cmd_entry *e, void *ud), void *ud)
 {
 	for (size_t t = 0; t < set->ntables; t++)
 		for (size_t i = 0; i < set->tables[t].n; i++)
@@ -80,8 +80,8 @@ static size_t match_name(const char *line, const char *name)
 	}
 }
 
-static const struct cmd_entry *lookup(const struct cmd_set *set, const char *line,
-				      size_t *name_len, void **ud)
+static const struct cmd_entry *lookup(const struct cmd_set *set, const char *line, size_t *name_len,
+                                      void **ud)
 {
 	const struct cmd_entry *best = NULL;
 	size_t best_len = 0;
@@ -106,8 +106,7 @@ static const struct cmd_entry *lookup(const struct cmd_set *set, const char *lin
 	return best;
 }
 
-const struct cmd_entry *cmd_lookup(const struct cmd_set *set, const char *line,
-				   size_t *name_len)
+const struct cmd_entry *cmd_lookup(const struct cmd_set *set, const char *line, size_t *name_len)
 {
 	return lookup(set, line, name_len, NULL);
 }
@@ -119,7 +118,7 @@ char *cmd_usage_line(const struct cmd_entry *e)
 
 	if (s)
 		snprintf(s, len, "/%s%s%s - %s", e->name, e->usage && *e->usage ? " " : "",
-			 e->usage ? e->usage : "", e->help);
+		         e->usage ? e->usage : "", e->help);
 	return s;
 }
 
@@ -170,10 +169,8 @@ nomem:
 }
 
 /* Reports a refused line through the environment. */
-static __attribute__((format(printf, 4, 5))) void refuse(const struct cmd_env *env,
-							  const char *command,
-							  const char *condition, const char *fmt,
-							  ...)
+static __attribute__((format(printf, 4, 5))) void
+refuse(const struct cmd_env *env, const char *command, const char *condition, const char *fmt, ...)
 {
 	char *text = NULL;
 	va_list ap;
@@ -307,7 +304,7 @@ static int same_words(const char *typed, const char *name, size_t n)
 /* Candidates for word number `word` (0-based) of a command name whose
  * earlier words are those typed. */
 static void complete_name(const struct cmd_set *set, struct cands *c, const char *typed,
-			  size_t word, const char *partial)
+                          size_t word, const char *partial)
 {
 	for (size_t t = 0; t < set->ntables; t++) {
 		for (size_t i = 0; i < set->tables[t].n; i++) {
@@ -350,7 +347,7 @@ static bool is_class(const char *spec, size_t len, const char *name)
 }
 
 static void complete_arg(const struct cmd_set *set, struct cands *c, const char *spec,
-			 const struct cmd_known *known, const char *partial)
+                         const struct cmd_known *known, const char *partial)
 {
 	size_t plen = strlen(partial);
 
@@ -387,7 +384,7 @@ static void complete_arg(const struct cmd_set *set, struct cands *c, const char 
 }
 
 int cmd_complete(const struct cmd_set *set, const char *line, const struct cmd_known *known,
-		 char ***out)
+                 char ***out)
 {
 	struct cands c = {0};
 	const char *partial, *body;

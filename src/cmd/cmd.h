@@ -22,9 +22,9 @@ struct cmd_set;
 
 struct cmd_call {
 	const struct cmd_entry *entry;
-	void *ud;         /* the ud its table was added with */
-	uint64_t origin;  /* the front end's token for where the line was typed */
-	int argc;         /* positional words after the command name */
+	void *ud;        /* the ud its table was added with */
+	uint64_t origin; /* the front end's token for where the line was typed */
+	int argc;        /* positional words after the command name */
 	char **argv;
 	const char *rest; /* trailing free text when entry->rest, else NULL */
 };
@@ -55,7 +55,7 @@ void cmd_set_free(struct cmd_set *set);
 /* Adds a table under a title (for /help); entries and title must outlive
  * the set.  0, or -1 on ENOMEM. */
 int cmd_set_add(struct cmd_set *set, const char *title, const struct cmd_entry *table, size_t n,
-		void *ud);
+                void *ud);
 
 /* Where a line runs: the caller's token, whether a session is up (for
  * CMD_ONLINE), and how a line refused before any handler ran (unknown
@@ -64,7 +64,7 @@ struct cmd_env {
 	uint64_t origin;
 	bool online;
 	void (*refuse)(const struct cmd_env *env, const char *command, const char *condition,
-		       const char *text);
+	               const char *text);
 	void *ud;
 };
 
@@ -74,12 +74,11 @@ struct cmd_env {
 int cmd_run(const struct cmd_set *set, const struct cmd_env *env, const char *line);
 
 /* Finds the entry a line names (longest match of its words), or NULL. */
-const struct cmd_entry *cmd_lookup(const struct cmd_set *set, const char *line,
-				   size_t *name_len);
+const struct cmd_entry *cmd_lookup(const struct cmd_set *set, const char *line, size_t *name_len);
 
 /* Visits every entry in table order; title is its table's. */
 void cmd_foreach(const struct cmd_set *set,
-		 void (*fn)(const char *title, const struct cmd_entry *e, void *ud), void *ud);
+                 void (*fn)(const char *title, const struct cmd_entry *e, void *ud), void *ud);
 
 /* What a front end knows for the completion classes; any may be NULL. */
 struct cmd_known {
@@ -95,7 +94,7 @@ struct cmd_known {
  * NULL.  Classes come first in the order the entry lists them ("@pending"
  * before "@jid": whom the command is most likely for), each sorted. */
 int cmd_complete(const struct cmd_set *set, const char *line, const struct cmd_known *known,
-		 char ***out);
+                 char ***out);
 void cmd_candidates_free(char **c);
 
 /* "/name usage - help" for one entry, malloc'd. */

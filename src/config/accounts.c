@@ -877,8 +877,8 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-int accounts_check_set_key(const char *path, const char *name, const char *key,
-			   const char *value, char **err)
+int accounts_check_set_key(const char *path, const char *name, const char *key, const char *value,
+                           char **err)
 {
 	const char *why = set_key_problem(name, key, value), *target = path;
 	char *real = NULL, *dir = NULL;

@@ -4,9 +4,9 @@
 
 /* All return malloc'd paths, or NULL on ENOMEM or when neither the XDG
  * variable nor HOME is set. */
-char *paths_config_dir(void);          /* $XDG_CONFIG_HOME/natter */
-char *paths_accounts_file(void);       /* .../natter/accounts */
-char *paths_settings_file(void);       /* .../natter/natterrc */
+char *paths_config_dir(void);               /* $XDG_CONFIG_HOME/natter */
+char *paths_accounts_file(void);            /* .../natter/accounts */
+char *paths_settings_file(void);            /* .../natter/natterrc */
 char *paths_data_dir(const char *bare_jid); /* $XDG_DATA_HOME/natter/<bare jid> */
 
 /* mkdir -p with mode 0700 for every directory it creates; 0 or -1 (errno). */

@@ -14,7 +14,7 @@
 #include "config/paths.h"
 #include "config/resource.h"
 
-#define PREFIX "natter."
+#define PREFIX       "natter."
 #define SUFFIX_BYTES 3 /* six hex digits: enough to tell a few installations apart */
 
 /* A kept resource is ours only if it still looks like one we made. */

@@ -294,8 +294,8 @@ struct load {
 };
 
 /* A line left out: said, and the rest goes on. */
-static __attribute__((format(printf, 3, 4))) void warn(struct load *ld, int line,
-							const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) void warn(struct load *ld, int line, const char *fmt,
+                                                       ...)
 {
 	char *text = NULL, *w = NULL, **grown;
 	va_list ap;
@@ -305,8 +305,8 @@ static __attribute__((format(printf, 3, 4))) void warn(struct load *ld, int line
 		text = NULL;
 	va_end(ap);
 	grown = text && asprintf(&w, "%s:%d: %s", ld->path, line, text) >= 0
-			? realloc(ld->out->warnings, (ld->out->nwarnings + 1) * sizeof(*grown))
-			: NULL;
+	            ? realloc(ld->out->warnings, (ld->out->nwarnings + 1) * sizeof(*grown))
+	            : NULL;
 	free(text);
 	if (!grown) {
 		free(w);
@@ -356,8 +356,9 @@ static char *store_value(struct settings *s, const struct setting_def *d, const 
 		n = strtol(v, &end, 10);
 		if (!isdigit((unsigned char)(*v == '-' ? v[1] : *v)) || errno || *end ||
 		    n < d->min || n > d->max) {
-			if (asprintf(&why, "%s in [%s] must be a number from %d to %d (got '%.64s')",
-				     d->name, d->section, d->min, d->max, v) < 0)
+			if (asprintf(&why,
+			             "%s in [%s] must be a number from %d to %d (got '%.64s')",
+			             d->name, d->section, d->min, d->max, v) < 0)
 				why = NULL;
 			return why ? why : strdup("out of memory");
 		}
@@ -367,7 +368,7 @@ static char *store_value(struct settings *s, const struct setting_def *d, const 
 		b = parse_bool(v);
 		if (b < 0) {
 			if (asprintf(&why, "%s in [%s] must be yes or no (got '%.64s')", d->name,
-				     d->section, v) < 0)
+			             d->section, v) < 0)
 				why = NULL;
 			return why ? why : strdup("out of memory");
 		}
@@ -444,8 +445,9 @@ static void ld_check(struct load *ld)
 		line = seen_line(ld, OFF(reconnect_min));
 		if (seen_line(ld, OFF(reconnect_max)) > line)
 			line = seen_line(ld, OFF(reconnect_max));
-		warn(ld, line, "reconnect_min (%d) is larger than reconnect_max (%d): both are "
-			       "taken as %d",
+		warn(ld, line,
+		     "reconnect_min (%d) is larger than reconnect_max (%d): both are "
+		     "taken as %d",
 		     ld->out->reconnect_min, ld->out->reconnect_max, ld->out->reconnect_max);
 		ld->out->reconnect_min = ld->out->reconnect_max;
 	}
@@ -499,8 +501,9 @@ static const struct setting_def *find_def(const char *key)
 		const struct setting_def *d = &settings_table[i];
 
 		if (dot ? (strlen(d->section) == (size_t)(dot - key) &&
-			   !strncmp(d->section, key, (size_t)(dot - key)) && !strcmp(d->name, dot + 1))
-			: !strcmp(d->name, key)) {
+		           !strncmp(d->section, key, (size_t)(dot - key)) &&
+		           !strcmp(d->name, dot + 1))
+		        : !strcmp(d->name, key)) {
 			if (found)
 				return NULL; /* the name alone is ambiguous */
 			found = d;
@@ -510,7 +513,7 @@ static const struct setting_def *find_def(const char *key)
 }
 
 int settings_set(struct settings *s, const char *key, const char *value, const char **section,
-		 const char **name, char **err)
+                 const char **name, char **err)
 {
 	const struct setting_def *d = find_def(key);
 

@@ -58,16 +58,20 @@ static int action_receive(struct core *core, struct chat_in *in)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "me", .usage = "ACTION",
-	 .help = "say what you do in the current chat, shown as \"* you ACTION\" (XEP-0245)",
-	 .min_args = 1, .max_args = 1, .rest = true, .exec = cmd_me},
+    {.name = "me",
+     .usage = "ACTION",
+     .help = "say what you do in the current chat, shown as \"* you ACTION\" (XEP-0245)",
+     .min_args = 1,
+     .max_args = 1,
+     .rest = true,
+     .exec = cmd_me},
 };
 
 const struct core_module action_module = {
-	.name = "action",
-	.title = "Chats",
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.receive = action_receive,
-	.decorate = action_decorate,
+    .name = "action",
+    .title = "Chats",
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .receive = action_receive,
+    .decorate = action_decorate,
 };

@@ -14,8 +14,8 @@ enum level { HERE, AWAY, XA };
 
 struct autoaway {
 	struct core *core;
-	uint64_t last;      /* loop time of the last key or command */
-	int64_t last_wall;  /* the same on the wall clock: XEP-0319's "since" */
+	uint64_t last;     /* loop time of the last key or command */
+	int64_t last_wall; /* the same on the wall clock: XEP-0319's "since" */
 	uint64_t timer;
 	uint64_t armed_due; /* next_due() when the timer was set */
 	enum level level;
@@ -86,12 +86,12 @@ static void check(struct loop *loop, void *ud)
 	/* Never over a show the user chose (dnd, away, xa) or invisibility. */
 	if (want > a->level && presence_auto_allowed(a->core)) {
 		if (presence_auto(a->core, want == XA ? "xa" : "away", s->auto_away_message,
-				  a->last_wall)) {
+		                  a->last_wall)) {
 			log_error("out of memory: presence stays as it is while idle");
 		} else {
 			a->level = want;
-			core_info(a->core, NO_CAUSE, "no key for %d minute%s: you are now %s", after,
-				  after == 1 ? "" : "s", want == XA ? "xa" : "away");
+			core_info(a->core, NO_CAUSE, "no key for %d minute%s: you are now %s",
+			          after, after == 1 ? "" : "s", want == XA ? "xa" : "away");
 		}
 	} else if (want > a->level) {
 		/* The user's own show stands; look again at the next level. */
@@ -118,7 +118,8 @@ void core_user_active(struct core *core)
 			if (presence_auto(core, NULL, NULL, 0))
 				log_error("out of memory: still away");
 			else
-				core_info(core, NO_CAUSE, "welcome back: your presence is as you set it");
+				core_info(core, NO_CAUSE,
+				          "welcome back: your presence is as you set it");
 		}
 	}
 	arm(a);
@@ -152,8 +153,8 @@ static void autoaway_free(struct core *core)
 static const char *const features[] = {"urn:xmpp:idle:1", NULL};
 
 const struct core_module autoaway_module = {
-	.name = "autoaway",
-	.init = autoaway_init,
-	.free = autoaway_free,
-	.features = features,
+    .name = "autoaway",
+    .init = autoaway_init,
+    .free = autoaway_free,
+    .features = features,
 };

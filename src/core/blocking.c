@@ -97,7 +97,7 @@ static int add_item(struct blocking_state *bs, const char *raw)
 	if (lookup(bs, key) || bs->n == MAX_BLOCKED) {
 		if (bs->n == MAX_BLOCKED)
 			log_warn("blocklist: more than %d entries; natter only checks the first",
-				 MAX_BLOCKED);
+			         MAX_BLOCKED);
 		free(key);
 		return 0;
 	}
@@ -127,7 +127,7 @@ static void clear(struct blocking_state *bs)
 	struct blocked *b, *tmp;
 
 	HASH_ITER(hh, bs->items, b, tmp)
-		drop_item(bs, b);
+	drop_item(bs, b);
 }
 
 /* Whether from is blocked: the item may name the full JID, the bare JID,
@@ -230,7 +230,7 @@ static void on_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	/* The login's own fetch has no command to answer: a server without
 	 * XEP-0191 answers it with an error, which is no news. */
 	if (!r->cause.command && (!reply || !xmpp_stanza_get_type(reply) ||
-				  strcmp(xmpp_stanza_get_type(reply), "result"))) {
+	                          strcmp(xmpp_stanza_get_type(reply), "result"))) {
 		log_info("blocklist: %s", reply ? st_error_condition(reply, NULL) : "no answer");
 		clear(bs);
 		request_free(r);
@@ -274,8 +274,9 @@ static int send_request(struct core *core, enum op op, const char *jid, struct c
 	xmpp_stanza_t *el = iq ? st_add_element(iq, names[op], NS_BLOCKING) : NULL, *item;
 
 	item = el && jid ? st_add_element(el, "item", NULL) : NULL;
-	if (!r || !el || (jid && (!item || xmpp_stanza_set_attribute(item, "jid", jid) ||
-				  !(r->jid = strdup(jid))))) {
+	if (!r || !el ||
+	    (jid &&
+	     (!item || xmpp_stanza_set_attribute(item, "jid", jid) || !(r->jid = strdup(jid))))) {
 		if (iq)
 			xmpp_stanza_release(iq);
 		free(r ? r->jid : NULL);
@@ -313,13 +314,13 @@ static void on_checked(struct core *core, const char *jid, int supported, void *
 		send_request(core, p.op, p.jid, p.cause);
 	else if (supported == 0)
 		core_error(core, p.cause, "feature-not-implemented",
-			   "your server does not support blocking (XEP-0191): %s",
-			   p.op == OP_LIST  ? "it keeps no list of blocked JIDs"
-			   : p.op == OP_BLOCK ? "nobody can be blocked"
-					      : "nobody is blocked");
+		           "your server does not support blocking (XEP-0191): %s",
+		           p.op == OP_LIST    ? "it keeps no list of blocked JIDs"
+		           : p.op == OP_BLOCK ? "nobody can be blocked"
+		                              : "nobody is blocked");
 	else
 		core_error(core, p.cause, "remote-server-timeout",
-			   "could not learn whether your server supports blocking (XEP-0191)");
+		           "could not learn whether your server supports blocking (XEP-0191)");
 	free(p.jid);
 }
 
@@ -457,32 +458,43 @@ static void blocking_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "block", .usage = "JID",
-	 .help = "block JID: nothing it sends reaches you, nor your presence it (XEP-0191)",
-	 .min_args = 1, .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_block},
-	{.name = "unblock", .usage = "JID", .help = "stop blocking JID", .min_args = 1,
-	 .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_unblock},
-	{.name = "blocked", .usage = "", .help = "list the JIDs you block", .flags = CMD_ONLINE,
-	 .exec = cmd_blocked},
+    {.name = "block",
+     .usage = "JID",
+     .help = "block JID: nothing it sends reaches you, nor your presence it (XEP-0191)",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_block},
+    {.name = "unblock",
+     .usage = "JID",
+     .help = "stop blocking JID",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_unblock},
+    {.name = "blocked",
+     .usage = "",
+     .help = "list the JIDs you block",
+     .flags = CMD_ONLINE,
+     .exec = cmd_blocked},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_GUARD, "message", NULL, NULL, guard},
-	{CORE_GUARD, "presence", NULL, NULL, guard},
-	{CORE_GUARD, "iq", "get", NULL, guard},
-	{CORE_GUARD, "iq", "set", NULL, guard},
-	{CORE_HANDLE, "iq", "set", NS_BLOCKING, on_push},
+    {CORE_GUARD, "message", NULL, NULL, guard},       {CORE_GUARD, "presence", NULL, NULL, guard},
+    {CORE_GUARD, "iq", "get", NULL, guard},           {CORE_GUARD, "iq", "set", NULL, guard},
+    {CORE_HANDLE, "iq", "set", NS_BLOCKING, on_push},
 };
 
 const struct core_module blocking_module = {
-	.name = "blocking",
-	.title = "Blocking",
-	.init = blocking_init,
-	.free = blocking_free,
-	.login = blocking_login,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
+    .name = "blocking",
+    .title = "Blocking",
+    .init = blocking_init,
+    .free = blocking_free,
+    .login = blocking_login,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
 };

@@ -17,14 +17,14 @@
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
-#define NS_BOOKMARKS     "urn:xmpp:bookmarks:1"
+#define NS_BOOKMARKS        "urn:xmpp:bookmarks:1"
 #define NS_BOOKMARKS_COMPAT NS_BOOKMARKS "#compat"
 #define NS_BOOKMARKS_NOTIFY NS_BOOKMARKS "+notify"
-#define NS_PUBSUB        "http://jabber.org/protocol/pubsub"
-#define NS_PUBSUB_EVENT  "http://jabber.org/protocol/pubsub#event"
-#define NS_PRIVATE       "jabber:iq:private"
-#define NS_STORAGE       "storage:bookmarks"
-#define NS_DATA          "jabber:x:data"
+#define NS_PUBSUB           "http://jabber.org/protocol/pubsub"
+#define NS_PUBSUB_EVENT     "http://jabber.org/protocol/pubsub#event"
+#define NS_PRIVATE          "jabber:iq:private"
+#define NS_STORAGE          "storage:bookmarks"
+#define NS_DATA             "jabber:x:data"
 
 #define REQUEST_TIMEOUT_MS 30000
 #define MAX_BOOKMARKS      1000
@@ -54,7 +54,7 @@ struct bm_state {
 struct bm_req {
 	struct core_cause cause;
 	unsigned gen;
-	bool login;       /* the fetch after login: autojoin follows */
+	bool login;        /* the fetch after login: autojoin follows */
 	struct bookmark b; /* /bookmark add: the bookmark; remove: only room */
 	bool add, remove;
 };
@@ -240,13 +240,14 @@ static void join_autojoin(struct core *core)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->items[i].autojoin && !muc_is_room(core, s->items[i].room))
 			muc_join(core, s->items[i].room, s->items[i].nick, s->items[i].password,
-				 CAUSED_BY("bookmark"));
+			         CAUSED_BY("bookmark"));
 }
 
 /* XEP-0402: <pubsub><items node=...><item id=ROOM><conference/></item>... */
 static void read_pep(struct bm_state *s, xmpp_stanza_t *items)
 {
-	for (xmpp_stanza_t *it = xmpp_stanza_get_children(items); it; it = xmpp_stanza_get_next(it)) {
+	for (xmpp_stanza_t *it = xmpp_stanza_get_children(items); it;
+	     it = xmpp_stanza_get_next(it)) {
 		xmpp_stanza_t *c;
 		struct bookmark b;
 
@@ -277,7 +278,7 @@ static void read_private(struct bm_state *s, xmpp_stanza_t *storage)
 				continue;
 			if (list_put(s, &b))
 				log_warn("bookmarks: %s not kept (too many, or out of memory)",
-					 b.room);
+				         b.room);
 			bm_clear(&b);
 			continue;
 		}
@@ -326,7 +327,8 @@ static void fetch_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 			el = el ? xmpp_stanza_get_child_by_name(el, "items") : NULL;
 		} else {
 			el = xmpp_stanza_get_child_by_ns(reply, NS_PRIVATE);
-			el = el ? xmpp_stanza_get_child_by_name_and_ns(el, "storage", NS_STORAGE) : NULL;
+			el = el ? xmpp_stanza_get_child_by_name_and_ns(el, "storage", NS_STORAGE)
+			        : NULL;
 		}
 	} else if (!reply || strcmp(st_error_condition(reply, NULL), "item-not-found")) {
 		/* item-not-found: no bookmark was ever published; else a failure. */
@@ -441,7 +443,7 @@ out:
 }
 
 static int add_conference(xmpp_stanza_t *parent, const char *ns, const struct bookmark *b,
-			  bool with_jid)
+                          bool with_jid)
 {
 	xmpp_stanza_t *c = st_add_element(parent, "conference", ns);
 	int bad = !c;
@@ -508,8 +510,8 @@ static int write_pep(struct core *core, struct bm_req *q)
 		opts = bad ? NULL : st_add_element(ps, "publish-options", NULL);
 		x = opts ? st_add_element(opts, "x", NS_DATA) : NULL;
 		bad |= !x || xmpp_stanza_set_attribute(x, "type", "submit") != XMPP_EOK ||
-		       add_field(x, "FORM_TYPE", "http://jabber.org/protocol/pubsub#publish-options",
-				 "hidden") ||
+		       add_field(x, "FORM_TYPE",
+		                 "http://jabber.org/protocol/pubsub#publish-options", "hidden") ||
 		       add_field(x, "pubsub#persist_items", "true", NULL) ||
 		       add_field(x, "pubsub#max_items", "max", NULL) ||
 		       add_field(x, "pubsub#send_last_published_item", "never", NULL) ||
@@ -529,9 +531,8 @@ static int write_private(struct core *core, struct bm_req *q)
 	storage = qe ? st_add_element(qe, "storage", NS_STORAGE) : NULL;
 	bad = !storage;
 	for (size_t i = 0; !bad && i < s->nothers; i++) {
-		xmpp_stanza_t *el = s->others[i]
-					? xmpp_stanza_new_from_string(core_ctx(core), s->others[i])
-					: NULL;
+		xmpp_stanza_t *el =
+		    s->others[i] ? xmpp_stanza_new_from_string(core_ctx(core), s->others[i]) : NULL;
 
 		if (el) {
 			xmpp_stanza_add_child(storage, el);
@@ -552,7 +553,7 @@ static int change(struct core *core, struct bm_req *q)
 
 	if (!s->loaded || s->storage == STORE_UNKNOWN) {
 		core_error(core, q->cause, "not-connected",
-			   "the bookmarks have not come from the server yet");
+		           "the bookmarks have not come from the server yet");
 		req_free(q);
 		return -1;
 	}
@@ -652,9 +653,9 @@ static int cmd_add(struct cmd_call *call)
 	for (int i = 1; i < call->argc; i++) {
 		const char *a = call->argv[i];
 		char **slot = !strncmp(a, "nick=", 5)       ? &q->b.nick
-			      : !strncmp(a, "password=", 9) ? &q->b.password
-			      : !strncmp(a, "name=", 5)     ? &q->b.name
-							    : NULL;
+		              : !strncmp(a, "password=", 9) ? &q->b.password
+		              : !strncmp(a, "name=", 5)     ? &q->b.name
+		                                            : NULL;
 
 		if (!strcmp(a, "autojoin")) {
 			q->b.autojoin = true;
@@ -667,7 +668,7 @@ static int cmd_add(struct cmd_call *call)
 			}
 		} else {
 			core_error(core, CAUSE(call), "bad-request",
-				   "'%s' is none of nick=, password=, name= or autojoin", a);
+			           "'%s' is none of nick=, password=, name= or autojoin", a);
 			req_free(q);
 			return -1;
 		}
@@ -725,33 +726,42 @@ static void bookmarks_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "bookmarks", .help = "list your bookmarked rooms", .exec = cmd_list},
-	{.name = "bookmark add", .usage = "ROOM [nick=NICK] [autojoin] [password=SECRET] [name=NAME]",
-	 .help = "bookmark a room (or change its bookmark)", .min_args = 1, .max_args = 5,
-	 .complete = {"@jid", "autojoin|nick=|password=|name=", "autojoin|nick=|password=|name=",
-		      "autojoin|nick=|password=|name=", "autojoin|nick=|password=|name="},
-	 .flags = CMD_ONLINE, .exec = cmd_add},
-	{.name = "bookmark remove", .usage = "ROOM", .help = "remove a room's bookmark",
-	 .min_args = 1, .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_remove},
+    {.name = "bookmarks", .help = "list your bookmarked rooms", .exec = cmd_list},
+    {.name = "bookmark add",
+     .usage = "ROOM [nick=NICK] [autojoin] [password=SECRET] [name=NAME]",
+     .help = "bookmark a room (or change its bookmark)",
+     .min_args = 1,
+     .max_args = 5,
+     .complete = {"@jid", "autojoin|nick=|password=|name=", "autojoin|nick=|password=|name=",
+                  "autojoin|nick=|password=|name=", "autojoin|nick=|password=|name="},
+     .flags = CMD_ONLINE,
+     .exec = cmd_add},
+    {.name = "bookmark remove",
+     .usage = "ROOM",
+     .help = "remove a room's bookmark",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_remove},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_HANDLE, "message", NULL, NS_PUBSUB_EVENT, on_event},
+    {CORE_HANDLE, "message", NULL, NS_PUBSUB_EVENT, on_event},
 };
 
 /* +notify: the server sends us changes to the node (XEP-0163 §6). */
 static const char *const features[] = {NS_BOOKMARKS_NOTIFY, NULL};
 
 const struct core_module bookmarks_module = {
-	.name = "bookmarks",
-	.title = "Rooms",
-	.init = bookmarks_init,
-	.free = bookmarks_free,
-	.login = bookmarks_login,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
-	.features = features,
+    .name = "bookmarks",
+    .title = "Rooms",
+    .init = bookmarks_init,
+    .free = bookmarks_free,
+    .login = bookmarks_login,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
+    .features = features,
 };

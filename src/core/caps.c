@@ -15,7 +15,7 @@
 #include "core/caps.h"
 
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
-#define NS_DATA "jabber:x:data"
+#define NS_DATA       "jabber:x:data"
 
 /* ---- reading a disco#info answer ---- */
 
@@ -84,7 +84,7 @@ static int add_identity(struct caps_info *info, xmpp_stanza_t *c)
 		return -1;
 	id = &info->identities[info->nidentities];
 	*id = (struct caps_identity){dup_attr(c, "category"), dup_attr(c, "type"),
-				     strdup(lang ? lang : ""), dup_attr(c, "name")};
+	                             strdup(lang ? lang : ""), dup_attr(c, "name")};
 	if (!id->category || !id->type || !id->lang || !id->name) {
 		free(id->category);
 		free(id->type);
@@ -296,15 +296,14 @@ static int cmp_field(const void *a, const void *b)
 static int cmp_form(const void *a, const void *b)
 {
 	return strcmp(((const struct caps_form *)a)->form_type,
-		      ((const struct caps_form *)b)->form_type);
+	              ((const struct caps_form *)b)->form_type);
 }
 
 /* Sorts everything; false when §5.4 makes the answer ill-formed. */
 static bool sort_and_check(struct caps_info *info)
 {
 	if (info->nidentities)
-		qsort(info->identities, info->nidentities, sizeof(*info->identities),
-		      cmp_identity);
+		qsort(info->identities, info->nidentities, sizeof(*info->identities), cmp_identity);
 	if (info->nfeatures)
 		qsort(info->features, info->nfeatures, sizeof(char *), cmp_str);
 	if (info->nforms)
@@ -473,7 +472,7 @@ void caps_entry_free_all(struct caps_entry **table)
 	struct caps_entry *e, *tmp;
 
 	HASH_ITER(hh, *table, e, tmp)
-		caps_entry_del(table, e);
+	caps_entry_del(table, e);
 }
 
 /* ---- the cache's JSON form ---- */
@@ -515,7 +514,8 @@ int caps_cache_parse(const char *text, struct caps_entry **table)
 		errno = EINVAL;
 		return -1;
 	}
-	json_object_foreach(root, key, arr) {
+	json_object_foreach(root, key, arr)
+	{
 		if (count++ >= CAPS_MAX_ITEMS)
 			break;
 		if ((rc = load_entry(table, key, arr)))
@@ -567,7 +567,8 @@ static json_t *table_json(struct caps_entry *table)
 	json_t *root = json_object();
 	struct caps_entry *e, *tmp;
 
-	HASH_ITER(hh, table, e, tmp) {
+	HASH_ITER(hh, table, e, tmp)
+	{
 		json_t *arr = entry_json(e);
 
 		if (!root || !arr || json_object_set_new(root, e->key, arr)) {

@@ -90,15 +90,15 @@ static int on_carbon(struct core *core, xmpp_stanza_t *st)
 }
 
 static const struct core_handler handlers[] = {
-	{CORE_UNWRAP, "message", NULL, NS_CARBONS, on_carbon},
+    {CORE_UNWRAP, "message", NULL, NS_CARBONS, on_carbon},
 };
 
 static const char *const features[] = {NS_CARBONS, NULL};
 
 const struct core_module carbons_module = {
-	.name = "carbons",
-	.login = carbons_login,
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
-	.features = features,
+    .name = "carbons",
+    .login = carbons_login,
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
+    .features = features,
 };

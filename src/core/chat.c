@@ -141,7 +141,7 @@ const struct chat_e2e *chat_e2e_for(struct core *core, const char *peer)
 }
 
 const char *chat_decrypt(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
-			 char **text, bool *failed)
+                         char **text, bool *failed)
 {
 	const struct chat_e2e *e;
 	size_t i = 0;
@@ -345,7 +345,7 @@ static const char *trusted_delay(struct core *core, xmpp_stanza_t *st)
  * wrapper's stamp (via) is our archive's or our server's, checked by the
  * module that unwrapped it. */
 static int64_t message_time(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
-			    bool *delayed)
+                            bool *delayed)
 {
 	int64_t now = now_ms(core);
 	int64_t t = stamp_parse(via && via->stamp ? via->stamp : trusted_delay(core, st));
@@ -560,8 +560,8 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 	other = outgoing ? (rawto ? rawto : core_account(core)->jid)
 	                 : (rawfrom ? rawfrom : core_account(core)->jid);
 	/* A private message in a room is a conversation with the occupant. */
-	in.peer = muc_private_key(core, other,
-	                          xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER) != NULL);
+	in.peer = muc_private_key(
+	    core, other, xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER) != NULL);
 	if (in.peer) {
 		room = strndup(other, strcspn(other, "/"));
 		nick = core_clean(strchr(other, '/') + 1);
@@ -635,8 +635,7 @@ int chat_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *vi
 		/* A bounce names our message: it is the one that failed. */
 		if (in.id && in.peer)
 			history_delivery(core, in.peer, in.id, STORE_FAILED);
-	} else if ((in.peer && record_incoming(&in, &ci, delayed) == 0) ||
-	           (via && via->quiet)) {
+	} else if ((in.peer && record_incoming(&in, &ci, delayed) == 0) || (via && via->quiet)) {
 		/* Already stored: a resumed stream's resend, a carbon or archive
 		 * copy of what we saw live, a restart's catch-up. */
 		rc = 0;
@@ -707,22 +706,33 @@ static int on_message(struct core *core, xmpp_stanza_t *st)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "msg", .usage = "JID [TEXT]", .help = "open a chat with JID; send TEXT if given",
-	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid"}, .exec = cmd_msg},
-	{.name = "say", .usage = "TEXT", .help = "send TEXT to the current chat", .min_args = 1,
-	 .max_args = 1, .rest = true, .exec = cmd_say},
+    {.name = "msg",
+     .usage = "JID [TEXT]",
+     .help = "open a chat with JID; send TEXT if given",
+     .min_args = 1,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .exec = cmd_msg},
+    {.name = "say",
+     .usage = "TEXT",
+     .help = "send TEXT to the current chat",
+     .min_args = 1,
+     .max_args = 1,
+     .rest = true,
+     .exec = cmd_say},
 };
 
 /* Carbons and archive results are unwrapped before this sees them. */
 static const struct core_handler handlers[] = {
-	{CORE_HANDLE, "message", NULL, NULL, on_message},
+    {CORE_HANDLE, "message", NULL, NULL, on_message},
 };
 
 const struct core_module chat_module = {
-	.name = "chat",
-	.title = "Chats",
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
+    .name = "chat",
+    .title = "Chats",
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
 };

@@ -15,9 +15,9 @@ extern const struct core_module chat_module;
 
 /* A chat message to send, as the decorate hooks see it. */
 struct chat_out {
-	const char *to;   /* as the user gave it: a bare or full JID */
-	const char *dest; /* where it goes (set by chat_send_out: a locked resource, else to) */
-	const char *text; /* the plain text (made XML-safe by chat_send_out) */
+	const char *to;      /* as the user gave it: a bare or full JID */
+	const char *dest;    /* where it goes (set by chat_send_out: a locked resource, else to) */
+	const char *text;    /* the plain text (made XML-safe by chat_send_out) */
 	xmpp_stanza_t *html; /* a XEP-0071 <html/> part, or NULL; not taken */
 	/* XEP-0308: the id of our message this corrects, and its row in the
 	 * history (0 when unknown); the history then keeps the new text in
@@ -42,7 +42,7 @@ int chat_send_out(struct core *core, struct chat_out *o, struct core_cause cause
 int chat_decorate(struct core *core, xmpp_stanza_t *m, struct chat_out *o);
 /* The same for plain text (and an optional <html/> part, not taken). */
 int chat_send(struct core *core, const char *to, const char *text, xmpp_stanza_t *html,
-	      struct core_cause cause);
+              struct core_cause cause);
 int chat_send_text(struct core *core, const char *to, const char *text, struct core_cause cause);
 
 /* How a message reached us when it did not come directly: XEP-0280
@@ -78,15 +78,15 @@ struct chat_in {
 	const char *occupant_id;    /* in a room: the XEP-0421 id it trusts, or NULL */
 
 	/* Filled in by hooks: */
-	const char *replaces;  /* XEP-0308: the id of the message it corrects */
-	int64_t replaces_row;  /* ... and that message's row, once accepted */
+	const char *replaces; /* XEP-0308: the id of the message it corrects */
+	int64_t replaces_row; /* ... and that message's row, once accepted */
 	/* XEP-0424: the id of the message it withdraws and its row, once
 	 * accepted: it is recorded and reported as a retraction, never as a
 	 * message (its body is only a fallback for clients without it). */
 	const char *retracts;
 	int64_t retracts_row;
-	const char *oob_url;   /* XEP-0066: a link it carries */
-	bool action;           /* XEP-0245: a /me line */
+	const char *oob_url; /* XEP-0066: a link it carries */
+	bool action;         /* XEP-0245: a /me line */
 
 	char *kept[CHAT_IN_KEEP]; /* chat_in_keep()'s */
 	size_t nkept;
@@ -131,18 +131,18 @@ struct chat_e2e {
 	 * element and sends m, now or once keys are fetched), or -1 after an
 	 * error event for cause (m released).  0: not encrypted, m untouched. */
 	int (*send)(struct core *core, xmpp_stanza_t *m, const char *peer, const char *text,
-		    struct core_cause cause);
+	            struct core_cause cause);
 	/* An incoming message: 0 when it is not encrypted this way; 1 when
 	 * decrypted (*text malloc'd, raw); -1 when it could not be (reported
 	 * as undecryptable, never by its fallback body). */
 	int (*receive)(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
-		       char **text);
+	               char **text);
 	/* Takes m, a room's groupchat message whose body is text, to encrypt
 	 * to every device of the members (their real bare JIDs) and our own:
 	 * 1 taken, -1 refused (error event for cause, m released). */
 	int (*send_group)(struct core *core, xmpp_stanza_t *m, const char *room,
-			  const char *const *members, size_t n, const char *text,
-			  struct core_cause cause);
+	                  const char *const *members, size_t n, const char *text,
+	                  struct core_cause cause);
 };
 
 /* The encryption chats with peer (a bare JID: a contact or a room) use
@@ -154,6 +154,6 @@ const struct chat_e2e *chat_e2e_for(struct core *core, const char *peer);
  * *failed set when it could not be decrypted.  NULL when st is not
  * encrypted (*text NULL). */
 const char *chat_decrypt(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
-			 char **text, bool *failed);
+                         char **text, bool *failed);
 
 #endif

@@ -31,8 +31,8 @@ enum phase {
 	PHASE_OFFLINE,    /* not connected and not trying */
 	PHASE_CONNECTING, /* an attempt is under way */
 	PHASE_ONLINE,
-	PHASE_WAITING,    /* a reconnection is scheduled */
-	PHASE_CLOSING,    /* </stream:stream> sent, waiting for the server's */
+	PHASE_WAITING, /* a reconnection is scheduled */
+	PHASE_CLOSING, /* </stream:stream> sent, waiting for the server's */
 };
 
 struct conn {
@@ -51,7 +51,7 @@ struct conn {
 	void *drained_ud;
 	/* The fingerprint of the last certificate refused, for /tls trust. */
 	char *untrusted_fp;
-	char *resource; /* bound at every login: the account's, or this installation's */
+	char *resource;        /* bound at every login: the account's, or this installation's */
 	struct evalpw *evalpw; /* eval_password running for the next attempt */
 };
 
@@ -99,7 +99,7 @@ static void keepalive_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		return;
 	if (!reply) {
 		log_warn("no answer to a keepalive ping in %u ms: the link is dead",
-			 SETTING_MS(c, ping_timeout));
+		         SETTING_MS(c, ping_timeout));
 		xs_abort(core_xs(core));
 		return;
 	}
@@ -123,7 +123,7 @@ static void ping_due(struct loop *loop, void *ud)
 		return;
 	}
 	if (core_iq_send(c->core, iq, SETTING_MS(c, ping_timeout), keepalive_answer,
-			 (void *)c->link))
+	                 (void *)c->link))
 		arm_ping(c);
 }
 
@@ -139,7 +139,8 @@ static void watchdog_fired(struct loop *loop, void *ud)
 		return;
 	c->timed_out = true;
 	log_warn("connection attempt took longer than %u ms: cutting it",
-		 c->phase == PHASE_CLOSING ? SETTING_MS(c, close_timeout) : SETTING_MS(c, connect_timeout));
+	         c->phase == PHASE_CLOSING ? SETTING_MS(c, close_timeout)
+	                                   : SETTING_MS(c, connect_timeout));
 	xs_abort(core_xs(c->core));
 }
 
@@ -196,7 +197,7 @@ static int build_params(struct conn *c, struct net_params *p)
 	memset(p, 0, sizeof(*p));
 	if (jid_parse(a->jid, &j, &why)) {
 		core_error(core, cause, "jid-malformed", "account %s: bad jid: %s", a->name,
-			   why ? why : "invalid");
+		           why ? why : "invalid");
 		return -1;
 	}
 	if ((why = core_account_problem(a))) {
@@ -206,9 +207,10 @@ static int build_params(struct conn *c, struct net_params *p)
 	}
 	if (!*secret_of(a)) {
 		core_error(core, cause, "not-authorized",
-			   uses_token(a) ? "account %s has no token (set token or eval_token)"
-					 : "account %s has no password (set password or eval_password)",
-			   a->name);
+		           uses_token(a)
+		               ? "account %s has no token (set token or eval_token)"
+		               : "account %s has no password (set password or eval_password)",
+		           a->name);
 		jid_clear(&j);
 		return -1;
 	}
@@ -220,11 +222,12 @@ static int build_params(struct conn *c, struct net_params *p)
 		char *bare = jid_bare(&j);
 
 		c->resource = a->resource ? strdup(a->resource)
-					  : bare ? resource_for_installation(bare, &err) : NULL;
+		              : bare      ? resource_for_installation(bare, &err)
+		                          : NULL;
 		free(bare);
 		if (!c->resource) {
-			core_error(core, cause, "internal-server-error",
-				   "no resource to bind: %s", err ? err : "out of memory");
+			core_error(core, cause, "internal-server-error", "no resource to bind: %s",
+			           err ? err : "out of memory");
 			free(err);
 			jid_clear(&j);
 			return -1;
@@ -268,7 +271,7 @@ static void password_ready(void *ud, char *password, const char *why)
 	c->evalpw = NULL;
 	if (!password) {
 		core_error(c->core, CAUSED_BY("connect"), "not-authorized", "%s for account %s %s",
-			   eval_key(a), a->name, why);
+		           eval_key(a), a->name, why);
 		c->phase = PHASE_OFFLINE;
 		c->want_online = false;
 		return;
@@ -292,7 +295,7 @@ static int wait_for_password(struct conn *c)
 	c->evalpw = evalpw_start(core_loop(c->core), eval_of(a), password_ready, c, &err);
 	if (!c->evalpw) {
 		core_error(c->core, CAUSED_BY("connect"), "not-authorized", "%s for account %s: %s",
-			   eval_key(a), a->name, err ? err : "out of memory");
+		           eval_key(a), a->name, err ? err : "out of memory");
 		free(err);
 		c->phase = PHASE_OFFLINE;
 		c->want_online = false;
@@ -416,9 +419,15 @@ void connection_online(struct core *core, const struct xs_online *o)
  * another client for the same resource. */
 static bool fatal_stream_error(const char *cond)
 {
-	static const char *const fatal[] = {"conflict", "not-authorized", "host-unknown",
-					    "bad-format", "invalid-namespace", "policy-violation",
-					    "unsupported-version", "improper-addressing", NULL};
+	static const char *const fatal[] = {"conflict",
+	                                    "not-authorized",
+	                                    "host-unknown",
+	                                    "bad-format",
+	                                    "invalid-namespace",
+	                                    "policy-violation",
+	                                    "unsupported-version",
+	                                    "improper-addressing",
+	                                    NULL};
 
 	for (int i = 0; cond && fatal[i]; i++)
 		if (!strcmp(cond, fatal[i]))
@@ -431,8 +440,8 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 	switch (o->fail) {
 	case NET_FAIL_TLS_UNTRUSTED:
 		free(c->untrusted_fp);
-		c->untrusted_fp = o->cert && o->cert->fingerprint ? strdup(o->cert->fingerprint)
-								  : NULL;
+		c->untrusted_fp =
+		    o->cert && o->cert->fingerprint ? strdup(o->cert->fingerprint) : NULL;
 		connection_report_untrusted(c->core, NO_CAUSE, o);
 		break;
 	case NET_FAIL_STREAM_ERROR:
@@ -442,11 +451,11 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 			/* Reconnecting would only kick the other client off in
 			 * turn, for ever. */
 			core_error(c->core, NO_CAUSE, "conflict",
-				   "another client logged in as %s/%s and the server closed this "
-				   "session; natter stays offline rather than fight over the "
-				   "resource (give this account a resource of its own, or "
-				   "/connect to take it back)",
-				   bare ? bare : "?", c->resource ? c->resource : "?");
+			           "another client logged in as %s/%s and the server closed this "
+			           "session; natter stays offline rather than fight over the "
+			           "resource (give this account a resource of its own, or "
+			           "/connect to take it back)",
+			           bare ? bare : "?", c->resource ? c->resource : "?");
 			free(bare);
 			break;
 		}
@@ -455,7 +464,7 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 	case NET_FAIL_POLICY:
 	case NET_FAIL_PROTOCOL:
 		core_error(c->core, NO_CAUSE, o->condition ? o->condition : "undefined-condition",
-			   "%s", o->text);
+		           "%s", o->text);
 		break;
 	default:
 		break;
@@ -463,7 +472,7 @@ static void report_failure(struct conn *c, const struct xs_offline *o)
 }
 
 void connection_report_untrusted(struct core *core, struct core_cause cause,
-				 const struct xs_offline *o)
+                                 const struct xs_offline *o)
 {
 	struct nt_event ev = {.kind = NT_EV_TLS_UNTRUSTED, .origin = cause.origin};
 	const struct tlspin_cert *cert = o->cert;
@@ -533,7 +542,7 @@ static void drain_deadline(struct loop *loop, void *ud)
 	(void)loop;
 	c->drain_timer = 0;
 	log_warn("the drained connection is still open after %u s: cutting it",
-		 DRAIN_TIMEOUT_MS / 1000);
+	         DRAIN_TIMEOUT_MS / 1000);
 	xs_drop_drained(core_xs(c->core));
 }
 
@@ -678,14 +687,14 @@ static int cmd_connect(struct cmd_call *call)
 
 	if (c->phase == PHASE_ONLINE || c->phase == PHASE_CONNECTING) {
 		core_error(core, CAUSE(call), "conflict", "already %s",
-			   c->phase == PHASE_ONLINE ? "connected" : "connecting");
+		           c->phase == PHASE_ONLINE ? "connected" : "connecting");
 		return -1;
 	}
 	/* The user may have fixed the accounts file since the last refusal:
 	 * /connect takes what it says now. */
 	if (core_reload_account(core, &err)) {
 		core_error(core, CAUSE(call), "bad-request", "%s",
-			   err ? err : "the accounts file could not be read again");
+		           err ? err : "the accounts file could not be read again");
 		free(err);
 		return -1;
 	}
@@ -707,7 +716,8 @@ static int cmd_disconnect(struct cmd_call *call)
 		return 0;
 	case PHASE_CONNECTING:
 		if (stop_waiting(c))
-			core_info(core, CAUSE(call), "connection cancelled (eval_password stopped)");
+			core_info(core, CAUSE(call),
+			          "connection cancelled (eval_password stopped)");
 		else
 			xs_abort(core_xs(core));
 		return 0;
@@ -737,15 +747,15 @@ static int cmd_tls_trust(struct cmd_call *call)
 
 	if (!pin) {
 		core_error(core, CAUSE(call), "bad-request", "%s",
-			   given ? "a fingerprint is sha256: and 64 hex digits"
-				 : "no certificate was refused: nothing to trust");
+		           given ? "a fingerprint is sha256: and 64 hex digits"
+		                 : "no certificate was refused: nothing to trust");
 		return -1;
 	}
 	/* Saved first, so the pin survives a restart; then used at once. */
 	if (core_accounts_path(core) &&
 	    accounts_set_key(core_accounts_path(core), a->name, "tls_fingerprint", pin, &err)) {
 		core_error(core, CAUSE(call), "internal-server-error",
-			   "the pin could not be saved: %s", err ? err : "out of memory");
+		           "the pin could not be saved: %s", err ? err : "out of memory");
 		free(err);
 		free(pin);
 		return -1;
@@ -774,16 +784,26 @@ static int cmd_raw(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "connect", .help = "connect the account (after /disconnect or an error)",
-	 .exec = cmd_connect},
-	{.name = "disconnect", .help = "close the connection and stop reconnecting",
-	 .exec = cmd_disconnect},
-	{.name = "quit", .help = "close the connection cleanly and leave natter", .exec = cmd_quit},
-	{.name = "tls trust", .usage = "[sha256:HEX]",
-	 .help = "pin the certificate natter just refused (or the one given) and connect",
-	 .max_args = 1, .exec = cmd_tls_trust},
-	{.name = "raw", .usage = "XML", .help = "send a stanza exactly as typed (for experts)",
-	 .min_args = 1, .max_args = 1, .rest = true, .flags = CMD_ONLINE, .exec = cmd_raw},
+    {.name = "connect",
+     .help = "connect the account (after /disconnect or an error)",
+     .exec = cmd_connect},
+    {.name = "disconnect",
+     .help = "close the connection and stop reconnecting",
+     .exec = cmd_disconnect},
+    {.name = "quit", .help = "close the connection cleanly and leave natter", .exec = cmd_quit},
+    {.name = "tls trust",
+     .usage = "[sha256:HEX]",
+     .help = "pin the certificate natter just refused (or the one given) and connect",
+     .max_args = 1,
+     .exec = cmd_tls_trust},
+    {.name = "raw",
+     .usage = "XML",
+     .help = "send a stanza exactly as typed (for experts)",
+     .min_args = 1,
+     .max_args = 1,
+     .rest = true,
+     .flags = CMD_ONLINE,
+     .exec = cmd_raw},
 };
 
 /* ---- life ---- */
@@ -818,10 +838,10 @@ static void conn_free(struct core *core)
 }
 
 const struct core_module connection_module = {
-	.name = "connection",
-	.title = "Connection",
-	.init = conn_init,
-	.free = conn_free,
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "connection",
+    .title = "Connection",
+    .init = conn_init,
+    .free = conn_free,
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

@@ -33,6 +33,6 @@ int connection_replace(struct core *core, connection_drained_fn fn, void *ud);
 /* The tls_untrusted event for a refused certificate (a login's or a
  * registration's), its names cleaned: they are the server's words. */
 void connection_report_untrusted(struct core *core, struct core_cause cause,
-				 const struct xs_offline *o);
+                                 const struct xs_offline *o);
 
 #endif

@@ -75,7 +75,7 @@ static void on_drained(void *ud)
 struct core *core_new(const struct core_options *opt)
 {
 	static const struct xs_callbacks cbs = {on_online, on_offline, on_registered, on_stanza,
-						on_drained};
+	                                        on_drained};
 	struct core *core = calloc(1, sizeof(*core));
 
 	if (!core)
@@ -181,9 +181,8 @@ void core_emit(struct core *core, const struct nt_event *ev)
 }
 
 /* Formats the text of an error or info event and emits it. */
-static __attribute__((format(printf, 3, 0))) void emit_text(struct core *core,
-							    struct nt_event *ev, const char *fmt,
-							    va_list ap)
+static __attribute__((format(printf, 3, 0))) void emit_text(struct core *core, struct nt_event *ev,
+                                                            const char *fmt, va_list ap)
 {
 	char *text = NULL;
 	const char *shown = vasprintf(&text, fmt, ap) < 0 ? "out of memory" : text;
@@ -197,8 +196,8 @@ static __attribute__((format(printf, 3, 0))) void emit_text(struct core *core,
 		free(text);
 }
 
-void core_error(struct core *core, struct core_cause cause, const char *condition,
-		const char *fmt, ...)
+void core_error(struct core *core, struct core_cause cause, const char *condition, const char *fmt,
+                ...)
 {
 	struct nt_event ev = {.kind = NT_EV_ERROR, .origin = cause.origin};
 	va_list ap;
@@ -221,8 +220,7 @@ void core_info(struct core *core, struct core_cause cause, const char *fmt, ...)
 	va_end(ap);
 }
 
-int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
-		   xmpp_stanza_t *reply)
+int core_iq_failed(struct core *core, struct core_cause cause, const char *to, xmpp_stanza_t *reply)
 {
 	struct nt_event ev = {.kind = NT_EV_ERROR, .origin = cause.origin};
 	char *text = NULL, *ctext, *ccond, *cto, *capp = NULL, *cfeature = NULL, *msg = NULL;
@@ -231,7 +229,7 @@ int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
 
 	if (!reply) {
 		core_error(core, cause, "remote-server-timeout", "no answer from %s",
-			   to ? to : "the server");
+		           to ? to : "the server");
 		return 1;
 	}
 	type = xmpp_stanza_get_type(reply);
@@ -250,8 +248,8 @@ int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
 	/* The server's own words when it gave some, else the condition's. */
 	words = ctext && *ctext ? ctext : condition_words(ccond);
 	if (asprintf(&msg, "%s: %s%s%s%s%s%s", cto ? cto : "?", words, capp ? " (" : "",
-		     capp ? capp : "", cfeature ? ": " : "", cfeature ? cfeature : "",
-		     capp ? ")" : "") < 0)
+	             capp ? capp : "", cfeature ? ": " : "", cfeature ? cfeature : "",
+	             capp ? ")" : "") < 0)
 		msg = NULL;
 	ev.u.error.command = cause.command;
 	ev.u.error.condition = ccond ? ccond : "undefined-condition";
@@ -300,8 +298,7 @@ static void iq_answered(void *owner, xmpp_stanza_t *reply, void *ud)
 	done.fn(core, reply, done.ud);
 }
 
-int core_iq_send(struct core *core, xmpp_stanza_t *iq, unsigned timeout_ms, core_iq_fn fn,
-		 void *ud)
+int core_iq_send(struct core *core, xmpp_stanza_t *iq, unsigned timeout_ms, core_iq_fn fn, void *ud)
 {
 	struct iq_wait *w = core->stopping ? NULL : calloc(1, sizeof(*w));
 
@@ -326,7 +323,7 @@ void core_iq_error(struct core *core, xmpp_stanza_t *iq, const char *condition)
 }
 
 xmpp_stanza_t *core_iq_result(struct core *core, xmpp_stanza_t *iq, const char *ns,
-			      xmpp_stanza_t **query)
+                              xmpp_stanza_t **query)
 {
 	xmpp_stanza_t *res = xmpp_iq_new(core_ctx(core), "result", xmpp_stanza_get_id(iq));
 	const char *from = xmpp_stanza_get_from(iq);
@@ -385,8 +382,8 @@ const struct cmd_set *core_commands(const struct core *core)
 	return core->cmds;
 }
 
-int core_add_commands(struct core *core, const char *title, const struct cmd_entry *table,
-		      size_t n, void *ud)
+int core_add_commands(struct core *core, const char *title, const struct cmd_entry *table, size_t n,
+                      void *ud)
 {
 	return cmd_set_add(core->cmds, title, table, n, ud);
 }
@@ -406,7 +403,7 @@ char *core_checked_jid(struct core *core, struct core_cause cause, const char *s
 
 	if (jid_parse(s, &j, &why)) {
 		core_error(core, cause, "jid-malformed", "'%s' is not a valid JID: %s", s,
-			   why ? why : "invalid");
+		           why ? why : "invalid");
 		return NULL;
 	}
 	full = jid_full(&j);
@@ -424,13 +421,13 @@ char *core_checked_bare(struct core *core, struct core_cause cause, const char *
 
 	if (jid_parse(s, &j, &why)) {
 		core_error(core, cause, "jid-malformed", "'%s' is not a valid JID: %s", s,
-			   why ? why : "invalid");
+		           why ? why : "invalid");
 		return NULL;
 	}
 	if (j.resource) {
 		jid_clear(&j);
 		core_error(core, cause, "jid-malformed",
-			   "'%s': a contact is a bare JID (no /resource)", s);
+		           "'%s': a contact is a bare JID (no /resource)", s);
 		return NULL;
 	}
 	bare = jid_bare(&j);
@@ -481,7 +478,7 @@ void core_set_current_chat(struct core *core, const char *bare_jid)
 /* ---- input ---- */
 
 static void refused(const struct cmd_env *env, const char *command, const char *condition,
-		    const char *text)
+                    const char *text)
 {
 	core_error(env->ud, (struct core_cause){command, env->origin}, condition, "%s", text);
 }
@@ -496,7 +493,7 @@ static int run_input(struct core *core, const char *line, uint64_t origin)
 		return 0;
 	if (!core->current_chat) {
 		core_error(core, (struct core_cause){NULL, origin}, "bad-request",
-			   "no conversation is open: /msg JID TEXT starts one");
+		           "no conversation is open: /msg JID TEXT starts one");
 		return -1;
 	}
 	return chat_send_text(core, core->current_chat, line, (struct core_cause){NULL, origin});
@@ -528,7 +525,7 @@ int core_reload_account(struct core *core, char **err)
 	a = accounts_find(&list, core->account.name);
 	if (!a) {
 		if (asprintf(err, "account [%s] is no longer in %s", core->account.name,
-			     core->accounts_path) < 0)
+		             core->accounts_path) < 0)
 			*err = NULL;
 		accounts_free(&list);
 		return -1;

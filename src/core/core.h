@@ -21,9 +21,9 @@ struct cmd_set;
 
 struct core_options {
 	struct loop *loop;
-	const struct account *account; /* copied */
-	const char *accounts_path;     /* where to write pins and passwords */
-	const char *settings_path;     /* natterrc, where /set saves (NULL: nowhere) */
+	const struct account *account;   /* copied */
+	const char *accounts_path;       /* where to write pins and passwords */
+	const char *settings_path;       /* natterrc, where /set saves (NULL: nowhere) */
 	const struct settings *settings; /* copied where kept */
 	struct nt_frontend frontend;
 };
@@ -45,8 +45,8 @@ void core_user_active(struct core *core);
 
 /* A front end's own commands (the terminal UI's /win, /theme, ...), run
  * by core_input like the core's; the table must outlive the core. */
-int core_add_commands(struct core *core, const char *title, const struct cmd_entry *table,
-		      size_t n, void *ud);
+int core_add_commands(struct core *core, const char *title, const struct cmd_entry *table, size_t n,
+                      void *ud);
 /* Every command, for completion and help. */
 const struct cmd_set *core_commands(const struct core *core);
 
@@ -94,6 +94,6 @@ int core_client_state(struct core *core, bool active);
  * n messages older than before_id (0: the newest).  For scrollback; the
  * strings live only during fn.  Returns the count, or -1 (no store). */
 int core_history_page(struct core *core, const char *peer, long long before_id, int n,
-		      void (*fn)(const struct nt_history_message *m, void *ud), void *ud);
+                      void (*fn)(const struct nt_history_message *m, void *ud), void *ud);
 
 #endif

@@ -26,7 +26,7 @@ struct core_cause {
 };
 
 #define CAUSE(call) ((struct core_cause){(call)->entry->name, (call)->origin})
-#define NO_CAUSE ((struct core_cause){NULL, 0})
+#define NO_CAUSE    ((struct core_cause){NULL, 0})
 /* Events of a step the core takes by itself, named for the user. */
 #define CAUSED_BY(name) ((struct core_cause){(name), 0})
 /* The core a command runs for: modules add their tables with it as ud. */
@@ -35,17 +35,17 @@ struct core_cause {
 /* ---- reporting ---- */
 
 void core_emit(struct core *core, const struct nt_event *ev);
-void core_error(struct core *core, struct core_cause cause, const char *condition,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void core_error(struct core *core, struct core_cause cause, const char *condition, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
 void core_info(struct core *core, struct core_cause cause, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Reports the failure of an iq request as an error event for cause: a
  * timeout (reply NULL) or an error answer, with its condition.  to names
  * whom we asked (NULL: our server).  Returns 1 for a failure, 0 when reply
  * is a result. */
 int core_iq_failed(struct core *core, struct core_cause cause, const char *to,
-		   xmpp_stanza_t *reply);
+                   xmpp_stanza_t *reply);
 
 /* ---- the session ---- */
 
@@ -62,14 +62,14 @@ typedef void (*core_iq_fn)(struct core *core, xmpp_stanza_t *reply, void *ud);
  * was sent to.  Takes the reference; -1 when offline or on ENOMEM (fn then
  * never runs). */
 int core_iq_send(struct core *core, xmpp_stanza_t *iq, unsigned timeout_ms, core_iq_fn fn,
-		 void *ud);
+                 void *ud);
 /* Answers an iq get/set with an error of that condition (type cancel). */
 void core_iq_error(struct core *core, xmpp_stanza_t *iq, const char *condition);
 /* An empty result to iq (to its sender, with its id), carrying
  * <query xmlns=ns/> when ns is set (returned in *query): a new reference
  * or NULL on ENOMEM. */
 xmpp_stanza_t *core_iq_result(struct core *core, xmpp_stanza_t *iq, const char *ns,
-			      xmpp_stanza_t **query);
+                              xmpp_stanza_t **query);
 /* A fresh random stanza id (malloc'd), or NULL on ENOMEM. */
 char *core_make_id(void);
 

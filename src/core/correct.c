@@ -21,8 +21,7 @@
 #include "util/log.h"
 #include "xmpp/stanza.h"
 
-bool correct_allowed(const struct correct_sender *original,
-		     const struct correct_sender *correction)
+bool correct_allowed(const struct correct_sender *original, const struct correct_sender *correction)
 {
 	if (!original->from || !correction->from || original->groupchat != correction->groupchat)
 		return false;
@@ -63,7 +62,7 @@ static int cmd_correct(struct cmd_call *call)
 			rc = chat_send_out(core, &o, CAUSE(call));
 		else
 			core_error(core, CAUSE(call), "item-not-found",
-				   "the last message to %s has no id to name", to);
+			           "the last message to %s has no id to name", to);
 		store_own_clear(&own);
 		break;
 	case 0:
@@ -71,7 +70,7 @@ static int cmd_correct(struct cmd_call *call)
 		break;
 	default:
 		core_error(core, CAUSE(call), "service-unavailable",
-			   "without the history natter cannot find the message to correct");
+		           "without the history natter cannot find the message to correct");
 		break;
 	}
 	free(peer);
@@ -105,7 +104,8 @@ static int correct_receive(struct core *core, struct chat_in *in)
 	if (!raw || !in->body || !in->peer)
 		return CHAT_IN_PASS;
 	id = chat_in_keep(in, core_clean(raw));
-	if (!id || history_find(core, in->peer, in->outgoing ? STORE_OUT : STORE_IN, id, &ref) != 1) {
+	if (!id ||
+	    history_find(core, in->peer, in->outgoing ? STORE_OUT : STORE_IN, id, &ref) != 1) {
 		log_info("a correction of a message natter does not have is shown as a new one");
 		return CHAT_IN_PASS;
 	}
@@ -118,7 +118,7 @@ static int correct_receive(struct core *core, struct chat_in *in)
 	corr.occupant_id = in->occupant_id;
 	if (ref.retracted || !correct_allowed(&orig, &corr)) {
 		log_warn("refused a correction from %s of a message from %s: shown as a new one",
-			 in->from ? in->from : "?", ref.from ? ref.from : "?");
+		         in->from ? in->from : "?", ref.from ? ref.from : "?");
 	} else {
 		in->replaces = id;
 		in->replaces_row = ref.id;
@@ -128,20 +128,25 @@ static int correct_receive(struct core *core, struct chat_in *in)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "correct", .usage = "JID TEXT",
-	 .help = "replace your last message to JID with TEXT (XEP-0308; in a chat window: "
-		 "/correct TEXT, or Up on an empty line)",
-	 .min_args = 2, .max_args = 2, .rest = true, .complete = {"@jid"}, .exec = cmd_correct},
+    {.name = "correct",
+     .usage = "JID TEXT",
+     .help = "replace your last message to JID with TEXT (XEP-0308; in a chat window: "
+             "/correct TEXT, or Up on an empty line)",
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .exec = cmd_correct},
 };
 
 static const char *const features[] = {NS_CORRECT, NULL};
 
 const struct core_module correct_module = {
-	.name = "correct",
-	.title = "Chats",
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.features = features,
-	.receive = correct_receive,
-	.decorate = correct_decorate,
+    .name = "correct",
+    .title = "Chats",
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .features = features,
+    .receive = correct_receive,
+    .decorate = correct_decorate,
 };

@@ -30,6 +30,6 @@ struct correct_sender {
  *    the original (kept with it in the history) and on the correction.
  * A correction that fails the rule is an ordinary message. */
 bool correct_allowed(const struct correct_sender *original,
-		     const struct correct_sender *correction);
+                     const struct correct_sender *correction);
 
 #endif

@@ -26,8 +26,8 @@ static struct csi_state *cst(struct core *core)
 
 static void say(struct core *core, struct csi_state *cs)
 {
-	const char *xml = cs->inactive ? "<inactive xmlns='" NS_CSI "'/>"
-				       : "<active xmlns='" NS_CSI "'/>";
+	const char *xml =
+	    cs->inactive ? "<inactive xmlns='" NS_CSI "'/>" : "<active xmlns='" NS_CSI "'/>";
 
 	if (!cs->offered || !core_online(core))
 		return;
@@ -72,12 +72,12 @@ static int cmd_csi(struct cmd_call *call)
 	}
 	if (!cs->offered) {
 		core_error(core, CAUSE(call), "feature-not-implemented",
-			   "your server does not offer client state indication (XEP-0352)");
+		           "your server does not offer client state indication (XEP-0352)");
 		return -1;
 	}
 	core_client_state(core, active);
 	core_info(core, CAUSE(call), "the server knows natter is %s",
-		  active ? "active" : "inactive");
+	          active ? "active" : "inactive");
 	return 0;
 }
 
@@ -98,19 +98,23 @@ static void csi_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "csi", .usage = "active|inactive",
-	 .help = "tell the server whether anyone looks at natter (XEP-0352; the terminal UI does "
-		 "this by itself)",
-	 .min_args = 1, .max_args = 1, .complete = {"active|inactive"}, .flags = CMD_ONLINE,
-	 .exec = cmd_csi},
+    {.name = "csi",
+     .usage = "active|inactive",
+     .help = "tell the server whether anyone looks at natter (XEP-0352; the terminal UI does "
+             "this by itself)",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"active|inactive"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_csi},
 };
 
 const struct core_module csi_module = {
-	.name = "csi",
-	.title = "Client state",
-	.init = csi_init,
-	.free = csi_free,
-	.login = csi_login,
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "csi",
+    .title = "Client state",
+    .init = csi_init,
+    .free = csi_free,
+    .login = csi_login,
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

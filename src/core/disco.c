@@ -34,19 +34,19 @@
 #include "util/log.h"
 #include "xmpp/stanza.h"
 
-#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+#define NS_DISCO_INFO  "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 /* Our caps node: identifies the software, not the version. */
-#define CAPS_NODE "http://natter.im"
+#define CAPS_NODE     "http://natter.im"
 #define IDENTITY_NAME "natter"
 
-#define CHECK_TIMEOUT_MS 10000   /* disco_check_feature's own question */
+#define CHECK_TIMEOUT_MS   10000 /* disco_check_feature's own question */
 #define REQUEST_TIMEOUT_MS 30000 /* /disco info|items */
-#define MAX_PEERS 10000          /* full JIDs whose caps we remember */
-#define MAX_INFOS 1000           /* cached disco#info answers */
-#define MAX_CAPS_QUERIES 64      /* caps questions in flight */
-#define CAPS_CACHE_MAX 500       /* verified vers kept (memory and store) */
-#define CAPS_FEATURES_MAX 500    /* more features than this: not kept */
+#define MAX_PEERS          10000 /* full JIDs whose caps we remember */
+#define MAX_INFOS          1000  /* cached disco#info answers */
+#define MAX_CAPS_QUERIES   64    /* caps questions in flight */
+#define CAPS_CACHE_MAX     500   /* verified vers kept (memory and store) */
+#define CAPS_FEATURES_MAX  500   /* more features than this: not kept */
 
 struct peer {
 	char *jid;  /* key: jid_full_key() of the full JID */
@@ -65,7 +65,7 @@ struct waiter {
  * by "node#ver" for caps, so that concurrent askers share one. */
 struct query {
 	char *key;
-	char *jid;       /* the addressee */
+	char *jid;        /* the addressee */
 	char *hash, *ver; /* caps questions */
 	struct waiter *waiters;
 	struct core *core;
@@ -76,7 +76,7 @@ struct disco_state {
 	struct core *core;
 	char **features; /* ours: sorted, unique */
 	size_t nfeatures;
-	char *ver; /* our caps hash; NULL when features changed since */
+	char *ver;               /* our caps hash; NULL when features changed since */
 	struct caps_entry *caps; /* verified "node#ver" -> features */
 	bool caps_loaded;
 	struct peer *peers;
@@ -153,7 +153,7 @@ static int on_info_get(struct core *core, xmpp_stanza_t *iq)
 
 	/* The only node we describe is our caps node#ver. */
 	if (node && (!ver || strncmp(node, CAPS_NODE, len) || node[len] != '#' ||
-		     strcmp(node + len + 1, ver))) {
+	             strcmp(node + len + 1, ver))) {
 		core_iq_error(core, iq, "item-not-found");
 		return CORE_PASS;
 	}
@@ -203,7 +203,7 @@ static int on_items_get(struct core *core, xmpp_stanza_t *iq)
 /* One store entry per ver: "caps/<node#ver>".  Earlier versions kept them
  * all in one entry, "caps", read once and converted. */
 #define CAPS_CACHE_OLD_KEY "caps"
-#define CAPS_CACHE_PREFIX "caps/"
+#define CAPS_CACHE_PREFIX  "caps/"
 
 static void caps_store(struct core *core, const char *key, const struct caps_entry *e)
 {
@@ -223,7 +223,7 @@ static void caps_store(struct core *core, const char *key, const struct caps_ent
  * one forgotten is returned (malloc'd key, NULL when none) so that the
  * store can forget it too. */
 static int table_put(struct caps_entry **table, size_t max, const char *key, char *const *f,
-		     size_t n, char **evicted)
+                     size_t n, char **evicted)
 {
 	if (evicted)
 		*evicted = NULL;
@@ -257,10 +257,11 @@ static void caps_load(struct core *core)
 	if (history_kv_get(core, CAPS_CACHE_OLD_KEY, &text) == 1) {
 		if (caps_cache_parse(text, &d->caps))
 			log_warn("the old caps cache could not be read: %s (it is dropped)",
-				 strerror(errno));
+			         strerror(errno));
 		free(text);
 		/* Converted to one entry per ver, within the bound. */
-		HASH_ITER(hh, d->caps, e, tmp) {
+		HASH_ITER(hh, d->caps, e, tmp)
+		{
 			if (HASH_COUNT(d->caps) > CAPS_CACHE_MAX)
 				caps_entry_del(&d->caps, e);
 			else
@@ -305,7 +306,7 @@ static struct query *query_new(struct core *core, const char *key, const char *j
 
 /* Sends <iq type=get to=jid><query xmlns=disco#info node=node/></iq>. */
 static int send_info_get(struct core *core, const char *jid, const char *node, unsigned ms,
-			 core_iq_fn fn, void *ud)
+                         core_iq_fn fn, void *ud)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "get", NULL), *q;
 
@@ -344,12 +345,12 @@ static void caps_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 
 		if (!caps_verify(&info, q->hash, q->ver))
 			log_warn("%s announced caps %s that its features do not hash to: ignored",
-				 q->jid, q->key);
+			         q->jid, q->key);
 		else if (info.nfeatures > CAPS_FEATURES_MAX)
 			log_warn("%s announced %zu features: more than natter keeps", q->jid,
-				 info.nfeatures);
+			         info.nfeatures);
 		else if (table_put(&d->caps, CAPS_CACHE_MAX, q->key, info.features, info.nfeatures,
-				   &evicted))
+		                   &evicted))
 			log_warn("out of memory: capabilities %s not kept", q->key);
 		else
 			caps_store(q->core, q->key, caps_entry_find(d->caps, q->key));
@@ -363,7 +364,7 @@ static void caps_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 
 /* Asks from for the features behind node#ver, unless already asking. */
 static void caps_ask(struct core *core, const char *from, const char *key, const char *hash,
-		     const char *ver)
+                     const char *ver)
 {
 	struct disco_state *d = dst(core);
 	struct query *q;
@@ -497,7 +498,8 @@ static int known_for_bare(struct disco_state *d, const char *bare, const char *f
 	struct peer *p, *tmp;
 	int answer = -1;
 
-	HASH_ITER(hh, d->peers, p, tmp) {
+	HASH_ITER(hh, d->peers, p, tmp)
+	{
 		struct caps_entry *e;
 		int a;
 
@@ -570,7 +572,7 @@ static void check_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 }
 
 int disco_check_feature(struct core *core, const char *jid, const char *feature,
-			disco_feature_fn fn, void *ud)
+                        disco_feature_fn fn, void *ud)
 {
 	struct disco_state *d = dst(core);
 	char *server = NULL, *key;
@@ -903,7 +905,8 @@ static void forget_peers(struct disco_state *d)
 {
 	struct peer *p, *ptmp;
 
-	HASH_ITER(hh, d->peers, p, ptmp) {
+	HASH_ITER(hh, d->peers, p, ptmp)
+	{
 		HASH_DEL(d->peers, p);
 		free(p->jid);
 		free(p->caps);
@@ -932,11 +935,13 @@ static void disco_free(struct core *core)
 	if (!d)
 		return;
 	/* The session is gone already: no answer can reach these any more. */
-	HASH_ITER(hh, d->checks, q, qtmp) {
+	HASH_ITER(hh, d->checks, q, qtmp)
+	{
 		HASH_DEL(d->checks, q);
 		query_free(q);
 	}
-	HASH_ITER(hh, d->capsq, q, qtmp) {
+	HASH_ITER(hh, d->capsq, q, qtmp)
+	{
 		HASH_DEL(d->capsq, q);
 		query_free(q);
 	}
@@ -951,34 +956,44 @@ static void disco_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "disco info", .usage = "JID [NODE]",
-	 .help = "what an entity is and which features it offers (XEP-0030)", .min_args = 1,
-	 .max_args = 2, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_info},
-	{.name = "disco items", .usage = "JID [NODE]", .help = "the items an entity lists",
-	 .min_args = 1, .max_args = 2, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_items},
+    {.name = "disco info",
+     .usage = "JID [NODE]",
+     .help = "what an entity is and which features it offers (XEP-0030)",
+     .min_args = 1,
+     .max_args = 2,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_info},
+    {.name = "disco items",
+     .usage = "JID [NODE]",
+     .help = "the items an entity lists",
+     .min_args = 1,
+     .max_args = 2,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_items},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_HANDLE, "iq", "get", NS_DISCO_INFO, on_info_get},
-	{CORE_HANDLE, "iq", "get", NS_DISCO_ITEMS, on_items_get},
-	{CORE_HANDLE, "presence", CORE_TYPE_NONE, NULL, on_presence},
-	{CORE_HANDLE, "presence", "unavailable", NULL, on_presence},
+    {CORE_HANDLE, "iq", "get", NS_DISCO_INFO, on_info_get},
+    {CORE_HANDLE, "iq", "get", NS_DISCO_ITEMS, on_items_get},
+    {CORE_HANDLE, "presence", CORE_TYPE_NONE, NULL, on_presence},
+    {CORE_HANDLE, "presence", "unavailable", NULL, on_presence},
 };
 
 static const char *const features[] = {NS_DISCO_INFO, NS_DISCO_ITEMS, CAPS_NS, NULL};
 
 const struct core_module disco_module = {
-	.name = "disco",
-	.title = "Service discovery",
-	.init = disco_init,
-	.free = disco_free,
-	.login = disco_login,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
-	.features = features,
+    .name = "disco",
+    .title = "Service discovery",
+    .init = disco_init,
+    .free = disco_free,
+    .login = disco_login,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
+    .features = features,
 };
 
 char *disco_client(struct core *core, const char *full)

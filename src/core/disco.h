@@ -24,7 +24,7 @@ xmpp_stanza_t *disco_caps_element(struct core *core);
  * when the answer could not be had (error or timeout). */
 typedef void (*disco_feature_fn)(struct core *core, const char *jid, int supported, void *ud);
 int disco_check_feature(struct core *core, const char *jid, const char *feature,
-			disco_feature_fn fn, void *ud);
+                        disco_feature_fn fn, void *ud);
 /* The software a full JID announced in its caps: their node ("https://
  * conversations.im"), unsanitised and malloc'd, or NULL when unknown. */
 char *disco_client(struct core *core, const char *full);

@@ -15,7 +15,7 @@
 #include "util/log.h"
 
 static bool matches(const struct core_handler *h, const char *name, const char *type,
-		    xmpp_stanza_t *st)
+                    xmpp_stanza_t *st)
 {
 	if (strcmp(h->name, name))
 		return false;

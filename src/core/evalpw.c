@@ -57,7 +57,7 @@ static void on_timeout(struct loop *loop, void *ud)
 }
 
 struct evalpw *evalpw_start(struct loop *loop, const char *cmd, evalpw_fn done, void *ud,
-			    char **err)
+                            char **err)
 {
 	struct evalpw *e = calloc(1, sizeof(*e));
 

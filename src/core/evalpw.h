@@ -17,7 +17,7 @@ typedef void (*evalpw_fn)(void *ud, char *password, const char *why);
 /* Starts cmd and watches it on loop, with a deadline.  NULL with a
  * malloc'd *err when it could not start (done never runs then). */
 struct evalpw *evalpw_start(struct loop *loop, const char *cmd, evalpw_fn done, void *ud,
-			    char **err);
+                            char **err);
 
 /* Kills the command and forgets it; done never runs.  NULL is fine. */
 void evalpw_cancel(struct evalpw *e);

@@ -27,44 +27,44 @@ enum nt_event_kind {
 	NT_EV_VERSION,
 	NT_EV_PONG,
 	NT_EV_RAW_SENT,
-	NT_EV_ROSTER,        /* the whole roster, after login or /roster */
-	NT_EV_ROSTER_PUSH,   /* one item changed (subscription "remove": gone) */
-	NT_EV_SUBSCRIPTION,  /* a subscription request or answer from a contact */
-	NT_EV_SUB_PENDING,   /* the requests not answered yet (/sub pending) */
-	NT_EV_CHAT_STATE,    /* XEP-0085 (and XEP-0022 composing events) */
-	NT_EV_RECEIPT,       /* XEP-0184: a message was delivered */
+	NT_EV_ROSTER,       /* the whole roster, after login or /roster */
+	NT_EV_ROSTER_PUSH,  /* one item changed (subscription "remove": gone) */
+	NT_EV_SUBSCRIPTION, /* a subscription request or answer from a contact */
+	NT_EV_SUB_PENDING,  /* the requests not answered yet (/sub pending) */
+	NT_EV_CHAT_STATE,   /* XEP-0085 (and XEP-0022 composing events) */
+	NT_EV_RECEIPT,      /* XEP-0184: a message was delivered */
 	NT_EV_DISCO_INFO,
 	NT_EV_DISCO_ITEMS,
 	NT_EV_VCARD,
-	NT_EV_REGISTERED,    /* XEP-0077 */
+	NT_EV_REGISTERED, /* XEP-0077 */
 	NT_EV_PASSWORD_CHANGED,
 	NT_EV_UNREGISTERED,
-	NT_EV_HISTORY,       /* answer to /history */
-	NT_EV_SETTING,       /* /set changed a setting (front ends apply theirs) */
-	NT_EV_CONTACT,       /* /info: what is known of one contact */
-	NT_EV_MUC_JOINED,    /* we are in a room: its own presence of ours (status 110) came */
-	NT_EV_MUC_PRESENCE,  /* an occupant of a joined room came, changed or left */
-	NT_EV_MUC_SUBJECT,   /* a room's subject, on joining or changed */
-	NT_EV_MUC_LEFT,      /* we are no longer in a room (parted, kicked, banned, ...) */
-	NT_EV_MUC_INVITE,    /* an invitation to a room (XEP-0045 mediated or XEP-0249) */
-	NT_EV_MUC_OCCUPANTS, /* answer to /who */
-	NT_EV_BOOKMARKS,     /* the bookmarked rooms (/bookmarks, or after a change) */
-	NT_EV_MUC_CONFIG,    /* a room's configuration form (/roomconfig ROOM) */
+	NT_EV_HISTORY,            /* answer to /history */
+	NT_EV_SETTING,            /* /set changed a setting (front ends apply theirs) */
+	NT_EV_CONTACT,            /* /info: what is known of one contact */
+	NT_EV_MUC_JOINED,         /* we are in a room: its own presence of ours (status 110) came */
+	NT_EV_MUC_PRESENCE,       /* an occupant of a joined room came, changed or left */
+	NT_EV_MUC_SUBJECT,        /* a room's subject, on joining or changed */
+	NT_EV_MUC_LEFT,           /* we are no longer in a room (parted, kicked, banned, ...) */
+	NT_EV_MUC_INVITE,         /* an invitation to a room (XEP-0045 mediated or XEP-0249) */
+	NT_EV_MUC_OCCUPANTS,      /* answer to /who */
+	NT_EV_BOOKMARKS,          /* the bookmarked rooms (/bookmarks, or after a change) */
+	NT_EV_MUC_CONFIG,         /* a room's configuration form (/roomconfig ROOM) */
 	NT_EV_OMEMO_FINGERPRINTS, /* answer to /omemo fingerprint */
 	/* Cloud messaging (seed 002, core/fcm.c): a google:mobile:data
 	 * payload came (upstream, ack, nack, receipt, control). */
 	NT_EV_FCM,
-	NT_EV_FCM_ACK_SENT,  /* natter acknowledged an upstream message or receipt */
-	NT_EV_FCM_SENT,      /* a downstream message went out (/fcm send) */
-	NT_EV_FCM_WAITING,   /* a downstream message waits for its turn */
+	NT_EV_FCM_ACK_SENT,         /* natter acknowledged an upstream message or receipt */
+	NT_EV_FCM_SENT,             /* a downstream message went out (/fcm send) */
+	NT_EV_FCM_WAITING,          /* a downstream message waits for its turn */
 	NT_EV_PUBSUB_SUBSCRIPTIONS, /* XEP-0060: the subscriptions a service lists */
 	NT_EV_PUBSUB_SUBSCRIPTION,  /* one subscription's state, now */
 	NT_EV_PUBSUB_EVENT,         /* a notification from a pubsub service */
-	NT_EV_MARKER,        /* XEP-0333: a chat marker from a contact */
-	NT_EV_BLOCKLIST,     /* XEP-0191: the blocked JIDs, after /blocked or a change */
-	NT_EV_UPLOAD_PROGRESS, /* XEP-0363: bytes of a file sent so far */
-	NT_EV_UPLOAD,        /* XEP-0363: a file is up and its URL was sent */
-	NT_EV_RETRACTED,     /* XEP-0424: a message was withdrawn by its sender */
+	NT_EV_MARKER,               /* XEP-0333: a chat marker from a contact */
+	NT_EV_BLOCKLIST,            /* XEP-0191: the blocked JIDs, after /blocked or a change */
+	NT_EV_UPLOAD_PROGRESS,      /* XEP-0363: bytes of a file sent so far */
+	NT_EV_UPLOAD,               /* XEP-0363: a file is up and its URL was sent */
+	NT_EV_RETRACTED,            /* XEP-0424: a message was withdrawn by its sender */
 };
 
 /* An occupant of a room.  Every string is sanitised; nick is the
@@ -91,16 +91,16 @@ struct nt_form_field {
 	const char *var, *type, *label; /* label may be NULL */
 	const char *const *values;      /* the current value(s) */
 	size_t nvalues;
-	const char *const *options;     /* for list-single and list-multi: the option values */
+	const char *const *options; /* for list-single and list-multi: the option values */
 	size_t noptions;
 };
 
 struct nt_history_message {
-	long long id;     /* the store's row id: page backwards from the oldest */
-	const char *ts;   /* RFC 3339, UTC: ts_ms written out */
-	int64_t ts_ms;    /* the message's time, UTC ms since the epoch */
+	long long id;   /* the store's row id: page backwards from the oldest */
+	const char *ts; /* RFC 3339, UTC: ts_ms written out */
+	int64_t ts_ms;  /* the message's time, UTC ms since the epoch */
 	const char *from, *to, *body;
-	const char *xhtml; /* or NULL */
+	const char *xhtml;     /* or NULL */
 	const char *direction; /* "in" or "out" */
 	/* the message's id, or NULL: receipts, markers and corrections name it */
 	const char *stanza_id;
@@ -111,10 +111,10 @@ struct nt_history_message {
 	const char *delivery;
 	bool delayed, carbon;
 	const char *encrypted; /* "omemo", or NULL */
-	bool edited;          /* corrected (XEP-0308): body is the newest text */
-	bool retracted;       /* withdrawn (XEP-0424): body is empty */
-	bool action;          /* a /me line (XEP-0245) */
-	const char *oob_url;  /* a XEP-0066 link it carried, or NULL */
+	bool edited;           /* corrected (XEP-0308): body is the newest text */
+	bool retracted;        /* withdrawn (XEP-0424): body is empty */
+	bool action;           /* a /me line (XEP-0245) */
+	const char *oob_url;   /* a XEP-0066 link it carried, or NULL */
 };
 
 struct nt_roster_item {
@@ -127,7 +127,7 @@ struct nt_roster_item {
 };
 
 struct nt_sub_request {
-	const char *from; /* bare */
+	const char *from;   /* bare */
 	const char *status; /* the text that came with the request, or NULL */
 };
 
@@ -250,7 +250,7 @@ struct nt_event {
 			bool action;         /* XEP-0245: body is "/me ..." */
 		} message;
 		struct {
-			const char *from, *type; /* "available" | "unavailable" */
+			const char *from, *type;   /* "available" | "unavailable" */
 			const char *show, *status; /* optional */
 			int priority;
 		} presence;
@@ -269,8 +269,8 @@ struct nt_event {
 			struct nt_roster_item item;
 		} roster_push;
 		struct {
-			const char *from; /* bare */
-			const char *type; /* subscribe, subscribed, unsubscribe, unsubscribed */
+			const char *from;   /* bare */
+			const char *type;   /* subscribe, subscribed, unsubscribe, unsubscribed */
 			const char *status; /* optional */
 		} subscription;
 		struct {
@@ -278,7 +278,7 @@ struct nt_event {
 			size_t count;
 		} sub_pending;
 		struct {
-			const char *from; /* full JID */
+			const char *from;  /* full JID */
 			const char *state; /* active, composing, paused, inactive, gone */
 		} chat_state;
 		struct {
@@ -312,7 +312,7 @@ struct nt_event {
 			size_t count;
 		} history;
 		struct {
-			const char *jid;        /* bare */
+			const char *jid; /* bare */
 			/* The roster item, or NULL when jid is not in the roster. */
 			const struct nt_roster_item *item;
 			const struct nt_contact_resource *resources; /* available now */
@@ -323,17 +323,17 @@ struct nt_event {
 			const char *value;          /* as the user gave it */
 		} setting;
 		struct {
-			const char *room, *nick; /* our nick there */
+			const char *room, *nick;             /* our nick there */
 			const struct nt_occupant *occupants; /* everyone, us included */
 			size_t count;
-			const char *subject;  /* when already known (a rejoin), else NULL */
-			bool created;         /* the room was created by this join (status 201) */
+			const char *subject; /* when already known (a rejoin), else NULL */
+			bool created;        /* the room was created by this join (status 201) */
 		} muc_joined;
 		struct {
 			const char *room;
 			struct nt_occupant occupant;
-			const char *type;     /* "available" or "unavailable" */
-			const int *codes;     /* XEP-0045 status codes, e.g. 303, 307, 301 */
+			const char *type; /* "available" or "unavailable" */
+			const int *codes; /* XEP-0045 status codes, e.g. 303, 307, 301 */
 			size_t ncodes;
 			const char *new_nick; /* with 303: the nick it changed to */
 			const char *actor;    /* who kicked or banned, when the room says */
@@ -341,24 +341,24 @@ struct nt_event {
 		} muc_presence;
 		struct {
 			const char *room;
-			const char *nick;     /* who set it, or NULL (the room itself) */
-			const char *subject;  /* "" when cleared */
+			const char *nick;    /* who set it, or NULL (the room itself) */
+			const char *subject; /* "" when cleared */
 		} muc_subject;
 		struct {
 			const char *room;
-			const char *reason;   /* or NULL */
-			const int *codes;     /* 307 kicked, 301 banned, 321, 322, 332 ... */
+			const char *reason; /* or NULL */
+			const int *codes;   /* 307 kicked, 301 banned, 321, 322, 332 ... */
 			size_t ncodes;
-			const char *actor;    /* or NULL */
-			bool destroyed;       /* the room was destroyed */
+			const char *actor;     /* or NULL */
+			bool destroyed;        /* the room was destroyed */
 			const char *alternate; /* the venue a destroyed room points to, or NULL */
-			bool rejoining;       /* natter joins it again by itself */
+			bool rejoining;        /* natter joins it again by itself */
 		} muc_left;
 		struct {
 			const char *room;
-			const char *from;     /* who invites (bare or full JID) */
+			const char *from;              /* who invites (bare or full JID) */
 			const char *reason, *password; /* or NULL */
-			bool direct;          /* XEP-0249 rather than through the room */
+			bool direct;                   /* XEP-0249 rather than through the room */
 		} muc_invite;
 		struct {
 			const char *room;
@@ -422,7 +422,7 @@ struct nt_event {
 			const char *subid;        /* or NULL */
 			const char *subscription; /* pending, subscribed, none, unconfigured */
 			const char *expire;       /* the lease natter asked for, or NULL */
-			bool reused; /* an existing subscription renewed, none added */
+			bool reused;              /* an existing subscription renewed, none added */
 		} pubsub_subscription;
 		struct {
 			const char *service;
@@ -433,11 +433,13 @@ struct nt_event {
 			bool other_resource;
 			const struct nt_pubsub_item *items;
 			size_t count;
-			const char *collection; /* XEP-0248: the collection it came through, or NULL */
-			const char *subid;      /* SHIM SubID: which subscription, or NULL */
-			const char *stamp;      /* XEP-0203: when it was published (a last item), or NULL */
-			bool purged, deleted;   /* the node was purged, deleted */
-			bool truncated;         /* items or payloads were cut to natter's bounds */
+			const char
+			    *collection;   /* XEP-0248: the collection it came through, or NULL */
+			const char *subid; /* SHIM SubID: which subscription, or NULL */
+			const char
+			    *stamp; /* XEP-0203: when it was published (a last item), or NULL */
+			bool purged, deleted; /* the node was purged, deleted */
+			bool truncated;       /* items or payloads were cut to natter's bounds */
 		} pubsub_event;
 		struct {
 			const char *from; /* full JID of the contact's client */
@@ -449,19 +451,19 @@ struct nt_event {
 			size_t count;
 		} blocklist;
 		struct {
-			const char *path; /* as given to /upload */
-			const char *to;   /* whom it is for */
+			const char *path;     /* as given to /upload */
+			const char *to;       /* whom it is for */
 			uint64_t sent, total; /* bytes */
 		} upload_progress;
 		struct {
 			const char *path, *to;
-			const char *url;  /* where the file is now, as sent to the contact */
+			const char *url; /* where the file is now, as sent to the contact */
 			uint64_t size;
 		} upload;
 		struct {
 			const char *from; /* who withdrew it: its sender */
 			const char *to;
-			const char *id;   /* the message withdrawn */
+			const char *id; /* the message withdrawn */
 		} retracted;
 	} u;
 };

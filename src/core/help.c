@@ -91,7 +91,7 @@ static int cmd_help(struct cmd_call *call)
 	fclose(h.f);
 	if (!h.found) {
 		core_error(core, CAUSE(call), "item-not-found", "no command /%s (/help lists them)",
-			   words);
+		           words);
 		free(words);
 		free(text);
 		return -1;
@@ -105,14 +105,18 @@ static int cmd_help(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "help", .usage = "[COMMAND]",
-	 .help = "list commands, or show every form of one (/help roster)", .max_args = 1,
-	 .rest = true, .complete = {"@command"}, .exec = cmd_help},
+    {.name = "help",
+     .usage = "[COMMAND]",
+     .help = "list commands, or show every form of one (/help roster)",
+     .max_args = 1,
+     .rest = true,
+     .complete = {"@command"},
+     .exec = cmd_help},
 };
 
 const struct core_module help_module = {
-	.name = "help",
-	.title = "Help",
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "help",
+    .title = "Help",
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

@@ -15,7 +15,7 @@
 #include "util/stamp.h"
 
 #define HISTORY_DEFAULT 20
-#define HISTORY_MAX 10000
+#define HISTORY_MAX     10000
 
 /* When the open batch is committed: once it holds COMMIT_ROWS writes, once
  * its first write is COMMIT_AGE_MS old, or once nothing was written for
@@ -28,8 +28,8 @@
  * (kill -9) costs is at most the last COMMIT_AGE_MS, which the next
  * login's archive catch-up (mam.c) fetches again: it starts after the
  * newest archived message committed. */
-#define COMMIT_ROWS 500
-#define COMMIT_AGE_MS 250
+#define COMMIT_ROWS     500
+#define COMMIT_AGE_MS   250
 #define COMMIT_QUIET_MS 20
 /* Rows indexed for search per pass while the index is behind: a few
  * milliseconds, so input stays responsive.  Indexing waits until the store
@@ -39,7 +39,7 @@
  * (54-64 MB written for a 10,000-message flood, against 14-17 MB when
  * indexed after it).  Search meanwhile reads the rows not indexed yet
  * directly (store.c), which costs a millisecond or two per thousand. */
-#define INDEX_CHUNK 500
+#define INDEX_CHUNK    500
 #define INDEX_QUIET_MS 1000
 /* A store that is never quiet (busy rooms) is indexed all the same once
  * rows have waited this long, so scans of the unindexed rows stay short. */
@@ -50,19 +50,19 @@
 /* The WAL is copied into the database and truncated once the store has
  * been quiet this long, off the path of a burst; and even in the middle
  * of one when it has grown this big. */
-#define CHECKPOINT_QUIET_MS 1000
+#define CHECKPOINT_QUIET_MS  1000
 #define CHECKPOINT_MAX_PAGES 4096
 
 struct history_state {
 	struct store *store;
-	uint64_t first_ms, last_ms; /* loop time of the open batch's first and last write */
-	uint64_t active_ms;         /* the last write or commit */
+	uint64_t first_ms, last_ms;   /* loop time of the open batch's first and last write */
+	uint64_t active_ms;           /* the last write or commit */
 	uint64_t wake_timer, wake_at; /* wakes the loop when the next step is due */
-	uint64_t index_retry_at;    /* indexing failed: not before then */
-	uint64_t behind_since;      /* the index has been behind since (0: it is not) */
-	uint64_t checkpoint_at;     /* the next checkpoint: not before then */
-	bool dirty_wal;             /* committed since the last full checkpoint */
-	bool commit_failed;         /* reported once until a commit works again */
+	uint64_t index_retry_at;      /* indexing failed: not before then */
+	uint64_t behind_since;        /* the index has been behind since (0: it is not) */
+	uint64_t checkpoint_at;       /* the next checkpoint: not before then */
+	bool dirty_wal;               /* committed since the last full checkpoint */
+	bool commit_failed;           /* reported once until a commit works again */
 };
 
 static struct history_state *hist(struct core *core)
@@ -115,9 +115,9 @@ static void commit(struct core *core, struct history_state *h, uint64_t now)
 	if (store_commit(h->store, &err)) {
 		if (!h->commit_failed)
 			core_error(core, NO_CAUSE, "internal-server-error",
-				   "history could not be saved (%s); natter keeps it in memory "
-				   "and tries again",
-				   err ? err : "unknown error");
+			           "history could not be saved (%s); natter keeps it in memory "
+			           "and tries again",
+			           err ? err : "unknown error");
 		h->commit_failed = true;
 		/* the next try when a batch would be due again */
 		h->first_ms = now;
@@ -151,9 +151,9 @@ static void index_pass(struct core *core, struct history_state *h, uint64_t now)
 		return;
 	if (now < h->active_ms + INDEX_QUIET_MS && now < h->behind_since + INDEX_MAX_WAIT_MS) {
 		wake_at(core, h,
-			h->active_ms + INDEX_QUIET_MS < h->behind_since + INDEX_MAX_WAIT_MS
-			    ? h->active_ms + INDEX_QUIET_MS
-			    : h->behind_since + INDEX_MAX_WAIT_MS);
+		        h->active_ms + INDEX_QUIET_MS < h->behind_since + INDEX_MAX_WAIT_MS
+		            ? h->active_ms + INDEX_QUIET_MS
+		            : h->behind_since + INDEX_MAX_WAIT_MS);
 		return;
 	}
 	n = store_index_some(h->store, INDEX_CHUNK, &err);
@@ -180,9 +180,9 @@ static void checkpoint_pass(struct core *core, struct history_state *h, uint64_t
 	if (store_wal_pages(h->store) < CHECKPOINT_MAX_PAGES &&
 	    (now < h->active_ms + CHECKPOINT_QUIET_MS || now < h->checkpoint_at)) {
 		wake_at(core, h,
-			h->checkpoint_at > h->active_ms + CHECKPOINT_QUIET_MS
-			    ? h->checkpoint_at
-			    : h->active_ms + CHECKPOINT_QUIET_MS);
+		        h->checkpoint_at > h->active_ms + CHECKPOINT_QUIET_MS
+		            ? h->checkpoint_at
+		            : h->active_ms + CHECKPOINT_QUIET_MS);
 		return;
 	}
 	rc = store_checkpoint(h->store, &err);
@@ -218,9 +218,9 @@ static void store_pass(struct loop *loop, void *ud)
 	if (store_pending(h->store)) {
 		if (!commit_due(h, now)) {
 			wake_at(core, h,
-				h->first_ms + COMMIT_AGE_MS < h->last_ms + COMMIT_QUIET_MS
-				    ? h->first_ms + COMMIT_AGE_MS
-				    : h->last_ms + COMMIT_QUIET_MS);
+			        h->first_ms + COMMIT_AGE_MS < h->last_ms + COMMIT_QUIET_MS
+			            ? h->first_ms + COMMIT_AGE_MS
+			            : h->last_ms + COMMIT_QUIET_MS);
 			return;
 		}
 		commit(core, h, now);
@@ -248,7 +248,7 @@ static int history_init(struct core *core)
 		h->store = store_open(dir, &err);
 	if (!h->store)
 		core_error(core, NO_CAUSE, "internal-server-error", "history is not available: %s",
-			   err ? err : "no data directory");
+		           err ? err : "no data directory");
 	free(err);
 	free(dir);
 	free(bare);
@@ -288,7 +288,7 @@ int history_record(struct core *core, struct store_msg *m)
 }
 
 int history_delivery(struct core *core, const char *peer, const char *stanza_id,
-		     enum store_delivery state)
+                     enum store_delivery state)
 {
 	struct history_state *h = hist(core);
 	char *err = NULL;
@@ -324,7 +324,7 @@ static int logged(int rc, char *err, const char *what)
 }
 
 int history_find(struct core *core, const char *peer, enum store_direction dir, const char *id,
-		 struct store_ref *out)
+                 struct store_ref *out)
 {
 	char *err = NULL;
 
@@ -341,7 +341,7 @@ int history_correct(struct core *core, int64_t target, struct store_msg *m)
 	if (!store_of(core))
 		return -1;
 	return logged(store_correct(store_of(core), target, m, &err), err,
-		      "a correction could not be saved");
+	              "a correction could not be saved");
 }
 
 int history_retract(struct core *core, int64_t target, struct store_msg *m)
@@ -351,7 +351,7 @@ int history_retract(struct core *core, int64_t target, struct store_msg *m)
 	if (!store_of(core))
 		return -1;
 	return logged(store_retract(store_of(core), target, m, &err), err,
-		      "a retraction could not be saved");
+	              "a retraction could not be saved");
 }
 
 int history_last_own(struct core *core, const char *peer, struct store_own *out)
@@ -552,22 +552,22 @@ static void collect(const struct store_msg *m, void *ud)
 	r = &p->rows[p->n];
 	stamp_format(m->ts_ms, p->stamps[p->n]);
 	*r = (struct nt_history_message){
-		.id = m->id,
-		.ts_ms = m->ts_ms,
-		.from = keep(p, m->from),
-		.to = keep(p, m->to),
-		.body = keep(p, m->body ? m->body : ""),
-		.xhtml = keep(p, m->xhtml),
-		.direction = m->direction == STORE_OUT ? "out" : "in",
-		.stanza_id = keep(p, m->stanza_id),
-		.delivery = delivery_name(m),
-		.delayed = m->delayed,
-		.carbon = m->carbon,
-		.edited = m->edited,
-		.retracted = m->retracted,
-		.action = action_text(m->body) != NULL,
-		.oob_url = keep(p, m->oob_url),
-		.encrypted = keep(p, m->encryption),
+	    .id = m->id,
+	    .ts_ms = m->ts_ms,
+	    .from = keep(p, m->from),
+	    .to = keep(p, m->to),
+	    .body = keep(p, m->body ? m->body : ""),
+	    .xhtml = keep(p, m->xhtml),
+	    .direction = m->direction == STORE_OUT ? "out" : "in",
+	    .stanza_id = keep(p, m->stanza_id),
+	    .delivery = delivery_name(m),
+	    .delayed = m->delayed,
+	    .carbon = m->carbon,
+	    .edited = m->edited,
+	    .retracted = m->retracted,
+	    .action = action_text(m->body) != NULL,
+	    .oob_url = keep(p, m->oob_url),
+	    .encrypted = keep(p, m->encryption),
 	};
 	p->n++;
 }
@@ -627,7 +627,7 @@ static char *conversation(struct history_state *h, const char *jid, const char *
 }
 
 int core_history_page(struct core *core, const char *peer, long long before_id, int n,
-		      void (*fn)(const struct nt_history_message *m, void *ud), void *ud)
+                      void (*fn)(const struct nt_history_message *m, void *ud), void *ud)
 {
 	struct history_state *h = hist(core);
 	struct page p = {0};
@@ -660,18 +660,18 @@ static bool have_store(struct cmd_call *call)
 	if (h && h->store)
 		return true;
 	core_error(CALL_CORE(call), CAUSE(call), "service-unavailable",
-		   "history is not available (see the error at start-up)");
+	           "history is not available (see the error at start-up)");
 	return false;
 }
 
 static int emit_page(struct cmd_call *call, struct page *p, const char *with, const char *query,
-		     int rc, char *err)
+                     int rc, char *err)
 {
 	struct nt_event ev = {.kind = NT_EV_HISTORY, .origin = call->origin};
 
 	if (rc < 0 || p->nomem) {
 		core_error(CALL_CORE(call), CAUSE(call), "internal-server-error", "history: %s",
-			   err ? err : "out of memory");
+		           err ? err : "out of memory");
 		free(err);
 		page_free(p);
 		return -1;
@@ -698,7 +698,7 @@ static int cmd_show(struct cmd_call *call)
 		n = strtol(call->argv[1], &end, 10);
 		if (*end || n < 1 || n > HISTORY_MAX) {
 			core_error(CALL_CORE(call), CAUSE(call), "bad-request",
-				   "N must be a whole number from 1 to %d", HISTORY_MAX);
+			           "N must be a whole number from 1 to %d", HISTORY_MAX);
 			return -1;
 		}
 	}
@@ -711,8 +711,8 @@ static int cmd_show(struct cmd_call *call)
 	key = conversation(hist(CALL_CORE(call)), jid, &why);
 	free(jid);
 	if (!key) {
-		core_error(CALL_CORE(call), CAUSE(call), "jid-malformed", "'%s' is not a valid JID: %s",
-			   call->argv[0], why ? why : "invalid");
+		core_error(CALL_CORE(call), CAUSE(call), "jid-malformed",
+		           "'%s' is not a valid JID: %s", call->argv[0], why ? why : "invalid");
 		return -1;
 	}
 	rc = store_page(hist(CALL_CORE(call))->store, key, 0, (int)n, collect, &p, &err);
@@ -730,24 +730,32 @@ static int cmd_search(struct cmd_call *call)
 	if (!have_store(call))
 		return -1;
 	rc = store_search(hist(CALL_CORE(call))->store, call->argv[0], HISTORY_DEFAULT * 5, collect,
-			  &p, &err);
+	                  &p, &err);
 	return emit_page(call, &p, NULL, call->argv[0], rc, err);
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "history", .usage = "JID [N]",
-	 .help = "show the last N messages with JID (20 by default)", .min_args = 1,
-	 .max_args = 2, .complete = {"@jid"}, .exec = cmd_show},
-	{.name = "history search", .usage = "TEXT",
-	 .help = "search every conversation (full-text)", .min_args = 1, .max_args = 1,
-	 .rest = true, .exec = cmd_search},
+    {.name = "history",
+     .usage = "JID [N]",
+     .help = "show the last N messages with JID (20 by default)",
+     .min_args = 1,
+     .max_args = 2,
+     .complete = {"@jid"},
+     .exec = cmd_show},
+    {.name = "history search",
+     .usage = "TEXT",
+     .help = "search every conversation (full-text)",
+     .min_args = 1,
+     .max_args = 1,
+     .rest = true,
+     .exec = cmd_search},
 };
 
 const struct core_module history_module = {
-	.name = "history",
-	.title = "History",
-	.init = history_init,
-	.free = history_free,
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "history",
+    .title = "History",
+    .init = history_init,
+    .free = history_free,
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

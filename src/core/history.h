@@ -22,11 +22,11 @@ int history_record(struct core *core, struct store_msg *m);
 /* Marks our message to peer with that id: 1 when there is one, 0 when we
  * never sent it (a receipt for it is no receipt), -1 without a store. */
 int history_delivery(struct core *core, const char *peer, const char *stanza_id,
-		     enum store_delivery state);
+                     enum store_delivery state);
 /* store_find(), store_correct(), store_retract(), store_last_own() on the
  * account's store; -1 (logged) when there is none or it failed. */
 int history_find(struct core *core, const char *peer, enum store_direction dir, const char *id,
-		 struct store_ref *out);
+                 struct store_ref *out);
 int history_correct(struct core *core, int64_t target, struct store_msg *m);
 int history_retract(struct core *core, int64_t target, struct store_msg *m);
 int history_last_own(struct core *core, const char *peer, struct store_own *out);

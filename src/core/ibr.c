@@ -15,9 +15,9 @@
 #include "xmpp/session.h"
 #include "xmpp/stanza.h"
 
-#define NS_REGISTER "jabber:iq:register"
+#define NS_REGISTER         "jabber:iq:register"
 #define REGISTER_TIMEOUT_MS 30000
-#define REQUEST_TIMEOUT_MS 30000
+#define REQUEST_TIMEOUT_MS  30000
 
 /* A registration under way (one at a time), and its watchdog. */
 struct ibr_state {
@@ -68,7 +68,7 @@ void ibr_registered(struct core *core, const char *jid, const struct xs_offline 
 		char *cond = core_clean(o->condition), *text = core_clean(o->text);
 
 		core_error(core, cause, cond ? cond : "remote-connection-failed", "%s",
-			   text ? text : "registration failed");
+		           text ? text : "registration failed");
 		free(cond);
 		free(text);
 	}
@@ -76,7 +76,7 @@ void ibr_registered(struct core *core, const char *jid, const struct xs_offline 
 
 /* "server=H", "port=N", "tls=MODE": the options of /register. */
 static int register_option(struct core *core, struct core_cause cause, const char *arg,
-			   struct net_params *p, bool *tls_set)
+                           struct net_params *p, bool *tls_set)
 {
 	const char *eq = strchr(arg, '=');
 	size_t klen = eq ? (size_t)(eq - arg) : 0;
@@ -108,11 +108,11 @@ static int register_option(struct core *core, struct core_cause cause, const cha
 			}
 		}
 		core_error(core, cause, "bad-request",
-			   "tls must be require, direct or disable, not '%s'", v);
+		           "tls must be require, direct or disable, not '%s'", v);
 		return 1;
 	}
 	core_error(core, cause, "bad-request",
-		   "unknown option '%s' (server=HOST, port=N, tls=require|direct|disable)", arg);
+	           "unknown option '%s' (server=HOST, port=N, tls=require|direct|disable)", arg);
 	return 1;
 }
 
@@ -151,9 +151,8 @@ static int cmd_register(struct cmd_call *call)
 		return -1;
 	}
 	if (jid_parse(call->argv[0], &j, &why) || !j.local || j.resource) {
-		core_error(core, CAUSE(call), "jid-malformed",
-			   "'%s' cannot be registered: %s", call->argv[0],
-			   why ? why : "give user@domain");
+		core_error(core, CAUSE(call), "jid-malformed", "'%s' cannot be registered: %s",
+		           call->argv[0], why ? why : "give user@domain");
 		if (!why)
 			jid_clear(&j);
 		return -1;
@@ -166,7 +165,7 @@ static int cmd_register(struct cmd_call *call)
 		if (rc) {
 			if (rc < 0)
 				core_error(core, CAUSE(call), "internal-server-error",
-					   "out of memory");
+				           "out of memory");
 			goto fail;
 		}
 	}
@@ -240,9 +239,9 @@ static void password_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	if (!a->eval_password && core_accounts_path(core) &&
 	    accounts_set_key(core_accounts_path(core), a->name, "password", a->password, &err)) {
 		core_error(core, c->cause, "internal-server-error",
-			   "the password changed on the server, but the accounts file could not "
-			   "be updated: %s",
-			   err ? err : "out of memory");
+		           "the password changed on the server, but the accounts file could not "
+		           "be updated: %s",
+		           err ? err : "out of memory");
 		free(err);
 	}
 	change_free(c);
@@ -295,9 +294,9 @@ static int cmd_password(struct cmd_call *call)
 	 * one can then be stored, or the next login would fail. */
 	if (c->password && !a->eval_password && core_accounts_path(core) &&
 	    accounts_check_set_key(core_accounts_path(core), a->name, "password", c->password,
-				   &err)) {
+	                           &err)) {
 		core_error(core, CAUSE(call), "not-acceptable", "password not changed: %s",
-			   err ? err : "out of memory");
+		           err ? err : "out of memory");
 		free(err);
 		change_free(c);
 		return -1;
@@ -339,8 +338,8 @@ static void unregister_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	core_give_up(core);
 	core_emit(core, &ev);
 	core_info(core, c->cause,
-		  "%s was removed from the server; natter's local data for it is kept",
-		  core_account(core)->jid);
+	          "%s was removed from the server; natter's local data for it is kept",
+	          core_account(core)->jid);
 	change_free(c);
 }
 
@@ -352,14 +351,14 @@ static int cmd_unregister(struct cmd_call *call)
 
 	if (call->argc && strcmp(call->argv[0], "confirm")) {
 		core_error(core, CAUSE(call), "bad-request",
-			   "/unregister takes only the word confirm");
+		           "/unregister takes only the word confirm");
 		return -1;
 	}
 	if (!call->argc) {
 		core_info(core, CAUSE(call),
-			  "this deletes %s from the server for good, with its roster; type "
-			  "/unregister confirm to go on",
-			  core_account(core)->jid);
+		          "this deletes %s from the server for good, with its roster; type "
+		          "/unregister confirm to go on",
+		          core_account(core)->jid);
 		return 0;
 	}
 	c = change_new(call);
@@ -404,22 +403,35 @@ static void ibr_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "register", .usage = "JID PASSWORD [server=HOST] [port=N] [tls=MODE]",
-	 .help = "create an account on a server (XEP-0077)", .min_args = 2, .max_args = 5,
-	 .flags = CMD_SECRET, .exec = cmd_register},
-	{.name = "password", .usage = "NEW", .help = "change your account's password",
-	 .min_args = 1, .max_args = 1, .rest = true, .flags = CMD_ONLINE | CMD_SECRET,
-	 .exec = cmd_password},
-	{.name = "unregister", .usage = "[confirm]",
-	 .help = "delete your account from the server (asks first)", .max_args = 1,
-	 .complete = {"confirm"}, .flags = CMD_ONLINE, .exec = cmd_unregister},
+    {.name = "register",
+     .usage = "JID PASSWORD [server=HOST] [port=N] [tls=MODE]",
+     .help = "create an account on a server (XEP-0077)",
+     .min_args = 2,
+     .max_args = 5,
+     .flags = CMD_SECRET,
+     .exec = cmd_register},
+    {.name = "password",
+     .usage = "NEW",
+     .help = "change your account's password",
+     .min_args = 1,
+     .max_args = 1,
+     .rest = true,
+     .flags = CMD_ONLINE | CMD_SECRET,
+     .exec = cmd_password},
+    {.name = "unregister",
+     .usage = "[confirm]",
+     .help = "delete your account from the server (asks first)",
+     .max_args = 1,
+     .complete = {"confirm"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_unregister},
 };
 
 const struct core_module ibr_module = {
-	.name = "ibr",
-	.title = "Account",
-	.init = ibr_init,
-	.free = ibr_free,
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "ibr",
+    .title = "Account",
+    .init = ibr_init,
+    .free = ibr_free,
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

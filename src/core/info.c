@@ -21,7 +21,7 @@ struct collect {
 };
 
 static void one_resource(const char *full, const char *show, const char *status, int priority,
-			 void *ud)
+                         void *ud)
 {
 	struct collect *c = ud;
 	char *raw, *client;
@@ -83,14 +83,18 @@ static int cmd_info(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "info", .usage = "NAME",
-	 .help = "what natter knows of a contact: roster, resources, status, client",
-	 .min_args = 1, .max_args = 1, .complete = {"@jid"}, .exec = cmd_info},
+    {.name = "info",
+     .usage = "NAME",
+     .help = "what natter knows of a contact: roster, resources, status, client",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@jid"},
+     .exec = cmd_info},
 };
 
 const struct core_module info_module = {
-	.name = "info",
-	.title = "Contacts",
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "info",
+    .title = "Contacts",
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

@@ -24,7 +24,7 @@
 #include "util/log.h"
 #include "xmpp/stanza.h"
 
-#define MAX_URL   4096
+#define MAX_URL 4096
 /* Conversations whose newest link is remembered. */
 #define MAX_LINKS 64
 
@@ -220,14 +220,14 @@ static int cmd_open(struct cmd_call *call)
 		url = ls->v[ls->n - 1].url;
 	if (!url) {
 		core_error(core, CAUSE(call), "item-not-found", "no link%s%s to open",
-			   peer ? " from " : "", peer ? peer : "");
+		           peer ? " from " : "", peer ? peer : "");
 		free(peer);
 		return -1;
 	}
 	free(peer);
 	if (!opener || spawn(opener, url, &why)) {
 		core_error(core, CAUSE(call), "internal-server-error", "cannot run the opener: %s",
-			   why ? why : "none set ([general] opener)");
+		           why ? why : "none set ([general] opener)");
 		free(why);
 		return -1;
 	}
@@ -260,21 +260,24 @@ static void links_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "open", .usage = "[JID]",
-	 .help = "open the newest link of the current chat (or of JID) with your opener",
-	 .max_args = 1, .complete = {"@jid"}, .exec = cmd_open},
+    {.name = "open",
+     .usage = "[JID]",
+     .help = "open the newest link of the current chat (or of JID) with your opener",
+     .max_args = 1,
+     .complete = {"@jid"},
+     .exec = cmd_open},
 };
 
 static const char *const features[] = {NS_OOB, NULL};
 
 const struct core_module links_module = {
-	.name = "links",
-	.title = "Chats",
-	.init = links_init,
-	.free = links_free,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.features = features,
-	.receive = links_receive,
-	.decorate = links_decorate,
+    .name = "links",
+    .title = "Chats",
+    .init = links_init,
+    .free = links_free,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .features = features,
+    .receive = links_receive,
+    .decorate = links_decorate,
 };

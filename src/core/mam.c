@@ -2,9 +2,9 @@
  * up goes: after every fresh login, the messages our server archived since
  * the archived message the history stored last (results come in the
  * archive's order; message times are the senders' claims and play no
- * part), page by page (RSM) until the archive says it is complete.  With nothing stored yet, the most
- * recent [history] mam_initial messages: found by paging backwards (ids only),
- * then fetched forwards, so they are reported oldest first like the rest.
+ * part), page by page (RSM) until the archive says it is complete.  With nothing stored yet, the
+ * most recent [history] mam_initial messages: found by paging backwards (ids only), then fetched
+ * forwards, so they are reported oldest first like the rest.
  *
  * Every page has a timeout and a catch-up has a page budget; a failure is
  * an error event and natter goes on.  Results go through chat.c's
@@ -74,7 +74,6 @@ struct mam_state {
 	struct mam_req *reqs;
 };
 
-
 static void page_ids_clear(struct mam_state *ms)
 {
 	for (size_t i = 0; i < ms->npage_ids; i++)
@@ -88,7 +87,8 @@ static void live_clear(struct mam_state *ms)
 {
 	struct live_id *l, *tmp;
 
-	HASH_ITER(hh, ms->live, l, tmp) {
+	HASH_ITER(hh, ms->live, l, tmp)
+	{
 		HASH_DEL(ms->live, l);
 		free(l->id);
 		free(l);
@@ -450,14 +450,14 @@ static void mam_free(struct core *core)
 }
 
 static const struct core_handler handlers[] = {
-	{CORE_UNWRAP, "message", NULL, NS_MAM, on_result},
+    {CORE_UNWRAP, "message", NULL, NS_MAM, on_result},
 };
 
 const struct core_module mam_module = {
-	.name = "mam",
-	.init = mam_init,
-	.free = mam_free,
-	.login = mam_login,
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
+    .name = "mam",
+    .init = mam_init,
+    .free = mam_free,
+    .login = mam_login,
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
 };

@@ -103,8 +103,7 @@ static void remember(struct core *core, const struct chat_in *in)
 	ms->v[ms->n++] = fresh;
 }
 
-static void report(struct core *core, const struct chat_in *in, const char *kind,
-		   xmpp_stanza_t *el)
+static void report(struct core *core, const struct chat_in *in, const char *kind, xmpp_stanza_t *el)
 {
 	struct nt_event ev = {.kind = NT_EV_MARKER};
 	char *id = core_clean(xmpp_stanza_get_attribute(el, "id"));
@@ -113,7 +112,7 @@ static void report(struct core *core, const struct chat_in *in, const char *kind
 	    /* Only for a message we sent that contact: anyone can claim to
 	     * have read an id (without a store natter cannot tell). */
 	    !history_delivery(core, in->peer, id,
-			      strcmp(kind, "received") ? STORE_DISPLAYED : STORE_DELIVERED)) {
+	                      strcmp(kind, "received") ? STORE_DISPLAYED : STORE_DELIVERED)) {
 		if (id)
 			log_info("ignored a chat marker for a message we never sent");
 		free(id);
@@ -131,7 +130,8 @@ static int markers_receive(struct core *core, struct chat_in *in)
 	bool chat = !strcmp(in->type, "chat") || !strcmp(in->type, "normal");
 
 	for (size_t i = 0; i < COUNT(kinds); i++) {
-		xmpp_stanza_t *el = xmpp_stanza_get_child_by_name_and_ns(in->st, kinds[i], NS_MARKERS);
+		xmpp_stanza_t *el =
+		    xmpp_stanza_get_child_by_name_and_ns(in->st, kinds[i], NS_MARKERS);
 
 		/* Our own markers, copied from another of our clients, say what
 		 * we read there: not news about our messages. */
@@ -237,22 +237,26 @@ static void markers_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "read", .usage = "JID",
-	 .help = "tell JID you have read its messages (XEP-0333 displayed marker)",
-	 .min_args = 1, .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_read},
+    {.name = "read",
+     .usage = "JID",
+     .help = "tell JID you have read its messages (XEP-0333 displayed marker)",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_read},
 };
 
 static const char *const features[] = {NS_MARKERS, NULL};
 
 const struct core_module markers_module = {
-	.name = "markers",
-	.title = "Chats",
-	.init = markers_init,
-	.free = markers_free,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.features = features,
-	.receive = markers_receive,
-	.decorate = markers_decorate,
+    .name = "markers",
+    .title = "Chats",
+    .init = markers_init,
+    .free = markers_free,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .features = features,
+    .receive = markers_receive,
+    .decorate = markers_decorate,
 };

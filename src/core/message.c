@@ -277,8 +277,7 @@ void message_incoming(struct core *core, xmpp_stanza_t *st, bool has_content)
 
 /* Sends a standalone chat state to jid (checked and routed here); errors
  * are reported for command. */
-static int send_state(struct core *core, const char *jid, const char *name,
-		      struct core_cause cause)
+static int send_state(struct core *core, const char *jid, const char *name, struct core_cause cause)
 {
 	const char *state = NULL, *dest;
 	char *to, *id = NULL;
@@ -344,7 +343,7 @@ static void pending_drop(struct message_state *ms, size_t i)
 
 /* Sends the plain body alone, and says why the markup stayed here. */
 static void send_plain(struct core *core, struct core_cause cause, const char *to,
-		       const char *markup, const char *why)
+                       const char *markup, const char *why)
 {
 	char *text = NULL;
 	const char *err;
@@ -378,7 +377,8 @@ static void on_xhtml_checked(struct core *core, const char *jid, int supported, 
 	if (supported == 1) {
 		char *text = NULL;
 		const char *err;
-		xmpp_stanza_t *html = xhtml_build(core_ctx(core), ms->pending[i].markup, &text, &err);
+		xmpp_stanza_t *html =
+		    xhtml_build(core_ctx(core), ms->pending[i].markup, &text, &err);
 
 		if (!html) {
 			core_error(core, ms->pending[i].cause, "internal-server-error", "%s", err);
@@ -430,7 +430,8 @@ static int cmd_xhtml(struct cmd_call *call)
 	dest = strchr(to, '/') ? to : presence_route(core, to);
 	check = dest && strchr(dest, '/') ? dest : presence_best(core, to);
 	if (!check) {
-		send_plain(core, CAUSE(call), to, markup, "no available resource to ask about XHTML-IM");
+		send_plain(core, CAUSE(call), to, markup,
+		           "no available resource to ask about XHTML-IM");
 		free(to);
 		return 0;
 	}
@@ -444,12 +445,11 @@ static int cmd_xhtml(struct cmd_call *call)
 	ms->pending = p;
 	serial = ++ms->next_serial;
 	p = &ms->pending[ms->npending];
-	*p = (struct pending){.serial = serial, .cause = CAUSE(call), .to = to,
-			      .markup = strdup(markup)};
+	*p = (struct pending){
+	    .serial = serial, .cause = CAUSE(call), .to = to, .markup = strdup(markup)};
 	if (!p->markup) {
 		free(to);
-		core_error(core, CAUSE(call), "internal-server-error",
-		           "out of memory: not sent");
+		core_error(core, CAUSE(call), "internal-server-error", "out of memory: not sent");
 		return -1;
 	}
 	ms->npending++;
@@ -499,26 +499,35 @@ static void message_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "state", .usage = "JID active|composing|paused|inactive|gone",
-	 .help = "send a chat state (XEP-0085)", .min_args = 2, .max_args = 2,
-	 .complete = {"@jid", "active|composing|paused|inactive|gone"}, .flags = CMD_ONLINE,
-	 .exec = cmd_state},
-	{.name = "xhtml", .usage = "JID XHTML-BODY",
-	 .help = "send formatted text (XEP-0071) with a plain fallback", .min_args = 2,
-	 .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_xhtml},
+    {.name = "state",
+     .usage = "JID active|composing|paused|inactive|gone",
+     .help = "send a chat state (XEP-0085)",
+     .min_args = 2,
+     .max_args = 2,
+     .complete = {"@jid", "active|composing|paused|inactive|gone"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_state},
+    {.name = "xhtml",
+     .usage = "JID XHTML-BODY",
+     .help = "send formatted text (XEP-0071) with a plain fallback",
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_xhtml},
 };
 
 /* The receiving half of each lives in chat.c's handler and here. */
 static const char *const features[] = {NS_CHATSTATES, NS_RECEIPTS, NS_XHTML_IM, NULL};
 
 const struct core_module message_module = {
-	.name = "message",
-	.title = "Chats",
-	.init = message_init,
-	.free = message_free,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.features = features,
-	.decorate = message_decorate,
+    .name = "message",
+    .title = "Chats",
+    .init = message_init,
+    .free = message_free,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .features = features,
+    .decorate = message_decorate,
 };

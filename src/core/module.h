@@ -28,7 +28,7 @@ struct core_login {
 	 * roster, presence or archive.  Only the modules that serve such a
 	 * connection (service_login) start it. */
 	bool service;
-	bool csi;        /* the server offers XEP-0352 client state indication */
+	bool csi; /* the server offers XEP-0352 client state indication */
 };
 
 /* The order in which a stanza meets the handlers that match it.  Within a

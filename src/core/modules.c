@@ -36,60 +36,60 @@
 #include "core/vcard.h"
 
 const struct core_module *const core_modules[] = {
-	&connection_module,
-	/* The store: the roster's and the caps' caches are read from it. */
-	&history_module,
-	&disco_module,
-	/* At login: the roster first (its answer is what the UI shows), then
-	 * carbons, then the archive catch-up before our presence, so that
-	 * Prosody hands over offline messages through the archive only. */
-	&roster_module,
-	&subscription_module,
-	&info_module,
-	/* Its guard keeps what blocked JIDs send from every handler; its list
-	 * is asked for before the archive and presence bring their words. */
-	&blocking_module,
-	&carbons_module,
-	&mam_module,
-	&chat_module,
-	/* What rides along with messages: their decorate hooks add, in this
-	 * order, to every chat we send, and their receive hooks see every
-	 * message that comes in before chat.c records it. */
-	&message_module,
-	&correct_module,
-	&retract_module,
-	&markers_module,
-	&links_module,
-	&action_module,
-	&upload_module,
-	/* After the archive catch-up is asked for: our device list and
-	 * bundle are checked and published before contacts see us online. */
-	&omemo_module,
-	&replies_module,
-	&vcard_module,
-	&pubsub_module,
-	&ibr_module,
-	/* A cloud-messaging connection (fcm = true) starts with this alone. */
-	&fcm_module,
-	&options_module,
-	&help_module,
-	/* An inactive terminal says so before our presence brings the
-	 * contacts' presence in. */
-	&csi_module,
-	/* The initial presence goes out once the rest is asked for. */
-	&presence_module,
-	/* Idleness sets our presence through presence.c. */
-	&autoaway_module,
-	/* Then the rooms: a fresh session joins again those we were in, and
-	 * the bookmarks (asked for after the roster, answered later) join
-	 * their autojoin rooms.  Their guards see a room's presence and
-	 * groupchat messages before the presence and chat modules would take
-	 * them for a contact's; their archive results come after our own
-	 * archive's (mam.c passes on what is not from our account). */
-	&muc_module,
-	&muc_message_module,
-	&muc_admin_module,
-	&bookmarks_module,
+    &connection_module,
+    /* The store: the roster's and the caps' caches are read from it. */
+    &history_module,
+    &disco_module,
+    /* At login: the roster first (its answer is what the UI shows), then
+     * carbons, then the archive catch-up before our presence, so that
+     * Prosody hands over offline messages through the archive only. */
+    &roster_module,
+    &subscription_module,
+    &info_module,
+    /* Its guard keeps what blocked JIDs send from every handler; its list
+     * is asked for before the archive and presence bring their words. */
+    &blocking_module,
+    &carbons_module,
+    &mam_module,
+    &chat_module,
+    /* What rides along with messages: their decorate hooks add, in this
+     * order, to every chat we send, and their receive hooks see every
+     * message that comes in before chat.c records it. */
+    &message_module,
+    &correct_module,
+    &retract_module,
+    &markers_module,
+    &links_module,
+    &action_module,
+    &upload_module,
+    /* After the archive catch-up is asked for: our device list and
+     * bundle are checked and published before contacts see us online. */
+    &omemo_module,
+    &replies_module,
+    &vcard_module,
+    &pubsub_module,
+    &ibr_module,
+    /* A cloud-messaging connection (fcm = true) starts with this alone. */
+    &fcm_module,
+    &options_module,
+    &help_module,
+    /* An inactive terminal says so before our presence brings the
+     * contacts' presence in. */
+    &csi_module,
+    /* The initial presence goes out once the rest is asked for. */
+    &presence_module,
+    /* Idleness sets our presence through presence.c. */
+    &autoaway_module,
+    /* Then the rooms: a fresh session joins again those we were in, and
+     * the bookmarks (asked for after the roster, answered later) join
+     * their autojoin rooms.  Their guards see a room's presence and
+     * groupchat messages before the presence and chat modules would take
+     * them for a contact's; their archive results come after our own
+     * archive's (mam.c passes on what is not from our account). */
+    &muc_module,
+    &muc_message_module,
+    &muc_admin_module,
+    &bookmarks_module,
 };
 
 const size_t core_nmodules = COUNT(core_modules);

@@ -34,8 +34,7 @@
 #define MAX_STATUS         1024 /* bytes of a status text kept */
 
 static const char *const roles[] = {"moderator", "participant", "visitor", "none", NULL};
-static const char *const affiliations[] = {"owner", "admin", "member", "outcast", "none",
-					   NULL};
+static const char *const affiliations[] = {"owner", "admin", "member", "outcast", "none", NULL};
 static const char *const shows[] = {"away", "chat", "dnd", "xa", NULL};
 
 struct muc_mstate {
@@ -105,7 +104,8 @@ static void occupants_clear(struct muc_room *r)
 {
 	struct muc_occ *o, *tmp;
 
-	HASH_ITER(hh, r->occupants, o, tmp) {
+	HASH_ITER(hh, r->occupants, o, tmp)
+	{
 		HASH_DEL(r->occupants, o);
 		occ_free(o);
 	}
@@ -174,14 +174,14 @@ void muc_heard(struct core *core, struct muc_room *r)
 
 /* A new room in JOINING state (not yet sent); NULL after an error event. */
 static struct muc_room *room_new(struct core *core, struct core_cause cause, const char *bare,
-				 const char *nick, const char *password)
+                                 const char *nick, const char *password)
 {
 	struct muc_mstate *m = mst(core);
 	struct muc_room *r;
 
 	if (HASH_COUNT(m->rooms) >= MUC_MAX_ROOMS) {
 		core_error(core, cause, "resource-constraint",
-			   "natter is in %d rooms already: /part one first", MUC_MAX_ROOMS);
+		           "natter is in %d rooms already: /part one first", MUC_MAX_ROOMS);
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
@@ -204,11 +204,11 @@ static struct muc_room *room_new(struct core *core, struct core_cause cause, con
 static void occ_event(const struct muc_occ *o, struct nt_occupant *out)
 {
 	*out = (struct nt_occupant){.nick = o->cnick,
-				    .jid = o->cjid,
-				    .role = o->role,
-				    .affiliation = o->affiliation,
-				    .show = o->show,
-				    .status = o->status};
+	                            .jid = o->cjid,
+	                            .role = o->role,
+	                            .affiliation = o->affiliation,
+	                            .show = o->show,
+	                            .status = o->status};
 }
 
 /* The occupants as events want them (a malloc'd array), sorted by nick. */
@@ -227,7 +227,7 @@ static struct nt_occupant *occ_events(struct muc_room *r, size_t *n)
 		return NULL;
 	HASH_SORT(r->occupants, by_nick);
 	HASH_ITER(hh, r->occupants, o, tmp)
-		occ_event(o, &v[(*n)++]);
+	occ_event(o, &v[(*n)++]);
 	return v;
 }
 
@@ -337,8 +337,8 @@ static char *bounded_id(const char *s)
 static void read_x(xmpp_stanza_t *st, struct muc_x *x)
 {
 	xmpp_stanza_t *xe = xmpp_stanza_get_child_by_name_and_ns(st, "x", NS_MUC_USER), *c;
-	xmpp_stanza_t *oid = xmpp_stanza_get_child_by_name_and_ns(st, "occupant-id",
-								  NS_OCCUPANT_ID);
+	xmpp_stanza_t *oid =
+	    xmpp_stanza_get_child_by_name_and_ns(st, "occupant-id", NS_OCCUPANT_ID);
 
 	memset(x, 0, sizeof(*x));
 	x->affiliation = "none";
@@ -362,20 +362,21 @@ static void read_x(xmpp_stanza_t *st, struct muc_x *x)
 			xmpp_stanza_t *actor = xmpp_stanza_get_child_by_name(c, "actor");
 
 			x->affiliation = known(affiliations,
-					       xmpp_stanza_get_attribute(c, "affiliation"), "none");
+			                       xmpp_stanza_get_attribute(c, "affiliation"), "none");
 			x->role = known(roles, xmpp_stanza_get_attribute(c, "role"), "none");
 			free(x->jid);
 			x->jid = norm_jid(xmpp_stanza_get_attribute(c, "jid"));
 			free(x->nick);
 			x->nick = xmpp_stanza_get_attribute(c, "nick")
-					  ? strdup(xmpp_stanza_get_attribute(c, "nick"))
-					  : NULL;
+			              ? strdup(xmpp_stanza_get_attribute(c, "nick"))
+			              : NULL;
 			free(x->actor);
 			x->actor = NULL;
 			if (actor) {
 				const char *a = xmpp_stanza_get_attribute(actor, "nick");
 
-				x->actor = core_clean(a ? a : xmpp_stanza_get_attribute(actor, "jid"));
+				x->actor =
+				    core_clean(a ? a : xmpp_stanza_get_attribute(actor, "jid"));
 			}
 			free(x->reason);
 			x->reason = clean_child(c, "reason");
@@ -388,7 +389,7 @@ static void read_x(xmpp_stanza_t *st, struct muc_x *x)
 }
 
 static void emit_presence(struct core *core, struct muc_room *r, const struct muc_occ *o,
-			  const char *type, const struct muc_x *x, const char *new_nick)
+                          const char *type, const struct muc_x *x, const char *new_nick)
 {
 	struct nt_event ev = {.kind = NT_EV_MUC_PRESENCE};
 	char *cnew = core_clean(new_nick);
@@ -406,7 +407,7 @@ static void emit_presence(struct core *core, struct muc_room *r, const struct mu
 }
 
 static void emit_left(struct core *core, struct muc_room *r, struct core_cause cause,
-		      const struct muc_x *x, const char *reason, bool rejoining)
+                      const struct muc_x *x, const char *reason, bool rejoining)
 {
 	struct nt_event ev = {.kind = NT_EV_MUC_LEFT, .origin = cause.origin};
 
@@ -515,7 +516,7 @@ static int send_join(struct core *core, struct muc_room *r)
 /* A join refused (or unanswered): reported with the room's condition, and
  * no half-joined room is left behind, so /join again starts afresh. */
 static void join_failed(struct core *core, struct muc_room *r, const char *condition,
-			const char *why)
+                        const char *why)
 {
 	struct core_cause cause = r->cause.command ? r->cause : CAUSED_BY("join");
 
@@ -536,7 +537,7 @@ static int start_join(struct core *core, struct muc_room *r)
 {
 	if (send_join(core, r)) {
 		core_error(core, r->cause, "internal-server-error",
-			   "out of memory: could not join %s", r->cjid);
+		           "out of memory: could not join %s", r->cjid);
 		room_remove(core, r);
 		return -1;
 	}
@@ -629,20 +630,20 @@ static bool nick_ok(const char *room, const char *nick)
 }
 
 static int join(struct core *core, struct core_cause cause, const char *room, const char *nick,
-		const char *password, bool configure)
+                const char *password, bool configure)
 {
 	struct muc_room *r = muc_room_find(core, room);
 	char *dflt = NULL;
 	if (r) {
-		core_info(core, cause, "%s %s already (as %s)", r->state == MUC_JOINED ? "in" : "joining",
-			  r->cjid, r->nick);
+		core_info(core, cause, "%s %s already (as %s)",
+		          r->state == MUC_JOINED ? "in" : "joining", r->cjid, r->nick);
 		return 0;
 	}
 	if (!nick)
 		nick = dflt = default_nick(core);
 	if (!nick_ok(room, nick)) {
 		core_error(core, cause, "jid-malformed", "'%s' cannot be a nick in %s",
-			   nick ? nick : "", room);
+		           nick ? nick : "", room);
 		free(dflt);
 		return -1;
 	}
@@ -662,7 +663,7 @@ static int join(struct core *core, struct core_cause cause, const char *room, co
 }
 
 int muc_join(struct core *core, const char *room, const char *nick, const char *password,
-	     struct core_cause cause)
+             struct core_cause cause)
 {
 	char *bare = NULL, *res = NULL;
 	int rc;
@@ -681,8 +682,7 @@ int muc_join(struct core *core, const char *room, const char *nick, const char *
 }
 
 /* Our own presence came (status 110): we are in. */
-static void joined(struct core *core, struct muc_room *r, const char *nick,
-		   const struct muc_x *x)
+static void joined(struct core *core, struct muc_room *r, const char *nick, const struct muc_x *x)
 {
 	loop_timer_cancel(core_loop(core), r->join_timer);
 	r->join_timer = 0;
@@ -777,19 +777,19 @@ static void occ_update(struct muc_occ *o, xmpp_stanza_t *st, struct muc_x *x)
 static void self_gone(struct core *core, struct muc_room *r, struct muc_x *x)
 {
 	const char *why = has_code(x, 307)   ? "you were kicked"
-			  : has_code(x, 301) ? "you were banned"
-			  : has_code(x, 321) ? "your affiliation changed"
-			  : has_code(x, 322) ? "the room is now members-only"
-			  : has_code(x, 332) ? "the room service is shutting down"
-			  : x->destroy       ? "the room was destroyed"
-					     : "you left";
+	                  : has_code(x, 301) ? "you were banned"
+	                  : has_code(x, 321) ? "your affiliation changed"
+	                  : has_code(x, 322) ? "the room is now members-only"
+	                  : has_code(x, 332) ? "the room service is shutting down"
+	                  : x->destroy       ? "the room was destroyed"
+	                                     : "you left";
 
 	emit_left(core, r, NO_CAUSE, x, why, false);
 	room_remove(core, r);
 }
 
 static void on_unavailable(struct core *core, struct muc_room *r, const char *nick,
-			   xmpp_stanza_t *st, struct muc_x *x)
+                           xmpp_stanza_t *st, struct muc_x *x)
 {
 	struct muc_occ *o = muc_occ_find(r, nick);
 	bool self = has_code(x, 110) || !strcmp(nick, r->nick);
@@ -821,8 +821,8 @@ static void on_unavailable(struct core *core, struct muc_room *r, const char *ni
 	occ_remove(r, o);
 }
 
-static void on_available(struct core *core, struct muc_room *r, const char *nick,
-			 xmpp_stanza_t *st, struct muc_x *x)
+static void on_available(struct core *core, struct muc_room *r, const char *nick, xmpp_stanza_t *st,
+                         struct muc_x *x)
 {
 	bool self = has_code(x, 110), fresh;
 	struct muc_occ *o;
@@ -949,16 +949,16 @@ static int on_error_presence(struct core *core, xmpp_stanza_t *st)
 	cnick = core_clean(nick ? nick : r->nick);
 	if (r->state == MUC_JOINING) {
 		char *why = join_error_text(ccond ? ccond : "undefined-condition",
-					    cnick ? cnick : "?", ctext);
+		                            cnick ? cnick : "?", ctext);
 
 		join_failed(core, r, ccond ? ccond : "undefined-condition",
-			    why ? why : "out of memory");
+		            why ? why : "out of memory");
 		free(why);
 	} else {
 		/* A nick change refused (conflict), or our presence update. */
 		core_error(core, CAUSED_BY("nick"), ccond ? ccond : "undefined-condition",
-			   "%s refused %s%s%s", r->cjid, cnick ? cnick : "it",
-			   ctext ? ": " : "", ctext ? ctext : "");
+		           "%s refused %s%s%s", r->cjid, cnick ? cnick : "it", ctext ? ": " : "",
+		           ctext ? ctext : "");
 	}
 	free(ccond);
 	free(ctext);
@@ -981,8 +981,8 @@ static void members_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	if (mst(core))
 		HASH_FIND_STR(mst(core)->rooms, q->key, r);
 	query = reply && type && !strcmp(type, "result")
-			? xmpp_stanza_get_child_by_ns(reply, NS_MUC_ADMIN)
-			: NULL;
+	            ? xmpp_stanza_get_child_by_ns(reply, NS_MUC_ADMIN)
+	            : NULL;
 	for (c = r && r->gen == q->gen && query ? xmpp_stanza_get_children(query) : NULL; c;
 	     c = xmpp_stanza_get_next(c)) {
 		const char *name = xmpp_stanza_is_tag(c) ? xmpp_stanza_get_name(c) : NULL;
@@ -1046,7 +1046,7 @@ static void rejoin(struct core *core, struct muc_room *r, const char *why)
 	r->cause = CAUSED_BY("join");
 	if (send_join(core, r)) {
 		core_error(core, r->cause, "internal-server-error", "could not join %s again",
-			   r->cjid);
+		           r->cjid);
 		room_remove(core, r);
 	}
 }
@@ -1109,8 +1109,8 @@ static void send_ping(struct core *core, struct muc_room *r)
 	free(to);
 	q->gen = r->gen;
 	r->pinging = true;
-	if (core_iq_send(core, iq,
-			 (unsigned)core_settings(core)->ping_timeout * 1000, ping_answer, q)) {
+	if (core_iq_send(core, iq, (unsigned)core_settings(core)->ping_timeout * 1000, ping_answer,
+	                 q)) {
 		r->pinging = false;
 		free(q->key);
 		free(q);
@@ -1128,7 +1128,8 @@ static void ping_tick(struct loop *loop, void *ud)
 		return;
 	m->ping_timer = 0;
 	if (core_online(core)) {
-		HASH_ITER(hh, m->rooms, r, tmp) {
+		HASH_ITER(hh, m->rooms, r, tmp)
+		{
 			if (r->state == MUC_JOINED && !r->pinging && now - r->heard_ms >= quiet)
 				send_ping(core, r);
 		}
@@ -1148,10 +1149,10 @@ static void ping_arm(struct core *core)
 	if (!m || m->ping_timer || !core_settings(core)->self_ping)
 		return;
 	HASH_ITER(hh, m->rooms, r, tmp)
-		any |= r->state == MUC_JOINED;
+	any |= r->state == MUC_JOINED;
 	if (any)
-		m->ping_timer = loop_timer_add(core_loop(core), every < 1000 ? 1000 : every,
-					       ping_tick, core);
+		m->ping_timer =
+		    loop_timer_add(core_loop(core), every < 1000 ? 1000 : every, ping_tick, core);
 }
 
 /* ---- a fresh session ---- */
@@ -1164,14 +1165,15 @@ static void muc_login(struct core *core, const struct core_login *l)
 	struct muc_room *r, *tmp;
 
 	(void)l;
-	HASH_ITER(hh, m->rooms, r, tmp) {
+	HASH_ITER(hh, m->rooms, r, tmp)
+	{
 		if (r->state == MUC_JOINED) {
 			rejoin(core, r, "the connection was lost");
 		} else {
 			r->cause = CAUSED_BY("join");
 			if (send_join(core, r)) {
 				core_error(core, r->cause, "internal-server-error",
-					   "could not join %s again", r->cjid);
+				           "could not join %s again", r->cjid);
 				room_remove(core, r);
 			}
 		}
@@ -1200,10 +1202,10 @@ static struct muc_room *arg_room(struct cmd_call *call, bool *shift)
 	}
 	if (call->argc)
 		core_error(core, CAUSE(call), "item-not-found", "%s is not a room you are in",
-			   call->argv[0]);
+		           call->argv[0]);
 	else
 		core_error(core, CAUSE(call), "bad-request",
-			   "name the room (this window is not one)");
+		           "name the room (this window is not one)");
 	return NULL;
 }
 
@@ -1216,7 +1218,7 @@ static int cmd_join(struct cmd_call *call)
 
 	if (muc_split(call->argv[0], &bare, &nick)) {
 		core_error(core, CAUSE(call), "jid-malformed", "'%s' is not a valid room JID",
-			   call->argv[0]);
+		           call->argv[0]);
 		return -1;
 	}
 	/* Options, then words that belong to a nick with spaces in it. */
@@ -1250,7 +1252,7 @@ static int cmd_join(struct cmd_call *call)
 	}
 	if (extra) {
 		core_error(core, CAUSE(call), "bad-request",
-			   "'%s' is neither password=... nor configure", extra);
+		           "'%s' is neither password=... nor configure", extra);
 		goto out;
 	}
 	rc = join(core, CAUSE(call), bare, nick, password, configure);
@@ -1298,7 +1300,7 @@ static int cmd_part(struct cmd_call *call)
 		return -1;
 	if (shift && call->argc) {
 		if (asprintf(&joined_msg, "%s%s%s", call->argv[0], call->argc > 1 ? " " : "",
-			     call->argc > 1 ? call->argv[1] : "") < 0)
+		             call->argc > 1 ? call->argv[1] : "") < 0)
 			joined_msg = NULL;
 		message = joined_msg;
 	} else if (call->argc > 1) {
@@ -1326,7 +1328,7 @@ static int cmd_nick(struct cmd_call *call)
 		return -1;
 	if (shift) {
 		if (asprintf(&nick, "%s%s%s", call->argv[0], call->argc > 1 ? " " : "",
-			     call->argc > 1 ? call->argv[1] : "") < 0)
+		             call->argc > 1 ? call->argv[1] : "") < 0)
 			nick = NULL;
 	} else if (call->argc > 1) {
 		nick = strdup(call->argv[1]);
@@ -1336,7 +1338,7 @@ static int cmd_nick(struct cmd_call *call)
 	}
 	if (!nick_ok(r->jid, nick)) {
 		core_error(core, CAUSE(call), "jid-malformed", "'%s' cannot be a nick",
-			   nick ? nick : "");
+		           nick ? nick : "");
 		free(nick);
 		return -1;
 	}
@@ -1347,7 +1349,8 @@ static int cmd_nick(struct cmd_call *call)
 		return start_join(core, r);
 	}
 	p = xmpp_presence_new(core_ctx(core));
-	if (p && asprintf(&to, "%s/%s", r->jid, nick) >= 0 && xmpp_stanza_set_to(p, to) == XMPP_EOK) {
+	if (p && asprintf(&to, "%s/%s", r->jid, nick) >= 0 &&
+	    xmpp_stanza_set_to(p, to) == XMPP_EOK) {
 		rc = core_send(core, p);
 		p = NULL;
 	}
@@ -1404,11 +1407,11 @@ int muc_occupant(struct core *core, const char *full, struct muc_occupant_info *
 	if (!r || r->state != MUC_JOINED || !(o = muc_occ_find(r, nick)))
 		goto out;
 	*out = (struct muc_occupant_info){.nick = o->nick,
-					  .jid = o->jid,
-					  .occupant_id = o->occupant_id,
-					  .role = o->role,
-					  .affiliation = o->affiliation,
-					  .self = !strcmp(o->nick, r->nick)};
+	                                  .jid = o->jid,
+	                                  .occupant_id = o->occupant_id,
+	                                  .role = o->role,
+	                                  .affiliation = o->affiliation,
+	                                  .self = !strcmp(o->nick, r->nick)};
 out:
 	free(bare);
 	free(nick);
@@ -1439,7 +1442,8 @@ const char **muc_real_jids(struct core *core, const char *jid)
 	v = calloc(r->noccupants + r->nmembers + 1, sizeof(*v));
 	if (!v)
 		return NULL;
-	HASH_ITER(hh, r->occupants, o, tmp) {
+	HASH_ITER(hh, r->occupants, o, tmp)
+	{
 		size_t k;
 
 		if (!o->jid || !o->bare)
@@ -1500,7 +1504,8 @@ static void muc_free(struct core *core)
 	if (!m)
 		return;
 	loop_timer_cancel(core_loop(core), m->ping_timer);
-	HASH_ITER(hh, m->rooms, r, tmp) {
+	HASH_ITER(hh, m->rooms, r, tmp)
+	{
 		HASH_DEL(m->rooms, r);
 		room_free(core, r);
 	}
@@ -1509,36 +1514,55 @@ static void muc_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "join", .usage = "ROOM[/NICK] [password=SECRET] [configure]",
-	 .help = "join a room (XEP-0045); configure: leave a room you create locked for "
-		 "/roomconfig",
-	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid", "configure"},
-	 .exec = cmd_join},
-	{.name = "part", .usage = "[ROOM] [MESSAGE]", .help = "leave a room", .max_args = 2,
-	 .rest = true, .complete = {"@jid"}, .exec = cmd_part},
-	{.name = "nick", .usage = "[ROOM] NEWNICK", .help = "change your nick in a room",
-	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_nick},
-	{.name = "who", .usage = "[ROOM]", .help = "the occupants of a room", .max_args = 1,
-	 .complete = {"@jid"}, .exec = cmd_who},
+    {.name = "join",
+     .usage = "ROOM[/NICK] [password=SECRET] [configure]",
+     .help = "join a room (XEP-0045); configure: leave a room you create locked for "
+             "/roomconfig",
+     .min_args = 1,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid", "configure"},
+     .exec = cmd_join},
+    {.name = "part",
+     .usage = "[ROOM] [MESSAGE]",
+     .help = "leave a room",
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .exec = cmd_part},
+    {.name = "nick",
+     .usage = "[ROOM] NEWNICK",
+     .help = "change your nick in a room",
+     .min_args = 1,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_nick},
+    {.name = "who",
+     .usage = "[ROOM]",
+     .help = "the occupants of a room",
+     .max_args = 1,
+     .complete = {"@jid"},
+     .exec = cmd_who},
 };
 
 static const char *const features[] = {NS_MUC, NULL};
 
 static const struct core_handler handlers[] = {
-	{CORE_GUARD, "presence", NULL, NS_MUC_USER, on_room_presence},
-	{CORE_GUARD, "presence", "error", NULL, on_error_presence},
+    {CORE_GUARD, "presence", NULL, NS_MUC_USER, on_room_presence},
+    {CORE_GUARD, "presence", "error", NULL, on_error_presence},
 };
 
 const struct core_module muc_module = {
-	.name = "muc",
-	.title = "Rooms",
-	.init = muc_init,
-	.free = muc_free,
-	.login = muc_login,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
-	.features = features,
+    .name = "muc",
+    .title = "Rooms",
+    .init = muc_init,
+    .free = muc_free,
+    .login = muc_login,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
+    .features = features,
 };

@@ -95,6 +95,6 @@ int muc_send_message(struct core *core, struct chat_out *o, struct core_cause ca
  * password; for bookmarks.c's autojoin.  Does nothing for a room we are
  * in or joining.  0, or -1 after an error event for cause. */
 int muc_join(struct core *core, const char *room, const char *nick, const char *password,
-	     struct core_cause cause);
+             struct core_cause cause);
 
 #endif

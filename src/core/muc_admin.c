@@ -26,12 +26,12 @@
 /* An answer the room owes us, for the command that asked. */
 struct admin_req {
 	struct core_cause cause;
-	char *room;     /* bare, normalised */
-	char *what;     /* "kick alice", for the texts */
-	char **set;     /* /roomconfig VAR=VALUE...: what to change once the form comes */
+	char *room; /* bare, normalised */
+	char *what; /* "kick alice", for the texts */
+	char **set; /* /roomconfig VAR=VALUE...: what to change once the form comes */
 	size_t nset;
-	bool submit;    /* the form was asked to be submitted (set, or instant) */
-	bool created;   /* an instant room we just created */
+	bool submit;  /* the form was asked to be submitted (set, or instant) */
+	bool created; /* an instant room we just created */
 };
 
 static void req_free(struct admin_req *q)
@@ -45,7 +45,7 @@ static void req_free(struct admin_req *q)
 }
 
 static struct admin_req *req_new(struct core *core, struct core_cause cause, const char *room,
-				 const char *what)
+                                 const char *what)
 {
 	struct admin_req *q = calloc(1, sizeof(*q));
 
@@ -95,7 +95,7 @@ static struct muc_room *cmd_room(struct cmd_call *call, int *first)
 		return r;
 	}
 	core_error(core, CAUSE(call), "item-not-found", "%s is not a room you are in",
-		   call->argc ? call->argv[0] : "this window");
+	           call->argc ? call->argv[0] : "this window");
 	return NULL;
 }
 
@@ -139,7 +139,7 @@ static int moderate(struct cmd_call *call, bool ban)
 		return -1;
 	if (call->argc <= first) {
 		core_error(core, CAUSE(call), "bad-request", "usage: /%s [ROOM] %s [REASON]",
-			   ban ? "ban" : "kick", ban ? "JID" : "NICK");
+		           ban ? "ban" : "kick", ban ? "JID" : "NICK");
 		return -1;
 	}
 	if (ban) {
@@ -239,8 +239,8 @@ out:
 	return rc;
 }
 
-static void emit_invite(struct core *core, const char *room, const char *from,
-			const char *reason, const char *password, bool direct)
+static void emit_invite(struct core *core, const char *room, const char *from, const char *reason,
+                        const char *password, bool direct)
 {
 	struct nt_event ev = {.kind = NT_EV_MUC_INVITE};
 	char *croom = core_clean(room), *cfrom = core_clean(from);
@@ -285,8 +285,8 @@ static int on_mediated(struct core *core, xmpp_stanza_t *st)
 		char *why = st_child_text(dec, "reason"), *cwhy = core_clean(why);
 
 		core_info(core, NO_CAUSE, "%s declined your invitation to %s%s%s",
-			  who ? who : "someone", croom ? croom : "?", cwhy ? ": " : "",
-			  cwhy ? cwhy : "");
+		          who ? who : "someone", croom ? croom : "?", cwhy ? ": " : "",
+		          cwhy ? cwhy : "");
 		free(who);
 		free(croom);
 		free(why);
@@ -295,8 +295,10 @@ static int on_mediated(struct core *core, xmpp_stanza_t *st)
 	}
 	reason = st_child_text(inv, "reason");
 	password = st_child_text(x, "password");
-	emit_invite(core, room, xmpp_stanza_get_attribute(inv, "from") ? xmpp_stanza_get_attribute(inv, "from") : room,
-		    reason, password, false);
+	emit_invite(core, room,
+	            xmpp_stanza_get_attribute(inv, "from") ? xmpp_stanza_get_attribute(inv, "from")
+	                                                   : room,
+	            reason, password, false);
 	free(reason);
 	free(password);
 out:
@@ -319,7 +321,7 @@ static int on_direct(struct core *core, xmpp_stanza_t *st)
 		log_info("ignored a direct invitation without a valid room");
 	} else {
 		emit_invite(core, bare, from, xmpp_stanza_get_attribute(x, "reason"),
-			    xmpp_stanza_get_attribute(x, "password"), true);
+		            xmpp_stanza_get_attribute(x, "password"), true);
 	}
 	free(bare);
 	free(res);
@@ -372,8 +374,7 @@ static size_t count_named(xmpp_stanza_t *el, const char *name)
 
 /* The texts of el's children called name (inside <option/> for options),
  * sanitised, into a NULL-terminated block of fm->lists; its start. */
-static const char *const *read_list(struct form *fm, xmpp_stanza_t *el, const char *name,
-				    size_t *n)
+static const char *const *read_list(struct form *fm, xmpp_stanza_t *el, const char *name, size_t *n)
 {
 	size_t want = count_named(el, name), start;
 
@@ -413,10 +414,11 @@ static int form_read(xmpp_stanza_t *x, struct form *fm)
 	for (xmpp_stanza_t *c = xmpp_stanza_get_children(x); c; c = xmpp_stanza_get_next(c))
 		if (xmpp_stanza_is_tag(c) && xmpp_stanza_get_name(c) &&
 		    !strcmp(xmpp_stanza_get_name(c), "field"))
-			room += 2 + (count_named(c, "value") < MAX_VALUES ? count_named(c, "value")
-									  : MAX_VALUES) +
-				(count_named(c, "option") < MAX_VALUES ? count_named(c, "option")
-									: MAX_VALUES);
+			room += 2 +
+			        (count_named(c, "value") < MAX_VALUES ? count_named(c, "value")
+			                                              : MAX_VALUES) +
+			        (count_named(c, "option") < MAX_VALUES ? count_named(c, "option")
+			                                               : MAX_VALUES);
 	fm->f = calloc(nf ? nf : 1, sizeof(*fm->f));
 	fm->lists = calloc(room ? room : 1, sizeof(*fm->lists));
 	if (!fm->f || !fm->lists)
@@ -433,11 +435,11 @@ static int form_read(xmpp_stanza_t *x, struct form *fm)
 		f = &fm->f[fm->n];
 		f->var = var ? keep(fm, core_clean(var)) : NULL;
 		f->type = keep(fm, core_clean(xmpp_stanza_get_attribute(c, "type")
-						  ? xmpp_stanza_get_attribute(c, "type")
-						  : "text-single"));
+		                                  ? xmpp_stanza_get_attribute(c, "type")
+		                                  : "text-single"));
 		f->label = xmpp_stanza_get_attribute(c, "label")
-				   ? keep(fm, core_clean(xmpp_stanza_get_attribute(c, "label")))
-				   : NULL;
+		               ? keep(fm, core_clean(xmpp_stanza_get_attribute(c, "label")))
+		               : NULL;
 		f->values = read_list(fm, c, "value", &f->nvalues);
 		f->options = read_list(fm, c, "option", &f->noptions);
 		/* A field without a name is a fixed text: shown, never sent. */
@@ -477,11 +479,13 @@ static void submit_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	if (core_iq_failed(core, q->cause, q->room, reply))
 		;
 	else if (q->created)
-		core_info(core, q->cause, "%s: created (an instant room, as the service configures "
-					  "new rooms)", q->room);
+		core_info(core, q->cause,
+		          "%s: created (an instant room, as the service configures "
+		          "new rooms)",
+		          q->room);
 	else
 		core_info(core, q->cause, "%s: configuration saved%s", q->room,
-			  q->nset ? "" : " (the room's defaults)");
+		          q->nset ? "" : " (the room's defaults)");
 	req_free(q);
 }
 
@@ -562,7 +566,7 @@ static void form_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 		x = xmpp_stanza_get_child_by_name_and_ns(query, "x", NS_DATA);
 	if (!x) {
 		core_error(core, q->cause, "feature-not-implemented",
-			   "%s sent no configuration form", q->room);
+		           "%s sent no configuration form", q->room);
 		req_free(q);
 		return;
 	}
@@ -606,9 +610,9 @@ void muc_admin_created(struct core *core, struct muc_room *r)
 		return;
 	if (r->configure) {
 		core_info(core, r->cause,
-			  "%s was created and stays locked until you configure it: "
-			  "/roomconfig %s VAR=VALUE ... (or /roomconfig %s default)",
-			  r->cjid, r->cjid, r->cjid);
+		          "%s was created and stays locked until you configure it: "
+		          "/roomconfig %s VAR=VALUE ... (or /roomconfig %s default)",
+		          r->cjid, r->cjid, r->cjid);
 		ask_form(core, q);
 		return;
 	}
@@ -629,12 +633,12 @@ static int cmd_roomconfig(struct cmd_call *call)
 		rest = call->argc > 1 ? call->argv[1] : "";
 	} else if (cur && !strchr(cur, '/') && (r = muc_room_find(core, cur))) {
 		if (asprintf(&text, "%s%s%s", call->argc ? call->argv[0] : "",
-			     call->argc > 1 ? " " : "", call->argc > 1 ? call->argv[1] : "") < 0)
+		             call->argc > 1 ? " " : "", call->argc > 1 ? call->argv[1] : "") < 0)
 			return -1;
 		rest = text;
 	} else {
 		core_error(core, CAUSE(call), "item-not-found", "%s is not a room you are in",
-			   call->argc ? call->argv[0] : "this window");
+		           call->argc ? call->argv[0] : "this window");
 		return -1;
 	}
 	q = req_new(core, CAUSE(call), r->jid, NULL);
@@ -654,14 +658,15 @@ static int cmd_roomconfig(struct cmd_call *call)
 
 		if (!eq || eq == p || strchr(p, ' ') < eq) {
 			core_error(core, CAUSE(call), "bad-request",
-				   "expected VAR=VALUE (or default), got '%.*s'",
-				   (int)strcspn(p, " "), p);
+			           "expected VAR=VALUE (or default), got '%.*s'",
+			           (int)strcspn(p, " "), p);
 			req_free(q);
 			free(text);
 			return -1;
 		}
 		if (eq[1] == '"' && (end = strchr(eq + 2, '"'))) {
-			if (asprintf(&one, "%.*s=%.*s", (int)(eq - p), p, (int)(end - eq - 2), eq + 2) < 0)
+			if (asprintf(&one, "%.*s=%.*s", (int)(eq - p), p, (int)(end - eq - 2),
+			             eq + 2) < 0)
 				one = NULL;
 			end++;
 		} else {
@@ -686,34 +691,56 @@ static int cmd_roomconfig(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "invite", .usage = "[ROOM] JID [REASON]", .help = "invite someone to a room",
-	 .min_args = 1, .max_args = 3, .rest = true, .complete = {"@jid", "@jid"},
-	 .flags = CMD_ONLINE, .exec = cmd_invite},
-	{.name = "kick", .usage = "[ROOM] NICK [REASON]", .help = "kick an occupant out of a room",
-	 .min_args = 1, .max_args = 3, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_kick},
-	{.name = "ban", .usage = "[ROOM] JID [REASON]", .help = "ban someone from a room",
-	 .min_args = 1, .max_args = 3, .rest = true, .complete = {"@jid", "@jid"},
-	 .flags = CMD_ONLINE, .exec = cmd_ban},
-	{.name = "roomconfig", .usage = "[ROOM] [default | VAR=VALUE ...]",
-	 .help = "show a room's configuration form, or change fields of it (owners)",
-	 .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_roomconfig},
+    {.name = "invite",
+     .usage = "[ROOM] JID [REASON]",
+     .help = "invite someone to a room",
+     .min_args = 1,
+     .max_args = 3,
+     .rest = true,
+     .complete = {"@jid", "@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_invite},
+    {.name = "kick",
+     .usage = "[ROOM] NICK [REASON]",
+     .help = "kick an occupant out of a room",
+     .min_args = 1,
+     .max_args = 3,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_kick},
+    {.name = "ban",
+     .usage = "[ROOM] JID [REASON]",
+     .help = "ban someone from a room",
+     .min_args = 1,
+     .max_args = 3,
+     .rest = true,
+     .complete = {"@jid", "@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_ban},
+    {.name = "roomconfig",
+     .usage = "[ROOM] [default | VAR=VALUE ...]",
+     .help = "show a room's configuration form, or change fields of it (owners)",
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_roomconfig},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_GUARD, "message", NULL, NS_MUC_USER, on_mediated},
-	{CORE_GUARD, "message", NULL, NS_CONFERENCE, on_direct},
+    {CORE_GUARD, "message", NULL, NS_MUC_USER, on_mediated},
+    {CORE_GUARD, "message", NULL, NS_CONFERENCE, on_direct},
 };
 
 static const char *const features[] = {NS_CONFERENCE, NULL};
 
 const struct core_module muc_admin_module = {
-	.name = "muc_admin",
-	.title = "Rooms",
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
-	.features = features,
+    .name = "muc_admin",
+    .title = "Rooms",
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
+    .features = features,
 };

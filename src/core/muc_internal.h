@@ -22,13 +22,13 @@ enum muc_state {
 };
 
 struct muc_occ {
-	char *nick;        /* the resource of its room JID, as sent: the hash key */
-	char *cnick;       /* sanitised */
-	char *jid, *cjid;  /* real full JID (normalised) and sanitised, or NULL */
-	char *bare;        /* jid_bare_key() of jid, or NULL */
-	char *occupant_id; /* XEP-0421, or NULL */
+	char *nick;                     /* the resource of its room JID, as sent: the hash key */
+	char *cnick;                    /* sanitised */
+	char *jid, *cjid;               /* real full JID (normalised) and sanitised, or NULL */
+	char *bare;                     /* jid_bare_key() of jid, or NULL */
+	char *occupant_id;              /* XEP-0421, or NULL */
 	const char *role, *affiliation; /* static strings */
-	char *show, *status; /* sanitised, or NULL */
+	char *show, *status;            /* sanitised, or NULL */
 	UT_hash_handle hh;
 };
 

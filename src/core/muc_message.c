@@ -32,11 +32,11 @@
 #define NS_DELAY       "urn:xmpp:delay"
 #define NS_OCCUPANT_ID "urn:xmpp:occupant-id:0"
 
-#define SENT_RING       256   /* our messages waiting for the room's copy */
+#define SENT_RING       256 /* our messages waiting for the room's copy */
 #define PAGE_MAX        100
-#define MAX_PAGES       50    /* per room and catch-up: 5,000 messages */
+#define MAX_PAGES       50 /* per room and catch-up: 5,000 messages */
 #define PAGE_TIMEOUT_MS 30000
-#define MAX_SUBJECT     4096  /* bytes of a subject kept */
+#define MAX_SUBJECT     4096 /* bytes of a subject kept */
 
 /* One of our messages: the room's copy of it is ours, whatever the nick. */
 struct sent {
@@ -114,7 +114,8 @@ int muc_send_message(struct core *core, struct chat_out *o, struct core_cause ca
 	int rc = -1;
 
 	if (!r || r->state != MUC_JOINED) {
-		core_error(core, cause, "not-acceptable", "you are not in %s (/join it first)", o->to);
+		core_error(core, cause, "not-acceptable", "you are not in %s (/join it first)",
+		           o->to);
 		goto out;
 	}
 	if (safe && id)
@@ -124,15 +125,15 @@ int muc_send_message(struct core *core, struct chat_out *o, struct core_cause ca
 	/* XEP-0359: the origin-id comes back in the room's copy. */
 	if (!m || xmpp_message_set_body(m, safe) != XMPP_EOK ||
 	    !(sid = st_add_element(m, "origin-id", NS_SID)) ||
-	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK ||
-	    chat_decorate(core, m, o) || asprintf(&from, "%s/%s", r->jid, r->nick) < 0) {
+	    xmpp_stanza_set_attribute(sid, "id", id) != XMPP_EOK || chat_decorate(core, m, o) ||
+	    asprintf(&from, "%s/%s", r->jid, r->nick) < 0) {
 		from = NULL;
 		core_error(core, cause, "internal-server-error", "out of memory: not sent");
 		goto out;
 	}
 	if (!*safe) {
 		core_error(core, cause, "bad-request",
-			   "nothing to send once control characters are removed");
+		           "nothing to send once control characters are removed");
 		goto out;
 	}
 	/* An encrypted room (chat_e2e): to the devices of every member. */
@@ -162,17 +163,17 @@ int muc_send_message(struct core *core, struct chat_out *o, struct core_cause ca
 	}
 	sent_add(core, r->key, id);
 	rec = (struct store_msg){.peer = r->key,
-				 .direction = STORE_OUT,
-				 .type = "groupchat",
-				 .ts_ms = now_ms(core),
-				 .from = from,
-				 .to = r->jid,
-				 .body = safe,
-				 .stanza_id = id,
-				 .origin_id = id,
-				 .delivery = STORE_SENT,
-				 .oob_url = o->oob_url,
-				 .encryption = e2e ? e2e->name : NULL};
+	                         .direction = STORE_OUT,
+	                         .type = "groupchat",
+	                         .ts_ms = now_ms(core),
+	                         .from = from,
+	                         .to = r->jid,
+	                         .body = safe,
+	                         .stanza_id = id,
+	                         .origin_id = id,
+	                         .delivery = STORE_SENT,
+	                         .oob_url = o->oob_url,
+	                         .encryption = e2e ? e2e->name : NULL};
 	if (o->replaces_row)
 		history_correct(core, o->replaces_row, &rec);
 	else
@@ -216,8 +217,9 @@ static const char *room_delay(xmpp_stanza_t *st, const char *room)
 		const char *n = xmpp_stanza_get_name(c), *ns = xmpp_stanza_get_ns(c);
 		const char *from = xmpp_stanza_get_attribute(c, "from");
 
-		if (xmpp_stanza_is_tag(c) && n && ns && !strcmp(n, "delay") && !strcmp(ns, NS_DELAY) &&
-		    from && !strchr(from, '/') && jid_bare_equal(from, room))
+		if (xmpp_stanza_is_tag(c) && n && ns && !strcmp(n, "delay") &&
+		    !strcmp(ns, NS_DELAY) && from && !strchr(from, '/') &&
+		    jid_bare_equal(from, room))
 			return xmpp_stanza_get_attribute(c, "stamp");
 	}
 	return NULL;
@@ -246,7 +248,7 @@ static bool is_ours(struct muc_room *r, const char *nick, const char *oid)
 /* A room's message withdrawn by its sender (a hook accepted it): recorded,
  * and reported as such unless the history knew it already. */
 static void room_retracted(struct core *core, const struct muc_room *r, const struct chat_in *ci,
-			   struct store_msg *rec)
+                           struct store_msg *rec)
 {
 	struct nt_event ev = {.kind = NT_EV_RETRACTED};
 
@@ -259,24 +261,23 @@ static void room_retracted(struct core *core, const struct muc_room *r, const st
 }
 
 static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t *st,
-			    const char *nick, const struct room_via *via)
+                            const char *nick, const struct room_via *via)
 {
 	struct nt_event ev = {.kind = NT_EV_MESSAGE};
 	xmpp_stanza_t *html = xmpp_stanza_get_child_by_name_and_ns(st, "html", NS_XHTML_IM);
-	xmpp_stanza_t *oide = xmpp_stanza_get_child_by_name_and_ns(st, "occupant-id",
-								   NS_OCCUPANT_ID);
+	xmpp_stanza_t *oide =
+	    xmpp_stanza_get_child_by_name_and_ns(st, "occupant-id", NS_OCCUPANT_ID);
 	const char *rawstamp = via && via->stamp ? via->stamp : room_delay(st, r->jid);
 	const char *id = bounded(xmpp_stanza_get_id(st));
 	const char *origin = bounded(chat_sid(st, "origin-id", NULL));
 	/* Only the id the room itself gave (by = the room), which it strips
 	 * from what occupants send. */
-	const char *rsid = via && via->archive_id ? via->archive_id
-						  : chat_sid(st, "stanza-id", r->jid);
+	const char *rsid =
+	    via && via->archive_id ? via->archive_id : chat_sid(st, "stanza-id", r->jid);
 	/* XEP-0421 §4: only a room that says it sets occupant ids strips
 	 * forged ones. */
-	const char *oid = oide && r->info.occupant_id
-				  ? bounded(xmpp_stanza_get_attribute(oide, "id"))
-				  : NULL;
+	const char *oid =
+	    oide && r->info.occupant_id ? bounded(xmpp_stanza_get_attribute(oide, "id")) : NULL;
 	char *raw = NULL, *xhtml = NULL, *xtext = NULL, *body = NULL;
 	char *from = NULL, *cfrom = NULL, *cnick = core_clean(nick), *cid = core_clean(id);
 	char *corigin = core_clean(origin);
@@ -286,7 +287,7 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	/* The room's copy of a message we sent from here: from us, with its id. */
 	bool ours = is_ours(r, nick, oid);
 	bool echo = ours && ((origin && sent_take(core, r->key, origin)) ||
-			     (id && sent_take(core, r->key, id)));
+	                     (id && sent_take(core, r->key, id)));
 	char stamp[STAMP_LEN];
 	struct chat_in ci = {.st = st, .peer = r->key, .type = "groupchat"};
 	struct muc_occupant_info who = {0};
@@ -343,27 +344,27 @@ static void record_and_emit(struct core *core, struct muc_room *r, xmpp_stanza_t
 	    (!body && !undecryptable && !ci.retracts_row))
 		goto out;
 	rec = (struct store_msg){.peer = r->key,
-				 .direction = ours ? STORE_OUT : STORE_IN,
-				 .type = "groupchat",
-				 .ts_ms = ts,
-				 .from = cfrom,
-				 .to = r->jid,
-				 .body = body,
-				 .xhtml = xhtml,
-				 .stanza_id = cid,
-				 .origin_id = origin,
-				 .delivery = ours ? STORE_SENT : STORE_NONE,
-				 .delayed = delayed,
-				 .room_sid = bounded(rsid),
-				 .occupant_id = oid,
-				 .oob_url = ci.oob_url,
-				 .encryption = encryption};
+	                         .direction = ours ? STORE_OUT : STORE_IN,
+	                         .type = "groupchat",
+	                         .ts_ms = ts,
+	                         .from = cfrom,
+	                         .to = r->jid,
+	                         .body = body,
+	                         .xhtml = xhtml,
+	                         .stanza_id = cid,
+	                         .origin_id = origin,
+	                         .delivery = ours ? STORE_SENT : STORE_NONE,
+	                         .delayed = delayed,
+	                         .room_sid = bounded(rsid),
+	                         .occupant_id = oid,
+	                         .oob_url = ci.oob_url,
+	                         .encryption = encryption};
 	if (ci.retracts_row) {
 		room_retracted(core, r, &ci, &rec);
 		goto out;
 	}
 	rc = ci.replaces_row ? history_correct(core, ci.replaces_row, &rec)
-			     : history_record(core, &rec);
+	                     : history_record(core, &rec);
 	/* Already stored: our own message come back, a replay, the archive's
 	 * copy.  Without a store, our own copy is still known by its id. */
 	if (rc == 0 || (rc < 0 && echo))
@@ -400,7 +401,7 @@ out:
 }
 
 static void subject_changed(struct core *core, struct muc_room *r, xmpp_stanza_t *st,
-			    const char *nick)
+                            const char *nick)
 {
 	struct nt_event ev = {.kind = NT_EV_MUC_SUBJECT};
 	char *raw = st_child_text(st, "subject"), *clean, *cnick = core_clean(nick);
@@ -432,8 +433,8 @@ static void room_status(struct core *core, struct muc_room *r, xmpp_stanza_t *x)
 {
 	for (xmpp_stanza_t *c = xmpp_stanza_get_children(x); c; c = xmpp_stanza_get_next(c)) {
 		const char *n = xmpp_stanza_is_tag(c) ? xmpp_stanza_get_name(c) : NULL;
-		const char *code = n && !strcmp(n, "status") ? xmpp_stanza_get_attribute(c, "code")
-							     : NULL;
+		const char *code =
+		    n && !strcmp(n, "status") ? xmpp_stanza_get_attribute(c, "code") : NULL;
 		static const struct {
 			const char *code, *text;
 		} texts[] = {
@@ -465,7 +466,7 @@ static int on_groupchat(struct core *core, xmpp_stanza_t *st)
 		char *who = core_clean(from);
 
 		log_info("dropped a groupchat message from %s: not a room we are in",
-			 who ? who : "(no sender)");
+		         who ? who : "(no sender)");
 		free(who);
 		goto out;
 	}
@@ -499,11 +500,11 @@ static int cmd_subject(struct cmd_call *call)
 		text = strdup(call->argc > 1 ? call->argv[1] : "");
 	} else if (cur && !strchr(cur, '/') && (r = muc_room_find(core, cur))) {
 		if (asprintf(&text, "%s%s%s", call->argv[0], call->argc > 1 ? " " : "",
-			     call->argc > 1 ? call->argv[1] : "") < 0)
+		             call->argc > 1 ? call->argv[1] : "") < 0)
 			text = NULL;
 	} else {
 		core_error(core, CAUSE(call), "item-not-found", "%s is not a room you are in",
-			   call->argv[0]);
+		           call->argv[0]);
 		goto out;
 	}
 	if (r->state != MUC_JOINED) {
@@ -564,7 +565,7 @@ static void on_page(struct core *core, xmpp_stanza_t *reply, void *ud);
 
 /* Asks for the page after (or, with before, the newest page). */
 static int send_page(struct core *core, struct muc_room *r, struct catchup *c, const char *after,
-		     bool newest)
+                     bool newest)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "set", NULL), *q = NULL, *set = NULL;
 	struct page_req *req = calloc(1, sizeof(*req));
@@ -618,7 +619,8 @@ static void on_page(struct core *core, xmpp_stanza_t *reply, void *ud)
 	}
 	type = reply ? xmpp_stanza_get_type(reply) : NULL;
 	if (!reply || !type || strcmp(type, "result")) {
-		const char *cond = reply ? st_error_condition(reply, NULL) : "remote-server-timeout";
+		const char *cond =
+		    reply ? st_error_condition(reply, NULL) : "remote-server-timeout";
 
 		if (!strcmp(cond, "item-not-found") && !c->fell_back) {
 			/* Our newest message is no longer in its archive: its
@@ -628,23 +630,23 @@ static void on_page(struct core *core, xmpp_stanza_t *reply, void *ud)
 				return;
 		}
 		core_error(core, CAUSED_BY("join"), cond,
-			   "%s: its archive could not be read (%s); messages sent while you "
-			   "were away may be missing",
-			   r->cjid, cond);
+		           "%s: its archive could not be read (%s); messages sent while you "
+		           "were away may be missing",
+		           r->cjid, cond);
 		catchup_free(core, c);
 		return;
 	}
 	fin = xmpp_stanza_get_child_by_name_and_ns(reply, "fin", NS_MAM);
 	set = fin ? xmpp_stanza_get_child_by_name_and_ns(fin, "set", NS_RSM) : NULL;
 	last = set ? st_child_text(set, "last") : NULL;
-	if (!fin || c->fell_back || !last || (xmpp_stanza_get_attribute(fin, "complete") &&
-					       !strcmp(xmpp_stanza_get_attribute(fin, "complete"),
-						       "true"))) {
+	if (!fin || c->fell_back || !last ||
+	    (xmpp_stanza_get_attribute(fin, "complete") &&
+	     !strcmp(xmpp_stanza_get_attribute(fin, "complete"), "true"))) {
 		catchup_free(core, c);
 	} else if (c->pages >= MAX_PAGES) {
 		core_error(core, CAUSED_BY("join"), "resource-constraint",
-			   "%s: caught up on %d pages of its archive; older messages stay there",
-			   r->cjid, MAX_PAGES);
+		           "%s: caught up on %d pages of its archive; older messages stay there",
+		           r->cjid, MAX_PAGES);
 		catchup_free(core, c);
 	} else if (send_page(core, r, c, last, false)) {
 		catchup_free(core, c);
@@ -670,7 +672,7 @@ void muc_message_joined(struct core *core, struct muc_room *r)
 	m->catchups = c;
 	if (send_page(core, r, c, r->catchup_after, false)) {
 		core_error(core, CAUSED_BY("join"), "internal-server-error",
-			   "%s: could not ask its archive for what you missed", r->cjid);
+		           "%s: could not ask its archive for what you missed", r->cjid);
 		catchup_free(core, c);
 	}
 }
@@ -753,23 +755,29 @@ static void mm_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "subject", .usage = "[ROOM] TEXT", .help = "set a room's subject",
-	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_subject},
+    {.name = "subject",
+     .usage = "[ROOM] TEXT",
+     .help = "set a room's subject",
+     .min_args = 1,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_subject},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_GUARD, "message", "groupchat", NULL, on_groupchat},
-	{CORE_UNWRAP, "message", NULL, NS_MAM, on_room_result},
+    {CORE_GUARD, "message", "groupchat", NULL, on_groupchat},
+    {CORE_UNWRAP, "message", NULL, NS_MAM, on_room_result},
 };
 
 const struct core_module muc_message_module = {
-	.name = "muc_message",
-	.title = "Rooms",
-	.init = mm_init,
-	.free = mm_free,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
+    .name = "muc_message",
+    .title = "Rooms",
+    .init = mm_init,
+    .free = mm_free,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
 };

@@ -28,29 +28,29 @@
 #include "util/log.h"
 #include "xmpp/stanza.h"
 
-#define NS_AX "eu.siacs.conversations.axolotl"
-#define NODE_DEVICES NS_AX ".devicelist"
-#define NODE_BUNDLES NS_AX ".bundles:"
-#define NS_PUBSUB "http://jabber.org/protocol/pubsub"
+#define NS_AX           "eu.siacs.conversations.axolotl"
+#define NODE_DEVICES    NS_AX ".devicelist"
+#define NODE_BUNDLES    NS_AX ".bundles:"
+#define NS_PUBSUB       "http://jabber.org/protocol/pubsub"
 #define NS_PUBSUB_EVENT NS_PUBSUB "#event"
 #define NS_PUBSUB_OWNER NS_PUBSUB "#owner"
-#define NS_XDATA "jabber:x:data"
-#define NS_EME "urn:xmpp:eme:0"
-#define NS_HINTS "urn:xmpp:hints"
+#define NS_XDATA        "jabber:x:data"
+#define NS_EME          "urn:xmpp:eme:0"
+#define NS_HINTS        "urn:xmpp:hints"
 
 #define REQUEST_TIMEOUT_MS 30000
 /* Bounds on what others can make us keep. */
 #define MAX_DEVICES 64   /* per device list */
 #define MAX_PREKEYS 200  /* per bundle read */
-#define MAX_PEERS 1024   /* contacts whose devices we follow */
-#define MAX_JOBS 256
-#define MAX_MEMBERS 256  /* room members one message is encrypted to */
-#define MAX_B64 65536    /* one key, payload or pre-key, base64 */
+#define MAX_PEERS   1024 /* contacts whose devices we follow */
+#define MAX_JOBS    256
+#define MAX_MEMBERS 256   /* room members one message is encrypted to */
+#define MAX_B64     65536 /* one key, payload or pre-key, base64 */
 /* Pre-keys used in a burst (a flood of new sessions, a catch-up) are
  * replaced together: one bundle publication per this many ms. */
 #define REPUBLISH_MS 1000
 
-#define FALLBACK_BODY                                                                               \
+#define FALLBACK_BODY                                                                              \
 	"I sent you an OMEMO encrypted message but your client doesn't seem to support that. "     \
 	"Find more information on https://conversations.im/omemo"
 
@@ -59,8 +59,8 @@ struct peer {
 	char *jid; /* bare key */
 	uint32_t devs[MAX_DEVICES];
 	size_t ndevs;
-	bool known;    /* devs came from the server in this session */
-	bool fetching; /* a device list request is out */
+	bool known;                   /* devs came from the server in this session */
+	bool fetching;                /* a device list request is out */
 	uint32_t asking[MAX_DEVICES]; /* bundle requests out */
 	size_t nasking;
 	uint32_t repaired[MAX_DEVICES]; /* sessions rebuilt in this session */
@@ -78,10 +78,10 @@ struct job {
 	char **jids; /* bare keys whose devices it needs */
 	size_t njids;
 	bool bundles_asked;
-	char *to;   /* JOB_SEND: the contact or room (history, errors) */
-	char *xml;  /* JOB_SEND: the message as chat.c built it */
-	char *text; /* JOB_SEND: its plaintext */
-	char *id;   /* JOB_SEND: its id */
+	char *to;     /* JOB_SEND: the contact or room (history, errors) */
+	char *xml;    /* JOB_SEND: the message as chat.c built it */
+	char *text;   /* JOB_SEND: its plaintext */
+	char *id;     /* JOB_SEND: its id */
 	uint32_t dev; /* JOB_REPAIR: the device to send a fresh key to */
 	struct job *prev, *next;
 };
@@ -93,7 +93,7 @@ struct omemo_state {
 	struct peer *peers;
 	struct job *jobs;
 	size_t njobs;
-	bool running; /* jobs_run() is on the stack */
+	bool running;       /* jobs_run() is on the stack */
 	uint64_t republish; /* timer: the bundle changed, publish it */
 };
 
@@ -189,8 +189,8 @@ static int b64_child(xmpp_stanza_t *el, struct ax_buf *out)
 
 /* Appends <name [attr=value]>base64(data)</name> to parent; 0 or -1.
  * *added (when not NULL) gets the element. */
-static int add_b64_el(xmpp_stanza_t *parent, const char *name, const char *attr,
-		      const char *value, const uint8_t *data, size_t len, xmpp_stanza_t **added)
+static int add_b64_el(xmpp_stanza_t *parent, const char *name, const char *attr, const char *value,
+                      const uint8_t *data, size_t len, xmpp_stanza_t **added)
 {
 	xmpp_ctx_t *ctx = xmpp_stanza_get_context(parent);
 	xmpp_stanza_t *el = st_add_element(parent, name, NULL);
@@ -211,7 +211,7 @@ static int add_b64_el(xmpp_stanza_t *parent, const char *name, const char *attr,
 }
 
 static int add_b64(xmpp_stanza_t *parent, const char *name, const char *attr, const char *value,
-		   const uint8_t *data, size_t len)
+                   const uint8_t *data, size_t len)
 {
 	return add_b64_el(parent, name, attr, value, data, len, NULL);
 }
@@ -248,7 +248,8 @@ static struct peer *peer_get(struct core *core, const char *jid, bool create)
 		 * strangers must not grow this. */
 		struct peer *q, *tmp;
 
-		HASH_ITER(hh, o->peers, q, tmp) {
+		HASH_ITER(hh, o->peers, q, tmp)
+		{
 			if (!q->fetching && !q->nasking && strcmp(q->jid, o->me)) {
 				HASH_DEL(o->peers, q);
 				peer_free(q);
@@ -310,7 +311,7 @@ static xmpp_stanza_t *items_payload(xmpp_stanza_t *items, const char *name)
 /* <iq type=set><pubsub><publish node><item id=current>payload</item>
  * </publish><publish-options> access_model open </publish-options>. */
 static xmpp_stanza_t *publish_iq(struct core *core, const char *node, xmpp_stanza_t *payload,
-				 bool options)
+                                 bool options)
 {
 	xmpp_ctx_t *ctx = core_ctx(core);
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
@@ -318,8 +319,8 @@ static xmpp_stanza_t *publish_iq(struct core *core, const char *node, xmpp_stanz
 	xmpp_stanza_t *pub = ps ? st_add_element(ps, "publish", NULL) : NULL;
 	xmpp_stanza_t *item = pub ? st_add_element(pub, "item", NULL) : NULL;
 	bool ok = item && xmpp_stanza_set_attribute(pub, "node", node) == XMPP_EOK &&
-		  xmpp_stanza_set_attribute(item, "id", "current") == XMPP_EOK &&
-		  xmpp_stanza_add_child(item, payload) == XMPP_EOK;
+	          xmpp_stanza_set_attribute(item, "id", "current") == XMPP_EOK &&
+	          xmpp_stanza_add_child(item, payload) == XMPP_EOK;
 
 	if (ok && options) {
 		/* Contacts must read our keys without a presence subscription
@@ -370,7 +371,7 @@ static void publish_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	}
 	if (!reply || (type && strcmp(type, "result")))
 		log_warn("omemo: publishing %s failed: %s", p->node,
-			 reply ? (cond ? cond : "error") : "timeout");
+		         reply ? (cond ? cond : "error") : "timeout");
 	free(p->node);
 	free(p->xml);
 	free(p);
@@ -485,14 +486,15 @@ static void publish_bundle(struct core *core)
 	}
 	el = st_element(core_ctx(core), "bundle", NS_AX);
 	snprintf(id, sizeof id, "%u", (unsigned)b.spk_id);
-	ok = el && !add_b64(el, "signedPreKeyPublic", "signedPreKeyId", id, b.spk.data, b.spk.len) &&
+	ok = el &&
+	     !add_b64(el, "signedPreKeyPublic", "signedPreKeyId", id, b.spk.data, b.spk.len) &&
 	     !add_b64(el, "signedPreKeySignature", NULL, NULL, b.spk_sig.data, b.spk_sig.len) &&
 	     !add_b64(el, "identityKey", NULL, NULL, b.identity.data, b.identity.len) &&
 	     (pks = st_add_element(el, "prekeys", NULL));
 	for (size_t i = 0; ok && i < b.nprekeys; i++) {
 		snprintf(id, sizeof id, "%u", (unsigned)b.prekeys[i].id);
 		ok = !add_b64(pks, "preKeyPublic", "preKeyId", id, b.prekeys[i].key.data,
-			      b.prekeys[i].key.len);
+		              b.prekeys[i].key.len);
 	}
 	ax_bundle_clear(&b);
 	snprintf(node, sizeof node, NODE_BUNDLES "%u", (unsigned)ax_device_id(o->ax));
@@ -537,8 +539,8 @@ static xmpp_stanza_t *answer_items(xmpp_stanza_t *reply)
 {
 	const char *type = reply ? xmpp_stanza_get_type(reply) : NULL;
 	xmpp_stanza_t *ps = type && !strcmp(type, "result")
-				? xmpp_stanza_get_child_by_name_and_ns(reply, "pubsub", NS_PUBSUB)
-				: NULL;
+	                        ? xmpp_stanza_get_child_by_name_and_ns(reply, "pubsub", NS_PUBSUB)
+	                        : NULL;
 
 	return ps ? xmpp_stanza_get_child_by_name(ps, "items") : NULL;
 }
@@ -553,8 +555,8 @@ static void list_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 
 	if (p) {
 		log_debug("omemo: the device list of %s: %s %s", p->jid,
-			  reply ? xmpp_stanza_get_type(reply) : "no answer",
-			  reply ? st_error_condition(reply, NULL) : "");
+		          reply ? xmpp_stanza_get_type(reply) : "no answer",
+		          reply ? st_error_condition(reply, NULL) : "");
 		p->fetching = false;
 		if (reply) {
 			/* An error (item-not-found: no OMEMO) is an empty list. */
@@ -594,7 +596,8 @@ static int parse_bundle(xmpp_stanza_t *el, struct ax_bundle *b)
 	xmpp_stanza_t *pks = xmpp_stanza_get_child_by_name(el, "prekeys");
 
 	memset(b, 0, sizeof(*b));
-	if (!spk || !pks || !parse_dev(xmpp_stanza_get_attribute(spk, "signedPreKeyId"), &b->spk_id) ||
+	if (!spk || !pks ||
+	    !parse_dev(xmpp_stanza_get_attribute(spk, "signedPreKeyId"), &b->spk_id) ||
 	    b64_child(spk, &b->spk) ||
 	    b64_child(xmpp_stanza_get_child_by_name(el, "signedPreKeySignature"), &b->spk_sig) ||
 	    b64_child(xmpp_stanza_get_child_by_name(el, "identityKey"), &b->identity) ||
@@ -606,7 +609,8 @@ static int parse_bundle(xmpp_stanza_t *el, struct ax_bundle *b)
 		struct ax_prekey *k = &b->prekeys[b->nprekeys];
 
 		if (xmpp_stanza_is_tag(c) && name && !strcmp(name, "preKeyPublic") &&
-		    parse_dev(xmpp_stanza_get_attribute(c, "preKeyId"), &k->id) && !b64_child(c, &k->key))
+		    parse_dev(xmpp_stanza_get_attribute(c, "preKeyId"), &k->id) &&
+		    !b64_child(c, &k->key))
 			b->nprekeys++;
 	}
 	if (b->nprekeys)
@@ -616,8 +620,7 @@ bad:
 	return -1;
 }
 
-static void settle_trust(struct core *core, const char *jid, uint32_t dev,
-			 struct core_cause cause);
+static void settle_trust(struct core *core, const char *jid, uint32_t dev, struct core_cause cause);
 
 static void bundle_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 {
@@ -633,7 +636,7 @@ static void bundle_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	if (o && el && !parse_bundle(el, &b)) {
 		if (ax_start_session(o->ax, r->jid, r->dev, &b, &why))
 			log_warn("omemo: no session with %s device %u: %s", r->jid,
-				 (unsigned)r->dev, why);
+			         (unsigned)r->dev, why);
 		else
 			settle_trust(core, r->jid, r->dev, NO_CAUSE);
 		ax_bundle_clear(&b);
@@ -692,8 +695,7 @@ static bool usable(struct core *core, const char *jid, uint32_t dev, enum ks_tru
 /* A device whose identity we just learnt: blind trust takes it unless the
  * user trusts manually or has verified another device of that contact;
  * otherwise the user is told, once a session, how to verify it. */
-static void settle_trust(struct core *core, const char *jid, uint32_t dev,
-			 struct core_cause cause)
+static void settle_trust(struct core *core, const char *jid, uint32_t dev, struct core_cause cause)
 {
 	struct omemo_state *o = ost(core);
 	struct peer *p = peer_get(core, jid, true);
@@ -712,9 +714,9 @@ static void settle_trust(struct core *core, const char *jid, uint32_t dev,
 		add(p->told, &p->ntold, dev);
 		fp = ax_fingerprint(key, len);
 		core_info(core, cause,
-			  "OMEMO: %s has a device (%u) that is not trusted yet, so nothing is "
-			  "encrypted to it; compare its fingerprint %s and type /omemo trust %s %s",
-			  jid, (unsigned)dev, fp ? fp : "?", jid, fp ? fp : "FINGERPRINT");
+		          "OMEMO: %s has a device (%u) that is not trusted yet, so nothing is "
+		          "encrypted to it; compare its fingerprint %s and type /omemo trust %s %s",
+		          jid, (unsigned)dev, fp ? fp : "?", jid, fp ? fp : "FINGERPRINT");
 		free(fp);
 	}
 	free(key);
@@ -737,7 +739,7 @@ static void job_free(struct job *j)
 }
 
 static struct job *job_new(struct core *core, enum job_kind kind, struct core_cause cause,
-			   const char *const *jids, size_t n)
+                           const char *const *jids, size_t n)
 {
 	struct omemo_state *o = ost(core);
 	struct job *j;
@@ -792,7 +794,7 @@ static bool job_ready(struct core *core, struct job *j)
 				if (d == ax_device_id(o->ax) && !strcmp(p->jid, o->me))
 					continue;
 				if (j->kind == JOB_REPAIR ? d == j->dev
-							  : !ax_has_session(o->ax, p->jid, d)) {
+				                          : !ax_has_session(o->ax, p->jid, d)) {
 					usable(core, p->jid, d, &t);
 					if (t != KS_UNTRUSTED)
 						fetch_bundle(core, p, d);
@@ -813,7 +815,7 @@ static bool job_ready(struct core *core, struct job *j)
  * own account, but never this device) into header; returns how many
  * devices of others than ourselves got it, or -1. */
 static int add_keys(struct core *core, struct job *j, xmpp_stanza_t *header,
-		    const struct ax_buf *keytag, uint32_t only)
+                    const struct ax_buf *keytag, uint32_t only)
 {
 	struct omemo_state *o = ost(core);
 	int others = 0;
@@ -836,11 +838,13 @@ static int add_keys(struct core *core, struct job *j, xmpp_stanza_t *header,
 				settle_trust(core, p->jid, d, j->cause);
 				continue;
 			}
-			if (ax_encrypt_key(o->ax, p->jid, d, keytag->data, keytag->len, &ct, &prekey))
+			if (ax_encrypt_key(o->ax, p->jid, d, keytag->data, keytag->len, &ct,
+			                   &prekey))
 				continue;
 			snprintf(rid, sizeof rid, "%u", (unsigned)d);
 			if (add_b64_el(header, "key", "rid", rid, ct.data, ct.len, &el) ||
-			    (prekey && xmpp_stanza_set_attribute(el, "prekey", "true") != XMPP_EOK)) {
+			    (prekey &&
+			     xmpp_stanza_set_attribute(el, "prekey", "true") != XMPP_EOK)) {
 				ax_buf_clear(&ct);
 				return -1;
 			}
@@ -854,8 +858,8 @@ static int add_keys(struct core *core, struct job *j, xmpp_stanza_t *header,
 /* The <encrypted/> element: keys for the devices, the IV, and the payload
  * unless ct is NULL (a key transport message). */
 static xmpp_stanza_t *encrypted_el(struct core *core, struct job *j, const struct ax_buf *keytag,
-				   const struct ax_buf *iv, const struct ax_buf *ct, uint32_t only,
-				   int *others)
+                                   const struct ax_buf *iv, const struct ax_buf *ct, uint32_t only,
+                                   int *others)
 {
 	struct omemo_state *o = ost(core);
 	xmpp_stanza_t *enc = st_element(core_ctx(core), "encrypted", NS_AX);
@@ -880,10 +884,10 @@ static xmpp_stanza_t *encrypted_message(struct core *core, const char *xml, xmpp
 {
 	xmpp_ctx_t *ctx = core_ctx(core);
 	xmpp_stanza_t *orig = xmpp_stanza_new_from_string(ctx, xml);
-	xmpp_stanza_t *m = orig ? xmpp_message_new(ctx, xmpp_stanza_get_type(orig),
-						   xmpp_stanza_get_to(orig),
-						   xmpp_stanza_get_id(orig))
-				: NULL;
+	xmpp_stanza_t *m =
+	    orig ? xmpp_message_new(ctx, xmpp_stanza_get_type(orig), xmpp_stanza_get_to(orig),
+	                            xmpp_stanza_get_id(orig))
+	         : NULL;
 	xmpp_stanza_t *eme;
 	bool ok = m != NULL;
 
@@ -892,7 +896,8 @@ static xmpp_stanza_t *encrypted_message(struct core *core, const char *xml, xmpp
 		const char *name = xmpp_stanza_get_name(c);
 		xmpp_stanza_t *copy;
 
-		if (!xmpp_stanza_is_tag(c) || (name && (!strcmp(name, "body") || !strcmp(name, "html"))))
+		if (!xmpp_stanza_is_tag(c) ||
+		    (name && (!strcmp(name, "body") || !strcmp(name, "html"))))
 			continue;
 		copy = xmpp_stanza_copy(c);
 		ok = copy && xmpp_stanza_add_child(m, copy) == XMPP_EOK;
@@ -940,9 +945,10 @@ static void finish_send(struct core *core, struct job *j)
 	}
 	if (others == 0) {
 		xmpp_stanza_release(enc);
-		send_failed(core, j, "not-acceptable",
-			    "none of their OMEMO devices is trusted or reachable (/omemo fingerprint "
-			    "shows them; /omemo off sends unencrypted)");
+		send_failed(
+		    core, j, "not-acceptable",
+		    "none of their OMEMO devices is trusted or reachable (/omemo fingerprint "
+		    "shows them; /omemo off sends unencrypted)");
 		return;
 	}
 	m = encrypted_message(core, j->xml, enc);
@@ -963,7 +969,7 @@ static void finish_repair(struct core *core, struct job *j)
 	if (!ax_payload_encrypt("", 0, &keytag, &iv, &ct))
 		enc = encrypted_el(core, j, &keytag, &iv, NULL, j->dev, &others);
 	log_debug("omemo: key transport to %s device %u: %s", j->jids[0], (unsigned)j->dev,
-		  enc && others > 0 ? "sent" : "no session");
+	          enc && others > 0 ? "sent" : "no session");
 	if (enc && others > 0 && id &&
 	    (m = xmpp_message_new(core_ctx(core), "chat", j->jids[0], id)) &&
 	    xmpp_stanza_add_child(m, enc) == XMPP_EOK && st_add_element(m, "store", NS_HINTS) &&
@@ -1017,11 +1023,11 @@ static void emit_fingerprints(struct core *core, const char *jid, struct core_ca
 		}
 		fps[k] = ax_fingerprint(key, len);
 		free(key);
-		devs[k] = (struct nt_omemo_device){p->devs[i], fps[k] ? fps[k] : "?",
-						   usable(core, jid, p->devs[i], NULL) && t == KS_TRUSTED
-						       ? "trusted"
-						       : trust_name(t),
-						   false};
+		devs[k] = (struct nt_omemo_device){
+		    p->devs[i], fps[k] ? fps[k] : "?",
+		    usable(core, jid, p->devs[i], NULL) && t == KS_TRUSTED ? "trusted"
+		                                                           : trust_name(t),
+		    false};
 		k++;
 	}
 	ev.u.omemo_fingerprints.jid = jid;
@@ -1074,7 +1080,8 @@ static void jobs_run(struct core *core)
 	o->running = true;
 	while (again) {
 		again = false;
-		DL_FOREACH_SAFE(o->jobs, j, tmp) {
+		DL_FOREACH_SAFE(o->jobs, j, tmp)
+		{
 			if (!job_ready(core, j))
 				continue;
 			DL_DELETE(o->jobs, j);
@@ -1132,7 +1139,7 @@ static bool omemo_enabled(struct core *core, const char *peer)
  * of our own account): the job sends it once the keys are in.  to names
  * the conversation (a contact or a room) for errors and the history. */
 static int send_to(struct core *core, xmpp_stanza_t *m, const char *to, const char *const *jids,
-		   size_t n, const char *text, struct core_cause cause)
+                   size_t n, const char *text, struct core_cause cause)
 {
 	struct omemo_state *o = ost(core);
 	struct job *j = job_new(core, JOB_SEND, cause, jids, n);
@@ -1154,14 +1161,14 @@ static int send_to(struct core *core, xmpp_stanza_t *m, const char *to, const ch
 	xmpp_stanza_release(m);
 	if (rc < 0)
 		core_error(core, cause, "internal-server-error",
-			   "not sent: out of memory or too many messages waiting for keys");
+		           "not sent: out of memory or too many messages waiting for keys");
 	else
 		jobs_run(core);
 	return rc;
 }
 
 static int omemo_send(struct core *core, xmpp_stanza_t *m, const char *peer, const char *text,
-		      struct core_cause cause)
+                      struct core_cause cause)
 {
 	struct omemo_state *o = ost(core);
 	const char *jids[2] = {peer, o ? o->me : NULL};
@@ -1175,8 +1182,8 @@ static int omemo_send(struct core *core, xmpp_stanza_t *m, const char *peer, con
 
 /* A room is the list of its members: each member's devices and ours. */
 static int omemo_send_group(struct core *core, xmpp_stanza_t *m, const char *room,
-			    const char *const *members, size_t n, const char *text,
-			    struct core_cause cause)
+                            const char *const *members, size_t n, const char *text,
+                            struct core_cause cause)
 {
 	struct omemo_state *o = ost(core);
 	const char **jids = o && o->ax ? calloc(n + 1, sizeof(*jids)) : NULL;
@@ -1185,8 +1192,9 @@ static int omemo_send_group(struct core *core, xmpp_stanza_t *m, const char *roo
 
 	if (!jids) {
 		xmpp_stanza_release(m);
-		core_error(core, cause, o && o->ax ? "internal-server-error" : "service-unavailable",
-			   "not sent: %s", o && o->ax ? "out of memory" : "OMEMO is not available");
+		core_error(core, cause,
+		           o && o->ax ? "internal-server-error" : "service-unavailable",
+		           "not sent: %s", o && o->ax ? "out of memory" : "OMEMO is not available");
 		return -1;
 	}
 	jids[k++] = o->me;
@@ -1242,7 +1250,7 @@ static xmpp_stanza_t *our_key(struct omemo_state *o, xmpp_stanza_t *header, bool
 }
 
 static int omemo_receive(struct core *core, xmpp_stanza_t *st, const struct chat_via *via,
-			 char **text)
+                         char **text)
 {
 	struct omemo_state *o = ost(core);
 	xmpp_stanza_t *enc = xmpp_stanza_get_child_by_name_and_ns(st, "encrypted", NS_AX);
@@ -1271,9 +1279,9 @@ static int omemo_receive(struct core *core, xmpp_stanza_t *st, const struct chat
 		return -1;
 	}
 	sender = jid_bare_key(type && !strcmp(type, "groupchat")
-				  ? via->real_jid
-				  : (from ? from : core_account(core)->jid),
-			      NULL);
+	                          ? via->real_jid
+	                          : (from ? from : core_account(core)->jid),
+	                      NULL);
 	if (!sender)
 		return -1;
 	if (!strcmp(sender, o->me) && sid == ax_device_id(o->ax)) {
@@ -1289,7 +1297,7 @@ static int omemo_receive(struct core *core, xmpp_stanza_t *st, const struct chat
 	key = our_key(o, header, &prekey);
 	if (!key) {
 		log_warn("omemo: a message from %s device %u was not encrypted for this device",
-			 sender, (unsigned)sid);
+		         sender, (unsigned)sid);
 		goto out;
 	}
 	if (b64_child(key, &ct) ||
@@ -1307,10 +1315,11 @@ static int omemo_receive(struct core *core, xmpp_stanza_t *st, const struct chat
 		goto out;
 	}
 	ax_buf_clear(&ct);
-	if (b64_child(xmpp_stanza_get_child_by_name(header, "iv"), &iv) || b64_child(payload, &ct) ||
+	if (b64_child(xmpp_stanza_get_child_by_name(header, "iv"), &iv) ||
+	    b64_child(payload, &ct) ||
 	    ax_payload_decrypt(&kt, iv.data, iv.len, ct.data, ct.len, &plain)) {
 		log_warn("omemo: the payload from %s device %u does not decrypt", sender,
-			 (unsigned)sid);
+		         (unsigned)sid);
 		goto out;
 	}
 	*text = (char *)plain.data;
@@ -1374,7 +1383,8 @@ static void omemo_login(struct core *core, const struct core_login *l)
 	if (!o || !o->ax)
 		return;
 	/* Device lists may have changed while we were away. */
-	HASH_ITER(hh, o->peers, p, tmp) {
+	HASH_ITER(hh, o->peers, p, tmp)
+	{
 		p->known = p->fetching = false;
 		p->nasking = 0;
 	}
@@ -1401,13 +1411,13 @@ static int omemo_init(struct core *core)
 	if ((a->omemo && strcmp(a->omemo, "on") && strcmp(a->omemo, "off")) ||
 	    (a->omemo_trust && strcmp(a->omemo_trust, "manual") && strcmp(a->omemo_trust, "btbv")))
 		core_error(core, NO_CAUSE, "bad-request",
-			   "account keys: omemo is on or off, omemo_trust is btbv or manual");
+		           "account keys: omemo is on or off, omemo_trust is btbv or manual");
 	dir = paths_data_dir(o->me);
 	if (dir)
 		o->ax = ax_open(dir, &err);
 	if (!o->ax)
 		core_error(core, NO_CAUSE, "internal-server-error", "OMEMO is not available: %s",
-			   err ? err : "no data directory");
+		           err ? err : "no data directory");
 	free(err);
 	free(dir);
 	return 0;
@@ -1422,11 +1432,13 @@ static void omemo_free(struct core *core)
 	if (!o)
 		return;
 	loop_timer_cancel(core_loop(core), o->republish);
-	DL_FOREACH_SAFE(o->jobs, j, jt) {
+	DL_FOREACH_SAFE(o->jobs, j, jt)
+	{
 		DL_DELETE(o->jobs, j);
 		job_free(j);
 	}
-	HASH_ITER(hh, o->peers, p, tmp) {
+	HASH_ITER(hh, o->peers, p, tmp)
+	{
 		HASH_DEL(o->peers, p);
 		peer_free(p);
 	}
@@ -1445,7 +1457,7 @@ static bool available(struct cmd_call *call)
 	if (o && o->ax)
 		return true;
 	core_error(CALL_CORE(call), CAUSE(call), "service-unavailable",
-		   "OMEMO is not available (see the error at start-up)");
+	           "OMEMO is not available (see the error at start-up)");
 	return false;
 }
 
@@ -1460,16 +1472,17 @@ static int cmd_onoff(struct cmd_call *call, bool on)
 		return -1;
 	if (!call->argc && !core_current_chat(core)) {
 		core_error(core, CAUSE(call), "bad-request", "with whom? /omemo %s JID",
-			   on ? "on" : "off");
+		           on ? "on" : "off");
 		return -1;
 	}
 	jid = core_checked_bare(core, CAUSE(call),
-				call->argc ? call->argv[0] : core_current_chat(core));
+	                        call->argc ? call->argv[0] : core_current_chat(core));
 	if (!jid)
 		return -1;
 	if (on && muc_is_room(core, jid) && !room_fit(core, jid, &why)) {
 		core_error(core, CAUSE(call), "not-acceptable",
-			   "OMEMO in %s is not possible: %s; its messages go unencrypted", jid, why);
+		           "OMEMO in %s is not possible: %s; its messages go unencrypted", jid,
+		           why);
 		free(jid);
 		return -1;
 	}
@@ -1478,7 +1491,7 @@ static int cmd_onoff(struct cmd_call *call, bool on)
 		core_error(core, CAUSE(call), "internal-server-error", "could not be saved");
 	else
 		core_info(core, CAUSE(call), "OMEMO %s for %s%s", on ? "on" : "off", jid,
-			  on ? ": messages are end-to-end encrypted" : ": messages go unencrypted");
+		          on ? ": messages are end-to-end encrypted" : ": messages go unencrypted");
 	free(jid);
 	return rc;
 }
@@ -1534,17 +1547,19 @@ static int cmd_trust_set(struct cmd_call *call, enum ks_trust trust)
 
 		if (ks_identity_get(ax_store(o->ax), jid, p->devs[i], &key, &len, NULL) == 1 &&
 		    ax_fingerprint_matches(call->argv[1], key, len)) {
-			found = ks_identity_set_trust(ax_store(o->ax), jid, p->devs[i], trust) ? -1 : 1;
+			found =
+			    ks_identity_set_trust(ax_store(o->ax), jid, p->devs[i], trust) ? -1 : 1;
 			if (found == 1)
 				core_info(core, CAUSE(call), "OMEMO: %s device %u is %s", jid,
-					  (unsigned)p->devs[i], trust_name(trust));
+				          (unsigned)p->devs[i], trust_name(trust));
 		}
 		free(key);
 	}
 	if (found == 0)
-		core_error(core, CAUSE(call), "item-not-found",
-			   "no device of %s has that fingerprint (/omemo fingerprint %s lists them)",
-			   jid, jid);
+		core_error(
+		    core, CAUSE(call), "item-not-found",
+		    "no device of %s has that fingerprint (/omemo fingerprint %s lists them)", jid,
+		    jid);
 	else if (found < 0)
 		core_error(core, CAUSE(call), "internal-server-error", "could not be saved");
 	free(jid);
@@ -1562,21 +1577,40 @@ static int cmd_distrust(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-    {.name = "omemo on", .usage = "[JID]",
+    {.name = "omemo on",
+     .usage = "[JID]",
      .help = "encrypt the chat with JID (the current one without JID) with OMEMO, remembered",
-     .max_args = 1, .complete = {"@jid"}, .exec = cmd_on},
-    {.name = "omemo off", .usage = "[JID]",
-     .help = "stop encrypting the chat with JID (the current one without JID)", .max_args = 1,
-     .complete = {"@jid"}, .exec = cmd_off},
-    {.name = "omemo fingerprint", .usage = "[JID]",
-     .help = "show the OMEMO fingerprints of JID's devices (ours without JID)", .max_args = 1,
-     .complete = {"@jid"}, .exec = cmd_fingerprint},
-    {.name = "omemo trust", .usage = "JID FINGERPRINT",
+     .max_args = 1,
+     .complete = {"@jid"},
+     .exec = cmd_on},
+    {.name = "omemo off",
+     .usage = "[JID]",
+     .help = "stop encrypting the chat with JID (the current one without JID)",
+     .max_args = 1,
+     .complete = {"@jid"},
+     .exec = cmd_off},
+    {.name = "omemo fingerprint",
+     .usage = "[JID]",
+     .help = "show the OMEMO fingerprints of JID's devices (ours without JID)",
+     .max_args = 1,
+     .complete = {"@jid"},
+     .exec = cmd_fingerprint},
+    {.name = "omemo trust",
+     .usage = "JID FINGERPRINT",
      .help = "verify a device of JID: from now on only verified devices of JID are used",
-     .min_args = 2, .max_args = 2, .rest = true, .complete = {"@jid"}, .exec = cmd_trust},
-    {.name = "omemo distrust", .usage = "JID FINGERPRINT",
-     .help = "never encrypt to that device of JID again", .min_args = 2, .max_args = 2,
-     .rest = true, .complete = {"@jid"}, .exec = cmd_distrust},
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .exec = cmd_trust},
+    {.name = "omemo distrust",
+     .usage = "JID FINGERPRINT",
+     .help = "never encrypt to that device of JID again",
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .exec = cmd_distrust},
 };
 
 static const struct core_handler handlers[] = {

@@ -23,7 +23,7 @@ static int cmd_set(struct cmd_call *call)
 		text = settings_describe(core_settings(core), call->argc ? call->argv[0] : NULL);
 		if (!text && errno == ENOENT) {
 			core_error(core, CAUSE(call), "item-not-found",
-				   "no setting %s (/set lists them)", call->argv[0]);
+			           "no setting %s (/set lists them)", call->argv[0]);
 			return -1;
 		}
 		if (!text) {
@@ -31,12 +31,12 @@ static int cmd_set(struct cmd_call *call)
 			return -1;
 		}
 		core_info(core, CAUSE(call), "%s%s", text,
-			  call->argc ? "" : "\n(/set NAME VALUE changes one and saves it)");
+		          call->argc ? "" : "\n(/set NAME VALUE changes one and saves it)");
 		free(text);
 		return 0;
 	}
 	if (settings_set(core_settings_mut(core), call->argv[0], call->argv[1], &section, &name,
-			 &err)) {
+	                 &err)) {
 		core_error(core, CAUSE(call), "bad-request", "%s", err ? err : "out of memory");
 		free(err);
 		return -1;
@@ -49,30 +49,32 @@ static int cmd_set(struct cmd_call *call)
 	 * natterrc is the same format. */
 	if (path && ini_file_set_key(path, section, name, call->argv[1], &err)) {
 		core_error(core, CAUSE(call), "internal-server-error",
-			   "%s.%s is %s now, but it could not be saved: %s", section, name,
-			   call->argv[1], err ? err : "out of memory");
+		           "%s.%s is %s now, but it could not be saved: %s", section, name,
+		           call->argv[1], err ? err : "out of memory");
 		free(err);
 		return -1;
 	}
 	core_info(core, CAUSE(call), "%s.%s = %s%s", section, name, call->argv[1],
-		  path ? " (saved)" : "");
+	          path ? " (saved)" : "");
 	return 0;
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "set", .usage = "[NAME [VALUE]]",
-	 .help = "show the settings, or change one (saved to natterrc): /set ui.bell off",
-	 .max_args = 2, .rest = true,
-	 .complete = {"connection.connect_timeout|connection.reconnect_min|"
-		      "connection.reconnect_max|connection.ping_interval|connection.ping_timeout|"
-		      "connection.close_timeout|history.mam_initial|privacy.reveal_os|ui.theme|"
-		      "ui.bell|general.account"},
-	 .exec = cmd_set},
+    {.name = "set",
+     .usage = "[NAME [VALUE]]",
+     .help = "show the settings, or change one (saved to natterrc): /set ui.bell off",
+     .max_args = 2,
+     .rest = true,
+     .complete = {"connection.connect_timeout|connection.reconnect_min|"
+                  "connection.reconnect_max|connection.ping_interval|connection.ping_timeout|"
+                  "connection.close_timeout|history.mam_initial|privacy.reveal_os|ui.theme|"
+                  "ui.bell|general.account"},
+     .exec = cmd_set},
 };
 
 const struct core_module options_module = {
-	.name = "options",
-	.title = "Settings",
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "options",
+    .title = "Settings",
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

@@ -22,10 +22,10 @@
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
-#define NS_INVISIBLE "urn:xmpp:invisible:0"
+#define NS_INVISIBLE       "urn:xmpp:invisible:0"
 #define REQUEST_TIMEOUT_MS 30000
-#define STRANGERS_MAX 100
-#define RESOURCES_MAX 32
+#define STRANGERS_MAX      100
+#define RESOURCES_MAX      32
 /* The initial presence waits for the roster at most this long. */
 #define ROSTER_WAIT_MS 10000
 
@@ -44,9 +44,9 @@ struct pres_resource {
 };
 
 struct pres_contact {
-	char *key;    /* jid_bare_key() */
-	bool stranger; /* counted in nstrangers */
-	char *locked; /* the full JID chats go to (RFC 6121 §5.1), or NULL */
+	char *key;                       /* jid_bare_key() */
+	bool stranger;                   /* counted in nstrangers */
+	char *locked;                    /* the full JID chats go to (RFC 6121 §5.1), or NULL */
 	struct pres_resource *resources; /* available ones only */
 	UT_hash_handle hh;
 };
@@ -54,7 +54,7 @@ struct pres_contact {
 struct presence_state {
 	struct core *core;
 	/* Our own, sent at every fresh login. */
-	char *show;   /* NULL: online; "chat", "away", "xa", "dnd" */
+	char *show; /* NULL: online; "chat", "away", "xa", "dnd" */
 	char *status;
 	int priority;
 	bool invisible;         /* XEP-0186 invisibility is active on the server */
@@ -62,7 +62,7 @@ struct presence_state {
 	/* Our presence went out this session: a service connection (fcm) has
 	 * none, and so no goodbye either. */
 	bool announced;
-	bool initial_pending;   /* the login's presence waits for the roster */
+	bool initial_pending; /* the login's presence waits for the roster */
 	/* Away while the user is idle (autoaway.c): sent instead of show and
 	 * status, which stay what the user chose and come back with them. */
 	const char *auto_show; /* NULL: not away by idleness; "away" or "xa" */
@@ -132,7 +132,7 @@ fail:
 	if (p)
 		xmpp_stanza_release(p);
 	core_error(core, CAUSED_BY("status"), "internal-server-error",
-		   "out of memory: presence not sent");
+	           "out of memory: presence not sent");
 }
 
 static void presence_auto_clear(struct presence_state *p)
@@ -184,9 +184,9 @@ static void warn_priority(struct core *core, struct core_cause cause)
 	/* Seed 004: servers route nothing to a resource of negative priority. */
 	if (priority < 0)
 		core_info(core, cause,
-			  "priority %d is negative: the server will not deliver messages sent to "
-			  "your bare JID to this client",
-			  priority);
+		          "priority %d is negative: the server will not deliver messages sent to "
+		          "your bare JID to this client",
+		          priority);
 }
 
 static int send_invisibility(struct core *core, const char *what);
@@ -270,14 +270,14 @@ static void invisibility_answer(struct core *core, xmpp_stanza_t *reply, bool in
 
 	if (!reply) {
 		core_error(core, cause, "remote-server-timeout",
-			   "the server did not answer the request to become %s", what);
+		           "the server did not answer the request to become %s", what);
 		return;
 	}
 	if (!strcmp(xmpp_stanza_get_type(reply), "error")) {
 		cond = st_error_condition(reply, &text);
 		clean = core_clean(text);
 		core_error(core, cause, cond, "the server refused to make you %s%s%s", what,
-			   clean ? ": " : "", clean ? clean : "");
+		           clean ? ": " : "", clean ? clean : "");
 		free(clean);
 		free(text);
 		if (invisible)
@@ -312,9 +312,9 @@ static int send_invisibility(struct core *core, const char *what)
 		return -1;
 	}
 	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS,
-			 !strcmp(what, "invisible") ? invisible_answer : visible_answer, NULL)) {
+	                 !strcmp(what, "invisible") ? invisible_answer : visible_answer, NULL)) {
 		core_error(core, CAUSED_BY("status"), "internal-server-error",
-			   "could not send the request to become %s", what);
+		           "could not send the request to become %s", what);
 		return -1;
 	}
 	return 0;
@@ -333,12 +333,12 @@ static void invisible_checked(struct core *core, const char *jid, int supported,
 	p->invisible_pending = false;
 	if (supported < 0) {
 		core_error(core, cause, "service-unavailable",
-			   "could not find out whether %s offers invisibility (XEP-0186)", jid);
+		           "could not find out whether %s offers invisibility (XEP-0186)", jid);
 		return;
 	}
 	if (!supported) {
 		core_error(core, cause, "feature-not-implemented",
-			   "invisibility (XEP-0186) is unavailable on this server (%s)", jid);
+		           "invisibility (XEP-0186) is unavailable on this server (%s)", jid);
 		return;
 	}
 	if (!core_online(core))
@@ -356,7 +356,7 @@ static int go_invisible(struct cmd_call *call)
 
 	if (!core_online(core)) {
 		core_error(core, CAUSE(call), "not-connected",
-			   "invisibility needs the server: connect first");
+		           "invisibility needs the server: connect first");
 		return -1;
 	}
 	server = core_server(core);
@@ -371,7 +371,7 @@ static int go_invisible(struct cmd_call *call)
 	if (rc) {
 		pres(core)->invisible_pending = false;
 		core_error(core, CAUSE(call), "internal-server-error",
-			   "could not ask the server whether it offers invisibility");
+		           "could not ask the server whether it offers invisibility");
 		return -1;
 	}
 	return 0;
@@ -387,16 +387,18 @@ static int cmd_status(struct cmd_call *call)
 
 	if (!show) {
 		core_info(core, CAUSE(call), "you are %s%s%s%s",
-			  p->invisible ? "invisible" : p->show ? p->show : "online",
-			  p->status ? ": " : "", p->status ? p->status : "",
-			  core_online(core) ? "" : " (once connected)");
+		          p->invisible ? "invisible"
+		          : p->show    ? p->show
+		                       : "online",
+		          p->status ? ": " : "", p->status ? p->status : "",
+		          core_online(core) ? "" : " (once connected)");
 		return 0;
 	}
 	for (i = 0; shows[i] && strcmp(shows[i], show); i++)
 		;
 	if (!shows[i] && strcmp(show, "invisible")) {
 		core_error(core, CAUSE(call), "bad-request",
-			   "unknown status '%s' (online, chat, away, xa, dnd, invisible)", show);
+		           "unknown status '%s' (online, chat, away, xa, dnd, invisible)", show);
 		return -1;
 	}
 	if ((call->argc > 1 && !(status = text_xml_safe(call->argv[1]))) ||
@@ -444,12 +446,12 @@ static int cmd_priority(struct cmd_call *call)
 
 	if (*end || end == call->argv[0] || v < -128 || v > 127) {
 		core_error(core, CAUSE(call), "bad-request",
-			   "priority must be a whole number from -128 to 127");
+		           "priority must be a whole number from -128 to 127");
 		return -1;
 	}
 	pres(core)->priority = (int)v;
 	core_info(core, CAUSE(call), "priority %d%s", (int)v,
-		  core_online(core) ? "" : " (sent when you connect)");
+	          core_online(core) ? "" : " (sent when you connect)");
 	warn_priority(core, CAUSE(call));
 	if (core_online(core)) {
 		pres(core)->initial_pending = false;
@@ -473,7 +475,8 @@ static void contact_free(struct pres_contact *c)
 {
 	struct pres_resource *r, *tmp;
 
-	HASH_ITER(hh, c->resources, r, tmp) {
+	HASH_ITER(hh, c->resources, r, tmp)
+	{
 		HASH_DEL(c->resources, r);
 		resource_free(r);
 	}
@@ -568,7 +571,7 @@ static const char *valid_show(const char *s)
 /* Records an available presence; -1 on ENOMEM, 1 when the contact has
  * RESOURCES_MAX resources already (ignored). */
 static int set_available(struct presence_state *p, struct pres_contact *c, const struct jid *j,
-			 const char *full, const char *show, const char *status, int priority)
+                         const char *full, const char *show, const char *status, int priority)
 {
 	const char *res = j->resource ? j->resource : "";
 	struct pres_resource *r = NULL;
@@ -612,7 +615,8 @@ static void set_unavailable(struct pres_contact *c, const struct jid *j)
 	if (!j->resource) {
 		/* From the bare JID: the server speaks for every resource
 		 * (e.g. after a subscription was cancelled). */
-		HASH_ITER(hh, c->resources, r, tmp) {
+		HASH_ITER(hh, c->resources, r, tmp)
+		{
 			HASH_DEL(c->resources, r);
 			resource_free(r);
 		}
@@ -723,7 +727,8 @@ static void contacts_forget(struct presence_state *p)
 {
 	struct pres_contact *c, *tmp;
 
-	HASH_ITER(hh, p->contacts, c, tmp) {
+	HASH_ITER(hh, p->contacts, c, tmp)
+	{
 		HASH_DEL(p->contacts, c);
 		contact_free(c);
 	}
@@ -780,7 +785,8 @@ const char *presence_best(struct core *core, const char *bare)
 	free(key);
 	if (!c)
 		return NULL;
-	HASH_ITER(hh, c->resources, r, tmp) {
+	HASH_ITER(hh, c->resources, r, tmp)
+	{
 		if (!best || r->priority > best->priority ||
 		    (r->priority == best->priority && r->seq > best->seq))
 			best = r;
@@ -821,30 +827,38 @@ static void presence_free(struct core *core)
 #define SHOWS "online|chat|away|xa|dnd|invisible"
 
 static const struct cmd_entry commands[] = {
-	{.name = "status", .usage = "[" SHOWS " [MESSAGE]]",
-	 .help = "set your presence and status message (without one: show them)", .max_args = 2,
-	 .rest = true, .complete = {SHOWS}, .exec = cmd_status},
-	{.name = "priority", .usage = "N", .help = "set your presence priority (-128..127)",
-	 .min_args = 1, .max_args = 1, .exec = cmd_priority},
+    {.name = "status",
+     .usage = "[" SHOWS " [MESSAGE]]",
+     .help = "set your presence and status message (without one: show them)",
+     .max_args = 2,
+     .rest = true,
+     .complete = {SHOWS},
+     .exec = cmd_status},
+    {.name = "priority",
+     .usage = "N",
+     .help = "set your presence priority (-128..127)",
+     .min_args = 1,
+     .max_args = 1,
+     .exec = cmd_priority},
 };
 
 /* Available presence has no type; subscriptions are subscription.c's. */
 static const struct core_handler handlers[] = {
-	{CORE_HANDLE, "presence", CORE_TYPE_NONE, NULL, on_presence},
-	{CORE_HANDLE, "presence", "unavailable", NULL, on_presence},
-	{CORE_HANDLE, "presence", "error", NULL, on_presence},
+    {CORE_HANDLE, "presence", CORE_TYPE_NONE, NULL, on_presence},
+    {CORE_HANDLE, "presence", "unavailable", NULL, on_presence},
+    {CORE_HANDLE, "presence", "error", NULL, on_presence},
 };
 
 const struct core_module presence_module = {
-	.name = "presence",
-	.title = "Presence",
-	.init = presence_init,
-	.free = presence_free,
-	.login = presence_login,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
+    .name = "presence",
+    .title = "Presence",
+    .init = presence_init,
+    .free = presence_free,
+    .login = presence_login,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
 };
 
 size_t presence_resources(struct core *core, const char *bare, presence_resource_fn fn, void *ud)
@@ -860,7 +874,8 @@ size_t presence_resources(struct core *core, const char *bare, presence_resource
 	free(key);
 	if (!c)
 		return 0;
-	HASH_ITER(hh, c->resources, r, tmp) {
+	HASH_ITER(hh, c->resources, r, tmp)
+	{
 		fn(r->full, r->show, r->status, r->priority, ud);
 		n++;
 	}

@@ -40,7 +40,7 @@ void presence_lock(struct core *core, const char *full);
 /* Visits each available resource of bare (sanitised strings, valid during
  * the call); returns how many. */
 typedef void (*presence_resource_fn)(const char *full, const char *show, const char *status,
-				     int priority, void *ud);
+                                     int priority, void *ud);
 size_t presence_resources(struct core *core, const char *bare, presence_resource_fn fn, void *ud);
 /* The contact's highest-priority available resource (full JID) or NULL. */
 const char *presence_best(struct core *core, const char *bare);

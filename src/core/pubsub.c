@@ -461,8 +461,8 @@ static void subscribe_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 	jid = sub ? xmpp_stanza_get_attribute(sub, "jid") : NULL;
 	so = sub ? xmpp_stanza_get_child_by_name(sub, "subscribe-options") : NULL;
 	/* XEP-0060 §6.1.5: configuration required before notifications. */
-	required = !strcmp(state, "unconfigured") ||
-	           (so && xmpp_stanza_get_child_by_name(so, "required"));
+	required =
+	    !strcmp(state, "unconfigured") || (so && xmpp_stanza_get_child_by_name(so, "required"));
 	if (subid && strlen(subid) <= MAX_NAME)
 		job_set(&j->subid, subid);
 	/* The service may name the subscriber as it stores it. */

@@ -15,8 +15,7 @@
 #include "xmpp/stanza.h"
 
 #define NS_VERSION "jabber:iq:version"
-#define NS_PING "urn:xmpp:ping"
-
+#define NS_PING    "urn:xmpp:ping"
 
 #define REQUEST_TIMEOUT_MS 30000
 
@@ -153,7 +152,7 @@ static void ping_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 /* Sends <iq type=get to=to><query xmlns=ns/></iq> (name "ping" for the
  * ping namespace) and hands the answer to fn. */
 static int send_get(struct cmd_call *call, const char *to, const char *name, const char *ns,
-		    core_iq_fn fn)
+                    core_iq_fn fn)
 {
 	struct core *core = CALL_CORE(call);
 	struct request *r;
@@ -170,10 +169,11 @@ static int send_get(struct cmd_call *call, const char *to, const char *name, con
 
 		if (!full) {
 			if (best)
-				core_error(core, CAUSE(call), "internal-server-error", "out of memory");
+				core_error(core, CAUSE(call), "internal-server-error",
+				           "out of memory");
 			else
 				core_error(core, CAUSE(call), "recipient-unavailable",
-					   "%s is offline: no client to ask", jid);
+				           "%s is offline: no client to ask", jid);
 			free(jid);
 			return -1;
 		}
@@ -217,26 +217,36 @@ static int cmd_ping(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "version", .usage = "JID", .help = "ask which software JID runs (XEP-0092)",
-	 .min_args = 1, .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_version},
-	{.name = "ping", .usage = "[JID]", .help = "measure the round trip to JID or the server",
-	 .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_ping},
+    {.name = "version",
+     .usage = "JID",
+     .help = "ask which software JID runs (XEP-0092)",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_version},
+    {.name = "ping",
+     .usage = "[JID]",
+     .help = "measure the round trip to JID or the server",
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_ping},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_HANDLE, "iq", "get", NS_VERSION, on_version_get},
-	{CORE_HANDLE, "iq", "get", NS_PING, on_ping_get},
+    {CORE_HANDLE, "iq", "get", NS_VERSION, on_version_get},
+    {CORE_HANDLE, "iq", "get", NS_PING, on_ping_get},
 };
 
 static const char *const features[] = {NS_VERSION, NS_PING, NULL};
 
 const struct core_module replies_module = {
-	.name = "replies",
-	.title = "Asking other entities",
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
-	.features = features,
+    .name = "replies",
+    .title = "Asking other entities",
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
+    .features = features,
 };

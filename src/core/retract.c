@@ -59,15 +59,15 @@ static int retract_receive(struct core *core, struct chat_in *in)
 		return CHAT_IN_PASS;
 	id = chat_in_keep(in, core_clean(raw));
 	found = id && in->peer
-		? history_find(core, in->peer, in->outgoing ? STORE_OUT : STORE_IN, id, &ref)
-		: 0;
+	            ? history_find(core, in->peer, in->outgoing ? STORE_OUT : STORE_IN, id, &ref)
+	            : 0;
 	if (found != 1) {
 		log_info("ignored a retraction of a message natter does not have");
 		return CHAT_IN_DUPLICATE;
 	}
 	if (!allowed(&ref, in)) {
 		log_warn("ignored a retraction from %s of a message from %s",
-			 in->from ? in->from : "?", ref.from ? ref.from : "?");
+		         in->from ? in->from : "?", ref.from ? ref.from : "?");
 		store_ref_clear(&ref);
 		return CHAT_IN_DUPLICATE;
 	}
@@ -80,7 +80,7 @@ static int retract_receive(struct core *core, struct chat_in *in)
 static const char *const features[] = {NS_RETRACT, NULL};
 
 const struct core_module retract_module = {
-	.name = "retract",
-	.features = features,
-	.receive = retract_receive,
+    .name = "retract",
+    .features = features,
+    .receive = retract_receive,
 };

@@ -33,33 +33,33 @@
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
-#define NS_ROSTER "jabber:iq:roster"
+#define NS_ROSTER          "jabber:iq:roster"
 #define REQUEST_TIMEOUT_MS 30000
 /* The cache: roster/ver, roster/item/<key>, roster/pending/<key>.  The
  * single entry "roster" of earlier versions is read once and converted. */
-#define CACHE_OLD_KEY "roster"
-#define CACHE_OLD_FORMAT 1
-#define CACHE_VER "roster/ver"
-#define CACHE_ITEM "roster/item/"
-#define CACHE_PENDING "roster/pending/"
+#define CACHE_OLD_KEY         "roster"
+#define CACHE_OLD_FORMAT      1
+#define CACHE_VER             "roster/ver"
+#define CACHE_ITEM            "roster/item/"
+#define CACHE_PENDING         "roster/pending/"
 #define STRANGER_REQUESTS_MAX 100
 /* Dropped requests are reported once a burst of them is over. */
 #define DROP_REPORT_MS 1000
-#define CACHE_CHUNK 500
+#define CACHE_CHUNK    500
 #define INCOMING_CHUNK 1000
 
 struct roster_item {
-	char *key;        /* jid_bare_key() */
-	char *jid;        /* normalised bare JID */
-	char *name;       /* as the server has it, sent back unchanged; NULL: none */
-	char *name_clean; /* for display and other modules */
-	char *jid_clean;  /* for events */
-	char **groups_clean; /* for events, beside groups */
+	char *key;                /* jid_bare_key() */
+	char *jid;                /* normalised bare JID */
+	char *name;               /* as the server has it, sent back unchanged; NULL: none */
+	char *name_clean;         /* for display and other modules */
+	char *jid_clean;          /* for events */
+	char **groups_clean;      /* for events, beside groups */
 	const char *subscription; /* static: none, to, from, both */
-	bool ask;         /* our subscription request waits for an answer */
-	char **groups;    /* as the server has them */
+	bool ask;                 /* our subscription request waits for an answer */
+	char **groups;            /* as the server has them */
 	size_t ngroups;
-	bool unsaved;     /* its cache entry waits to be written */
+	bool unsaved;                      /* its cache entry waits to be written */
 	struct roster_item *uprev, *unext; /* the unsaved ones */
 	UT_hash_handle hh;
 };
@@ -80,10 +80,10 @@ struct gone_key {
 
 struct sub_request {
 	char *key;
-	char *from;   /* normalised bare JID */
-	char *status; /* as received; NULL: none */
-	unsigned long long seq; /* arrival order, kept in the cache */
-	bool stranger;          /* not in the roster: on the strangers' list */
+	char *from;                      /* normalised bare JID */
+	char *status;                    /* as received; NULL: none */
+	unsigned long long seq;          /* arrival order, kept in the cache */
+	bool stranger;                   /* not in the roster: on the strangers' list */
 	struct sub_request *prev, *next; /* the strangers' list, oldest first */
 	UT_hash_handle hh;
 };
@@ -101,13 +101,13 @@ struct roster_req {
 
 struct roster_state {
 	struct roster_item *items;
-	struct sub_request *requests; /* in arrival order */
+	struct sub_request *requests;  /* in arrival order */
 	struct sub_request *strangers; /* the requests from strangers, oldest first */
 	size_t nstrangers;
 	unsigned long long next_seq;
-	unsigned dropped;      /* strangers' requests dropped, not reported yet */
+	unsigned dropped; /* strangers' requests dropped, not reported yet */
 	uint64_t drop_timer;
-	char *ver;  /* XEP-0237 version of items, NULL when unknown */
+	char *ver;         /* XEP-0237 version of items, NULL when unknown */
 	const char **jids; /* roster_jids(), rebuilt when stale */
 	bool jids_stale;
 	struct roster_req *reqs;
@@ -175,7 +175,8 @@ static void items_clear(struct roster_state *r, struct roster_item **items)
 {
 	struct roster_item *it, *tmp;
 
-	HASH_ITER(hh, *items, it, tmp) {
+	HASH_ITER(hh, *items, it, tmp)
+	{
 		HASH_DEL(*items, it);
 		unsaved_unlink(r, it);
 		item_free(it);
@@ -240,7 +241,7 @@ static int item_add_group(struct roster_item *it, const char *group)
 /* A new item for jid (any spelling); NULL with *why set when jid is not a
  * valid bare JID, or on ENOMEM (*why "out of memory"). */
 static struct roster_item *item_new(const char *jid, const char *name, const char *sub, bool ask,
-				    const char **why)
+                                    const char **why)
 {
 	struct roster_item *it = calloc(1, sizeof(*it));
 	struct jid j;
@@ -270,7 +271,7 @@ static struct roster_item *item_new(const char *jid, const char *name, const cha
 	it->ask = ask;
 	if (!it->jid || !it->key || !(it->jid_clean = share(it->jid, core_clean(it->jid))) ||
 	    (name && (!(it->name = strdup(name)) ||
-		      !(it->name_clean = share(it->name, core_clean(name)))))) {
+	              !(it->name_clean = share(it->name, core_clean(name)))))) {
 		item_free(it);
 		return NULL;
 	}
@@ -293,7 +294,7 @@ static struct roster_item *item_from_stanza(xmpp_stanza_t *el, bool *remove, con
 		return NULL;
 	}
 	it = item_new(jid, xmpp_stanza_get_attribute(el, "name"), sub,
-		      ask && !strcmp(ask, "subscribe"), why);
+	              ask && !strcmp(ask, "subscribe"), why);
 	if (!it)
 		return NULL;
 	for (c = xmpp_stanza_get_children(el); c; c = xmpp_stanza_get_next(c)) {
@@ -366,7 +367,7 @@ static int by_key(struct roster_item *a, struct roster_item *b)
 /* An item as an event carries it: its strings were made safe when it was
  * made, so an event of 10,000 items copies none of them. */
 static void ev_item_fill(struct nt_roster_item *out, const struct roster_item *it,
-			 const char *subscription)
+                         const char *subscription)
 {
 	out->jid = it->jid_clean;
 	out->name = it->name_clean;
@@ -390,7 +391,7 @@ static void emit_roster(struct core *core, struct core_cause cause)
 	}
 	HASH_SORT(r->items, by_key);
 	HASH_ITER(hh, r->items, it, tmp)
-		ev_item_fill(&items[i++], it, NULL);
+	ev_item_fill(&items[i++], it, NULL);
 	ev.u.roster.items = items;
 	ev.u.roster.count = n;
 	core_emit(core, &ev);
@@ -555,7 +556,8 @@ static void cache_flush(struct core *core, size_t max)
 	struct gone_key *g, *gtmp;
 	size_t n = 0;
 
-	HASH_ITER(hh, r->gone, g, gtmp) {
+	HASH_ITER(hh, r->gone, g, gtmp)
+	{
 		if (n++ == max)
 			break;
 		item_unsave(core, g->key);
@@ -622,8 +624,8 @@ static struct roster_item *item_from_json(json_t *v)
 	if (!jid || (name && !json_is_string(name)) || (groups && !json_is_array(groups)))
 		return NULL;
 	it = item_new(jid, json_string_value(name),
-		      json_string_value(json_object_get(v, "subscription")),
-		      json_is_true(json_object_get(v, "ask")), &why);
+	              json_string_value(json_object_get(v, "subscription")),
+	              json_is_true(json_object_get(v, "ask")), &why);
 	if (!it)
 		return NULL;
 	json_array_foreach(groups, k, g)
@@ -637,7 +639,7 @@ static struct roster_item *item_from_json(json_t *v)
 }
 
 static int request_put(struct roster_state *r, const char *from, const char *status,
-		       unsigned long long seq, struct sub_request **out);
+                       unsigned long long seq, struct sub_request **out);
 
 /* A request as the cache has it: 0, or -1 when it is not one. */
 static int request_from_json(struct roster_state *r, json_t *v)
@@ -648,7 +650,7 @@ static int request_from_json(struct roster_state *r, json_t *v)
 	if (!from || (status && !json_is_string(status)) || (seq && !json_is_integer(seq)))
 		return -1;
 	return request_put(r, from, json_string_value(status),
-			   seq ? (unsigned long long)json_integer_value(seq) : r->next_seq, NULL);
+	                   seq ? (unsigned long long)json_integer_value(seq) : r->next_seq, NULL);
 }
 
 struct load {
@@ -732,16 +734,14 @@ static int cache_load_old(struct core *core, const char *text)
 			goto bad;
 		item_put(r, it);
 	}
-	json_array_foreach(pending, i, v)
-		if (request_from_json(r, v))
-			goto bad;
+	json_array_foreach(pending, i, v) if (request_from_json(r, v)) goto bad;
 	if (ver && !(r->ver = strdup(json_string_value(ver))))
 		goto bad;
 	json_decref(root);
 	HASH_ITER(hh, r->items, it, tmp)
-		mark_unsaved(core, it);
+	mark_unsaved(core, it);
 	HASH_ITER(hh, r->requests, q, qtmp)
-		request_save(core, q);
+	request_save(core, q);
 	mark_ver(core);
 	history_kv_del(core, CACHE_OLD_KEY);
 	return 0;
@@ -834,16 +834,16 @@ static void strangers_rebuild(struct roster_state *r)
 	struct sub_request *q, *tmp;
 
 	HASH_ITER(hh, r->requests, q, tmp)
-		stranger_unlink(r, q);
+	stranger_unlink(r, q);
 	HASH_ITER(hh, r->requests, q, tmp)
-		if (!item_find(r, q->from))
-			stranger_link(r, q);
+	if (!item_find(r, q->from))
+		stranger_link(r, q);
 }
 
 /* Adds a request, or updates the text of one already there (it keeps its
  * place); *out gets it.  0, or -1 on ENOMEM or an invalid JID. */
 static int request_put(struct roster_state *r, const char *from, const char *status,
-		       unsigned long long seq, struct sub_request **out)
+                       unsigned long long seq, struct sub_request **out)
 {
 	struct sub_request *q;
 	char *key = jid_bare_key(from, NULL), *st = NULL;
@@ -914,10 +914,10 @@ static void drop_report(struct loop *loop, void *ud)
 	if (!r->dropped)
 		return;
 	core_info(core, NO_CAUSE,
-		  "%u subscription request%s from strangers %s dropped: only the newest %d are "
-		  "kept (/sub pending lists them)",
-		  r->dropped, r->dropped == 1 ? "" : "s", r->dropped == 1 ? "was" : "were",
-		  STRANGER_REQUESTS_MAX);
+	          "%u subscription request%s from strangers %s dropped: only the newest %d are "
+	          "kept (/sub pending lists them)",
+	          r->dropped, r->dropped == 1 ? "" : "s", r->dropped == 1 ? "was" : "were",
+	          STRANGER_REQUESTS_MAX);
 	r->dropped = 0;
 	/* Without an origin: front ends take it as the list, not as an answer. */
 	roster_requests_emit(core, NO_CAUSE);
@@ -947,7 +947,7 @@ static void cache_forget(struct core *core)
 
 	items_clear(r, &r->items);
 	HASH_ITER(hh, r->requests, q, tmp)
-		request_delete(r, q);
+	request_delete(r, q);
 	free(r->ver);
 	r->ver = NULL;
 }
@@ -980,7 +980,8 @@ void roster_requests_emit(struct core *core, struct core_cause cause)
 
 	if (!items || !strs)
 		goto oom;
-	HASH_ITER(hh, r->requests, q, tmp) {
+	HASH_ITER(hh, r->requests, q, tmp)
+	{
 		strs[2 * i] = core_clean(q->from);
 		strs[2 * i + 1] = core_clean_text(q->status);
 		if (!strs[2 * i] || (q->status && !strs[2 * i + 1])) {
@@ -1013,7 +1014,8 @@ static void apply_item(struct core *core, struct roster_item *it, bool save)
 	struct sub_request *q;
 
 	/* Approved from elsewhere (another client of ours): not pending. */
-	if (r->requests && (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both")) &&
+	if (r->requests &&
+	    (!strcmp(it->subscription, "from") || !strcmp(it->subscription, "both")) &&
 	    (q = request_find(r, it->key))) {
 		request_unsave(core, q->key);
 		request_delete(r, q);
@@ -1064,21 +1066,24 @@ static void incoming_done(struct core *core)
 	struct roster_item *it, *tmp;
 	struct held_push *p;
 
-	HASH_ITER(hh, r->items, it, tmp) {
+	HASH_ITER(hh, r->items, it, tmp)
+	{
 		struct roster_item *f = NULL;
 
 		HASH_FIND_STR(r->fresh, it->key, f);
 		if (!f)
 			mark_gone(core, it->key);
 	}
-	HASH_ITER(hh, r->fresh, it, tmp) {
+	HASH_ITER(hh, r->fresh, it, tmp)
+	{
 		struct roster_item *old = NULL;
 
 		HASH_FIND_STR(r->items, it->key, old);
 		it->unsaved = !old || !item_same(old, it) || old->unsaved;
 	}
 	items_clear(r, &r->items);
-	HASH_ITER(hh, r->fresh, it, tmp) {
+	HASH_ITER(hh, r->fresh, it, tmp)
+	{
 		bool save = it->unsaved;
 
 		HASH_DEL(r->fresh, it);
@@ -1154,7 +1159,8 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 	char *text = NULL, *clean;
 
 	if (!reply) {
-		core_error(core, cause, "remote-server-timeout", "the server did not send the roster");
+		core_error(core, cause, "remote-server-timeout",
+		           "the server did not send the roster");
 		return;
 	}
 	if (!strcmp(xmpp_stanza_get_type(reply), "error")) {
@@ -1162,7 +1168,7 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 
 		clean = core_clean(text);
 		core_error(core, cause, cond, "the server did not send the roster%s%s",
-			   clean ? ": " : "", clean ? clean : "");
+		           clean ? ": " : "", clean ? clean : "");
 		free(clean);
 		free(text);
 		return;
@@ -1172,7 +1178,7 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 		/* XEP-0237 §2.4: our version is current; changes, if any,
 		 * follow as pushes. */
 		log_info("roster version %s is current: using the %u cached contacts",
-			 r->ver ? r->ver : "(none)", HASH_COUNT(r->items));
+		         r->ver ? r->ver : "(none)", HASH_COUNT(r->items));
 		emit_roster(core, NO_CAUSE);
 		return;
 	}
@@ -1214,8 +1220,8 @@ static void roster_login(struct core *core, const struct core_login *l)
 	incoming_drop(core);
 	q = iq ? st_add_element(iq, "query", NS_ROSTER) : NULL;
 	/* ver='' asks for the full roster and says we can cache it. */
-	if (!q || (versioning &&
-		   xmpp_stanza_set_attribute(q, "ver", r->ver ? r->ver : "") != XMPP_EOK)) {
+	if (!q ||
+	    (versioning && xmpp_stanza_set_attribute(q, "ver", r->ver ? r->ver : "") != XMPP_EOK)) {
 		if (iq)
 			xmpp_stanza_release(iq);
 		core_error(core, CAUSED_BY("roster"), "internal-server-error", "out of memory");
@@ -1223,7 +1229,7 @@ static void roster_login(struct core *core, const struct core_login *l)
 	}
 	if (core_iq_send(core, iq, REQUEST_TIMEOUT_MS, login_answer, NULL))
 		core_error(core, CAUSED_BY("roster"), "internal-server-error",
-			   "could not ask for the roster");
+		           "could not ask for the roster");
 	else
 		r->fetching = true;
 }
@@ -1254,7 +1260,7 @@ static int on_push(struct core *core, xmpp_stanza_t *iq)
 		char *clean = core_clean(from);
 
 		log_warn("ignored a roster push from %s: only our server may send one",
-			 clean ? clean : "?");
+		         clean ? clean : "?");
 		free(clean);
 		return CORE_PASS;
 	}
@@ -1276,7 +1282,8 @@ static int on_push(struct core *core, xmpp_stanza_t *iq)
 	if (!it) {
 		log_info("refused a roster push: %s", why);
 		core_iq_error(core, iq,
-			      strcmp(why, "out of memory") ? "bad-request" : "internal-server-error");
+		              strcmp(why, "out of memory") ? "bad-request"
+		                                           : "internal-server-error");
 		return CORE_PASS;
 	}
 	ver = xmpp_stanza_get_attribute(query, "ver");
@@ -1358,13 +1365,13 @@ static void set_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 
 	if (!reply) {
 		core_error(core, q->cause, "remote-server-timeout",
-			   "the server did not answer the change to %s", jid ? jid : "?");
+		           "the server did not answer the change to %s", jid ? jid : "?");
 	} else if (!strcmp(xmpp_stanza_get_type(reply), "error")) {
 		const char *cond = st_error_condition(reply, &text);
 
 		clean = core_clean(text);
 		core_error(core, q->cause, cond, "the server refused the change to %s: %s",
-			   jid ? jid : "?", clean ? clean : cond);
+		           jid ? jid : "?", clean ? clean : cond);
 	} else if (q->done) {
 		/* The push shows the new item; the line says the command worked. */
 		core_info(core, q->cause, "%s", q->done);
@@ -1377,9 +1384,8 @@ static void set_answer(struct core *core, xmpp_stanza_t *reply, void *ud)
 
 /* Sends a roster set for one item; 0 or -1 (reported).  done (taken,
  * may be NULL) is said once the server has taken it. */
-static int send_item(struct core *core, struct core_cause cause, const char *jid,
-		     const char *name, char *const *groups, size_t ngroups, bool remove,
-		     char *done)
+static int send_item(struct core *core, struct core_cause cause, const char *jid, const char *name,
+                     char *const *groups, size_t ngroups, bool remove, char *done)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(core_ctx(core), "set", NULL), *q, *item;
 	struct roster_req *req;
@@ -1391,7 +1397,8 @@ static int send_item(struct core *core, struct core_cause cause, const char *jid
 	if (!bad) {
 		bad |= xmpp_stanza_set_attribute(item, "jid", jid) != XMPP_EOK;
 		if (remove)
-			bad |= xmpp_stanza_set_attribute(item, "subscription", "remove") != XMPP_EOK;
+			bad |=
+			    xmpp_stanza_set_attribute(item, "subscription", "remove") != XMPP_EOK;
 		if (name && *name)
 			bad |= xmpp_stanza_set_attribute(item, "name", name) != XMPP_EOK;
 		for (size_t i = 0; i < ngroups; i++)
@@ -1430,7 +1437,7 @@ static struct roster_item *arg_item(struct cmd_call *call, const char *s)
 	it = item_find(rst(CALL_CORE(call)), bare);
 	if (!it)
 		core_error(CALL_CORE(call), CAUSE(call), "item-not-found",
-			   "%s is not in your roster", bare);
+		           "%s is not in your roster", bare);
 	free(bare);
 	return it;
 }
@@ -1476,13 +1483,13 @@ static int cmd_add(struct cmd_call *call)
 	it = item_find(rst(core), jid);
 	/* A set replaces the whole item: keep what the user did not change. */
 	if (it)
-		rc = send_item(core, CAUSE(call), jid, name ? name : it->name, it->groups,
-			       it->ngroups, false, said("%s is in your roster%s%s", jid,
-							 name ? " as " : "", name ? name : ""));
+		rc = send_item(
+		    core, CAUSE(call), jid, name ? name : it->name, it->groups, it->ngroups, false,
+		    said("%s is in your roster%s%s", jid, name ? " as " : "", name ? name : ""));
 	else
-		rc = send_item(core, CAUSE(call), jid, name, NULL, 0, false,
-			       said("added %s to your roster%s%s", jid, name ? " as " : "",
-				    name ? name : ""));
+		rc = send_item(
+		    core, CAUSE(call), jid, name, NULL, 0, false,
+		    said("added %s to your roster%s%s", jid, name ? " as " : "", name ? name : ""));
 out:
 	free(jid);
 	free(name);
@@ -1496,7 +1503,7 @@ static int cmd_remove(struct cmd_call *call)
 	if (!it)
 		return -1;
 	return send_item(CALL_CORE(call), CAUSE(call), it->jid, NULL, NULL, 0, true,
-			 said("removed %s from your roster", it->jid));
+	                 said("removed %s from your roster", it->jid));
 }
 
 static int cmd_name(struct cmd_call *call)
@@ -1508,7 +1515,7 @@ static int cmd_name(struct cmd_call *call)
 	if (!it || !(name = arg_text(call, call->argv[1])))
 		return -1;
 	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, name, it->groups, it->ngroups, false,
-		       said("%s is now called %s", it->jid, name));
+	               said("%s is now called %s", it->jid, name));
 	free(name);
 	return rc;
 }
@@ -1539,7 +1546,7 @@ static int cmd_group_add(struct cmd_call *call)
 		memcpy(groups, it->groups, it->ngroups * sizeof(*groups));
 	groups[it->ngroups] = group;
 	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, it->ngroups + 1,
-		       false, said("%s is now in group %s", it->jid, group));
+	               false, said("%s is now in group %s", it->jid, group));
 	free(groups);
 out:
 	free(group);
@@ -1557,7 +1564,7 @@ static int cmd_group_remove(struct cmd_call *call)
 		return -1;
 	if (!has_group(it, group)) {
 		core_error(CALL_CORE(call), CAUSE(call), "item-not-found",
-			   "%s is not in that group", it->jid);
+		           "%s is not in that group", it->jid);
 		goto out;
 	}
 	groups = malloc((it->ngroups ? it->ngroups : 1) * sizeof(*groups));
@@ -1569,7 +1576,7 @@ static int cmd_group_remove(struct cmd_call *call)
 		if (strcmp(it->groups[i], group))
 			groups[n++] = it->groups[i];
 	rc = send_item(CALL_CORE(call), CAUSE(call), it->jid, it->name, groups, n, false,
-		       said("%s is no longer in group %s", it->jid, group));
+	               said("%s is no longer in group %s", it->jid, group));
 	free(groups);
 out:
 	free(group);
@@ -1640,7 +1647,8 @@ static const struct roster_item *by_name(struct roster_state *r, const char *wor
 	const struct roster_item *named = NULL, *local = NULL, *it, *tmp;
 	size_t nnamed = 0, nlocal = 0, wl = strlen(word);
 
-	HASH_ITER(hh, r->items, it, tmp) {
+	HASH_ITER(hh, r->items, it, tmp)
+	{
 		const char *at = strchr(it->jid, '@');
 
 		if (it->name_clean && !strcasecmp(it->name_clean, word)) {
@@ -1680,7 +1688,7 @@ char *roster_resolve(struct core *core, struct core_cause cause, const char *wor
 	}
 	if (!address) {
 		core_error(core, cause, "item-not-found",
-			   "'%s' is neither a contact's name nor an address (user@domain)", word);
+		           "'%s' is neither a contact's name nor an address (user@domain)", word);
 		return NULL;
 	}
 	return core_checked_jid(core, cause, word);
@@ -1702,7 +1710,7 @@ const char *const *roster_jids(struct core *core)
 	if (!a)
 		return none;
 	HASH_ITER(hh, r->items, it, tmp)
-		a[i++] = it->jid;
+	a[i++] = it->jid;
 	a[i] = NULL;
 	r->jids = a;
 	r->jids_stale = false;
@@ -1741,9 +1749,9 @@ static void roster_free(struct core *core)
 	loop_timer_cancel(core_loop(core), r->flush_timer);
 	items_clear(r, &r->items);
 	HASH_ITER(hh, r->requests, q, qtmp)
-		request_delete(r, q);
+	request_delete(r, q);
 	DL_FOREACH_SAFE(r->reqs, req, rtmp)
-		req_free(req);
+	req_free(req);
 	free(r->ver);
 	free(r->jids);
 	free(r);
@@ -1751,36 +1759,65 @@ static void roster_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "roster", .help = "show your contacts", .flags = CMD_ONLINE, .exec = cmd_list},
-	{.name = "roster add", .usage = "JID [NAME]", .help = "add a contact to your roster",
-	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_add},
-	{.name = "roster remove", .usage = "JID",
-	 .help = "remove a contact (and both subscriptions)", .min_args = 1, .max_args = 1,
-	 .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_remove},
-	{.name = "roster name", .usage = "JID NAME", .help = "rename a contact", .min_args = 2,
-	 .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_name},
-	{.name = "roster group add", .usage = "JID GROUP", .help = "put a contact in a group too",
-	 .min_args = 2, .max_args = 2, .rest = true, .complete = {"@jid", "@group"},
-	 .flags = CMD_ONLINE, .exec = cmd_group_add},
-	{.name = "roster group remove", .usage = "JID GROUP",
-	 .help = "take a contact out of a group", .min_args = 2, .max_args = 2, .rest = true,
-	 .complete = {"@jid", "@group"}, .flags = CMD_ONLINE, .exec = cmd_group_remove},
+    {.name = "roster", .help = "show your contacts", .flags = CMD_ONLINE, .exec = cmd_list},
+    {.name = "roster add",
+     .usage = "JID [NAME]",
+     .help = "add a contact to your roster",
+     .min_args = 1,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_add},
+    {.name = "roster remove",
+     .usage = "JID",
+     .help = "remove a contact (and both subscriptions)",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_remove},
+    {.name = "roster name",
+     .usage = "JID NAME",
+     .help = "rename a contact",
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_name},
+    {.name = "roster group add",
+     .usage = "JID GROUP",
+     .help = "put a contact in a group too",
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid", "@group"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_group_add},
+    {.name = "roster group remove",
+     .usage = "JID GROUP",
+     .help = "take a contact out of a group",
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid", "@group"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_group_remove},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_HANDLE, "iq", "set", NS_ROSTER, on_push},
+    {CORE_HANDLE, "iq", "set", NS_ROSTER, on_push},
 };
 
 const struct core_module roster_module = {
-	.name = "roster",
-	.title = "Contacts",
-	.init = roster_init,
-	.free = roster_free,
-	.login = roster_login,
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
+    .name = "roster",
+    .title = "Contacts",
+    .init = roster_init,
+    .free = roster_free,
+    .login = roster_login,
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
 };

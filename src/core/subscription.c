@@ -14,8 +14,8 @@
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
-static const char *const sub_types[] = {"subscribe", "subscribed", "unsubscribe",
-					"unsubscribed", NULL};
+static const char *const sub_types[] = {"subscribe", "subscribed", "unsubscribe", "unsubscribed",
+                                        NULL};
 
 static const char *sub_type(const char *type)
 {
@@ -42,7 +42,7 @@ static int on_subscription(struct core *core, xmpp_stanza_t *st)
 	bare = jid_bare_of(from, &why);
 	if (!bare) {
 		log_info("ignored a %s presence from an invalid JID: %s", type,
-			 why ? why : "invalid");
+		         why ? why : "invalid");
 		return CORE_PASS;
 	}
 	status = st_child_text(st, "status");
@@ -114,7 +114,7 @@ static int cmd_request(struct cmd_call *call)
 	rc = send_sub(call, "subscribe", bare, call->argc > 1 ? call->argv[1] : NULL);
 	if (!rc)
 		core_info(CALL_CORE(call), CAUSE(call), "asked %s to let you see their presence",
-			  bare);
+		          bare);
 	free(bare);
 	return rc;
 }
@@ -131,11 +131,11 @@ static int cmd_allow(struct cmd_call *call)
 		/* Without a request this pre-approves one (RFC 6121 §3.4). */
 		if (roster_request_drop(CALL_CORE(call), bare))
 			core_info(CALL_CORE(call), CAUSE(call), "%s may now see your presence",
-				  bare);
+			          bare);
 		else
 			core_info(CALL_CORE(call), CAUSE(call),
-				  "%s had not asked; they may see your presence once they do",
-				  bare);
+			          "%s had not asked; they may see your presence once they do",
+			          bare);
 	}
 	free(bare);
 	return rc;
@@ -155,7 +155,7 @@ static int cmd_deny(struct cmd_call *call)
 			core_info(CALL_CORE(call), CAUSE(call), "refused %s's request", bare);
 		else
 			core_info(CALL_CORE(call), CAUSE(call),
-				  "%s may no longer see your presence", bare);
+			          "%s may no longer see your presence", bare);
 	}
 	free(bare);
 	return rc;
@@ -182,33 +182,56 @@ static int cmd_pending(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "sub request", .usage = "JID [MESSAGE]", .help = "ask to see JID's presence",
-	 .min_args = 1, .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_request},
-	{.name = "sub allow", .usage = "JID", .help = "let JID see your presence", .min_args = 1,
-	 .max_args = 1, .complete = {"@pending|@jid"}, .flags = CMD_ONLINE, .exec = cmd_allow},
-	{.name = "sub deny", .usage = "JID",
-	 .help = "refuse JID's request, or stop JID seeing your presence", .min_args = 1,
-	 .max_args = 1, .complete = {"@pending|@jid"}, .flags = CMD_ONLINE, .exec = cmd_deny},
-	{.name = "sub cancel", .usage = "JID", .help = "stop seeing JID's presence",
-	 .min_args = 1, .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_cancel},
-	{.name = "sub pending", .help = "list the subscription requests waiting for an answer",
-	 .exec = cmd_pending},
+    {.name = "sub request",
+     .usage = "JID [MESSAGE]",
+     .help = "ask to see JID's presence",
+     .min_args = 1,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_request},
+    {.name = "sub allow",
+     .usage = "JID",
+     .help = "let JID see your presence",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@pending|@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_allow},
+    {.name = "sub deny",
+     .usage = "JID",
+     .help = "refuse JID's request, or stop JID seeing your presence",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@pending|@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_deny},
+    {.name = "sub cancel",
+     .usage = "JID",
+     .help = "stop seeing JID's presence",
+     .min_args = 1,
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_cancel},
+    {.name = "sub pending",
+     .help = "list the subscription requests waiting for an answer",
+     .exec = cmd_pending},
 };
 
 static const struct core_handler handlers[] = {
-	{CORE_HANDLE, "presence", "subscribe", NULL, on_subscription},
-	{CORE_HANDLE, "presence", "subscribed", NULL, on_subscription},
-	{CORE_HANDLE, "presence", "unsubscribe", NULL, on_subscription},
-	{CORE_HANDLE, "presence", "unsubscribed", NULL, on_subscription},
+    {CORE_HANDLE, "presence", "subscribe", NULL, on_subscription},
+    {CORE_HANDLE, "presence", "subscribed", NULL, on_subscription},
+    {CORE_HANDLE, "presence", "unsubscribe", NULL, on_subscription},
+    {CORE_HANDLE, "presence", "unsubscribed", NULL, on_subscription},
 };
 
 const struct core_module subscription_module = {
-	.name = "subscription",
-	.title = "Subscriptions",
-	.commands = commands,
-	.ncommands = COUNT(commands),
-	.handlers = handlers,
-	.nhandlers = COUNT(handlers),
+    .name = "subscription",
+    .title = "Subscriptions",
+    .commands = commands,
+    .ncommands = COUNT(commands),
+    .handlers = handlers,
+    .nhandlers = COUNT(handlers),
 };

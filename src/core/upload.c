@@ -34,9 +34,9 @@
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define NS_DATA        "jabber:x:data"
 
-#define MAX_UPLOADS 4           /* at once */
-#define MAX_ITEMS 32            /* server items asked whether they are the service */
-#define PROGRESS_MS 250         /* between two upload_progress events */
+#define MAX_UPLOADS        4   /* at once */
+#define MAX_ITEMS          32  /* server items asked whether they are the service */
+#define PROGRESS_MS        250 /* between two upload_progress events */
 #define REQUEST_TIMEOUT_MS 30000
 
 enum phase { UP_SERVICE, UP_SLOT, UP_PUT };
@@ -67,7 +67,7 @@ struct upload_state {
 	uint64_t max_size; /* 0: none announced */
 	char **items;      /* the server's items still to ask */
 	size_t nitems, next_item;
-	unsigned session;  /* answers from an earlier session are ignored */
+	unsigned session; /* answers from an earlier session are ignored */
 };
 
 static struct upload_state *ust(struct core *core)
@@ -99,14 +99,18 @@ static const char *content_type(const char *name)
 	static const struct {
 		const char *ext, *type;
 	} types[] = {
-	    {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},      {"png", "image/png"},
-	    {"gif", "image/gif"},         {"webp", "image/webp"},      {"svg", "image/svg+xml"},
-	    {"heic", "image/heic"},       {"mp4", "video/mp4"},        {"webm", "video/webm"},
-	    {"mkv", "video/x-matroska"},  {"mov", "video/quicktime"},  {"mp3", "audio/mpeg"},
-	    {"m4a", "audio/mp4"},         {"ogg", "audio/ogg"},        {"opus", "audio/ogg"},
-	    {"flac", "audio/flac"},       {"wav", "audio/wav"},        {"pdf", "application/pdf"},
-	    {"txt", "text/plain"},        {"md", "text/markdown"},     {"csv", "text/csv"},
-	    {"json", "application/json"}, {"zip", "application/zip"}, {"gz", "application/gzip"},
+	    {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},
+	    {"png", "image/png"},         {"gif", "image/gif"},
+	    {"webp", "image/webp"},       {"svg", "image/svg+xml"},
+	    {"heic", "image/heic"},       {"mp4", "video/mp4"},
+	    {"webm", "video/webm"},       {"mkv", "video/x-matroska"},
+	    {"mov", "video/quicktime"},   {"mp3", "audio/mpeg"},
+	    {"m4a", "audio/mp4"},         {"ogg", "audio/ogg"},
+	    {"opus", "audio/ogg"},        {"flac", "audio/flac"},
+	    {"wav", "audio/wav"},         {"pdf", "application/pdf"},
+	    {"txt", "text/plain"},        {"md", "text/markdown"},
+	    {"csv", "text/csv"},          {"json", "application/json"},
+	    {"zip", "application/zip"},   {"gz", "application/gzip"},
 	    {"tar", "application/x-tar"}, {"odt", "application/vnd.oasis.opendocument.text"},
 	};
 	const char *dot = strrchr(name, '.');
@@ -148,7 +152,7 @@ static void drop(struct upload_state *us, struct upload *up)
 
 /* Ends an upload with an error for the command that started it. */
 static __attribute__((format(printf, 3, 4))) void fail(struct upload *up, const char *condition,
-						       const char *fmt, ...)
+                                                       const char *fmt, ...)
 {
 	struct core *core = up->core;
 	char *text = NULL;
@@ -159,7 +163,7 @@ static __attribute__((format(printf, 3, 4))) void fail(struct upload *up, const 
 		text = NULL;
 	va_end(ap);
 	core_error(core, up->cause, condition, "upload of %s: %s", up->path,
-		   text ? text : "out of memory");
+	           text ? text : "out of memory");
 	free(text);
 	drop(ust(core), up);
 }
@@ -182,8 +186,7 @@ static void on_progress(void *ud, uint64_t sent, uint64_t total)
 	struct upload *up = ud;
 
 	(void)total;
-	if (sent == up->size ||
-	    loop_time(core_loop(up->core)) - up->shown_at >= PROGRESS_MS)
+	if (sent == up->size || loop_time(core_loop(up->core)) - up->shown_at >= PROGRESS_MS)
 		emit_progress(up, sent);
 }
 
@@ -242,8 +245,11 @@ static char *header_line(xmpp_stanza_t *h)
 static void start_put(struct upload *up, xmpp_stanza_t *put)
 {
 	struct account *a = core_account(up->core);
-	struct http_put_params pp = {.fd = up->fd, .size = up->size, .content_type = up->ctype,
-				     .cafile = a->tls_cafile, .pin = a->tls_fingerprint};
+	struct http_put_params pp = {.fd = up->fd,
+	                             .size = up->size,
+	                             .content_type = up->ctype,
+	                             .cafile = a->tls_cafile,
+	                             .pin = a->tls_fingerprint};
 	struct http_put_callbacks cb = {on_progress, on_put_done};
 	char *lines[8] = {0}, *err = NULL;
 	size_t n = 0;
@@ -282,7 +288,8 @@ static void on_slot(struct core *core, xmpp_stanza_t *reply, void *ud)
 
 	if (!up)
 		return; /* cancelled */
-	if (type && !strcmp(type, "error") && (err = xmpp_stanza_get_child_by_name(reply, "error")) &&
+	if (type && !strcmp(type, "error") &&
+	    (err = xmpp_stanza_get_child_by_name(reply, "error")) &&
 	    (big = xmpp_stanza_get_child_by_name_and_ns(err, "file-too-large", NS_UPLOAD)) &&
 	    (max = xmpp_stanza_get_child_by_name(big, "max-file-size")) &&
 	    (limit = xmpp_stanza_get_text(max))) {
@@ -305,8 +312,8 @@ static void on_slot(struct core *core, xmpp_stanza_t *reply, void *ud)
 	get_url = get ? xmpp_stanza_get_attribute(get, "url") : NULL;
 	/* XEP-0363 §4: both over HTTPS; what the contact gets must be a link
 	 * natter itself would show. */
-	if (!put_url || !(host = http_https_host(put_url)) || !get_url ||
-	    !links_is_url(get_url) || strncasecmp(get_url, "https://", 8)) {
+	if (!put_url || !(host = http_https_host(put_url)) || !get_url || !links_is_url(get_url) ||
+	    strncasecmp(get_url, "https://", 8)) {
 		free(host);
 		fail(up, "bad-request", "the upload service offered no https slot");
 		return;
@@ -405,11 +412,13 @@ static uint64_t max_size(xmpp_stanza_t *query)
 		bool ours = false;
 		uint64_t max = 0;
 
-		if (!xmpp_stanza_is_tag(x) || !name || strcmp(name, "x") || !ns || strcmp(ns, NS_DATA))
+		if (!xmpp_stanza_is_tag(x) || !name || strcmp(name, "x") || !ns ||
+		    strcmp(ns, NS_DATA))
 			continue;
-		for (xmpp_stanza_t *f = xmpp_stanza_get_children(x); f; f = xmpp_stanza_get_next(f)) {
-			const char *var = xmpp_stanza_is_tag(f) ? xmpp_stanza_get_attribute(f, "var")
-								: NULL;
+		for (xmpp_stanza_t *f = xmpp_stanza_get_children(x); f;
+		     f = xmpp_stanza_get_next(f)) {
+			const char *var =
+			    xmpp_stanza_is_tag(f) ? xmpp_stanza_get_attribute(f, "var") : NULL;
 			char *v = var ? st_child_text(f, "value") : NULL;
 
 			if (v && !strcmp(var, "FORM_TYPE"))
@@ -435,16 +444,16 @@ static void on_item_info(struct core *core, xmpp_stanza_t *reply, void *ud)
 	if (!us || (unsigned)(uintptr_t)ud != us->session || us->svc != SVC_LOOKING)
 		return;
 	q = reply && !strcmp(xmpp_stanza_get_type(reply) ? xmpp_stanza_get_type(reply) : "",
-			      "result")
-		? xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO)
-		: NULL;
+	                     "result")
+	        ? xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO)
+	        : NULL;
 	for (xmpp_stanza_t *f = q ? xmpp_stanza_get_children(q) : NULL; f && !upload;
 	     f = xmpp_stanza_get_next(f)) {
 		const char *name = xmpp_stanza_get_name(f), *var;
 
 		var = xmpp_stanza_is_tag(f) && name && !strcmp(name, "feature")
-			  ? xmpp_stanza_get_attribute(f, "var")
-			  : NULL;
+		          ? xmpp_stanza_get_attribute(f, "var")
+		          : NULL;
 		upload = var && !strcmp(var, NS_UPLOAD);
 	}
 	if (!upload) {
@@ -455,7 +464,7 @@ static void on_item_info(struct core *core, xmpp_stanza_t *reply, void *ud)
 	us->service = strdup(us->items[us->next_item - 1]);
 	us->max_size = max_size(q);
 	service_known(core, us->service ? SVC_FOUND : SVC_UNKNOWN,
-		      us->service ? NULL : "out of memory");
+	              us->service ? NULL : "out of memory");
 }
 
 static int send_disco(struct core *core, const char *to, const char *ns, core_iq_fn fn)
@@ -468,7 +477,7 @@ static int send_disco(struct core *core, const char *to, const char *ns, core_iq
 		return -1;
 	}
 	return core_iq_send(core, iq, REQUEST_TIMEOUT_MS, fn,
-			    (void *)(uintptr_t)ust(core)->session);
+	                    (void *)(uintptr_t)ust(core)->session);
 }
 
 static void ask_next_item(struct core *core)
@@ -489,10 +498,10 @@ static void on_items(struct core *core, xmpp_stanza_t *reply, void *ud)
 
 	if (!us || (unsigned)(uintptr_t)ud != us->session || us->svc != SVC_LOOKING)
 		return;
-	if (!reply || strcmp(xmpp_stanza_get_type(reply) ? xmpp_stanza_get_type(reply) : "",
-			     "result")) {
+	if (!reply ||
+	    strcmp(xmpp_stanza_get_type(reply) ? xmpp_stanza_get_type(reply) : "", "result")) {
 		service_known(core, SVC_UNKNOWN,
-			      "your server did not say which services it has (disco#items)");
+		              "your server did not say which services it has (disco#items)");
 		return;
 	}
 	q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_ITEMS);
@@ -502,8 +511,8 @@ static void on_items(struct core *core, xmpp_stanza_t *reply, void *ud)
 	     i && us->items && us->nitems < MAX_ITEMS; i = xmpp_stanza_get_next(i)) {
 		const char *name = xmpp_stanza_get_name(i);
 		const char *jid = xmpp_stanza_is_tag(i) && name && !strcmp(name, "item")
-				      ? xmpp_stanza_get_attribute(i, "jid")
-				      : NULL;
+		                      ? xmpp_stanza_get_attribute(i, "jid")
+		                      : NULL;
 
 		/* Items with a node are the server's own corners, not services. */
 		if (jid && !xmpp_stanza_get_attribute(i, "node") &&
@@ -552,9 +561,9 @@ static int open_file(struct cmd_call *call, struct upload *up)
 	up->fd = real ? open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
 	if (up->fd < 0 || fstat(up->fd, &st) || !S_ISREG(st.st_mode)) {
 		core_error(core, CAUSE(call), "item-not-found", "cannot upload %s: %s", up->path,
-			   !real ? "out of memory"
-			   : up->fd >= 0 ? "not a regular file"
-					 : strerror(errno));
+		           !real         ? "out of memory"
+		           : up->fd >= 0 ? "not a regular file"
+		                         : strerror(errno));
 		free(real);
 		return -1;
 	}
@@ -565,8 +574,8 @@ static int open_file(struct cmd_call *call, struct upload *up)
 	up->ctype = strdup(content_type(base));
 	free(real);
 	if (!up->name || !*up->name || !up->ctype) {
-		core_error(core, CAUSE(call), "bad-request", "cannot upload %s: no usable file name",
-			   up->path);
+		core_error(core, CAUSE(call), "bad-request",
+		           "cannot upload %s: no usable file name", up->path);
 		return -1;
 	}
 	return 0;
@@ -580,7 +589,7 @@ static int cmd_upload(struct cmd_call *call)
 
 	if (us->n == MAX_UPLOADS) {
 		core_error(core, CAUSE(call), "resource-constraint",
-			   "%d uploads are under way already", MAX_UPLOADS);
+		           "%d uploads are under way already", MAX_UPLOADS);
 		return -1;
 	}
 	up = calloc(1, sizeof(*up));
@@ -594,8 +603,7 @@ static int cmd_upload(struct cmd_call *call)
 	up->cause = CAUSE(call);
 	up->serial = ++us->next_serial;
 	us->ups[us->n++] = up;
-	if (!(up->to = core_checked_jid(core, CAUSE(call), call->argv[0])) ||
-	    open_file(call, up)) {
+	if (!(up->to = core_checked_jid(core, CAUSE(call), call->argv[0])) || open_file(call, up)) {
 		drop(us, up);
 		return -1;
 	}
@@ -624,7 +632,7 @@ static int cmd_cancel(struct cmd_call *call)
 	}
 	if (!cancelled) {
 		core_error(core, CAUSE(call), "item-not-found", "no upload%s%s under way",
-			   call->argc ? " of " : "", call->argc ? call->argv[0] : "");
+		           call->argc ? " of " : "", call->argc ? call->argv[0] : "");
 		return -1;
 	}
 	return 0;
@@ -676,22 +684,30 @@ static void upload_free(struct core *core)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "upload", .usage = "JID PATH",
-	 .help = "share a file: upload it to your server's HTTP upload service (XEP-0363) and "
-		 "send JID its link",
-	 .min_args = 2, .max_args = 2, .rest = true, .complete = {"@jid"}, .flags = CMD_ONLINE,
-	 .exec = cmd_upload},
-	{.name = "upload cancel", .usage = "[PATH]",
-	 .help = "stop the upload of PATH (of every file without it)", .max_args = 1,
-	 .rest = true, .exec = cmd_cancel},
+    {.name = "upload",
+     .usage = "JID PATH",
+     .help = "share a file: upload it to your server's HTTP upload service (XEP-0363) and "
+             "send JID its link",
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_upload},
+    {.name = "upload cancel",
+     .usage = "[PATH]",
+     .help = "stop the upload of PATH (of every file without it)",
+     .max_args = 1,
+     .rest = true,
+     .exec = cmd_cancel},
 };
 
 const struct core_module upload_module = {
-	.name = "upload",
-	.title = "Files",
-	.init = upload_init,
-	.free = upload_free,
-	.login = upload_login,
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "upload",
+    .title = "Files",
+    .init = upload_init,
+    .free = upload_free,
+    .login = upload_login,
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

@@ -16,32 +16,32 @@
 #include "util/text.h"
 #include "xmpp/stanza.h"
 
-#define NS_VCARD "vcard-temp"
+#define NS_VCARD           "vcard-temp"
 #define REQUEST_TIMEOUT_MS 30000
 /* Children of a vCard looked at: bounds the work a hostile one causes. */
 #define MAX_CHILDREN 10000
 
 /* Fields with their value as the element's text. */
-static const char *const simple_fields[] = {"FN",    "NICKNAME", "BDAY", "URL", "NOTE", "DESC",
-					    "TITLE", "ROLE",     "JABBERID", "TZ", NULL};
+static const char *const simple_fields[] = {"FN",    "NICKNAME", "BDAY",     "URL", "NOTE", "DESC",
+                                            "TITLE", "ROLE",     "JABBERID", "TZ",  NULL};
 
 /* Fields whose value sits in a child: EMAIL/USERID, TEL/NUMBER, ORG/ORGNAME. */
 static const struct {
 	const char *name, *part, *flag; /* flag: the type child a new one gets */
 } compound_fields[] = {
-	{"EMAIL", "USERID", "INTERNET"},
-	{"TEL", "NUMBER", "VOICE"},
-	{"ORG", "ORGNAME", NULL},
+    {"EMAIL", "USERID", "INTERNET"},
+    {"TEL", "NUMBER", "VOICE"},
+    {"ORG", "ORGNAME", NULL},
 };
 
 static const char *const adr_parts[] = {"POBOX",  "EXTADD", "STREET", "LOCALITY",
-					"REGION", "PCODE",  "CTRY",   NULL};
+                                        "REGION", "PCODE",  "CTRY",   NULL};
 static const char *const n_parts[] = {"PREFIX", "GIVEN", "MIDDLE", "FAMILY", "SUFFIX", NULL};
 
 struct vcard_req {
 	struct core *core;
 	struct core_cause cause;
-	char *to;           /* NULL: our own */
+	char *to;            /* NULL: our own */
 	char *field, *value; /* /vcard set */
 };
 
@@ -256,8 +256,7 @@ out:
 }
 
 /* Sends <iq type=type [to=to]> with payload (taken) or an empty vCard. */
-static int send_iq(struct vcard_req *r, const char *type, xmpp_stanza_t *payload,
-		   core_iq_fn fn)
+static int send_iq(struct vcard_req *r, const char *type, xmpp_stanza_t *payload, core_iq_fn fn)
 {
 	xmpp_ctx_t *ctx = core_ctx(r->core);
 	xmpp_stanza_t *iq = xmpp_iq_new(ctx, type, NULL);
@@ -333,7 +332,7 @@ static int add_copy(xmpp_stanza_t *parent, xmpp_stanza_t *c)
 /* A copy of the compound element c (EMAIL, TEL, ORG) with its value part
  * replaced; appended to parent. */
 static int add_replaced(xmpp_stanza_t *parent, xmpp_stanza_t *c, const char *part,
-			const char *value)
+                        const char *value)
 {
 	xmpp_stanza_t *el = st_add_element(parent, xmpp_stanza_get_name(c), NULL);
 	int bad = !el;
@@ -350,7 +349,7 @@ static int add_replaced(xmpp_stanza_t *parent, xmpp_stanza_t *c, const char *par
  * TEL, ORG) changes the first, keeping its type flags and the others.
  * A new reference, or NULL on ENOMEM. */
 static xmpp_stanza_t *vcard_with(xmpp_ctx_t *ctx, xmpp_stanza_t *old, const char *field,
-				 const char *value)
+                                 const char *value)
 {
 	xmpp_stanza_t *vc = st_element(ctx, "vCard", NS_VCARD), *el;
 	const char *part = NULL, *flag = NULL;
@@ -455,9 +454,9 @@ static int cmd_set(struct cmd_call *call)
 		*p = (char)((*p >= 'a' && *p <= 'z') ? *p - 'a' + 'A' : *p);
 	if (!settable(r->field)) {
 		core_error(CALL_CORE(call), CAUSE(call), "bad-request",
-			   "cannot set %s: one of FN, NICKNAME, BDAY, URL, NOTE, DESC, TITLE, "
-			   "ROLE, JABBERID, TZ, EMAIL, TEL, ORG",
-			   r->field);
+		           "cannot set %s: one of FN, NICKNAME, BDAY, URL, NOTE, DESC, TITLE, "
+		           "ROLE, JABBERID, TZ, EMAIL, TEL, ORG",
+		           r->field);
 		req_free(r);
 		return -1;
 	}
@@ -469,18 +468,27 @@ static int cmd_set(struct cmd_call *call)
 }
 
 static const struct cmd_entry commands[] = {
-	{.name = "vcard", .usage = "[JID]", .help = "show a vCard (yours without JID)",
-	 .max_args = 1, .complete = {"@jid"}, .flags = CMD_ONLINE, .exec = cmd_get},
-	{.name = "vcard set", .usage = "FIELD VALUE",
-	 .help = "set a field of your vCard (FN, NICKNAME, EMAIL, URL, BDAY, NOTE, ...)",
-	 .min_args = 2, .max_args = 2, .rest = true,
-	 .complete = {"FN|NICKNAME|EMAIL|URL|BDAY|NOTE|TEL|TITLE|ORG"}, .flags = CMD_ONLINE,
-	 .exec = cmd_set},
+    {.name = "vcard",
+     .usage = "[JID]",
+     .help = "show a vCard (yours without JID)",
+     .max_args = 1,
+     .complete = {"@jid"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_get},
+    {.name = "vcard set",
+     .usage = "FIELD VALUE",
+     .help = "set a field of your vCard (FN, NICKNAME, EMAIL, URL, BDAY, NOTE, ...)",
+     .min_args = 2,
+     .max_args = 2,
+     .rest = true,
+     .complete = {"FN|NICKNAME|EMAIL|URL|BDAY|NOTE|TEL|TITLE|ORG"},
+     .flags = CMD_ONLINE,
+     .exec = cmd_set},
 };
 
 const struct core_module vcard_module = {
-	.name = "vcard",
-	.title = "vCards",
-	.commands = commands,
-	.ncommands = COUNT(commands),
+    .name = "vcard",
+    .title = "vCards",
+    .commands = commands,
+    .ncommands = COUNT(commands),
 };

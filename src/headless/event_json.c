@@ -13,35 +13,55 @@
 #include "util/stamp.h"
 
 static const char *const kind_names[] = {
-	[NT_EV_CONNECTING] = "connecting",   [NT_EV_CONNECTED] = "connected",     [NT_EV_DISCONNECTED] = "disconnected",
-	[NT_EV_RECONNECTING] = "reconnecting", [NT_EV_RESUMED] = "resumed",
-	[NT_EV_TLS_UNTRUSTED] = "tls_untrusted", [NT_EV_ERROR] = "error",
-	[NT_EV_INFO] = "info",               [NT_EV_MESSAGE] = "message",
-	[NT_EV_PRESENCE] = "presence",       [NT_EV_VERSION] = "version",
-	[NT_EV_PONG] = "pong",               [NT_EV_RAW_SENT] = "raw_sent",
-	[NT_EV_ROSTER] = "roster",           [NT_EV_ROSTER_PUSH] = "roster_push",
-	[NT_EV_SUBSCRIPTION] = "subscription", [NT_EV_SUB_PENDING] = "sub_pending",
-	[NT_EV_CHAT_STATE] = "chat_state",   [NT_EV_RECEIPT] = "receipt",
-	[NT_EV_DISCO_INFO] = "disco_info",   [NT_EV_DISCO_ITEMS] = "disco_items",
-	[NT_EV_VCARD] = "vcard",             [NT_EV_REGISTERED] = "registered",
-	[NT_EV_PASSWORD_CHANGED] = "password_changed", [NT_EV_UNREGISTERED] = "unregistered",
-	[NT_EV_HISTORY] = "history",         [NT_EV_SETTING] = "setting",
-	[NT_EV_CONTACT] = "contact",
-	[NT_EV_MUC_JOINED] = "muc_joined",
-	[NT_EV_MUC_PRESENCE] = "muc_presence", [NT_EV_MUC_SUBJECT] = "muc_subject",
-	[NT_EV_MUC_LEFT] = "muc_left",       [NT_EV_MUC_INVITE] = "muc_invite",
-	[NT_EV_MUC_OCCUPANTS] = "muc_occupants", [NT_EV_BOOKMARKS] = "bookmarks",
-	[NT_EV_MUC_CONFIG] = "muc_config",
-	[NT_EV_OMEMO_FINGERPRINTS] = "omemo_fingerprints",
-	[NT_EV_FCM] = "fcm",
-	[NT_EV_FCM_ACK_SENT] = "fcm_ack_sent", [NT_EV_FCM_SENT] = "fcm_sent",
-	[NT_EV_FCM_WAITING] = "fcm_waiting",
-	[NT_EV_PUBSUB_SUBSCRIPTIONS] = "pubsub_subscriptions",
-	[NT_EV_PUBSUB_SUBSCRIPTION] = "pubsub_subscription",
-	[NT_EV_PUBSUB_EVENT] = "pubsub_event",
-	[NT_EV_MARKER] = "marker",           [NT_EV_BLOCKLIST] = "blocklist",
-	[NT_EV_UPLOAD_PROGRESS] = "upload_progress", [NT_EV_UPLOAD] = "upload",
-	[NT_EV_RETRACTED] = "retracted",
+    [NT_EV_CONNECTING] = "connecting",
+    [NT_EV_CONNECTED] = "connected",
+    [NT_EV_DISCONNECTED] = "disconnected",
+    [NT_EV_RECONNECTING] = "reconnecting",
+    [NT_EV_RESUMED] = "resumed",
+    [NT_EV_TLS_UNTRUSTED] = "tls_untrusted",
+    [NT_EV_ERROR] = "error",
+    [NT_EV_INFO] = "info",
+    [NT_EV_MESSAGE] = "message",
+    [NT_EV_PRESENCE] = "presence",
+    [NT_EV_VERSION] = "version",
+    [NT_EV_PONG] = "pong",
+    [NT_EV_RAW_SENT] = "raw_sent",
+    [NT_EV_ROSTER] = "roster",
+    [NT_EV_ROSTER_PUSH] = "roster_push",
+    [NT_EV_SUBSCRIPTION] = "subscription",
+    [NT_EV_SUB_PENDING] = "sub_pending",
+    [NT_EV_CHAT_STATE] = "chat_state",
+    [NT_EV_RECEIPT] = "receipt",
+    [NT_EV_DISCO_INFO] = "disco_info",
+    [NT_EV_DISCO_ITEMS] = "disco_items",
+    [NT_EV_VCARD] = "vcard",
+    [NT_EV_REGISTERED] = "registered",
+    [NT_EV_PASSWORD_CHANGED] = "password_changed",
+    [NT_EV_UNREGISTERED] = "unregistered",
+    [NT_EV_HISTORY] = "history",
+    [NT_EV_SETTING] = "setting",
+    [NT_EV_CONTACT] = "contact",
+    [NT_EV_MUC_JOINED] = "muc_joined",
+    [NT_EV_MUC_PRESENCE] = "muc_presence",
+    [NT_EV_MUC_SUBJECT] = "muc_subject",
+    [NT_EV_MUC_LEFT] = "muc_left",
+    [NT_EV_MUC_INVITE] = "muc_invite",
+    [NT_EV_MUC_OCCUPANTS] = "muc_occupants",
+    [NT_EV_BOOKMARKS] = "bookmarks",
+    [NT_EV_MUC_CONFIG] = "muc_config",
+    [NT_EV_OMEMO_FINGERPRINTS] = "omemo_fingerprints",
+    [NT_EV_FCM] = "fcm",
+    [NT_EV_FCM_ACK_SENT] = "fcm_ack_sent",
+    [NT_EV_FCM_SENT] = "fcm_sent",
+    [NT_EV_FCM_WAITING] = "fcm_waiting",
+    [NT_EV_PUBSUB_SUBSCRIPTIONS] = "pubsub_subscriptions",
+    [NT_EV_PUBSUB_SUBSCRIPTION] = "pubsub_subscription",
+    [NT_EV_PUBSUB_EVENT] = "pubsub_event",
+    [NT_EV_MARKER] = "marker",
+    [NT_EV_BLOCKLIST] = "blocklist",
+    [NT_EV_UPLOAD_PROGRESS] = "upload_progress",
+    [NT_EV_UPLOAD] = "upload",
+    [NT_EV_RETRACTED] = "retracted",
 };
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -75,7 +95,7 @@ static json_t *roster_item(const struct nt_roster_item *it)
 
 /* Adds key: [ each(i) for i < n ]; each returns a new object or NULL. */
 static void set_array(json_t *o, const char *key, size_t n, json_t *(*each)(const void *, size_t),
-		      const void *items)
+                      const void *items)
 {
 	json_t *a = json_array();
 
@@ -346,7 +366,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "valid_from", ev->u.tls_untrusted.valid_from);
 		set_str(o, "valid_until", ev->u.tls_untrusted.valid_until);
 		json_object_set_new(o, "pin_mismatch",
-				    json_boolean(ev->u.tls_untrusted.pin_mismatch));
+		                    json_boolean(ev->u.tls_untrusted.pin_mismatch));
 		break;
 	case NT_EV_ERROR:
 		set_str(o, "command", ev->u.error.command);
@@ -414,7 +434,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		break;
 	case NT_EV_SUB_PENDING:
 		set_array(o, "requests", ev->u.sub_pending.count, each_request,
-			  ev->u.sub_pending.items);
+		          ev->u.sub_pending.items);
 		break;
 	case NT_EV_CHAT_STATE:
 		set_str(o, "from", ev->u.chat_state.from);
@@ -428,9 +448,9 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "from", ev->u.disco_info.from);
 		set_str(o, "node", ev->u.disco_info.node);
 		set_array(o, "identities", ev->u.disco_info.nidentities, each_identity,
-			  ev->u.disco_info.identities);
+		          ev->u.disco_info.identities);
 		set_array(o, "features", ev->u.disco_info.nfeatures, each_string,
-			  ev->u.disco_info.features);
+		          ev->u.disco_info.features);
 		break;
 	case NT_EV_DISCO_ITEMS:
 		set_str(o, "from", ev->u.disco_items.from);
@@ -457,7 +477,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		if (ev->u.contact.item)
 			json_object_set_new(o, "item", roster_item(ev->u.contact.item));
 		set_array(o, "resources", ev->u.contact.nresources, each_resource,
-			  ev->u.contact.resources);
+		          ev->u.contact.resources);
 		break;
 	case NT_EV_SETTING:
 		set_str(o, "section", ev->u.setting.section);
@@ -468,7 +488,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "room", ev->u.muc_joined.room);
 		set_str(o, "nick", ev->u.muc_joined.nick);
 		set_array(o, "occupants", ev->u.muc_joined.count, each_occupant,
-			  ev->u.muc_joined.occupants);
+		          ev->u.muc_joined.occupants);
 		set_str(o, "subject", ev->u.muc_joined.subject);
 		set_true(o, "created", ev->u.muc_joined.created);
 		break;
@@ -505,7 +525,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 	case NT_EV_MUC_OCCUPANTS:
 		set_str(o, "room", ev->u.muc_occupants.room);
 		set_array(o, "occupants", ev->u.muc_occupants.count, each_occupant,
-			  ev->u.muc_occupants.occupants);
+		          ev->u.muc_occupants.occupants);
 		break;
 	case NT_EV_BOOKMARKS:
 		set_array(o, "items", ev->u.bookmarks.count, each_bookmark, ev->u.bookmarks.items);
@@ -514,12 +534,12 @@ static void fill(json_t *o, const struct nt_event *ev)
 	case NT_EV_MUC_CONFIG:
 		set_str(o, "room", ev->u.muc_config.room);
 		set_array(o, "fields", ev->u.muc_config.count, each_form_field,
-			  ev->u.muc_config.fields);
+		          ev->u.muc_config.fields);
 		break;
 	case NT_EV_OMEMO_FINGERPRINTS:
 		set_str(o, "jid", ev->u.omemo_fingerprints.jid);
 		set_array(o, "devices", ev->u.omemo_fingerprints.count, each_omemo_device,
-			  ev->u.omemo_fingerprints.devices);
+		          ev->u.omemo_fingerprints.devices);
 		break;
 	case NT_EV_FCM:
 		fill_fcm(o, ev);
@@ -540,7 +560,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "service", ev->u.pubsub_subscriptions.service);
 		set_str(o, "node", ev->u.pubsub_subscriptions.node);
 		set_array(o, "subscriptions", ev->u.pubsub_subscriptions.count, each_pubsub_sub,
-			  ev->u.pubsub_subscriptions.subs);
+		          ev->u.pubsub_subscriptions.subs);
 		set_true(o, "truncated", ev->u.pubsub_subscriptions.truncated);
 		break;
 	case NT_EV_PUBSUB_SUBSCRIPTION:
@@ -558,7 +578,7 @@ static void fill(json_t *o, const struct nt_event *ev)
 		set_str(o, "to", ev->u.pubsub_event.to);
 		set_true(o, "other_resource", ev->u.pubsub_event.other_resource);
 		set_array(o, "items", ev->u.pubsub_event.count, each_pubsub_item,
-			  ev->u.pubsub_event.items);
+		          ev->u.pubsub_event.items);
 		set_str(o, "collection", ev->u.pubsub_event.collection);
 		set_str(o, "subid", ev->u.pubsub_event.subid);
 		set_str(o, "stamp", ev->u.pubsub_event.stamp);
@@ -577,9 +597,10 @@ static void fill(json_t *o, const struct nt_event *ev)
 	case NT_EV_UPLOAD_PROGRESS:
 		set_str(o, "path", ev->u.upload_progress.path);
 		set_str(o, "to", ev->u.upload_progress.to);
-		json_object_set_new(o, "sent", json_integer((json_int_t)ev->u.upload_progress.sent));
+		json_object_set_new(o, "sent",
+		                    json_integer((json_int_t)ev->u.upload_progress.sent));
 		json_object_set_new(o, "total",
-				    json_integer((json_int_t)ev->u.upload_progress.total));
+		                    json_integer((json_int_t)ev->u.upload_progress.total));
 		break;
 	case NT_EV_UPLOAD:
 		set_str(o, "path", ev->u.upload.path);

@@ -187,8 +187,7 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 		events |= POLLOUT;
 	for (i = 0; i < p->nfds && p->fds[i] != s; i++)
 		;
-	if ((i == p->nfds && p->nfds == MAX_FDS) ||
-	    loop_fd_add(p->loop, s, events, on_fd, p))
+	if ((i == p->nfds && p->nfds == MAX_FDS) || loop_fd_add(p->loop, s, events, on_fd, p))
 		return -1;
 	if (i == p->nfds)
 		p->fds[p->nfds++] = s;
@@ -267,7 +266,7 @@ static uint64_t delivered(struct http_put *p, uint64_t written)
 }
 
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
+                       curl_off_t ulnow)
 {
 	struct http_put *p = ud;
 	uint64_t sent = ulnow > 0 ? delivered(p, (uint64_t)ulnow) : 0;
@@ -299,10 +298,11 @@ static void finish(struct http_put *p)
 		failed = msg->data.result != CURLE_OK || status < 200 || status > 299;
 		if (msg->data.result != CURLE_OK && p->tls_error)
 			rc = asprintf(&why, "the upload server's certificate is not trusted: %s",
-				      p->tls_error);
+			              p->tls_error);
 		else if (msg->data.result != CURLE_OK)
 			rc = asprintf(&why, "%s",
-				      p->errbuf[0] ? p->errbuf : curl_easy_strerror(msg->data.result));
+			              p->errbuf[0] ? p->errbuf
+			                           : curl_easy_strerror(msg->data.result));
 		else if (failed)
 			rc = asprintf(&why, "the upload server answered HTTP %ld", status);
 		if (rc < 0)
@@ -359,36 +359,36 @@ static int configure(struct http_put *p, const struct http_put_params *pp)
 	if (!ok)
 		return -1;
 	return curl_easy_setopt(e, CURLOPT_URL, pp->url) ||
-	       curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") ||
-	       curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) ||
-	       curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) ||
-	       curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)pp->size) ||
-	       curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read) ||
-	       curl_easy_setopt(e, CURLOPT_READDATA, p) ||
-	       curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek) ||
-	       curl_easy_setopt(e, CURLOPT_SEEKDATA, p) ||
-	       curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write) ||
-	       curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->headers) ||
-	       curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L) ||
-	       curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress) ||
-	       curl_easy_setopt(e, CURLOPT_XFERINFODATA, p) ||
-	       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) ||
-	       /* checked in on_ssl_ctx, where the pin can stand for it */
-	       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) ||
-	       curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) ||
-	       curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, p) ||
-	       curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S) ||
-	       curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) ||
-	       curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)STALL_TIME_S) ||
-	       curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) ||
-	       curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->errbuf) ||
-	       curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION)
-		   ? -1
-		   : 0;
+	               curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") ||
+	               curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) ||
+	               curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) ||
+	               curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)pp->size) ||
+	               curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read) ||
+	               curl_easy_setopt(e, CURLOPT_READDATA, p) ||
+	               curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek) ||
+	               curl_easy_setopt(e, CURLOPT_SEEKDATA, p) ||
+	               curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write) ||
+	               curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->headers) ||
+	               curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L) ||
+	               curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress) ||
+	               curl_easy_setopt(e, CURLOPT_XFERINFODATA, p) ||
+	               curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) ||
+	               /* checked in on_ssl_ctx, where the pin can stand for it */
+	               curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) ||
+	               curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) ||
+	               curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, p) ||
+	               curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S) ||
+	               curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) ||
+	               curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)STALL_TIME_S) ||
+	               curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) ||
+	               curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->errbuf) ||
+	               curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION)
+	           ? -1
+	           : 0;
 }
 
 struct http_put *http_put_start(struct loop *loop, const struct http_put_params *pp,
-				const struct http_put_callbacks *cb, void *ud, char **err)
+                                const struct http_put_callbacks *cb, void *ud, char **err)
 {
 	struct http_put *p;
 

@@ -25,13 +25,13 @@
 struct http_put;
 
 struct http_put_params {
-	const char *url;          /* https only */
-	int fd;                   /* the file, read from where it is; not closed here */
-	uint64_t size;            /* bytes to send */
-	const char *content_type; /* NULL: none */
+	const char *url;            /* https only */
+	int fd;                     /* the file, read from where it is; not closed here */
+	uint64_t size;              /* bytes to send */
+	const char *content_type;   /* NULL: none */
 	const char *const *headers; /* "Name: value" lines, NULL-terminated, or NULL */
-	const char *cafile;       /* the account's extra CA file, or NULL */
-	const char *pin;          /* the account's "sha256:<hex>" pin, or NULL */
+	const char *cafile;         /* the account's extra CA file, or NULL */
+	const char *pin;            /* the account's "sha256:<hex>" pin, or NULL */
 };
 
 struct http_put_callbacks {
@@ -45,7 +45,7 @@ struct http_put_callbacks {
 
 /* Starts the upload; NULL with a malloc'd *err when it cannot start. */
 struct http_put *http_put_start(struct loop *loop, const struct http_put_params *p,
-				const struct http_put_callbacks *cb, void *ud, char **err);
+                                const struct http_put_callbacks *cb, void *ud, char **err);
 /* Stops it if still running (no callback follows) and frees it. */
 void http_put_free(struct http_put *put);
 

@@ -125,7 +125,7 @@ int loop_fd_add(struct loop *loop, int fd, short events, loop_fd_fn fn, void *ud
 		}
 	}
 	if (grow((void **)&loop->watches, &loop->capwatches, loop->nwatches + 1,
-		 sizeof(*loop->watches)))
+	         sizeof(*loop->watches)))
 		return -1;
 	loop->watches[loop->nwatches++] = (struct loop_watch){fd, events, fn, ud, 0};
 	return 0;
@@ -153,12 +153,12 @@ static void compact_watches(struct loop *loop)
 uint64_t loop_timer_add(struct loop *loop, uint64_t ms, loop_timer_fn fn, void *ud)
 {
 	if (grow((void **)&loop->timers, &loop->captimers, loop->ntimers + 1,
-		 sizeof(*loop->timers)))
+	         sizeof(*loop->timers)))
 		return 0;
 	uint64_t now = loop_time(loop);
 
-	loop->timers[loop->ntimers] =
-		(struct loop_timer){++loop->next_id, ms > UINT64_MAX - now ? UINT64_MAX : now + ms, fn, ud};
+	loop->timers[loop->ntimers] = (struct loop_timer){
+	    ++loop->next_id, ms > UINT64_MAX - now ? UINT64_MAX : now + ms, fn, ud};
 	loop->ntimers++;
 	return loop->next_id;
 }
@@ -194,7 +194,7 @@ void loop_prepare_remove(struct loop *loop, loop_prepare_fn fn, void *ud)
 	for (size_t i = 0; i < loop->nprepares; i++) {
 		if (loop->prepares[i].fn == fn && loop->prepares[i].ud == ud) {
 			memmove(loop->prepares + i, loop->prepares + i + 1,
-				(loop->nprepares - i - 1) * sizeof(*loop->prepares));
+			        (loop->nprepares - i - 1) * sizeof(*loop->prepares));
 			loop->nprepares--;
 			return;
 		}
@@ -220,7 +220,8 @@ static void run_timers(struct loop *loop)
 
 		for (i = 0; i < loop->ntimers; i++)
 			if (loop->timers[i].due <= now && loop->timers[i].id <= last &&
-			    (best == loop->ntimers || loop->timers[i].due < loop->timers[best].due ||
+			    (best == loop->ntimers ||
+			     loop->timers[i].due < loop->timers[best].due ||
 			     (loop->timers[i].due == loop->timers[best].due &&
 			      loop->timers[i].id < loop->timers[best].id)))
 				best = i;

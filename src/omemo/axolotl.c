@@ -155,7 +155,7 @@ static const EVP_CIPHER *aes_cipher(int mode, size_t key_len)
 }
 
 static int c_aes(signal_buffer **out, int mode, const uint8_t *key, size_t key_len,
-		 const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t in_len, int enc)
+                 const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t in_len, int enc)
 {
 	const EVP_CIPHER *cipher = aes_cipher(mode, key_len);
 	EVP_CIPHER_CTX *c = cipher && iv_len == 16 ? EVP_CIPHER_CTX_new() : NULL;
@@ -178,13 +178,13 @@ static int c_aes(signal_buffer **out, int mode, const uint8_t *key, size_t key_l
 }
 
 static int c_encrypt(signal_buffer **out, int mode, const uint8_t *key, size_t key_len,
-		     const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t in_len, void *ud)
+                     const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t in_len, void *ud)
 {
 	return c_aes(out, mode, key, key_len, iv, iv_len, in, in_len, 1);
 }
 
 static int c_decrypt(signal_buffer **out, int mode, const uint8_t *key, size_t key_len,
-		     const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t in_len, void *ud)
+                     const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t in_len, void *ud)
 {
 	return c_aes(out, mode, key, key_len, iv, iv_len, in, in_len, 0);
 }
@@ -198,7 +198,7 @@ static char *addr_name(const signal_protocol_address *a)
 }
 
 static int s_load_session(signal_buffer **record, signal_buffer **user_record,
-			  const signal_protocol_address *a, void *ud)
+                          const signal_protocol_address *a, void *ud)
 {
 	struct ax *ax = ud;
 	char *jid = addr_name(a);
@@ -238,7 +238,7 @@ static int s_sub_devices(signal_int_list **sessions, const char *name, size_t na
 }
 
 static int s_store_session(const signal_protocol_address *a, uint8_t *record, size_t len,
-			   uint8_t *user_record, size_t user_len, void *ud)
+                           uint8_t *user_record, size_t user_len, void *ud)
 {
 	struct ax *ax = ud;
 	char *jid = addr_name(a);
@@ -335,7 +335,7 @@ static int spk_load(signal_buffer **record, uint32_t id, void *ud)
 static int spk_store(uint32_t id, uint8_t *record, size_t len, void *ud)
 {
 	return ks_key_put(((struct ax *)ud)->ks, KS_SIGNED_PREKEY, id, record, len) ? SG_ERR_UNKNOWN
-										     : 0;
+	                                                                            : 0;
 }
 
 static int spk_contains(uint32_t id, void *ud)
@@ -419,8 +419,8 @@ static int make_prekeys(struct ax *ax, unsigned count)
 	if (rc == 0)
 		rc = ks_begin(ax->ks);
 	for (n = head; rc == 0 && n; n = signal_protocol_key_helper_key_list_next(n))
-		rc = signal_protocol_pre_key_store_key(ax->store,
-						       signal_protocol_key_helper_key_list_element(n));
+		rc = signal_protocol_pre_key_store_key(
+		    ax->store, signal_protocol_key_helper_key_list_element(n));
 	signal_protocol_key_helper_key_list_free(head);
 	if (rc == 0) {
 		ax->own.next_prekey_id = start + count;
@@ -453,14 +453,18 @@ static int make_identity(struct ax *ax)
 			goto out;
 		dev &= DEVICE_ID_MAX;
 	}
-	ax->own = (struct ks_own){.device_id = dev, .pub = b_pub.data, .pub_len = b_pub.len,
-				  .priv = b_priv.data, .priv_len = b_priv.len,
-				  .next_prekey_id = 1, .signed_prekey_id = 1};
+	ax->own = (struct ks_own){.device_id = dev,
+	                          .pub = b_pub.data,
+	                          .pub_len = b_pub.len,
+	                          .priv = b_priv.data,
+	                          .priv_len = b_priv.len,
+	                          .next_prekey_id = 1,
+	                          .signed_prekey_id = 1};
 	b_pub.data = b_priv.data = NULL;
 	if (signal_protocol_key_helper_generate_registration_id(&ax->own.registration_id, 0,
-								ax->sc) ||
-	    signal_protocol_key_helper_generate_signed_pre_key(&spk, pair, 1,
-							       (uint64_t)time(NULL) * 1000, ax->sc) ||
+	                                                        ax->sc) ||
+	    signal_protocol_key_helper_generate_signed_pre_key(
+	        &spk, pair, 1, (uint64_t)time(NULL) * 1000, ax->sc) ||
 	    signal_protocol_signed_pre_key_store_key(ax->store, spk))
 		goto out;
 	/* The identity is written before anything can be published: a crash
@@ -502,15 +506,20 @@ struct ax *ax_open(const char *dir, char **err)
 	if (!ax || !(ax->ks = ks_open(dir, err)))
 		goto fail;
 	{
-		signal_protocol_session_store ss = {s_load_session, s_sub_devices, s_store_session,
-						    s_contains_session, s_delete_session,
-						    s_delete_all, NULL, ax};
-		signal_protocol_pre_key_store ps = {pk_load, pk_store, pk_contains, pk_remove, NULL,
-						    ax};
-		signal_protocol_signed_pre_key_store sps = {spk_load, spk_store, spk_contains,
-							    spk_remove, NULL, ax};
-		signal_protocol_identity_key_store is = {id_pair, id_registration, id_save,
-							 id_trusted, NULL, ax};
+		signal_protocol_session_store ss = {s_load_session,
+		                                    s_sub_devices,
+		                                    s_store_session,
+		                                    s_contains_session,
+		                                    s_delete_session,
+		                                    s_delete_all,
+		                                    NULL,
+		                                    ax};
+		signal_protocol_pre_key_store ps = {pk_load,   pk_store, pk_contains,
+		                                    pk_remove, NULL,     ax};
+		signal_protocol_signed_pre_key_store sps = {spk_load,   spk_store, spk_contains,
+		                                            spk_remove, NULL,      ax};
+		signal_protocol_identity_key_store is = {
+		    id_pair, id_registration, id_save, id_trusted, NULL, ax};
 
 		if (signal_context_create(&ax->sc, ax) ||
 		    signal_context_set_crypto_provider(ax->sc, &crypto) ||
@@ -524,8 +533,7 @@ struct ax *ax_open(const char *dir, char **err)
 	}
 	have = ks_own_get(ax->ks, &ax->own);
 	if (have < 0 || (have == 0 && make_identity(ax))) {
-		if (asprintf(err, "the OMEMO identity could not be %s",
-			     have ? "read" : "made") < 0)
+		if (asprintf(err, "the OMEMO identity could not be %s", have ? "read" : "made") < 0)
 			*err = NULL;
 		goto fail;
 	}
@@ -606,11 +614,11 @@ int ax_own_bundle(struct ax *ax, struct ax_bundle *out)
 
 	memset(out, 0, sizeof(*out));
 	if (signal_protocol_signed_pre_key_load_key(ax->store, &spk, ax->own.signed_prekey_id) ||
-	    ec_public_key_serialize(&sb, ec_key_pair_get_public(
-					     session_signed_pre_key_get_key_pair(spk))) ||
+	    ec_public_key_serialize(
+	        &sb, ec_key_pair_get_public(session_signed_pre_key_get_key_pair(spk))) ||
 	    buf_from_signal(&out->spk, sb) ||
 	    buf_set(&out->spk_sig, session_signed_pre_key_get_signature(spk),
-		    session_signed_pre_key_get_signature_len(spk)) ||
+	            session_signed_pre_key_get_signature_len(spk)) ||
 	    buf_set(&out->identity, ax->own.pub, ax->own.pub_len) ||
 	    ks_key_ids(ax->ks, KS_PREKEY, &ids, &n))
 		goto out;
@@ -624,8 +632,8 @@ int ax_own_bundle(struct ax *ax, struct ax_bundle *out)
 
 		if (signal_protocol_pre_key_load_key(ax->store, &pk, ids[i]))
 			continue;
-		if (!ec_public_key_serialize(&pb, ec_key_pair_get_public(
-						      session_pre_key_get_key_pair(pk))) &&
+		if (!ec_public_key_serialize(
+		        &pb, ec_key_pair_get_public(session_pre_key_get_key_pair(pk))) &&
 		    !buf_from_signal(&out->prekeys[out->nprekeys].key, pb))
 			out->prekeys[out->nprekeys++].id = ids[i];
 		SIGNAL_UNREF(pk);
@@ -660,7 +668,7 @@ void ax_drop_session(struct ax *ax, const char *jid, uint32_t dev)
 }
 
 int ax_start_session(struct ax *ax, const char *jid, uint32_t dev, const struct ax_bundle *b,
-		     const char **why)
+                     const char **why)
 {
 	signal_protocol_address a = address(jid, dev);
 	ec_public_key *ik = NULL, *spk = NULL, *pk = NULL;
@@ -682,7 +690,7 @@ int ax_start_session(struct ax *ax, const char *jid, uint32_t dev, const struct 
 	    curve_decode_point(&spk, b->spk.data, b->spk.len, ax->sc) ||
 	    curve_decode_point(&pk, chosen->key.data, chosen->key.len, ax->sc) ||
 	    session_pre_key_bundle_create(&bundle, 0, (int)dev, chosen->id, pk, b->spk_id, spk,
-					  b->spk_sig.data, b->spk_sig.len, ik) ||
+	                                  b->spk_sig.data, b->spk_sig.len, ik) ||
 	    session_builder_create(&builder, ax->store, &a, ax->sc))
 		goto out;
 	if (session_builder_process_pre_key_bundle(builder, bundle)) {
@@ -704,7 +712,7 @@ out:
 }
 
 int ax_encrypt_key(struct ax *ax, const char *jid, uint32_t dev, const uint8_t *key, size_t len,
-		   struct ax_buf *out, bool *prekey)
+                   struct ax_buf *out, bool *prekey)
 {
 	signal_protocol_address a = address(jid, dev);
 	session_cipher *cipher = NULL;
@@ -748,7 +756,7 @@ static const char *decrypt_error(int rc)
 }
 
 int ax_decrypt_key(struct ax *ax, const char *jid, uint32_t dev, const uint8_t *msg, size_t len,
-		   bool prekey, struct ax_buf *out, const char **why)
+                   bool prekey, struct ax_buf *out, const char **why)
 {
 	signal_protocol_address a = address(jid, dev);
 	session_cipher *cipher = NULL;
@@ -786,7 +794,7 @@ int ax_decrypt_key(struct ax *ax, const char *jid, uint32_t dev, const uint8_t *
 /* ---- the payload: AES-128-GCM ---- */
 
 int ax_payload_encrypt(const char *text, size_t len, struct ax_buf *keytag, struct ax_buf *iv,
-		       struct ax_buf *ct)
+                       struct ax_buf *ct)
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int n = 0, m = 0, rc = -1;
@@ -805,7 +813,7 @@ int ax_payload_encrypt(const char *text, size_t len, struct ax_buf *keytag, stru
 	    EVP_EncryptUpdate(c, ct->data, &n, (const uint8_t *)text, (int)len) != 1 ||
 	    EVP_EncryptFinal_ex(c, ct->data + n, &m) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, AX_TAG_LEN, keytag->data + AX_KEY_LEN) !=
-		1)
+	        1)
 		goto out;
 	keytag->len = AX_KEY_LEN + AX_TAG_LEN;
 	iv->len = AX_IV_LEN;
@@ -822,7 +830,7 @@ out:
 }
 
 int ax_payload_decrypt(const struct ax_buf *keytag, const uint8_t *iv, size_t ivlen,
-		       const uint8_t *ct, size_t ctlen, struct ax_buf *text)
+                       const uint8_t *ct, size_t ctlen, struct ax_buf *text)
 {
 	EVP_CIPHER_CTX *c;
 	const uint8_t *tag;

@@ -21,7 +21,7 @@ struct ax;
  * device, as Conversations sends them. */
 #define AX_KEY_LEN 16
 #define AX_TAG_LEN 16
-#define AX_IV_LEN 12
+#define AX_IV_LEN  12
 
 struct ax_buf {
 	uint8_t *data;
@@ -64,7 +64,7 @@ bool ax_has_session(struct ax *ax, const char *jid, uint32_t dev);
  * chosen at random); records its identity key.  0, or -1 with a static
  * *why (a bad signature, a malformed key). */
 int ax_start_session(struct ax *ax, const char *jid, uint32_t dev, const struct ax_bundle *b,
-		     const char **why);
+                     const char **why);
 /* Forgets the session with a device (to start afresh). */
 void ax_drop_session(struct ax *ax, const char *jid, uint32_t dev);
 
@@ -72,22 +72,22 @@ void ax_drop_session(struct ax *ax, const char *jid, uint32_t dev);
  * malloc'd, *prekey set when the message still carries the session's
  * pre-key exchange.  0 or -1. */
 int ax_encrypt_key(struct ax *ax, const char *jid, uint32_t dev, const uint8_t *key, size_t len,
-		   struct ax_buf *out, bool *prekey);
+                   struct ax_buf *out, bool *prekey);
 /* Decrypts the key material one device sent us (prekey: it is a pre-key
  * message, which starts a session and uses up one of our pre-keys).
  * 0, or -1 with a static *why. */
 int ax_decrypt_key(struct ax *ax, const char *jid, uint32_t dev, const uint8_t *msg, size_t len,
-		   bool prekey, struct ax_buf *out, const char **why);
+                   bool prekey, struct ax_buf *out, const char **why);
 
 /* AES-128-GCM: encrypts text with a fresh key and IV; *keytag gets
  * key || tag (what each device gets), *iv the IV, *ct the ciphertext. */
 int ax_payload_encrypt(const char *text, size_t len, struct ax_buf *keytag, struct ax_buf *iv,
-		       struct ax_buf *ct);
+                       struct ax_buf *ct);
 /* The reverse; keytag is key || tag (32 bytes), or the key alone (16)
  * with the tag at the end of ct, as older clients sent it.  *text is
  * NUL-terminated.  0 or -1. */
 int ax_payload_decrypt(const struct ax_buf *keytag, const uint8_t *iv, size_t ivlen,
-		       const uint8_t *ct, size_t ctlen, struct ax_buf *text);
+                       const uint8_t *ct, size_t ctlen, struct ax_buf *text);
 
 /* The fingerprint of a serialised identity key as clients show it: the
  * 32 key bytes in lowercase hex, eight groups of eight (malloc'd). */

@@ -159,14 +159,14 @@ struct ks *ks_open(const char *dir, char **err)
 	if (sqlite3_open_v2(path, &ks->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		set_err(err, "cannot open %s: %s", path,
-			ks->db ? sqlite3_errmsg(ks->db) : "out of memory");
+		        ks->db ? sqlite3_errmsg(ks->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(ks->db, BUSY_TIMEOUT_MS);
 	if (sqlite3_exec(ks->db,
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			 "PRAGMA secure_delete = ON;",
-			 NULL, NULL, &msg) != SQLITE_OK ||
+	                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+	                 "PRAGMA secure_delete = ON;",
+	                 NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(ks->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
 		set_err(err, "cannot set up %s: %s", path, msg ? msg : "?");
 		sqlite3_free(msg);
@@ -174,7 +174,7 @@ struct ks *ks_open(const char *dir, char **err)
 	}
 	for (int i = 0; i < Q_COUNT; i++) {
 		if (sqlite3_prepare_v3(ks->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ks->st[i],
-				       NULL) != SQLITE_OK) {
+		                       NULL) != SQLITE_OK) {
 			set_err(err, "%s: %s", path, sqlite3_errmsg(ks->db));
 			goto fail;
 		}
@@ -422,7 +422,7 @@ int ks_session_devices(struct ks *ks, const char *jid, uint32_t **ids, size_t *n
 }
 
 int ks_identity_get(struct ks *ks, const char *jid, uint32_t dev, uint8_t **key, size_t *len,
-		    enum ks_trust *trust)
+                    enum ks_trust *trust)
 {
 	sqlite3_stmt *st = jid_dev(ks, Q_ID_GET, jid, dev);
 	int rc = sqlite3_step(st);
@@ -442,7 +442,7 @@ int ks_identity_get(struct ks *ks, const char *jid, uint32_t dev, uint8_t **key,
 }
 
 int ks_identity_put(struct ks *ks, const char *jid, uint32_t dev, const uint8_t *key, size_t len,
-		    enum ks_trust trust)
+                    enum ks_trust trust)
 {
 	sqlite3_stmt *st = jid_dev(ks, Q_ID_PUT, jid, dev);
 

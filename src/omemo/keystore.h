@@ -64,9 +64,9 @@ int ks_session_devices(struct ks *ks, const char *jid, uint32_t **ids, size_t *n
  * get returns 1 (key malloc'd), 0 unknown, -1 error.  put records a key;
  * a key that differs from the one recorded replaces it with trust. */
 int ks_identity_get(struct ks *ks, const char *jid, uint32_t dev, uint8_t **key, size_t *len,
-		    enum ks_trust *trust);
+                    enum ks_trust *trust);
 int ks_identity_put(struct ks *ks, const char *jid, uint32_t dev, const uint8_t *key, size_t len,
-		    enum ks_trust trust);
+                    enum ks_trust trust);
 int ks_identity_set_trust(struct ks *ks, const char *jid, uint32_t dev, enum ks_trust trust);
 /* Whether any device of jid is VERIFIED (blind trust then stops). */
 int ks_any_verified(struct ks *ks, const char *jid);

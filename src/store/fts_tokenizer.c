@@ -116,7 +116,7 @@ static int split_token(void *p, int flags, const char *tok, int ntok, int start,
 }
 
 static int ntok_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int len,
-			 int (*token)(void *, int, const char *, int, int, int))
+                         int (*token)(void *, int, const char *, int, int, int))
 {
 	struct ntok *nt = (struct ntok *)t;
 	struct split sp = {ctx, token};

@@ -123,14 +123,13 @@ static const char v2[] =
  *
  * occupant_id is XEP-0421's: the room's name for the sender that survives
  * nick changes.  It is the dedup key's sender when present (store.c). */
-static const char v3[] =
-    "ALTER TABLE messages ADD COLUMN room_sid TEXT;"
-    "ALTER TABLE messages ADD COLUMN occupant_id TEXT;"
-    "ALTER TABLE messages ADD COLUMN rkey INTEGER;"
-    "ALTER TABLE messages ADD COLUMN ckey INTEGER;"
-    "ALTER TABLE messages ADD COLUMN stamp INTEGER;"
-    "CREATE INDEX messages_rkey ON messages (rkey) WHERE rkey IS NOT NULL;"
-    "CREATE INDEX messages_ckey ON messages (ckey) WHERE ckey IS NOT NULL;";
+static const char v3[] = "ALTER TABLE messages ADD COLUMN room_sid TEXT;"
+                         "ALTER TABLE messages ADD COLUMN occupant_id TEXT;"
+                         "ALTER TABLE messages ADD COLUMN rkey INTEGER;"
+                         "ALTER TABLE messages ADD COLUMN ckey INTEGER;"
+                         "ALTER TABLE messages ADD COLUMN stamp INTEGER;"
+                         "CREATE INDEX messages_rkey ON messages (rkey) WHERE rkey IS NOT NULL;"
+                         "CREATE INDEX messages_ckey ON messages (ckey) WHERE ckey IS NOT NULL;";
 
 /* Version 4: how a message was end-to-end encrypted ("omemo"), NULL when
  * it was not.  The body stays plaintext (search needs it; the file is
@@ -154,11 +153,10 @@ static const char v4[] = "ALTER TABLE messages ADD COLUMN encryption TEXT;";
  * and a correction that names an earlier correction's id finds the
  * message behind it.  Such rows have no body (the full-text index never
  * sees them) and are never shown: paging leaves them out. */
-static const char v5[] =
-    "ALTER TABLE messages ADD COLUMN original_body TEXT;"
-    "ALTER TABLE messages ADD COLUMN replaces INTEGER;"
-    "ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE messages ADD COLUMN oob_url TEXT;";
+static const char v5[] = "ALTER TABLE messages ADD COLUMN original_body TEXT;"
+                         "ALTER TABLE messages ADD COLUMN replaces INTEGER;"
+                         "ALTER TABLE messages ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
+                         "ALTER TABLE messages ADD COLUMN oob_url TEXT;";
 /* Version 6: the index is rebuilt with natter's tokenizer
  * (fts_tokenizer.h), which indexes the characters of scripts written
  * without spaces one by one, so that searching them finds substrings.
@@ -179,7 +177,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
 
 #define MSG_COLS                                                                                   \
 	"id, peer, direction, type, ts, from_jid, to_jid, body, xhtml, stanza_id, origin_id, "     \
-	"archive_id, delivery, carbon, delayed, encryption, original_body IS NOT NULL, retracted, oob_url"
+	"archive_id, delivery, carbon, delayed, encryption, original_body IS NOT NULL, "           \
+	"retracted, oob_url"
 
 /* The rows a correction or retraction may name: the newest 500 of the
  * conversation.  XEP-0308 corrects the last message; this leaves room for

@@ -33,8 +33,8 @@
 /* Another natter on the same account is the only other writer; the core
  * thread must not wait on it for long. */
 #define BUSY_TIMEOUT_MS 1000
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR_(x)         #x
+#define STR(x)          STR_(x)
 
 /* OP_CORRECT and OP_RETRACT add the row of the correction or retraction
  * (an OP_ADD without text) and then change the row they act on. */
@@ -517,8 +517,7 @@ static bool is_groupchat(const struct store_msg *m)
  * JID can look like (a localpart has no space), else the occupant's JID —
  * and otherwise the bare JID of from unless it is the peer itself.  Its
  * length in *len; the text is taken from (*src, *len) after *prefix. */
-static void sender_of(const struct store_msg *m, const char **prefix, const char **src,
-                      size_t *len)
+static void sender_of(const struct store_msg *m, const char **prefix, const char **src, size_t *len)
 {
 	size_t n;
 
@@ -543,9 +542,9 @@ static void sender_of(const struct store_msg *m, const char **prefix, const char
 
 static struct op *op_add_new(const struct store_msg *m)
 {
-	const char *strs[] = {m->peer,       m->type,      m->from,      m->to,
-	                      m->body,       m->xhtml,     m->stanza_id, m->origin_id,
-	                      m->archive_id, m->room_sid,  m->occupant_id, m->encryption,
+	const char *strs[] = {m->peer,       m->type,     m->from,        m->to,
+	                      m->body,       m->xhtml,    m->stanza_id,   m->origin_id,
+	                      m->archive_id, m->room_sid, m->occupant_id, m->encryption,
 	                      m->oob_url};
 	const char *prefix, *ssrc;
 	size_t size = 0, slen, plen;
@@ -1102,7 +1101,7 @@ int store_add(struct store *s, struct store_msg *m, char **err)
 }
 
 static int add_mark(struct store *s, enum op_kind kind, int64_t target, struct store_msg *m,
-		    char **err)
+                    char **err)
 {
 	struct op *op;
 
@@ -1547,7 +1546,7 @@ static void end_row(sqlite3_stmt *st)
 }
 
 int store_find(struct store *s, const char *peer, enum store_direction dir, const char *id,
-	       struct store_ref *out, char **err)
+               struct store_ref *out, char **err)
 {
 	sqlite3_stmt *st;
 	int found;

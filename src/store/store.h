@@ -30,18 +30,18 @@ struct store_msg {
 	int64_t id;       /* row id; set by store_add, 0 before */
 	const char *peer; /* bare JID of the other side, normalised (jid_bare_key) */
 	enum store_direction direction;
-	const char *type; /* chat, normal, headline, groupchat, error */
-	int64_t ts_ms;    /* UTC milliseconds since the epoch (the original time) */
-	const char *from, *to; /* full JIDs as seen */
-	const char *body;      /* sanitised plain text */
-	const char *xhtml;     /* sanitised XHTML, or NULL */
-	const char *stanza_id; /* the message's id attribute, or NULL */
-	const char *origin_id; /* XEP-0359 origin-id, or NULL */
+	const char *type;       /* chat, normal, headline, groupchat, error */
+	int64_t ts_ms;          /* UTC milliseconds since the epoch (the original time) */
+	const char *from, *to;  /* full JIDs as seen */
+	const char *body;       /* sanitised plain text */
+	const char *xhtml;      /* sanitised XHTML, or NULL */
+	const char *stanza_id;  /* the message's id attribute, or NULL */
+	const char *origin_id;  /* XEP-0359 origin-id, or NULL */
 	const char *archive_id; /* XEP-0313/0359 stanza-id given by our archive, or NULL */
 	enum store_delivery delivery;
-	bool carbon; /* came as a XEP-0280 carbon copy */
-	bool delayed; /* delivered late (offline storage or archive) */
-	const char *oob_url; /* XEP-0066 link it carried, or NULL */
+	bool carbon;            /* came as a XEP-0280 carbon copy */
+	bool delayed;           /* delivered late (offline storage or archive) */
+	const char *oob_url;    /* XEP-0066 link it carried, or NULL */
 	const char *encryption; /* "omemo" when it came or went end-to-end encrypted */
 	/* groupchat only */
 	const char *room_sid;    /* XEP-0359 stanza-id given by the room, or NULL */
@@ -53,8 +53,8 @@ struct store_msg {
 
 /* A message found by the id its sender gave it (store_find). */
 struct store_ref {
-	int64_t id;     /* its row */
-	char *from;     /* the full JID of whoever sent the row the id named (malloc'd) */
+	int64_t id;        /* its row */
+	char *from;        /* the full JID of whoever sent the row the id named (malloc'd) */
 	char *occupant_id; /* in a room: that row's XEP-0421 occupant id (malloc'd), or NULL */
 	bool retracted;
 	bool via_correction; /* the id was an earlier correction's */
@@ -91,13 +91,13 @@ int store_add(struct store *s, struct store_msg *m, char **err);
  * -1 on error (*err; while the disk is full it is kept and retried, and
  * reported as -1). */
 int store_set_delivery(struct store *s, const char *peer, const char *stanza_id,
-		       enum store_delivery state, char **err);
+                       enum store_delivery state, char **err);
 /* The message of that direction in peer's conversation whose stanza or
  * origin id is id, among its newest 500 rows; an id that named a
  * correction finds the message it corrected.  1 found (*out filled; clear
  * it with store_ref_clear), 0 not found, -1 on error. */
 int store_find(struct store *s, const char *peer, enum store_direction dir, const char *id,
-	       struct store_ref *out, char **err);
+               struct store_ref *out, char **err);
 void store_ref_clear(struct store_ref *r);
 /* Our newest message to peer that may be corrected (not retracted), among
  * the conversation's newest 500 rows: 1 (*out filled; clear it with
@@ -127,12 +127,11 @@ typedef void (*store_row_fn)(const struct store_msg *m, void *ud);
 /* One page of a conversation, newest first: at most n messages older than
  * before_id (0: the newest).  Returns the number of rows, -1 on error. */
 int store_page(struct store *s, const char *peer, int64_t before_id, int n, store_row_fn fn,
-	       void *ud, char **err);
+               void *ud, char **err);
 /* Full-text search (FTS5) over every conversation, newest first: every
  * word must be there.  Rows not yet indexed are searched too (matched
  * the same way, by a scan), so the answer never depends on indexing. */
-int store_search(struct store *s, const char *query, int n, store_row_fn fn, void *ud,
-		 char **err);
+int store_search(struct store *s, const char *query, int n, store_row_fn fn, void *ud, char **err);
 
 /* Stores take bursts without indexing their bodies; this indexes the next
  * max_rows committed rows not yet in the full-text index, in one

@@ -84,8 +84,8 @@ static void backlog_collect(const struct nt_history_message *m, void *ud)
 	} else if (m->encrypted && (!m->body || !*m->body)) {
 		/* Stored undecryptable: said as it was when it came. */
 		r.kind = WL_ERROR;
-		r.text = wstr_from_utf8("[this OMEMO message could not be decrypted on this device]",
-		                        1, NULL);
+		r.text = wstr_from_utf8(
+		    "[this OMEMO message could not be decrypted on this device]", 1, NULL);
 	} else if (!lines_message_text(m->body, m->xhtml, r.action, m->oob_url, &r.text,
 	                               &r.attrs)) {
 		r.text = NULL;

@@ -29,12 +29,12 @@ struct contact_res {
 };
 
 struct contact {
-	char *key;  /* jid with ASCII letters lower-cased: the index's key (jid itself
-	             * when that has no capital) */
-	char *jid;  /* bare, as the roster spells it */
-	char *name; /* NULL when unnamed */
+	char *key;       /* jid with ASCII letters lower-cased: the index's key (jid itself
+	                  * when that has no capital) */
+	char *jid;       /* bare, as the roster spells it */
+	char *name;      /* NULL when unnamed */
 	const char *sub; /* none, to, from, both (static) */
-	bool ask;   /* our subscription request waits for an answer */
+	bool ask;        /* our subscription request waits for an answer */
 	bool in_roster;
 	char **groups;
 	size_t ngroups;
@@ -50,8 +50,8 @@ struct contacts {
 	struct contact **v; /* sorted by name-or-JID, case-insensitively */
 	size_t n, cap;
 	struct contact *index; /* by key */
-	char **pending; /* bare JIDs asking to see our presence, oldest first;
-	                 * NULL-terminated once there was one */
+	char **pending;        /* bare JIDs asking to see our presence, oldest first;
+	                        * NULL-terminated once there was one */
 	size_t npending;
 };
 

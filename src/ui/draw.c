@@ -42,7 +42,6 @@ struct draw_row {
 	int col;
 };
 
-
 /* name as it fits in max characters: cut names end in an ellipsis, so a
  * cut "bob@localhost.evil.example" never reads as "bob@localhost". */
 static const wchar_t *draw_fit_name(const wchar_t *name, size_t max, wchar_t *buf, size_t len)
@@ -416,10 +415,10 @@ static void draw_title(struct ui *ui, struct window *w)
 	free(name);
 	x = draw_utf8(ui, ui->chat, 0, x, ui->chat_cols, "  ", TH_STATUS);
 	draw_utf8(ui, ui->chat, 0, x, ui->chat_cols,
-	          w->presence                                  ? w->presence
-	          : ct && contact_show(ct) != SHOW_OFFLINE     ? "online"
-	          : ct && ct->in_roster                        ? "offline"
-	                                                       : "not in your roster",
+	          w->presence                              ? w->presence
+	          : ct && contact_show(ct) != SHOW_OFFLINE ? "online"
+	          : ct && ct->in_roster                    ? "offline"
+	                                                   : "not in your roster",
 	          TH_STATUS);
 }
 
@@ -677,7 +676,7 @@ static enum contact_show draw_occ_show(const char *show)
 {
 	if (!show)
 		return SHOW_ONLINE;
-	return !strcmp(show, "chat") ? SHOW_CHAT
+	return !strcmp(show, "chat")   ? SHOW_CHAT
 	       : !strcmp(show, "away") ? SHOW_AWAY
 	       : !strcmp(show, "xa")   ? SHOW_XA
 	       : !strcmp(show, "dnd")  ? SHOW_DND
@@ -688,8 +687,8 @@ static enum contact_show draw_occ_show(const char *show)
  * symbol; what does not fit is counted at the bottom. */
 static void draw_occupants(struct ui *ui)
 {
-	static const char *const headings[ROLE_COUNT] = {"Moderators", "Participants",
-	                                                 "Visitors", "Others"};
+	static const char *const headings[ROLE_COUNT] = {"Moderators", "Participants", "Visitors",
+	                                                 "Others"};
 	struct room *r = rooms_find(&ui->rooms, winlist_current(ui)->jid);
 	int rows = getmaxy(ui->occ), width = getmaxx(ui->occ), y = 0;
 	size_t i, shown = 0;
@@ -799,7 +798,8 @@ static void draw_winlist(struct ui *ui, int x, int maxx)
 		wchar_t fit[DRAW_NAME_MAX + 1];
 
 		if (swprintf(items[i], DRAW_NAME_MAX + 32, L"[%zu:%ls%ls]", i + 1,
-		             draw_fit_name(w->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1), mark) < 0)
+		             draw_fit_name(w->name, DRAW_NAME_MAX, fit, DRAW_NAME_MAX + 1),
+		             mark) < 0)
 			items[i][0] = 0;
 		width[i] = wstr_width(items[i], wcslen(items[i])) + 1;
 	}

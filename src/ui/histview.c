@@ -63,7 +63,8 @@ void histview_show(struct ui *ui, struct window *w, const struct nt_event *ev)
 
 	if (h->query)
 		winlist_printf(ui, w, WL_INFO, "-- search \"%s\": %zu message%s%s --", h->query,
-		               h->count, h->count == 1 ? "" : "s", h->count ? ", oldest first" : "");
+		               h->count, h->count == 1 ? "" : "s",
+		               h->count ? ", oldest first" : "");
 	else
 		winlist_printf(ui, w, WL_INFO, "-- history with %s: the last %zu message%s --",
 		               who ? who : "?", h->count, h->count == 1 ? "" : "s");

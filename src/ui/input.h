@@ -13,8 +13,8 @@
 struct input {
 	wchar_t *buf;
 	size_t len, cap;
-	size_t cur;  /* cursor, 0..len */
-	size_t view; /* first character shown when the line is wider than the screen */
+	size_t cur;     /* cursor, 0..len */
+	size_t view;    /* first character shown when the line is wider than the screen */
 	size_t dropped; /* characters that did not fit since the caller last looked */
 };
 

@@ -117,8 +117,8 @@ static void keys_enter(struct ui *ui)
 	if (!line)
 		return;
 	if (*line) {
-		const struct cmd_entry *e = *line == '/' ? cmd_lookup(core_commands(ui->core), line, NULL)
-							 : NULL;
+		const struct cmd_entry *e =
+		    *line == '/' ? cmd_lookup(core_commands(ui->core), line, NULL) : NULL;
 
 		secret = e && (e->flags & CMD_SECRET);
 		if (!secret)
@@ -366,8 +366,9 @@ static void keys_complete_start(struct ui *ui)
 	known.services = (const char *const *)ui->pubsub.services;
 	known.nodes = (const char *const *)ui->pubsub.nodes;
 	known.subids = (const char *const *)ui->pubsub.subids;
-	n = head && word && jids && groups ? cmd_complete(core_commands(ui->core), head, &known, &cands)
-	                                   : -1;
+	n = head && word && jids && groups
+	        ? cmd_complete(core_commands(ui->core), head, &known, &cands)
+	        : -1;
 	if (n == 0 && word && head) {
 		cmd_candidates_free(cands);
 		/* A command's argument in a room's window: a nick (/kick bo<Tab>). */

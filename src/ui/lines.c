@@ -23,8 +23,8 @@ static char *bare_of(const char *jid)
 }
 
 /* Appends src (n characters, style st) to *text and *attrs, *len long. */
-static bool append(wchar_t **text, unsigned char **attrs, size_t *len, const wchar_t *src,
-		   size_t n, unsigned char st)
+static bool append(wchar_t **text, unsigned char **attrs, size_t *len, const wchar_t *src, size_t n,
+                   unsigned char st)
 {
 	wchar_t *t = realloc(*text, (*len + n + 1) * sizeof(**text));
 	unsigned char *a;
@@ -45,7 +45,7 @@ static bool append(wchar_t **text, unsigned char **attrs, size_t *len, const wch
 }
 
 bool lines_message_text(const char *body, const char *xhtml, bool action, const char *oob_url,
-			wchar_t **text, unsigned char **attrs)
+                        wchar_t **text, unsigned char **attrs)
 {
 	wchar_t *url = NULL;
 	size_t len;
@@ -110,7 +110,7 @@ static void changed(struct ui *ui, struct window *w)
 }
 
 bool lines_correct(struct ui *ui, struct window *w, enum window_line_kind kind,
-		   const struct nt_event *ev)
+                   const struct nt_event *ev)
 {
 	const typeof(ev->u.message) *m = &ev->u.message;
 	struct window_line *l = w ? find(w, m->replaces, kind) : NULL;
@@ -143,7 +143,7 @@ bool lines_correct(struct ui *ui, struct window *w, enum window_line_kind kind,
 /* Raises the mark of l, and of every own message before it in w: a
  * marker or receipt of a message implies the earlier ones (XEP-0333). */
 static void mark_up_to(struct ui *ui, struct window *w, struct window_line *l,
-		       enum window_mark mark, bool earlier)
+                       enum window_mark mark, bool earlier)
 {
 	bool seen = false;
 
@@ -191,8 +191,8 @@ void lines_marker(struct ui *ui, const struct nt_event *ev)
 	free(bare);
 	if (l)
 		mark_up_to(ui, w, l,
-			   strcmp(ev->u.marker.type, "received") ? MARK_DISPLAYED : MARK_DELIVERED,
-			   true);
+		           strcmp(ev->u.marker.type, "received") ? MARK_DISPLAYED : MARK_DELIVERED,
+		           true);
 }
 
 void lines_retracted(struct ui *ui, const struct nt_event *ev)
@@ -200,7 +200,7 @@ void lines_retracted(struct ui *ui, const struct nt_event *ev)
 	const typeof(ev->u.retracted) *r = &ev->u.retracted;
 	const char *me = ui_own_jid(ui);
 	bool own = me && r->from && strcspn(me, "/") == strcspn(r->from, "/") &&
-		   !strncasecmp(me, r->from, strcspn(me, "/"));
+	           !strncasecmp(me, r->from, strcspn(me, "/"));
 	char *bare = bare_of(own ? r->to : r->from);
 	struct window *w = bare ? winlist_find(ui, bare) : NULL;
 	struct window_line *l = w ? find(w, r->id, own ? WL_MSG_OWN : WL_MSG_PEER) : NULL;
@@ -209,7 +209,7 @@ void lines_retracted(struct ui *ui, const struct nt_event *ev)
 	if (!l)
 		return;
 	if (!window_line_set_text(l, wstr_from_utf8("(this message was retracted)", 0, NULL),
-				  NULL)) {
+	                          NULL)) {
 		log_error("ui: out of memory: a retraction is not shown");
 		return;
 	}
@@ -230,7 +230,7 @@ static char *bar(const char *path, uint64_t sent, uint64_t total)
 		cells[i] = i < full ? '#' : '.';
 	cells[BAR_WIDTH] = '\0';
 	if (asprintf(&s, "upload %s [%s] %3u%%  %.1f of %.1f KiB", name, cells, pct,
-		     (double)sent / 1024, (double)total / 1024) < 0)
+	             (double)sent / 1024, (double)total / 1024) < 0)
 		s = NULL;
 	return s;
 }
@@ -264,7 +264,8 @@ void lines_upload(struct ui *ui, const struct nt_event *ev)
 	if (!w || !path || !(l = upload_line(ui, w, path)))
 		return;
 	if (done) {
-		if (asprintf(&s, "uploaded %s (%.1f KiB)", path, (double)ev->u.upload.size / 1024) < 0)
+		if (asprintf(&s, "uploaded %s (%.1f KiB)", path, (double)ev->u.upload.size / 1024) <
+		    0)
 			s = NULL;
 	} else {
 		s = bar(path, ev->u.upload_progress.sent, ev->u.upload_progress.total);

@@ -20,13 +20,13 @@ struct ui;
  * says more than the link.  malloc'd *text and *attrs (NULL: plain), as
  * window_add_wide takes them; false on ENOMEM. */
 bool lines_message_text(const char *body, const char *xhtml, bool action, const char *oob_url,
-			wchar_t **text, unsigned char **attrs);
+                        wchar_t **text, unsigned char **attrs);
 
 /* A message that corrects an earlier one of w (own or not, as kind says):
  * its text takes that line's place, marked as edited.  false when the
  * line is not in w (the message is then printed as a new one). */
 bool lines_correct(struct ui *ui, struct window *w, enum window_line_kind kind,
-		   const struct nt_event *ev);
+                   const struct nt_event *ev);
 
 /* Events that change lines already printed. */
 void lines_receipt(struct ui *ui, const struct nt_event *ev);

@@ -46,22 +46,29 @@ static void spawn(char *const argv[], const char *const env[][2])
 		;
 }
 
-void notify_message(const struct settings *s, const char *from, const char *name,
-		    const char *type, const char *body)
+void notify_message(const struct settings *s, const char *from, const char *name, const char *type,
+                    const char *body)
 {
 	if (s->eventcmd && *s->eventcmd) {
 		/* The message goes in the environment, never into the command
 		 * line: a body cannot inject shell syntax. */
-		const char *env[][2] = {{"NATTER_FROM", from}, {"NATTER_NAME", name},
-					{"NATTER_TYPE", type}, {"NATTER_BODY", body}, {NULL, NULL}};
+		const char *env[][2] = {{"NATTER_FROM", from},
+		                        {"NATTER_NAME", name},
+		                        {"NATTER_TYPE", type},
+		                        {"NATTER_BODY", body},
+		                        {NULL, NULL}};
 		char *argv[] = {"/bin/sh", "-c", s->eventcmd, NULL};
 
 		spawn(argv, env);
 	}
 	if (s->notify) {
 		/* "--": a body starting with '-' is text, not an option. */
-		char *argv[] = {"notify-send", "--app-name=natter", "--", (char *)(name ? name : from),
-				(char *)(body ? body : ""), NULL};
+		char *argv[] = {"notify-send",
+		                "--app-name=natter",
+		                "--",
+		                (char *)(name ? name : from),
+		                (char *)(body ? body : ""),
+		                NULL};
 
 		spawn(argv, NULL);
 	}

@@ -9,7 +9,7 @@
 /* A new message from name (sanitised) of type ("chat", "groupchat", ...).
  * Runs what settings ask for, detached: it never blocks the loop, never
  * writes on the terminal, and leaves no zombie. */
-void notify_message(const struct settings *s, const char *from, const char *name,
-		    const char *type, const char *body);
+void notify_message(const struct settings *s, const char *from, const char *name, const char *type,
+                    const char *body);
 
 #endif

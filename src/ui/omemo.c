@@ -33,8 +33,8 @@ void ui_omemo_fingerprints(struct ui *ui, const struct nt_event *ev)
 		/* Four groups a line, as Conversations and Gajim show them, so
 		 * two screens can be compared line by line. */
 		fprintf(out, "\n  device %u%s, %s:\n    %.*s\n    %s", (unsigned)d->id,
-			d->own ? " (this natter)" : "", d->trust ? d->trust : "?", (int)half, fp,
-			fp[half] == ' ' ? fp + half + 1 : fp + half);
+		        d->own ? " (this natter)" : "", d->trust ? d->trust : "?", (int)half, fp,
+		        fp[half] == ' ' ? fp + half + 1 : fp + half);
 	}
 	if (fclose(out) == 0 && buf)
 		ui_cmd_reply(ui, ev->origin, false, buf);

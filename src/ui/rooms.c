@@ -341,7 +341,7 @@ char **rooms_complete(const struct room *r, const char *prefix, size_t *n)
 	for (size_t i = 0; i < r->nocc; i++)
 		if (!strncasecmp(r->occ[i].nick, prefix, pl))
 			c[k++] = (struct cand){r->occ[i].nick, r->occ[i].spoke,
-					       r->nick && !strcmp(r->nick, r->occ[i].nick)};
+			                       r->nick && !strcmp(r->nick, r->occ[i].nick)};
 	qsort(c, k, sizeof(*c), cand_cmp);
 	out = calloc(k + 1, sizeof(*out));
 	for (size_t i = 0; out && i < k; i++) {
@@ -366,7 +366,7 @@ void rooms_invite_remove(struct rooms *rs, const char *room)
 		free(rs->invites[i].room);
 		free(rs->invites[i].password);
 		memmove(&rs->invites[i], &rs->invites[i + 1],
-			(rs->ninvites - i - 1) * sizeof(rs->invites[0]));
+		        (rs->ninvites - i - 1) * sizeof(rs->invites[0]));
 		rs->ninvites--;
 		return;
 	}
@@ -386,7 +386,7 @@ int rooms_invite_add(struct rooms *rs, const char *room, const char *password)
 		free(rs->invites[0].room);
 		free(rs->invites[0].password);
 		memmove(&rs->invites[0], &rs->invites[1],
-			(rs->ninvites - 1) * sizeof(rs->invites[0]));
+		        (rs->ninvites - 1) * sizeof(rs->invites[0]));
 		rs->ninvites--;
 	}
 	rs->invites[rs->ninvites++] = inv;

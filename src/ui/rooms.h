@@ -22,7 +22,7 @@ struct room_occ {
 	char *jid; /* real JID, when the room shows it */
 	enum room_role role;
 	char *affiliation;
-	char *show; /* NULL: available */
+	char *show;     /* NULL: available */
 	uint64_t spoke; /* when it last said something (completion order), 0: never */
 };
 
@@ -31,7 +31,7 @@ struct room {
 	char *nick; /* ours */
 	char *subject;
 	bool joined;
-	char *renamed; /* the new nick of an occupant that just changed it */
+	char *renamed;        /* the new nick of an occupant that just changed it */
 	struct room_occ *occ; /* sorted: role, then nick */
 	size_t nocc;
 	uint64_t seq; /* rooms_spoke() counter */

@@ -129,40 +129,39 @@ static const struct theme_style theme_mono[TH_COUNT] = {
 
 /* The built-in light theme: themes/light.theme's lines over the default,
  * so /theme light works before (or without) installing. */
-static const char theme_light[] =
-    "status = black cyan\n"
-    "status.current = black cyan bold\n"
-    "status.activity = red cyan bold\n"
-    "status.online = blue cyan bold\n"
-    "status.offline = red cyan bold\n"
-    "time = blue\n"
-    "delayed = magenta\n"
-    "nick.own = green bold\n"
-    "nick.peer = magenta bold\n"
-    "text = default\n"
-    "text.own = default\n"
-    "info = blue\n"
-    "error = red bold\n"
-    "presence = cyan\n"
-    "input = default\n"
-    "prompt = black bold\n"
-    "roster = default\n"
-    "roster.group = magenta bold\n"
-    "roster.current = reverse\n"
-    "roster.unread = red bold\n"
-    "roster.subscription = default dim\n"
-    "border = cyan\n"
-    "presence.online = green bold\n"
-    "presence.chat = blue bold\n"
-    "presence.away = magenta\n"
-    "presence.xa = magenta dim\n"
-    "presence.dnd = red bold\n"
-    "presence.offline = default dim\n"
-    "status.typing = blue cyan bold\n"
-    "receipt = green\n"
-    "status.highlight = white red bold\n"
-    "highlight = red bold\n"
-    "subject = blue bold\n";
+static const char theme_light[] = "status = black cyan\n"
+                                  "status.current = black cyan bold\n"
+                                  "status.activity = red cyan bold\n"
+                                  "status.online = blue cyan bold\n"
+                                  "status.offline = red cyan bold\n"
+                                  "time = blue\n"
+                                  "delayed = magenta\n"
+                                  "nick.own = green bold\n"
+                                  "nick.peer = magenta bold\n"
+                                  "text = default\n"
+                                  "text.own = default\n"
+                                  "info = blue\n"
+                                  "error = red bold\n"
+                                  "presence = cyan\n"
+                                  "input = default\n"
+                                  "prompt = black bold\n"
+                                  "roster = default\n"
+                                  "roster.group = magenta bold\n"
+                                  "roster.current = reverse\n"
+                                  "roster.unread = red bold\n"
+                                  "roster.subscription = default dim\n"
+                                  "border = cyan\n"
+                                  "presence.online = green bold\n"
+                                  "presence.chat = blue bold\n"
+                                  "presence.away = magenta\n"
+                                  "presence.xa = magenta dim\n"
+                                  "presence.dnd = red bold\n"
+                                  "presence.offline = default dim\n"
+                                  "status.typing = blue cyan bold\n"
+                                  "receipt = green\n"
+                                  "status.highlight = white red bold\n"
+                                  "highlight = red bold\n"
+                                  "subject = blue bold\n";
 
 static const char *const theme_builtins[] = {"default", "light", "mono"};
 
@@ -354,8 +353,7 @@ static void theme_base(const char *name, struct theme_style *st)
 	const char *p = theme_light, *nl;
 	char line[128];
 
-	memcpy(st, !strcmp(name, "mono") ? theme_mono : theme_builtin,
-	       sizeof(theme_builtin));
+	memcpy(st, !strcmp(name, "mono") ? theme_mono : theme_builtin, sizeof(theme_builtin));
 	if (strcmp(name, "light"))
 		return;
 	for (; *p; p = nl + 1) {

@@ -3,9 +3,9 @@
  * A theme file is lines of "element = [FG [BG]] [ATTR...]" ('#' starts a
  * comment); elements a file leaves out keep the built-in default.  Files
  * are looked up as $XDG_CONFIG_HOME/natter/themes/NAME.theme, then in the
- * installed data directory; default, light and mono are also built in.  With NO_COLOR set (https://no-color.org) or a
- * terminal without colours, the monochrome built-in is used whatever the
- * theme says, so nothing relies on colour alone. */
+ * installed data directory; default, light and mono are also built in.  With NO_COLOR set
+ * (https://no-color.org) or a terminal without colours, the monochrome built-in is used whatever
+ * the theme says, so nothing relies on colour alone. */
 #ifndef NATTER_UI_THEME_H
 #define NATTER_UI_THEME_H
 

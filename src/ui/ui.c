@@ -105,7 +105,8 @@ char *ui_name_of(struct ui *ui, const char *jid)
 static void ui_rename_windows(struct ui *ui)
 {
 	for (size_t i = 1; i < ui->nwins; i++) {
-		char *name = ui->wins[i]->kind == WIN_CHAT ? ui_name_of(ui, ui->wins[i]->jid) : NULL;
+		char *name =
+		    ui->wins[i]->kind == WIN_CHAT ? ui_name_of(ui, ui->wins[i]->jid) : NULL;
 
 		if (name && !window_set_name(ui->wins[i], name))
 			ui->dirty |= DIRTY_STATUS | DIRTY_INPUT;
@@ -292,12 +293,13 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		ui_countdown_arm(ui);
 		/* One line per attempt: what happened and what comes next. */
 		if (!ev->u.reconnecting.in_ms)
-			winlist_printf(ui, con, WL_INFO,
-			               "%s: %s; starting a new session now", ui->offline_was_online
-			                   ? "the session could not be resumed" : "not connected", why);
+			winlist_printf(ui, con, WL_INFO, "%s: %s; starting a new session now",
+			               ui->offline_was_online ? "the session could not be resumed"
+			                                      : "not connected",
+			               why);
 		else if (ui->offline_was_online)
-			winlist_printf(ui, con, WL_INFO, "disconnected: %s; reconnecting in %u s", why,
-			               secs);
+			winlist_printf(ui, con, WL_INFO, "disconnected: %s; reconnecting in %u s",
+			               why, secs);
 		else
 			winlist_printf(ui, con, WL_INFO, "attempt %u failed: %s; next in %u s",
 			               ev->u.reconnecting.attempt - 1, why, secs);
@@ -309,7 +311,8 @@ static void ui_ev_connection(struct ui *ui, const struct nt_event *ev)
 		ui_set_conn(ui, CONN_ONLINE);
 		ui_flush_offline(ui);
 		ui->lost = false;
-		winlist_printf(ui, con, WL_INFO, "reconnected: the session was resumed, nothing lost");
+		winlist_printf(ui, con, WL_INFO,
+		               "reconnected: the session was resumed, nothing lost");
 		winlist_clear_queued(ui);
 		break;
 	default:
@@ -332,10 +335,10 @@ static void ui_tls_describe(struct ui *ui, struct window *w, const struct nt_eve
 		winlist_printf(ui, w, WL_INFO, "issued to %s", ev->u.tls_untrusted.subject);
 	if (ev->u.tls_untrusted.issuer)
 		winlist_printf(ui, w, WL_INFO, "issued by %s%s", ev->u.tls_untrusted.issuer,
-			       ev->u.tls_untrusted.subject &&
-				       !strcmp(ev->u.tls_untrusted.subject, ev->u.tls_untrusted.issuer)
-				   ? " (self-signed)"
-				   : "");
+		               ev->u.tls_untrusted.subject && !strcmp(ev->u.tls_untrusted.subject,
+		                                                      ev->u.tls_untrusted.issuer)
+		                   ? " (self-signed)"
+		                   : "");
 	if (!from && !until)
 		return;
 	/* ISO 8601 UTC strings compare in time order. */
@@ -345,9 +348,9 @@ static void ui_tls_describe(struct ui *ui, struct window *w, const struct nt_eve
 		else if (from && strcmp(now, from) < 0)
 			state = " (NOT YET VALID)";
 	}
-	winlist_printf(ui, w, state[0] ? WL_ERROR : WL_INFO, "valid from %.10s %.5s to %.10s %.5s UTC%s",
-		       from ? from : "?", from ? from + 11 : "", until ? until : "?",
-		       until ? until + 11 : "", state);
+	winlist_printf(ui, w, state[0] ? WL_ERROR : WL_INFO,
+	               "valid from %.10s %.5s to %.10s %.5s UTC%s", from ? from : "?",
+	               from ? from + 11 : "", until ? until : "?", until ? until + 11 : "", state);
 }
 
 /* The refusal, the fingerprint and what to do, last so it is what the
@@ -402,8 +405,8 @@ static void ui_ev_error(struct ui *ui, const struct nt_event *ev)
 
 	if (asprintf(&s, "%s%s%s%s", cmd ? (*cmd == '/' ? "" : "/") : "", cmd ? cmd : "",
 	             cmd ? ": " : "",
-	             ev->u.error.text ? ev->u.error.text
-	                              : condition_words(ev->u.error.condition)) < 0)
+	             ev->u.error.text ? ev->u.error.text : condition_words(ev->u.error.condition)) <
+	    0)
 		return;
 	ui_print_reply(ui, ev->origin, true, WL_ERROR, s);
 	free(s);
@@ -457,8 +460,8 @@ static bool ui_opens_window(struct ui *ui, const char *bare)
 static void ui_ev_message(struct ui *ui, const struct nt_event *ev)
 {
 	const typeof(ev->u.message) *m = &ev->u.message;
-	bool own = m->outgoing || (m->carbon && !strcmp(m->carbon, "sent")) ||
-	           ui_from_self(ui, m->from);
+	bool own =
+	    m->outgoing || (m->carbon && !strcmp(m->carbon, "sent")) || ui_from_self(ui, m->from);
 	const char *peer = own ? m->to : m->from;
 	enum window_line_kind kind = own ? WL_MSG_OWN : WL_MSG_PEER;
 	struct window_line *l;
@@ -592,8 +595,8 @@ static void ui_ev_presence(struct ui *ui, const struct nt_event *ev)
 		free(w->presence);
 		if (asprintf(&w->presence, "%s%s%s",
 		             gone && !(ct && contact_show(ct) != SHOW_OFFLINE) ? "offline"
-		             : p->show                                          ? p->show
-		                                                                : "online",
+		             : p->show                                         ? p->show
+		                                                               : "online",
 		             p->status ? ": " : "", p->status ? p->status : "") < 0)
 			w->presence = NULL;
 		if (w == winlist_current(ui))

@@ -17,7 +17,7 @@
 
 /* The answer to a command of ours, formatted, where it was typed. */
 static __attribute__((format(printf, 3, 4))) int reply(struct cmd_call *call, bool error,
-						       const char *fmt, ...)
+                                                       const char *fmt, ...)
 {
 	char *text = NULL;
 	va_list ap;
@@ -116,9 +116,9 @@ static int ui_cmds_theme_list(struct cmd_call *call)
 	}
 	fprintf(f, "%d theme%s (/theme load NAME):", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++)
-		fprintf(f, "\n  %c %-16s %s", ui->theme.name && !strcmp(ui->theme.name, v[i].name)
-		                                   ? '*' : ' ',
-		        v[i].name, v[i].where);
+		fprintf(f, "\n  %c %-16s %s",
+		        ui->theme.name && !strcmp(ui->theme.name, v[i].name) ? '*' : ' ', v[i].name,
+		        v[i].where);
 	theme_list_free(v, (size_t)n);
 	if (fclose(f) || !buf) {
 		free(buf);
@@ -198,29 +198,30 @@ static int ui_cmds_occupants(struct cmd_call *call)
 /* /help keys: the key bindings (keys.c), which no command table holds. */
 static int ui_cmds_help_keys(struct cmd_call *call)
 {
-	return reply(call, false,
-	             "Keys\n"
-	             "  Enter            send the line (text to the chat, /commands to natter)\n"
-	             "  Tab              complete a command, name or nick; again: the next one\n"
-	             "  Up, Down         earlier lines typed in this window (C-p, C-n)\n"
-	             "  Up (empty line)  in a chat: edit your last message (Enter corrects it)\n"
-	             "  PageUp, PageDown scroll back (older messages come from the history)\n"
-	             "  Alt-1..9, Alt-0  window 1..9, 10; Alt-Left, Alt-Right: the one before, after\n"
-	             "  F2               show or hide the roster pane (/pane)\n"
-	             "  F3               show or hide a room's occupant list (/occupants)\n"
-	             "  C-a, C-e         start, end of the line (Home, End)\n"
-	             "  C-b, C-f         one character left, right (Left, Right)\n"
-	             "  C-d              delete the character under the cursor (Delete)\n"
-	             "  C-h              delete the character before it (Backspace)\n"
-	             "  C-w, Alt-Bksp    delete the word before the cursor\n"
-	             "  C-k, C-u         delete to the end, to the start of the line\n"
-	             "  C-c              empty the line\n"
-	             "  C-l              redraw the screen\n"
-	             "Roster pane: + online, * free for chat, ~ away, - away long (xa), ! busy "
-	             "(dnd), . offline; # a room; (N) unread messages\n"
-	             "In a room: Tab completes nicks (\"nick: \" at the start of a line); a "
-	             "window marked ! has a message that names you\n"
-	             "A paste keeps its line breaks and waits for Enter (bracketed paste).");
+	return reply(
+	    call, false,
+	    "Keys\n"
+	    "  Enter            send the line (text to the chat, /commands to natter)\n"
+	    "  Tab              complete a command, name or nick; again: the next one\n"
+	    "  Up, Down         earlier lines typed in this window (C-p, C-n)\n"
+	    "  Up (empty line)  in a chat: edit your last message (Enter corrects it)\n"
+	    "  PageUp, PageDown scroll back (older messages come from the history)\n"
+	    "  Alt-1..9, Alt-0  window 1..9, 10; Alt-Left, Alt-Right: the one before, after\n"
+	    "  F2               show or hide the roster pane (/pane)\n"
+	    "  F3               show or hide a room's occupant list (/occupants)\n"
+	    "  C-a, C-e         start, end of the line (Home, End)\n"
+	    "  C-b, C-f         one character left, right (Left, Right)\n"
+	    "  C-d              delete the character under the cursor (Delete)\n"
+	    "  C-h              delete the character before it (Backspace)\n"
+	    "  C-w, Alt-Bksp    delete the word before the cursor\n"
+	    "  C-k, C-u         delete to the end, to the start of the line\n"
+	    "  C-c              empty the line\n"
+	    "  C-l              redraw the screen\n"
+	    "Roster pane: + online, * free for chat, ~ away, - away long (xa), ! busy "
+	    "(dnd), . offline; # a room; (N) unread messages\n"
+	    "In a room: Tab completes nicks (\"nick: \" at the start of a line); a "
+	    "window marked ! has a message that names you\n"
+	    "A paste keeps its line breaks and waits for Enter (bracketed paste).");
 }
 
 static const struct cmd_entry ui_cmds_table[] = {

@@ -40,12 +40,12 @@ enum ui_dirty {
 #define OCC_WIDTH    20 /* its left border included */
 #define OCC_MIN_CHAT 40
 
-#define UI_KNOWN_JIDS  512 /* contacts remembered for tab completion */
+#define UI_KNOWN_JIDS 512 /* contacts remembered for tab completion */
 /* Anyone may write to us: strangers' messages open windows of their own
  * until this many are open, then wait in one "strangers" window. */
 #define UI_STRANGER_WINDOWS 10
 /* What the network changes is drawn at most this often (ms); keys at once. */
-#define UI_DRAW_MS 40
+#define UI_DRAW_MS      40
 #define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
 
 /* Our own XEP-0085 state towards the peer of the window being typed in. */
@@ -68,23 +68,23 @@ struct ui {
 	 * chat, status bar and input line across the whole width. */
 	WINDOW *chat, *status, *inputw, *roster;
 	WINDOW *occ, *topic; /* a room's occupant list and subject (room windows only) */
-	WINDOW *keys; /* 1x1, never drawn: keys are read through it */
+	WINDOW *keys;        /* 1x1, never drawn: keys are read through it */
 	int chat_rows, chat_cols, cols;
 
 	struct contacts contacts;
 	bool pane_on;      /* the user wants the roster pane (F2, /pane) */
 	bool pane_offline; /* it lists offline contacts too ([ui] roster_offline, /pane offline) */
 	struct rooms rooms;
-	bool occ_on;       /* the user wants rooms' occupant lists (F3, /occupants) */
-	bool show_joins;   /* occupants coming and going are shown ([rooms] show_joins) */
-	bool room_bell;    /* every room message rings, not just mentions ([rooms] bell) */
+	bool occ_on;         /* the user wants rooms' occupant lists (F3, /occupants) */
+	bool show_joins;     /* occupants coming and going are shown ([rooms] show_joins) */
+	bool room_bell;      /* every room message rings, not just mentions ([rooms] bell) */
 	bool mark_highlight; /* the next line added mentions our nick (ui_rooms.c) */
 
 	struct window **wins; /* wins[0] is the console */
 	size_t nwins, cur;
 	unsigned next_id;
-	struct window *by_jid;     /* the chat windows by key (window.h) */
-	size_t stranger_windows;   /* windows opened by strangers' messages */
+	struct window *by_jid;   /* the chat windows by key (window.h) */
+	size_t stranger_windows; /* windows opened by strangers' messages */
 
 	struct input input;
 	/* Tab completion cycling through several candidates. */
@@ -95,13 +95,13 @@ struct ui {
 	enum ui_conn conn;
 	/* A disconnection is said with the reconnection that follows it in the
 	 * same loop pass, as one line; alone only when none follows. */
-	char *offline_reason;  /* said at the next draw unless a retry took it */
+	char *offline_reason; /* said at the next draw unless a retry took it */
 	bool offline_was_online;
-	bool lost;             /* a session was lost: the next login is a reconnection */
-	char *jid;             /* own JID as the server bound it */
+	bool lost;                   /* a session was lost: the next login is a reconnection */
+	char *jid;                   /* own JID as the server bound it */
 	char *own_show, *own_status; /* our presence as the server echoed it; NULL: online */
-	uint64_t reconnect_at; /* loop_now_ms() of the next attempt */
-	uint64_t countdown;    /* timer refreshing "reconnecting in N s" */
+	uint64_t reconnect_at;       /* loop_now_ms() of the next attempt */
+	uint64_t countdown;          /* timer refreshing "reconnecting in N s" */
 
 	char *known[UI_KNOWN_JIDS];
 	size_t nknown;
@@ -113,7 +113,7 @@ struct ui {
 	bool esc;            /* ESC seen: the next key is Alt+key */
 	uint64_t keys_timer; /* more keys to read after a long paste */
 	int key_alt_left, key_alt_right, key_paste_start, key_paste_end;
-	bool pasting;       /* between the bracketed-paste markers */
+	bool pasting; /* between the bracketed-paste markers */
 
 	/* The last certificate refused may be pinned with /tls trust (Tab on
 	 * an empty console line offers it). */
@@ -127,11 +127,11 @@ struct ui {
 	} pw;
 
 	/* Whether anyone looks (focus.c): XEP-0352 and XEP-0333 displayed. */
-	bool focused;        /* the terminal has the focus (or never said otherwise) */
-	bool idle;           /* no key for inactive_after seconds */
-	bool active;         /* what the core was last told */
-	int inactive_after;  /* seconds; 0: never idle */
-	uint64_t last_key;   /* loop_now_ms() */
+	bool focused;       /* the terminal has the focus (or never said otherwise) */
+	bool idle;          /* no key for inactive_after seconds */
+	bool active;        /* what the core was last told */
+	int inactive_after; /* seconds; 0: never idle */
+	uint64_t last_key;  /* loop_now_ms() */
 	uint64_t idle_timer;
 	int key_focus_in, key_focus_out;
 

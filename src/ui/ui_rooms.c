@@ -92,7 +92,8 @@ void ui_rooms_message(struct ui *ui, const struct nt_event *ev)
 	if (room_msg)
 		nick = strdup(m->nick ? m->nick : "*");
 	else
-		nick = own ? strdup(r && r->nick ? r->nick : "me") : strdup(m->nick ? m->nick : "?");
+		nick =
+		    own ? strdup(r && r->nick ? r->nick : "me") : strdup(m->nick ? m->nick : "?");
 	/* A room message naming us: marked, and it rings (winlist.c). */
 	kind = m->type && !strcmp(m->type, "error") ? WL_ERROR : own ? WL_MSG_OWN : WL_MSG_PEER;
 	/* A correction takes the place of the message it corrects. */
@@ -140,8 +141,8 @@ static void on_joined(struct ui *ui, const struct nt_event *ev)
 	struct window *w, *asked;
 
 	if (!r) {
-		winlist_printf(ui, winlist_console(ui), WL_ERROR,
-		               "out of memory: %s is not shown", room ? room : "a room");
+		winlist_printf(ui, winlist_console(ui), WL_ERROR, "out of memory: %s is not shown",
+		               room ? room : "a room");
 		return;
 	}
 	w = room_window(ui, r->jid);
@@ -219,13 +220,13 @@ static void on_presence(struct ui *ui, const struct nt_event *ev)
 		free(r->renamed);
 		r->renamed = strdup(p->new_nick);
 	} else if (gone && has_code(p->codes, p->ncodes, 307)) {
-		winlist_printf(ui, w, WL_INFO, "%s was kicked%s%s%s%s", nick, p->actor ? " by " : "",
-		               p->actor ? p->actor : "", p->reason ? ": " : "",
-		               p->reason ? p->reason : "");
+		winlist_printf(ui, w, WL_INFO, "%s was kicked%s%s%s%s", nick,
+		               p->actor ? " by " : "", p->actor ? p->actor : "",
+		               p->reason ? ": " : "", p->reason ? p->reason : "");
 	} else if (gone && has_code(p->codes, p->ncodes, 301)) {
-		winlist_printf(ui, w, WL_INFO, "%s was banned%s%s%s%s", nick, p->actor ? " by " : "",
-		               p->actor ? p->actor : "", p->reason ? ": " : "",
-		               p->reason ? p->reason : "");
+		winlist_printf(ui, w, WL_INFO, "%s was banned%s%s%s%s", nick,
+		               p->actor ? " by " : "", p->actor ? p->actor : "",
+		               p->reason ? ": " : "", p->reason ? p->reason : "");
 	} else if (gone) {
 		if (ui->show_joins)
 			winlist_printf(ui, w, WL_PRESENCE, "<- %s left%s%s", nick,
@@ -235,10 +236,11 @@ static void on_presence(struct ui *ui, const struct nt_event *ev)
 		if (ui->show_joins)
 			winlist_printf(ui, w, WL_PRESENCE, "-> %s joined%s%s%s", nick,
 			               p->occupant.jid ? " (" : "",
-			               p->occupant.jid ? p->occupant.jid : "", p->occupant.jid ? ")" : "");
-	} else if (old_role != ROLE_COUNT &&
-	           (strcmp(p->occupant.role ? p->occupant.role : "none", rooms_role_name(old_role)) ||
-	            !same(p->occupant.affiliation, old_aff))) {
+			               p->occupant.jid ? p->occupant.jid : "",
+			               p->occupant.jid ? ")" : "");
+	} else if (old_role != ROLE_COUNT && (strcmp(p->occupant.role ? p->occupant.role : "none",
+	                                             rooms_role_name(old_role)) ||
+	                                      !same(p->occupant.affiliation, old_aff))) {
 		role_line(ui, w, p);
 	} else if (ui->show_joins && !same(p->occupant.show, old_show)) {
 		winlist_printf(ui, w, WL_PRESENCE, "%s is %s%s%s", nick,
@@ -279,7 +281,8 @@ static void on_left(struct ui *ui, const struct nt_event *ev)
 
 	if (l->destroyed)
 		rc = asprintf(&s, "%s was destroyed%s%s%s%s", room, why ? ": " : "", why ? why : "",
-		              l->alternate ? "; it moved to " : "", l->alternate ? l->alternate : "");
+		              l->alternate ? "; it moved to " : "",
+		              l->alternate ? l->alternate : "");
 	else if (has_code(l->codes, l->ncodes, 307))
 		rc = asprintf(&s, "you were kicked from %s%s%s%s%s", room, l->actor ? " by " : "",
 		              l->actor ? l->actor : "", why ? ": " : "", why ? why : "");
@@ -289,7 +292,8 @@ static void on_left(struct ui *ui, const struct nt_event *ev)
 	else if (l->rejoining)
 		rc = asprintf(&s, "out of %s (%s): joining it again", room, why ? why : "?");
 	else
-		rc = asprintf(&s, "you left %s%s%s", room, why && strcmp(why, "you left") ? ": " : "",
+		rc = asprintf(&s, "you left %s%s%s", room,
+		              why && strcmp(why, "you left") ? ": " : "",
 		              why && strcmp(why, "you left") ? why : "");
 	if (rc < 0)
 		return;
@@ -348,8 +352,8 @@ static void on_occupants(struct ui *ui, const struct nt_event *ev)
 			if (!x->role || strcmp(x->role, roles[k]))
 				continue;
 			fprintf(f, "%s%s%s%s%s%s", first ? "\n  " : ", ", first ? roles[k] : "",
-			        first ? "s: " : "", x->nick ? x->nick : "?",
-			        x->show ? " (" : "", x->show ? x->show : "");
+			        first ? "s: " : "", x->nick ? x->nick : "?", x->show ? " (" : "",
+			        x->show ? x->show : "");
 			if (x->show)
 				fputc(')', f);
 			first = false;
@@ -401,8 +405,8 @@ static void on_config(struct ui *ui, const struct nt_event *ev)
 
 		if (!x->var || (x->type && !strcmp(x->type, "hidden")))
 			continue;
-		fprintf(f, "\n  %s%s%s%s = ", x->var, x->label ? " (" : "", x->label ? x->label : "",
-		        x->label ? ")" : "");
+		fprintf(f, "\n  %s%s%s%s = ", x->var, x->label ? " (" : "",
+		        x->label ? x->label : "", x->label ? ")" : "");
 		for (size_t k = 0; k < x->nvalues; k++)
 			fprintf(f, "%s%s", k ? "," : "", x->values[k]);
 		for (size_t k = 0; k < x->noptions; k++)

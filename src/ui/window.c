@@ -78,9 +78,9 @@ struct window *window_new_kind(unsigned id, const char *jid, enum window_kind ki
 	if (jid) {
 		w->jid = strdup(jid);
 		w->key = strdup(jid);
-		w->name = !w->jid                 ? NULL
-			  : kind == WIN_PRIVATE ? window_private_name(jid)
-						  : window_short_name(jid);
+		w->name = !w->jid               ? NULL
+		          : kind == WIN_PRIVATE ? window_private_name(jid)
+		                                : window_short_name(jid);
 		window_key_fold(w->key);
 	} else {
 		w->name = wstr_from_utf8("console", 0, NULL);

@@ -38,21 +38,21 @@ enum window_mark { MARK_NONE, MARK_DELIVERED, MARK_DISPLAYED };
 struct window_line {
 	time_t when;
 	enum window_line_kind kind;
-	bool delayed;         /* stored and forwarded: when is the original time */
+	bool delayed;          /* stored and forwarded: when is the original time */
 	enum window_mark mark; /* own messages: shown as a check mark or two */
-	bool queued;          /* own message typed offline, not handed to the server yet */
-	bool edited;          /* corrected since it was sent (XEP-0308) */
-	bool retracted;       /* withdrawn by its sender (XEP-0424): text is a notice */
-	bool action;          /* a /me line (XEP-0245): text is what follows "/me " */
-	wchar_t *nick;        /* messages only */
-	wchar_t *text;        /* sanitised; may hold '\n' */
-	unsigned char *attrs; /* STY_* per character of text, or NULL: all plain */
-	char *id;             /* messages: the stanza id receipts, markers and corrections name */
-	char *alt_id;         /* the id of its newest correction, which they may name too */
-	char *key;            /* an info line that changes in place (an upload), or NULL */
-	long long store_id;   /* row in the history store; 0 for lines shown live */
-	bool highlight;       /* a room message that mentions our nick */
-	const char *tag;      /* static mark before the nick ("[OMEMO] "), or NULL */
+	bool queued;           /* own message typed offline, not handed to the server yet */
+	bool edited;           /* corrected since it was sent (XEP-0308) */
+	bool retracted;        /* withdrawn by its sender (XEP-0424): text is a notice */
+	bool action;           /* a /me line (XEP-0245): text is what follows "/me " */
+	wchar_t *nick;         /* messages only */
+	wchar_t *text;         /* sanitised; may hold '\n' */
+	unsigned char *attrs;  /* STY_* per character of text, or NULL: all plain */
+	char *id;              /* messages: the stanza id receipts, markers and corrections name */
+	char *alt_id;          /* the id of its newest correction, which they may name too */
+	char *key;             /* an info line that changes in place (an upload), or NULL */
+	long long store_id;    /* row in the history store; 0 for lines shown live */
+	bool highlight;        /* a room message that mentions our nick */
+	const char *tag;       /* static mark before the nick ("[OMEMO] "), or NULL */
 };
 
 /* Ordered: a stronger mark replaces a weaker one, never the reverse. */
@@ -76,17 +76,17 @@ enum window_backlog {
 enum window_peer_state { PEER_IDLE, PEER_COMPOSING };
 
 struct window {
-	unsigned id;               /* stable while it lives; positions change on /close */
-	enum window_kind kind;     /* WIN_CONSOLE also for the strangers' and PubSub windows */
-	char *jid;                 /* bare JID of the peer (see kind); NULL for the
-	                            * console, the strangers' and the PubSub window */
-	bool strangers;            /* where messages from strangers wait (ui.c) */
-	bool by_stranger;          /* opened by a message from someone not in the roster */
-	char *key;                 /* jid, its bare part's ASCII letters lower-cased
-	                            * (window_key_fold): winlist's index */
+	unsigned id;           /* stable while it lives; positions change on /close */
+	enum window_kind kind; /* WIN_CONSOLE also for the strangers' and PubSub windows */
+	char *jid;             /* bare JID of the peer (see kind); NULL for the
+	                        * console, the strangers' and the PubSub window */
+	bool strangers;        /* where messages from strangers wait (ui.c) */
+	bool by_stranger;      /* opened by a message from someone not in the roster */
+	char *key;             /* jid, its bare part's ASCII letters lower-cased
+	                        * (window_key_fold): winlist's index */
 	UT_hash_handle hh;
-	wchar_t *name;             /* shown in the window list */
-	char *presence;            /* a chat's contact as last heard: "away: at lunch" */
+	wchar_t *name;  /* shown in the window list */
+	char *presence; /* a chat's contact as last heard: "away: at lunch" */
 	/* A ring that grows as lines come, up to WINDOW_SCROLLBACK: a window
 	 * someone opened with one message costs one small block, not room for
 	 * 2,000 lines. */
@@ -96,7 +96,7 @@ struct window {
 	enum window_activity act;
 	unsigned unread; /* peer messages since the window was last shown */
 	enum window_peer_state peer_state;
-	bool unseen;     /* a peer message came that the screen has not shown yet */
+	bool unseen; /* a peer message came that the screen has not shown yet */
 	struct recall hist;
 	enum window_backlog backlog;
 	long long oldest_id; /* the oldest store row loaded */

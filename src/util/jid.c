@@ -305,15 +305,15 @@ static int normalise_domain_uncached(const char *s, size_t n, char **out, const 
  * inventing domains only makes it miss; shared by the threads (the
  * network thread parses JIDs too), hence the lock. */
 #define DOMAIN_CACHE_SLOTS 32
-#define DOMAIN_CACHE_LEN 256 /* longer domains are not kept */
+#define DOMAIN_CACHE_LEN   256 /* longer domains are not kept */
 
 static struct {
 	pthread_mutex_t lock;
 	struct {
-		size_t n;                     /* 0: empty slot (no domain is empty) */
-		char in[DOMAIN_CACHE_LEN];    /* the domain as given */
-		char out[DOMAIN_CACHE_LEN];   /* normalised ("" when refused) */
-		const char *why;              /* the refusal (static text) */
+		size_t n;                   /* 0: empty slot (no domain is empty) */
+		char in[DOMAIN_CACHE_LEN];  /* the domain as given */
+		char out[DOMAIN_CACHE_LEN]; /* normalised ("" when refused) */
+		const char *why;            /* the refusal (static text) */
 	} slot[DOMAIN_CACHE_SLOTS];
 } domain_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 

@@ -10,7 +10,7 @@
 #include "util/pin.h"
 
 #define PIN_PREFIX "sha256:"
-#define PIN_HEX 64
+#define PIN_HEX    64
 
 char *pin_parse(const char *s)
 {

@@ -84,9 +84,8 @@ int64_t stamp_parse(const char *s)
 		return -1;
 	y = digits(&s, 4);
 	if (y < 0 || !lit(&s, '-') || (mo = digits(&s, 2)) < 0 || !lit(&s, '-') ||
-	    (d = digits(&s, 2)) < 0 || !lit(&s, 'T') || (h = digits(&s, 2)) < 0 ||
-	    !lit(&s, ':') || (mi = digits(&s, 2)) < 0 || !lit(&s, ':') ||
-	    (sec = digits(&s, 2)) < 0)
+	    (d = digits(&s, 2)) < 0 || !lit(&s, 'T') || (h = digits(&s, 2)) < 0 || !lit(&s, ':') ||
+	    (mi = digits(&s, 2)) < 0 || !lit(&s, ':') || (sec = digits(&s, 2)) < 0)
 		return -1;
 	if (*s == '.') {
 		/* At least one digit; any number of them, milliseconds kept. */
@@ -132,5 +131,5 @@ void stamp_format(int64_t ms, char out[STAMP_LEN])
 		y = MAX_YEAR, m = 12, d = 31, rem = 86399, ms = 999;
 	}
 	snprintf(out, STAMP_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, rem / 3600,
-		 rem / 60 % 60, rem % 60, (int)(ms % 1000));
+	         rem / 60 % 60, rem % 60, (int)(ms % 1000));
 }

@@ -113,8 +113,8 @@ struct attempt {
 	bool resumed, resume_failed;
 	bool waiting_enabled;
 	bool online;
-	bool abort;     /* cut the socket before the next pass */
-	bool cut;       /* ... and it has been cut */
+	bool abort;       /* cut the socket before the next pass */
+	bool cut;         /* ... and it has been cut */
 	bool over_budget; /* an element went over ELEMENT_*_MAX */
 	char *cert_error;
 	char *mechanism;
@@ -123,9 +123,9 @@ struct attempt {
 	char *condition, *text;
 	struct tlspin_cert cert; /* the refused certificate */
 	/* What libstrophe's log said about a lost connection (loss_text). */
-	int io_tls;        /* SSL_get_error() code of the first TLS failure */
-	int io_errno;      /* the errno behind it, or that of a failed connect */
-	char *io_detail;   /* OpenSSL's reason for that failure */
+	int io_tls;      /* SSL_get_error() code of the first TLS failure */
+	int io_errno;    /* the errno behind it, or that of a failed connect */
+	char *io_detail; /* OpenSSL's reason for that failure */
 	bool io_connect, io_eof, io_send;
 };
 
@@ -136,8 +136,8 @@ struct net {
 	struct net_request *req_head, *req_tail;
 	struct net_report *rep_head, *rep_tail;
 	int req_pipe[2], rep_pipe[2];
-	int watch_fd; /* dup of the socket for net_abort(), under lock */
-	int reg_watch_fd; /* the same for the registration's socket */
+	int watch_fd;      /* dup of the socket for net_abort(), under lock */
+	int reg_watch_fd;  /* the same for the registration's socket */
 	int drained_watch; /* the same for the drained connection's */
 	bool quit;
 
@@ -150,18 +150,18 @@ struct net {
 	int sock;
 	bool closing;
 	bool discard_sm; /* the next attempt must not resume */
-	bool resumable; /* a dropped session waits to be resumed: probe first */
+	bool resumable;  /* a dropped session waits to be resumed: probe first */
 	struct net_params params;
 	struct attempt at;
-	struct reg *reg;   /* a registration under way, or NULL */
-	struct tok *tok;   /* token logins (token.c): the raw-mode login and its SM */
-	bool token_login;  /* the current attempt is one */
+	struct reg *reg;  /* a registration under way, or NULL */
+	struct tok *tok;  /* token logins (token.c): the raw-mode login and its SM */
+	bool token_login; /* the current attempt is one */
 	/* A connection the server drains (net_replace): read, never written,
 	 * released once it has ended. */
 	xmpp_conn_t *drained;
 	int drained_sock;
 	bool drained_done;
-	char **cert_sink;  /* where on_certfail records, set around each pass */
+	char **cert_sink; /* where on_certfail records, set around each pass */
 	/* Reports made during an xmpp_run_once(), posted together once it has
 	 * returned: by then libstrophe has let go of every stanza it handed
 	 * us, so they can go to the core thread as they are (see on_stanza). */
@@ -370,14 +370,15 @@ static void inspect_recv(struct net *n, const char *xml)
 	if (starts(xml, "<features xmlns=\"http://etherx.jabber.org/streams\"")) {
 		inspect_features(n, xml);
 	} else if (starts(xml, "<failure") && strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl") &&
-		   !n->token_login) {
+	           !n->token_login) {
 		char *cond = condition_in(xml, "urn:ietf:params:xml:ns:xmpp-sasl");
 
 		/* Stop here: libstrophe would otherwise retry with PLAIN. */
 		fail(n, NET_FAIL_AUTH, cond ? cond : "not-authorized",
 		     "the server refused the credentials");
 		free(cond);
-	} else if (starts(xml, "<error xmlns=\"http://etherx.jabber.org/streams\"") && !n->drained) {
+	} else if (starts(xml, "<error xmlns=\"http://etherx.jabber.org/streams\"") &&
+	           !n->drained) {
 		/* (With a drained connection beside, this could be its goodbye:
 		 * the current one's stream error comes with its disconnection.) */
 		char *cond = condition_in(xml, "urn:ietf:params:xml:ns:xmpp-streams");
@@ -394,7 +395,7 @@ static void inspect_sent(struct net *n, const char *xml)
 		free(n->at.mechanism);
 		n->at.mechanism = attribute_in(xml, "mechanism");
 	} else if (starts(xml, "<iq") && strstr(xml, "jabber:iq:auth") &&
-		   strstr(xml, "type=\"set\"")) {
+	           strstr(xml, "type=\"set\"")) {
 		free(n->at.mechanism);
 		n->at.mechanism = strdup("legacy");
 	}
@@ -425,8 +426,9 @@ static void note_io(struct net *n, const char *area, const char *msg)
 		if (!at->io_tls && sscanf(msg, "error=%*[^(](%d) errno=%d", &code, &err) == 2) {
 			at->io_tls = code;
 			at->io_errno = err;
-		} else if (!at->io_detail && starts(msg, "error:") && (reason = strrchr(msg, ':')) &&
-			   reason[1] && strcmp(reason + 1, "(null)")) {
+		} else if (!at->io_detail && starts(msg, "error:") &&
+		           (reason = strrchr(msg, ':')) && reason[1] &&
+		           strcmp(reason + 1, "(null)")) {
 			at->io_detail = strdup(reason + 1);
 		}
 	} else if (!strcmp(msg, "Socket closed by remote host.")) {
@@ -446,8 +448,8 @@ static void element_done(struct net *n)
 	double cpu = budget_cpu(&n->budget);
 
 	if (held >= (size_t)1 << 20 || cpu >= 0.1)
-		log_debug("an incoming element held %zu KiB while parsed and took %.3f s", held >> 10,
-			  cpu);
+		log_debug("an incoming element held %zu KiB while parsed and took %.3f s",
+		          held >> 10, cpu);
 	budget_element_done(&n->budget);
 }
 
@@ -472,7 +474,7 @@ static void xml_error(struct net *n)
 		return;
 	}
 	if (asprintf(&text, "the server sent malformed XML (%s); natter closed the connection",
-		     xmlguard_last_error()) < 0)
+	             xmlguard_last_error()) < 0)
 		text = NULL;
 	fail(n, NET_FAIL_PROTOCOL, "invalid-xml",
 	     text ? text : "the server sent malformed XML; natter closed the connection");
@@ -602,8 +604,8 @@ static void report_online(struct net *n)
 	/* After legacy authentication libstrophe knows no bound JID, nor
 	 * after a token login (raw mode), which keeps its own. */
 	r->jid = strdup(bound ? bound : n->at.bound_jid ? n->at.bound_jid : n->params.jid);
-	r->mechanism = dup_or_null(n->at.mechanism ? n->at.mechanism
-						    : (n->at.resumed ? "resumed" : NULL));
+	r->mechanism =
+	    dup_or_null(n->at.mechanism ? n->at.mechanism : (n->at.resumed ? "resumed" : NULL));
 	r->resumed = n->at.resumed;
 	r->rosterver = n->at.rosterver;
 	r->csi = n->at.csi;
@@ -623,13 +625,13 @@ static char *loss_text(const struct attempt *at, int error)
 	else if (at->io_tls == SSL_ERROR_SYSCALL && at->io_errno)
 		rc = asprintf(&text, "the connection was lost: %s", strerror(at->io_errno));
 	else if (at->io_tls == SSL_ERROR_SYSCALL ||
-		 (at->io_detail && strstr(at->io_detail, "unexpected eof")))
+	         (at->io_detail && strstr(at->io_detail, "unexpected eof")))
 		fixed = "the server closed the connection without ending the TLS session";
 	else if (at->io_tls == SSL_ERROR_ZERO_RETURN)
 		fixed = "the server ended the TLS session";
 	else if (at->io_tls)
 		rc = asprintf(&text, "TLS error: %s",
-			      at->io_detail ? at->io_detail : "the TLS protocol failed");
+		              at->io_detail ? at->io_detail : "the TLS protocol failed");
 	else if (at->io_eof)
 		fixed = "the server closed the connection";
 	else if (at->io_send)
@@ -677,30 +679,30 @@ static void report_offline(struct net *n, int error)
 static const char *stream_condition(xmpp_error_type_t type)
 {
 	static const char *const names[] = {
-		[XMPP_SE_BAD_FORMAT] = "bad-format",
-		[XMPP_SE_BAD_NS_PREFIX] = "bad-namespace-prefix",
-		[XMPP_SE_CONFLICT] = "conflict",
-		[XMPP_SE_CONN_TIMEOUT] = "connection-timeout",
-		[XMPP_SE_HOST_GONE] = "host-gone",
-		[XMPP_SE_HOST_UNKNOWN] = "host-unknown",
-		[XMPP_SE_IMPROPER_ADDR] = "improper-addressing",
-		[XMPP_SE_INTERNAL_SERVER_ERROR] = "internal-server-error",
-		[XMPP_SE_INVALID_FROM] = "invalid-from",
-		[XMPP_SE_INVALID_ID] = "invalid-id",
-		[XMPP_SE_INVALID_NS] = "invalid-namespace",
-		[XMPP_SE_INVALID_XML] = "invalid-xml",
-		[XMPP_SE_NOT_AUTHORIZED] = "not-authorized",
-		[XMPP_SE_POLICY_VIOLATION] = "policy-violation",
-		[XMPP_SE_REMOTE_CONN_FAILED] = "remote-connection-failed",
-		[XMPP_SE_RESOURCE_CONSTRAINT] = "resource-constraint",
-		[XMPP_SE_RESTRICTED_XML] = "restricted-xml",
-		[XMPP_SE_SEE_OTHER_HOST] = "see-other-host",
-		[XMPP_SE_SYSTEM_SHUTDOWN] = "system-shutdown",
-		[XMPP_SE_UNDEFINED_CONDITION] = "undefined-condition",
-		[XMPP_SE_UNSUPPORTED_ENCODING] = "unsupported-encoding",
-		[XMPP_SE_UNSUPPORTED_STANZA_TYPE] = "unsupported-stanza-type",
-		[XMPP_SE_UNSUPPORTED_VERSION] = "unsupported-version",
-		[XMPP_SE_XML_NOT_WELL_FORMED] = "not-well-formed",
+	    [XMPP_SE_BAD_FORMAT] = "bad-format",
+	    [XMPP_SE_BAD_NS_PREFIX] = "bad-namespace-prefix",
+	    [XMPP_SE_CONFLICT] = "conflict",
+	    [XMPP_SE_CONN_TIMEOUT] = "connection-timeout",
+	    [XMPP_SE_HOST_GONE] = "host-gone",
+	    [XMPP_SE_HOST_UNKNOWN] = "host-unknown",
+	    [XMPP_SE_IMPROPER_ADDR] = "improper-addressing",
+	    [XMPP_SE_INTERNAL_SERVER_ERROR] = "internal-server-error",
+	    [XMPP_SE_INVALID_FROM] = "invalid-from",
+	    [XMPP_SE_INVALID_ID] = "invalid-id",
+	    [XMPP_SE_INVALID_NS] = "invalid-namespace",
+	    [XMPP_SE_INVALID_XML] = "invalid-xml",
+	    [XMPP_SE_NOT_AUTHORIZED] = "not-authorized",
+	    [XMPP_SE_POLICY_VIOLATION] = "policy-violation",
+	    [XMPP_SE_REMOTE_CONN_FAILED] = "remote-connection-failed",
+	    [XMPP_SE_RESOURCE_CONSTRAINT] = "resource-constraint",
+	    [XMPP_SE_RESTRICTED_XML] = "restricted-xml",
+	    [XMPP_SE_SEE_OTHER_HOST] = "see-other-host",
+	    [XMPP_SE_SYSTEM_SHUTDOWN] = "system-shutdown",
+	    [XMPP_SE_UNDEFINED_CONDITION] = "undefined-condition",
+	    [XMPP_SE_UNSUPPORTED_ENCODING] = "unsupported-encoding",
+	    [XMPP_SE_UNSUPPORTED_STANZA_TYPE] = "unsupported-stanza-type",
+	    [XMPP_SE_UNSUPPORTED_VERSION] = "unsupported-version",
+	    [XMPP_SE_XML_NOT_WELL_FORMED] = "not-well-formed",
 	};
 
 	if ((unsigned)type < sizeof(names) / sizeof(names[0]) && names[type])
@@ -761,7 +763,7 @@ static void drop_drained(struct net *n, bool report)
 }
 
 static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
-			  xmpp_stream_error_t *se, void *ud)
+                          xmpp_stream_error_t *se, void *ud)
 {
 	struct net *n = ud;
 
@@ -862,8 +864,8 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 	 * release and its readers. */
 	if (st_deeper_than(stanza, STANZA_DEPTH_MAX)) {
 		fail(n, NET_FAIL_PROTOCOL, "policy-violation",
-		     "the server sent a stanza nested deeper than " STR(STANZA_DEPTH_MAX)
-		     " elements; natter closed the connection");
+		     "the server sent a stanza nested deeper than " STR(
+		         STANZA_DEPTH_MAX) " elements; natter closed the connection");
 		return 1;
 	}
 	r = calloc(1, sizeof(*r));
@@ -917,22 +919,23 @@ static void check_budget(struct net *n)
 		return;
 	if (held > ELEMENT_BYTES_MAX)
 		rc = asprintf(&text,
-			      "the server sent a stanza that needs more than %zu MiB of memory; "
-			      "natter closed the connection",
-			      ELEMENT_BYTES_MAX >> 20);
+		              "the server sent a stanza that needs more than %zu MiB of memory; "
+		              "natter closed the connection",
+		              ELEMENT_BYTES_MAX >> 20);
 	else if (cpu > ELEMENT_CPU_MAX)
-		rc = asprintf(&text,
-			      "the server sent a stanza that took more than %.0f s to parse; natter "
-			      "closed the connection",
-			      ELEMENT_CPU_MAX);
+		rc =
+		    asprintf(&text,
+		             "the server sent a stanza that took more than %.0f s to parse; natter "
+		             "closed the connection",
+		             ELEMENT_CPU_MAX);
 	else
 		return;
 	n->at.over_budget = true;
 	log_warn("an incoming element went over its limits: %zu KiB held, %.1f s of CPU",
-		 held >> 10, cpu);
+	         held >> 10, cpu);
 	fail(n, NET_FAIL_PROTOCOL, "policy-violation",
 	     rc < 0 ? "the server sent a stanza too large to parse; natter closed the connection"
-		    : text);
+	            : text);
 	free(text);
 }
 
@@ -954,7 +957,7 @@ static void cut(struct net *n)
 		close(ends[1]);
 		if (dup3(ends[0], n->sock, O_CLOEXEC) < 0)
 			log_warn("could not stop reading the connection at once: %s",
-				 strerror(errno));
+			         strerror(errno));
 		close(ends[0]);
 	}
 	n->at.cut = true;
@@ -1148,8 +1151,8 @@ static int probe_before_resume(struct net *n)
 		return 0;
 	if (jid_parse(n->params.jid, &j, NULL))
 		return 0;
-	rc = probe_server(n->params.server, n->params.port, j.domain,
-			  n->params.tls == TLS_DIRECT, PROBE_TIMEOUT_MS, &why);
+	rc = probe_server(n->params.server, n->params.port, j.domain, n->params.tls == TLS_DIRECT,
+	                  PROBE_TIMEOUT_MS, &why);
 	jid_clear(&j);
 	if (rc)
 		connect_failed(n, why);
@@ -1302,10 +1305,11 @@ static void do_nonza(struct net *n, const char *xml)
 	/* A token login counts its own XEP-0198 (token.c), stanzas only:
 	 * there the nonza goes alone. */
 	if (n->at.sm_offered && !n->token_login)
-		xmpp_send_raw_string(n->conn,
-				     "<iq type='get' id='natter-nonza-%u'><ping xmlns='urn:xmpp:ping'/>"
-				     "</iq>%s",
-				     ++serial, xml);
+		xmpp_send_raw_string(
+		    n->conn,
+		    "<iq type='get' id='natter-nonza-%u'><ping xmlns='urn:xmpp:ping'/>"
+		    "</iq>%s",
+		    ++serial, xml);
 	else
 		xmpp_send_raw_string(n->conn, "%s", xml);
 }
@@ -1490,7 +1494,7 @@ static int start_thread(struct net *n)
 	pthread_attr_destroy(&attr);
 	if (rc) {
 		log_warn("no %zu MiB stack for the network thread (%s): deep stanzas may crash",
-			 NET_STACK_SIZE >> 20, strerror(rc));
+		         NET_STACK_SIZE >> 20, strerror(rc));
 		rc = pthread_create(&n->thread, NULL, net_main, n);
 	}
 	return rc;
@@ -1521,7 +1525,7 @@ struct net *net_new(int *report_fd)
 	n->guarded = parser_is_guarded(n->ctx);
 	if (!n->guarded)
 		log_warn("libstrophe does not parse with expat here: natter cannot refuse a "
-			 "DOCTYPE or time the parsing of a stanza");
+		         "DOCTYPE or time the parsing of a stanza");
 	the_net = n;
 	if (start_thread(n)) {
 		the_net = NULL;

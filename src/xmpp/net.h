@@ -18,9 +18,9 @@
 struct net;
 
 struct net_params {
-	char *jid; /* full JID to bind (bare: the server chooses the resource) */
+	char *jid;      /* full JID to bind (bare: the server chooses the resource) */
 	char *password; /* or the token, for the token mechanisms (token.h) */
-	char *server; /* NULL: SRV lookup on the JID's domain */
+	char *server;   /* NULL: SRV lookup on the JID's domain */
 	unsigned short port;
 	enum tls_mode tls;
 	char *cafile;
@@ -30,17 +30,17 @@ struct net_params {
 };
 
 enum net_fail {
-	NET_FAIL_NONE,         /* closed on request */
-	NET_FAIL_NETWORK,      /* connection lost or refused: retry */
-	NET_FAIL_TIMEOUT,      /* aborted by the watchdog: retry */
-	NET_FAIL_AUTH,         /* credentials refused: do not retry */
+	NET_FAIL_NONE,          /* closed on request */
+	NET_FAIL_NETWORK,       /* connection lost or refused: retry */
+	NET_FAIL_TIMEOUT,       /* aborted by the watchdog: retry */
+	NET_FAIL_AUTH,          /* credentials refused: do not retry */
 	NET_FAIL_TLS_UNTRUSTED, /* certificate not trusted or pin mismatch */
-	NET_FAIL_POLICY,       /* natter refused an insecure step */
-	NET_FAIL_STREAM_ERROR, /* the server closed the stream with an error */
-	NET_FAIL_RESUME,       /* resumption failed: start a clean session now */
-	NET_FAIL_PROTOCOL,     /* natter cut a stream it could not or would not go on
-				* reading (malformed XML, a stanza over the limits):
-				* retry, with a fresh session */
+	NET_FAIL_POLICY,        /* natter refused an insecure step */
+	NET_FAIL_STREAM_ERROR,  /* the server closed the stream with an error */
+	NET_FAIL_RESUME,        /* resumption failed: start a clean session now */
+	NET_FAIL_PROTOCOL,      /* natter cut a stream it could not or would not go on
+	                         * reading (malformed XML, a stanza over the limits):
+	                         * retry, with a fresh session */
 };
 
 enum net_report_kind {

@@ -35,8 +35,8 @@ static int wait_for(int fd, short events, long long deadline)
 
 static int connect_one(const struct addrinfo *ai, long long deadline)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			ai->ai_protocol);
+	int fd =
+	    socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	int err = 0;
 	socklen_t len = sizeof err;
 
@@ -44,8 +44,8 @@ static int connect_one(const struct addrinfo *ai, long long deadline)
 		return -1;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS)
 		goto fail;
-	if (wait_for(fd, POLLOUT, deadline) ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+	if (wait_for(fd, POLLOUT, deadline) || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) ||
+	    err)
 		goto fail;
 	return fd;
 fail:
@@ -59,9 +59,9 @@ static int hears_stream(int fd, const char *domain, long long deadline)
 	char *header = NULL, buf[512] = "";
 	size_t have = 0;
 	int n = asprintf(&header,
-			 "<?xml version='1.0'?><stream:stream to='%s' version='1.0' "
-			 "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
-			 domain);
+	                 "<?xml version='1.0'?><stream:stream to='%s' version='1.0' "
+	                 "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+	                 domain);
 	bool sent = n > 0 && send(fd, header, (size_t)n, MSG_NOSIGNAL) == n;
 
 	if (n >= 0)
@@ -86,7 +86,7 @@ static int hears_stream(int fd, const char *domain, long long deadline)
 }
 
 int probe_server(const char *host, unsigned short port, const char *domain, bool tls,
-		 int timeout_ms, const char **why)
+                 int timeout_ms, const char **why)
 {
 	struct addrinfo hints = {0}, *res = NULL, *ai;
 	long long deadline = (long long)loop_now_ms() + timeout_ms;

@@ -16,6 +16,6 @@
  * timeout_ms.  Returns 0 when the server answered, else -1 with *why set
  * to a static reason. */
 int probe_server(const char *host, unsigned short port, const char *domain, bool tls,
-		 int timeout_ms, const char **why);
+                 int timeout_ms, const char **why);
 
 #endif

@@ -13,9 +13,9 @@
 #include "xmpp/tlspin.h"
 
 #define NS_REGISTER "jabber:iq:register"
-#define NS_DATA "jabber:x:data"
-#define ID_GET "natter-reg-get"
-#define ID_SET "natter-reg-set"
+#define NS_DATA     "jabber:x:data"
+#define ID_GET      "natter-reg-get"
+#define ID_SET      "natter-reg-set"
 
 struct reg {
 	xmpp_ctx_t *ctx;
@@ -192,11 +192,12 @@ static int on_get_answer(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 
 	if (!type || strcmp(type, "result") || !q) {
 		const char *cond = type && !strcmp(type, "error") ? st_error_condition(st, NULL)
-								   : "service-unavailable";
+		                                                  : "service-unavailable";
 
 		/* A server that does not serve the registration namespace at
 		 * all has registration closed: to the user, not allowed. */
-		if (!strcmp(cond, "service-unavailable") || !strcmp(cond, "feature-not-implemented"))
+		if (!strcmp(cond, "service-unavailable") ||
+		    !strcmp(cond, "feature-not-implemented"))
 			finish(r, NET_FAIL_AUTH, "not-allowed",
 			       "the server does not allow in-band registration");
 		else
@@ -210,8 +211,10 @@ static int on_get_answer(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	if (missing) {
 		char *text = NULL;
 
-		if (asprintf(&text, "the server also asks for: %s (natter fills only "
-				    "username and password)", missing) < 0)
+		if (asprintf(&text,
+		             "the server also asks for: %s (natter fills only "
+		             "username and password)",
+		             missing) < 0)
 			text = NULL;
 		finish(r, NET_FAIL_AUTH, "not-acceptable", text ? text : missing);
 		free(text);
@@ -295,8 +298,8 @@ static int on_stream_error(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	return 0;
 }
 
-static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
-		    xmpp_stream_error_t *se, void *ud)
+static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error, xmpp_stream_error_t *se,
+                    void *ud)
 {
 	struct reg *r = ud;
 
@@ -326,7 +329,7 @@ static void reg_log(void *ud, xmpp_log_level_t level, const char *area, const ch
 }
 
 struct reg *reg_start(struct net_params *params, xmpp_certfail_handler certfail,
-		      xmpp_sockopt_callback sockopt, const char **why)
+                      xmpp_sockopt_callback sockopt, const char **why)
 {
 	struct reg *r = calloc(1, sizeof(*r));
 	struct jid j;
@@ -372,12 +375,12 @@ struct reg *reg_start(struct net_params *params, xmpp_certfail_handler certfail,
 		xmpp_conn_set_cafile(r->conn, r->params.cafile);
 	xmpp_conn_set_certfail_handler(r->conn, certfail);
 	xmpp_conn_set_sockopt_callback(r->conn, sockopt);
-	xmpp_handler_add(r->conn, on_features, "http://etherx.jabber.org/streams", "features",
-			 NULL, r);
+	xmpp_handler_add(r->conn, on_features, "http://etherx.jabber.org/streams", "features", NULL,
+	                 r);
 	xmpp_handler_add(r->conn, on_stream_error, "http://etherx.jabber.org/streams", "error",
-			 NULL, r);
+	                 NULL, r);
 	xmpp_handler_add(r->conn, on_proceed, "urn:ietf:params:xml:ns:xmpp-tls", "proceed", NULL,
-			 r);
+	                 r);
 	if (xmpp_connect_raw(r->conn, r->params.server, r->params.port, on_conn, r)) {
 		*why = "could not start connecting (address lookup failed?)";
 		reg_free(r);

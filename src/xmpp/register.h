@@ -15,7 +15,7 @@ struct reg;
 /* Takes params (jid = the bare JID to create); the callbacks are the
  * network thread's own.  NULL on failure, with *why set. */
 struct reg *reg_start(struct net_params *params, xmpp_certfail_handler certfail,
-		      xmpp_sockopt_callback sockopt, const char **why);
+                      xmpp_sockopt_callback sockopt, const char **why);
 void reg_free(struct reg *r);
 
 xmpp_ctx_t *reg_ctx(struct reg *r);

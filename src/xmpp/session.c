@@ -98,7 +98,7 @@ void xs_free(struct xs *xs)
 	/* Every stanza the session keeps was built in xs->ctx (st_iq_error
 	 * too), which outlives the network thread and its own context. */
 	HASH_ITER(hh, xs->pending, p, tmp)
-		pending_drop(xs, p);
+	pending_drop(xs, p);
 	while ((o = xs->out_head)) {
 		xs->out_head = o->next;
 		xmpp_stanza_release(o->st);
@@ -380,8 +380,8 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		r->stanza = NULL;
 		break;
 	case NET_R_ONLINE: {
-		struct xs_online o = {r->jid, r->mechanism, r->resumed, r->secure, r->rosterver,
-				      r->csi};
+		struct xs_online o = {r->jid,    r->mechanism, r->resumed,
+		                      r->secure, r->rosterver, r->csi};
 
 		free(xs->jid);
 		xs->jid = r->jid;
@@ -393,7 +393,7 @@ static void handle_report(struct xs *xs, struct net_report *r)
 	}
 	case NET_R_REGISTER: {
 		struct xs_offline o = {r->fail, r->condition, r->text,
-				       r->cert.fingerprint ? &r->cert : NULL};
+		                       r->cert.fingerprint ? &r->cert : NULL};
 
 		xs->cb.registered(xs->ud, r->jid, &o);
 		break;
@@ -403,7 +403,7 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		break;
 	case NET_R_OFFLINE: {
 		struct xs_offline o = {r->fail, r->condition, r->text,
-				       r->cert.fingerprint ? &r->cert : NULL};
+		                       r->cert.fingerprint ? &r->cert : NULL};
 
 		xs->online = false;
 		xs->cb.offline(xs->ud, &o);

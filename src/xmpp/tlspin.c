@@ -31,8 +31,9 @@ int tlspin_cert_copy(struct tlspin_cert *dst, const struct tlspin_cert *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->pin_mismatch = src->pin_mismatch;
-	if (dup_into(&dst->fingerprint, src->fingerprint) || dup_into(&dst->subject, src->subject) ||
-	    dup_into(&dst->issuer, src->issuer) || dup_into(&dst->not_before, src->not_before) ||
+	if (dup_into(&dst->fingerprint, src->fingerprint) ||
+	    dup_into(&dst->subject, src->subject) || dup_into(&dst->issuer, src->issuer) ||
+	    dup_into(&dst->not_before, src->not_before) ||
 	    dup_into(&dst->not_after, src->not_after)) {
 		tlspin_cert_clear(dst);
 		return -1;
@@ -50,8 +51,9 @@ char *tlspin_iso_date(const char *s)
 	int day, h, min, sec, year, n = 0;
 	char *out;
 
-	if (!s || sscanf(s, "%3s %d %d:%d:%d %d %3s%n", mon, &day, &h, &min, &sec, &year, tail,
-			 &n) != 7 ||
+	if (!s ||
+	    sscanf(s, "%3s %d %d:%d:%d %d %3s%n", mon, &day, &h, &min, &sec, &year, tail, &n) !=
+	        7 ||
 	    s[n] || strcmp(tail, "GMT") || strlen(mon) != 3 || !(m = strstr(months, mon)) ||
 	    (m - months) % 3 || day < 1 || day > 31 || h < 0 || h > 23 || min < 0 || min > 59 ||
 	    sec < 0 || sec > 60 || year < 0 || year > 9999)
@@ -59,8 +61,8 @@ char *tlspin_iso_date(const char *s)
 	/* Room for what %d could print, though the checks above bound it. */
 	out = malloc(64);
 	if (out)
-		snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", year,
-			 (int)(m - months) / 3 + 1, day, h, min, sec);
+		snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, (int)(m - months) / 3 + 1,
+		         day, h, min, sec);
 	return out;
 }
 
@@ -78,7 +80,7 @@ static void describe(xmpp_tlscert_t *cert, struct tlspin_cert *c)
 }
 
 int tlspin_verdict(struct _xmpp_conn_t *conn, const char *pin, const char *cert_error,
-		   struct tlspin_cert *refused, const char **why)
+                   struct tlspin_cert *refused, const char **why)
 {
 	xmpp_tlscert_t *cert = xmpp_conn_get_peer_cert(conn);
 	const char *hex = cert ? xmpp_tlscert_get_string(cert, XMPP_CERT_FINGERPRINT_SHA256) : NULL;

@@ -33,6 +33,6 @@ char *tlspin_iso_date(const char *openssl_date);
  * text, or cert_error itself) and what is known of the leaf in *refused
  * (cleared first; the caller clears it). */
 int tlspin_verdict(struct _xmpp_conn_t *conn, const char *pin, const char *cert_error,
-		   struct tlspin_cert *refused, const char **why);
+                   struct tlspin_cert *refused, const char **why);
 
 #endif

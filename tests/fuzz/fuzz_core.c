@@ -39,9 +39,9 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define ME "alice@example.org"
+#define ME          "alice@example.org"
 #define MAX_STANZAS 16
-#define T0 1700000000000ULL
+#define T0          1700000000000ULL
 
 /* Sent after the login, in this order.  With the login's own requests
  * (fake-1 roster, fake-2 the blocklist, fake-3 carbons, fake-4 the archive's
@@ -50,18 +50,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * are fake-9 to fake-20: the seed corpus answers them
  * (tests/fuzz/corpus/core/README). */
 static const char *const REQUESTS[] = {
-    "/version bob@example.org/pc",          /* fake-9 */
-    "/disco info example.org",              /* fake-10 */
-    "/disco items example.org",             /* fake-11 */
-    "/vcard bob@example.org",               /* fake-12 */
-    "/ping",                                /* fake-13 */
-    "/roster add carol@example.org Carol",  /* fake-14 */
-    "/xhtml bob@example.org/pc <b>hi</b>",  /* fake-15: does bob/pc render it? */
-    "/vcard set FN Alice",                  /* fake-16: our vCard first */
-    "/password n3w",                        /* fake-17 */
-    "/status invisible",                    /* fake-18: does the server offer it? */
-    "/ping bob@example.org/pc",             /* fake-19 */
-    "/join room@muc.example.org/alice",     /* fake-20: the room's disco#info */
+    "/version bob@example.org/pc",         /* fake-9 */
+    "/disco info example.org",             /* fake-10 */
+    "/disco items example.org",            /* fake-11 */
+    "/vcard bob@example.org",              /* fake-12 */
+    "/ping",                               /* fake-13 */
+    "/roster add carol@example.org Carol", /* fake-14 */
+    "/xhtml bob@example.org/pc <b>hi</b>", /* fake-15: does bob/pc render it? */
+    "/vcard set FN Alice",                 /* fake-16: our vCard first */
+    "/password n3w",                       /* fake-17 */
+    "/status invisible",                   /* fake-18: does the server offer it? */
+    "/ping bob@example.org/pc",            /* fake-19 */
+    "/join room@muc.example.org/alice",    /* fake-20: the room's disco#info */
 };
 
 static char *dir;
@@ -103,8 +103,7 @@ static void check_json(json_t *v, const char *key)
 		}
 		break;
 	case JSON_ARRAY:
-		json_array_foreach(v, i, el)
-			check_json(el, key);
+		json_array_foreach(v, i, el) check_json(el, key);
 		break;
 	default:
 		break;

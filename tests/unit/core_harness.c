@@ -82,7 +82,7 @@ static void start(struct harness *h)
 }
 
 static struct harness *harness_make(const char *bare_jid, const char *extra_settings,
-				     void (*tweak)(struct account *a), struct nt_frontend fe)
+                                    void (*tweak)(struct account *a), struct nt_frontend fe)
 {
 	struct harness *h = calloc(1, sizeof(*h));
 	char tmpl[] = "/tmp/natter-unit-XXXXXX", *rc = NULL, *acct = NULL;
@@ -115,13 +115,13 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings)
 }
 
 struct harness *harness_new_with(const char *bare_jid, const char *extra_settings,
-				 void (*tweak)(struct account *a))
+                                 void (*tweak)(struct account *a))
 {
 	return harness_make(bare_jid, extra_settings, tweak, (struct nt_frontend){NULL, NULL});
 }
 
 struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
-			       struct nt_frontend fe)
+                               struct nt_frontend fe)
 {
 	return harness_make(bare_jid, extra_settings, NULL, fe);
 }
@@ -190,9 +190,9 @@ void harness_answer_roster(struct harness *h, const char *items)
 			continue;
 		id = fake_sent_id(h->xs, i);
 		fake_receivef(h->xs,
-			      "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' "
-			      "ver='v0'>%s</query></iq>",
-			      id, items ? items : "");
+		              "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' "
+		              "ver='v0'>%s</query></iq>",
+		              id, items ? items : "");
 		free(id);
 		return;
 	}
@@ -214,14 +214,14 @@ void harness_online_roster(struct harness *h, const char *items)
 		id = fake_sent_id(h->xs, i);
 		if (strstr(s, "jabber:iq:roster"))
 			fake_receivef(h->xs,
-				      "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' "
-				      "ver='v0'>%s</query></iq>",
-				      id, items ? items : "");
+			              "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' "
+			              "ver='v0'>%s</query></iq>",
+			              id, items ? items : "");
 		else if (strstr(s, "urn:xmpp:mam:2"))
 			fake_receivef(h->xs,
-				      "<iq type='result' id='%s'><fin xmlns='urn:xmpp:mam:2' "
-				      "complete='true'/></iq>",
-				      id);
+			              "<iq type='result' id='%s'><fin xmlns='urn:xmpp:mam:2' "
+			              "complete='true'/></iq>",
+			              id);
 		else
 			fake_receivef(h->xs, "<iq type='result' id='%s'/>", id);
 		free(id);

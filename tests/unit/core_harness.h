@@ -21,9 +21,9 @@ struct harness {
 	struct loop *loop;
 	struct core *core;
 	struct xs *xs;
-	char *jid;   /* the account's bare JID */
-	char *full;  /* bound as jid/natter */
-	char *dir;   /* XDG_DATA_HOME and XDG_CONFIG_HOME live here */
+	char *jid;      /* the account's bare JID */
+	char *full;     /* bound as jid/natter */
+	char *dir;      /* XDG_DATA_HOME and XDG_CONFIG_HOME live here */
 	char *accounts; /* the accounts file the core writes pins and passwords to */
 	char **events;
 	size_t nevents;
@@ -47,11 +47,11 @@ struct harness *harness_new(const char *bare_jid, const char *extra_settings);
  * call only: the core copies the account). */
 struct account;
 struct harness *harness_new_with(const char *bare_jid, const char *extra_settings,
-				 void (*tweak)(struct account *a));
+                                 void (*tweak)(struct account *a));
 /* The same with another front end (the benchmark's): events then go to fe
  * and are not recorded. */
 struct harness *harness_new_fe(const char *bare_jid, const char *extra_settings,
-			       struct nt_frontend fe);
+                               struct nt_frontend fe);
 void harness_free(struct harness *h);
 /* cmocka fixtures: a harness for HARNESS_JID without an archive window
  * (mam_initial = 0: a login asks the archive nothing), and its end. */

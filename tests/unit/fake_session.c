@@ -373,7 +373,8 @@ void fake_receive_stanza(struct xs *xs, xmpp_stanza_t *st)
 	if (name && !strcmp(name, "iq") && type && id &&
 	    (!strcmp(type, "result") || !strcmp(type, "error"))) {
 		for (struct pending *p = xs->pending; p; p = p->next) {
-			if (strcmp(p->id, id) || !from_addressee(xs, p->to, xmpp_stanza_get_from(st)))
+			if (strcmp(p->id, id) ||
+			    !from_addressee(xs, p->to, xmpp_stanza_get_from(st)))
 				continue;
 			xs_iq_fn fn = p->fn;
 			void *ud = p->ud;
@@ -524,7 +525,7 @@ const struct net_params *fake_register_params(struct xs *xs)
 }
 
 void fake_registered(struct xs *xs, const char *jid, enum net_fail fail, const char *condition,
-		     const char *text)
+                     const char *text)
 {
 	struct xs_offline o = {fail, condition, text, NULL};
 

@@ -71,7 +71,7 @@ const struct net_params *fake_register_params(struct xs *xs);
 /* The registration stream ends (xs_register's answer): fail NET_FAIL_NONE
  * when the account was created. */
 void fake_registered(struct xs *xs, const char *jid, enum net_fail fail, const char *condition,
-		     const char *text);
+                     const char *text);
 /* Replacements asked for (xs_replace: the session is then offline until
  * fake_online; its params are fake_connect_params'), and cuts of the
  * drained connection (xs_drop_drained). */

@@ -11,12 +11,12 @@
 /* A chat message from the full JID from to the harness's resource, with
  * extra (may be NULL) after its body. */
 static inline void msg_chat_from(struct harness *h, const char *from, const char *id,
-				 const char *body, const char *extra)
+                                 const char *body, const char *extra)
 {
 	fake_receivef(h->xs,
-		      "<message type='chat' from='%s' to='%s/natter' id='%s'><body>%s</body>%s"
-		      "</message>",
-		      from, h->jid, id, body, extra ? extra : "");
+	              "<message type='chat' from='%s' to='%s/natter' id='%s'><body>%s</body>%s"
+	              "</message>",
+	              from, h->jid, id, body, extra ? extra : "");
 }
 
 /* The history event cmd ("/history JID", "/history search WORDS")
@@ -36,7 +36,7 @@ static inline void msg_feature_offered(struct harness *h, const char *var)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<iq type='get' id='d1' from='bob@example.org/phone'>"
-			    "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+	                    "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
 	s = fake_sent(h->xs, 0);
 	assert_non_null(s);
 	if (!strstr(s, var))

@@ -736,7 +736,8 @@ static void test_set_key_long_password(void **state)
 	for (size_t i = 0; i < big; i++)
 		pw[i] = (char)('!' + i % 90);
 	pw[big] = '\0';
-	write_file(fx->path, "[a]\njid = a@example.org\npassword = old\n[b]\njid = b@x.org\n", 0600);
+	write_file(fx->path, "[a]\njid = a@example.org\npassword = old\n[b]\njid = b@x.org\n",
+	           0600);
 	assert_int_equal(accounts_check_set_key(fx->path, "a", "password", pw, &err), 0);
 	assert_null(err);
 	set_ok(fx, "a", "password", pw);
@@ -781,13 +782,14 @@ static void test_fcm_inferred(void **state)
 	struct fixture *fx = *state;
 	struct account_list l = {0};
 
-	load_ok(fx, "[a]\njid = a@example.org\nautoack_fcm = false\n"
-	            "[b]\njid = 126200347933@gcm.googleapis.com\n"
-	            "[c]\njid = 1@FCM.googleapis.com/x\n"
-	            "[d]\njid = a@example.org\n"
-	            "[e]\njid = a@example.org\nautoack_fcm = true\nfcm = false\n"
-	            "[f]\njid = 1@gcm.googleapis.com\nfcm = false\n"
-	            "[g]\njid = a@googleapis.com\n",
+	load_ok(fx,
+	        "[a]\njid = a@example.org\nautoack_fcm = false\n"
+	        "[b]\njid = 126200347933@gcm.googleapis.com\n"
+	        "[c]\njid = 1@FCM.googleapis.com/x\n"
+	        "[d]\njid = a@example.org\n"
+	        "[e]\njid = a@example.org\nautoack_fcm = true\nfcm = false\n"
+	        "[f]\njid = 1@gcm.googleapis.com\nfcm = false\n"
+	        "[g]\njid = a@googleapis.com\n",
 	        0600, &l);
 	assert_int_equal(l.count, 7);
 	assert_true(l.items[0].fcm);

@@ -58,9 +58,9 @@ static void online_with_roster(struct harness *h, const char *items)
 		id = fake_sent_id(h->xs, i);
 		if (strstr(s, "jabber:iq:roster"))
 			fake_receivef(h->xs,
-				      "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' "
-				      "ver='v1'>%s</query></iq>",
-				      id, items ? items : "");
+			              "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' "
+			              "ver='v1'>%s</query></iq>",
+			              id, items ? items : "");
 		else
 			fake_receivef(h->xs, "<iq type='result' id='%s'/>", id);
 		free(id);
@@ -139,9 +139,9 @@ static char *roster_items(int n)
 	s[0] = '\0';
 	for (int i = 0; i < n; i++)
 		len += (size_t)snprintf(s + len, cap - len,
-					"<item jid='c%04d@example.net' name='Contact %04d' "
-					"subscription='both'><group>Friends</group></item>",
-					i, i);
+		                        "<item jid='c%04d@example.net' name='Contact %04d' "
+		                        "subscription='both'><group>Friends</group></item>",
+		                        i, i);
 	return s;
 }
 
@@ -188,7 +188,7 @@ static void test_strangers_requests_are_capped(void **state)
 	/* and what was dropped is gone from the cache too */
 	settle(h);
 	assert_int_equal(db_int(h, "SELECT count(*) FROM kv WHERE key LIKE 'roster/pending/%'"),
-			 101);
+	                 101);
 }
 
 /* A request writes its own cache entry: the cache of a 2,000-contact
@@ -208,22 +208,19 @@ static void test_request_and_push_write_one_entry(void **state)
 		fake_receivef(h->xs, "<presence type='subscribe' from='r%02d@spam.example'/>", i);
 		settle(h); /* one commit per request */
 	}
-	fake_receivef(h->xs,
-		      "<iq type='set' id='push1'><query xmlns='jabber:iq:roster' ver='v2'>"
-		      "<item jid='c0007@example.net' name='Renamed' subscription='both'/>"
-		      "</query></iq>");
+	fake_receivef(h->xs, "<iq type='set' id='push1'><query xmlns='jabber:iq:roster' ver='v2'>"
+	                     "<item jid='c0007@example.net' name='Renamed' subscription='both'/>"
+	                     "</query></iq>");
 	settle(h);
 	grown = wal_size(h) - before;
 	/* the whole roster cache is about 200 KB: 51 writes of it would be
 	 * 10 MB, 51 small rows are a few pages each */
 	if (grown > 2 * 1024 * 1024)
 		fail_msg("51 cache changes grew the WAL by %ld bytes", grown);
-	assert_int_equal(db_int(h, "SELECT count(*) FROM kv WHERE key LIKE 'roster/item/%'"),
-			 2000);
-	assert_int_equal(
-	    db_int(h, "SELECT instr(value, 'Renamed') > 0 FROM kv "
-		      "WHERE key = 'roster/item/c0007@example.net'"),
-	    1);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM kv WHERE key LIKE 'roster/item/%'"), 2000);
+	assert_int_equal(db_int(h, "SELECT instr(value, 'Renamed') > 0 FROM kv "
+	                           "WHERE key = 'roster/item/c0007@example.net'"),
+	                 1);
 }
 
 /* The single-entry cache of earlier versions is read once and converted. */
@@ -233,19 +230,19 @@ static void test_old_roster_cache_is_converted(void **state)
 	json_t *ev;
 
 	db_exec(h, "INSERT INTO kv (key, value) VALUES ('roster', '{\"format\":1,\"ver\":\"v9\","
-		   "\"items\":[{\"jid\":\"dave@example.org\",\"name\":\"Dave\",\"subscription\":"
-		   "\"both\",\"ask\":false,\"groups\":[\"Work\"]}],\"pending\":[{\"from\":"
-		   "\"eve@example.org\",\"status\":\"hi\"}]}')");
+	           "\"items\":[{\"jid\":\"dave@example.org\",\"name\":\"Dave\",\"subscription\":"
+	           "\"both\",\"ask\":false,\"groups\":[\"Work\"]}],\"pending\":[{\"from\":"
+	           "\"eve@example.org\",\"status\":\"hi\"}]}')");
 	harness_restart(h);
 	settle(h);
 	assert_int_equal(db_int(h, "SELECT count(*) FROM kv WHERE key = 'roster'"), 0);
-	assert_int_equal(db_int(h, "SELECT count(*) FROM kv WHERE key = 'roster/item/dave@example.org'"),
-			 1);
+	assert_int_equal(
+	    db_int(h, "SELECT count(*) FROM kv WHERE key = 'roster/item/dave@example.org'"), 1);
 	assert_int_equal(db_int(h, "SELECT count(*) FROM kv WHERE key = 'roster/ver'"), 1);
 	assert_int_equal(harness_input(h, "/sub pending", 1), 0);
 	ev = harness_expect(h, "sub_pending", 0);
 	assert_string_equal(str(json_array_get(json_object_get(ev, "requests"), 0), "from"),
-			    "eve@example.org");
+	                    "eve@example.org");
 	json_decref(ev);
 	/* the server says the cached version is current: the roster is the cache's */
 	harness_online(h);
@@ -260,7 +257,7 @@ static void test_old_roster_cache_is_converted(void **state)
 	}
 	ev = harness_expect(h, "roster", 0);
 	assert_string_equal(str(json_array_get(json_object_get(ev, "items"), 0), "jid"),
-			    "dave@example.org");
+	                    "dave@example.org");
 	json_decref(ev);
 }
 
@@ -279,9 +276,9 @@ static void caps_presence(struct harness *h, const char *from, int n, char **ver
 	ver = caps_hash(&info);
 	assert_non_null(ver);
 	fake_receivef(h->xs,
-		      "<presence from='%s'><c xmlns='http://jabber.org/protocol/caps' "
-		      "hash='sha-1' node='http://example.org/c' ver='%s'/></presence>",
-		      from, ver);
+	              "<presence from='%s'><c xmlns='http://jabber.org/protocol/caps' "
+	              "hash='sha-1' node='http://example.org/c' ver='%s'/></presence>",
+	              from, ver);
 	*ver_out = ver;
 }
 
@@ -294,10 +291,10 @@ static void answer_caps(struct harness *h, const char *from, int n)
 	assert_non_null(fake_find_sent(h->xs, 0, "disco#info", &i));
 	id = fake_sent_id(h->xs, i);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='%s'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'><identity category='client' "
-		      "type='pc'/><feature var='urn:example:feature:%d'/></query></iq>",
-		      id, from, n);
+	              "<iq type='result' id='%s' from='%s'><query "
+	              "xmlns='http://jabber.org/protocol/disco#info'><identity category='client' "
+	              "type='pc'/><feature var='urn:example:feature:%d'/></query></iq>",
+	              id, from, n);
 	free(id);
 	fake_clear_sent(h->xs);
 }
@@ -311,7 +308,7 @@ static void test_caps_of_strangers_are_not_asked(void **state)
 	char *ver;
 
 	online_with_roster(h, "<item jid='bob@example.org' subscription='both'/>"
-			      "<item jid='tom@example.org' subscription='to'/>");
+	                      "<item jid='tom@example.org' subscription='to'/>");
 	caps_presence(h, "mallory@evil.example/x", 1, &ver);
 	free(ver);
 	assert_null(fake_find_sent(h->xs, 0, "disco#info", NULL));
@@ -394,9 +391,9 @@ static void test_big_roster_is_read_a_chunk_a_pass(void **state)
 			id = fake_sent_id(h->xs, i);
 	assert_non_null(id);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' ver='v1'>%s"
-		      "</query></iq>",
-		      id, items);
+	              "<iq type='result' id='%s'><query xmlns='jabber:iq:roster' ver='v1'>%s"
+	              "</query></iq>",
+	              id, items);
 	free(id);
 	free(items);
 	/* the presence went at once; the roster is still being read */
@@ -404,7 +401,7 @@ static void test_big_roster_is_read_a_chunk_a_pass(void **state)
 	assert_int_equal(harness_find(h, "roster", 0), -1);
 	fake_clear_sent(h->xs);
 	fake_receive(h->xs, "<iq type='set' id='p1'><query xmlns='jabber:iq:roster' ver='v2'>"
-			    "<item jid='c0001@example.net' subscription='remove'/></query></iq>");
+	                    "<item jid='c0001@example.net' subscription='remove'/></query></iq>");
 	assert_non_null(fake_find_sent(h->xs, 0, "id=\"p1\"", NULL));
 	assert_int_equal(harness_find(h, "roster_push", 0), -1);
 	harness_advance(h, 0);
@@ -440,9 +437,9 @@ static void test_flood_commits_by_size_and_age(void **state)
 
 	for (int i = 0; i < 2000; i++) {
 		fake_receivef(h->xs,
-			      "<message from='bob@example.org/b' type='chat' id='m%d'>"
-			      "<body>message %d</body></message>",
-			      i, i);
+		              "<message from='bob@example.org/b' type='chat' id='m%d'>"
+		              "<body>message %d</body></message>",
+		              i, i);
 		if (i % 10 == 9)
 			harness_advance(h, 5);
 	}
@@ -466,7 +463,7 @@ static void test_single_message_is_saved_at_once(void **state)
 
 	online_with_roster(h, NULL);
 	fake_receive(h->xs, "<message from='bob@example.org/b' type='chat' id='one'>"
-			    "<body>just one</body></message>");
+	                    "<body>just one</body></message>");
 	harness_advance(h, 0);
 	assert_int_equal(db_int(h, "SELECT count(*) FROM messages WHERE body = 'just one'"), 0);
 	harness_advance(h, 20);

@@ -19,40 +19,39 @@
 static xmpp_ctx_t *ctx;
 
 /* XEP-0115 §5.2 */
-static const char simple_xml[] =
-	"<query xmlns='http://jabber.org/protocol/disco#info'>"
-	"<identity category='client' name='Exodus 0.9.1' type='pc'/>"
-	"<feature var='http://jabber.org/protocol/caps'/>"
-	"<feature var='http://jabber.org/protocol/disco#info'/>"
-	"<feature var='http://jabber.org/protocol/disco#items'/>"
-	"<feature var='http://jabber.org/protocol/muc'/>"
-	"</query>";
+static const char simple_xml[] = "<query xmlns='http://jabber.org/protocol/disco#info'>"
+                                 "<identity category='client' name='Exodus 0.9.1' type='pc'/>"
+                                 "<feature var='http://jabber.org/protocol/caps'/>"
+                                 "<feature var='http://jabber.org/protocol/disco#info'/>"
+                                 "<feature var='http://jabber.org/protocol/disco#items'/>"
+                                 "<feature var='http://jabber.org/protocol/muc'/>"
+                                 "</query>";
 
 /* XEP-0115 §5.3, in the XEP's order (identities and features unsorted
  * relative to the verification string). */
 static const char complex_xml[] =
-	"<query xmlns='http://jabber.org/protocol/disco#info'"
-	" node='http://psi-im.org#q07IKJEyjvHSyhy//CH0CxmKi8w='>"
-	"<identity xml:lang='en' category='client' name='Psi 0.11' type='pc'/>"
-	"<identity xml:lang='el' category='client' name='\xce\xa8 0.11' type='pc'/>"
-	"<feature var='http://jabber.org/protocol/caps'/>"
-	"<feature var='http://jabber.org/protocol/disco#info'/>"
-	"<feature var='http://jabber.org/protocol/disco#items'/>"
-	"<feature var='http://jabber.org/protocol/muc'/>"
-	"<x xmlns='jabber:x:data' type='result'>"
-	"<field var='FORM_TYPE' type='hidden'><value>urn:xmpp:dataforms:softwareinfo</value></field>"
-	"<field var='ip_version'><value>ipv4</value><value>ipv6</value></field>"
-	"<field var='os'><value>Mac</value></field>"
-	"<field var='os_version'><value>10.5.1</value></field>"
-	"<field var='software'><value>Psi</value></field>"
-	"<field var='software_version'><value>0.11</value></field>"
-	"</x></query>";
+    "<query xmlns='http://jabber.org/protocol/disco#info'"
+    " node='http://psi-im.org#q07IKJEyjvHSyhy//CH0CxmKi8w='>"
+    "<identity xml:lang='en' category='client' name='Psi 0.11' type='pc'/>"
+    "<identity xml:lang='el' category='client' name='\xce\xa8 0.11' type='pc'/>"
+    "<feature var='http://jabber.org/protocol/caps'/>"
+    "<feature var='http://jabber.org/protocol/disco#info'/>"
+    "<feature var='http://jabber.org/protocol/disco#items'/>"
+    "<feature var='http://jabber.org/protocol/muc'/>"
+    "<x xmlns='jabber:x:data' type='result'>"
+    "<field var='FORM_TYPE' type='hidden'><value>urn:xmpp:dataforms:softwareinfo</value></field>"
+    "<field var='ip_version'><value>ipv4</value><value>ipv6</value></field>"
+    "<field var='os'><value>Mac</value></field>"
+    "<field var='os_version'><value>10.5.1</value></field>"
+    "<field var='software'><value>Psi</value></field>"
+    "<field var='software_version'><value>0.11</value></field>"
+    "</x></query>";
 
 static const char complex_s[] =
-	"client/pc/el/\xce\xa8 0.11<client/pc/en/Psi 0.11<http://jabber.org/protocol/caps<"
-	"http://jabber.org/protocol/disco#info<http://jabber.org/protocol/disco#items<"
-	"http://jabber.org/protocol/muc<urn:xmpp:dataforms:softwareinfo<ip_version<ipv4<ipv6<"
-	"os<Mac<os_version<10.5.1<software<Psi<software_version<0.11<";
+    "client/pc/el/\xce\xa8 0.11<client/pc/en/Psi 0.11<http://jabber.org/protocol/caps<"
+    "http://jabber.org/protocol/disco#info<http://jabber.org/protocol/disco#items<"
+    "http://jabber.org/protocol/muc<urn:xmpp:dataforms:softwareinfo<ip_version<ipv4<ipv6<"
+    "os<Mac<os_version<10.5.1<software<Psi<software_version<0.11<";
 
 /* Parses xml (a disco#info <query/>) into *info; the parse's result. */
 static int parse(const char *xml, struct caps_info *info)
@@ -86,9 +85,9 @@ static void simple_example(void **state)
 	assert_int_equal(parse(simple_xml, &info), 0);
 	s = caps_ver_string(&info);
 	assert_string_equal(s, "client/pc//Exodus 0.9.1<http://jabber.org/protocol/caps<"
-			       "http://jabber.org/protocol/disco#info<"
-			       "http://jabber.org/protocol/disco#items<"
-			       "http://jabber.org/protocol/muc<");
+	                       "http://jabber.org/protocol/disco#info<"
+	                       "http://jabber.org/protocol/disco#items<"
+	                       "http://jabber.org/protocol/muc<");
 	h = caps_hash(&info);
 	assert_string_equal(h, "QgayPKawpkPSDYmwT/WM94uAlu0=");
 	assert_true(caps_verify(&info, "sha-1", "QgayPKawpkPSDYmwT/WM94uAlu0="));
@@ -119,30 +118,30 @@ static void complex_example(void **state)
 static void ordering(void **state)
 {
 	char *h = hash_of("<query xmlns='http://jabber.org/protocol/disco#info'>"
-			  "<feature var='urn:a'/><feature var='alpha'/>"
-			  "<identity category='client' type='pc' name='x'/>"
-			  "<feature var='Zeta'/></query>");
+	                  "<feature var='urn:a'/><feature var='alpha'/>"
+	                  "<identity category='client' type='pc' name='x'/>"
+	                  "<feature var='Zeta'/></query>");
 
 	assert_string_equal(h, "lJI8X8hV3dgJoJU+AzJztcpx1O4=");
 	free(h);
 
 	/* the complex example with everything reversed */
 	h = hash_of("<query xmlns='http://jabber.org/protocol/disco#info'>"
-		    "<x xmlns='jabber:x:data' type='result'>"
-		    "<field var='software_version'><value>0.11</value></field>"
-		    "<field var='software'><value>Psi</value></field>"
-		    "<field var='os_version'><value>10.5.1</value></field>"
-		    "<field var='os'><value>Mac</value></field>"
-		    "<field var='ip_version'><value>ipv6</value><value>ipv4</value></field>"
-		    "<field var='FORM_TYPE' type='hidden'>"
-		    "<value>urn:xmpp:dataforms:softwareinfo</value></field></x>"
-		    "<feature var='http://jabber.org/protocol/muc'/>"
-		    "<feature var='http://jabber.org/protocol/disco#items'/>"
-		    "<feature var='http://jabber.org/protocol/disco#info'/>"
-		    "<feature var='http://jabber.org/protocol/caps'/>"
-		    "<identity xml:lang='el' category='client' name='\xce\xa8 0.11' type='pc'/>"
-		    "<identity xml:lang='en' category='client' name='Psi 0.11' type='pc'/>"
-		    "</query>");
+	            "<x xmlns='jabber:x:data' type='result'>"
+	            "<field var='software_version'><value>0.11</value></field>"
+	            "<field var='software'><value>Psi</value></field>"
+	            "<field var='os_version'><value>10.5.1</value></field>"
+	            "<field var='os'><value>Mac</value></field>"
+	            "<field var='ip_version'><value>ipv6</value><value>ipv4</value></field>"
+	            "<field var='FORM_TYPE' type='hidden'>"
+	            "<value>urn:xmpp:dataforms:softwareinfo</value></field></x>"
+	            "<feature var='http://jabber.org/protocol/muc'/>"
+	            "<feature var='http://jabber.org/protocol/disco#items'/>"
+	            "<feature var='http://jabber.org/protocol/disco#info'/>"
+	            "<feature var='http://jabber.org/protocol/caps'/>"
+	            "<identity xml:lang='el' category='client' name='\xce\xa8 0.11' type='pc'/>"
+	            "<identity xml:lang='en' category='client' name='Psi 0.11' type='pc'/>"
+	            "</query>");
 	assert_string_equal(h, "q07IKJEyjvHSyhy//CH0CxmKi8w=");
 	free(h);
 }
@@ -154,10 +153,10 @@ static void escaping(void **state)
 	char *s, *h;
 
 	assert_int_equal(parse("<query xmlns='http://jabber.org/protocol/disco#info'>"
-			       "<identity category='client' type='pc' name='x'/>"
-			       "<feature var='urn:x&amp;y&lt;z'/></query>",
-			       &info),
-			 0);
+	                       "<identity category='client' type='pc' name='x'/>"
+	                       "<feature var='urn:x&amp;y&lt;z'/></query>",
+	                       &info),
+	                 0);
 	s = caps_ver_string(&info);
 	assert_string_equal(s, "client/pc//x<urn:x&y<z<");
 	h = caps_hash(&info);
@@ -184,14 +183,14 @@ static void tampered(void **state)
 
 	/* one feature more */
 	assert_int_equal(parse("<query xmlns='http://jabber.org/protocol/disco#info'>"
-			       "<identity category='client' name='Exodus 0.9.1' type='pc'/>"
-			       "<feature var='http://jabber.org/protocol/caps'/>"
-			       "<feature var='http://jabber.org/protocol/disco#info'/>"
-			       "<feature var='http://jabber.org/protocol/disco#items'/>"
-			       "<feature var='http://jabber.org/protocol/muc'/>"
-			       "<feature var='urn:xmpp:evil'/></query>",
-			       &info),
-			 0);
+	                       "<identity category='client' name='Exodus 0.9.1' type='pc'/>"
+	                       "<feature var='http://jabber.org/protocol/caps'/>"
+	                       "<feature var='http://jabber.org/protocol/disco#info'/>"
+	                       "<feature var='http://jabber.org/protocol/disco#items'/>"
+	                       "<feature var='http://jabber.org/protocol/muc'/>"
+	                       "<feature var='urn:xmpp:evil'/></query>",
+	                       &info),
+	                 0);
 	assert_false(caps_verify(&info, "sha-1", "QgayPKawpkPSDYmwT/WM94uAlu0="));
 	caps_info_clear(&info);
 
@@ -210,42 +209,42 @@ static void ill_formed(void **state)
 	char *h;
 
 	assert_int_equal(parse("<query xmlns='http://jabber.org/protocol/disco#info'>"
-			       "<identity category='client' type='pc'/>"
-			       "<feature var='a'/><feature var='a'/></query>",
-			       &info),
-			 0);
+	                       "<identity category='client' type='pc'/>"
+	                       "<feature var='a'/><feature var='a'/></query>",
+	                       &info),
+	                 0);
 	errno = 0;
 	assert_null(caps_hash(&info));
 	assert_int_equal(errno, EINVAL);
 	caps_info_clear(&info);
 
 	assert_int_equal(parse("<query xmlns='http://jabber.org/protocol/disco#info'>"
-			       "<identity category='client' type='pc' name='n'/>"
-			       "<identity category='client' type='pc' name='n'/></query>",
-			       &info),
-			 0);
+	                       "<identity category='client' type='pc' name='n'/>"
+	                       "<identity category='client' type='pc' name='n'/></query>",
+	                       &info),
+	                 0);
 	assert_null(caps_hash(&info));
 	caps_info_clear(&info);
 
 	errno = 0;
 	assert_int_equal(parse("<query xmlns='http://jabber.org/protocol/disco#info'>"
-			       "<x xmlns='jabber:x:data' type='result'>"
-			       "<field var='FORM_TYPE' type='hidden'><value>a</value>"
-			       "<value>b</value></field></x></query>",
-			       &info),
-			 -1);
+	                       "<x xmlns='jabber:x:data' type='result'>"
+	                       "<field var='FORM_TYPE' type='hidden'><value>a</value>"
+	                       "<value>b</value></field></x></query>",
+	                       &info),
+	                 -1);
 	assert_int_equal(errno, EINVAL);
 
 	/* a visible FORM_TYPE: the form does not count */
 	h = hash_of("<query xmlns='http://jabber.org/protocol/disco#info'>"
-		    "<identity category='client' name='Exodus 0.9.1' type='pc'/>"
-		    "<feature var='http://jabber.org/protocol/caps'/>"
-		    "<feature var='http://jabber.org/protocol/disco#info'/>"
-		    "<feature var='http://jabber.org/protocol/disco#items'/>"
-		    "<feature var='http://jabber.org/protocol/muc'/>"
-		    "<x xmlns='jabber:x:data' type='result'>"
-		    "<field var='FORM_TYPE'><value>urn:x</value></field>"
-		    "<field var='f'><value>v</value></field></x></query>");
+	            "<identity category='client' name='Exodus 0.9.1' type='pc'/>"
+	            "<feature var='http://jabber.org/protocol/caps'/>"
+	            "<feature var='http://jabber.org/protocol/disco#info'/>"
+	            "<feature var='http://jabber.org/protocol/disco#items'/>"
+	            "<feature var='http://jabber.org/protocol/muc'/>"
+	            "<x xmlns='jabber:x:data' type='result'>"
+	            "<field var='FORM_TYPE'><value>urn:x</value></field>"
+	            "<field var='f'><value>v</value></field></x></query>");
 	assert_string_equal(h, "QgayPKawpkPSDYmwT/WM94uAlu0=");
 	free(h);
 }
@@ -303,8 +302,8 @@ static void cache_bad_text(void **state)
 	struct caps_entry *t = NULL;
 
 	/* Entries that are not lists of strings are skipped, the rest kept. */
-	assert_int_equal(
-	    caps_cache_parse("{\"a#1\": [\"ok\"], \"b#2\": 7, \"c#3\": [1, 2]}", &t), 0);
+	assert_int_equal(caps_cache_parse("{\"a#1\": [\"ok\"], \"b#2\": 7, \"c#3\": [1, 2]}", &t),
+	                 0);
 	assert_non_null(caps_entry_find(t, "a#1"));
 	assert_null(caps_entry_find(t, "b#2"));
 	assert_null(caps_entry_find(t, "c#3"));
@@ -318,11 +317,11 @@ static void cache_bad_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(simple_example),   cmocka_unit_test(complex_example),
-		cmocka_unit_test(ordering),         cmocka_unit_test(escaping),
-		cmocka_unit_test(tampered),         cmocka_unit_test(ill_formed),
-		cmocka_unit_test(limits),           cmocka_unit_test(cache_round_trip),
-		cmocka_unit_test(cache_bad_text),
+	    cmocka_unit_test(simple_example), cmocka_unit_test(complex_example),
+	    cmocka_unit_test(ordering),       cmocka_unit_test(escaping),
+	    cmocka_unit_test(tampered),       cmocka_unit_test(ill_formed),
+	    cmocka_unit_test(limits),         cmocka_unit_test(cache_round_trip),
+	    cmocka_unit_test(cache_bad_text),
 	};
 	int rc;
 

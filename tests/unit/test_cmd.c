@@ -39,7 +39,7 @@ struct report {
 static struct report last_error;
 
 static void refuse(const struct cmd_env *env, const char *command, const char *condition,
-		   const char *text)
+                   const char *text)
 {
 	struct report *r = &last_error;
 
@@ -707,8 +707,8 @@ static void test_complete_third_word(void **state UNUSED)
 {
 	complete_is("/roster group ", jids, WANT("add"));
 	complete_is("/roster group a", jids, WANT("add"));
-	complete_is("/roster group add ", jids, WANT("alan@example.net", "alice@example.org",
-						    "bob@example.org"));
+	complete_is("/roster group add ", jids,
+	            WANT("alan@example.net", "alice@example.org", "bob@example.org"));
 }
 
 static void test_complete_no_sub_commands_for_leaf(void **state UNUSED)
@@ -786,7 +786,6 @@ static void test_complete_unknown_command_args(void **state UNUSED)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-
 
 int main(void)
 {

@@ -16,7 +16,7 @@
 #include "core_harness.h"
 
 #define UNUSED __attribute__((unused))
-#define ME HARNESS_JID
+#define ME     HARNESS_JID
 
 static const char *str(json_t *o, const char *key)
 {
@@ -31,7 +31,7 @@ static void test_unknown_iq_get_is_service_unavailable(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<iq type='get' id='u1' from='mallory@example.org/x' "
-			    "to='" ME "/natter'><query xmlns='urn:example:unknown'/></iq>");
+	                    "to='" ME "/natter'><query xmlns='urn:example:unknown'/></iq>");
 	assert_int_equal(fake_sent_count(h->xs), 1);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "type=\"error\""));
 	assert_non_null(strstr(fake_sent(h->xs, 0), "id=\"u1\""));
@@ -56,9 +56,9 @@ static void test_version_and_ping_answered(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<iq type='get' id='v1' from='bob@example.org/b'>"
-			    "<query xmlns='jabber:iq:version'/></iq>");
+	                    "<query xmlns='jabber:iq:version'/></iq>");
 	fake_receive(h->xs, "<iq type='get' id='p1' from='example.org'>"
-			    "<ping xmlns='urn:xmpp:ping'/></iq>");
+	                    "<ping xmlns='urn:xmpp:ping'/></iq>");
 	assert_int_equal(fake_sent_count(h->xs), 2);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<name>natter</name>"));
 	assert_null(strstr(fake_sent(h->xs, 0), "<os>"));
@@ -74,12 +74,12 @@ static void test_disco_info_lists_module_features(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<iq type='get' id='d1' from='bob@example.org/b'>"
-			    "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+	                    "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
 	s = fake_sent(h->xs, 0);
 	assert_non_null(s);
 	for (const char *f = "jabber:iq:version\0urn:xmpp:ping\0urn:xmpp:carbons:2\0"
-			     "urn:xmpp:receipts\0http://jabber.org/protocol/chatstates\0"
-			     "http://jabber.org/protocol/caps\0";
+	                     "urn:xmpp:receipts\0http://jabber.org/protocol/chatstates\0"
+	                     "http://jabber.org/protocol/caps\0";
 	     *f; f += strlen(f) + 1) {
 		char *want = NULL;
 
@@ -110,7 +110,7 @@ static void test_login_asks_roster_then_carbons_then_presence(void **state)
 	assert_null(fake_find_sent(h->xs, 0, "<presence", NULL));
 	id = fake_sent_id(h->xs, roster);
 	fake_receivef(h->xs, "<iq type='result' id='%s'><query xmlns='jabber:iq:roster'/></iq>",
-		      id);
+	              id);
 	free(id);
 	assert_non_null(fake_find_sent(h->xs, 0, "<presence", &presence));
 	assert_true(carbons < presence);
@@ -169,13 +169,13 @@ static void test_async_answer_keeps_origin_per_request(void **state)
 	id2 = fake_sent_id(h->xs, 1);
 	/* Answers in the other order: each still goes to its own origin. */
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='carol@example.org/c'><query "
-		      "xmlns='jabber:iq:version'><name>C</name><version>1</version></query></iq>",
-		      id2);
+	              "<iq type='result' id='%s' from='carol@example.org/c'><query "
+	              "xmlns='jabber:iq:version'><name>C</name><version>1</version></query></iq>",
+	              id2);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='bob@example.org/b'><query "
-		      "xmlns='jabber:iq:version'><name>B</name><version>2</version></query></iq>",
-		      id1);
+	              "<iq type='result' id='%s' from='bob@example.org/b'><query "
+	              "xmlns='jabber:iq:version'><name>B</name><version>2</version></query></iq>",
+	              id1);
 	free(id1);
 	free(id2);
 	{
@@ -204,14 +204,13 @@ static void test_note_to_self_is_shown_once(void **state)
 	assert_non_null(id);
 	/* The server delivers a message to our bare JID to us. */
 	fake_receivef(h->xs,
-		      "<message type='chat' id='%s' from='" ME "/natter' to='" ME
-		      "/natter'><body>note to self</body><origin-id xmlns='urn:xmpp:sid:0' "
-		      "id='%s'/><request xmlns='urn:xmpp:receipts'/></message>",
-		      id, id);
+	              "<message type='chat' id='%s' from='" ME "/natter' to='" ME
+	              "/natter'><body>note to self</body><origin-id xmlns='urn:xmpp:sid:0' "
+	              "id='%s'/><request xmlns='urn:xmpp:receipts'/></message>",
+	              id, id);
 	free(id);
 	assert_true(harness_find(h, "message", 0) >= 0);
-	assert_int_equal(harness_find(h, "message", (size_t)harness_find(h, "message", 0) + 1),
-			 -1);
+	assert_int_equal(harness_find(h, "message", (size_t)harness_find(h, "message", 0) + 1), -1);
 	/* Nor a receipt to ourselves. */
 	assert_int_equal(fake_sent_count(h->xs), 1);
 }

@@ -19,7 +19,7 @@
 #define MIN (60 * 1000ULL)
 
 static const char settings[] = "[history]\nmam_initial = 0\n"
-			       "[presence]\nauto_away = 5\nauto_xa = 20\n";
+                               "[presence]\nauto_away = 5\nauto_xa = 20\n";
 
 static struct harness *online(const char *extra)
 {
@@ -170,7 +170,7 @@ static void test_status_while_away(void **state)
 static void test_message_and_set(void **state)
 {
 	struct harness *h = online("[history]\nmam_initial = 0\n"
-				   "[presence]\nauto_away = 30\nauto_away_message = gone\n");
+	                           "[presence]\nauto_away = 30\nauto_away_message = gone\n");
 	size_t sent;
 	char *status;
 

@@ -16,8 +16,8 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME HARNESS_JID
-#define BOB "bob@example.org"
+#define ME       HARNESS_JID
+#define BOB      "bob@example.org"
 #define STRANGER "mallory@evil.example"
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -49,7 +49,7 @@ static void test_incoming_chat_is_reported_and_stored(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<message type='chat' id='m1' from='" BOB "/phone' to='" ME
-			    "/natter'><body>hello alice</body><thread>t-1</thread></message>");
+	                    "/natter'><body>hello alice</body><thread>t-1</thread></message>");
 	ev = one_message(h, 0);
 	assert_string_equal(harness_str(ev, "from"), BOB "/phone");
 	assert_string_equal(harness_str(ev, "to"), ME "/natter");
@@ -64,7 +64,7 @@ static void test_incoming_chat_is_reported_and_stored(void **state)
 	json_decref(ev);
 	assert_int_equal(stored(h, "hello alice"), 1);
 	assert_int_equal(harness_query_int(h, "SELECT ts FROM messages WHERE body = 'hello alice'"),
-			 (long long)h->now);
+	                 (long long)h->now);
 }
 
 /* A resent copy (a resumed stream, a second delivery) is the same message:
@@ -73,7 +73,7 @@ static void test_duplicate_reported_once(void **state)
 {
 	struct harness *h = *state;
 	const char *m = "<message type='chat' id='dup-1' from='" BOB "/phone'>"
-			"<body>only once</body></message>";
+	                "<body>only once</body></message>";
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, m);
@@ -92,9 +92,13 @@ static void test_body_is_sanitised(void **state)
 	harness_online_quiet(h);
 	/* XML cannot carry ESC or BEL, but it carries their C1 spellings
 	 * (U+009B CSI, U+009D OSC) and bidi overrides. */
-	fake_receive(h->xs, "<message type='chat' from='" BOB "/phone'><body>a\xc2\x9b" "2Jb"
-			    "\xc2\x9d" "0;title\xc2\x9c" "c\xe2\x80\xae" "d\nline two</body>"
-			    "</message>");
+	fake_receive(h->xs, "<message type='chat' from='" BOB "/phone'><body>a\xc2\x9b"
+	                    "2Jb"
+	                    "\xc2\x9d"
+	                    "0;title\xc2\x9c"
+	                    "c\xe2\x80\xae"
+	                    "d\nline two</body>"
+	                    "</message>");
 	ev = one_message(h, 0);
 	assert_string_equal(harness_str(ev, "body"), "abcd\nline two");
 	json_decref(ev);
@@ -107,7 +111,7 @@ static void test_chat_state_only_is_no_message(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<message type='chat' from='" BOB "/phone'>"
-			    "<composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
+	                    "<composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
 	assert_int_equal(harness_count(h, "message", 0), 0);
 	ev = harness_expect(h, "chat_state", 0);
 	assert_string_equal(harness_str(ev, "from"), BOB "/phone");
@@ -115,7 +119,7 @@ static void test_chat_state_only_is_no_message(void **state)
 	json_decref(ev);
 	/* XEP-0022: an empty event notification cancels the composing. */
 	fake_receive(h->xs, "<message from='" BOB "/phone'><x xmlns='jabber:x:event'>"
-			    "<id>m1</id></x></message>");
+	                    "<id>m1</id></x></message>");
 	ev = harness_expect(h, "chat_state", 1);
 	assert_string_equal(harness_str(ev, "state"), "paused");
 	json_decref(ev);
@@ -133,10 +137,10 @@ static void test_bounce_marks_our_message_failed(void **state)
 	id = fake_sent_id(h->xs, 0);
 	assert_non_null(id);
 	fake_receivef(h->xs,
-		      "<message type='error' id='%s' from='" BOB "'><body>are you there</body>"
-		      "<error type='cancel'><service-unavailable "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>",
-		      id);
+	              "<message type='error' id='%s' from='" BOB "'><body>are you there</body>"
+	              "<error type='cancel'><service-unavailable "
+	              "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>",
+	              id);
 	ev = harness_expect(h, "message", 1);
 	assert_string_equal(harness_str(ev, "type"), "error");
 	assert_string_equal(harness_str(ev, "id"), id);
@@ -145,8 +149,8 @@ static void test_bounce_marks_our_message_failed(void **state)
 	free(id);
 	/* STORE_FAILED; and the bounce is no message of bob's in the history. */
 	assert_int_equal(harness_query_int(h, "SELECT delivery FROM messages WHERE body = "
-					      "'are you there'"),
-			 4);
+	                                      "'are you there'"),
+	                 4);
 	assert_int_equal(harness_query_int(h, "SELECT count(*) FROM messages"), 1);
 }
 
@@ -157,11 +161,11 @@ static void test_xhtml_is_sanitised_and_stands_in_for_body(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs,
-		     "<message type='chat' from='" BOB "/phone'><html "
-		     "xmlns='http://jabber.org/protocol/xhtml-im'><body "
-		     "xmlns='http://www.w3.org/1999/xhtml'><p>hi <strong>you</strong>"
-		     "<script>alert(1)</script> <a href='javascript:x'>link</a></p></body></html>"
-		     "</message>");
+	             "<message type='chat' from='" BOB "/phone'><html "
+	             "xmlns='http://jabber.org/protocol/xhtml-im'><body "
+	             "xmlns='http://www.w3.org/1999/xhtml'><p>hi <strong>you</strong>"
+	             "<script>alert(1)</script> <a href='javascript:x'>link</a></p></body></html>"
+	             "</message>");
 	ev = one_message(h, 0);
 	assert_string_equal(harness_str(ev, "body"), "hi you link");
 	assert_non_null(strstr(harness_str(ev, "xhtml"), "<strong>you</strong>"));
@@ -175,14 +179,14 @@ static void test_xhtml_is_sanitised_and_stands_in_for_body(void **state)
 #define Y2020 1578139200000LL /* 2020-01-04T12:00:00Z */
 
 static json_t *delayed_from(struct harness *h, const char *sender, const char *delay_attrs,
-			    const char *body)
+                            const char *body)
 {
 	size_t mark = harness_mark(h);
 
 	fake_receivef(h->xs,
-		      "<message type='chat' from='%s'><body>%s</body>"
-		      "<delay xmlns='urn:xmpp:delay' %s/></message>",
-		      sender, body, delay_attrs);
+	              "<message type='chat' from='%s'><body>%s</body>"
+	              "<delay xmlns='urn:xmpp:delay' %s/></message>",
+	              sender, body, delay_attrs);
 	return one_message(h, mark);
 }
 
@@ -199,11 +203,11 @@ static void test_strangers_future_stamp_is_arrival_time(void **state)
 	assert_int_equal(harness_int(ev, "ts_ms"), (long long)h->now);
 	json_decref(ev);
 	assert_int_equal(harness_query_int(h, "SELECT ts FROM messages WHERE body = "
-					      "'from the future'"),
-			 (long long)h->now);
+	                                      "'from the future'"),
+	                 (long long)h->now);
 	assert_int_equal(harness_query_int(h, "SELECT delayed FROM messages WHERE body = "
-					      "'from the future'"),
-			 0);
+	                                      "'from the future'"),
+	                 0);
 }
 
 /* A peer's own stamp in the past is no more trusted: it would sort the
@@ -219,7 +223,7 @@ static void test_peers_own_past_stamp_is_arrival_time(void **state)
 	assert_int_equal(harness_int(ev, "ts_ms"), (long long)h->now);
 	json_decref(ev);
 	ev = delayed_from(h, BOB "/phone", "from='" BOB "/phone' stamp='2020-01-04T12:00:00Z'",
-			  "claims 2020 itself");
+	                  "claims 2020 itself");
 	assert_false(harness_bool(ev, "delayed"));
 	json_decref(ev);
 }
@@ -232,17 +236,17 @@ static void test_our_servers_stamp_is_trusted(void **state)
 
 	harness_online_quiet(h);
 	ev = delayed_from(h, BOB "/phone", "from='example.org' stamp='2020-01-04T14:00:00+02:00'",
-			  "stored offline");
+	                  "stored offline");
 	assert_true(harness_bool(ev, "delayed"));
 	assert_string_equal(harness_str(ev, "stamp"), "2020-01-04T12:00:00.000Z");
 	assert_int_equal(harness_int(ev, "ts_ms"), Y2020);
 	json_decref(ev);
 	assert_int_equal(harness_query_int(h, "SELECT ts FROM messages WHERE body = "
-					      "'stored offline'"),
-			 Y2020);
+	                                      "'stored offline'"),
+	                 Y2020);
 	assert_int_equal(harness_query_int(h, "SELECT delayed FROM messages WHERE body = "
-					      "'stored offline'"),
-			 1);
+	                                      "'stored offline'"),
+	                 1);
 	/* Our own account's, and a stanza from our server itself. */
 	ev = delayed_from(h, BOB "/phone", "from='" ME "' stamp='2020-01-04T12:00:00Z'", "by us");
 	assert_true(harness_bool(ev, "delayed"));
@@ -251,9 +255,10 @@ static void test_our_servers_stamp_is_trusted(void **state)
 	assert_true(harness_bool(ev, "delayed"));
 	json_decref(ev);
 	/* A server of the same name under another domain is not ours. */
-	ev = delayed_from(h, BOB "/phone", "from='example.org.evil.example' "
-					   "stamp='2020-01-04T12:00:00Z'",
-			  "look-alike");
+	ev = delayed_from(h, BOB "/phone",
+	                  "from='example.org.evil.example' "
+	                  "stamp='2020-01-04T12:00:00Z'",
+	                  "look-alike");
 	assert_false(harness_bool(ev, "delayed"));
 	json_decref(ev);
 }
@@ -273,7 +278,7 @@ static void test_our_servers_future_or_invalid_stamp_is_arrival_time(void **stat
 	json_decref(ev);
 	/* What the UI once showed as "30 November -1". */
 	ev = delayed_from(h, BOB "/phone", "from='example.org' stamp='0000-00-00T00:00:00Z'",
-			  "year zero");
+	                  "year zero");
 	assert_false(harness_bool(ev, "delayed"));
 	assert_null(harness_str(ev, "stamp"));
 	assert_int_equal(harness_int(ev, "ts_ms"), (long long)h->now);
@@ -305,7 +310,7 @@ static void test_msg_sends_records_and_echoes(void **state)
 		char *want = NULL;
 
 		assert_true(asprintf(&want, "<origin-id id=\"%s\" xmlns=\"urn:xmpp:sid:0\"/>", id) >
-			    0);
+		            0);
 		assert_non_null(strstr(s, want));
 		free(want);
 	}
@@ -319,8 +324,8 @@ static void test_msg_sends_records_and_echoes(void **state)
 	assert_string_equal(harness_str(ev, "id"), id);
 	assert_int_equal(harness_int(ev, "ts_ms"), (long long)h->now);
 	json_decref(ev);
-	assert_int_equal(harness_query_int(h, "SELECT direction FROM messages WHERE body = 'hi bob'"),
-			 1);
+	assert_int_equal(
+	    harness_query_int(h, "SELECT direction FROM messages WHERE body = 'hi bob'"), 1);
 	/* A plain line goes to the chat /msg opened. */
 	assert_int_equal(harness_input(h, "and again", 6), 0);
 	assert_non_null(strstr(fake_sent(h->xs, 1), "<body>and again</body>"));
@@ -362,12 +367,12 @@ static void test_receipt_requested_is_answered(void **state)
 	harness_online_quiet(h);
 	/* XEP-0184 §8: only to someone who may see our presence. */
 	fake_receive(h->xs, "<iq type='set' id='p'><query xmlns='jabber:iq:roster'><item jid='" BOB
-			    "' subscription='both'/></query></iq>");
+	                    "' subscription='both'/></query></iq>");
 	fake_receive(h->xs, "<message type='chat' id='s-1' from='" STRANGER "/x'><body>ack?</body>"
-			    "<request xmlns='urn:xmpp:receipts'/></message>");
+	                    "<request xmlns='urn:xmpp:receipts'/></message>");
 	assert_null(fake_find_sent(h->xs, 0, "urn:xmpp:receipts", NULL));
 	fake_receive(h->xs, "<message type='chat' id='r-1' from='" BOB "/phone'><body>ack?</body>"
-			    "<request xmlns='urn:xmpp:receipts'/></message>");
+	                    "<request xmlns='urn:xmpp:receipts'/></message>");
 	s = fake_find_sent(h->xs, 0, "urn:xmpp:receipts", NULL);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "<received id=\"r-1\" xmlns=\"urn:xmpp:receipts\"/>"));
@@ -375,9 +380,9 @@ static void test_receipt_requested_is_answered(void **state)
 	/* Never for a groupchat, never without an id to quote. */
 	fake_clear_sent(h->xs);
 	fake_receive(h->xs, "<message type='groupchat' id='r-2' from='room@muc.example.org/bob'>"
-			    "<body>all</body><request xmlns='urn:xmpp:receipts'/></message>");
+	                    "<body>all</body><request xmlns='urn:xmpp:receipts'/></message>");
 	fake_receive(h->xs, "<message type='chat' from='" BOB "/phone'><body>no id</body>"
-			    "<request xmlns='urn:xmpp:receipts'/></message>");
+	                    "<request xmlns='urn:xmpp:receipts'/></message>");
 	assert_int_equal(fake_sent_count(h->xs), 0);
 }
 
@@ -393,9 +398,9 @@ static void test_receipt_marks_delivered(void **state)
 	id = fake_sent_id(h->xs, 0);
 	mark = harness_mark(h);
 	fake_receivef(h->xs,
-		      "<message from='" BOB "/phone' id='x'><received xmlns='urn:xmpp:receipts' "
-		      "id='%s'/></message>",
-		      id);
+	              "<message from='" BOB "/phone' id='x'><received xmlns='urn:xmpp:receipts' "
+	              "id='%s'/></message>",
+	              id);
 	ev = harness_expect(h, "receipt", mark);
 	assert_string_equal(harness_str(ev, "id"), id);
 	assert_string_equal(harness_str(ev, "from"), BOB "/phone");
@@ -403,8 +408,8 @@ static void test_receipt_marks_delivered(void **state)
 	/* A receipt is answered with nothing (no receipt for a receipt). */
 	assert_int_equal(fake_sent_count(h->xs), 1);
 	assert_int_equal(harness_query_int(h, "SELECT delivery FROM messages WHERE body = "
-					      "'did it arrive'"),
-			 3);
+	                                      "'did it arrive'"),
+	                 3);
 	free(id);
 }
 
@@ -419,17 +424,17 @@ static void test_chat_states_only_to_peers_that_use_them(void **state)
 	assert_int_equal(core_chat_state(h->core, BOB, "composing"), 0);
 	assert_int_equal(fake_sent_count(h->xs), 0);
 	fake_receive(h->xs, "<message type='chat' from='" BOB "/phone'>"
-			    "<active xmlns='http://jabber.org/protocol/chatstates'/></message>");
+	                    "<active xmlns='http://jabber.org/protocol/chatstates'/></message>");
 	assert_int_equal(core_chat_state(h->core, BOB, "composing"), 0);
 	assert_int_equal(fake_sent_count(h->xs), 1);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<composing xmlns=\"http://jabber.org/"
-						   "protocol/chatstates\"/>"));
+	                                            "protocol/chatstates\"/>"));
 	/* XEP-0334: a notification is not worth storing offline. */
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<no-store xmlns=\"urn:xmpp:hints\"/>"));
 	/* And our messages now carry <active/>. */
 	assert_int_equal(harness_input(h, "/msg " BOB " typed", 1), 0);
 	assert_non_null(strstr(fake_sent(h->xs, 1), "<active xmlns=\"http://jabber.org/protocol/"
-						   "chatstates\"/>"));
+	                                            "chatstates\"/>"));
 }
 
 static void test_state_command(void **state)
@@ -456,21 +461,21 @@ static void test_reply_keeps_the_peers_thread(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<message type='chat' from='" BOB "/phone'><body>in a thread</body>"
-			    "<thread>conv-42</thread></message>");
+	                    "<thread>conv-42</thread></message>");
 	assert_int_equal(harness_input(h, "/msg " BOB " reply", 1), 0);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<thread>conv-42</thread>"));
 	/* A thread longer than natter keeps is not repeated back. */
 	memset(big, 'x', 300);
 	big[300] = '\0';
 	fake_receivef(h->xs,
-		      "<message type='chat' from='" BOB "/phone'><body>long</body>"
-		      "<thread>%s</thread></message>",
-		      big);
+	              "<message type='chat' from='" BOB "/phone'><body>long</body>"
+	              "<thread>%s</thread></message>",
+	              big);
 	assert_int_equal(harness_input(h, "/msg " BOB " reply 2", 1), 0);
 	assert_null(strstr(fake_sent(h->xs, 1), "<thread>"));
 	/* Nor one from a headline. */
 	fake_receive(h->xs, "<message type='headline' from='" BOB "/phone'><body>news</body>"
-			    "<thread>news-1</thread></message>");
+	                    "<thread>news-1</thread></message>");
 	assert_int_equal(harness_input(h, "/msg " BOB " reply 3", 1), 0);
 	assert_null(strstr(fake_sent(h->xs, 2), "<thread>"));
 }
@@ -505,9 +510,9 @@ static void test_xhtml_asks_the_client(void **state)
 	s = fake_sent(h->xs, 0);
 	assert_non_null(strstr(s, "http://jabber.org/protocol/disco#info"));
 	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='" BOB "/pc'><query "
-		    "xmlns='http://jabber.org/protocol/disco#info'><feature "
-		    "var='http://jabber.org/protocol/xhtml-im'/></query></iq>");
+	            "<iq type='result' id='%s' from='" BOB "/pc'><query "
+	            "xmlns='http://jabber.org/protocol/disco#info'><feature "
+	            "var='http://jabber.org/protocol/xhtml-im'/></query></iq>");
 	s = fake_sent(h->xs, 1);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "<body>styled</body>"));
@@ -525,8 +530,8 @@ static void test_xhtml_refused_by_client_goes_plain(void **state)
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/xhtml " BOB "/pc <em>styled</em>", 4), 0);
 	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='" BOB "/pc'><query "
-		    "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+	            "<iq type='result' id='%s' from='" BOB "/pc'><query "
+	            "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
 	assert_non_null(strstr(fake_sent(h->xs, 1), "<body>styled</body>"));
 	assert_null(strstr(fake_sent(h->xs, 1), "xhtml-im"));
 	assert_true(harness_find(h, "info", 0) >= 0);

@@ -16,7 +16,7 @@
 #include "xmpp/tlspin.h"
 #include "core_harness.h"
 
-#define ME HARNESS_JID
+#define ME  HARNESS_JID
 #define PIN "sha256:0123456789abcdef0a1b2c3d4e5f6789fedcba98765432100f1e2d3c4b5a6978"
 #define PIN_COLONS                                                                                 \
 	"01:23:45:67:89:AB:CD:EF:0A:1B:2C:3D:4E:5F:67:89:FE:DC:BA:98:76:54:32:10:0F:1E:2D:3C:4B:"  \
@@ -25,9 +25,9 @@
 static int setup(void **state)
 {
 	*state = harness_new(ME, "[history]\nmam_initial = 0\n"
-				 "[connection]\nreconnect_min = 2\nreconnect_max = 10\n"
-				 "ping_interval = 60\nping_timeout = 20\nconnect_timeout = 20\n"
-				 "close_timeout = 3\n");
+	                         "[connection]\nreconnect_min = 2\nreconnect_max = 10\n"
+	                         "ping_interval = 60\nping_timeout = 20\nconnect_timeout = 20\n"
+	                         "close_timeout = 3\n");
 	return 0;
 }
 
@@ -242,8 +242,8 @@ static void test_quit_closes_cleanly(void **state)
 static void test_tls_trust_the_refused_certificate(void **state)
 {
 	struct harness *h = *state;
-	struct tlspin_cert cert = {.fingerprint = PIN, .subject = "CN=example.org",
-				   .issuer = "CN=example.org"};
+	struct tlspin_cert cert = {
+	    .fingerprint = PIN, .subject = "CN=example.org", .issuer = "CN=example.org"};
 	struct xs_offline o = {NET_FAIL_TLS_UNTRUSTED, NULL, "self-signed", &cert};
 	char *file;
 	json_t *ev;
@@ -291,10 +291,11 @@ static void test_raw(void **state)
 	json_t *ev;
 
 	harness_online_quiet(h);
-	assert_int_equal(harness_input(h, "/raw <message to='bob@example.org'><body>raw</body>"
-					  "</message>",
-					  7),
-			 0);
+	assert_int_equal(harness_input(h,
+	                               "/raw <message to='bob@example.org'><body>raw</body>"
+	                               "</message>",
+	                               7),
+	                 0);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<body>raw</body>"));
 	ev = harness_expect(h, "raw_sent", 0);
 	assert_int_equal(harness_int(ev, "origin"), 7);

@@ -18,8 +18,8 @@
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
-#define ME HARNESS_JID
-#define BOB "bob@example.org"
+#define ME    HARNESS_JID
+#define BOB   "bob@example.org"
 #define PHONE BOB "/phone"
 
 static void test_correction_from_the_sender_is_applied(void **state)
@@ -32,7 +32,7 @@ static void test_correction_from_the_sender_is_applied(void **state)
 	msg_chat_from(h, PHONE, "m1", "helo wrld", NULL);
 	mark = harness_mark(h);
 	msg_chat_from(h, PHONE, "m2", "hello world",
-		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	              "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
 	ev = harness_expect(h, "message", mark);
 	assert_string_equal(harness_str(ev, "replaces"), "m1");
 	assert_string_equal(harness_str(ev, "body"), "hello world");
@@ -51,7 +51,7 @@ static void test_correction_from_the_sender_is_applied(void **state)
 	/* A correction naming the last correction still finds the message. */
 	mark = harness_mark(h);
 	msg_chat_from(h, PHONE, "m3", "hello, world",
-		  "<replace xmlns='urn:xmpp:message-correct:0' id='m2'/>");
+	              "<replace xmlns='urn:xmpp:message-correct:0' id='m2'/>");
 	ev = harness_expect(h, "message", mark);
 	assert_string_equal(harness_str(ev, "replaces"), "m2");
 	json_decref(ev);
@@ -72,9 +72,9 @@ static void test_correction_from_anyone_else_is_ordinary(void **state)
 	/* Another resource of the same account, then the same id from
 	 * another account. */
 	msg_chat_from(h, BOB "/laptop", "x1", "sibling",
-		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	              "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
 	msg_chat_from(h, "mallory@example.org/m", "x2", "stranger",
-		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	              "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
 	ev = harness_expect(h, "message", mark);
 	assert_null(json_object_get(ev, "replaces"));
 	assert_string_equal(harness_str(ev, "body"), "sibling");
@@ -144,7 +144,8 @@ static void test_correct_command(void **state)
 	json_decref(ev);
 	ev = msg_history(h, "/history " BOB);
 	assert_int_equal(json_array_size(json_object_get(ev, "messages")), 1);
-	assert_string_equal(harness_str(json_array_get(json_object_get(ev, "messages"), 0), "body"), "the cat");
+	assert_string_equal(harness_str(json_array_get(json_object_get(ev, "messages"), 0), "body"),
+	                    "the cat");
 	json_decref(ev);
 	free(id);
 }

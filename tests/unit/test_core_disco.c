@@ -18,11 +18,11 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME HARNESS_JID
+#define ME  HARNESS_JID
 #define BOB "bob@example.org"
 /* Only roster contacts (and our own resources) are asked for caps. */
-#define BOB_ITEM "<item jid='" BOB "' subscription='both'/>"
-#define NODE "https://peer.example/caps"
+#define BOB_ITEM   "<item jid='" BOB "' subscription='both'/>"
+#define NODE       "https://peer.example/caps"
 #define CHATSTATES "http://jabber.org/protocol/chatstates"
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -33,7 +33,7 @@ static char *peer_query(const char *features)
 	char *q = NULL, *more;
 
 	assert_true(asprintf(&q, "<query xmlns='http://jabber.org/protocol/disco#info'>"
-				 "<identity category='client' type='pc' name='Peer'/>") > 0);
+	                         "<identity category='client' type='pc' name='Peer'/>") > 0);
 	for (const char *f = features; *f; f += strlen(f) + 1) {
 		assert_true(asprintf(&more, "%s<feature var='%s'/>", q, f) > 0);
 		free(q);
@@ -65,9 +65,9 @@ static char *ver_of(const char *query)
 static void announce(struct harness *h, const char *from, const char *ver)
 {
 	fake_receivef(h->xs,
-		      "<presence from='%s'><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
-		      "node='" NODE "' ver='%s'/></presence>",
-		      from, ver);
+	              "<presence from='%s'><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
+	              "node='" NODE "' ver='%s'/></presence>",
+	              from, ver);
 }
 
 /* Answers the caps question last sent with query. */
@@ -89,8 +89,8 @@ static void answer_caps(struct harness *h, const char *from, const char *query)
 		tail = strstr(q, "'>");
 		assert_non_null(tail);
 		*tail = '\0';
-		fake_receivef(h->xs, "<iq type='result' id='%s' from='%s'>%s' node='%s'>%s</iq>", id,
-			      from, q, node, tail + 2);
+		fake_receivef(h->xs, "<iq type='result' id='%s' from='%s'>%s' node='%s'>%s</iq>",
+		              id, from, q, node, tail + 2);
 		free(q);
 	}
 	free(id);
@@ -129,9 +129,9 @@ static void test_our_disco_info_matches_our_caps(void **state)
 	assert_non_null(ver);
 	fake_clear_sent(h->xs);
 	fake_receivef(h->xs,
-		      "<iq type='get' id='d1' from='" BOB "/pc'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info' node='%s#%s'/></iq>",
-		      node, ver);
+	              "<iq type='get' id='d1' from='" BOB "/pc'><query "
+	              "xmlns='http://jabber.org/protocol/disco#info' node='%s#%s'/></iq>",
+	              node, ver);
 	s = fake_sent(h->xs, 0);
 	assert_non_null(strstr(s, "type=\"result\""));
 	assert_non_null(strstr(s, "category=\"client\""));
@@ -147,8 +147,9 @@ static void test_our_disco_info_matches_our_caps(void **state)
 	}
 	free(answered);
 	/* Another node: not ours. */
-	fake_receive(h->xs, "<iq type='get' id='d2' from='" BOB "/pc'><query "
-			    "xmlns='http://jabber.org/protocol/disco#info' node='urn:other#x'/></iq>");
+	fake_receive(h->xs,
+	             "<iq type='get' id='d2' from='" BOB "/pc'><query "
+	             "xmlns='http://jabber.org/protocol/disco#info' node='urn:other#x'/></iq>");
 	assert_non_null(strstr(fake_sent(h->xs, 1), "<item-not-found"));
 	free(ver);
 	free(node);
@@ -160,9 +161,9 @@ static void test_our_disco_items(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<iq type='get' id='i1' from='" BOB "/pc'><query "
-			    "xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+	                    "xmlns='http://jabber.org/protocol/disco#items'/></iq>");
 	fake_receive(h->xs, "<iq type='get' id='i2' from='" BOB "/pc'><query "
-			    "xmlns='http://jabber.org/protocol/disco#items' node='x'/></iq>");
+	                    "xmlns='http://jabber.org/protocol/disco#items' node='x'/></iq>");
 	assert_non_null(strstr(fake_sent(h->xs, 0), "type=\"result\""));
 	assert_null(strstr(fake_sent(h->xs, 0), "<item "));
 	assert_non_null(strstr(fake_sent(h->xs, 1), "<item-not-found"));
@@ -251,14 +252,17 @@ static void test_no_question_for_legacy_caps_or_ourselves(void **state)
 
 	harness_online_quiet(h);
 	/* Legacy caps (no hash) cannot be verified. */
-	fake_receive(h->xs, "<presence from='" BOB "/old'><c xmlns='http://jabber.org/protocol/caps' "
-			    "node='" NODE "' ver='1.0'/></presence>");
+	fake_receive(h->xs,
+	             "<presence from='" BOB "/old'><c xmlns='http://jabber.org/protocol/caps' "
+	             "node='" NODE "' ver='1.0'/></presence>");
 	/* Another hash than sha-1. */
-	fake_receive(h->xs, "<presence from='" BOB "/new'><c xmlns='http://jabber.org/protocol/caps' "
-			    "hash='sha-256' node='" NODE "' ver='abc'/></presence>");
+	fake_receive(h->xs,
+	             "<presence from='" BOB "/new'><c xmlns='http://jabber.org/protocol/caps' "
+	             "hash='sha-256' node='" NODE "' ver='abc'/></presence>");
 	/* Our own presence, reflected. */
-	fake_receive(h->xs, "<presence from='" ME "/natter'><c xmlns='http://jabber.org/protocol/caps' "
-			    "hash='sha-1' node='http://natter.im' ver='x'/></presence>");
+	fake_receive(h->xs,
+	             "<presence from='" ME "/natter'><c xmlns='http://jabber.org/protocol/caps' "
+	             "hash='sha-1' node='http://natter.im' ver='x'/></presence>");
 	assert_int_equal(fake_sent_count(h->xs), 0);
 }
 
@@ -284,8 +288,8 @@ static void test_bare_jid_needs_every_resource(void **state)
 	assert_non_null(fake_find_sent(h->xs, 0, "<composing", NULL));
 	/* A client whose caps are not verified (yet, or ever). */
 	fake_receive(h->xs, "<presence from='" BOB "/unknown2'><c "
-			    "xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='" NODE "' "
-			    "ver='bm90IHZlcmlmaWVk'/></presence>");
+	                    "xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='" NODE "' "
+	                    "ver='bm90IHZlcmlmaWVk'/></presence>");
 	fake_clear_sent(h->xs);
 	assert_int_equal(core_chat_state(h->core, BOB, "composing"), 0);
 	assert_null(fake_find_sent(h->xs, 0, "<composing", NULL));
@@ -303,10 +307,10 @@ static void test_disco_info_command(void **state)
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/disco info example.org", 12), 0);
 	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='example.org'><query "
-		    "xmlns='http://jabber.org/protocol/disco#info'><identity category='server' "
-		    "type='im' name='Prosody&#x202e;'/><feature var='urn:xmpp:ping'/><feature "
-		    "var='jabber:iq:version'/></query></iq>");
+	            "<iq type='result' id='%s' from='example.org'><query "
+	            "xmlns='http://jabber.org/protocol/disco#info'><identity category='server' "
+	            "type='im' name='Prosody&#x202e;'/><feature var='urn:xmpp:ping'/><feature "
+	            "var='jabber:iq:version'/></query></iq>");
 	ev = harness_expect(h, "disco_info", 0);
 	assert_int_equal(harness_int(ev, "origin"), 12);
 	assert_string_equal(harness_str(ev, "from"), "example.org");
@@ -327,16 +331,15 @@ static void test_disco_info_answer_without_query(void **state)
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/disco info example.org", 2), 0);
 	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='example.org'><query "
-		    "xmlns='http://jabber.org/p#rotocol/disco#info'><identity category='x' "
-		    "type='y'/></query></iq>");
+	            "<iq type='result' id='%s' from='example.org'><query "
+	            "xmlns='http://jabber.org/p#rotocol/disco#info'><identity category='x' "
+	            "type='y'/></query></iq>");
 	ev = harness_expect(h, "disco_info", 0);
 	assert_int_equal(json_array_size(json_object_get(ev, "identities")), 0);
 	assert_int_equal(json_array_size(json_object_get(ev, "features")), 0);
 	json_decref(ev);
 	assert_int_equal(harness_input(h, "/disco info example.org", 3), 0);
-	fake_answer(h->xs, 1,
-		    "<iq type='result' id='%s' from='example.org'/>");
+	fake_answer(h->xs, 1, "<iq type='result' id='%s' from='example.org'/>");
 	assert_int_equal(harness_count(h, "disco_info", 0), 2);
 }
 
@@ -349,9 +352,9 @@ static void test_disco_items_command_and_errors(void **state)
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/disco items example.org", 2), 0);
 	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='example.org'><query "
-		    "xmlns='http://jabber.org/protocol/disco#items'><item jid='muc.example.org' "
-		    "name='Rooms'/><item node='no-jid'/></query></iq>");
+	            "<iq type='result' id='%s' from='example.org'><query "
+	            "xmlns='http://jabber.org/protocol/disco#items'><item jid='muc.example.org' "
+	            "name='Rooms'/><item node='no-jid'/></query></iq>");
 	ev = harness_expect(h, "disco_items", 0);
 	assert_int_equal(json_array_size(json_object_get(ev, "items")), 1);
 	json_decref(ev);
@@ -359,15 +362,15 @@ static void test_disco_items_command_and_errors(void **state)
 	id = fake_sent_id(h->xs, 1);
 	/* An answer from someone else than asked is no answer. */
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='mallory@evil.example'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'/></iq>",
-		      id);
+	              "<iq type='result' id='%s' from='mallory@evil.example'><query "
+	              "xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+	              id);
 	assert_int_equal(harness_find(h, "disco_info", 0), -1);
 	fake_receivef(h->xs,
-		      "<iq type='error' id='%s' from='nobody.example.org'><error type='cancel'>"
-		      "<remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-		      "</error></iq>",
-		      id);
+	              "<iq type='error' id='%s' from='nobody.example.org'><error type='cancel'>"
+	              "<remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+	              "</error></iq>",
+	              id);
 	free(id);
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "remote-server-not-found");

@@ -64,10 +64,17 @@ static void test_help_lists_titles(void **state)
 {
 	struct harness *h = *state;
 	static const char *const titles[] = {
-	    "Connection\n  /connect", "History\n  /history", "Service discovery\n  /disco info",
-	    "Contacts\n  /roster",    "Subscriptions\n  /sub", "Chats\n  /msg",
-	    "Asking other entities\n  /version", "vCards\n  /vcard", "Account\n  /register",
-	    "Help\n  /help",          "Presence\n  /status",
+	    "Connection\n  /connect",
+	    "History\n  /history",
+	    "Service discovery\n  /disco info",
+	    "Contacts\n  /roster",
+	    "Subscriptions\n  /sub",
+	    "Chats\n  /msg",
+	    "Asking other entities\n  /version",
+	    "vCards\n  /vcard",
+	    "Account\n  /register",
+	    "Help\n  /help",
+	    "Presence\n  /status",
 	};
 	json_t *ev = help(h, "/help");
 	const char *text = harness_str(ev, "text");
@@ -90,7 +97,10 @@ static void test_help_includes_a_front_ends_commands(void **state)
 {
 	struct harness *h = *state;
 	static const struct cmd_entry table[] = {
-	    {.name = "thing", .usage = "[N]", .help = "a front end's command", .max_args = 1,
+	    {.name = "thing",
+	     .usage = "[N]",
+	     .help = "a front end's command",
+	     .max_args = 1,
 	     .exec = ui_thing},
 	};
 	json_t *ev;

@@ -17,15 +17,16 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME HARNESS_JID
-#define BOB "bob@example.org"
+#define ME    HARNESS_JID
+#define BOB   "bob@example.org"
 #define CAROL "carol@example.org"
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 static void from(struct harness *h, const char *who, const char *body)
 {
-	fake_receivef(h->xs, "<message type='chat' from='%s/x'><body>%s</body></message>", who, body);
+	fake_receivef(h->xs, "<message type='chat' from='%s/x'><body>%s</body></message>", who,
+	              body);
 	harness_advance(h, 1000);
 }
 
@@ -83,7 +84,7 @@ static void test_history_arguments(void **state)
 {
 	struct harness *h = *state;
 	static const char *const bad[] = {"/history " BOB " 0", "/history " BOB " 10001",
-					  "/history " BOB " 5x", "/history @@"};
+	                                  "/history " BOB " 5x", "/history @@"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		size_t mark = harness_mark(h);
@@ -138,9 +139,10 @@ static void test_search_finds_what_is_not_indexed_yet(void **state)
 
 	harness_online_quiet(h);
 	for (int i = 0; i < 2400; i++)
-		fake_receivef(h->xs, "<message type='chat' from='" BOB "/x' id='n%d'><body>needle %d"
-				     "</body></message>",
-			      i, i);
+		fake_receivef(h->xs,
+		              "<message type='chat' from='" BOB "/x' id='n%d'><body>needle %d"
+		              "</body></message>",
+		              i, i);
 	/* committed, and not indexed while the stream is busy */
 	harness_advance(h, 0);
 	assert_int_equal(harness_query_int(h, "SELECT upto FROM fts_state"), 0);
@@ -156,7 +158,7 @@ static void test_search_finds_what_is_not_indexed_yet(void **state)
 	for (int i = 0; i < 5; i++)
 		harness_advance(h, 0);
 	assert_int_equal(harness_query_int(h, "SELECT upto FROM fts_state"),
-			 harness_query_int(h, "SELECT max(id) FROM messages"));
+	                 harness_query_int(h, "SELECT max(id) FROM messages"));
 }
 
 /* A store that is never quiet for a second is indexed all the same. */
@@ -167,9 +169,10 @@ static void test_busy_store_is_indexed_within_seconds(void **state)
 
 	harness_online_quiet(h);
 	for (i = 0; i < 40; i++) {
-		fake_receivef(h->xs, "<message type='chat' from='" BOB "/x' id='b%d'><body>busy %d"
-				     "</body></message>",
-			      i, i);
+		fake_receivef(h->xs,
+		              "<message type='chat' from='" BOB "/x' id='b%d'><body>busy %d"
+		              "</body></message>",
+		              i, i);
 		harness_advance(h, 500);
 	}
 	assert_true(harness_query_int(h, "SELECT upto FROM fts_state") > 0);

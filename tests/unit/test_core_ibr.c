@@ -15,7 +15,7 @@
 #include "core/core.h"
 #include "core_harness.h"
 
-#define ME HARNESS_JID
+#define ME  HARNESS_JID
 #define PIN "sha256:0123456789abcdef0a1b2c3d4e5f6789fedcba98765432100f1e2d3c4b5a6978"
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -29,10 +29,12 @@ static void test_register_parameters(void **state)
 	json_t *ev;
 
 	/* A stream of its own: no session needed. */
-	assert_int_equal(harness_input(h, "/register Newbie@Example.net s3cret server=xmpp.example.net "
-					  "port=5223 tls=direct",
-					  31),
-			 0);
+	assert_int_equal(
+	    harness_input(h,
+	                  "/register Newbie@Example.net s3cret server=xmpp.example.net "
+	                  "port=5223 tls=direct",
+	                  31),
+	    0);
 	p = fake_register_params(h->xs);
 	assert_non_null(p);
 	assert_string_equal(p->jid, "Newbie@example.net");
@@ -72,10 +74,12 @@ static void test_register_bad_arguments(void **state)
 {
 	struct harness *h = *state;
 	static const char *const bad[] = {
-	    "/register example.net pw",          /* no localpart */
-	    "/register a@example.net/res pw",    /* a resource */
-	    "/register a@example.net pw port=0", "/register a@example.net pw port=65536",
-	    "/register a@example.net pw port=x", "/register a@example.net pw tls=maybe",
+	    "/register example.net pw",       /* no localpart */
+	    "/register a@example.net/res pw", /* a resource */
+	    "/register a@example.net pw port=0",
+	    "/register a@example.net pw port=65536",
+	    "/register a@example.net pw port=x",
+	    "/register a@example.net pw tls=maybe",
 	    "/register a@example.net pw colour=blue",
 	    "/register a@example.net pw server=",
 	};
@@ -88,7 +92,7 @@ static void test_register_bad_arguments(void **state)
 			fail_msg("accepted: %s", bad[i]);
 		ev = harness_expect(h, "error", mark);
 		assert_true(!strcmp(harness_str(ev, "condition"), "bad-request") ||
-			    !strcmp(harness_str(ev, "condition"), "jid-malformed"));
+		            !strcmp(harness_str(ev, "condition"), "jid-malformed"));
 		json_decref(ev);
 	}
 	assert_null(fake_register_params(h->xs));
@@ -135,8 +139,7 @@ static void test_password_change(void **state)
 	assert_string_equal(pw, "n3w pass");
 	free(user);
 	free(pw);
-	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s'/>");
+	fake_answer(h->xs, 0, "<iq type='result' id='%s'/>");
 	ev = harness_expect(h, "password_changed", 0);
 	assert_int_equal(harness_int(ev, "origin"), 8);
 	json_decref(ev);
@@ -158,8 +161,8 @@ static void test_password_refused_changes_nothing(void **state)
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/password weak", 8), 0);
 	fake_answer(h->xs, 0,
-		    "<iq type='error' id='%s'><error type='modify'><not-acceptable "
-		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+	            "<iq type='error' id='%s'><error type='modify'><not-acceptable "
+	            "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "not-acceptable");
 	json_decref(ev);
@@ -190,8 +193,7 @@ static void test_unregister_asks_first(void **state)
 	assert_int_equal(fake_sent_count(h->xs), 0);
 	assert_int_equal(harness_input(h, "/unregister confirm", 3), 0);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<remove/>"));
-	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s'/>");
+	fake_answer(h->xs, 0, "<iq type='result' id='%s'/>");
 	ev = harness_expect(h, "unregistered", 0);
 	assert_int_equal(harness_int(ev, "origin"), 3);
 	json_decref(ev);
@@ -206,12 +208,9 @@ static void test_unregister_asks_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_register_parameters),
-	    T(test_register_inherits_tls_and_pin),
-	    T(test_register_bad_arguments),
-	    T(test_register_refused_or_timed_out),
-	    T(test_password_change),
-	    T(test_password_refused_changes_nothing),
+	    T(test_register_parameters),    T(test_register_inherits_tls_and_pin),
+	    T(test_register_bad_arguments), T(test_register_refused_or_timed_out),
+	    T(test_password_change),        T(test_password_refused_changes_nothing),
 	    T(test_unregister_asks_first),
 	};
 

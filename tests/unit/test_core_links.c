@@ -16,8 +16,8 @@
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
-#define ME HARNESS_JID
-#define BOB "bob@example.org"
+#define ME    HARNESS_JID
+#define BOB   "bob@example.org"
 #define PHONE BOB "/phone"
 
 static void test_out_of_band_links(void **state)
@@ -28,13 +28,15 @@ static void test_out_of_band_links(void **state)
 
 	harness_online_quiet(h);
 	msg_chat_from(h, PHONE, "o1", "look",
-		  "<x xmlns='jabber:x:oob'><url> https://example.org/cat.jpg </url></x>");
+	              "<x xmlns='jabber:x:oob'><url> https://example.org/cat.jpg </url></x>");
 	ev = harness_expect(h, "message", mark);
 	assert_string_equal(harness_str(ev, "oob_url"), "https://example.org/cat.jpg");
 	json_decref(ev);
 	mark = harness_mark(h);
-	msg_chat_from(h, PHONE, "o2", "bad", "<x xmlns='jabber:x:oob'><url>javascript:alert(1)</url></x>");
-	msg_chat_from(h, PHONE, "o3", "bad", "<x xmlns='jabber:x:oob'><url>file:///etc/passwd</url></x>");
+	msg_chat_from(h, PHONE, "o2", "bad",
+	              "<x xmlns='jabber:x:oob'><url>javascript:alert(1)</url></x>");
+	msg_chat_from(h, PHONE, "o3", "bad",
+	              "<x xmlns='jabber:x:oob'><url>file:///etc/passwd</url></x>");
 	ev = harness_expect(h, "message", mark);
 	assert_null(json_object_get(ev, "oob_url"));
 	json_decref(ev);

@@ -16,7 +16,7 @@
 
 #include "core_harness.h"
 
-#define ME HARNESS_JID
+#define ME  HARNESS_JID
 #define BOB "bob@example.org"
 
 static int setup(void **state)
@@ -82,38 +82,39 @@ static void query_clear(struct query *q)
 
 /* One archived message as the archive sends it. */
 static void result(struct harness *h, const struct query *q, const char *from, const char *aid,
-		   const char *stamp, const char *from_attr, const char *inner_from,
-		   const char *body)
+                   const char *stamp, const char *from_attr, const char *inner_from,
+                   const char *body)
 {
 	fake_receivef(h->xs,
-		      "<message %s%s%s to='" ME "/natter'><result xmlns='urn:xmpp:mam:2' "
-		      "queryid='%s' id='%s'><forwarded xmlns='urn:xmpp:forward:0'><delay "
-		      "xmlns='urn:xmpp:delay' stamp='%s'/><message from='%s' to='" ME "' "
-		      "type='chat' id='m-%s'><body>%s</body></message></forwarded></result>"
-		      "</message>",
-		      from ? from_attr : "", from ? from : "", from ? "'" : "", q->queryid, aid,
-		      stamp, inner_from, aid, body);
+	              "<message %s%s%s to='" ME "/natter'><result xmlns='urn:xmpp:mam:2' "
+	              "queryid='%s' id='%s'><forwarded xmlns='urn:xmpp:forward:0'><delay "
+	              "xmlns='urn:xmpp:delay' stamp='%s'/><message from='%s' to='" ME "' "
+	              "type='chat' id='m-%s'><body>%s</body></message></forwarded></result>"
+	              "</message>",
+	              from ? from_attr : "", from ? from : "", from ? "'" : "", q->queryid, aid,
+	              stamp, inner_from, aid, body);
 }
 
 /* An archive result from our own archive (no from). */
 static void archived(struct harness *h, const struct query *q, const char *aid, const char *stamp,
-		     const char *body)
+                     const char *body)
 {
 	result(h, q, NULL, aid, stamp, "", BOB "/phone", body);
 }
 
 static void fin(struct harness *h, const struct query *q, bool complete, const char *first,
-		const char *last)
+                const char *last)
 {
 	char set[256] = "";
 
 	if (first && last)
 		snprintf(set, sizeof set,
-			 "<set xmlns='http://jabber.org/protocol/rsm'><first>%s</first>"
-			 "<last>%s</last></set>",
-			 first, last);
-	fake_receivef(h->xs, "<iq type='result' id='%s'><fin xmlns='urn:xmpp:mam:2'%s>%s</fin></iq>",
-		      q->id, complete ? " complete='true'" : "", set);
+		         "<set xmlns='http://jabber.org/protocol/rsm'><first>%s</first>"
+		         "<last>%s</last></set>",
+		         first, last);
+	fake_receivef(h->xs,
+	              "<iq type='result' id='%s'><fin xmlns='urn:xmpp:mam:2'%s>%s</fin></iq>",
+	              q->id, complete ? " complete='true'" : "", set);
 }
 
 /* Logs in, answering the roster and carbons, leaving the archive query. */
@@ -264,10 +265,11 @@ static void test_live_archive_id_is_where_next_catch_up_starts(void **state)
 	fin(h, &q, true, NULL, NULL);
 	query_clear(&q);
 	fake_receive(h->xs, "<message type='chat' id='m-L1' from='" BOB "/phone'><body>live</body>"
-			    "<stanza-id xmlns='urn:xmpp:sid:0' by='" ME "' id='L1'/></message>");
+	                    "<stanza-id xmlns='urn:xmpp:sid:0' by='" ME "' id='L1'/></message>");
 	/* A stanza-id by anyone else is no id of our archive. */
-	fake_receive(h->xs, "<message type='chat' id='m-X' from='" BOB "/phone'><body>claimed</body>"
-			    "<stanza-id xmlns='urn:xmpp:sid:0' by='" BOB "' id='X9'/></message>");
+	fake_receive(h->xs,
+	             "<message type='chat' id='m-X' from='" BOB "/phone'><body>claimed</body>"
+	             "<stanza-id xmlns='urn:xmpp:sid:0' by='" BOB "' id='X9'/></message>");
 	assert_int_equal(count_rows(h, "archive_id = 'L1'"), 1);
 	assert_int_equal(count_rows(h, "archive_id = 'X9'"), 0);
 	fake_offline(h->xs, NET_FAIL_NETWORK, NULL, "gone");
@@ -294,8 +296,9 @@ static void test_live_during_catch_up_is_reported_once(void **state)
 	struct query q;
 
 	q = first_login_forward(h); /* FORWARD, under way */
-	fake_receive(h->xs, "<message type='chat' id='m-L5' from='" BOB "/phone'><body>meanwhile"
-			    "</body><stanza-id xmlns='urn:xmpp:sid:0' by='" ME "' id='L5'/></message>");
+	fake_receive(h->xs,
+	             "<message type='chat' id='m-L5' from='" BOB "/phone'><body>meanwhile"
+	             "</body><stanza-id xmlns='urn:xmpp:sid:0' by='" ME "' id='L5'/></message>");
 	assert_int_equal(harness_count(h, "message", 0), 1);
 	/* Not stored with its archive id yet. */
 	assert_int_equal(count_rows(h, "archive_id = 'L5'"), 0);
@@ -316,8 +319,8 @@ static void test_foreign_archive_results_dropped(void **state)
 	struct query q, wrong;
 
 	q = first_login_forward(h);
-	result(h, &q, "mallory@evil.example", "F1", "2023-11-14T10:00:00Z", "from='",
-	       BOB "/phone", "forged by a stranger");
+	result(h, &q, "mallory@evil.example", "F1", "2023-11-14T10:00:00Z", "from='", BOB "/phone",
+	       "forged by a stranger");
 	result(h, &q, ME "/other", "F2", "2023-11-14T10:00:00Z", "from='", BOB "/phone",
 	       "from a resource");
 	result(h, &q, "example.org", "F3", "2023-11-14T10:00:00Z", "from='", BOB "/phone",
@@ -396,9 +399,9 @@ static void test_forgotten_start_falls_back_to_window(void **state)
 	q = last_query(h);
 	assert_string_equal(q.after, "A1");
 	fake_receivef(h->xs,
-		      "<iq type='error' id='%s'><error type='cancel'><item-not-found "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      q.id);
+	              "<iq type='error' id='%s'><error type='cancel'><item-not-found "
+	              "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+	              q.id);
 	query_clear(&q);
 	q = last_query(h);
 	assert_true(q.has_before);
@@ -418,9 +421,9 @@ static void test_no_archive_is_quiet(void **state)
 	q = last_query(h);
 	n = fake_sent_count(h->xs);
 	fake_receivef(h->xs,
-		      "<iq type='error' id='%s'><error type='cancel'><service-unavailable "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      q.id);
+	              "<iq type='error' id='%s'><error type='cancel'><service-unavailable "
+	              "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+	              q.id);
 	query_clear(&q);
 	assert_int_equal(harness_find(h, "error", 0), -1);
 	assert_int_equal(fake_sent_count(h->xs), n);
@@ -431,10 +434,10 @@ static void test_no_archive_is_quiet(void **state)
 static void carbon(struct harness *h, const char *from, const char *dir, const char *inner)
 {
 	fake_receivef(h->xs,
-		      "<message from='%s' to='" ME "/natter' type='chat'><%s "
-		      "xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>%s"
-		      "</forwarded></%s></message>",
-		      from, dir, inner, dir);
+	              "<message from='%s' to='" ME "/natter' type='chat'><%s "
+	              "xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>%s"
+	              "</forwarded></%s></message>",
+	              from, dir, inner, dir);
 }
 
 static void test_carbons_enabled_at_login(void **state)
@@ -467,11 +470,11 @@ static void test_carbon_copies_from_our_account(void **state)
 	assert_string_equal(harness_str(ev, "to"), BOB "/phone");
 	json_decref(ev);
 	assert_int_equal(count_rows(h, "body = 'to my laptop' AND carbon = 1 AND direction = 0 "
-				       "AND peer = '" BOB "'"),
-			 1);
+	                               "AND peer = '" BOB "'"),
+	                 1);
 	assert_int_equal(count_rows(h, "body = 'from my laptop' AND carbon = 1 AND direction = 1 "
-				       "AND peer = '" BOB "'"),
-			 1);
+	                               "AND peer = '" BOB "'"),
+	                 1);
 	/* The same copy twice is one message. */
 	carbon(h, ME, "sent",
 	       "<message from='" ME "/laptop' to='" BOB "/phone' type='chat' id='c2'>"
@@ -484,7 +487,7 @@ static void test_forged_carbons_dropped(void **state)
 {
 	struct harness *h = *state;
 	const char *inner = "<message from='" BOB "/phone' to='" ME "/laptop' type='chat'>"
-			    "<body>I owe mallory money</body></message>";
+	                    "<body>I owe mallory money</body></message>";
 
 	harness_online_quiet(h);
 	carbon(h, "mallory@evil.example", "received", inner);
@@ -496,9 +499,9 @@ static void test_forged_carbons_dropped(void **state)
 	assert_int_equal(count_rows(h, "1"), 0);
 	/* Without a sender the stanza comes from our own account. */
 	fake_receivef(h->xs,
-		      "<message to='" ME "/natter'><received xmlns='urn:xmpp:carbons:2'><forwarded "
-		      "xmlns='urn:xmpp:forward:0'>%s</forwarded></received></message>",
-		      inner);
+	              "<message to='" ME "/natter'><received xmlns='urn:xmpp:carbons:2'><forwarded "
+	              "xmlns='urn:xmpp:forward:0'>%s</forwarded></received></message>",
+	              inner);
 	assert_int_equal(harness_count(h, "message", 0), 1);
 }
 

@@ -18,8 +18,8 @@
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
-#define ME HARNESS_JID
-#define BOB "bob@example.org"
+#define ME    HARNESS_JID
+#define BOB   "bob@example.org"
 #define PHONE BOB "/phone"
 
 static void test_markers(void **state)
@@ -38,34 +38,37 @@ static void test_markers(void **state)
 	mark = harness_mark(h);
 	/* A stranger's marker is not reported and touches nothing of ours. */
 	assert_true(asprintf(&marker, "<displayed xmlns='urn:xmpp:chat-markers:0' id='%s'/>", id) >
-		    0);
-	fake_receivef(h->xs, "<message from='mallory@example.org/m' to='" ME "/natter' id='k'>%s"
-			     "</message>",
-		      marker);
+	            0);
+	fake_receivef(h->xs,
+	              "<message from='mallory@example.org/m' to='" ME "/natter' id='k'>%s"
+	              "</message>",
+	              marker);
 	assert_int_equal(harness_find(h, "marker", mark), -1);
 	ev = msg_history(h, "/history " BOB);
-	assert_string_equal(harness_str(json_array_get(json_object_get(ev, "messages"), 0), "delivery"),
-			    "sent");
+	assert_string_equal(
+	    harness_str(json_array_get(json_object_get(ev, "messages"), 0), "delivery"), "sent");
 	json_decref(ev);
 	fake_receivef(h->xs, "<message from='" PHONE "' to='" ME "/natter' id='k2'>%s</message>",
-		      marker);
+	              marker);
 	ev = harness_expect(h, "marker", mark);
 	assert_string_equal(harness_str(ev, "type"), "displayed");
 	assert_string_equal(harness_str(ev, "id"), id);
 	assert_string_equal(harness_str(ev, "from"), PHONE);
 	json_decref(ev);
 	ev = msg_history(h, "/history " BOB);
-	assert_string_equal(harness_str(json_array_get(json_object_get(ev, "messages"), 0), "delivery"),
-			    "displayed");
+	assert_string_equal(
+	    harness_str(json_array_get(json_object_get(ev, "messages"), 0), "delivery"),
+	    "displayed");
 	json_decref(ev);
 	/* A late receipt does not take it back. */
 	fake_receivef(h->xs,
-		      "<message from='" PHONE "' to='" ME "/natter' id='rc'>"
-		      "<received xmlns='urn:xmpp:receipts' id='%s'/></message>",
-		      id);
+	              "<message from='" PHONE "' to='" ME "/natter' id='rc'>"
+	              "<received xmlns='urn:xmpp:receipts' id='%s'/></message>",
+	              id);
 	ev = msg_history(h, "/history " BOB);
-	assert_string_equal(harness_str(json_array_get(json_object_get(ev, "messages"), 0), "delivery"),
-			    "displayed");
+	assert_string_equal(
+	    harness_str(json_array_get(json_object_get(ev, "messages"), 0), "delivery"),
+	    "displayed");
 	json_decref(ev);
 	free(marker);
 	free(id);
@@ -100,7 +103,7 @@ static void test_displayed_sent_when_asked(void **state)
 	assert_int_equal(core_chat_displayed(h->core, BOB), 0);
 	assert_null(fake_find_sent(h->xs, i + 1, "id=\"k3\"", NULL));
 	fake_receive(h->xs, "<iq type='set' id='rp'><query xmlns='jabber:iq:roster'>"
-			    "<item jid='" BOB "' subscription='from'/></query></iq>");
+	                    "<item jid='" BOB "' subscription='from'/></query></iq>");
 	assert_int_equal(core_chat_displayed(h->core, BOB), 0);
 	assert_non_null(fake_find_sent(h->xs, i + 1, "id=\"k3\"", NULL));
 }
@@ -108,7 +111,7 @@ static void test_displayed_sent_when_asked(void **state)
 static void test_displayed_follows_the_setting(void **state)
 {
 	struct harness *h = harness_new(ME, "[history]\nmam_initial = 0\n"
-					    "[privacy]\nread_markers = false\n");
+	                                    "[privacy]\nread_markers = false\n");
 
 	(void)state;
 	harness_online_quiet(h);

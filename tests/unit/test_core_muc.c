@@ -19,11 +19,11 @@
 #include "core/muc.h"
 #include "core_harness.h"
 
-#define ME      "alice@example.org"
-#define FULL    ME "/natter"
-#define ROOM    "room@muc.example.org"
-#define MUC_X   "<x xmlns='http://jabber.org/protocol/muc#user'>"
-#define OCC_ID  "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='%s'/>"
+#define ME         "alice@example.org"
+#define FULL       ME "/natter"
+#define ROOM       "room@muc.example.org"
+#define MUC_X      "<x xmlns='http://jabber.org/protocol/muc#user'>"
+#define OCC_ID     "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='%s'/>"
 #define OCC_ID_BOB "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='occ-bob'/>"
 /* what a room that keeps no archive says of itself */
 #define PLAIN_ROOM                                                                                 \
@@ -35,7 +35,7 @@ static int setup(void **state)
 {
 	/* keepalive pings would cut the link while tests move the clock */
 	*state = harness_new(ME, "[history]\nmam_initial = 0\n[rooms]\nself_ping = 60\n"
-				 "[connection]\nping_interval = 3600\n");
+	                         "[connection]\nping_interval = 3600\n");
 	return 0;
 }
 
@@ -86,16 +86,17 @@ static void answer_info(struct harness *h, const char *jid, const char *features
 	i = sent_with(h, 0, "disco#info", to);
 	free(to);
 	id = fake_sent_id(h->xs, i);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='%s'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' "
-		      "type='text' name='A room'/>%s</query></iq>",
-		      id, jid, features);
+	fake_receivef(
+	    h->xs,
+	    "<iq type='result' id='%s' from='%s'><query "
+	    "xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' "
+	    "type='text' name='A room'/>%s</query></iq>",
+	    id, jid, features);
 	free(id);
 }
 
 static void occupant(struct harness *h, const char *room, const char *nick, const char *role,
-		     const char *affiliation, const char *jid, const char *occ_id)
+                     const char *affiliation, const char *jid, const char *occ_id)
 {
 	char *oid = NULL, *jattr = NULL;
 
@@ -104,21 +105,20 @@ static void occupant(struct harness *h, const char *room, const char *nick, cons
 	if (jid)
 		assert_true(asprintf(&jattr, " jid='%s'", jid) > 0);
 	fake_receivef(h->xs,
-		      "<presence from='%s/%s' to='" FULL "'>" MUC_X
-		      "<item affiliation='%s' role='%s'%s/></x>%s</presence>",
-		      room, nick, affiliation, role, jattr ? jattr : "", oid ? oid : "");
+	              "<presence from='%s/%s' to='" FULL "'>" MUC_X
+	              "<item affiliation='%s' role='%s'%s/></x>%s</presence>",
+	              room, nick, affiliation, role, jattr ? jattr : "", oid ? oid : "");
 	free(oid);
 	free(jattr);
 }
 
-static void self_presence(struct harness *h, const char *room, const char *nick,
-			  const char *codes)
+static void self_presence(struct harness *h, const char *room, const char *nick, const char *codes)
 {
 	fake_receivef(h->xs,
-		      "<presence from='%s/%s' to='" FULL "'>" MUC_X
-		      "<item affiliation='member' role='participant' jid='" FULL "'/>"
-		      "<status code='110'/>%s</x>" OCC_ID "</presence>",
-		      room, nick, codes ? codes : "", "occ-me");
+	              "<presence from='%s/%s' to='" FULL "'>" MUC_X
+	              "<item affiliation='member' role='participant' jid='" FULL "'/>"
+	              "<status code='110'/>%s</x>" OCC_ID "</presence>",
+	              room, nick, codes ? codes : "", "occ-me");
 }
 
 /* Online, in ROOM as "me" with bob there. */
@@ -193,13 +193,14 @@ static void test_join_reports_occupants_history_subject(void **state)
 	assert_string_equal(str(json_array_get(occ, 1), "role"), "visitor");
 	json_decref(ev);
 	/* The discussion history, then the subject. */
-	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob' id='h1'>"
-			    "<body>earlier words</body>"
-			    "<delay xmlns='urn:xmpp:delay' from='" ROOM "' "
-			    "stamp='2023-01-02T03:04:05Z'/>"
-			    "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-1'/></message>");
+	fake_receive(h->xs,
+	             "<message type='groupchat' from='" ROOM "/bob' id='h1'>"
+	             "<body>earlier words</body>"
+	             "<delay xmlns='urn:xmpp:delay' from='" ROOM "' "
+	             "stamp='2023-01-02T03:04:05Z'/>"
+	             "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-1'/></message>");
 	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob'>"
-			    "<subject>Welcome</subject></message>");
+	                    "<subject>Welcome</subject></message>");
 	ev = harness_expect(h, "message", 0);
 	assert_string_equal(str(ev, "body"), "earlier words");
 	assert_string_equal(str(ev, "type"), "groupchat");
@@ -217,11 +218,11 @@ static void test_join_reports_occupants_history_subject(void **state)
 	assert_int_equal(count_events(h, "message", 0), 1);
 	/* A delay an occupant wrote, or one in our future, is no history. */
 	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob' id='h2'>"
-			    "<body>backdated by bob</body><delay xmlns='urn:xmpp:delay' "
-			    "from='bob@example.org' stamp='2001-01-01T00:00:00Z'/></message>");
+	                    "<body>backdated by bob</body><delay xmlns='urn:xmpp:delay' "
+	                    "from='bob@example.org' stamp='2001-01-01T00:00:00Z'/></message>");
 	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob' id='h3'>"
-			    "<body>from the future</body><delay xmlns='urn:xmpp:delay' "
-			    "from='" ROOM "' stamp='2099-01-01T00:00:00Z'/></message>");
+	                    "<body>from the future</body><delay xmlns='urn:xmpp:delay' "
+	                    "from='" ROOM "' stamp='2099-01-01T00:00:00Z'/></message>");
 	for (long k = harness_find(h, "message", 0); k >= 0;
 	     k = harness_find(h, "message", (size_t)k + 1)) {
 		ev = harness_get(h, "message", (size_t)k);
@@ -241,9 +242,9 @@ static void test_unasked_room_is_ignored(void **state)
 	self_presence(h, "evil@muc.example.org", "me", NULL);
 	occupant(h, "evil@muc.example.org", "x", "moderator", "owner", NULL, NULL);
 	fake_receive(h->xs, "<message type='groupchat' from='evil@muc.example.org/x'>"
-			    "<body>believe me</body></message>");
+	                    "<body>believe me</body></message>");
 	fake_receive(h->xs, "<message type='groupchat' from='bob@example.org/phone'>"
-			    "<body>not a room at all</body></message>");
+	                    "<body>not a room at all</body></message>");
 	assert_int_equal(h->nevents, 0);
 	assert_false(muc_is_joined(h->core, "evil@muc.example.org"));
 }
@@ -257,10 +258,10 @@ static void test_groupchat_only_from_joined_rooms(void **state)
 	in_room(h, PLAIN_ROOM);
 	mark = harness_mark(h);
 	fake_receive(h->xs, "<message type='groupchat' from='other@muc.example.org/bob'>"
-			    "<body>sneaky</body></message>");
+	                    "<body>sneaky</body></message>");
 	assert_int_equal(harness_find(h, "message", mark), -1);
 	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob'>"
-			    "<body>real</body></message>");
+	                    "<body>real</body></message>");
 	assert_true(harness_find(h, "message", mark) >= 0);
 }
 
@@ -295,42 +296,42 @@ static void test_created_room_is_instant_unless_configuring(void **state)
 	i = sent_with(h, 0, "http://jabber.org/protocol/muc#owner", "type=\"get\"");
 	id = fake_sent_id(h->xs, i);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='conf@muc.example.org'><query "
-		      "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
-		      "type='form'><field var='FORM_TYPE' type='hidden'><value>"
-		      "http://jabber.org/protocol/muc#roomconfig</value></field>"
-		      "<field var='muc#roomconfig_roomname' type='text-single' label='Name'/>"
-		      "<field var='muc#roomconfig_whois' type='list-single'><value>moderators"
-		      "</value><option label='M'><value>moderators</value></option><option>"
-		      "<value>anyone</value></option></field></x></query></iq>",
-		      id);
+	              "<iq type='result' id='%s' from='conf@muc.example.org'><query "
+	              "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+	              "type='form'><field var='FORM_TYPE' type='hidden'><value>"
+	              "http://jabber.org/protocol/muc#roomconfig</value></field>"
+	              "<field var='muc#roomconfig_roomname' type='text-single' label='Name'/>"
+	              "<field var='muc#roomconfig_whois' type='list-single'><value>moderators"
+	              "</value><option label='M'><value>moderators</value></option><option>"
+	              "<value>anyone</value></option></field></x></query></iq>",
+	              id);
 	free(id);
 	ev = harness_expect(h, "muc_config", 0);
 	assert_int_equal(json_array_size(json_object_get(ev, "fields")), 3);
-	assert_string_equal(
-	    str(json_array_get(json_object_get(ev, "fields"), 2), "var"), "muc#roomconfig_whois");
+	assert_string_equal(str(json_array_get(json_object_get(ev, "fields"), 2), "var"),
+	                    "muc#roomconfig_whois");
 	assert_int_equal(json_array_size(json_object_get(
-			     json_array_get(json_object_get(ev, "fields"), 2), "options")),
-			 2);
+	                     json_array_get(json_object_get(ev, "fields"), 2), "options")),
+	                 2);
 	assert_int_equal(json_integer_value(json_object_get(ev, "origin")), 4);
 	json_decref(ev);
 	/* And /roomconfig submits it with the change, the rest as it was. */
 	fake_clear_sent(h->xs);
 	assert_int_equal(
 	    harness_input(h, "/roomconfig conf@muc.example.org muc#roomconfig_roomname=\"My room\"",
-			  6),
+	                  6),
 	    0);
 	i = sent_with(h, 0, "muc#owner", "type=\"get\"");
 	id = fake_sent_id(h->xs, i);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='conf@muc.example.org'><query "
-		      "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
-		      "type='form'><field var='FORM_TYPE' type='hidden'><value>"
-		      "http://jabber.org/protocol/muc#roomconfig</value></field>"
-		      "<field var='muc#roomconfig_roomname' type='text-single'/>"
-		      "<field var='muc#roomconfig_whois' type='list-single'><value>moderators"
-		      "</value></field></x></query></iq>",
-		      id);
+	              "<iq type='result' id='%s' from='conf@muc.example.org'><query "
+	              "xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+	              "type='form'><field var='FORM_TYPE' type='hidden'><value>"
+	              "http://jabber.org/protocol/muc#roomconfig</value></field>"
+	              "<field var='muc#roomconfig_roomname' type='text-single'/>"
+	              "<field var='muc#roomconfig_whois' type='list-single'><value>moderators"
+	              "</value></field></x></query></iq>",
+	              id);
 	free(id);
 	i = sent_with(h, 0, "type=\"submit\"", "<value>My room</value>");
 	assert_non_null(strstr(fake_sent(h->xs, i), "<value>moderators</value>"));
@@ -349,11 +350,12 @@ static void check_join_error(struct harness *h, const char *cond, const char *wo
 	free(line);
 	assert_true(asprintf(&line, "err-%s@muc.example.org", cond) > 0);
 	answer_info(h, line, "");
-	fake_receivef(h->xs,
-		      "<presence type='error' from='%s/me'><x xmlns='http://jabber.org/protocol/muc'/>"
-		      "<error type='cancel'><%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
-		      "</presence>",
-		      line, cond);
+	fake_receivef(
+	    h->xs,
+	    "<presence type='error' from='%s/me'><x xmlns='http://jabber.org/protocol/muc'/>"
+	    "<error type='cancel'><%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
+	    "</presence>",
+	    line, cond);
 	ev = harness_expect(h, "error", mark);
 	assert_string_equal(str(ev, "condition"), cond);
 	assert_string_equal(str(ev, "command"), "join");
@@ -403,8 +405,7 @@ static void test_join_password_and_offline(void **state)
 	size_t i;
 
 	/* Typed before the session is up: it goes with the login. */
-	assert_int_equal(harness_input(h, "/join locked@muc.example.org/me password=s3cret", 1),
-			 0);
+	assert_int_equal(harness_input(h, "/join locked@muc.example.org/me password=s3cret", 1), 0);
 	assert_false(sent_any(h, 0, "<presence", "locked@"));
 	harness_online(h);
 	i = sent_with(h, 0, "<presence", "to=\"locked@muc.example.org/me\"");
@@ -443,16 +444,16 @@ static void test_own_message_shown_and_stored_once(void **state)
 	json_decref(ev);
 	/* The room sends it back with its own id: not shown, not stored again. */
 	fake_receivef(h->xs,
-		      "<message type='groupchat' from='" ROOM "/me' id='%s'><body>hello all</body>"
-		      "<origin-id xmlns='urn:xmpp:sid:0' id='%s'/>"
-		      "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-77'/>" OCC_ID
-		      "</message>",
-		      id, id, "occ-me");
+	              "<message type='groupchat' from='" ROOM "/me' id='%s'><body>hello all</body>"
+	              "<origin-id xmlns='urn:xmpp:sid:0' id='%s'/>"
+	              "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-77'/>" OCC_ID
+	              "</message>",
+	              id, id, "occ-me");
 	assert_int_equal(count_events(h, "message", mark), 1);
 	ev = history_of(h, ROOM);
 	assert_int_equal(json_array_size(json_object_get(ev, "messages")), 1);
 	assert_string_equal(str(json_array_get(json_object_get(ev, "messages"), 0), "direction"),
-			    "out");
+	                    "out");
 	json_decref(ev);
 	free(id);
 	/* Plain text goes to the current room too. */
@@ -471,11 +472,12 @@ static void test_rejoin_replays_no_duplicates(void **state)
 	json_t *ev;
 
 	in_room(h, PLAIN_ROOM);
-	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob' id='m1'>"
-			    "<body>with ids</body>" OCC_ID_BOB
-			    "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-1'/></message>");
+	fake_receive(h->xs,
+	             "<message type='groupchat' from='" ROOM "/bob' id='m1'>"
+	             "<body>with ids</body>" OCC_ID_BOB
+	             "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-1'/></message>");
 	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob'>"
-			    "<body>without any id</body></message>");
+	                    "<body>without any id</body></message>");
 	harness_advance(h, 0);
 	/* The connection is lost, and the session not resumed. */
 	fake_offline(h->xs, NET_FAIL_NETWORK, NULL, "gone");
@@ -492,10 +494,11 @@ static void test_rejoin_replays_no_duplicates(void **state)
 	json_decref(harness_expect(h, "muc_joined", mark));
 	/* The replay: the same messages, bob under another nick now, delayed
 	 * by the room; the one without ids a few seconds off our own clock. */
-	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob2' id='m1'>"
-			    "<body>with ids</body>" OCC_ID_BOB
-			    "<delay xmlns='urn:xmpp:delay' from='" ROOM "' stamp='2023-01-01T00:00:00Z'/>"
-			    "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-1'/></message>");
+	fake_receive(h->xs,
+	             "<message type='groupchat' from='" ROOM "/bob2' id='m1'>"
+	             "<body>with ids</body>" OCC_ID_BOB "<delay xmlns='urn:xmpp:delay' from='" ROOM
+	             "' stamp='2023-01-01T00:00:00Z'/>"
+	             "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-1'/></message>");
 	{
 		char *stamp = NULL;
 		/* the room's clock a little behind ours (never in our future) */
@@ -507,16 +510,17 @@ static void test_rejoin_replays_no_duplicates(void **state)
 		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 		assert_true(asprintf(&stamp, "%s", buf) > 0);
 		fake_receivef(h->xs,
-			      "<message type='groupchat' from='" ROOM "/bob'><body>without any id"
-			      "</body><delay xmlns='urn:xmpp:delay' from='" ROOM "' stamp='%s'/>"
-			      "</message>",
-			      stamp);
+		              "<message type='groupchat' from='" ROOM "/bob'><body>without any id"
+		              "</body><delay xmlns='urn:xmpp:delay' from='" ROOM "' stamp='%s'/>"
+		              "</message>",
+		              stamp);
 		free(stamp);
 	}
-	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob2' id='m3'>"
-			    "<body>new while away</body>" OCC_ID_BOB
-			    "<delay xmlns='urn:xmpp:delay' from='" ROOM "' stamp='2023-01-01T00:00:00Z'/>"
-			    "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-3'/></message>");
+	fake_receive(h->xs,
+	             "<message type='groupchat' from='" ROOM "/bob2' id='m3'>"
+	             "<body>new while away</body>" OCC_ID_BOB
+	             "<delay xmlns='urn:xmpp:delay' from='" ROOM "' stamp='2023-01-01T00:00:00Z'/>"
+	             "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-3'/></message>");
 	assert_int_equal(count_events(h, "message", mark), 1);
 	ev = harness_expect(h, "message", mark);
 	assert_string_equal(str(ev, "body"), "new while away");
@@ -537,9 +541,10 @@ static void test_rejoin_reads_room_archive(void **state)
 	json_t *ev;
 
 	in_room(h, ARCHIVED_ROOM);
-	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob' id='m1'>"
-			    "<body>first</body>"
-			    "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-1'/></message>");
+	fake_receive(h->xs,
+	             "<message type='groupchat' from='" ROOM "/bob' id='m1'>"
+	             "<body>first</body>"
+	             "<stanza-id xmlns='urn:xmpp:sid:0' by='" ROOM "' id='rs-1'/></message>");
 	harness_advance(h, 0);
 	fake_offline(h->xs, NET_FAIL_NETWORK, NULL, "gone");
 	fake_clear_sent(h->xs);
@@ -558,33 +563,37 @@ static void test_rejoin_reads_room_archive(void **state)
 	id = fake_sent_id(h->xs, i);
 	/* One result already stored, one new; a result for another query and
 	 * one from someone else are dropped. */
+	fake_receivef(
+	    h->xs,
+	    "<message from='" ROOM "'><result xmlns='urn:xmpp:mam:2' queryid='%s' "
+	    "id='rs-1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+	    "stamp='2023-01-01T00:00:00Z'/><message type='groupchat' from='" ROOM "/bob' "
+	    "id='m1'><body>first</body></message></forwarded></result></message>",
+	    qid);
+	fake_receivef(
+	    h->xs,
+	    "<message from='" ROOM "'><result xmlns='urn:xmpp:mam:2' queryid='%s' "
+	    "id='rs-2'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+	    "stamp='2023-01-01T00:00:01Z'/><message type='groupchat' from='" ROOM "/bob' "
+	    "id='m2'><body>second</body></message></forwarded></result></message>",
+	    qid);
 	fake_receivef(h->xs,
-		      "<message from='" ROOM "'><result xmlns='urn:xmpp:mam:2' queryid='%s' "
-		      "id='rs-1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
-		      "stamp='2023-01-01T00:00:00Z'/><message type='groupchat' from='" ROOM "/bob' "
-		      "id='m1'><body>first</body></message></forwarded></result></message>",
-		      qid);
+	              "<message from='" ROOM "'><result xmlns='urn:xmpp:mam:2' queryid='other' "
+	              "id='rs-9'><forwarded xmlns='urn:xmpp:forward:0'><message type='groupchat' "
+	              "from='" ROOM
+	              "/bob'><body>forged</body></message></forwarded></result></message>");
 	fake_receivef(h->xs,
-		      "<message from='" ROOM "'><result xmlns='urn:xmpp:mam:2' queryid='%s' "
-		      "id='rs-2'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
-		      "stamp='2023-01-01T00:00:01Z'/><message type='groupchat' from='" ROOM "/bob' "
-		      "id='m2'><body>second</body></message></forwarded></result></message>",
-		      qid);
-	fake_receivef(h->xs,
-		      "<message from='" ROOM "'><result xmlns='urn:xmpp:mam:2' queryid='other' "
-		      "id='rs-9'><forwarded xmlns='urn:xmpp:forward:0'><message type='groupchat' "
-		      "from='" ROOM "/bob'><body>forged</body></message></forwarded></result></message>");
-	fake_receivef(h->xs,
-		      "<message from='mallory@example.org/x'><result xmlns='urn:xmpp:mam:2' "
-		      "queryid='%s' id='rs-8'><forwarded xmlns='urn:xmpp:forward:0'><message "
-		      "type='groupchat' from='" ROOM "/bob'><body>forged too</body></message>"
-		      "</forwarded></result></message>",
-		      qid);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='" ROOM "'><fin xmlns='urn:xmpp:mam:2' "
-		      "complete='true'><set xmlns='http://jabber.org/protocol/rsm'><last>rs-2</last>"
-		      "</set></fin></iq>",
-		      id);
+	              "<message from='mallory@example.org/x'><result xmlns='urn:xmpp:mam:2' "
+	              "queryid='%s' id='rs-8'><forwarded xmlns='urn:xmpp:forward:0'><message "
+	              "type='groupchat' from='" ROOM "/bob'><body>forged too</body></message>"
+	              "</forwarded></result></message>",
+	              qid);
+	fake_receivef(
+	    h->xs,
+	    "<iq type='result' id='%s' from='" ROOM "'><fin xmlns='urn:xmpp:mam:2' "
+	    "complete='true'><set xmlns='http://jabber.org/protocol/rsm'><last>rs-2</last>"
+	    "</set></fin></iq>",
+	    id);
 	assert_int_equal(count_events(h, "message", mark), 1);
 	ev = harness_expect(h, "message", mark);
 	assert_string_equal(str(ev, "body"), "second");
@@ -602,8 +611,8 @@ static void test_private_messages(void **state)
 
 	in_room(h, PLAIN_ROOM);
 	mark = harness_mark(h);
-	fake_receive(h->xs, "<message type='chat' from='" ROOM "/bob' id='p1'><body>psst</body>"
-			    MUC_X "</x></message>");
+	fake_receive(h->xs, "<message type='chat' from='" ROOM
+	                    "/bob' id='p1'><body>psst</body>" MUC_X "</x></message>");
 	ev = harness_expect(h, "message", mark);
 	assert_string_equal(str(ev, "from"), ROOM "/bob");
 	assert_string_equal(str(ev, "type"), "chat");
@@ -649,8 +658,9 @@ static void test_occupants_come_change_and_go(void **state)
 	json_decref(ev);
 	/* away */
 	mark = harness_mark(h);
-	fake_receive(h->xs, "<presence from='" ROOM "/dave'><show>away</show><status>lunch</status>"
-			    MUC_X "<item affiliation='none' role='participant'/></x></presence>");
+	fake_receive(h->xs,
+	             "<presence from='" ROOM "/dave'><show>away</show><status>lunch</status>" MUC_X
+	             "<item affiliation='none' role='participant'/></x></presence>");
 	ev = harness_expect(h, "muc_presence", mark);
 	assert_string_equal(str(ev, "show"), "away");
 	assert_string_equal(str(ev, "status"), "lunch");
@@ -665,8 +675,8 @@ static void test_occupants_come_change_and_go(void **state)
 	/* nick change */
 	mark = harness_mark(h);
 	fake_receive(h->xs, "<presence type='unavailable' from='" ROOM "/dave'>" MUC_X
-			    "<item affiliation='admin' role='moderator' nick='david'/>"
-			    "<status code='303'/></x></presence>");
+	                    "<item affiliation='admin' role='moderator' nick='david'/>"
+	                    "<status code='303'/></x></presence>");
 	ev = harness_expect(h, "muc_presence", mark);
 	assert_string_equal(str(ev, "type"), "unavailable");
 	assert_string_equal(str(ev, "new_nick"), "david");
@@ -677,8 +687,8 @@ static void test_occupants_come_change_and_go(void **state)
 	/* kicked, with who and why */
 	mark = harness_mark(h);
 	fake_receive(h->xs, "<presence type='unavailable' from='" ROOM "/bob'>" MUC_X
-			    "<item affiliation='member' role='none'><actor nick='david'/>"
-			    "<reason>behave</reason></item><status code='307'/></x></presence>");
+	                    "<item affiliation='member' role='none'><actor nick='david'/>"
+	                    "<reason>behave</reason></item><status code='307'/></x></presence>");
 	ev = harness_expect(h, "muc_presence", mark);
 	assert_string_equal(str(ev, "nick"), "bob");
 	assert_string_equal(str(ev, "actor"), "david");
@@ -695,14 +705,14 @@ static void test_occupants_come_change_and_go(void **state)
 	assert_int_equal(harness_find(h, "presence", 0), -1);
 }
 
-static void left_with(struct harness *h, const char *x_inner, const char *key,
-		      const char *want)
+static void left_with(struct harness *h, const char *x_inner, const char *key, const char *want)
 {
 	size_t mark = harness_mark(h);
 	json_t *ev;
 
-	fake_receivef(h->xs, "<presence type='unavailable' from='" ROOM "/me'>" MUC_X "%s</x></presence>",
-		      x_inner);
+	fake_receivef(h->xs,
+	              "<presence type='unavailable' from='" ROOM "/me'>" MUC_X "%s</x></presence>",
+	              x_inner);
 	ev = harness_expect(h, "muc_left", mark);
 	assert_string_equal(str(ev, "room"), ROOM);
 	if (want && !strcmp(key, "destroyed"))
@@ -713,7 +723,8 @@ static void left_with(struct harness *h, const char *x_inner, const char *key,
 	assert_false(muc_is_room(h->core, ROOM));
 	/* Whatever the room says now finds no room. */
 	mark = harness_mark(h);
-	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob'><body>after</body></message>");
+	fake_receive(h->xs,
+	             "<message type='groupchat' from='" ROOM "/bob'><body>after</body></message>");
 	assert_int_equal(harness_find(h, "message", mark), -1);
 }
 
@@ -722,22 +733,25 @@ static void test_kicked_banned_destroyed_end_the_room(void **state)
 	struct harness *h = *state;
 
 	in_room(h, PLAIN_ROOM);
-	left_with(h, "<item affiliation='none' role='none'><actor nick='bob'/><reason>spam</reason>"
-		     "</item><status code='307'/><status code='110'/>",
-		  "reason", "spam");
+	left_with(h,
+	          "<item affiliation='none' role='none'><actor nick='bob'/><reason>spam</reason>"
+	          "</item><status code='307'/><status code='110'/>",
+	          "reason", "spam");
 	harness_clear(h);
 	fake_clear_sent(h->xs);
 	assert_int_equal(harness_input(h, "/join " ROOM "/me", 5), 0);
 	self_presence(h, ROOM, "me", NULL);
-	left_with(h, "<item affiliation='outcast' role='none'/><status code='301'/>"
-		     "<status code='110'/>",
-		  "reason", "you were banned");
+	left_with(h,
+	          "<item affiliation='outcast' role='none'/><status code='301'/>"
+	          "<status code='110'/>",
+	          "reason", "you were banned");
 	harness_clear(h);
 	assert_int_equal(harness_input(h, "/join " ROOM "/me", 5), 0);
 	self_presence(h, ROOM, "me", NULL);
-	left_with(h, "<item affiliation='none' role='none'/><destroy jid='new@muc.example.org'>"
-		     "<reason>moved</reason></destroy><status code='110'/>",
-		  "destroyed", "yes");
+	left_with(h,
+	          "<item affiliation='none' role='none'/><destroy jid='new@muc.example.org'>"
+	          "<reason>moved</reason></destroy><status code='110'/>",
+	          "destroyed", "yes");
 }
 
 /* ---- commands ---- */
@@ -764,9 +778,9 @@ static void test_room_commands_send_what_they_should(void **state)
 	id = fake_sent_id(h->xs, i);
 	mark = harness_mark(h);
 	fake_receivef(h->xs,
-		      "<iq type='error' id='%s' from='" ROOM "'><error type='auth'><forbidden "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      id);
+	              "<iq type='error' id='%s' from='" ROOM "'><error type='auth'><forbidden "
+	              "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+	              id);
 	free(id);
 	ev = harness_expect(h, "error", mark);
 	assert_string_equal(str(ev, "condition"), "forbidden");
@@ -778,8 +792,9 @@ static void test_room_commands_send_what_they_should(void **state)
 	sent_with(h, 0, "<presence", "to=\"" ROOM "/Me Too\"");
 	/* A refused nick change is said, and the nick stays. */
 	mark = harness_mark(h);
-	fake_receive(h->xs, "<presence type='error' from='" ROOM "/Me Too'><error type='cancel'>"
-			    "<conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
+	fake_receive(h->xs,
+	             "<presence type='error' from='" ROOM "/Me Too'><error type='cancel'>"
+	             "<conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
 	ev = harness_expect(h, "error", mark);
 	assert_string_equal(str(ev, "condition"), "conflict");
 	json_decref(ev);
@@ -808,9 +823,10 @@ static void test_invitations_received(void **state)
 	size_t mark;
 
 	harness_online_quiet(h);
-	fake_receive(h->xs, "<message from='" ROOM "'>" MUC_X "<invite from='bob@example.org/phone'>"
-			    "<reason>join us</reason></invite><password>pw</password></x>"
-			    "<body>bob invites you</body></message>");
+	fake_receive(h->xs,
+	             "<message from='" ROOM "'>" MUC_X "<invite from='bob@example.org/phone'>"
+	             "<reason>join us</reason></invite><password>pw</password></x>"
+	             "<body>bob invites you</body></message>");
 	ev = harness_expect(h, "muc_invite", 0);
 	assert_string_equal(str(ev, "room"), ROOM);
 	assert_string_equal(str(ev, "from"), "bob@example.org/phone");
@@ -822,17 +838,18 @@ static void test_invitations_received(void **state)
 	assert_int_equal(harness_find(h, "message", 0), -1);
 	mark = harness_mark(h);
 	fake_receive(h->xs, "<message from='carol@example.org/pc'><x xmlns='jabber:x:conference' "
-			    "jid='" ROOM "' reason='talk'/></message>");
+	                    "jid='" ROOM "' reason='talk'/></message>");
 	ev = harness_expect(h, "muc_invite", mark);
 	assert_string_equal(str(ev, "from"), "carol@example.org/pc");
 	assert_true(json_is_true(json_object_get(ev, "direct")));
 	json_decref(ev);
 	/* Only a room (a bare JID) mediates; a direct one names a real room. */
 	mark = harness_mark(h);
-	fake_receive(h->xs, "<message from='mallory@example.org/x'>" MUC_X "<invite from='bob@example.org'/>"
-			    "</x></message>");
+	fake_receive(h->xs, "<message from='mallory@example.org/x'>" MUC_X
+	                    "<invite from='bob@example.org'/>"
+	                    "</x></message>");
 	fake_receive(h->xs, "<message from='mallory@example.org/x'><x xmlns='jabber:x:conference' "
-			    "jid='not a jid@@'/></message>");
+	                    "jid='not a jid@@'/></message>");
 	assert_int_equal(harness_find(h, "muc_invite", mark), -1);
 }
 
@@ -864,9 +881,10 @@ static void test_self_ping_rejoins_when_dropped(void **state)
 	id = fake_sent_id(h->xs, i);
 	mark = harness_mark(h);
 	fake_receivef(h->xs,
-		      "<iq type='error' id='%s' from='" ROOM "/me'><error type='cancel'><not-acceptable "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      id);
+	              "<iq type='error' id='%s' from='" ROOM
+	              "/me'><error type='cancel'><not-acceptable "
+	              "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+	              id);
 	free(id);
 	ev = harness_expect(h, "muc_left", mark);
 	assert_true(json_is_true(json_object_get(ev, "rejoining")));
@@ -887,17 +905,22 @@ static void test_network_strings_are_sanitised(void **state)
 	in_room(h, PLAIN_ROOM);
 	mark = harness_mark(h);
 	/* C1 controls cannot be in a JID at all; bidi overrides can */
-	fake_receive(h->xs, "<presence from='" ROOM "/evil\xc2\x9b" "2Jnick'>" MUC_X
-			    "<item affiliation='none' role='participant'/></x></presence>");
+	fake_receive(h->xs, "<presence from='" ROOM "/evil\xc2\x9b"
+	                    "2Jnick'>" MUC_X
+	                    "<item affiliation='none' role='participant'/></x></presence>");
 	assert_int_equal(harness_find(h, "muc_presence", mark), -1);
-	fake_receive(h->xs, "<presence from='" ROOM "/evil\xe2\x80\xae" "nick'>" MUC_X
-			    "<item affiliation='none' role='participant'/></x>"
-			    "<status>st\xc2\x9d" "0;title\xc2\x9c" "atus</status></presence>");
+	fake_receive(h->xs, "<presence from='" ROOM "/evil\xe2\x80\xae"
+	                    "nick'>" MUC_X "<item affiliation='none' role='participant'/></x>"
+	                    "<status>st\xc2\x9d"
+	                    "0;title\xc2\x9c"
+	                    "atus</status></presence>");
 	fake_receive(h->xs, "<message type='groupchat' from='" ROOM "/bob'><subject>sub\xe2\x80\xae"
-			    "ject\xc2\x9b" "31m</subject></message>");
+	                    "ject\xc2\x9b"
+	                    "31m</subject></message>");
 	fake_receive(h->xs, "<presence type='unavailable' from='" ROOM "/bob'>" MUC_X
-			    "<item affiliation='none' role='none'><reason>r\xc2\x9b" "1;1Heason</reason>"
-			    "</item><status code='307'/></x></presence>");
+	                    "<item affiliation='none' role='none'><reason>r\xc2\x9b"
+	                    "1;1Heason</reason>"
+	                    "</item><status code='307'/></x></presence>");
 	for (size_t i = mark; i < h->nevents; i++)
 		if (strstr(h->events[i], "\xc2\x9b") || strstr(h->events[i], "\xe2\x80\xae") ||
 		    strstr(h->events[i], "\xc2\x9d"))
@@ -924,9 +947,9 @@ static void test_api_for_other_modules(void **state)
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/join secret@muc.example.org/me", 1), 0);
 	answer_info(h, "secret@muc.example.org",
-		    "<feature var='muc_nonanonymous'/><feature var='muc_membersonly'/>");
+	            "<feature var='muc_nonanonymous'/><feature var='muc_membersonly'/>");
 	occupant(h, "secret@muc.example.org", "bob", "participant", "member",
-		 "Bob@Example.org/phone", "occ-bob");
+	         "Bob@Example.org/phone", "occ-bob");
 	self_presence(h, "secret@muc.example.org", "me", NULL);
 	assert_true(muc_is_joined(h->core, "secret@muc.example.org"));
 	assert_true(muc_is_joined(h->core, "secret@muc.example.org/bob"));
@@ -944,11 +967,11 @@ static void test_api_for_other_modules(void **state)
 	i = sent_with(h, 0, "muc#admin", "affiliation=\"member\"");
 	id = fake_sent_id(h->xs, i);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='secret@muc.example.org'><query "
-		      "xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' "
-		      "jid='carol@example.org'/><item affiliation='member' jid='bob@example.org'/>"
-		      "</query></iq>",
-		      id);
+	              "<iq type='result' id='%s' from='secret@muc.example.org'><query "
+	              "xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' "
+	              "jid='carol@example.org'/><item affiliation='member' jid='bob@example.org'/>"
+	              "</query></iq>",
+	              id);
 	free(id);
 	jids = muc_real_jids(h->core, "secret@muc.example.org");
 	assert_non_null(jids);
@@ -978,12 +1001,12 @@ static void test_bookmarks_pep(void **state)
 	i = sent_with(h, 0, "node=\"urn:xmpp:bookmarks:1\"", "<items");
 	id = fake_sent_id(h->xs, i);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-		      "<items node='urn:xmpp:bookmarks:1'><item id='" ROOM "'><conference "
-		      "xmlns='urn:xmpp:bookmarks:1' name='The room' autojoin='true'><nick>bm</nick>"
-		      "</conference></item><item id='quiet@muc.example.org'><conference "
-		      "xmlns='urn:xmpp:bookmarks:1'/></item></items></pubsub></iq>",
-		      id);
+	              "<iq type='result' id='%s'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+	              "<items node='urn:xmpp:bookmarks:1'><item id='" ROOM "'><conference "
+	              "xmlns='urn:xmpp:bookmarks:1' name='The room' autojoin='true'><nick>bm</nick>"
+	              "</conference></item><item id='quiet@muc.example.org'><conference "
+	              "xmlns='urn:xmpp:bookmarks:1'/></item></items></pubsub></iq>",
+	              id);
 	free(id);
 	ev = harness_expect(h, "bookmarks", 0);
 	assert_string_equal(str(ev, "storage"), "pep");
@@ -1024,11 +1047,12 @@ static void test_bookmarks_pep(void **state)
 	json_decref(ev);
 	/* A change made by another client of ours is applied... */
 	mark = harness_mark(h);
-	fake_receive(h->xs, "<message from='" ME "'><event "
-			    "xmlns='http://jabber.org/protocol/pubsub#event'><items "
-			    "node='urn:xmpp:bookmarks:1'><retract id='new@muc.example.org'/>"
-			    "<item id='pushed@muc.example.org'><conference xmlns='urn:xmpp:bookmarks:1' "
-			    "name='Pushed'/></item></items></event></message>");
+	fake_receive(h->xs,
+	             "<message from='" ME "'><event "
+	             "xmlns='http://jabber.org/protocol/pubsub#event'><items "
+	             "node='urn:xmpp:bookmarks:1'><retract id='new@muc.example.org'/>"
+	             "<item id='pushed@muc.example.org'><conference xmlns='urn:xmpp:bookmarks:1' "
+	             "name='Pushed'/></item></items></event></message>");
 	ev = harness_expect(h, "bookmarks", mark);
 	assert_int_equal(json_array_size(json_object_get(ev, "items")), 2);
 	{
@@ -1040,11 +1064,12 @@ static void test_bookmarks_pep(void **state)
 	json_decref(ev);
 	/* ...and a stranger's is not. */
 	mark = harness_mark(h);
-	fake_receive(h->xs, "<message from='mallory@example.org'><event "
-			    "xmlns='http://jabber.org/protocol/pubsub#event'><items "
-			    "node='urn:xmpp:bookmarks:1'><item id='trap@muc.example.org'><conference "
-			    "xmlns='urn:xmpp:bookmarks:1' autojoin='true'/></item></items></event>"
-			    "</message>");
+	fake_receive(h->xs,
+	             "<message from='mallory@example.org'><event "
+	             "xmlns='http://jabber.org/protocol/pubsub#event'><items "
+	             "node='urn:xmpp:bookmarks:1'><item id='trap@muc.example.org'><conference "
+	             "xmlns='urn:xmpp:bookmarks:1' autojoin='true'/></item></items></event>"
+	             "</message>");
 	assert_int_equal(harness_find(h, "bookmarks", mark), -1);
 	assert_false(muc_is_room(h->core, "trap@muc.example.org"));
 }
@@ -1061,16 +1086,16 @@ static void test_bookmarks_private_storage(void **state)
 	i = sent_with(h, 0, "jabber:iq:private", "storage:bookmarks");
 	id = fake_sent_id(h->xs, i);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s'><query xmlns='jabber:iq:private'><storage "
-		      "xmlns='storage:bookmarks'><conference jid='" ROOM "' autojoin='1' name='R'>"
-		      "<nick>old</nick></conference><url name='site' url='https://x.example/'/>"
-		      "</storage></query></iq>",
-		      id);
+	              "<iq type='result' id='%s'><query xmlns='jabber:iq:private'><storage "
+	              "xmlns='storage:bookmarks'><conference jid='" ROOM "' autojoin='1' name='R'>"
+	              "<nick>old</nick></conference><url name='site' url='https://x.example/'/>"
+	              "</storage></query></iq>",
+	              id);
 	free(id);
 	ev = harness_expect(h, "bookmarks", 0);
 	assert_string_equal(str(ev, "storage"), "private");
-	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(ev, "items"), 0),
-						 "autojoin")));
+	assert_true(json_is_true(
+	    json_object_get(json_array_get(json_object_get(ev, "items"), 0), "autojoin")));
 	json_decref(ev);
 	answer_info(h, ROOM, PLAIN_ROOM);
 	sent_with(h, 0, "<presence", "to=\"" ROOM "/old\"");
@@ -1082,11 +1107,11 @@ static void test_bookmarks_private_storage(void **state)
 	i = sent_with(h, 0, "jabber:iq:private", "type=\"get\"");
 	id = fake_sent_id(h->xs, i);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s'><query xmlns='jabber:iq:private'><storage "
-		      "xmlns='storage:bookmarks'><conference jid='" ROOM "' autojoin='1' name='R'>"
-		      "<nick>old</nick></conference><url name='site' url='https://x.example/'/>"
-		      "</storage></query></iq>",
-		      id);
+	              "<iq type='result' id='%s'><query xmlns='jabber:iq:private'><storage "
+	              "xmlns='storage:bookmarks'><conference jid='" ROOM "' autojoin='1' name='R'>"
+	              "<nick>old</nick></conference><url name='site' url='https://x.example/'/>"
+	              "</storage></query></iq>",
+	              id);
 	free(id);
 	i = sent_with(h, 0, "jabber:iq:private", "type=\"set\"");
 	assert_non_null(strstr(fake_sent(h->xs, i), "jid=\"two@muc.example.org\""));
@@ -1105,12 +1130,12 @@ static void test_bookmarks_private_storage(void **state)
 /* A groupchat message from nick in ROOM with occupant id occ and extra
  * children. */
 static void room_says(struct harness *h, const char *nick, const char *occ, const char *id,
-		      const char *body, const char *extra)
+                      const char *body, const char *extra)
 {
 	fake_receivef(h->xs,
-		      "<message type='groupchat' from='" ROOM "/%s' id='%s'><body>%s</body>%s"
-		      OCC_ID "</message>",
-		      nick, id, body, extra ? extra : "", occ);
+	              "<message type='groupchat' from='" ROOM
+	              "/%s' id='%s'><body>%s</body>%s" OCC_ID "</message>",
+	              nick, id, body, extra ? extra : "", occ);
 }
 
 /* XEP-0308 in a room: only the same occupant (by XEP-0421 id, whatever
@@ -1126,9 +1151,9 @@ static void test_room_corrections_received(void **state)
 	/* Someone else, even under bob's nick, cannot. */
 	mark = harness_mark(h);
 	room_says(h, "bob", "occ-evil", "x1", "I said bye",
-		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	          "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
 	room_says(h, "mallory", "occ-mallory", "x2", "bye",
-		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	          "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
 	assert_int_equal(count_events(h, "message", mark), 2);
 	for (long i = harness_find(h, "message", mark); i >= 0;
 	     i = harness_find(h, "message", (size_t)i + 1)) {
@@ -1139,7 +1164,7 @@ static void test_room_corrections_received(void **state)
 	/* bob, after a nick change, can. */
 	mark = harness_mark(h);
 	room_says(h, "robert", "occ-bob", "m2", "hello",
-		  "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
+	          "<replace xmlns='urn:xmpp:message-correct:0' id='m1'/>");
 	ev = harness_expect(h, "message", mark);
 	assert_string_equal(str(ev, "replaces"), "m1");
 	assert_string_equal(str(ev, "room"), ROOM);
@@ -1173,8 +1198,8 @@ static void test_room_correction_sent(void **state)
 	id = fake_sent_id(h->xs, i);
 	mark = harness_mark(h);
 	assert_int_equal(harness_input(h, "/correct " ROOM " the typo", 9), 0);
-	assert_true(asprintf(&want, "<replace id=\"%s\" xmlns=\"urn:xmpp:message-correct:0\"/>",
-			     id) > 0);
+	assert_true(
+	    asprintf(&want, "<replace id=\"%s\" xmlns=\"urn:xmpp:message-correct:0\"/>", id) > 0);
 	j = sent_with(h, i + 1, "<body>the typo</body>", want);
 	assert_non_null(strstr(fake_sent(h->xs, j), "type=\"groupchat\""));
 	cid = fake_sent_id(h->xs, j);
@@ -1183,15 +1208,15 @@ static void test_room_correction_sent(void **state)
 	assert_true(json_is_true(json_object_get(ev, "outgoing")));
 	json_decref(ev);
 	fake_receivef(h->xs,
-		      "<message type='groupchat' from='" ROOM "/me' id='%s'><body>the typo</body>"
-		      "<origin-id xmlns='urn:xmpp:sid:0' id='%s'/>"
-		      "<replace xmlns='urn:xmpp:message-correct:0' id='%s'/>" OCC_ID "</message>",
-		      cid, cid, id, "occ-me");
+	              "<message type='groupchat' from='" ROOM "/me' id='%s'><body>the typo</body>"
+	              "<origin-id xmlns='urn:xmpp:sid:0' id='%s'/>"
+	              "<replace xmlns='urn:xmpp:message-correct:0' id='%s'/>" OCC_ID "</message>",
+	              cid, cid, id, "occ-me");
 	assert_int_equal(count_events(h, "message", mark), 1);
 	ev = history_of(h, ROOM);
 	assert_int_equal(json_array_size(json_object_get(ev, "messages")), 1);
 	assert_string_equal(str(json_array_get(json_object_get(ev, "messages"), 0), "body"),
-			    "the typo");
+	                    "the typo");
 	json_decref(ev);
 	free(want);
 	free(cid);
@@ -1233,26 +1258,26 @@ static void test_room_actions_links_retractions(void **state)
 	json_decref(ev);
 	mark = harness_mark(h);
 	room_says(h, "bob", "occ-bob", "m2", "https://example.org/cat.png",
-		  "<x xmlns='jabber:x:oob'><url>https://example.org/cat.png</url></x>");
+	          "<x xmlns='jabber:x:oob'><url>https://example.org/cat.png</url></x>");
 	ev = harness_expect(h, "message", mark);
 	assert_string_equal(str(ev, "oob_url"), "https://example.org/cat.png");
 	json_decref(ev);
 	/* Withdrawn: not by another occupant, then by bob. */
 	mark = harness_mark(h);
 	room_says(h, "mallory", "occ-mallory", "r1", "fallback",
-		  "<retract xmlns='urn:xmpp:message-retract:1' id='m2'/>");
+	          "<retract xmlns='urn:xmpp:message-retract:1' id='m2'/>");
 	assert_int_equal(harness_find(h, "retracted", mark), -1);
 	assert_int_equal(harness_find(h, "message", mark), -1);
 	room_says(h, "bob", "occ-bob", "r2", "fallback",
-		  "<retract xmlns='urn:xmpp:message-retract:1' id='m2'/>");
+	          "<retract xmlns='urn:xmpp:message-retract:1' id='m2'/>");
 	ev = harness_expect(h, "retracted", mark);
 	assert_string_equal(str(ev, "id"), "m2");
 	assert_string_equal(str(ev, "from"), ROOM "/bob");
 	json_decref(ev);
 	assert_int_equal(harness_find(h, "message", mark), -1);
 	ev = history_of(h, ROOM);
-	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(ev, "messages"), 2),
-						 "retracted")));
+	assert_true(json_is_true(
+	    json_object_get(json_array_get(json_object_get(ev, "messages"), 2), "retracted")));
 	json_decref(ev);
 }
 

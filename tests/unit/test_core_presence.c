@@ -14,7 +14,7 @@
 
 #include "core_harness.h"
 
-#define ME HARNESS_JID
+#define ME  HARNESS_JID
 #define BOB "bob@example.org"
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -140,9 +140,9 @@ static void test_invisible_needs_the_servers_feature(void **state)
 	assert_string_equal(to, "example.org");
 	free(to);
 	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='example.org'><query "
-		    "xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:ping'/>"
-		    "</query></iq>");
+	            "<iq type='result' id='%s' from='example.org'><query "
+	            "xmlns='http://jabber.org/protocol/disco#info'><feature var='urn:xmpp:ping'/>"
+	            "</query></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "feature-not-implemented");
 	json_decref(ev);
@@ -156,12 +156,11 @@ static void test_invisible_and_visible_again(void **state)
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/status invisible", 1), 0);
 	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='example.org'><query "
-		    "xmlns='http://jabber.org/protocol/disco#info'><feature "
-		    "var='urn:xmpp:invisible:0'/></query></iq>");
+	            "<iq type='result' id='%s' from='example.org'><query "
+	            "xmlns='http://jabber.org/protocol/disco#info'><feature "
+	            "var='urn:xmpp:invisible:0'/></query></iq>");
 	assert_non_null(strstr(fake_sent(h->xs, 1), "<invisible xmlns=\"urn:xmpp:invisible:0\"/>"));
-	fake_answer(h->xs, 1,
-		    "<iq type='result' id='%s'/>");
+	fake_answer(h->xs, 1, "<iq type='result' id='%s'/>");
 	{
 		json_t *ev = harness_expect(h, "info", 0);
 
@@ -183,7 +182,8 @@ static void test_contact_presence_reported(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<presence from='" BOB "/phone'><show>dnd</show><status>busy"
-			    "\xe2\x80\xae" "!</status><priority>5</priority></presence>");
+	                    "\xe2\x80\xae"
+	                    "!</status><priority>5</priority></presence>");
 	ev = harness_expect(h, "presence", 0);
 	assert_string_equal(harness_str(ev, "from"), BOB "/phone");
 	assert_string_equal(harness_str(ev, "type"), "available");
@@ -194,7 +194,7 @@ static void test_contact_presence_reported(void **state)
 	harness_clear(h);
 	/* A show natter does not know, a priority out of range: the defaults. */
 	fake_receive(h->xs, "<presence from='" BOB "/pc'><show>sleepy</show>"
-			    "<priority>1000</priority></presence>");
+	                    "<priority>1000</priority></presence>");
 	ev = harness_expect(h, "presence", 0);
 	assert_null(harness_str(ev, "show"));
 	assert_int_equal(harness_int(ev, "priority"), 0);
@@ -206,8 +206,9 @@ static void test_contact_presence_reported(void **state)
 	json_decref(ev);
 	/* Errors and presence without a sender are no news. */
 	harness_clear(h);
-	fake_receive(h->xs, "<presence type='error' from='" BOB "/pc'><error type='cancel'>"
-			    "<gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
+	fake_receive(h->xs,
+	             "<presence type='error' from='" BOB "/pc'><error type='cancel'>"
+	             "<gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
 	fake_receive(h->xs, "<presence><show>away</show></presence>");
 	fake_receive(h->xs, "<presence from='@@'/>");
 	assert_int_equal(harness_find(h, "presence", 0), -1);
@@ -281,7 +282,7 @@ static void test_resource_lock(void **state)
 	free(to);
 	/* A chat state alone does not move the lock. */
 	fake_receive(h->xs, "<message type='chat' from='" BOB "/pc'><inactive "
-			    "xmlns='http://jabber.org/protocol/chatstates'/></message>");
+	                    "xmlns='http://jabber.org/protocol/chatstates'/></message>");
 	assert_int_equal(harness_input(h, "/msg " BOB " again", 1), 0);
 	to = fake_sent_attr(h->xs, 1, NULL, "to");
 	assert_string_equal(to, BOB "/phone");

@@ -657,9 +657,10 @@ static void test_pep_reported_only_when_subscribed(void **state)
 	       "subscription='subscribed'/></pubsub></iq>");
 	ev = harness_expect(h, "pubsub_subscription", 0);
 	json_decref(ev);
-	fake_receive(h->xs, "<message from='bob@example.org' to='" FULL "'><event xmlns='" NS_EVENT
-	                    "'><items node='urn:example:mood'><item id='m1'><mood "
-	                    "xmlns='urn:example:mood'>calm</mood></item></items></event></message>");
+	fake_receive(h->xs,
+	             "<message from='bob@example.org' to='" FULL "'><event xmlns='" NS_EVENT
+	             "'><items node='urn:example:mood'><item id='m1'><mood "
+	             "xmlns='urn:example:mood'>calm</mood></item></items></event></message>");
 	ev = harness_expect(h, "pubsub_event", 0);
 	assert_string_equal(str(ev, "service"), "bob@example.org");
 	assert_string_equal(str(ev, "node"), "urn:example:mood");

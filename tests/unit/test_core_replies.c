@@ -14,7 +14,7 @@
 
 #include "core_harness.h"
 
-#define ME HARNESS_JID
+#define ME  HARNESS_JID
 #define BOB "bob@example.org"
 
 static int setup_reveal(void **state)
@@ -32,7 +32,7 @@ static void test_version_answer_keeps_the_os_private(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<iq type='get' id='v1' from='" BOB "/pc'><query "
-			    "xmlns='jabber:iq:version'/></iq>");
+	                    "xmlns='jabber:iq:version'/></iq>");
 	s = fake_sent(h->xs, 0);
 	assert_non_null(strstr(s, "to=\"" BOB "/pc\""));
 	assert_non_null(strstr(s, "id=\"v1\""));
@@ -47,7 +47,7 @@ static void test_version_answer_with_os_when_allowed(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<iq type='get' id='v1' from='" BOB "/pc'><query "
-			    "xmlns='jabber:iq:version'/></iq>");
+	                    "xmlns='jabber:iq:version'/></iq>");
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<os>"));
 }
 
@@ -58,7 +58,7 @@ static void test_ping_answered(void **state)
 
 	harness_online_quiet(h);
 	fake_receive(h->xs, "<iq type='get' id='p1' from='" BOB "/pc'><ping "
-			    "xmlns='urn:xmpp:ping'/></iq>");
+	                    "xmlns='urn:xmpp:ping'/></iq>");
 	s = fake_sent(h->xs, 0);
 	assert_non_null(strstr(s, "type=\"result\""));
 	assert_non_null(strstr(s, "id=\"p1\""));
@@ -77,9 +77,10 @@ static void test_version_command(void **state)
 	assert_string_equal(to, BOB "/pc");
 	free(to);
 	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='" BOB "/pc'><query xmlns='jabber:iq:version'>"
-		    "<name>Peer\xe2\x80\xae" "Client</name><version>2.0</version><os>Plan 9</os>"
-		    "</query></iq>");
+	            "<iq type='result' id='%s' from='" BOB "/pc'><query xmlns='jabber:iq:version'>"
+	            "<name>Peer\xe2\x80\xae"
+	            "Client</name><version>2.0</version><os>Plan 9</os>"
+	            "</query></iq>");
 	ev = harness_expect(h, "version", 0);
 	assert_int_equal(harness_int(ev, "origin"), 21);
 	assert_string_equal(harness_str(ev, "from"), BOB "/pc");
@@ -96,10 +97,11 @@ static void test_version_errors_and_timeout(void **state)
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/version " BOB "/gone", 1), 0);
-	fake_answer(h->xs, 0,
-		    "<iq type='error' id='%s' from='" BOB "/gone'><error type='cancel'>"
-		    "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-		    "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>not here</text></error></iq>");
+	fake_answer(
+	    h->xs, 0,
+	    "<iq type='error' id='%s' from='" BOB "/gone'><error type='cancel'>"
+	    "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+	    "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>not here</text></error></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "service-unavailable");
 	assert_non_null(strstr(harness_str(ev, "text"), "not here"));
@@ -155,8 +157,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_version_answer_keeps_the_os_private),
-	    cmocka_unit_test_setup_teardown(test_version_answer_with_os_when_allowed,
-					    setup_reveal, harness_teardown),
+	    cmocka_unit_test_setup_teardown(test_version_answer_with_os_when_allowed, setup_reveal,
+	                                    harness_teardown),
 	    T(test_ping_answered),
 	    T(test_version_command),
 	    T(test_version_errors_and_timeout),

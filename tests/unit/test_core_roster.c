@@ -15,8 +15,8 @@
 
 #include "core_harness.h"
 
-#define ME HARNESS_JID
-#define BOB "bob@example.org"
+#define ME    HARNESS_JID
+#define BOB   "bob@example.org"
 #define CAROL "carol@example.org"
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
@@ -43,11 +43,11 @@ static void login_with_roster(struct harness *h, const char *query)
 
 #define ROSTER_V1                                                                                  \
 	"<query xmlns='jabber:iq:roster' ver='v1'>"                                                \
-	"<item jid='" CAROL "' subscription='to' ask='subscribe'/>"                               \
-	"<item jid='BOB@Example.org' name='Bobby' subscription='both'><group>Friends</group>"     \
-	"<group>Work</group><group/></item>"                                                      \
-	"<item jid='" BOB "/phone' subscription='both'/>"                                         \
-	"<item subscription='both'/>"                                                             \
+	"<item jid='" CAROL "' subscription='to' ask='subscribe'/>"                                \
+	"<item jid='BOB@Example.org' name='Bobby' subscription='both'><group>Friends</group>"      \
+	"<group>Work</group><group/></item>"                                                       \
+	"<item jid='" BOB "/phone' subscription='both'/>"                                          \
+	"<item subscription='both'/>"                                                              \
 	"</query>"
 
 static void test_login_roster_is_reported_sorted(void **state)
@@ -124,9 +124,10 @@ static void test_push_from_our_account(void **state)
 
 	login_with_roster(h, ROSTER_V1);
 	fake_clear_sent(h->xs);
-	fake_receive(h->xs, "<iq type='set' id='push1' from='" ME "'><query xmlns='jabber:iq:roster' "
-			    "ver='v2'><item jid='dave@example.org' name='Dave' subscription='none'/>"
-			    "</query></iq>");
+	fake_receive(h->xs,
+	             "<iq type='set' id='push1' from='" ME "'><query xmlns='jabber:iq:roster' "
+	             "ver='v2'><item jid='dave@example.org' name='Dave' subscription='none'/>"
+	             "</query></iq>");
 	/* Acknowledged, reported, remembered. */
 	assert_int_equal(fake_sent_count(h->xs), 1);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "id=\"push1\""));
@@ -139,7 +140,7 @@ static void test_push_from_our_account(void **state)
 	harness_clear(h);
 	/* Without a from it is our server's too; remove takes the item out. */
 	fake_receive(h->xs, "<iq type='set' id='push2'><query xmlns='jabber:iq:roster'><item "
-			    "jid='" CAROL "' subscription='remove'/></query></iq>");
+	                    "jid='" CAROL "' subscription='remove'/></query></iq>");
 	ev = harness_expect(h, "roster_push", 0);
 	assert_string_equal(harness_str(json_object_get(ev, "item"), "subscription"), "remove");
 	json_decref(ev);
@@ -174,11 +175,11 @@ static void test_push_from_others_ignored(void **state)
 	fake_clear_sent(h->xs);
 	harness_clear(h);
 	fake_receive(h->xs, "<iq type='set' id='evil' from='mallory@evil.example'><query "
-			    "xmlns='jabber:iq:roster'><item jid='mallory@evil.example' "
-			    "subscription='both'/></query></iq>");
+	                    "xmlns='jabber:iq:roster'><item jid='mallory@evil.example' "
+	                    "subscription='both'/></query></iq>");
 	fake_receive(h->xs, "<iq type='set' id='evil2' from='" ME "/other'><query "
-			    "xmlns='jabber:iq:roster'><item jid='mallory@evil.example' "
-			    "subscription='both'/></query></iq>");
+	                    "xmlns='jabber:iq:roster'><item jid='mallory@evil.example' "
+	                    "subscription='both'/></query></iq>");
 	assert_int_equal(fake_sent_count(h->xs), 0);
 	assert_int_equal(harness_find(h, "roster_push", 0), -1);
 }
@@ -191,9 +192,9 @@ static void test_bad_pushes_refused(void **state)
 	fake_clear_sent(h->xs);
 	harness_clear(h);
 	fake_receive(h->xs, "<iq type='set' id='two'><query xmlns='jabber:iq:roster'>"
-			    "<item jid='x@example.org'/><item jid='y@example.org'/></query></iq>");
+	                    "<item jid='x@example.org'/><item jid='y@example.org'/></query></iq>");
 	fake_receive(h->xs, "<iq type='set' id='full'><query xmlns='jabber:iq:roster'>"
-			    "<item jid='x@example.org/res'/></query></iq>");
+	                    "<item jid='x@example.org/res'/></query></iq>");
 	fake_receive(h->xs, "<iq type='set' id='none'><query xmlns='jabber:iq:roster'/></iq>");
 	assert_int_equal(fake_sent_count(h->xs), 3);
 	for (size_t i = 0; i < 3; i++)
@@ -231,8 +232,8 @@ static void test_roster_add_and_its_refusal(void **state)
 	free(jid);
 	free(name);
 	fake_answer(h->xs, 0,
-		    "<iq type='error' id='%s'><error type='cancel'><not-allowed "
-		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+	            "<iq type='error' id='%s'><error type='cancel'><not-allowed "
+	            "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "not-allowed");
 	assert_int_equal(harness_int(ev, "origin"), 8);
@@ -279,10 +280,9 @@ static void test_names_resolve_to_contacts(void **state)
 {
 	struct harness *h = *state;
 
-	login_with_roster(h, ROSTER_V1
-			  "");
+	login_with_roster(h, ROSTER_V1 "");
 	fake_receive(h->xs, "<iq type='set' id='p'><query xmlns='jabber:iq:roster'><item "
-			    "jid='carol@other.example' subscription='both'/></query></iq>");
+	                    "jid='carol@other.example' subscription='both'/></query></iq>");
 	fake_clear_sent(h->xs);
 	harness_clear(h);
 	assert_int_equal(harness_input(h, "/msg bobby hi", 1), 0);
@@ -305,7 +305,7 @@ static void test_subscription_request_kept_until_answered(void **state)
 	fake_clear_sent(h->xs);
 	harness_clear(h);
 	fake_receive(h->xs, "<presence type='subscribe' from='Dave@Example.org/pc'>"
-			    "<status>it is me, Dave</status></presence>");
+	                    "<status>it is me, Dave</status></presence>");
 	ev = harness_expect(h, "subscription", 0);
 	assert_string_equal(harness_str(ev, "from"), "Dave@example.org");
 	assert_string_equal(harness_str(ev, "type"), "subscribe");
@@ -344,7 +344,7 @@ static void test_request_withdrawn_or_settled_elsewhere(void **state)
 	fake_receive(h->xs, "<presence type='subscribe' from='erin@example.org'/>");
 	fake_receive(h->xs, "<presence type='unsubscribe' from='dave@example.org'/>");
 	fake_receive(h->xs, "<iq type='set' id='p'><query xmlns='jabber:iq:roster'><item "
-			    "jid='erin@example.org' subscription='from'/></query></iq>");
+	                    "jid='erin@example.org' subscription='from'/></query></iq>");
 	harness_clear(h);
 	assert_int_equal(harness_input(h, "/sub pending", 1), 0);
 	ev = harness_expect(h, "sub_pending", 0);

@@ -18,8 +18,8 @@
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
-#define ME HARNESS_JID
-#define BOB "bob@example.org"
+#define ME    HARNESS_JID
+#define BOB   "bob@example.org"
 #define PHONE BOB "/phone"
 
 static char *file_of(size_t size)
@@ -46,28 +46,30 @@ static void find_service(struct harness *h, const char *max)
 	assert_non_null(strstr(fake_sent(h->xs, 0), "disco#items"));
 	assert_non_null(strstr(fake_sent(h->xs, 0), "to=\"example.org\""));
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='example.org'><query "
-		      "xmlns='http://jabber.org/protocol/disco#items'><item jid='muc.example.org'/>"
-		      "<item jid='upload.example.org'/></query></iq>",
-		      id);
+	              "<iq type='result' id='%s' from='example.org'><query "
+	              "xmlns='http://jabber.org/protocol/disco#items'><item jid='muc.example.org'/>"
+	              "<item jid='upload.example.org'/></query></iq>",
+	              id);
 	free(id);
 	assert_non_null(fake_find_sent(h->xs, 1, "to=\"muc.example.org\"", &i));
 	id = fake_sent_id(h->xs, i);
-	fake_receivef(h->xs,
-		      "<iq type='error' id='%s' from='muc.example.org'><error type='cancel'>"
-		      "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      id);
+	fake_receivef(
+	    h->xs,
+	    "<iq type='error' id='%s' from='muc.example.org'><error type='cancel'>"
+	    "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+	    id);
 	free(id);
 	assert_non_null(fake_find_sent(h->xs, i + 1, "to=\"upload.example.org\"", &i));
 	id = fake_sent_id(h->xs, i);
-	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='upload.example.org'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'><identity category='store' "
-		      "type='file'/><feature var='urn:xmpp:http:upload:0'/><x xmlns='jabber:x:data' "
-		      "type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:http:upload:0"
-		      "</value></field><field var='max-file-size'><value>%s</value></field></x>"
-		      "</query></iq>",
-		      id, max);
+	fake_receivef(
+	    h->xs,
+	    "<iq type='result' id='%s' from='upload.example.org'><query "
+	    "xmlns='http://jabber.org/protocol/disco#info'><identity category='store' "
+	    "type='file'/><feature var='urn:xmpp:http:upload:0'/><x xmlns='jabber:x:data' "
+	    "type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:http:upload:0"
+	    "</value></field><field var='max-file-size'><value>%s</value></field></x>"
+	    "</query></iq>",
+	    id, max);
 	free(id);
 }
 
@@ -114,10 +116,10 @@ static void test_upload_slot_checks(void **state)
 	id = fake_sent_id(h->xs, i);
 	/* Plain HTTP is refused (XEP-0363 §4). */
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='upload.example.org'><slot "
-		      "xmlns='urn:xmpp:http:upload:0'><put url='http://upload.example.org/x'/>"
-		      "<get url='http://upload.example.org/x'/></slot></iq>",
-		      id);
+	              "<iq type='result' id='%s' from='upload.example.org'><slot "
+	              "xmlns='urn:xmpp:http:upload:0'><put url='http://upload.example.org/x'/>"
+	              "<get url='http://upload.example.org/x'/></slot></iq>",
+	              id);
 	free(id);
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "bad-request");
@@ -127,12 +129,13 @@ static void test_upload_slot_checks(void **state)
 	assert_int_equal(harness_input(h, cmd, 5), 0);
 	assert_non_null(fake_find_sent(h->xs, i + 1, "<request", &i));
 	id = fake_sent_id(h->xs, i);
-	fake_receivef(h->xs,
-		      "<iq type='error' id='%s' from='upload.example.org'><error type='modify'>"
-		      "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-		      "<file-too-large xmlns='urn:xmpp:http:upload:0'><max-file-size>5</max-file-size>"
-		      "</file-too-large></error></iq>",
-		      id);
+	fake_receivef(
+	    h->xs,
+	    "<iq type='error' id='%s' from='upload.example.org'><error type='modify'>"
+	    "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+	    "<file-too-large xmlns='urn:xmpp:http:upload:0'><max-file-size>5</max-file-size>"
+	    "</file-too-large></error></iq>",
+	    id);
 	free(id);
 	ev = harness_expect(h, "error", (size_t)harness_find(h, "error", 0) + 1);
 	assert_string_equal(harness_str(ev, "condition"), "not-acceptable");
@@ -161,9 +164,9 @@ static void test_upload_without_service(void **state)
 	assert_int_equal(harness_input(h, cmd, 4), 0);
 	id = fake_sent_id(h->xs, 0);
 	fake_receivef(h->xs,
-		      "<iq type='result' id='%s' from='example.org'><query "
-		      "xmlns='http://jabber.org/protocol/disco#items'/></iq>",
-		      id);
+	              "<iq type='result' id='%s' from='example.org'><query "
+	              "xmlns='http://jabber.org/protocol/disco#items'/></iq>",
+	              id);
 	free(id);
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "feature-not-implemented");

@@ -14,19 +14,20 @@
 
 #include "core_harness.h"
 
-#define ME HARNESS_JID
+#define ME  HARNESS_JID
 #define BOB "bob@example.org"
 
 #define T(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
 #define BOBS_VCARD                                                                                 \
-	"<vCard xmlns='vcard-temp'><FN>Bob Builder</FN><NICKNAME>bob\xc2\x9b" "2J</NICKNAME>"      \
+	"<vCard xmlns='vcard-temp'><FN>Bob Builder</FN><NICKNAME>bob\xc2\x9b"                      \
+	"2J</NICKNAME>"                                                                            \
 	"<EMAIL><INTERNET/><PREF/><USERID>bob@work.example</USERID></EMAIL>"                       \
 	"<EMAIL><HOME/><USERID>bob@home.example</USERID></EMAIL>"                                  \
 	"<TEL><VOICE/><NUMBER>+1 555 0100</NUMBER></TEL><ORG><ORGNAME>Builders</ORGNAME>"          \
 	"<ORGUNIT>Walls</ORGUNIT></ORG><ADR><STREET>1 Road</STREET><LOCALITY>Town</LOCALITY>"      \
 	"<CTRY>UK</CTRY></ADR><N><GIVEN>Bob</GIVEN><FAMILY>Builder</FAMILY></N>"                   \
-	"<PHOTO><TYPE>image/png</TYPE><BINVAL>iVBORw0KGgo=</BINVAL></PHOTO>"                      \
+	"<PHOTO><TYPE>image/png</TYPE><BINVAL>iVBORw0KGgo=</BINVAL></PHOTO>"                       \
 	"<X-CUSTOM>kept</X-CUSTOM></vCard>"
 
 static void test_vcard_of_a_contact(void **state)
@@ -41,8 +42,7 @@ static void test_vcard_of_a_contact(void **state)
 	assert_string_equal(to, BOB);
 	free(to);
 	assert_non_null(strstr(fake_sent(h->xs, 0), "<vCard xmlns=\"vcard-temp\"/>"));
-	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s' from='" BOB "'>" BOBS_VCARD "</iq>");
+	fake_answer(h->xs, 0, "<iq type='result' id='%s' from='" BOB "'>" BOBS_VCARD "</iq>");
 	ev = harness_expect(h, "vcard", 0);
 	assert_int_equal(harness_int(ev, "origin"), 11);
 	assert_string_equal(harness_str(ev, "from"), BOB);
@@ -70,16 +70,15 @@ static void test_own_vcard_and_errors(void **state)
 	assert_int_equal(harness_input(h, "/vcard", 1), 0);
 	/* Ours: asked of our own account, without a to. */
 	assert_null(strstr(fake_sent(h->xs, 0), "to="));
-	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s'><vCard xmlns='vcard-temp'/></iq>");
+	fake_answer(h->xs, 0, "<iq type='result' id='%s'><vCard xmlns='vcard-temp'/></iq>");
 	ev = harness_expect(h, "vcard", 0);
 	assert_string_equal(harness_str(ev, "from"), ME);
 	assert_int_equal(json_object_size(json_object_get(ev, "fields")), 0);
 	json_decref(ev);
 	assert_int_equal(harness_input(h, "/vcard " BOB, 2), 0);
 	fake_answer(h->xs, 1,
-		    "<iq type='error' id='%s' from='" BOB "'><error type='cancel'><item-not-found "
-		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+	            "<iq type='error' id='%s' from='" BOB "'><error type='cancel'><item-not-found "
+	            "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 	ev = harness_expect(h, "error", 0);
 	assert_string_equal(harness_str(ev, "condition"), "item-not-found");
 	assert_int_equal(harness_int(ev, "origin"), 2);
@@ -103,8 +102,7 @@ static void test_set_keeps_the_rest(void **state)
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/vcard set fn Alice A.", 5), 0);
-	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s'>" BOBS_VCARD "</iq>");
+	fake_answer(h->xs, 0, "<iq type='result' id='%s'>" BOBS_VCARD "</iq>");
 	s = fake_sent(h->xs, 1);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "type=\"set\""));
@@ -113,8 +111,7 @@ static void test_set_keeps_the_rest(void **state)
 	assert_non_null(strstr(s, "<X-CUSTOM>kept</X-CUSTOM>"));
 	assert_non_null(strstr(s, "<USERID>bob@home.example</USERID>"));
 	assert_non_null(strstr(s, "<BINVAL>iVBORw0KGgo=</BINVAL>"));
-	fake_answer(h->xs, 1,
-		    "<iq type='result' id='%s'/>");
+	fake_answer(h->xs, 1, "<iq type='result' id='%s'/>");
 	ev = harness_expect(h, "info", 0);
 	assert_non_null(strstr(harness_str(ev, "text"), "FN"));
 	assert_int_equal(harness_int(ev, "origin"), 5);
@@ -129,12 +126,12 @@ static void test_set_compound_field(void **state)
 
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/vcard set EMAIL new@work.example", 5), 0);
-	fake_answer(h->xs, 0,
-		    "<iq type='result' id='%s'>" BOBS_VCARD "</iq>");
+	fake_answer(h->xs, 0, "<iq type='result' id='%s'>" BOBS_VCARD "</iq>");
 	s = fake_sent(h->xs, 1);
 	{
 		/* The first EMAIL: its flags, the new address. */
-		const char *from = strstr(s, "<EMAIL>"), *to = from ? strstr(from, "</EMAIL>") : NULL;
+		const char *from = strstr(s, "<EMAIL>"),
+		           *to = from ? strstr(from, "</EMAIL>") : NULL;
 		char *first = to ? strndup(from, (size_t)(to - from)) : NULL;
 
 		assert_non_null(first);
@@ -156,8 +153,8 @@ static void test_set_without_a_vcard(void **state)
 	harness_online_quiet(h);
 	assert_int_equal(harness_input(h, "/vcard set TEL +44 20 7946 0000", 5), 0);
 	fake_answer(h->xs, 0,
-		    "<iq type='error' id='%s'><error type='cancel'><item-not-found "
-		    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+	            "<iq type='error' id='%s'><error type='cancel'><item-not-found "
+	            "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
 	s = fake_sent(h->xs, 1);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "<TEL><VOICE/><NUMBER>+44 20 7946 0000</NUMBER></TEL>"));
@@ -180,12 +177,9 @@ static void test_set_unknown_field_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_vcard_of_a_contact),
-	    T(test_own_vcard_and_errors),
-	    T(test_set_keeps_the_rest),
-	    T(test_set_compound_field),
-	    T(test_set_without_a_vcard),
-	    T(test_set_unknown_field_refused),
+	    T(test_vcard_of_a_contact),  T(test_own_vcard_and_errors),
+	    T(test_set_keeps_the_rest),  T(test_set_compound_field),
+	    T(test_set_without_a_vcard), T(test_set_unknown_field_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

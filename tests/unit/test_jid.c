@@ -628,10 +628,19 @@ static void test_ascii_domains_as_libidn2_has_them(void **state UNUSED)
 {
 	static const char alphabet[] = "aB0-_";
 	static const char *const extra[] = {
-	    "xn--abc", "XN--bcher-kva", "xn--bcher-kva", "ab--cd", "x--y", "a-b-c",
+	    "xn--abc",
+	    "XN--bcher-kva",
+	    "xn--bcher-kva",
+	    "ab--cd",
+	    "x--y",
+	    "a-b-c",
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "sub.ex-ample",
-	    "-x.y", "x.y-", "Localhost", NULL};
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "sub.ex-ample",
+	    "-x.y",
+	    "x.y-",
+	    "Localhost",
+	    NULL};
 	char label[8];
 
 	for (int len = 1; len <= 5; len++) {

@@ -194,8 +194,8 @@ static void test_many_timers_due_order(void **state)
 
 		m[k] = (struct tmark){r, (char)('0' + k), 0};
 		assert_int_not_equal(loop_timer_add(r->loop, (uint64_t)k * STEP,
-						    k == N - 1 ? stop_mark_cb : mark_cb, &m[k]),
-				     0);
+		                                    k == N - 1 ? stop_mark_cb : mark_cb, &m[k]),
+		                     0);
 	}
 	run_fake(r, 1);
 	assert_int_equal(r->n, N + 1);

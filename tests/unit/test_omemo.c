@@ -24,8 +24,8 @@
 #include "core_harness.h"
 #include "omemo/axolotl.h"
 
-#define ME "alice@example.org"
-#define BOB "bob@example.org"
+#define ME    "alice@example.org"
+#define BOB   "bob@example.org"
 #define NS_AX "eu.siacs.conversations.axolotl"
 
 static char *tmpdir(void)
@@ -88,8 +88,8 @@ static void test_two_devices_talk_and_prekeys_refill(void **state)
 	/* The first message carries the key exchange... */
 	assert_int_equal(ax_encrypt_key(a, BOB, ax_device_id(b), secret, 32, &msg, &prekey), 0);
 	assert_true(prekey);
-	assert_int_equal(ax_decrypt_key(b, ME, ax_device_id(a), msg.data, msg.len, true, &key, &why),
-			 0);
+	assert_int_equal(
+	    ax_decrypt_key(b, ME, ax_device_id(a), msg.data, msg.len, true, &key, &why), 0);
 	assert_int_equal(key.len, 32);
 	assert_memory_equal(key.data, secret, 32);
 	/* ...which used up one of b's pre-keys: the bundle must be renewed. */
@@ -319,17 +319,17 @@ static char *bundle_answer(struct ctx *c, const char *id)
 	sig = b64(b.spk_sig.data, b.spk_sig.len);
 	ik = b64(b.identity.data, b.identity.len);
 	fprintf(f,
-		"<iq type='result' id='%s' from='" BOB "'><pubsub "
-		"xmlns='http://jabber.org/protocol/pubsub'><items node='" NS_AX ".bundles:%u'>"
-		"<item id='current'><bundle xmlns='" NS_AX "'><signedPreKeyPublic "
-		"signedPreKeyId='%u'>%s</signedPreKeyPublic><signedPreKeySignature>%s"
-		"</signedPreKeySignature><identityKey>%s</identityKey><prekeys>",
-		id, (unsigned)ax_device_id(c->bob), (unsigned)b.spk_id, spk, sig, ik);
+	        "<iq type='result' id='%s' from='" BOB "'><pubsub "
+	        "xmlns='http://jabber.org/protocol/pubsub'><items node='" NS_AX ".bundles:%u'>"
+	        "<item id='current'><bundle xmlns='" NS_AX "'><signedPreKeyPublic "
+	        "signedPreKeyId='%u'>%s</signedPreKeyPublic><signedPreKeySignature>%s"
+	        "</signedPreKeySignature><identityKey>%s</identityKey><prekeys>",
+	        id, (unsigned)ax_device_id(c->bob), (unsigned)b.spk_id, spk, sig, ik);
 	for (size_t i = 0; i < 5; i++) {
 		char *k = b64(b.prekeys[i].key.data, b.prekeys[i].key.len);
 
 		fprintf(f, "<preKeyPublic preKeyId='%u'>\n  %s\n</preKeyPublic>",
-			(unsigned)b.prekeys[i].id, k);
+		        (unsigned)b.prekeys[i].id, k);
 		free(k);
 	}
 	fputs("</prekeys></bundle></item></items></pubsub></iq>", f);
@@ -344,7 +344,7 @@ static char *bundle_answer(struct ctx *c, const char *id)
 /* A message bob's device writes to our device dev: type and from as
  * given, text encrypted (malloc'd XML). */
 static char *bob_writes(struct ctx *c, const char *type, const char *from, uint32_t dev,
-			const char *text, bool want_prekey)
+                        const char *text, bool want_prekey)
 {
 	struct ax_buf kt, iv, ct, msg;
 	char *xml = NULL, *k, *b64iv, *b64ct;
@@ -357,12 +357,13 @@ static char *bob_writes(struct ctx *c, const char *type, const char *from, uint3
 	b64iv = b64(iv.data, iv.len);
 	b64ct = b64(ct.data, ct.len);
 	assert_true(asprintf(&xml,
-			     "<message type='%s' id='w%u' from='%s' to='" ME "/natter'><encrypted "
-			     "xmlns='" NS_AX "'><header sid='%u'><key rid='%u'%s>%s</key><iv>%s</iv>"
-			     "</header><payload>%s</payload></encrypted><body>fallback</body>"
-			     "</message>",
-			     type, (unsigned)rand(), from, (unsigned)ax_device_id(c->bob),
-			     (unsigned)dev, prekey ? " prekey='true'" : "", k, b64iv, b64ct) > 0);
+	                     "<message type='%s' id='w%u' from='%s' to='" ME "/natter'><encrypted "
+	                     "xmlns='" NS_AX
+	                     "'><header sid='%u'><key rid='%u'%s>%s</key><iv>%s</iv>"
+	                     "</header><payload>%s</payload></encrypted><body>fallback</body>"
+	                     "</message>",
+	                     type, (unsigned)rand(), from, (unsigned)ax_device_id(c->bob),
+	                     (unsigned)dev, prekey ? " prekey='true'" : "", k, b64iv, b64ct) > 0);
 	free(k);
 	free(b64iv);
 	free(b64ct);
@@ -375,8 +376,8 @@ static char *bob_writes(struct ctx *c, const char *type, const char *from, uint3
 
 #define LIST_ANSWER                                                                                \
 	"<iq type='result' id='%s' from='" BOB "'><pubsub "                                        \
-	"xmlns='http://jabber.org/protocol/pubsub'><items node='" NS_AX ".devicelist'><item "       \
-	"id='current'><list xmlns='" NS_AX "'><device id='%u'/></list></item></items></pubsub>"   \
+	"xmlns='http://jabber.org/protocol/pubsub'><items node='" NS_AX ".devicelist'><item "      \
+	"id='current'><list xmlns='" NS_AX "'><device id='%u'/></list></item></items></pubsub>"    \
 	"</iq>"
 
 /* Answers the core's request for bob's device list: one device. */
@@ -513,10 +514,11 @@ static void test_without_trusted_device_nothing_is_sent(void **state)
 
 		assert_non_null(fake_find_sent(c->h->xs, 0, NS_AX ".devicelist\"", &i));
 		id = fake_sent_id(c->h->xs, i);
-		fake_receivef(c->h->xs,
-			      "<iq type='error' id='%s' from='" BOB "'><error type='cancel'>"
-			      "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-			      id);
+		fake_receivef(
+		    c->h->xs,
+		    "<iq type='error' id='%s' from='" BOB "'><error type='cancel'>"
+		    "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+		    id);
 		free(id);
 	}
 	assert_null(fake_find_sent(c->h->xs, 0, "<message", NULL));
@@ -534,10 +536,10 @@ static void test_undecryptable_is_reported_never_the_fallback(void **state)
 	harness_online_quiet(c->h);
 	/* Encrypted for another device only. */
 	fake_receive(c->h->xs,
-		     "<message type='chat' id='u1' from='" BOB "/phone' to='" ME "/natter'>"
-		     "<encrypted xmlns='" NS_AX "'><header sid='4242'><key rid='1'>AAAA</key>"
-		     "<iv>AAAAAAAAAAAAAAAA</iv></header><payload>AAAA</payload></encrypted>"
-		     "<body>I sent you an OMEMO encrypted message</body></message>");
+	             "<message type='chat' id='u1' from='" BOB "/phone' to='" ME "/natter'>"
+	             "<encrypted xmlns='" NS_AX "'><header sid='4242'><key rid='1'>AAAA</key>"
+	             "<iv>AAAAAAAAAAAAAAAA</iv></header><payload>AAAA</payload></encrypted>"
+	             "<body>I sent you an OMEMO encrypted message</body></message>");
 	ev = harness_expect(c->h, "message", 0);
 	assert_true(json_is_true(json_object_get(ev, "undecryptable")));
 	assert_string_equal(json_string_value(json_object_get(ev, "encrypted")), "omemo");
@@ -584,8 +586,8 @@ static void test_prekey_message_decrypts_and_bundle_is_refilled(void **state)
 	}
 	assert_int_equal(ours.nprekeys, AX_PREKEYS);
 	{
-		const char *node = xmpp_stanza_get_attribute(child(child(iq, "pubsub"), "publish"),
-							     "node");
+		const char *node =
+		    xmpp_stanza_get_attribute(child(child(iq, "pubsub"), "publish"), "node");
 		uint32_t dev = (uint32_t)strtoul(strrchr(node, ':') + 1, NULL, 10);
 
 		xmpp_stanza_release(iq);
@@ -624,9 +626,9 @@ static void test_publish_reconfigures_a_closed_node(void **state)
 	assert_non_null(strstr(fake_sent(c->h->xs, i), "pubsub#access_model"));
 	id = fake_sent_id(c->h->xs, i);
 	fake_receivef(c->h->xs,
-		      "<iq type='error' id='%s'><error type='cancel'><precondition-not-met "
-		      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-		      id);
+	              "<iq type='error' id='%s'><error type='cancel'><precondition-not-met "
+	              "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+	              id);
 	free(id);
 	assert_non_null(fake_find_sent(c->h->xs, i, "pubsub#owner", &i));
 	assert_non_null(strstr(fake_sent(c->h->xs, i), "<value>open</value>"));
@@ -643,14 +645,14 @@ static void test_device_list_notifications_and_caps(void **state)
 
 	harness_online_quiet(c->h);
 	fake_receive(c->h->xs, "<iq type='get' id='d1' from='" BOB "/b'>"
-			       "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+	                       "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
 	assert_non_null(fake_find_sent(c->h->xs, 0, NS_AX ".devicelist+notify", NULL));
 	fake_receivef(c->h->xs,
-		      "<message from='" BOB "' type='headline'><event "
-		      "xmlns='http://jabber.org/protocol/pubsub#event'><items node='" NS_AX
-		      ".devicelist'><item id='current'><list xmlns='" NS_AX "'><device id='%u'/>"
-		      "</list></item></items></event></message>",
-		      (unsigned)ax_device_id(c->bob));
+	              "<message from='" BOB "' type='headline'><event "
+	              "xmlns='http://jabber.org/protocol/pubsub#event'><items node='" NS_AX
+	              ".devicelist'><item id='current'><list xmlns='" NS_AX "'><device id='%u'/>"
+	              "</list></item></items></event></message>",
+	              (unsigned)ax_device_id(c->bob));
 	/* Known from the notification: a fingerprint request asks only for the bundle. */
 	fake_clear_sent(c->h->xs);
 	assert_int_equal(harness_input(c->h, "/omemo fingerprint " BOB, 4), 0);
@@ -660,8 +662,8 @@ static void test_device_list_notifications_and_caps(void **state)
 	ev = harness_expect(c->h, "omemo_fingerprints", 0);
 	{
 		json_t *d = json_array_get(json_object_get(ev, "devices"), 0);
-		char *fp = ax_fingerprint(ax_own_identity(c->bob)->data,
-					  ax_own_identity(c->bob)->len);
+		char *fp =
+		    ax_fingerprint(ax_own_identity(c->bob)->data, ax_own_identity(c->bob)->len);
 
 		assert_string_equal(json_string_value(json_object_get(d, "fingerprint")), fp);
 		assert_string_equal(json_string_value(json_object_get(d, "trust")), "trusted");
@@ -670,9 +672,9 @@ static void test_device_list_notifications_and_caps(void **state)
 	json_decref(ev);
 	/* A notification from a full JID is no PEP service's: ignored. */
 	fake_receive(c->h->xs, "<message from='" BOB "/evil' type='headline'><event "
-			       "xmlns='http://jabber.org/protocol/pubsub#event'><items node='" NS_AX
-			       ".devicelist'><item><list xmlns='" NS_AX "'/></item></items></event>"
-			       "</message>");
+	                       "xmlns='http://jabber.org/protocol/pubsub#event'><items node='" NS_AX
+	                       ".devicelist'><item><list xmlns='" NS_AX "'/></item></items></event>"
+	                       "</message>");
 	harness_clear(c->h);
 	assert_int_equal(harness_input(c->h, "/omemo fingerprint " BOB, 5), 0);
 	ev = harness_expect(c->h, "omemo_fingerprints", 0);
@@ -697,9 +699,9 @@ static void test_room_needs_only_the_members_real_jids(void **state)
 	m = xmpp_message_new(core_ctx(c->h->core), "groupchat", "room@muc.example.org", "g1");
 	xmpp_message_set_body(m, "to the whole room");
 	assert_int_equal(omemo_module.e2e->send_group(c->h->core, m, "room@muc.example.org",
-						      members, 2, "to the whole room",
-						      (struct core_cause){NULL, 7}),
-			 1);
+	                                              members, 2, "to the whole room",
+	                                              (struct core_cause){NULL, 7}),
+	                 1);
 	answer_list(c);
 	answer_bundle(c, 0);
 	sent = fake_find_sent(c->h->xs, 0, "<message", NULL);
@@ -777,19 +779,20 @@ static void in_room(struct ctx *c, const char *features, bool real_jids)
 	assert_int_equal(harness_input(c->h, "/join " ROOM "/me", 5), 0);
 	i = sent_with(c, 0, "disco#info", "to=\"" ROOM "\"");
 	id = fake_sent_id(c->h->xs, i);
-	fake_receivef(c->h->xs,
-		      "<iq type='result' id='%s' from='" ROOM "'><query "
-		      "xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' "
-		      "type='text'/>%s</query></iq>",
-		      id, features);
+	fake_receivef(
+	    c->h->xs,
+	    "<iq type='result' id='%s' from='" ROOM "'><query "
+	    "xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' "
+	    "type='text'/>%s</query></iq>",
+	    id, features);
 	free(id);
 	fake_receivef(c->h->xs,
-		      "<presence from='" ROOM "/bob' to='" ME "/natter'>" MUC_X
-		      "<item affiliation='member' role='participant'%s/></x></presence>",
-		      real_jids ? " jid='" BOB "/phone'" : "");
+	              "<presence from='" ROOM "/bob' to='" ME "/natter'>" MUC_X
+	              "<item affiliation='member' role='participant'%s/></x></presence>",
+	              real_jids ? " jid='" BOB "/phone'" : "");
 	fake_receive(c->h->xs, "<presence from='" ROOM "/me' to='" ME "/natter'>" MUC_X
-			       "<item affiliation='owner' role='moderator' jid='" ME "/natter'/>"
-			       "<status code='110'/><status code='100'/></x></presence>");
+	                       "<item affiliation='owner' role='moderator' jid='" ME "/natter'/>"
+	                       "<status code='110'/><status code='100'/></x></presence>");
 	json_decref(harness_expect(c->h, "muc_joined", 0));
 	harness_clear(c->h);
 	fake_clear_sent(c->h->xs);

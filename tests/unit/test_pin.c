@@ -205,7 +205,7 @@ static void test_colons_only_between_pairs(void **state UNUSED)
 	char s[120];
 
 	norm_bad("sha256:ab0:1cd:23:ef:45:ab:01:cd:23:ef:45:ab:01:cd:23:ef:45:ab:01:cd:23:"
-		 "ef:45:ab:01:cd:23:ef:45:ab:01");
+	         "ef:45:ab:01:cd:23:ef:45:ab:01");
 	/* the right number of colons, one pair split differently */
 	snprintf(s, sizeof(s), "%s", HEX_COLONS);
 	s[2] = s[3];
@@ -216,10 +216,10 @@ static void test_colons_only_between_pairs(void **state UNUSED)
 	norm_bad(HEX_COLONS ":");
 	norm_bad(":" HEX_COLONS);
 	norm_bad("01::23:45:67:89:AB:CD:EF:0A:1B:2C:3D:4E:5F:67:89:FE:DC:BA:98:76:54:32:10:0F:1E:"
-		 "2D:3C:4B:5A:69:78");
+	         "2D:3C:4B:5A:69:78");
 	/* colons in only some places */
 	norm_bad("0123:45:67:89:AB:CD:EF:0A:1B:2C:3D:4E:5F:67:89:FE:DC:BA:98:76:54:32:10:0F:1E:"
-		 "2D:3C:4B:5A:69:78:");
+	         "2D:3C:4B:5A:69:78:");
 }
 
 static void test_errno(void **state UNUSED)

@@ -81,7 +81,7 @@ static void on_drained(void *ud)
 }
 
 static const struct xs_callbacks cbs = {on_online, on_offline, on_registered, on_stanza,
-					on_drained};
+                                        on_drained};
 
 static xmpp_stanza_t *foreign_iq(xmpp_ctx_t *foreign)
 {
@@ -134,8 +134,8 @@ static void test_iq_error_shape(void **state UNUSED)
 	e = xmpp_stanza_get_child_by_name(err, "error");
 	assert_non_null(e);
 	assert_string_equal(xmpp_stanza_get_type(e), "cancel");
-	assert_non_null(xmpp_stanza_get_child_by_name_and_ns(e, "service-unavailable",
-							      XMPP_NS_STANZAS_IETF));
+	assert_non_null(
+	    xmpp_stanza_get_child_by_name_and_ns(e, "service-unavailable", XMPP_NS_STANZAS_IETF));
 	assert_string_equal(st_error_condition(err, NULL), "service-unavailable");
 	xmpp_stanza_release(err);
 	xmpp_stanza_release(iq);
@@ -160,7 +160,7 @@ static void test_copy_into_other_context(void **state UNUSED)
 	long empty = live_blocks;
 	xmpp_stanza_t *src = xmpp_stanza_new_from_string(
 	    foreign, "<EMAIL xmlns='vcard-temp'><INTERNET/><USERID a='1' b='2'>x@y</USERID>"
-		     "</EMAIL>");
+	             "</EMAIL>");
 	xmpp_stanza_t *copy, *uid;
 	char *text = NULL;
 	size_t len;

@@ -127,7 +127,7 @@ static void load_warns(struct fixture *fx, const char *text, int line, const cha
 		found |= strstr(s.warnings[i], where) && strstr(s.warnings[i], needle);
 	if (!found)
 		fail_msg("no warning with \"%s\" and \"%s\" (%zu warnings%s%s)", where, needle,
-			 s.nwarnings, s.nwarnings ? ": " : "", s.nwarnings ? s.warnings[0] : "");
+		         s.nwarnings, s.nwarnings ? ": " : "", s.nwarnings ? s.warnings[0] : "");
 	settings_free(&s);
 }
 
@@ -236,9 +236,10 @@ static void test_bad_lines_leave_the_rest(void **state)
 	struct fixture *fx = *state;
 	struct settings s;
 
-	load_ok(fx, "[ui]\nbell = maybe\ncolour = red\ntheme = light\n[sound]\nx = 1\n"
-		    "[connection]\nping_timeout = 7\nping_timeout = 8\n",
-		&s);
+	load_ok(fx,
+	        "[ui]\nbell = maybe\ncolour = red\ntheme = light\n[sound]\nx = 1\n"
+	        "[connection]\nping_timeout = 7\nping_timeout = 8\n",
+	        &s);
 	assert_true(s.bell);
 	assert_string_equal(s.theme, "light");
 	assert_int_equal(s.ping_timeout, 8);
@@ -296,7 +297,7 @@ static void test_set_and_describe(void **state)
 	free(text);
 	text = settings_describe(&s, "ping_timeout");
 	assert_string_equal(text, "connection.ping_timeout = 9  (seconds before an unanswered "
-				  "ping means a dead link)");
+	                          "ping means a dead link)");
 	free(text);
 	assert_null(settings_describe(&s, "nonesuch"));
 	settings_free(&s);

@@ -75,11 +75,11 @@ static void test_strict(void **state UNUSED)
 	bad("0000-01-01T00:00:00Z");
 	bad("1969-12-31T23:59:59Z"); /* before the epoch */
 	bad("1970-01-01T00:30:00+01:00");
-	bad("2024-05-01T12:30:00");  /* no zone */
+	bad("2024-05-01T12:30:00"); /* no zone */
 	bad("2024-05-01 12:30:00Z");
 	bad("2024-05-01t12:30:00Z");
 	bad("2024-05-01T12:30:00z");
-	bad("20240501T12:30:00");    /* XEP-0091, obsolete */
+	bad("20240501T12:30:00"); /* XEP-0091, obsolete */
 	bad("2024-5-01T12:30:00Z");
 	bad(" 2024-05-01T12:30:00Z");
 	bad("+2024-05-01T12:30:00Z");
@@ -118,7 +118,8 @@ static void test_round_trip(void **state UNUSED)
 {
 	char out[STAMP_LEN];
 
-	for (int64_t t = 0; t < (int64_t)300 * 365 * 86400 * 1000; t += 86400 * 1000 * 37LL + 4321) {
+	for (int64_t t = 0; t < (int64_t)300 * 365 * 86400 * 1000;
+	     t += 86400 * 1000 * 37LL + 4321) {
 		stamp_format(t, out);
 		assert_int_equal(stamp_parse(out), t);
 	}
@@ -127,10 +128,8 @@ static void test_round_trip(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_forms),
-	    cmocka_unit_test(test_calendar),
-	    cmocka_unit_test(test_strict),
-	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_forms),      cmocka_unit_test(test_calendar),
+	    cmocka_unit_test(test_strict),     cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_round_trip),
 	};
 

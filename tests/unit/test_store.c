@@ -367,35 +367,35 @@ static void from_version_1(void **state)
 	db = open_raw(fx);
 	/* (version 3's room columns go too: a real version 1 had none) */
 	assert_int_equal(sqlite3_exec(db,
-				      "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
-				      "ALTER TABLE messages DROP COLUMN room_sid;"
-				      "ALTER TABLE messages DROP COLUMN occupant_id;"
-				      "ALTER TABLE messages DROP COLUMN rkey;"
-				      "ALTER TABLE messages DROP COLUMN ckey;"
-				      "ALTER TABLE messages DROP COLUMN stamp;"
-				      "DROP INDEX messages_archived;"
-				      "ALTER TABLE messages DROP COLUMN encryption;"
-				      "CREATE INDEX messages_archived_ts ON messages (ts)"
-				      " WHERE archive_id IS NOT NULL;"
-				      "ALTER TABLE messages DROP COLUMN original_body;"
-				      "ALTER TABLE messages DROP COLUMN replaces;"
-				      "ALTER TABLE messages DROP COLUMN retracted;"
-				      "ALTER TABLE messages DROP COLUMN oob_url;"
-				      "PRAGMA user_version = 1",
-				      NULL, NULL, NULL),
-			 0);
+	                              "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
+	                              "ALTER TABLE messages DROP COLUMN room_sid;"
+	                              "ALTER TABLE messages DROP COLUMN occupant_id;"
+	                              "ALTER TABLE messages DROP COLUMN rkey;"
+	                              "ALTER TABLE messages DROP COLUMN ckey;"
+	                              "ALTER TABLE messages DROP COLUMN stamp;"
+	                              "DROP INDEX messages_archived;"
+	                              "ALTER TABLE messages DROP COLUMN encryption;"
+	                              "CREATE INDEX messages_archived_ts ON messages (ts)"
+	                              " WHERE archive_id IS NOT NULL;"
+	                              "ALTER TABLE messages DROP COLUMN original_body;"
+	                              "ALTER TABLE messages DROP COLUMN replaces;"
+	                              "ALTER TABLE messages DROP COLUMN retracted;"
+	                              "ALTER TABLE messages DROP COLUMN oob_url;"
+	                              "PRAGMA user_version = 1",
+	                              NULL, NULL, NULL),
+	                 0);
 	sqlite3_close(db);
 	fx->s = open_ok(fx);
 	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_master WHERE name ="
-				       " 'messages_archived_ts'"),
-			 0);
+	                               " 'messages_archived_ts'"),
+	                 0);
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_master WHERE name ="
-				       " 'messages_archived'"),
-			 1);
+	                               " 'messages_archived'"),
+	                 1);
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM pragma_table_info('messages')"
-				       " WHERE name = 'encryption'"),
-			 1);
+	                               " WHERE name = 'encryption'"),
+	                 1);
 	id = store_last_archive_id(fx->s, &err);
 	assert_string_equal(id, "A1");
 	free(id);
@@ -542,8 +542,8 @@ static void dedup_room_sid(void **state)
 	assert_non_null(id);
 	assert_string_equal(id, "r-1");
 	free(id);
-	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE archive_id IS NOT NULL"),
-	                 1);
+	assert_int_equal(
+	    query_int(fx, "SELECT count(*) FROM messages WHERE archive_id IS NOT NULL"), 1);
 }
 
 /* Our message, stored as we sent it, comes back from the room with the
@@ -729,8 +729,8 @@ static void from_version_3(void **state)
 	secret.encryption = "omemo";
 	assert_int_equal(add(fx->s, secret), 1);
 	commit(fx->s);
-	assert_int_equal(store_page(fx->s, "bob@example.org", 0, 4, collect_encryption, &seen, &err),
-	                 2);
+	assert_int_equal(
+	    store_page(fx->s, "bob@example.org", 0, 4, collect_encryption, &seen, &err), 2);
 	/* newest first */
 	assert_string_equal(seen.body[0], "between us");
 	assert_non_null(seen.encryption[0]);
@@ -1486,9 +1486,8 @@ static void delivery(void **state)
 	/* another conversation's x1 is not ours: 0, nothing found */
 	assert_int_equal(store_set_delivery(fx->s, "carol@example.org", "x1", STORE_FAILED, &err),
 	                 0);
-	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "never-sent", STORE_DELIVERED,
-	                                    &err),
-	                 0);
+	assert_int_equal(
+	    store_set_delivery(fx->s, "bob@example.org", "never-sent", STORE_DELIVERED, &err), 0);
 	commit(fx->s);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 2);
 	assert_int_equal(r.delivery[0], STORE_DELIVERED);
@@ -1559,8 +1558,8 @@ static void corrections(void **state)
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
 	assert_string_equal(r.body[0], "hello world");
 	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE original_body = "
-				       "'helo wrld' AND body = 'hello world'"),
-			 1);
+	                               "'helo wrld' AND body = 'hello world'"),
+	                 1);
 	assert_int_equal(search(fx->s, "wrld", &r), 0);
 	assert_int_equal(search(fx->s, "hello", &r), 1);
 	fts_consistent(fx->s);
@@ -1601,9 +1600,10 @@ static void retractions(void **state)
 	commit(fx->s);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
 	assert_string_equal(r.body[0], "");
-	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE retracted = 1 AND "
-				       "body IS NULL AND oob_url IS NULL AND original_body IS NULL"),
-			 1);
+	assert_int_equal(query_int(fx,
+	                           "SELECT count(*) FROM messages WHERE retracted = 1 AND "
+	                           "body IS NULL AND oob_url IS NULL AND original_body IS NULL"),
+	                 1);
 	assert_int_equal(search(fx->s, "secret", &r), 0);
 	assert_int_equal(search(fx->s, "fallback", &r), 0);
 	catch_up(fx->s, 100);
@@ -1619,10 +1619,15 @@ static void retractions(void **state)
 static void last_own(void **state)
 {
 	struct fx *fx = *state;
-	struct store_msg out = {.peer = "bob@example.org", .direction = STORE_OUT,
-				.type = "chat", .ts_ms = 1, .from = "me@example.net/natter",
-				.to = "bob@example.org/phone", .body = "mine",
-				.stanza_id = "o1", .origin_id = "o1"};
+	struct store_msg out = {.peer = "bob@example.org",
+	                        .direction = STORE_OUT,
+	                        .type = "chat",
+	                        .ts_ms = 1,
+	                        .from = "me@example.net/natter",
+	                        .to = "bob@example.org/phone",
+	                        .body = "mine",
+	                        .stanza_id = "o1",
+	                        .origin_id = "o1"};
 	struct store_own own;
 	char *err = NULL;
 
@@ -1659,13 +1664,13 @@ static void from_version_4(void **state)
 
 		db = open_raw(fx);
 		assert_int_equal(sqlite3_exec(db,
-					      "ALTER TABLE messages DROP COLUMN original_body;"
-					      "ALTER TABLE messages DROP COLUMN replaces;"
-					      "ALTER TABLE messages DROP COLUMN retracted;"
-					      "ALTER TABLE messages DROP COLUMN oob_url;"
-					      "PRAGMA user_version = 4;",
-					      NULL, NULL, NULL),
-				 SQLITE_OK);
+		                              "ALTER TABLE messages DROP COLUMN original_body;"
+		                              "ALTER TABLE messages DROP COLUMN replaces;"
+		                              "ALTER TABLE messages DROP COLUMN retracted;"
+		                              "ALTER TABLE messages DROP COLUMN oob_url;"
+		                              "PRAGMA user_version = 4;",
+		                              NULL, NULL, NULL),
+		                 SQLITE_OK);
 		sqlite3_close(db);
 	}
 	fx->s = open_ok(fx);
@@ -1674,8 +1679,7 @@ static void from_version_4(void **state)
 	assert_int_equal(add(fx->s, rm), 0);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
 	assert_string_equal(r.body[0], "written by version 4");
-	assert_int_equal(correct(fx->s, find(fx->s, "v1", NULL), marked("v2", "and corrected")),
-			 1);
+	assert_int_equal(correct(fx->s, find(fx->s, "v1", NULL), marked("v2", "and corrected")), 1);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
 	assert_string_equal(r.body[0], "and corrected");
 	rows_free(&r);
@@ -1724,19 +1728,24 @@ static void correction_survives_full_disk(void **state)
 static void delivery_never_goes_back(void **state)
 {
 	struct fx *fx = *state;
-	struct store_msg out = {.peer = "bob@example.org", .direction = STORE_OUT,
-				.type = "chat", .ts_ms = 1, .body = "ping", .stanza_id = "d1",
-				.origin_id = "d1", .delivery = STORE_SENT};
+	struct store_msg out = {.peer = "bob@example.org",
+	                        .direction = STORE_OUT,
+	                        .type = "chat",
+	                        .ts_ms = 1,
+	                        .body = "ping",
+	                        .stanza_id = "d1",
+	                        .origin_id = "d1",
+	                        .delivery = STORE_SENT};
 	struct rows r = {0};
 	char *err = NULL;
 
 	fx->s = open_ok(fx);
 	add(fx->s, out);
-	assert_int_equal(
-	    store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DISPLAYED, &err), 1);
+	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DISPLAYED, &err),
+	                 1);
 	/* still found: a late receipt is a receipt, it only changes nothing */
-	assert_int_equal(
-	    store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DELIVERED, &err), 1);
+	assert_int_equal(store_set_delivery(fx->s, "bob@example.org", "d1", STORE_DELIVERED, &err),
+	                 1);
 	commit(fx->s);
 	assert_int_equal(page(fx->s, "bob@example.org", 0, 10, &r), 1);
 	assert_int_equal(r.delivery[0], STORE_DISPLAYED);

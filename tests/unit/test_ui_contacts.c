@@ -33,7 +33,10 @@ static const char *const friends[] = {"Friends"};
 
 static const struct nt_roster_item roster[] = {
     {.jid = "zed@example.org", .name = "Anna", .subscription = "both"},
-    {.jid = "bob@example.org", .subscription = "to", .ask = "subscribe", .groups = friends,
+    {.jid = "bob@example.org",
+     .subscription = "to",
+     .ask = "subscribe",
+     .groups = friends,
      .ngroups = 1},
     {.jid = "carol@example.org", .name = "carol", .subscription = "from"},
     {.jid = "Amy@example.org", .subscription = "none"},
@@ -50,8 +53,8 @@ static void order_is(struct contacts *c, const char *const *jids, size_t n)
 static void test_sorted_by_what_the_pane_shows(void **state)
 {
 	struct contacts *c = *state;
-	static const char *const want[] = {"Amy@example.org", "zed@example.org",
-					   "bob@example.org", "carol@example.org"};
+	static const char *const want[] = {"Amy@example.org", "zed@example.org", "bob@example.org",
+	                                   "carol@example.org"};
 	struct contact *bob;
 
 	assert_int_equal(contacts_replace(c, roster, 4), 0);
@@ -71,8 +74,8 @@ static void test_sorted_by_what_the_pane_shows(void **state)
 static void test_pushes(void **state)
 {
 	struct contacts *c = *state;
-	struct nt_roster_item renamed = {.jid = "bob@example.org", .name = "Aaron",
-					 .subscription = "both"};
+	struct nt_roster_item renamed = {
+	    .jid = "bob@example.org", .name = "Aaron", .subscription = "both"};
 	struct nt_roster_item removed = {.jid = "carol@example.org", .subscription = "remove"};
 	struct nt_roster_item added = {.jid = "dave@example.org", .subscription = "none"};
 
@@ -159,8 +162,8 @@ static void test_contacts_outside_the_roster(void **state)
 static void test_pending_requests(void **state)
 {
 	struct contacts *c = *state;
-	struct nt_sub_request reqs[] = {{.from = "x@example.org"}, {.from = NULL},
-					{.from = "y@example.org"}};
+	struct nt_sub_request reqs[] = {
+	    {.from = "x@example.org"}, {.from = NULL}, {.from = "y@example.org"}};
 	struct nt_roster_item allowed = {.jid = "y@example.org", .subscription = "from"};
 
 	assert_int_equal(contacts_pending_add(c, "a@example.org"), 0);

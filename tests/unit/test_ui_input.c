@@ -128,11 +128,14 @@ static void test_wide_and_combining(void **state)
 static void test_what_may_be_typed(void **state)
 {
 	struct input *in = *state;
-	wchar_t typed[] = {L'a', 0x1b, L'[', L'2', L'J', 0x202e, L'b', 0x7f, 0x9b, L'\n',
-			   L'c', 0x200d, L'd', 0};
+	wchar_t typed[] = {L'a', 0x1b, L'[',  L'2', L'J',   0x202e, L'b',
+	                   0x7f, 0x9b, L'\n', L'c', 0x200d, L'd',   0};
 
 	type(in, typed);
-	is(in, "a[2Jb\nc\xe2\x80\x8d" "d", 9);
+	is(in,
+	   "a[2Jb\nc\xe2\x80\x8d"
+	   "d",
+	   9);
 }
 
 static void test_long_paste_is_cut(void **state)

@@ -61,7 +61,7 @@ static unsigned char style_of(const struct out *o, const wchar_t *what)
 static void test_inline_styles(void **state UNUSED)
 {
 	struct out o = render("<p>plain <strong>bold</strong> <em>it</em> <u>under</u> "
-			      "<code>x = 1</code> <b>b</b><i>i</i></p>");
+	                      "<code>x = 1</code> <b>b</b><i>i</i></p>");
 
 	assert_true(!wcscmp(o.text, L"plain bold it under x = 1 bi"));
 	assert_int_equal(style_of(&o, L"plain"), 0);
@@ -69,7 +69,7 @@ static void test_inline_styles(void **state UNUSED)
 	assert_int_equal(style_of(&o, L"it "), STY_ITALIC);
 	assert_int_equal(style_of(&o, L"under"), STY_UNDERLINE);
 	assert_int_equal(style_of(&o, L"x = 1"), STY_CODE);
-	assert_int_equal(style_of(&o, L"bi") , STY_BOLD);
+	assert_int_equal(style_of(&o, L"bi"), STY_BOLD);
 	assert_int_equal(o.attrs[wcslen(o.text) - 1], STY_ITALIC);
 	/* The space between two styled words belongs to neither. */
 	assert_int_equal(style_of(&o, L" it"), 0);
@@ -83,10 +83,10 @@ static void test_inline_styles(void **state UNUSED)
 static void test_css_styles(void **state UNUSED)
 {
 	struct out o = render("<span style='font-weight: bold; color: red'>w</span>"
-			      "<span style='font-weight:700'>n</span>"
-			      "<span style='font-style: italic'>s</span>"
-			      "<span style='text-decoration: underline overline'>d</span>"
-			      "<span style='font-weight: normal'>p</span>");
+	                      "<span style='font-weight:700'>n</span>"
+	                      "<span style='font-style: italic'>s</span>"
+	                      "<span style='text-decoration: underline overline'>d</span>"
+	                      "<span style='font-weight: normal'>p</span>");
 
 	assert_true(!wcscmp(o.text, L"wnsdp"));
 	assert_int_equal(o.attrs[0], STY_BOLD);

@@ -58,7 +58,7 @@ static void test_users_theme(void **state UNUSED)
 	char *err = NULL;
 
 	write_theme("mine", "# mine\n\ntext = red default bold underline\n"
-			    "input=brightblue 17   # spaces are free\n");
+	                    "input=brightblue 17   # spaces are free\n");
 	assert_int_equal(theme_load(&def, "default", &err), 0);
 	assert_int_equal(theme_load(&t, "mine", &err), 0);
 	assert_null(err);
@@ -77,9 +77,9 @@ static void test_users_theme(void **state UNUSED)
  * stays. */
 static void test_bad_themes(void **state UNUSED)
 {
-	static const char *const bad[] = {"nosuchelement = red\n", "text red\n",
-					  "text = red green blue\n", "text = 256\n",
-					  "text = sparkly\n", "text = brightdefault\n"};
+	static const char *const bad[] = {"nosuchelement = red\n",   "text red\n",
+	                                  "text = red green blue\n", "text = 256\n",
+	                                  "text = sparkly\n",        "text = brightdefault\n"};
 	struct theme t = {0};
 	char *err = NULL;
 

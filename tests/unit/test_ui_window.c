@@ -19,7 +19,7 @@
 #include "ui/wstr.h"
 
 #define UNUSED __attribute__((unused))
-#define T0 ((time_t)1700000000)
+#define T0     ((time_t)1700000000)
 
 static void test_names(void **state UNUSED)
 {
@@ -77,7 +77,7 @@ static void test_prepend(void **state UNUSED)
 	assert_false(w->gap);
 	for (int i = 0; i < WINDOW_SCROLLBACK; i++)
 		window_prepend_wide(w, WL_MSG_PEER, T0 - 120, "bob",
-				    wstr_from_utf8("much older", 0, NULL), NULL);
+		                    wstr_from_utf8("much older", 0, NULL), NULL);
 	assert_int_equal(w->count, WINDOW_SCROLLBACK);
 	assert_true(w->gap);
 	assert_true(!wcscmp(window_line_at(w, w->count - 1)->text, L"much older"));

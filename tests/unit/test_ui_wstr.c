@@ -43,12 +43,19 @@ static void test_plain_and_wide(void **state UNUSED)
 static void test_unsafe_is_replaced_or_dropped(void **state UNUSED)
 {
 	/* Invalid UTF-8: one U+FFFD per bad byte. */
-	decodes("a\xff" "b\xc3", 0, L"a\ufffdb\ufffd");
+	decodes("a\xff"
+	        "b\xc3",
+	        0, L"a\ufffdb\ufffd");
 	/* Controls (C0, DEL, C1) become U+FFFD: visible, never executed. */
 	decodes("a\x1b[2Jb", 0, L"a\ufffd[2Jb");
 	decodes("x\x7fy\xc2\x9bz", 0, L"x\ufffdy\ufffdz");
 	/* Zero-width format characters and bidi controls are left out. */
-	decodes("a\xe2\x80\x8b" "b\xe2\x80\xae" "c\xef\xbb\xbf" "d\xc2\xad" "e", 0, L"abcde");
+	decodes("a\xe2\x80\x8b"
+	        "b\xe2\x80\xae"
+	        "c\xef\xbb\xbf"
+	        "d\xc2\xad"
+	        "e",
+	        0, L"abcde");
 	/* Tabs become a space; line breaks only where asked for. */
 	decodes("a\tb", 0, L"a b");
 	decodes("a\nb", 0, L"a b");
