@@ -90,8 +90,8 @@ static void check(struct loop *loop, void *ud)
 			log_error("out of memory: presence stays as it is while idle");
 		} else {
 			a->level = want;
-			core_info(a->core, NO_CAUSE, "no key for %d minute%s: you are now %s",
-			          after, after == 1 ? "" : "s", want == XA ? "xa" : "away");
+			core_info(a->core, NO_CAUSE, "idle for %d minute%s: you are now %s", after,
+			          after == 1 ? "" : "s", want == XA ? "xa" : "away");
 		}
 	} else if (want > a->level) {
 		/* The user's own show stands; look again at the next level. */
