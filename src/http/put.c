@@ -13,12 +13,12 @@
 #include <linux/sockios.h>
 #endif
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "http/curl_lazy.h"
 #include "http/put.h"
 #include "util/log.h"
 
@@ -56,6 +56,9 @@ static void init(void)
 {
 	const curl_version_info_data *v;
 
+	init_error = curl_lazy_load();
+	if (init_error)
+		return;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		init_error = "libcurl could not be initialised";
 		return;
@@ -318,9 +321,14 @@ static void finish(struct http_put *p)
 
 char *http_https_host(const char *url)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *scheme = NULL, *host = NULL, *out = NULL;
 
+	/* libcurl parses the URL: loaded here when no upload has run yet */
+	pthread_once(&init_once, init);
+	if (init_error)
+		return NULL;
+	u = curl_url();
 	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
 	    !curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) && !strcmp(scheme, "https") &&
 	    !curl_url_get(u, CURLUPART_HOST, &host, 0) && *host)
