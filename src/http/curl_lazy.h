@@ -47,27 +47,27 @@ const char *curl_lazy_load(void);
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
 #undef curl_multi_setopt
-#define curl_global_init        curl_lazy.global_init
-#define curl_version_info       curl_lazy.version_info
-#define curl_easy_init          curl_lazy.easy_init
-#define curl_easy_cleanup       curl_lazy.easy_cleanup
-#define curl_easy_setopt        curl_lazy.easy_setopt
-#define curl_easy_getinfo       curl_lazy.easy_getinfo
-#define curl_easy_strerror      curl_lazy.easy_strerror
-#define curl_free               curl_lazy.free
-#define curl_multi_init         curl_lazy.multi_init
-#define curl_multi_add_handle   curl_lazy.multi_add_handle
+#define curl_global_init         curl_lazy.global_init
+#define curl_version_info        curl_lazy.version_info
+#define curl_easy_init           curl_lazy.easy_init
+#define curl_easy_cleanup        curl_lazy.easy_cleanup
+#define curl_easy_setopt         curl_lazy.easy_setopt
+#define curl_easy_getinfo        curl_lazy.easy_getinfo
+#define curl_easy_strerror       curl_lazy.easy_strerror
+#define curl_free                curl_lazy.free
+#define curl_multi_init          curl_lazy.multi_init
+#define curl_multi_add_handle    curl_lazy.multi_add_handle
 #define curl_multi_remove_handle curl_lazy.multi_remove_handle
-#define curl_multi_cleanup      curl_lazy.multi_cleanup
-#define curl_multi_info_read    curl_lazy.multi_info_read
-#define curl_multi_setopt       curl_lazy.multi_setopt
+#define curl_multi_cleanup       curl_lazy.multi_cleanup
+#define curl_multi_info_read     curl_lazy.multi_info_read
+#define curl_multi_setopt        curl_lazy.multi_setopt
 #define curl_multi_socket_action curl_lazy.multi_socket_action
-#define curl_slist_append       curl_lazy.slist_append
-#define curl_slist_free_all     curl_lazy.slist_free_all
-#define curl_url                curl_lazy.url
-#define curl_url_cleanup        curl_lazy.url_cleanup
-#define curl_url_get            curl_lazy.url_get
-#define curl_url_set            curl_lazy.url_set
+#define curl_slist_append        curl_lazy.slist_append
+#define curl_slist_free_all      curl_lazy.slist_free_all
+#define curl_url                 curl_lazy.url
+#define curl_url_cleanup         curl_lazy.url_cleanup
+#define curl_url_get             curl_lazy.url_get
+#define curl_url_set             curl_lazy.url_set
 #endif
 
 #endif
