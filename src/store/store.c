@@ -1196,34 +1196,8 @@ int store_kv_del(struct store *s, const char *key, char **err)
 	return write_op(s, op, err);
 }
 
-static int index_chunk(struct store *s, int max_rows, int64_t *upto, int64_t *n);
-
-/* Indexes (part of) the batch in its own transaction, when the index was
- * caught up before it: the rows are then written once with their index
- * rather than in a transaction of their own afterwards.  A savepoint keeps
- * the index and fts_state.upto together if a statement fails; the batch
- * goes on without them (store_index_some catches up later).  Returns the
- * new upto, or 0 when nothing was indexed. */
-static int64_t index_in_batch(struct store *s, int max_rows)
+int store_commit(struct store *s, char **err)
 {
-	int64_t upto = 0, n = 0;
-	int rc;
-
-	if (max_rows <= 0 || store_index_behind(s) || !s->batch_max)
-		return 0;
-	if (sqlite3_exec(s->db, "SAVEPOINT natter_index", NULL, NULL, NULL) != SQLITE_OK)
-		return 0;
-	rc = index_chunk(s, max_rows, &upto, &n);
-	if (rc != SQLITE_OK && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK TO natter_index", NULL, NULL, NULL);
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "RELEASE natter_index", NULL, NULL, NULL);
-	return rc == SQLITE_OK && n ? upto : 0;
-}
-
-int store_commit_indexed(struct store *s, int index_rows, char **err)
-{
-	int64_t upto;
 	int rc;
 
 	if (!usable(s, err))
@@ -1232,7 +1206,6 @@ int store_commit_indexed(struct store *s, int index_rows, char **err)
 		return -1;
 	if (!s->in_txn)
 		return 0;
-	upto = s->broken ? 0 : index_in_batch(s, index_rows);
 	rc = sqlite3_get_autocommit(s->db) ? SQLITE_ABORT : run(s->st[SQL_COMMIT]);
 	if (rc != SQLITE_OK) {
 		break_batch(s, rc);
@@ -1245,18 +1218,7 @@ int store_commit_indexed(struct store *s, int index_rows, char **err)
 	if (s->batch_max > s->max_id)
 		s->max_id = s->batch_max;
 	s->batch_max = 0;
-	if (upto) {
-		s->stats.index_passes++;
-		s->indexed_upto = upto;
-		if (upto > s->max_id)
-			s->max_id = upto;
-	}
 	return 0;
-}
-
-int store_commit(struct store *s, char **err)
-{
-	return store_commit_indexed(s, 0, err);
 }
 
 /* Indexes the next max_rows rows above fts_state.upto in the open

@@ -117,9 +117,6 @@ int store_retract(struct store *s, int64_t target, struct store_msg *m, char **e
  * batch is kept in memory and retried by the next call: nothing is lost
  * while natter runs; -1 with *err then. */
 int store_commit(struct store *s, char **err);
-/* The same, indexing up to index_rows of the batch's rows for search in
- * the same transaction when the index had caught up before the batch. */
-int store_commit_indexed(struct store *s, int index_rows, char **err);
 /* Rows added since the last successful commit. */
 size_t store_pending(const struct store *s);
 
