@@ -1032,8 +1032,16 @@ void draw_screen(struct ui *ui)
 		/* Last, so the terminal's cursor ends up in the input line. */
 		wnoutrefresh(ui->inputw);
 	}
+	/* One bell a second at most: a flood into another window rang it
+	 * with every paint (25 a second, each a write of its own).  What
+	 * arrives in between is pending no more: it rang already. */
 	if (ui->bell_pending) {
-		beep();
+		uint64_t now = ui->loop ? loop_time(ui->loop) : 0;
+
+		if (!now || !ui->bell_at || now >= ui->bell_at + UI_BELL_MS) {
+			beep();
+			ui->bell_at = now;
+		}
 		ui->bell_pending = false;
 	}
 	doupdate();

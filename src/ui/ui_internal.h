@@ -46,6 +46,8 @@ enum ui_dirty {
 #define UI_STRANGER_WINDOWS 10
 /* What the network changes is drawn at most this often (ms); keys at once. */
 #define UI_DRAW_MS      40
+/* The shortest time between two bells. */
+#define UI_BELL_MS      1000
 #define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
 
 /* Our own XEP-0085 state towards the peer of the window being typed in. */
@@ -61,6 +63,7 @@ struct ui {
 	unsigned dirty;
 	bool keyed;          /* a key or resize since the last draw: draw at once */
 	uint64_t drawn_at;   /* loop time of the last draw */
+	uint64_t bell_at;    /* loop time of the last bell */
 	uint64_t draw_timer; /* the next draw of what the network changed */
 
 	/* Panes; NULL while the terminal is too small to show them (roster
