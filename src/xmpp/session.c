@@ -49,6 +49,8 @@ struct xs {
 
 /* Reports handled in one pass of the loop before the terminal's turn. */
 #define REPORTS_PER_PASS 256
+/* ... and the time they may take before the loop looks at the keys. */
+#define REPORTS_MS 5
 
 static void on_reports(struct loop *loop, int fd, short revents, void *ud);
 
@@ -421,12 +423,15 @@ static void on_reports(struct loop *loop, int fd, short revents, void *ud)
 	struct net_report *r, *next;
 
 	unsigned left = REPORTS_PER_PASS;
+	uint64_t until = loop_now_ms() + REPORTS_MS;
+	bool spent = false;
 
 	/* Until the queue is found empty: what the network thread posted
 	 * while these were handled cost it no wake-up (net_take_reports).
-	 * Bounded so that a flood cannot starve the terminal: past the bound
-	 * the pipe is made readable again, and the loop comes straight back. */
-	while (left && (r = net_take_reports(xs->net, left))) {
+	 * Bounded in number and time so that a flood cannot hold up the
+	 * terminal (keystroke echo): past the bound the pipe is made readable
+	 * again, and the loop comes straight back after the keys. */
+	while (!spent && (r = net_take_reports(xs->net, left))) {
 		for (; r; r = next) {
 			next = r->next;
 			r->next = NULL;
@@ -434,7 +439,8 @@ static void on_reports(struct loop *loop, int fd, short revents, void *ud)
 			net_report_free(r);
 			left--;
 		}
+		spent = !left || loop_now_ms() >= until;
 	}
-	if (!left)
+	if (spent)
 		net_reports_later(xs->net);
 }
