@@ -1896,7 +1896,6 @@ static void expect_plan(struct store *s, enum schema_stmt i, const char *uses)
 	free(p);
 }
 
-
 /* Messages with every kind of id, as a flood brings them. */
 static void add_flood(struct store *s, int from, int n)
 {
