@@ -87,8 +87,10 @@ struct job {
 };
 
 struct omemo_state {
-	struct ax *ax; /* NULL: OMEMO is unavailable (reported at start) */
-	char *me;      /* our bare key */
+	struct ax *ax;  /* NULL: not opened yet, or unavailable (ax_get) */
+	char *dir;      /* where ax lives */
+	bool ax_failed; /* opening it failed, and was reported */
+	char *me;       /* our bare key */
 	bool default_on, manual;
 	struct peer *peers;
 	struct job *jobs;
@@ -109,6 +111,29 @@ static struct omemo_state *ost(struct core *core)
 }
 
 static void jobs_run(struct core *core);
+
+/* The OMEMO store, opened when first needed: at the first login, the first
+ * encrypted message or the first /omemo command, not at start.  A new
+ * account makes its identity then (a key pair and 100 prekeys), which
+ * cost a start 2.3 MB of resident memory (OpenSSL's random generator and
+ * libomemo-c's code, ../shared/bench) even offline.  NULL when OMEMO is
+ * unavailable; the reason is reported once. */
+static struct ax *ax_get(struct core *core, struct omemo_state *o)
+{
+	char *err = NULL;
+
+	if (!o || o->ax || o->ax_failed)
+		return o ? o->ax : NULL;
+	if (o->dir)
+		o->ax = ax_open(o->dir, &err);
+	if (!o->ax) {
+		o->ax_failed = true;
+		core_error(core, NO_CAUSE, "internal-server-error", "OMEMO is not available: %s",
+		           err ? err : "no data directory");
+	}
+	free(err);
+	return o->ax;
+}
 
 /* ---- small helpers ---- */
 
@@ -262,7 +287,7 @@ static struct peer *peer_get(struct core *core, const char *jid, bool create)
 		free(p);
 		return NULL;
 	}
-	if (o->ax && !ks_devices_get(ax_store(o->ax), jid, &ids, &n))
+	if (ax_get(core, o) && !ks_devices_get(ax_store(o->ax), jid, &ids, &n))
 		for (size_t i = 0; i < n; i++)
 			add(p->devs, &p->ndevs, ids[i]);
 	free(ids);
@@ -1125,7 +1150,7 @@ static bool omemo_enabled(struct core *core, const char *peer)
 	struct omemo_state *o = ost(core);
 	int on;
 
-	if (!o || !o->ax)
+	if (!ax_get(core, o))
 		return false;
 	on = ks_chat_get(ax_store(o->ax), peer);
 	/* A room only on request (the account's default is for chats), and
@@ -1186,7 +1211,7 @@ static int omemo_send_group(struct core *core, xmpp_stanza_t *m, const char *roo
                             struct core_cause cause)
 {
 	struct omemo_state *o = ost(core);
-	const char **jids = o && o->ax ? calloc(n + 1, sizeof(*jids)) : NULL;
+	const char **jids = ax_get(core, o) ? calloc(n + 1, sizeof(*jids)) : NULL;
 	size_t k = 0;
 	int rc;
 
@@ -1268,7 +1293,8 @@ static int omemo_receive(struct core *core, xmpp_stanza_t *st, const struct chat
 	*text = NULL;
 	if (!enc)
 		return 0;
-	if (!o || !o->ax || !header || !parse_dev(xmpp_stanza_get_attribute(header, "sid"), &sid)) {
+	if (!ax_get(core, o) || !header ||
+	    !parse_dev(xmpp_stanza_get_attribute(header, "sid"), &sid)) {
 		log_warn("omemo: an encrypted message from %s is malformed", from ? from : "?");
 		return -1;
 	}
@@ -1356,7 +1382,7 @@ static int on_event(struct core *core, xmpp_stanza_t *st)
 	struct peer *p;
 	char *jid;
 
-	if (!o || !o->ax || !node || strcmp(node, NODE_DEVICES))
+	if (!o || !node || strcmp(node, NODE_DEVICES) || !ax_get(core, o))
 		return CORE_PASS;
 	/* Only the account's own PEP service speaks for it. */
 	if (from && strchr(from, '/'))
@@ -1380,7 +1406,7 @@ static void omemo_login(struct core *core, const struct core_login *l)
 	struct omemo_state *o = ost(core);
 	struct peer *p, *tmp, *me;
 
-	if (!o || !o->ax)
+	if (!ax_get(core, o))
 		return;
 	/* Device lists may have changed while we were away. */
 	HASH_ITER(hh, o->peers, p, tmp)
@@ -1398,7 +1424,6 @@ static int omemo_init(struct core *core)
 {
 	struct omemo_state *o = calloc(1, sizeof(*o));
 	const struct account *a = core_account(core);
-	char *dir = NULL, *err = NULL;
 
 	if (!o)
 		return -1;
@@ -1412,14 +1437,7 @@ static int omemo_init(struct core *core)
 	    (a->omemo_trust && strcmp(a->omemo_trust, "manual") && strcmp(a->omemo_trust, "btbv")))
 		core_error(core, NO_CAUSE, "bad-request",
 		           "account keys: omemo is on or off, omemo_trust is btbv or manual");
-	dir = paths_data_dir(o->me);
-	if (dir)
-		o->ax = ax_open(dir, &err);
-	if (!o->ax)
-		core_error(core, NO_CAUSE, "internal-server-error", "OMEMO is not available: %s",
-		           err ? err : "no data directory");
-	free(err);
-	free(dir);
+	o->dir = paths_data_dir(o->me);
 	return 0;
 }
 
@@ -1443,6 +1461,7 @@ static void omemo_free(struct core *core)
 		peer_free(p);
 	}
 	ax_close(o->ax);
+	free(o->dir);
 	free(o->me);
 	free(o);
 	core_set_state(core, &omemo_module, NULL);
@@ -1454,10 +1473,10 @@ static bool available(struct cmd_call *call)
 {
 	struct omemo_state *o = ost(CALL_CORE(call));
 
-	if (o && o->ax)
+	if (ax_get(CALL_CORE(call), o))
 		return true;
 	core_error(CALL_CORE(call), CAUSE(call), "service-unavailable",
-	           "OMEMO is not available (see the error at start-up)");
+	           "OMEMO is not available (see the error before this one)");
 	return false;
 }
 

@@ -10,6 +10,17 @@
 #include "store/fts_tokenizer.h"
 #include "store/schema.h"
 
+/* The dedup keys of the rows with ids in (lo, hi]: one (key, id) pair per
+ * key a row has.  NOT INDEXED: a range of row ids, never a skip-scan of
+ * messages_peer. */
+#define KEYS_OF_ROWS(lo, hi)                                                                       \
+	"SELECT dkey AS key, id FROM messages NOT INDEXED WHERE id > " lo " AND id <= " hi         \
+	" AND dkey IS NOT NULL UNION ALL SELECT akey, id FROM messages NOT INDEXED"                \
+	" WHERE id > " lo " AND id <= " hi " AND akey IS NOT NULL UNION ALL SELECT rkey, id"       \
+	" FROM messages NOT INDEXED WHERE id > " lo " AND id <= " hi " AND rkey IS NOT NULL"       \
+	" UNION ALL SELECT ckey, id FROM messages NOT INDEXED WHERE id > " lo " AND id <= " hi     \
+	" AND ckey IS NOT NULL"
+
 /* Version 1.
  *
  * messages.sender is the dedup key's "who sent it": '' for our own
@@ -169,8 +180,47 @@ static const char v6[] =
     " content_rowid = 'id', columnsize = 0, tokenize = '" FTS_TOKENIZER " remove_diacritics 2');"
     "UPDATE fts_state SET upto = 0;";
 
+/* Version 7: the dedup keys leave the messages table's indexes for a
+ * table of their own, written after a burst rather than during it.
+ *
+ * Keys are hashes, so every row inserted lands on a random leaf of each
+ * key index: a commit of a few hundred rows rewrote nearly all of their
+ * leaves, each commit again (4 of the 13 MB a 10,000-message flood wrote,
+ * and 1,900 of its 5,400 write calls; ../shared/bench).  Now the keys of
+ * rows above keys_state.upto live in memory only (store.c: the temporary
+ * table pending, rebuilt from the rows themselves at open), and
+ * store_index_some() moves them into keys in one transaction once the
+ * burst is over, touching each leaf once.  keys and upto move in the same
+ * transaction, so a crash leaves them agreeing, like fts_state.upto.  A
+ * key set on an older row (an archive id attached to our own message, a
+ * room's id to its echo) goes into keys at once: it is rare, and upto
+ * could not say it is missing.
+ *
+ * keys holds every kind (the kind is hashed into the key): a key only
+ * names candidates, which the statements then check by their texts.
+ *
+ * messages_peer is rebuilt ascending: rows arrive in growing id order,
+ * which a descending index takes at the front of the conversation's
+ * range, splitting its pages half full (115 pages, half of them free,
+ * after a 10,000-message flood).  SQLite reads it backwards for the
+ * newest-first statements just as well. */
+static const char v7[] =
+    "DROP INDEX IF EXISTS messages_dkey;"
+    "DROP INDEX IF EXISTS messages_akey;"
+    "DROP INDEX IF EXISTS messages_rkey;"
+    "DROP INDEX IF EXISTS messages_ckey;"
+    "DROP INDEX messages_peer;"
+    "CREATE INDEX messages_peer ON messages (peer, id);"
+    "CREATE TABLE keys (key INTEGER NOT NULL, id INTEGER NOT NULL,"
+    " PRIMARY KEY (key, id)) WITHOUT ROWID;"
+    "CREATE TABLE keys_state (id INTEGER PRIMARY KEY CHECK (id = 0), upto INTEGER NOT NULL);"
+    "INSERT INTO keys (key, id) SELECT key, id FROM (" KEYS_OF_ROWS(
+        "0", "9223372036854775807") ") ORDER BY 1, 2;"
+                                    "INSERT INTO keys_state (id, upto) VALUES (0, coalesce((SELECT "
+                                    "max(id) FROM messages), 0));";
+
 /* migrations[i] takes a database from version i to version i + 1. */
-static const char *const migrations[] = {v1, v2, v3, v4, v5, v6};
+static const char *const migrations[] = {v1, v2, v3, v4, v5, v6, v7};
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
                "one migration per schema version");
@@ -188,6 +238,16 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SCHEMA_VERSION,
 	"coalesce((SELECT min(id) FROM (SELECT id FROM messages WHERE peer = ?1"                   \
 	" ORDER BY id DESC LIMIT 500)), 0)"
 
+/* The rows whose dedup key may be k: those merged into keys, and those
+ * above keys_state.upto (v7). */
+#define CANDIDATES(k)                                                                              \
+	"id IN (SELECT id FROM keys WHERE key = " k " UNION ALL SELECT id FROM temp.pending"       \
+	" WHERE key = " k ")"
+
+const char schema_temp_sql[] =
+    "CREATE TEMP TABLE pending (key INTEGER NOT NULL, id INTEGER NOT NULL,"
+    " PRIMARY KEY (key, id)) WITHOUT ROWID";
+
 const char *const schema_sql[SQL_COUNT] = {
     /* IMMEDIATE: take the write lock now rather than fail to upgrade a
      * read lock half-way through a batch */
@@ -204,29 +264,38 @@ const char *const schema_sql[SQL_COUNT] = {
                    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
                    " ON CONFLICT DO NOTHING",
     /* the key finds the candidates, the texts decide */
-    [SQL_FIND_ARCHIVE] = "SELECT id FROM messages WHERE akey = ?1 AND archive_id = ?2",
-    [SQL_FIND_ORIGIN] = "SELECT id, archive_id IS NULL, room_sid IS NULL FROM messages"
-                        " WHERE dkey = ?1"
-                        " AND peer = ?2 AND direction = ?3 AND sender = ?4 AND origin_id = ?5",
-    [SQL_FIND_STANZA] = "SELECT id, archive_id IS NULL, room_sid IS NULL FROM messages"
-                        " WHERE dkey = ?1"
-                        " AND peer = ?2 AND direction = ?3 AND sender = ?4 AND stanza_id = ?5"
-                        " AND origin_id IS NULL",
+    [SQL_FIND_ARCHIVE] =
+        "SELECT id FROM messages NOT INDEXED WHERE " CANDIDATES("?1") " AND akey = ?1"
+                                                                      " AND archive_id = ?2",
+    [SQL_FIND_ORIGIN] =
+        "SELECT id, archive_id IS NULL, room_sid IS NULL FROM messages"
+        " NOT INDEXED WHERE " CANDIDATES(
+            "?1") " AND dkey = ?1"
+                  " AND peer = ?2 AND direction = ?3 AND sender = ?4 AND origin_id = ?5",
+    [SQL_FIND_STANZA] =
+        "SELECT id, archive_id IS NULL, room_sid IS NULL FROM messages"
+        " NOT INDEXED WHERE " CANDIDATES(
+            "?1") " AND dkey = ?1"
+                  " AND peer = ?2 AND direction = ?3 AND sender = ?4 AND stanza_id = ?5"
+                  " AND origin_id IS NULL",
     /* the archive copy of a message stored live without its archive id */
     [SQL_ATTACH] = "UPDATE messages SET archive_id = ?1, akey = ?2"
                    " WHERE id = ?3 AND archive_id IS NULL",
     /* a room's own id for a row stored without it (our message, echoed) */
-    [SQL_FIND_ROOM] = "SELECT id FROM messages WHERE rkey = ?1 AND peer = ?2 AND room_sid = ?3",
+    [SQL_FIND_ROOM] = "SELECT id FROM messages NOT INDEXED WHERE " CANDIDATES(
+        "?1") " AND rkey = ?1"
+              " AND peer = ?2 AND room_sid = ?3",
     [SQL_ATTACH_ROOM] = "UPDATE messages SET room_sid = ?1, rkey = ?2"
                         " WHERE id = ?3 AND room_sid IS NULL",
     /* ?5: the replayed copy's time; ?6: how far a live row's own time may
      * be from it.  ?8 = 0 finds the row that has the room's time already;
      * store.c asks that first, then ?8 = 1 for a live row not claimed yet. */
     [SQL_FIND_CONTENT] = "SELECT id, room_sid IS NULL, stamp IS NULL FROM messages"
-                         " WHERE ckey = ?1 AND peer = ?2 AND direction = ?3 AND sender = ?4"
-                         " AND body = ?7 AND origin_id IS NULL AND stanza_id IS NULL"
-                         " AND (stamp = ?5 OR (?8 AND stamp IS NULL AND delayed = 0"
-                         " AND ts BETWEEN ?5 - ?6 AND ?5 + ?6)) LIMIT 1",
+                         " NOT INDEXED WHERE " CANDIDATES(
+                             "?1") " AND ckey = ?1 AND peer = ?2 AND direction = ?3 AND sender = ?4"
+                                   " AND body = ?7 AND origin_id IS NULL AND stanza_id IS NULL"
+                                   " AND (stamp = ?5 OR (?8 AND stamp IS NULL AND delayed = 0"
+                                   " AND ts BETWEEN ?5 - ?6 AND ?5 + ?6)) LIMIT 1",
     [SQL_CLAIM] = "UPDATE messages SET stamp = ?1 WHERE id = ?2 AND stamp IS NULL",
     /* where a rejoin starts: the room's newest id, and its newest time
      * among the latest rows (a catch-up stores older messages after newer
@@ -239,8 +308,11 @@ const char *const schema_sql[SQL_COUNT] = {
      * message without one; stanza_id = ?2 keeps a collision out; a state
      * never goes back (a late receipt after "displayed"), and the row
      * counts as found either way */
-    [SQL_DELIVERY] = "UPDATE messages SET delivery = max(delivery, ?3) WHERE dkey IN (?4, ?5)"
-                     " AND peer = ?1 AND direction = 1 AND stanza_id = ?2",
+    [SQL_DELIVERY] =
+        "UPDATE messages NOT INDEXED SET delivery = max(delivery, ?3) WHERE id IN (SELECT id"
+        " FROM keys WHERE key IN (?4, ?5) UNION ALL SELECT id FROM temp.pending"
+        " WHERE key IN (?4, ?5)) AND dkey IN (?4, ?5)"
+        " AND peer = ?1 AND direction = 1 AND stanza_id = ?2",
     [SQL_PAGE] = "SELECT " MSG_COLS " FROM messages WHERE peer = ?1 AND id < ?2"
                  " AND replaces IS NULL ORDER BY id DESC LIMIT ?3",
     /* the newest row of the window with that id as its stanza or origin
@@ -285,6 +357,19 @@ const char *const schema_sql[SQL_COUNT] = {
      * archive id (ORDER BY id DESC LIMIT 1 gets planned as a scan) */
     [SQL_LAST_ARCHIVE] = "SELECT archive_id FROM messages WHERE id = (SELECT max(id)"
                          " FROM messages WHERE archive_id IS NOT NULL)",
+    /* the dedup keys (v7): rows above keys_state.upto have theirs in
+     * temp.pending (store.c), the others in keys */
+    [SQL_PENDING_SYNC] =
+        "INSERT OR IGNORE INTO temp.pending (key, id) " KEYS_OF_ROWS("?1", "9223372036854775807"),
+    [SQL_PENDING_ADD] = "INSERT OR IGNORE INTO temp.pending (key, id) VALUES (?1, ?2)",
+    [SQL_PENDING_DROP] = "DELETE FROM temp.pending WHERE id <= ?1",
+    [SQL_KEY_ADD] = "INSERT OR IGNORE INTO keys (key, id) VALUES (?1, ?2)",
+    /* in key order, as the temporary table holds them: each leaf of keys
+     * is written once */
+    [SQL_KEYS_MERGE] = "INSERT OR IGNORE INTO keys (key, id) SELECT key, id FROM temp.pending"
+                       " WHERE id > ?1 AND id <= ?2 ORDER BY key, id",
+    [SQL_KEYS_UPTO] = "SELECT upto FROM keys_state",
+    [SQL_KEYS_SET_UPTO] = "UPDATE keys_state SET upto = ?1",
     [SQL_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
     [SQL_KV_SET] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 /* The newest schema version this natter knows (PRAGMA user_version). */
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 /* Brings db to SCHEMA_VERSION, one transaction per step.  Refuses a
  * database written by a newer natter.  0, or -1 with a malloc'd *err. */
@@ -50,9 +50,19 @@ enum schema_stmt {
 	SQL_LAST_OWN,
 	SQL_CORRECT,
 	SQL_RETRACT,
+	SQL_PENDING_SYNC,
+	SQL_PENDING_ADD,
+	SQL_PENDING_DROP,
+	SQL_KEY_ADD,
+	SQL_KEYS_MERGE,
+	SQL_KEYS_UPTO,
+	SQL_KEYS_SET_UPTO,
 	SQL_COUNT
 };
 
+/* Creates the connection's own table of the dedup keys not merged yet
+ * (schema.c, version 7); the statements need it. */
+extern const char schema_temp_sql[];
 /* The text of each statement, indexed by enum schema_stmt. */
 extern const char *const schema_sql[SQL_COUNT];
 

@@ -132,11 +132,14 @@ int store_search(struct store *s, const char *query, int n, store_row_fn fn, voi
 
 /* Stores take bursts without indexing their bodies; this indexes the next
  * max_rows committed rows not yet in the full-text index, in one
- * transaction.  Returns how many it indexed: 0 when caught up (or while a
- * batch is open: index after store_commit), -1 on error (*err). */
+ * transaction, and once that index has caught up, moves the dedup keys of
+ * the burst to disk in the same transaction (schema.c, version 7).
+ * Returns how many rows it indexed for search (1 when it only moved keys):
+ * 0 when caught up (or while a batch is open: index after store_commit),
+ * -1 on error (*err). */
 int store_index_some(struct store *s, int max_rows, char **err);
 /* Whether rows this store committed (or found at open) are not indexed
- * yet: store_index_some() has work. */
+ * yet, or their dedup keys not on disk: store_index_some() has work. */
 bool store_index_behind(const struct store *s);
 /* How far our clock and a room's may disagree (see store_add). */
 #define STORE_ROOM_SKEW_MS (5 * 60 * 1000)

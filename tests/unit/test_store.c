@@ -348,6 +348,17 @@ static void from_version_0(void **state)
 	assert_int_equal(add(fx->s, in_msg("bob@example.org", "x")), 1);
 }
 
+/* Takes a database of this natter's back to version 6, before the older
+ * versions' own steps back: the key indexes on messages, messages_peer
+ * descending, no keys table. */
+#define UNDO_V7                                                                                    \
+	"DROP TABLE keys; DROP TABLE keys_state; DROP INDEX messages_peer;"                        \
+	"CREATE INDEX messages_peer ON messages (peer, id DESC);"                                  \
+	"CREATE INDEX messages_dkey ON messages (dkey) WHERE dkey IS NOT NULL;"                    \
+	"CREATE INDEX messages_akey ON messages (akey) WHERE akey IS NOT NULL;"                    \
+	"CREATE INDEX messages_rkey ON messages (rkey) WHERE rkey IS NOT NULL;"                    \
+	"CREATE INDEX messages_ckey ON messages (ckey) WHERE ckey IS NOT NULL;"
+
 /* A version 1 history (natter before catch-up went by arrival, and before
  * OMEMO) is taken to the current version: its messages stay, the archive
  * is found by the new index, not the one ordered by time, and messages
@@ -367,21 +378,21 @@ static void from_version_1(void **state)
 	db = open_raw(fx);
 	/* (version 3's room columns go too: a real version 1 had none) */
 	assert_int_equal(sqlite3_exec(db,
-	                              "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
-	                              "ALTER TABLE messages DROP COLUMN room_sid;"
-	                              "ALTER TABLE messages DROP COLUMN occupant_id;"
-	                              "ALTER TABLE messages DROP COLUMN rkey;"
-	                              "ALTER TABLE messages DROP COLUMN ckey;"
-	                              "ALTER TABLE messages DROP COLUMN stamp;"
-	                              "DROP INDEX messages_archived;"
-	                              "ALTER TABLE messages DROP COLUMN encryption;"
-	                              "CREATE INDEX messages_archived_ts ON messages (ts)"
-	                              " WHERE archive_id IS NOT NULL;"
-	                              "ALTER TABLE messages DROP COLUMN original_body;"
-	                              "ALTER TABLE messages DROP COLUMN replaces;"
-	                              "ALTER TABLE messages DROP COLUMN retracted;"
-	                              "ALTER TABLE messages DROP COLUMN oob_url;"
-	                              "PRAGMA user_version = 1",
+	                              UNDO_V7 "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
+	                                      "ALTER TABLE messages DROP COLUMN room_sid;"
+	                                      "ALTER TABLE messages DROP COLUMN occupant_id;"
+	                                      "ALTER TABLE messages DROP COLUMN rkey;"
+	                                      "ALTER TABLE messages DROP COLUMN ckey;"
+	                                      "ALTER TABLE messages DROP COLUMN stamp;"
+	                                      "DROP INDEX messages_archived;"
+	                                      "ALTER TABLE messages DROP COLUMN encryption;"
+	                                      "CREATE INDEX messages_archived_ts ON messages (ts)"
+	                                      " WHERE archive_id IS NOT NULL;"
+	                                      "ALTER TABLE messages DROP COLUMN original_body;"
+	                                      "ALTER TABLE messages DROP COLUMN replaces;"
+	                                      "ALTER TABLE messages DROP COLUMN retracted;"
+	                                      "ALTER TABLE messages DROP COLUMN oob_url;"
+	                                      "PRAGMA user_version = 1",
 	                              NULL, NULL, NULL),
 	                 0);
 	sqlite3_close(db);
@@ -654,19 +665,19 @@ static void from_version_2(void **state)
 	fx->s = NULL;
 	db = open_raw(fx);
 	assert_int_equal(sqlite3_exec(db,
-	                              "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
-	                              "ALTER TABLE messages DROP COLUMN room_sid;"
-	                              "ALTER TABLE messages DROP COLUMN occupant_id;"
-	                              "ALTER TABLE messages DROP COLUMN rkey;"
-	                              "ALTER TABLE messages DROP COLUMN ckey;"
-	                              "ALTER TABLE messages DROP COLUMN stamp;"
-	                              /* (version 4's go too: a real version 2 had none) */
-	                              "ALTER TABLE messages DROP COLUMN original_body;"
-	                              "ALTER TABLE messages DROP COLUMN replaces;"
-	                              "ALTER TABLE messages DROP COLUMN retracted;"
-	                              "ALTER TABLE messages DROP COLUMN oob_url;"
-	                              "ALTER TABLE messages DROP COLUMN encryption;"
-	                              "PRAGMA user_version = 2;",
+	                              UNDO_V7 "DROP INDEX messages_rkey; DROP INDEX messages_ckey;"
+	                                      "ALTER TABLE messages DROP COLUMN room_sid;"
+	                                      "ALTER TABLE messages DROP COLUMN occupant_id;"
+	                                      "ALTER TABLE messages DROP COLUMN rkey;"
+	                                      "ALTER TABLE messages DROP COLUMN ckey;"
+	                                      "ALTER TABLE messages DROP COLUMN stamp;"
+	                                      /* (version 4's go too: a real version 2 had none) */
+	                                      "ALTER TABLE messages DROP COLUMN original_body;"
+	                                      "ALTER TABLE messages DROP COLUMN replaces;"
+	                                      "ALTER TABLE messages DROP COLUMN retracted;"
+	                                      "ALTER TABLE messages DROP COLUMN oob_url;"
+	                                      "ALTER TABLE messages DROP COLUMN encryption;"
+	                                      "PRAGMA user_version = 2;",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
 	sqlite3_close(db);
@@ -712,13 +723,13 @@ static void from_version_3(void **state)
 	fx->s = NULL;
 	db = open_raw(fx);
 	assert_int_equal(sqlite3_exec(db,
-	                              "ALTER TABLE messages DROP COLUMN encryption;"
-	                              /* (version 5's go too: a real version 3 had none) */
-	                              "ALTER TABLE messages DROP COLUMN original_body;"
-	                              "ALTER TABLE messages DROP COLUMN replaces;"
-	                              "ALTER TABLE messages DROP COLUMN retracted;"
-	                              "ALTER TABLE messages DROP COLUMN oob_url;"
-	                              "PRAGMA user_version = 3;",
+	                              UNDO_V7 "ALTER TABLE messages DROP COLUMN encryption;"
+	                                      /* (version 5's go too: a real version 3 had none) */
+	                                      "ALTER TABLE messages DROP COLUMN original_body;"
+	                                      "ALTER TABLE messages DROP COLUMN replaces;"
+	                                      "ALTER TABLE messages DROP COLUMN retracted;"
+	                                      "ALTER TABLE messages DROP COLUMN oob_url;"
+	                                      "PRAGMA user_version = 3;",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
 	sqlite3_close(db);
@@ -760,6 +771,7 @@ static void from_version_5(void **state)
 	fx->s = NULL;
 	db = open_raw(fx);
 	assert_int_equal(sqlite3_exec(db,
+	                              UNDO_V7
 	                              "DROP TABLE messages_fts;"
 	                              "CREATE VIRTUAL TABLE messages_fts USING fts5 (body,"
 	                              " content = 'messages', content_rowid = 'id',"
@@ -1664,6 +1676,7 @@ static void from_version_4(void **state)
 
 		db = open_raw(fx);
 		assert_int_equal(sqlite3_exec(db,
+		                              UNDO_V7
 		                              "ALTER TABLE messages DROP COLUMN original_body;"
 		                              "ALTER TABLE messages DROP COLUMN replaces;"
 		                              "ALTER TABLE messages DROP COLUMN retracted;"
@@ -1883,6 +1896,127 @@ static void expect_plan(struct store *s, enum schema_stmt i, const char *uses)
 	free(p);
 }
 
+/* Messages with every kind of id, as a flood brings them. */
+static void add_flood(struct store *s, int from, int n)
+{
+	for (int i = from; i < from + n; i++) {
+		char sid[32], aid[32];
+		struct store_msg m = in_msg("bob@example.org", "flood");
+
+		snprintf(sid, sizeof sid, "s%d", i);
+		snprintf(aid, sizeof aid, "A%d", i);
+		m.stanza_id = sid;
+		m.archive_id = aid;
+		assert_int_equal(add(s, m), 1);
+	}
+}
+
+/* Each copy of message i is a duplicate, whichever id tells it. */
+static void expect_dups(struct store *s, int from, int n)
+{
+	for (int i = from; i < from + n; i++) {
+		char sid[32], aid[32];
+		struct store_msg m = in_msg("bob@example.org", "flood");
+
+		snprintf(sid, sizeof sid, "s%d", i);
+		snprintf(aid, sizeof aid, "A%d", i);
+		m.archive_id = aid;
+		assert_int_equal(add(s, m), 0);
+		m.archive_id = NULL;
+		m.stanza_id = sid;
+		assert_int_equal(add(s, m), 0);
+	}
+}
+
+/* A burst's keys stay off the disk until the burst is indexed, and its
+ * duplicates are recognised all along: in the open batch, committed,
+ * after a restart (rebuilt from the rows), and once merged. */
+static void keys_after_burst(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->s = open_ok(fx);
+	add_flood(fx->s, 0, 300);
+	expect_dups(fx->s, 0, 300);
+	commit(fx->s);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM keys"), 0);
+	expect_dups(fx->s, 0, 300);
+	store_close(fx->s);
+	fx->s = open_ok(fx);
+	expect_dups(fx->s, 0, 300);
+	commit(fx->s);
+	assert_true(store_index_behind(fx->s));
+	assert_int_equal(catch_up(fx->s, 1000), 300);
+	/* one key for each id of each row, and the mark with them */
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM keys"), 600);
+	assert_int_equal(query_int(fx, "SELECT upto FROM keys_state"), 300);
+	expect_dups(fx->s, 0, 300);
+	add_flood(fx->s, 300, 10);
+	commit(fx->s);
+	expect_dups(fx->s, 0, 310);
+	store_close(fx->s);
+	fx->s = open_ok(fx);
+	expect_dups(fx->s, 0, 310);
+	assert_int_equal(committed_rows(fx), 310);
+}
+
+/* Rows another natter committed, not merged yet, are found too. */
+static void keys_of_another_writer(void **state)
+{
+	struct fx *fx = *state;
+	struct store *other;
+
+	fx->s = open_ok(fx);
+	other = open_ok(fx);
+	/* our store has seen the file before the other one writes */
+	add_flood(fx->s, 0, 5);
+	commit(fx->s);
+	add_flood(other, 5, 5);
+	commit(other);
+	expect_dups(fx->s, 0, 10);
+	commit(fx->s);
+	/* the other one merges; ours still finds them all */
+	assert_int_equal(catch_up(other, 100), 10);
+	store_close(other);
+	expect_dups(fx->s, 0, 10);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 10);
+	assert_int_equal(catch_up(fx->s, 100), 0);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM keys"), 20);
+}
+
+/* A history of version 6 gets its keys table filled and its key indexes
+ * dropped. */
+static void from_version_6(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+
+	fx->s = open_ok(fx);
+	add_flood(fx->s, 0, 20);
+	commit(fx->s);
+	store_close(fx->s);
+	fx->s = NULL;
+	db = open_raw(fx);
+	assert_int_equal(sqlite3_exec(db, UNDO_V7 "PRAGMA user_version = 6;", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	fx->s = open_ok(fx);
+	assert_int_equal(query_int(fx, "PRAGMA user_version"), SCHEMA_VERSION);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM keys"), 40);
+	assert_int_equal(query_int(fx, "SELECT upto FROM keys_state"), 20);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_schema WHERE name IN"
+	                               " ('messages_dkey', 'messages_akey', 'messages_rkey',"
+	                               " 'messages_ckey')"),
+	                 0);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM sqlite_schema WHERE name ="
+	                               " 'messages_peer' AND sql LIKE '%(peer, id)'"),
+	                 1);
+	expect_dups(fx->s, 0, 20);
+	commit(fx->s);
+	assert_int_equal(committed_rows(fx), 20);
+}
+
 static void query_plans(void **state)
 {
 	struct fx *fx = *state;
@@ -1896,11 +2030,19 @@ static void query_plans(void **state)
 	assert_int_equal(sqlite3_exec(store_sqlite(fx->s), "ANALYZE", NULL, NULL, NULL), 0);
 
 	expect_plan(fx->s, SQL_PAGE, "USING INDEX messages_peer (peer=? AND id<?)");
-	expect_plan(fx->s, SQL_FIND_ARCHIVE, "USING INDEX messages_akey (akey=?)");
-	expect_plan(fx->s, SQL_FIND_ORIGIN, "USING INDEX messages_dkey (dkey=?)");
-	expect_plan(fx->s, SQL_FIND_STANZA, "USING INDEX messages_dkey (dkey=?)");
+	/* a dedup key is looked up in keys and in temp.pending, and names
+	 * rows by id */
+	static const enum schema_stmt by_key[] = {SQL_FIND_ARCHIVE, SQL_FIND_ORIGIN,
+	                                          SQL_FIND_STANZA,  SQL_DELIVERY,
+	                                          SQL_FIND_ROOM,    SQL_FIND_CONTENT};
+	for (size_t i = 0; i < sizeof(by_key) / sizeof(by_key[0]); i++) {
+		expect_plan(fx->s, by_key[i], "SEARCH keys USING PRIMARY KEY (key=?)");
+		expect_plan(fx->s, by_key[i], "SEARCH temp.pending USING PRIMARY KEY (key=?)");
+		expect_plan(fx->s, by_key[i],
+		            "SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)");
+	}
+	expect_plan(fx->s, SQL_PENDING_SYNC, "USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)");
 	expect_plan(fx->s, SQL_ATTACH, "USING INTEGER PRIMARY KEY (rowid=?)");
-	expect_plan(fx->s, SQL_DELIVERY, "USING INDEX messages_dkey (dkey=?)");
 	expect_plan(fx->s, SQL_LAST_ARCHIVE, "USING INDEX messages_archived");
 	expect_plan(fx->s, SQL_SEARCH, "SCAN messages_fts VIRTUAL TABLE");
 	expect_plan(fx->s, SQL_SEARCH, "USING INTEGER PRIMARY KEY (rowid=?)");
@@ -1914,9 +2056,7 @@ static void query_plans(void **state)
 	expect_plan(fx->s, SQL_LAST_OWN, "USING INDEX messages_peer (peer=? AND id>?)");
 	expect_plan(fx->s, SQL_CORRECT, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_RETRACT, "USING INTEGER PRIMARY KEY (rowid=?)");
-	expect_plan(fx->s, SQL_FIND_ROOM, "USING INDEX messages_rkey (rkey=?)");
 	expect_plan(fx->s, SQL_ATTACH_ROOM, "USING INTEGER PRIMARY KEY (rowid=?)");
-	expect_plan(fx->s, SQL_FIND_CONTENT, "USING INDEX messages_ckey (ckey=?)");
 	expect_plan(fx->s, SQL_CLAIM, "USING INTEGER PRIMARY KEY (rowid=?)");
 	expect_plan(fx->s, SQL_ROOM_LAST_SID, "USING INDEX messages_peer (peer=?)");
 	expect_plan(fx->s, SQL_ROOM_LAST_TS, "USING INDEX messages_peer (peer=?)");
@@ -1935,6 +2075,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(dedup_archive_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_origin_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(from_version_5, setup, teardown),
+	    cmocka_unit_test_setup_teardown(from_version_6, setup, teardown),
+	    cmocka_unit_test_setup_teardown(keys_after_burst, setup, teardown),
+	    cmocka_unit_test_setup_teardown(keys_of_another_writer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_stanza_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dedup_room_sid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(room_echo_gets_room_sid, setup, teardown),
