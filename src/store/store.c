@@ -27,6 +27,7 @@
 #include "config/paths.h"
 #include "store/fts_tokenizer.h"
 #include "store/schema.h"
+#include "store/vfs_batch.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -452,7 +453,8 @@ struct store *store_open(const char *dir, char **err)
 	s->tail = &s->head;
 	if (create_private(path, err))
 		goto fail;
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	                     vfs_batch_name());
 	if (rc != SQLITE_OK) {
 		set_err(err, "cannot open %s: %s", path,
 		        s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));

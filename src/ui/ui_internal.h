@@ -45,7 +45,7 @@ enum ui_dirty {
  * until this many are open, then wait in one "strangers" window. */
 #define UI_STRANGER_WINDOWS 10
 /* What the network changes is drawn at most this often (ms); keys at once. */
-#define UI_DRAW_MS      40
+#define UI_DRAW_MS 40
 /* The shortest time between two bells. */
 #define UI_BELL_MS      1000
 #define UI_PASSWORD_MAX 1024 /* bytes of a typed password */
