@@ -95,8 +95,20 @@ struct omemo_state {
 	struct peer *peers;
 	struct job *jobs;
 	size_t njobs;
-	bool running;       /* jobs_run() is on the stack */
-	uint64_t republish; /* timer: the bundle changed, publish it */
+	bool running;            /* jobs_run() is on the stack */
+	uint64_t republish;      /* timer: the bundle changed, publish it */
+	struct chat_pref *prefs; /* ks_chat_get() as last read or set */
+	size_t nprefs;
+};
+
+/* Whether a chat is encrypted is asked for every message shown (the UI
+ * tags it): a query of the OMEMO store each time cost a flood 6% of its
+ * CPU.  Bounded, since strangers choose how many JIDs write to us. */
+#define PREFS_MAX 1024
+struct chat_pref {
+	UT_hash_handle hh;
+	int on; /* ks_chat_get()'s answer */
+	char jid[];
 };
 
 struct bundle_req {
@@ -1145,6 +1157,42 @@ static bool room_fit(struct core *core, const char *room, const char **why)
 	return !w;
 }
 
+static void prefs_forget(struct omemo_state *o, const char *jid)
+{
+	struct chat_pref *p, *tmp;
+
+	HASH_ITER(hh, o->prefs, p, tmp)
+	{
+		if (jid && strcmp(p->jid, jid))
+			continue;
+		HASH_DEL(o->prefs, p);
+		free(p);
+		o->nprefs--;
+	}
+}
+
+static int pref_get(struct omemo_state *o, const char *jid)
+{
+	struct chat_pref *p;
+	size_t n = strlen(jid);
+	int on;
+
+	HASH_FIND(hh, o->prefs, jid, n, p);
+	if (p)
+		return p->on;
+	on = ks_chat_get(ax_store(o->ax), jid);
+	if (o->nprefs >= PREFS_MAX)
+		prefs_forget(o, NULL);
+	/* (not kept when there is no memory: asked again next time) */
+	if ((p = malloc(sizeof(*p) + n + 1))) {
+		p->on = on;
+		memcpy(p->jid, jid, n + 1);
+		HASH_ADD(hh, o->prefs, jid[0], n, p);
+		o->nprefs++;
+	}
+	return on;
+}
+
 static bool omemo_enabled(struct core *core, const char *peer)
 {
 	struct omemo_state *o = ost(core);
@@ -1152,7 +1200,7 @@ static bool omemo_enabled(struct core *core, const char *peer)
 
 	if (!ax_get(core, o))
 		return false;
-	on = ks_chat_get(ax_store(o->ax), peer);
+	on = pref_get(o, peer);
 	/* A room only on request (the account's default is for chats), and
 	 * only while it is one whose members' keys can be found. */
 	if (muc_is_room(core, peer))
@@ -1460,6 +1508,7 @@ static void omemo_free(struct core *core)
 		HASH_DEL(o->peers, p);
 		peer_free(p);
 	}
+	prefs_forget(o, NULL);
 	ax_close(o->ax);
 	free(o->dir);
 	free(o->me);
@@ -1506,6 +1555,7 @@ static int cmd_onoff(struct cmd_call *call, bool on)
 		return -1;
 	}
 	rc = ks_chat_set(ax_store(ost(core)->ax), jid, on);
+	prefs_forget(ost(core), jid);
 	if (rc)
 		core_error(core, CAUSE(call), "internal-server-error", "could not be saved");
 	else
