@@ -319,8 +319,14 @@ class TestDisconnectReasons(HostileTestCase):
 
     def test_closed_without_ending_tls(self):
         reason = self.reason_after(lambda c: c.drop())
-        self.assertEqual(reason,
-                         "the server closed the connection without ending the TLS session")
+        # natter learns of the drop by reading (the missing close_notify)
+        # or, when it was sending at that moment (its login's requests on
+        # a busy machine), by the write the peer refused: both say what
+        # happened, neither is OpenSSL's code read as an errno.
+        self.assertIn(reason,
+                      ("the server closed the connection without ending the TLS session",
+                       "the connection was lost: Broken pipe",
+                       "the connection was lost: Connection reset by peer"))
 
     def test_connection_refused(self):
         import fixture
