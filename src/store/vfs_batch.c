@@ -26,8 +26,10 @@
 
 #include "store/vfs_batch.h"
 
-/* Bytes held before they are written anyway (a big transaction). */
-#define BATCH_MAX ((size_t)1 << 20)
+/* Bytes held before they are written anyway (a big transaction), and
+ * the buffer kept between writes. */
+#define BATCH_MAX  ((size_t)1 << 20)
+#define BATCH_KEEP ((size_t)256 << 10)
 /* The unix VFS writes at most 128 KiB - 1 bytes a call (and reports the
  * rest as a full disk): 124 KiB at a time. */
 #define WRITE_MAX ((size_t)124 << 10)
@@ -67,6 +69,13 @@ static int flush(struct bfile *f)
 	 * or retrying from its own copy, never by trusting ours. */
 	f->len = 0;
 	f->commit_page = false;
+	/* A checkpoint's runs (up to BATCH_MAX) are not kept resident for
+	 * good; a commit's usual few frames are. */
+	if (f->cap > BATCH_KEEP) {
+		free(f->buf);
+		f->buf = NULL;
+		f->cap = 0;
+	}
 	return rc;
 }
 
@@ -285,11 +294,12 @@ static int b_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int fl
 	memset(f, 0, sizeof(*f));
 	f->real = (sqlite3_file *)(f + 1);
 	rc = real_vfs()->xOpen(real_vfs(), name, f->real, flags, out_flags);
-	if (rc != SQLITE_OK || !f->real->pMethods)
-		return rc;
-	/* (SQLite then closes it through these methods, even on failure) */
-	f->kind = flags & SQLITE_OPEN_WAL ? WAL : flags & SQLITE_OPEN_MAIN_DB ? DB : PASS;
-	f->base.pMethods = &batch_io;
+	/* A file the unix VFS set up is closed through us, even when its
+	 * open failed: SQLite calls xClose whenever pMethods is set. */
+	if (f->real->pMethods) {
+		f->kind = flags & SQLITE_OPEN_WAL ? WAL : flags & SQLITE_OPEN_MAIN_DB ? DB : PASS;
+		f->base.pMethods = &batch_io;
+	}
 	return rc;
 }
 
