@@ -141,7 +141,8 @@ static int b_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 	ends_commit = f->commit_page && n > FRAME_HDR;
 	/* a frame header: bytes 4-7 are the database's size in pages for a
 	 * commit frame, 0 for the others */
-	f->commit_page = n == FRAME_HDR && off >= WAL_HDR && be32((const unsigned char *)p + 4) != 0;
+	f->commit_page =
+	    n == FRAME_HDR && off >= WAL_HDR && be32((const unsigned char *)p + 4) != 0;
 	return ends_commit ? flush(f) : SQLITE_OK;
 }
 
