@@ -138,9 +138,9 @@ static void commit(struct core *core, struct history_state *h, uint64_t now)
 
 /* One chunk of search indexing.  While more remain, the loop comes back at
  * once, so the next pass does the next chunk after handling whatever input
- * came meanwhile. */
-/* Whether it wrote anything: the checkpoint then waits for the next pass,
- * so that no pass does both (what a key typed meanwhile waits for). */
+ * came meanwhile.  Returns whether it wrote anything: the checkpoint then
+ * waits for the next pass, so that no pass does both (what a key typed
+ * meanwhile waits for). */
 static bool index_pass(struct core *core, struct history_state *h, uint64_t now)
 {
 	char *err = NULL;
