@@ -26,13 +26,10 @@
 
 #include "store/vfs_batch.h"
 
-/* Bytes held before they are written anyway (a big transaction), and
- * the buffer kept between writes. */
-#define BATCH_MAX  ((size_t)1 << 20)
-#define BATCH_KEEP ((size_t)256 << 10)
-/* The unix VFS writes at most 128 KiB - 1 bytes a call (and reports the
- * rest as a full disk): 124 KiB at a time. */
-#define WRITE_MAX ((size_t)124 << 10)
+/* The most held at once, written in one call: the unix VFS writes at most
+ * 128 KiB - 1 bytes a call (and reports the rest as a full disk), so
+ * holding more would save no call, only cost memory. */
+#define BATCH_MAX ((size_t)124 << 10)
 /* A WAL file starts with a 32-byte header; frames follow. */
 #define WAL_HDR   32
 #define FRAME_HDR 24
@@ -43,8 +40,8 @@ struct bfile {
 	sqlite3_file base;
 	sqlite3_file *real; /* the unix VFS's file, right after this struct */
 	enum kind kind;
-	unsigned char *buf;
-	size_t len, cap;
+	unsigned char *buf; /* BATCH_MAX bytes, from the first write held */
+	size_t len;
 	sqlite3_int64 off; /* where buf[0] goes */
 	bool commit_page;  /* WAL: the next write is a commit frame's page */
 };
@@ -58,24 +55,15 @@ static sqlite3_vfs *real_vfs(void)
 
 static int flush(struct bfile *f)
 {
-	int rc = SQLITE_OK;
+	int rc;
 
-	for (size_t done = 0, n; rc == SQLITE_OK && done < f->len; done += n) {
-		n = f->len - done < WRITE_MAX ? f->len - done : WRITE_MAX;
-		rc = f->real->pMethods->xWrite(f->real, f->buf + done, (int)n,
-		                               f->off + (sqlite3_int64)done);
-	}
+	if (!f->len)
+		return SQLITE_OK;
+	rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
 	/* Dropped either way: SQLite answers a failed write by rolling back
 	 * or retrying from its own copy, never by trusting ours. */
 	f->len = 0;
 	f->commit_page = false;
-	/* A checkpoint's runs (up to BATCH_MAX) are not kept resident for
-	 * good; a commit's usual few frames are. */
-	if (f->cap > BATCH_KEEP) {
-		free(f->buf);
-		f->buf = NULL;
-		f->cap = 0;
-	}
 	return rc;
 }
 
@@ -86,7 +74,6 @@ static int b_close(sqlite3_file *file)
 
 	free(f->buf);
 	f->buf = NULL;
-	f->cap = 0;
 	return rc != SQLITE_OK ? rc : rc2;
 }
 
@@ -106,7 +93,8 @@ static uint32_t be32(const unsigned char *p)
 static int b_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 {
 	struct bfile *f = (struct bfile *)file;
-	bool ends_commit;
+	/* (taken before a flush to make room forgets it) */
+	bool ends_commit = f->commit_page && n > FRAME_HDR;
 	int rc;
 
 	if (f->kind == PASS || n <= 0)
@@ -117,28 +105,15 @@ static int b_write(sqlite3_file *file, const void *p, int n, sqlite3_int64 off)
 			return rc;
 	if ((size_t)n > BATCH_MAX)
 		return f->real->pMethods->xWrite(f->real, p, n, off);
-	if (f->len + (size_t)n > f->cap) {
-		size_t cap = f->cap ? f->cap : 65536;
-		unsigned char *b;
-
-		while (cap < f->len + (size_t)n)
-			cap *= 2;
-		b = realloc(f->buf, cap);
-		if (!b) {
-			/* no room to hold it: written as SQLite asked */
-			rc = flush(f);
-			return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, p, n, off);
-		}
-		f->buf = b;
-		f->cap = cap;
-	}
+	if (!f->buf && !(f->buf = malloc(BATCH_MAX)))
+		/* no room to hold it: written as SQLite asked */
+		return f->real->pMethods->xWrite(f->real, p, n, off);
 	if (!f->len)
 		f->off = off;
 	memcpy(f->buf + f->len, p, (size_t)n);
 	f->len += (size_t)n;
 	if (f->kind != WAL)
 		return SQLITE_OK;
-	ends_commit = f->commit_page && n > FRAME_HDR;
 	/* a frame header: bytes 4-7 are the database's size in pages for a
 	 * commit frame, 0 for the others */
 	f->commit_page =

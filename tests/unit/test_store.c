@@ -2048,6 +2048,10 @@ static void writes_gathered(void **state)
 		skip();
 	commit(fx->s);
 	commit_calls = write_calls() - before;
+	/* another connection sees every frame of the commit at once, though
+	 * it was more than one write's worth */
+	assert_int_equal(committed_rows(fx), 500);
+	assert_int_equal(query_int(fx, "SELECT count(*) FROM messages WHERE body = 'flood'"), 500);
 	before = write_calls();
 	assert_int_equal(store_checkpoint(fx->s, &err), 0);
 	ckpt_calls = write_calls() - before;
@@ -2059,6 +2063,18 @@ static void writes_gathered(void **state)
 	expect_dups(fx->s, 0, 500);
 	commit(fx->s);
 	assert_int_equal(committed_rows(fx), 500);
+	/* Commits of many sizes, so that the commit frame falls at every
+	 * place in what is held (a write that does not fit sends what is
+	 * held first, some 15 frames in): each is whole for another
+	 * connection at once. */
+	for (int k = 200, at = 500; k <= 520; at += k, k += 8) {
+		add_flood(fx->s, at, k);
+		commit(fx->s);
+		assert_int_equal(committed_rows(fx), at + k);
+		assert_int_equal(query_int(fx, "SELECT count(*) FROM pragma_integrity_check"
+		                               " WHERE integrity_check = 'ok'"),
+		                 1);
+	}
 }
 
 static void query_plans(void **state)
