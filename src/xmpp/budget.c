@@ -1,7 +1,7 @@
 /* The counting (and wiping) allocator and the accounting of budget.h. */
 #include "config.h"
 
-#include <stdalign.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,13 +9,6 @@
 #include <time.h>
 
 #include "xmpp/budget.h"
-
-/* Every block carries its size, so that a free knows what to subtract, and
- * whether it was counted at all; the header keeps malloc's alignment. */
-struct header {
-	alignas(max_align_t) size_t size;
-	bool counted;
-};
 
 /* The budget whose allocations this thread counts, if any. */
 static __thread struct budget *thread_budget;
@@ -27,61 +20,62 @@ static void add(struct budget *b, int64_t n)
 		b->low = b->live;
 }
 
+/* What a free subtracts (see budget.h): it can exceed what was asked for,
+ * by the same amount at allocation and at free. */
+static size_t block_size(void *p)
+{
+	return malloc_usable_size(p);
+}
+
+static bool counting(const struct budget *b)
+{
+	return b && thread_budget == b && !b->handover;
+}
+
 static void *mem_alloc(size_t size, void *ud)
 {
 	struct budget *b = ud;
-	struct header *h;
+	void *p = malloc(size);
 
-	if (size > SIZE_MAX - sizeof(*h))
-		return NULL;
-	h = malloc(sizeof(*h) + size);
-	if (!h)
-		return NULL;
-	h->size = size;
-	h->counted = b && thread_budget == b && !b->handover;
-	if (h->counted)
-		add(b, (int64_t)size);
-	return h + 1;
+	if (p && counting(b))
+		add(b, (int64_t)block_size(p));
+	return p;
 }
 
 static void mem_free(void *p, void *ud)
 {
 	struct budget *b = ud;
-	struct header *h;
+	size_t size;
 
 	if (!p)
 		return;
-	h = (struct header *)p - 1;
+	size = block_size(p);
 	/* A counted block freed by another thread (every stanza, which the
 	 * core thread frees) leaves live too high, which only moves the low
 	 * mark. */
-	if (h->counted && b && thread_budget == b)
-		add(b, -(int64_t)h->size);
+	if (b && thread_budget == b)
+		add(b, -(int64_t)size);
 	/* libstrophe keeps the password, the SASL exchange and the text of
 	 * every stanza in blocks it frees without clearing. */
-	explicit_bzero(p, h->size);
-	free(h);
+	explicit_bzero(p, size);
+	free(p);
 }
 
 static void *mem_realloc(void *p, size_t size, void *ud)
 {
 	struct budget *b = ud;
-	struct header *h;
 	size_t old;
+	void *q;
 
 	if (!p)
 		return mem_alloc(size, ud);
-	if (size > SIZE_MAX - sizeof(*h))
+	old = block_size(p);
+	q = realloc(p, size);
+	if (!q)
 		return NULL;
-	h = (struct header *)p - 1;
-	old = h->size;
-	h = realloc(h, sizeof(*h) + size);
-	if (!h)
-		return NULL;
-	h->size = size;
-	if (h->counted && b && thread_budget == b)
-		add(b, (int64_t)size - (int64_t)old);
-	return h + 1;
+	if (b && thread_budget == b)
+		add(b, (int64_t)block_size(q) - (int64_t)old);
+	return q;
 }
 
 static double thread_cpu(void)
@@ -112,6 +106,21 @@ xmpp_mem_t *budget_plain_mem(void)
 	static xmpp_mem_t plain = {mem_alloc, mem_free, mem_realloc, NULL};
 
 	return &plain;
+}
+
+bool budget_send(xmpp_conn_t *conn, xmpp_stanza_t *st)
+{
+	xmpp_ctx_t *ctx = xmpp_stanza_get_context(st);
+	char *text;
+	size_t len;
+
+	if (xmpp_stanza_to_text(st, &text, &len) != XMPP_EOK)
+		return false;
+	/* The same path as xmpp_send() from here on (_send_raw(), counted
+	 * for XEP-0198 alike), with a copy made by the connection. */
+	xmpp_send_raw(conn, text, len);
+	xmpp_free(ctx, text);
+	return true;
 }
 
 void budget_own_thread(struct budget *b)

@@ -21,6 +21,15 @@
  *  - the CPU time of the passes in which the parser was fed bytes.
  * The owner decides the limits and what to do (see net.c).
  *
+ * A block carries no header: its size is malloc_usable_size()'s, and
+ * whether it was counted is not recorded (16 bytes a block, 3 MB of a
+ * 10,000-item roster's tree, were).  So a block the owning thread frees
+ * lowers live even if that thread did not count it: a stanza another
+ * thread built must be sent with budget_send(), which hands libstrophe a
+ * copy the connection counts; otherwise the text libstrophe renders for it
+ * would be subtracted without having been added, and the element in
+ * progress would seem smaller by what natter sent meanwhile.
+ *
  * The allocator also clears every block it frees (not the old block that a
  * realloc() moved, which would make the growth of a long text quadratic):
  * libstrophe frees its copies of the password, the SASL exchange and the
@@ -53,6 +62,9 @@ xmpp_mem_t *budget_mem(struct budget *b);
  * connection: libstrophe 0.12.2 renders a sent stanza with the stanza's
  * allocator and frees the text with the connection's. */
 xmpp_mem_t *budget_plain_mem(void);
+/* xmpp_send() for a stanza of another context (see above); false if it
+ * could not be rendered (out of memory), and then nothing was sent. */
+bool budget_send(xmpp_conn_t *conn, xmpp_stanza_t *st);
 /* The calling thread becomes the one whose allocations count (one thread
  * per budget; call it first thing on that thread). */
 void budget_own_thread(struct budget *b);

@@ -54,10 +54,13 @@
 /* What one incoming top-level element may cost the network thread before
  * natter cuts the connection (see budget.h).  Figures measured on a 2-core
  * x86-64 with Debian's libstrophe 0.12.2, natter --debug logging them:
- *  - memory: a 10,000-item roster result (1 MiB of XML) held at most
- *    6.4 MiB while parsed, 20,000 items 12.9 MiB; Prosody relays stanzas of
- *    up to 512 KiB from other servers, and 128,000 empty elements fit in
- *    that (about 27 MiB here).  32 MiB is five times the 10,000 roster;
+ *  - memory, counted as what malloc really reserves for each block
+ *    (malloc_usable_size(), 1.3 times what libstrophe asks for in its small
+ *    blocks): a 10,000-item roster result (1 MiB of XML) held 8.5 MiB
+ *    while parsed, 20,000 items twice that; Prosody relays stanzas of up
+ *    to 512 KiB from other servers, and 128,000 empty elements fit in that
+ *    (27 MiB asked for, about 35 MiB reserved).  40 MiB is nearly five
+ *    times the 10,000 roster;
  *  - CPU time: that roster took 0.39 s and 20,000 items 2.2 s, since
  *    libstrophe's sibling walk grows with the square of their number: 60,000
  *    empty siblings (240 KiB, 12.6 MiB held) took 5.2 s and 200,000 took
@@ -68,7 +71,7 @@
  *  - depth: nothing an XMPP extension sends nests deeper than a few dozen
  *    elements; deeper stanzas are refused before libstrophe's recursive
  *    copy, so the core thread never sees them. */
-#define ELEMENT_BYTES_MAX ((size_t)32 << 20)
+#define ELEMENT_BYTES_MAX ((size_t)40 << 20)
 #define ELEMENT_CPU_MAX   10.0
 #define STANZA_DEPTH_MAX  128
 
@@ -1290,8 +1293,8 @@ static void do_send(struct net *n, xmpp_stanza_t *st)
 	if (n->conn && n->at.online && xmpp_conn_is_connected(n->conn)) {
 		if (n->token_login)
 			tok_send(n->tok, st); /* counted for its own XEP-0198 */
-		else
-			xmpp_send(n->conn, st);
+		else if (!budget_send(n->conn, st))
+			log_error("out of memory: an outgoing stanza was lost");
 		xmpp_stanza_release(st);
 		return;
 	}

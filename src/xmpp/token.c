@@ -7,6 +7,7 @@
 
 #include "util/jid.h"
 #include "util/log.h"
+#include "xmpp/budget.h"
 #include "xmpp/stanza.h"
 #include "xmpp/token.h"
 
@@ -172,7 +173,11 @@ void tok_send(struct tok *t, xmpp_stanza_t *st)
 {
 	struct unacked *u;
 
-	xmpp_send(t->conn, st);
+	/* Built by the core thread (see budget.h). */
+	if (!budget_send(t->conn, st)) {
+		log_error("out of memory: an outgoing stanza was lost");
+		return;
+	}
 	if (!t->sm_on)
 		return;
 	if (t->q_len >= UNACKED_MAX) {

@@ -264,7 +264,7 @@ class TestOversizedStanzas(HostileTestCase):
         chunk = "<b>%s</b>" % ("A" * 16384)
         conn.send_in_background("<message from='bob@localhost/x' to='%s' type='chat'><body>x"
                                 "</body>%s</message>" % (conn.jid, chunk * 4096))
-        self.assert_cut_and_back(n, srv, "policy-violation", "more than 32 MiB of memory")
+        self.assert_cut_and_back(n, srv, "policy-violation", "more than 40 MiB of memory")
         self.assertIsNone(n.find("message", lambda e: e.get("body") == "x"),
                           "the huge message got through")
         n.quit()
