@@ -43,6 +43,7 @@
 #include "util/log.h"
 #include "util/text.h"
 #include "xmpp/budget.h"
+#include "xmpp/castore.h"
 #include "xmpp/net.h"
 #include "xmpp/probe.h"
 #include "xmpp/register.h"
@@ -1018,6 +1019,7 @@ static void run_passes(struct net *n)
 	int i, avail;
 
 	n->cert_sink = &n->at.cert_error;
+	castore_pinned(n->params.pin != NULL);
 	for (i = 0; i < 1024; i++) {
 		one_pass(n);
 		avail = 0;
@@ -1027,6 +1029,7 @@ static void run_passes(struct net *n)
 	for (i = 0; i < 4; i++)
 		one_pass(n);
 	n->cert_sink = NULL;
+	castore_pinned(false);
 }
 
 static void close_reg_watch(struct net *n)
