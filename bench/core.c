@@ -190,14 +190,11 @@ static void answer_login(struct harness *h, size_t n, double *core_ms)
 				    k, k, k % 10);
 			add(&b, "</query></iq>");
 			{
-				xmpp_stanza_t *st = xmpp_stanza_new_from_string(xs_ctx(h->xs), b.s);
+				/* as the network thread delivers it: the items read
+				 * while parsed (rosterstream.h), out of the tree */
+				xmpp_stanza_t *st = fake_streamed_stanza(h->xs, b.s);
 				double t0 = step_ms();
 
-				if (!st) {
-					fprintf(stderr,
-					        "bench/core: the roster is not well-formed\n");
-					exit(1);
-				}
 				fake_receive_stanza(h->xs, st);
 				if (core_ms)
 					*core_ms = step_ms() - t0;

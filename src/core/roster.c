@@ -31,6 +31,8 @@
 #include "util/jid.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "xmpp/rosterstream.h"
+#include "xmpp/session.h"
 #include "xmpp/stanza.h"
 
 #define NS_ROSTER          "jabber:iq:roster"
@@ -124,6 +126,10 @@ struct roster_state {
 	 * to it, the next child to read, what was read, its version, and the
 	 * pushes that came meanwhile (applied after it). */
 	xmpp_stanza_t *incoming, *cursor;
+	/* ... or, as the network thread read them (rosterstream.h), the
+	 * answer's items and the next one to read */
+	struct rs_list *streamed;
+	size_t streamed_next;
 	struct roster_item *fresh;
 	char *incoming_ver;
 	uint64_t step_timer;
@@ -278,23 +284,29 @@ static struct roster_item *item_new(const char *jid, const char *name, const cha
 	return it;
 }
 
-/* Reads an <item/> of a roster result or push.  *remove is set for
- * subscription='remove'.  NULL with *why set when invalid or on ENOMEM. */
-static struct roster_item *item_from_stanza(xmpp_stanza_t *el, bool *remove, const char **why)
+/* The start of an item read from a roster result or push: *remove is set
+ * for subscription='remove'.  NULL with *why set when invalid or on
+ * ENOMEM. */
+static struct roster_item *item_begin(const char *jid, const char *name, const char *sub,
+                                      const char *ask, bool *remove, const char **why)
 {
-	const char *jid = xmpp_stanza_get_attribute(el, "jid");
-	const char *sub = xmpp_stanza_get_attribute(el, "subscription");
-	const char *ask = xmpp_stanza_get_attribute(el, "ask");
-	xmpp_stanza_t *c;
-	struct roster_item *it;
-
 	*remove = sub && !strcmp(sub, "remove");
 	if (!jid) {
 		*why = "item without a jid";
 		return NULL;
 	}
-	it = item_new(jid, xmpp_stanza_get_attribute(el, "name"), sub,
-	              ask && !strcmp(ask, "subscribe"), why);
+	return item_new(jid, name, sub, ask && !strcmp(ask, "subscribe"), why);
+}
+
+/* Reads an <item/> of a roster result or push (see item_begin). */
+static struct roster_item *item_from_stanza(xmpp_stanza_t *el, bool *remove, const char **why)
+{
+	struct roster_item *it;
+	xmpp_stanza_t *c;
+
+	it = item_begin(xmpp_stanza_get_attribute(el, "jid"), xmpp_stanza_get_attribute(el, "name"),
+	                xmpp_stanza_get_attribute(el, "subscription"),
+	                xmpp_stanza_get_attribute(el, "ask"), remove, why);
 	if (!it)
 		return NULL;
 	for (c = xmpp_stanza_get_children(el); c; c = xmpp_stanza_get_next(c)) {
@@ -315,6 +327,23 @@ static struct roster_item *item_from_stanza(xmpp_stanza_t *el, bool *remove, con
 			return NULL;
 		}
 	}
+	return it;
+}
+
+/* The same, for an item the network thread read as it streamed in. */
+static struct roster_item *item_from_streamed(const struct rs_item *ri, bool *remove,
+                                              const char **why)
+{
+	struct roster_item *it =
+	    item_begin(ri->jid, ri->name, ri->subscription, ri->ask, remove, why);
+	const char *g;
+
+	for (g = ri->groups; it && g; g = rs_next_group(g))
+		if (item_add_group(it, g)) {
+			*why = "out of memory";
+			item_free(it);
+			return NULL;
+		}
 	return it;
 }
 
@@ -1044,6 +1073,8 @@ static void incoming_drop(struct core *core)
 	if (r->incoming)
 		xmpp_stanza_release(r->incoming);
 	r->incoming = r->cursor = NULL;
+	rs_list_free(r->streamed);
+	r->streamed = NULL;
 	free(r->incoming_ver);
 	r->incoming_ver = NULL;
 	items_clear(NULL, &r->fresh);
@@ -1066,11 +1097,14 @@ static void incoming_done(struct core *core)
 	struct roster_item *it, *tmp;
 	struct held_push *p;
 
-	/* Read to the end: the answer goes before the roster is built, so
-	 * that libstrophe's tree of it (10 MB for 10,000 items) and what the
-	 * front end makes of the roster are never held at once. */
+	/* Read to the end: the answer (its items' list, or libstrophe's tree
+	 * of them: 1 MB or 10 MB for 10,000) goes before the roster is built,
+	 * so that it and what the front end makes of the roster are never
+	 * held at once. */
 	xmpp_stanza_release(r->incoming);
 	r->incoming = r->cursor = NULL;
+	rs_list_free(r->streamed);
+	r->streamed = NULL;
 	HASH_ITER(hh, r->items, it, tmp)
 	{
 		struct roster_item *f = NULL;
@@ -1123,15 +1157,23 @@ static void incoming_step(struct loop *loop, void *ud)
 
 	(void)loop;
 	r->step_timer = 0;
-	for (; r->cursor && n < INCOMING_CHUNK; r->cursor = xmpp_stanza_get_next(r->cursor)) {
-		xmpp_stanza_t *c = r->cursor;
-		const char *name = xmpp_stanza_get_name(c), *why = NULL;
+	while (n < INCOMING_CHUNK && (r->cursor || r->streamed_next < rs_list_len(r->streamed))) {
+		const char *why = NULL;
 		bool remove;
 
-		if (!xmpp_stanza_is_tag(c) || !name || strcmp(name, "item"))
-			continue;
+		if (r->streamed) {
+			it = item_from_streamed(rs_list_item(r->streamed, r->streamed_next++),
+			                        &remove, &why);
+		} else {
+			xmpp_stanza_t *c = r->cursor;
+			const char *name = xmpp_stanza_get_name(c);
+
+			r->cursor = xmpp_stanza_get_next(c);
+			if (!xmpp_stanza_is_tag(c) || !name || strcmp(name, "item"))
+				continue;
+			it = item_from_stanza(c, &remove, &why);
+		}
 		n++;
-		it = item_from_stanza(c, &remove, &why);
 		if (!it) {
 			log_info("skipped a roster item: %s", why);
 			continue;
@@ -1147,7 +1189,7 @@ static void incoming_step(struct loop *loop, void *ud)
 		}
 		HASH_ADD_KEYPTR(hh, r->fresh, it->key, strlen(it->key), it);
 	}
-	if (r->cursor)
+	if (r->cursor || r->streamed_next < rs_list_len(r->streamed))
 		r->step_timer = loop_timer_add(core_loop(core), 0, incoming_step, core);
 	else
 		incoming_done(core);
@@ -1160,7 +1202,15 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 	xmpp_stanza_t *query;
 	const char *ver;
 	char *text = NULL, *clean;
+	struct rs_list *streamed = reply ? xs_take_roster_items(core_xs(core), reply) : NULL;
 
+	if (streamed && !rs_list_complete(streamed)) {
+		rs_list_free(streamed);
+		core_error(core, cause, "internal-server-error",
+		           "out of memory while reading the roster: keeping the %u contacts known",
+		           HASH_COUNT(r->items));
+		return;
+	}
 	if (!reply) {
 		core_error(core, cause, "remote-server-timeout",
 		           "the server did not send the roster");
@@ -1169,6 +1219,7 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 	if (!strcmp(xmpp_stanza_get_type(reply), "error")) {
 		const char *cond = st_error_condition(reply, &text);
 
+		rs_list_free(streamed);
 		clean = core_clean(text);
 		core_error(core, cause, cond, "the server did not send the roster%s%s",
 		           clean ? ": " : "", clean ? clean : "");
@@ -1182,6 +1233,7 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 		 * follow as pushes. */
 		log_info("roster version %s is current: using the %u cached contacts",
 		         r->ver ? r->ver : "(none)", HASH_COUNT(r->items));
+		rs_list_free(streamed);
 		emit_roster(core, NO_CAUSE);
 		return;
 	}
@@ -1190,7 +1242,9 @@ static void roster_received(struct core *core, xmpp_stanza_t *reply)
 	incoming_drop(core);
 	ver = xmpp_stanza_get_attribute(query, "ver");
 	r->incoming = xmpp_stanza_clone(reply);
-	r->cursor = xmpp_stanza_get_children(query);
+	r->streamed = streamed;
+	r->streamed_next = 0;
+	r->cursor = streamed ? NULL : xmpp_stanza_get_children(query);
 	r->incoming_ver = ver ? strdup(ver) : NULL;
 	incoming_step(core_loop(core), core);
 }

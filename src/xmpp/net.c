@@ -47,6 +47,7 @@
 #include "xmpp/net.h"
 #include "xmpp/probe.h"
 #include "xmpp/register.h"
+#include "xmpp/rosterstream.h"
 #include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
 #include "xmpp/token.h"
@@ -58,11 +59,13 @@
  *  - memory, counted as what malloc really reserves for each block
  *    (malloc_usable_size(), 1.3 times what libstrophe asks for in its small
  *    blocks): a 10,000-item roster result (1 MiB of XML) held 8.5 MiB
- *    while parsed, 20,000 items twice that; Prosody relays stanzas of up
- *    to 512 KiB from other servers, and 128,000 empty elements fit in that
- *    (27 MiB asked for, about 35 MiB reserved).  40 MiB is nearly five
- *    times the 10,000 roster;
- *  - CPU time: that roster took 0.39 s and 20,000 items 2.2 s, since
+ *    as libstrophe's tree, 20,000 items twice that.  A roster answer's
+ *    items now go into a compact list instead (rosterstream.h: about
+ *    1 MiB for 10,000, counted too), but any other stanza becomes such a
+ *    tree: Prosody relays stanzas of up to 512 KiB from other servers, and
+ *    128,000 empty elements fit in that (27 MiB asked for, about 35 MiB
+ *    reserved), hence 40 MiB;
+ *  - CPU time: that roster's tree took 0.39 s and 20,000 items 2.2 s, since
  *    libstrophe's sibling walk grows with the square of their number: 60,000
  *    empty siblings (240 KiB, 12.6 MiB held) took 5.2 s and 200,000 took
  *    113 s.  The memory limit alone would stop the latter only after some
@@ -210,6 +213,7 @@ void net_report_free(struct net_report *r)
 		return;
 	if (r->stanza)
 		xmpp_stanza_release(r->stanza);
+	rs_list_free(r->roster);
 	free(r->jid);
 	free(r->mechanism);
 	free(r->condition);
@@ -907,6 +911,8 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 		return 1;
 	}
 	r->kind = NET_R_STANZA;
+	/* A roster answer's items, read as they were parsed. */
+	r->roster = rosterstream_take();
 	post_report(n, r);
 	return 1;
 }
@@ -931,7 +937,7 @@ static void check_certificate(struct net *n)
 /* What the element being parsed has cost so far, against the limits. */
 static void check_budget(struct net *n)
 {
-	size_t held = budget_held(&n->budget);
+	size_t held = budget_held(&n->budget) + rosterstream_held();
 	double cpu = budget_cpu(&n->budget);
 	char *text = NULL;
 	int rc = -1;
@@ -1434,6 +1440,7 @@ static void *net_main(void *arg)
 	struct net *n = arg;
 
 	budget_own_thread(&n->budget);
+	rosterstream_enable(true);
 	for (;;) {
 		struct pollfd pfd[4];
 		int nfds = 1, timeout = -1;

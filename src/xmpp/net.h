@@ -13,6 +13,7 @@
 #include <strophe.h>
 
 #include "config/accounts.h"
+#include "xmpp/rosterstream.h"
 #include "xmpp/tlspin.h"
 
 struct net;
@@ -56,6 +57,9 @@ struct net_report {
 	struct net_report *next;
 	enum net_report_kind kind;
 	xmpp_stanza_t *stanza; /* STANZA, UNSENT: owned by the receiver */
+	/* STANZA: a roster answer's items, taken out of the stanza's tree as
+	 * they were parsed (rosterstream.h), or NULL */
+	struct rs_list *roster;
 	/* ONLINE */
 	char *jid;
 	char *mechanism;

@@ -45,6 +45,7 @@ struct xs {
 	size_t outbox_len;
 	bool online;
 	char *jid;
+	struct net_report *dispatching; /* the report whose stanza is being handled */
 };
 
 /* Reports handled in one pass of the loop before the terminal's turn. */
@@ -331,6 +332,18 @@ static void dispatch(struct xs *xs, xmpp_stanza_t *st)
 	xs->cb.stanza(xs->ud, st);
 }
 
+struct rs_list *xs_take_roster_items(struct xs *xs, const xmpp_stanza_t *st)
+{
+	struct net_report *r = xs->dispatching;
+	struct rs_list *l;
+
+	if (!r || r->stanza != st)
+		return NULL;
+	l = r->roster;
+	r->roster = NULL;
+	return l;
+}
+
 /* ---- iq requests ---- */
 
 static void iq_timeout(struct loop *loop, void *ud)
@@ -377,7 +390,9 @@ static void handle_report(struct xs *xs, struct net_report *r)
 {
 	switch (r->kind) {
 	case NET_R_STANZA:
+		xs->dispatching = r;
 		dispatch(xs, r->stanza);
+		xs->dispatching = NULL;
 		break;
 	case NET_R_UNSENT:
 		/* Lost the race with a disconnection: back to the outbox. */

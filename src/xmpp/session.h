@@ -90,6 +90,13 @@ int xs_send_nonza(struct xs *xs, const char *xml);
  * "to").  Takes the reference.  -1 when offline or on ENOMEM. */
 int xs_iq_send(struct xs *xs, xmpp_stanza_t *iq, unsigned timeout_ms, xs_iq_fn fn, void *ud);
 
+/* For a stanza being handled (a callback's or an iq answer's): the items
+ * of its first roster query, which the network thread read as they were
+ * parsed and left out of the stanza's tree (rosterstream.h); the caller
+ * owns them.  NULL when there are none: the items, if any, are in the
+ * tree. */
+struct rs_list *xs_take_roster_items(struct xs *xs, const xmpp_stanza_t *st);
+
 /* Answers an iq with an error of the given condition (type cancel). */
 void xs_iq_error(struct xs *xs, xmpp_stanza_t *iq, const char *condition);
 

@@ -62,6 +62,11 @@ enum XML_Status XMLCALL XML_Parse(XML_Parser parser, const char *s, int len, int
 	return rc;
 }
 
+XML_Parser xmlguard_parser(void)
+{
+	return parsing;
+}
+
 uint64_t xmlguard_parsed(void)
 {
 	return parsed;

@@ -15,9 +15,13 @@
 #ifndef NATTER_XMPP_XMLGUARD_H
 #define NATTER_XMPP_XMLGUARD_H
 
+#include <expat.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The parser XML_Parse is running on this thread, or NULL outside it:
+ * the one whose handlers expat is calling. */
+XML_Parser xmlguard_parser(void);
 /* Bytes this thread has fed to XML parsers so far. */
 uint64_t xmlguard_parsed(void);
 /* Whether this thread refused a DOCTYPE since the last call. */

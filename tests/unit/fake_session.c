@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <expat.h>
 
 #include "fake_session.h"
 #include "util/jid.h"
+#include "xmpp/rosterstream.h"
 #include "xmpp/stanza.h"
 
 struct pending {
@@ -43,6 +45,8 @@ struct xs {
 	bool holding;
 	char **held;
 	size_t nheld;
+	/* What xs_take_roster_items() gives next (fake_roster_items). */
+	struct rs_list *roster_items;
 };
 
 static struct xs *last;
@@ -101,6 +105,7 @@ void xs_free(struct xs *xs)
 	while (xs->pending)
 		pending_drop(xs, xs->pending);
 	fake_clear_sent(xs);
+	rs_list_free(xs->roster_items);
 	for (size_t i = 0; i < xs->nheld; i++)
 		free(xs->held[i]);
 	free(xs->held);
@@ -298,6 +303,15 @@ int xs_iq_send(struct xs *xs, xmpp_stanza_t *iq, unsigned timeout_ms, xs_iq_fn f
 	return xs_send(xs, iq);
 }
 
+struct rs_list *xs_take_roster_items(struct xs *xs, const xmpp_stanza_t *st)
+{
+	struct rs_list *l = xs->roster_items;
+
+	(void)st;
+	xs->roster_items = NULL;
+	return l;
+}
+
 void xs_iq_error(struct xs *xs, xmpp_stanza_t *iq, const char *condition)
 {
 	xmpp_stanza_t *err = st_iq_error(xs->ctx, iq, condition);
@@ -307,6 +321,12 @@ void xs_iq_error(struct xs *xs, xmpp_stanza_t *iq, const char *condition)
 }
 
 /* ---- driving it ---- */
+
+void fake_roster_items(struct xs *xs, struct rs_list *l)
+{
+	rs_list_free(xs->roster_items);
+	xs->roster_items = l;
+}
 
 void fake_online(struct xs *xs, const char *jid, bool resumed, bool rosterver)
 {
@@ -360,6 +380,121 @@ void fake_receive(struct xs *xs, const char *xml)
 
 	if (!st)
 		fail_msg("not well-formed: %s", xml);
+	fake_receive_stanza(xs, st);
+	xmpp_stanza_release(st);
+}
+
+/* What libstrophe's handlers would see, behind rosterstream's wrappers,
+ * written back as XML: the tree natter gets. */
+struct streamed {
+	int depth;
+	char *xml;
+	size_t len;
+	FILE *out;
+	struct rs_list *list;
+};
+
+static void put_escaped(FILE *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		switch (s[i]) {
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '\'':
+			fputs("&apos;", out);
+			break;
+		default:
+			fputc(s[i], out);
+		}
+}
+
+static void XMLCALL streamed_start(void *ud, const XML_Char *name, const XML_Char **attrs)
+{
+	struct streamed *sd = ud;
+	const char *local = strchr(name, '\x1F');
+
+	if (sd->depth++ == 0)
+		return;
+	fprintf(sd->out, "<%s", local ? local + 1 : name);
+	if (local) {
+		fputs(" xmlns='", sd->out);
+		put_escaped(sd->out, name, (size_t)(local - name));
+		fputc('\'', sd->out);
+	}
+	for (; *attrs; attrs += 2) {
+		fprintf(sd->out, " %s='", attrs[0]);
+		put_escaped(sd->out, attrs[1], strlen(attrs[1]));
+		fputc('\'', sd->out);
+	}
+	fputc('>', sd->out);
+}
+
+static void XMLCALL streamed_end(void *ud, const XML_Char *name)
+{
+	struct streamed *sd = ud;
+	const char *local = strchr(name, '\x1F');
+
+	if (--sd->depth == 0)
+		return;
+	fprintf(sd->out, "</%s>", local ? local + 1 : name);
+	if (sd->depth == 1) {
+		rs_list_free(sd->list);
+		sd->list = rosterstream_take();
+	}
+}
+
+static void XMLCALL streamed_text(void *ud, const XML_Char *s, int len)
+{
+	struct streamed *sd = ud;
+
+	if (sd->depth > 1)
+		put_escaped(sd->out, s, (size_t)len);
+}
+
+xmpp_stanza_t *fake_streamed_stanza(struct xs *xs, const char *xml)
+{
+	struct streamed sd = {0};
+	XML_Parser p = XML_ParserCreateNS(NULL, '\x1F');
+	xmpp_stanza_t *st;
+	char *doc = NULL;
+	int ok;
+
+	if (!p ||
+	    asprintf(&doc,
+	             "<stream:stream xmlns='jabber:client' "
+	             "xmlns:stream='http://etherx.jabber.org/streams'>%s",
+	             xml) < 0 ||
+	    !(sd.out = open_memstream(&sd.xml, &sd.len)))
+		fail_msg("out of memory");
+	rosterstream_enable(true);
+	XML_SetUserData(p, &sd);
+	XML_SetElementHandler(p, streamed_start, streamed_end);
+	XML_SetCharacterDataHandler(p, streamed_text);
+	ok = XML_Parse(p, doc, (int)strlen(doc), 0) == XML_STATUS_OK;
+	XML_ParserFree(p);
+	free(doc);
+	fclose(sd.out);
+	if (!ok || !sd.list)
+		fail_msg("no roster items streamed from %s", xml);
+	st = xmpp_stanza_new_from_string(xs->ctx, sd.xml);
+	free(sd.xml);
+	if (!st)
+		fail_msg("not well-formed: %s", xml);
+	fake_roster_items(xs, sd.list);
+	return st;
+}
+
+void fake_receive_streamed(struct xs *xs, const char *xml)
+{
+	xmpp_stanza_t *st = fake_streamed_stanza(xs, xml);
+
 	fake_receive_stanza(xs, st);
 	xmpp_stanza_release(st);
 }

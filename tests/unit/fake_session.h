@@ -30,6 +30,16 @@ void fake_offer_csi(struct xs *xs, bool offer);
  * or any other stanza, dispatched by the core.  Fails the test when the
  * text is not well-formed. */
 void fake_receive(struct xs *xs, const char *xml);
+/* What xs_take_roster_items() gives next, whatever the stanza (the fake
+ * owns l until then). */
+void fake_roster_items(struct xs *xs, struct rs_list *l);
+/* fake_receive() of a roster answer as the network thread delivers it: its
+ * items read by rosterstream, out of the stanza's tree. */
+void fake_receive_streamed(struct xs *xs, const char *xml);
+/* Its first half: the stanza as libstrophe's tree holds it, its items set
+ * for xs_take_roster_items(); the caller hands it to fake_receive_stanza()
+ * and releases it. */
+xmpp_stanza_t *fake_streamed_stanza(struct xs *xs, const char *xml);
 /* The same for a stanza already parsed (borrowed). */
 void fake_receive_stanza(struct xs *xs, xmpp_stanza_t *st);
 /* printf-style, for stanzas that quote ids the core chose. */

@@ -23,6 +23,10 @@
 
 /* Logs in and answers the roster request with items (a <query/> body);
  * NULL answers with an empty result ("your version is current"). */
+/* As the network thread delivers the answer: its items read as they were
+ * parsed, none in the stanza's tree (rosterstream.h). */
+static bool streamed;
+
 static void login_with_roster(struct harness *h, const char *query)
 {
 	size_t i;
@@ -33,7 +37,14 @@ static void login_with_roster(struct harness *h, const char *query)
 	{
 		char *id = fake_sent_id(h->xs, i);
 
-		if (query)
+		if (query && streamed) {
+			char *xml;
+
+			assert_true(asprintf(&xml, "<iq type='result' id='%s'>%s</iq>", id, query) >
+			            0);
+			fake_receive_streamed(h->xs, xml);
+			free(xml);
+		} else if (query)
 			fake_receivef(h->xs, "<iq type='result' id='%s'>%s</iq>", id, query);
 		else
 			fake_receivef(h->xs, "<iq type='result' id='%s'/>", id);
@@ -69,6 +80,58 @@ static void test_login_roster_is_reported_sorted(void **state)
 	assert_int_equal(json_array_size(json_object_get(bob, "groups")), 2);
 	assert_string_equal(harness_str(json_array_get(items, 1), "jid"), CAROL);
 	assert_string_equal(harness_str(json_array_get(items, 1), "ask"), "subscribe");
+	json_decref(ev);
+}
+
+static void test_login_roster_streamed_is_the_same(void **state)
+{
+	streamed = true;
+	test_login_roster_is_reported_sorted(state);
+	streamed = false;
+}
+
+/* More items than a pass reads, as they stream in, with a push that came
+ * while they were read: applied after them. */
+static void test_big_streamed_roster_then_held_push(void **state)
+{
+	struct harness *h = *state;
+	json_t *ev, *items;
+	FILE *f;
+	char *query = NULL;
+	size_t len = 0;
+
+	f = open_memstream(&query, &len);
+	assert_non_null(f);
+	fputs("<query xmlns='jabber:iq:roster' ver='big'>", f);
+	for (unsigned i = 0; i < 2500; i++)
+		fprintf(
+		    f,
+		    "<item jid='c%04u@example.org' subscription='both'><group>G%u</group></item>",
+		    i, i % 3);
+	fputs("</query>", f);
+	fclose(f);
+	streamed = true;
+	login_with_roster(h, query);
+	streamed = false;
+	free(query);
+	/* Read a chunk a pass: a push for the last item waits its turn. */
+	fake_receive(h->xs, "<iq type='set' id='push9'><query xmlns='jabber:iq:roster' ver='big2'>"
+	                    "<item jid='c2499@example.org' name='Last' subscription='both'/>"
+	                    "</query></iq>");
+	assert_int_equal(harness_find(h, "roster", 0), -1);
+	harness_advance(h, 0);
+	assert_int_equal(harness_find(h, "roster", 0), -1);
+	harness_advance(h, 0);
+	ev = harness_expect(h, "roster", 0);
+	items = json_object_get(ev, "items");
+	assert_int_equal(json_array_size(items), 2500);
+	assert_string_equal(harness_str(json_array_get(items, 0), "jid"), "c0000@example.org");
+	assert_string_equal(json_string_value(json_array_get(
+	                        json_object_get(json_array_get(items, 1), "groups"), 0)),
+	                    "G1");
+	json_decref(ev);
+	ev = harness_expect(h, "roster_push", 0);
+	assert_string_equal(harness_str(json_object_get(ev, "item"), "name"), "Last");
 	json_decref(ev);
 }
 
@@ -390,6 +453,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_login_roster_is_reported_sorted),
+	    T(test_login_roster_streamed_is_the_same),
+	    T(test_big_streamed_roster_then_held_push),
 	    T(test_first_request_asks_for_a_version),
 	    T(test_cached_roster_and_version),
 	    T(test_push_from_our_account),
