@@ -108,7 +108,7 @@ xmpp_mem_t *budget_plain_mem(void)
 	return &plain;
 }
 
-bool budget_send(xmpp_conn_t *conn, xmpp_stanza_t *st)
+bool budget_send(xmpp_conn_t *conn, xmpp_stanza_t *st, char **sent)
 {
 	xmpp_ctx_t *ctx = xmpp_stanza_get_context(st);
 	char *text;
@@ -116,6 +116,10 @@ bool budget_send(xmpp_conn_t *conn, xmpp_stanza_t *st)
 
 	if (xmpp_stanza_to_text(st, &text, &len) != XMPP_EOK)
 		return false;
+	if (sent && !(*sent = strdup(text))) {
+		xmpp_free(ctx, text);
+		return false;
+	}
 	/* The same path as xmpp_send() from here on (_send_raw(), counted
 	 * for XEP-0198 alike), with a copy made by the connection. */
 	xmpp_send_raw(conn, text, len);

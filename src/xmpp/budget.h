@@ -63,8 +63,9 @@ xmpp_mem_t *budget_mem(struct budget *b);
  * allocator and frees the text with the connection's. */
 xmpp_mem_t *budget_plain_mem(void);
 /* xmpp_send() for a stanza of another context (see above); false if it
- * could not be rendered (out of memory), and then nothing was sent. */
-bool budget_send(xmpp_conn_t *conn, xmpp_stanza_t *st);
+ * could not be rendered (out of memory), and then nothing was sent.  With
+ * sent, a malloc'd copy of the text libstrophe was given goes there. */
+bool budget_send(xmpp_conn_t *conn, xmpp_stanza_t *st, char **sent);
 /* The calling thread becomes the one whose allocations count (one thread
  * per budget; call it first thing on that thread). */
 void budget_own_thread(struct budget *b);

@@ -19,6 +19,10 @@
  *    the session is declared online only when <enabled/> arrives;
  *  - bug #215: after a failed resumption stale stanzas stay queued, so such
  *    a session is dropped at once and its SM state thrown away;
+ *  - what libstrophe had not written when a connection dropped, and what
+ *    the server had not acknowledged when a session is not resumed, are
+ *    lost with them: natter keeps its own (smqueue.h) and hands it back
+ *    to the outbox;
  *  - a hostile server can send a stanza of any size, depth or width, and
  *    libstrophe parses it whole (quadratically in places) and renders it
  *    recursively: see budget.h for the limits natter keeps between passes,
@@ -48,6 +52,7 @@
 #include "xmpp/probe.h"
 #include "xmpp/register.h"
 #include "xmpp/rosterstream.h"
+#include "xmpp/smqueue.h"
 #include "xmpp/stanza.h"
 #include "xmpp/tlspin.h"
 #include "xmpp/token.h"
@@ -118,6 +123,7 @@ struct attempt {
 	bool rosterver;
 	bool csi;
 	bool resumed, resume_failed;
+	bool sm_enabled; /* <enabled/> came: a fresh XEP-0198 session */
 	bool waiting_enabled;
 	bool online;
 	bool abort;       /* cut the socket before the next pass */
@@ -163,8 +169,12 @@ struct net {
 	bool resumable;  /* a dropped session waits to be resumed: probe first */
 	struct net_params params;
 	struct attempt at;
-	struct reg *reg;  /* a registration under way, or NULL */
-	struct tok *tok;  /* token logins (token.c): the raw-mode login and its SM */
+	struct reg *reg; /* a registration under way, or NULL */
+	struct tok *tok; /* token logins (token.c): the raw-mode login and its SM */
+	/* What libstrophe's XEP-0198 would lose (smqueue.h); counting while
+	 * the current connection's session is enabled or resumed. */
+	struct smq smq;
+	bool sm_counting;
 	bool token_login; /* the current attempt is one */
 	/* A connection the server drains (net_replace): read, never written,
 	 * released once it has ended. */
@@ -391,6 +401,35 @@ static void inspect_features(struct net *n, const char *xml)
 	}
 }
 
+static bool parse_h(const char *s, uint32_t *h)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno || v > UINT32_MAX)
+		return false;
+	*h = (uint32_t)v;
+	return true;
+}
+
+/* The server's count of our stanzas: what it has, natter lets go. */
+static void sm_count(struct net *n, const char *h_text)
+{
+	uint32_t h;
+
+	if (!parse_h(h_text, &h)) {
+		log_warn("XEP-0198: the server's h is not a count: ignored");
+		return;
+	}
+	if (!smq_acked(&n->smq, h))
+		log_warn("XEP-0198: the server acknowledged %lu stanzas, more than natter wrote",
+		         (unsigned long)h);
+}
+
 static void inspect_recv(struct net *n, const char *xml)
 {
 	/* libstrophe prints stream-level elements without their prefix. */
@@ -404,6 +443,13 @@ static void inspect_recv(struct net *n, const char *xml)
 		fail(n, NET_FAIL_AUTH, cond ? cond : "not-authorized",
 		     "the server refused the credentials");
 		free(cond);
+	} else if (starts(xml, "<resumed") && strstr(xml, XMPP_NS_SM) && !n->token_login) {
+		char *h = attribute_in(xml, "h");
+
+		/* Before libstrophe acts on it: what the server has is freed,
+		 * the rest libstrophe writes again. */
+		sm_count(n, h);
+		free(h);
 	} else if (starts(xml, "<error xmlns=\"http://etherx.jabber.org/streams\"") &&
 	           !n->drained) {
 		/* (With a drained connection beside, this could be its goodbye:
@@ -523,7 +569,10 @@ static void on_log(void *ud, xmpp_log_level_t level, const char *area, const cha
 		 * error, in every phase of the session. */
 		if (starts(msg, "RECV: "))
 			element_done(n);
-		else if (starts(msg, "parse error ["))
+		else if (starts(msg, "SENT: ")) {
+			if (n->sm_counting)
+				smq_written(&n->smq, msg + 6);
+		} else if (starts(msg, "parse error ["))
 			xml_error(n);
 		else
 			note_io(n, area, msg);
@@ -616,11 +665,38 @@ static void forget_password(struct net *n)
 	}
 }
 
-static void report_online(struct net *n)
+/* A stanza that was not sent, or that libstrophe would have lost, goes
+ * back to the core's outbox. */
+static void hand_back(void *ud, xmpp_stanza_t *st)
 {
 	struct net_report *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		log_error("out of memory: an outgoing stanza was lost");
+		xmpp_stanza_release(st);
+		return;
+	}
+	r->kind = NET_R_UNSENT;
+	r->stanza = st;
+	post_report(ud, r);
+}
+
+static void report_online(struct net *n)
+{
+	struct net_report *r;
 	const char *bound = xmpp_conn_get_bound_jid(n->conn);
 
+	/* A session that was not resumed has none of what the last one left
+	 * unacknowledged: it goes back to the outbox, ahead of this report,
+	 * so that it is sent first. */
+	if (!n->token_login) {
+		if (!n->at.resumed) {
+			smq_take_all(&n->smq, hand_back, n);
+			smq_session_start(&n->smq);
+		}
+		n->sm_counting = n->at.resumed || n->at.sm_enabled;
+	}
+	r = calloc(1, sizeof(*r));
 	n->at.online = true;
 	forget_password(n);
 	if (!r) {
@@ -830,6 +906,12 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	n->watch_fd = -1;
 	pthread_mutex_unlock(&n->lock);
 	n->sock = -1;
+	/* What libstrophe had not written goes with the connection, even if
+	 * the session is resumed: back to the outbox. */
+	if (!n->token_login) {
+		smq_take_unwritten(&n->smq, hand_back, n);
+		n->sm_counting = false;
+	}
 	if (se && !n->at.fail)
 		fail(n, NET_FAIL_STREAM_ERROR, stream_condition(se->type),
 		     se->text ? se->text : "the server closed the stream with an error");
@@ -862,7 +944,20 @@ static void sm_answered(struct net *n)
  * same handler and user data. */
 static int on_sm_enabled(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 {
+	struct net *n = ud;
+
+	if (conn == n->conn)
+		n->at.sm_enabled = true;
 	sm_answered(ud);
+	return 1;
+}
+
+static int on_sm_ack(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
+{
+	struct net *n = ud;
+
+	if (conn == n->conn && n->sm_counting)
+		sm_count(n, xmpp_stanza_get_attribute(stanza, "h"));
 	return 1;
 }
 
@@ -1125,6 +1220,7 @@ static int new_conn(struct net *n)
 	xmpp_handler_add(n->conn, on_stanza, NULL, NULL, NULL, n);
 	xmpp_handler_add(n->conn, on_sm_enabled, XMPP_NS_SM, "enabled", NULL, n);
 	xmpp_handler_add(n->conn, on_sm_failed, XMPP_NS_SM, "failed", NULL, n);
+	xmpp_handler_add(n->conn, on_sm_ack, XMPP_NS_SM, "a", NULL, n);
 	return 0;
 }
 
@@ -1147,6 +1243,10 @@ static int renew_conn(struct net *n)
 			xmpp_free_sm_state(sm);
 			sm = NULL;
 		}
+		/* Nothing will be resumed: what the server did not acknowledge
+		 * goes back to the outbox now, not at the next login. */
+		if (n->discard_sm)
+			smq_take_all(&n->smq, hand_back, n);
 		xmpp_conn_release(n->conn);
 		n->conn = NULL;
 	}
@@ -1220,21 +1320,7 @@ static void tok_failed(void *ud, enum net_fail why, const char *condition, const
 	fail(ud, why, condition, text);
 }
 
-static void tok_unsent(void *ud, xmpp_stanza_t *st)
-{
-	struct net_report *r = calloc(1, sizeof(*r));
-
-	if (!r) {
-		log_error("out of memory: an unacknowledged stanza was lost");
-		xmpp_stanza_release(st);
-		return;
-	}
-	r->kind = NET_R_UNSENT;
-	r->stanza = st;
-	post_report(ud, r);
-}
-
-static const struct tok_ops tok_ops = {tok_tls_trusted, tok_online, tok_failed, tok_unsent};
+static const struct tok_ops tok_ops = {tok_tls_trusted, tok_online, tok_failed, hand_back};
 
 /* A login libstrophe cannot do itself, on a raw connection: token.c
  * drives it, the rest of this file sees a connection like any other. */
@@ -1297,26 +1383,22 @@ static void do_connect(struct net *n, struct net_params *p)
 
 static void do_send(struct net *n, xmpp_stanza_t *st)
 {
-	struct net_report *r;
-
 	if (n->conn && n->at.online && xmpp_conn_is_connected(n->conn)) {
+		char *text = NULL;
+
 		if (n->token_login)
 			tok_send(n->tok, st); /* counted for its own XEP-0198 */
-		else if (!budget_send(n->conn, st))
+		else if (!budget_send(n->conn, st, n->sm_counting ? &text : NULL))
 			log_error("out of memory: an outgoing stanza was lost");
+		else if (n->sm_counting) {
+			smq_sent(&n->smq, st, text); /* takes st */
+			return;
+		}
 		xmpp_stanza_release(st);
 		return;
 	}
 	/* libstrophe would drop it silently: hand it back to the outbox. */
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		log_error("out of memory: an outgoing stanza was lost");
-		xmpp_stanza_release(st);
-		return;
-	}
-	r->kind = NET_R_UNSENT;
-	r->stanza = st;
-	post_report(n, r);
+	hand_back(n, st);
 }
 
 /* A top-level element that is not a stanza (XEP-0352's <active/>).
@@ -1335,13 +1417,25 @@ static void do_nonza(struct net *n, const char *xml)
 		return;
 	/* A token login counts its own XEP-0198 (token.c), stanzas only:
 	 * there the nonza goes alone. */
-	if (n->at.sm_offered && !n->token_login)
-		xmpp_send_raw_string(
-		    n->conn,
-		    "<iq type='get' id='natter-nonza-%u'><ping xmlns='urn:xmpp:ping'/>"
-		    "</iq>%s",
-		    ++serial, xml);
-	else
+	if (n->at.sm_offered && !n->token_login) {
+		char *text = NULL;
+		int len =
+		    asprintf(&text,
+		             "<iq type='get' id='natter-nonza-%u'><ping xmlns='urn:xmpp:ping'/>"
+		             "</iq>%s",
+		             ++serial, xml);
+
+		if (len < 0) {
+			log_error("out of memory: a state for the server was not sent");
+			return;
+		}
+		xmpp_send_raw(n->conn, text, (size_t)len);
+		/* Counted by both sides as the one stanza it holds. */
+		if (n->sm_counting)
+			smq_sent(&n->smq, NULL, text);
+		else
+			free(text);
+	} else
 		xmpp_send_raw_string(n->conn, "%s", xml);
 }
 
@@ -1374,9 +1468,16 @@ static void do_replace(struct net *n, struct net_params *p)
 	n->drained_watch = n->watch_fd;
 	n->watch_fd = -1;
 	pthread_mutex_unlock(&n->lock);
-	/* Its session is over for natter: nothing of it is resumed. */
+	/* Its session is over for natter: nothing of it is resumed.  What it
+	 * did not acknowledge is let go, as before it was kept: the drained
+	 * connection may still deliver it, and sending it again could
+	 * duplicate it. */
 	if (n->token_login)
 		tok_disconnected(n->tok, true);
+	else {
+		smq_clear(&n->smq);
+		n->sm_counting = false;
+	}
 	n->conn = NULL;
 	n->sock = -1;
 	n->resumable = false;
@@ -1551,6 +1652,7 @@ struct net *net_new(int *report_fd)
 	n->ctx = xmpp_ctx_new(budget_mem(&n->budget), &n->logger);
 	if (!n->ctx)
 		goto fail;
+	smq_init(&n->smq);
 	n->tok = tok_new(&tok_ops, n);
 	if (!n->tok)
 		goto fail;
@@ -1765,6 +1867,7 @@ void net_free(struct net *n)
 	/* The stanzas it kept for resumption are the session's (the core
 	 * thread's context, which outlives this one). */
 	tok_free(n->tok);
+	smq_clear(&n->smq);
 	if (n->ctx)
 		xmpp_ctx_free(n->ctx);
 	for (int i = 0; i < 2; i++) {

@@ -174,7 +174,7 @@ void tok_send(struct tok *t, xmpp_stanza_t *st)
 	struct unacked *u;
 
 	/* Built by the core thread (see budget.h). */
-	if (!budget_send(t->conn, st)) {
+	if (!budget_send(t->conn, st, NULL)) {
 		log_error("out of memory: an outgoing stanza was lost");
 		return;
 	}

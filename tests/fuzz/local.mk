@@ -5,7 +5,8 @@
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/safe_text.h
 
 if ENABLE_FUZZ
-noinst_PROGRAMS = tests/fuzz/fuzz_jid tests/fuzz/fuzz_text tests/fuzz/fuzz_xhtml
+noinst_PROGRAMS = tests/fuzz/fuzz_jid tests/fuzz/fuzz_text tests/fuzz/fuzz_xhtml \
+	tests/fuzz/fuzz_rosterstream
 # UB aborts, so that libFuzzer records it as a crash rather than a log line.
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 tests_fuzz_fuzz_jid_SOURCES = tests/fuzz/fuzz_jid.c
@@ -20,6 +21,10 @@ tests_fuzz_fuzz_xhtml_SOURCES = tests/fuzz/fuzz_xhtml.c
 tests_fuzz_fuzz_xhtml_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_xhtml_LDFLAGS = $(FUZZ_FLAGS)
 tests_fuzz_fuzz_xhtml_LDADD = libnatter.a $(NATTER_LIBS)
+tests_fuzz_fuzz_rosterstream_SOURCES = tests/fuzz/fuzz_rosterstream.c
+tests_fuzz_fuzz_rosterstream_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rosterstream_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rosterstream_LDADD = libnatter.a $(NATTER_LIBS)
 # The whole core on the unit tests' fake session (tests/unit/local.mk
 # builds it, with cmocka).
 if HAVE_CMOCKA
@@ -36,7 +41,7 @@ FUZZ_TIME = 30
 # New inputs go to a scratch directory, never into the checked-in seeds.
 fuzz-run: $(noinst_PROGRAMS)
 	@work=`mktemp -d` || exit 1; \
-	for t in jid text xhtml $(FUZZ_CORE); do \
+	for t in jid text xhtml rosterstream $(FUZZ_CORE); do \
 		mkdir -p "$$work/$$t" && \
 		tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) "$$work/$$t" \
 			$(srcdir)/tests/fuzz/corpus/$$t || { rm -rf "$$work"; exit 1; }; \

@@ -48,6 +48,38 @@ class TestResilience(NatterTestCase):
             alice.quit()
         bob.quit()
 
+    def test_unacknowledged_message_outlives_a_session_that_is_not_resumed(self):
+        """A message written into a link that has died, whose session the
+        server then ends: libstrophe throws the unacknowledged stanza away
+        with the session; natter sends it again on the new one."""
+        bob = self.connected("bob@localhost", resource="bobkeep")
+        with fixture.CutProxy(self.fx.c2s_port) as proxy:
+            alice = self.natter(self.account("alice@localhost", port=proxy.port,
+                                             resource="keepres"),
+                                natterrc={"connection": {"reconnect_min": 1,
+                                                         "reconnect_max": 2}})
+            alice.expect("connected", timeout=15)
+            time.sleep(0.5)  # the post-login stanzas acknowledged
+            proxy.freeze()
+            alice.send("/msg bob@localhost written into a dead link")
+            time.sleep(1)  # written to the socket, never acknowledged
+            out = self.fx.shell('c2s:close("alice@localhost/keepres")')
+            self.assertIn("1 sessions closed", out)
+            mark = alice.mark()
+            proxy.cut()
+            alice.expect("reconnecting", timeout=15, since=mark)
+            ev = alice.expect_any(["resumed", "connected"], timeout=30, since=mark)
+            self.assertEqual(ev["event"], "connected",
+                             "the server ended the session, yet it was resumed\n" +
+                             alice.report())
+            bob.expect("message", lambda e: e.get("body") == "written into a dead link",
+                       timeout=20, what="the message the lost session never acknowledged")
+            # Once: the server never had it.
+            bob.expect_none("message", lambda e: e.get("body") == "written into a dead link",
+                            within=1, since=bob.mark())
+            alice.quit()
+        bob.quit()
+
     def test_cut_connection_is_resumed(self):
         """Prosody keeps the session hibernated (smacks_hibernation_time 60 s),
         so the reconnect must resume it (XEP-0198) and say so."""

@@ -5,11 +5,11 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 check_PROGRAMS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
 	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_pin tests/unit/test_tlspin \
 	tests/unit/test_settings tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session \
-	tests/unit/test_stamp tests/unit/test_xmlguard tests/unit/test_rosterstream tests/unit/test_castore tests/unit/test_budget tests/unit/test_evalcmd
+	tests/unit/test_stamp tests/unit/test_xmlguard tests/unit/test_rosterstream tests/unit/test_smqueue tests/unit/test_castore tests/unit/test_budget tests/unit/test_evalcmd
 TESTS += tests/unit/test_jid tests/unit/test_text tests/unit/test_accounts \
 	tests/unit/test_loop tests/unit/test_cmd tests/unit/test_pin tests/unit/test_tlspin \
 	tests/unit/test_settings tests/unit/test_xhtml tests/unit/test_caps tests/unit/test_session \
-	tests/unit/test_stamp tests/unit/test_xmlguard tests/unit/test_rosterstream tests/unit/test_castore tests/unit/test_budget tests/unit/test_evalcmd
+	tests/unit/test_stamp tests/unit/test_xmlguard tests/unit/test_rosterstream tests/unit/test_smqueue tests/unit/test_castore tests/unit/test_budget tests/unit/test_evalcmd
 
 tests_unit_test_jid_SOURCES = tests/unit/test_jid.c
 tests_unit_test_jid_CFLAGS = $(UNIT_CFLAGS)
@@ -197,6 +197,9 @@ tests_unit_test_xmlguard_LDADD = $(UNIT_LDADD)
 tests_unit_test_rosterstream_SOURCES = tests/unit/test_rosterstream.c
 tests_unit_test_rosterstream_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rosterstream_LDADD = $(UNIT_LDADD)
+tests_unit_test_smqueue_SOURCES = tests/unit/test_smqueue.c
+tests_unit_test_smqueue_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_smqueue_LDADD = $(UNIT_LDADD)
 tests_unit_test_castore_SOURCES = tests/unit/test_castore.c
 tests_unit_test_castore_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_castore_LDADD = $(UNIT_LDADD)
