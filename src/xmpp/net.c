@@ -124,6 +124,7 @@ struct attempt {
 	bool csi;
 	bool resumed, resume_failed;
 	bool sm_enabled; /* <enabled/> came: a fresh XEP-0198 session */
+	bool h_warned;   /* said that the server's h made no sense */
 	bool waiting_enabled;
 	bool online;
 	bool abort;       /* cut the socket before the next pass */
@@ -420,14 +421,14 @@ static bool parse_h(const char *s, uint32_t *h)
 static void sm_count(struct net *n, const char *h_text)
 {
 	uint32_t h;
+	bool ok = parse_h(h_text, &h) && smq_acked(&n->smq, h);
 
-	if (!parse_h(h_text, &h)) {
-		log_warn("XEP-0198: the server's h is not a count: ignored");
-		return;
+	/* Said once a connection: a server could send thousands. */
+	if (!ok && !n->at.h_warned) {
+		n->at.h_warned = true;
+		log_warn("XEP-0198: the server's count of natter's stanzas is not one natter can "
+		         "match; nothing is let go for it");
 	}
-	if (!smq_acked(&n->smq, h))
-		log_warn("XEP-0198: the server acknowledged %lu stanzas, more than natter wrote",
-		         (unsigned long)h);
 }
 
 static void inspect_recv(struct net *n, const char *xml)
@@ -1468,10 +1469,9 @@ static void do_replace(struct net *n, struct net_params *p)
 	n->drained_watch = n->watch_fd;
 	n->watch_fd = -1;
 	pthread_mutex_unlock(&n->lock);
-	/* Its session is over for natter: nothing of it is resumed.  What it
-	 * did not acknowledge is let go, as before it was kept: the drained
-	 * connection may still deliver it, and sending it again could
-	 * duplicate it. */
+	/* Its session is over for natter: nothing of it is resumed, and what
+	 * smqueue kept of it is let go, not sent again: the drained
+	 * connection may still deliver it. */
 	if (n->token_login)
 		tok_disconnected(n->tok, true);
 	else {
