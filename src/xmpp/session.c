@@ -395,7 +395,9 @@ static void handle_report(struct xs *xs, struct net_report *r)
 		xs->dispatching = NULL;
 		break;
 	case NET_R_UNSENT:
-		/* Lost the race with a disconnection: back to the outbox. */
+		/* Lost the race with a disconnection, or lost with a connection
+		 * or a session before the server had it (smqueue.h): back to
+		 * the outbox, in the order it was sent. */
 		outbox_push(xs, r->stanza, true);
 		r->stanza = NULL;
 		break;
