@@ -204,6 +204,16 @@ static void state_reset(struct parser_state *s)
 	s->candidate = s->in_query = s->query_done = s->in_item = s->in_group = false;
 }
 
+/* Where p's state is linked, or the list's end; under states_lock. */
+static struct parser_state **slot_locked(XML_Parser p)
+{
+	struct parser_state **pp = &states;
+
+	while (*pp && (*pp)->parser != p)
+		pp = &(*pp)->next;
+	return pp;
+}
+
 static struct parser_state *state_find(XML_Parser p)
 {
 	struct parser_state *s;
@@ -212,8 +222,7 @@ static struct parser_state *state_find(XML_Parser p)
 	if (cached && cached_gen == gen && cached->parser == p)
 		return cached;
 	pthread_mutex_lock(&states_lock);
-	for (s = states; s && s->parser != p; s = s->next)
-		;
+	s = *slot_locked(p);
 	gen = states_gen;
 	pthread_mutex_unlock(&states_lock);
 	cached = s;
@@ -430,8 +439,7 @@ static struct parser_state *state_for(XML_Parser p)
 	struct parser_state *s;
 
 	pthread_mutex_lock(&states_lock);
-	for (s = states; s && s->parser != p; s = s->next)
-		;
+	s = *slot_locked(p);
 	if (!s && (s = calloc(1, sizeof(*s)))) {
 		s->parser = p;
 		s->next = states;
@@ -472,10 +480,7 @@ void XMLCALL XML_SetCharacterDataHandler(XML_Parser p, XML_CharacterDataHandler 
 	pthread_once(&resolve_once, resolve);
 	if (!real_set_chars)
 		return;
-	pthread_mutex_lock(&states_lock);
-	for (s = states; s && s->parser != p; s = s->next)
-		;
-	pthread_mutex_unlock(&states_lock);
+	s = state_find(p);
 	if (!s) {
 		real_set_chars(p, chars);
 		return;
@@ -490,8 +495,8 @@ void XMLCALL XML_ParserFree(XML_Parser p)
 
 	pthread_once(&resolve_once, resolve);
 	pthread_mutex_lock(&states_lock);
-	for (pp = &states; (s = *pp) && s->parser != p; pp = &s->next)
-		;
+	pp = slot_locked(p);
+	s = *pp;
 	if (s) {
 		*pp = s->next;
 		__atomic_add_fetch(&states_gen, 1, __ATOMIC_RELEASE);
